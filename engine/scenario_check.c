@@ -1,0 +1,439 @@
+/*
+ * Whole-scenario checks that need more than one part of the file: unique
+ * names, references between parts (node -> segment, inject -> node,
+ * after -> inject, conditions -> checks), cycles among injects, regular
+ * expressions that must compile, and an address plan that must fit.
+ */
+#include "scenario_load.h"
+#include "alloc.h"
+#include "builtin_images.h"
+#include "suggest.h"
+#include "units.h"
+
+#include <regex.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct checker {
+    scenario *s;
+    diag_list *diags;
+} checker;
+
+static void err_at(checker *C, src_pos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void err_at(checker *C, src_pos pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    diag_add(C->diags, C->s->file, pos.line, pos.col, "%s", msg ? msg : "?");
+    free(msg);
+}
+
+/* Names of one kind, gathered for duplicate checks and suggestions. */
+typedef struct name_set {
+    const char **names;
+    src_pos *pos;
+    size_t count;
+} name_set;
+
+static void name_set_init(name_set *set, size_t cap)
+{
+    set->names = xcalloc(cap, sizeof(char *));
+    set->pos = xcalloc(cap, sizeof(src_pos));
+    set->count = 0;
+}
+
+static void name_set_fini(name_set *set)
+{
+    free(set->names);
+    free(set->pos);
+}
+
+static void name_set_add(checker *C, name_set *set, const char *kind, const char *name,
+                         src_pos pos)
+{
+    if (!name)
+        return;
+    for (size_t i = 0; i < set->count; i++) {
+        if (strcmp(set->names[i], name) == 0) {
+            err_at(C, pos, "%s '%s' is defined twice (first at line %d)", kind, name,
+                   set->pos[i].line);
+            return;
+        }
+    }
+    set->names[set->count] = name;
+    set->pos[set->count] = pos;
+    set->count++;
+}
+
+static bool name_set_has(const name_set *set, const char *name)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (strcmp(set->names[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void unknown_ref(checker *C, src_pos pos, const char *what, const char *name,
+                        const name_set *known)
+{
+    const char *near = suggest_closest_n(name, known->names, known->count);
+    if (near)
+        err_at(C, pos, "unknown %s '%s'; did you mean '%s'?", what, name, near);
+    else
+        err_at(C, pos, "unknown %s '%s'", what, name);
+}
+
+static void check_ref(checker *C, src_pos pos, const char *what, const char *name,
+                      const name_set *known)
+{
+    if (name && !name_set_has(known, name))
+        unknown_ref(C, pos, what, name, known);
+}
+
+static void check_regex(checker *C, src_pos pos, const char *what, const char *pattern)
+{
+    regex_t re;
+    int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char msg[128];
+        regerror(rc, &re, msg, sizeof msg);
+        err_at(C, pos, "%s is not a valid regular expression: %s", what, msg);
+        return;
+    }
+    regfree(&re);
+}
+
+/* ---- network ---- */
+
+static unsigned segment_hosts(const scenario *s)
+{
+    return (1u << (32 - s->segment_prefix)) - 2;
+}
+
+static void check_address_plan(checker *C)
+{
+    scenario *s = C->s;
+    if (s->nsegments == 0)
+        return;
+    if (s->segment_prefix < s->pool_prefix) {
+        err_at(C, s->pool_pos, "segments of /%u are larger than the pool /%u", s->segment_prefix,
+               s->pool_prefix);
+        return;
+    }
+    uint64_t subnets_in_pool = 1ULL << (s->segment_prefix - s->pool_prefix);
+    uint64_t needed = (uint64_t)s->teams_max * s->nsegments;
+    if (needed > subnets_in_pool) {
+        char addr[16];
+        format_ipv4(s->pool_addr, addr);
+        err_at(C, s->pool_pos,
+               "address plan overflows: %u teams x %zu segments need %llu subnets of /%u, but "
+               "pool %s/%u holds only %llu; widen the pool or lower teams.max",
+               s->teams_max, s->nsegments, (unsigned long long)needed, s->segment_prefix, addr,
+               s->pool_prefix, (unsigned long long)subnets_in_pool);
+    }
+}
+
+/* Resolves each interface's segment and gives automatic host numbers. */
+static void check_interfaces(checker *C, const name_set *segments)
+{
+    scenario *s = C->s;
+    unsigned max_host = segment_hosts(s);
+    for (size_t i = 0; i < s->nnodes; i++) {
+        node *n = &s->nodes[i];
+        for (size_t j = 0; j < n->nnics; j++) {
+            nic *x = &n->nics[j];
+            if (!x->segment)
+                continue;
+            x->segment_index = scenario_segment_index(s, x->segment);
+            if (x->segment_index < 0) {
+                unknown_ref(C, x->pos, "segment", x->segment, segments);
+                continue;
+            }
+            for (size_t k = 0; k < j; k++)
+                if (n->nics[k].segment_index == x->segment_index)
+                    err_at(C, x->pos, "node '%s' has two interfaces on segment '%s'",
+                           n->name ? n->name : "?", x->segment);
+            if (x->host && (unsigned)x->host > max_host)
+                err_at(C, x->host_pos, "host %d does not fit in a /%u segment (2 to %u)", x->host,
+                       s->segment_prefix, max_host);
+        }
+    }
+    /* Explicit host numbers first, then the lowest free number from 10. */
+    for (size_t seg = 0; seg < s->nsegments; seg++) {
+        for (size_t i = 0; i < s->nnodes; i++) {
+            for (size_t j = 0; j < s->nodes[i].nnics; j++) {
+                nic *x = &s->nodes[i].nics[j];
+                if (x->segment_index != (int)seg || !x->host)
+                    continue;
+                for (size_t a = 0; a < i; a++)
+                    for (size_t b = 0; b < s->nodes[a].nnics; b++)
+                        if (s->nodes[a].nics[b].segment_index == (int)seg &&
+                            s->nodes[a].nics[b].host == x->host)
+                            err_at(C, x->host_pos,
+                                   "host %d on segment '%s' is already taken by node '%s'",
+                                   x->host, s->segments[seg].name, s->nodes[a].name);
+            }
+        }
+        int next = 10;
+        for (size_t i = 0; i < s->nnodes; i++) {
+            for (size_t j = 0; j < s->nodes[i].nnics; j++) {
+                nic *x = &s->nodes[i].nics[j];
+                if (x->segment_index != (int)seg || x->host)
+                    continue;
+                for (;;) {
+                    bool taken = false;
+                    for (size_t a = 0; a < s->nnodes && !taken; a++)
+                        for (size_t b = 0; b < s->nodes[a].nnics; b++)
+                            if (s->nodes[a].nics[b].segment_index == (int)seg &&
+                                s->nodes[a].nics[b].host == next)
+                                taken = true;
+                    if (!taken)
+                        break;
+                    next++;
+                }
+                if ((unsigned)next > max_host) {
+                    err_at(C, x->pos, "segment '%s' has no free host number left",
+                           s->segments[seg].name);
+                    continue;
+                }
+                x->host = next++;
+            }
+        }
+    }
+}
+
+static const nic *node_nic_on(const node *n, int segment_index)
+{
+    for (size_t j = 0; j < n->nnics; j++)
+        if (n->nics[j].segment_index == segment_index)
+            return &n->nics[j];
+    return NULL;
+}
+
+static void check_gateways(checker *C, const name_set *nodes)
+{
+    scenario *s = C->s;
+    for (size_t i = 0; i < s->nsegments; i++) {
+        segment *seg = &s->segments[i];
+        if (!seg->router)
+            continue;
+        const node *gw = scenario_node(s, seg->router);
+        if (!gw) {
+            unknown_ref(C, seg->router_pos, "gateway node", seg->router, nodes);
+            continue;
+        }
+        if (!node_nic_on(gw, (int)i))
+            err_at(C, seg->router_pos, "gateway '%s' has no interface on segment '%s'",
+                   seg->router, seg->name);
+        if (!gw->forwarding)
+            err_at(C, seg->router_pos, "gateway '%s' must have 'forwarding: true'", seg->router);
+    }
+}
+
+static void check_images(checker *C)
+{
+    scenario *s = C->s;
+    size_t n = 0;
+    const char **known = xcalloc(s->nimages + 8, sizeof(char *));
+    for (const char *const *b = BUILTIN_IMAGES; *b; b++)
+        known[n++] = *b;
+    for (size_t i = 0; i < s->nimages; i++) {
+        if (builtin_image_exists(s->images[i].name))
+            err_at(C, s->images[i].pos, "image '%s' has the name of a built-in image",
+                   s->images[i].name);
+        known[n++] = s->images[i].name;
+    }
+    for (size_t i = 0; i < s->nnodes; i++) {
+        const char *img = s->nodes[i].image;
+        if (!img || builtin_image_exists(img) || scenario_custom_image(s, img))
+            continue;
+        const char *near = suggest_closest_n(img, known, n);
+        if (near)
+            err_at(C, s->nodes[i].image_pos, "unknown image '%s'; did you mean '%s'?", img,
+                   near);
+        else
+            err_at(C, s->nodes[i].image_pos,
+                   "unknown image '%s'; use a built-in image (workstation, server, attacker, "
+                   "router) or declare it under 'images'",
+                   img);
+    }
+    free(known);
+}
+
+/* ---- injects ---- */
+
+static void check_condition(checker *C, const condition *c, const name_set *checks,
+                            const name_set *injects)
+{
+    if (!c)
+        return;
+    if (c->kind == COND_CHECK)
+        check_ref(C, c->pos, "check", c->ref, checks);
+    else if (c->kind == COND_INJECT)
+        check_ref(C, c->pos, "inject", c->ref, injects);
+    for (size_t i = 0; i < c->nkids; i++)
+        check_condition(C, c->kids[i], checks, injects);
+}
+
+/* Calls fn for every inject that inj waits on (after, or named in when). */
+static void condition_inject_refs(const condition *c, void (*fn)(const char *, void *), void *arg)
+{
+    if (!c)
+        return;
+    if (c->kind == COND_INJECT && c->ref)
+        fn(c->ref, arg);
+    for (size_t i = 0; i < c->nkids; i++)
+        condition_inject_refs(c->kids[i], fn, arg);
+}
+
+typedef struct cycle_walk {
+    checker *C;
+    int *state; /* 0 unvisited, 1 on the stack, 2 done */
+    size_t *stack;
+    size_t depth;
+    bool reported;
+} cycle_walk;
+
+static void visit_inject(cycle_walk *w, size_t i);
+
+static void visit_ref(const char *ref, void *arg)
+{
+    cycle_walk *w = arg;
+    scenario *s = w->C->s;
+    for (size_t j = 0; j < s->ninjects; j++)
+        if (s->injects[j].id && strcmp(s->injects[j].id, ref) == 0)
+            visit_inject(w, j);
+}
+
+static void report_cycle(cycle_walk *w, size_t back_to)
+{
+    scenario *s = w->C->s;
+    size_t start = 0;
+    while (w->stack[start] != back_to)
+        start++;
+    char *path = xstrdup(s->injects[back_to].id);
+    for (size_t k = start + 1; k < w->depth; k++) {
+        char *p = xasprintf("%s -> %s", path, s->injects[w->stack[k]].id);
+        free(path);
+        path = p;
+    }
+    char *p = xasprintf("%s -> %s", path, s->injects[back_to].id);
+    free(path);
+    err_at(w->C, s->injects[back_to].pos, "injects wait on each other in a cycle: %s", p);
+    free(p);
+    w->reported = true;
+}
+
+static void visit_inject(cycle_walk *w, size_t i)
+{
+    if (w->state[i] == 2)
+        return;
+    if (w->state[i] == 1) {
+        report_cycle(w, i);
+        return;
+    }
+    w->state[i] = 1;
+    w->stack[w->depth++] = i;
+    const inject *inj = &w->C->s->injects[i];
+    if (inj->trigger == TRIGGER_AFTER && inj->after)
+        visit_ref(inj->after, w);
+    if (inj->trigger == TRIGGER_WHEN)
+        condition_inject_refs(inj->when, visit_ref, w);
+    w->depth--;
+    w->state[i] = 2;
+}
+
+static void check_inject_cycles(checker *C)
+{
+    scenario *s = C->s;
+    cycle_walk w = {.C = C};
+    w.state = xcalloc(s->ninjects, sizeof(int));
+    w.stack = xcalloc(s->ninjects + 1, sizeof(size_t));
+    for (size_t i = 0; i < s->ninjects; i++)
+        visit_inject(&w, i);
+    free(w.state);
+    free(w.stack);
+}
+
+static void check_injects(checker *C, const name_set *nodes, const name_set *injects,
+                          const name_set *checks)
+{
+    scenario *s = C->s;
+    for (size_t i = 0; i < s->ninjects; i++) {
+        inject *inj = &s->injects[i];
+        bool on_guest = inj->action.kind == ACTION_RUN || inj->action.kind == ACTION_FILE;
+        if (on_guest && !inj->target && inj->id)
+            err_at(C, inj->pos, "inject '%s' runs on a guest and needs a 'target' node", inj->id);
+        check_ref(C, inj->target_pos, "target node", inj->target, nodes);
+        if (inj->trigger == TRIGGER_AFTER && inj->after) {
+            if (inj->id && strcmp(inj->after, inj->id) == 0)
+                err_at(C, inj->after_pos, "inject '%s' cannot come after itself", inj->id);
+            else
+                check_ref(C, inj->after_pos, "inject", inj->after, injects);
+        }
+        if (inj->trigger == TRIGGER_WHEN)
+            check_condition(C, inj->when, checks, injects);
+    }
+    check_inject_cycles(C);
+}
+
+/* ---- checks and objectives ---- */
+
+static void check_checks_and_objectives(checker *C, const name_set *nodes,
+                                        const name_set *checks)
+{
+    scenario *s = C->s;
+    for (size_t i = 0; i < s->nchecks; i++) {
+        check *c = &s->checks[i];
+        check_ref(C, c->node_pos, "node", c->node, nodes);
+        if (c->expect_output)
+            check_regex(C, c->expect_output_pos, "'output'", c->expect_output);
+    }
+    for (size_t i = 0; i < s->nobjectives; i++) {
+        objective *o = &s->objectives[i];
+        if (o->kind == OBJ_CHECK)
+            check_ref(C, o->check_pos, "check", o->check, checks);
+        if (o->kind == OBJ_QUESTION && o->answer == ANSWER_REGEX && o->nvalues == 1)
+            check_regex(C, o->answer_pos, "'regex'", o->values[0]);
+    }
+}
+
+void scenario_check_model(scenario *s, diag_list *diags)
+{
+    checker C = {.s = s, .diags = diags};
+    name_set segments, nodes, injects, checks, objectives;
+    name_set_init(&segments, s->nsegments);
+    name_set_init(&nodes, s->nnodes);
+    name_set_init(&injects, s->ninjects);
+    name_set_init(&checks, s->nchecks);
+    name_set_init(&objectives, s->nobjectives);
+    for (size_t i = 0; i < s->nsegments; i++)
+        name_set_add(&C, &segments, "segment", s->segments[i].name, s->segments[i].pos);
+    for (size_t i = 0; i < s->nnodes; i++)
+        name_set_add(&C, &nodes, "node", s->nodes[i].name, s->nodes[i].pos);
+    for (size_t i = 0; i < s->ninjects; i++)
+        name_set_add(&C, &injects, "inject", s->injects[i].id, s->injects[i].pos);
+    for (size_t i = 0; i < s->nchecks; i++)
+        name_set_add(&C, &checks, "check", s->checks[i].id, s->checks[i].pos);
+    for (size_t i = 0; i < s->nobjectives; i++)
+        name_set_add(&C, &objectives, "objective", s->objectives[i].id, s->objectives[i].pos);
+
+    check_address_plan(&C);
+    check_interfaces(&C, &segments);
+    check_gateways(&C, &nodes);
+    check_images(&C);
+    check_injects(&C, &nodes, &injects, &checks);
+    check_checks_and_objectives(&C, &nodes, &checks);
+
+    name_set_fini(&segments);
+    name_set_fini(&nodes);
+    name_set_fini(&injects);
+    name_set_fini(&checks);
+    name_set_fini(&objectives);
+}

@@ -1,0 +1,950 @@
+/*
+ * Turns a parsed YAML tree into the scenario model (scenario.h), checking
+ * every key and value type on the way. All problems are collected as
+ * located diagnostics; cross-references are left to scenario_check.c.
+ */
+#include "scenario_load.h"
+#include "alloc.h"
+#include "suggest.h"
+#include "units.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NAME_MAX_LEN 32
+
+typedef struct loader {
+    const char *file;
+    diag_list *diags;
+    scenario *s;
+} loader;
+
+static void err(loader *L, const ynode *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void err(loader *L, const ynode *at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    diag_add(L->diags, L->file, at ? at->line : 0, at ? at->col : 0, "%s", msg ? msg : "?");
+    free(msg);
+}
+
+static src_pos pos_of(const ynode *n)
+{
+    src_pos p = {0, 0};
+    if (n) {
+        p.line = n->line;
+        p.col = n->col;
+    }
+    return p;
+}
+
+/* Reports every key of map not in allowed, suggesting the closest one. */
+static void check_keys(loader *L, const ynode *map, const char *what, const char *const *allowed)
+{
+    for (size_t i = 0; i < map->npairs; i++) {
+        const ynode *key = map->pairs[i].key;
+        if (key->kind != YNODE_SCALAR) {
+            err(L, key, "keys in %s must be plain names, not %s", what, ynode_kind_name(key));
+            continue;
+        }
+        bool known = false;
+        for (const char *const *a = allowed; *a; a++)
+            if (strcmp(*a, key->str) == 0)
+                known = true;
+        if (known)
+            continue;
+        const char *near = suggest_closest(key->str, allowed);
+        if (near) {
+            err(L, key, "unknown key '%s' in %s; did you mean '%s'?", key->str, what, near);
+        } else {
+            char list[512] = "";
+            size_t n = 0;
+            for (const char *const *a = allowed; *a && n < sizeof list - 40; a++)
+                n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", *a);
+            err(L, key, "unknown key '%s' in %s; expected one of: %s", key->str, what, list);
+        }
+    }
+}
+
+static bool expect_map(loader *L, const ynode *n, const char *what)
+{
+    if (n && n->kind == YNODE_MAP)
+        return true;
+    err(L, n, "%s must be a map of keys and values, not %s", what, ynode_kind_name(n));
+    return false;
+}
+
+static bool expect_seq(loader *L, const ynode *n, const char *what)
+{
+    if (n && n->kind == YNODE_SEQ)
+        return true;
+    err(L, n, "%s must be a list, not %s", what, ynode_kind_name(n));
+    return false;
+}
+
+static bool is_scalar_text(const ynode *n)
+{
+    return n && n->kind == YNODE_SCALAR && !ynode_is_null(n);
+}
+
+static void missing(loader *L, const ynode *map, const char *key, const char *what)
+{
+    err(L, map, "%s is missing '%s'", what, key);
+}
+
+/* A required-or-optional text value; NULL when absent or wrong (reported). */
+static char *get_text(loader *L, const ynode *map, const char *key, const char *what,
+                      bool required)
+{
+    const ynode *v = ymap_get(map, key);
+    if (!v) {
+        if (required)
+            missing(L, map, key, what);
+        return NULL;
+    }
+    if (!is_scalar_text(v)) {
+        err(L, v, "'%s' of %s must be text, not %s", key, what, ynode_kind_name(v));
+        return NULL;
+    }
+    return xstrdup(v->str);
+}
+
+static bool valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > NAME_MAX_LEN || !isalnum((unsigned char)s[0]))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(isalnum(c) || c == '-' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+/* Names become parts of libvirt object names and file names. */
+static char *get_name(loader *L, const ynode *map, const char *key, const char *what,
+                      bool required)
+{
+    char *s = get_text(L, map, key, what, required);
+    if (s && !valid_name(s)) {
+        err(L, ymap_get(map, key),
+            "'%s' of %s is '%s'; names use letters, digits, '-' and '_', start with a letter or "
+            "digit, and are at most %d characters",
+            key, what, s, NAME_MAX_LEN);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static bool parse_int_text(const char *s, long long *out)
+{
+    if (!*s)
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end || errno)
+        return false;
+    *out = v;
+    return true;
+}
+
+static long long get_int(loader *L, const ynode *map, const char *key, const char *what,
+                         long long lo, long long hi, long long fallback)
+{
+    const ynode *v = ymap_get(map, key);
+    if (!v)
+        return fallback;
+    long long n;
+    if (v->kind != YNODE_SCALAR || !v->plain || !parse_int_text(v->str, &n)) {
+        err(L, v, "'%s' of %s must be a whole number, not %s", key, what,
+            v->kind == YNODE_SCALAR ? "text" : ynode_kind_name(v));
+        return fallback;
+    }
+    if (n < lo || n > hi) {
+        err(L, v, "'%s' of %s is %lld; it must be between %lld and %lld", key, what, n, lo, hi);
+        return fallback;
+    }
+    return n;
+}
+
+static bool get_bool(loader *L, const ynode *map, const char *key, const char *what,
+                     bool fallback)
+{
+    const ynode *v = ymap_get(map, key);
+    if (!v)
+        return fallback;
+    if (v->kind == YNODE_SCALAR && v->plain) {
+        if (!strcmp(v->str, "true") || !strcmp(v->str, "True") || !strcmp(v->str, "yes"))
+            return true;
+        if (!strcmp(v->str, "false") || !strcmp(v->str, "False") || !strcmp(v->str, "no"))
+            return false;
+    }
+    err(L, v, "'%s' of %s must be true or false", key, what);
+    return fallback;
+}
+
+/* Duration under key, in [lo_ms, hi_ms]; fallback when absent or wrong. */
+static int64_t get_duration(loader *L, const ynode *map, const char *key, const char *what,
+                            int64_t lo_ms, int64_t hi_ms, int64_t fallback)
+{
+    const ynode *v = ymap_get(map, key);
+    if (!v)
+        return fallback;
+    int64_t ms;
+    if (v->kind != YNODE_SCALAR || parse_duration_ms(v->str, &ms) < 0) {
+        err(L, v, "'%s' of %s must be a duration such as 30s, 5m or 1h30m", key, what);
+        return fallback;
+    }
+    if (ms < lo_ms || ms > hi_ms) {
+        char lo[32], hi[32];
+        format_duration(lo_ms, lo, sizeof lo);
+        format_duration(hi_ms, hi, sizeof hi);
+        err(L, v, "'%s' of %s is %s; it must be between %s and %s", key, what, v->str, lo, hi);
+        return fallback;
+    }
+    return ms;
+}
+
+static bool language_known(const scenario *s, const char *lang)
+{
+    for (size_t i = 0; i < s->nlanguages; i++)
+        if (strcmp(s->languages[i], lang) == 0)
+            return true;
+    return false;
+}
+
+/* Human text: a plain string, or a map of language to string. */
+static void load_l10n_node(loader *L, const ynode *v, const char *key, const char *what,
+                           l10n_text *out)
+{
+    out->pos = pos_of(v);
+    if (is_scalar_text(v)) {
+        out->items = xcalloc(1, sizeof(l10n_entry));
+        out->items[0].lang = xstrdup("");
+        out->items[0].text = xstrdup(v->str);
+        out->count = 1;
+        return;
+    }
+    if (v->kind != YNODE_MAP || v->npairs == 0) {
+        err(L, v, "'%s' of %s must be text, or a map of language to text such as {en: ..., ja: ...}",
+            key, what);
+        return;
+    }
+    out->items = xcalloc(v->npairs, sizeof(l10n_entry));
+    bool has_default = false;
+    for (size_t i = 0; i < v->npairs; i++) {
+        const ynode *k = v->pairs[i].key, *t = v->pairs[i].value;
+        if (k->kind != YNODE_SCALAR) {
+            err(L, k, "languages in '%s' must be codes such as en or ja", key);
+            continue;
+        }
+        if (!language_known(L->s, k->str)) {
+            const char *near = suggest_closest_n(k->str, (const char *const *)L->s->languages,
+                                                 L->s->nlanguages);
+            if (near)
+                err(L, k, "'%s' of %s has text in '%s', which is not in 'languages'; did you mean '%s'?",
+                    key, what, k->str, near);
+            else
+                err(L, k, "'%s' of %s has text in '%s', which is not in 'languages'", key, what,
+                    k->str);
+            continue;
+        }
+        if (!is_scalar_text(t)) {
+            err(L, t, "the '%s' text of '%s' must be text, not %s", k->str, key,
+                ynode_kind_name(t));
+            continue;
+        }
+        if (L->s->default_language && strcmp(k->str, L->s->default_language) == 0)
+            has_default = true;
+        out->items[out->count].lang = xstrdup(k->str);
+        out->items[out->count].text = xstrdup(t->str);
+        out->count++;
+    }
+    if (!has_default && L->s->default_language && out->count > 0)
+        err(L, v, "'%s' of %s has no '%s' text (the default language)", key, what,
+            L->s->default_language);
+}
+
+static void get_l10n(loader *L, const ynode *map, const char *key, const char *what,
+                     bool required, l10n_text *out)
+{
+    const ynode *v = ymap_get(map, key);
+    if (!v) {
+        if (required)
+            missing(L, map, key, what);
+        return;
+    }
+    load_l10n_node(L, v, key, what, out);
+}
+
+/* Each list item at key is loaded by fn into an array of elem_size. */
+typedef void (*item_loader)(loader *L, const ynode *item, void *out, size_t index);
+
+static void *load_list(loader *L, const ynode *map, const char *key, const char *what,
+                       size_t elem_size, size_t max_items, item_loader fn, size_t *count)
+{
+    *count = 0;
+    const ynode *v = ymap_get(map, key);
+    if (!v || ynode_is_null(v))
+        return NULL;
+    if (!expect_seq(L, v, what))
+        return NULL;
+    if (v->nitems > max_items) {
+        err(L, v, "%s has %zu entries; at most %zu are allowed", what, v->nitems, max_items);
+        return NULL;
+    }
+    char *items = xcalloc(v->nitems, elem_size);
+    for (size_t i = 0; i < v->nitems; i++)
+        fn(L, v->items[i], items + i * elem_size, i);
+    *count = v->nitems;
+    return items;
+}
+
+/* ---- metadata ---- */
+
+static const char *const TOP_KEYS[] = {
+    "enshu", "id", "title", "description", "level", "duration", "teams", "team_size",
+    "languages", "default_language", "network", "images", "nodes", "injects", "checks",
+    "objectives", NULL};
+
+static void load_languages(loader *L, const ynode *root)
+{
+    scenario *s = L->s;
+    const ynode *v = ymap_get(root, "languages");
+    if (v && expect_seq(L, v, "'languages'")) {
+        s->languages_pos = pos_of(v);
+        s->languages = xcalloc(v->nitems, sizeof(char *));
+        for (size_t i = 0; i < v->nitems && i < 32; i++) {
+            const ynode *item = v->items[i];
+            if (!is_scalar_text(item) || item->len > 15 || !isalpha((unsigned char)item->str[0])) {
+                err(L, item, "languages are codes such as en, ja or th");
+                continue;
+            }
+            if (language_known(s, item->str)) {
+                err(L, item, "language '%s' is listed twice", item->str);
+                continue;
+            }
+            s->languages[s->nlanguages++] = xstrdup(item->str);
+        }
+    }
+    if (s->nlanguages == 0) {
+        s->languages = xrealloc(s->languages, sizeof(char *));
+        s->languages[0] = xstrdup("en");
+        s->nlanguages = 1;
+    }
+    s->default_language = get_text(L, root, "default_language", "the scenario", false);
+    if (!s->default_language) {
+        s->default_language = xstrdup(s->languages[0]);
+    } else if (!language_known(s, s->default_language)) {
+        err(L, ymap_get(root, "default_language"),
+            "default_language '%s' is not one of 'languages'", s->default_language);
+    }
+}
+
+static void load_level(loader *L, const ynode *root)
+{
+    scenario *s = L->s;
+    const ynode *v = ymap_get(root, "level");
+    if (!v)
+        return;
+    if (!is_scalar_text(v)) {
+        err(L, v, "'level' must be intro, A, B, C or a short free text");
+        return;
+    }
+    static const struct {
+        const char *name;
+        course_level level;
+    } levels[] = {{"intro", LEVEL_INTRO}, {"A", LEVEL_A}, {"B", LEVEL_B}, {"C", LEVEL_C}};
+    s->level = LEVEL_FREE;
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+        if (strcmp(v->str, levels[i].name) == 0)
+            s->level = levels[i].level;
+    s->level_name = xstrdup(v->str);
+}
+
+static void load_teams(loader *L, const ynode *root)
+{
+    scenario *s = L->s;
+    static const char *const RANGE_KEYS[] = {"min", "max", NULL};
+    s->teams_min = 1;
+    s->teams_max = 40;
+    const ynode *t = ymap_get(root, "teams");
+    if (t && expect_map(L, t, "'teams'")) {
+        check_keys(L, t, "'teams'", RANGE_KEYS);
+        s->teams_min = (unsigned)get_int(L, t, "min", "'teams'", 1, SCENARIO_MAX_TEAMS, 1);
+        s->teams_max = (unsigned)get_int(L, t, "max", "'teams'", 1, SCENARIO_MAX_TEAMS, 40);
+        if (s->teams_min > s->teams_max)
+            err(L, t, "'teams' has min %u above max %u", s->teams_min, s->teams_max);
+    }
+    s->team_size_min = 1;
+    s->team_size_max = 6;
+    const ynode *z = ymap_get(root, "team_size");
+    if (z && expect_map(L, z, "'team_size'")) {
+        check_keys(L, z, "'team_size'", RANGE_KEYS);
+        s->team_size_min = (unsigned)get_int(L, z, "min", "'team_size'", 1, 100, 1);
+        s->team_size_max = (unsigned)get_int(L, z, "max", "'team_size'", 1, 100, 6);
+        if (s->team_size_min > s->team_size_max)
+            err(L, z, "'team_size' has min %u above max %u", s->team_size_min, s->team_size_max);
+    }
+}
+
+/* ---- network ---- */
+
+static void load_segment(loader *L, const ynode *item, void *out, size_t index)
+{
+    static const char *const KEYS[] = {"name", "title", "gateway", NULL};
+    segment *seg = out;
+    seg->pos = pos_of(item);
+    if (!expect_map(L, item, "a segment"))
+        return;
+    check_keys(L, item, "a segment", KEYS);
+    seg->name = get_name(L, item, "name", "a segment", true);
+    get_l10n(L, item, "title", "a segment", false, &seg->title);
+    seg->router = get_name(L, item, "gateway", "a segment", false);
+    seg->router_pos = pos_of(ymap_get(item, "gateway"));
+}
+
+static void load_network(loader *L, const ynode *root)
+{
+    static const char *const KEYS[] = {"pool", "segment_prefix", "segments", NULL};
+    scenario *s = L->s;
+    const ynode *net = ymap_get(root, "network");
+    s->pool_addr = 0x0a500000; /* 10.80.0.0/12 */
+    s->pool_prefix = 12;
+    s->segment_prefix = 24;
+    if (!net) {
+        missing(L, root, "network", "the scenario");
+        return;
+    }
+    if (!expect_map(L, net, "'network'"))
+        return;
+    check_keys(L, net, "'network'", KEYS);
+    const ynode *pool = ymap_get(net, "pool");
+    if (pool) {
+        s->pool_pos = pos_of(pool);
+        uint32_t addr;
+        unsigned prefix;
+        if (pool->kind != YNODE_SCALAR || parse_ipv4_cidr(pool->str, &addr, &prefix) < 0) {
+            err(L, pool, "'pool' must be an IPv4 network such as 10.80.0.0/12");
+        } else if (prefix < 8 || prefix > 28) {
+            err(L, pool, "'pool' prefix /%u is out of range; use /8 to /28", prefix);
+        } else if (addr & ~(prefix ? 0xffffffffu << (32 - prefix) : 0)) {
+            err(L, pool, "'pool' %s has host bits set; did you mean a network address?",
+                pool->str);
+        } else {
+            s->pool_addr = addr;
+            s->pool_prefix = prefix;
+        }
+    } else {
+        s->pool_pos = pos_of(net);
+    }
+    s->segment_prefix = (unsigned)get_int(L, net, "segment_prefix", "'network'", 16, 29, 24);
+    s->segments = load_list(L, net, "segments", "'segments'", sizeof(segment),
+                            SCENARIO_MAX_SEGMENTS, load_segment, &s->nsegments);
+    if (s->nsegments == 0)
+        err(L, net, "'network' needs at least one segment under 'segments'");
+}
+
+/* ---- images and nodes ---- */
+
+static void load_images(loader *L, const ynode *root)
+{
+    static const char *const KEYS[] = {"qcow2", NULL};
+    scenario *s = L->s;
+    const ynode *v = ymap_get(root, "images");
+    if (!v || ynode_is_null(v) || !expect_map(L, v, "'images'"))
+        return;
+    s->images = xcalloc(v->npairs, sizeof(custom_image));
+    for (size_t i = 0; i < v->npairs; i++) {
+        const ynode *k = v->pairs[i].key, *def = v->pairs[i].value;
+        custom_image *img = &s->images[s->nimages];
+        if (k->kind != YNODE_SCALAR || !valid_name(k->str)) {
+            err(L, k, "image names use letters, digits, '-' and '_'");
+            continue;
+        }
+        if (!expect_map(L, def, "an image"))
+            continue;
+        check_keys(L, def, "an image", KEYS);
+        img->name = xstrdup(k->str);
+        img->pos = pos_of(k);
+        img->qcow2 = get_text(L, def, "qcow2", "an image", true);
+        if (img->qcow2 && img->qcow2[0] != '/')
+            err(L, ymap_get(def, "qcow2"), "'qcow2' must be an absolute path to a base image");
+        s->nimages++;
+    }
+}
+
+static void load_nic(loader *L, const ynode *item, void *out, size_t index)
+{
+    static const char *const KEYS[] = {"segment", "host", NULL};
+    nic *n = out;
+    n->pos = pos_of(item);
+    n->segment_index = -1;
+    if (!expect_map(L, item, "an interface"))
+        return;
+    check_keys(L, item, "an interface", KEYS);
+    n->segment = get_name(L, item, "segment", "an interface", true);
+    n->host = (int)get_int(L, item, "host", "an interface", 2, 65534, 0);
+    n->host_pos = pos_of(ymap_get(item, "host"));
+}
+
+static void load_node(loader *L, const ynode *item, void *out, size_t index)
+{
+    static const char *const KEYS[] = {"name", "title", "image", "role", "visible",
+                                       "forwarding", "memory", "vcpus", "interfaces", NULL};
+    node *n = out;
+    n->pos = pos_of(item);
+    n->memory_mib = 160;
+    n->vcpus = 1;
+    if (!expect_map(L, item, "a node"))
+        return;
+    check_keys(L, item, "a node", KEYS);
+    n->name = get_name(L, item, "name", "a node", true);
+    get_l10n(L, item, "title", "a node", false, &n->title);
+    n->image = get_name(L, item, "image", "a node", true);
+    n->image_pos = pos_of(ymap_get(item, "image"));
+    const ynode *role = ymap_get(item, "role");
+    n->role = ROLE_BLUE;
+    if (role) {
+        if (is_scalar_text(role) && !strcmp(role->str, "blue"))
+            n->role = ROLE_BLUE;
+        else if (is_scalar_text(role) && !strcmp(role->str, "red"))
+            n->role = ROLE_RED;
+        else if (is_scalar_text(role) && !strcmp(role->str, "grey"))
+            n->role = ROLE_GREY;
+        else
+            err(L, role, "'role' must be blue (the team defends it), red (attacker) or grey "
+                         "(background)");
+    }
+    n->visible = get_bool(L, item, "visible", "a node", n->role == ROLE_BLUE);
+    n->forwarding = get_bool(L, item, "forwarding", "a node", false);
+    const ynode *mem = ymap_get(item, "memory");
+    if (mem) {
+        uint64_t mib;
+        if (mem->kind != YNODE_SCALAR || parse_size_mib(mem->str, &mib) < 0)
+            err(L, mem, "'memory' must be a size such as 256M or 2G");
+        else if (mib < 64 || mib > SCENARIO_MAX_MEMORY_MIB)
+            err(L, mem, "'memory' is %s; it must be between 64M and %dG", mem->str,
+                SCENARIO_MAX_MEMORY_MIB / 1024);
+        else
+            n->memory_mib = (unsigned)mib;
+    }
+    n->vcpus = (unsigned)get_int(L, item, "vcpus", "a node", 1, SCENARIO_MAX_VCPUS, 1);
+    n->nics = load_list(L, item, "interfaces", "'interfaces'", sizeof(nic), SCENARIO_MAX_NICS,
+                        load_nic, &n->nnics);
+    if (n->nnics == 0 && !ymap_get(item, "interfaces"))
+        missing(L, item, "interfaces", "a node");
+}
+
+/* ---- injects ---- */
+
+static condition *load_condition(loader *L, const ynode *v, int depth);
+
+static const char *const COND_KEYS[] = {"check", "inject", "all", "any", "not",
+                                        "for",   "within", NULL};
+
+static condition *load_condition(loader *L, const ynode *v, int depth)
+{
+    if (depth > 16) {
+        err(L, v, "condition nested deeper than 16 levels");
+        return NULL;
+    }
+    if (!expect_map(L, v, "a condition"))
+        return NULL;
+    check_keys(L, v, "a condition", COND_KEYS);
+    static const char *const KINDS[] = {"check", "inject", "all", "any", "not"};
+    const ynode *which = NULL;
+    condition_kind kind = COND_CHECK;
+    int found = 0;
+    for (int k = 0; k < 5; k++) {
+        const ynode *x = ymap_get(v, KINDS[k]);
+        if (x) {
+            which = x;
+            kind = (condition_kind)k;
+            found++;
+        }
+    }
+    if (found != 1) {
+        err(L, v, "a condition needs exactly one of check, inject, all, any or not");
+        return NULL;
+    }
+    condition *c = xcalloc(1, sizeof(condition));
+    c->kind = kind;
+    c->pos = pos_of(which);
+    c->hold_ms = get_duration(L, v, "for", "a condition", 0, 7LL * 24 * 3600 * 1000, 0);
+    c->within_ms = get_duration(L, v, "within", "a condition", 0, 7LL * 24 * 3600 * 1000, 0);
+    switch (kind) {
+    case COND_CHECK:
+    case COND_INJECT:
+        if (!is_scalar_text(which) || !valid_name(which->str))
+            err(L, which, "'%s' must name %s", KINDS[kind], kind == COND_CHECK ? "a check" : "an inject");
+        else
+            c->ref = xstrdup(which->str);
+        break;
+    case COND_NOT:
+        c->kids = xcalloc(1, sizeof(condition *));
+        c->kids[0] = load_condition(L, which, depth + 1);
+        c->nkids = c->kids[0] ? 1 : 0;
+        break;
+    case COND_ALL:
+    case COND_ANY:
+        if (!expect_seq(L, which, KINDS[kind]) || which->nitems == 0) {
+            if (which->kind == YNODE_SEQ)
+                err(L, which, "'%s' needs at least one condition", KINDS[kind]);
+            break;
+        }
+        c->kids = xcalloc(which->nitems, sizeof(condition *));
+        for (size_t i = 0; i < which->nitems; i++) {
+            condition *kid = load_condition(L, which->items[i], depth + 1);
+            if (kid)
+                c->kids[c->nkids++] = kid;
+        }
+        break;
+    }
+    return c;
+}
+
+static void load_action(loader *L, const ynode *item, inject *inj)
+{
+    static const char *const ACTIONS[] = {"run", "file", "message", "note"};
+    const ynode *which = NULL;
+    int found = 0;
+    for (int k = 0; k < 4; k++) {
+        const ynode *x = ymap_get(item, ACTIONS[k]);
+        if (x) {
+            which = x;
+            inj->action.kind = (action_kind)k;
+            found++;
+        }
+    }
+    if (found != 1) {
+        err(L, item, "an inject needs exactly one action: run, file, message or note");
+        return;
+    }
+    action *a = &inj->action;
+    a->pos = pos_of(which);
+    switch (a->kind) {
+    case ACTION_RUN:
+        if (is_scalar_text(which)) {
+            a->command = xstrdup(which->str);
+        } else if (expect_map(L, which, "'run'")) {
+            static const char *const KEYS[] = {"command", "script", NULL};
+            check_keys(L, which, "'run'", KEYS);
+            a->command = get_text(L, which, "command", "'run'", false);
+            a->script = get_text(L, which, "script", "'run'", false);
+            if (!!a->command == !!a->script)
+                err(L, which, "'run' needs exactly one of 'command' or 'script'");
+        }
+        break;
+    case ACTION_FILE:
+        if (expect_map(L, which, "'file'")) {
+            static const char *const KEYS[] = {"path", "content", "mode", NULL};
+            check_keys(L, which, "'file'", KEYS);
+            a->path = get_text(L, which, "path", "'file'", true);
+            if (a->path && a->path[0] != '/')
+                err(L, ymap_get(which, "path"), "'path' must be absolute on the guest");
+            const ynode *content = ymap_get(which, "content");
+            if (!content)
+                missing(L, which, "content", "'file'");
+            else if (content->kind != YNODE_SCALAR)
+                err(L, content, "'content' must be text");
+            else
+                a->content = xstrdup(content->str);
+            a->mode = 0644;
+            const ynode *mode = ymap_get(which, "mode");
+            if (mode) {
+                char *end;
+                unsigned long m = mode->kind == YNODE_SCALAR ? strtoul(mode->str, &end, 8) : 0;
+                if (mode->kind != YNODE_SCALAR || *end || m > 07777 || !mode->len)
+                    err(L, mode, "'mode' must be octal permissions such as 0644");
+                else
+                    a->mode = (unsigned)m;
+            }
+        }
+        break;
+    case ACTION_MESSAGE:
+        if (expect_map(L, which, "'message'")) {
+            static const char *const KEYS[] = {"from", "subject", "body", "attachment", NULL};
+            check_keys(L, which, "'message'", KEYS);
+            a->from = get_text(L, which, "from", "'message'", true);
+            get_l10n(L, which, "subject", "'message'", true, &a->subject);
+            get_l10n(L, which, "body", "'message'", true, &a->body);
+            a->attachment = get_text(L, which, "attachment", "'message'", false);
+        }
+        break;
+    case ACTION_NOTE:
+        load_l10n_node(L, which, "note", "an inject", &a->note);
+        break;
+    }
+}
+
+static void load_inject(loader *L, const ynode *item, void *out, size_t index)
+{
+    static const char *const KEYS[] = {"id",     "title", "at",   "after",   "delay",
+                                       "when",   "manual", "target", "run",  "file",
+                                       "message", "note", "timeout", NULL};
+    inject *inj = out;
+    inj->pos = pos_of(item);
+    inj->timeout_ms = SCENARIO_DEFAULT_ACTION_MS;
+    if (!expect_map(L, item, "an inject"))
+        return;
+    check_keys(L, item, "an inject", KEYS);
+    inj->id = get_name(L, item, "id", "an inject", true);
+    get_l10n(L, item, "title", "an inject", false, &inj->title);
+    const ynode *at = ymap_get(item, "at"), *after = ymap_get(item, "after"),
+                *when = ymap_get(item, "when"), *manual = ymap_get(item, "manual");
+    int triggers = !!at + !!after + !!when + !!manual;
+    if (triggers != 1) {
+        err(L, item, "an inject needs exactly one of 'at', 'after', 'when' or 'manual'");
+    } else if (at) {
+        inj->trigger = TRIGGER_AT;
+        inj->at_ms = get_duration(L, item, "at", "an inject", 0, 7LL * 24 * 3600 * 1000, 0);
+    } else if (after) {
+        inj->trigger = TRIGGER_AFTER;
+        inj->after = get_name(L, item, "after", "an inject", true);
+        inj->after_pos = pos_of(after);
+    } else if (when) {
+        inj->trigger = TRIGGER_WHEN;
+        inj->when = load_condition(L, when, 0);
+    } else {
+        inj->trigger = TRIGGER_MANUAL;
+        if (!get_bool(L, item, "manual", "an inject", true))
+            err(L, manual, "'manual' can only be true; remove it for a timed inject");
+    }
+    if (ymap_get(item, "delay") && !after)
+        err(L, ymap_get(item, "delay"), "'delay' only goes with 'after'");
+    inj->delay_ms = get_duration(L, item, "delay", "an inject", 0, 7LL * 24 * 3600 * 1000, 0);
+    inj->target = get_name(L, item, "target", "an inject", false);
+    inj->target_pos = pos_of(ymap_get(item, "target"));
+    load_action(L, item, inj);
+    inj->timeout_ms = get_duration(L, item, "timeout", "an inject", 1000, SCENARIO_MAX_ACTION_MS,
+                                   SCENARIO_DEFAULT_ACTION_MS);
+}
+
+/* ---- checks and objectives ---- */
+
+static void load_check(loader *L, const ynode *item, void *out, size_t index)
+{
+    static const char *const KEYS[] = {"id", "node", "command", "expect", "interval", "timeout",
+                                       NULL};
+    check *c = out;
+    c->pos = pos_of(item);
+    c->expect_exit = 0;
+    if (!expect_map(L, item, "a check"))
+        return;
+    check_keys(L, item, "a check", KEYS);
+    c->id = get_name(L, item, "id", "a check", true);
+    c->node = get_name(L, item, "node", "a check", true);
+    c->node_pos = pos_of(ymap_get(item, "node"));
+    c->command = get_text(L, item, "command", "a check", true);
+    const ynode *expect = ymap_get(item, "expect");
+    if (expect && expect_map(L, expect, "'expect'")) {
+        static const char *const EKEYS[] = {"exit", "output", NULL};
+        check_keys(L, expect, "'expect'", EKEYS);
+        const ynode *exit_code = ymap_get(expect, "exit");
+        if (exit_code && is_scalar_text(exit_code) && !strcmp(exit_code->str, "any"))
+            c->expect_exit = -1;
+        else
+            c->expect_exit = (int)get_int(L, expect, "exit", "'expect'", 0, 255, 0);
+        c->expect_output = get_text(L, expect, "output", "'expect'", false);
+        c->expect_output_pos = pos_of(ymap_get(expect, "output"));
+    }
+    c->interval_ms = get_duration(L, item, "interval", "a check", 1000, 3600 * 1000, 30000);
+    c->timeout_ms = get_duration(L, item, "timeout", "a check", 1000, 5 * 60 * 1000, 10000);
+}
+
+static void load_hint(loader *L, const ynode *item, void *out, size_t index)
+{
+    static const char *const KEYS[] = {"text", "cost", NULL};
+    hint *h = out;
+    if (!expect_map(L, item, "a hint"))
+        return;
+    check_keys(L, item, "a hint", KEYS);
+    get_l10n(L, item, "text", "a hint", true, &h->text);
+    h->cost = (int)get_int(L, item, "cost", "a hint", 0, 10000, 0);
+}
+
+static void load_rubric_item(loader *L, const ynode *item, void *out, size_t index)
+{
+    static const char *const KEYS[] = {"text", "points", NULL};
+    rubric_item *r = out;
+    if (!expect_map(L, item, "a rubric item"))
+        return;
+    check_keys(L, item, "a rubric item", KEYS);
+    get_l10n(L, item, "text", "a rubric item", true, &r->text);
+    r->points = (int)get_int(L, item, "points", "a rubric item", 0, 10000, 0);
+    if (!ymap_get(item, "points"))
+        missing(L, item, "points", "a rubric item");
+}
+
+static void load_answer(loader *L, const ynode *obj, objective *o)
+{
+    static const char *const KINDS[] = {"exact", "nocase", "regex", "range", "one_of", NULL};
+    const ynode *ans = ymap_get(obj, "answer");
+    if (!ans) {
+        missing(L, obj, "answer", "a question");
+        return;
+    }
+    o->answer_pos = pos_of(ans);
+    if (!expect_map(L, ans, "'answer'"))
+        return;
+    check_keys(L, ans, "'answer'", KINDS);
+    if (ans->npairs != 1) {
+        err(L, ans, "'answer' needs exactly one of exact, nocase, regex, range or one_of");
+        return;
+    }
+    const ynode *k = ans->pairs[0].key, *v = ans->pairs[0].value;
+    if (k->kind != YNODE_SCALAR)
+        return;
+    for (int i = 0; KINDS[i]; i++)
+        if (!strcmp(k->str, KINDS[i]))
+            o->answer = (answer_kind)i;
+    o->answer_pos = pos_of(v);
+    if (o->answer == ANSWER_RANGE) {
+        char *end1, *end2;
+        if (v->kind != YNODE_SEQ || v->nitems != 2 || v->items[0]->kind != YNODE_SCALAR ||
+            v->items[1]->kind != YNODE_SCALAR) {
+            err(L, v, "'range' must be a list of two numbers: [low, high]");
+            return;
+        }
+        o->range_min = strtod(v->items[0]->str, &end1);
+        o->range_max = strtod(v->items[1]->str, &end2);
+        if (*end1 || *end2 || !v->items[0]->len || !v->items[1]->len)
+            err(L, v, "'range' must be a list of two numbers: [low, high]");
+        else if (o->range_min > o->range_max)
+            err(L, v, "'range' has its low end above its high end");
+        return;
+    }
+    if (o->answer == ANSWER_ONE_OF) {
+        if (v->kind != YNODE_SEQ || v->nitems == 0) {
+            err(L, v, "'one_of' must be a list of accepted answers");
+            return;
+        }
+        o->values = xcalloc(v->nitems, sizeof(char *));
+        for (size_t i = 0; i < v->nitems; i++) {
+            if (v->items[i]->kind != YNODE_SCALAR)
+                err(L, v->items[i], "each accepted answer must be text");
+            else
+                o->values[o->nvalues++] = xstrdup(v->items[i]->str);
+        }
+        return;
+    }
+    if (v->kind != YNODE_SCALAR || !v->len) {
+        err(L, v, "'%s' must be the expected answer as text", k->str);
+        return;
+    }
+    o->values = xcalloc(1, sizeof(char *));
+    o->values[0] = xstrdup(v->str);
+    o->nvalues = 1;
+}
+
+static void load_objective(loader *L, const ynode *item, void *out, size_t index)
+{
+    static const char *const KEYS[] = {"id",     "kind",  "title", "text",   "points", "answer",
+                                       "attempts", "check", "rubric", "hints", NULL};
+    objective *o = out;
+    o->pos = pos_of(item);
+    if (!expect_map(L, item, "an objective"))
+        return;
+    check_keys(L, item, "an objective", KEYS);
+    o->id = get_name(L, item, "id", "an objective", true);
+    get_l10n(L, item, "title", "an objective", false, &o->title);
+    get_l10n(L, item, "text", "an objective", false, &o->text);
+    const ynode *kind = ymap_get(item, "kind");
+    if (!kind) {
+        missing(L, item, "kind", "an objective");
+        return;
+    }
+    if (is_scalar_text(kind) && !strcmp(kind->str, "question"))
+        o->kind = OBJ_QUESTION;
+    else if (is_scalar_text(kind) && !strcmp(kind->str, "check"))
+        o->kind = OBJ_CHECK;
+    else if (is_scalar_text(kind) && !strcmp(kind->str, "report"))
+        o->kind = OBJ_REPORT;
+    else {
+        err(L, kind, "'kind' must be question, check or report");
+        return;
+    }
+    o->points = (int)get_int(L, item, "points", "an objective", 0, 10000, 0);
+    o->hints = load_list(L, item, "hints", "'hints'", sizeof(hint), 20, load_hint, &o->nhints);
+    const char *own[] = {o->kind == OBJ_QUESTION ? NULL : "answer",
+                         o->kind == OBJ_QUESTION ? NULL : "attempts",
+                         o->kind == OBJ_CHECK ? NULL : "check",
+                         o->kind == OBJ_REPORT ? NULL : "rubric"};
+    for (size_t i = 0; i < 4; i++)
+        if (own[i] && ymap_get(item, own[i]))
+            err(L, ymap_get(item, own[i]), "'%s' does not apply to a %s objective", own[i],
+                kind->str);
+    switch (o->kind) {
+    case OBJ_QUESTION:
+        load_answer(L, item, o);
+        o->attempts = (int)get_int(L, item, "attempts", "a question", 0, 1000, 0);
+        if (!ymap_get(item, "text"))
+            missing(L, item, "text", "a question");
+        break;
+    case OBJ_CHECK:
+        o->check = get_name(L, item, "check", "a check objective", true);
+        o->check_pos = pos_of(ymap_get(item, "check"));
+        break;
+    case OBJ_REPORT:
+        o->rubric = load_list(L, item, "rubric", "'rubric'", sizeof(rubric_item), 50,
+                              load_rubric_item, &o->nrubric);
+        if (o->nrubric == 0)
+            err(L, item, "a report objective needs a 'rubric' with at least one item");
+        if (!ymap_get(item, "points"))
+            for (size_t i = 0; i < o->nrubric; i++)
+                o->points += o->rubric[i].points;
+        break;
+    }
+}
+
+/* ---- the whole file ---- */
+
+void scenario_load_tree(scenario *s, const ynode *root, diag_list *diags)
+{
+    loader L = {.file = s->file, .diags = diags, .s = s};
+    if (!root) {
+        diag_add(diags, s->file, 0, 0, "the file is empty; a scenario starts with 'enshu: 1'");
+        return;
+    }
+    if (!expect_map(&L, root, "a scenario"))
+        return;
+    check_keys(&L, root, "the scenario", TOP_KEYS);
+    const ynode *version = ymap_get(root, "enshu");
+    if (!version)
+        err(&L, root, "the scenario is missing 'enshu: %d' (the format version)",
+            SCENARIO_FORMAT_VERSION);
+    else
+        s->version = (int)get_int(&L, root, "enshu", "the scenario", SCENARIO_FORMAT_VERSION,
+                                  SCENARIO_FORMAT_VERSION, SCENARIO_FORMAT_VERSION);
+    load_languages(&L, root);
+    s->id = get_name(&L, root, "id", "the scenario", true);
+    get_l10n(&L, root, "title", "the scenario", true, &s->title);
+    get_l10n(&L, root, "description", "the scenario", false, &s->description);
+    load_level(&L, root);
+    s->duration_ms = get_duration(&L, root, "duration", "the scenario", 60 * 1000,
+                                  7LL * 24 * 3600 * 1000, 8LL * 3600 * 1000);
+    load_teams(&L, root);
+    load_network(&L, root);
+    load_images(&L, root);
+    s->nodes = load_list(&L, root, "nodes", "'nodes'", sizeof(node), SCENARIO_MAX_NODES,
+                         load_node, &s->nnodes);
+    if (!ymap_get(root, "nodes"))
+        missing(&L, root, "nodes", "the scenario");
+    s->injects = load_list(&L, root, "injects", "'injects'", sizeof(inject), 1000, load_inject,
+                           &s->ninjects);
+    s->checks = load_list(&L, root, "checks", "'checks'", sizeof(check), 1000, load_check,
+                          &s->nchecks);
+    s->objectives = load_list(&L, root, "objectives", "'objectives'", sizeof(objective), 1000,
+                              load_objective, &s->nobjectives);
+}

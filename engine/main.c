@@ -1,15 +1,54 @@
-#include "scenario.h"
+/*
+ * The enshu command line: dispatches to one function per subcommand.
+ * Exit codes are a contract with scripts: 0 success, 1 failure (invalid
+ * input, a failed operation), 2 usage error.
+ */
+#include "cli.h"
+
 #include <stdio.h>
+#include <string.h>
+
+static const char USAGE[] =
+    "Usage: enshu COMMAND [OPTIONS]\n"
+    "\n"
+    "Enshu runs hands-on cyber-defence exercises: it reads a YAML incident script and\n"
+    "brings up one isolated virtual LAN of real guests per team on libvirt hosts.\n"
+    "\n"
+    "Commands:\n"
+    "  validate FILE...      check incident scripts; report every problem as FILE:LINE:COL\n"
+    "  images build          build the built-in guest images (cached)\n"
+    "  up FILE --teams N     bring up a range: one virtual LAN per team\n"
+    "  status                show teams, nodes, hosts, states and addresses\n"
+    "  down                  remove everything a range created\n"
+    "\n"
+    "Run 'enshu COMMAND --help' for the options of a command.\n"
+    "Exit status: 0 success, 1 failure, 2 usage error.\n";
+
 int main(int argc, char **argv)
 {
-    int rc = 0;
-    for (int i = 1; i < argc; i++) {
-        diag_list *d = diag_list_new();
-        scenario *s = scenario_load_file(argv[i], d);
-        if (!s) rc = 1;
-        diag_list_print(d, stderr);
-        scenario_free(s);
-        diag_list_free(d);
+    if (argc < 2) {
+        fputs(USAGE, stderr);
+        return CLI_USAGE;
     }
-    return rc;
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(USAGE, stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("enshu %s\n", ENSHU_VERSION);
+        return CLI_OK;
+    }
+    static const struct {
+        const char *name;
+        int (*run)(int argc, char **argv);
+    } commands[] = {
+        {"validate", cmd_validate}, {"images", cmd_images}, {"up", cmd_up},
+        {"status", cmd_status},     {"down", cmd_down},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "enshu: unknown command '%s'; run 'enshu --help' for the list\n", cmd);
+    return CLI_USAGE;
 }

@@ -139,6 +139,27 @@ static void check_address_plan(checker *C)
     }
 }
 
+static bool host_taken(const scenario *s, int seg, int host)
+{
+    for (size_t a = 0; a < s->nnodes; a++)
+        for (size_t b = 0; b < s->nodes[a].nnics; b++)
+            if (s->nodes[a].nics[b].segment_index == seg && s->nodes[a].nics[b].host == host)
+                return true;
+    return false;
+}
+
+/* The lowest free host number from `from`, else from 2 (small segments); 0 if none. */
+static int free_host(const scenario *s, int seg, unsigned max_host, int from)
+{
+    for (int h = from; (unsigned)h <= max_host; h++)
+        if (!host_taken(s, seg, h))
+            return h;
+    for (int h = 2; h < from && (unsigned)h <= max_host; h++)
+        if (!host_taken(s, seg, h))
+            return h;
+    return 0;
+}
+
 /* Resolves each interface's segment and gives automatic host numbers. */
 static void check_interfaces(checker *C, const name_set *segments)
 {
@@ -164,7 +185,7 @@ static void check_interfaces(checker *C, const name_set *segments)
                        s->segment_prefix, max_host);
         }
     }
-    /* Explicit host numbers first, then the lowest free number from 10. */
+    /* Explicit host numbers first, then automatic ones (free_host). */
     for (size_t seg = 0; seg < s->nsegments; seg++) {
         for (size_t i = 0; i < s->nnodes; i++) {
             for (size_t j = 0; j < s->nodes[i].nnics; j++) {
@@ -177,32 +198,22 @@ static void check_interfaces(checker *C, const name_set *segments)
                             s->nodes[a].nics[b].host == x->host)
                             err_at(C, x->host_pos,
                                    "host %d on segment '%s' is already taken by node '%s'",
-                                   x->host, s->segments[seg].name, s->nodes[a].name);
+                                   x->host, s->segments[seg].name,
+                                   s->nodes[a].name ? s->nodes[a].name : "?");
             }
         }
-        int next = 10;
+        int next = 10; /* automatic numbers start at 10, below it only when full */
         for (size_t i = 0; i < s->nnodes; i++) {
             for (size_t j = 0; j < s->nodes[i].nnics; j++) {
                 nic *x = &s->nodes[i].nics[j];
                 if (x->segment_index != (int)seg || x->host)
                     continue;
-                for (;;) {
-                    bool taken = false;
-                    for (size_t a = 0; a < s->nnodes && !taken; a++)
-                        for (size_t b = 0; b < s->nodes[a].nnics; b++)
-                            if (s->nodes[a].nics[b].segment_index == (int)seg &&
-                                s->nodes[a].nics[b].host == next)
-                                taken = true;
-                    if (!taken)
-                        break;
-                    next++;
-                }
-                if ((unsigned)next > max_host) {
+                x->host = free_host(s, (int)seg, max_host, next);
+                if (!x->host)
                     err_at(C, x->pos, "segment '%s' has no free host number left",
                            s->segments[seg].name);
-                    continue;
-                }
-                x->host = next++;
+                else
+                    next = x->host + 1;
             }
         }
     }
@@ -230,7 +241,7 @@ static void check_gateways(checker *C, const name_set *nodes)
         }
         if (!node_nic_on(gw, (int)i))
             err_at(C, seg->router_pos, "gateway '%s' has no interface on segment '%s'",
-                   seg->router, seg->name);
+                   seg->router, seg->name ? seg->name : "?");
         if (!gw->forwarding)
             err_at(C, seg->router_pos, "gateway '%s' must have 'forwarding: true'", seg->router);
     }
@@ -341,7 +352,8 @@ static void visit_inject(cycle_walk *w, size_t i)
     w->state[i] = 1;
     w->stack[w->depth++] = i;
     const inject *inj = &w->C->s->injects[i];
-    if (inj->trigger == TRIGGER_AFTER && inj->after)
+    /* An inject after itself is reported once, by check_injects. */
+    if (inj->trigger == TRIGGER_AFTER && inj->after && !(inj->id && !strcmp(inj->after, inj->id)))
         visit_ref(inj->after, w);
     if (inj->trigger == TRIGGER_WHEN)
         condition_inject_refs(inj->when, visit_ref, w);

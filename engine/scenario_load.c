@@ -299,14 +299,15 @@ static void *load_list(loader *L, const ynode *map, const char *key, const char 
         return NULL;
     if (!expect_seq(L, v, what))
         return NULL;
-    if (v->nitems > max_items) {
+    size_t n = v->nitems;
+    if (n > max_items) {
         err(L, v, "%s has %zu entries; at most %zu are allowed", what, v->nitems, max_items);
-        return NULL;
+        n = max_items; /* the first ones still load, so names given there resolve */
     }
-    char *items = xcalloc(v->nitems, elem_size);
-    for (size_t i = 0; i < v->nitems; i++)
+    char *items = xcalloc(n, elem_size);
+    for (size_t i = 0; i < n; i++)
         fn(L, v->items[i], items + i * elem_size, i);
-    *count = v->nitems;
+    *count = n;
     return items;
 }
 
@@ -451,7 +452,9 @@ static void load_network(loader *L, const ynode *root)
     s->segment_prefix = (unsigned)get_int(L, net, "segment_prefix", "'network'", 16, 29, 24);
     s->segments = load_list(L, net, "segments", "'segments'", sizeof(segment),
                             SCENARIO_MAX_SEGMENTS, load_segment, &s->nsegments);
-    if (s->nsegments == 0)
+    /* A 'segments' of the wrong type has been reported already. */
+    const ynode *segs = ymap_get(net, "segments");
+    if (s->nsegments == 0 && (!segs || ynode_is_null(segs) || segs->kind == YNODE_SEQ))
         err(L, net, "'network' needs at least one segment under 'segments'");
 }
 
@@ -598,7 +601,7 @@ static condition *load_condition(loader *L, const ynode *v, int depth)
         break;
     case COND_ALL:
     case COND_ANY:
-        if (!expect_seq(L, which, KINDS[kind]) || which->nitems == 0) {
+        if (!expect_seq(L, which, kind == COND_ALL ? "'all'" : "'any'") || which->nitems == 0) {
             if (which->kind == YNODE_SEQ)
                 err(L, which, "'%s' needs at least one condition", KINDS[kind]);
             break;

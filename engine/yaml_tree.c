@@ -29,6 +29,8 @@ typedef struct anchor {
 
 typedef struct builder {
     ydoc *doc;
+    const char *buf; /* the text being parsed, to place reader errors */
+    size_t len;
     const ylimits *limits;
     diag_list *diags;
     ynode **stack;
@@ -165,6 +167,37 @@ static void pop(builder *b, const yaml_mark_t *mark)
     attach(b, node, mark);
 }
 
+/* The 0-based line and column (in characters) of byte offset in the text. */
+static yaml_mark_t mark_of_offset(const builder *b, size_t offset)
+{
+    yaml_mark_t mark = {.index = offset};
+    for (size_t i = 0; i < offset && i < b->len; i++) {
+        unsigned char c = (unsigned char)b->buf[i];
+        if (c == '\n') {
+            mark.line++;
+            mark.column = 0;
+        } else if ((c & 0xC0) != 0x80) {
+            mark.column++;
+        }
+    }
+    return mark;
+}
+
+/* The byte at a mark (whose column counts characters), or 0 past the end. */
+static unsigned char byte_at_mark(const builder *b, const yaml_mark_t *mark)
+{
+    size_t i = 0;
+    for (size_t line = 0; i < b->len && line < mark->line; i++)
+        if (b->buf[i] == '\n')
+            line++;
+    for (size_t col = 0; i < b->len && col < mark->column && b->buf[i] != '\n'; col++) {
+        i++;
+        while (i < b->len && ((unsigned char)b->buf[i] & 0xC0) == 0x80)
+            i++;
+    }
+    return i < b->len ? (unsigned char)b->buf[i] : 0;
+}
+
 static void report_parser_error(builder *b, const yaml_parser_t *parser)
 {
     const char *problem = parser->problem ? parser->problem : "malformed YAML";
@@ -173,11 +206,17 @@ static void report_parser_error(builder *b, const yaml_parser_t *parser)
                                 parser->context, (int)parser->context_mark.line + 1,
                                 (int)parser->context_mark.column + 1)
                     : xstrdup(problem);
-    /* libyaml's problem_mark points at the offending character. */
+    /* libyaml's problem_mark points at the offending character; a reader
+     * error (bad encoding) has only a byte offset, placed here. */
     yaml_mark_t mark = parser->problem_mark;
     if (parser->error == YAML_READER_ERROR) {
-        diag_add(b->diags, b->doc->file, 0, 0, "%s at byte %zu (is the file UTF-8 text?)",
-                 msg, parser->problem_offset);
+        mark = mark_of_offset(b, parser->problem_offset);
+        diag_add(b->diags, b->doc->file, (int)mark.line + 1, (int)mark.column + 1,
+                 "%s at byte %zu (is the file UTF-8 text?)", msg, parser->problem_offset);
+    } else if (byte_at_mark(b, &mark) == '\t') {
+        /* libyaml's words for a tab say little to someone used to editors. */
+        diag_add(b->diags, b->doc->file, (int)mark.line + 1, (int)mark.column + 1,
+                 "%s; YAML indents with spaces, not tabs", msg);
     } else {
         diag_add(b->diags, b->doc->file, (int)mark.line + 1, (int)mark.column + 1, "%s", msg);
     }
@@ -260,7 +299,7 @@ ydoc *ydoc_parse(const char *file, const char *buf, size_t len, const ylimits *l
         ydoc_free(doc);
         return NULL;
     }
-    builder b = {.doc = doc, .limits = limits, .diags = diags};
+    builder b = {.doc = doc, .buf = buf, .len = len, .limits = limits, .diags = diags};
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
         diag_add(diags, doc->file, 0, 0, "cannot initialise the YAML parser");

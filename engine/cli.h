@@ -1,0 +1,20 @@
+/*
+ * Subcommands of the enshu program, one file each (cmd_*.c). Each gets the
+ * arguments after "enshu" (argv[0] is the command name) and returns the
+ * process exit code.
+ */
+#ifndef ENSHU_CLI_H
+#define ENSHU_CLI_H
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+int cmd_validate(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+
+/* True if argv holds -h or --help. */
+int cli_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * Guest agent commands over libvirt-qemu (see guest_agent.h).
+ */
+#include "guest_agent.h"
+#include "alloc.h"
+#include "base64.h"
+#include "errors.h"
+#include "libvirt_conn.h"
+
+#include <jansson.h>
+#include <libvirt/libvirt-qemu.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int guest_agent_ping(virDomainPtr dom, int timeout_s)
+{
+    char *reply = virDomainQemuAgentCommand(dom, "{\"execute\":\"guest-ping\"}", timeout_s, 0);
+    if (!reply)
+        return ENSHU_EAGENT;
+    free(reply);
+    return ENSHU_OK;
+}
+
+/* Sends a command; returns the parsed "return" member (caller decrefs). */
+static json_t *agent_call(virDomainPtr dom, json_t *cmd, int timeout_s)
+{
+    char *text = json_dumps(cmd, JSON_COMPACT);
+    char *reply = virDomainQemuAgentCommand(dom, text, timeout_s, 0);
+    free(text);
+    if (!reply) {
+        fprintf(stderr, "enshu: guest agent of %s: %s\n", virDomainGetName(dom), libvirt_error());
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *doc = json_loads(reply, 0, &jerr);
+    free(reply);
+    json_t *ret = doc ? json_incref(json_object_get(doc, "return")) : NULL;
+    json_decref(doc);
+    if (!ret)
+        fprintf(stderr, "enshu: guest agent of %s gave an unexpected reply\n",
+                virDomainGetName(dom));
+    return ret;
+}
+
+static char *decode_field(json_t *status, const char *key)
+{
+    const char *b64 = json_string_value(json_object_get(status, key));
+    char *text = b64 ? base64_decode(b64, NULL) : NULL;
+    return text ? text : xstrdup("");
+}
+
+int guest_agent_exec(virDomainPtr dom, const char *command, int64_t timeout_ms,
+                     guest_exec_result *out)
+{
+    memset(out, 0, sizeof *out);
+    json_t *cmd = json_pack("{s:s, s:{s:s, s:[s,s], s:b}}", "execute", "guest-exec", "arguments",
+                            "path", "/bin/sh", "arg", "-c", command, "capture-output", 1);
+    json_t *ret = agent_call(dom, cmd, 10);
+    json_decref(cmd);
+    if (!ret)
+        return ENSHU_EAGENT;
+    json_int_t pid = json_integer_value(json_object_get(ret, "pid"));
+    json_decref(ret);
+    int64_t deadline = now_ms() + timeout_ms;
+    for (useconds_t pause = 20000;; pause = pause < 200000 ? pause * 2 : pause) {
+        json_t *q = json_pack("{s:s, s:{s:I}}", "execute", "guest-exec-status", "arguments",
+                              "pid", pid);
+        json_t *status = agent_call(dom, q, 10);
+        json_decref(q);
+        if (!status)
+            return ENSHU_EAGENT;
+        if (json_is_true(json_object_get(status, "exited"))) {
+            json_t *code = json_object_get(status, "exitcode");
+            json_t *sig = json_object_get(status, "signal");
+            out->exit_code = code ? (int)json_integer_value(code) : -1;
+            out->signal = sig ? (int)json_integer_value(sig) : 0;
+            out->out = decode_field(status, "out-data");
+            out->err = decode_field(status, "err-data");
+            json_decref(status);
+            return ENSHU_OK;
+        }
+        json_decref(status);
+        if (now_ms() > deadline) {
+            fprintf(stderr, "enshu: command on %s did not finish within %lld ms: %s\n",
+                    virDomainGetName(dom), (long long)timeout_ms, command);
+            return ENSHU_ETIMEOUT;
+        }
+        usleep(pause);
+    }
+}
+
+void guest_exec_result_fini(guest_exec_result *r)
+{
+    if (!r)
+        return;
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}

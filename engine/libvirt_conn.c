@@ -1,0 +1,107 @@
+/*
+ * Opening and sharing libvirt connections (see libvirt_conn.h).
+ */
+#include "libvirt_conn.h"
+#include "alloc.h"
+
+#include <libvirt/virterror.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void quiet_error(void *data, virErrorPtr err)
+{
+    (void)data;
+    (void)err;
+}
+
+void libvirt_setup(void)
+{
+    virInitialize();
+    virSetErrorFunc(NULL, quiet_error);
+}
+
+const char *libvirt_error(void)
+{
+    const char *msg = virGetLastErrorMessage();
+    return msg ? msg : "unknown libvirt error";
+}
+
+bool libvirt_error_is_missing(void)
+{
+    int code = virGetLastErrorCode();
+    return code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_NO_NETWORK ||
+           code == VIR_ERR_NO_STORAGE_VOL || code == VIR_ERR_NO_STORAGE_POOL;
+}
+
+virConnectPtr libvirt_open(const char *uri)
+{
+    virConnectPtr conn = virConnectOpen(uri);
+    if (!conn)
+        fprintf(stderr,
+                "enshu: cannot connect to libvirt at %s: %s\n"
+                "  Is libvirtd running there? On this machine 'scripts/setup' starts it.\n",
+                uri, libvirt_error());
+    return conn;
+}
+
+typedef struct cached_conn {
+    char *uri;
+    unsigned worker;
+    virConnectPtr conn;
+} cached_conn;
+
+struct conn_cache {
+    pthread_mutex_t lock;
+    cached_conn *items;
+    size_t count;
+    size_t cap;
+};
+
+conn_cache *conn_cache_new(void)
+{
+    conn_cache *c = xcalloc(1, sizeof(conn_cache));
+    pthread_mutex_init(&c->lock, NULL);
+    return c;
+}
+
+void conn_cache_free(conn_cache *cache)
+{
+    if (!cache)
+        return;
+    for (size_t i = 0; i < cache->count; i++) {
+        if (cache->items[i].conn)
+            virConnectClose(cache->items[i].conn);
+        free(cache->items[i].uri);
+    }
+    free(cache->items);
+    pthread_mutex_destroy(&cache->lock);
+    free(cache);
+}
+
+virConnectPtr conn_cache_get(conn_cache *cache, const char *uri, unsigned worker)
+{
+    if (strncmp(uri, "test:", 5) == 0)
+        worker = 0;
+    pthread_mutex_lock(&cache->lock);
+    virConnectPtr conn = NULL;
+    for (size_t i = 0; i < cache->count; i++) {
+        if (cache->items[i].worker == worker && strcmp(cache->items[i].uri, uri) == 0) {
+            conn = cache->items[i].conn;
+            pthread_mutex_unlock(&cache->lock);
+            return conn;
+        }
+    }
+    /* Opened under the lock: test:// connections must never be opened twice. */
+    conn = libvirt_open(uri);
+    if (conn) {
+        XGROW(cache->items, cache->cap, cache->count + 1);
+        cache->items[cache->count].uri = xstrdup(uri);
+        cache->items[cache->count].worker = worker;
+        cache->items[cache->count].conn = conn;
+        cache->count++;
+    }
+    pthread_mutex_unlock(&cache->lock);
+    return conn;
+}

@@ -1,0 +1,33 @@
+/*
+ * libvirt connections: opening them with a useful error, silencing
+ * libvirt's default error printing (we report errors ourselves, once), and
+ * a cache that hands each worker thread its own connection to a host.
+ */
+#ifndef ENSHU_LIBVIRT_CONN_H
+#define ENSHU_LIBVIRT_CONN_H
+
+#include <libvirt/libvirt.h>
+#include <stdbool.h>
+
+/* Call once before any other libvirt use. */
+void libvirt_setup(void);
+
+/* The message of the last libvirt error on this thread. */
+const char *libvirt_error(void);
+
+/* True if the last libvirt error means "no such object". */
+bool libvirt_error_is_missing(void);
+
+/* Opens uri, reporting failure with what to do next. */
+virConnectPtr libvirt_open(const char *uri);
+
+typedef struct conn_cache conn_cache;
+
+conn_cache *conn_cache_new(void);
+void conn_cache_free(conn_cache *cache);
+
+/* A connection to uri for worker; opened on first use. libvirt's test
+ * driver keeps its objects per connection, so test:// URIs share one. */
+virConnectPtr conn_cache_get(conn_cache *cache, const char *uri, unsigned worker);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * Range file locations and locking (see range_files.h).
+ */
+#include "range_files.h"
+#include "alloc.h"
+#include "errors.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *range_state_dir(void)
+{
+    const char *d = getenv("ENSHU_STATE_DIR");
+    return d && *d ? d : "/var/lib/enshu";
+}
+
+const char *range_image_dir(void)
+{
+    const char *d = getenv("ENSHU_IMAGE_DIR");
+    return d && *d ? d : "/var/lib/enshu/images";
+}
+
+char *range_db_path(const char *name)
+{
+    return xasprintf("%s/ranges/%s.db", range_state_dir(), name);
+}
+
+char *range_pool_dir(void)
+{
+    return xasprintf("%s/pool", range_state_dir());
+}
+
+static int mkdir_one(const char *path)
+{
+    if (mkdir(path, 0755) == 0 || errno == EEXIST)
+        return ENSHU_OK;
+    fprintf(stderr, "enshu: cannot create %s: %s\n", path, strerror(errno));
+    return ENSHU_EIO;
+}
+
+int range_dirs_ensure(void)
+{
+    char *ranges = xasprintf("%s/ranges", range_state_dir());
+    int rc = mkdir_one(range_state_dir());
+    if (rc == ENSHU_OK)
+        rc = mkdir_one(ranges);
+    free(ranges);
+    return rc;
+}
+
+int range_lock(const char *name)
+{
+    char *path = xasprintf("%s/ranges/%s.lock", range_state_dir(), name);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "enshu: cannot open lock %s: %s\n", path, strerror(errno));
+        free(path);
+        return ENSHU_EIO;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        fprintf(stderr, "enshu: range '%s' is busy: another enshu command works on it (%s)\n",
+                name, path);
+        close(fd);
+        free(path);
+        return ENSHU_EBUSY;
+    }
+    free(path);
+    return fd;
+}
+
+void range_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **range_list(size_t *count)
+{
+    *count = 0;
+    char *dir_path = xasprintf("%s/ranges", range_state_dir());
+    DIR *dir = opendir(dir_path);
+    free(dir_path);
+    char **names = NULL;
+    size_t cap = 0;
+    if (!dir)
+        return NULL;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        size_t len = strlen(e->d_name);
+        if (len > 3 && strcmp(e->d_name + len - 3, ".db") == 0) {
+            XGROW(names, cap, *count + 1);
+            names[(*count)++] = xstrndup(e->d_name, len - 3);
+        }
+    }
+    closedir(dir);
+    if (*count)
+        qsort(names, *count, sizeof(char *), compare_names);
+    return names;
+}
+
+void range_files_remove(const char *name)
+{
+    static const char *const suffixes[] = {".db", ".db-wal", ".db-shm", ".lock"};
+    for (size_t i = 0; i < 4; i++) {
+        char *path = xasprintf("%s/ranges/%s%s", range_state_dir(), name, suffixes[i]);
+        unlink(path);
+        free(path);
+    }
+}
+
+char *range_pick(const char *given, const char *command)
+{
+    if (given)
+        return xstrdup(given);
+    size_t n;
+    char **names = range_list(&n);
+    char *pick = NULL;
+    if (n == 1) {
+        pick = names[0];
+        names[0] = NULL;
+    } else if (n == 0) {
+        fprintf(stderr, "enshu %s: there is no range; bring one up with 'enshu up FILE --teams N'\n",
+                command);
+    } else {
+        fprintf(stderr, "enshu %s: there are %zu ranges; choose one with --name:", command, n);
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, " %s", names[i]);
+        fputc('\n', stderr);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return pick;
+}

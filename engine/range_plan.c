@@ -1,0 +1,166 @@
+/*
+ * Derives names, addresses and MAC addresses of a range (see range_plan.h).
+ */
+#include "range_plan.h"
+#include "alloc.h"
+#include "builtin_images.h"
+#include "units.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool range_name_valid(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > RANGE_NAME_MAX || !isalnum((unsigned char)name[0]))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '-')
+            return false;
+    return true;
+}
+
+unsigned range_pool_blocks(const scenario *s)
+{
+    if (s->nsegments == 0 || s->segment_prefix < s->pool_prefix)
+        return 0;
+    uint64_t subnets = 1ULL << (s->segment_prefix - s->pool_prefix);
+    return (unsigned)(subnets / s->nsegments);
+}
+
+uint32_t range_subnet(const scenario *s, unsigned block, int seg_index)
+{
+    uint32_t size = 1u << (32 - s->segment_prefix);
+    return s->pool_addr + ((uint32_t)block * (uint32_t)s->nsegments + (uint32_t)seg_index) * size;
+}
+
+/* FNV-1a: a short stable tag for bridge names (IFNAMSIZ leaves 15 chars). */
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* Locally administered MAC made from the address, unique where it is. */
+static void mac_for(uint32_t addr, char *out)
+{
+    snprintf(out, 18, "52:54:%02x:%02x:%02x:%02x", addr >> 24, (addr >> 16) & 255,
+             (addr >> 8) & 255, addr & 255);
+}
+
+static char *kernel_cmdline(const plan_domain *d)
+{
+    char *net = xstrdup("");
+    for (size_t i = 0; i < d->nnics; i++) {
+        char addr[16];
+        format_ipv4(d->nics[i].addr, addr);
+        char *next = xasprintf("%s%s%s,%s/%u", net, i ? "+" : "", d->nics[i].mac, addr,
+                               d->nics[i].prefix);
+        free(net);
+        net = next;
+    }
+    char gw[16] = "";
+    if (d->gateway)
+        format_ipv4(d->gateway, gw);
+    char *cmd = xasprintf("console=ttyS0 quiet enshu.hostname=%s%s%s%s%s", d->node->name,
+                          d->nnics ? " enshu.net=" : "", net, d->gateway ? " enshu.gw=" : "", gw);
+    free(net);
+    return cmd;
+}
+
+static void plan_team_fill(range_plan *plan, plan_team *team, unsigned block)
+{
+    const scenario *s = plan->scenario;
+    uint32_t tag = name_hash(plan->exercise) & 0xffffff;
+    team->nnetworks = s->nsegments;
+    team->networks = xcalloc(s->nsegments, sizeof(plan_network));
+    for (size_t i = 0; i < s->nsegments; i++) {
+        plan_network *n = &team->networks[i];
+        n->name = xasprintf("enshu-%s-t%02d-%s", plan->exercise, team->number, s->segments[i].name);
+        n->bridge = xasprintf("es%06xt%02d%zx", tag, team->number % 1000, i);
+        n->segment = (int)i;
+        n->prefix = s->segment_prefix;
+        n->subnet = range_subnet(s, block, (int)i);
+        n->bridge_addr = n->subnet + 1;
+    }
+    team->ndomains = s->nnodes;
+    team->domains = xcalloc(s->nnodes, sizeof(plan_domain));
+    for (size_t i = 0; i < s->nnodes; i++) {
+        const node *nd = &s->nodes[i];
+        plan_domain *d = &team->domains[i];
+        d->node = nd;
+        d->name = xasprintf("enshu-%s-t%02d-%s", plan->exercise, team->number, nd->name);
+        d->volume = xasprintf("%s.qcow2", d->name);
+        d->nnics = nd->nnics;
+        d->nics = xcalloc(nd->nnics, sizeof(plan_nic));
+        for (size_t j = 0; j < nd->nnics; j++) {
+            plan_nic *x = &d->nics[j];
+            x->segment = nd->nics[j].segment_index;
+            x->prefix = s->segment_prefix;
+            x->addr = team->networks[x->segment].subnet + (uint32_t)nd->nics[j].host;
+            mac_for(x->addr, x->mac);
+            /* The default route goes through the first segment's gateway node. */
+            const char *gw_name = s->segments[x->segment].router;
+            if (!d->gateway && gw_name && strcmp(gw_name, nd->name) != 0) {
+                const node *gw = scenario_node(s, gw_name);
+                for (size_t k = 0; gw && k < gw->nnics; k++)
+                    if (gw->nics[k].segment_index == x->segment)
+                        d->gateway = team->networks[x->segment].subnet + (uint32_t)gw->nics[k].host;
+            }
+        }
+        if (builtin_image_exists(nd->image))
+            d->cmdline = kernel_cmdline(d);
+    }
+}
+
+range_plan *range_plan_new(const scenario *s, const char *exercise, unsigned nteams,
+                           unsigned block_base)
+{
+    range_plan *plan = xcalloc(1, sizeof(range_plan));
+    plan->exercise = xstrdup(exercise);
+    plan->scenario = s;
+    plan->block_base = block_base;
+    plan->nteams = nteams;
+    plan->teams = xcalloc(nteams, sizeof(plan_team));
+    for (unsigned t = 0; t < nteams; t++) {
+        plan->teams[t].number = (int)t + 1;
+        plan->teams[t].host_uri = "qemu:///system";
+        plan_team_fill(plan, &plan->teams[t], block_base + t);
+    }
+    return plan;
+}
+
+void range_plan_place(range_plan *plan, size_t team_index, const char *host_uri)
+{
+    plan->teams[team_index].host_uri = host_uri;
+}
+
+void range_plan_free(range_plan *plan)
+{
+    if (!plan)
+        return;
+    for (size_t t = 0; t < plan->nteams; t++) {
+        plan_team *team = &plan->teams[t];
+        for (size_t i = 0; i < team->nnetworks; i++) {
+            free(team->networks[i].name);
+            free(team->networks[i].bridge);
+        }
+        free(team->networks);
+        for (size_t i = 0; i < team->ndomains; i++) {
+            free(team->domains[i].name);
+            free(team->domains[i].nics);
+            free(team->domains[i].volume);
+            free(team->domains[i].cmdline);
+        }
+        free(team->domains);
+    }
+    free(plan->teams);
+    free(plan->exercise);
+    free(plan);
+}

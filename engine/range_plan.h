@@ -1,0 +1,84 @@
+/*
+ * The range plan: the concrete libvirt objects one exercise needs, derived
+ * from a checked scenario, an exercise name, a team count and where each
+ * team's address block sits in the pool. Pure computation; provisioning
+ * (provision.c) carries it out and the state store remembers it.
+ *
+ * Naming, per exercise E, team T (1-based), segment S, node N:
+ *   network  enshu-E-tTT-S        bridge  es<hash of E>tTT<s index>
+ *   domain   enshu-E-tTT-N        volume  enshu-E-tTT-N.qcow2
+ * Addresses: team T uses block (block_base + T - 1) of the pool; segment S
+ * is subnet (block * segments + S) of /segment_prefix; host 1 of every
+ * subnet is the host side of the bridge.
+ */
+#ifndef ENSHU_RANGE_PLAN_H
+#define ENSHU_RANGE_PLAN_H
+
+#include "scenario.h"
+
+#include <stdint.h>
+
+#define RANGE_NAME_MAX 24
+
+typedef struct plan_network {
+    char *name;
+    char *bridge;
+    int segment;
+    uint32_t subnet;
+    unsigned prefix;
+    uint32_t bridge_addr;
+} plan_network;
+
+typedef struct plan_nic {
+    int segment;
+    uint32_t addr;
+    unsigned prefix;
+    char mac[18];
+} plan_nic;
+
+typedef struct plan_domain {
+    char *name;
+    const node *node;
+    plan_nic *nics;
+    size_t nnics;
+    uint32_t gateway; /* 0 = none */
+    char *volume;     /* overlay volume name, or NULL for no disk */
+    char *cmdline;    /* kernel command line for built-in images, else NULL */
+} plan_domain;
+
+typedef struct plan_team {
+    int number;
+    const char *host_uri; /* borrowed from the placement */
+    plan_network *networks;
+    size_t nnetworks;
+    plan_domain *domains;
+    size_t ndomains;
+} plan_team;
+
+typedef struct range_plan {
+    char *exercise;
+    const scenario *scenario;
+    unsigned block_base;
+    plan_team *teams;
+    size_t nteams;
+} range_plan;
+
+/* True if name is usable as an exercise name (letters, digits, '-', at most
+ * RANGE_NAME_MAX characters). */
+bool range_name_valid(const char *name);
+
+/* How many team blocks the scenario's pool holds. */
+unsigned range_pool_blocks(const scenario *s);
+
+/* The subnet of one team's segment. */
+uint32_t range_subnet(const scenario *s, unsigned block, int seg_index);
+
+/* Builds the plan. block_base + nteams must fit range_pool_blocks(). */
+range_plan *range_plan_new(const scenario *s, const char *exercise, unsigned nteams,
+                           unsigned block_base);
+void range_plan_free(range_plan *plan);
+
+/* Sets the host of a team (the string must outlive the plan). */
+void range_plan_place(range_plan *plan, size_t team_index, const char *host_uri);
+
+#endif

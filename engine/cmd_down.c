@@ -36,7 +36,7 @@ int cmd_down(int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         if (opt == 'n') {
             name = optarg;
         } else if (opt == 'w') {

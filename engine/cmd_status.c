@@ -156,7 +156,7 @@ int cmd_status(int argc, char **argv)
     int as_json = 0, offline = 0, opt;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         if (opt == 'n')
             name = optarg;
         else if (opt == 'j')

@@ -49,7 +49,7 @@ int cmd_up(int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         char *end = NULL;
         switch (opt) {
         case 't':

@@ -73,7 +73,7 @@ static void load_host(const ydoc *doc, const ynode *item, range_host *h, diag_li
                 h->memory_mib = mib;
         }
     }
-    if (!h->uri && item->kind == YNODE_MAP)
+    if (!ymap_get(item, "uri"))
         diag_add(diags, doc->file, item->line, item->col, "a host is missing 'uri'");
 }
 

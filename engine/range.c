@@ -213,6 +213,12 @@ int range_bring_up(const range_up_request *req)
             rc = plan_new_range(req, s, name, st, conns);
             if (rc == ENSHU_OK)
                 rc = state_store_set_meta(st, "scenario_path", req->scenario_path);
+            if (rc < 0) {
+                /* Nothing was created yet: leave no half-planned range behind. */
+                state_store_free(st);
+                st = NULL;
+                range_files_remove(name);
+            }
         }
         free(existing);
     }

@@ -222,6 +222,14 @@ static int ensure_domain(up_ctx *c, virConnectPtr conn, const plan_team *team,
     return rc;
 }
 
+/* libvirt's test driver simulates hosts without running guests: there a
+ * running domain is as ready as it gets. */
+static bool host_runs_guests(virConnectPtr conn)
+{
+    const char *type = virConnectGetType(conn);
+    return !type || strcmp(type, "TEST") != 0;
+}
+
 /* Polls every guest agent of the team until all answer or time runs out. */
 static int wait_team_ready(up_ctx *c, virConnectPtr conn, const plan_team *team)
 {
@@ -251,7 +259,7 @@ static int wait_team_ready(up_ctx *c, virConnectPtr conn, const plan_team *team)
                 rc = ENSHU_ELIBVIRT;
                 break;
             }
-            if (guest_agent_ping(doms[i], 1) == ENSHU_OK) {
+            if (!host_runs_guests(conn) || guest_agent_ping(doms[i], 1) == ENSHU_OK) {
                 done[i] = true;
                 ready++;
                 progress_add(c->opts->progress, PROGRESS_READY);

@@ -112,7 +112,7 @@ static void attach(builder *b, ynode *child, const yaml_mark_t *mark)
     ynode *parent = b->stack[b->depth - 1];
     parent->weight = saturating_add(parent->weight, child->weight);
     if (parent->weight > b->limits->max_expanded_nodes) {
-        fail(b, mark, "document expands to more than %zu nodes through aliases; refusing it",
+        fail(b, mark, "document has more than %zu nodes once its aliases are expanded; refusing it",
              b->limits->max_expanded_nodes);
         return;
     }
@@ -125,21 +125,6 @@ static void attach(builder *b, ynode *child, const yaml_mark_t *mark)
     if (!*key) {
         *key = child;
         return;
-    }
-    if ((*key)->kind == YNODE_SCALAR) {
-        for (size_t i = 0; i < parent->npairs; i++) {
-            ynode *k = parent->pairs[i].key;
-            if (k->kind == YNODE_SCALAR && k->len == (*key)->len &&
-                memcmp(k->str, (*key)->str, k->len) == 0) {
-                char *msg = xasprintf("duplicate key '%s' (first given at line %d)", k->str,
-                                      k->line);
-                diag_add(b->diags, b->doc->file, (*key)->line, (*key)->col, "%s", msg);
-                free(msg);
-                b->failed = true;
-                *key = NULL;
-                return;
-            }
-        }
     }
     XGROW(parent->pairs, parent->cap, parent->npairs + 1);
     parent->pairs[parent->npairs].key = *key;
@@ -161,9 +146,55 @@ static void push(builder *b, ynode *node, const yaml_mark_t *mark)
     b->depth++;
 }
 
+/* Orders map entries by key text, then by their place in the document. */
+static int pair_order(const void *x, const void *y)
+{
+    const ypair *p = *(const ypair *const *)x, *q = *(const ypair *const *)y;
+    if (p->key->len != q->key->len)
+        return p->key->len < q->key->len ? -1 : 1;
+    int c = memcmp(p->key->str, q->key->str, p->key->len);
+    if (c)
+        return c;
+    return p < q ? -1 : p > q;
+}
+
+/* Refuses a map that gives a key twice, naming the earliest repeat. Sorting
+ * keeps a map of a hundred thousand keys cheap (comparing each key with every
+ * other took minutes). */
+static void check_duplicate_keys(builder *b, const ynode *map)
+{
+    if (map->npairs < 2)
+        return;
+    const ypair **sorted = xcalloc(map->npairs, sizeof(ypair *));
+    size_t n = 0;
+    for (size_t i = 0; i < map->npairs; i++)
+        if (map->pairs[i].key->kind == YNODE_SCALAR)
+            sorted[n++] = &map->pairs[i];
+    if (n > 1)
+        qsort(sorted, n, sizeof(ypair *), pair_order);
+    const ypair *first = NULL, *again = NULL;
+    for (size_t i = 1; i < n; i++) {
+        const ynode *k = sorted[i]->key, *prev = sorted[i - 1]->key;
+        if (k->len == prev->len && memcmp(k->str, prev->str, k->len) == 0 &&
+            (!again || sorted[i] < again)) {
+            first = sorted[i - 1];
+            again = sorted[i];
+        }
+    }
+    free(sorted);
+    if (again) {
+        diag_add(b->diags, b->doc->file, again->key->line, again->key->col,
+                 "duplicate key '%s' (first given at line %d)", again->key->str,
+                 first->key->line);
+        b->failed = true;
+    }
+}
+
 static void pop(builder *b, const yaml_mark_t *mark)
 {
     ynode *node = b->stack[--b->depth];
+    if (node->kind == YNODE_MAP)
+        check_duplicate_keys(b, node);
     attach(b, node, mark);
 }
 

@@ -19,6 +19,7 @@ static const char USAGE[] =
     "  images build          build the built-in guest images (cached)\n"
     "  up FILE --teams N     bring up a range: one virtual LAN per team\n"
     "  status                show teams, nodes, hosts, states and addresses\n"
+    "  exec TEAM NODE CMD    run a shell command on a team's guest (guest agent)\n"
     "  down                  remove everything a range created\n"
     "\n"
     "Run 'enshu COMMAND --help' for the options of a command.\n"
@@ -44,7 +45,7 @@ int main(int argc, char **argv)
         int (*run)(int argc, char **argv);
     } commands[] = {
         {"validate", cmd_validate}, {"images", cmd_images}, {"up", cmd_up},
-        {"status", cmd_status},     {"down", cmd_down},
+        {"status", cmd_status},     {"down", cmd_down},     {"exec", cmd_exec},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))

@@ -1,0 +1,41 @@
+# Shared by the end-to-end tests: a private state directory, the enshu
+# binary, and checks that nothing of a range is left on the host.
+set -euo pipefail
+
+: "${ENSHU:?set ENSHU to the enshu binary}"
+NETNS=${ENSHU_NETNS:-enshu}
+export ENSHU_STATE_DIR=${ENSHU_STATE_DIR:-$(mktemp -d /tmp/enshu-e2e-XXXXXX)}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+require_platform() {
+  virsh -c qemu:///system version >/dev/null 2>&1 ||
+    fail "libvirtd does not answer on qemu:///system; run scripts/setup first"
+  "$ENSHU" images list >/dev/null || fail "guest images are not built; run 'enshu images build'"
+}
+
+# Nothing named for range $1 may remain: domains, networks, bridges, overlay
+# volumes, QEMU or dnsmasq processes.
+assert_range_gone() {
+  local name=$1
+  local doms nets vols procs
+  doms=$(virsh -c qemu:///system list --all --name | grep -c "^enshu-$name-" || true)
+  nets=$(virsh -c qemu:///system net-list --all --name | grep -c "^enshu-$name-" || true)
+  vols=$(virsh -c qemu:///system vol-list enshu 2>/dev/null | grep -c "enshu-$name-" || true)
+  procs=$(pgrep -fc "enshu-$name-" || true)
+  [ "$doms" = 0 ] || fail "$doms domains of range $name remain"
+  [ "$nets" = 0 ] || fail "$nets networks of range $name remain"
+  [ "$vols" = 0 ] || fail "$vols overlay volumes of range $name remain"
+  [ "$procs" = 0 ] || fail "$procs processes of range $name remain: $(pgrep -fa "enshu-$name-")"
+  [ ! -e "$ENSHU_STATE_DIR/ranges/$name.db" ] || fail "state of range $name remains"
+}
+
+# Bridges of our ranges live only in the test namespace, never in the root one.
+bridges_in() { ip netns exec "$NETNS" ip -o link show type bridge | awk -F': ' '{print $2}' | grep '^es' || true; }
+assert_no_root_bridges() {
+  local root
+  root=$(ip -o link show type bridge | awk -F': ' '{print $2}' | grep '^es' || true)
+  [ -z "$root" ] || fail "range bridges in the root network namespace: $root"
+}

@@ -56,6 +56,8 @@ static int diag_compare(const void *a, const void *b)
 
 static void diag_list_sort(diag_list *list)
 {
+    if (list->count < 2)
+        return;
     qsort(list->items, list->count, sizeof(diag), diag_compare);
 }
 

@@ -545,8 +545,10 @@ static void load_node(loader *L, const ynode *item, void *out, size_t index)
     n->vcpus = (unsigned)get_int(L, item, "vcpus", "a node", 1, SCENARIO_MAX_VCPUS, 1);
     n->nics = load_list(L, item, "interfaces", "'interfaces'", sizeof(nic), SCENARIO_MAX_NICS,
                         load_nic, &n->nnics);
-    if (n->nnics == 0 && !ymap_get(item, "interfaces"))
+    if (!ymap_get(item, "interfaces"))
         missing(L, item, "interfaces", "a node");
+    else if (n->nnics == 0 && ymap_get(item, "interfaces")->kind == YNODE_SEQ)
+        err(L, ymap_get(item, "interfaces"), "a node needs at least one interface");
 }
 
 /* ---- injects ---- */
@@ -944,6 +946,8 @@ void scenario_load_tree(scenario *s, const ynode *root, diag_list *diags)
                          load_node, &s->nnodes);
     if (!ymap_get(root, "nodes"))
         missing(&L, root, "nodes", "the scenario");
+    else if (s->nnodes == 0 && ymap_get(root, "nodes")->kind != YNODE_MAP)
+        err(&L, ymap_get(root, "nodes"), "'nodes' needs at least one node");
     s->injects = load_list(&L, root, "injects", "'injects'", sizeof(inject), 1000, load_inject,
                            &s->ninjects);
     s->checks = load_list(&L, root, "checks", "'checks'", sizeof(check), 1000, load_check,

@@ -112,8 +112,8 @@ static void attach(builder *b, ynode *child, const yaml_mark_t *mark)
     ynode *parent = b->stack[b->depth - 1];
     parent->weight = saturating_add(parent->weight, child->weight);
     if (parent->weight > b->limits->max_expanded_nodes) {
-        fail(b, mark, "document has more than %zu nodes once its aliases are expanded; refusing it",
-             b->limits->max_expanded_nodes);
+        fail(b, mark, "document expands to more than %zu nodes (an alias counts as a copy of "
+             "its anchor); refusing it", b->limits->max_expanded_nodes);
         return;
     }
     if (parent->kind == YNODE_SEQ) {

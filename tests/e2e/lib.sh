@@ -32,10 +32,25 @@ assert_range_gone() {
   [ ! -e "$ENSHU_STATE_DIR/ranges/$name.db" ] || fail "state of range $name remains"
 }
 
-# Bridges of our ranges live only in the test namespace, never in the root one.
-bridges_in() { ip netns exec "$NETNS" ip -o link show type bridge | awk -F': ' '{print $2}' | grep '^es' || true; }
-assert_no_root_bridges() {
-  local root
-  root=$(ip -o link show type bridge | awk -F': ' '{print $2}' | grep '^es' || true)
-  [ -z "$root" ] || fail "range bridges in the root network namespace: $root"
+# Bridge names of the libvirt networks of range $1.
+range_bridges() {
+  local n
+  for n in $(virsh -c qemu:///system net-list --all --name | grep "^enshu-$1-"); do
+    virsh -c qemu:///system net-info "$n" | awk '/^Bridge:/ {print $2}'
+  done
+}
+# Each bridge given exists in the test namespace and not in the root one.
+assert_bridges_in_netns() {
+  local b
+  for b in "$@"; do
+    ip netns exec "$NETNS" ip link show "$b" >/dev/null 2>&1 || fail "bridge $b is not in namespace $NETNS"
+    ! ip link show "$b" >/dev/null 2>&1 || fail "bridge $b is in the root network namespace"
+  done
+}
+# None of the bridges given exists any more.
+assert_bridges_gone() {
+  local b
+  for b in "$@"; do
+    ! ip netns exec "$NETNS" ip link show "$b" >/dev/null 2>&1 || fail "bridge $b remains"
+  done
 }

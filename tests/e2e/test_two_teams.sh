@@ -8,11 +8,12 @@ require_platform
 name=e2e2t
 trap '"$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
 
-bridges_before=$(bridges_in | wc -l)
 "$ENSHU" up "$HERE/three-nodes.yaml" --teams 2 --name $name --timeout 4m
 pass "2 teams up"
-assert_no_root_bridges
-[ "$(bridges_in | wc -l)" -eq $((bridges_before + 4)) ] || fail "expected 4 new bridges in namespace $NETNS"
+bridges=$(range_bridges $name)
+[ "$(wc -w <<<"$bridges")" -eq 4 ] || fail "expected 4 bridges, got: $bridges"
+assert_bridges_in_netns $bridges
+pass "4 bridges, all inside namespace $NETNS"
 
 status=$("$ENSHU" status --name $name --json)
 for team in 1 2; do
@@ -52,5 +53,5 @@ pass "team 1 cannot reach any node of team 2"
 "$ENSHU" down --name $name
 trap - EXIT
 assert_range_gone $name
-[ "$(bridges_in | wc -l)" -eq "$bridges_before" ] || fail "bridges of range $name remain"
+assert_bridges_gone $bridges
 pass "down leaves no domain, network, bridge, overlay or process"

@@ -12,11 +12,12 @@
 #include <stdlib.h>
 
 static const char HELP[] =
-    "Usage: enshu down [--name NAME]\n"
+    "Usage: enshu down [--name NAME] [--workers N]\n"
     "\n"
     "Removes the guests, overlay disks and networks that 'enshu up' recorded for the\n"
     "range (also after a crash of 'up'), then the range's state. Without --name, acts on\n"
-    "the only range there is.\n"
+    "the only range there is. --workers sets how many objects are removed at once\n"
+    "(default 8).\n"
     "\n"
     "Exit status: 0 removed, 1 failure (run it again once fixed), 2 usage error.\n";
 
@@ -32,7 +33,7 @@ int cmd_down(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *name = NULL;
-    unsigned workers = 4;
+    unsigned workers = 8;
     int opt;
     opterr = 0;
     optind = 1;

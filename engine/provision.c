@@ -377,8 +377,7 @@ typedef struct down_ctx {
     progress *progress;
     stored_resource *res;
     size_t nres;
-    int *teams;
-    size_t nteams;
+    size_t *phase; /* indexes into res of the kind being removed */
 } down_ctx;
 
 static bool remove_domain(virConnectPtr conn, const stored_resource *r)
@@ -424,42 +423,28 @@ static bool remove_network(virConnectPtr conn, const stored_resource *r)
     return ok;
 }
 
-static int team_down(size_t job, unsigned worker, void *arg)
+/* Removes one resource of the current phase; jobs index the phase's list. */
+static int remove_one(size_t job, unsigned worker, void *arg)
 {
     down_ctx *c = arg;
-    int team = c->teams[job];
-    int rc = ENSHU_OK;
-    /* Guests first (they use the rest), then their disks, then networks. */
-    static const resource_kind order[] = {RES_DOMAIN, RES_VOLUME, RES_NETWORK};
-    for (size_t k = 0; k < 3; k++) {
-        for (size_t i = 0; i < c->nres; i++) {
-            stored_resource *r = &c->res[i];
-            if (r->team != team || r->kind != order[k])
-                continue;
-            virConnectPtr conn = conn_cache_get(c->conns, r->host_uri, worker);
-            if (!conn) {
-                rc = ENSHU_ELIBVIRT;
-                continue;
-            }
-            bool ok = r->kind == RES_DOMAIN    ? remove_domain(conn, r)
-                      : r->kind == RES_VOLUME  ? remove_volume(conn, r)
-                                               : remove_network(conn, r);
-            if (!ok) {
-                fprintf(stderr, "enshu: team %d: cannot remove %s %s on %s: %s\n", team,
-                        resource_kind_name(r->kind), r->name, r->host_uri, libvirt_error());
-                rc = ENSHU_ELIBVIRT;
-                continue;
-            }
-            if (state_store_resource_forget(c->st, r->kind, r->name, r->host_uri) < 0)
-                rc = ENSHU_EIO;
-            progress_add(c->progress, r->kind == RES_DOMAIN   ? PROGRESS_DOMAINS
-                                      : r->kind == RES_VOLUME ? PROGRESS_VOLUMES
-                                                              : PROGRESS_NETWORKS);
-        }
+    stored_resource *r = &c->res[c->phase[job]];
+    virConnectPtr conn = conn_cache_get(c->conns, r->host_uri, worker);
+    if (!conn)
+        return ENSHU_ELIBVIRT;
+    bool ok = r->kind == RES_DOMAIN   ? remove_domain(conn, r)
+              : r->kind == RES_VOLUME ? remove_volume(conn, r)
+                                      : remove_network(conn, r);
+    if (!ok) {
+        fprintf(stderr, "enshu: team %d: cannot remove %s %s on %s: %s\n", r->team,
+                resource_kind_name(r->kind), r->name, r->host_uri, libvirt_error());
+        return ENSHU_ELIBVIRT;
     }
-    if (rc == ENSHU_OK)
-        progress_note(c->progress, "team %d removed", team);
-    return rc;
+    if (state_store_resource_forget(c->st, r->kind, r->name, r->host_uri) < 0)
+        return ENSHU_EIO;
+    progress_add(c->progress, r->kind == RES_DOMAIN   ? PROGRESS_DOMAINS
+                              : r->kind == RES_VOLUME ? PROGRESS_VOLUMES
+                                                      : PROGRESS_NETWORKS);
+    return ENSHU_OK;
 }
 
 int range_down(state_store *st, conn_cache *conns, unsigned workers, progress *prog)
@@ -468,16 +453,21 @@ int range_down(state_store *st, conn_cache *conns, unsigned workers, progress *p
     int rc = state_store_resources(st, &c.res, &c.nres);
     if (rc < 0)
         return rc;
-    c.teams = xcalloc(c.nres + 1, sizeof(int));
-    for (size_t i = 0; i < c.nres; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < c.nteams; j++)
-            seen |= c.teams[j] == c.res[i].team;
-        if (!seen)
-            c.teams[c.nteams++] = c.res[i].team;
+    /* Guests first (they use the rest), then their disks, then networks;
+     * within a phase everything goes in parallel: destroying a guest is
+     * mostly waiting for QEMU to exit. */
+    static const resource_kind order[] = {RES_DOMAIN, RES_VOLUME, RES_NETWORK};
+    c.phase = xcalloc(c.nres + 1, sizeof(size_t));
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = 0;
+        for (size_t i = 0; i < c.nres; i++)
+            if (c.res[i].kind == order[k])
+                c.phase[n++] = i;
+        int phase_rc = work_pool_run(n, workers, remove_one, &c);
+        if (phase_rc < 0 && rc == ENSHU_OK)
+            rc = phase_rc;
     }
-    rc = work_pool_run(c.nteams, workers, team_down, &c);
-    free(c.teams);
+    free(c.phase);
     stored_resources_free(c.res, c.nres);
     return rc;
 }

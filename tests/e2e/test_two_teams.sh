@@ -34,7 +34,7 @@ addr_of() { jq -r ".[0].teams[] | select(.team==$1) | .nodes[] | select(.name==\
 # Positive control: inside team 1 the workstation reaches the DMZ through the router.
 "$ENSHU" exec --name $name 1 ws "ping -c 3 -W 2 $(addr_of 1 web dmz)" >/dev/null ||
   fail "team 1 ws cannot reach its own web server through its router"
-"$ENSHU" exec --name $name 1 ws "wget -q -T 5 -O - http://$(addr_of 1 web dmz)/" | grep -qi '<html' ||
+"$ENSHU" exec --name $name 1 ws "timeout 10 wget -q -O - http://$(addr_of 1 web dmz)/" | grep -qi '<html' ||
   fail "team 1 ws cannot fetch its own web page"
 pass "team 1 ws reaches team 1 web (ping and http)"
 for node_seg in "ws office" "web dmz" "gw office" "gw dmz"; do

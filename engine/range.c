@@ -131,6 +131,17 @@ static int load_placement(state_store *st, range_plan *plan, char **hosts_out)
     return ENSHU_OK;
 }
 
+/* A stored count; false when the store holds something else. */
+static bool stored_uint(const char *text, unsigned *out)
+{
+    char *end;
+    unsigned long v = text ? strtoul(text, &end, 10) : 0;
+    if (!text || !*text || *end || v > 1000000)
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
 static int check_resume(state_store *st, const scenario *s, const char *name, unsigned teams,
                         unsigned *base)
 {
@@ -138,20 +149,25 @@ static int check_resume(state_store *st, const scenario *s, const char *name, un
     char *nteams = state_store_get_meta(st, "teams");
     char *block = state_store_get_meta(st, "block_base");
     int rc = ENSHU_OK;
-    if (strcmp(id, s->id) != 0) {
+    unsigned stored_teams = 0, stored_base = 0;
+    if (!stored_uint(nteams, &stored_teams) || !stored_uint(block, &stored_base)) {
+        fprintf(stderr, "enshu: the state store of range '%s' is damaged (teams '%s', block '%s')\n",
+                name, nteams ? nteams : "", block ? block : "");
+        rc = ENSHU_EIO;
+    } else if (strcmp(id, s->id) != 0) {
         fprintf(stderr,
                 "enshu: range '%s' already runs scenario '%s'; choose another --name, or remove "
                 "it first with 'enshu down --name %s'\n",
                 name, id, name);
         rc = ENSHU_EINVAL;
-    } else if (!nteams || !block || (unsigned)atoi(nteams) != teams) {
+    } else if (stored_teams != teams) {
         fprintf(stderr,
                 "enshu: range '%s' was brought up with %s teams, not %u; remove it first with "
                 "'enshu down --name %s' to change the team count\n",
                 name, nteams ? nteams : "?", teams, name);
         rc = ENSHU_EINVAL;
     } else {
-        *base = (unsigned)atoi(block);
+        *base = stored_base;
     }
     free(id);
     free(nteams);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The command-line contract: exit 0 success, 1 failure, 2 usage error, a
+# message that says what to do next, and --help on every command.
+set -uo pipefail
+: "${ENSHU:?set ENSHU to the enshu binary}"
+export ENSHU_STATE_DIR=$(mktemp -d /tmp/enshu-cli-XXXXXX)
+trap 'rm -rf "$ENSHU_STATE_DIR"' EXIT
+failures=0 checks=0
+
+# expect STATUS PATTERN -- ARGS...: runs enshu ARGS, checks its exit status and
+# that its output (stdout + stderr) matches PATTERN.
+expect() {
+  local want=$1 pattern=$2; shift 3
+  local out status
+  out=$("$ENSHU" "$@" 2>&1); status=$?
+  checks=$((checks + 1))
+  if [ "$status" != "$want" ] || ! grep -qE -- "$pattern" <<<"$out"; then
+    echo "FAIL: enshu $* -> $status (want $want), output:"; echo "$out" | sed 's/^/    /'
+    failures=$((failures + 1))
+  fi
+}
+
+for cmd in validate up status down exec; do
+  expect 0 "^Usage: enshu $cmd" -- $cmd --help
+done
+expect 0 "^Usage: enshu images build" -- images --help
+expect 0 "^Usage: enshu COMMAND" -- --help
+expect 2 "^Usage: enshu COMMAND" --
+expect 2 "unknown command 'frobnicate'" -- frobnicate
+expect 2 "no file given" -- validate
+expect 2 "unknown option '--strict'" -- validate --strict x.yaml
+expect 1 "cannot open: No such file or directory" -- validate /nonexistent.yaml
+expect 2 "which incident script" -- up
+expect 2 "how many teams\? add --teams N" -- up scenarios.yaml
+expect 2 "--teams must be a number from 1 to 1000, not 'many'" -- up x.yaml --teams many
+expect 2 "--teams must be a number from 1 to 1000, not '0'" -- up x.yaml --teams 0
+expect 2 "--timeout must be a duration" -- up x.yaml --teams 1 --timeout soon
+expect 2 "unknown or incomplete option '--tems'" -- up x.yaml --tems 2
+expect 2 "one incident script at a time" -- up a.yaml b.yaml --teams 2
+expect 1 "cannot open" -- up /nonexistent.yaml --teams 2
+expect 0 "no ranges" -- status
+expect 1 "there is no range; bring one up" -- down
+expect 1 "there is no range 'ghost'" -- down --name ghost
+expect 2 "expected TEAM NODE COMMAND" -- exec 1 ws
+expect 2 "TEAM must be a team number, not 'one'" -- exec one ws true
+expect 125 "there is no range 'ghost'" -- exec --name ghost 1 ws true
+expect 2 "unknown subcommand 'bake'" -- images bake
+echo "$((checks - failures)) passed, $failures failed"
+[ "$failures" = 0 ]

@@ -1,0 +1,3 @@
+# Router: forwards IPv4 between its NICs, and keeps a system log.
+echo 1 > /proc/sys/net/ipv4/ip_forward
+syslogd

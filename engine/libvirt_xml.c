@@ -119,6 +119,7 @@ char *libvirt_domain_xml(const plan_domain *dom, const plan_team *team, const do
                "    <channel type='unix'>\n"
                "      <target type='virtio' name='org.qemu.guest_agent.0'/>\n"
                "    </channel>\n"
+               "    <controller type='usb' model='none'/>\n"
                "    <memballoon model='none'/>\n"
                "  </devices>\n</domain>\n");
     fclose(f);

@@ -57,21 +57,32 @@ static int report(state_store *st, const char *what)
     return ENSHU_EIO;
 }
 
-/* Runs one statement with text/int parameters given as a format: 's' text, 'i' int. */
-static int exec_bound(state_store *st, const char *sql, const char *types, ...)
+/* Prepares sql and binds parameters given by types: 's' text, 'i' int. */
+static sqlite3_stmt *prepare_bound(state_store *st, const char *sql, const char *types, va_list ap)
 {
     sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-        return report(st, "prepare");
-    va_list ap;
-    va_start(ap, types);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+        report(st, "prepare");
+        return NULL;
+    }
     for (int i = 0; types[i]; i++) {
         if (types[i] == 's')
             sqlite3_bind_text(stmt, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
         else
             sqlite3_bind_int(stmt, i + 1, va_arg(ap, int));
     }
+    return stmt;
+}
+
+/* Runs one statement (see prepare_bound for types). */
+static int exec_bound(state_store *st, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    sqlite3_stmt *stmt = prepare_bound(st, sql, types, ap);
     va_end(ap);
+    if (!stmt)
+        return ENSHU_EIO;
     int rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -142,22 +153,15 @@ int state_store_set_meta(state_store *st, const char *key, const char *value)
                       "ss", key, value);
 }
 
+/* The first column of the first row as a copy, or NULL. */
 static char *query_text(state_store *st, const char *sql, const char *types, ...)
 {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-        report(st, "prepare");
-        return NULL;
-    }
     va_list ap;
     va_start(ap, types);
-    for (int i = 0; types[i]; i++) {
-        if (types[i] == 's')
-            sqlite3_bind_text(stmt, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
-        else
-            sqlite3_bind_int(stmt, i + 1, va_arg(ap, int));
-    }
+    sqlite3_stmt *stmt = prepare_bound(st, sql, types, ap);
     va_end(ap);
+    if (!stmt)
+        return NULL;
     char *out = NULL;
     if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
         out = xstrdup((const char *)sqlite3_column_text(stmt, 0));

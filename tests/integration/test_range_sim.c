@@ -264,6 +264,55 @@ static void bad_requests_are_refused_before_anything_is_created(void **state)
     conn_cache_free(conns);
 }
 
+static void custom_base_images_get_linked_clone_overlays(void **state)
+{
+    conn_cache *conns = conn_cache_new();
+    char *base = xasprintf("%s/ubuntu-base.qcow2", workdir);
+    char *cmd = xasprintf("qemu-img create -q -f qcow2 %s 2G", base);
+    assert_int_equal(system(cmd), 0);
+    char *scenario_path = xasprintf("%s/custom.yaml", workdir);
+    char *text = xasprintf("enshu: 1\nid: custom\ntitle: Custom image\n"
+                           "network: {segments: [{name: lan}]}\n"
+                           "images: {ubuntu: {qcow2: '%s'}}\n"
+                           "nodes:\n  - {name: desk, image: ubuntu, memory: 2G, vcpus: 2,"
+                           " interfaces: [{segment: lan}]}\n",
+                           base);
+    write_file(scenario_path, text);
+    range_up_request req = request(conns, "custom", 2);
+    req.scenario_path = scenario_path;
+    assert_int_equal(range_bring_up(&req), ENSHU_OK);
+    virConnectPtr c = NULL;
+    virDomainPtr dom = NULL;
+    for (int h = 1; h <= 4 && !dom; h++) {
+        char *uri = xasprintf("test://%s/sim%d.xml", HOSTS_DIR, h);
+        c = conn_cache_get(conns, uri, 0);
+        dom = virDomainLookupByName(c, "enshu-custom-t01-desk");
+        free(uri);
+    }
+    assert_non_null(dom);
+    char *xml = virDomainGetXMLDesc(dom, 0);
+    assert_null(strstr(xml, "<kernel>"));                       /* boots its own disk */
+    assert_non_null(strstr(xml, "enshu-custom-t01-desk.qcow2"));  /* from its overlay */
+    assert_non_null(strstr(xml, "<vcpu placement='static'>2</vcpu>"));
+    free(xml);
+    virDomainFree(dom);
+    virStoragePoolPtr pool = virStoragePoolLookupByName(c, "enshu");
+    virStorageVolPtr vol = virStorageVolLookupByName(pool, "enshu-custom-t01-desk.qcow2");
+    assert_non_null(vol);
+    char *vxml = virStorageVolGetXMLDesc(vol, 0);
+    assert_non_null(strstr(vxml, base));                        /* backed by the base image */
+    assert_non_null(strstr(vxml, "<capacity unit='bytes'>2147483648</capacity>"));
+    free(vxml);
+    virStorageVolFree(vol);
+    virStoragePoolFree(pool);
+    assert_int_equal(range_take_down("custom", 4, NULL, conns), ENSHU_OK);
+    free(text);
+    free(scenario_path);
+    free(cmd);
+    free(base);
+    conn_cache_free(conns);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +320,7 @@ int main(void)
         cmocka_unit_test(two_ranges_share_hosts_without_sharing_subnets),
         cmocka_unit_test(failed_up_resumes_and_down_cleans_half_made_ranges),
         cmocka_unit_test(bad_requests_are_refused_before_anything_is_created),
+        cmocka_unit_test(custom_base_images_get_linked_clone_overlays),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,54 @@
+/*
+ * One team's timeline: which injects of a scenario are due, given what has
+ * happened to that team so far (injects fired, check results, nodes up or
+ * down, instructor holds and releases), all in exercise time. It also says,
+ * for every pending inject, why it has not fired yet. Pure: no clock, no
+ * I/O; the runtime feeds it events and asks it questions.
+ */
+#ifndef ENSHU_TIMELINE_H
+#define ENSHU_TIMELINE_H
+
+#include "scenario.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum inject_state {
+    INJECT_PENDING,
+    INJECT_FIRED,
+    INJECT_FAILED,  /* its action ran and failed: it does not run again */
+    INJECT_SKIPPED, /* the instructor skipped it: it never happens */
+} inject_state;
+
+typedef struct timeline timeline;
+
+/* s must be checked and outlive the timeline. */
+timeline *timeline_new(const scenario *s);
+void timeline_free(timeline *tl);
+
+/* ---- what happened (all times in exercise milliseconds) ---- */
+void timeline_inject_done(timeline *tl, size_t inject_i, inject_state state, int64_t ex_ms);
+void timeline_check_result(timeline *tl, size_t check_i, bool passing, int64_t ex_ms);
+void timeline_node_up(timeline *tl, size_t node_i, bool up);
+/* An instructor holds an inject back (or lets it go again). */
+void timeline_hold(timeline *tl, size_t inject_i, bool held);
+/* An instructor releases an inject by hand: it is due at once. */
+void timeline_release(timeline *tl, size_t inject_i);
+
+inject_state timeline_state(const timeline *tl, size_t inject_i);
+
+/* ---- questions ---- */
+
+/* Writes the indexes of injects due at ex_ms to out (at most cap) and
+ * returns how many are due. */
+size_t timeline_due(const timeline *tl, int64_t ex_ms, size_t *out, size_t cap);
+
+/* The earliest exercise time after ex_ms at which an inject may become due
+ * with no further event, or INT64_MAX. The runtime sleeps until then. */
+int64_t timeline_next_wakeup(const timeline *tl, int64_t ex_ms);
+
+/* Why inject has not fired yet, as one English sentence (caller frees);
+ * paused says whether the exercise clock is stopped. */
+char *timeline_explain(const timeline *tl, size_t inject_i, int64_t ex_ms, bool paused);
+
+#endif

@@ -16,6 +16,7 @@ enum {
     ENSHU_EBUSY = -6,    /* another enshu works on the same range */
     ENSHU_EAGENT = -7,   /* the guest agent failed */
     ENSHU_ENOTFOUND = -8,
+    ENSHU_EEXIST = -9,   /* it was done already (an idempotence key was seen) */
 };
 
 #endif

@@ -1,0 +1,299 @@
+/*
+ * The event ledger (see event_store.h).
+ *
+ * Appenders put a request on a queue and sleep; the writer thread takes
+ * everything queued, inserts it in one transaction, commits (with
+ * synchronous=FULL the WAL is synced), then wakes them with their results.
+ */
+#include "event_store.h"
+#include "alloc.h"
+#include "errors.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_BATCH 4096
+
+typedef struct append_req {
+    const event *ev;
+    const char *once_key;
+    int64_t seq;
+    int result;
+    bool done;
+    struct append_req *next;
+} append_req;
+
+struct event_store {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *insert;
+    pthread_mutex_t lock;
+    pthread_cond_t work;     /* the writer waits for requests */
+    pthread_cond_t finished; /* appenders wait for their batch */
+    append_req *head, *tail;
+    bool stopping;
+    pthread_t writer;
+    event_store_stats stats;
+};
+
+/* Each entry moves the schema one version up. */
+static const char *const MIGRATIONS[] = {
+    /* 1 */
+    "CREATE TABLE events("
+    "  seq INTEGER PRIMARY KEY,"
+    "  at_ms INTEGER NOT NULL,"
+    "  wall_ms INTEGER NOT NULL,"
+    "  team INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  subject TEXT,"
+    "  value INTEGER NOT NULL DEFAULT 0,"
+    "  text TEXT,"
+    "  once_key TEXT UNIQUE);"
+    "CREATE INDEX events_team ON events(team, seq);",
+};
+
+static int report(event_store *st, const char *what)
+{
+    fprintf(stderr, "enshu: event ledger %s: %s: %s\n", st->path, what, sqlite3_errmsg(st->db));
+    return ENSHU_EIO;
+}
+
+static int migrate(event_store *st)
+{
+    sqlite3_stmt *stmt;
+    int version = 0;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+        return report(st, "read schema version");
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        version = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    int latest = (int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]);
+    if (version > latest) {
+        fprintf(stderr, "enshu: event ledger %s has schema version %d; this enshu knows up to %d\n",
+                st->path, version, latest);
+        return ENSHU_EIO;
+    }
+    for (int v = version; v < latest; v++) {
+        char *sql = xasprintf("BEGIN; %s PRAGMA user_version = %d; COMMIT;", MIGRATIONS[v], v + 1);
+        char *msg = NULL;
+        int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+        free(sql);
+        if (rc != SQLITE_OK) {
+            fprintf(stderr, "enshu: event ledger %s: migration to version %d failed: %s\n",
+                    st->path, v + 1, msg ? msg : "?");
+            sqlite3_free(msg);
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            return ENSHU_EIO;
+        }
+    }
+    return ENSHU_OK;
+}
+
+static int insert_one(event_store *st, append_req *r)
+{
+    const event *ev = r->ev;
+    sqlite3_stmt *s = st->insert;
+    sqlite3_reset(s);
+    sqlite3_bind_int64(s, 1, ev->at_ms);
+    sqlite3_bind_int64(s, 2, ev->wall_ms);
+    sqlite3_bind_int(s, 3, ev->team);
+    sqlite3_bind_text(s, 4, event_kind_name(ev->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, ev->subject, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 6, ev->value);
+    sqlite3_bind_text(s, 7, ev->text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 8, r->once_key, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        r->seq = sqlite3_last_insert_rowid(st->db);
+        return ENSHU_OK;
+    }
+    if (rc == SQLITE_CONSTRAINT && r->once_key)
+        return ENSHU_EEXIST;
+    return report(st, "append");
+}
+
+/* Inserts and commits one batch; sets every request's result. */
+static void commit_batch(event_store *st, append_req *batch)
+{
+    int rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? ENSHU_OK
+                                                                       : report(st, "begin");
+    for (append_req *r = batch; r; r = r->next)
+        r->result = rc == ENSHU_OK ? insert_one(st, r) : rc;
+    if (rc == ENSHU_OK && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        report(st, "commit");
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        for (append_req *r = batch; r; r = r->next)
+            r->result = ENSHU_EIO;
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    event_store *st = arg;
+    pthread_mutex_lock(&st->lock);
+    for (;;) {
+        while (!st->head && !st->stopping)
+            pthread_cond_wait(&st->work, &st->lock);
+        if (!st->head && st->stopping)
+            break;
+        /* Take up to MAX_BATCH requests; later ones wait for the next round. */
+        append_req *batch = st->head, *last = batch;
+        size_t n = 1;
+        while (last->next && n < MAX_BATCH) {
+            last = last->next;
+            n++;
+        }
+        st->head = last->next;
+        if (!st->head)
+            st->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&st->lock);
+        commit_batch(st, batch);
+        pthread_mutex_lock(&st->lock);
+        st->stats.batches++;
+        st->stats.events += n;
+        for (append_req *r = batch; r; r = r->next)
+            r->done = true;
+        pthread_cond_broadcast(&st->finished);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return NULL;
+}
+
+int event_store_open(const char *path, event_store **out)
+{
+    *out = NULL;
+    event_store *st = xcalloc(1, sizeof(event_store));
+    st->path = xstrdup(path);
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                           SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+        report(st, "open");
+        sqlite3_close(st->db);
+        free(st->path);
+        free(st);
+        return ENSHU_EIO;
+    }
+    sqlite3_busy_timeout(st->db, 10000);
+    int rc = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL,
+                          NULL, NULL) == SQLITE_OK ? ENSHU_OK : report(st, "set up");
+    if (rc == ENSHU_OK)
+        rc = migrate(st);
+    if (rc == ENSHU_OK &&
+        sqlite3_prepare_v2(st->db,
+                           "INSERT INTO events(at_ms, wall_ms, team, kind, subject, value, text, "
+                           "once_key) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                           -1, &st->insert, NULL) != SQLITE_OK)
+        rc = report(st, "prepare");
+    if (rc != ENSHU_OK) {
+        sqlite3_finalize(st->insert);
+        sqlite3_close(st->db);
+        free(st->path);
+        free(st);
+        return rc;
+    }
+    pthread_mutex_init(&st->lock, NULL);
+    pthread_cond_init(&st->work, NULL);
+    pthread_cond_init(&st->finished, NULL);
+    if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
+        fprintf(stderr, "enshu: event ledger %s: cannot start its writer thread\n", path);
+        event_store_free(st);
+        return ENSHU_EIO;
+    }
+    *out = st;
+    return ENSHU_OK;
+}
+
+void event_store_free(event_store *st)
+{
+    if (!st)
+        return;
+    pthread_mutex_lock(&st->lock);
+    st->stopping = true;
+    pthread_cond_signal(&st->work);
+    pthread_mutex_unlock(&st->lock);
+    pthread_join(st->writer, NULL);
+    pthread_cond_destroy(&st->work);
+    pthread_cond_destroy(&st->finished);
+    pthread_mutex_destroy(&st->lock);
+    sqlite3_finalize(st->insert);
+    sqlite3_close(st->db);
+    free(st->path);
+    free(st);
+}
+
+int event_store_append(event_store *st, const event *ev, const char *once_key, int64_t *seq)
+{
+    if (ev->kind >= EV_KIND_COUNT)
+        return ENSHU_EINVAL;
+    append_req r = {.ev = ev, .once_key = once_key};
+    pthread_mutex_lock(&st->lock);
+    if (st->tail)
+        st->tail->next = &r;
+    else
+        st->head = &r;
+    st->tail = &r;
+    pthread_cond_signal(&st->work);
+    while (!r.done)
+        pthread_cond_wait(&st->finished, &st->lock);
+    pthread_mutex_unlock(&st->lock);
+    if (seq)
+        *seq = r.seq;
+    return r.result;
+}
+
+int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *ev, void *arg),
+                     void *arg)
+{
+    /* A connection of its own: it sees committed events only, and never
+     * shares a transaction with the writer thread. */
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    if (sqlite3_open_v2(st->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "SELECT seq, at_ms, wall_ms, team, kind, subject, value, text FROM "
+                           "events WHERE seq > ?1 ORDER BY seq",
+                           -1, &s, NULL) != SQLITE_OK) {
+        fprintf(stderr, "enshu: event ledger %s: cannot read: %s\n", st->path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return ENSHU_EIO;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    sqlite3_bind_int64(s, 1, after_seq);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        event ev = {
+            .seq = sqlite3_column_int64(s, 0),
+            .at_ms = sqlite3_column_int64(s, 1),
+            .wall_ms = sqlite3_column_int64(s, 2),
+            .team = sqlite3_column_int(s, 3),
+            .kind = event_kind_parse((const char *)sqlite3_column_text(s, 4)),
+            .subject = (const char *)sqlite3_column_text(s, 5),
+            .value = sqlite3_column_int64(s, 6),
+            .text = (const char *)sqlite3_column_text(s, 7),
+        };
+        if (ev.kind == EV_KIND_COUNT)
+            continue; /* written by a newer enshu: not ours to interpret */
+        if (fn(&ev, arg) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        fprintf(stderr, "enshu: event ledger %s: reading failed: %s\n", st->path, sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return rc == SQLITE_DONE ? ENSHU_OK : ENSHU_EIO;
+}
+
+event_store_stats event_store_get_stats(event_store *st)
+{
+    pthread_mutex_lock(&st->lock);
+    event_store_stats s = st->stats;
+    pthread_mutex_unlock(&st->lock);
+    return s;
+}

@@ -1,0 +1,45 @@
+/*
+ * The event ledger: an append-only sqlite file (WAL) of exercise events.
+ * An append returns only once its event is durable (fsync'd); appends from
+ * many threads are committed together in one transaction by a writer thread
+ * (group commit), so durability costs one sync per batch, not per event.
+ * The schema is versioned (PRAGMA user_version) and migrated on open.
+ */
+#ifndef ENSHU_EVENT_STORE_H
+#define ENSHU_EVENT_STORE_H
+
+#include "event.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EVENT_STORE_SCHEMA_VERSION 1
+
+typedef struct event_store event_store;
+
+int event_store_open(const char *path, event_store **out) __attribute__((warn_unused_result));
+/* Waits for pending appends, stops the writer, closes the file. */
+void event_store_free(event_store *st);
+
+/*
+ * Appends ev durably and sets *seq. once_key (may be NULL) makes the append
+ * idempotent: a second append with the same key fails with ENSHU_EEXIST and
+ * stores nothing. That is how an inject never runs twice for a team, even
+ * across a crash.
+ */
+int event_store_append(event_store *st, const event *ev, const char *once_key, int64_t *seq)
+    __attribute__((warn_unused_result));
+
+/* Calls fn for every event with seq > after_seq, in order; stops early when
+ * fn returns non-zero. Strings are valid only during the call. */
+int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *ev, void *arg),
+                     void *arg) __attribute__((warn_unused_result));
+
+/* Statistics of the group commit, for benchmarks. */
+typedef struct event_store_stats {
+    uint64_t events;
+    uint64_t batches;
+} event_store_stats;
+event_store_stats event_store_get_stats(event_store *st);
+
+#endif

@@ -15,15 +15,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#define MAX_BATCH 4096
+#define MAX_BATCH 512
 
 typedef struct append_req {
-    const event *ev;
+    event ev;
     const char *once_key;
     int64_t seq;
     int result;
     bool done;
+    /* Asynchronous submissions: the request owns copies of its strings, is
+     * answered through the callback and freed by the writer. */
+    event_store_done_fn callback;
+    void *callback_arg;
+    char *owned[3];
     struct append_req *next;
 } append_req;
 
@@ -37,6 +43,8 @@ struct event_store {
     append_req *head, *tail;
     bool stopping;
     pthread_t writer;
+    pthread_t checkpointer;
+    pthread_cond_t tick; /* wakes the checkpointer early when stopping */
     event_store_stats stats;
 };
 
@@ -95,17 +103,17 @@ static int migrate(event_store *st)
 
 static int insert_one(event_store *st, append_req *r)
 {
-    const event *ev = r->ev;
+    const event *ev = &r->ev;
     sqlite3_stmt *s = st->insert;
     sqlite3_reset(s);
     sqlite3_bind_int64(s, 1, ev->at_ms);
     sqlite3_bind_int64(s, 2, ev->wall_ms);
     sqlite3_bind_int(s, 3, ev->team);
     sqlite3_bind_text(s, 4, event_kind_name(ev->kind), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, ev->subject, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, ev->subject, -1, SQLITE_STATIC); /* alive until the step */
     sqlite3_bind_int64(s, 6, ev->value);
-    sqlite3_bind_text(s, 7, ev->text, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 8, r->once_key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 7, ev->text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, r->once_key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_DONE) {
         r->seq = sqlite3_last_insert_rowid(st->db);
@@ -156,11 +164,59 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&st->lock);
         st->stats.batches++;
         st->stats.events += n;
-        for (append_req *r = batch; r; r = r->next)
-            r->done = true;
+        append_req *async = NULL;
+        for (append_req *r = batch, *next; r; r = next) {
+            next = r->next;
+            if (r->callback) {
+                r->next = async;
+                async = r;
+            } else {
+                r->done = true; /* the waiting appender owns r: do not touch it after this */
+            }
+        }
         pthread_cond_broadcast(&st->finished);
+        pthread_mutex_unlock(&st->lock);
+        for (append_req *r = async, *next; r; r = next) {
+            next = r->next;
+            r->callback(r->result, r->seq, r->callback_arg);
+            for (int i = 0; i < 3; i++)
+                free(r->owned[i]);
+            free(r);
+        }
+        pthread_mutex_lock(&st->lock);
     }
     pthread_mutex_unlock(&st->lock);
+    return NULL;
+}
+
+/*
+ * WAL checkpoints copy the log back into the database file and sync it.
+ * Done inline they stall a commit now and then; here a thread of its own
+ * does them (PASSIVE: never blocking the writer) once a second.
+ */
+static void *checkpointer_main(void *arg)
+{
+    event_store *st = arg;
+    sqlite3 *db;
+    if (sqlite3_open_v2(st->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        fprintf(stderr, "enshu: event ledger %s: no checkpoints: %s\n", st->path,
+                sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return NULL;
+    }
+    pthread_mutex_lock(&st->lock);
+    while (!st->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&st->tick, &st->lock, &until);
+        pthread_mutex_unlock(&st->lock);
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&st->lock);
+    }
+    pthread_mutex_unlock(&st->lock);
+    sqlite3_close(db);
     return NULL;
 }
 
@@ -178,7 +234,7 @@ int event_store_open(const char *path, event_store **out)
         return ENSHU_EIO;
     }
     sqlite3_busy_timeout(st->db, 10000);
-    int rc = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL,
+    int rc = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=0;", NULL,
                           NULL, NULL) == SQLITE_OK ? ENSHU_OK : report(st, "set up");
     if (rc == ENSHU_OK)
         rc = migrate(st);
@@ -198,10 +254,14 @@ int event_store_open(const char *path, event_store **out)
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->work, NULL);
     pthread_cond_init(&st->finished, NULL);
+    pthread_cond_init(&st->tick, NULL);
     if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
         fprintf(stderr, "enshu: event ledger %s: cannot start its writer thread\n", path);
-        event_store_free(st);
-        return ENSHU_EIO;
+        abort(); /* no thread at all: the process cannot work */
+    }
+    if (pthread_create(&st->checkpointer, NULL, checkpointer_main, st) != 0) {
+        fprintf(stderr, "enshu: event ledger %s: cannot start its checkpoint thread\n", path);
+        abort();
     }
     *out = st;
     return ENSHU_OK;
@@ -214,8 +274,13 @@ void event_store_free(event_store *st)
     pthread_mutex_lock(&st->lock);
     st->stopping = true;
     pthread_cond_signal(&st->work);
+    pthread_cond_signal(&st->tick);
     pthread_mutex_unlock(&st->lock);
     pthread_join(st->writer, NULL);
+    pthread_join(st->checkpointer, NULL);
+    /* Leave a compact file behind: fold the whole log in. */
+    sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    pthread_cond_destroy(&st->tick);
     pthread_cond_destroy(&st->work);
     pthread_cond_destroy(&st->finished);
     pthread_mutex_destroy(&st->lock);
@@ -225,18 +290,41 @@ void event_store_free(event_store *st)
     free(st);
 }
 
+static void enqueue(event_store *st, append_req *r)
+{
+    if (st->tail)
+        st->tail->next = r;
+    else
+        st->head = r;
+    st->tail = r;
+    pthread_cond_signal(&st->work);
+}
+
+int event_store_submit(event_store *st, const event *ev, const char *once_key,
+                       event_store_done_fn done, void *arg)
+{
+    if (ev->kind >= EV_KIND_COUNT || !done)
+        return ENSHU_EINVAL;
+    append_req *r = xcalloc(1, sizeof(append_req));
+    r->ev = *ev;
+    r->ev.subject = r->owned[0] = ev->subject ? xstrdup(ev->subject) : NULL;
+    r->ev.text = r->owned[1] = ev->text ? xstrdup(ev->text) : NULL;
+    r->once_key = r->owned[2] = once_key ? xstrdup(once_key) : NULL;
+    r->callback = done;
+    r->callback_arg = arg;
+    pthread_mutex_lock(&st->lock);
+    enqueue(st, r);
+    pthread_mutex_unlock(&st->lock);
+    return ENSHU_OK;
+}
+
 int event_store_append(event_store *st, const event *ev, const char *once_key, int64_t *seq)
 {
     if (ev->kind >= EV_KIND_COUNT)
         return ENSHU_EINVAL;
-    append_req r = {.ev = ev, .once_key = once_key};
+    append_req r = {.ev = *ev, .once_key = once_key};
     pthread_mutex_lock(&st->lock);
-    if (st->tail)
-        st->tail->next = &r;
-    else
-        st->head = &r;
-    st->tail = &r;
-    pthread_cond_signal(&st->work);
+    enqueue(st, &r);
     while (!r.done)
         pthread_cond_wait(&st->finished, &st->lock);
     pthread_mutex_unlock(&st->lock);

@@ -30,6 +30,16 @@ void event_store_free(event_store *st);
 int event_store_append(event_store *st, const event *ev, const char *once_key, int64_t *seq)
     __attribute__((warn_unused_result));
 
+/* Called from the ledger's writer thread once a submitted event is durable
+ * (result 0, with its seq) or has failed (negative result). */
+typedef void (*event_store_done_fn)(int result, int64_t seq, void *arg);
+
+/* Like event_store_append, without waiting: the event and key are copied,
+ * and done(arg) is called when it is durable. For servers that acknowledge
+ * to clients only then, without a thread per client. */
+int event_store_submit(event_store *st, const event *ev, const char *once_key,
+                       event_store_done_fn done, void *arg) __attribute__((warn_unused_result));
+
 /* Calls fn for every event with seq > after_seq, in order; stops early when
  * fn returns non-zero. Strings are valid only during the call. */
 int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *ev, void *arg),

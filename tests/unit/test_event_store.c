@@ -131,6 +131,49 @@ static void concurrent_appenders_share_commits(void **state)
     free(path);
 }
 
+typedef struct acks {
+    pthread_mutex_t lock;
+    int count;
+    int64_t max_seq;
+} acks;
+
+static void on_durable(int result, int64_t seq, void *arg)
+{
+    acks *a = arg;
+    assert_int_equal(result, ENSHU_OK);
+    pthread_mutex_lock(&a->lock);
+    a->count++;
+    if (seq > a->max_seq)
+        a->max_seq = seq;
+    pthread_mutex_unlock(&a->lock);
+}
+
+static void submissions_are_acknowledged_when_durable(void **state)
+{
+    char *path = temp_path();
+    event_store *st;
+    assert_int_equal(event_store_open(path, &st), ENSHU_OK);
+    acks a = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    char text[32];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(text, sizeof text, "answer %d", i); /* copied: reused at once */
+        event ev = {.team = 1 + i % 4, .kind = EV_ANSWER, .subject = "q1", .text = text};
+        assert_int_equal(event_store_submit(st, &ev, NULL, on_durable, &a), ENSHU_OK);
+    }
+    event bad = {.kind = EV_KIND_COUNT};
+    assert_int_equal(event_store_submit(st, &bad, NULL, on_durable, &a), ENSHU_EINVAL);
+    event_store_free(st); /* drains what is queued */
+    assert_int_equal(a.count, 3000);
+    assert_int_equal(a.max_seq, 3000);
+    assert_int_equal(event_store_open(path, &st), ENSHU_OK);
+    collected c = {.ordered = true};
+    assert_int_equal(event_store_scan(st, 2999, collect, &c), ENSHU_OK);
+    assert_int_equal(c.count, 1);
+    event_store_free(st);
+    unlink(path);
+    free(path);
+}
+
 static void newer_schemas_are_refused(void **state)
 {
     char *path = temp_path();
@@ -152,6 +195,7 @@ int main(void)
         cmocka_unit_test(appends_survive_reopen_in_order),
         cmocka_unit_test(once_keys_make_injects_happen_once),
         cmocka_unit_test(concurrent_appenders_share_commits),
+        cmocka_unit_test(submissions_are_acknowledged_when_durable),
         cmocka_unit_test(newer_schemas_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

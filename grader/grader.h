@@ -1,0 +1,66 @@
+/*
+ * The grader: a team's score as a pure function of the exercise's events.
+ * Live scoring feeds events one by one as they are recorded; `enshu score`
+ * feeds the whole ledger to a fresh grader; both run this same code, so
+ * they always agree.
+ *
+ * Rules:
+ *  - check objective: its points once its check passes (the first time);
+ *  - question: its points for the first right answer, within its attempts;
+ *  - report: per rubric item, the latest grade an instructor gave, capped
+ *    at the item's points;
+ *  - hints cost their cost once, when taken; penalties take their points.
+ */
+#ifndef ENSHU_GRADER_H
+#define ENSHU_GRADER_H
+
+#include "event.h"
+#include "scenario.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct objective_score {
+    int points;       /* earned */
+    bool achieved;
+    int64_t achieved_ms;
+    int attempts;     /* answers given (questions) */
+    int hint_cost;
+    uint64_t hints_taken; /* bit per hint */
+    int *rubric;      /* latest grade per rubric item (reports) */
+} objective_score;
+
+typedef struct score_point {
+    int64_t at_ms;
+    int total;
+} score_point;
+
+typedef struct team_score {
+    int team;
+    int total;
+    int penalties;
+    objective_score *objectives; /* one per scenario objective */
+    score_point *history;        /* the total after every change */
+    size_t nhistory;
+    size_t cap_history;
+} team_score;
+
+typedef struct grader grader;
+
+/* s must outlive the grader; teams are numbered 1..nteams. */
+grader *grader_new(const scenario *s, unsigned nteams);
+void grader_free(grader *g);
+
+/* Takes one event into account; events of other kinds, unknown subjects
+ * or teams out of range change nothing. */
+void grader_apply(grader *g, const event *ev);
+
+/* NULL when team is out of range. */
+const team_score *grader_team(const grader *g, int team);
+unsigned grader_teams(const grader *g);
+
+/* The most a team can score (hints and penalties aside). */
+int grader_max_points(const grader *g);
+
+#endif

@@ -67,7 +67,7 @@ static void every_matcher(void **state)
         int gain;
     } cases[] = {
         {"host", "ws", 0}, {"host", " ws1 ", 5},       {"when", "11.5", 0},      {"when", "10", 3},
-        {"proc", "xupdater.sh", 0}, {"proc", "updaters.sh", 4}, {"acct", "STAFF", 2},
+        {"proc", "xupdater.sh", 0}, {"proc", "updaters.sh", 0}, {"proc", "updater.sh", 4}, {"acct", "STAFF", 2},
         {"host", "WS1", 0}, /* already answered */
     };
     int expected = 0;

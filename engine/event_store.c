@@ -61,7 +61,8 @@ static const char *const MIGRATIONS[] = {
     "  value INTEGER NOT NULL DEFAULT 0,"
     "  text TEXT,"
     "  once_key TEXT UNIQUE);"
-    "CREATE INDEX events_team ON events(team, seq);",
+    "CREATE INDEX events_team ON events(team, seq);"
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 };
 
 static int report(event_store *st, const char *what)
@@ -70,7 +71,7 @@ static int report(event_store *st, const char *what)
     return ENSHU_EIO;
 }
 
-static int migrate(event_store *st)
+static int migrate(event_store *st, bool create)
 {
     sqlite3_stmt *stmt;
     int version = 0;
@@ -80,6 +81,10 @@ static int migrate(event_store *st)
         version = sqlite3_column_int(stmt, 0);
     sqlite3_finalize(stmt);
     int latest = (int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]);
+    if (version == 0 && !create) {
+        fprintf(stderr, "enshu: %s is not an Enshu event ledger\n", st->path);
+        return ENSHU_EINVAL;
+    }
     if (version > latest) {
         fprintf(stderr, "enshu: event ledger %s has schema version %d; this enshu knows up to %d\n",
                 st->path, version, latest);
@@ -220,13 +225,14 @@ static void *checkpointer_main(void *arg)
     return NULL;
 }
 
-int event_store_open(const char *path, event_store **out)
+int event_store_open(const char *path, bool create, event_store **out)
 {
     *out = NULL;
     event_store *st = xcalloc(1, sizeof(event_store));
     st->path = xstrdup(path);
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                           SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
+                                           (create ? SQLITE_OPEN_CREATE : 0),
+                        NULL) != SQLITE_OK) {
         report(st, "open");
         sqlite3_close(st->db);
         free(st->path);
@@ -234,10 +240,14 @@ int event_store_open(const char *path, event_store **out)
         return ENSHU_EIO;
     }
     sqlite3_busy_timeout(st->db, 10000);
-    int rc = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=0;", NULL,
-                          NULL, NULL) == SQLITE_OK ? ENSHU_OK : report(st, "set up");
-    if (rc == ENSHU_OK)
-        rc = migrate(st);
+    /* The version first: a file that is not a ledger is left untouched. */
+    int rc = migrate(st, create);
+    if (rc == ENSHU_OK &&
+        sqlite3_exec(st->db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                     "PRAGMA wal_autocheckpoint=0;",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        rc = report(st, "set up");
     if (rc == ENSHU_OK &&
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO events(at_ms, wall_ms, team, kind, subject, value, text, "
@@ -333,16 +343,30 @@ int event_store_append(event_store *st, const event *ev, const char *once_key, i
     return r.result;
 }
 
+/* Meta reads and writes use a connection of their own: the main one may be
+ * inside the writer thread's transaction at any moment. */
+static sqlite3 *side_connection(event_store *st, int flags)
+{
+    sqlite3 *db;
+    if (sqlite3_open_v2(st->path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        fprintf(stderr, "enshu: event ledger %s: %s\n", st->path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    return db;
+}
+
 int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *ev, void *arg),
                      void *arg)
 {
     /* A connection of its own: it sees committed events only, and never
      * shares a transaction with the writer thread. */
-    sqlite3 *db;
+    sqlite3 *db = side_connection(st, SQLITE_OPEN_READONLY);
     sqlite3_stmt *s;
-    if (sqlite3_open_v2(st->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
-            SQLITE_OK ||
-        sqlite3_prepare_v2(db,
+    if (!db)
+        return ENSHU_EIO;
+    if (sqlite3_prepare_v2(db,
                            "SELECT seq, at_ms, wall_ms, team, kind, subject, value, text FROM "
                            "events WHERE seq > ?1 ORDER BY seq",
                            -1, &s, NULL) != SQLITE_OK) {
@@ -350,7 +374,6 @@ int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *
         sqlite3_close(db);
         return ENSHU_EIO;
     }
-    sqlite3_busy_timeout(db, 10000);
     sqlite3_bind_int64(s, 1, after_seq);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -376,6 +399,45 @@ int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *
         fprintf(stderr, "enshu: event ledger %s: reading failed: %s\n", st->path, sqlite3_errmsg(db));
     sqlite3_close(db);
     return rc == SQLITE_DONE ? ENSHU_OK : ENSHU_EIO;
+}
+
+int event_store_set_meta(event_store *st, const char *key, const char *value)
+{
+    sqlite3 *db = side_connection(st, SQLITE_OPEN_READWRITE);
+    sqlite3_stmt *s;
+    if (!db)
+        return ENSHU_EIO;
+    int rc = sqlite3_prepare_v2(db,
+                                "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) "
+                                "DO UPDATE SET value = excluded.value",
+                                -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+        sqlite3_finalize(s);
+    }
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "enshu: event ledger %s: cannot write %s: %s\n", st->path, key,
+                sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return rc == SQLITE_OK ? ENSHU_OK : ENSHU_EIO;
+}
+
+char *event_store_get_meta(event_store *st, const char *key)
+{
+    sqlite3 *db = side_connection(st, SQLITE_OPEN_READONLY);
+    sqlite3_stmt *s;
+    char *out = NULL;
+    if (db && sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &s, NULL) ==
+                  SQLITE_OK) {
+        sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            out = xstrdup((const char *)sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return out;
 }
 
 event_store_stats event_store_get_stats(event_store *st)

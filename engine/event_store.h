@@ -10,6 +10,7 @@
 
 #include "event.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,10 @@
 
 typedef struct event_store event_store;
 
-int event_store_open(const char *path, event_store **out) __attribute__((warn_unused_result));
+/* Opens the ledger at path; create also makes a new one (else a file that
+ * is not a ledger is refused, untouched). */
+int event_store_open(const char *path, bool create, event_store **out)
+    __attribute__((warn_unused_result));
 /* Waits for pending appends, stops the writer, closes the file. */
 void event_store_free(event_store *st);
 
@@ -44,6 +48,12 @@ int event_store_submit(event_store *st, const event *ev, const char *once_key,
  * fn returns non-zero. Strings are valid only during the call. */
 int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *ev, void *arg),
                      void *arg) __attribute__((warn_unused_result));
+
+/* Facts about the exercise kept beside its events (the scenario text, the
+ * team count), so scores can be recomputed from the ledger alone. */
+int event_store_set_meta(event_store *st, const char *key, const char *value)
+    __attribute__((warn_unused_result));
+char *event_store_get_meta(event_store *st, const char *key); /* NULL when absent */
 
 /* Statistics of the group commit, for benchmarks. */
 typedef struct event_store_stats {

@@ -21,6 +21,7 @@ static const char USAGE[] =
     "  status                show teams, nodes, hosts, states and addresses\n"
     "  exec TEAM NODE CMD    run a shell command on a team's guest (guest agent)\n"
     "  down                  remove everything a range created\n"
+    "  score --db FILE       recompute every team's score from an event ledger\n"
     "\n"
     "Run 'enshu COMMAND --help' for the options of a command.\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"validate", cmd_validate}, {"images", cmd_images}, {"up", cmd_up},
         {"status", cmd_status},     {"down", cmd_down},     {"exec", cmd_exec},
+        {"score", cmd_score},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))

@@ -76,7 +76,7 @@ int main(void)
     if (!mkdtemp(dir))
         return 1;
     char *path = xasprintf("%s/events.db", dir);
-    if (event_store_open(path, &store) != ENSHU_OK)
+    if (event_store_open(path, true, &store) != ENSHU_OK)
         return 1;
     pthread_t threads[APPENDERS];
     double t0 = now_s();

@@ -45,5 +45,10 @@ expect 2 "expected TEAM NODE COMMAND" -- exec 1 ws
 expect 2 "TEAM must be a team number, not 'one'" -- exec one ws true
 expect 125 "there is no range 'ghost'" -- exec --name ghost 1 ws true
 expect 2 "unknown subcommand 'bake'" -- images bake
+expect 0 "^Usage: enshu score" -- score --help
+expect 2 "give the event ledger with --db FILE" -- score
+expect 1 "cannot read /nonexistent.db" -- score --db /nonexistent.db
+printf 'not a ledger' > "$ENSHU_STATE_DIR/plain.txt"
+expect 1 "is not an Enshu event ledger|file is not a database" -- score --db "$ENSHU_STATE_DIR/plain.txt"
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ]

@@ -49,7 +49,7 @@ static void appends_survive_reopen_in_order(void **state)
 {
     char *path = temp_path();
     event_store *st;
-    assert_int_equal(event_store_open(path, &st), ENSHU_OK);
+    assert_int_equal(event_store_open(path, true, &st), ENSHU_OK);
     event a = {.at_ms = 1000, .team = 1, .kind = EV_CHECK_RESULT, .subject = "beacon", .value = 1};
     event b = {.at_ms = 2000, .team = 1, .kind = EV_ANSWER, .subject = "c2", .text = "10.0.0.66"};
     int64_t s1, s2;
@@ -57,7 +57,7 @@ static void appends_survive_reopen_in_order(void **state)
     assert_int_equal(event_store_append(st, &b, NULL, &s2), ENSHU_OK);
     assert_true(s2 > s1);
     event_store_free(st); /* nothing else was flushed: appends are durable on return */
-    assert_int_equal(event_store_open(path, &st), ENSHU_OK);
+    assert_int_equal(event_store_open(path, true, &st), ENSHU_OK);
     collected c = {.ordered = true};
     assert_int_equal(event_store_scan(st, 0, collect, &c), ENSHU_OK);
     assert_int_equal(c.count, 2);
@@ -75,13 +75,13 @@ static void once_keys_make_injects_happen_once(void **state)
 {
     char *path = temp_path();
     event_store *st;
-    assert_int_equal(event_store_open(path, &st), ENSHU_OK);
+    assert_int_equal(event_store_open(path, true, &st), ENSHU_OK);
     event begin = {.team = 2, .kind = EV_INJECT_BEGIN, .subject = "malware"};
     assert_int_equal(event_store_append(st, &begin, "inject/2/malware", NULL), ENSHU_OK);
     assert_int_equal(event_store_append(st, &begin, "inject/2/malware", NULL), ENSHU_EEXIST);
     event_store_free(st);
     /* Also after a restart. */
-    assert_int_equal(event_store_open(path, &st), ENSHU_OK);
+    assert_int_equal(event_store_open(path, true, &st), ENSHU_OK);
     assert_int_equal(event_store_append(st, &begin, "inject/2/malware", NULL), ENSHU_EEXIST);
     assert_int_equal(event_store_append(st, &begin, "inject/3/malware", NULL), ENSHU_OK);
     collected c = {.ordered = true};
@@ -110,7 +110,7 @@ static void concurrent_appenders_share_commits(void **state)
 {
     char *path = temp_path();
     event_store *st;
-    assert_int_equal(event_store_open(path, &st), ENSHU_OK);
+    assert_int_equal(event_store_open(path, true, &st), ENSHU_OK);
     pthread_t t[THREADS];
     for (int i = 0; i < THREADS; i++)
         assert_int_equal(pthread_create(&t[i], NULL, append_many, st), 0);
@@ -152,7 +152,7 @@ static void submissions_are_acknowledged_when_durable(void **state)
 {
     char *path = temp_path();
     event_store *st;
-    assert_int_equal(event_store_open(path, &st), ENSHU_OK);
+    assert_int_equal(event_store_open(path, true, &st), ENSHU_OK);
     acks a = {.lock = PTHREAD_MUTEX_INITIALIZER};
     char text[32];
     for (int i = 0; i < 3000; i++) {
@@ -165,7 +165,7 @@ static void submissions_are_acknowledged_when_durable(void **state)
     event_store_free(st); /* drains what is queued */
     assert_int_equal(a.count, 3000);
     assert_int_equal(a.max_seq, 3000);
-    assert_int_equal(event_store_open(path, &st), ENSHU_OK);
+    assert_int_equal(event_store_open(path, true, &st), ENSHU_OK);
     collected c = {.ordered = true};
     assert_int_equal(event_store_scan(st, 2999, collect, &c), ENSHU_OK);
     assert_int_equal(c.count, 1);
@@ -182,7 +182,7 @@ static void newer_schemas_are_refused(void **state)
     assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     event_store *st = NULL;
-    assert_int_equal(event_store_open(path, &st), ENSHU_EIO);
+    assert_int_equal(event_store_open(path, true, &st), ENSHU_EIO);
     assert_null(st);
     event_store_free(NULL);
     unlink(path);

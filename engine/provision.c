@@ -96,9 +96,11 @@ static virStoragePoolPtr ensure_pool(virConnectPtr conn, const char *uri, const 
         char *xml = libvirt_dir_pool_xml(ENSHU_STORAGE_POOL, dir);
         pool = virStoragePoolDefineXML(conn, xml, 0);
         free(xml);
-        if (pool && virStoragePoolBuild(pool, 0) < 0) {
-            /* Building a dir pool only creates its directory; it may exist. */
-        }
+    }
+    if (pool && virStoragePoolIsActive(pool) != 1) {
+        /* Building a dir pool only creates its directory: harmless if it
+         * exists, needed if someone removed it. */
+        (void)virStoragePoolBuild(pool, 0);
     }
     if (!pool) {
         fprintf(stderr, "enshu: cannot define storage pool '%s' (%s) on %s: %s\n",

@@ -34,7 +34,10 @@ char *range_db_path(const char *name)
 
 char *range_pool_dir(void)
 {
-    return xasprintf("%s/pool", range_state_dir());
+    /* Host-wide like the pool itself, not per state directory: the pool is
+     * shared by every range on the host and outlives any one of them. */
+    const char *d = getenv("ENSHU_POOL_DIR");
+    return xstrdup(d && *d ? d : "/var/lib/enshu/pool");
 }
 
 static int mkdir_one(const char *path)

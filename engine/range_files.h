@@ -2,8 +2,8 @@
  * Where ranges keep their files: ENSHU_STATE_DIR (default /var/lib/enshu)
  * holds ranges/NAME.db (the state store) and ranges/NAME.lock (held while a
  * command works on the range); images live in ENSHU_IMAGE_DIR (default
- * /var/lib/enshu/images) and overlays in the storage pool at
- * ENSHU_STATE_DIR/pool.
+ * /var/lib/enshu/images) and overlays in the libvirt storage pool "enshu",
+ * created at ENSHU_POOL_DIR (default /var/lib/enshu/pool) on first use.
  */
 #ifndef ENSHU_RANGE_FILES_H
 #define ENSHU_RANGE_FILES_H

@@ -40,6 +40,9 @@ static int setup(void **state)
     char *images = xasprintf("%s/images", workdir);
     setenv("ENSHU_STATE_DIR", workdir, 1);
     setenv("ENSHU_IMAGE_DIR", images, 1);
+    char *pool = xasprintf("%s/pool", workdir);
+    setenv("ENSHU_POOL_DIR", pool, 1);
+    free(pool);
     static const char *const imgs[] = {"workstation", "server", "attacker", "router"};
     for (size_t i = 0; i < 4; i++) {
         char *cmd = xasprintf("mkdir -p %s/%s && touch %s/%s/vmlinuz %s/%s/initrd.img && "

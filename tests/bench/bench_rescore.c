@@ -25,7 +25,7 @@ static double now_s(void)
 }
 
 static const char *const SUBJECTS[] = {"infected-host", "stop-beacon", "incident-report",
-                                       "beacon-running", "web-up"};
+                                       "beacon-stopped", "web-up"};
 
 /* A plausible mix: mostly check results, then answers, hints and grades. */
 static event make_event(size_t i)

@@ -81,6 +81,7 @@ static void objective_fini(objective *o)
         free(o->values[i]);
     free(o->values);
     free(o->check);
+    free(o->after);
     for (size_t i = 0; i < o->nrubric; i++)
         l10n_free(&o->rubric[i].text);
     free(o->rubric);

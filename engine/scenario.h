@@ -195,6 +195,9 @@ typedef struct objective {
     /* check */
     char *check;
     src_pos check_pos;
+    /* only what happens after this inject fired for the team counts; or NULL */
+    char *after;
+    src_pos after_pos;
     /* report */
     rubric_item *rubric;
     size_t nrubric;

@@ -398,7 +398,7 @@ static void check_injects(checker *C, const name_set *nodes, const name_set *inj
 /* ---- checks and objectives ---- */
 
 static void check_checks_and_objectives(checker *C, const name_set *nodes,
-                                        const name_set *checks)
+                                        const name_set *checks, const name_set *injects)
 {
     scenario *s = C->s;
     for (size_t i = 0; i < s->nchecks; i++) {
@@ -411,6 +411,7 @@ static void check_checks_and_objectives(checker *C, const name_set *nodes,
         objective *o = &s->objectives[i];
         if (o->kind == OBJ_CHECK)
             check_ref(C, o->check_pos, "check", o->check, checks);
+        check_ref(C, o->after_pos, "inject", o->after, injects);
         if (o->kind == OBJ_QUESTION && o->answer == ANSWER_REGEX && o->nvalues == 1)
             check_regex(C, o->answer_pos, "'regex'", o->values[0]);
     }
@@ -441,7 +442,7 @@ void scenario_check_model(scenario *s, diag_list *diags)
     check_gateways(&C, &nodes);
     check_images(&C);
     check_injects(&C, &nodes, &injects, &checks);
-    check_checks_and_objectives(&C, &nodes, &checks);
+    check_checks_and_objectives(&C, &nodes, &checks, &injects);
 
     name_set_fini(&segments);
     name_set_fini(&nodes);

@@ -856,13 +856,15 @@ static void load_answer(loader *L, const ynode *obj, objective *o)
 static void load_objective(loader *L, const ynode *item, void *out, size_t index)
 {
     static const char *const KEYS[] = {"id",     "kind",  "title", "text",   "points", "answer",
-                                       "attempts", "check", "rubric", "hints", NULL};
+                                       "attempts", "check", "rubric", "hints", "after", NULL};
     objective *o = out;
     o->pos = pos_of(item);
     if (!expect_map(L, item, "an objective"))
         return;
     check_keys(L, item, "an objective", KEYS);
     o->id = get_name(L, item, "id", "an objective", true);
+    o->after = get_name(L, item, "after", "an objective", false);
+    o->after_pos = pos_of(ymap_get(item, "after"));
     get_l10n(L, item, "title", "an objective", false, &o->title);
     get_l10n(L, item, "text", "an objective", false, &o->text);
     const ynode *kind = ymap_get(item, "kind");

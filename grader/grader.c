@@ -13,6 +13,8 @@ struct grader {
     unsigned nteams;
     team_score *teams;
     answer_matcher **matchers; /* per objective; NULL unless a question */
+    size_t *after;             /* per objective: index of its 'after' inject, or SIZE_MAX */
+    bool *fired;               /* [team][inject]: fired for that team */
 };
 
 grader *grader_new(const scenario *s, unsigned nteams)
@@ -22,8 +24,14 @@ grader *grader_new(const scenario *s, unsigned nteams)
     g->nteams = nteams;
     g->teams = xcalloc(nteams, sizeof(team_score));
     g->matchers = xcalloc(s->nobjectives, sizeof(answer_matcher *));
-    for (size_t o = 0; o < s->nobjectives; o++)
+    g->after = xcalloc(s->nobjectives + 1, sizeof(size_t));
+    g->fired = xcalloc((size_t)nteams * s->ninjects + 1, sizeof(bool));
+    for (size_t o = 0; o < s->nobjectives; o++) {
         g->matchers[o] = answer_matcher_new(&s->objectives[o]);
+        const inject *after = s->objectives[o].after ? scenario_inject(s, s->objectives[o].after)
+                                                     : NULL;
+        g->after[o] = after ? (size_t)(after - s->injects) : SIZE_MAX;
+    }
     for (unsigned t = 0; t < nteams; t++) {
         team_score *ts = &g->teams[t];
         ts->team = (int)t + 1;
@@ -48,6 +56,8 @@ void grader_free(grader *g)
     for (size_t o = 0; o < g->s->nobjectives; o++)
         answer_matcher_free(g->matchers[o]);
     free(g->matchers);
+    free(g->after);
+    free(g->fired);
     free(g->teams);
     free(g);
 }
@@ -91,6 +101,13 @@ static void achieve(objective_score *os, const objective *o, int64_t at_ms)
     os->points = o->points;
 }
 
+/* False while the objective's 'after' inject has not fired for the team. */
+static bool objective_open(const grader *g, const team_score *ts, size_t i)
+{
+    size_t a = g->after[i];
+    return a == SIZE_MAX || g->fired[(size_t)(ts->team - 1) * g->s->ninjects + a];
+}
+
 static void apply_check(grader *g, team_score *ts, const event *ev)
 {
     if (!ev->value)
@@ -98,7 +115,7 @@ static void apply_check(grader *g, team_score *ts, const event *ev)
     for (size_t i = 0; i < g->s->nobjectives; i++) {
         const objective *o = &g->s->objectives[i];
         if (o->kind == OBJ_CHECK && o->check && strcmp(o->check, ev->subject) == 0 &&
-            !ts->objectives[i].achieved)
+            !ts->objectives[i].achieved && objective_open(g, ts, i))
             achieve(&ts->objectives[i], o, ev->at_ms);
     }
 }
@@ -163,16 +180,22 @@ void grader_apply(grader *g, const event *ev)
         return;
     size_t i;
     switch (ev->kind) {
+    case EV_INJECT_FIRED: {
+        const inject *inj = ev->subject ? scenario_inject(g->s, ev->subject) : NULL;
+        if (inj)
+            g->fired[(size_t)(ev->team - 1) * g->s->ninjects + (size_t)(inj - g->s->injects)] = true;
+        return;
+    }
     case EV_CHECK_RESULT:
         if (ev->subject)
             apply_check(g, ts, ev);
         break;
     case EV_ANSWER:
-        if ((i = objective_index(g, ev->subject)) != SIZE_MAX)
+        if ((i = objective_index(g, ev->subject)) != SIZE_MAX && objective_open(g, ts, i))
             apply_answer(g, ts, i, ev);
         break;
     case EV_GRADE:
-        if ((i = objective_index(g, ev->subject)) != SIZE_MAX)
+        if ((i = objective_index(g, ev->subject)) != SIZE_MAX && objective_open(g, ts, i))
             apply_grade(g, ts, i, ev);
         break;
     case EV_HINT:

@@ -9,7 +9,9 @@
  *  - question: its points for the first right answer, within its attempts;
  *  - report: per rubric item, the latest grade an instructor gave, capped
  *    at the item's points;
- *  - hints cost their cost once, when taken; penalties take their points.
+ *  - hints cost their cost once, when taken; penalties take their points;
+ *  - an objective with 'after' counts only what happens once that inject
+ *    has fired for the team (a stopped beacon scores once there was one).
  */
 #ifndef ENSHU_GRADER_H
 #define ENSHU_GRADER_H

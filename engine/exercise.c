@@ -1,0 +1,309 @@
+/*
+ * The running exercise (see exercise.h).
+ *
+ * One rule keeps live running and crash recovery the same: state changes
+ * only by recording an event and then applying it (apply_event), and
+ * exercise_resume() applies the ledger's events through that same function.
+ */
+#include "exercise.h"
+#include "alloc.h"
+#include "errors.h"
+#include "exercise_clock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct exercise {
+    const scenario *s;
+    unsigned nteams;
+    event_store *ledger;
+    exercise_hooks hooks;
+    exercise_clock clock;
+    exercise_phase phase;
+    timeline **timelines;  /* per team */
+    grader *grader;
+    bool *begun;           /* [team][inject]: an inject.begin is recorded */
+    int64_t *next_check;   /* [team][check]: exercise time of the next probe */
+    signed char *last_check; /* [team][check]: -1 unknown, 0 failing, 1 passing */
+};
+
+static const char *const PHASE_NAMES[] = {"ready", "running", "paused", "ended"};
+
+exercise *exercise_new(const scenario *s, unsigned nteams, event_store *ledger,
+                       const exercise_hooks *hooks)
+{
+    exercise *ex = xcalloc(1, sizeof(exercise));
+    ex->s = s;
+    ex->nteams = nteams;
+    ex->ledger = ledger;
+    ex->hooks = *hooks;
+    exercise_clock_init(&ex->clock);
+    ex->phase = PHASE_READY;
+    ex->timelines = xcalloc(nteams, sizeof(timeline *));
+    for (unsigned t = 0; t < nteams; t++)
+        ex->timelines[t] = timeline_new(s);
+    ex->grader = grader_new(s, nteams);
+    ex->begun = xcalloc((size_t)nteams * s->ninjects + 1, sizeof(bool));
+    ex->next_check = xcalloc((size_t)nteams * s->nchecks + 1, sizeof(int64_t));
+    ex->last_check = xmalloc((size_t)nteams * s->nchecks + 1);
+    memset(ex->last_check, -1, (size_t)nteams * s->nchecks + 1);
+    return ex;
+}
+
+void exercise_free(exercise *ex)
+{
+    if (!ex)
+        return;
+    for (unsigned t = 0; t < ex->nteams; t++)
+        timeline_free(ex->timelines[t]);
+    free(ex->timelines);
+    grader_free(ex->grader);
+    free(ex->begun);
+    free(ex->next_check);
+    free(ex->last_check);
+    free(ex);
+}
+
+static size_t inject_index(const scenario *s, const char *id)
+{
+    const inject *inj = id ? scenario_inject(s, id) : NULL;
+    return inj ? (size_t)(inj - s->injects) : SIZE_MAX;
+}
+
+static size_t check_index(const scenario *s, const char *id)
+{
+    const check *c = id ? scenario_check(s, id) : NULL;
+    return c ? (size_t)(c - s->checks) : SIZE_MAX;
+}
+
+static exercise_phase phase_parse(const char *text)
+{
+    for (int p = 0; p < 4; p++)
+        if (text && strcmp(text, PHASE_NAMES[p]) == 0)
+            return (exercise_phase)p;
+    return PHASE_READY;
+}
+
+/* The one place state changes (see the comment at the top). */
+static void apply_event(exercise *ex, const event *ev)
+{
+    if (ev->kind == EV_EXERCISE_STATE) {
+        ex->phase = phase_parse(ev->text);
+        ex->clock.base_exercise_ms = ev->at_ms;
+        ex->clock.base_wall_ms = ev->wall_ms;
+        ex->clock.speed = ev->value > 0 ? (double)ev->value / 1000.0 : 1.0;
+        ex->clock.running = ex->phase == PHASE_RUNNING;
+        return;
+    }
+    if (ev->team < 1 || (unsigned)ev->team > ex->nteams)
+        return;
+    timeline *tl = ex->timelines[ev->team - 1];
+    size_t team = (size_t)ev->team - 1, i;
+    switch (ev->kind) {
+    case EV_INJECT_BEGIN:
+        if ((i = inject_index(ex->s, ev->subject)) != SIZE_MAX)
+            ex->begun[team * ex->s->ninjects + i] = true;
+        break;
+    case EV_INJECT_FIRED:
+    case EV_INJECT_FAILED:
+    case EV_INJECT_SKIPPED:
+        if ((i = inject_index(ex->s, ev->subject)) != SIZE_MAX)
+            timeline_inject_done(tl, i,
+                                 ev->kind == EV_INJECT_FIRED    ? INJECT_FIRED
+                                 : ev->kind == EV_INJECT_FAILED ? INJECT_FAILED
+                                                                : INJECT_SKIPPED,
+                                 ev->at_ms);
+        break;
+    case EV_INJECT_HELD:
+        if ((i = inject_index(ex->s, ev->subject)) != SIZE_MAX)
+            timeline_hold(tl, i, ev->value != 0);
+        break;
+    case EV_INJECT_RELEASED:
+        if ((i = inject_index(ex->s, ev->subject)) != SIZE_MAX)
+            timeline_release(tl, i);
+        break;
+    case EV_CHECK_RESULT:
+        if ((i = check_index(ex->s, ev->subject)) != SIZE_MAX) {
+            timeline_check_result(tl, i, ev->value != 0, ev->at_ms);
+            ex->last_check[team * ex->s->nchecks + i] = ev->value != 0;
+        }
+        break;
+    default:
+        break;
+    }
+    grader_apply(ex->grader, ev);
+}
+
+/* Makes ev durable, then applies it. once_key: see event_store_append. */
+static int record(exercise *ex, event *ev, const char *once_key)
+{
+    if (!ev->wall_ms)
+        ev->wall_ms = ex->hooks.wall_ms(ex->hooks.ctx);
+    int rc = event_store_append(ex->ledger, ev, once_key, &ev->seq);
+    if (rc != ENSHU_OK)
+        return rc;
+    apply_event(ex, ev);
+    if (ex->hooks.on_event)
+        ex->hooks.on_event(ex->hooks.ctx, ev);
+    return ENSHU_OK;
+}
+
+static int replay(const event *ev, void *arg)
+{
+    apply_event(arg, ev);
+    return 0;
+}
+
+int exercise_resume(exercise *ex)
+{
+    int rc = event_store_scan(ex->ledger, 0, replay, ex);
+    if (rc != ENSHU_OK)
+        return rc;
+    /* An inject that began but never finished was cut off by the crash. It
+     * may have had effects: record it failed rather than run it again. */
+    int64_t now = exercise_now(ex);
+    for (unsigned t = 0; t < ex->nteams && rc == ENSHU_OK; t++) {
+        for (size_t i = 0; i < ex->s->ninjects && rc == ENSHU_OK; i++) {
+            if (!ex->begun[t * ex->s->ninjects + i] ||
+                timeline_state(ex->timelines[t], i) != INJECT_PENDING)
+                continue;
+            event ev = {.at_ms = now, .team = (int)t + 1, .kind = EV_INJECT_FAILED,
+                        .subject = ex->s->injects[i].id,
+                        .text = "interrupted by a restart of the engine; not run again"};
+            rc = record(ex, &ev, NULL);
+        }
+    }
+    return rc;
+}
+
+static int change_phase(exercise *ex, exercise_phase phase, double speed)
+{
+    int64_t wall = ex->hooks.wall_ms(ex->hooks.ctx);
+    event ev = {.at_ms = exercise_clock_now(&ex->clock, wall), .wall_ms = wall,
+                .kind = EV_EXERCISE_STATE, .value = (int64_t)(speed * 1000.0 + 0.5),
+                .text = PHASE_NAMES[phase]};
+    return record(ex, &ev, NULL);
+}
+
+int exercise_start(exercise *ex)
+{
+    if (ex->phase != PHASE_READY)
+        return ENSHU_EINVAL;
+    return change_phase(ex, PHASE_RUNNING, ex->clock.speed);
+}
+
+int exercise_pause(exercise *ex)
+{
+    return ex->phase == PHASE_RUNNING ? change_phase(ex, PHASE_PAUSED, ex->clock.speed)
+                                      : ENSHU_EINVAL;
+}
+
+int exercise_continue(exercise *ex)
+{
+    return ex->phase == PHASE_PAUSED ? change_phase(ex, PHASE_RUNNING, ex->clock.speed)
+                                     : ENSHU_EINVAL;
+}
+
+int exercise_set_speed(exercise *ex, double speed)
+{
+    if (!(speed > 0) || speed > 1000 || ex->phase == PHASE_ENDED)
+        return ENSHU_EINVAL;
+    return change_phase(ex, ex->phase, speed);
+}
+
+int exercise_end(exercise *ex)
+{
+    return ex->phase == PHASE_ENDED ? ENSHU_EINVAL
+                                    : change_phase(ex, PHASE_ENDED, ex->clock.speed);
+}
+
+static void fire(exercise *ex, int team, size_t i, int64_t now)
+{
+    const inject *inj = &ex->s->injects[i];
+    char key[96];
+    snprintf(key, sizeof key, "inject/%d/%s", team, inj->id);
+    event begin = {.at_ms = now, .team = team, .kind = EV_INJECT_BEGIN, .subject = inj->id};
+    if (record(ex, &begin, key) != ENSHU_OK)
+        return; /* already begun once (EEXIST), or the ledger failed: never run it */
+    char *output = NULL;
+    int rc = ex->hooks.run_inject(ex->hooks.ctx, team, inj, &output);
+    event done = {.at_ms = exercise_now(ex), .team = team,
+                  .kind = rc == ENSHU_OK ? EV_INJECT_FIRED : EV_INJECT_FAILED,
+                  .subject = inj->id, .value = rc, .text = output};
+    if (record(ex, &done, NULL) != ENSHU_OK)
+        fprintf(stderr, "enshu: team %d: inject %s ran but its result could not be recorded\n",
+                team, inj->id);
+    free(output);
+}
+
+static void probe(exercise *ex, int team, size_t i, int64_t now)
+{
+    const check *c = &ex->s->checks[i];
+    size_t slot = (size_t)(team - 1) * ex->s->nchecks + i;
+    ex->next_check[slot] = now + c->interval_ms;
+    bool passing = false;
+    char *output = NULL;
+    if (ex->hooks.run_check(ex->hooks.ctx, team, c, &passing, &output) == ENSHU_OK &&
+        ex->last_check[slot] != (signed char)passing) {
+        /* Only changes are events: a check that stays the same says nothing new. */
+        event ev = {.at_ms = now, .team = team, .kind = EV_CHECK_RESULT, .subject = c->id,
+                    .value = passing, .text = output};
+        if (record(ex, &ev, NULL) != ENSHU_OK)
+            fprintf(stderr, "enshu: team %d: check %s could not be recorded\n", team, c->id);
+    }
+    free(output);
+}
+
+int64_t exercise_step(exercise *ex)
+{
+    if (ex->phase != PHASE_RUNNING)
+        return INT64_MAX;
+    size_t *due = xcalloc(ex->s->ninjects + 1, sizeof(size_t));
+    int64_t next = INT64_MAX;
+    for (unsigned t = 0; t < ex->nteams; t++) {
+        int team = (int)t + 1;
+        /* Firing one inject can make the next due at once (after, delay 0). */
+        for (size_t round = 0; round <= ex->s->ninjects; round++) {
+            int64_t now = exercise_now(ex);
+            size_t n = timeline_due(ex->timelines[t], now, due, ex->s->ninjects);
+            if (n == 0)
+                break;
+            for (size_t k = 0; k < n; k++)
+                fire(ex, team, due[k], now);
+        }
+        int64_t now = exercise_now(ex);
+        for (size_t c = 0; c < ex->s->nchecks; c++) {
+            size_t slot = t * ex->s->nchecks + c;
+            if (ex->next_check[slot] <= now)
+                probe(ex, team, c, now);
+            if (ex->next_check[slot] < next)
+                next = ex->next_check[slot];
+        }
+        int64_t wake = timeline_next_wakeup(ex->timelines[t], exercise_now(ex));
+        if (wake < next)
+            next = wake;
+    }
+    free(due);
+    return next == INT64_MAX ? INT64_MAX : exercise_clock_wall_at(&ex->clock, next);
+}
+
+exercise_phase exercise_get_phase(const exercise *ex)
+{
+    return ex->phase;
+}
+
+int64_t exercise_now(const exercise *ex)
+{
+    return exercise_clock_now(&ex->clock, ex->hooks.wall_ms(ex->hooks.ctx));
+}
+
+const timeline *exercise_timeline(const exercise *ex, int team)
+{
+    return team >= 1 && (unsigned)team <= ex->nteams ? ex->timelines[team - 1] : NULL;
+}
+
+const grader *exercise_grader(const exercise *ex)
+{
+    return ex->grader;
+}

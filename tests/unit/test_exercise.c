@@ -1,0 +1,218 @@
+/* The running exercise on fake guests and an injected clock: firing,
+ * per-team triggers, pause, and recovery from a crash without running any
+ * inject twice. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "alloc.h"
+#include "errors.h"
+#include "exercise.h"
+#include "test_support.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#define MIN 60000
+
+static const char SCRIPT[] =
+    "enshu: 1\nid: run\ntitle: Run\n"
+    "network: {segments: [{name: lan}]}\n"
+    "nodes: [{name: ws, image: workstation, interfaces: [{segment: lan}]}]\n"
+    "injects:\n"
+    "  - {id: mail, at: 5m, message: {from: a, subject: s, body: b}}\n"
+    "  - {id: malware, after: mail, target: ws, run: 'start beacon'}\n"
+    "  - {id: leak, when: {check: beacon, for: 10m}, target: ws, run: 'send data'}\n"
+    "checks:\n"
+    "  - {id: beacon, node: ws, command: 'pgrep beacon', interval: 1m}\n"
+    "objectives:\n"
+    "  - {id: stop, kind: check, check: stopped, after: malware, points: 20}\n"
+    "  - {id: q, kind: question, text: '?', answer: {exact: ws}, points: 5}\n";
+
+/* Appended to SCRIPT's checks by the loader: a check objective needs one. */
+static const char EXTRA_CHECK[] = "  - {id: stopped, node: ws, command: '! pgrep beacon'}\n";
+
+typedef struct fake {
+    int64_t wall;
+    int runs[3][3];      /* [team][inject] */
+    bool beacon[3];      /* per team: is the beacon running? */
+    int events;
+} fake;
+
+static int run_inject(void *ctx, int team, const inject *inj, char **output)
+{
+    fake *f = ctx;
+    size_t i = strcmp(inj->id, "mail") == 0 ? 0 : strcmp(inj->id, "malware") == 0 ? 1 : 2;
+    f->runs[team][i]++;
+    if (i == 1)
+        f->beacon[team] = true;
+    *output = xstrdup("done");
+    return ENSHU_OK;
+}
+
+static int run_check(void *ctx, int team, const check *c, bool *passing, char **output)
+{
+    fake *f = ctx;
+    *passing = strcmp(c->id, "beacon") == 0 ? f->beacon[team] : !f->beacon[team];
+    return ENSHU_OK;
+}
+
+static int64_t wall_ms(void *ctx)
+{
+    return ((fake *)ctx)->wall;
+}
+
+static void on_event(void *ctx, const event *ev)
+{
+    ((fake *)ctx)->events++;
+}
+
+static scenario *load_script(void)
+{
+    char *text = xasprintf("%s%s", SCRIPT, "");
+    char *at = strstr(text, "objectives:");
+    char *full = xasprintf("%.*s%s%s", (int)(at - text), text, EXTRA_CHECK, at);
+    scenario *s = load_or_fail(full);
+    free(text);
+    free(full);
+    return s;
+}
+
+static char *temp_ledger(void)
+{
+    char dir[] = "/tmp/enshu-exercise-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    return xasprintf("%s/events.db", dir);
+}
+
+static void run_until(exercise *ex, fake *f, int64_t wall)
+{
+    while (f->wall < wall) {
+        int64_t next = exercise_step(ex);
+        f->wall = next < wall ? (next > f->wall ? next : f->wall + 1) : wall;
+    }
+    exercise_step(ex);
+}
+
+static void injects_fire_per_team_on_time(void **state)
+{
+    scenario *s = load_script();
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    fake f = {0};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, on_event, &f};
+    exercise *ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_step(ex), INT64_MAX); /* nothing before STARTEX */
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    assert_int_equal(exercise_start(ex), ENSHU_EINVAL);
+    run_until(ex, &f, 4 * MIN);
+    assert_int_equal(f.runs[1][0], 0);
+    run_until(ex, &f, 5 * MIN);
+    /* The mail, then at once the malware chained after it, for each team. */
+    for (int t = 1; t <= 2; t++) {
+        assert_int_equal(f.runs[t][0], 1);
+        assert_int_equal(f.runs[t][1], 1);
+    }
+    /* Team 2 stops its beacon at 8m; team 1 does not: only team 1 leaks. */
+    run_until(ex, &f, 8 * MIN);
+    f.beacon[2] = false;
+    run_until(ex, &f, 20 * MIN);
+    assert_int_equal(f.runs[1][2], 1);
+    assert_int_equal(f.runs[2][2], 0);
+    assert_int_equal(grader_team(exercise_grader(ex), 2)->total, 20);
+    assert_int_equal(grader_team(exercise_grader(ex), 1)->total, 0);
+    char *why = timeline_explain(exercise_timeline(ex, 2), 2, exercise_now(ex), false);
+    assert_non_null(strstr(why, "check beacon failing since"));
+    free(why);
+    assert_true(f.events > 10);
+    exercise_free(ex);
+    event_store_free(ledger);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
+static void pause_shifts_what_is_pending(void **state)
+{
+    scenario *s = load_script();
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    fake f = {.wall = 1000};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, NULL, &f};
+    exercise *ex = exercise_new(s, 1, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    run_until(ex, &f, 1000 + 3 * MIN);
+    assert_int_equal(exercise_pause(ex), ENSHU_OK);
+    run_until(ex, &f, 1000 + 60 * MIN); /* an hour of pause: nothing happens */
+    assert_int_equal(f.runs[1][0], 0);
+    assert_int_equal(exercise_now(ex), 3 * MIN);
+    assert_int_equal(exercise_continue(ex), ENSHU_OK);
+    assert_int_equal(exercise_set_speed(ex, 60.0), ENSHU_OK);
+    run_until(ex, &f, 1000 + 60 * MIN + 1999);
+    assert_int_equal(f.runs[1][0], 0);
+    run_until(ex, &f, 1000 + 60 * MIN + 2000); /* 2 min of exercise time at x60 */
+    assert_int_equal(f.runs[1][0], 1);
+    exercise_free(ex);
+    event_store_free(ledger);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
+static void a_restart_resumes_and_runs_nothing_twice(void **state)
+{
+    scenario *s = load_script();
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    fake f = {0};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, NULL, &f};
+    exercise *ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    run_until(ex, &f, 6 * MIN);
+    event answer = {.at_ms = 6 * MIN, .wall_ms = 6 * MIN, .team = 1, .kind = EV_ANSWER,
+                    .subject = "q", .text = "ws"};
+    assert_int_equal(event_store_append(ledger, &answer, NULL, NULL), ENSHU_OK);
+    /* The engine dies while team 2's leak is under way: its begin is recorded. */
+    event begin = {.at_ms = 7 * MIN, .wall_ms = 7 * MIN, .team = 2, .kind = EV_INJECT_BEGIN,
+                   .subject = "leak"};
+    assert_int_equal(event_store_append(ledger, &begin, "inject/2/leak", NULL), ENSHU_OK);
+    exercise_free(ex);
+    event_store_free(ledger);
+
+    /* Restart on the same ledger, 2 minutes of wall time later. */
+    f.wall = 9 * MIN;
+    int runs_before[3][3];
+    memcpy(runs_before, f.runs, sizeof runs_before);
+    assert_int_equal(event_store_open(path, false, &ledger), ENSHU_OK);
+    ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_resume(ex), ENSHU_OK);
+    assert_int_equal(exercise_get_phase(ex), PHASE_RUNNING);
+    assert_int_equal(exercise_now(ex), 9 * MIN); /* the clock kept running */
+    assert_int_equal(grader_team(exercise_grader(ex), 1)->total, 5); /* nothing lost */
+    assert_int_equal(timeline_state(exercise_timeline(ex, 2), 2), INJECT_FAILED);
+    run_until(ex, &f, 40 * MIN);
+    assert_int_equal(memcmp(runs_before[2], f.runs[2], 2 * sizeof(int)), 0);
+    assert_int_equal(f.runs[2][2], 0);  /* the interrupted leak never runs again */
+    assert_int_equal(f.runs[1][0], 1);  /* nor does anything that already ran */
+    assert_int_equal(f.runs[1][2], 1);  /* team 1's leak comes at its time */
+    exercise_free(ex);
+    event_store_free(ledger);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(injects_fire_per_team_on_time),
+        cmocka_unit_test(pause_shifts_what_is_pending),
+        cmocka_unit_test(a_restart_resumes_and_runs_nothing_twice),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -9,6 +9,9 @@
 #include "alloc.h"
 #include "errors.h"
 #include "exercise_clock.h"
+#include "work_pool.h"
+
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,10 @@ struct exercise {
     bool *begun;           /* [team][inject]: an inject.begin is recorded */
     int64_t *next_check;   /* [team][check]: exercise time of the next probe */
     signed char *last_check; /* [team][check]: -1 unknown, 0 failing, 1 passing */
+    int64_t *team_next;    /* [team]: next exercise time something may be due */
+    /* Teams step in parallel: applying an event (shared grader, clock,
+     * on_event hook) happens under this lock. */
+    pthread_mutex_t lock;
 };
 
 static const char *const PHASE_NAMES[] = {"ready", "running", "paused", "ended"};
@@ -48,6 +55,8 @@ exercise *exercise_new(const scenario *s, unsigned nteams, event_store *ledger,
     ex->next_check = xcalloc((size_t)nteams * s->nchecks + 1, sizeof(int64_t));
     ex->last_check = xmalloc((size_t)nteams * s->nchecks + 1);
     memset(ex->last_check, -1, (size_t)nteams * s->nchecks + 1);
+    ex->team_next = xcalloc(nteams + 1, sizeof(int64_t));
+    pthread_mutex_init(&ex->lock, NULL);
     return ex;
 }
 
@@ -62,6 +71,8 @@ void exercise_free(exercise *ex)
     free(ex->begun);
     free(ex->next_check);
     free(ex->last_check);
+    free(ex->team_next);
+    pthread_mutex_destroy(&ex->lock);
     free(ex);
 }
 
@@ -143,9 +154,11 @@ static int record(exercise *ex, event *ev, const char *once_key)
     int rc = event_store_append(ex->ledger, ev, once_key, &ev->seq);
     if (rc != ENSHU_OK)
         return rc;
+    pthread_mutex_lock(&ex->lock);
     apply_event(ex, ev);
     if (ex->hooks.on_event)
         ex->hooks.on_event(ex->hooks.ctx, ev);
+    pthread_mutex_unlock(&ex->lock);
     return ENSHU_OK;
 }
 
@@ -255,36 +268,50 @@ static void probe(exercise *ex, int team, size_t i, int64_t now)
     free(output);
 }
 
+/* One team's share of a step; teams run in parallel (their timelines and
+ * checks are their own), so one team's slow action does not delay another's. */
+static int step_team(size_t job, unsigned worker, void *arg)
+{
+    exercise *ex = arg;
+    int team = (int)job + 1;
+    timeline *tl = ex->timelines[job];
+    size_t *due = xcalloc(ex->s->ninjects + 1, sizeof(size_t));
+    /* Firing one inject can make the next due at once (after, delay 0). */
+    for (size_t round = 0; round <= ex->s->ninjects; round++) {
+        int64_t now = exercise_now(ex);
+        size_t n = timeline_due(tl, now, due, ex->s->ninjects);
+        if (n == 0)
+            break;
+        for (size_t k = 0; k < n; k++)
+            fire(ex, team, due[k], now);
+    }
+    free(due);
+    int64_t now = exercise_now(ex), next = INT64_MAX;
+    for (size_t c = 0; c < ex->s->nchecks; c++) {
+        size_t slot = job * ex->s->nchecks + c;
+        if (ex->next_check[slot] <= now)
+            probe(ex, team, c, now);
+        if (ex->next_check[slot] < next)
+            next = ex->next_check[slot];
+    }
+    int64_t wake = timeline_next_wakeup(tl, exercise_now(ex));
+    ex->team_next[job] = wake < next ? wake : next;
+    return 0;
+}
+
 int64_t exercise_step(exercise *ex)
 {
     if (ex->phase != PHASE_RUNNING)
         return INT64_MAX;
-    size_t *due = xcalloc(ex->s->ninjects + 1, sizeof(size_t));
+    unsigned workers = ex->nteams < 16 ? ex->nteams : 16;
+    if (workers <= 1)
+        step_team(0, 0, ex);
+    else
+        (void)work_pool_run(ex->nteams, workers, step_team, ex);
     int64_t next = INT64_MAX;
-    for (unsigned t = 0; t < ex->nteams; t++) {
-        int team = (int)t + 1;
-        /* Firing one inject can make the next due at once (after, delay 0). */
-        for (size_t round = 0; round <= ex->s->ninjects; round++) {
-            int64_t now = exercise_now(ex);
-            size_t n = timeline_due(ex->timelines[t], now, due, ex->s->ninjects);
-            if (n == 0)
-                break;
-            for (size_t k = 0; k < n; k++)
-                fire(ex, team, due[k], now);
-        }
-        int64_t now = exercise_now(ex);
-        for (size_t c = 0; c < ex->s->nchecks; c++) {
-            size_t slot = t * ex->s->nchecks + c;
-            if (ex->next_check[slot] <= now)
-                probe(ex, team, c, now);
-            if (ex->next_check[slot] < next)
-                next = ex->next_check[slot];
-        }
-        int64_t wake = timeline_next_wakeup(ex->timelines[t], exercise_now(ex));
-        if (wake < next)
-            next = wake;
-    }
-    free(due);
+    for (unsigned t = 0; t < ex->nteams; t++)
+        if (ex->team_next[t] < next)
+            next = ex->team_next[t];
     return next == INT64_MAX ? INT64_MAX : exercise_clock_wall_at(&ex->clock, next);
 }
 

@@ -15,6 +15,7 @@ int cmd_status(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_score(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* True if argv holds -h or --help. */
 int cli_wants_help(int argc, char **argv);

@@ -9,6 +9,7 @@
 #include "event_store.h"
 #include "grader.h"
 #include "scenario.h"
+#include "score_report.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -33,70 +34,6 @@ static int feed(const event *ev, void *arg)
 {
     grader_apply(arg, ev);
     return 0;
-}
-
-static const char *objective_kind_name(objective_kind k)
-{
-    return k == OBJ_QUESTION ? "question" : k == OBJ_CHECK ? "check" : "report";
-}
-
-static json_t *scores_json(const scenario *s, const grader *g)
-{
-    json_t *out = json_object();
-    json_object_set_new(out, "scenario", json_string(s->id));
-    json_object_set_new(out, "max", json_integer(grader_max_points(g)));
-    json_t *teams = json_array();
-    for (unsigned t = 1; t <= grader_teams(g); t++) {
-        const team_score *ts = grader_team(g, (int)t);
-        json_t *team = json_pack("{s:i, s:i, s:i}", "team", ts->team, "total", ts->total,
-                                 "penalties", ts->penalties);
-        json_t *objectives = json_array();
-        for (size_t o = 0; o < s->nobjectives; o++) {
-            const objective_score *os = &ts->objectives[o];
-            json_t *obj = json_pack("{s:s, s:s, s:i, s:i, s:b, s:i, s:i}", "id",
-                                    s->objectives[o].id, "kind",
-                                    objective_kind_name(s->objectives[o].kind), "points",
-                                    os->points, "max", s->objectives[o].points, "achieved",
-                                    os->achieved, "attempts", os->attempts, "hint_cost",
-                                    os->hint_cost);
-            json_object_set_new(obj, "at_ms", os->achieved ? json_integer(os->achieved_ms)
-                                                           : json_null());
-            json_array_append_new(objectives, obj);
-        }
-        json_object_set_new(team, "objectives", objectives);
-        json_t *history = json_array();
-        for (size_t h = 0; h < ts->nhistory; h++)
-            json_array_append_new(history, json_pack("[I, i]", (json_int_t)ts->history[h].at_ms,
-                                                     ts->history[h].total));
-        json_object_set_new(team, "history", history);
-        json_array_append_new(teams, team);
-    }
-    json_object_set_new(out, "teams", teams);
-    return out;
-}
-
-static void print_table(const scenario *s, const grader *g)
-{
-    printf("scenario %s, %u teams, at most %d points\n", s->id, grader_teams(g),
-           grader_max_points(g));
-    for (unsigned t = 1; t <= grader_teams(g); t++) {
-        const team_score *ts = grader_team(g, (int)t);
-        printf("team %u: %d points", t, ts->total);
-        if (ts->penalties)
-            printf(" (penalties -%d)", ts->penalties);
-        putchar('\n');
-        for (size_t o = 0; o < s->nobjectives; o++) {
-            const objective_score *os = &ts->objectives[o];
-            printf("  %-20s %-8s %4d/%-4d", s->objectives[o].id,
-                   objective_kind_name(s->objectives[o].kind), os->points,
-                   s->objectives[o].points);
-            if (os->hint_cost)
-                printf("  hints -%d", os->hint_cost);
-            if (os->attempts)
-                printf("  %d answers", os->attempts);
-            putchar('\n');
-        }
-    }
 }
 
 int cmd_score(int argc, char **argv)
@@ -151,12 +88,12 @@ int cmd_score(int argc, char **argv)
         grader *g = s ? grader_new(s, (unsigned)teams) : NULL;
         if (g && event_store_scan(st, 0, feed, g) == ENSHU_OK) {
             if (as_json) {
-                json_t *j = scores_json(s, g);
+                json_t *j = score_report_json(s, g);
                 json_dumpf(j, stdout, JSON_INDENT(2));
                 putchar('\n');
                 json_decref(j);
             } else {
-                print_table(s, g);
+                score_report_print(s, g, stdout);
             }
             rc = CLI_OK;
         }

@@ -62,9 +62,19 @@ static char *decode_field(json_t *status, const char *key)
 int guest_agent_exec(virDomainPtr dom, const char *command, int64_t timeout_ms,
                      guest_exec_result *out)
 {
+    const char *const argv[] = {"/bin/sh", "-c", command, NULL};
+    return guest_agent_exec_argv(dom, argv, timeout_ms, out);
+}
+
+int guest_agent_exec_argv(virDomainPtr dom, const char *const *argv, int64_t timeout_ms,
+                          guest_exec_result *out)
+{
     memset(out, 0, sizeof *out);
-    json_t *cmd = json_pack("{s:s, s:{s:s, s:[s,s], s:b}}", "execute", "guest-exec", "arguments",
-                            "path", "/bin/sh", "arg", "-c", command, "capture-output", 1);
+    json_t *args = json_array();
+    for (size_t i = 1; argv[i]; i++)
+        json_array_append_new(args, json_string(argv[i]));
+    json_t *cmd = json_pack("{s:s, s:{s:s, s:o, s:b}}", "execute", "guest-exec", "arguments",
+                            "path", argv[0], "arg", args, "capture-output", 1);
     json_t *ret = agent_call(dom, cmd, 10);
     json_decref(cmd);
     if (!ret)
@@ -91,8 +101,8 @@ int guest_agent_exec(virDomainPtr dom, const char *command, int64_t timeout_ms,
         }
         json_decref(status);
         if (now_ms() > deadline) {
-            fprintf(stderr, "enshu: command on %s did not finish within %lld ms: %s\n",
-                    virDomainGetName(dom), (long long)timeout_ms, command);
+            fprintf(stderr, "enshu: %s on %s did not finish within %lld ms\n", argv[0],
+                    virDomainGetName(dom), (long long)timeout_ms);
             return ENSHU_ETIMEOUT;
         }
         usleep(pause);
@@ -106,4 +116,31 @@ void guest_exec_result_fini(guest_exec_result *r)
     free(r->out);
     free(r->err);
     r->out = r->err = NULL;
+}
+
+int guest_agent_write_file(virDomainPtr dom, const char *path, const char *content, size_t len)
+{
+    json_t *cmd = json_pack("{s:s, s:{s:s, s:s}}", "execute", "guest-file-open", "arguments",
+                            "path", path, "mode", "w");
+    json_t *ret = agent_call(dom, cmd, 10);
+    json_decref(cmd);
+    if (!ret)
+        return ENSHU_EAGENT;
+    json_int_t handle = json_integer_value(ret);
+    json_decref(ret);
+    char *b64 = base64_encode(content, len);
+    cmd = json_pack("{s:s, s:{s:I, s:s}}", "execute", "guest-file-write", "arguments", "handle",
+                    handle, "buf-b64", b64);
+    ret = agent_call(dom, cmd, 30);
+    json_decref(cmd);
+    free(b64);
+    int rc = ret ? ENSHU_OK : ENSHU_EAGENT;
+    json_decref(ret);
+    cmd = json_pack("{s:s, s:{s:I}}", "execute", "guest-file-close", "arguments", "handle", handle);
+    ret = agent_call(dom, cmd, 10);
+    json_decref(cmd);
+    if (!ret)
+        rc = ENSHU_EAGENT;
+    json_decref(ret);
+    return rc;
 }

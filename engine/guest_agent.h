@@ -22,6 +22,15 @@ typedef struct guest_exec_result {
  * timeout_ms. Reports failures to stderr. */
 int guest_agent_exec(virDomainPtr dom, const char *command, int64_t timeout_ms,
                      guest_exec_result *out) __attribute__((warn_unused_result));
+
+/* Runs argv[0] with arguments argv[1..] (NULL-terminated); no shell quoting
+ * is involved, so arguments pass through as they are. */
+int guest_agent_exec_argv(virDomainPtr dom, const char *const *argv, int64_t timeout_ms,
+                          guest_exec_result *out) __attribute__((warn_unused_result));
 void guest_exec_result_fini(guest_exec_result *r);
+
+/* Writes content to path in the guest (created or truncated). */
+int guest_agent_write_file(virDomainPtr dom, const char *path, const char *content, size_t len)
+    __attribute__((warn_unused_result));
 
 #endif

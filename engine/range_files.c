@@ -6,6 +6,7 @@
 #include "errors.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -102,7 +103,8 @@ char **range_list(size_t *count)
     struct dirent *e;
     while ((e = readdir(dir))) {
         size_t len = strlen(e->d_name);
-        if (len > 3 && strcmp(e->d_name + len - 3, ".db") == 0) {
+        bool ledger = len > 10 && strcmp(e->d_name + len - 10, ".events.db") == 0;
+        if (len > 3 && strcmp(e->d_name + len - 3, ".db") == 0 && !ledger) {
             XGROW(names, cap, *count + 1);
             names[(*count)++] = xstrndup(e->d_name, len - 3);
         }

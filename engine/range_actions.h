@@ -1,0 +1,27 @@
+/*
+ * Exercise hooks that act on a range's real guests through the guest
+ * agent: an inject's command runs bounded by `timeout -s KILL` inside the
+ * guest, files are written with the agent's file calls, checks run their
+ * command and compare its exit code and output. Messages and notes touch no
+ * guest; recording them is all they need.
+ */
+#ifndef ENSHU_RANGE_ACTIONS_H
+#define ENSHU_RANGE_ACTIONS_H
+
+#include "exercise.h"
+#include "scenario.h"
+
+typedef struct range_actions range_actions;
+
+/* Finds every team's guests of range name (from its state store). Reports
+ * and returns NULL when the range is not there. */
+range_actions *range_actions_new(const scenario *s, const char *name, unsigned nteams);
+void range_actions_free(range_actions *ra);
+
+/* Fills hooks (all but on_event) to act through ra. */
+void range_actions_hooks(range_actions *ra, exercise_hooks *hooks);
+
+/* Wall clock in milliseconds (real time: it must agree across restarts). */
+int64_t range_wall_ms(void *unused);
+
+#endif

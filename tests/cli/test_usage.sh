@@ -45,6 +45,11 @@ expect 2 "expected TEAM NODE COMMAND" -- exec 1 ws
 expect 2 "TEAM must be a team number, not 'one'" -- exec one ws true
 expect 125 "there is no range 'ghost'" -- exec --name ghost 1 ws true
 expect 2 "unknown subcommand 'bake'" -- images bake
+expect 0 "^Usage: enshu run" -- run --help
+expect 2 "expected FILE --teams N" -- run
+expect 2 "--speed must be a number above 0" -- run x.yaml --teams 2 --speed fast
+expect 2 "is not a duration" -- run x.yaml --teams 2 --for ever
+expect 1 "cannot open" -- run /nonexistent.yaml --teams 2
 expect 0 "^Usage: enshu score" -- score --help
 expect 2 "give the event ledger with --db FILE" -- score
 expect 1 "cannot read /nonexistent.db" -- score --db /nonexistent.db

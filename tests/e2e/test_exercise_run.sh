@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# End to end on real guests, accelerated x30: the introductory exercise for
+# two teams. Team 1 stops the beacon as soon as it appears and scores for it;
+# team 2 does nothing and gets the outside notice that only a beacon still
+# running after 20 minutes triggers. The engine is killed with SIGKILL part
+# way and restarted: it resumes, no inject runs twice, and `enshu score`
+# recomputes from the ledger exactly the totals shown live.
+source "$(dirname "$0")/lib.sh"
+require_platform
+name=e2erun
+scenario="$HERE/../../scenarios/intro-office.yaml"
+ledger="$ENSHU_STATE_DIR/ranges/$name.events.db"
+run=("$ENSHU" run "$scenario" --teams 2 --name $name --speed 30 --for 40m)
+trap 'kill $defender 2>/dev/null; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
+sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
+
+# Team 1 defends: it kills the beacon on its workstation once it shows up.
+(
+  for _ in $(seq 1 900); do
+    if "$ENSHU" exec --name $name 1 ws1 "pgrep -f '[u]pdater.sh'" >/dev/null 2>&1; then
+      "$ENSHU" exec --name $name 1 ws1 "pkill -f '[u]pdater.sh'" >/dev/null 2>&1 && exit 0
+    fi
+    sleep 0.5
+  done
+) &
+defender=$!
+
+"${run[@]}" >"$ENSHU_STATE_DIR/run1.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 1200); do
+  [ "$(sql "select count(*) from events where kind='inject.fired' and subject='beacon-start'")" = 2 ] && break
+  kill -0 $pid 2>/dev/null || fail "run ended early: $(tail -5 "$ENSHU_STATE_DIR/run1.out")"
+  sleep 0.25
+done
+kill -9 $pid
+wait $pid 2>/dev/null || true
+at_kill=$(sql "select max(at_ms) from events")
+pass "engine killed at exercise time ${at_kill} ms, both beacons started"
+
+"${run[@]}" >"$ENSHU_STATE_DIR/run2.out" 2>&1 || fail "resumed run failed: $(tail -20 "$ENSHU_STATE_DIR/run2.out")"
+grep -q "exercise ended" "$ENSHU_STATE_DIR/run2.out" || fail "the exercise did not end"
+grep -q "^team 1: 20 points" "$ENSHU_STATE_DIR/run2.out" || fail "team 1 did not score for stopping its beacon: $(grep '^team' "$ENSHU_STATE_DIR/run2.out")"
+grep -q "^team 2: 0 points" "$ENSHU_STATE_DIR/run2.out" || fail "team 2 scored without acting"
+pass "live scores: team 1 20 (stopped its beacon), team 2 0"
+
+[ "$(sql "select group_concat(team) from events where kind='inject.fired' and subject='outside-notice'")" = 2 ] ||
+  fail "the outside notice should reach team 2 only"
+pass "the data-leak notice came for the passive team only"
+[ "$(sql "select count(*) from (select team, subject from events where kind in ('inject.fired','inject.failed') group by team, subject having count(*) > 1)")" = 0 ] ||
+  fail "an inject ran twice for a team"
+[ "$(sql "select min(at_ms) from events where seq > (select max(seq) from events where at_ms <= $at_kill)")" -ge "$at_kill" ] ||
+  fail "the exercise clock went back after the restart"
+pass "after the restart: no inject twice, the clock went on"
+
+score=$("$ENSHU" score --db "$ledger" --json)
+[ "$(jq '.teams[0].total' <<<"$score")" = 20 ] && [ "$(jq '.teams[1].total' <<<"$score")" = 0 ] ||
+  fail "enshu score disagrees with the live totals: $score"
+pass "enshu score recomputes the live totals from the ledger"
+
+"$ENSHU" down --name $name >/dev/null
+trap - EXIT
+kill $defender 2>/dev/null || true
+assert_range_gone $name
+pass "down leaves nothing"

@@ -14,6 +14,7 @@
 #include "range_actions.h"
 #include "range_files.h"
 #include "score_report.h"
+#include "text_file.h"
 #include "units.h"
 
 #include <getopt.h>
@@ -68,18 +69,6 @@ static void log_event(void *ctx, const event *ev)
     fflush(stdout);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = xmalloc(4u << 20);
-    size_t n = fread(buf, 1, (4u << 20) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* Records the scenario and team count in a new ledger; checks an old one. */
 static int ledger_bind(event_store *ledger, const char *file, unsigned teams)
 {
@@ -93,7 +82,7 @@ static int ledger_bind(event_store *ledger, const char *file, unsigned teams)
         free(stored);
         return rc;
     }
-    char *text = slurp(file);
+    char *text = text_file_read(file, 4u << 20);
     char count[16];
     snprintf(count, sizeof count, "%u", teams);
     if (!text)
@@ -129,16 +118,11 @@ static int run_loop(exercise *ex, int64_t until_ms)
 
 static int run_exercise(const range_up_request *req, double speed, int64_t for_ms)
 {
-    diag_list *diags = diag_list_new();
-    scenario *s = scenario_load_file(req->scenario_path, diags);
-    diag_list_print(diags, stderr);
-    diag_list_free(diags);
+    scenario *s = scenario_load_reported(req->scenario_path);
     if (!s)
         return ENSHU_EINVAL;
     const char *name = req->name ? req->name : s->id;
-    char *db = range_db_path(name);
-    char *ledger_path = xasprintf("%.*s.events.db", (int)(strlen(db) - 3), db);
-    free(db);
+    char *ledger_path = range_ledger_path(name);
     event_store *ledger = NULL;
     range_actions *ra = NULL;
     exercise *ex = NULL;

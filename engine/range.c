@@ -185,10 +185,7 @@ static int open_store_for_up(const char *name, state_store **st)
 
 int range_bring_up(const range_up_request *req)
 {
-    diag_list *diags = diag_list_new();
-    scenario *s = scenario_load_file(req->scenario_path, diags);
-    diag_list_print(diags, stderr);
-    diag_list_free(diags);
+    scenario *s = scenario_load_reported(req->scenario_path);
     if (!s)
         return ENSHU_EINVAL;
     const char *name = req->name ? req->name : s->id;

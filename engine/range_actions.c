@@ -8,6 +8,7 @@
 #include "libvirt_conn.h"
 #include "range_files.h"
 #include "state_store.h"
+#include "text_file.h"
 
 #include <libgen.h>
 #include <regex.h>
@@ -129,15 +130,9 @@ static char *read_script(const scenario *s, const char *rel)
     char *dir_copy = xstrdup(s->file);
     char *path = rel[0] == '/' ? xstrdup(rel) : xasprintf("%s/%s", dirname(dir_copy), rel);
     free(dir_copy);
-    FILE *f = fopen(path, "r");
+    char *text = text_file_read(path, 1u << 20);
     free(path);
-    if (!f)
-        return NULL;
-    char *buf = xmalloc(1 << 20);
-    size_t n = fread(buf, 1, (1 << 20) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
+    return text;
 }
 
 static int run_inject(void *ctx, int team, const inject *inj, char **output)

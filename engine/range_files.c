@@ -33,6 +33,11 @@ char *range_db_path(const char *name)
     return xasprintf("%s/ranges/%s.db", range_state_dir(), name);
 }
 
+char *range_ledger_path(const char *name)
+{
+    return xasprintf("%s/ranges/%s.events.db", range_state_dir(), name);
+}
+
 char *range_pool_dir(void)
 {
     /* Host-wide like the pool itself, not per state directory: the pool is

@@ -16,6 +16,8 @@ const char *range_image_dir(void);
 /* Caller frees. */
 char *range_db_path(const char *name);
 char *range_pool_dir(void);
+/* The exercise's event ledger, kept after `down` for its scores. */
+char *range_ledger_path(const char *name);
 
 /* Creates the state directories if needed. Reports errors. */
 int range_dirs_ensure(void) __attribute__((warn_unused_result));

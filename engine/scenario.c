@@ -33,6 +33,15 @@ scenario *scenario_load_file(const char *path, diag_list *diags)
     return scenario_from_doc(path, doc, diags);
 }
 
+scenario *scenario_load_reported(const char *path)
+{
+    diag_list *diags = diag_list_new();
+    scenario *s = scenario_load_file(path, diags);
+    diag_list_print(diags, stderr);
+    diag_list_free(diags);
+    return s;
+}
+
 scenario *scenario_load_buffer(const char *name, const char *buf, size_t len, diag_list *diags)
 {
     ydoc *doc = ydoc_parse(name, buf, len, &YLIMITS_DEFAULT, diags);

@@ -250,6 +250,9 @@ scenario *scenario_load_buffer(const char *name, const char *buf, size_t len, di
     __attribute__((warn_unused_result));
 void scenario_free(scenario *s);
 
+/* scenario_load_file, printing every diagnostic to stderr. */
+scenario *scenario_load_reported(const char *path) __attribute__((warn_unused_result));
+
 /* Lookups by name; NULL or -1 when absent. */
 const node *scenario_node(const scenario *s, const char *name);
 int scenario_segment_index(const scenario *s, const char *name);

@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "event_store.h"
 #include "grader.h"
+#include "text_file.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -64,25 +65,13 @@ static int feed(const event *ev, void *arg)
     return 0;
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = xmalloc(1 << 20);
-    size_t n = fread(buf, 1, (1 << 20) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 int main(void)
 {
     char dir[] = "/tmp/enshu-bench-rescore-XXXXXX";
     if (!mkdtemp(dir))
         return 1;
     char *path = xasprintf("%s/events.db", dir);
-    char *yaml = read_file(BENCH_SCENARIO);
+    char *yaml = text_file_read(BENCH_SCENARIO, 1u << 20);
     diag_list *d = diag_list_new();
     scenario *s = yaml ? scenario_load_buffer(BENCH_SCENARIO, yaml, strlen(yaml), d) : NULL;
     if (!s)

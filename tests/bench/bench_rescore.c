@@ -32,6 +32,11 @@ static const char *const SUBJECTS[] = {"infected-host", "stop-beacon", "incident
 static event make_event(size_t i)
 {
     event ev = {.at_ms = (int64_t)i * 10, .wall_ms = (int64_t)i, .team = (int)(i % TEAMS) + 1};
+    if (i < TEAMS) { /* the beacon starts for every team: stopping it now scores */
+        ev.kind = EV_INJECT_FIRED;
+        ev.subject = "beacon-start";
+        return ev;
+    }
     switch (i % 10) {
     case 0: case 1: case 2: case 3: case 4: case 5:
         ev.kind = EV_CHECK_RESULT;

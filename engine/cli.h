@@ -17,6 +17,15 @@ int cmd_exec(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
+#include <stdint.h>
+
+/* Parses --teams: 1 to 1000. Reports a usage error for cmd and returns false. */
+int cli_parse_teams(const char *cmd, const char *arg, unsigned *out);
+
+/* Parses a duration option of at least min_ms. Reports and returns false. */
+int cli_parse_duration(const char *cmd, const char *option, const char *arg, int64_t min_ms,
+                       int64_t *out);
+
 /* True if argv holds -h or --help. */
 int cli_wants_help(int argc, char **argv);
 

@@ -182,16 +182,10 @@ int cmd_run(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         char *end = NULL;
         switch (opt) {
-        case 't': {
-            long t = strtol(optarg, &end, 10);
-            if (*end || t < 1 || t > 1000) {
-                fprintf(stderr, "enshu run: --teams must be a number from 1 to 1000, not '%s'\n",
-                        optarg);
+        case 't':
+            if (!cli_parse_teams("run", optarg, &req.teams))
                 return CLI_USAGE;
-            }
-            req.teams = (unsigned)t;
             break;
-        }
         case 'n':
             req.name = optarg;
             break;
@@ -206,18 +200,13 @@ int cmd_run(int argc, char **argv)
             }
             break;
         case 'f':
-        case 'T': {
-            int64_t ms;
-            if (parse_duration_ms(optarg, &ms) < 0 || ms < 1000) {
-                fprintf(stderr, "enshu run: '%s' is not a duration such as 90s or 2h\n", optarg);
+            if (!cli_parse_duration("run", "--for", optarg, 1000, &for_ms))
                 return CLI_USAGE;
-            }
-            if (opt == 'f')
-                for_ms = ms;
-            else
-                req.ready_timeout_ms = ms;
             break;
-        }
+        case 'T':
+            if (!cli_parse_duration("run", "--timeout", optarg, 1000, &req.ready_timeout_ms))
+                return CLI_USAGE;
+            break;
         default:
             fprintf(stderr, "enshu run: unknown or incomplete option '%s' (try --help)\n",
                     argv[optind - 1]);

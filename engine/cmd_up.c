@@ -45,7 +45,7 @@ int cmd_up(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
-    long teams = 0;
+    unsigned teams = 0;
     int opt;
     opterr = 0;
     optind = 1;
@@ -53,12 +53,8 @@ int cmd_up(int argc, char **argv)
         char *end = NULL;
         switch (opt) {
         case 't':
-            teams = strtol(optarg, &end, 10);
-            if (*end || teams < 1 || teams > 1000) {
-                fprintf(stderr, "enshu up: --teams must be a number from 1 to 1000, not '%s'\n",
-                        optarg);
+            if (!cli_parse_teams("up", optarg, &teams))
                 return CLI_USAGE;
-            }
             break;
         case 'H':
             req.hosts_path = optarg;
@@ -76,11 +72,8 @@ int cmd_up(int argc, char **argv)
             break;
         }
         case 'T':
-            if (parse_duration_ms(optarg, &req.ready_timeout_ms) < 0 || req.ready_timeout_ms < 1000) {
-                fprintf(stderr, "enshu up: --timeout must be a duration such as 90s or 5m, not '%s'\n",
-                        optarg);
+            if (!cli_parse_duration("up", "--timeout", optarg, 1000, &req.ready_timeout_ms))
                 return CLI_USAGE;
-            }
             break;
         case 'W':
             req.ready_timeout_ms = 0;
@@ -105,7 +98,7 @@ int cmd_up(int argc, char **argv)
         return CLI_USAGE;
     }
     req.scenario_path = argv[optind];
-    req.teams = (unsigned)teams;
+    req.teams = teams;
     libvirt_setup();
     setvbuf(stdout, NULL, _IOLBF, 0);
     return range_bring_up(&req) == ENSHU_OK ? CLI_OK : CLI_FAIL;

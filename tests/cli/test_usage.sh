@@ -48,7 +48,7 @@ expect 2 "unknown subcommand 'bake'" -- images bake
 expect 0 "^Usage: enshu run" -- run --help
 expect 2 "expected FILE --teams N" -- run
 expect 2 "--speed must be a number above 0" -- run x.yaml --teams 2 --speed fast
-expect 2 "is not a duration" -- run x.yaml --teams 2 --for ever
+expect 2 "--for must be a duration such as 90s" -- run x.yaml --teams 2 --for ever
 expect 1 "cannot open" -- run /nonexistent.yaml --teams 2
 expect 0 "^Usage: enshu score" -- score --help
 expect 2 "give the event ledger with --db FILE" -- score

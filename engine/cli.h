@@ -16,6 +16,7 @@ int cmd_down(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
 
 #include <stdint.h>
 

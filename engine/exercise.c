@@ -168,9 +168,14 @@ static int replay(const event *ev, void *arg)
     return 0;
 }
 
+int exercise_replay(exercise *ex)
+{
+    return event_store_scan(ex->ledger, 0, replay, ex);
+}
+
 int exercise_resume(exercise *ex)
 {
-    int rc = event_store_scan(ex->ledger, 0, replay, ex);
+    int rc = exercise_replay(ex);
     if (rc != ENSHU_OK)
         return rc;
     /* An inject that began but never finished was cut off by the crash. It

@@ -47,7 +47,11 @@ exercise *exercise_new(const scenario *s, unsigned nteams, event_store *ledger,
                        const exercise_hooks *hooks);
 void exercise_free(exercise *ex);
 
-/* Rebuilds state from the ledger (after a restart). */
+/* Rebuilds state from the ledger, writing nothing (to look at an exercise). */
+int exercise_replay(exercise *ex) __attribute__((warn_unused_result));
+
+/* Rebuilds state from the ledger to carry on after a restart: also records
+ * as failed every inject a crash cut off. */
 int exercise_resume(exercise *ex) __attribute__((warn_unused_result));
 
 int exercise_start(exercise *ex) __attribute__((warn_unused_result));

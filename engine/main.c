@@ -20,6 +20,7 @@ static const char USAGE[] =
     "  up FILE --teams N     bring up a range: one virtual LAN per team\n"
     "  status                show teams, nodes, hosts, states and addresses\n"
     "  run FILE --teams N    bring a range up and run the exercise with a live log\n"
+    "  timeline --name NAME  each team's injects: when fired, or why not yet\n"
     "  exec TEAM NODE CMD    run a shell command on a team's guest (guest agent)\n"
     "  down                  remove everything a range created\n"
     "  score --db FILE       recompute every team's score from an event ledger\n"
@@ -49,6 +50,7 @@ int main(int argc, char **argv)
         {"validate", cmd_validate}, {"images", cmd_images}, {"up", cmd_up},
         {"status", cmd_status},     {"down", cmd_down},     {"exec", cmd_exec},
         {"score", cmd_score},       {"run", cmd_run},
+        {"timeline", cmd_timeline},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))

@@ -289,6 +289,12 @@ int64_t timeline_next_wakeup(const timeline *tl, int64_t ex_ms)
 
 /* ---- explanations ---- */
 
+/* An exercise time for people: whole seconds (sub-second only near 0). */
+static void format_moment(int64_t ms, char *buf, size_t size)
+{
+    format_duration(ms >= 1000 ? ms - ms % 1000 : ms, buf, size);
+}
+
 static void describe_condition(const timeline *tl, const condition *c, int64_t now, FILE *f)
 {
     static const char *const joins[] = {[COND_ALL] = " and ", [COND_ANY] = " or "};
@@ -300,7 +306,7 @@ static void describe_condition(const timeline *tl, const condition *c, int64_t n
         if (!st || !st->known) {
             fprintf(f, "check %s has no result yet", c->ref);
         } else {
-            format_duration(st->since_ms, dur, sizeof dur);
+            format_moment(st->since_ms, dur, sizeof dur);
             fprintf(f, "check %s %s since T+%s", c->ref, st->passing ? "passing" : "failing", dur);
         }
         break;
@@ -360,7 +366,7 @@ char *timeline_explain(const timeline *tl, size_t i, int64_t now, bool paused)
     if (!f)
         return xstrdup("?");
     if (st->state != INJECT_PENDING) {
-        format_duration(st->done_ms, dur, sizeof dur);
+        format_moment(st->done_ms, dur, sizeof dur);
         fprintf(f, "%s at T+%s", state_word(st->state), dur);
     } else if (st->held) {
         fputs("held by an instructor", f);
@@ -384,7 +390,7 @@ char *timeline_explain(const timeline *tl, size_t i, int64_t now, bool paused)
             fputs("waiting for ", f);
             describe_condition(tl, inj->when, now, f);
         } else {
-            format_duration(at, dur, sizeof dur);
+            format_moment(at, dur, sizeof dur);
             fprintf(f, "waiting until T+%s", dur);
             if (inj->trigger == TRIGGER_AFTER) {
                 char delay[32];

@@ -50,6 +50,9 @@ expect 2 "expected FILE --teams N" -- run
 expect 2 "--speed must be a number above 0" -- run x.yaml --teams 2 --speed fast
 expect 2 "--for must be a duration such as 90s" -- run x.yaml --teams 2 --for ever
 expect 1 "cannot open" -- run /nonexistent.yaml --teams 2
+expect 0 "^Usage: enshu timeline" -- timeline --help
+expect 2 "give the exercise with --name NAME" -- timeline
+expect 1 "exercise 'ghost' has no ledger" -- timeline --name ghost
 expect 0 "^Usage: enshu score" -- score --help
 expect 2 "give the event ledger with --db FILE" -- score
 expect 1 "cannot read /nonexistent.db" -- score --db /nonexistent.db

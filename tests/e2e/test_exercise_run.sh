@@ -52,6 +52,12 @@ pass "the data-leak notice came for the passive team only"
   fail "the exercise clock went back after the restart"
 pass "after the restart: no inject twice, the clock went on"
 
+"$ENSHU" timeline --name $name --team 1 | grep -qE "outside-notice +waiting for check beacon-running failing since T\+" ||
+  fail "the timeline does not say why team 1 got no outside notice: $("$ENSHU" timeline --name $name --team 1)"
+"$ENSHU" timeline --name $name --team 2 | grep -qE "outside-notice +fired at T\+" ||
+  fail "the timeline does not show team 2's outside notice"
+pass "enshu timeline says why team 1's notice never came"
+
 score=$("$ENSHU" score --db "$ledger" --json)
 [ "$(jq '.teams[0].total' <<<"$score")" = 20 ] && [ "$(jq '.teams[1].total' <<<"$score")" = 0 ] ||
   fail "enshu score disagrees with the live totals: $score"

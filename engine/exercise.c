@@ -253,6 +253,15 @@ static void fire(exercise *ex, int team, size_t i, int64_t now)
         fprintf(stderr, "enshu: team %d: inject %s ran but its result could not be recorded\n",
                 team, inj->id);
     free(output);
+    /* The inject may have changed what the checks see: probe them all at once
+     * and record what they see even if it looks the same as before. Otherwise
+     * a team that undoes the attack between two probes would leave no trace
+     * of having done it after the inject. */
+    for (size_t c = 0; c < ex->s->nchecks; c++) {
+        size_t slot = (size_t)(team - 1) * ex->s->nchecks + c;
+        ex->last_check[slot] = -1;
+        ex->next_check[slot] = exercise_now(ex);
+    }
 }
 
 static void probe(exercise *ex, int team, size_t i, int64_t now)

@@ -36,6 +36,7 @@ static const char EXTRA_CHECK[] = "  - {id: stopped, node: ws, command: '! pgrep
 
 typedef struct fake {
     int64_t wall;
+    bool instant_defense[3]; /* per team: undoes the malware before any probe */
     int runs[3][3];      /* [team][inject] */
     bool beacon[3];      /* per team: is the beacon running? */
     int events;
@@ -47,7 +48,7 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
     size_t i = strcmp(inj->id, "mail") == 0 ? 0 : strcmp(inj->id, "malware") == 0 ? 1 : 2;
     f->runs[team][i]++;
     if (i == 1)
-        f->beacon[team] = true;
+        f->beacon[team] = !f->instant_defense[team];
     *output = xstrdup("done");
     return ENSHU_OK;
 }
@@ -135,6 +136,27 @@ static void injects_fire_per_team_on_time(void **state)
     scenario_free(s);
 }
 
+static void a_defense_faster_than_the_probes_still_counts(void **state)
+{
+    scenario *s = load_script();
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    fake f = {.instant_defense = {[2] = true}};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, NULL, &f};
+    exercise *ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    run_until(ex, &f, 6 * MIN);
+    /* Team 1's beacon runs; team 2 stopped it before any check could see it. */
+    assert_int_equal(grader_team(exercise_grader(ex), 1)->total, 0);
+    assert_int_equal(grader_team(exercise_grader(ex), 2)->total, 20);
+    exercise_free(ex);
+    event_store_free(ledger);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
 static void pause_shifts_what_is_pending(void **state)
 {
     scenario *s = load_script();
@@ -211,6 +233,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(injects_fire_per_team_on_time),
+        cmocka_unit_test(a_defense_faster_than_the_probes_still_counts),
         cmocka_unit_test(pause_shifts_what_is_pending),
         cmocka_unit_test(a_restart_resumes_and_runs_nothing_twice),
     };

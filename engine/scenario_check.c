@@ -308,7 +308,6 @@ typedef struct cycle_walk {
     int *state; /* 0 unvisited, 1 on the stack, 2 done */
     size_t *stack;
     size_t depth;
-    bool reported;
 } cycle_walk;
 
 static void visit_inject(cycle_walk *w, size_t i);
@@ -338,7 +337,6 @@ static void report_cycle(cycle_walk *w, size_t back_to)
     free(path);
     err_at(w->C, s->injects[back_to].pos, "injects wait on each other in a cycle: %s", p);
     free(p);
-    w->reported = true;
 }
 
 static void visit_inject(cycle_walk *w, size_t i)

@@ -35,6 +35,7 @@ typedef struct event {
     const char *subject; /* id of an inject, check or objective; may be NULL */
     int64_t value;
     const char *text; /* may be NULL */
+    const char *actor; /* who did it: a trainee's name, "instructor"; may be NULL */
 } event;
 
 const char *event_kind_name(event_kind kind);

@@ -29,7 +29,7 @@ typedef struct append_req {
      * answered through the callback and freed by the writer. */
     event_store_done_fn callback;
     void *callback_arg;
-    char *owned[3];
+    char *owned[4];
     struct append_req *next;
 } append_req;
 
@@ -63,6 +63,8 @@ static const char *const MIGRATIONS[] = {
     "  once_key TEXT UNIQUE);"
     "CREATE INDEX events_team ON events(team, seq);"
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    /* 2: who did it (a trainee's display name, an instructor), for people */
+    "ALTER TABLE events ADD COLUMN actor TEXT;",
 };
 
 static int report(event_store *st, const char *what)
@@ -119,6 +121,7 @@ static int insert_one(event_store *st, append_req *r)
     sqlite3_bind_int64(s, 6, ev->value);
     sqlite3_bind_text(s, 7, ev->text, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, r->once_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 9, ev->actor, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_DONE) {
         r->seq = sqlite3_last_insert_rowid(st->db);
@@ -184,7 +187,7 @@ static void *writer_main(void *arg)
         for (append_req *r = async, *next; r; r = next) {
             next = r->next;
             r->callback(r->result, r->seq, r->callback_arg);
-            for (int i = 0; i < 3; i++)
+            for (int i = 0; i < 4; i++)
                 free(r->owned[i]);
             free(r);
         }
@@ -251,7 +254,7 @@ int event_store_open(const char *path, bool create, event_store **out)
     if (rc == ENSHU_OK &&
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO events(at_ms, wall_ms, team, kind, subject, value, text, "
-                           "once_key) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                           "once_key, actor) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                            -1, &st->insert, NULL) != SQLITE_OK)
         rc = report(st, "prepare");
     if (rc != ENSHU_OK) {
@@ -320,6 +323,7 @@ int event_store_submit(event_store *st, const event *ev, const char *once_key,
     r->ev.subject = r->owned[0] = ev->subject ? xstrdup(ev->subject) : NULL;
     r->ev.text = r->owned[1] = ev->text ? xstrdup(ev->text) : NULL;
     r->once_key = r->owned[2] = once_key ? xstrdup(once_key) : NULL;
+    r->ev.actor = r->owned[3] = ev->actor ? xstrdup(ev->actor) : NULL;
     r->callback = done;
     r->callback_arg = arg;
     pthread_mutex_lock(&st->lock);
@@ -367,7 +371,7 @@ int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *
     if (!db)
         return ENSHU_EIO;
     if (sqlite3_prepare_v2(db,
-                           "SELECT seq, at_ms, wall_ms, team, kind, subject, value, text FROM "
+                           "SELECT seq, at_ms, wall_ms, team, kind, subject, value, text, actor FROM "
                            "events WHERE seq > ?1 ORDER BY seq",
                            -1, &s, NULL) != SQLITE_OK) {
         fprintf(stderr, "enshu: event ledger %s: cannot read: %s\n", st->path, sqlite3_errmsg(db));
@@ -386,6 +390,7 @@ int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *
             .subject = (const char *)sqlite3_column_text(s, 5),
             .value = sqlite3_column_int64(s, 6),
             .text = (const char *)sqlite3_column_text(s, 7),
+            .actor = (const char *)sqlite3_column_text(s, 8),
         };
         if (ev.kind == EV_KIND_COUNT)
             continue; /* written by a newer enshu: not ours to interpret */

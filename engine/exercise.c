@@ -30,12 +30,25 @@ struct exercise {
     int64_t *next_check;   /* [team][check]: exercise time of the next probe */
     signed char *last_check; /* [team][check]: -1 unknown, 0 failing, 1 passing */
     int64_t *team_next;    /* [team]: next exercise time something may be due */
-    /* Teams step in parallel: applying an event (shared grader, clock,
-     * on_event hook) happens under this lock. */
+    /* Teams step in parallel, and consoles act from other threads: every
+     * read or change of the state above (phase, clock, timelines, grader)
+     * happens under this lock; guest actions run outside it. */
     pthread_mutex_t lock;
+    /* Events other processes append to the ledger (enshu answer, grade...)
+     * are picked up by exercise_poll_ledger(); it must know which events
+     * this process applied already. */
+    int64_t polled_seq;    /* every event up to this seq is applied */
+    unsigned inflight;     /* own appends not yet applied */
+    int64_t *own;          /* seqs > polled_seq applied by record() */
+    size_t nown, own_cap;
 };
 
 static const char *const PHASE_NAMES[] = {"ready", "running", "paused", "ended"};
+
+const char *exercise_phase_name(exercise_phase phase)
+{
+    return phase < PHASE_COUNT ? PHASE_NAMES[phase] : "?";
+}
 
 exercise *exercise_new(const scenario *s, unsigned nteams, event_store *ledger,
                        const exercise_hooks *hooks)
@@ -72,6 +85,7 @@ void exercise_free(exercise *ex)
     free(ex->next_check);
     free(ex->last_check);
     free(ex->team_next);
+    free(ex->own);
     pthread_mutex_destroy(&ex->lock);
     free(ex);
 }
@@ -146,31 +160,95 @@ static void apply_event(exercise *ex, const event *ev)
     grader_apply(ex->grader, ev);
 }
 
+static void mark_own(exercise *ex, int64_t seq)
+{
+    if (seq <= ex->polled_seq)
+        return;
+    if (ex->nown == ex->own_cap) {
+        ex->own_cap = ex->own_cap ? ex->own_cap * 2 : 64;
+        ex->own = xrealloc(ex->own, ex->own_cap * sizeof(int64_t));
+    }
+    ex->own[ex->nown++] = seq;
+}
+
+static bool is_own(const exercise *ex, int64_t seq)
+{
+    if (seq <= ex->polled_seq)
+        return true;
+    for (size_t i = 0; i < ex->nown; i++)
+        if (ex->own[i] == seq)
+            return true;
+    return false;
+}
+
 /* Makes ev durable, then applies it. once_key: see event_store_append. */
 static int record(exercise *ex, event *ev, const char *once_key)
 {
     if (!ev->wall_ms)
         ev->wall_ms = ex->hooks.wall_ms(ex->hooks.ctx);
-    int rc = event_store_append(ex->ledger, ev, once_key, &ev->seq);
-    if (rc != ENSHU_OK)
-        return rc;
     pthread_mutex_lock(&ex->lock);
-    apply_event(ex, ev);
-    if (ex->hooks.on_event)
-        ex->hooks.on_event(ex->hooks.ctx, ev);
+    ex->inflight++;
     pthread_mutex_unlock(&ex->lock);
-    return ENSHU_OK;
+    int rc = event_store_append(ex->ledger, ev, once_key, &ev->seq);
+    pthread_mutex_lock(&ex->lock);
+    ex->inflight--;
+    if (rc == ENSHU_OK) {
+        apply_event(ex, ev);
+        mark_own(ex, ev->seq);
+        if (ex->hooks.on_event)
+            ex->hooks.on_event(ex->hooks.ctx, ev);
+    }
+    pthread_mutex_unlock(&ex->lock);
+    return rc;
+}
+
+static int apply_foreign(const event *ev, void *arg)
+{
+    exercise *ex = arg;
+    if (!is_own(ex, ev->seq)) {
+        apply_event(ex, ev);
+        if (ex->hooks.on_event)
+            ex->hooks.on_event(ex->hooks.ctx, ev);
+    }
+    if (ev->seq > ex->polled_seq)
+        ex->polled_seq = ev->seq;
+    return 0;
+}
+
+int exercise_poll_ledger(exercise *ex)
+{
+    int rc = ENSHU_OK;
+    pthread_mutex_lock(&ex->lock);
+    /* With no own append in flight (and none able to start while the lock
+     * is held), every committed event of this process is applied and
+     * marked: whatever else the ledger holds came from elsewhere. */
+    if (ex->inflight == 0) {
+        rc = event_store_scan(ex->ledger, ex->polled_seq, apply_foreign, ex);
+        /* Everything committed is applied now. */
+        for (size_t i = 0; i < ex->nown; i++)
+            if (ex->own[i] > ex->polled_seq)
+                ex->polled_seq = ex->own[i];
+        ex->nown = 0;
+    }
+    pthread_mutex_unlock(&ex->lock);
+    return rc;
 }
 
 static int replay(const event *ev, void *arg)
 {
-    apply_event(arg, ev);
+    exercise *ex = arg;
+    apply_event(ex, ev);
+    if (ev->seq > ex->polled_seq)
+        ex->polled_seq = ev->seq;
     return 0;
 }
 
 int exercise_replay(exercise *ex)
 {
-    return event_store_scan(ex->ledger, 0, replay, ex);
+    pthread_mutex_lock(&ex->lock);
+    int rc = event_store_scan(ex->ledger, 0, replay, ex);
+    pthread_mutex_unlock(&ex->lock);
+    return rc;
 }
 
 int exercise_resume(exercise *ex)
@@ -195,45 +273,207 @@ int exercise_resume(exercise *ex)
     return rc;
 }
 
-static int change_phase(exercise *ex, exercise_phase phase, double speed)
+/* Records a phase change when allowed(current phase); ENSHU_EINVAL if not.
+ * The check and the clock reading are taken under the lock; two consoles
+ * racing may both record, which the ledger keeps in order. */
+static int change_phase(exercise *ex, bool (*allowed)(exercise_phase), exercise_phase phase,
+                        double speed, const char *actor)
 {
     int64_t wall = ex->hooks.wall_ms(ex->hooks.ctx);
+    pthread_mutex_lock(&ex->lock);
+    bool ok = allowed(ex->phase);
+    if (phase == PHASE_COUNT)
+        phase = ex->phase; /* keep the phase (a change of speed) */
+    if (speed <= 0)
+        speed = ex->clock.speed;
     event ev = {.at_ms = exercise_clock_now(&ex->clock, wall), .wall_ms = wall,
                 .kind = EV_EXERCISE_STATE, .value = (int64_t)(speed * 1000.0 + 0.5),
-                .text = PHASE_NAMES[phase]};
-    return record(ex, &ev, NULL);
+                .text = PHASE_NAMES[phase], .actor = actor};
+    pthread_mutex_unlock(&ex->lock);
+    return ok ? record(ex, &ev, NULL) : ENSHU_EINVAL;
 }
+
+static bool is_ready(exercise_phase p) { return p == PHASE_READY; }
+static bool is_running(exercise_phase p) { return p == PHASE_RUNNING; }
+static bool is_paused(exercise_phase p) { return p == PHASE_PAUSED; }
+static bool is_not_ended(exercise_phase p) { return p != PHASE_ENDED; }
 
 int exercise_start(exercise *ex)
 {
-    if (ex->phase != PHASE_READY)
-        return ENSHU_EINVAL;
-    return change_phase(ex, PHASE_RUNNING, ex->clock.speed);
+    return change_phase(ex, is_ready, PHASE_RUNNING, 0, NULL);
 }
 
 int exercise_pause(exercise *ex)
 {
-    return ex->phase == PHASE_RUNNING ? change_phase(ex, PHASE_PAUSED, ex->clock.speed)
-                                      : ENSHU_EINVAL;
+    return change_phase(ex, is_running, PHASE_PAUSED, 0, NULL);
 }
 
 int exercise_continue(exercise *ex)
 {
-    return ex->phase == PHASE_PAUSED ? change_phase(ex, PHASE_RUNNING, ex->clock.speed)
-                                     : ENSHU_EINVAL;
+    return change_phase(ex, is_paused, PHASE_RUNNING, 0, NULL);
 }
 
 int exercise_set_speed(exercise *ex, double speed)
 {
-    if (!(speed > 0) || speed > 1000 || ex->phase == PHASE_ENDED)
+    if (!(speed > 0) || speed > 1000)
         return ENSHU_EINVAL;
-    return change_phase(ex, ex->phase, speed);
+    return change_phase(ex, is_not_ended, PHASE_COUNT, speed, NULL);
 }
 
 int exercise_end(exercise *ex)
 {
-    return ex->phase == PHASE_ENDED ? ENSHU_EINVAL
-                                    : change_phase(ex, PHASE_ENDED, ex->clock.speed);
+    return change_phase(ex, is_not_ended, PHASE_ENDED, 0, NULL);
+}
+
+int exercise_control(exercise *ex, exercise_command cmd, double speed, const char *actor)
+{
+    switch (cmd) {
+    case EXERCISE_START:
+        return change_phase(ex, is_ready, PHASE_RUNNING, 0, actor);
+    case EXERCISE_PAUSE:
+        return change_phase(ex, is_running, PHASE_PAUSED, 0, actor);
+    case EXERCISE_RESUME:
+        return change_phase(ex, is_paused, PHASE_RUNNING, 0, actor);
+    case EXERCISE_END:
+        return change_phase(ex, is_not_ended, PHASE_ENDED, 0, actor);
+    case EXERCISE_SPEED:
+        if (!(speed > 0) || speed > 1000)
+            return ENSHU_EINVAL;
+        return change_phase(ex, is_not_ended, PHASE_COUNT, speed, actor);
+    }
+    return ENSHU_EINVAL;
+}
+
+/* ---- instructor actions on injects ---- */
+
+/* Applies one instructor action to one team's inject. */
+static int inject_action(exercise *ex, int team, size_t i, inject_action_kind what,
+                         const char *actor)
+{
+    const inject *inj = &ex->s->injects[i];
+    pthread_mutex_lock(&ex->lock);
+    bool pending = timeline_state(ex->timelines[team - 1], i) == INJECT_PENDING &&
+                   !ex->begun[(size_t)(team - 1) * ex->s->ninjects + i];
+    pthread_mutex_unlock(&ex->lock);
+    if (!pending)
+        return ENSHU_EEXIST;
+    event ev = {.at_ms = exercise_now(ex), .team = team, .subject = inj->id, .actor = actor};
+    char key[96];
+    switch (what) {
+    case INJECT_RELEASE:
+        ev.kind = EV_INJECT_RELEASED;
+        return record(ex, &ev, NULL);
+    case INJECT_HOLD:
+    case INJECT_UNHOLD:
+        ev.kind = EV_INJECT_HELD;
+        ev.value = what == INJECT_HOLD;
+        return record(ex, &ev, NULL);
+    case INJECT_SKIP:
+        /* The same idempotence key as firing it: whichever comes first
+         * wins, so a skipped inject can never run, nor a run one be
+         * recorded as skipped. */
+        ev.kind = EV_INJECT_SKIPPED;
+        ev.text = "skipped by an instructor";
+        snprintf(key, sizeof key, "inject/%d/%s", team, inj->id);
+        return record(ex, &ev, key);
+    }
+    return ENSHU_EINVAL;
+}
+
+int exercise_inject_action(exercise *ex, int team, const char *inject_id,
+                           inject_action_kind what, const char *actor)
+{
+    size_t i = inject_index(ex->s, inject_id);
+    if (i == SIZE_MAX)
+        return ENSHU_ENOTFOUND;
+    if (team < 0 || (unsigned)team > ex->nteams)
+        return ENSHU_ENOTFOUND;
+    if (team > 0)
+        return inject_action(ex, team, i, what, actor);
+    /* Every team: those for which it is still pending. */
+    int rc = ENSHU_EEXIST;
+    for (unsigned t = 1; t <= ex->nteams; t++) {
+        int one = inject_action(ex, (int)t, i, what, actor);
+        if (one == ENSHU_OK || (one != ENSHU_EEXIST && rc == ENSHU_EEXIST))
+            rc = one;
+    }
+    return rc;
+}
+
+/* ---- what teams and instructors submit ---- */
+
+static const objective *find_objective(const scenario *s, const char *id)
+{
+    for (size_t i = 0; id && i < s->nobjectives; i++)
+        if (strcmp(s->objectives[i].id, id) == 0)
+            return &s->objectives[i];
+    return NULL;
+}
+
+int exercise_submit(exercise *ex, const exercise_submission *sub, int64_t *seq)
+{
+    if (sub->team < 1 || (unsigned)sub->team > ex->nteams)
+        return ENSHU_ENOTFOUND;
+    const objective *o = find_objective(ex->s, sub->objective);
+    if (!o)
+        return ENSHU_ENOTFOUND;
+    size_t oi = (size_t)(o - ex->s->objectives);
+    event ev = {.team = sub->team, .kind = sub->kind, .subject = o->id, .text = sub->text,
+                .value = sub->value, .actor = sub->actor};
+    pthread_mutex_lock(&ex->lock);
+    const objective_score *os = &grader_team(ex->grader, sub->team)->objectives[oi];
+    int rc = ENSHU_OK;
+    bool ended = ex->phase == PHASE_ENDED;
+    switch (sub->kind) {
+    case EV_ANSWER:
+        if (o->kind != OBJ_QUESTION || !sub->text)
+            rc = ENSHU_EINVAL;
+        else if (os->achieved || (o->attempts && os->attempts >= o->attempts) || ended)
+            rc = ENSHU_EEXIST; /* nothing more to answer */
+        break;
+    case EV_REPORT:
+        if (o->kind != OBJ_REPORT || !sub->text)
+            rc = ENSHU_EINVAL;
+        else if (ended)
+            rc = ENSHU_EEXIST;
+        break;
+    case EV_HINT:
+        if (sub->value < 0 || (size_t)sub->value >= o->nhints)
+            rc = ENSHU_ENOTFOUND;
+        else if (os->hints_taken & (1ull << sub->value))
+            rc = ENSHU_EEXIST;
+        break;
+    case EV_GRADE:
+        if (o->kind != OBJ_REPORT)
+            rc = ENSHU_EINVAL;
+        else if (!sub->text || strtoul(sub->text, NULL, 10) >= o->nrubric)
+            rc = ENSHU_ENOTFOUND;
+        else if (sub->value < 0 ||
+                 sub->value > o->rubric[strtoul(sub->text, NULL, 10)].points)
+            rc = ENSHU_EINVAL;
+        break;
+    default:
+        rc = ENSHU_EINVAL;
+    }
+    pthread_mutex_unlock(&ex->lock);
+    if (rc != ENSHU_OK)
+        return rc;
+    ev.at_ms = exercise_now(ex);
+    rc = record(ex, &ev, NULL);
+    if (rc == ENSHU_OK && seq)
+        *seq = ev.seq;
+    return rc;
+}
+
+int exercise_broadcast(exercise *ex, int team, const char *text, const char *actor)
+{
+    if (team < 0 || (unsigned)team > ex->nteams)
+        return ENSHU_ENOTFOUND;
+    if (!text || !*text)
+        return ENSHU_EINVAL;
+    event ev = {.at_ms = exercise_now(ex), .team = team, .kind = EV_INSTRUCTOR,
+                .subject = "broadcast", .text = text, .actor = actor};
+    return record(ex, &ev, NULL);
 }
 
 static void fire(exercise *ex, int team, size_t i, int64_t now)
@@ -293,7 +533,9 @@ static int step_team(size_t job, unsigned worker, void *arg)
     /* Firing one inject can make the next due at once (after, delay 0). */
     for (size_t round = 0; round <= ex->s->ninjects; round++) {
         int64_t now = exercise_now(ex);
-        size_t n = timeline_due(tl, now, due, ex->s->ninjects);
+        pthread_mutex_lock(&ex->lock);
+        size_t n = ex->phase == PHASE_RUNNING ? timeline_due(tl, now, due, ex->s->ninjects) : 0;
+        pthread_mutex_unlock(&ex->lock);
         if (n == 0)
             break;
         for (size_t k = 0; k < n; k++)
@@ -308,14 +550,17 @@ static int step_team(size_t job, unsigned worker, void *arg)
         if (ex->next_check[slot] < next)
             next = ex->next_check[slot];
     }
-    int64_t wake = timeline_next_wakeup(tl, exercise_now(ex));
+    now = exercise_now(ex);
+    pthread_mutex_lock(&ex->lock);
+    int64_t wake = timeline_next_wakeup(tl, now);
+    pthread_mutex_unlock(&ex->lock);
     ex->team_next[job] = wake < next ? wake : next;
     return 0;
 }
 
 int64_t exercise_step(exercise *ex)
 {
-    if (ex->phase != PHASE_RUNNING)
+    if (exercise_get_phase(ex) != PHASE_RUNNING)
         return INT64_MAX;
     unsigned workers = ex->nteams < 16 ? ex->nteams : 16;
     if (workers <= 1)
@@ -331,12 +576,50 @@ int64_t exercise_step(exercise *ex)
 
 exercise_phase exercise_get_phase(const exercise *ex)
 {
-    return ex->phase;
+    exercise *mut = (exercise *)ex; /* the lock only */
+    pthread_mutex_lock(&mut->lock);
+    exercise_phase phase = ex->phase;
+    pthread_mutex_unlock(&mut->lock);
+    return phase;
 }
 
 int64_t exercise_now(const exercise *ex)
 {
-    return exercise_clock_now(&ex->clock, ex->hooks.wall_ms(ex->hooks.ctx));
+    int64_t wall = ex->hooks.wall_ms(ex->hooks.ctx);
+    exercise *mut = (exercise *)ex;
+    pthread_mutex_lock(&mut->lock);
+    int64_t now = exercise_clock_now(&ex->clock, wall);
+    pthread_mutex_unlock(&mut->lock);
+    return now;
+}
+
+double exercise_speed(const exercise *ex)
+{
+    exercise *mut = (exercise *)ex;
+    pthread_mutex_lock(&mut->lock);
+    double speed = ex->clock.speed;
+    pthread_mutex_unlock(&mut->lock);
+    return speed;
+}
+
+void exercise_lock(exercise *ex)
+{
+    pthread_mutex_lock(&ex->lock);
+}
+
+void exercise_unlock(exercise *ex)
+{
+    pthread_mutex_unlock(&ex->lock);
+}
+
+unsigned exercise_teams(const exercise *ex)
+{
+    return ex->nteams;
+}
+
+const scenario *exercise_scenario(const exercise *ex)
+{
+    return ex->s;
 }
 
 const timeline *exercise_timeline(const exercise *ex, int team)

@@ -38,7 +38,10 @@ typedef enum exercise_phase {
     PHASE_RUNNING,
     PHASE_PAUSED,
     PHASE_ENDED,
+    PHASE_COUNT
 } exercise_phase;
+
+const char *exercise_phase_name(exercise_phase phase);
 
 typedef struct exercise exercise;
 
@@ -65,7 +68,62 @@ int exercise_end(exercise *ex) __attribute__((warn_unused_result));
  * (INT64_MAX: nothing scheduled). */
 int64_t exercise_step(exercise *ex);
 
+/* ---- steering from consoles and other threads ----
+ * Every call below may come from any thread while exercise_step() runs;
+ * each records its event (with actor: who did it) before it takes effect.
+ * Errors: ENSHU_ENOTFOUND (no such team, inject, objective, item),
+ * ENSHU_EINVAL (not allowed in this phase or for this kind),
+ * ENSHU_EEXIST (already done: an inject that began, an answered question). */
+
+typedef enum exercise_command {
+    EXERCISE_START, EXERCISE_PAUSE, EXERCISE_RESUME, EXERCISE_END, EXERCISE_SPEED
+} exercise_command;
+int exercise_control(exercise *ex, exercise_command cmd, double speed, const char *actor)
+    __attribute__((warn_unused_result));
+
+typedef enum inject_action_kind {
+    INJECT_RELEASE, /* due at once (fires when the clock runs) */
+    INJECT_SKIP,    /* never runs (shares the idempotence key of firing) */
+    INJECT_HOLD,    /* not fired while held */
+    INJECT_UNHOLD,
+} inject_action_kind;
+/* team 0: every team for which the inject is still pending. */
+int exercise_inject_action(exercise *ex, int team, const char *inject_id,
+                           inject_action_kind what, const char *actor)
+    __attribute__((warn_unused_result));
+
+/* A team's answer (EV_ANSWER, text), report (EV_REPORT, text), hint taken
+ * (EV_HINT, value: index) or an instructor's grade (EV_GRADE, text: rubric
+ * item index, value: points). */
+typedef struct exercise_submission {
+    int team;
+    event_kind kind;
+    const char *objective;
+    const char *text;
+    int64_t value;
+    const char *actor;
+} exercise_submission;
+int exercise_submit(exercise *ex, const exercise_submission *sub, int64_t *seq)
+    __attribute__((warn_unused_result));
+
+/* A message from the instructors to one team (or 0: everyone). */
+int exercise_broadcast(exercise *ex, int team, const char *text, const char *actor)
+    __attribute__((warn_unused_result));
+
+/* Applies events that other processes appended to the ledger since the
+ * last call (enshu answer, enshu grade...), telling on_event about each. */
+int exercise_poll_ledger(exercise *ex) __attribute__((warn_unused_result));
+
+/* Readers of timelines and the grader from another thread hold the lock
+ * while they look (on_event is called with it held: never call the
+ * functions above from on_event). */
+void exercise_lock(exercise *ex);
+void exercise_unlock(exercise *ex);
+
 exercise_phase exercise_get_phase(const exercise *ex);
+double exercise_speed(const exercise *ex);
+unsigned exercise_teams(const exercise *ex);
+const scenario *exercise_scenario(const exercise *ex);
 int64_t exercise_now(const exercise *ex); /* exercise time, ms */
 const timeline *exercise_timeline(const exercise *ex, int team);
 const grader *exercise_grader(const exercise *ex);

@@ -12,6 +12,7 @@
 #include "exercise.h"
 #include "test_support.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -40,6 +41,8 @@ typedef struct fake {
     int runs[3][3];      /* [team][inject] */
     bool beacon[3];      /* per team: is the beacon running? */
     int events;
+    int answers_seen;  /* EV_ANSWER events told to on_event */
+    int releases_seen;
 } fake;
 
 static int run_inject(void *ctx, int team, const inject *inj, char **output)
@@ -67,7 +70,10 @@ static int64_t wall_ms(void *ctx)
 
 static void on_event(void *ctx, const event *ev)
 {
-    ((fake *)ctx)->events++;
+    fake *f = ctx;
+    f->events++;
+    f->answers_seen += ev->kind == EV_ANSWER;
+    f->releases_seen += ev->kind == EV_INJECT_RELEASED;
 }
 
 static scenario *load_script(void)
@@ -229,6 +235,143 @@ static void a_restart_resumes_and_runs_nothing_twice(void **state)
     scenario_free(s);
 }
 
+
+/* Instructors steer one team's injects: release fires at once, hold keeps
+ * back, skip makes it never happen (and cannot undo a firing). */
+static void instructors_release_hold_and_skip(void **state)
+{
+    scenario *s = load_script();
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    fake f = {0};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, on_event, &f};
+    exercise *ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    run_until(ex, &f, 1 * MIN);
+    /* Release the 5m mail for team 1 only: it fires now, and the malware after it. */
+    assert_int_equal(exercise_inject_action(ex, 1, "mail", INJECT_RELEASE, "instructor"), ENSHU_OK);
+    run_until(ex, &f, 1 * MIN + 10);
+    assert_int_equal(f.runs[1][0], 1);
+    assert_int_equal(f.runs[1][1], 1);
+    assert_int_equal(f.runs[2][0], 0);
+    /* Once begun, it cannot be skipped or released again. */
+    assert_int_equal(exercise_inject_action(ex, 1, "mail", INJECT_SKIP, "instructor"), ENSHU_EEXIST);
+    assert_int_equal(exercise_inject_action(ex, 1, "mail", INJECT_RELEASE, "instructor"), ENSHU_EEXIST);
+    /* Team 2: the mail is held past its time, then let go. */
+    assert_int_equal(exercise_inject_action(ex, 2, "mail", INJECT_HOLD, "instructor"), ENSHU_OK);
+    run_until(ex, &f, 6 * MIN);
+    assert_int_equal(f.runs[2][0], 0);
+    assert_int_equal(exercise_inject_action(ex, 2, "mail", INJECT_UNHOLD, "instructor"), ENSHU_OK);
+    run_until(ex, &f, 6 * MIN + 10);
+    assert_int_equal(f.runs[2][0], 1);
+    /* Skip the leak for every team where it is pending: it never runs. */
+    assert_int_equal(exercise_inject_action(ex, 0, "leak", INJECT_SKIP, "instructor"), ENSHU_OK);
+    run_until(ex, &f, 60 * MIN);
+    assert_int_equal(f.runs[1][2], 0);
+    assert_int_equal(f.runs[2][2], 0);
+    assert_int_equal(timeline_state(exercise_timeline(ex, 1), 2), INJECT_SKIPPED);
+    assert_int_equal(exercise_inject_action(ex, 1, "nope", INJECT_SKIP, NULL), ENSHU_ENOTFOUND);
+    assert_int_equal(exercise_inject_action(ex, 3, "mail", INJECT_SKIP, NULL), ENSHU_ENOTFOUND);
+    exercise_free(ex);
+    event_store_free(ledger);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
+/* Answers within their attempts, hints once, grades within the rubric. */
+static void submissions_are_checked_then_recorded(void **state)
+{
+    scenario *s = load_script();
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    fake f = {0};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, on_event, &f};
+    exercise *ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    exercise_submission wrong = {.team = 1, .kind = EV_ANSWER, .objective = "q", .text = "gw",
+                                 .actor = "Aiko"};
+    int64_t seq = 0;
+    assert_int_equal(exercise_submit(ex, &wrong, &seq), ENSHU_OK);
+    assert_true(seq > 0);
+    exercise_submission right = wrong;
+    right.text = "ws";
+    assert_int_equal(exercise_submit(ex, &right, NULL), ENSHU_OK);
+    assert_int_equal(grader_team(exercise_grader(ex), 1)->total, 5);
+    /* Answered: no more answers taken. */
+    assert_int_equal(exercise_submit(ex, &right, NULL), ENSHU_EEXIST);
+    exercise_submission report = {.team = 1, .kind = EV_REPORT, .objective = "q", .text = "x"};
+    assert_int_equal(exercise_submit(ex, &report, NULL), ENSHU_EINVAL); /* not a report */
+    exercise_submission ghost = {.team = 1, .kind = EV_ANSWER, .objective = "ghost", .text = "x"};
+    assert_int_equal(exercise_submit(ex, &ghost, NULL), ENSHU_ENOTFOUND);
+    ghost.team = 7;
+    assert_int_equal(exercise_submit(ex, &ghost, NULL), ENSHU_ENOTFOUND);
+    exercise_submission hint = {.team = 2, .kind = EV_HINT, .objective = "q", .value = 0};
+    assert_int_equal(exercise_submit(ex, &hint, NULL), ENSHU_ENOTFOUND); /* q has no hints */
+    assert_int_equal(exercise_broadcast(ex, 0, "Lunch at noon", "instructor"), ENSHU_OK);
+    assert_int_equal(exercise_broadcast(ex, 0, "", "instructor"), ENSHU_EINVAL);
+    /* Who did it is in the ledger. */
+    exercise_free(ex);
+    event_store_free(ledger);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM events WHERE actor = 'Aiko'",
+                                        -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 2);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
+/* Another process (enshu answer, a second engine handle) appends to the
+ * ledger: the running exercise applies those events once, and only those. */
+static void events_from_elsewhere_are_picked_up_once(void **state)
+{
+    scenario *s = load_script();
+    char *path = temp_ledger();
+    event_store *ledger, *other;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    fake f = {0};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, on_event, &f};
+    exercise *ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    assert_int_equal(exercise_poll_ledger(ex), ENSHU_OK);
+    assert_int_equal(event_store_open(path, false, &other), ENSHU_OK);
+    event answer = {.at_ms = 1, .wall_ms = 1, .team = 2, .kind = EV_ANSWER, .subject = "q",
+                    .text = "ws"};
+    assert_int_equal(event_store_append(other, &answer, NULL, NULL), ENSHU_OK);
+    event release = {.at_ms = 1, .wall_ms = 1, .team = 1, .kind = EV_INJECT_RELEASED,
+                     .subject = "mail"};
+    assert_int_equal(event_store_append(other, &release, NULL, NULL), ENSHU_OK);
+    /* Own events in between are not applied twice. */
+    run_until(ex, &f, 30000);
+    assert_int_equal(exercise_poll_ledger(ex), ENSHU_OK);
+    assert_int_equal(f.answers_seen, 1);
+    assert_int_equal(f.releases_seen, 1);
+    assert_int_equal(grader_team(exercise_grader(ex), 2)->total, 5);
+    assert_int_equal(exercise_poll_ledger(ex), ENSHU_OK);
+    assert_int_equal(grader_team(exercise_grader(ex), 2)->total, 5);
+    assert_int_equal(f.answers_seen, 1);
+    run_until(ex, &f, 31000);
+    assert_int_equal(f.runs[1][0], 1); /* the release reached team 1's timeline */
+    assert_int_equal(f.runs[2][0], 0);
+    int seen = f.events;
+    assert_int_equal(exercise_poll_ledger(ex), ENSHU_OK);
+    assert_int_equal(f.events, seen); /* nothing new: nothing told twice */
+    event_store_free(other);
+    exercise_free(ex);
+    event_store_free(ledger);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +379,9 @@ int main(void)
         cmocka_unit_test(a_defense_faster_than_the_probes_still_counts),
         cmocka_unit_test(pause_shifts_what_is_pending),
         cmocka_unit_test(a_restart_resumes_and_runs_nothing_twice),
+        cmocka_unit_test(instructors_release_hold_and_skip),
+        cmocka_unit_test(submissions_are_checked_then_recorded),
+        cmocka_unit_test(events_from_elsewhere_are_picked_up_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

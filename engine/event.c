@@ -13,6 +13,7 @@ static const char *const NAMES[EV_KIND_COUNT] = {
     [EV_ANSWER] = "answer",                 [EV_REPORT] = "report",
     [EV_GRADE] = "grade",                   [EV_HINT] = "hint",
     [EV_PENALTY] = "penalty",               [EV_INSTRUCTOR] = "instructor",
+    [EV_NODE_STATE] = "node.state",
 };
 
 const char *event_kind_name(event_kind kind)

@@ -23,6 +23,7 @@ typedef enum event_kind {
     EV_HINT,            /* subject: objective; value: hint index */
     EV_PENALTY,         /* subject: why; value: points taken */
     EV_INSTRUCTOR,      /* text: what an instructor did */
+    EV_NODE_STATE,      /* subject: node; value: 1 up, 0 down (a power inject) */
     EV_KIND_COUNT
 } event_kind;
 

@@ -154,6 +154,12 @@ static void apply_event(exercise *ex, const event *ev)
             ex->last_check[team * ex->s->nchecks + i] = ev->value != 0;
         }
         break;
+    case EV_NODE_STATE: {
+        const node *nd = ev->subject ? scenario_node(ex->s, ev->subject) : NULL;
+        if (nd)
+            timeline_node_up(tl, (size_t)(nd - ex->s->nodes), ev->value != 0);
+        break;
+    }
     default:
         break;
     }
@@ -493,6 +499,14 @@ static void fire(exercise *ex, int team, size_t i, int64_t now)
         fprintf(stderr, "enshu: team %d: inject %s ran but its result could not be recorded\n",
                 team, inj->id);
     free(output);
+    if (rc == ENSHU_OK && inj->action.kind == ACTION_POWER) {
+        /* Injects aimed at a stopped guest wait until it is started again. */
+        event node_ev = {.at_ms = exercise_now(ex), .team = team, .kind = EV_NODE_STATE,
+                         .subject = inj->target, .value = inj->action.power != POWER_STOP};
+        if (record(ex, &node_ev, NULL) != ENSHU_OK)
+            fprintf(stderr, "enshu: team %d: the power state of %s could not be recorded\n",
+                    team, inj->target);
+    }
     /* The inject may have changed what the checks see: probe them all at once
      * and record what they see even if it looks the same as before. Otherwise
      * a team that undoes the attack between two probes would leave no trace
@@ -625,6 +639,11 @@ const scenario *exercise_scenario(const exercise *ex)
 const timeline *exercise_timeline(const exercise *ex, int team)
 {
     return team >= 1 && (unsigned)team <= ex->nteams ? ex->timelines[team - 1] : NULL;
+}
+
+void exercise_set_team_vars(exercise *ex, const team_vars *v)
+{
+    grader_set_team_vars(ex->grader, v);
 }
 
 const grader *exercise_grader(const exercise *ex)

@@ -128,4 +128,8 @@ int64_t exercise_now(const exercise *ex); /* exercise time, ms */
 const timeline *exercise_timeline(const exercise *ex, int team);
 const grader *exercise_grader(const exercise *ex);
 
+/* Each team's template values for the grader (templated answers); v must
+ * outlive the exercise. Call before exercise_resume(). */
+void exercise_set_team_vars(exercise *ex, const team_vars *v);
+
 #endif

@@ -78,6 +78,8 @@ static void action_fini(action *a)
     l10n_free(&a->subject);
     l10n_free(&a->body);
     free(a->attachment);
+    free(a->attachment_content);
+    free(a->segment);
     l10n_free(&a->note);
 }
 
@@ -91,6 +93,8 @@ static void objective_fini(objective *o)
     free(o->values);
     free(o->check);
     free(o->after);
+    free(o->time_inject);
+    free(o->decay.from);
     for (size_t i = 0; i < o->nrubric; i++)
         l10n_free(&o->rubric[i].text);
     free(o->rubric);
@@ -153,6 +157,12 @@ void scenario_free(scenario *s)
     for (size_t i = 0; i < s->nobjectives; i++)
         objective_fini(&s->objectives[i]);
     free(s->objectives);
+    for (size_t i = 0; i < s->npenalties; i++) {
+        free(s->penalties[i].id);
+        free(s->penalties[i].check);
+        free(s->penalties[i].after);
+    }
+    free(s->penalties);
     free(s);
 }
 
@@ -196,6 +206,14 @@ const custom_image *scenario_custom_image(const scenario *s, const char *name)
     return NULL;
 }
 
+const objective *scenario_objective(const scenario *s, const char *id)
+{
+    for (size_t i = 0; i < s->nobjectives; i++)
+        if (s->objectives[i].id && strcmp(s->objectives[i].id, id) == 0)
+            return &s->objectives[i];
+    return NULL;
+}
+
 const char *l10n_get(const l10n_text *t, const char *lang, const char *default_lang)
 {
     if (!t || t->count == 0)
@@ -220,5 +238,17 @@ const char *node_role_name(node_role role)
         return "grey";
     default:
         return "blue";
+    }
+}
+
+const char *power_op_name(power_op op)
+{
+    switch (op) {
+    case POWER_START:
+        return "start";
+    case POWER_REBOOT:
+        return "reboot";
+    default:
+        return "stop";
     }
 }

@@ -23,6 +23,8 @@
 /* Every action on a guest stops by itself within this bound. */
 #define SCENARIO_MAX_ACTION_MS (60LL * 60 * 1000)
 #define SCENARIO_DEFAULT_ACTION_MS (60LL * 1000)
+/* A message attachment is read at load time, at most this large. */
+#define SCENARIO_MAX_ATTACHMENT (1024 * 1024)
 
 typedef struct src_pos {
     int line;
@@ -109,7 +111,16 @@ typedef struct condition {
 
 typedef enum trigger_kind { TRIGGER_AT, TRIGGER_AFTER, TRIGGER_WHEN, TRIGGER_MANUAL } trigger_kind;
 
-typedef enum action_kind { ACTION_RUN, ACTION_FILE, ACTION_MESSAGE, ACTION_NOTE } action_kind;
+typedef enum action_kind {
+    ACTION_RUN,
+    ACTION_FILE,
+    ACTION_MESSAGE,
+    ACTION_NOTE,
+    ACTION_POWER, /* the target guest is stopped, started or rebooted */
+    ACTION_LINK,  /* the target's interface on a segment is cut or restored */
+} action_kind;
+
+typedef enum power_op { POWER_STOP, POWER_START, POWER_REBOOT } power_op;
 
 typedef struct action {
     action_kind kind;
@@ -124,9 +135,19 @@ typedef struct action {
     char *from;
     l10n_text subject;
     l10n_text body;
-    char *attachment;
+    char *attachment;           /* its name as written (relative to the scenario) */
+    char *attachment_content;   /* read at load time; NULL without an attachment */
+    size_t attachment_size;
     /* note */
     l10n_text note;
+    /* power */
+    power_op power;
+    /* link */
+    bool link_up;  /* restore (true) or cut (false) */
+    char *segment; /* the segment whose link changes */
+    src_pos segment_pos;
+    /* where the texts are, for template errors */
+    src_pos command_pos, path_pos, content_pos, from_pos;
     src_pos pos;
 } action;
 
@@ -151,6 +172,7 @@ typedef struct check {
     char *node;
     src_pos node_pos;
     char *command;
+    src_pos command_pos;
     int expect_exit; /* -1: any */
     char *expect_output; /* POSIX extended regex, or NULL */
     src_pos expect_output_pos;
@@ -167,7 +189,32 @@ typedef enum answer_kind {
     ANSWER_REGEX,
     ANSWER_RANGE,
     ANSWER_ONE_OF,
+    ANSWER_TIME, /* a UTC time of day HH:MM[:SS] near when an inject fired */
 } answer_kind;
+
+/* Time-aware points: full within full_ms of an inject firing for the team,
+ * then falling linearly to floor at zero_at_ms. */
+typedef struct decay_rule {
+    char *from; /* inject id; NULL: no decay */
+    src_pos from_pos;
+    int64_t full_ms;
+    int64_t zero_at_ms;
+    int floor;
+    src_pos pos;
+} decay_rule;
+
+/* Points taken each time a check turns to a state (e.g. a service down). */
+typedef struct penalty_rule {
+    char *id;
+    char *check;
+    src_pos check_pos;
+    bool when_passing; /* false: when the check turns failing */
+    int points;
+    char *after; /* only once this inject fired for the team; or NULL */
+    src_pos after_pos;
+    int max; /* at most this much in all; 0 = no bound */
+    src_pos pos;
+} penalty_rule;
 
 typedef struct rubric_item {
     l10n_text text;
@@ -191,6 +238,9 @@ typedef struct objective {
     size_t nvalues;
     double range_min, range_max;
     int attempts; /* 0 = unlimited */
+    char *time_inject;    /* time: the inject whose firing time is the answer */
+    src_pos time_inject_pos;
+    int64_t tolerance_ms; /* time: how far off an answer may be */
     src_pos answer_pos;
     /* check */
     char *check;
@@ -198,6 +248,7 @@ typedef struct objective {
     /* only what happens after this inject fired for the team counts; or NULL */
     char *after;
     src_pos after_pos;
+    decay_rule decay; /* check objectives; off unless decay.from */
     /* report */
     rubric_item *rubric;
     size_t nrubric;
@@ -238,6 +289,8 @@ typedef struct scenario {
     size_t nchecks;
     objective *objectives;
     size_t nobjectives;
+    penalty_rule *penalties;
+    size_t npenalties;
 } scenario;
 
 /*
@@ -259,10 +312,12 @@ int scenario_segment_index(const scenario *s, const char *name);
 const inject *scenario_inject(const scenario *s, const char *id);
 const check *scenario_check(const scenario *s, const char *id);
 const custom_image *scenario_custom_image(const scenario *s, const char *name);
+const objective *scenario_objective(const scenario *s, const char *id);
 
 /* The text in lang, falling back to the default language then the first. */
 const char *l10n_get(const l10n_text *t, const char *lang, const char *default_lang);
 
 const char *node_role_name(node_role role);
+const char *power_op_name(power_op op);
 
 #endif

@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "builtin_images.h"
 #include "suggest.h"
+#include "template.h"
 #include "units.h"
 
 #include <regex.h>
@@ -96,10 +97,19 @@ static void check_ref(checker *C, src_pos pos, const char *what, const char *nam
         unknown_ref(C, pos, what, name, known);
 }
 
-static void check_regex(checker *C, src_pos pos, const char *what, const char *pattern)
+/* Any template stands for an address when a pattern is compiled here: each
+ * team's own values are put in before it is used. */
+static const char *sample_value(void *ctx, const char *key)
+{
+    return "10.0.0.1";
+}
+
+static void check_regex(checker *C, src_pos pos, const char *what, const char *text)
 {
     regex_t re;
+    char *pattern = template_expand(text, sample_value, NULL);
     int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
+    free(pattern);
     if (rc != 0) {
         char msg[128];
         regerror(rc, &re, msg, sizeof msg);
@@ -372,15 +382,26 @@ static void check_inject_cycles(checker *C)
 }
 
 static void check_injects(checker *C, const name_set *nodes, const name_set *injects,
-                          const name_set *checks)
+                          const name_set *checks, const name_set *segments)
 {
     scenario *s = C->s;
     for (size_t i = 0; i < s->ninjects; i++) {
         inject *inj = &s->injects[i];
-        bool on_guest = inj->action.kind == ACTION_RUN || inj->action.kind == ACTION_FILE;
+        const action *a = &inj->action;
+        bool on_guest = a->kind == ACTION_RUN || a->kind == ACTION_FILE ||
+                        a->kind == ACTION_POWER || a->kind == ACTION_LINK;
         if (on_guest && !inj->target && inj->id)
-            err_at(C, inj->pos, "inject '%s' runs on a guest and needs a 'target' node", inj->id);
+            err_at(C, inj->pos, "inject '%s' acts on a guest and needs a 'target' node", inj->id);
         check_ref(C, inj->target_pos, "target node", inj->target, nodes);
+        if (a->kind == ACTION_LINK && a->segment) {
+            int seg = scenario_segment_index(s, a->segment);
+            const node *target = inj->target ? scenario_node(s, inj->target) : NULL;
+            if (seg < 0)
+                unknown_ref(C, a->segment_pos, "segment", a->segment, segments);
+            else if (target && !node_nic_on(target, seg))
+                err_at(C, a->segment_pos, "target '%s' has no interface on segment '%s'",
+                       inj->target, a->segment);
+        }
         if (inj->trigger == TRIGGER_AFTER && inj->after) {
             if (inj->id && strcmp(inj->after, inj->id) == 0)
                 err_at(C, inj->after_pos, "inject '%s' cannot come after itself", inj->id);
@@ -410,8 +431,67 @@ static void check_checks_and_objectives(checker *C, const name_set *nodes,
         if (o->kind == OBJ_CHECK)
             check_ref(C, o->check_pos, "check", o->check, checks);
         check_ref(C, o->after_pos, "inject", o->after, injects);
+        check_ref(C, o->decay.from_pos, "inject", o->decay.from, injects);
+        if (o->kind == OBJ_QUESTION && o->answer == ANSWER_TIME)
+            check_ref(C, o->time_inject_pos, "inject", o->time_inject, injects);
         if (o->kind == OBJ_QUESTION && o->answer == ANSWER_REGEX && o->nvalues == 1)
             check_regex(C, o->answer_pos, "'regex'", o->values[0]);
+    }
+}
+
+static void check_penalties(checker *C, const name_set *checks, const name_set *injects)
+{
+    scenario *s = C->s;
+    name_set ids;
+    name_set_init(&ids, s->npenalties);
+    for (size_t i = 0; i < s->npenalties; i++) {
+        const penalty_rule *p = &s->penalties[i];
+        name_set_add(C, &ids, "penalty", p->id, p->pos);
+        check_ref(C, p->check_pos, "check", p->check, checks);
+        check_ref(C, p->after_pos, "inject", p->after, injects);
+    }
+    name_set_fini(&ids);
+}
+
+/* ---- templates ---- */
+
+static void check_template(checker *C, src_pos pos, const char *where, const char *text)
+{
+    char *why = NULL;
+    if (template_check(C->s, text, &why) != 0)
+        err_at(C, pos, "%s: %s", where, why);
+    free(why);
+}
+
+static void check_template_l10n(checker *C, const char *where, const l10n_text *t)
+{
+    for (size_t i = 0; i < t->count; i++)
+        check_template(C, t->pos, where, t->items[i].text);
+}
+
+/* Every text a team sees or a guest runs may hold templates (template.h). */
+static void check_templates(checker *C)
+{
+    scenario *s = C->s;
+    for (size_t i = 0; i < s->ninjects; i++) {
+        const action *a = &s->injects[i].action;
+        check_template(C, a->command_pos, "'run'", a->command);
+        check_template(C, a->path_pos, "'path'", a->path);
+        check_template(C, a->content_pos, "'content'", a->content);
+        check_template(C, a->from_pos, "'from'", a->from);
+        check_template_l10n(C, "'subject'", &a->subject);
+        check_template_l10n(C, "'body'", &a->body);
+        check_template_l10n(C, "'note'", &a->note);
+    }
+    for (size_t i = 0; i < s->nchecks; i++) {
+        const check *c = &s->checks[i];
+        check_template(C, c->command_pos, "'command'", c->command);
+        check_template(C, c->expect_output_pos, "'output'", c->expect_output);
+    }
+    for (size_t i = 0; i < s->nobjectives; i++) {
+        const objective *o = &s->objectives[i];
+        for (size_t v = 0; o->kind == OBJ_QUESTION && v < o->nvalues; v++)
+            check_template(C, o->answer_pos, "'answer'", o->values[v]);
     }
 }
 
@@ -439,8 +519,10 @@ void scenario_check_model(scenario *s, diag_list *diags)
     check_interfaces(&C, &segments);
     check_gateways(&C, &nodes);
     check_images(&C);
-    check_injects(&C, &nodes, &injects, &checks);
+    check_injects(&C, &nodes, &injects, &checks, &segments);
     check_checks_and_objectives(&C, &nodes, &checks, &injects);
+    check_penalties(&C, &checks, &injects);
+    check_templates(&C);
 
     name_set_fini(&segments);
     name_set_fini(&nodes);

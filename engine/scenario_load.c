@@ -9,9 +9,12 @@
 #include "units.h"
 
 #include <ctype.h>
+#include <libgen.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define NAME_MAX_LEN 32
 
@@ -316,7 +319,7 @@ static void *load_list(loader *L, const ynode *map, const char *key, const char 
 static const char *const TOP_KEYS[] = {
     "enshu", "id", "title", "description", "level", "duration", "teams", "team_size",
     "languages", "default_language", "network", "images", "nodes", "injects", "checks",
-    "objectives", NULL};
+    "objectives", "penalties", NULL};
 
 static void load_languages(loader *L, const ynode *root)
 {
@@ -619,12 +622,44 @@ static condition *load_condition(loader *L, const ynode *v, int depth)
     return c;
 }
 
+/* Reads a message attachment named relative to the scenario file, so a
+ * console can offer it without the scenario's directory at hand. */
+static void load_attachment(loader *L, const ynode *at, action *a)
+{
+    char *dir_copy = xstrdup(L->file);
+    char *path = a->attachment[0] == '/' ? xstrdup(a->attachment)
+                                          : xasprintf("%s/%s", dirname(dir_copy), a->attachment);
+    free(dir_copy);
+    struct stat st;
+    FILE *f = NULL;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !(f = fopen(path, "rb"))) {
+        err(L, at, "cannot read attachment '%s' (looked for %s)", a->attachment, path);
+    } else if (st.st_size > SCENARIO_MAX_ATTACHMENT) {
+        err(L, at, "attachment '%s' is %lld bytes; at most %d are allowed", a->attachment,
+            (long long)st.st_size, SCENARIO_MAX_ATTACHMENT);
+    } else {
+        char *buf = xmalloc((size_t)st.st_size + 1);
+        size_t n = fread(buf, 1, (size_t)st.st_size + 1, f);
+        if (ferror(f) || n > SCENARIO_MAX_ATTACHMENT) {
+            err(L, at, "cannot read attachment '%s'", a->attachment);
+            free(buf);
+        } else {
+            buf[n] = '\0';
+            a->attachment_content = buf;
+            a->attachment_size = n;
+        }
+    }
+    if (f)
+        fclose(f);
+    free(path);
+}
+
 static void load_action(loader *L, const ynode *item, inject *inj)
 {
-    static const char *const ACTIONS[] = {"run", "file", "message", "note"};
+    static const char *const ACTIONS[] = {"run", "file", "message", "note", "power", "link"};
     const ynode *which = NULL;
     int found = 0;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 6; k++) {
         const ynode *x = ymap_get(item, ACTIONS[k]);
         if (x) {
             which = x;
@@ -633,11 +668,15 @@ static void load_action(loader *L, const ynode *item, inject *inj)
         }
     }
     if (found != 1) {
-        err(L, item, "an inject needs exactly one action: run, file, message or note");
+        err(L, item, "an inject needs exactly one action: run, file, message, note, power or link");
         return;
     }
     action *a = &inj->action;
     a->pos = pos_of(which);
+    a->command_pos = a->path_pos = a->content_pos = a->from_pos = a->pos;
+    const ynode *seg_node = ymap_get(item, "segment");
+    if (seg_node && a->kind != ACTION_LINK)
+        err(L, seg_node, "'segment' only goes with 'link'");
     switch (a->kind) {
     case ACTION_RUN:
         if (is_scalar_text(which)) {
@@ -646,6 +685,8 @@ static void load_action(loader *L, const ynode *item, inject *inj)
             static const char *const KEYS[] = {"command", "script", NULL};
             check_keys(L, which, "'run'", KEYS);
             a->command = get_text(L, which, "command", "'run'", false);
+            if (ymap_get(which, "command"))
+                a->command_pos = pos_of(ymap_get(which, "command"));
             a->script = get_text(L, which, "script", "'run'", false);
             if (!!a->command == !!a->script)
                 err(L, which, "'run' needs exactly one of 'command' or 'script'");
@@ -656,6 +697,8 @@ static void load_action(loader *L, const ynode *item, inject *inj)
             static const char *const KEYS[] = {"path", "content", "mode", NULL};
             check_keys(L, which, "'file'", KEYS);
             a->path = get_text(L, which, "path", "'file'", true);
+            if (ymap_get(which, "path"))
+                a->path_pos = pos_of(ymap_get(which, "path"));
             if (a->path && a->path[0] != '/')
                 err(L, ymap_get(which, "path"), "'path' must be absolute on the guest");
             const ynode *content = ymap_get(which, "content");
@@ -665,6 +708,8 @@ static void load_action(loader *L, const ynode *item, inject *inj)
                 err(L, content, "'content' must be text");
             else
                 a->content = xstrdup(content->str);
+            if (content)
+                a->content_pos = pos_of(content);
             a->mode = 0644;
             const ynode *mode = ymap_get(which, "mode");
             if (mode) {
@@ -682,13 +727,37 @@ static void load_action(loader *L, const ynode *item, inject *inj)
             static const char *const KEYS[] = {"from", "subject", "body", "attachment", NULL};
             check_keys(L, which, "'message'", KEYS);
             a->from = get_text(L, which, "from", "'message'", true);
+            if (ymap_get(which, "from"))
+                a->from_pos = pos_of(ymap_get(which, "from"));
             get_l10n(L, which, "subject", "'message'", true, &a->subject);
             get_l10n(L, which, "body", "'message'", true, &a->body);
             a->attachment = get_text(L, which, "attachment", "'message'", false);
+            if (a->attachment)
+                load_attachment(L, ymap_get(which, "attachment"), a);
         }
         break;
     case ACTION_NOTE:
         load_l10n_node(L, which, "note", "an inject", &a->note);
+        break;
+    case ACTION_POWER:
+        if (is_scalar_text(which) && !strcmp(which->str, "stop"))
+            a->power = POWER_STOP;
+        else if (is_scalar_text(which) && !strcmp(which->str, "start"))
+            a->power = POWER_START;
+        else if (is_scalar_text(which) && !strcmp(which->str, "reboot"))
+            a->power = POWER_REBOOT;
+        else
+            err(L, which, "'power' must be stop, start or reboot");
+        break;
+    case ACTION_LINK:
+        if (is_scalar_text(which) && !strcmp(which->str, "cut"))
+            a->link_up = false;
+        else if (is_scalar_text(which) && !strcmp(which->str, "restore"))
+            a->link_up = true;
+        else
+            err(L, which, "'link' must be cut or restore");
+        a->segment = get_name(L, item, "segment", "a link inject", true);
+        a->segment_pos = pos_of(seg_node);
         break;
     }
 }
@@ -697,7 +766,8 @@ static void load_inject(loader *L, const ynode *item, void *out, size_t index)
 {
     static const char *const KEYS[] = {"id",     "title", "at",   "after",   "delay",
                                        "when",   "manual", "target", "run",  "file",
-                                       "message", "note", "timeout", NULL};
+                                       "message", "note", "power", "link", "segment", "timeout",
+                                       NULL};
     inject *inj = out;
     inj->pos = pos_of(item);
     inj->timeout_ms = SCENARIO_DEFAULT_ACTION_MS;
@@ -752,6 +822,7 @@ static void load_check(loader *L, const ynode *item, void *out, size_t index)
     c->node = get_name(L, item, "node", "a check", true);
     c->node_pos = pos_of(ymap_get(item, "node"));
     c->command = get_text(L, item, "command", "a check", true);
+    c->command_pos = pos_of(ymap_get(item, "command"));
     const ynode *expect = ymap_get(item, "expect");
     if (expect && expect_map(L, expect, "'expect'")) {
         static const char *const EKEYS[] = {"exit", "output", NULL};
@@ -794,7 +865,8 @@ static void load_rubric_item(loader *L, const ynode *item, void *out, size_t ind
 
 static void load_answer(loader *L, const ynode *obj, objective *o)
 {
-    static const char *const KINDS[] = {"exact", "nocase", "regex", "range", "one_of", NULL};
+    static const char *const KINDS[] = {"exact", "nocase", "regex", "range", "one_of", "time",
+                                        NULL};
     const ynode *ans = ymap_get(obj, "answer");
     if (!ans) {
         missing(L, obj, "answer", "a question");
@@ -805,7 +877,7 @@ static void load_answer(loader *L, const ynode *obj, objective *o)
         return;
     check_keys(L, ans, "'answer'", KINDS);
     if (ans->npairs != 1) {
-        err(L, ans, "'answer' needs exactly one of exact, nocase, regex, range or one_of");
+        err(L, ans, "'answer' needs exactly one of exact, nocase, regex, range, one_of or time");
         return;
     }
     const ynode *k = ans->pairs[0].key, *v = ans->pairs[0].value;
@@ -815,6 +887,17 @@ static void load_answer(loader *L, const ynode *obj, objective *o)
         if (!strcmp(k->str, KINDS[i]))
             o->answer = (answer_kind)i;
     o->answer_pos = pos_of(v);
+    if (o->answer == ANSWER_TIME) {
+        static const char *const TKEYS[] = {"inject", "tolerance", NULL};
+        if (!expect_map(L, v, "'time'"))
+            return;
+        check_keys(L, v, "'time'", TKEYS);
+        o->time_inject = get_name(L, v, "inject", "'time'", true);
+        o->time_inject_pos = pos_of(ymap_get(v, "inject"));
+        o->tolerance_ms = get_duration(L, v, "tolerance", "'time'", 0, 24LL * 3600 * 1000,
+                                       2 * 60 * 1000);
+        return;
+    }
     if (o->answer == ANSWER_RANGE) {
         char *end1, *end2;
         if (v->kind != YNODE_SEQ || v->nitems != 2 || v->items[0]->kind != YNODE_SCALAR ||
@@ -853,10 +936,66 @@ static void load_answer(loader *L, const ynode *obj, objective *o)
     o->nvalues = 1;
 }
 
+/* decay: {from: INJECT, full: 10m, zero_at: 40m, floor: 5} */
+static void load_decay(loader *L, const ynode *v, objective *o)
+{
+    static const char *const KEYS[] = {"from", "full", "zero_at", "floor", NULL};
+    decay_rule *d = &o->decay;
+    if (!v)
+        return;
+    d->pos = pos_of(v);
+    if (!expect_map(L, v, "'decay'"))
+        return;
+    check_keys(L, v, "'decay'", KEYS);
+    d->from = get_name(L, v, "from", "'decay'", true);
+    d->from_pos = pos_of(ymap_get(v, "from"));
+    const int64_t week = 7LL * 24 * 3600 * 1000;
+    d->full_ms = get_duration(L, v, "full", "'decay'", 0, week, 0);
+    d->zero_at_ms = get_duration(L, v, "zero_at", "'decay'", 1000, week, 0);
+    d->floor = (int)get_int(L, v, "floor", "'decay'", 0, 10000, 0);
+    if (!ymap_get(v, "full"))
+        missing(L, v, "full", "'decay'");
+    if (!ymap_get(v, "zero_at"))
+        missing(L, v, "zero_at", "'decay'");
+    else if (d->zero_at_ms && d->zero_at_ms <= d->full_ms)
+        err(L, ymap_get(v, "zero_at"), "'zero_at' of 'decay' must come after 'full'");
+    if (d->floor > o->points)
+        err(L, ymap_get(v, "floor"), "'floor' of 'decay' is %d, above the objective's %d points",
+            d->floor, o->points);
+}
+
+/* penalties: [{id, check, when: failing|passing, points, after, max}] */
+static void load_penalty(loader *L, const ynode *item, void *out, size_t index)
+{
+    static const char *const KEYS[] = {"id", "check", "when", "points", "after", "max", NULL};
+    penalty_rule *p = out;
+    p->pos = pos_of(item);
+    if (!expect_map(L, item, "a penalty"))
+        return;
+    check_keys(L, item, "a penalty", KEYS);
+    p->id = get_name(L, item, "id", "a penalty", true);
+    p->check = get_name(L, item, "check", "a penalty", true);
+    p->check_pos = pos_of(ymap_get(item, "check"));
+    const ynode *when = ymap_get(item, "when");
+    if (when && is_scalar_text(when) && !strcmp(when->str, "passing"))
+        p->when_passing = true;
+    else if (when && !(is_scalar_text(when) && !strcmp(when->str, "failing")))
+        err(L, when, "'when' of a penalty must be failing or passing");
+    p->points = (int)get_int(L, item, "points", "a penalty", 1, 10000, 1);
+    if (!ymap_get(item, "points"))
+        missing(L, item, "points", "a penalty");
+    p->after = get_name(L, item, "after", "a penalty", false);
+    p->after_pos = pos_of(ymap_get(item, "after"));
+    p->max = (int)get_int(L, item, "max", "a penalty", 0, 1000000, 0);
+    if (p->max && p->max < p->points)
+        err(L, ymap_get(item, "max"), "'max' of penalty '%s' is below its 'points'",
+            p->id ? p->id : "?");
+}
+
 static void load_objective(loader *L, const ynode *item, void *out, size_t index)
 {
     static const char *const KEYS[] = {"id",     "kind",  "title", "text",   "points", "answer",
-                                       "attempts", "check", "rubric", "hints", "after", NULL};
+                                       "attempts", "check", "rubric", "hints", "after", "decay", NULL};
     objective *o = out;
     o->pos = pos_of(item);
     if (!expect_map(L, item, "an objective"))
@@ -888,6 +1027,8 @@ static void load_objective(loader *L, const ynode *item, void *out, size_t index
                          o->kind == OBJ_QUESTION ? NULL : "attempts",
                          o->kind == OBJ_CHECK ? NULL : "check",
                          o->kind == OBJ_REPORT ? NULL : "rubric"};
+    if (o->kind != OBJ_CHECK && ymap_get(item, "decay"))
+        err(L, ymap_get(item, "decay"), "'decay' applies only to check objectives");
     for (size_t i = 0; i < 4; i++)
         if (own[i] && ymap_get(item, own[i]))
             err(L, ymap_get(item, own[i]), "'%s' does not apply to a %s objective", own[i],
@@ -902,6 +1043,7 @@ static void load_objective(loader *L, const ynode *item, void *out, size_t index
     case OBJ_CHECK:
         o->check = get_name(L, item, "check", "a check objective", true);
         o->check_pos = pos_of(ymap_get(item, "check"));
+        load_decay(L, ymap_get(item, "decay"), o);
         break;
     case OBJ_REPORT:
         o->rubric = load_list(L, item, "rubric", "'rubric'", sizeof(rubric_item), 50,
@@ -956,4 +1098,6 @@ void scenario_load_tree(scenario *s, const ynode *root, diag_list *diags)
                           &s->nchecks);
     s->objectives = load_list(&L, root, "objectives", "'objectives'", sizeof(objective), 1000,
                               load_objective, &s->nobjectives);
+    s->penalties = load_list(&L, root, "penalties", "'penalties'", sizeof(penalty_rule), 100,
+                             load_penalty, &s->npenalties);
 }

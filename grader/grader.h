@@ -6,10 +6,17 @@
  *
  * Rules:
  *  - check objective: its points once its check passes (the first time);
+ *    with 'decay', full points within decay.full of its inject firing for
+ *    the team, then linearly less down to decay.floor at decay.zero_at;
  *  - question: its points for the first right answer, within its attempts;
+ *    templated answers ({{addr c2}}) as the team sees them (team values
+ *    given with grader_set_team_vars); a time answer is right within its
+ *    tolerance of when its inject fired for the team (wall clock, UTC);
  *  - report: per rubric item, the latest grade an instructor gave, capped
  *    at the item's points;
  *  - hints cost their cost once, when taken; penalties take their points;
+ *  - a penalty rule takes its points each time its check turns to the
+ *    rule's state (once its 'after' inject fired), up to its max;
  *  - an objective with 'after' counts only what happens once that inject
  *    has fired for the team (a stopped beacon scores once there was one).
  */
@@ -18,6 +25,7 @@
 
 #include "event.h"
 #include "scenario.h"
+#include "team_vars.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,7 +49,8 @@ typedef struct score_point {
 typedef struct team_score {
     int team;
     int total;
-    int penalties;
+    int penalties;               /* all points taken: instructors' and rules' */
+    int *penalty_rules;          /* points taken per scenario penalty rule */
     objective_score *objectives; /* one per scenario objective */
     score_point *history;        /* the total after every change */
     size_t nhistory;
@@ -54,6 +63,10 @@ typedef struct grader grader;
 grader *grader_new(const scenario *s, unsigned nteams);
 void grader_free(grader *g);
 
+/* Each team's template values, for templated answers; v must outlive the
+ * grader. Give them before the first event (NULL: answers as written). */
+void grader_set_team_vars(grader *g, const team_vars *v);
+
 /* Takes one event into account; events of other kinds, unknown subjects
  * or teams out of range change nothing. */
 void grader_apply(grader *g, const event *ev);
@@ -61,6 +74,9 @@ void grader_apply(grader *g, const event *ev);
 /* NULL when team is out of range. */
 const team_score *grader_team(const grader *g, int team);
 unsigned grader_teams(const grader *g);
+
+/* o's points when achieved late ms after its decay inject fired. */
+int grader_decayed_points(const objective *o, int64_t late);
 
 /* The most a team can score (hints and penalties aside). */
 int grader_max_points(const grader *g);

@@ -1,0 +1,89 @@
+/*
+ * The websocket transport of the browser consoles: a libwebsockets server in
+ * its own service thread that carries text messages between the engine and
+ * browsers, and serves the consoles' static files. It knows nothing of JSON
+ * or exercises; the protocol layer above it does.
+ *
+ * What it guarantees:
+ * - Sessions: a numbered websocket connection on path /ws, subprotocol
+ *   "enshu.v1" (clients sending no subprotocol are accepted too). Session ids
+ *   start at 1 and are never reused by a server. on_open, on_message, on_close
+ *   and on_drain run on the service thread, one at a time; on_close runs once
+ *   for every session that had on_open, and nothing of the session is used
+ *   after it: sends to it then return ENSHU_ENOTFOUND.
+ * - Outbound: ws_server_send() may be called from any thread (the callbacks
+ *   included). Messages to one session arrive complete and in the order of
+ *   the calls. Each session's queue holds at most queue_limit bytes: a send
+ *   that would pass it discards the queue and closes the session with 1008
+ *   "too slow: reconnect to resume" (nothing is dropped silently; the client
+ *   reconnects and resumes). on_drain tells when a queue that went above half
+ *   the bound falls below a quarter of it, for flow control of producers.
+ * - Inbound: text messages only, reassembled from fragments and delivered
+ *   whole, including empty ones (len 0, text then points to ""). The text is
+ *   valid UTF-8 and NUL-terminated at text[len]. Closes the session with
+ *   1003 on a binary frame, 1009 on a message above max_message bytes, 1008
+ *   "too many messages" above max_messages_per_sec (bursts of twice that are
+ *   allowed), 1007 on invalid UTF-8.
+ * - Liveness: an idle connection is pinged after ping_secs and dropped when
+ *   nothing valid (a pong or a message) came for hangup_secs.
+ * - HTTP: files under static_dir only (index.html for directories, the usual
+ *   web mimetypes); paths are normalised by libwebsockets, so "/../" cannot
+ *   leave the directory. Symbolic links inside the directory are followed.
+ * - TLS: with cert_path and key_path the port speaks https/wss only.
+ * - Threads: libwebsockets is only called from the service thread, except
+ *   lws_cancel_service() which wakes it when other threads queue work.
+ */
+#ifndef ENSHU_WS_SERVER_H
+#define ENSHU_WS_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ws_server ws_server;
+
+typedef struct ws_server_config {
+    const char *listen;               /* "host:port"; NULL = 127.0.0.1:8080; port 0 = any free one */
+    const char *static_dir;           /* NULL: no HTTP files */
+    const char *cert_path, *key_path; /* both or neither */
+    size_t max_message;               /* inbound bound; 0 = 64 KiB */
+    size_t queue_limit;               /* outbound bound per session; 0 = 4 MiB */
+    unsigned max_messages_per_sec;    /* 0 = 50 */
+    unsigned ping_secs, hangup_secs;  /* 0 = 20, 40 */
+    /* Called on the service thread; must not block (hand work to another thread). */
+    void (*on_open)(void *ctx, uint64_t session, const char *peer_address);
+    void (*on_message)(void *ctx, uint64_t session, const char *text, size_t len);
+    void (*on_close)(void *ctx, uint64_t session);
+    /* The session's queue fell below a quarter of queue_limit after having
+     * been above half (for flow control of serial consoles); may be NULL. */
+    void (*on_drain)(void *ctx, uint64_t session);
+    void *ctx;
+} ws_server_config;
+
+/* Listens and starts the service thread. cfg's strings are copied. */
+int ws_server_start(const ws_server_config *cfg, ws_server **out) __attribute__((warn_unused_result));
+
+/* The TCP port listened on (useful with port 0). */
+int ws_server_port(const ws_server *srv);
+
+/* Any thread. Queues one message for the session; binary sends a binary frame
+ * (serial console output). ENSHU_ENOTFOUND: no such open session, or it is
+ * closing (also when this message passed the queue bound and closed it);
+ * ENSHU_EINVAL: the message alone is larger than the bound. */
+int ws_server_send(ws_server *srv, uint64_t session, const void *data, size_t len, bool binary)
+    __attribute__((warn_unused_result));
+
+/* Any thread. Bytes queued for the session and not yet written (0 if none). */
+size_t ws_server_queued(ws_server *srv, uint64_t session);
+
+/* Any thread. Closes the session with code (1000-4999) and reason (at most
+ * 120 bytes kept) after the messages already queued are written; the client
+ * then has 10 s to read them. No effect on a closed or closing session. */
+void ws_server_close(ws_server *srv, uint64_t session, int code, const char *reason);
+
+/* Closes every session (1001), stops the thread and frees everything; every
+ * open session gets on_close, on the service thread, before this returns.
+ * NULL ok. Not from a callback. */
+void ws_server_free(ws_server *srv);
+
+#endif

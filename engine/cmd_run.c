@@ -69,8 +69,10 @@ static void log_event(void *ctx, const event *ev)
     fflush(stdout);
 }
 
-/* Records the scenario and team count in a new ledger; checks an old one. */
-static int ledger_bind(event_store *ledger, const char *file, unsigned teams)
+/* Records the scenario, team count and each team's template values in a new
+ * ledger; checks an old one. */
+static int ledger_bind(event_store *ledger, const char *file, unsigned teams,
+                       const team_vars *vars)
 {
     char *stored = event_store_get_meta(ledger, "teams");
     int rc = ENSHU_OK;
@@ -93,6 +95,10 @@ static int ledger_bind(event_store *ledger, const char *file, unsigned teams)
         rc = event_store_set_meta(ledger, "scenario_path", file);
     if (rc == ENSHU_OK)
         rc = event_store_set_meta(ledger, "teams", count);
+    char *vars_json = team_vars_to_json(vars);
+    if (rc == ENSHU_OK)
+        rc = event_store_set_meta(ledger, "team_vars", vars_json);
+    free(vars_json);
     free(text);
     return rc;
 }
@@ -127,15 +133,16 @@ static int run_exercise(const range_up_request *req, double speed, int64_t for_m
     range_actions *ra = NULL;
     exercise *ex = NULL;
     int rc = event_store_open(ledger_path, true, &ledger);
-    if (rc == ENSHU_OK)
-        rc = ledger_bind(ledger, req->scenario_path, req->teams);
     if (rc == ENSHU_OK && !(ra = range_actions_new(s, name, req->teams)))
         rc = ENSHU_ENOTFOUND;
+    if (rc == ENSHU_OK)
+        rc = ledger_bind(ledger, req->scenario_path, req->teams, range_actions_team_vars(ra));
     if (rc == ENSHU_OK) {
         exercise_hooks hooks = {0};
         range_actions_hooks(ra, &hooks);
         hooks.on_event = log_event;
         ex = exercise_new(s, req->teams, ledger, &hooks);
+        exercise_set_team_vars(ex, range_actions_team_vars(ra));
         rc = exercise_resume(ex);
     }
     if (rc == ENSHU_OK && exercise_get_phase(ex) == PHASE_ENDED) {

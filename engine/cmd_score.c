@@ -10,6 +10,7 @@
 #include "grader.h"
 #include "scenario.h"
 #include "score_report.h"
+#include "team_vars.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -76,6 +77,11 @@ int cmd_score(int argc, char **argv)
     char *text = event_store_get_meta(st, "scenario_yaml");
     char *name = event_store_get_meta(st, "scenario_path");
     char *teams_text = event_store_get_meta(st, "teams");
+    char *vars_json = event_store_get_meta(st, "team_vars");
+    team_vars *vars = NULL;
+    if (vars_json && team_vars_from_json(vars_json, &vars) != ENSHU_OK)
+        fprintf(stderr, "enshu score: the team values in %s are damaged; templated answers "
+                        "are compared as written\n", db);
     int rc = CLI_FAIL;
     long teams = teams_text ? strtol(teams_text, NULL, 10) : 0;
     if (!text || teams < 1 || teams > 1000) {
@@ -86,6 +92,8 @@ int cmd_score(int argc, char **argv)
         diag_list_print(diags, stderr);
         diag_list_free(diags);
         grader *g = s ? grader_new(s, (unsigned)teams) : NULL;
+        if (g)
+            grader_set_team_vars(g, vars);
         if (g && event_store_scan(st, 0, feed, g) == ENSHU_OK) {
             if (as_json) {
                 json_t *j = score_report_json(s, g);
@@ -103,6 +111,8 @@ int cmd_score(int argc, char **argv)
     free(text);
     free(name);
     free(teams_text);
+    free(vars_json);
+    team_vars_free(vars);
     event_store_free(st);
     return rc;
 }

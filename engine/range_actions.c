@@ -8,6 +8,7 @@
 #include "libvirt_conn.h"
 #include "range_files.h"
 #include "state_store.h"
+#include "team_vars.h"
 #include "text_file.h"
 
 #include <libgen.h>
@@ -22,10 +23,12 @@
 
 struct range_actions {
     const scenario *s;
+    char *name;
     unsigned nteams;
     conn_cache *conns;
     virDomainPtr *domains; /* [team][node] */
-    regex_t *check_re;     /* per check, when it expects output */
+    team_vars *vars;       /* each team's template values */
+    regex_t *check_re;     /* [team][check], when it expects output */
     bool *has_re;
 };
 
@@ -68,12 +71,25 @@ range_actions *range_actions_new(const scenario *s, const char *name, unsigned n
     }
     stored_nodes_free(nodes, n);
     state_store_free(st);
-    ra->check_re = xcalloc(s->nchecks + 1, sizeof(regex_t));
-    ra->has_re = xcalloc(s->nchecks + 1, sizeof(bool));
-    for (size_t c = 0; c < s->nchecks; c++)
-        if (s->checks[c].expect_output)
-            ra->has_re[c] = regcomp(&ra->check_re[c], s->checks[c].expect_output,
-                                    REG_EXTENDED | REG_NOSUB) == 0;
+    ra->name = xstrdup(name);
+    if (team_vars_from_range(s, name, &ra->vars) != ENSHU_OK) {
+        range_actions_free(ra);
+        return NULL;
+    }
+    /* Expected output may name the team's own addresses: one pattern per team. */
+    size_t slots = (size_t)nteams * s->nchecks;
+    ra->check_re = xcalloc(slots + 1, sizeof(regex_t));
+    ra->has_re = xcalloc(slots + 1, sizeof(bool));
+    for (size_t t = 0; t < nteams; t++) {
+        for (size_t c = 0; c < s->nchecks; c++) {
+            if (!s->checks[c].expect_output)
+                continue;
+            char *re = team_vars_expand(ra->vars, (int)t + 1, s->checks[c].expect_output);
+            size_t slot = t * s->nchecks + c;
+            ra->has_re[slot] = regcomp(&ra->check_re[slot], re, REG_EXTENDED | REG_NOSUB) == 0;
+            free(re);
+        }
+    }
     return ra;
 }
 
@@ -84,14 +100,21 @@ void range_actions_free(range_actions *ra)
     for (size_t i = 0; i < (size_t)ra->nteams * ra->s->nnodes; i++)
         if (ra->domains[i])
             virDomainFree(ra->domains[i]);
-    for (size_t c = 0; c < ra->s->nchecks; c++)
+    for (size_t c = 0; ra->has_re && c < (size_t)ra->nteams * ra->s->nchecks; c++)
         if (ra->has_re[c])
             regfree(&ra->check_re[c]);
     free(ra->check_re);
     free(ra->has_re);
     free(ra->domains);
     conn_cache_free(ra->conns);
+    team_vars_free(ra->vars);
+    free(ra->name);
     free(ra);
+}
+
+const team_vars *range_actions_team_vars(const range_actions *ra)
+{
+    return ra->vars;
 }
 
 static virDomainPtr guest_of(range_actions *ra, int team, const char *node_name, char **output)
@@ -135,35 +158,152 @@ static char *read_script(const scenario *s, const char *rel)
     return text;
 }
 
+/* Waits until the guest agent of dom answers, at most until deadline (wall ms). */
+static int wait_agent(virDomainPtr dom, int64_t deadline)
+{
+    while (range_wall_ms(NULL) < deadline) {
+        if (guest_agent_ping(dom, 2) == ENSHU_OK)
+            return ENSHU_OK;
+        struct timespec ts = {0, 500 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return ENSHU_ETIMEOUT;
+}
+
+/* power: stop (destroy), start (create) or reboot (reset) the target guest;
+ * start and reboot wait until its agent answers, within the timeout. */
+static int run_power(range_actions *ra, virDomainPtr dom, const inject *inj, char **output)
+{
+    const char *name = virDomainGetName(dom);
+    int64_t deadline = range_wall_ms(NULL) + inj->timeout_ms;
+    int active = virDomainIsActive(dom);
+    int rc = 0;
+    switch (inj->action.power) {
+    case POWER_STOP:
+        rc = active == 1 ? virDomainDestroy(dom) : 0;
+        break;
+    case POWER_START:
+        rc = active == 0 ? virDomainCreate(dom) : 0;
+        break;
+    case POWER_REBOOT:
+        rc = active == 1 ? virDomainReset(dom, 0) : virDomainCreate(dom);
+        break;
+    }
+    if (rc < 0) {
+        *output = xasprintf("could not %s %s: %s", power_op_name(inj->action.power), name,
+                            libvirt_error());
+        return ENSHU_ELIBVIRT;
+    }
+    if (inj->action.power != POWER_STOP && wait_agent(dom, deadline) != ENSHU_OK) {
+        *output = xasprintf("%s did not answer within the timeout after %s",
+                            name, power_op_name(inj->action.power));
+        return ENSHU_ETIMEOUT;
+    }
+    *output = xasprintf("%s: %s", power_op_name(inj->action.power), name);
+    return ENSHU_OK;
+}
+
+/* Sets the link state of every interface of dom on network, live (the
+ * guest sees its cable pulled or plugged back in). */
+static int set_link(virDomainPtr dom, const char *network, bool up, char **output)
+{
+    char *xml = virDomainGetXMLDesc(dom, 0);
+    if (!xml) {
+        *output = xasprintf("cannot read the definition of %s: %s", virDomainGetName(dom),
+                            libvirt_error());
+        return ENSHU_ELIBVIRT;
+    }
+    char *want = xasprintf("network='%s'", network);
+    int changed = 0, rc = ENSHU_OK;
+    for (char *p = strstr(xml, "<interface "); p && rc == ENSHU_OK;
+         p = strstr(p + 1, "<interface ")) {
+        char *end = strstr(p, "</interface>");
+        if (!end)
+            break;
+        end += strlen("</interface>");
+        char *elem = xstrndup(p, (size_t)(end - p));
+        if (!strstr(elem, want)) {
+            free(elem);
+            continue;
+        }
+        /* Drop any <link .../> and put the wanted one before the end tag. */
+        char *link = strstr(elem, "<link ");
+        if (link) {
+            char *close = strstr(link, "/>");
+            if (close)
+                memmove(link, close + 2, strlen(close + 2) + 1);
+        }
+        char *tail = strstr(elem, "</interface>");
+        *tail = '\0';
+        char *updated = xasprintf("%s<link state='%s'/></interface>", elem, up ? "up" : "down");
+        if (virDomainUpdateDeviceFlags(dom, updated, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+            *output = xasprintf("cannot set the link of %s on %s %s: %s", virDomainGetName(dom),
+                                network, up ? "up" : "down", libvirt_error());
+            rc = ENSHU_ELIBVIRT;
+        }
+        changed++;
+        free(updated);
+        free(elem);
+    }
+    if (rc == ENSHU_OK && !changed) {
+        *output = xasprintf("%s has no interface on network %s", virDomainGetName(dom), network);
+        rc = ENSHU_ENOTFOUND;
+    } else if (rc == ENSHU_OK) {
+        *output = xasprintf("link of %s on %s %s", virDomainGetName(dom), network,
+                            up ? "restored" : "cut");
+    }
+    free(want);
+    free(xml);
+    return rc;
+}
+
 static int run_inject(void *ctx, int team, const inject *inj, char **output)
 {
     range_actions *ra = ctx;
     const action *a = &inj->action;
+    const char *lang = ra->s->default_language;
     if (a->kind == ACTION_MESSAGE) {
-        *output = xasprintf("from %s: %s", a->from,
-                            l10n_get(&a->subject, NULL, ra->s->default_language));
+        char *from = team_vars_expand(ra->vars, team, a->from);
+        char *subject = team_vars_expand(ra->vars, team, l10n_get(&a->subject, NULL, lang));
+        *output = a->attachment
+                      ? xasprintf("from %s: %s [attachment: %s]", from, subject, a->attachment)
+                      : xasprintf("from %s: %s", from, subject);
+        free(from);
+        free(subject);
         return ENSHU_OK;
     }
     if (a->kind == ACTION_NOTE) {
-        *output = xstrdup(l10n_get(&a->note, NULL, ra->s->default_language));
+        *output = team_vars_expand(ra->vars, team, l10n_get(&a->note, NULL, lang));
         return ENSHU_OK;
     }
     virDomainPtr dom = guest_of(ra, team, inj->target, output);
     if (!dom)
         return ENSHU_ENOTFOUND;
+    if (a->kind == ACTION_POWER)
+        return run_power(ra, dom, inj, output);
+    if (a->kind == ACTION_LINK) {
+        char *network = xasprintf("enshu-%s-t%02d-%s", ra->name, team, a->segment);
+        int rc = set_link(dom, network, a->link_up, output);
+        free(network);
+        return rc;
+    }
     guest_exec_result r;
     int rc;
     if (a->kind == ACTION_FILE) {
-        rc = guest_agent_write_file(dom, a->path, a->content, strlen(a->content));
+        char *path = team_vars_expand(ra->vars, team, a->path);
+        char *content = team_vars_expand(ra->vars, team, a->content);
+        rc = guest_agent_write_file(dom, path, content, strlen(content));
         char mode[16];
         snprintf(mode, sizeof mode, "%o", a->mode);
-        const char *const argv[] = {"/bin/sh", "-c", "chmod \"$1\" \"$2\"", "sh", mode, a->path,
+        const char *const argv[] = {"/bin/sh", "-c", "chmod \"$1\" \"$2\"", "sh", mode, path,
                                     NULL};
         if (rc == ENSHU_OK && (rc = guest_agent_exec_argv(dom, argv, 10000, &r)) == ENSHU_OK) {
             rc = r.exit_code == 0 ? ENSHU_OK : ENSHU_EAGENT;
             guest_exec_result_fini(&r);
         }
-        *output = xasprintf("%s %s", rc == ENSHU_OK ? "wrote" : "could not write", a->path);
+        *output = xasprintf("%s %s", rc == ENSHU_OK ? "wrote" : "could not write", path);
+        free(path);
+        free(content);
         return rc;
     }
     char *script = a->script ? read_script(ra->s, a->script) : NULL;
@@ -171,7 +311,9 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
         *output = xasprintf("cannot read script %s", a->script);
         return ENSHU_EIO;
     }
-    rc = run_bounded(dom, script ? script : a->command, inj->timeout_ms, &r);
+    char *command = team_vars_expand(ra->vars, team, script ? script : a->command);
+    rc = run_bounded(dom, command, inj->timeout_ms, &r);
+    free(command);
     free(script);
     if (rc != ENSHU_OK) {
         *output = xstrdup("the guest agent did not run it");
@@ -190,9 +332,12 @@ static int run_check(void *ctx, int team, const check *c, bool *passing, char **
     if (!dom)
         return ENSHU_ENOTFOUND;
     guest_exec_result r;
-    if (run_bounded(dom, c->command, c->timeout_ms, &r) != ENSHU_OK)
+    char *command = team_vars_expand(ra->vars, team, c->command);
+    int rc = run_bounded(dom, command, c->timeout_ms, &r);
+    free(command);
+    if (rc != ENSHU_OK)
         return ENSHU_EAGENT;
-    size_t i = (size_t)(c - ra->s->checks);
+    size_t i = (size_t)(team - 1) * ra->s->nchecks + (size_t)(c - ra->s->checks);
     *passing = (c->expect_exit < 0 || r.exit_code == c->expect_exit) &&
                (!ra->has_re[i] || regexec(&ra->check_re[i], r.out, 0, NULL, 0) == 0);
     *output = clip(r.out, r.err);

@@ -17,6 +17,8 @@ int cmd_exec(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_timeline(int argc, char **argv);
+int cmd_answer(int argc, char **argv);
+int cmd_grade(int argc, char **argv);
 
 #include <stdint.h>
 

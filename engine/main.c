@@ -24,6 +24,8 @@ static const char USAGE[] =
     "  exec TEAM NODE CMD    run a shell command on a team's guest (guest agent)\n"
     "  down                  remove everything a range created\n"
     "  score --db FILE       recompute every team's score from an event ledger\n"
+    "  answer TEAM OBJ TEXT  record a team's answer in an exercise's ledger\n"
+    "  grade TEAM OBJ I PTS  record an instructor's grade of a report item\n"
     "\n"
     "Run 'enshu COMMAND --help' for the options of a command.\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
@@ -50,7 +52,7 @@ int main(int argc, char **argv)
         {"validate", cmd_validate}, {"images", cmd_images}, {"up", cmd_up},
         {"status", cmd_status},     {"down", cmd_down},     {"exec", cmd_exec},
         {"score", cmd_score},       {"run", cmd_run},
-        {"timeline", cmd_timeline},
+        {"timeline", cmd_timeline}, {"answer", cmd_answer}, {"grade", cmd_grade},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))

@@ -5,7 +5,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "answer_match.h"
 #include "grader.h"
+#include "range_plan.h"
+#include "team_vars.h"
 #include "test_support.h"
 
 static const char GRADED[] =
@@ -123,12 +126,168 @@ static void checks_reports_hints_penalties(void **state)
     scenario_free(s);
 }
 
+/* A scenario with the newer rules: decay, penalty rules, a time answer and
+ * templated answers. Injects are only named here; events say when they fired. */
+static const char TIMED[] =
+    "enshu: 1\nid: timed\ntitle: Timed\n"
+    "network: {pool: 10.90.0.0/16, segments: [{name: lan, gateway: gw}, {name: net, gateway: gw}]}\n"
+    "nodes:\n"
+    "  - {name: ws, image: workstation, interfaces: [{segment: lan}]}\n"
+    "  - {name: gw, image: router, forwarding: true, interfaces: [{segment: lan, host: 254}, {segment: net, host: 254}]}\n"
+    "  - {name: c2, image: attacker, role: red, interfaces: [{segment: net, host: 66}]}\n"
+    "injects:\n"
+    "  - {id: infect, at: 5m, target: ws, run: 'true'}\n"
+    "  - {id: exfil, at: 30m, target: ws, run: 'true'}\n"
+    "checks:\n"
+    "  - {id: beacon-stopped, node: ws, command: 'true'}\n"
+    "  - {id: web-up, node: ws, command: 'true'}\n"
+    "objectives:\n"
+    "  - {id: stop, kind: check, check: beacon-stopped, points: 30,\n"
+    "     decay: {from: infect, full: 10m, zero_at: 40m, floor: 6}}\n"
+    "  - {id: c2, kind: question, text: 'C2?', answer: {exact: '{{addr c2}}'}, points: 10}\n"
+    "  - {id: c2net, kind: question, text: 'C2 net?', answer: {regex: '{{subnet net}}|team{{team}}'}, points: 1}\n"
+    "  - {id: first, kind: question, text: 'When?', answer: {time: {inject: infect, tolerance: 2m}}, points: 5}\n"
+    "penalties:\n"
+    "  - {id: web-down, check: web-up, when: failing, points: 4, max: 10}\n"
+    "  - {id: late-down, check: web-up, when: failing, points: 1, after: exfil}\n";
+
+static void decayed_points_fall_linearly_to_the_floor(void **state)
+{
+    scenario *s = load_or_fail(TIMED);
+    const objective *o = scenario_objective(s, "stop");
+    const int64_t m = 60 * 1000;
+    assert_int_equal(grader_decayed_points(o, -5 * m), 30);
+    assert_int_equal(grader_decayed_points(o, 10 * m), 30);
+    assert_int_equal(grader_decayed_points(o, 25 * m), 18); /* halfway: 30 - 24/2 */
+    assert_int_equal(grader_decayed_points(o, 40 * m), 6);
+    assert_int_equal(grader_decayed_points(o, 400 * m), 6);
+    /* Team 1 stops the beacon 4 minutes after infection: full points; team 2
+     * 25 minutes after: half way down; team 3 before the inject: full. */
+    grader *g = grader_new(s, 3);
+    event events[] = {
+        ev(1, 5 * m, EV_INJECT_FIRED, "infect", 0, NULL),
+        ev(2, 6 * m, EV_INJECT_FIRED, "infect", 0, NULL),
+        ev(1, 9 * m, EV_CHECK_RESULT, "beacon-stopped", 1, NULL),
+        ev(2, 31 * m, EV_CHECK_RESULT, "beacon-stopped", 1, NULL),
+        ev(3, 1 * m, EV_CHECK_RESULT, "beacon-stopped", 1, NULL),
+        ev(2, 50 * m, EV_CHECK_RESULT, "beacon-stopped", 1, NULL), /* achieved once only */
+    };
+    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++)
+        grader_apply(g, &events[i]);
+    assert_int_equal(total(g, 1), 30);
+    assert_int_equal(total(g, 2), 18);
+    assert_int_equal(total(g, 3), 30);
+    assert_int_equal(grader_team(g, 2)->objectives[0].achieved_ms, 31 * m);
+    grader_free(g);
+    scenario_free(s);
+}
+
+static void penalty_rules_take_points_on_each_turn_up_to_max(void **state)
+{
+    scenario *s = load_or_fail(TIMED);
+    grader *g = grader_new(s, 2);
+    event events[] = {
+        ev(1, 10, EV_CHECK_RESULT, "web-up", 1, NULL),
+        ev(1, 20, EV_CHECK_RESULT, "web-up", 0, NULL), /* turn 1: -4 */
+        ev(1, 25, EV_CHECK_RESULT, "web-up", 0, NULL), /* recorded again: no turn */
+        ev(1, 30, EV_CHECK_RESULT, "web-up", 1, NULL),
+        ev(1, 40, EV_INJECT_FIRED, "exfil", 0, NULL),
+        ev(1, 50, EV_CHECK_RESULT, "web-up", 0, NULL), /* turn 2: -4, and -1 after exfil */
+        ev(1, 60, EV_CHECK_RESULT, "web-up", 1, NULL),
+        ev(1, 70, EV_CHECK_RESULT, "web-up", 0, NULL), /* turn 3: -2 (max 10), -1 */
+        ev(1, 80, EV_CHECK_RESULT, "web-up", 1, NULL),
+        ev(1, 90, EV_CHECK_RESULT, "web-up", 0, NULL), /* web-down at its max; -1 */
+        ev(2, 15, EV_CHECK_RESULT, "web-up", 0, NULL), /* failing from the first probe: -4 */
+    };
+    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++)
+        grader_apply(g, &events[i]);
+    const team_score *ts = grader_team(g, 1);
+    assert_int_equal(ts->penalty_rules[0], 10);
+    assert_int_equal(ts->penalty_rules[1], 3);
+    assert_int_equal(ts->penalties, 13);
+    assert_int_equal(ts->total, -13);
+    assert_int_equal(total(g, 2), -4);
+    grader_free(g);
+    scenario_free(s);
+}
+
+static void time_answers_compare_with_when_the_inject_fired(void **state)
+{
+    scenario *s = load_or_fail(TIMED);
+    grader *g = grader_new(s, 3);
+    /* 2026-11-30 09:41:30 UTC */
+    const int64_t wall = 1796031690000LL;
+    event fired = ev(1, 300000, EV_INJECT_FIRED, "infect", 0, NULL);
+    fired.wall_ms = wall;
+    grader_apply(g, &fired);
+    fired.team = 2;
+    grader_apply(g, &fired);
+    event answers[] = {
+        ev(1, 400000, EV_ANSWER, "first", 0, "nine forty"),
+        ev(1, 410000, EV_ANSWER, "first", 0, "09:38"),    /* 2m30s off the minute: wrong */
+        ev(1, 420000, EV_ANSWER, "first", 0, " 09:43 "), /* within 2 minutes */
+        ev(2, 430000, EV_ANSWER, "first", 0, "09:41:30Z"),
+        ev(3, 440000, EV_ANSWER, "first", 0, "09:41"),   /* not infected yet: wrong */
+    };
+    for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++)
+        grader_apply(g, &answers[i]);
+    assert_int_equal(total(g, 1), 5);
+    assert_int_equal(grader_team(g, 1)->objectives[3].attempts, 3);
+    assert_int_equal(total(g, 2), 5);
+    assert_int_equal(total(g, 3), 0);
+    assert_true(answer_time_matches("09:41", wall, 0));
+    assert_true(answer_time_matches("09:41:30 UTC", wall, 0));
+    assert_false(answer_time_matches("09:41:20", wall, 5000));
+    assert_false(answer_time_matches("25:00", wall, 3600000));
+    assert_true(answer_time_matches("00:00", 24LL * 3600 * 1000 - 10000, 10000)); /* midnight */
+    grader_free(g);
+    scenario_free(s);
+}
+
+static void templated_answers_are_each_teams_own(void **state)
+{
+    scenario *s = load_or_fail(TIMED);
+    range_plan *plan = range_plan_new(s, "t", 2, 3);
+    team_vars *vars = team_vars_from_plan(plan);
+    /* Team 1 sits in block 3: lan 10.90.6.0/24, net 10.90.7.0/24. */
+    assert_string_equal(team_vars_get(vars, 1, "addr c2"), "10.90.7.66");
+    assert_string_equal(team_vars_get(vars, 2, "addr c2"), "10.90.9.66");
+    grader *g = grader_new(s, 2);
+    grader_set_team_vars(g, vars);
+    event answers[] = {
+        ev(1, 10, EV_ANSWER, "c2", 0, "10.90.9.66"), /* team 2's C2, not team 1's */
+        ev(1, 20, EV_ANSWER, "c2", 0, "10.90.7.66"),
+        ev(2, 30, EV_ANSWER, "c2", 0, "10.90.9.66"),
+        ev(2, 40, EV_ANSWER, "c2net", 0, "team2"),
+        ev(1, 50, EV_ANSWER, "c2net", 0, "10.90.7.0/24"),
+    };
+    for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++)
+        grader_apply(g, &answers[i]);
+    assert_int_equal(total(g, 1), 11);
+    assert_int_equal(total(g, 2), 11);
+    assert_int_equal(grader_team(g, 1)->objectives[1].attempts, 2);
+    /* Without the values the templates are compared as written: never right. */
+    grader *bare = grader_new(s, 1);
+    event e = ev(1, 10, EV_ANSWER, "c2", 0, "10.90.7.66");
+    grader_apply(bare, &e);
+    assert_int_equal(total(bare, 1), 0);
+    grader_free(bare);
+    grader_free(g);
+    team_vars_free(vars);
+    range_plan_free(plan);
+    scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(questions_with_attempt_limits),
         cmocka_unit_test(every_matcher),
         cmocka_unit_test(checks_reports_hints_penalties),
+        cmocka_unit_test(decayed_points_fall_linearly_to_the_floor),
+        cmocka_unit_test(penalty_rules_take_points_on_each_turn_up_to_max),
+        cmocka_unit_test(time_answers_compare_with_when_the_inject_fired),
+        cmocka_unit_test(templated_answers_are_each_teams_own),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

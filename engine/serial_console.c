@@ -1,0 +1,961 @@
+/*
+ * The serial console bridge (see serial_console.h).
+ *
+ * Objects. A hub has console streams (one libvirt stream per open domain)
+ * and viewers (serial_console handles); a stream has one or more viewers.
+ * One mutex per hub guards both lists, the viewers' flags and buffers and
+ * the streams' input queues.
+ *
+ * Only the event thread touches libvirt streams: other threads record what
+ * they want (input, resume, close) under the lock and kick the hub's work
+ * timer, whose callback then runs on the event thread. So no libvirt stream
+ * call ever races another, and the lock is never held across one: libvirt
+ * calls a stream callback's free function with the stream's own lock held,
+ * and that free function takes the hub's lock.
+ *
+ * Lifetimes. A viewer is counted: one reference for its user until
+ * serial_console_close, one while the event thread calls one of its
+ * callbacks. close waits (off the event thread) until a running callback of
+ * that viewer returned. A stream is unlinked when it ends or loses its last
+ * viewer and freed only in the free function of its libvirt callback,
+ * when libvirt is done with it (right away, or after the dispatch that is
+ * running). libvirt's remote stream reports the end of a console as a
+ * readable stream whose read returns 0 (end) or -1 (error), never as a
+ * HANGUP or ERROR event; both are handled anyway.
+ */
+#include "serial_console.h"
+#include "alloc.h"
+#include "errors.h"
+#include "libvirt_conn.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    RECV_CHUNK = 64 * 1024,   /* one virStreamRecv */
+    RECV_PER_EVENT = 4,       /* reads per stream event, so busy consoles take turns */
+    SEND_CHUNK = 16 * 1024,   /* one virStreamSend */
+    FLUSH_CHUNK = 16 * 1024,  /* held output passed on per on_output call */
+    KEEP_BUF = 64 * 1024,     /* an emptied buffer larger than this is released */
+    KEEPALIVE_INTERVAL_S = 5, /* a host that stops answering ends its consoles */
+    KEEPALIVE_COUNT = 3,
+};
+
+static const char XOFF = 0x13, XON = 0x11;
+
+/* ---- the process's libvirt event loop ---- */
+
+static pthread_once_t register_once = PTHREAD_ONCE_INIT;
+static int register_rc;
+static __thread bool on_loop_thread;
+
+static struct {
+    pthread_mutex_t lock;
+    unsigned users; /* hubs */
+    atomic_bool quit;
+    pthread_t thread;
+} loop = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void register_impl(void)
+{
+    register_rc = virEventRegisterDefaultImpl();
+}
+
+void serial_consoles_init_once(void)
+{
+    pthread_once(&register_once, register_impl);
+}
+
+static void *loop_main(void *unused)
+{
+    on_loop_thread = true;
+    while (!atomic_load(&loop.quit)) {
+        if (virEventRunDefaultImpl() < 0) {
+            fprintf(stderr, "enshu: the libvirt event loop of the serial consoles stopped: %s\n",
+                    libvirt_error());
+            break;
+        }
+    }
+    return NULL;
+}
+
+static void loop_wake(int timer, void *unused)
+{
+    virEventRemoveTimeout(timer);
+}
+
+static int loop_acquire(void)
+{
+    int rc = ENSHU_OK;
+    pthread_mutex_lock(&loop.lock);
+    if (loop.users == 0) {
+        atomic_store(&loop.quit, false);
+        if (pthread_create(&loop.thread, NULL, loop_main, NULL) != 0) {
+            fprintf(stderr, "enshu: cannot start the thread of the serial consoles\n");
+            rc = ENSHU_EIO;
+        }
+    }
+    if (rc == ENSHU_OK)
+        loop.users++;
+    pthread_mutex_unlock(&loop.lock);
+    return rc;
+}
+
+static void loop_release(void)
+{
+    pthread_mutex_lock(&loop.lock);
+    if (--loop.users == 0) {
+        atomic_store(&loop.quit, true);
+        /* A timer due now makes the loop return from its poll. */
+        virEventAddTimeout(0, loop_wake, NULL, NULL);
+        pthread_join(loop.thread, NULL);
+    }
+    pthread_mutex_unlock(&loop.lock);
+}
+
+/* ---- byte buffers: bytes at data[off, off + len) ---- */
+
+typedef struct byte_buf {
+    char *data;
+    size_t off, len, cap;
+} byte_buf;
+
+static void buf_append(byte_buf *b, const void *p, size_t n)
+{
+    if (b->off + b->len + n > b->cap) {
+        if (b->off)
+            memmove(b->data, b->data + b->off, b->len);
+        b->off = 0;
+        XGROW(b->data, b->cap, b->len + n);
+    }
+    memcpy(b->data + b->off + b->len, p, n);
+    b->len += n;
+}
+
+static void buf_consume(byte_buf *b, size_t n)
+{
+    b->off += n;
+    b->len -= n;
+    if (b->len == 0) {
+        b->off = 0;
+        if (b->cap > KEEP_BUF) {
+            free(b->data);
+            b->data = NULL;
+            b->cap = 0;
+        }
+    }
+}
+
+/* ---- objects ---- */
+
+typedef enum stream_state { STREAM_OPENING, STREAM_OPEN, STREAM_ENDED } stream_state;
+
+typedef struct console_stream console_stream;
+
+struct serial_console {
+    serial_consoles *hub;
+    console_stream *stream; /* NULL once ended or closed */
+    serial_console_callbacks cb;
+    void *ctx;
+    unsigned refs;
+    bool closed; /* by its user: no callback may start */
+    bool paused;
+    bool end_pending; /* the stream ended; on_closed after the held output */
+    bool end_told;
+    serial_console_end why;
+    char *why_message;
+    byte_buf held; /* output not delivered while paused */
+    size_t held_peak;
+    uint64_t delivered;
+    uint64_t dropped;
+    serial_console *next_on_stream;
+    serial_console *next_in_hub;
+};
+
+struct console_stream {
+    serial_consoles *hub;
+    char *host_uri;
+    char *domain_name;
+    stream_state state;
+    /* Event thread only, once open: */
+    virConnectPtr conn;
+    virDomainPtr dom;
+    virStreamPtr st;
+    bool registered; /* the libvirt callback is in place */
+    int events;      /* its events */
+    /* Under the hub's lock: */
+    bool needs_register;
+    serial_console *viewers;
+    unsigned nviewers;
+    byte_buf input;
+    bool input_full_told;
+    char flow_byte; /* XOFF or XON waiting to be sent, or 0 */
+    bool xoff;      /* the guest was asked to stop */
+    console_stream *next;
+};
+
+typedef struct cached_conn {
+    char *uri;
+    virConnectPtr conn;
+} cached_conn;
+
+struct serial_consoles {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int timer;
+    bool kicked;
+    bool closing;      /* serial_consoles_free started */
+    bool closing_done; /* a work run since then ended every console */
+    bool timer_gone;
+    console_stream *streams;
+    unsigned live_streams; /* not yet freed, also unlinked ones */
+    serial_console *viewers;
+    serial_console *calling; /* whose callback runs now */
+    char *recv_buf;          /* event thread only */
+
+    pthread_mutex_t conn_lock; /* held while connecting */
+    cached_conn *conns;
+    size_t nconns;
+    size_t conns_cap;
+};
+
+static void kick_locked(serial_consoles *h)
+{
+    if (!h->kicked) {
+        h->kicked = true;
+        virEventUpdateTimeout(h->timer, 0);
+    }
+}
+
+static void viewer_free(serial_console *v)
+{
+    free(v->held.data);
+    free(v->why_message);
+    free(v);
+}
+
+static void viewer_unref_locked(serial_console *v)
+{
+    if (--v->refs == 0)
+        viewer_free(v);
+}
+
+static void unlink_viewer_from_stream(console_stream *s, serial_console *v)
+{
+    for (serial_console **p = &s->viewers; *p; p = &(*p)->next_on_stream) {
+        if (*p == v) {
+            *p = v->next_on_stream;
+            s->nviewers--;
+            break;
+        }
+    }
+    v->next_on_stream = NULL;
+    v->stream = NULL;
+}
+
+static void unlink_viewer_from_hub(serial_consoles *h, serial_console *v)
+{
+    for (serial_console **p = &h->viewers; *p; p = &(*p)->next_in_hub) {
+        if (*p == v) {
+            *p = v->next_in_hub;
+            break;
+        }
+    }
+    v->next_in_hub = NULL;
+}
+
+static void unlink_stream(serial_consoles *h, console_stream *s)
+{
+    for (console_stream **p = &h->streams; *p; p = &(*p)->next) {
+        if (*p == s) {
+            *p = s->next;
+            break;
+        }
+    }
+    s->next = NULL;
+}
+
+/* The free function of a stream's libvirt callback (or called directly for
+ * a stream that never had one). Runs on the event thread. */
+static void stream_release(void *opaque)
+{
+    console_stream *s = opaque;
+    serial_consoles *h = s->hub;
+    pthread_mutex_lock(&h->lock);
+    h->live_streams--;
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->lock);
+    free(s->input.data);
+    free(s->host_uri);
+    free(s->domain_name);
+    free(s);
+}
+
+/* ---- calling the user, on the event thread, with the lock held ---- */
+
+static void call_output(serial_consoles *h, serial_console *v, const char *data, size_t len)
+{
+    v->delivered += len;
+    h->calling = v;
+    pthread_mutex_unlock(&h->lock);
+    v->cb.on_output(v->ctx, data, len);
+    pthread_mutex_lock(&h->lock);
+    h->calling = NULL;
+    pthread_cond_broadcast(&h->cond);
+}
+
+static void call_closed(serial_consoles *h, serial_console *v)
+{
+    v->end_told = true;
+    h->calling = v;
+    pthread_mutex_unlock(&h->lock);
+    v->cb.on_closed(v->ctx, v->why, v->why_message);
+    pthread_mutex_lock(&h->lock);
+    h->calling = NULL;
+    pthread_cond_broadcast(&h->cond);
+}
+
+/* ---- flow control, with the lock held ---- */
+
+static void guest_stop_locked(console_stream *s)
+{
+    if (s->xoff)
+        return;
+    s->xoff = true;
+    s->flow_byte = s->flow_byte == XON ? 0 : XOFF;
+}
+
+/* XON once no viewer is paused and nothing is held. */
+static void guest_maybe_go_locked(console_stream *s)
+{
+    if (!s->xoff)
+        return;
+    for (serial_console *v = s->viewers; v; v = v->next_on_stream)
+        if (v->paused || v->held.len)
+            return;
+    s->xoff = false;
+    s->flow_byte = s->flow_byte == XOFF ? 0 : XON;
+}
+
+static void hold_locked(console_stream *s, serial_console *v, const char *data, size_t len)
+{
+    size_t room = SERIAL_CONSOLE_HOLD_MAX > v->held.len ? SERIAL_CONSOLE_HOLD_MAX - v->held.len : 0;
+    size_t take = len < room ? len : room;
+    if (take)
+        buf_append(&v->held, data, take);
+    v->dropped += len - take;
+    if (v->held.len > v->held_peak)
+        v->held_peak = v->held.len;
+    if (v->held.len >= SERIAL_CONSOLE_HOLD_SOFT)
+        guest_stop_locked(s);
+}
+
+/* ---- the event thread's side of a stream ---- */
+
+/* Output read from the stream: to every viewer, or into its held buffer. */
+static void deliver(console_stream *s, const char *data, size_t len)
+{
+    serial_consoles *h = s->hub;
+    pthread_mutex_lock(&h->lock);
+    serial_console **now = xmalloc((s->nviewers + 1) * sizeof(*now));
+    size_t n = 0;
+    for (serial_console *v = s->viewers; v; v = v->next_on_stream) {
+        if (v->paused || v->held.len) {
+            hold_locked(s, v, data, len);
+        } else {
+            v->refs++;
+            now[n++] = v;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!now[i]->closed)
+            call_output(h, now[i], data, len);
+        viewer_unref_locked(now[i]);
+    }
+    pthread_mutex_unlock(&h->lock);
+    free(now);
+}
+
+/* Sends the pending flow-control byte, then queued input, until libvirt
+ * would block. -1 when the stream failed. */
+static int stream_send(console_stream *s)
+{
+    serial_consoles *h = s->hub;
+    char chunk[SEND_CHUNK];
+    for (;;) {
+        pthread_mutex_lock(&h->lock);
+        char flow = s->flow_byte;
+        size_t n = 0;
+        if (!flow) {
+            n = s->input.len < sizeof chunk ? s->input.len : sizeof chunk;
+            if (n)
+                memcpy(chunk, s->input.data + s->input.off, n);
+        }
+        pthread_mutex_unlock(&h->lock);
+        if (!flow && n == 0)
+            return 0;
+        int sent = flow ? virStreamSend(s->st, &flow, 1) : virStreamSend(s->st, chunk, n);
+        if (sent == -2)
+            return 0;
+        if (sent < 0)
+            return -1;
+        pthread_mutex_lock(&h->lock);
+        if (flow) {
+            if (s->flow_byte == flow)
+                s->flow_byte = 0;
+        } else {
+            buf_consume(&s->input, (size_t)sent);
+        }
+        pthread_mutex_unlock(&h->lock);
+    }
+}
+
+static void update_events(console_stream *s)
+{
+    serial_consoles *h = s->hub;
+    if (!s->registered)
+        return; /* opened since this work run began: the next one registers it */
+    pthread_mutex_lock(&h->lock);
+    int want = VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP;
+    /* libvirt's remote stream is always writable: asking for it with
+     * nothing to send would make the loop spin. */
+    if (s->flow_byte || s->input.len)
+        want |= VIR_STREAM_EVENT_WRITABLE;
+    pthread_mutex_unlock(&h->lock);
+    if (want != s->events && virStreamEventUpdateCallback(s->st, want) == 0)
+        s->events = want;
+}
+
+/* Removes the stream from libvirt and from the hub. s may be freed when it
+ * returns. */
+static void teardown(console_stream *s, bool healthy)
+{
+    serial_consoles *h = s->hub;
+    virStreamPtr st = s->st;
+    virDomainPtr dom = s->dom;
+    virConnectPtr conn = s->conn;
+    bool registered = s->registered;
+    pthread_mutex_lock(&h->lock);
+    unlink_stream(h, s);
+    bool resume_guest = s->xoff;
+    pthread_mutex_unlock(&h->lock);
+    /* A guest left stopped would ignore the next viewer. */
+    if (healthy && resume_guest)
+        virStreamSend(st, &XON, 1);
+    /* The callback goes before the abort: an aborted remote stream has no
+     * driver left to remove it from. */
+    if (!registered || virStreamEventRemoveCallback(st) < 0)
+        stream_release(s);
+    virStreamAbort(st);
+    virStreamFree(st);
+    virDomainFree(dom);
+    virConnectClose(conn);
+}
+
+/* Ends a stream: every viewer learns why (once its held output is
+ * delivered) and the stream goes. */
+static void stream_end(console_stream *s, serial_console_end why, const char *message,
+                       bool healthy)
+{
+    serial_consoles *h = s->hub;
+    pthread_mutex_lock(&h->lock);
+    s->state = STREAM_ENDED;
+    while (s->viewers) {
+        serial_console *v = s->viewers;
+        unlink_viewer_from_stream(s, v);
+        v->end_pending = true;
+        v->why = why;
+        v->why_message = xstrdup(message);
+    }
+    kick_locked(h);
+    pthread_mutex_unlock(&h->lock);
+    teardown(s, healthy);
+}
+
+/* Why a stream that was open ended, from the domain's state. */
+static serial_console_end end_reason(console_stream *s, const char *stream_error, char **message)
+{
+    int state = 0, reason = 0;
+    if (virDomainGetState(s->dom, &state, &reason, 0) < 0) {
+        if (libvirt_error_is_missing()) {
+            *message = xasprintf("guest %s is gone, so its serial console closed", s->domain_name);
+            return SERIAL_CONSOLE_GUEST_STOPPED;
+        }
+        *message = xasprintf("the serial console of guest %s on %s failed: %s", s->domain_name,
+                             s->host_uri, stream_error ? stream_error : libvirt_error());
+        return SERIAL_CONSOLE_FAILED;
+    }
+    if (state == VIR_DOMAIN_SHUTOFF || state == VIR_DOMAIN_SHUTDOWN ||
+        state == VIR_DOMAIN_CRASHED) {
+        *message = xasprintf("guest %s stopped, so its serial console closed", s->domain_name);
+        return SERIAL_CONSOLE_GUEST_STOPPED;
+    }
+    /* The guest runs and the host answers: libvirt ends a console this way
+     * when another client opens it with force. */
+    *message = xasprintf("the serial console of guest %s was opened elsewhere, which closed it here",
+                         s->domain_name);
+    return SERIAL_CONSOLE_TAKEN_OVER;
+}
+
+static void stream_finish(console_stream *s, const char *stream_error)
+{
+    char *err = stream_error ? xstrdup(stream_error) : NULL;
+    char *message = NULL;
+    serial_console_end why = end_reason(s, err, &message);
+    stream_end(s, why, message, false);
+    free(message);
+    free(err);
+}
+
+static void on_stream_event(virStreamPtr st, int events, void *opaque)
+{
+    console_stream *s = opaque;
+    if (s->state != STREAM_OPEN)
+        return;
+    if ((events & VIR_STREAM_EVENT_WRITABLE) && stream_send(s) < 0) {
+        stream_finish(s, libvirt_error());
+        return;
+    }
+    if (events & VIR_STREAM_EVENT_READABLE) {
+        for (int i = 0; i < RECV_PER_EVENT; i++) {
+            int got = virStreamRecv(st, s->hub->recv_buf, RECV_CHUNK);
+            if (got == -2)
+                break;
+            if (got <= 0) {
+                stream_finish(s, got < 0 ? libvirt_error() : NULL);
+                return;
+            }
+            deliver(s, s->hub->recv_buf, (size_t)got);
+        }
+    }
+    if (events & (VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP)) {
+        stream_finish(s, NULL);
+        return;
+    }
+    update_events(s);
+}
+
+static int stream_register(console_stream *s)
+{
+    int events = VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP;
+    if (virStreamEventAddCallback(s->st, events, on_stream_event, s, stream_release) < 0)
+        return ENSHU_ELIBVIRT;
+    s->registered = true;
+    s->events = events;
+    return ENSHU_OK;
+}
+
+/* ---- the hub's work, on the event thread ---- */
+
+/* Held output to viewers no longer paused, then the end to those whose
+ * stream ended. */
+static void serve_viewers_locked(serial_consoles *h)
+{
+    size_t n = 0;
+    for (serial_console *v = h->viewers; v; v = v->next_in_hub)
+        n++;
+    serial_console **all = xmalloc((n + 1) * sizeof(*all));
+    n = 0;
+    for (serial_console *v = h->viewers; v; v = v->next_in_hub) {
+        v->refs++;
+        all[n++] = v;
+    }
+    for (size_t i = 0; i < n; i++) {
+        serial_console *v = all[i];
+        /* Only the event thread appends to held: the bytes passed stay put
+         * while on_output runs. */
+        while (!v->closed && !v->paused && v->held.len) {
+            size_t len = v->held.len < FLUSH_CHUNK ? v->held.len : FLUSH_CHUNK;
+            call_output(h, v, v->held.data + v->held.off, len);
+            buf_consume(&v->held, len);
+        }
+        if (!v->closed && v->end_pending && !v->end_told && (v->held.len == 0 || h->closing))
+            call_closed(h, v);
+        viewer_unref_locked(v);
+    }
+    free(all);
+}
+
+static console_stream **open_streams_locked(serial_consoles *h, size_t *count)
+{
+    size_t n = 0;
+    for (console_stream *s = h->streams; s; s = s->next)
+        n++;
+    console_stream **list = xmalloc((n + 1) * sizeof(*list));
+    n = 0;
+    for (console_stream *s = h->streams; s; s = s->next)
+        if (s->state == STREAM_OPEN)
+            list[n++] = s;
+    *count = n;
+    return list;
+}
+
+static void hub_work(int timer, void *opaque)
+{
+    serial_consoles *h = opaque;
+    pthread_mutex_lock(&h->lock);
+    h->kicked = false;
+    virEventUpdateTimeout(h->timer, -1);
+    bool closing = h->closing;
+    size_t n;
+    console_stream **list = open_streams_locked(h, &n);
+    pthread_mutex_unlock(&h->lock);
+
+    for (size_t i = 0; i < n; i++) {
+        console_stream *s = list[i];
+        if (closing) {
+            char *message = xasprintf(
+                "the serial console of guest %s closed because the console service stopped",
+                s->domain_name);
+            stream_end(s, SERIAL_CONSOLE_HUB_CLOSED, message, true);
+            free(message);
+            continue;
+        }
+        pthread_mutex_lock(&h->lock);
+        bool unwatched = s->nviewers == 0;
+        bool needs_register = s->needs_register;
+        s->needs_register = false;
+        if (unwatched)
+            s->state = STREAM_ENDED; /* no open attaches to it any more */
+        pthread_mutex_unlock(&h->lock);
+        if (unwatched) {
+            teardown(s, true);
+        } else if (needs_register && stream_register(s) < 0) {
+            char *message = xasprintf("cannot watch the serial console of guest %s on %s: %s",
+                                      s->domain_name, s->host_uri, libvirt_error());
+            fprintf(stderr, "enshu: %s\n", message);
+            stream_end(s, SERIAL_CONSOLE_FAILED, message, true);
+            free(message);
+        }
+    }
+    free(list);
+
+    pthread_mutex_lock(&h->lock);
+    serve_viewers_locked(h);
+    list = open_streams_locked(h, &n);
+    for (size_t i = 0; i < n; i++)
+        guest_maybe_go_locked(list[i]);
+    pthread_mutex_unlock(&h->lock);
+    for (size_t i = 0; i < n; i++)
+        update_events(list[i]);
+    free(list);
+
+    if (closing) {
+        pthread_mutex_lock(&h->lock);
+        h->closing_done = true;
+        pthread_cond_broadcast(&h->cond);
+        pthread_mutex_unlock(&h->lock);
+    }
+}
+
+static void hub_timer_gone(void *opaque)
+{
+    serial_consoles *h = opaque;
+    pthread_mutex_lock(&h->lock);
+    h->timer_gone = true;
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* ---- the hub ---- */
+
+serial_consoles *serial_consoles_new(void)
+{
+    serial_consoles_init_once();
+    if (register_rc < 0) {
+        fprintf(stderr, "enshu: cannot set up libvirt's event loop for the serial consoles: %s\n",
+                libvirt_error());
+        return NULL;
+    }
+    if (loop_acquire() < 0)
+        return NULL;
+    serial_consoles *h = xcalloc(1, sizeof(serial_consoles));
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_mutex_init(&h->conn_lock, NULL);
+    pthread_cond_init(&h->cond, NULL);
+    h->recv_buf = xmalloc(RECV_CHUNK);
+    h->timer = virEventAddTimeout(-1, hub_work, h, hub_timer_gone);
+    if (h->timer < 0) {
+        fprintf(stderr, "enshu: cannot add a timer to libvirt's event loop: %s\n", libvirt_error());
+        free(h->recv_buf);
+        free(h);
+        loop_release();
+        return NULL;
+    }
+    return h;
+}
+
+void serial_consoles_free(serial_consoles *h)
+{
+    if (!h)
+        return;
+    if (on_loop_thread) {
+        fprintf(stderr, "enshu: serial_consoles_free called from a console callback\n");
+        abort();
+    }
+    pthread_mutex_lock(&h->lock);
+    h->closing = true;
+    kick_locked(h);
+    while (!h->closing_done || h->live_streams > 0)
+        pthread_cond_wait(&h->cond, &h->lock);
+    pthread_mutex_unlock(&h->lock);
+
+    virEventRemoveTimeout(h->timer);
+    pthread_mutex_lock(&h->lock);
+    while (!h->timer_gone)
+        pthread_cond_wait(&h->cond, &h->lock);
+    pthread_mutex_unlock(&h->lock);
+
+    while (h->viewers) {
+        serial_console *v = h->viewers;
+        h->viewers = v->next_in_hub;
+        viewer_free(v);
+    }
+    for (size_t i = 0; i < h->nconns; i++) {
+        virConnectClose(h->conns[i].conn);
+        free(h->conns[i].uri);
+    }
+    free(h->conns);
+    free(h->recv_buf);
+    pthread_cond_destroy(&h->cond);
+    pthread_mutex_destroy(&h->conn_lock);
+    pthread_mutex_destroy(&h->lock);
+    free(h);
+    loop_release();
+}
+
+/* A reference to the hub's connection to uri, opened (or opened again
+ * when it broke) as needed. Reports failure. */
+static virConnectPtr hub_conn(serial_consoles *h, const char *uri)
+{
+    pthread_mutex_lock(&h->conn_lock);
+    cached_conn *c = NULL;
+    for (size_t i = 0; i < h->nconns; i++)
+        if (strcmp(h->conns[i].uri, uri) == 0)
+            c = &h->conns[i];
+    if (c && c->conn && virConnectIsAlive(c->conn) != 1) {
+        virConnectClose(c->conn); /* streams on it keep their own references */
+        c->conn = NULL;
+    }
+    if (!c || !c->conn) {
+        virConnectPtr conn = libvirt_open(uri);
+        if (!conn) {
+            pthread_mutex_unlock(&h->conn_lock);
+            return NULL;
+        }
+        /* Not every driver has keepalive; without it only a dead host's
+         * consoles would linger. */
+        if (virConnectSetKeepAlive(conn, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT) < 0)
+            virResetLastError();
+        if (!c) {
+            XGROW(h->conns, h->conns_cap, h->nconns + 1);
+            c = &h->conns[h->nconns++];
+            c->uri = xstrdup(uri);
+        }
+        c->conn = conn;
+    }
+    virConnectPtr conn = c->conn;
+    virConnectRef(conn);
+    pthread_mutex_unlock(&h->conn_lock);
+    return conn;
+}
+
+/* Connects s to its domain's console (blocking, off the lock). */
+static int stream_connect(serial_consoles *h, console_stream *s)
+{
+    s->conn = hub_conn(h, s->host_uri);
+    if (!s->conn)
+        return ENSHU_ELIBVIRT;
+    s->dom = virDomainLookupByName(s->conn, s->domain_name);
+    if (!s->dom) {
+        if (libvirt_error_is_missing())
+            fprintf(stderr, "enshu: cannot open a serial console: there is no guest %s on %s\n",
+                    s->domain_name, s->host_uri);
+        else
+            fprintf(stderr, "enshu: cannot find guest %s on %s: %s\n", s->domain_name,
+                    s->host_uri, libvirt_error());
+        goto fail;
+    }
+    s->st = virStreamNew(s->conn, VIR_STREAM_NONBLOCK);
+    if (!s->st || virDomainOpenConsole(s->dom, NULL, s->st, VIR_DOMAIN_CONSOLE_FORCE) < 0) {
+        fprintf(stderr, "enshu: cannot open the serial console of guest %s on %s: %s\n",
+                s->domain_name, s->host_uri, libvirt_error());
+        goto fail;
+    }
+    return ENSHU_OK;
+fail:
+    if (s->st)
+        virStreamFree(s->st);
+    if (s->dom)
+        virDomainFree(s->dom);
+    virConnectClose(s->conn);
+    s->st = NULL;
+    s->dom = NULL;
+    s->conn = NULL;
+    return ENSHU_ELIBVIRT;
+}
+
+static serial_console *viewer_new_locked(serial_consoles *h, console_stream *s,
+                                         const serial_console_callbacks *cb, void *ctx)
+{
+    serial_console *v = xcalloc(1, sizeof(serial_console));
+    v->hub = h;
+    v->stream = s;
+    v->cb = *cb;
+    v->ctx = ctx;
+    v->refs = 1;
+    v->next_on_stream = s->viewers;
+    s->viewers = v;
+    s->nviewers++;
+    v->next_in_hub = h->viewers;
+    h->viewers = v;
+    return v;
+}
+
+static console_stream *find_stream_locked(serial_consoles *h, const char *host_uri,
+                                          const char *domain_name)
+{
+    for (console_stream *s = h->streams; s; s = s->next)
+        if (s->state != STREAM_ENDED && strcmp(s->host_uri, host_uri) == 0 &&
+            strcmp(s->domain_name, domain_name) == 0)
+            return s;
+    return NULL;
+}
+
+int serial_console_open(serial_consoles *h, const char *host_uri, const char *domain_name,
+                        const serial_console_callbacks *cb, void *ctx, serial_console **out)
+{
+    *out = NULL;
+    if (!cb || !cb->on_output || !cb->on_closed) {
+        fprintf(stderr, "enshu: a serial console of guest %s needs both output and end callbacks\n",
+                domain_name);
+        return ENSHU_EINVAL;
+    }
+    pthread_mutex_lock(&h->lock);
+    console_stream *s;
+    while ((s = find_stream_locked(h, host_uri, domain_name)) && s->state == STREAM_OPENING)
+        pthread_cond_wait(&h->cond, &h->lock); /* another thread opens it now */
+    if (h->closing) {
+        pthread_mutex_unlock(&h->lock);
+        fprintf(stderr, "enshu: cannot open the serial console of guest %s: the console service "
+                        "is stopping\n", domain_name);
+        return ENSHU_EINVAL;
+    }
+    if (s) {
+        *out = viewer_new_locked(h, s, cb, ctx);
+        pthread_mutex_unlock(&h->lock);
+        return ENSHU_OK;
+    }
+    s = xcalloc(1, sizeof(console_stream));
+    s->hub = h;
+    s->host_uri = xstrdup(host_uri);
+    s->domain_name = xstrdup(domain_name);
+    s->state = STREAM_OPENING;
+    s->next = h->streams;
+    h->streams = s;
+    h->live_streams++;
+    pthread_mutex_unlock(&h->lock);
+
+    int rc = stream_connect(h, s);
+
+    pthread_mutex_lock(&h->lock);
+    if (rc < 0) {
+        unlink_stream(h, s);
+        pthread_cond_broadcast(&h->cond);
+        pthread_mutex_unlock(&h->lock);
+        stream_release(s);
+        return rc;
+    }
+    s->state = STREAM_OPEN;
+    s->needs_register = true;
+    *out = viewer_new_locked(h, s, cb, ctx);
+    pthread_cond_broadcast(&h->cond);
+    kick_locked(h);
+    pthread_mutex_unlock(&h->lock);
+    return ENSHU_OK;
+}
+
+int serial_console_write(serial_console *c, const void *data, size_t len)
+{
+    serial_consoles *h = c->hub;
+    int rc = ENSHU_OK;
+    pthread_mutex_lock(&h->lock);
+    console_stream *s = c->stream;
+    if (!s || s->state != STREAM_OPEN) {
+        rc = ENSHU_EIO;
+    } else if (len > SERIAL_CONSOLE_INPUT_MAX - s->input.len) {
+        if (!s->input_full_told)
+            fprintf(stderr,
+                    "enshu: guest %s does not take its serial console input fast enough; "
+                    "input is refused until it catches up\n", s->domain_name);
+        s->input_full_told = true;
+        rc = ENSHU_ECAPACITY;
+    } else if (len) {
+        buf_append(&s->input, data, len);
+        s->input_full_told = false;
+        kick_locked(h);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+void serial_console_pause(serial_console *c)
+{
+    pthread_mutex_lock(&c->hub->lock);
+    c->paused = true;
+    pthread_mutex_unlock(&c->hub->lock);
+}
+
+void serial_console_resume(serial_console *c)
+{
+    serial_consoles *h = c->hub;
+    pthread_mutex_lock(&h->lock);
+    if (c->paused) {
+        c->paused = false;
+        kick_locked(h);
+    }
+    pthread_mutex_unlock(&h->lock);
+}
+
+void serial_console_get_stats(serial_console *c, serial_console_stats *out)
+{
+    pthread_mutex_lock(&c->hub->lock);
+    console_stream *s = c->stream;
+    *out = (serial_console_stats){
+        .held = c->held.len,
+        .held_peak = c->held_peak,
+        .delivered = c->delivered,
+        .dropped = c->dropped,
+        .input_queued = s ? s->input.len : 0,
+        .guest_stopped = s ? s->xoff : false,
+        .viewers = s ? s->nviewers : 0,
+        .ended = !s,
+    };
+    pthread_mutex_unlock(&c->hub->lock);
+}
+
+void serial_console_close(serial_console *c)
+{
+    if (!c)
+        return;
+    serial_consoles *h = c->hub;
+    pthread_mutex_lock(&h->lock);
+    c->closed = true;
+    if (c->stream) {
+        /* The work run ends a stream left without viewers, or lets the
+         * guest go on if c was the paused one. */
+        unlink_viewer_from_stream(c->stream, c);
+        kick_locked(h);
+    }
+    unlink_viewer_from_hub(h, c);
+    if (!on_loop_thread)
+        while (h->calling == c)
+            pthread_cond_wait(&h->cond, &h->lock);
+    viewer_unref_locked(c);
+    pthread_mutex_unlock(&h->lock);
+}

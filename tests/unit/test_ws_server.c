@@ -1,0 +1,894 @@
+/* The console websocket transport, driven by a small raw websocket client
+ * over real sockets: echo, order, sends from other threads, the inbound
+ * limits and their close codes, slow and dead clients, static files and
+ * TLS. Waits are on conditions with generous deadlines, never on sleeps. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "alloc.h"
+#include "errors.h"
+#include "ws_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WAIT_MS 15000
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- what the server reports, recorded for the test thread ---- */
+
+typedef struct received {
+    uint64_t session;
+    char *text;
+    size_t len;
+} received;
+
+typedef struct recorder {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    ws_server *srv;
+    bool echo;
+    uint64_t opened[64];
+    char peers[64][64];
+    int nopened;
+    uint64_t closed[64];
+    int nclosed;
+    received msgs[64];
+    int nmsgs;
+    int drained;
+    int errors; /* seen in callbacks, which must not fail the test from the service thread */
+} recorder;
+
+static recorder rec;
+
+static void on_open(void *ctx, uint64_t session, const char *peer)
+{
+    recorder *r = ctx;
+    pthread_mutex_lock(&r->lock);
+    if (r->nopened < 64) {
+        snprintf(r->peers[r->nopened], sizeof(r->peers[0]), "%s", peer);
+        r->opened[r->nopened++] = session;
+    }
+    pthread_cond_broadcast(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void on_message(void *ctx, uint64_t session, const char *text, size_t len)
+{
+    recorder *r = ctx;
+    pthread_mutex_lock(&r->lock);
+    if (!text || text[len] != '\0')
+        r->errors++;
+    if (r->nmsgs < 64)
+        r->msgs[r->nmsgs++] = (received){session, xstrndup(text, len), len};
+    bool echo = r->echo;
+    pthread_cond_broadcast(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+    if (echo && ws_server_send(r->srv, session, text, len, false) != 0) { /* from the service thread */
+        pthread_mutex_lock(&r->lock);
+        r->errors++;
+        pthread_mutex_unlock(&r->lock);
+    }
+}
+
+static void on_close(void *ctx, uint64_t session)
+{
+    recorder *r = ctx;
+    pthread_mutex_lock(&r->lock);
+    if (r->nclosed < 64)
+        r->closed[r->nclosed++] = session;
+    pthread_cond_broadcast(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void on_drain(void *ctx, uint64_t session)
+{
+    recorder *r = ctx;
+    pthread_mutex_lock(&r->lock);
+    r->drained++;
+    pthread_cond_broadcast(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void rec_reset(void)
+{
+    assert_int_equal(rec.errors, 0);
+    for (int i = 0; i < rec.nmsgs; i++)
+        free(rec.msgs[i].text);
+    rec.nopened = rec.nclosed = rec.nmsgs = rec.drained = 0;
+    rec.echo = true;
+    rec.srv = NULL;
+}
+
+/* Waits until *counter (guarded by rec.lock) reaches at least n. */
+static bool wait_count(int *counter, int n)
+{
+    int64_t deadline = now_ms() + WAIT_MS;
+    pthread_mutex_lock(&rec.lock);
+    while (*counter < n && now_ms() < deadline) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 50 * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&rec.cond, &rec.lock, &ts);
+    }
+    bool ok = *counter >= n;
+    pthread_mutex_unlock(&rec.lock);
+    return ok;
+}
+
+static bool was_closed(uint64_t session)
+{
+    pthread_mutex_lock(&rec.lock);
+    bool found = false;
+    for (int i = 0; i < rec.nclosed; i++)
+        found = found || rec.closed[i] == session;
+    pthread_mutex_unlock(&rec.lock);
+    return found;
+}
+
+static ws_server *start(ws_server_config cfg)
+{
+    rec_reset();
+    cfg.listen = cfg.listen ? cfg.listen : "127.0.0.1:0";
+    cfg.on_open = on_open;
+    cfg.on_message = on_message;
+    cfg.on_close = on_close;
+    cfg.on_drain = on_drain;
+    cfg.ctx = &rec;
+    ws_server *srv;
+    assert_int_equal(ws_server_start(&cfg, &srv), 0);
+    assert_true(ws_server_port(srv) > 0);
+    rec.srv = srv;
+    return srv;
+}
+
+/* ---- a raw websocket client ---- */
+
+typedef struct wsc {
+    int fd;
+    SSL_CTX *tls;
+    SSL *ssl;
+    bool auto_pong;
+} wsc;
+
+enum { OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
+
+static int tcp_connect(int port, int rcvbuf)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    if (rcvbuf) /* before connect, so the window stays small */
+        assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
+    struct timeval tv = {.tv_sec = 0, .tv_usec = 100 * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    return fd;
+}
+
+static void io_write(wsc *c, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len) {
+        ssize_t n = c->ssl ? SSL_write(c->ssl, p, (int)len) : send(c->fd, p, len, MSG_NOSIGNAL);
+        if (n < 0 && !c->ssl && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n <= 0)
+            return; /* the server may have closed: the reader sees it */
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+/* Reads exactly len bytes before the deadline; false on timeout or EOF. */
+static bool io_read(wsc *c, void *buf, size_t len, int64_t deadline)
+{
+    char *p = buf;
+    while (len) {
+        ssize_t n;
+        if (c->ssl) {
+            n = SSL_read(c->ssl, p, (int)len);
+            if (n <= 0) {
+                int err = SSL_get_error(c->ssl, (int)n);
+                if ((err == SSL_ERROR_WANT_READ || err == SSL_ERROR_SYSCALL) &&
+                    (errno == EAGAIN || errno == EWOULDBLOCK) && now_ms() < deadline)
+                    continue;
+                return false;
+            }
+        } else {
+            n = recv(c->fd, p, len, 0);
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                if (now_ms() >= deadline)
+                    return false;
+                continue;
+            }
+            if (n <= 0)
+                return false;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* Opens a websocket; returns the HTTP status (101 when upgraded). */
+static int wsc_open(wsc *c, int port, const char *path, const char *subprotocol, bool tls,
+                    int rcvbuf)
+{
+    memset(c, 0, sizeof(*c));
+    c->fd = tcp_connect(port, rcvbuf);
+    c->auto_pong = true;
+    if (tls) {
+        c->tls = SSL_CTX_new(TLS_client_method());
+        SSL_CTX_set_verify(c->tls, SSL_VERIFY_NONE, NULL);
+        c->ssl = SSL_new(c->tls);
+        SSL_set_fd(c->ssl, c->fd);
+        struct timeval tv = {.tv_sec = 10};
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        if (SSL_connect(c->ssl) != 1)
+            return -1;
+    }
+    char req[512];
+    int n = snprintf(req, sizeof(req),
+                     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\n%s%s%s\r\n",
+                     path, subprotocol ? "Sec-WebSocket-Protocol: " : "",
+                     subprotocol ? subprotocol : "", subprotocol ? "\r\n" : "");
+    io_write(c, req, (size_t)n);
+    char head[2048];
+    size_t len = 0;
+    int64_t deadline = now_ms() + WAIT_MS;
+    while (len < sizeof(head) - 1 && io_read(c, head + len, 1, deadline)) {
+        len++;
+        if (len >= 4 && memcmp(head + len - 4, "\r\n\r\n", 4) == 0)
+            break;
+    }
+    head[len] = '\0';
+    int status = 0;
+    if (sscanf(head, "HTTP/1.1 %d", &status) != 1)
+        return -1;
+    if (status == 101) /* RFC 6455's example key and its answer */
+        assert_non_null(strcasestr(head, "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    return status;
+}
+
+static void wsc_close(wsc *c)
+{
+    if (c->ssl)
+        SSL_free(c->ssl);
+    if (c->tls)
+        SSL_CTX_free(c->tls);
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->ssl = NULL;
+    c->tls = NULL;
+}
+
+static void wsc_send_frame(wsc *c, int opcode, bool fin, const void *data, size_t len)
+{
+    unsigned char *f = xmalloc(len + 14);
+    size_t h = 0;
+    f[h++] = (unsigned char)((fin ? 0x80 : 0) | opcode);
+    if (len < 126) {
+        f[h++] = (unsigned char)(0x80 | len);
+    } else if (len < 65536) {
+        f[h++] = 0x80 | 126;
+        f[h++] = (unsigned char)(len >> 8);
+        f[h++] = (unsigned char)len;
+    } else {
+        f[h++] = 0x80 | 127;
+        for (int i = 7; i >= 0; i--)
+            f[h++] = (unsigned char)((uint64_t)len >> (8 * i));
+    }
+    unsigned char mask[4] = {0x12, 0x34, 0x56, (unsigned char)rand()};
+    memcpy(f + h, mask, 4);
+    h += 4;
+    const unsigned char *d = data;
+    for (size_t i = 0; i < len; i++)
+        f[h + i] = d[i] ^ mask[i & 3];
+    io_write(c, f, h + len);
+    free(f);
+}
+
+static void wsc_send_text(wsc *c, const char *text)
+{
+    wsc_send_frame(c, OP_TEXT, true, text, strlen(text));
+}
+
+/* Reads the next data or close frame (answering pings when auto_pong).
+ * Returns its opcode, or -1 on timeout or end of stream. *data is
+ * NUL-terminated and the caller's to free. */
+static int wsc_recv(wsc *c, char **data, size_t *len, int timeout_ms)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    for (;;) {
+        unsigned char h[2];
+        if (!io_read(c, h, 2, deadline))
+            return -1;
+        uint64_t n = h[1] & 0x7f;
+        if (n == 126 || n == 127) {
+            unsigned char ext[8];
+            size_t k = n == 126 ? 2 : 8;
+            if (!io_read(c, ext, k, deadline))
+                return -1;
+            n = 0;
+            for (size_t i = 0; i < k; i++)
+                n = n << 8 | ext[i];
+        }
+        assert_false(h[1] & 0x80); /* servers do not mask */
+        char *p = xmalloc(n + 1);
+        if (!io_read(c, p, n, deadline)) {
+            free(p);
+            return -1;
+        }
+        p[n] = '\0';
+        int op = h[0] & 0x0f;
+        if (op == OP_PING) {
+            if (c->auto_pong)
+                wsc_send_frame(c, OP_PONG, true, p, n);
+            free(p);
+            continue;
+        }
+        if (op == OP_PONG) {
+            free(p);
+            continue;
+        }
+        *data = p;
+        *len = n;
+        return op;
+    }
+}
+
+/* Reads until the close frame; returns its code and copies its reason. */
+static int wsc_expect_close(wsc *c, char *reason, size_t reason_size)
+{
+    for (;;) {
+        char *d;
+        size_t n;
+        int op = wsc_recv(c, &d, &n, WAIT_MS);
+        if (op < 0)
+            return -1;
+        if (op == OP_CLOSE) {
+            int code = n >= 2 ? ((unsigned char)d[0] << 8 | (unsigned char)d[1]) : 1005;
+            snprintf(reason, reason_size, "%.*s", n >= 2 ? (int)(n - 2) : 0, d + 2);
+            free(d);
+            return code;
+        }
+        free(d);
+    }
+}
+
+static void expect_text(wsc *c, const char *want)
+{
+    char *d;
+    size_t n;
+    assert_int_equal(wsc_recv(c, &d, &n, WAIT_MS), OP_TEXT);
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(d, want, n);
+    free(d);
+}
+
+static uint64_t last_opened(void)
+{
+    pthread_mutex_lock(&rec.lock);
+    uint64_t id = rec.nopened ? rec.opened[rec.nopened - 1] : 0;
+    pthread_mutex_unlock(&rec.lock);
+    return id;
+}
+
+/* ---- the cases ---- */
+
+static void echo_and_sessions(void **state)
+{
+    ws_server *srv = start((ws_server_config){0});
+    int port = ws_server_port(srv);
+    wsc a, b, other;
+    assert_int_equal(wsc_open(&a, port, "/ws", "enshu.v1", false, 0), 101);
+    assert_int_equal(wsc_open(&b, port, "/ws", NULL, false, 0), 101); /* no subprotocol */
+    assert_true(wait_count(&rec.nopened, 2));
+    assert_string_equal(rec.peers[0], "127.0.0.1");
+    assert_true(rec.opened[1] > rec.opened[0]);
+
+    wsc_send_text(&a, "hello");
+    expect_text(&a, "hello");
+    wsc_send_text(&b, "from b");
+    expect_text(&b, "from b");
+    assert_true(wait_count(&rec.nmsgs, 2));
+    assert_int_equal(rec.msgs[0].session, rec.opened[0]);
+    assert_string_equal(rec.msgs[0].text, "hello");
+
+    /* fragments are reassembled into one message */
+    wsc_send_frame(&a, OP_TEXT, false, "ab", 2);
+    wsc_send_frame(&a, OP_CONT, false, "cd", 2);
+    wsc_send_frame(&a, OP_CONT, true, "ef", 2);
+    expect_text(&a, "abcdef");
+
+    /* an empty message is delivered, and echoed as an empty frame */
+    wsc_send_text(&a, "");
+    expect_text(&a, "");
+    assert_true(wait_count(&rec.nmsgs, 4));
+    assert_int_equal(rec.msgs[3].len, 0);
+    assert_string_equal(rec.msgs[3].text, "");
+
+    /* only /ws upgrades */
+    assert_int_not_equal(wsc_open(&other, port, "/elsewhere", "enshu.v1", false, 0), 101);
+    wsc_close(&other);
+
+    /* a closed session's id is gone and not given again */
+    uint64_t first = rec.opened[0];
+    wsc_close(&a);
+    assert_true(wait_count(&rec.nclosed, 1));
+    assert_int_equal(rec.closed[0], first);
+    assert_int_equal(ws_server_send(srv, first, "x", 1, false), ENSHU_ENOTFOUND);
+    assert_int_equal(ws_server_queued(srv, first), 0);
+    assert_true(wsc_open(&a, port, "/ws", "enshu.v1", false, 0) == 101);
+    assert_true(wait_count(&rec.nopened, 3));
+    assert_true(rec.opened[2] > rec.opened[1]);
+
+    /* free closes the open sessions, each with on_close */
+    ws_server_free(srv);
+    assert_int_equal(rec.nclosed, 3);
+    char reason[128];
+    assert_int_equal(wsc_expect_close(&b, reason, sizeof(reason)), 1001);
+    wsc_close(&a);
+    wsc_close(&b);
+    ws_server_free(NULL);
+}
+
+typedef struct sender {
+    ws_server *srv;
+    uint64_t session;
+    int count;
+    int failures;
+} sender;
+
+static void *send_many(void *arg)
+{
+    sender *s = arg;
+    for (int i = 0; i < s->count; i++) {
+        char msg[32];
+        int n = snprintf(msg, sizeof(msg), "%d", i);
+        if (ws_server_send(s->srv, s->session, msg, (size_t)n, false) != 0)
+            s->failures++;
+    }
+    return NULL;
+}
+
+static void order_from_another_thread(void **state)
+{
+    ws_server *srv = start((ws_server_config){0});
+    wsc c;
+    assert_int_equal(wsc_open(&c, ws_server_port(srv), "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 1));
+    sender s = {srv, last_opened(), 10000, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, send_many, &s), 0);
+    for (int i = 0; i < s.count; i++) {
+        char want[32], *d;
+        size_t n;
+        snprintf(want, sizeof(want), "%d", i);
+        assert_int_equal(wsc_recv(&c, &d, &n, WAIT_MS), OP_TEXT);
+        if (strcmp(d, want) != 0)
+            fail_msg("message %d arrived as \"%s\"", i, d);
+        free(d);
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(s.failures, 0);
+
+    /* binary frames out; a large message (several frames) arrives whole */
+    size_t big = 300 * 1024;
+    char *payload = xmalloc(big);
+    for (size_t i = 0; i < big; i++)
+        payload[i] = (char)('a' + i % 26);
+    assert_int_equal(ws_server_send(srv, s.session, "\x01\x02", 2, true), 0);
+    assert_int_equal(ws_server_send(srv, s.session, payload, big, false), 0);
+    char *d;
+    size_t n;
+    assert_int_equal(wsc_recv(&c, &d, &n, WAIT_MS), OP_BINARY);
+    assert_int_equal(n, 2);
+    free(d);
+    int op = wsc_recv(&c, &d, &n, WAIT_MS);
+    size_t got = 0;
+    assert_int_equal(op, OP_TEXT);
+    for (;;) { /* the first frame, then continuations until FIN (our reader gives each) */
+        assert_memory_equal(d, payload + got, n);
+        got += n;
+        free(d);
+        if (got == big)
+            break;
+        assert_int_equal(wsc_recv(&c, &d, &n, WAIT_MS), OP_CONT);
+    }
+    free(payload);
+    assert_true(wait_count(&rec.nopened, 1));
+    assert_int_equal(ws_server_queued(srv, s.session), 0);
+    wsc_close(&c);
+    ws_server_free(srv);
+}
+
+static void close_from_another_thread(void **state)
+{
+    ws_server *srv = start((ws_server_config){0});
+    wsc c;
+    assert_int_equal(wsc_open(&c, ws_server_port(srv), "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 1));
+    uint64_t id = last_opened();
+    assert_int_equal(ws_server_send(srv, id, "last words", 10, false), 0);
+    ws_server_close(srv, id, 4000, "exercise over");
+    assert_int_equal(ws_server_send(srv, id, "too late", 8, false), ENSHU_ENOTFOUND);
+    expect_text(&c, "last words");
+    char reason[128];
+    assert_int_equal(wsc_expect_close(&c, reason, sizeof(reason)), 4000);
+    assert_string_equal(reason, "exercise over");
+    assert_true(wait_count(&rec.nclosed, 1));
+    wsc_close(&c);
+    ws_server_free(srv);
+}
+
+static void expect_closed_for(ws_server_config cfg, void (*misbehave)(wsc *), int code,
+                              const char *why)
+{
+    ws_server *srv = start(cfg);
+    wsc c, good;
+    assert_int_equal(wsc_open(&c, ws_server_port(srv), "/ws", "enshu.v1", false, 0), 101);
+    assert_int_equal(wsc_open(&good, ws_server_port(srv), "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 2));
+    misbehave(&c);
+    char reason[128];
+    assert_int_equal(wsc_expect_close(&c, reason, sizeof(reason)), code);
+    assert_string_equal(reason, why);
+    assert_true(wait_count(&rec.nclosed, 1));
+    assert_int_equal(rec.closed[0], rec.opened[0]);
+    wsc_send_text(&good, "still here"); /* others are unaffected */
+    expect_text(&good, "still here");
+    wsc_close(&c);
+    wsc_close(&good);
+    ws_server_free(srv);
+}
+
+static void send_binary(wsc *c)
+{
+    wsc_send_frame(c, OP_BINARY, true, "\x00\x01", 2);
+}
+
+static void send_oversize(wsc *c)
+{
+    char part[700];
+    memset(part, 'x', sizeof(part));
+    wsc_send_frame(c, OP_TEXT, false, part, sizeof(part));
+    wsc_send_frame(c, OP_CONT, false, part, sizeof(part));
+    wsc_send_frame(c, OP_CONT, true, part, sizeof(part));
+}
+
+static void send_flood(wsc *c)
+{
+    for (int i = 0; i < 200; i++)
+        wsc_send_text(c, "{}");
+}
+
+static void binary_frame_refused(void **state)
+{
+    expect_closed_for((ws_server_config){0}, send_binary, 1003, "binary frames are not accepted");
+}
+
+static void oversize_refused(void **state)
+{
+    expect_closed_for((ws_server_config){.max_message = 1024}, send_oversize, 1009,
+                      "message too big");
+}
+
+static void flood_refused(void **state)
+{
+    expect_closed_for((ws_server_config){.max_messages_per_sec = 10}, send_flood, 1008,
+                      "too many messages");
+    /* a burst of twice the rate is fine */
+    ws_server *srv = start((ws_server_config){.max_messages_per_sec = 10});
+    rec.echo = false;
+    wsc c;
+    assert_int_equal(wsc_open(&c, ws_server_port(srv), "/ws", "enshu.v1", false, 0), 101);
+    for (int i = 0; i < 19; i++)
+        wsc_send_text(&c, "{}");
+    assert_true(wait_count(&rec.nmsgs, 19));
+    assert_int_equal(rec.nclosed, 0);
+    wsc_close(&c);
+    ws_server_free(srv);
+}
+
+static void slow_reader_closed(void **state)
+{
+    size_t limit = 64 * 1024;
+    ws_server *srv = start((ws_server_config){.queue_limit = limit});
+    int port = ws_server_port(srv);
+    wsc slow, good;
+    assert_int_equal(wsc_open(&slow, port, "/ws", "enshu.v1", false, 4096), 101);
+    assert_true(wait_count(&rec.nopened, 1));
+    uint64_t id = last_opened();
+    assert_int_equal(wsc_open(&good, port, "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 2));
+
+    char chunk[1024];
+    memset(chunk, 'q', sizeof(chunk));
+    /* The client reads nothing: once the sockets are full the queue grows. */
+    int sent = 0;
+    while (ws_server_queued(srv, id) < limit * 3 / 4) {
+        assert_int_equal(ws_server_send(srv, id, chunk, sizeof(chunk), false), 0);
+        sent++;
+        assert_true(sent < 1000000);
+        if (sent % 64 == 0) /* let the service thread fill the sockets */
+            sched_yield();
+    }
+    /* Reading brings it under a quarter: on_drain. */
+    int read = 0;
+    int64_t deadline = now_ms() + WAIT_MS;
+    while (rec.drained == 0 && now_ms() < deadline) {
+        char *d;
+        size_t n;
+        assert_int_equal(wsc_recv(&slow, &d, &n, WAIT_MS), OP_TEXT);
+        assert_int_equal(n, sizeof(chunk));
+        free(d);
+        read++;
+    }
+    assert_true(wait_count(&rec.drained, 1));
+    assert_true(ws_server_queued(srv, id) < limit / 4);
+
+    /* Not reading again: the send that would pass the bound closes it. */
+    int rc;
+    while ((rc = ws_server_send(srv, id, chunk, sizeof(chunk), false)) == 0) {
+        sent++;
+        assert_true(sent < 2000000);
+    }
+    assert_int_equal(rc, ENSHU_ENOTFOUND);
+    assert_int_equal(ws_server_send(srv, id, chunk, sizeof(chunk), false), ENSHU_ENOTFOUND);
+
+    /* the server keeps serving others meanwhile */
+    wsc_send_text(&good, "alive");
+    expect_text(&good, "alive");
+
+    /* The client reads what reached it, then the close. */
+    char reason[128];
+    assert_int_equal(wsc_expect_close(&slow, reason, sizeof(reason)), 1008);
+    assert_string_equal(reason, "too slow: reconnect to resume");
+    assert_true(wait_count(&rec.nclosed, 1));
+    assert_true(was_closed(id));
+    assert_false(was_closed(rec.opened[1]));
+    /* a single message above the bound is refused without closing */
+    assert_int_equal(ws_server_send(srv, rec.opened[1], NULL, limit + 1, false), ENSHU_EINVAL);
+    wsc_send_text(&good, "still");
+    expect_text(&good, "still");
+    wsc_close(&slow);
+    wsc_close(&good);
+    ws_server_free(srv);
+}
+
+static void dead_client_dropped(void **state)
+{
+    ws_server *srv = start((ws_server_config){.ping_secs = 1, .hangup_secs = 2});
+    int port = ws_server_port(srv);
+    wsc dead, live;
+    assert_int_equal(wsc_open(&dead, port, "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 1));
+    uint64_t dead_id = last_opened();
+    assert_int_equal(wsc_open(&live, port, "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 2));
+    uint64_t live_id = last_opened();
+
+    /* The live client answers pings; the dead one neither reads nor answers. */
+    int64_t start_ms = now_ms(), deadline = start_ms + WAIT_MS;
+    int pings_seen = 0;
+    while (!was_closed(dead_id) && now_ms() < deadline) {
+        char *d;
+        size_t n;
+        if (wsc_recv(&live, &d, &n, 100) >= 0)
+            free(d);
+        pings_seen++;
+    }
+    assert_true(was_closed(dead_id));
+    /* Keep the live one a while past the hangup time, answering. */
+    int64_t until = now_ms() + 3000;
+    while (now_ms() < until) {
+        char *d;
+        size_t n;
+        if (wsc_recv(&live, &d, &n, 100) >= 0)
+            free(d);
+    }
+    assert_false(was_closed(live_id));
+    wsc_send_text(&live, "ping me");
+    expect_text(&live, "ping me");
+    printf("# dead client dropped after %lld ms\n", (long long)(now_ms() - start_ms));
+    wsc_close(&dead);
+    wsc_close(&live);
+    ws_server_free(srv);
+}
+
+static int http_get(int port, const char *path, char *body, size_t body_size, char *ctype,
+                    size_t ctype_size)
+{
+    wsc c = {.fd = tcp_connect(port, 0)};
+    char req[512];
+    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                     path);
+    io_write(&c, req, (size_t)n);
+    static char resp[65536];
+    size_t len = 0;
+    int64_t deadline = now_ms() + WAIT_MS;
+    while (len < sizeof(resp) - 1 && io_read(&c, resp + len, 1, deadline))
+        len++;
+    resp[len] = '\0';
+    close(c.fd);
+    int status = 0;
+    if (sscanf(resp, "HTTP/1.1 %d", &status) != 1)
+        return -1;
+    char *ct = strcasestr(resp, "\r\ncontent-type: ");
+    snprintf(ctype, ctype_size, "%.*s", ct ? (int)strcspn(ct + 16, "\r") : 0, ct ? ct + 16 : "");
+    char *b = strstr(resp, "\r\n\r\n");
+    snprintf(body, body_size, "%s", b ? b + 4 : "");
+    return status;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void static_files(void **state)
+{
+    char dir[] = "/tmp/enshu-ws-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *web = xasprintf("%s/web", dir), *p;
+    assert_int_equal(mkdir(web, 0755), 0);
+    write_file(p = xasprintf("%s/index.html", web), "<h1>console</h1>");
+    free(p);
+    write_file(p = xasprintf("%s/app.mjs", web), "export const x = 1;");
+    free(p);
+    write_file(p = xasprintf("%s/secret.txt", dir), "TOPSECRET");
+    free(p);
+
+    ws_server *srv = start((ws_server_config){.static_dir = web});
+    int port = ws_server_port(srv);
+    char body[4096], ctype[128];
+    assert_int_equal(http_get(port, "/", body, sizeof(body), ctype, sizeof(ctype)), 200);
+    assert_string_equal(body, "<h1>console</h1>");
+    assert_non_null(strstr(ctype, "text/html"));
+    assert_int_equal(http_get(port, "/app.mjs", body, sizeof(body), ctype, sizeof(ctype)), 200);
+    assert_string_equal(body, "export const x = 1;");
+    assert_non_null(strstr(ctype, "text/javascript"));
+    assert_int_equal(http_get(port, "/missing.js", body, sizeof(body), ctype, sizeof(ctype)), 404);
+    const char *escapes[] = {"/../secret.txt", "/%2e%2e/secret.txt", "/a/../../secret.txt",
+                             "/..%2fsecret.txt", "/%2e%2e%2fsecret.txt"};
+    for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
+        int status = http_get(port, escapes[i], body, sizeof(body), ctype, sizeof(ctype));
+        if (status == 200 || strstr(body, "TOPSECRET"))
+            fail_msg("%s escaped the static directory (status %d)", escapes[i], status);
+    }
+    /* the websocket still works beside the files */
+    wsc c;
+    assert_int_equal(wsc_open(&c, port, "/ws", "enshu.v1", false, 0), 101);
+    wsc_send_text(&c, "hi");
+    expect_text(&c, "hi");
+    wsc_close(&c);
+    ws_server_free(srv);
+
+    /* without a static directory there are no files */
+    srv = start((ws_server_config){0});
+    assert_int_equal(http_get(ws_server_port(srv), "/", body, sizeof(body), ctype, sizeof(ctype)),
+                     404);
+    ws_server_free(srv);
+    char *cmd = xasprintf("rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(web);
+}
+
+static void tls_only(void **state)
+{
+    if (system("command -v openssl >/dev/null 2>&1") != 0) {
+        printf("# skipped: the openssl command is missing, so no certificate can be made\n");
+        skip();
+    }
+    char dir[] = "/tmp/enshu-ws-tls-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *cert = xasprintf("%s/cert.pem", dir), *key = xasprintf("%s/key.pem", dir);
+    char *cmd = xasprintf("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 "
+                          "-keyout %s -out %s >/dev/null 2>&1", key, cert);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+
+    ws_server *srv = start((ws_server_config){.cert_path = cert, .key_path = key});
+    int port = ws_server_port(srv);
+    wsc c;
+    assert_int_equal(wsc_open(&c, port, "/ws", "enshu.v1", true, 0), 101);
+    wsc_send_text(&c, "over tls");
+    expect_text(&c, "over tls");
+    wsc_close(&c);
+    /* plain websocket on the TLS port is refused */
+    wsc plain;
+    assert_int_not_equal(wsc_open(&plain, port, "/ws", "enshu.v1", false, 0), 101);
+    wsc_close(&plain);
+    ws_server_free(srv);
+
+    /* a certificate without its key is a usage error */
+    ws_server *none;
+    ws_server_config half = {.listen = "127.0.0.1:0", .cert_path = cert};
+    assert_int_equal(ws_server_start(&half, &none), ENSHU_EINVAL);
+    assert_null(none);
+    cmd = xasprintf("rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(cert);
+    free(key);
+}
+
+static void bad_listen_refused(void **state)
+{
+    ws_server *srv;
+    ws_server_config cfg = {.listen = "127.0.0.1"};
+    assert_int_equal(ws_server_start(&cfg, &srv), ENSHU_EINVAL);
+    cfg.listen = "127.0.0.1:99999";
+    assert_int_equal(ws_server_start(&cfg, &srv), ENSHU_EINVAL);
+    cfg.listen = "127.0.0.1:0";
+    cfg.static_dir = "/nonexistent/enshu-web";
+    assert_int_equal(ws_server_start(&cfg, &srv), ENSHU_EIO);
+}
+
+static int setup(void **state)
+{
+    pthread_mutex_init(&rec.lock, NULL);
+    pthread_cond_init(&rec.cond, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    rec_reset();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(echo_and_sessions),
+        cmocka_unit_test(order_from_another_thread),
+        cmocka_unit_test(close_from_another_thread),
+        cmocka_unit_test(binary_frame_refused),
+        cmocka_unit_test(oversize_refused),
+        cmocka_unit_test(flood_refused),
+        cmocka_unit_test(slow_reader_closed),
+        cmocka_unit_test(dead_client_dropped),
+        cmocka_unit_test(static_files),
+        cmocka_unit_test(tls_only),
+        cmocka_unit_test(bad_listen_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

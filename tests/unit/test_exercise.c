@@ -308,8 +308,8 @@ static void submissions_are_checked_then_recorded(void **state)
     assert_int_equal(exercise_submit(ex, &ghost, NULL), ENSHU_ENOTFOUND);
     ghost.team = 7;
     assert_int_equal(exercise_submit(ex, &ghost, NULL), ENSHU_ENOTFOUND);
-    exercise_submission hint = {.team = 2, .kind = EV_HINT, .objective = "q", .value = 0};
-    assert_int_equal(exercise_submit(ex, &hint, NULL), ENSHU_ENOTFOUND); /* q has no hints */
+    exercise_submission take_hint = {.team = 2, .kind = EV_HINT, .objective = "q", .value = 0};
+    assert_int_equal(exercise_submit(ex, &take_hint, NULL), ENSHU_ENOTFOUND); /* q has no hints */
     assert_int_equal(exercise_broadcast(ex, 0, "Lunch at noon", "instructor"), ENSHU_OK);
     assert_int_equal(exercise_broadcast(ex, 0, "", "instructor"), ENSHU_EINVAL);
     /* Who did it is in the ledger. */

@@ -1,0 +1,1210 @@
+/*
+ * The consoles' server side (see console_hub.h and web/PROTOCOL.md).
+ *
+ * Everything happens on the hub thread: the websocket transport's callbacks
+ * only queue what they got (inbox), and the exercise only says "new events"
+ * (console_hub_notify). The hub thread takes the inbox, then tails the
+ * ledger from the last seq it fanned out: events reach sessions in ledger
+ * order, and the hub keeps a grader of its own fed in that same order, so
+ * the scores it shows are those of the events it has shown.
+ */
+#include "console_hub.h"
+#include "alloc.h"
+#include "base64.h"
+#include "console_auth.h"
+#include "console_protocol.h"
+#include "console_view.h"
+#include "errors.h"
+#include "grader.h"
+#include "libvirt_conn.h"
+#include "range_files.h"
+#include "serial_console.h"
+#include "state_store.h"
+#include "timeline.h"
+#include "ws_server.h"
+
+#include <libvirt/libvirt.h>
+#include <pthread.h>
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHANNELS 256
+/* A console's output waits while the session's queue holds this much. */
+#define CONSOLE_QUEUE_HIGH (512u * 1024)
+
+typedef enum role { ROLE_NONE, ROLE_TEAM, ROLE_INSTRUCTOR } role;
+
+struct session;
+
+typedef struct channel {
+    console_hub *hub;
+    uint64_t session;
+    int number;
+    int team;
+    char *node;
+    serial_console *console;
+    atomic_bool client_paused; /* the browser's terminal is behind */
+    atomic_bool queue_paused;  /* the websocket queue is full */
+} channel;
+
+typedef struct session {
+    uint64_t id;
+    char *peer;
+    role role;
+    int team; /* ROLE_TEAM */
+    char *name;
+    char *lang;
+    channel *channels[CHANNELS];
+} session;
+
+typedef enum inbox_kind { IN_OPEN, IN_MESSAGE, IN_CLOSE, IN_DRAIN } inbox_kind;
+
+typedef struct inbox_item {
+    inbox_kind kind;
+    uint64_t session;
+    char *text; /* message, or peer address for IN_OPEN */
+    size_t len;
+    struct inbox_item *next;
+} inbox_item;
+
+typedef struct outcome_entry {
+    int64_t seq;
+    answer_outcome outcome;
+} outcome_entry;
+
+typedef struct hub_node {
+    int team;
+    const node *node;
+    char *domain;
+    char *host_uri;
+} hub_node;
+
+struct console_hub {
+    console_hub_config cfg;
+    const scenario *s;
+    unsigned nteams;
+    char **codes;
+    console_view view;
+    ws_server *ws;
+    grader *grader;
+    int64_t fanned; /* every event up to this seq was fanned out */
+    outcome_entry *outcomes;
+    size_t noutcomes, cap_outcomes;
+    session **sessions;
+    size_t nsessions, cap_sessions;
+    rate_limiter *logins;  /* failures per peer address */
+    rate_limiter *answers; /* per team */
+    hub_node *nodes;
+    size_t nnodes;
+    conn_cache *conns;
+    serial_consoles *consoles;
+    pthread_t thread;
+    pthread_mutex_t lock; /* inbox, notified, stopping */
+    pthread_cond_t wake;
+    inbox_item *head, *tail;
+    bool notified, stopping;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- sending ---- */
+
+/* A send fails only when the session is gone or was closed for being too
+ * slow: either way the client resumes from its last seq when it comes back. */
+static void send_bytes(console_hub *hub, uint64_t id, const void *data, size_t len, bool binary)
+{
+    if (ws_server_send(hub->ws, id, data, len, binary) != ENSHU_OK)
+        return;
+}
+
+static void send_text(console_hub *hub, uint64_t id, char *text)
+{
+    if (text)
+        send_bytes(hub, id, text, strlen(text), false);
+    free(text);
+}
+
+static void send_json(console_hub *hub, uint64_t id, json_t *msg)
+{
+    if (!msg)
+        return;
+    send_text(hub, id, json_dumps(msg, JSON_COMPACT));
+    json_decref(msg);
+}
+
+static void reply_error(console_hub *hub, session *ss, const json_t *id, const char *code,
+                        const char *message)
+{
+    send_text(hub, ss->id, console_reply_error_code(id, code, message));
+}
+
+static void reply_ok(console_hub *hub, session *ss, const json_t *id, json_t *fields)
+{
+    send_text(hub, ss->id, console_reply(id, "ok", fields));
+}
+
+/* Maps an engine error to the protocol's error codes. */
+static void reply_rc(console_hub *hub, session *ss, const json_t *id, int rc, const char *what)
+{
+    const char *code = rc == ENSHU_ENOTFOUND ? "not_found"
+                       : rc == ENSHU_EEXIST || rc == ENSHU_EINVAL ? "conflict"
+                                                                  : "unavailable";
+    char message[200];
+    snprintf(message, sizeof message, "%s: %s", what,
+             rc == ENSHU_ENOTFOUND ? "no such thing"
+             : rc == ENSHU_EEXIST  ? "it was done already"
+             : rc == ENSHU_EINVAL  ? "not possible now"
+                                   : "the engine could not do it");
+    reply_error(hub, ss, id, code, message);
+}
+
+/* ---- sessions ---- */
+
+static session *find_session(console_hub *hub, uint64_t id)
+{
+    for (size_t i = 0; i < hub->nsessions; i++)
+        if (hub->sessions[i]->id == id)
+            return hub->sessions[i];
+    return NULL;
+}
+
+static console_audience audience_of(const session *ss)
+{
+    return (console_audience){ss->role == ROLE_INSTRUCTOR ? 0 : ss->team, ss->lang};
+}
+
+static void channel_free(channel *ch)
+{
+    if (!ch)
+        return;
+    serial_console_close(ch->console); /* no callback runs after this */
+    free(ch->node);
+    free(ch);
+}
+
+static void session_free(session *ss)
+{
+    if (!ss)
+        return;
+    for (int c = 0; c < CHANNELS; c++)
+        channel_free(ss->channels[c]);
+    free(ss->peer);
+    free(ss->name);
+    free(ss->lang);
+    free(ss);
+}
+
+static void remove_session(console_hub *hub, uint64_t id)
+{
+    for (size_t i = 0; i < hub->nsessions; i++) {
+        if (hub->sessions[i]->id != id)
+            continue;
+        session_free(hub->sessions[i]);
+        hub->sessions[i] = hub->sessions[--hub->nsessions];
+        return;
+    }
+}
+
+/* ---- fan-out ---- */
+
+static const answer_outcome *find_outcome(const console_hub *hub, int64_t seq)
+{
+    size_t lo = 0, hi = hub->noutcomes; /* sorted by seq */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (hub->outcomes[mid].seq < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < hub->noutcomes && hub->outcomes[lo].seq == seq ? &hub->outcomes[lo].outcome
+                                                               : NULL;
+}
+
+static size_t objective_index(const scenario *s, const char *id)
+{
+    for (size_t i = 0; id && i < s->nobjectives; i++)
+        if (strcmp(s->objectives[i].id, id) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+/* Feeds ev to the hub's grader; remembers how an answer went. Returns
+ * whether the team's score changed. */
+static bool grade(console_hub *hub, const event *ev)
+{
+    const team_score *ts = grader_team(hub->grader, ev->team);
+    int before_total = ts ? ts->total : 0, before_pen = ts ? ts->penalties : 0;
+    size_t oi = ev->kind == EV_ANSWER ? objective_index(hub->s, ev->subject) : SIZE_MAX;
+    bool was = ts && oi != SIZE_MAX ? ts->objectives[oi].achieved : false;
+    grader_apply(hub->grader, ev);
+    if (ts && oi != SIZE_MAX) {
+        const objective *o = &hub->s->objectives[oi];
+        const objective_score *os = &ts->objectives[oi];
+        if (hub->noutcomes == hub->cap_outcomes) {
+            hub->cap_outcomes = hub->cap_outcomes ? hub->cap_outcomes * 2 : 64;
+            hub->outcomes = xrealloc(hub->outcomes, hub->cap_outcomes * sizeof(outcome_entry));
+        }
+        hub->outcomes[hub->noutcomes++] = (outcome_entry){
+            ev->seq,
+            {true, !was && os->achieved, !was && os->achieved ? os->points : 0,
+             o->attempts ? (os->attempts < o->attempts ? o->attempts - os->attempts : 0) : -1}};
+    }
+    return ts && (ts->total != before_total || ts->penalties != before_pen);
+}
+
+/* One encoding per audience (team and language) per event. */
+typedef struct encoded {
+    int team;
+    const char *lang;
+    char *text; /* NULL: nothing for this audience */
+} encoded;
+
+static const char *encode_for(console_hub *hub, encoded *cache, size_t *n, size_t cap,
+                              const session *ss, const event *ev)
+{
+    console_audience a = audience_of(ss);
+    for (size_t i = 0; i < *n; i++)
+        if (cache[i].team == a.team &&
+            (cache[i].lang == a.lang || (cache[i].lang && a.lang && !strcmp(cache[i].lang, a.lang))))
+            return cache[i].text;
+    json_t *msg = console_view_event(&hub->view, &a, ev, find_outcome(hub, ev->seq));
+    char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+    json_decref(msg);
+    if (*n < cap) {
+        cache[(*n)++] = (encoded){a.team, a.lang, text};
+        return text;
+    }
+    /* The cache is full (many languages): send this one uncached. */
+    if (text)
+        send_bytes(hub, ss->id, text, strlen(text), false);
+    free(text);
+    return NULL;
+}
+
+static void send_score(console_hub *hub, int team, int64_t seq)
+{
+    const team_score *ts = grader_team(hub->grader, team);
+    if (!ts)
+        return;
+    json_t *msg = console_view_score(&hub->view, ts);
+    json_object_set_new(msg, "seq", json_integer(seq));
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    for (size_t i = 0; i < hub->nsessions; i++) {
+        session *ss = hub->sessions[i];
+        if (ss->role == ROLE_INSTRUCTOR || (ss->role == ROLE_TEAM && ss->team == team))
+            send_bytes(hub, ss->id, text, strlen(text), false);
+    }
+    free(text);
+}
+
+static int fan_out(const event *ev, void *arg)
+{
+    console_hub *hub = arg;
+    bool changed = grade(hub, ev);
+    encoded cache[16];
+    size_t n = 0;
+    for (size_t i = 0; i < hub->nsessions; i++) {
+        session *ss = hub->sessions[i];
+        if (ss->role == ROLE_NONE)
+            continue;
+        const char *text = encode_for(hub, cache, &n, 16, ss, ev);
+        if (text)
+            send_bytes(hub, ss->id, text, strlen(text), false);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(cache[i].text);
+    if (changed)
+        send_score(hub, ev->team, ev->seq);
+    hub->fanned = ev->seq;
+    return 0;
+}
+
+static void tail_ledger(console_hub *hub)
+{
+    if (event_store_scan(hub->cfg.ledger, hub->fanned, fan_out, hub) != ENSHU_OK)
+        fprintf(stderr, "enshu: consoles: the ledger could not be read; retrying\n");
+}
+
+/* The events (since, fanned] this session may see, in order. */
+typedef struct backlog {
+    console_hub *hub;
+    session *ss;
+    json_t *collect; /* non-NULL: gather into this array instead of sending */
+} backlog;
+
+static int send_backlog(const event *ev, void *arg)
+{
+    backlog *b = arg;
+    if (ev->seq > b->hub->fanned)
+        return 1;
+    console_audience a = audience_of(b->ss);
+    json_t *msg = console_view_event(&b->hub->view, &a, ev, find_outcome(b->hub, ev->seq));
+    if (msg && b->collect)
+        json_array_append_new(b->collect, msg);
+    else
+        send_json(b->hub, b->ss->id, msg);
+    return 0;
+}
+
+/* ---- requests ---- */
+
+static void log_refusal(const session *ss, const char *what)
+{
+    fprintf(stderr, "enshu: consoles: refused: %s (session %llu from %s, %s%d)\n", what,
+            (unsigned long long)ss->id, ss->peer ? ss->peer : "?",
+            ss->role == ROLE_INSTRUCTOR ? "instructor" : "team ",
+            ss->role == ROLE_INSTRUCTOR ? 0 : ss->team);
+}
+
+static json_t *scores_array(console_hub *hub, int only_team)
+{
+    json_t *teams = json_array();
+    for (unsigned t = 1; t <= hub->nteams; t++) {
+        if (only_team && (int)t != only_team)
+            continue;
+        const team_score *ts = grader_team(hub->grader, (int)t);
+        json_t *o = console_view_score(&hub->view, ts);
+        json_object_del(o, "type");
+        json_t *history = json_array();
+        for (size_t k = 0; k < ts->nhistory; k++)
+            json_array_append_new(history, json_pack("[I, i]", (json_int_t)ts->history[k].at_ms,
+                                                     ts->history[k].total));
+        json_object_set_new(o, "history", history);
+        json_array_append_new(teams, o);
+    }
+    return teams;
+}
+
+static void send_welcome(console_hub *hub, session *ss, const json_t *id)
+{
+    console_audience a = audience_of(ss);
+    exercise *ex = hub->cfg.ex;
+    json_t *exj = console_view_exercise(&hub->view, &a, exercise_phase_name(exercise_get_phase(ex)),
+                                        exercise_now(ex), exercise_speed(ex), hub->nteams);
+    json_t *nodes = json_array();
+    if (ss->role == ROLE_INSTRUCTOR) {
+        json_t *codes = json_array();
+        for (unsigned t = 1; t <= hub->nteams; t++) {
+            json_array_append_new(codes, json_pack("{s:i, s:s}", "team", (int)t, "code",
+                                                   hub->codes[t - 1]));
+            json_t *team_nodes = console_view_nodes(&hub->view, &a, (int)t);
+            json_array_extend(nodes, team_nodes);
+            json_decref(team_nodes);
+        }
+        json_object_set_new(exj, "join_codes", codes);
+        json_t *injects = json_array();
+        for (size_t i = 0; i < hub->s->ninjects; i++) {
+            const inject *inj = &hub->s->injects[i];
+            json_t *o = json_pack("{s:s, s:b}", "id", inj->id, "manual",
+                                  inj->trigger == TRIGGER_MANUAL);
+            char *title = console_view_text(&hub->view, &a, 0, &inj->title);
+            json_object_set_new(o, "title", json_string(*title ? title : inj->id));
+            free(title);
+            json_array_append_new(injects, o);
+        }
+        json_object_set_new(exj, "injects", injects);
+    } else {
+        json_t *mine = console_view_nodes(&hub->view, &a, ss->team);
+        json_array_extend(nodes, mine);
+        json_decref(mine);
+    }
+    json_t *fields = json_pack("{s:i, s:s, s:o, s:o, s:o, s:I}", "protocol",
+                               CONSOLE_PROTOCOL_VERSION, "role",
+                               ss->role == ROLE_INSTRUCTOR ? "instructor" : "team", "exercise", exj,
+                               "objectives", console_view_objectives(&hub->view, &a), "nodes",
+                               nodes, "last_seq", (json_int_t)hub->fanned);
+    if (ss->role == ROLE_TEAM) {
+        json_object_set_new(fields, "team", json_integer(ss->team));
+        json_object_set_new(fields, "name", json_string(ss->name));
+    }
+    send_text(hub, ss->id, console_reply(id, "welcome", fields));
+}
+
+static void handle_hello(console_hub *hub, session *ss, const console_request *rq)
+{
+    if (ss->role != ROLE_NONE) {
+        reply_error(hub, ss, rq->id, "conflict", "this session has joined already");
+        return;
+    }
+    int64_t retry = 0;
+    /* Only failures spend tokens, checked before trying (5 a minute). */
+    if (!rate_limiter_take(hub->logins, ss->peer, now_ms(), &retry)) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "too many failed logins; try again in %lld s",
+                 (long long)(retry / 1000 + 1));
+        send_text(hub, ss->id, console_reply_error_code(rq->id, "rate_limited", msg));
+        return;
+    }
+    bool ok = false;
+    if (strcmp(rq->role, "instructor") == 0) {
+        int rc = instructor_password_check(rq->password);
+        ok = rc == ENSHU_OK;
+        if (rc == ENSHU_ENOTFOUND)
+            fprintf(stderr, "enshu: consoles: no instructor password is set (enshu passwd)\n");
+        if (ok) {
+            ss->role = ROLE_INSTRUCTOR;
+            ss->name = xstrdup("instructor");
+        }
+    } else {
+        for (unsigned t = 1; t <= hub->nteams && !ok; t++)
+            if (join_code_matches(hub->codes[t - 1], rq->code)) {
+                ok = true;
+                ss->role = ROLE_TEAM;
+                ss->team = (int)t;
+                ss->name = xstrdup(rq->name);
+            }
+    }
+    if (!ok) {
+        log_refusal(ss, "wrong join code or password");
+        reply_error(hub, ss, rq->id, "bad_login", "wrong join code or password");
+        return;
+    }
+    /* A success gives its token back: only failures are limited. */
+    rate_limiter_refund(hub->logins, ss->peer);
+    free(ss->lang);
+    ss->lang = rq->lang ? xstrdup(rq->lang) : NULL;
+    send_welcome(hub, ss, rq->id);
+    backlog b = {hub, ss, NULL};
+    if (event_store_scan(hub->cfg.ledger, rq->since, send_backlog, &b) != ENSHU_OK)
+        reply_error(hub, ss, NULL, "unavailable", "the events could not be read; reconnect");
+    /* Then where the scores stand now. */
+    for (unsigned t = 1; t <= hub->nteams; t++)
+        if (ss->role == ROLE_INSTRUCTOR || (int)t == ss->team) {
+            json_t *msg = console_view_score(&hub->view, grader_team(hub->grader, (int)t));
+            json_object_set_new(msg, "seq", json_integer(hub->fanned));
+            send_json(hub, ss->id, msg);
+        }
+}
+
+/* The team a request acts on: a trainee's own (naming another is
+ * forbidden), or the one an instructor names. 0 when refused (replied). */
+static int team_for(console_hub *hub, session *ss, const console_request *rq, bool zero_ok)
+{
+    if (ss->role == ROLE_TEAM) {
+        if (rq->team > 0 && rq->team != ss->team) {
+            char what[96];
+            snprintf(what, sizeof what, "%s for team %d", request_type_name(rq->type), rq->team);
+            log_refusal(ss, what);
+            char msg[120];
+            snprintf(msg, sizeof msg, "team %d cannot act for or read team %d", ss->team,
+                     rq->team);
+            reply_error(hub, ss, rq->id, "forbidden", msg);
+            return 0;
+        }
+        return ss->team;
+    }
+    if (rq->team < 0 || (rq->team == 0 && !zero_ok)) {
+        reply_error(hub, ss, rq->id, "bad_request", "'team' is required");
+        return 0;
+    }
+    if ((unsigned)rq->team > hub->nteams) {
+        reply_error(hub, ss, rq->id, "not_found", "no such team");
+        return 0;
+    }
+    return rq->team == 0 ? -1 : rq->team; /* -1: every team */
+}
+
+static void handle_submission(console_hub *hub, session *ss, const console_request *rq)
+{
+    int team = team_for(hub, ss, rq, false);
+    if (team <= 0)
+        return;
+    int64_t retry = 0;
+    if (rq->type == REQ_ANSWER && ss->role == ROLE_TEAM) {
+        char key[16];
+        snprintf(key, sizeof key, "%d", team);
+        if (!rate_limiter_take(hub->answers, key, now_ms(), &retry)) {
+            json_t *f = json_pack("{s:s, s:s, s:I}", "code", "rate_limited", "message",
+                                  "too many answers; wait a little", "retry_ms",
+                                  (json_int_t)retry);
+            send_text(hub, ss->id, console_reply(rq->id, "error", f));
+            return;
+        }
+    }
+    exercise_submission sub = {.team = team, .objective = rq->objective, .text = rq->text,
+                               .actor = ss->name};
+    sub.kind = rq->type == REQ_ANSWER ? EV_ANSWER : rq->type == REQ_REPORT ? EV_REPORT : EV_HINT;
+    if (rq->type == REQ_HINT)
+        sub.value = rq->index;
+    int64_t seq = 0;
+    int rc = exercise_submit(hub->cfg.ex, &sub, &seq);
+    if (rc != ENSHU_OK) {
+        reply_rc(hub, ss, rq->id, rc, request_type_name(rq->type));
+        return;
+    }
+    if (rq->type == REQ_REPORT && rq->attachment_name) {
+        /* Kept beside the event: the report's text stays readable alone. */
+        char key[48];
+        snprintf(key, sizeof key, "report/%lld/attachment", (long long)seq);
+        json_t *att = json_pack("{s:s, s:s}", "name", rq->attachment_name, "data",
+                                rq->attachment_data);
+        char *text = json_dumps(att, JSON_COMPACT);
+        json_decref(att);
+        if (event_store_set_meta(hub->cfg.ledger, key, text) != ENSHU_OK)
+            fprintf(stderr, "enshu: consoles: the attachment of report %lld was not kept\n",
+                    (long long)seq);
+        free(text);
+    }
+    reply_ok(hub, ss, rq->id, json_pack("{s:I}", "seq", (json_int_t)seq));
+}
+
+static void handle_attachment(console_hub *hub, session *ss, const console_request *rq)
+{
+    int team = team_for(hub, ss, rq, false);
+    if (team <= 0)
+        return;
+    const inject *inj = scenario_inject(hub->s, rq->inject);
+    size_t i = inj ? (size_t)(inj - hub->s->injects) : 0;
+    bool fired = false;
+    if (inj) {
+        exercise_lock(hub->cfg.ex);
+        fired = timeline_state(exercise_timeline(hub->cfg.ex, team), i) == INJECT_FIRED;
+        exercise_unlock(hub->cfg.ex);
+    }
+    if (!inj || !inj->action.attachment_content || (!fired && ss->role == ROLE_TEAM)) {
+        reply_error(hub, ss, rq->id, "not_found", "no such attachment (yet)");
+        return;
+    }
+    char *data = base64_encode(inj->action.attachment_content, inj->action.attachment_size);
+    const char *base = strrchr(inj->action.attachment, '/');
+    send_text(hub, ss->id,
+              console_reply(rq->id, "attachment",
+                            json_pack("{s:s, s:s, s:s}", "inject", inj->id, "name",
+                                      base ? base + 1 : inj->action.attachment, "data", data)));
+    free(data);
+}
+
+static const char *const STATE_NAMES[] = {"pending", "fired", "failed", "skipped"};
+
+static void handle_timeline(console_hub *hub, session *ss, const console_request *rq)
+{
+    int team = team_for(hub, ss, rq, false);
+    if (team <= 0)
+        return;
+    json_t *fields = json_object();
+    json_object_set_new(fields, "team", json_integer(team));
+    if (ss->role == ROLE_INSTRUCTOR) {
+        console_audience a = audience_of(ss);
+        json_t *injects = json_array();
+        exercise *ex = hub->cfg.ex;
+        int64_t now = exercise_now(ex);
+        bool paused = exercise_get_phase(ex) != PHASE_RUNNING;
+        exercise_lock(ex);
+        const timeline *tl = exercise_timeline(ex, team);
+        for (size_t i = 0; i < hub->s->ninjects; i++) {
+            const inject *inj = &hub->s->injects[i];
+            inject_state st = timeline_state(tl, i);
+            json_t *o = json_pack("{s:s, s:s}", "id", inj->id, "state", STATE_NAMES[st]);
+            char *title = console_view_text(&hub->view, &a, team, &inj->title);
+            json_object_set_new(o, "title", json_string(*title ? title : inj->id));
+            free(title);
+            if (st == INJECT_PENDING) {
+                char *why = timeline_explain(tl, i, now, paused);
+                json_object_set_new(o, "why", json_string(why));
+                free(why);
+            }
+            json_array_append_new(injects, o);
+        }
+        exercise_unlock(ex);
+        json_object_set_new(fields, "injects", injects);
+    }
+    /* The team's events, as this session sees them. */
+    session view = *ss;
+    if (ss->role == ROLE_INSTRUCTOR) {
+        view.role = ROLE_TEAM; /* what the team saw */
+        view.team = team;
+    }
+    backlog b = {hub, &view, json_array()};
+    if (event_store_scan(hub->cfg.ledger, 0, send_backlog, &b) != ENSHU_OK)
+        json_object_set_new(fields, "incomplete", json_true());
+    json_object_set_new(fields, "events", b.collect);
+    send_text(hub, ss->id, console_reply(rq->id, "timeline", fields));
+}
+
+static const hub_node *find_node(console_hub *hub, int team, const char *name)
+{
+    for (size_t i = 0; i < hub->nnodes; i++)
+        if (hub->nodes[i].team == team && strcmp(hub->nodes[i].node->name, name) == 0)
+            return &hub->nodes[i];
+    return NULL;
+}
+
+static const char *domain_state(console_hub *hub, const hub_node *n)
+{
+    virConnectPtr conn = conn_cache_get(hub->conns, n->host_uri, 0);
+    virDomainPtr dom = conn ? virDomainLookupByName(conn, n->domain) : NULL;
+    int state = -1, reason;
+    if (dom && virDomainGetState(dom, &state, &reason, 0) != 0)
+        state = -1;
+    if (dom)
+        virDomainFree(dom);
+    switch (state) {
+    case VIR_DOMAIN_RUNNING:
+    case VIR_DOMAIN_BLOCKED:
+        return "running";
+    case VIR_DOMAIN_PAUSED:
+        return "paused";
+    case VIR_DOMAIN_SHUTDOWN:
+    case VIR_DOMAIN_SHUTOFF:
+        return "shut off";
+    case VIR_DOMAIN_CRASHED:
+        return "crashed";
+    default:
+        return "unknown";
+    }
+}
+
+static void handle_nodes(console_hub *hub, session *ss, const console_request *rq)
+{
+    int team = team_for(hub, ss, rq, true);
+    if (team == 0)
+        return;
+    json_t *list = json_array();
+    console_audience a = audience_of(ss);
+    for (unsigned t = 1; t <= hub->nteams; t++) {
+        if (team > 0 && (int)t != team)
+            continue;
+        json_t *nodes = console_view_nodes(&hub->view, &a, (int)t);
+        size_t k;
+        json_t *n;
+        json_array_foreach(nodes, k, n) {
+            const hub_node *hn = find_node(hub, (int)t, json_string_value(json_object_get(n, "name")));
+            json_object_set_new(n, "state", json_string(hn ? domain_state(hub, hn) : "unknown"));
+        }
+        json_array_extend(list, nodes);
+        json_decref(nodes);
+    }
+    send_text(hub, ss->id, console_reply(rq->id, "nodes", json_pack("{s:o}", "nodes", list)));
+}
+
+static void handle_node_restart(console_hub *hub, session *ss, const console_request *rq)
+{
+    const hub_node *n = find_node(hub, rq->team, rq->node);
+    if (!n) {
+        reply_error(hub, ss, rq->id, "not_found", "no such node in that team");
+        return;
+    }
+    virConnectPtr conn = conn_cache_get(hub->conns, n->host_uri, 0);
+    virDomainPtr dom = conn ? virDomainLookupByName(conn, n->domain) : NULL;
+    int rc = -1;
+    if (dom) {
+        int state = 0, reason;
+        if (virDomainGetState(dom, &state, &reason, 0) == 0 && state != VIR_DOMAIN_SHUTOFF)
+            virDomainDestroy(dom);
+        rc = virDomainCreate(dom);
+        virDomainFree(dom);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "enshu: consoles: team %d: node %s could not be restarted\n", rq->team,
+                rq->node);
+        reply_error(hub, ss, rq->id, "unavailable", "the guest could not be restarted");
+        return;
+    }
+    char text[160];
+    snprintf(text, sizeof text, "node %s restarted", rq->node);
+    event ev = {.at_ms = exercise_now(hub->cfg.ex), .team = rq->team, .kind = EV_INSTRUCTOR,
+                .subject = "node.restart", .text = text, .actor = ss->name};
+    if (event_store_append(hub->cfg.ledger, &ev, NULL, NULL) != ENSHU_OK)
+        fprintf(stderr, "enshu: consoles: the restart of %s was not recorded\n", rq->node);
+    reply_ok(hub, ss, rq->id, NULL);
+}
+
+/* ---- serial consoles ---- */
+
+static void console_output(void *ctx, const void *data, size_t len)
+{
+    channel *ch = ctx;
+    /* Event thread: the transport may be called from any thread. */
+    char buf[1 + 16384];
+    const char *p = data;
+    while (len > 0) {
+        size_t n = len < sizeof buf - 1 ? len : sizeof buf - 1;
+        buf[0] = (char)ch->number;
+        memcpy(buf + 1, p, n);
+        if (ws_server_send(ch->hub->ws, ch->session, buf, n + 1, true) != ENSHU_OK)
+            return;
+        p += n;
+        len -= n;
+    }
+    /* ch->console may not be set yet: output can come before open returns. */
+    if (ws_server_queued(ch->hub->ws, ch->session) > CONSOLE_QUEUE_HIGH && ch->console &&
+        !atomic_exchange(&ch->queue_paused, true))
+        serial_console_pause(ch->console);
+}
+
+static void console_closed(void *ctx, serial_console_end why, const char *message)
+{
+    channel *ch = ctx;
+    json_t *msg = json_pack("{s:s, s:i, s:s}", "type", "console.closed", "channel", ch->number,
+                            "reason", message ? message : "the console ended");
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    send_bytes(ch->hub, ch->session, text, strlen(text), false);
+    free(text);
+}
+
+static void handle_console_open(console_hub *hub, session *ss, const console_request *rq)
+{
+    int team = team_for(hub, ss, rq, false);
+    if (team <= 0)
+        return;
+    const hub_node *n = find_node(hub, team, rq->node);
+    if (!n || (ss->role == ROLE_TEAM && !n->node->visible)) {
+        reply_error(hub, ss, rq->id, "not_found", "no such node, or no console for it");
+        return;
+    }
+    if (!hub->consoles) {
+        reply_error(hub, ss, rq->id, "unavailable", "serial consoles are not available");
+        return;
+    }
+    int number = 0;
+    for (int c = 1; c < CHANNELS && !number; c++)
+        if (!ss->channels[c])
+            number = c;
+    if (!number) {
+        reply_error(hub, ss, rq->id, "conflict", "too many consoles open in this session");
+        return;
+    }
+    channel *ch = xcalloc(1, sizeof(channel));
+    ch->hub = hub;
+    ch->session = ss->id;
+    ch->number = number;
+    ch->team = team;
+    ch->node = xstrdup(n->node->name);
+    /* The reply must precede any output: send it first, then open. */
+    send_text(hub, ss->id,
+              console_reply(rq->id, "console",
+                            json_pack("{s:i, s:s, s:i}", "channel", number, "node",
+                                      n->node->name, "team", team)));
+    serial_console_callbacks cb = {console_output, console_closed};
+    if (serial_console_open(hub->consoles, n->host_uri, n->domain, &cb, ch, &ch->console) !=
+        ENSHU_OK) {
+        json_t *msg = json_pack("{s:s, s:i, s:s}", "type", "console.closed", "channel", number,
+                                "reason", "the guest's console could not be opened");
+        send_json(hub, ss->id, msg);
+        free(ch->node);
+        free(ch);
+        return;
+    }
+    ss->channels[number] = ch;
+}
+
+static channel *own_channel(console_hub *hub, session *ss, const console_request *rq)
+{
+    channel *ch = rq->channel > 0 && rq->channel < CHANNELS ? ss->channels[rq->channel] : NULL;
+    if (!ch)
+        reply_error(hub, ss, rq->id, "not_found", "no such console channel in this session");
+    return ch;
+}
+
+static void resume_if_free(channel *ch)
+{
+    if (!atomic_load(&ch->client_paused) && !atomic_load(&ch->queue_paused))
+        serial_console_resume(ch->console);
+}
+
+static void handle_console(console_hub *hub, session *ss, const console_request *rq)
+{
+    channel *ch = own_channel(hub, ss, rq);
+    if (!ch)
+        return;
+    switch (rq->type) {
+    case REQ_CONSOLE_INPUT:
+        if (serial_console_write(ch->console, rq->data, strlen(rq->data)) != ENSHU_OK)
+            reply_error(hub, ss, rq->id, "unavailable", "the console does not take input now");
+        break;
+    case REQ_CONSOLE_PAUSE:
+        if (!atomic_exchange(&ch->client_paused, true))
+            serial_console_pause(ch->console);
+        break;
+    case REQ_CONSOLE_RESUME:
+        atomic_store(&ch->client_paused, false);
+        resume_if_free(ch);
+        break;
+    default: /* close */
+        ss->channels[rq->channel] = NULL;
+        channel_free(ch);
+        reply_ok(hub, ss, rq->id, NULL);
+        break;
+    }
+}
+
+static void on_drain_work(console_hub *hub, session *ss)
+{
+    for (int c = 1; c < CHANNELS; c++) {
+        channel *ch = ss->channels[c];
+        if (ch && atomic_exchange(&ch->queue_paused, false))
+            resume_if_free(ch);
+    }
+}
+
+/* ---- instructor requests ---- */
+
+static void handle_instructor(console_hub *hub, session *ss, const console_request *rq)
+{
+    exercise *ex = hub->cfg.ex;
+    int rc = ENSHU_OK;
+    switch (rq->type) {
+    case REQ_EXERCISE_START:
+        rc = exercise_control(ex, EXERCISE_START, 0, ss->name);
+        break;
+    case REQ_EXERCISE_PAUSE:
+        rc = exercise_control(ex, EXERCISE_PAUSE, 0, ss->name);
+        break;
+    case REQ_EXERCISE_RESUME:
+        rc = exercise_control(ex, EXERCISE_RESUME, 0, ss->name);
+        break;
+    case REQ_EXERCISE_END:
+        rc = exercise_control(ex, EXERCISE_END, 0, ss->name);
+        break;
+    case REQ_EXERCISE_SPEED:
+        rc = exercise_control(ex, EXERCISE_SPEED, rq->speed, ss->name);
+        break;
+    case REQ_INJECT_RELEASE:
+    case REQ_INJECT_SKIP:
+    case REQ_INJECT_HOLD: {
+        if ((unsigned)rq->team > hub->nteams) {
+            reply_error(hub, ss, rq->id, "not_found", "no such team");
+            return;
+        }
+        inject_action_kind what = rq->type == REQ_INJECT_RELEASE ? INJECT_RELEASE
+                                  : rq->type == REQ_INJECT_SKIP  ? INJECT_SKIP
+                                  : rq->held                     ? INJECT_HOLD
+                                                                 : INJECT_UNHOLD;
+        rc = exercise_inject_action(ex, rq->team, rq->inject, what, ss->name);
+        break;
+    }
+    case REQ_SCOREBOARD:
+        send_text(hub, ss->id,
+                  console_reply(rq->id, "scoreboard",
+                                json_pack("{s:o, s:i}", "teams", scores_array(hub, 0), "max",
+                                          grader_max_points(hub->grader))));
+        return;
+    case REQ_GRADE: {
+        char item[16];
+        snprintf(item, sizeof item, "%d", rq->item);
+        exercise_submission sub = {.team = rq->team, .kind = EV_GRADE, .objective = rq->objective,
+                                   .text = item, .value = rq->points, .actor = ss->name};
+        rc = exercise_submit(ex, &sub, NULL);
+        break;
+    }
+    case REQ_BROADCAST:
+        rc = exercise_broadcast(ex, rq->team > 0 ? rq->team : 0, rq->text, ss->name);
+        break;
+    case REQ_NODE_RESTART:
+        handle_node_restart(hub, ss, rq);
+        return;
+    default:
+        return;
+    }
+    if (rc != ENSHU_OK)
+        reply_rc(hub, ss, rq->id, rc, request_type_name(rq->type));
+    else
+        reply_ok(hub, ss, rq->id, NULL);
+    console_hub_notify(hub);
+}
+
+static void handle_message(console_hub *hub, session *ss, const char *text, size_t len)
+{
+    console_request rq;
+    console_error err;
+    if (console_request_decode(text, len, &rq, &err) != ENSHU_OK) {
+        send_text(hub, ss->id, console_reply_error(rq.id, &err));
+        console_request_clear(&rq);
+        return;
+    }
+    if (rq.type != REQ_HELLO && ss->role == ROLE_NONE) {
+        reply_error(hub, ss, rq.id, "not_joined", "send hello first");
+    } else if (request_type_instructor_only(rq.type) && ss->role != ROLE_INSTRUCTOR) {
+        log_refusal(ss, request_type_name(rq.type));
+        reply_error(hub, ss, rq.id, "forbidden", "only instructors may do this");
+    } else {
+        switch (rq.type) {
+        case REQ_HELLO:
+            handle_hello(hub, ss, &rq);
+            break;
+        case REQ_LANG:
+            free(ss->lang);
+            ss->lang = xstrdup(rq.lang);
+            send_welcome(hub, ss, rq.id);
+            break;
+        case REQ_ANSWER:
+        case REQ_REPORT:
+        case REQ_HINT:
+            handle_submission(hub, ss, &rq);
+            break;
+        case REQ_ATTACHMENT:
+            handle_attachment(hub, ss, &rq);
+            break;
+        case REQ_TIMELINE:
+            handle_timeline(hub, ss, &rq);
+            break;
+        case REQ_NODES:
+            handle_nodes(hub, ss, &rq);
+            break;
+        case REQ_CONSOLE_OPEN:
+            handle_console_open(hub, ss, &rq);
+            break;
+        case REQ_CONSOLE_INPUT:
+        case REQ_CONSOLE_PAUSE:
+        case REQ_CONSOLE_RESUME:
+        case REQ_CONSOLE_CLOSE:
+            handle_console(hub, ss, &rq);
+            break;
+        default:
+            handle_instructor(hub, ss, &rq);
+            break;
+        }
+    }
+    console_request_clear(&rq);
+}
+
+static void handle_item(console_hub *hub, inbox_item *it)
+{
+    session *ss = find_session(hub, it->session);
+    switch (it->kind) {
+    case IN_OPEN:
+        if (hub->nsessions == hub->cap_sessions) {
+            hub->cap_sessions = hub->cap_sessions ? hub->cap_sessions * 2 : 64;
+            hub->sessions = xrealloc(hub->sessions, hub->cap_sessions * sizeof(session *));
+        }
+        ss = xcalloc(1, sizeof(session));
+        ss->id = it->session;
+        ss->peer = it->text;
+        it->text = NULL;
+        hub->sessions[hub->nsessions++] = ss;
+        break;
+    case IN_MESSAGE:
+        if (ss)
+            handle_message(hub, ss, it->text, it->len);
+        break;
+    case IN_CLOSE:
+        remove_session(hub, it->session);
+        break;
+    case IN_DRAIN:
+        if (ss)
+            on_drain_work(hub, ss);
+        break;
+    }
+}
+
+/* ---- the hub thread and the transport's callbacks ---- */
+
+static void *hub_main(void *arg)
+{
+    console_hub *hub = arg;
+    pthread_mutex_lock(&hub->lock);
+    while (!hub->stopping) {
+        if (!hub->head && !hub->notified) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += 250 * 1000000L; /* also picks up events of other processes */
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&hub->wake, &hub->lock, &until);
+        }
+        inbox_item *items = hub->head;
+        hub->head = hub->tail = NULL;
+        hub->notified = false;
+        pthread_mutex_unlock(&hub->lock);
+        /* New events first: a session joining now then gets its backlog up
+         * to the newest event. */
+        tail_ledger(hub);
+        for (inbox_item *it = items, *next; it; it = next) {
+            next = it->next;
+            handle_item(hub, it);
+            free(it->text);
+            free(it);
+        }
+        pthread_mutex_lock(&hub->lock);
+    }
+    pthread_mutex_unlock(&hub->lock);
+    return NULL;
+}
+
+static void push(console_hub *hub, inbox_kind kind, uint64_t sid, const char *text,
+                 size_t len)
+{
+    inbox_item *it = xcalloc(1, sizeof(inbox_item));
+    it->kind = kind;
+    it->session = sid;
+    if (text) {
+        it->text = xmalloc(len + 1);
+        memcpy(it->text, text, len);
+        it->text[len] = '\0';
+        it->len = len;
+    }
+    pthread_mutex_lock(&hub->lock);
+    if (hub->tail)
+        hub->tail->next = it;
+    else
+        hub->head = it;
+    hub->tail = it;
+    pthread_cond_signal(&hub->wake);
+    pthread_mutex_unlock(&hub->lock);
+}
+
+static void ws_open(void *ctx, uint64_t sid, const char *peer)
+{
+    push(ctx, IN_OPEN, sid, peer ? peer : "?", peer ? strlen(peer) : 1);
+}
+
+static void ws_message(void *ctx, uint64_t sid, const char *text, size_t len)
+{
+    push(ctx, IN_MESSAGE, sid, text, len);
+}
+
+static void ws_close(void *ctx, uint64_t sid)
+{
+    push(ctx, IN_CLOSE, sid, NULL, 0);
+}
+
+static void ws_drain(void *ctx, uint64_t sid)
+{
+    push(ctx, IN_DRAIN, sid, NULL, 0);
+}
+
+void console_hub_notify(console_hub *hub)
+{
+    if (!hub)
+        return;
+    pthread_mutex_lock(&hub->lock);
+    hub->notified = true;
+    pthread_cond_signal(&hub->wake);
+    pthread_mutex_unlock(&hub->lock);
+}
+
+static void load_nodes(console_hub *hub)
+{
+    if (!hub->cfg.range_name)
+        return;
+    char *path = range_db_path(hub->cfg.range_name);
+    state_store *st = NULL;
+    stored_node *nodes = NULL;
+    size_t n = 0;
+    if (access(path, F_OK) == 0 && state_store_open(path, false, &st) == ENSHU_OK &&
+        state_store_nodes(st, &nodes, &n) == ENSHU_OK) {
+        hub->nodes = xcalloc(n + 1, sizeof(hub_node));
+        for (size_t i = 0; i < n; i++) {
+            const node *nd = scenario_node(hub->s, nodes[i].node);
+            if (!nd || nodes[i].team < 1 || (unsigned)nodes[i].team > hub->nteams)
+                continue;
+            hub->nodes[hub->nnodes++] = (hub_node){nodes[i].team, nd, xstrdup(nodes[i].domain),
+                                                   xstrdup(nodes[i].host_uri)};
+        }
+    }
+    stored_nodes_free(nodes, n);
+    state_store_free(st);
+    free(path);
+}
+
+int console_hub_start(const console_hub_config *cfg, console_hub **out)
+{
+    *out = NULL;
+    if (console_auth_init() != ENSHU_OK)
+        return ENSHU_EIO;
+    console_hub *hub = xcalloc(1, sizeof(console_hub));
+    hub->cfg = *cfg;
+    hub->s = exercise_scenario(cfg->ex);
+    hub->nteams = exercise_teams(cfg->ex);
+    hub->codes = xcalloc(hub->nteams + 1, sizeof(char *));
+    for (unsigned t = 0; t < hub->nteams; t++)
+        hub->codes[t] = xstrdup(cfg->join_codes[t]);
+    hub->view = (console_view){hub->s, cfg->vars};
+    hub->grader = grader_new(hub->s, hub->nteams);
+    if (cfg->vars)
+        grader_set_team_vars(hub->grader, cfg->vars);
+    hub->logins = rate_limiter_new(5, 5, 4096);
+    hub->answers = rate_limiter_new(10, 10, 4096);
+    hub->conns = conn_cache_new();
+    load_nodes(hub);
+    if (hub->nnodes)
+        hub->consoles = serial_consoles_new();
+    pthread_mutex_init(&hub->lock, NULL);
+    pthread_cond_init(&hub->wake, NULL);
+    ws_server_config wc = {.listen = cfg->listen, .static_dir = cfg->static_dir,
+                           .cert_path = cfg->cert_path, .key_path = cfg->key_path,
+                           .on_open = ws_open, .on_message = ws_message, .on_close = ws_close,
+                           .on_drain = ws_drain, .ctx = hub};
+    /* Catch up with the ledger before anyone can join. */
+    tail_ledger(hub);
+    int rc = ws_server_start(&wc, &hub->ws);
+    if (rc == ENSHU_OK && pthread_create(&hub->thread, NULL, hub_main, hub) != 0) {
+        fprintf(stderr, "enshu: consoles: cannot start the hub thread\n");
+        rc = ENSHU_EIO;
+    }
+    if (rc != ENSHU_OK) {
+        ws_server_free(hub->ws);
+        hub->ws = NULL;
+        hub->thread = 0;
+        console_hub_free(hub);
+        return rc;
+    }
+    *out = hub;
+    return ENSHU_OK;
+}
+
+int console_hub_port(const console_hub *hub)
+{
+    return hub ? ws_server_port(hub->ws) : 0;
+}
+
+void console_hub_free(console_hub *hub)
+{
+    if (!hub)
+        return;
+    if (hub->thread) {
+        pthread_mutex_lock(&hub->lock);
+        hub->stopping = true;
+        pthread_cond_signal(&hub->wake);
+        pthread_mutex_unlock(&hub->lock);
+        pthread_join(hub->thread, NULL);
+    }
+    /* Consoles first (their output goes to the transport), then the
+     * transport (its last on_close callbacks only queue). */
+    for (size_t i = 0; i < hub->nsessions; i++)
+        for (int c = 0; c < CHANNELS; c++) {
+            channel_free(hub->sessions[i]->channels[c]);
+            hub->sessions[i]->channels[c] = NULL;
+        }
+    ws_server_free(hub->ws);
+    for (inbox_item *it = hub->head, *next; it; it = next) {
+        next = it->next;
+        free(it->text);
+        free(it);
+    }
+    for (size_t i = 0; i < hub->nsessions; i++)
+        session_free(hub->sessions[i]);
+    free(hub->sessions);
+    serial_consoles_free(hub->consoles);
+    for (size_t i = 0; i < hub->nnodes; i++) {
+        free(hub->nodes[i].domain);
+        free(hub->nodes[i].host_uri);
+    }
+    free(hub->nodes);
+    conn_cache_free(hub->conns);
+    for (unsigned t = 0; t < hub->nteams; t++)
+        free(hub->codes[t]);
+    free(hub->codes);
+    free(hub->outcomes);
+    grader_free(hub->grader);
+    rate_limiter_free(hub->logins);
+    rate_limiter_free(hub->answers);
+    pthread_cond_destroy(&hub->wake);
+    pthread_mutex_destroy(&hub->lock);
+    free(hub);
+}

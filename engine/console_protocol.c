@@ -1,0 +1,278 @@
+/*
+ * Decoding console requests (see console_protocol.h and web/PROTOCOL.md).
+ *
+ * One table says, for every message type, which fields it has, of which
+ * JSON type, whether required, and how long a string may be; one function
+ * applies it. Nothing outside the table is read, and unknown fields are
+ * ignored (newer clients may send more).
+ */
+#include "console_protocol.h"
+#include "alloc.h"
+#include "errors.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum field_kind { F_STR, F_INT, F_NUM, F_BOOL } field_kind;
+
+typedef struct field_spec {
+    const char *name;
+    field_kind kind;
+    bool required;
+    size_t offset;
+    int64_t min, max; /* F_STR: length bounds; F_INT: value bounds */
+} field_spec;
+
+#define OFF(f) offsetof(console_request, f)
+#define STR(n, f, req, lo, hi) {n, F_STR, req, OFF(f), lo, hi}
+#define INT(n, f, req, lo, hi) {n, F_INT, req, OFF(f), lo, hi}
+
+#define MAX_TEXT 60000 /* below the transport's 64 KiB frame bound */
+#define MAX_TEAM 1000
+
+static const field_spec NONE[] = {{NULL}};
+static const field_spec HELLO[] = {
+    STR("role", role, true, 1, 16),       STR("code", code, false, 1, 32),
+    STR("name", name, false, 1, 120),     STR("lang", lang, false, 2, 16),
+    STR("password", password, false, 1, 1024), {"since", F_INT, false, OFF(since), 0, INT64_MAX},
+    {NULL}};
+static const field_spec LANG[] = {STR("lang", lang, true, 2, 16), {NULL}};
+static const field_spec ANSWER[] = {STR("objective", objective, true, 1, 200),
+                                    STR("text", text, true, 1, 2000),
+                                    INT("team", team, false, 1, MAX_TEAM), {NULL}};
+static const field_spec REPORT[] = {STR("objective", objective, true, 1, 200),
+                                    STR("text", text, true, 1, MAX_TEXT),
+                                    INT("team", team, false, 1, MAX_TEAM), {NULL}};
+static const field_spec HINT[] = {STR("objective", objective, true, 1, 200),
+                                  INT("index", index, true, 0, 63),
+                                  INT("team", team, false, 1, MAX_TEAM), {NULL}};
+static const field_spec ATTACHMENT[] = {STR("inject", inject, true, 1, 200),
+                                        INT("team", team, false, 1, MAX_TEAM), {NULL}};
+static const field_spec TEAM_OPT[] = {INT("team", team, false, 0, MAX_TEAM), {NULL}};
+static const field_spec CONSOLE_OPEN[] = {STR("node", node, true, 1, 200),
+                                          INT("team", team, false, 1, MAX_TEAM), {NULL}};
+static const field_spec CONSOLE_INPUT[] = {INT("channel", channel, true, 1, 255),
+                                           STR("data", data, true, 1, 4096), {NULL}};
+static const field_spec CHANNEL[] = {INT("channel", channel, true, 1, 255), {NULL}};
+static const field_spec SPEED[] = {{"speed", F_NUM, true, OFF(speed), 0, 1000}, {NULL}};
+static const field_spec INJECT[] = {STR("inject", inject, true, 1, 200),
+                                    INT("team", team, true, 0, MAX_TEAM), {NULL}};
+static const field_spec HOLD[] = {STR("inject", inject, true, 1, 200),
+                                  INT("team", team, true, 0, MAX_TEAM),
+                                  {"held", F_BOOL, true, OFF(held), 0, 0}, {NULL}};
+static const field_spec GRADE[] = {INT("team", team, true, 1, MAX_TEAM),
+                                   STR("objective", objective, true, 1, 200),
+                                   INT("item", item, true, 0, 1000),
+                                   INT("points", points, true, 0, 100000), {NULL}};
+static const field_spec BROADCAST[] = {STR("text", text, true, 1, 4000),
+                                       INT("team", team, false, 0, MAX_TEAM), {NULL}};
+static const field_spec NODE[] = {INT("team", team, true, 1, MAX_TEAM),
+                                  STR("node", node, true, 1, 200), {NULL}};
+
+static const struct {
+    const char *name;
+    const field_spec *fields;
+    bool instructor_only;
+} TYPES[REQ_COUNT] = {
+    [REQ_HELLO] = {"hello", HELLO, false},
+    [REQ_LANG] = {"lang", LANG, false},
+    [REQ_ANSWER] = {"answer", ANSWER, false},
+    [REQ_REPORT] = {"report", REPORT, false},
+    [REQ_HINT] = {"hint", HINT, false},
+    [REQ_ATTACHMENT] = {"attachment", ATTACHMENT, false},
+    [REQ_TIMELINE] = {"timeline", TEAM_OPT, false},
+    [REQ_NODES] = {"nodes", TEAM_OPT, false},
+    [REQ_CONSOLE_OPEN] = {"console.open", CONSOLE_OPEN, false},
+    [REQ_CONSOLE_INPUT] = {"console.input", CONSOLE_INPUT, false},
+    [REQ_CONSOLE_PAUSE] = {"console.pause", CHANNEL, false},
+    [REQ_CONSOLE_RESUME] = {"console.resume", CHANNEL, false},
+    [REQ_CONSOLE_CLOSE] = {"console.close", CHANNEL, false},
+    [REQ_EXERCISE_START] = {"exercise.start", NONE, true},
+    [REQ_EXERCISE_PAUSE] = {"exercise.pause", NONE, true},
+    [REQ_EXERCISE_RESUME] = {"exercise.resume", NONE, true},
+    [REQ_EXERCISE_END] = {"exercise.end", NONE, true},
+    [REQ_EXERCISE_SPEED] = {"exercise.speed", SPEED, true},
+    [REQ_INJECT_RELEASE] = {"inject.release", INJECT, true},
+    [REQ_INJECT_SKIP] = {"inject.skip", INJECT, true},
+    [REQ_INJECT_HOLD] = {"inject.hold", HOLD, true},
+    [REQ_SCOREBOARD] = {"scoreboard", NONE, true},
+    [REQ_GRADE] = {"grade", GRADE, true},
+    [REQ_BROADCAST] = {"broadcast", BROADCAST, true},
+    [REQ_NODE_RESTART] = {"node.restart", NODE, true},
+};
+
+const char *request_type_name(request_type t)
+{
+    return t < REQ_COUNT ? TYPES[t].name : "?";
+}
+
+bool request_type_instructor_only(request_type t)
+{
+    return t < REQ_COUNT && TYPES[t].instructor_only;
+}
+
+__attribute__((format(printf, 4, 5))) static int fail(console_error *err, const char *code,
+                                                      const char *field, const char *fmt, ...)
+{
+    err->code = code;
+    err->field = field;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return ENSHU_EINVAL;
+}
+
+/* Reads one field into out per spec; a missing optional field stays as is. */
+static int read_field(json_t *root, const field_spec *f, console_request *out, console_error *err)
+{
+    json_t *v = json_object_get(root, f->name);
+    char *slot = (char *)out + f->offset;
+    if (!v || json_is_null(v))
+        return f->required ? fail(err, "bad_request", f->name, "'%s' is required", f->name)
+                           : ENSHU_OK;
+    switch (f->kind) {
+    case F_STR: {
+        if (!json_is_string(v))
+            return fail(err, "bad_request", f->name, "'%s' must be a string", f->name);
+        size_t len = json_string_length(v);
+        if ((int64_t)len < f->min || (int64_t)len > f->max)
+            return fail(err, "bad_request", f->name, "'%s' is empty or too long", f->name);
+        if (strlen(json_string_value(v)) != len)
+            return fail(err, "bad_request", f->name, "'%s' must not contain NUL", f->name);
+        *(const char **)slot = json_string_value(v);
+        return ENSHU_OK;
+    }
+    case F_INT: {
+        if (!json_is_integer(v))
+            return fail(err, "bad_request", f->name, "'%s' must be an integer", f->name);
+        json_int_t n = json_integer_value(v);
+        if (n < f->min || n > f->max)
+            return fail(err, "bad_request", f->name, "'%s' is out of range", f->name);
+        if (f->offset == OFF(since))
+            *(int64_t *)slot = n;
+        else
+            *(int *)slot = (int)n;
+        return ENSHU_OK;
+    }
+    case F_NUM: {
+        if (!json_is_number(v))
+            return fail(err, "bad_request", f->name, "'%s' must be a number", f->name);
+        double d = json_number_value(v);
+        if (!isfinite(d) || !(d > (double)f->min) || d > (double)f->max)
+            return fail(err, "bad_request", f->name, "'%s' is out of range", f->name);
+        *(double *)slot = d;
+        return ENSHU_OK;
+    }
+    case F_BOOL:
+        if (!json_is_boolean(v))
+            return fail(err, "bad_request", f->name, "'%s' must be true or false", f->name);
+        *(bool *)slot = json_is_true(v);
+        return ENSHU_OK;
+    }
+    return ENSHU_EINVAL;
+}
+
+int console_request_decode(const char *text, size_t len, console_request *out,
+                           console_error *err)
+{
+    memset(out, 0, sizeof *out);
+    memset(err, 0, sizeof *err);
+    out->type = REQ_COUNT;
+    out->team = -1;
+    if (len == 0)
+        return fail(err, "bad_json", NULL, "%sempty message", "");
+    json_error_t jerr;
+    /* No duplicate keys: one field, one meaning. */
+    out->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!out->root)
+        return fail(err, "bad_json", NULL, "not JSON: %s", jerr.text);
+    if (!json_is_object(out->root))
+        return fail(err, "bad_json", NULL, "%sthe message must be a JSON object", "");
+    json_t *id = json_object_get(out->root, "id");
+    if (id && (json_is_string(id) ? json_string_length(id) <= 64
+                                  : json_is_integer(id)))
+        out->id = id;
+    json_t *type = json_object_get(out->root, "type");
+    if (!json_is_string(type))
+        return fail(err, "bad_request", "type", "%s'type' must be a string", "");
+    const char *name = json_string_value(type);
+    for (int t = 0; t < REQ_COUNT; t++)
+        if (strcmp(name, TYPES[t].name) == 0)
+            out->type = (request_type)t;
+    if (out->type == REQ_COUNT) {
+        char shown[48];
+        snprintf(shown, sizeof shown, "%.40s", name);
+        return fail(err, "unknown_type", "type", "unknown message type '%s'", shown);
+    }
+    for (const field_spec *f = TYPES[out->type].fields; f->name; f++)
+        if (read_field(out->root, f, out, err) != ENSHU_OK)
+            return ENSHU_EINVAL;
+    if (out->type == REQ_HELLO) {
+        json_t *version = json_object_get(out->root, "version");
+        if (version && (!json_is_integer(version) ||
+                        json_integer_value(version) != CONSOLE_PROTOCOL_VERSION))
+            return fail(err, "bad_request", "version",
+                        "this server speaks protocol version %s", "1");
+        if (strcmp(out->role, "team") != 0 && strcmp(out->role, "instructor") != 0)
+            return fail(err, "bad_request", "role", "%s'role' must be team or instructor", "");
+        if (strcmp(out->role, "team") == 0 && (!out->code || !out->name))
+            return fail(err, "bad_request", out->code ? "name" : "code",
+                        "%sa team member gives the join code and a name", "");
+        if (strcmp(out->role, "instructor") == 0 && !out->password)
+            return fail(err, "bad_request", "password", "%sthe instructor gives a password", "");
+    }
+    if (out->type == REQ_REPORT) {
+        json_t *att = json_object_get(out->root, "attachment");
+        if (att && !json_is_null(att)) {
+            json_t *an = json_object_get(att, "name"), *ad = json_object_get(att, "data");
+            if (!json_is_object(att) || !json_is_string(an) || !json_is_string(ad) ||
+                json_string_length(an) == 0 || json_string_length(an) > 200 ||
+                json_string_length(ad) > MAX_TEXT)
+                return fail(err, "bad_request", "attachment",
+                            "%s'attachment' must be {name, data} (base64), small enough", "");
+            out->attachment_name = json_string_value(an);
+            out->attachment_data = json_string_value(ad);
+        }
+    }
+    return ENSHU_OK;
+}
+
+void console_request_clear(console_request *r)
+{
+    if (r && r->root)
+        json_decref(r->root);
+    if (r)
+        memset(r, 0, sizeof *r);
+}
+
+char *console_reply(const json_t *id, const char *type, json_t *fields)
+{
+    json_t *o = fields ? fields : json_object();
+    json_object_set_new(o, "type", json_string(type));
+    if (id)
+        json_object_set(o, "id", (json_t *)id);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+char *console_reply_error(const json_t *id, const console_error *err)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "code", json_string(err->code ? err->code : "bad_request"));
+    json_object_set_new(o, "message", json_string(err->message));
+    if (err->field)
+        json_object_set_new(o, "field", json_string(err->field));
+    return console_reply(id, "error", o);
+}
+
+char *console_reply_error_code(const json_t *id, const char *code, const char *message)
+{
+    console_error err = {.code = code};
+    snprintf(err.message, sizeof err.message, "%s", message);
+    return console_reply_error(id, &err);
+}

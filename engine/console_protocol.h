@@ -1,0 +1,88 @@
+/*
+ * The console protocol's requests (web/PROTOCOL.md): one JSON text frame
+ * from a browser decoded into a typed request, every field checked for
+ * presence, type and size. Pure (no I/O, no state), so it is fuzzed on its
+ * own. Replies are built by console_reply_* into JSON text.
+ */
+#ifndef ENSHU_CONSOLE_PROTOCOL_H
+#define ENSHU_CONSOLE_PROTOCOL_H
+
+#include <jansson.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONSOLE_PROTOCOL_VERSION 1
+
+typedef enum request_type {
+    REQ_HELLO,
+    REQ_LANG,
+    /* trainees (and instructors, naming a team) */
+    REQ_ANSWER,
+    REQ_REPORT,
+    REQ_HINT,
+    REQ_ATTACHMENT,
+    REQ_TIMELINE,
+    REQ_NODES,
+    REQ_CONSOLE_OPEN,
+    REQ_CONSOLE_INPUT,
+    REQ_CONSOLE_PAUSE,
+    REQ_CONSOLE_RESUME,
+    REQ_CONSOLE_CLOSE,
+    /* instructors only */
+    REQ_EXERCISE_START,
+    REQ_EXERCISE_PAUSE,
+    REQ_EXERCISE_RESUME,
+    REQ_EXERCISE_END,
+    REQ_EXERCISE_SPEED,
+    REQ_INJECT_RELEASE,
+    REQ_INJECT_SKIP,
+    REQ_INJECT_HOLD,
+    REQ_SCOREBOARD,
+    REQ_GRADE,
+    REQ_BROADCAST,
+    REQ_NODE_RESTART,
+    REQ_COUNT
+} request_type;
+
+typedef struct console_request {
+    request_type type;
+    json_t *root; /* owns every string below */
+    json_t *id;   /* the client's request id, or NULL (borrowed from root) */
+    const char *role, *code, *name, *lang, *password;
+    const char *objective, *text, *inject, *node, *data;
+    const char *attachment_name, *attachment_data;
+    int64_t since;
+    int team;      /* -1 when not given */
+    int index;     /* hint index */
+    int item;      /* rubric item */
+    int points;
+    int channel;
+    double speed;
+    bool held;
+} console_request;
+
+typedef struct console_error {
+    const char *code;  /* bad_json, bad_request, unknown_type... (static) */
+    char message[200];
+    const char *field; /* static, or NULL */
+} console_error;
+
+/* Decodes one message; on failure fills err (and out->id when the frame
+ * had one, so the error can name it). Always call console_request_clear. */
+int console_request_decode(const char *text, size_t len, console_request *out,
+                           console_error *err) __attribute__((warn_unused_result));
+void console_request_clear(console_request *r);
+
+const char *request_type_name(request_type t);
+/* Only instructors may send it. */
+bool request_type_instructor_only(request_type t);
+
+/* {"type": "error", "id": ..., "code", "message", "field"} (caller frees). */
+char *console_reply_error(const json_t *id, const console_error *err);
+char *console_reply_error_code(const json_t *id, const char *code, const char *message);
+/* Adds "type" and "id" to fields (taken over) and dumps it (caller frees). */
+char *console_reply(const json_t *id, const char *type, json_t *fields);
+
+#endif

@@ -297,8 +297,8 @@ static int on_receive(ws_server *srv, session *s, struct lws *wsi, const char *i
     }
     if (!s->in_message) {
         if (!take_token(srv, s)) {
-            lwsl_warn("websocket session %llu sent more than %u messages per second; closing it\n",
-                      (unsigned long long)s->id, srv->rate);
+            fprintf(stderr, "enshu: console session %llu sent more than %u messages per second; "
+                            "closing it.\n", (unsigned long long)s->id, srv->rate);
             close_with(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too many messages");
             return -1;
         }

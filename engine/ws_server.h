@@ -25,7 +25,8 @@
  *   "too many messages" above max_messages_per_sec (bursts of twice that are
  *   allowed), 1007 on invalid UTF-8.
  * - Liveness: an idle connection is pinged after ping_secs and dropped when
- *   nothing valid (a pong or a message) came for hangup_secs.
+ *   nothing valid (a pong or a message) came for hangup_secs; on_close
+ *   follows once libwebsockets has shut the socket (about 3 s later).
  * - HTTP: files under static_dir only (index.html for directories, the usual
  *   web mimetypes); paths are normalised by libwebsockets, so "/../" cannot
  *   leave the directory. Symbolic links inside the directory are followed.

@@ -565,7 +565,8 @@ static void expect_closed_for(ws_server_config cfg, void (*misbehave)(wsc *), in
     misbehave(&c);
     char reason[128];
     assert_int_equal(wsc_expect_close(&c, reason, sizeof(reason)), code);
-    assert_string_equal(reason, why);
+    if (why)
+        assert_string_equal(reason, why);
     assert_true(wait_count(&rec.nclosed, 1));
     assert_int_equal(rec.closed[0], rec.opened[0]);
     wsc_send_text(&good, "still here"); /* others are unaffected */
@@ -593,6 +594,16 @@ static void send_flood(wsc *c)
 {
     for (int i = 0; i < 200; i++)
         wsc_send_text(c, "{}");
+}
+
+static void send_bad_utf8(wsc *c)
+{
+    wsc_send_frame(c, OP_TEXT, true, "{\"a\":\"\xff\xfe\"}", 10);
+}
+
+static void invalid_utf8_refused(void **state)
+{
+    expect_closed_for((ws_server_config){0}, send_bad_utf8, 1007, NULL);
 }
 
 static void binary_frame_refused(void **state)
@@ -882,6 +893,7 @@ int main(void)
         cmocka_unit_test(order_from_another_thread),
         cmocka_unit_test(close_from_another_thread),
         cmocka_unit_test(binary_frame_refused),
+        cmocka_unit_test(invalid_utf8_refused),
         cmocka_unit_test(oversize_refused),
         cmocka_unit_test(flood_refused),
         cmocka_unit_test(slow_reader_closed),

@@ -6,10 +6,14 @@
 #include <cmocka.h>
 
 #include "alloc.h"
+#include "range_plan.h"
 #include "scenario.h"
+#include "team_vars.h"
+#include "template.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char MINIMAL[] =
     "enshu: 1\n"
@@ -163,14 +167,152 @@ static void garbage_never_crashes(void **state)
 
 static void shipped_scenarios_are_valid(void **state)
 {
-    diag_list *d = diag_list_new();
-    scenario *s = scenario_load_file(ENSHU_SOURCE_DIR "/scenarios/intro-office.yaml", d);
-    char *errs = diag_list_format(d);
+    const char *files[] = {ENSHU_SOURCE_DIR "/scenarios/intro-office.yaml",
+                           ENSHU_SOURCE_DIR "/scenarios/cyder-beginner.yaml"};
+    for (size_t i = 0; i < 2; i++) {
+        diag_list *d = diag_list_new();
+        scenario *s = scenario_load_file(files[i], d);
+        char *errs = diag_list_format(d);
+        if (*errs || !s)
+            fail_msg("%s:\n%s", files[i], errs);
+        free(errs);
+        scenario_free(s);
+        diag_list_free(d);
+    }
+}
+
+static void power_link_and_attachments_load(void **state)
+{
+    char *text = variant("  - {id: c, when",
+                         "  - {id: off, at: 1h, target: pc, power: stop}\n"
+                         "  - {id: on, after: off, target: pc, power: reboot, timeout: 2m}\n"
+                         "  - {id: cut, at: 2h, target: gw, link: cut, segment: wan}\n"
+                         "  - {id: mail, at: 3h, message: {from: x, subject: s, body: b,\n"
+                         "     attachment: tests/unit/test_scenario.c}}\n"
+                         "  - {id: c, when");
+    char *owd = getcwd(NULL, 0);
+    assert_int_equal(chdir(ENSHU_SOURCE_DIR), 0); /* attachments are relative to the file */
+    scenario *s;
+    char *errs = load_errors(text, &s);
+    assert_int_equal(chdir(owd), 0);
+    free(owd);
     assert_string_equal(errs, "");
-    assert_non_null(s);
-    free(errs);
+    const inject *off = scenario_inject(s, "off"), *on = scenario_inject(s, "on");
+    assert_int_equal(off->action.kind, ACTION_POWER);
+    assert_int_equal(off->action.power, POWER_STOP);
+    assert_int_equal(on->action.power, POWER_REBOOT);
+    const inject *cut = scenario_inject(s, "cut");
+    assert_int_equal(cut->action.kind, ACTION_LINK);
+    assert_false(cut->action.link_up);
+    assert_string_equal(cut->action.segment, "wan");
+    const action *mail = &scenario_inject(s, "mail")->action;
+    assert_non_null(strstr(mail->attachment_content, "power_link_and_attachments_load"));
+    assert_int_equal(mail->attachment_size, strlen(mail->attachment_content));
     scenario_free(s);
-    diag_list_free(d);
+    free(errs);
+    free(text);
+    expect_error("run: 'echo hi'", "power: halt", "'power' must be stop, start or reboot");
+    expect_error("run: 'echo hi'", "link: cut", "a link inject is missing 'segment'");
+    expect_error("run: 'echo hi'", "link: cut, segment: wan",
+                 "target 'pc' has no interface on segment 'wan'");
+    expect_error("run: 'echo hi'", "link: cut, segment: wam", "unknown segment 'wam'");
+    expect_error("run: 'echo hi'", "run: 'x', segment: lan", "'segment' only goes with 'link'");
+    expect_error("target: pc, run: 'echo hi'", "power: stop",
+                 "inject 'a' acts on a guest and needs a 'target' node");
+    expect_error("body: b}", "body: b, attachment: no/such.file}",
+                 "cannot read attachment 'no/such.file'");
+}
+
+static void templates_are_checked_at_load(void **state)
+{
+    scenario *s = NULL;
+    char *text = variant("run: 'echo hi'", "run: 'ping {{addr gw wan}} {{ team }} {{subnet lan}}'");
+    char *errs = load_errors(text, &s);
+    assert_string_equal(errs, "");
+    free(errs);
+    free(text);
+    scenario_free(s);
+    expect_error("run: 'echo hi'", "run: 'ping {{addr gww}}'",
+                 "t.yaml:16:38: error: 'run': unknown node 'gww' in {{addr gww}}; did you mean 'gw'?");
+    expect_error("run: 'echo hi'", "run: 'ping {{addr pc wan}}'",
+                 "node 'pc' in {{addr pc wan}} has no interface on segment 'wan'");
+    expect_error("run: 'echo hi'", "run: 'ping {{adr pc}}'",
+                 "unknown template {{adr pc}}; did you mean 'addr'?");
+    expect_error("run: 'echo hi'", "run: 'ping {{addr pc'", "'{{' has no closing '}}'");
+    expect_error("run: 'echo hi'", "run: 'ping {{team 2}}'", "takes nothing after 'team'");
+    expect_error("subject: s", "subject: {en: '{{gateway lan}}', ja: '{{gateway lam}}'}",
+                 "'subject': unknown segment 'lam' in {{gateway lam}}; did you mean 'lan'?");
+    expect_error("output: '^ok$'", "output: '^{{subnet wan}}('",
+                 "'output' is not a valid regular expression");
+    expect_error("output: '^ok$'", "output: '{{nope}}'", "'output': unknown template {{nope}}");
+    expect_error("range: [1, 5]", "exact: '{{addr pc3}}'", "'answer': unknown node 'pc3'");
+}
+
+static void decay_penalties_and_time_answers_load(void **state)
+{
+    char *text = variant("  - {id: r, kind: report",
+                         "  - {id: s, kind: check, check: up, points: 20,\n"
+                         "     decay: {from: a, full: 10m, zero_at: 40m, floor: 5}}\n"
+                         "  - {id: w, kind: question, text: t, answer: {time: {inject: a}}}\n"
+                         "  - {id: r, kind: report");
+    char *full = xasprintf("%spenalties:\n  - {id: down, check: up, points: 5, after: b, max: 15}\n",
+                           text);
+    scenario *s;
+    char *errs = load_errors(full, &s);
+    assert_string_equal(errs, "");
+    const objective *o = scenario_objective(s, "s");
+    assert_string_equal(o->decay.from, "a");
+    assert_int_equal(o->decay.full_ms, 600000);
+    assert_int_equal(o->decay.zero_at_ms, 2400000);
+    assert_int_equal(o->decay.floor, 5);
+    const objective *w = scenario_objective(s, "w");
+    assert_int_equal(w->answer, ANSWER_TIME);
+    assert_int_equal(w->tolerance_ms, 120000);
+    assert_int_equal(s->npenalties, 1);
+    assert_false(s->penalties[0].when_passing);
+    assert_int_equal(s->penalties[0].max, 15);
+    scenario_free(s);
+    free(errs);
+    free(full);
+    free(text);
+    expect_error("points: 3}", "points: 3, decay: {from: a, full: 1m, zero_at: 2m}}",
+                 "'decay' applies only to check objectives");
+}
+
+static void team_values_fill_templates(void **state)
+{
+    scenario *s = NULL;
+    char *errs = load_errors(MINIMAL, &s);
+    free(errs);
+    range_plan *plan = range_plan_new(s, "mini", 2, 0);
+    team_vars *v = team_vars_from_plan(plan);
+    /* Team 2 is block 1: lan 10.90.2.0/24, wan 10.90.3.0/24. */
+    char *text = team_vars_expand(v, 2, "T{{team}} {{addr pc}} {{ addr gw wan }} {{subnet wan}} "
+                                        "{{gateway lan}} {{unknown}} {{addr");
+    assert_string_equal(text, "T2 10.90.2.10 10.90.3.254 10.90.3.0/24 10.90.2.2 {{unknown}} {{addr");
+    free(text);
+    char *json = team_vars_to_json(v);
+    team_vars *back = NULL;
+    assert_int_equal(team_vars_from_json(json, &back), 0);
+    assert_int_equal(team_vars_teams(back), 2);
+    assert_string_equal(team_vars_get(back, 1, "addr gw lan"), "10.90.0.2");
+    assert_string_equal(team_vars_get(back, 2, "gateway wan"), "10.90.3.254");
+    assert_null(team_vars_get(back, 3, "addr pc"));
+    text = team_vars_expand(NULL, 4, "{{team}}:{{addr pc}}");
+    assert_string_equal(text, "4:{{addr pc}}");
+    free(text);
+    team_vars *bad = NULL;
+    assert_int_not_equal(team_vars_from_json("{\"teams\": [{\"team\": 2}]}", &bad), 0);
+    assert_int_not_equal(team_vars_from_json("not json", &bad), 0);
+    assert_null(bad);
+    assert_true(template_has("a {{b}}"));
+    assert_false(template_has("a {b}"));
+    team_vars_free(back);
+    team_vars_free(NULL);
+    free(json);
+    team_vars_free(v);
+    range_plan_free(plan);
+    scenario_free(s);
 }
 
 int main(void)
@@ -184,6 +326,10 @@ int main(void)
         cmocka_unit_test(types_and_keys),
         cmocka_unit_test(garbage_never_crashes),
         cmocka_unit_test(shipped_scenarios_are_valid),
+        cmocka_unit_test(power_link_and_attachments_load),
+        cmocka_unit_test(templates_are_checked_at_load),
+        cmocka_unit_test(decay_penalties_and_time_answers_load),
+        cmocka_unit_test(team_values_fill_templates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

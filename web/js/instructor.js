@@ -1,0 +1,645 @@
+/*
+ * The instructor console: runs the exercise (start, pause, resume, end,
+ * speed), shows each team's injects with why the pending ones have not
+ * fired and acts on them (release, skip, hold), broadcasts messages, keeps a
+ * live scoreboard with its breakdown and a score-over-time chart, grades
+ * reports by rubric, lists every team's nodes (restart, serial console) and
+ * the join codes, and feeds the raw events as they come.
+ *
+ * Reports, answers, grades and scores are built from the connection's event
+ * messages (kept across reloads); the injects table and the scoreboard's
+ * history come from requests, refreshed while they are on screen.
+ */
+
+import { t, lang, onLangChange, formatClock } from './i18n.js';
+import { Connection } from './connection.js';
+import { el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome } from './ui.js';
+import { SerialConsole, openConsoles } from './terminal.js';
+import { drawScoreChart, teamColor } from './chart.js';
+
+const REFRESH_MS = 5000;
+const EVENT_FEED_MAX = 500;
+
+const login = savedLogin();
+if (!login || login.role !== 'instructor') location.replace('index.html?role=instructor');
+
+const KEPT = new Set(['inbox', 'answer', 'report', 'grade', 'hint', 'message', 'exercise', 'score']);
+const conn = new Connection({
+  hello: () => ({ role: 'instructor', password: login.password, lang: lang() }),
+  storageKey: 'enshu:log:instructor',
+  keep: (m) => KEPT.has(m.type),
+  collapse: (m) => (m.type === 'score' ? `score:${m.team}` : m.type === 'exercise' ? 'exercise' : null)
+});
+window.enshu = { conn, consoles: openConsoles };
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  welcome: null,
+  exercise: { phase: 'ready', at_ms: 0, speed: 1, receivedAt: performance.now() },
+  teams: 0,
+  objectives: [],
+  nodes: [], // {team, name, title, addresses, console, state}
+  scores: new Map(), // team -> score message
+  board: null, // the last scoreboard reply
+  reports: new Map(), // `${team}/${objective}` -> [report messages]
+  grades: new Map(), // `${team}/${objective}/${item}` -> points
+  events: []
+};
+let currentTab = 'control';
+
+const controlStatus = statusLine($('control-status'));
+const injectStatus = statusLine($('inject-status'));
+const nodesStatus = statusLine($('nodes-status'));
+
+function exerciseNow() {
+  const e = state.exercise;
+  if (e.phase !== 'running') return e.at_ms;
+  return e.at_ms + (performance.now() - e.receivedAt) * (e.speed || 1);
+}
+
+function objective(id) {
+  return state.objectives.find((o) => o.id === id);
+}
+
+function objectiveTitle(id) {
+  const o = objective(id);
+  return o ? o.title || o.text || o.id : id;
+}
+
+function teamNumbers() {
+  return Array.from({ length: state.teams }, (_, i) => i + 1);
+}
+
+/* ---- exercise control ---- */
+
+function renderExercise() {
+  const w = state.welcome;
+  if (w) {
+    $('exercise-title').textContent = w.exercise.title || w.exercise.id;
+    document.title = `${w.exercise.title || 'Enshu'} – ${t('join.role.instructor')}`;
+  }
+  const phase = state.exercise.phase;
+  $('exercise-phase').textContent = t(`phase.${phase}`);
+  $('exercise-phase').dataset.phase = phase;
+  renderClock();
+  const enabled = {
+    'exercise.start': phase === 'ready',
+    'exercise.pause': phase === 'running',
+    'exercise.resume': phase === 'paused',
+    'exercise.end': phase === 'running' || phase === 'paused'
+  };
+  for (const b of document.querySelectorAll('.controls [data-action]')) b.disabled = !enabled[b.dataset.action];
+  const speed = $('speed-input');
+  if (document.activeElement !== speed) speed.value = String(state.exercise.speed || 1);
+}
+
+function renderClock() {
+  const s = state.exercise.speed && state.exercise.speed !== 1 ? ` ${t('speed.value', { speed: state.exercise.speed })}` : '';
+  $('exercise-clock').textContent = formatClock(exerciseNow()) + s;
+}
+setInterval(renderClock, 1000);
+
+for (const b of document.querySelectorAll('.controls [data-action]')) {
+  b.addEventListener('click', async () => {
+    if (b.dataset.action === 'exercise.end') {
+      const ok = await confirmDialog({
+        title: t('control.end.confirm.title'),
+        text: t('control.end.confirm.text'),
+        ok: t('control.end')
+      });
+      if (!ok) return;
+    }
+    b.disabled = true;
+    try {
+      await conn.request(b.dataset.action);
+      controlStatus.ok(t('done'));
+    } catch (err) {
+      controlStatus.error(errorText(err));
+    } finally {
+      renderExercise();
+    }
+  });
+}
+
+$('speed-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const speed = Number($('speed-input').value);
+  if (!(speed > 0 && speed <= 1000)) {
+    controlStatus.error(t('control.speed.invalid'));
+    return;
+  }
+  try {
+    await conn.request('exercise.speed', { speed });
+    controlStatus.ok(t('done'));
+  } catch (err) {
+    controlStatus.error(errorText(err));
+  }
+});
+
+/* ---- broadcast and join codes ---- */
+
+function renderTeamSelects() {
+  const bt = $('broadcast-team');
+  const keep = bt.value;
+  bt.replaceChildren(
+    el('option', { value: '0' }, t('broadcast.all')),
+    ...teamNumbers().map((n) => el('option', { value: String(n) }, t('team.label', { team: n })))
+  );
+  bt.value = keep || '0';
+  const ts = $('team-select');
+  const keepTeam = ts.value;
+  ts.replaceChildren(...teamNumbers().map((n) => el('option', { value: String(n) }, t('team.label', { team: n }))));
+  ts.value = keepTeam || '1';
+}
+
+const broadcastStatus = statusLine($('broadcast-status'));
+$('broadcast-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const text = $('broadcast-text').value.trim();
+  if (!text) return;
+  try {
+    await conn.request('broadcast', { text, team: Number($('broadcast-team').value) });
+    $('broadcast-text').value = '';
+    broadcastStatus.ok(t('broadcast.sent'));
+  } catch (err) {
+    broadcastStatus.error(errorText(err));
+  }
+});
+
+/* The welcome lists the codes as exercise.join_codes: [{team, code}]. */
+function joinCodes(w) {
+  const codes = (w.exercise && w.exercise.join_codes) || w.teams || [];
+  return Array.isArray(codes) ? codes : [];
+}
+
+function renderJoinCodes() {
+  const rows = joinCodes(state.welcome || {}).map((c) => {
+    const link = new URL(`index.html?code=${encodeURIComponent(c.code)}`, location.href).href;
+    return el(
+      'tr',
+      { dataset: { test: 'join-code-row', team: c.team } },
+      el('th', { scope: 'row' }, t('team.label', { team: c.team })),
+      el('td', {}, el('code', { dataset: { test: 'join-code' } }, c.code), ' ', el('a', { href: link, class: 'small' }, link))
+    );
+  });
+  $('join-codes').replaceChildren(...rows);
+}
+
+/* ---- a team's injects and events ---- */
+
+function injectActions(team, inj) {
+  const buttons = [];
+  const act = async (type, fields, confirmKey) => {
+    if (confirmKey) {
+      const ok = await confirmDialog({
+        title: t(`${confirmKey}.title`, { inject: inj.title || inj.id, team }),
+        text: t(`${confirmKey}.text`),
+        ok: t(type === 'inject.release' ? 'inject.release' : 'inject.skip')
+      });
+      if (!ok) return;
+    }
+    try {
+      await conn.request(type, { inject: inj.id, team, ...fields });
+      injectStatus.ok(t('done'));
+    } catch (err) {
+      injectStatus.error(errorText(err));
+    }
+    refreshTimeline();
+  };
+  const done = ['fired', 'skipped', 'failed', 'running'].includes(inj.state);
+  if (!done) {
+    buttons.push(
+      el('button', { type: 'button', dataset: { test: 'inject-release' }, onclick: () => act('inject.release', {}, 'inject.release.confirm') }, t('inject.release')),
+      el('button', { type: 'button', dataset: { test: 'inject-skip' }, onclick: () => act('inject.skip', {}, 'inject.skip.confirm') }, t('inject.skip'))
+    );
+    const held = inj.state === 'held';
+    buttons.push(
+      el(
+        'button',
+        { type: 'button', 'aria-pressed': String(held), dataset: { test: 'inject-hold' }, onclick: () => act('inject.hold', { held: !held }) },
+        held ? t('inject.unhold') : t('inject.hold')
+      )
+    );
+  }
+  return buttons;
+}
+
+function eventText(e) {
+  const parts = [e.kind, e.subject, e.value, e.text].filter((x) => x != null && x !== '');
+  return parts.join(' · ');
+}
+
+async function refreshTimeline() {
+  if (conn.state !== 'open' || currentTab !== 'teams') return;
+  const team = Number($('team-select').value || 1);
+  try {
+    const reply = await conn.request('timeline', { team });
+    if (Number($('team-select').value || 1) !== team) return;
+    $('injects').replaceChildren(
+      ...(reply.injects || []).map((inj) =>
+        el(
+          'tr',
+          { dataset: { test: 'inject-row', inject: inj.id, state: inj.state } },
+          el('th', { scope: 'row' }, inj.title ? `${inj.title} ` : '', el('code', {}, inj.id)),
+          el('td', { dataset: { test: 'inject-state' } }, inj.state),
+          el('td', {}, inj.at_ms != null ? formatClock(inj.at_ms) : ''),
+          el('td', { dataset: { test: 'inject-why' } }, inj.why || ''),
+          el('td', { class: 'actions' }, ...injectActions(team, inj))
+        )
+      )
+    );
+    const events = reply.events || [];
+    $('team-events').replaceChildren(
+      ...events
+        .slice()
+        .reverse()
+        .map((e) =>
+          el(
+            'li',
+            { dataset: { test: 'team-event', type: e.type || e.kind || '' } },
+            el('span', { class: 'at' }, e.at_ms != null ? formatClock(e.at_ms) : ''),
+            el('span', { class: 'what' }, e.kind ? eventText(e) : `${e.type}: ${e.subject || e.text || e.objective || ''}`)
+          )
+        )
+    );
+  } catch (err) {
+    injectStatus.error(errorText(err));
+  }
+}
+$('team-select').addEventListener('change', refreshTimeline);
+
+/* ---- scoreboard ---- */
+
+async function refreshScoreboard() {
+  if (conn.state !== 'open') return;
+  try {
+    state.board = await conn.request('scoreboard');
+    for (const s of state.board.teams || []) {
+      const live = state.scores.get(s.team);
+      if (!live || live.total !== s.total) state.scores.set(s.team, { ...s, type: 'score' });
+    }
+    renderScoreboard();
+  } catch {
+    /* the live score messages still update the table */
+  }
+}
+
+function renderScoreboard() {
+  const teams = teamNumbers();
+  const objs = state.objectives;
+  $('scoreboard-head').replaceChildren(
+    el(
+      'tr',
+      {},
+      el('th', { scope: 'col' }, t('scoreboard.team')),
+      el('th', { scope: 'col' }, t('scoreboard.total')),
+      ...objs.map((o) => el('th', { scope: 'col', title: o.text || '' }, objectiveTitle(o.id))),
+      el('th', { scope: 'col' }, t('scoreboard.penalties'))
+    )
+  );
+  const ranked = teams
+    .map((n) => ({ team: n, s: state.scores.get(n) }))
+    .sort((a, b) => (b.s ? b.s.total : 0) - (a.s ? a.s.total : 0) || a.team - b.team);
+  $('scoreboard').replaceChildren(
+    ...ranked.map(({ team, s }) =>
+      el(
+        'tr',
+        { dataset: { test: 'scoreboard-row', team } },
+        el('th', { scope: 'row' }, el('span', { class: 'swatch', style: `background:${teamColor(team)}` }), t('team.label', { team })),
+        el('td', { class: 'total', dataset: { test: 'scoreboard-total' } }, s ? String(s.total) : '0'),
+        ...objs.map((o) => {
+          const x = s && s.objectives ? s.objectives.find((y) => y.id === o.id) : null;
+          return el(
+            'td',
+            { class: x && x.achieved ? 'achieved' : '', dataset: { test: 'scoreboard-cell', objective: o.id } },
+            x ? `${x.points}` : '0'
+          );
+        }),
+        el('td', { dataset: { test: 'scoreboard-penalties' } }, s ? String(s.penalties || 0) : '0')
+      )
+    )
+  );
+  const boardTeams = new Map(((state.board && state.board.teams) || []).map((x) => [x.team, x]));
+  drawScoreChart($('score-chart'), {
+    teams: teams.map((n) => {
+      const b = boardTeams.get(n);
+      const live = state.scores.get(n);
+      const history = b && b.history ? b.history.slice() : [];
+      const last = history.length ? history[history.length - 1][1] : 0;
+      if (live && live.total !== last) history.push([exerciseNow(), live.total]);
+      return { team: n, history, total: live ? live.total : last };
+    }),
+    nowMs: exerciseNow(),
+    maxPoints: state.board && state.board.max,
+    labels: {
+      title: t('scoreboard.chart'),
+      desc: t('scoreboard.chart.desc'),
+      minutes: t('scoreboard.minutes'),
+      team: (n) => t('team.label', { team: n })
+    }
+  });
+}
+
+/* ---- reports ---- */
+
+function reportCard(team, objectiveId, reports) {
+  const o = objective(objectiveId) || { id: objectiveId, rubric: [] };
+  const last = reports[reports.length - 1];
+  const statusNode = el('p', { class: 'status', role: 'alert' });
+  const status = statusLine(statusNode);
+  const items = (o.rubric || []).map((r) => {
+    const inputId = `grade-${team}-${objectiveId}-${r.item}`;
+    const current = state.grades.get(`${team}/${objectiveId}/${r.item}`);
+    const input = el('input', {
+      id: inputId,
+      type: 'number',
+      min: 0,
+      max: r.points,
+      step: 1,
+      value: current != null ? current : '',
+      dataset: { test: 'grade-input', item: r.item }
+    });
+    const button = el(
+      'button',
+      {
+        type: 'button',
+        dataset: { test: 'grade-submit', item: r.item },
+        onclick: async () => {
+          const points = Number(input.value);
+          if (input.value === '' || !(points >= 0 && points <= r.points)) {
+            input.focus();
+            return;
+          }
+          button.disabled = true;
+          try {
+            await conn.request('grade', { team, objective: objectiveId, item: r.item, points });
+            status.ok(t('reports.graded'));
+          } catch (err) {
+            status.error(errorText(err));
+          } finally {
+            button.disabled = false;
+          }
+        }
+      },
+      t('reports.grade')
+    );
+    return el(
+      'li',
+      { dataset: { test: 'rubric-item', item: r.item, graded: String(current != null) } },
+      el('label', { for: inputId }, t('reports.item', { item: r.item + 1, text: r.text, points: r.points })),
+      el('span', { class: 'row' }, input, button)
+    );
+  });
+  return el(
+    'article',
+    { class: 'card report', dataset: { test: 'report-item', team, objective: objectiveId } },
+    el('h3', {}, `${t('team.label', { team })} · ${objectiveTitle(objectiveId)}`),
+    el('p', { class: 'by' }, `${last.by || ''} · ${formatClock(last.at_ms || 0)}`),
+    el('pre', { dataset: { test: 'report-text' } }, last.text),
+    last.attachment ? el('p', {}, t('reports.attachment', { name: last.attachment.name })) : null,
+    el('ol', { class: 'rubric' }, ...items),
+    statusNode
+  );
+}
+
+function renderReports() {
+  const host = $('reports');
+  /* Keep a grade being typed: rebuild only the cards whose data changed. */
+  const cards = [];
+  for (const [key, reports] of state.reports) {
+    const [team, objectiveId] = key.split('/');
+    cards.push({ key, team: Number(team), objectiveId, reports });
+  }
+  cards.sort((a, b) => a.team - b.team || a.objectiveId.localeCompare(b.objectiveId));
+  const existing = new Map([...host.children].map((c) => [`${c.dataset.team}/${c.dataset.objective}`, c]));
+  const nodes = cards.map((c) => {
+    const sig = JSON.stringify([
+      c.reports.length,
+      (objective(c.objectiveId) || {}).rubric,
+      [...state.grades].filter(([k]) => k.startsWith(`${c.key}/`))
+    ]);
+    const old = existing.get(c.key);
+    if (old && old.dataset.sig === sig && !renderReports.force) return old;
+    const card = reportCard(c.team, c.objectiveId, c.reports);
+    card.dataset.sig = sig;
+    return card;
+  });
+  renderReports.force = false;
+  host.replaceChildren(...nodes);
+  document.querySelector('[data-test=reports-empty]').hidden = cards.length > 0;
+  let ungraded = 0;
+  for (const c of cards) {
+    const rubric = (objective(c.objectiveId) || {}).rubric || [];
+    if (rubric.some((r) => !state.grades.has(`${c.key}/${r.item}`))) ungraded++;
+  }
+  $('ungraded').hidden = ungraded === 0;
+  $('ungraded').textContent = String(ungraded);
+}
+
+/* ---- nodes ---- */
+
+const consoles = new Map(); // `${team}/${node}` -> {console, panel}
+
+function toggleConsole(n) {
+  const key = `${n.team}/${n.name}`;
+  const open = consoles.get(key);
+  if (open) {
+    open.console.close();
+    open.panel.remove();
+    consoles.delete(key);
+  } else {
+    const host = el('div', { class: 'terminal', dataset: { test: 'terminal', node: n.name, team: n.team } });
+    const panel = el(
+      'section',
+      { class: 'console-panel', dataset: { test: 'console-panel', team: n.team, node: n.name } },
+      el('h3', {}, t('console.label', { node: `${t('team.label', { team: n.team })} ${n.name}` })),
+      host
+    );
+    $('consoles').append(panel);
+    const c = new SerialConsole(conn, host, { node: n.name, team: n.team });
+    consoles.set(key, { console: c, panel });
+    c.open();
+  }
+  renderNodes();
+}
+
+async function restartNode(n) {
+  const ok = await confirmDialog({
+    title: t('node.restart.confirm.title', { node: n.name, team: n.team }),
+    text: t('node.restart.confirm.text'),
+    ok: t('node.restart')
+  });
+  if (!ok) return;
+  n.restarting = true;
+  renderNodes();
+  try {
+    await conn.request('node.restart', { team: n.team, node: n.name });
+    nodesStatus.ok(t('done'));
+  } catch (err) {
+    nodesStatus.error(errorText(err));
+  } finally {
+    n.restarting = false;
+    refreshNodes();
+  }
+}
+
+function renderNodes() {
+  $('nodes').replaceChildren(
+    ...state.nodes.map((n) => {
+      const s = n.state || 'unknown';
+      const open = consoles.has(`${n.team}/${n.name}`);
+      return el(
+        'tr',
+        { dataset: { test: 'node-row', team: n.team, node: n.name } },
+        el('td', {}, t('team.label', { team: n.team })),
+        el('th', { scope: 'row' }, n.name, n.title ? el('span', { class: 'small' }, ` ${n.title}`) : null),
+        el('td', {}, (n.addresses || []).join(', ')),
+        el('td', { dataset: { test: 'node-state', state: s } }, t(`node.state.${s}`)),
+        el(
+          'td',
+          { class: 'actions' },
+          el('button', { type: 'button', disabled: n.restarting, dataset: { test: 'node-restart' }, onclick: () => restartNode(n) }, t('node.restart')),
+          n.console === false
+            ? null
+            : el(
+                'button',
+                { type: 'button', 'aria-pressed': String(open), dataset: { test: 'console-open' }, onclick: () => toggleConsole(n) },
+                open ? t('node.console.close') : t('node.console.open')
+              )
+        )
+      );
+    })
+  );
+}
+
+async function refreshNodes() {
+  if (conn.state !== 'open') return;
+  try {
+    const reply = await conn.request('nodes', { team: 0 });
+    const byKey = new Map((reply.nodes || []).map((n) => [`${n.team}/${n.name}`, n]));
+    state.nodes = state.nodes.map((n) => {
+      const fresh = byKey.get(`${n.team}/${n.name}`);
+      return fresh ? { ...n, state: fresh.state } : n;
+    });
+    for (const [key, n] of byKey) if (!state.nodes.some((x) => `${x.team}/${x.name}` === key)) state.nodes.push(n);
+    renderNodes();
+  } catch (err) {
+    nodesStatus.error(errorText(err));
+  }
+}
+
+/* ---- live event feed ---- */
+
+function addEvent(m) {
+  state.events.push(m);
+  const feed = $('events');
+  feed.prepend(
+    el(
+      'li',
+      { dataset: { test: 'event', kind: m.kind || '', team: m.team ?? '' } },
+      el('span', { class: 'at' }, m.at_ms != null ? formatClock(m.at_ms) : ''),
+      el('span', { class: 'team' }, m.team ? t('team.label', { team: m.team }) : ''),
+      el('span', { class: 'what' }, eventText(m))
+    )
+  );
+  while (feed.children.length > EVENT_FEED_MAX) feed.lastChild.remove();
+  if (state.events.length > EVENT_FEED_MAX) state.events.shift();
+  document.querySelector('[data-test=events-empty]').hidden = true;
+}
+
+/* ---- messages ---- */
+
+conn.on('welcome', (w) => {
+  state.welcome = w;
+  const e = w.exercise || {};
+  state.exercise = { phase: e.phase || 'ready', at_ms: e.at_ms || 0, speed: e.speed || 1, receivedAt: performance.now() };
+  state.teams = e.teams || joinCodes(w).length;
+  state.objectives = w.objectives || [];
+  const old = new Map(state.nodes.map((n) => [`${n.team}/${n.name}`, n]));
+  state.nodes = (w.nodes || []).map((n) => ({ ...(old.get(`${n.team}/${n.name}`) || {}), ...n }));
+  renderExercise();
+  renderTeamSelects();
+  renderJoinCodes();
+  renderReports.force = true;
+  renderReports();
+  renderNodes();
+  refreshNodes();
+  refreshScoreboard();
+  refreshTimeline();
+});
+
+conn.on('exercise', (m) => {
+  state.exercise = { phase: m.phase, at_ms: m.at_ms, speed: m.speed || 1, receivedAt: performance.now() };
+  renderExercise();
+});
+
+conn.on('score', (m) => {
+  state.scores.set(m.team, m);
+  renderScoreboard();
+});
+
+conn.on('report', (m) => {
+  const key = `${m.team}/${m.objective}`;
+  if (!state.reports.has(key)) state.reports.set(key, []);
+  state.reports.get(key).push(m);
+  renderReports();
+});
+
+conn.on('grade', (m) => {
+  state.grades.set(`${m.team}/${m.objective}/${m.item}`, m.points);
+  renderReports();
+});
+
+conn.on('event', (m) => {
+  addEvent(m);
+  if (currentTab === 'teams' && Number($('team-select').value) === m.team) scheduleTimeline();
+});
+conn.on('inbox', (m) => {
+  if (currentTab === 'teams' && Number($('team-select').value) === m.team) scheduleTimeline();
+});
+
+/* Many events at once refresh the table once. */
+let timelineTimer = null;
+function scheduleTimeline() {
+  if (!timelineTimer)
+    timelineTimer = setTimeout(() => {
+      timelineTimer = null;
+      refreshTimeline();
+    }, 300);
+}
+
+conn.on('reset', () => {
+  state.scores.clear();
+  state.reports.clear();
+  state.grades.clear();
+  renderReports();
+  renderScoreboard();
+});
+
+onLangChange(() => {
+  renderExercise();
+  renderTeamSelects();
+  renderJoinCodes();
+  renderScoreboard();
+  renderReports.force = true;
+  renderReports();
+  renderNodes();
+  conn.resync();
+});
+
+setInterval(() => {
+  if (currentTab === 'teams') refreshTimeline();
+  if (currentTab === 'scoreboard') refreshScoreboard();
+  if (currentTab === 'nodes') refreshNodes();
+}, REFRESH_MS);
+
+consoleChrome(conn);
+tabs(document.querySelector('[role=tablist]'), (name) => {
+  currentTab = name;
+  if (name === 'teams') refreshTimeline();
+  if (name === 'scoreboard') refreshScoreboard();
+  if (name === 'nodes') refreshNodes();
+});
+renderExercise();
+renderReports();
+conn.start();

@@ -353,12 +353,14 @@ export class Connection {
       return;
     }
     if (msg.id == null && typeof msg.seq === 'number') {
-      /* One event may give several messages (an answer and the score it
-       * changed) with the same seq: a duplicate is the same type again. */
+      /* One seq may give several messages (an answer and the score it
+       * changed; after a hello, every team's score at the latest seq): a
+       * duplicate is the same type for the same team again. */
+      const kind = `${msg.type}/${msg.team ?? ''}`;
       if (msg.seq < this.lastSeq) return;
-      if (msg.seq === this.lastSeq && this.typesAtLastSeq.has(msg.type)) return;
+      if (msg.seq === this.lastSeq && this.typesAtLastSeq.has(kind)) return;
       if (msg.seq > this.lastSeq) this.typesAtLastSeq.clear();
-      this.typesAtLastSeq.add(msg.type);
+      this.typesAtLastSeq.add(kind);
       this.lastSeq = msg.seq;
       this.remember(msg);
     }

@@ -206,19 +206,17 @@ function injectActions(team, inj) {
     }
     refreshTimeline();
   };
-  const done = ['fired', 'skipped', 'failed', 'running'].includes(inj.state);
+  const done = inj.state !== 'pending';
   if (!done) {
     buttons.push(
       el('button', { type: 'button', dataset: { test: 'inject-release' }, onclick: () => act('inject.release', {}, 'inject.release.confirm') }, t('inject.release')),
       el('button', { type: 'button', dataset: { test: 'inject-skip' }, onclick: () => act('inject.skip', {}, 'inject.skip.confirm') }, t('inject.skip'))
     );
-    const held = inj.state === 'held';
+    /* The timeline does not say whether a pending inject is held (only its
+     * `why` does, in words): both ways are offered. */
     buttons.push(
-      el(
-        'button',
-        { type: 'button', 'aria-pressed': String(held), dataset: { test: 'inject-hold' }, onclick: () => act('inject.hold', { held: !held }) },
-        held ? t('inject.unhold') : t('inject.hold')
-      )
+      el('button', { type: 'button', dataset: { test: 'inject-hold' }, onclick: () => act('inject.hold', { held: true }) }, t('inject.hold')),
+      el('button', { type: 'button', dataset: { test: 'inject-unhold' }, onclick: () => act('inject.hold', { held: false }) }, t('inject.unhold'))
     );
   }
   return buttons;

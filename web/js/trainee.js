@@ -16,7 +16,10 @@ import { Connection } from './connection.js';
 import { el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome } from './ui.js';
 import { SerialConsole, openConsoles } from './terminal.js';
 
-const MAX_REPORT_FILE = 1024 * 1024;
+/* The server takes a report of at most 64 KiB in all, its attachment's
+ * base64 at most 60,000 characters: a file of at most 45,000 bytes. */
+const MAX_REPORT_FILE = 45000;
+const MAX_MESSAGE = 65536;
 const NODES_REFRESH_MS = 10000;
 
 const login = savedLogin();
@@ -307,10 +310,14 @@ function reportForm(o, card) {
         const f = file.files[0];
         if (f) {
           if (f.size > MAX_REPORT_FILE) {
-            status.error(t('report.too_big', { name: f.name }));
+            status.error(t('report.too_big', { name: f.name, size: formatSize(MAX_REPORT_FILE) }));
             return;
           }
           msg.attachment = { name: f.name, data: await readFileBase64(f) };
+        }
+        if (new TextEncoder().encode(JSON.stringify(msg)).length > MAX_MESSAGE - 200) {
+          status.error(t('report.too_long'));
+          return;
         }
         submit.disabled = true;
         status.clear();
@@ -328,7 +335,7 @@ function reportForm(o, card) {
     },
     el('label', { for: textId }, t('report.text')),
     text,
-    el('label', { for: fileId }, t('report.file')),
+    el('label', { for: fileId }, t('report.file', { size: formatSize(MAX_REPORT_FILE) })),
     file,
     submit,
     statusNode

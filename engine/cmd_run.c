@@ -6,6 +6,9 @@
  */
 #include "alloc.h"
 #include "cli.h"
+#include "console_auth.h"
+#include "console_hub.h"
+#include "serial_console.h"
 #include "errors.h"
 #include "event_store.h"
 #include "exercise.h"
@@ -18,6 +21,7 @@
 #include "units.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,14 +31,16 @@
 
 static const char HELP[] =
     "Usage: enshu run FILE --teams N [--name NAME] [--hosts HOSTS.yaml] [--speed X]\n"
-    "                 [--for DURATION] [--timeout DURATION]\n"
+    "                 [--for DURATION] [--timeout DURATION] [--listen HOST:PORT]\n"
+    "                 [--cert FILE --key FILE] [--web DIR] [--wait]\n"
     "\n"
     "Brings the range of incident script FILE up (as 'enshu up' does), then runs the\n"
     "exercise: injects fire on their timeline for each team, checks probe the guests,\n"
     "and every event is logged here and recorded in the range's ledger\n"
     "($ENSHU_STATE_DIR/ranges/NAME.events.db). When the exercise time reaches the\n"
     "scenario's duration (or --for) the exercise ends and the scores are shown.\n"
-    "Ctrl-C pauses it; the same command resumes it, also after a crash.\n"
+    "Ctrl-C pauses it; the same command resumes it, also after a crash. With --listen\n"
+    "the consoles stay open after the end until Ctrl-C.\n"
     "\n"
     "Options:\n"
     "  --teams N            number of teams\n"
@@ -43,8 +49,35 @@ static const char HELP[] =
     "  --speed X            exercise time runs X times faster (rehearsals, tests)\n"
     "  --for DURATION       end after this much exercise time (default: the scenario's)\n"
     "  --timeout DURATION   how long to wait for the guests when bringing them up\n"
+    "  --listen HOST:PORT   serve the browser consoles there (port 0: any free one);\n"
+    "                       prints each team's join code (see web/PROTOCOL.md)\n"
+    "  --cert FILE --key FILE  serve the consoles over TLS (https, wss)\n"
+    "  --web DIR            the consoles' files (default: the web/ of this source tree,\n"
+    "                       or $ENSHU_WEB_DIR)\n"
+    "  --wait               do not start the exercise: an instructor starts it from the\n"
+    "                       console\n"
     "\n"
     "Exit status: 0 the exercise ended or was paused, 1 failure, 2 usage error.\n";
+
+static const char SERVE_HELP[] =
+    "Usage: enshu serve FILE --teams N [--listen HOST:PORT] [--cert FILE --key FILE]\n"
+    "                   [--name NAME] [--hosts HOSTS.yaml] [--speed X] [--for DURATION]\n"
+    "\n"
+    "Brings the range of incident script FILE up and serves the browser consoles:\n"
+    "'enshu run --listen HOST:PORT --wait'. The instructor starts, pauses and steers\n"
+    "the exercise from the instructor console; teams join with the join codes printed\n"
+    "here. Listens on 127.0.0.1:8080 unless told otherwise.\n"
+    "\n"
+    "Exit status: 0 the exercise ended or was interrupted, 1 failure, 2 usage error.\n";
+
+typedef struct run_options {
+    double speed;
+    int64_t for_ms;
+    const char *listen; /* NULL: no consoles */
+    const char *cert, *key;
+    const char *web_dir;
+    bool wait; /* for an instructor's start */
+} run_options;
 
 static volatile sig_atomic_t interrupted;
 
@@ -103,27 +136,114 @@ static int ledger_bind(event_store *ledger, const char *file, unsigned teams,
     return rc;
 }
 
+/* Consoles, when --listen is given: told of every event. */
+static console_hub *live_hub;
+
+static void on_event(void *ctx, const event *ev)
+{
+    log_event(ctx, ev);
+    console_hub_notify(live_hub);
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+/* Steps the exercise until its time is up, an instructor ends it, or
+ * Ctrl-C. While it waits for STARTEX or is paused from a console, it only
+ * picks up what other processes record (enshu answer, grade). */
 static int run_loop(exercise *ex, int64_t until_ms)
 {
-    while (!interrupted && exercise_now(ex) < until_ms) {
+    exercise_phase phase;
+    while (!interrupted && (phase = exercise_get_phase(ex)) != PHASE_ENDED &&
+           exercise_now(ex) < until_ms) {
+        if (exercise_poll_ledger(ex) != ENSHU_OK)
+            fprintf(stderr, "enshu run: the ledger could not be read; retrying\n");
         int64_t next = exercise_step(ex);
-        int64_t wait = next == INT64_MAX ? 500 : next - range_wall_ms(NULL);
-        if (wait > 500)
-            wait = 500; /* stay responsive to Ctrl-C and to the end */
-        if (wait > 0) {
-            struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
-            nanosleep(&ts, NULL);
-        }
+        int64_t wait = next == INT64_MAX ? 200 : next - range_wall_ms(NULL);
+        if (wait > 200)
+            wait = 200; /* stay responsive to consoles, Ctrl-C and the end */
+        if (wait > 0)
+            sleep_ms(wait);
     }
+    phase = exercise_get_phase(ex);
     if (interrupted) {
+        if (phase != PHASE_RUNNING)
+            return ENSHU_OK;
         puts("interrupted: the exercise is paused; run the same command to resume it");
         return exercise_pause(ex);
     }
-    return exercise_end(ex);
+    return phase == PHASE_ENDED ? ENSHU_OK : exercise_end(ex);
 }
 
-static int run_exercise(const range_up_request *req, double speed, int64_t for_ms)
+/* Each team's join code for the consoles, made once per exercise and kept
+ * in the ledger (a restart keeps the codes teams were given). */
+static char **join_codes(event_store *ledger, unsigned teams)
 {
+    char **codes = xcalloc(teams + 1, sizeof(char *));
+    char *stored = event_store_get_meta(ledger, "join_codes");
+    json_t *list = stored ? json_loads(stored, 0, NULL) : NULL;
+    free(stored);
+    bool fresh = !json_is_array(list) || json_array_size(list) != teams;
+    if (fresh) {
+        json_decref(list);
+        list = json_array();
+        for (unsigned t = 0; t < teams; t++) {
+            char code[JOIN_CODE_SIZE];
+            join_code_new(code);
+            json_array_append_new(list, json_string(code));
+        }
+        char *text = json_dumps(list, JSON_COMPACT);
+        if (event_store_set_meta(ledger, "join_codes", text) != ENSHU_OK)
+            fprintf(stderr, "enshu run: the join codes could not be kept in the ledger\n");
+        free(text);
+    }
+    for (unsigned t = 0; t < teams; t++) {
+        const char *code = json_string_value(json_array_get(list, t));
+        codes[t] = xstrdup(code ? code : "");
+    }
+    json_decref(list);
+    return codes;
+}
+
+static void codes_free(char **codes, unsigned teams)
+{
+    for (unsigned t = 0; codes && t < teams; t++)
+        free(codes[t]);
+    free(codes);
+}
+
+static int start_consoles(const run_options *opt, exercise *ex, event_store *ledger,
+                          const team_vars *vars, const char *name, char **codes)
+{
+    console_hub_config cfg = {.ex = ex, .ledger = ledger, .vars = vars, .range_name = name,
+                              .join_codes = (const char *const *)codes, .listen = opt->listen,
+                              .static_dir = opt->web_dir, .cert_path = opt->cert,
+                              .key_path = opt->key};
+    int rc = console_hub_start(&cfg, &live_hub);
+    if (rc != ENSHU_OK) {
+        fprintf(stderr, "enshu run: the consoles could not listen on %s\n", opt->listen);
+        return rc;
+    }
+    const char *host = opt->listen;
+    const char *colon = strrchr(host, ':');
+    printf("console: %s://%.*s:%d/\n", opt->cert ? "https" : "http",
+           colon ? (int)(colon - host) : (int)strlen(host), host, console_hub_port(live_hub));
+    for (unsigned t = 0; t < exercise_teams(ex); t++)
+        printf("team %u join code: %s\n", t + 1, codes[t]);
+    if (!instructor_password_is_set())
+        puts("no instructor password is set: set one with 'enshu passwd' to use the "
+             "instructor console");
+    return ENSHU_OK;
+}
+
+static int run_exercise(const range_up_request *req, const run_options *opt)
+{
+    double speed = opt->speed;
+    int64_t for_ms = opt->for_ms;
+    char **codes = NULL;
     scenario *s = scenario_load_reported(req->scenario_path);
     if (!s)
         return ENSHU_EINVAL;
@@ -140,18 +260,24 @@ static int run_exercise(const range_up_request *req, double speed, int64_t for_m
     if (rc == ENSHU_OK) {
         exercise_hooks hooks = {0};
         range_actions_hooks(ra, &hooks);
-        hooks.on_event = log_event;
+        hooks.on_event = on_event;
         ex = exercise_new(s, req->teams, ledger, &hooks);
         exercise_set_team_vars(ex, range_actions_team_vars(ra));
         rc = exercise_resume(ex);
+    }
+    if (rc == ENSHU_OK && opt->listen) {
+        codes = join_codes(ledger, req->teams);
+        rc = start_consoles(opt, ex, ledger, range_actions_team_vars(ra), name, codes);
     }
     if (rc == ENSHU_OK && exercise_get_phase(ex) == PHASE_ENDED) {
         printf("this exercise has ended; its ledger is %s\n", ledger_path);
     } else if (rc == ENSHU_OK) {
         printf("exercise %s: %u teams, ledger %s\n", name, req->teams, ledger_path);
-        if (exercise_get_phase(ex) == PHASE_READY)
+        if (exercise_get_phase(ex) == PHASE_READY && opt->wait)
+            puts("waiting for an instructor to start the exercise from the console");
+        else if (exercise_get_phase(ex) == PHASE_READY)
             rc = exercise_start(ex);
-        else if (exercise_get_phase(ex) == PHASE_PAUSED)
+        else if (exercise_get_phase(ex) == PHASE_PAUSED && !opt->wait)
             rc = exercise_continue(ex);
         if (rc == ENSHU_OK && speed > 0)
             rc = exercise_set_speed(ex, speed);
@@ -160,6 +286,15 @@ static int run_exercise(const range_up_request *req, double speed, int64_t for_m
     }
     if (rc == ENSHU_OK && ex)
         score_report_print(s, exercise_grader(ex), stdout);
+    if (rc == ENSHU_OK && live_hub && !interrupted) {
+        /* The consoles stay up to look back at the exercise. */
+        puts("the exercise has ended; the consoles stay open until Ctrl-C");
+        while (!interrupted)
+            sleep_ms(200);
+    }
+    console_hub_free(live_hub);
+    live_hub = NULL;
+    codes_free(codes, req->teams);
     exercise_free(ex);
     range_actions_free(ra);
     event_store_free(ledger);
@@ -168,21 +303,21 @@ static int run_exercise(const range_up_request *req, double speed, int64_t for_m
     return rc;
 }
 
-int cmd_run(int argc, char **argv)
+/* enshu run and enshu serve: the same, serve waits for an instructor. */
+static int run_command(int argc, char **argv, const char *cmd, bool serve)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(HELP, stdout);
-        return CLI_OK;
-    }
     static const struct option options[] = {
         {"teams", required_argument, NULL, 't'}, {"name", required_argument, NULL, 'n'},
         {"hosts", required_argument, NULL, 'H'}, {"speed", required_argument, NULL, 's'},
         {"for", required_argument, NULL, 'f'},   {"timeout", required_argument, NULL, 'T'},
-        {NULL, 0, NULL, 0},
+        {"listen", required_argument, NULL, 'l'}, {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},   {"web", required_argument, NULL, 'w'},
+        {"wait", no_argument, NULL, 'W'},        {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
-    double speed = 0;
-    int64_t for_ms = 0;
+    run_options ro = {.wait = serve, .listen = serve ? "127.0.0.1:8080" : NULL,
+                      .web_dir = getenv("ENSHU_WEB_DIR") ? getenv("ENSHU_WEB_DIR")
+                                                         : ENSHU_SOURCE_DIR "/web"};
     int opt;
     opterr = 0;
     optind = 1;
@@ -190,7 +325,7 @@ int cmd_run(int argc, char **argv)
         char *end = NULL;
         switch (opt) {
         case 't':
-            if (!cli_parse_teams("run", optarg, &req.teams))
+            if (!cli_parse_teams(cmd, optarg, &req.teams))
                 return CLI_USAGE;
             break;
         case 'n':
@@ -200,33 +335,65 @@ int cmd_run(int argc, char **argv)
             req.hosts_path = optarg;
             break;
         case 's':
-            speed = strtod(optarg, &end);
-            if (*end || !(speed > 0) || speed > 1000) {
-                fprintf(stderr, "enshu run: --speed must be a number above 0, at most 1000\n");
+            ro.speed = strtod(optarg, &end);
+            if (*end || !(ro.speed > 0) || ro.speed > 1000) {
+                fprintf(stderr, "enshu %s: --speed must be a number above 0, at most 1000\n",
+                        cmd);
                 return CLI_USAGE;
             }
             break;
         case 'f':
-            if (!cli_parse_duration("run", "--for", optarg, 1000, &for_ms))
+            if (!cli_parse_duration(cmd, "--for", optarg, 1000, &ro.for_ms))
                 return CLI_USAGE;
             break;
         case 'T':
-            if (!cli_parse_duration("run", "--timeout", optarg, 1000, &req.ready_timeout_ms))
+            if (!cli_parse_duration(cmd, "--timeout", optarg, 1000, &req.ready_timeout_ms))
                 return CLI_USAGE;
             break;
+        case 'l':
+            if (!strchr(optarg, ':')) {
+                fprintf(stderr, "enshu %s: --listen takes HOST:PORT, e.g. 127.0.0.1:8080\n",
+                        cmd);
+                return CLI_USAGE;
+            }
+            ro.listen = optarg;
+            break;
+        case 'c':
+            ro.cert = optarg;
+            break;
+        case 'k':
+            ro.key = optarg;
+            break;
+        case 'w':
+            ro.web_dir = optarg;
+            break;
+        case 'W':
+            ro.wait = true;
+            break;
         default:
-            fprintf(stderr, "enshu run: unknown or incomplete option '%s' (try --help)\n",
+            fprintf(stderr, "enshu %s: unknown or incomplete option '%s' (try --help)\n", cmd,
                     argv[optind - 1]);
             return CLI_USAGE;
         }
     }
     if (optind + 1 != argc || !req.teams) {
-        fputs("enshu run: expected FILE --teams N, e.g. enshu run scenarios/intro-office.yaml "
-              "--teams 2\n",
-              stderr);
+        fprintf(stderr, "enshu %s: expected FILE --teams N, e.g. enshu %s "
+                        "scenarios/intro-office.yaml --teams 2\n", cmd, cmd);
+        return CLI_USAGE;
+    }
+    if (!ro.cert != !ro.key) {
+        fprintf(stderr, "enshu %s: --cert and --key go together\n", cmd);
+        return CLI_USAGE;
+    }
+    if ((ro.cert || ro.key || ro.wait) && !ro.listen) {
+        fprintf(stderr, "enshu %s: --cert, --key and --wait need --listen\n", cmd);
         return CLI_USAGE;
     }
     req.scenario_path = argv[optind];
+    /* Console streams need libvirt's event loop registered before any
+     * connection is opened. */
+    if (ro.listen)
+        serial_consoles_init_once();
     libvirt_setup();
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (range_bring_up(&req) != ENSHU_OK)
@@ -234,5 +401,23 @@ int cmd_run(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    return run_exercise(&req, speed, for_ms) == ENSHU_OK ? CLI_OK : CLI_FAIL;
+    return run_exercise(&req, &ro) == ENSHU_OK ? CLI_OK : CLI_FAIL;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(HELP, stdout);
+        return CLI_OK;
+    }
+    return run_command(argc, argv, "run", false);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(SERVE_HELP, stdout);
+        return CLI_OK;
+    }
+    return run_command(argc, argv, "serve", true);
 }

@@ -32,6 +32,14 @@ char *instructor_password_path(void)
     return xasprintf("%s/instructor.pwhash", range_state_dir());
 }
 
+bool instructor_password_is_set(void)
+{
+    char *path = instructor_password_path();
+    bool set = access(path, F_OK) == 0;
+    free(path);
+    return set;
+}
+
 int instructor_password_set(const char *password)
 {
     char hash[crypto_pwhash_STRBYTES];

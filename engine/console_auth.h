@@ -16,6 +16,8 @@ int console_auth_init(void) __attribute__((warn_unused_result));
 /* $ENSHU_STATE_DIR/instructor.pwhash (caller frees). */
 char *instructor_password_path(void);
 
+bool instructor_password_is_set(void);
+
 /* Hashes password and stores the hash (mode 0600, replaced atomically). */
 int instructor_password_set(const char *password) __attribute__((warn_unused_result));
 

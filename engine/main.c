@@ -20,6 +20,10 @@ static const char USAGE[] =
     "  up FILE --teams N     bring up a range: one virtual LAN per team\n"
     "  status                show teams, nodes, hosts, states and addresses\n"
     "  run FILE --teams N    bring a range up and run the exercise with a live log\n"
+    "                        (--listen HOST:PORT also serves the browser consoles)\n"
+    "  serve FILE --teams N  bring a range up and serve the browser consoles; the\n"
+    "                        instructor starts the exercise there\n"
+    "  passwd                set the instructor console's password\n"
     "  timeline --name NAME  each team's injects: when fired, or why not yet\n"
     "  exec TEAM NODE CMD    run a shell command on a team's guest (guest agent)\n"
     "  down                  remove everything a range created\n"
@@ -53,6 +57,7 @@ int main(int argc, char **argv)
         {"status", cmd_status},     {"down", cmd_down},     {"exec", cmd_exec},
         {"score", cmd_score},       {"run", cmd_run},
         {"timeline", cmd_timeline}, {"answer", cmd_answer}, {"grade", cmd_grade},
+        {"serve", cmd_serve},       {"passwd", cmd_passwd},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))

@@ -58,5 +58,23 @@ expect 2 "give the event ledger with --db FILE" -- score
 expect 1 "cannot read /nonexistent.db" -- score --db /nonexistent.db
 printf 'not a ledger' > "$ENSHU_STATE_DIR/plain.txt"
 expect 1 "is not an Enshu event ledger|file is not a database" -- score --db "$ENSHU_STATE_DIR/plain.txt"
+expect 0 "^Usage: enshu serve" -- serve --help
+expect 0 "^Usage: enshu passwd" -- passwd --help
+expect 2 "expected FILE --teams N" -- serve
+expect 2 "--listen takes HOST:PORT" -- run x.yaml --teams 2 --listen 8080
+expect 2 "--cert and --key go together" -- run x.yaml --teams 2 --listen 127.0.0.1:0 --cert c.pem
+expect 2 "need --listen" -- run x.yaml --teams 2 --wait
+expect 2 "unexpected argument '--now'" -- passwd --now
+expect 1 "at least 8 characters" -- passwd </dev/null
+# A password from standard input: only its hash is kept, readable by its owner alone.
+checks=$((checks + 1))
+if ! out=$(printf 'correct horse\n' | "$ENSHU" passwd 2>&1) || ! grep -q "is set" <<<"$out" ||
+   [ "$(stat -c %a "$ENSHU_STATE_DIR/instructor.pwhash")" != 600 ] ||
+   grep -q "correct horse" "$ENSHU_STATE_DIR/instructor.pwhash" ||
+   ! grep -q '^\$argon2id\$' "$ENSHU_STATE_DIR/instructor.pwhash"; then
+  echo "FAIL: enshu passwd did not keep an argon2id hash (0600) of the password: $out"
+  failures=$((failures + 1))
+fi
+expect 0 "^instructor password: [a-z2-9]{16}$" -- passwd --generate
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ]

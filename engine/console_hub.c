@@ -16,6 +16,7 @@
 #include "console_view.h"
 #include "errors.h"
 #include "grader.h"
+#include "guest_revert.h"
 #include "libvirt_conn.h"
 #include "range_files.h"
 #include "serial_console.h"
@@ -689,35 +690,33 @@ static void handle_nodes(console_hub *hub, session *ss, const console_request *r
     send_text(hub, ss->id, console_reply(rq->id, "nodes", json_pack("{s:o}", "nodes", list)));
 }
 
-static void handle_node_restart(console_hub *hub, session *ss, const console_request *rq)
+/* Restart (power cycle) or revert (fresh disk over the base image) a
+ * team's guest; recorded as an instructor action. */
+static void handle_node_power(console_hub *hub, session *ss, const console_request *rq)
 {
     const hub_node *n = find_node(hub, rq->team, rq->node);
     if (!n) {
         reply_error(hub, ss, rq->id, "not_found", "no such node in that team");
         return;
     }
+    bool revert = rq->type == REQ_NODE_REVERT;
     virConnectPtr conn = conn_cache_get(hub->conns, n->host_uri, 0);
     virDomainPtr dom = conn ? virDomainLookupByName(conn, n->domain) : NULL;
-    int rc = -1;
-    if (dom) {
-        int state = 0, reason;
-        if (virDomainGetState(dom, &state, &reason, 0) == 0 && state != VIR_DOMAIN_SHUTOFF)
-            virDomainDestroy(dom);
-        rc = virDomainCreate(dom);
+    int rc = !dom ? ENSHU_ENOTFOUND : revert ? guest_revert(dom) : guest_restart(dom);
+    if (dom)
         virDomainFree(dom);
-    }
-    if (rc != 0) {
-        fprintf(stderr, "enshu: consoles: team %d: node %s could not be restarted\n", rq->team,
-                rq->node);
-        reply_error(hub, ss, rq->id, "unavailable", "the guest could not be restarted");
+    if (rc != ENSHU_OK) {
+        reply_error(hub, ss, rq->id, "unavailable",
+                    revert ? "the guest could not be reverted" : "the guest could not be restarted");
         return;
     }
-    char text[160];
-    snprintf(text, sizeof text, "node %s restarted", rq->node);
+    char text[200];
+    snprintf(text, sizeof text, "node %s %s", rq->node,
+             revert ? "reverted to its image" : "restarted");
     event ev = {.at_ms = exercise_now(hub->cfg.ex), .team = rq->team, .kind = EV_INSTRUCTOR,
-                .subject = "node.restart", .text = text, .actor = ss->name};
+                .subject = request_type_name(rq->type), .text = text, .actor = ss->name};
     if (event_store_append(hub->cfg.ledger, &ev, NULL, NULL) != ENSHU_OK)
-        fprintf(stderr, "enshu: consoles: the restart of %s was not recorded\n", rq->node);
+        fprintf(stderr, "enshu: consoles: team %d: '%s' was not recorded\n", rq->team, text);
     reply_ok(hub, ss, rq->id, NULL);
 }
 
@@ -904,7 +903,8 @@ static void handle_instructor(console_hub *hub, session *ss, const console_reque
         rc = exercise_broadcast(ex, rq->team > 0 ? rq->team : 0, rq->text, ss->name);
         break;
     case REQ_NODE_RESTART:
-        handle_node_restart(hub, ss, rq);
+    case REQ_NODE_REVERT:
+        handle_node_power(hub, ss, rq);
         return;
     default:
         return;

@@ -102,6 +102,7 @@ static const struct {
     [REQ_GRADE] = {"grade", GRADE, true},
     [REQ_BROADCAST] = {"broadcast", BROADCAST, true},
     [REQ_NODE_RESTART] = {"node.restart", NODE, true},
+    [REQ_NODE_REVERT] = {"node.revert", NODE, true},
 };
 
 const char *request_type_name(request_type t)

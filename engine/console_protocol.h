@@ -43,6 +43,7 @@ typedef enum request_type {
     REQ_GRADE,
     REQ_BROADCAST,
     REQ_NODE_RESTART,
+    REQ_NODE_REVERT,
     REQ_COUNT
 } request_type;
 

@@ -32,11 +32,12 @@ typedef struct field_spec {
 
 #define MAX_TEXT 60000 /* below the transport's 64 KiB frame bound */
 #define MAX_TEAM 1000
+#define MAX_NAME 40 /* characters of a trainee's display name (UTF-8: up to 4 bytes each) */
 
 static const field_spec NONE[] = {{NULL}};
 static const field_spec HELLO[] = {
     STR("role", role, true, 1, 16),       STR("code", code, false, 1, 32),
-    STR("name", name, false, 1, 120),     STR("lang", lang, false, 2, 16),
+    STR("name", name, false, 1, 4 * MAX_NAME), STR("lang", lang, false, 2, 16),
     STR("password", password, false, 1, 1024), {"since", F_INT, false, OFF(since), 0, INT64_MAX},
     {NULL}};
 static const field_spec LANG[] = {STR("lang", lang, true, 2, 16), {NULL}};
@@ -205,9 +206,14 @@ int console_request_decode(const char *text, size_t len, console_request *out,
         if (strcmp(name, TYPES[t].name) == 0)
             out->type = (request_type)t;
     if (out->type == REQ_COUNT) {
-        char shown[48];
-        snprintf(shown, sizeof shown, "%.40s", name);
-        return fail(err, "unknown_type", "type", "unknown message type '%s'", shown);
+        /* Shortened between characters: a cut inside one would leave the
+         * message, and so the error reply, invalid UTF-8. */
+        int shown = 0;
+        while (shown < 40 && name[shown])
+            shown++;
+        while (shown > 0 && ((unsigned char)name[shown] & 0xC0) == 0x80)
+            shown--;
+        return fail(err, "unknown_type", "type", "unknown message type '%.*s'", shown, name);
     }
     for (const field_spec *f = TYPES[out->type].fields; f->name; f++)
         if (read_field(out->root, f, out, err) != ENSHU_OK)
@@ -223,6 +229,12 @@ int console_request_decode(const char *text, size_t len, console_request *out,
         if (strcmp(out->role, "team") == 0 && (!out->code || !out->name))
             return fail(err, "bad_request", out->code ? "name" : "code",
                         "%sa team member gives the join code and a name", "");
+        size_t chars = 0; /* jansson checked the UTF-8: count the bytes that start a character */
+        for (const char *c = out->name; c && *c; c++)
+            chars += ((unsigned char)*c & 0xC0) != 0x80;
+        if (chars > MAX_NAME)
+            return fail(err, "bad_request", "name", "'name' must be at most %d characters",
+                        MAX_NAME);
         if (strcmp(out->role, "instructor") == 0 && !out->password)
             return fail(err, "bad_request", "password", "%sthe instructor gives a password", "");
     }

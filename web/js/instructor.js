@@ -567,7 +567,10 @@ conn.on('welcome', (w) => {
 });
 
 conn.on('exercise', (m) => {
-  state.exercise = { phase: m.phase, at_ms: m.at_ms, speed: m.speed || 1, receivedAt: performance.now() };
+  /* One the welcome already covers (replayed after it) is history: the
+   * welcome's phase and clock are newer. */
+  const history = state.welcome && m.seq <= (state.welcome.last_seq ?? 0);
+  if (!history) state.exercise = { phase: m.phase, at_ms: m.at_ms, speed: m.speed || 1, receivedAt: performance.now() };
   renderExercise();
 });
 

@@ -1,0 +1,321 @@
+/*
+ * The trainee and instructor consoles in Debian's chromium against `enshu
+ * run` on real guests (two teams, one workstation each), step by step as a
+ * class would use them: the instructor joins and starts the exercise, a
+ * trainee joins with the printed code, a released inject arrives live in the
+ * inbox, the team answers and its score changes on both consoles, takes a
+ * hint, submits a report that the instructor grades, types a command into
+ * its guest's serial console, loses its connection and reloads without
+ * duplicates, and switches to Japanese. The steps share the pages: each
+ * builds on the one before.
+ */
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  HERE,
+  PASSWORD,
+  requirePlatform,
+  startRange,
+  stopRange,
+  launchBrowser,
+  newContext,
+  snap
+} from './lib.mjs';
+
+const STEP_MS = 5 * 60 * 1000;
+const GUEST_MS = 120000; /* a guest's answer through its serial console */
+
+let range;
+let browser;
+let trainee; /* team 1's page */
+let instructor; /* the instructor's page */
+let traineeContext;
+let instructorContext;
+
+const T = (name) => `[data-test="${name}"]`;
+const objective = (id) => `[data-test="objective"][data-objective="${id}"]`;
+
+before(async () => {
+  requirePlatform();
+  range = await startRange({ name: 'brwui', scenario: join(HERE, 'consoles.yaml'), teams: 2 });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (trainee) await snap(trainee, 'trainee-last').catch(() => {});
+  if (instructor) await snap(instructor, 'instructor-last').catch(() => {});
+  if (browser) await browser.close();
+  await stopRange(range);
+});
+
+async function inboxSeqs(page) {
+  return page.$$eval(`${T('inbox-item')}`, (items) => items.map((i) => i.dataset.seq));
+}
+
+async function score(page) {
+  return (await page.textContent(T('score-total'))).trim();
+}
+
+test('the instructor joins with the password, sees the join codes and starts the exercise', { timeout: STEP_MS }, async () => {
+  instructorContext = await newContext(browser);
+  instructor = await instructorContext.newPage();
+  await instructor.goto(`${range.url}/`);
+  await instructor.check(T('join-role-instructor'));
+  await instructor.fill(T('join-password'), PASSWORD);
+  await instructor.click(T('join-submit'));
+  await instructor.waitForURL(/instructor\.html/);
+  await instructor.waitForSelector(`${T('connection-state')}[data-state="open"]`);
+  for (const [team, code] of Object.entries(range.codes)) {
+    assert.equal(
+      (await instructor.textContent(`${T('join-code-row')}[data-team="${team}"] ${T('join-code')}`)).trim(),
+      code,
+      `the join code of team ${team}`
+    );
+  }
+  assert.equal(await instructor.getAttribute(T('exercise-phase'), 'data-phase'), 'ready');
+  await instructor.click(T('exercise-start'));
+  await instructor.waitForSelector(`${T('exercise-phase')}[data-phase="running"]`);
+});
+
+test('a trainee joins with the printed join code', { timeout: STEP_MS }, async () => {
+  traineeContext = await newContext(browser);
+  trainee = await traineeContext.newPage();
+  await trainee.goto(`${range.url}/`);
+  /* A wrong code is refused on the join page. */
+  await trainee.fill(T('join-code'), 'ZZZZ-ZZZZ');
+  await trainee.fill(T('join-name'), 'Aiko');
+  await trainee.click(T('join-submit'));
+  await trainee.waitForFunction((sel) => document.querySelector(sel).textContent.length > 0, T('join-error'));
+  assert.match(trainee.url(), /\/(index\.html)?$/);
+
+  await trainee.fill(T('join-code'), range.codes[1].toLowerCase().replace('-', ''));
+  await trainee.click(T('join-submit'));
+  await trainee.waitForURL(/trainee\.html/);
+  await trainee.waitForSelector(`${T('connection-state')}[data-state="open"]`);
+  assert.equal((await trainee.textContent(T('team-label'))).trim(), 'Team 1');
+  assert.equal((await trainee.textContent(T('member-name'))).trim(), 'Aiko');
+  await trainee.waitForSelector(`${T('exercise-phase')}[data-phase="running"]`);
+  assert.equal(await trainee.locator(T('inbox-item')).count(), 0, 'the inbox starts empty');
+  assert.equal(await trainee.getAttribute('html', 'lang'), 'en');
+});
+
+test('an inject released by the instructor arrives live in the inbox, new until opened', { timeout: STEP_MS }, async () => {
+  await instructor.click(T('tab-teams'));
+  await instructor.selectOption(T('team-select'), '1');
+  const row = `${T('inject-row')}[data-inject="notice"]`;
+  await instructor.waitForSelector(`${row}[data-state="pending"]`);
+  const why = (await instructor.textContent(`${row} ${T('inject-why')}`)).trim();
+  assert.ok(why.length > 0, 'a pending inject says why it has not fired');
+  await instructor.click(`${row} ${T('inject-release')}`);
+  await instructor.click(T('confirm-ok'));
+  await instructor.waitForSelector(`${row}[data-state="fired"]`, { timeout: 60000 });
+
+  const item = `${T('inbox-item')}[data-inject="notice"]`;
+  await trainee.waitForSelector(`${item}[data-new="true"]`, { timeout: 60000 });
+  assert.equal((await trainee.textContent(T('unread-count'))).trim(), '1');
+  assert.equal((await trainee.textContent(`${item} ${T('inbox-subject')}`)).trim(), 'Suspicious login on ws');
+  await trainee.click(`${item} ${T('inbox-open')}`);
+  assert.match(await trainee.textContent(`${item} ${T('inbox-body')}`), /logged in to ws at night/);
+  assert.equal(await trainee.getAttribute(item, 'data-new'), 'false');
+  assert.ok(await trainee.locator(T('unread-count')).isHidden());
+
+  const [download] = await Promise.all([
+    trainee.waitForEvent('download'),
+    trainee.click(`${item} ${T('attachment-download')}`)
+  ]);
+  assert.equal(download.suggestedFilename(), 'notice-log.txt');
+  const saved = await download.path();
+  assert.equal(readFileSync(saved, 'utf8'), readFileSync(join(HERE, 'notice-log.txt'), 'utf8'));
+  await snap(trainee, 'trainee-inbox');
+});
+
+test('the team answers, gets the feedback and its score changes; the instructor sees it', { timeout: STEP_MS }, async () => {
+  await trainee.click(T('tab-tasks'));
+  const q = objective('which-host');
+  assert.equal(await score(trainee), '0');
+  await trainee.fill(`${q} ${T('answer-input')}`, 'mail');
+  await trainee.click(`${q} ${T('answer-submit')}`);
+  await trainee.waitForSelector(`${q} ${T('answer-feedback')}[data-result="wrong"]`);
+  assert.match(await trainee.textContent(`${q} ${T('answer-attempts')}`), /2 attempts left/);
+  assert.equal(await score(trainee), '0');
+
+  await trainee.fill(`${q} ${T('answer-input')}`, 'WS');
+  await trainee.click(`${q} ${T('answer-submit')}`);
+  await trainee.waitForSelector(`${q} ${T('answer-feedback')}[data-result="correct"]`);
+  await trainee.waitForFunction((sel) => document.querySelector(sel).textContent.trim() === '10', T('score-total'));
+  assert.ok(await trainee.isDisabled(`${q} ${T('answer-input')}`), 'a solved question takes no more answers');
+
+  await instructor.click(T('tab-scoreboard'));
+  const row = `${T('scoreboard-row')}[data-team="1"]`;
+  await instructor.waitForFunction(
+    (sel) => document.querySelector(sel)?.textContent.trim() === '10',
+    `${row} ${T('scoreboard-total')}`
+  );
+  assert.equal((await instructor.textContent(`${row} ${T('scoreboard-cell')}[data-objective="which-host"]`)).trim(), '10');
+  assert.equal((await instructor.textContent(`${T('scoreboard-row')}[data-team="2"] ${T('scoreboard-total')}`)).trim(), '0');
+  assert.equal(await instructor.locator(`${T('score-chart')} path.team-line`).count(), 2, 'one chart line per team');
+  await snap(instructor, 'instructor-scoreboard');
+});
+
+test('a hint costs what the confirmation said, and only once confirmed', { timeout: STEP_MS }, async () => {
+  const q = objective('which-host');
+  await trainee.click(`${q} ${T('hint-button')}`);
+  const dialog = T('confirm-dialog');
+  await trainee.waitForSelector(dialog);
+  assert.match(await trainee.textContent(dialog), /costs your team 2 points/);
+  await trainee.click(T('confirm-cancel'));
+  await trainee.waitForSelector(dialog, { state: 'detached' });
+  assert.equal(await trainee.locator(`${q} ${T('hint-text')}`).count(), 0, 'a cancelled hint is not taken');
+  assert.equal(await score(trainee), '10');
+
+  await trainee.click(`${q} ${T('hint-button')}`);
+  await trainee.click(T('confirm-ok'));
+  await trainee.waitForSelector(`${q} ${T('hint-text')}`);
+  assert.equal((await trainee.textContent(`${q} ${T('hint-text')}`)).trim(), 'Read the notice from the SOC.');
+  await trainee.waitForFunction((sel) => document.querySelector(sel).textContent.trim() === '8', T('score-total'));
+});
+
+test('a report is submitted, graded by the instructor, and the trainee sees the grade', { timeout: STEP_MS }, async () => {
+  const r = objective('incident-report');
+  await trainee.fill(`${r} ${T('report-text')}`, 'At 02:13 someone logged in to ws with the staff password.');
+  await trainee.setInputFiles(`${r} ${T('report-file')}`, {
+    name: 'evidence.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('auth.log excerpt\n')
+  });
+  await trainee.click(`${r} ${T('report-submit')}`);
+  await trainee.waitForSelector(`${r} ${T('report-history')} li`);
+  assert.match(await trainee.textContent(`${r} ${T('report-history')}`), /logged in to ws with the staff password/);
+
+  await instructor.click(T('tab-reports'));
+  const card = `${T('report-item')}[data-team="1"][data-objective="incident-report"]`;
+  await instructor.waitForSelector(card);
+  assert.match(await instructor.textContent(`${card} ${T('report-text')}`), /logged in to ws/);
+  await instructor.fill(`${card} ${T('grade-input')}[data-item="0"]`, '7');
+  await instructor.click(`${card} ${T('grade-submit')}[data-item="0"]`);
+  await instructor.waitForSelector(`${card} ${T('rubric-item')}[data-item="0"][data-graded="true"]`);
+  await instructor.fill(`${card} ${T('grade-input')}[data-item="1"]`, '10');
+  await instructor.click(`${card} ${T('grade-submit')}[data-item="1"]`);
+
+  const grade = (item) => `${r} ${T('rubric-item')}[data-item="${item}"] ${T('report-grade')}`;
+  await trainee.waitForSelector(`${grade(1)}[data-graded="true"]`);
+  assert.match(await trainee.textContent(grade(0)), /7 \/ 10/);
+  assert.match(await trainee.textContent(grade(1)), /10 \/ 10/);
+  await trainee.waitForFunction((sel) => document.querySelector(sel).textContent.trim() === '25', T('score-total'));
+  await snap(trainee, 'trainee-tasks');
+});
+
+test("a command typed into the guest's serial console prints its output", { timeout: STEP_MS }, async () => {
+  await trainee.click(T('tab-nodes'));
+  const node = `${T('node')}[data-node="ws"]`;
+  await trainee.waitForSelector(`${node} ${T('node-state')}[data-state="running"]`, { timeout: 30000 });
+  await trainee.click(`${node} ${T('console-open')}`);
+  await trainee.waitForSelector(`${node} ${T('terminal')}[data-channel]`);
+  await trainee.click(`${node} ${T('terminal')} .xterm`);
+  await trainee.keyboard.press('Enter');
+  await trainee.keyboard.type('echo $((6*7))-ok', { delay: 20 });
+  await trainee.keyboard.press('Enter');
+  await trainee.waitForFunction(() => window.enshu.consoles.get('/ws')?.text().includes('42-ok'), null, { timeout: GUEST_MS });
+  /* What the terminal shows, not only its buffer. */
+  assert.match(await trainee.textContent(`${node} .xterm-rows`), /42-ok/);
+  await snap(trainee, 'trainee-console');
+});
+
+test('after a lost connection and a reload the inbox has every message once', { timeout: STEP_MS }, async () => {
+  await trainee.click(T('tab-inbox'));
+  const before = await inboxSeqs(trainee);
+  assert.equal(before.length, 1);
+
+  /* The page's socket drops; the console connects again by itself. */
+  await trainee.evaluate(() => {
+    window.droppedSocket = window.enshu.conn.ws;
+    window.droppedSocket.close();
+  });
+  await trainee.waitForFunction(
+    () => window.enshu.conn.state === 'open' && window.enshu.conn.ws && window.enshu.conn.ws !== window.droppedSocket,
+    null,
+    { timeout: 30000 }
+  );
+  /* A message sent after the reconnect arrives, once. */
+  await instructor.click(T('tab-control'));
+  await instructor.fill(T('broadcast-text'), 'Lunch at noon.');
+  await instructor.selectOption(T('broadcast-team'), '1');
+  await instructor.click(T('broadcast-send'));
+  await trainee.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, T('inbox-item'));
+  const afterReconnect = await inboxSeqs(trainee);
+  assert.equal(new Set(afterReconnect).size, afterReconnect.length, 'duplicates in the inbox after a reconnect');
+  assert.ok(before.every((s) => afterReconnect.includes(s)));
+
+  /* The serial console came back with the connection. */
+  await trainee.click(T('tab-nodes'));
+  await trainee.click(`${T('node')}[data-node="ws"] ${T('terminal')} .xterm`);
+  await trainee.keyboard.type('echo again-$((40+2))', { delay: 20 });
+  await trainee.keyboard.press('Enter');
+  await trainee.waitForFunction(() => window.enshu.consoles.get('/ws')?.text().includes('again-42'), null, { timeout: GUEST_MS });
+
+  await trainee.reload();
+  await trainee.waitForSelector(`${T('connection-state')}[data-state="open"]`);
+  await trainee.click(T('tab-inbox'));
+  /* Let everything the server replays after the hello come in: a broadcast
+   * sent now is the last thing it sends, so it arrives after them. */
+  await instructor.fill(T('broadcast-text'), 'After the reload.');
+  await instructor.click(T('broadcast-send'));
+  await trainee.waitForFunction((sel) => document.querySelectorAll(sel).length >= 3, T('inbox-item'));
+  const afterReload = await inboxSeqs(trainee);
+  assert.equal(afterReload.length, 3, `inbox after reload: ${afterReload}`);
+  assert.equal(new Set(afterReload).size, 3, 'duplicates in the inbox after a reload');
+  assert.equal(
+    await trainee.getAttribute(`${T('inbox-item')}[data-inject="notice"]`, 'data-new'),
+    'false',
+    'an opened message stays opened after a reload'
+  );
+  assert.equal(await score(trainee), '25', 'the score after a reload');
+});
+
+test('the language switch shows the console and the scenario in Japanese', { timeout: STEP_MS }, async () => {
+  await trainee.selectOption(T('lang-select'), 'ja');
+  assert.equal(await trainee.getAttribute('html', 'lang'), 'ja');
+  assert.equal((await trainee.textContent(T('tab-tasks'))).trim(), '課題');
+  assert.equal((await trainee.textContent(T('team-label'))).trim(), 'チーム 1');
+  /* The scenario's texts come again from the server, in Japanese. */
+  const subject = `${T('inbox-item')}[data-inject="notice"] ${T('inbox-subject')}`;
+  await trainee.waitForFunction((sel) => document.querySelector(sel)?.textContent.trim() === 'wsで不審なログイン', subject);
+  await trainee.click(T('tab-tasks'));
+  await trainee.waitForFunction(
+    (sel) => document.querySelector(sel)?.textContent.includes('対象端末'),
+    `${objective('which-host')} h3`
+  );
+  assert.equal((await trainee.textContent(T('exercise-title'))).trim(), 'ブラウザコンソール試験用レンジ');
+  const seqs = await inboxSeqs(trainee);
+  assert.equal(seqs.length, 3);
+  assert.equal(new Set(seqs).size, 3, 'duplicates in the inbox after the language switch');
+  await snap(trainee, 'trainee-ja');
+
+  /* The choice is kept: the join page opens in Japanese. */
+  const page = await traineeContext.newPage();
+  await page.goto(`${range.url}/`);
+  assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+  assert.equal((await page.textContent(T('join-submit'))).trim(), '参加');
+  await page.close();
+});
+
+test("the instructor sees every team's nodes and restarts one", { timeout: STEP_MS }, async () => {
+  await instructor.click(T('tab-nodes'));
+  const row = (team) => `${T('node-row')}[data-team="${team}"][data-node="ws"]`;
+  await instructor.waitForSelector(`${row(1)} ${T('node-state')}[data-state="running"]`);
+  await instructor.waitForSelector(`${row(2)} ${T('node-state')}[data-state="running"]`);
+  await instructor.click(`${row(2)} ${T('node-restart')}`);
+  await instructor.click(T('confirm-ok'));
+  await instructor.waitForFunction((sel) => /Done|完了/.test(document.querySelector(sel).textContent), T('nodes-status'), {
+    timeout: 120000
+  });
+  await instructor.waitForSelector(`${row(2)} ${T('node-state')}[data-state="running"]`);
+});
+
+test('no page had a script error', () => {
+  assert.deepEqual(traineeContext.pageErrors, []);
+  assert.deepEqual(instructorContext.pageErrors, []);
+});

@@ -116,6 +116,29 @@ bool request_type_instructor_only(request_type t)
     return t < REQ_COUNT && TYPES[t].instructor_only;
 }
 
+/* Length of the longest prefix of s made of whole, valid UTF-8 characters
+ * (the rules jansson's json_string() applies). */
+static size_t utf8_valid_prefix(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (p[i]) {
+        unsigned c = p[i];
+        size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+                                : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        if (n == 0)
+            return i;
+        for (size_t k = 1; k < n; k++)
+            if ((p[i + k] & 0xC0) != 0x80)
+                return i;
+        if ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] > 0x9F) ||
+            (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] > 0x8F))
+            return i; /* overlong, a surrogate, or beyond U+10FFFF */
+        i += n;
+    }
+    return i;
+}
+
 __attribute__((format(printf, 4, 5))) static int fail(console_error *err, const char *code,
                                                       const char *field, const char *fmt, ...)
 {
@@ -125,6 +148,9 @@ __attribute__((format(printf, 4, 5))) static int fail(console_error *err, const 
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
+    /* The message goes into a JSON reply, so it must be UTF-8: jansson's
+     * error text may quote part of a character that broke the frame. */
+    err->message[utf8_valid_prefix(err->message)] = '\0';
     return ENSHU_EINVAL;
 }
 

@@ -836,6 +836,14 @@ static void error_replies_stay_valid_utf8(void **state)
         free(text);
     }
     free(type);
+    /* jansson's error text quotes what broke the frame, here the first byte
+     * of a character after a backslash: the message keeps whole characters. */
+    json_t *o = error_reply_to("{\"type\":\"hello\",\"role\":\"\xe3\x81\x82&\\\xe3\x81\x82\"}",
+                               "bad_json");
+    assert_null(json_object_get(o, "id"));
+    json_decref(o);
+    o = error_reply_to("{\"id\": 5, \"type\": \"\xe3\x81\x82\\\xe3\x81\x82\"}", "bad_json");
+    json_decref(o);
 }
 
 int main(void)

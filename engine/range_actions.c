@@ -292,7 +292,14 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
     if (a->kind == ACTION_FILE) {
         char *path = team_vars_expand(ra->vars, team, a->path);
         char *content = team_vars_expand(ra->vars, team, a->content);
-        rc = guest_agent_write_file(dom, path, content, strlen(content));
+        /* The file's directory may not exist yet (~/.cache of a fresh account). */
+        const char *const mkdir_argv[] = {"/bin/sh", "-c", "mkdir -p \"$(dirname \"$1\")\"",
+                                          "sh", path, NULL};
+        rc = guest_agent_exec_argv(dom, mkdir_argv, 10000, &r);
+        if (rc == ENSHU_OK)
+            guest_exec_result_fini(&r);
+        if (rc == ENSHU_OK)
+            rc = guest_agent_write_file(dom, path, content, strlen(content));
         char mode[16];
         snprintf(mode, sizeof mode, "%o", a->mode);
         const char *const argv[] = {"/bin/sh", "-c", "chmod \"$1\" \"$2\"", "sh", mode, path,

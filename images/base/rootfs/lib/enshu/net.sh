@@ -29,10 +29,12 @@ setup_network() {
   log "network: $ENSHU_NET${ENSHU_GW:+ via $ENSHU_GW}"
 }
 
-# Prints the name of the interface whose MAC is $1, waiting up to 3 s for it.
+# Prints the name of the interface whose MAC is $1, waiting up to 30 s for it
+# (a router's third NIC can take seconds to appear when many guests boot at
+# once under TCG).
 nic_with_mac() {
   want=$(echo "$1" | tr 'A-F' 'a-f')
-  tries=30
+  tries=300
   while [ "$tries" -gt 0 ]; do
     for f in /sys/class/net/*/address; do
       if [ "$(cat "$f" 2>/dev/null)" = "$want" ]; then

@@ -16,10 +16,16 @@
  * Lifetimes. A viewer is counted: one reference for its user until
  * serial_console_close, one while the event thread calls one of its
  * callbacks. close waits (off the event thread) until a running callback of
- * that viewer returned. A stream is unlinked when it ends or loses its last
- * viewer and freed only in the free function of its libvirt callback,
- * when libvirt is done with it (right away, or after the dispatch that is
- * running). libvirt's remote stream reports the end of a console as a
+ * that viewer returned. A stream is removed (its libvirt callback, then the
+ * stream) only in the hub's work run on the event thread, never inside its
+ * own callback: once virStreamEventRemoveCallback returned there, libvirt
+ * has cleared the callback under the stream's lock and no dispatch of it is
+ * running, so the stream is freed right after. The free function given to
+ * virStreamEventAddCallback cannot be the place: libvirt's remote driver
+ * never calls it (remoteStreamCallbackFree tests cbdata->cb, which is never
+ * NULL; so in Debian 12's libvirt 9.0, a fix was proposed upstream in 2025),
+ * and once fixed calls it inside virStreamEventRemoveCallback or after a
+ * running dispatch. It only marks the stream. libvirt's remote stream reports the end of a console as a
  * readable stream whose read returns 0 (end) or -1 (error), never as a
  * HANGUP or ERROR event; both are handled anyway.
  */
@@ -44,6 +50,8 @@ enum {
     KEEP_BUF = 64 * 1024,     /* an emptied buffer larger than this is released */
     KEEPALIVE_INTERVAL_S = 5, /* a host that stops answering ends its consoles */
     KEEPALIVE_COUNT = 3,
+    END_CHECK_MS = 250, /* a guest whose console ended is looked at this often */
+    END_CHECKS = 12,    /* this many times, before the end is put down to another client */
 };
 
 static const char XOFF = 0x13, XON = 0x11;
@@ -187,6 +195,11 @@ struct console_stream {
     virDomainPtr dom;
     virStreamPtr st;
     bool registered; /* the libvirt callback is in place */
+    bool callback_released;
+    bool deciding;    /* it ended: why, is being found out */
+    char *end_error;  /* libvirt's message when it broke */
+    int decide_timer; /* -1: none */
+    int end_checks;
     int events;      /* its events */
     /* Under the hub's lock: */
     bool needs_register;
@@ -196,6 +209,7 @@ struct console_stream {
     bool input_full_told;
     char flow_byte; /* XOFF or XON waiting to be sent, or 0 */
     bool xoff;      /* the guest was asked to stop */
+    bool broken;    /* ended by an error or the end of the stream */
     console_stream *next;
 };
 
@@ -280,17 +294,16 @@ static void unlink_stream(serial_consoles *h, console_stream *s)
     s->next = NULL;
 }
 
-/* The free function of a stream's libvirt callback (or called directly for
- * a stream that never had one). Runs on the event thread. */
-static void stream_release(void *opaque)
+/* Frees a stream no longer linked nor watched by libvirt. */
+static void stream_release(console_stream *s)
 {
-    console_stream *s = opaque;
     serial_consoles *h = s->hub;
     pthread_mutex_lock(&h->lock);
     h->live_streams--;
     pthread_cond_broadcast(&h->cond);
     pthread_mutex_unlock(&h->lock);
     free(s->input.data);
+    free(s->end_error);
     free(s->host_uri);
     free(s->domain_name);
     free(s);
@@ -418,7 +431,7 @@ static int stream_send(console_stream *s)
 static void update_events(console_stream *s)
 {
     serial_consoles *h = s->hub;
-    if (!s->registered)
+    if (!s->registered || s->deciding)
         return; /* opened since this work run began: the next one registers it */
     pthread_mutex_lock(&h->lock);
     int want = VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP;
@@ -431,26 +444,31 @@ static void update_events(console_stream *s)
         s->events = want;
 }
 
-/* Removes the stream from libvirt and from the hub. s may be freed when it
- * returns. */
-static void teardown(console_stream *s, bool healthy)
+/* Removes the stream from libvirt and from the hub; s is freed when it
+ * returns. Runs in the hub's work run, never inside the stream's own
+ * callback: libvirt 9.0 does not call the free function of a callback
+ * removed during its dispatch. */
+static void teardown(console_stream *s)
 {
     serial_consoles *h = s->hub;
     virStreamPtr st = s->st;
     virDomainPtr dom = s->dom;
     virConnectPtr conn = s->conn;
     bool registered = s->registered;
+    if (s->decide_timer >= 0)
+        virEventRemoveTimeout(s->decide_timer);
     pthread_mutex_lock(&h->lock);
     unlink_stream(h, s);
-    bool resume_guest = s->xoff;
+    bool resume_guest = s->xoff && !s->broken;
     pthread_mutex_unlock(&h->lock);
     /* A guest left stopped would ignore the next viewer. */
-    if (healthy && resume_guest)
+    if (resume_guest)
         virStreamSend(st, &XON, 1);
     /* The callback goes before the abort: an aborted remote stream has no
      * driver left to remove it from. */
-    if (!registered || virStreamEventRemoveCallback(st) < 0)
-        stream_release(s);
+    if (registered)
+        virStreamEventRemoveCallback(st);
+    stream_release(s);
     virStreamAbort(st);
     virStreamFree(st);
     virDomainFree(dom);
@@ -458,13 +476,14 @@ static void teardown(console_stream *s, bool healthy)
 }
 
 /* Ends a stream: every viewer learns why (once its held output is
- * delivered) and the stream goes. */
+ * delivered) and the next work run removes the stream. */
 static void stream_end(console_stream *s, serial_console_end why, const char *message,
-                       bool healthy)
+                       bool broken)
 {
     serial_consoles *h = s->hub;
     pthread_mutex_lock(&h->lock);
     s->state = STREAM_ENDED;
+    s->broken = broken;
     while (s->viewers) {
         serial_console *v = s->viewers;
         unlink_viewer_from_stream(s, v);
@@ -474,7 +493,6 @@ static void stream_end(console_stream *s, serial_console_end why, const char *me
     }
     kick_locked(h);
     pthread_mutex_unlock(&h->lock);
-    teardown(s, healthy);
 }
 
 /* Why a stream that was open ended, from the domain's state. */
@@ -502,20 +520,46 @@ static serial_console_end end_reason(console_stream *s, const char *stream_error
     return SERIAL_CONSOLE_TAKEN_OVER;
 }
 
+static void stream_decide(int timer, void *opaque)
+{
+    console_stream *s = opaque;
+    char *message = NULL;
+    serial_console_end why = end_reason(s, s->end_error, &message);
+    if (why == SERIAL_CONSOLE_TAKEN_OVER && ++s->end_checks < END_CHECKS) {
+        free(message);
+        return; /* again in END_CHECK_MS */
+    }
+    virEventRemoveTimeout(timer);
+    s->decide_timer = -1;
+    stream_end(s, why, message, true);
+    free(message);
+}
+
+/* The stream broke or ended. Why is told by the domain's state, which a
+ * dying guest's stream may beat: a guest that still runs is looked at again
+ * for a while before the end is put down to another client. */
 static void stream_finish(console_stream *s, const char *stream_error)
 {
-    char *err = stream_error ? xstrdup(stream_error) : NULL;
+    /* First: stream_error is libvirt's, gone with the next libvirt call. */
+    s->end_error = stream_error ? xstrdup(stream_error) : NULL;
+    if (s->registered && virStreamEventUpdateCallback(s->st, 0) == 0)
+        s->events = 0; /* an ended remote stream stays readable */
+    s->deciding = true;
     char *message = NULL;
-    serial_console_end why = end_reason(s, err, &message);
-    stream_end(s, why, message, false);
+    serial_console_end why = end_reason(s, s->end_error, &message);
+    if (why == SERIAL_CONSOLE_TAKEN_OVER &&
+        (s->decide_timer = virEventAddTimeout(END_CHECK_MS, stream_decide, s, NULL)) >= 0) {
+        free(message);
+        return;
+    }
+    stream_end(s, why, message, true);
     free(message);
-    free(err);
 }
 
 static void on_stream_event(virStreamPtr st, int events, void *opaque)
 {
     console_stream *s = opaque;
-    if (s->state != STREAM_OPEN)
+    if (s->state != STREAM_OPEN || s->deciding)
         return;
     if ((events & VIR_STREAM_EVENT_WRITABLE) && stream_send(s) < 0) {
         stream_finish(s, libvirt_error());
@@ -540,10 +584,18 @@ static void on_stream_event(virStreamPtr st, int events, void *opaque)
     update_events(s);
 }
 
+/* The free function of the stream's libvirt callback (see the top). */
+static void stream_callback_released(void *opaque)
+{
+    console_stream *s = opaque;
+    s->callback_released = true;
+}
+
 static int stream_register(console_stream *s)
 {
     int events = VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP;
-    if (virStreamEventAddCallback(s->st, events, on_stream_event, s, stream_release) < 0)
+    if (virStreamEventAddCallback(s->st, events, on_stream_event, s,
+                                  stream_callback_released) < 0)
         return ENSHU_ELIBVIRT;
     s->registered = true;
     s->events = events;
@@ -581,7 +633,8 @@ static void serve_viewers_locked(serial_consoles *h)
     free(all);
 }
 
-static console_stream **open_streams_locked(serial_consoles *h, size_t *count)
+/* The streams open or ended but not yet removed (not those being opened). */
+static console_stream **linked_streams_locked(serial_consoles *h, size_t *count)
 {
     size_t n = 0;
     for (console_stream *s = h->streams; s; s = s->next)
@@ -589,7 +642,7 @@ static console_stream **open_streams_locked(serial_consoles *h, size_t *count)
     console_stream **list = xmalloc((n + 1) * sizeof(*list));
     n = 0;
     for (console_stream *s = h->streams; s; s = s->next)
-        if (s->state == STREAM_OPEN)
+        if (s->state != STREAM_OPENING)
             list[n++] = s;
     *count = n;
     return list;
@@ -603,46 +656,52 @@ static void hub_work(int timer, void *opaque)
     virEventUpdateTimeout(h->timer, -1);
     bool closing = h->closing;
     size_t n;
-    console_stream **list = open_streams_locked(h, &n);
+    console_stream **list = linked_streams_locked(h, &n);
     pthread_mutex_unlock(&h->lock);
 
     for (size_t i = 0; i < n; i++) {
         console_stream *s = list[i];
-        if (closing) {
-            char *message = xasprintf(
-                "the serial console of guest %s closed because the console service stopped",
-                s->domain_name);
-            stream_end(s, SERIAL_CONSOLE_HUB_CLOSED, message, true);
-            free(message);
-            continue;
-        }
         pthread_mutex_lock(&h->lock);
+        bool ended = s->state == STREAM_ENDED;
         bool unwatched = s->nviewers == 0;
         bool needs_register = s->needs_register;
         s->needs_register = false;
         if (unwatched)
             s->state = STREAM_ENDED; /* no open attaches to it any more */
         pthread_mutex_unlock(&h->lock);
-        if (unwatched) {
-            teardown(s, true);
+        if (ended || unwatched) {
+            teardown(s);
+            continue;
+        }
+        char *message = NULL;
+        if (closing) {
+            message = xasprintf(
+                "the serial console of guest %s closed because the console service stopped",
+                s->domain_name);
+            stream_end(s, SERIAL_CONSOLE_HUB_CLOSED, message, false);
         } else if (needs_register && stream_register(s) < 0) {
-            char *message = xasprintf("cannot watch the serial console of guest %s on %s: %s",
-                                      s->domain_name, s->host_uri, libvirt_error());
+            message = xasprintf("cannot watch the serial console of guest %s on %s: %s",
+                                s->domain_name, s->host_uri, libvirt_error());
             fprintf(stderr, "enshu: %s\n", message);
-            stream_end(s, SERIAL_CONSOLE_FAILED, message, true);
+            stream_end(s, SERIAL_CONSOLE_FAILED, message, false);
+        }
+        if (message) {
             free(message);
+            teardown(s);
         }
     }
     free(list);
 
     pthread_mutex_lock(&h->lock);
     serve_viewers_locked(h);
-    list = open_streams_locked(h, &n);
+    list = linked_streams_locked(h, &n);
     for (size_t i = 0; i < n; i++)
-        guest_maybe_go_locked(list[i]);
+        if (list[i]->state == STREAM_OPEN)
+            guest_maybe_go_locked(list[i]);
     pthread_mutex_unlock(&h->lock);
     for (size_t i = 0; i < n; i++)
-        update_events(list[i]);
+        if (list[i]->state == STREAM_OPEN)
+            update_events(list[i]);
     free(list);
 
     if (closing) {
@@ -856,6 +915,7 @@ int serial_console_open(serial_consoles *h, const char *host_uri, const char *do
     s->host_uri = xstrdup(host_uri);
     s->domain_name = xstrdup(domain_name);
     s->state = STREAM_OPENING;
+    s->decide_timer = -1;
     s->next = h->streams;
     h->streams = s;
     h->live_streams++;

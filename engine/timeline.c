@@ -216,8 +216,13 @@ static int64_t condition_wakeup(const timeline *tl, const condition *c, int64_t 
 
 /* ---- due injects ---- */
 
+/* The node inject i waits to be up; NULL for one that brings it up itself
+ * (power: start or reboot). */
 static const node *target_node(const timeline *tl, size_t inject_i, size_t *index_out)
 {
+    const action *a = &tl->s->injects[inject_i].action;
+    if (a->kind == ACTION_POWER && a->power != POWER_STOP)
+        return NULL;
     const char *name = tl->s->injects[inject_i].target;
     for (size_t i = 0; name && i < tl->s->nnodes; i++) {
         if (strcmp(tl->s->nodes[i].name, name) == 0) {

@@ -127,16 +127,19 @@ static size_t sink_wait_for(sink *s, size_t from, const char *needle, int timeou
 {
     struct timespec until;
     deadline_in(&until, timeout_s);
-    size_t found = 0;
+    size_t found = 0, nlen = strlen(needle);
     pthread_mutex_lock(&s->lock);
     for (;;) {
-        const char *p = from < s->len ? memmem(s->data + from, s->len - from, needle,
-                                               strlen(needle))
+        /* Only what arrived since the last look (and a needle's length
+         * before it): the lock is held while looking. */
+        const char *p = from < s->len ? memmem(s->data + from, s->len - from, needle, nlen)
                                       : NULL;
         if (p) {
-            found = (size_t)(p - s->data) + strlen(needle);
+            found = (size_t)(p - s->data) + nlen;
             break;
         }
+        if (s->len >= from + nlen)
+            from = s->len - nlen + 1;
         if (pthread_cond_timedwait(&s->cond, &s->lock, &until) != 0)
             break;
     }

@@ -273,6 +273,11 @@ test('after a lost connection and a reload the inbox has every message once', { 
     'an opened message stays opened after a reload'
   );
   assert.equal(await score(trainee), '25', 'the score after a reload');
+  const timeline = await trainee.$$eval(T('timeline-entry'), (els) => els.map((e) => `${e.dataset.type}/${e.dataset.seq}`));
+  assert.equal(new Set(timeline).size, timeline.length, `duplicates in the timeline after a reload: ${timeline}`);
+  for (const type of ['inbox', 'answer', 'hint', 'report', 'grade', 'message']) {
+    assert.ok(timeline.some((e) => e.startsWith(`${type}/`)), `no ${type} in the team's timeline`);
+  }
 });
 
 test('the language switch shows the console and the scenario in Japanese', { timeout: STEP_MS }, async () => {
@@ -300,6 +305,24 @@ test('the language switch shows the console and the scenario in Japanese', { tim
   assert.equal(await page.getAttribute('html', 'lang'), 'ja');
   assert.equal((await page.textContent(T('join-submit'))).trim(), '参加');
   await page.close();
+});
+
+test('the instructor pauses, resumes and sets the speed; the trainee follows', { timeout: STEP_MS }, async () => {
+  const phase = (p) => `${T('exercise-phase')}[data-phase="${p}"]`;
+  await instructor.click(T('tab-control'));
+  await instructor.click(T('exercise-pause'));
+  await instructor.waitForSelector(phase('paused'));
+  await trainee.waitForSelector(phase('paused'));
+  assert.ok(await instructor.isDisabled(T('exercise-pause')));
+  await instructor.click(T('exercise-resume'));
+  await instructor.waitForSelector(phase('running'));
+  await trainee.waitForSelector(phase('running'));
+  await instructor.fill(T('speed-input'), '2');
+  await instructor.click(T('speed-set'));
+  await trainee.waitForFunction((sel) => document.querySelector(sel).textContent.includes('×2'), T('exercise-clock'));
+  await instructor.fill(T('speed-input'), '1');
+  await instructor.click(T('speed-set'));
+  await trainee.waitForFunction((sel) => !document.querySelector(sel).textContent.includes('×'), T('exercise-clock'));
 });
 
 test("the instructor sees every team's nodes and restarts one", { timeout: STEP_MS }, async () => {

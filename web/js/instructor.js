@@ -97,7 +97,7 @@ function renderClock() {
   const s = state.exercise.speed && state.exercise.speed !== 1 ? ` ${t('speed.value', { speed: state.exercise.speed })}` : '';
   $('exercise-clock').textContent = formatClock(exerciseNow()) + s;
 }
-setInterval(renderClock, 1000);
+setInterval(renderClock, 500);
 
 for (const b of document.querySelectorAll('.controls [data-action]')) {
   b.addEventListener('click', async () => {

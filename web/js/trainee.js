@@ -88,7 +88,7 @@ function renderClock() {
   const speed = state.exercise.speed && state.exercise.speed !== 1 ? ` ${t('speed.value', { speed: state.exercise.speed })}` : '';
   $('exercise-clock').textContent = formatClock(exerciseNow()) + speed;
 }
-setInterval(renderClock, 1000);
+setInterval(renderClock, 500);
 
 /* ---- inbox ---- */
 
@@ -155,6 +155,7 @@ function inboxEntry(item) {
         if (open && li.classList.contains('new')) {
           li.classList.remove('new');
           li.dataset.new = 'false';
+          toggle.querySelector('.flag')?.remove();
           markOpened(item);
           renderUnread();
         }
@@ -257,8 +258,10 @@ function questionForm(o, card) {
       feedback.textContent = t('answer.recorded');
       feedback.dataset.result = 'recorded';
     }
-    if (left === null) attempts.textContent = t('answer.unlimited');
+    if (solved) attempts.textContent = '';
+    else if (left === null) attempts.textContent = t('answer.unlimited');
     else if (left <= 0) attempts.textContent = t('answer.no_attempts');
+    else if (left === 1) attempts.textContent = t('answer.attempt_left');
     else attempts.textContent = t('answer.attempts_left', { count: left });
     const closed = solved || (left !== null && left <= 0) || state.exercise.phase === 'ended';
     input.disabled = closed;

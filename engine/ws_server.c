@@ -35,6 +35,8 @@
 /* Larger messages go out as several frames, so one slow socket never makes
  * lws copy a whole large message into its own buffer. */
 #define WRITE_CHUNK (32 * 1024)
+/* Bytes one WRITEABLE callback may write (each frame counts 64 more). */
+#define WRITE_BUDGET (64 * 1024)
 /* How long a closing session may take to read what was queued before it
  * (ws_server_close) or the close frame (too slow) before it is cut. */
 #define CLOSE_FLUSH_SECS 10
@@ -330,52 +332,65 @@ static int on_receive(ws_server *srv, session *s, struct lws *wsi, const char *i
     return 0;
 }
 
-/* Writes one frame of the session's output; -1 closes the connection. */
+/* Writes the session's output; -1 closes the connection. Several frames go
+ * out in one callback while the socket takes them (lws_send_pipe_choked), so
+ * a backlog costs one pass of the event loop instead of one per message; the
+ * budget keeps one busy session from holding the thread. Only for h1: the
+ * vhost offers no h2. */
 static int on_writeable(ws_server *srv, session *s, struct lws *wsi)
 {
-    pthread_mutex_lock(&srv->lock);
-    if (s->close_now || (s->closing && !s->writing && !s->head)) {
-        int code = s->close_code;
-        char reason[sizeof(s->close_reason)];
-        memcpy(reason, s->close_reason, sizeof(reason));
+    size_t budget = WRITE_BUDGET;
+    bool drained = false, more = false;
+    for (;;) {
+        pthread_mutex_lock(&srv->lock);
+        if (s->close_now || (s->closing && !s->writing && !s->head)) {
+            int code = s->close_code;
+            char reason[sizeof(s->close_reason)];
+            memcpy(reason, s->close_reason, sizeof(reason));
+            pthread_mutex_unlock(&srv->lock);
+            close_with(wsi, code, reason);
+            return -1;
+        }
+        if (!s->writing && s->head) {
+            s->writing = s->head;
+            s->head = s->head->next;
+            if (!s->head)
+                s->tail = NULL;
+        }
+        out_msg *m = s->writing;
         pthread_mutex_unlock(&srv->lock);
-        close_with(wsi, code, reason);
-        return -1;
-    }
-    if (!s->writing && s->head) {
-        s->writing = s->head;
-        s->head = s->head->next;
-        if (!s->head)
-            s->tail = NULL;
-    }
-    out_msg *m = s->writing;
-    pthread_mutex_unlock(&srv->lock);
-    if (!m)
-        return 0;
+        if (!m)
+            break;
 
-    size_t chunk = m->len - m->sent;
-    if (chunk > WRITE_CHUNK)
-        chunk = WRITE_CHUNK;
-    int flags = lws_write_ws_flags(m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT, m->sent == 0,
-                                   m->sent + chunk == m->len);
-    /* The LWS_PRE bytes before a later chunk are sent payload: lws may use them. */
-    if (lws_write(wsi, m->buf + LWS_PRE + m->sent, chunk, (enum lws_write_protocol)flags) < (int)chunk)
-        return -1;
-    m->sent += chunk;
+        size_t chunk = m->len - m->sent;
+        if (chunk > WRITE_CHUNK)
+            chunk = WRITE_CHUNK;
+        int flags = lws_write_ws_flags(m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT, m->sent == 0,
+                                       m->sent + chunk == m->len);
+        /* The LWS_PRE bytes before a later chunk are sent payload: lws may use them. */
+        if (lws_write(wsi, m->buf + LWS_PRE + m->sent, chunk, (enum lws_write_protocol)flags) <
+            (int)chunk)
+            return -1;
+        m->sent += chunk;
+        bool done = m->sent == m->len;
 
-    bool done = m->sent == m->len, drained = false, more;
-    pthread_mutex_lock(&srv->lock);
-    s->queued -= chunk;
-    if (done)
-        s->writing = NULL;
-    if (s->above_half && s->queued < srv->queue_limit / 4) {
-        s->above_half = false;
-        drained = true;
+        pthread_mutex_lock(&srv->lock);
+        s->queued -= chunk;
+        if (done)
+            s->writing = NULL;
+        if (s->above_half && s->queued < srv->queue_limit / 4) {
+            s->above_half = false;
+            drained = true;
+        }
+        bool closing = s->closing;
+        more = s->writing || s->head || closing;
+        pthread_mutex_unlock(&srv->lock);
+        if (done)
+            free(m);
+        budget = chunk + 64 < budget ? budget - chunk - 64 : 0;
+        if (!more || closing || budget == 0 || lws_send_pipe_choked(wsi))
+            break;
     }
-    more = s->writing || s->head || s->closing;
-    pthread_mutex_unlock(&srv->lock);
-    if (done)
-        free(m);
     if (more)
         lws_callback_on_writable(wsi);
     if (drained && srv->on_drain)

@@ -224,6 +224,81 @@ test("a command typed into the guest's serial console prints its output", { time
   await snap(trainee, 'trainee-console');
 });
 
+test('the terminal pauses its channel above the high-water mark and resumes once xterm caught up', { timeout: STEP_MS }, async () => {
+  /* The console's own flow control with the real xterm.js, fed faster than
+   * it can parse: one pause, then one resume, and every byte shown. */
+  const page = await traineeContext.newPage();
+  await page.goto(`${range.url}/index.html`);
+  const result = await page.evaluate(async () => {
+    const { SerialConsole, HIGH_WATER, LOW_WATER } = await import('/js/terminal.js');
+    const sent = [];
+    let binary = null;
+    const conn = {
+      onBinary: (fn) => {
+        binary = fn;
+        return () => {};
+      },
+      on: () => () => {},
+      request: async (type, fields) => ({ type: 'console', channel: 7, node: fields.node }),
+      send: (type, fields) => {
+        sent.push(`${type}:${fields.channel}`);
+        return true;
+      }
+    };
+    const host = document.createElement('div');
+    host.style.height = '200px';
+    document.body.append(host);
+    const c = new SerialConsole(conn, host, { node: 'x' });
+    await c.open();
+    const frame = (channel, n, ch = 'y') => {
+      const line = new TextEncoder().encode(`${ch.repeat(62)}\r\n`); /* 64 bytes */
+      const f = new Uint8Array(1 + line.length * n);
+      f[0] = channel;
+      for (let i = 0; i < n; i++) f.set(line, 1 + i * line.length);
+      return f;
+    };
+    binary(frame(8, 256, 'z')); /* another channel's output: not ours */
+    let fed = 0;
+    for (let i = 0; i < 64; i++) {
+      binary(frame(7, 256)); /* 16 KiB */
+      fed += 256;
+    }
+    const whileBehind = sent.slice();
+    const peak = c.backlog;
+    await new Promise((resolve) => {
+      const check = () => (c.backlog === 0 ? resolve() : setTimeout(check, 20));
+      check();
+    });
+    const text = c.text().split('\n');
+    const lines = text.filter((l) => l === 'y'.repeat(62)).length;
+    const foreign = text.filter((l) => l.includes('z')).length;
+    return { whileBehind, sent, peak, fed, high: HIGH_WATER, low: LOW_WATER, lines, foreign, scrollback: c.term.options.scrollback };
+  });
+  await page.close();
+  assert.ok(result.peak > result.high, `the backlog never passed the high-water mark (${result.peak})`);
+  assert.deepEqual(result.whileBehind, ['console.pause:7'], 'one pause while behind');
+  assert.deepEqual(result.sent, ['console.pause:7', 'console.resume:7'], 'one resume once caught up');
+  /* Everything fed on channel 7 is in the terminal (up to its scrollback),
+   * nothing of channel 8. */
+  assert.ok(result.lines >= Math.min(result.fed, result.scrollback), `only ${result.lines} of ${result.fed} lines shown`);
+  assert.equal(result.foreign, 0, "another channel's output reached the terminal");
+});
+
+test('a flood of guest output reaches the terminal whole', { timeout: STEP_MS }, async () => {
+  await trainee.click(`${T('node')}[data-node="ws"] ${T('terminal')} .xterm`);
+  await trainee.keyboard.type('seq 1 20000; echo flood-$((1+1))-done', { delay: 10 });
+  await trainee.keyboard.press('Enter');
+  await trainee.waitForFunction(() => /^flood-2-done$/m.test(window.enshu.consoles.get('/ws')?.text() || ''), null, {
+    timeout: GUEST_MS
+  });
+  const tail = await trainee.evaluate(() => window.enshu.consoles.get('/ws').text());
+  const numbers = tail.split('\n').filter((l) => /^\d+$/.test(l.trim())).map(Number);
+  /* The last lines of the flood, in order and without a gap. */
+  const last = numbers.slice(-1000);
+  assert.equal(last[last.length - 1], 20000);
+  for (let i = 1; i < last.length; i++) assert.equal(last[i], last[i - 1] + 1, `a gap after ${last[i - 1]}`);
+});
+
 test('after a lost connection and a reload the inbox has every message once', { timeout: STEP_MS }, async () => {
   await trainee.click(T('tab-inbox'));
   const before = await inboxSeqs(trainee);

@@ -173,6 +173,7 @@ const STRINGS = {
     'reports.attachment': 'Attachment: {name}',
     'events.empty': 'No events yet.',
     'error.generic': 'The server refused: {message}',
+    'dismiss': 'Dismiss',
     'done': 'Done.'
   },
   ja: {
@@ -339,6 +340,7 @@ const STRINGS = {
     'reports.attachment': '添付: {name}',
     'events.empty': 'イベントはまだありません。',
     'error.generic': 'サーバが拒否しました: {message}',
+    'dismiss': '閉じる',
     'done': '完了しました。'
   }
 };

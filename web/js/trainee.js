@@ -675,9 +675,12 @@ conn.on('message', (m) => {
     at_ms: m.at_ms,
     broadcast: true
   });
-  const banner = $('broadcast');
-  banner.textContent = m.text;
-  banner.hidden = false;
+  /* The latest broadcast stays on top until dismissed; a replayed one
+   * (already seen before this welcome) does not come back. */
+  if (!state.welcome || m.seq > (state.welcome.last_seq ?? 0)) {
+    $('broadcast-text').textContent = m.text;
+    $('broadcast').hidden = false;
+  }
   addTimeline(m);
 });
 
@@ -736,6 +739,10 @@ onLangChange(() => {
   updateAllTasks();
   for (const c of nodeCards.values()) c.update(state.nodes.find((n) => n.name === c.card.dataset.node) || {});
   conn.resync();
+});
+
+$('broadcast-dismiss').addEventListener('click', () => {
+  $('broadcast').hidden = true;
 });
 
 consoleChrome(conn);

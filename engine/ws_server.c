@@ -100,7 +100,6 @@ struct ws_server {
     struct lws_vhost *vhost;
     int port;
     pthread_t thread;
-    bool thread_started;
 
     struct lws_protocols protocols[2];
     struct lws_http_mount mount;
@@ -111,6 +110,7 @@ struct ws_server {
     bool give_up;        /* service thread */
 
     pthread_mutex_t lock;
+    pthread_cond_t stop_cond; /* signalled when stopping is set */
     session **table; /* by id & (nbuckets - 1) */
     size_t nbuckets, nsessions;
     session *pending;
@@ -493,12 +493,20 @@ static void *service_main(void *arg)
         pthread_mutex_lock(&srv->lock);
         bool done = srv->stopping && (srv->nsessions == 0 || srv->give_up);
         pthread_mutex_unlock(&srv->lock);
-        if (done || lws_service(srv->lws, 0) < 0)
+        if (done)
             break;
+        if (lws_service(srv->lws, 0) < 0) {
+            fprintf(stderr, "enshu: the console server's event loop failed; it serves no more.\n");
+            /* Other threads may still wake the context: keep it until ws_server_free. */
+            pthread_mutex_lock(&srv->lock);
+            while (!srv->stopping)
+                pthread_cond_wait(&srv->stop_cond, &srv->lock);
+            pthread_mutex_unlock(&srv->lock);
+            break;
+        }
     }
     /* Closes what is left; their CLOSED callbacks (on_close) run here. */
     lws_context_destroy(srv->lws);
-    srv->lws = NULL;
     return NULL;
 }
 
@@ -570,6 +578,7 @@ int ws_server_start(const ws_server_config *cfg, ws_server **out)
     srv->nbuckets = 64;
     srv->table = xcalloc(srv->nbuckets, sizeof(*srv->table));
     pthread_mutex_init(&srv->lock, NULL);
+    pthread_cond_init(&srv->stop_cond, NULL);
 
     unsigned ping = cfg->ping_secs ? cfg->ping_secs : DEFAULT_PING_SECS;
     unsigned hangup = cfg->hangup_secs ? cfg->hangup_secs : DEFAULT_HANGUP_SECS;
@@ -641,7 +650,6 @@ int ws_server_start(const ws_server_config *cfg, ws_server **out)
         rc = ENSHU_EIO;
         goto fail;
     }
-    srv->thread_started = true;
     *out = srv;
     return ENSHU_OK;
 
@@ -649,6 +657,7 @@ fail:
     if (srv->lws)
         lws_context_destroy(srv->lws);
     pthread_mutex_destroy(&srv->lock);
+    pthread_cond_destroy(&srv->stop_cond);
     free(srv->table);
     free_config(srv);
     free(srv);
@@ -750,9 +759,11 @@ void ws_server_free(ws_server *srv)
     /* Under the lock: the service thread sees stopping only after this
      * returns, so the context it then destroys is no longer in use here. */
     lws_cancel_service(srv->lws);
+    pthread_cond_signal(&srv->stop_cond);
     pthread_mutex_unlock(&srv->lock);
     pthread_join(srv->thread, NULL);
     pthread_mutex_destroy(&srv->lock);
+    pthread_cond_destroy(&srv->stop_cond);
     free(srv->table);
     free_config(srv);
     free(srv);

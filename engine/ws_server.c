@@ -35,6 +35,8 @@
 /* Larger messages go out as several frames, so one slow socket never makes
  * lws copy a whole large message into its own buffer. */
 #define WRITE_CHUNK (32 * 1024)
+/* A receive buffer larger than this is freed after its message. */
+#define RX_KEEP (16 * 1024)
 /* Bytes one WRITEABLE callback may write (each frame counts 64 more). */
 #define WRITE_BUDGET (64 * 1024)
 /* How long a closing session may take to read what was queued before it
@@ -329,6 +331,11 @@ static int on_receive(ws_server *srv, session *s, struct lws *wsi, const char *i
     s->in_message = false;
     if (srv->on_message)
         srv->on_message(srv->ctx, s->id, s->rx, s->rx_len);
+    if (s->rx_cap > RX_KEEP) { /* one large message should not pin memory in an idle session */
+        free(s->rx);
+        s->rx = NULL;
+        s->rx_cap = 0;
+    }
     return 0;
 }
 
@@ -729,7 +736,9 @@ size_t ws_server_queued(ws_server *srv, uint64_t session_id)
 
 void ws_server_close(ws_server *srv, uint64_t session_id, int code, const char *reason)
 {
-    if (code < 1000 || code > 4999)
+    /* RFC 6455 7.4: 1004-1006 and 1015 are never sent, 1016-2999 are unassigned. */
+    if (!((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+          (code >= 3000 && code <= 4999)))
         code = LWS_CLOSE_STATUS_NORMAL;
     bool wake = false;
     pthread_mutex_lock(&srv->lock);

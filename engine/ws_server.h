@@ -77,8 +77,8 @@ int ws_server_send(ws_server *srv, uint64_t session, const void *data, size_t le
 /* Any thread. Bytes queued for the session and not yet written (0 if none). */
 size_t ws_server_queued(ws_server *srv, uint64_t session);
 
-/* Any thread. Closes the session with code (1000-4999) and reason (at most
- * 120 bytes kept) after the messages already queued are written; the client
+/* Any thread. Closes the session with code (1000-1003, 1007-1014 or
+ * 3000-4999; others send 1000) and reason (at most 123 bytes kept) after the messages already queued are written; the client
  * then has 10 s to read them. No effect on a closed or closing session. */
 void ws_server_close(ws_server *srv, uint64_t session, int code, const char *reason);
 

@@ -551,6 +551,13 @@ static void close_from_another_thread(void **state)
     assert_string_equal(reason, "exercise over");
     assert_true(wait_count(&rec.nclosed, 1));
     wsc_close(&c);
+
+    /* a code that must not be sent becomes 1000 */
+    assert_int_equal(wsc_open(&c, ws_server_port(srv), "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 2));
+    ws_server_close(srv, last_opened(), 1005, "no status");
+    assert_int_equal(wsc_expect_close(&c, reason, sizeof(reason)), 1000);
+    wsc_close(&c);
     ws_server_free(srv);
 }
 

@@ -100,10 +100,13 @@ int cmd_timeline(int argc, char **argv)
                 name, path);
     } else if (event_store_open(path, false, &ledger) == ENSHU_OK) {
         char *text = event_store_get_meta(ledger, "scenario_yaml");
+        char *file = event_store_get_meta(ledger, "scenario_path");
         char *count = event_store_get_meta(ledger, "teams");
         unsigned teams = count ? (unsigned)strtoul(count, NULL, 10) : 0;
         diag_list *diags = diag_list_new();
-        scenario *s = text ? scenario_load_buffer(name, text, strlen(text), diags) : NULL;
+        /* Named by its path, so attachments resolve next to the scenario file. */
+        scenario *s = text ? scenario_load_buffer(file ? file : name, text, strlen(text), diags)
+                           : NULL;
         diag_list_print(diags, stderr);
         diag_list_free(diags);
         if (s && teams >= 1 && teams <= 1000 && team <= teams) {
@@ -120,6 +123,7 @@ int cmd_timeline(int argc, char **argv)
         }
         scenario_free(s);
         free(text);
+        free(file);
         free(count);
         event_store_free(ledger);
     }

@@ -196,7 +196,7 @@ struct console_stream {
     virStreamPtr st;
     bool registered; /* the libvirt callback is in place */
     bool callback_released;
-    bool deciding;    /* it ended: why, is being found out */
+    bool deciding;    /* it ended: why, is being found out (set under the lock) */
     char *end_error;  /* libvirt's message when it broke */
     int decide_timer; /* -1: none */
     int end_checks;
@@ -544,7 +544,9 @@ static void stream_finish(console_stream *s, const char *stream_error)
     s->end_error = stream_error ? xstrdup(stream_error) : NULL;
     if (s->registered && virStreamEventUpdateCallback(s->st, 0) == 0)
         s->events = 0; /* an ended remote stream stays readable */
-    s->deciding = true;
+    pthread_mutex_lock(&s->hub->lock);
+    s->deciding = true; /* a new open makes a new stream */
+    pthread_mutex_unlock(&s->hub->lock);
     char *message = NULL;
     serial_console_end why = end_reason(s, s->end_error, &message);
     if (why == SERIAL_CONSOLE_TAKEN_OVER &&
@@ -880,7 +882,7 @@ static console_stream *find_stream_locked(serial_consoles *h, const char *host_u
                                           const char *domain_name)
 {
     for (console_stream *s = h->streams; s; s = s->next)
-        if (s->state != STREAM_ENDED && strcmp(s->host_uri, host_uri) == 0 &&
+        if (s->state != STREAM_ENDED && !s->deciding && strcmp(s->host_uri, host_uri) == 0 &&
             strcmp(s->domain_name, domain_name) == 0)
             return s;
     return NULL;

@@ -93,7 +93,8 @@ void serial_consoles_free(serial_consoles *h);
 /* Opens the serial console of domain_name on host_uri for one viewer, or
  * attaches a viewer to it when the hub has it open already. Blocks while
  * connecting. On failure (reported) no callback ever runs. cb is copied;
- * ctx is passed to the callbacks, which may run before this returns. */
+ * ctx is passed to the callbacks. *out is set before any callback runs
+ * (they may run before this returns). */
 int serial_console_open(serial_consoles *h, const char *host_uri, const char *domain_name,
                         const serial_console_callbacks *cb, void *ctx, serial_console **out)
     __attribute__((warn_unused_result));

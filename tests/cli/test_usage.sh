@@ -53,6 +53,13 @@ expect 1 "cannot open" -- run /nonexistent.yaml --teams 2
 expect 0 "^Usage: enshu timeline" -- timeline --help
 expect 2 "give the exercise with --name NAME" -- timeline
 expect 1 "exercise 'ghost' has no ledger" -- timeline --name ghost
+expect 0 "^Usage: enshu answer" -- answer --help
+expect 0 "^Usage: enshu grade" -- grade --help
+expect 2 "give the exercise with --name NAME" -- answer 1 q a
+expect 2 "expected TEAM OBJECTIVE TEXT" -- answer --name ghost 1 q
+expect 2 "TEAM must be a team number" -- answer --name ghost x q a
+expect 2 "ITEM and POINTS must be whole numbers" -- grade --name ghost 1 r x 5
+expect 1 "exercise 'ghost' has no ledger" -- answer --name ghost 1 q a
 expect 0 "^Usage: enshu score" -- score --help
 expect 2 "give the event ledger with --db FILE" -- score
 expect 1 "cannot read /nonexistent.db" -- score --db /nonexistent.db

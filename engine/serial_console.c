@@ -446,8 +446,7 @@ static void update_events(console_stream *s)
 
 /* Removes the stream from libvirt and from the hub; s is freed when it
  * returns. Runs in the hub's work run, never inside the stream's own
- * callback: libvirt 9.0 does not call the free function of a callback
- * removed during its dispatch. */
+ * callback, so no dispatch of that callback is running (see the top). */
 static void teardown(console_stream *s)
 {
     serial_consoles *h = s->hub;

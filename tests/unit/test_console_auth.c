@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "text_file.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -225,7 +226,7 @@ static void join_codes_match_as_people_type_them(void **state)
     join_code_new(fresh);
     char typed[JOIN_CODE_SIZE];
     for (int i = 0; i < JOIN_CODE_SIZE; i++)
-        typed[i] = fresh[i] == '-' ? ' ' : (char)(fresh[i] | 0x20 * (fresh[i] >= 'A'));
+        typed[i] = fresh[i] == '-' ? ' ' : (char)tolower((unsigned char)fresh[i]);
     assert_true(join_code_matches(fresh, typed));
     char other_code[JOIN_CODE_SIZE];
     do

@@ -36,10 +36,11 @@ pid=$!
 wait_sql "select count(*) from events where kind='inject.fired' and subject='malware-run' and team=1" 1 400
 pass "team 1's workstation is infected, $((SECONDS - start)) s after the start"
 
-# Team 1: analysis, then containment, eradication and the stolen account.
+# Team 1: the beacon stopped first (the notice and the points wait on it),
+# then analysis, containment, eradication and the stolen account.
+x 1 ws1 "pkill -f '[i]nvoice-viewer'" || fail "cannot stop the beacon"
 c2=$(x 1 ws1 "sed -n 's/^c2=//p' /home/staff/.cache/invoice-viewer.sh") || fail "cannot read the malware"
 dropped=$(x 1 ws1 "stat -c %Y /home/staff/.cache/invoice-viewer.sh") || fail "cannot stat the malware"
-x 1 ws1 "pkill -f '[i]nvoice-viewer'" || fail "cannot stop the beacon"
 x 1 ws1 "ip route add blackhole $c2" || fail "cannot blackhole the C2"
 x 1 ws1 "rm -f /home/staff/.cache/invoice-viewer.sh" || fail "cannot remove the malware"
 x 1 fs "printf 'Kumo-2026-new\nKumo-2026-new\n' | passwd staff" >/dev/null 2>&1 || fail "cannot reset the password"

@@ -221,6 +221,19 @@ static void power_link_and_attachments_load(void **state)
                  "inject 'a' acts on a guest and needs a 'target' node");
     expect_error("body: b}", "body: b, attachment: no/such.file}",
                  "cannot read attachment 'no/such.file'");
+    /* One byte over the bound is refused. */
+    char big[] = "/tmp/enshu-attachment-XXXXXX";
+    int fd = mkstemp(big);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, SCENARIO_MAX_ATTACHMENT + 1), 0);
+    close(fd);
+    char *to = xasprintf("body: b, attachment: '%s'}", big);
+    char *want = xasprintf("attachment '%s' is %d bytes; at most %d are allowed", big,
+                           SCENARIO_MAX_ATTACHMENT + 1, SCENARIO_MAX_ATTACHMENT);
+    expect_error("body: b}", to, want);
+    unlink(big);
+    free(to);
+    free(want);
 }
 
 static void templates_are_checked_at_load(void **state)

@@ -143,6 +143,14 @@ static bool wait_count(int *counter, int n)
     return ok;
 }
 
+static int count_of(int *counter)
+{
+    pthread_mutex_lock(&rec.lock);
+    int n = *counter;
+    pthread_mutex_unlock(&rec.lock);
+    return n;
+}
+
 static bool was_closed(uint64_t session)
 {
     pthread_mutex_lock(&rec.lock);
@@ -636,7 +644,7 @@ static void flood_refused(void **state)
     for (int i = 0; i < 19; i++)
         wsc_send_text(&c, "{}");
     assert_true(wait_count(&rec.nmsgs, 19));
-    assert_int_equal(rec.nclosed, 0);
+    assert_int_equal(count_of(&rec.nclosed), 0);
     wsc_close(&c);
     ws_server_free(srv);
 }
@@ -664,16 +672,18 @@ static void slow_reader_closed(void **state)
         if (sent % 64 == 0) /* let the service thread fill the sockets */
             sched_yield();
     }
-    /* Reading brings it under a quarter: on_drain. */
-    int read = 0;
+    /* Reading brings it under a quarter: on_drain (which may come after the
+     * last frame is read, so running out of frames is no failure). */
     int64_t deadline = now_ms() + WAIT_MS;
-    while (rec.drained == 0 && now_ms() < deadline) {
+    while (count_of(&rec.drained) == 0 && now_ms() < deadline) {
         char *d;
         size_t n;
-        assert_int_equal(wsc_recv(&slow, &d, &n, WAIT_MS), OP_TEXT);
+        int op = wsc_recv(&slow, &d, &n, 100);
+        if (op < 0)
+            continue;
+        assert_int_equal(op, OP_TEXT);
         assert_int_equal(n, sizeof(chunk));
         free(d);
-        read++;
     }
     assert_true(wait_count(&rec.drained, 1));
     assert_true(ws_server_queued(srv, id) < limit / 4);

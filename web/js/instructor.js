@@ -16,6 +16,7 @@ import { Connection } from './connection.js';
 import { el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome } from './ui.js';
 import { SerialConsole, openConsoles } from './terminal.js';
 import { drawScoreChart, teamColor } from './chart.js';
+import { describeMessage, describeEvent } from './describe.js';
 
 const REFRESH_MS = 5000;
 const EVENT_FEED_MAX = 500;
@@ -222,11 +223,6 @@ function injectActions(team, inj) {
   return buttons;
 }
 
-function eventText(e) {
-  const parts = [e.kind, e.subject, e.value, e.text].filter((x) => x != null && x !== '');
-  return parts.join(' · ');
-}
-
 async function refreshTimeline() {
   if (conn.state !== 'open' || currentTab !== 'teams') return;
   const team = Number($('team-select').value || 1);
@@ -256,7 +252,7 @@ async function refreshTimeline() {
             'li',
             { dataset: { test: 'team-event', type: e.type || e.kind || '' } },
             el('span', { class: 'at' }, e.at_ms != null ? formatClock(e.at_ms) : ''),
-            el('span', { class: 'what' }, e.kind ? eventText(e) : `${e.type}: ${e.subject || e.text || e.objective || ''}`)
+            el('span', { class: 'what' }, e.type === 'event' ? describeEvent(e) : describeMessage(e, objectiveTitle) ?? e.type)
           )
         )
     );
@@ -534,10 +530,10 @@ function addEvent(m) {
   feed.prepend(
     el(
       'li',
-      { dataset: { test: 'event', kind: m.kind || '', team: m.team ?? '' } },
+      { dataset: { test: 'event', type: m.type, kind: m.kind || '', team: m.team ?? '' } },
       el('span', { class: 'at' }, m.at_ms != null ? formatClock(m.at_ms) : ''),
       el('span', { class: 'team' }, m.team ? t('team.label', { team: m.team }) : ''),
-      el('span', { class: 'what' }, eventText(m))
+      el('span', { class: 'what' }, m.type === 'event' ? describeEvent(m) : describeMessage(m, objectiveTitle))
     )
   );
   while (feed.children.length > EVENT_FEED_MAX) feed.lastChild.remove();
@@ -591,13 +587,14 @@ conn.on('grade', (m) => {
   renderReports();
 });
 
-conn.on('event', (m) => {
-  addEvent(m);
-  if (currentTab === 'teams' && Number($('team-select').value) === m.team) scheduleTimeline();
-});
-conn.on('inbox', (m) => {
-  if (currentTab === 'teams' && Number($('team-select').value) === m.team) scheduleTimeline();
-});
+/* The feed shows every event as it comes: raw ones and those the teams
+ * see; a team's inject table follows its events. */
+for (const type of ['event', 'inbox', 'answer', 'report', 'grade', 'hint', 'message']) {
+  conn.on(type, (m) => {
+    addEvent(m);
+    if (currentTab === 'teams' && Number($('team-select').value) === m.team) scheduleTimeline();
+  });
+}
 
 /* Many events at once refresh the table once. */
 let timelineTimer = null;

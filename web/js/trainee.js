@@ -15,6 +15,7 @@ import { t, lang, onLangChange, formatClock, formatSize } from './i18n.js';
 import { Connection } from './connection.js';
 import { el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome } from './ui.js';
 import { SerialConsole, openConsoles } from './terminal.js';
+import { describeMessage } from './describe.js';
 
 /* The server takes a report of at most 64 KiB in all, its attachment's
  * base64 at most 60,000 characters: a file of at most 45,000 bytes. */
@@ -580,32 +581,8 @@ setInterval(refreshNodes, NODES_REFRESH_MS);
 
 /* ---- timeline ---- */
 
-function timelineText(m) {
-  const objective = m.objective ? objectiveTitle(m.objective) : '';
-  switch (m.type) {
-    case 'inbox':
-      return t('timeline.inbox', { subject: m.subject });
-    case 'answer':
-      return m.correct === true
-        ? t('timeline.answer.correct', { by: m.by || '', objective })
-        : t('timeline.answer', { by: m.by || '', objective, text: m.text });
-    case 'report':
-      return t('timeline.report', { by: m.by || '', objective });
-    case 'grade':
-      return t('timeline.grade', { objective, item: m.item + 1, points: m.points });
-    case 'hint':
-      return t('timeline.hint', { objective, cost: m.cost });
-    case 'message':
-      return t('timeline.message', { text: m.text });
-    case 'exercise':
-      return t('timeline.exercise', { phase: t(`phase.${m.phase}`) });
-    default:
-      return null;
-  }
-}
-
 function timelineEntry(m) {
-  const text = timelineText(m);
+  const text = describeMessage(m, objectiveTitle);
   if (text === null) return null;
   return el(
     'li',

@@ -1,0 +1,39 @@
+/*
+ * How an event message of the protocol reads in a timeline, in the
+ * console's language: one line for an inbox message, an answer, a report, a
+ * grade, a hint, a broadcast or a phase change. Shared by the trainee's
+ * timeline and the instructor's view of a team's events.
+ */
+
+import { t } from './i18n.js';
+
+/* The line for message m, or null for a message a timeline does not show.
+ * objectiveTitle(id) names an objective. */
+export function describeMessage(m, objectiveTitle) {
+  const objective = m.objective ? objectiveTitle(m.objective) : '';
+  switch (m.type) {
+    case 'inbox':
+      return t('timeline.inbox', { subject: m.subject });
+    case 'answer':
+      return m.correct === true
+        ? t('timeline.answer.correct', { by: m.by || '', objective })
+        : t('timeline.answer', { by: m.by || '', objective, text: m.text });
+    case 'report':
+      return t('timeline.report', { by: m.by || '', objective });
+    case 'grade':
+      return t('timeline.grade', { objective, item: m.item + 1, points: m.points });
+    case 'hint':
+      return t('timeline.hint', { objective, cost: m.cost });
+    case 'message':
+      return t('timeline.message', { text: m.text });
+    case 'exercise':
+      return t('timeline.exercise', { phase: t(`phase.${m.phase}`) });
+    default:
+      return null;
+  }
+}
+
+/* A raw ledger event (instructors' `event` message) as one line. */
+export function describeEvent(e) {
+  return [e.kind, e.subject, e.value, e.text, e.by].filter((x) => x != null && x !== '').join(' · ');
+}

@@ -112,6 +112,7 @@ test('an inject released by the instructor arrives live in the inbox, new until 
   await instructor.click(`${row} ${T('inject-release')}`);
   await instructor.click(T('confirm-ok'));
   await instructor.waitForSelector(`${row}[data-state="fired"]`, { timeout: 60000 });
+  await snap(instructor, 'instructor-teams');
 
   const item = `${T('inbox-item')}[data-inject="notice"]`;
   await trainee.waitForSelector(`${item}[data-new="true"]`, { timeout: 60000 });
@@ -200,6 +201,7 @@ test('a report is submitted, graded by the instructor, and the trainee sees the 
   await instructor.fill(`${card} ${T('grade-input')}[data-item="1"]`, '10');
   await instructor.click(`${card} ${T('grade-submit')}[data-item="1"]`);
 
+  await snap(instructor, 'instructor-reports');
   const grade = (item) => `${r} ${T('rubric-item')}[data-item="${item}"] ${T('report-grade')}`;
   await trainee.waitForSelector(`${grade(1)}[data-graded="true"]`);
   assert.match(await trainee.textContent(grade(0)), /7 \/ 10/);

@@ -72,19 +72,35 @@ export async function startRange({ name, scenario, teams, args = [] }) {
   child.stderr.on('data', (d) => {
     err += d;
   });
-  await new Promise((resolve, reject) => {
+  try {
+    await servingConsoles(range, teams, () => out, (d) => {
+      out += d;
+    });
+  } catch (e) {
+    /* Whatever came up goes down again before the failure is reported. */
+    await stopRange(range).catch((down) => console.error(`bringing ${name} down failed too: ${down.message}`));
+    throw e;
+  }
+  range.wsUrl = `${range.url.replace(/^http/, 'ws')}/ws`;
+  return range;
+}
+
+/* Resolves once enshu run printed the console address and every join code. */
+function servingConsoles(range, teams, output, append) {
+  const { child } = range;
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`enshu run did not serve the consoles in time\n${range.output()}`)), UP_TIMEOUT_MS);
     const check = () => {
-      const url = out.match(/^console: (http:\/\/127\.0\.0\.1:\d+)\/$/m);
+      const url = output().match(/^console: (http:\/\/127\.0\.0\.1:\d+)\/$/m);
       if (url) range.url = url[1];
-      for (const m of out.matchAll(/^team (\d+) join code: (\S+)$/gm)) range.codes[m[1]] = m[2];
+      for (const m of output().matchAll(/^team (\d+) join code: (\S+)$/gm)) range.codes[m[1]] = m[2];
       if (range.url && Object.keys(range.codes).length === teams) {
         clearTimeout(timer);
         resolve();
       }
     };
     child.stdout.on('data', (d) => {
-      out += d;
+      append(d);
       check();
     });
     range.exit.then(() => {
@@ -92,8 +108,6 @@ export async function startRange({ name, scenario, teams, args = [] }) {
       reject(new Error(`enshu run exited early (${JSON.stringify(range.exited)})\n${range.output()}`));
     });
   });
-  range.wsUrl = `${range.url.replace(/^http/, 'ws')}/ws`;
-  return range;
 }
 
 function lines(cmd, args) {

@@ -448,8 +448,10 @@ static void echo_and_sessions(void **state)
     assert_int_equal(rec.msgs[3].len, 0);
     assert_string_equal(rec.msgs[3].text, "");
 
-    /* only /ws upgrades */
+    /* only /ws upgrades (a query is fine) */
     assert_int_not_equal(wsc_open(&other, port, "/elsewhere", "enshu.v1", false, 0), 101);
+    wsc_close(&other);
+    assert_int_not_equal(wsc_open(&other, port, "/ws/x", "enshu.v1", false, 0), 101);
     wsc_close(&other);
 
     /* a closed session's id is gone and not given again */
@@ -462,10 +464,14 @@ static void echo_and_sessions(void **state)
     assert_true(wsc_open(&a, port, "/ws", "enshu.v1", false, 0) == 101);
     assert_true(wait_count(&rec.nopened, 3));
     assert_true(rec.opened[2] > rec.opened[1]);
+    wsc query;
+    assert_int_equal(wsc_open(&query, port, "/ws?resume=12", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 4));
 
     /* free closes the open sessions, each with on_close */
     ws_server_free(srv);
-    assert_int_equal(rec.nclosed, 3);
+    assert_int_equal(rec.nclosed, 4);
+    wsc_close(&query);
     char reason[128];
     assert_int_equal(wsc_expect_close(&b, reason, sizeof(reason)), 1001);
     wsc_close(&a);

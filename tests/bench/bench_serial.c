@@ -5,7 +5,8 @@
  *
  * 1. output throughput through the bridge (engine/serial_console.c) with a
  *    consumer that keeps up: `seq 1 LINES` (default 300000) printed on the
- *    guest's ttyS0;
+ *    guest's ttyS0; twice, each followed by 5. for comparison on a machine
+ *    whose load varies;
  * 2. the same command with nobody on the console (QEMU drops the output),
  *    timed inside the guest: what the emulated UART allows by itself;
  * 3. keystroke echo latency through the bridge (typed letter to its echo);
@@ -162,6 +163,93 @@ static void find_node(const char *range, int team, const char *node, char **doma
     }
 }
 
+static void open_console(serial_consoles *hub, const char *uri, const char *domain, counter *c,
+                         serial_console **sc)
+{
+    if (serial_console_open(hub, uri, domain, &CALLBACKS, c, sc) != ENSHU_OK)
+        exit(1);
+    type(*sc, "\003\n");
+    sleep(1);
+}
+
+/* 1. Throughput through the bridge with a consumer that keeps up. */
+static void bridge_throughput(serial_consoles *hub, const char *uri, const char *domain,
+                              const char *cmd, long lines)
+{
+    counter c = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+    serial_console *sc = NULL;
+    open_console(hub, uri, domain, &c, &sc);
+    reset(&c, false);
+    type(sc, cmd);
+    /* The echo of the command line comes first: count from then on. */
+    if (!wait_tail(&c, "-end\r\n", 30)) {
+        fprintf(stderr, "bench_serial: the command was not echoed\n");
+        exit(1);
+    }
+    reset(&c, true);
+    double t0 = now_s();
+    if (!wait_tail(&c, "bench-5-end", 1200)) {
+        fprintf(stderr, "bench_serial: seq did not finish within 20 minutes\n");
+        exit(1);
+    }
+    double t1 = now_s();
+    double secs = t1 - c.first_s;
+    printf("output through the bridge: %llu bytes in %.2f s = %.3f MB/s (%.0f lines/s, "
+           "%.0f bytes per on_output); first byte %.0f ms after the echo\n",
+           (unsigned long long)c.bytes, secs, c.bytes / secs / 1e6, lines / secs,
+           (double)c.bytes / (double)(c.calls ? c.calls : 1), (c.first_s - t0) * 1e3);
+    serial_console_close(sc);
+}
+
+/* 5. The same read from a raw blocking libvirt stream as fast as it comes. */
+static void raw_throughput(virConnectPtr conn, virDomainPtr dom, const char *cmd)
+{
+    virStreamPtr raw = virStreamNew(conn, 0);
+    if (!raw || virDomainOpenConsole(dom, NULL, raw, VIR_DOMAIN_CONSOLE_FORCE) < 0) {
+        fprintf(stderr, "bench_serial: cannot open a raw console stream: %s\n", libvirt_error());
+        exit(1);
+    }
+    virStreamSend(raw, "\003\n", 2);
+    sleep(1);
+    virStreamSend(raw, cmd, strlen(cmd));
+    char buf[65536], tail[128] = "";
+    uint64_t got = 0, chunks = 0;
+    double r0 = 0;
+    bool echoed = false;
+    for (;;) {
+        int n = virStreamRecv(raw, buf, sizeof buf);
+        if (n <= 0)
+            break;
+        if (echoed) {
+            if (got == 0)
+                r0 = now_s();
+            got += (uint64_t)n;
+            chunks++;
+        }
+        size_t keep = strlen(tail), add = (size_t)n < 63 ? (size_t)n : 63;
+        if (keep + add > 127) {
+            memmove(tail, tail + keep + add - 127, 127 - add);
+            keep = 127 - add;
+        }
+        memcpy(tail + keep, buf + n - add, add);
+        tail[keep + add] = '\0';
+        if (!echoed && strstr(tail, "-end\r\n")) {
+            echoed = true;
+            tail[0] = '\0';
+        } else if (echoed && strstr(tail, "bench-5-end")) {
+            break;
+        }
+    }
+    double r1 = now_s();
+    if (got && r1 > r0)
+        printf("raw libvirt stream read as fast as it comes: %llu bytes in %.2f s = %.3f MB/s "
+               "(%.0f bytes per read)\n",
+               (unsigned long long)got, r1 - r0, got / (r1 - r0) / 1e6,
+               (double)got / (double)chunks);
+    virStreamAbort(raw);
+    virStreamFree(raw);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -174,40 +262,37 @@ int main(int argc, char **argv)
     char *domain = NULL, *uri = NULL;
     find_node(argv[1], atoi(argv[2]), argv[3], &domain, &uri);
     serial_consoles *hub = serial_consoles_new();
-    if (!hub)
+    virConnectPtr conn = libvirt_open(uri);
+    virDomainPtr dom = conn ? virDomainLookupByName(conn, domain) : NULL;
+    if (!hub || !dom)
         return 1;
-    counter c = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
-    serial_console *sc = NULL;
-    if (serial_console_open(hub, uri, domain, &CALLBACKS, &c, &sc) != ENSHU_OK)
-        return 1;
-    type(sc, "\003\n");
-    sleep(1);
-
-    /* 1. Throughput with a consumer that keeps up. */
     char cmd[128];
     snprintf(cmd, sizeof cmd, "seq 1 %ld; echo bench-$((2+3))-end\n", lines);
-    reset(&c, false);
-    type(sc, cmd);
-    /* The echo of the command line comes first: count from then on. */
-    if (!wait_tail(&c, "-end\r\n", 30)) {
-        fprintf(stderr, "bench_serial: the command was not echoed\n");
-        return 1;
+
+    for (int round = 0; round < 2; round++) {
+        bridge_throughput(hub, uri, domain, cmd, lines);
+        raw_throughput(conn, dom, cmd);
     }
-    reset(&c, true);
-    double t0 = now_s();
-    if (!wait_tail(&c, "bench-5-end", 1200)) {
-        fprintf(stderr, "bench_serial: seq did not finish within 20 minutes\n");
-        return 1;
+
+    /* 2. The guest alone: nobody on the console, QEMU drops the output. */
+    char guest_cmd[160];
+    snprintf(guest_cmd, sizeof guest_cmd,
+             "read a b </proc/uptime; seq 1 %ld >/dev/ttyS0; read c d </proc/uptime; "
+             "seq 1 %ld | wc -c; echo $a $c", lines, lines);
+    guest_exec_result r;
+    if (guest_agent_exec(dom, guest_cmd, 1200000, &r) == ENSHU_OK) {
+        double a = 0, b = 0, bytes = 0;
+        /* The tty adds a carriage return per line. */
+        if (sscanf(r.out, "%lf %lf %lf", &bytes, &a, &b) == 3 && b > a)
+            printf("the guest alone (nobody on the console): %.0f bytes in %.2f s = %.3f MB/s\n",
+                   bytes + lines, b - a, (bytes + lines) / (b - a) / 1e6);
+        guest_exec_result_fini(&r);
     }
-    double t1 = now_s();
-    uint64_t bytes = c.bytes;
-    double secs = t1 - c.first_s;
-    printf("output through the bridge: %llu bytes in %.2f s = %.3f MB/s (%.0f lines/s, "
-           "%.0f bytes per on_output); first byte %.0f ms after the echo\n",
-           (unsigned long long)bytes, secs, bytes / secs / 1e6, lines / secs,
-           (double)bytes / (double)(c.calls ? c.calls : 1), (c.first_s - t0) * 1e3);
 
     /* 3. Keystroke echo latency. */
+    counter c = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+    serial_console *sc = NULL;
+    open_console(hub, uri, domain, &c, &sc);
     double lat[30];
     int nlat = 0;
     for (int i = 0; i < 30; i++) {
@@ -244,24 +329,6 @@ int main(int argc, char **argv)
     serial_console_close(sc);
     sleep(1);
 
-    /* 2. The guest alone: nobody on the console, QEMU drops the output. */
-    virConnectPtr conn = libvirt_open(uri);
-    virDomainPtr dom = conn ? virDomainLookupByName(conn, domain) : NULL;
-    if (!dom)
-        return 1;
-    char guest_cmd[160];
-    snprintf(guest_cmd, sizeof guest_cmd,
-             "read a b </proc/uptime; seq 1 %ld >/dev/ttyS0; read c d </proc/uptime; "
-             "echo $a $c", lines);
-    guest_exec_result r;
-    if (guest_agent_exec(dom, guest_cmd, 1200000, &r) == ENSHU_OK) {
-        double a = 0, b = 0;
-        if (sscanf(r.out, "%lf %lf", &a, &b) == 2 && b > a)
-            printf("the guest alone (nobody on the console): %.2f s = %.3f MB/s\n", b - a,
-                   bytes / (b - a) / 1e6);
-        guest_exec_result_fini(&r);
-    }
-
     /* 4b. A raw libvirt stream, opened and not read. */
     long rss2 = rss_kib();
     virStreamPtr raw = virStreamNew(conn, VIR_STREAM_NONBLOCK);
@@ -272,51 +339,6 @@ int main(int argc, char **argv)
         long rss3 = rss_kib();
         printf("raw libvirt stream not read for 15 s during that output: RSS +%ld KiB "
                "(libvirt's client queue)\n", rss3 - rss2);
-        virStreamAbort(raw);
-    }
-    if (raw)
-        virStreamFree(raw);
-
-    /* 5. A raw blocking stream read as fast as it comes. */
-    raw = virStreamNew(conn, 0);
-    if (raw && virDomainOpenConsole(dom, NULL, raw, VIR_DOMAIN_CONSOLE_FORCE) == 0) {
-        virStreamSend(raw, "\003\n", 2);
-        sleep(1);
-        virStreamSend(raw, cmd, strlen(cmd));
-        char buf[65536], tail[128] = "";
-        uint64_t got = 0, chunks = 0;
-        double r0 = 0;
-        bool echoed = false;
-        for (;;) {
-            int n = virStreamRecv(raw, buf, sizeof buf);
-            if (n <= 0)
-                break;
-            if (echoed) {
-                if (got == 0)
-                    r0 = now_s();
-                got += (uint64_t)n;
-                chunks++;
-            }
-            size_t keep = strlen(tail), add = (size_t)n < 63 ? (size_t)n : 63;
-            if (keep + add > 127) {
-                memmove(tail, tail + keep + add - 127, 127 - add);
-                keep = 127 - add;
-            }
-            memcpy(tail + keep, buf + n - add, add);
-            tail[keep + add] = '\0';
-            if (!echoed && strstr(tail, "-end\r\n")) {
-                echoed = true;
-                tail[0] = '\0';
-            } else if (echoed && strstr(tail, "bench-5-end")) {
-                break;
-            }
-        }
-        double r1 = now_s();
-        if (got && r1 > r0)
-            printf("raw libvirt stream read as fast as it comes: %llu bytes in %.2f s = %.3f "
-                   "MB/s (%.0f bytes per read)\n",
-                   (unsigned long long)got, r1 - r0, got / (r1 - r0) / 1e6,
-                   (double)got / (double)chunks);
         virStreamAbort(raw);
     }
     if (raw)

@@ -101,20 +101,51 @@ void join_code_new(char out[JOIN_CODE_SIZE])
 }
 
 /* The code without dashes and spaces, upper case, in out (cap bytes). */
-static size_t normalize(const char *in, char *out, size_t cap)
+/* Japanese input methods often type full-width forms: U+FF01..U+FF5E are
+ * ASCII 0x21..0x7E shifted, U+3000 is the ideographic space and U+30FC
+ * the long vowel mark people type for a dash. Returns the ASCII character
+ * the UTF-8 sequence at *in stands for (' ' for spaces) and advances *in,
+ * or 0 when it is not one of these. */
+static char fold_full_width(const unsigned char **in)
+{
+    const unsigned char *p = *in;
+    if (p[0] == 0xEF && (p[1] == 0xBC || p[1] == 0xBD) && p[2] >= 0x80 && p[2] <= 0xBF) {
+        unsigned cp = 0xFF00u + ((p[1] & 0x03u) << 6) + (p[2] & 0x3Fu);
+        if (cp >= 0xFF01 && cp <= 0xFF5E) {
+            *in += 3;
+            return (char)(cp - 0xFF01 + 0x21);
+        }
+    }
+    if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80) {
+        *in += 3;
+        return ' ';
+    }
+    if (p[0] == 0xE3 && p[1] == 0x83 && p[2] == 0xBC) {
+        *in += 3;
+        return '-';
+    }
+    return 0;
+}
+
+static size_t normalize(const char *text, char *out, size_t cap)
 {
     size_t n = 0;
-    for (; *in && n + 1 < cap; in++)
-        if (*in != '-' && !isspace((unsigned char)*in))
-            out[n++] = (char)toupper((unsigned char)*in);
+    const unsigned char *in = (const unsigned char *)text;
+    while (*in && n + 1 < cap) {
+        char c = fold_full_width(&in);
+        if (!c)
+            c = (char)*in++;
+        if (c != '-' && !isspace((unsigned char)c))
+            out[n++] = (char)toupper((unsigned char)c);
+    }
     out[n] = '\0';
     return n;
 }
 
 bool join_code_matches(const char *code, const char *typed)
 {
-    char a[32], b[32];
-    if (!code || !typed || strlen(typed) > 30)
+    char a[32], b[96];
+    if (!code || !typed || strlen(typed) > 90) /* full-width: 3 bytes a character */
         return false;
     size_t na = normalize(code, a, sizeof a), nb = normalize(typed, b, sizeof b);
     return na == nb && na > 0 && sodium_memcmp(a, b, na) == 0;

@@ -38,7 +38,13 @@ static json_t *agent_call(virDomainPtr dom, json_t *cmd, int timeout_s)
     char *reply = virDomainQemuAgentCommand(dom, text, timeout_s, 0);
     free(text);
     if (!reply) {
-        fprintf(stderr, "enshu: guest agent of %s: %s\n", virDomainGetName(dom), libvirt_error());
+        /* Copy the error first: the next libvirt call resets it. */
+        char *why = xstrdup(libvirt_error());
+        if (virDomainIsActive(dom) == 0)
+            fprintf(stderr, "enshu: guest %s is not running\n", virDomainGetName(dom));
+        else
+            fprintf(stderr, "enshu: guest agent of %s: %s\n", virDomainGetName(dom), why);
+        free(why);
         return NULL;
     }
     json_error_t jerr;

@@ -1,7 +1,8 @@
 /*
  * Drives the serial console bridge (engine/serial_console.c) against a real
  * guest of a range that is up: typing and reading command output, two
- * viewers of one console, flow control under heavy output, closing from
+ * viewers of one console, flow control under heavy output (also with a
+ * guest that ignores XOFF), closing from
  * another thread while output flows, a console taken over by another
  * client, and (last) the guest dying. Used by test_serial_console.sh.
  *
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #define SEQ_LINES 200000
+#define IGNORED_LINES 160000 /* about 1.1 MB: more than SERIAL_CONSOLE_HOLD_MAX */
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void fail(const char *fmt, ...)
@@ -395,6 +397,57 @@ int main(int argc, char **argv)
            (double)(sink_len(&a) - from) / secs / 1e6);
     pass("after resume every line arrives, in order, up to the last");
     expect_command_output(ca, 30, &a, (sink *)NULL);
+
+    /* 3b. A program that turned IXON off is not stopped: past the hard
+     * limit the paused viewer's output is dropped, and counted. */
+    serial_console_stats before;
+    serial_console_get_stats(ca, &before);
+    rss_before = rss_kib();
+    serial_console_pause(ca);
+    type(ca, "stty -ixon; seq 1 %d; stty ixon\n", IGNORED_LINES);
+    for (int i = 0; i < 3000; i++) {
+        serial_console_get_stats(ca, &st);
+        if (st.held >= SERIAL_CONSOLE_HOLD_MAX)
+            break;
+        usleep(100000);
+    }
+    if (st.held < SERIAL_CONSOLE_HOLD_MAX)
+        fail("with IXON off the held output stopped at %zu bytes", st.held);
+    for (int i = 0; i < 150; i++) {
+        if (guest_agent_exec(dom, "pidof seq", 20000, &r) != ENSHU_OK)
+            fail("the guest agent does not answer");
+        seq_waits = r.exit_code == 0;
+        guest_exec_result_fini(&r);
+        if (!seq_waits)
+            break;
+        sleep(2);
+    }
+    if (seq_waits)
+        fail("seq with IXON off did not end");
+    serial_console_get_stats(ca, &st);
+    long rss_full = rss_kib();
+    printf("probe: IXON off, paused: %zu bytes held, %llu dropped; RSS %ld -> %ld KiB\n", st.held,
+           (unsigned long long)(st.dropped - before.dropped), rss_before, rss_full);
+    if (st.held != SERIAL_CONSOLE_HOLD_MAX || st.dropped == before.dropped)
+        fail("past the hard limit: %zu held, %llu dropped", st.held,
+             (unsigned long long)(st.dropped - before.dropped));
+    serial_console_resume(ca);
+    for (int i = 0; i < 600; i++) {
+        serial_console_get_stats(ca, &st);
+        if (!st.held && !st.guest_stopped)
+            break;
+        usleep(100000);
+    }
+    if (st.held || st.guest_stopped)
+        fail("after resume %zu bytes are still held", st.held);
+    if (st.delivered - before.delivered < SERIAL_CONSOLE_HOLD_MAX)
+        fail("after resume only %llu of the held bytes arrived",
+             (unsigned long long)(st.delivered - before.delivered));
+    /* XOFF and XON reached the shell as input: Ctrl-C discards them. */
+    type(ca, "\003");
+    expect_command_output(ca, 30, &a, (sink *)NULL);
+    pass("a guest ignoring XOFF: held output stops at the hard limit, the rest is dropped and "
+         "counted, and the console goes on");
     serial_console_close(ca);
 
     /* 4. Closing from another thread while output flows, paused or not. */

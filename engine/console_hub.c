@@ -304,7 +304,8 @@ static void send_score(console_hub *hub, int team, int64_t seq)
     json_decref(msg);
     for (size_t i = 0; i < hub->nsessions; i++) {
         session *ss = hub->sessions[i];
-        if (ss->role == ROLE_INSTRUCTOR || (ss->role == ROLE_TEAM && ss->team == team))
+        if (ss->role == ROLE_INSTRUCTOR || (ss->role == ROLE_TEAM && hub->s->feedback &&
+                                            (ss->team == team || hub->s->public_scoreboard)))
             send_bytes(hub, ss->id, text, strlen(text), false);
     }
     free(text);
@@ -482,7 +483,8 @@ static void handle_hello(console_hub *hub, session *ss, const console_request *r
         reply_error(hub, ss, NULL, "unavailable", "the events could not be read; reconnect");
     /* Then where the scores stand now. */
     for (unsigned t = 1; t <= hub->nteams; t++)
-        if (ss->role == ROLE_INSTRUCTOR || (int)t == ss->team) {
+        if (ss->role == ROLE_INSTRUCTOR ||
+            (hub->s->feedback && ((int)t == ss->team || hub->s->public_scoreboard))) {
             json_t *msg = console_view_score(&hub->view, grader_team(hub->grader, (int)t));
             json_object_set_new(msg, "seq", json_integer(hub->fanned));
             send_json(hub, ss->id, msg);
@@ -886,6 +888,11 @@ static void handle_instructor(console_hub *hub, session *ss, const console_reque
         break;
     }
     case REQ_SCOREBOARD:
+        if (ss->role != ROLE_INSTRUCTOR && !hub->s->public_scoreboard) {
+            log_refusal(ss, "scoreboard");
+            reply_error(hub, ss, rq->id, "forbidden", "this exercise keeps its scoreboard private");
+            return;
+        }
         send_text(hub, ss->id,
                   console_reply(rq->id, "scoreboard",
                                 json_pack("{s:o, s:i}", "teams", scores_array(hub, 0), "max",

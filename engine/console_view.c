@@ -129,7 +129,8 @@ json_t *console_view_event(const console_view *v, const console_audience *a, con
         set_str(o, "objective", o_obj->id);
         set_str(o, "text", ev->text);
         set_str(o, "by", ev->actor);
-        if (outcome && outcome->known) {
+        /* Right or wrong at once, unless the scenario keeps it for later. */
+        if (outcome && outcome->known && (a->team == 0 || v->s->feedback)) {
             json_object_set_new(o, "correct", json_boolean(outcome->correct));
             json_object_set_new(o, "points", json_integer(outcome->points));
             if (outcome->attempts_left >= 0)
@@ -197,7 +198,8 @@ json_t *console_view_exercise(const console_view *v, const console_audience *a,
                           "languages", langs, "default_language", v->s->default_language,
                           "lang", lang_of(v, a), "phase", phase, "at_ms", (json_int_t)at_ms,
                           "speed", speed, "duration_ms", (json_int_t)v->s->duration_ms, "teams",
-                          (int)nteams, "scoreboard", 0);
+                          (int)nteams, "scoreboard", v->s->public_scoreboard);
+    json_object_set_new(o, "feedback", json_boolean(v->s->feedback));
     set_text(o, "title", v, a, a->team, &v->s->title);
     set_text(o, "description", v, a, a->team, &v->s->description);
     return o;

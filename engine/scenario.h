@@ -264,6 +264,9 @@ typedef struct scenario {
     l10n_text title;
     l10n_text description;
     course_level level;
+    /* consoles: may teams see every team's score; do answers get right/wrong at once */
+    bool public_scoreboard;
+    bool feedback;
     char *level_name; /* as written, for LEVEL_FREE */
     int64_t duration_ms;
     unsigned teams_min, teams_max;

@@ -319,7 +319,21 @@ static void *load_list(loader *L, const ynode *map, const char *key, const char 
 static const char *const TOP_KEYS[] = {
     "enshu", "id", "title", "description", "level", "duration", "teams", "team_size",
     "languages", "default_language", "network", "images", "nodes", "injects", "checks",
-    "objectives", "penalties", NULL};
+    "objectives", "penalties", "consoles", NULL};
+
+/* What the browser consoles show teams. */
+static void load_consoles(loader *L, const ynode *root)
+{
+    scenario *s = L->s;
+    s->feedback = true;
+    const ynode *c = ymap_get(root, "consoles");
+    if (!c || !expect_map(L, c, "'consoles'"))
+        return;
+    static const char *const KEYS[] = {"scoreboard", "feedback", NULL};
+    check_keys(L, c, "'consoles'", KEYS);
+    s->public_scoreboard = get_bool(L, c, "scoreboard", "'consoles'", false);
+    s->feedback = get_bool(L, c, "feedback", "'consoles'", true);
+}
 
 static void load_languages(loader *L, const ynode *root)
 {
@@ -1081,6 +1095,7 @@ void scenario_load_tree(scenario *s, const ynode *root, diag_list *diags)
     get_l10n(&L, root, "title", "the scenario", true, &s->title);
     get_l10n(&L, root, "description", "the scenario", false, &s->description);
     load_level(&L, root);
+    load_consoles(&L, root);
     s->duration_ms = get_duration(&L, root, "duration", "the scenario", 60 * 1000,
                                   7LL * 24 * 3600 * 1000, 8LL * 3600 * 1000);
     load_teams(&L, root);

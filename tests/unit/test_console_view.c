@@ -397,6 +397,18 @@ static void what_teams_do_comes_back_to_them(void **state)
         json_decref(m);
     }
     assert_null(console_view_event(&f->v, &TEAM1, &ev, &right));
+    /* A scenario without feedback: teams get no verdict, instructors do. */
+    scenario *quiet = (scenario *)f->s;
+    quiet->feedback = false;
+    m = console_view_event(&f->v, &TEAM2, &ev, &right);
+    assert_null(json_object_get(m, "correct"));
+    assert_null(json_object_get(m, "points"));
+    json_decref(m);
+    console_audience instructors = {0, NULL};
+    m = console_view_event(&f->v, &instructors, &ev, &right);
+    assert_true(json_is_true(json_object_get(m, "correct")));
+    json_decref(m);
+    quiet->feedback = true;
 
     ev = (event){.seq = 21, .team = 2, .kind = EV_REPORT, .subject = "rep",
                  .text = "Timeline: ...", .actor = "Ken"};

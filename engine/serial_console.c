@@ -4,14 +4,12 @@
  * Objects. A hub has console streams (one libvirt stream per open domain)
  * and viewers (serial_console handles); a stream has one or more viewers.
  * One mutex per hub guards both lists, the viewers' flags and buffers and
- * the streams' input queues.
+ * the streams' input queues. It is never held across a libvirt stream call.
  *
  * Only the event thread touches libvirt streams: other threads record what
  * they want (input, resume, close) under the lock and kick the hub's work
  * timer, whose callback then runs on the event thread. So no libvirt stream
- * call ever races another, and the lock is never held across one: libvirt
- * calls a stream callback's free function with the stream's own lock held,
- * and that free function takes the hub's lock.
+ * call ever races another.
  *
  * Lifetimes. A viewer is counted: one reference for its user until
  * serial_console_close, one while the event thread calls one of its
@@ -23,11 +21,14 @@
  * running, so the stream is freed right after. The free function given to
  * virStreamEventAddCallback cannot be the place: libvirt's remote driver
  * never calls it (remoteStreamCallbackFree tests cbdata->cb, which is never
- * NULL; so in Debian 12's libvirt 9.0, a fix was proposed upstream in 2025),
- * and once fixed calls it inside virStreamEventRemoveCallback or after a
- * running dispatch. It only marks the stream. libvirt's remote stream reports the end of a console as a
- * readable stream whose read returns 0 (end) or -1 (error), never as a
- * HANGUP or ERROR event; both are handled anyway.
+ * NULL: so in Debian 12's libvirt 9.0; a fix was proposed upstream in
+ * 2025), and once fixed calls it inside virStreamEventRemoveCallback or
+ * after a running dispatch. It only marks the stream.
+ *
+ * Ends. libvirt's remote stream reports the end of a console as a readable
+ * stream whose read returns 0 (end) or -1 (error), never as a HANGUP or
+ * ERROR event (both are handled anyway). Whether the guest stopped or
+ * another client took the console over is read from the domain's state.
  */
 #include "serial_console.h"
 #include "alloc.h"
@@ -195,12 +196,12 @@ struct console_stream {
     virDomainPtr dom;
     virStreamPtr st;
     bool registered; /* the libvirt callback is in place */
+    int events;      /* its events */
     bool callback_released;
     bool deciding;    /* it ended: why, is being found out (set under the lock) */
     char *end_error;  /* libvirt's message when it broke */
     int decide_timer; /* -1: none */
     int end_checks;
-    int events;      /* its events */
     /* Under the hub's lock: */
     bool needs_register;
     serial_console *viewers;
@@ -476,8 +477,7 @@ static void teardown(console_stream *s)
 
 /* Ends a stream: every viewer learns why (once its held output is
  * delivered) and the next work run removes the stream. */
-static void stream_end(console_stream *s, serial_console_end why, const char *message,
-                       bool broken)
+static void stream_end(console_stream *s, serial_console_end why, const char *message, bool broken)
 {
     serial_consoles *h = s->hub;
     pthread_mutex_lock(&h->lock);
@@ -514,8 +514,9 @@ static serial_console_end end_reason(console_stream *s, const char *stream_error
     }
     /* The guest runs and the host answers: libvirt ends a console this way
      * when another client opens it with force. */
-    *message = xasprintf("the serial console of guest %s was opened elsewhere, which closed it here",
-                         s->domain_name);
+    *message =
+        xasprintf("the serial console of guest %s was opened elsewhere, which closed it here",
+                  s->domain_name);
     return SERIAL_CONSOLE_TAKEN_OVER;
 }
 
@@ -595,8 +596,7 @@ static void stream_callback_released(void *opaque)
 static int stream_register(console_stream *s)
 {
     int events = VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP;
-    if (virStreamEventAddCallback(s->st, events, on_stream_event, s,
-                                  stream_callback_released) < 0)
+    if (virStreamEventAddCallback(s->st, events, on_stream_event, s, stream_callback_released) < 0)
         return ENSHU_ELIBVIRT;
     s->registered = true;
     s->events = events;
@@ -837,8 +837,8 @@ static int stream_connect(serial_consoles *h, console_stream *s)
             fprintf(stderr, "enshu: cannot open a serial console: there is no guest %s on %s\n",
                     s->domain_name, s->host_uri);
         else
-            fprintf(stderr, "enshu: cannot find guest %s on %s: %s\n", s->domain_name,
-                    s->host_uri, libvirt_error());
+            fprintf(stderr, "enshu: cannot find guest %s on %s: %s\n", s->domain_name, s->host_uri,
+                    libvirt_error());
         goto fail;
     }
     s->st = virStreamNew(s->conn, VIR_STREAM_NONBLOCK);
@@ -902,8 +902,10 @@ int serial_console_open(serial_consoles *h, const char *host_uri, const char *do
         pthread_cond_wait(&h->cond, &h->lock); /* another thread opens it now */
     if (h->closing) {
         pthread_mutex_unlock(&h->lock);
-        fprintf(stderr, "enshu: cannot open the serial console of guest %s: the console service "
-                        "is stopping\n", domain_name);
+        fprintf(stderr,
+                "enshu: cannot open the serial console of guest %s: the console service "
+                "is stopping\n",
+                domain_name);
         return ENSHU_EINVAL;
     }
     if (s) {
@@ -953,7 +955,8 @@ int serial_console_write(serial_console *c, const void *data, size_t len)
         if (!s->input_full_told)
             fprintf(stderr,
                     "enshu: guest %s does not take its serial console input fast enough; "
-                    "input is refused until it catches up\n", s->domain_name);
+                    "input is refused until it catches up\n",
+                    s->domain_name);
         s->input_full_told = true;
         rc = ENSHU_ECAPACITY;
     } else if (len) {

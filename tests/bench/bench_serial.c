@@ -278,7 +278,8 @@ int main(int argc, char **argv)
     char guest_cmd[160];
     snprintf(guest_cmd, sizeof guest_cmd,
              "read a b </proc/uptime; seq 1 %ld >/dev/ttyS0; read c d </proc/uptime; "
-             "seq 1 %ld | wc -c; echo $a $c", lines, lines);
+             "seq 1 %ld | wc -c; echo $a $c",
+             lines, lines);
     guest_exec_result r;
     if (guest_agent_exec(dom, guest_cmd, 1200000, &r) == ENSHU_OK) {
         double a = 0, b = 0, bytes = 0;
@@ -338,7 +339,8 @@ int main(int argc, char **argv)
         sleep(15);
         long rss3 = rss_kib();
         printf("raw libvirt stream not read for 15 s during that output: RSS +%ld KiB "
-               "(libvirt's client queue)\n", rss3 - rss2);
+               "(libvirt's client queue)\n",
+               rss3 - rss2);
         virStreamAbort(raw);
     }
     if (raw)

@@ -134,8 +134,7 @@ static size_t sink_wait_for(sink *s, size_t from, const char *needle, int timeou
     for (;;) {
         /* Only what arrived since the last look (and a needle's length
          * before it): the lock is held while looking. */
-        const char *p = from < s->len ? memmem(s->data + from, s->len - from, needle, nlen)
-                                      : NULL;
+        const char *p = from < s->len ? memmem(s->data + from, s->len - from, needle, nlen) : NULL;
         if (p) {
             found = (size_t)(p - s->data) + nlen;
             break;

@@ -51,8 +51,9 @@ static void failed_opens_call_nothing_back(void **state)
                      ENSHU_ELIBVIRT);
     assert_null(c);
     c = (serial_console *)&c;
-    assert_int_equal(serial_console_open(h, "test:///default", "no-such-guest", &CALLBACKS, NULL, &c),
-                     ENSHU_ELIBVIRT);
+    assert_int_equal(
+        serial_console_open(h, "test:///default", "no-such-guest", &CALLBACKS, NULL, &c),
+        ENSHU_ELIBVIRT);
     assert_null(c);
     const serial_console_callbacks half = {on_output, NULL};
     assert_int_equal(serial_console_open(h, "test:///default", "test", &half, NULL, &c),

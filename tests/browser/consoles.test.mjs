@@ -350,6 +350,8 @@ test('after a lost connection and a reload the inbox has every message once', { 
     'an opened message stays opened after a reload'
   );
   assert.equal(await score(trainee), '25', 'the score after a reload');
+  /* The console open before the reload is open again. */
+  await trainee.waitForFunction(() => window.enshu.consoles.get('/ws')?.channel != null, null, { timeout: 30000 });
   const timeline = await trainee.$$eval(T('timeline-entry'), (els) => els.map((e) => `${e.dataset.type}/${e.dataset.seq}`));
   assert.equal(new Set(timeline).size, timeline.length, `duplicates in the timeline after a reload: ${timeline}`);
   for (const type of ['inbox', 'answer', 'hint', 'report', 'grade', 'message']) {
@@ -402,17 +404,42 @@ test('the instructor pauses, resumes and sets the speed; the trainee follows', {
   await trainee.waitForFunction((sel) => !document.querySelector(sel).textContent.includes('×'), T('exercise-clock'));
 });
 
-test("the instructor sees every team's nodes and restarts one", { timeout: STEP_MS }, async () => {
+test("the instructor restarts a team's node; the trainee's console comes back by itself", { timeout: STEP_MS }, async () => {
   await instructor.click(T('tab-nodes'));
   const row = (team) => `${T('node-row')}[data-team="${team}"][data-node="ws"]`;
   await instructor.waitForSelector(`${row(1)} ${T('node-state')}[data-state="running"]`);
   await instructor.waitForSelector(`${row(2)} ${T('node-state')}[data-state="running"]`);
-  await instructor.click(`${row(2)} ${T('node-restart')}`);
+  const attaches = await trainee.evaluate(() => window.enshu.consoles.get('/ws').attaches);
+  await instructor.click(`${row(1)} ${T('node-restart')}`);
   await instructor.click(T('confirm-ok'));
   await instructor.waitForFunction((sel) => /Done|完了/.test(document.querySelector(sel).textContent), T('nodes-status'), {
     timeout: 120000
   });
-  await instructor.waitForSelector(`${row(2)} ${T('node-state')}[data-state="running"]`);
+  await instructor.waitForSelector(`${row(1)} ${T('node-state')}[data-state="running"]`);
+
+  /* The guest's console ended with the restart; the trainee's terminal
+   * opens it again and takes commands once the guest's shell is up. */
+  await trainee.click(T('tab-nodes'));
+  const term = `${T('node')}[data-node="ws"] ${T('terminal')}`;
+  await trainee.waitForFunction(
+    (before) => {
+      const c = window.enshu.consoles.get('/ws');
+      return c.channel !== null && c.attaches > before;
+    },
+    attaches,
+    { timeout: 90000 }
+  );
+  const deadline = Date.now() + GUEST_MS;
+  let back = false;
+  while (!back && Date.now() < deadline) {
+    await trainee.click(`${term} .xterm`);
+    await trainee.keyboard.type('echo back-$((1+2))', { delay: 10 });
+    await trainee.keyboard.press('Enter');
+    back = await trainee
+      .waitForFunction(() => /^back-3$/m.test(window.enshu.consoles.get('/ws')?.text() || ''), null, { timeout: 10000 })
+      .then(() => true, () => false);
+  }
+  assert.ok(back, 'the console did not come back after the restart');
 });
 
 test('no page had a script error', () => {

@@ -10,7 +10,8 @@
  * fallen below LOW_WATER, `console.resume`.
  *
  * After a reconnect the old channel is gone: a console that was open asks
- * for its node's console again. xterm.js is loaded on the first console
+ * for its node's console again; so it does, with backoff, after the guest's
+ * console ended (a restart, a power inject). xterm.js is loaded on the first console
  * opened, from the copy scripts/setup puts under vendor/.
  */
 
@@ -20,6 +21,8 @@ export const HIGH_WATER = 256 * 1024;
 export const LOW_WATER = 64 * 1024;
 const INPUT_CHUNK = 4096; /* characters per console.input message */
 const INPUT_DELAY_MS = 10; /* keystrokes within this are sent together */
+const REATTACH_FIRST_MS = 5000;
+const REATTACH_MAX_MS = 60000;
 
 let xterm = null;
 function loadXterm() {
@@ -48,6 +51,7 @@ export class SerialConsole {
     this.team = team;
     this.key = `${team ?? ''}/${node}`;
     this.channel = null;
+    this.attaches = 0; /* how many times the channel was opened */
     this.wanted = false;
     this.backlog = 0;
     this.paused = false;
@@ -90,7 +94,10 @@ export class SerialConsole {
         if (msg.channel !== this.channel) return;
         this.channel = null;
         this.note(t('console.closed', { reason: msg.reason || '' }));
-        this.host.dispatchEvent(new CustomEvent('console-closed', { bubbles: true }));
+        /* Free the channel, then try again: a guest that was restarted or
+         * powered on again gets its console back without a click. */
+        this.conn.request('console.close', { channel: msg.channel }).catch(() => {});
+        this.scheduleReattach();
       }),
       this.conn.on('welcome', () => {
         /* A new connection: the old channel is gone, ask again. */
@@ -106,6 +113,16 @@ export class SerialConsole {
   }
 
   async attach() {
+    if (this.attaching || this.channel !== null) return;
+    this.attaching = true;
+    try {
+      await this.attachOnce();
+    } finally {
+      this.attaching = false;
+    }
+  }
+
+  async attachOnce() {
     const fields = { node: this.node };
     if (this.team != null) fields.team = this.team;
     try {
@@ -115,6 +132,8 @@ export class SerialConsole {
         return;
       }
       this.channel = reply.channel;
+      this.attaches++;
+      this.reattachDelay = 0;
       this.backlog = 0;
       this.paused = false;
       this.note(t('console.connected', { node: this.node }));
@@ -123,6 +142,19 @@ export class SerialConsole {
       if (err.code !== 'disconnected') this.note(t('console.closed', { reason: err.message }));
       /* disconnected: the next welcome asks again */
     }
+  }
+
+  /* After the guest's console ended: again in 5 s, then 10, 20... 60 s. */
+  scheduleReattach() {
+    if (!this.wanted || this.reattachTimer) return;
+    this.reattachDelay = Math.min(this.reattachDelay ? this.reattachDelay * 2 : REATTACH_FIRST_MS, REATTACH_MAX_MS);
+    this.reattachTimer = setTimeout(() => {
+      this.reattachTimer = null;
+      if (this.wanted && this.channel === null) {
+        this.note(t('console.reopening'));
+        this.attach();
+      }
+    }, this.reattachDelay);
   }
 
   /* A line of our own in the terminal, dimmed, not from the guest. */
@@ -181,6 +213,8 @@ export class SerialConsole {
     this.unsubscribe = [];
     if (this.resizeObserver) this.resizeObserver.disconnect();
     clearTimeout(this.inputTimer);
+    clearTimeout(this.reattachTimer);
+    this.reattachTimer = null;
     if (this.term) this.term.dispose();
     this.term = null;
     openConsoles.delete(this.key);

@@ -497,6 +497,9 @@ function updateAllTasks() {
 /* ---- nodes and their consoles ---- */
 
 const nodeCards = new Map(); // name -> {card, stateNode}
+/* The consoles open in this tab, opened again after a reload. */
+const CONSOLES_KEY = `enshu:consoles:${login && login.code}`;
+const openNodes = new Set(JSON.parse(sessionStorage.getItem(CONSOLES_KEY) || '[]'));
 
 function renderNodes() {
   const host = $('nodes');
@@ -515,6 +518,7 @@ function renderNodes() {
       c = nodeCard(n);
       nodeCards.set(n.name, c);
       host.append(c.card);
+      if (openNodes.has(n.name) && n.console !== false) c.toggle.click();
     }
     c.update(n);
   }
@@ -543,8 +547,12 @@ function nodeCard(n) {
       }
       toggle.setAttribute('aria-expanded', String(Boolean(c.console)));
       toggle.textContent = c.console ? t('node.console.close') : t('node.console.open');
+      if (c.console) openNodes.add(n.name);
+      else openNodes.delete(n.name);
+      sessionStorage.setItem(CONSOLES_KEY, JSON.stringify([...openNodes]));
     }
   });
+  c.toggle = toggle;
   c.card = el(
     'article',
     { class: 'node', dataset: { test: 'node', node: n.name } },

@@ -27,18 +27,18 @@
 #define WS_SUBPROTOCOL "enshu.v1"
 #define WS_PATH "/ws"
 #define DEFAULT_LISTEN "127.0.0.1:8080"
-#define DEFAULT_MAX_MESSAGE (64 * 1024)
-#define DEFAULT_QUEUE_LIMIT (4 * 1024 * 1024)
+#define DEFAULT_MAX_MESSAGE ((size_t)64 * 1024)
+#define DEFAULT_QUEUE_LIMIT ((size_t)4 * 1024 * 1024)
 #define DEFAULT_RATE 50
 #define DEFAULT_PING_SECS 20
 #define DEFAULT_HANGUP_SECS 40
 /* Larger messages go out as several frames, so one slow socket never makes
  * lws copy a whole large message into its own buffer. */
-#define WRITE_CHUNK (32 * 1024)
+#define WRITE_CHUNK ((size_t)32 * 1024)
 /* A receive buffer larger than this is freed after its message. */
-#define RX_KEEP (16 * 1024)
+#define RX_KEEP ((size_t)16 * 1024)
 /* Bytes one WRITEABLE callback may write (each frame counts 64 more). */
-#define WRITE_BUDGET (64 * 1024)
+#define WRITE_BUDGET ((size_t)64 * 1024)
 /* How long a closing session may take to read what was queued before it
  * (ws_server_close) or the close frame (too slow) before it is cut. */
 #define CLOSE_FLUSH_SECS 10
@@ -56,8 +56,8 @@ typedef struct out_msg {
 
 typedef struct session {
     uint64_t id;
-    struct lws *wsi;        /* service thread only */
-    struct session *hnext;  /* table chain, under lock */
+    struct lws *wsi;               /* service thread only */
+    struct session *hnext;         /* table chain, under lock */
     struct session *pnext, *pprev; /* pending list, under lock */
     bool pending;
 
@@ -113,7 +113,7 @@ struct ws_server {
 
     pthread_mutex_t lock;
     pthread_cond_t stop_cond; /* signalled when stopping is set */
-    session **table; /* by id & (nbuckets - 1) */
+    session **table;          /* by id & (nbuckets - 1) */
     size_t nbuckets, nsessions;
     session *pending;
     uint64_t next_id;
@@ -164,7 +164,7 @@ static void insert_session(ws_server *srv, session *s)
 {
     if (srv->nsessions >= srv->nbuckets) {
         size_t n = srv->nbuckets * 2;
-        session **t = xcalloc(n, sizeof(*t));
+        session **t = xcalloc(n, sizeof(session *));
         for (size_t i = 0; i < srv->nbuckets; i++) {
             session *next;
             for (session *e = srv->table[i]; e; e = next) {
@@ -301,8 +301,10 @@ static int on_receive(ws_server *srv, session *s, struct lws *wsi, const char *i
     }
     if (!s->in_message) {
         if (!take_token(srv, s)) {
-            fprintf(stderr, "enshu: console session %llu sent more than %u messages per second; "
-                            "closing it.\n", (unsigned long long)s->id, srv->rate);
+            fprintf(stderr,
+                    "enshu: console session %llu sent more than %u messages per second; "
+                    "closing it.\n",
+                    (unsigned long long)s->id, srv->rate);
             close_with(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too many messages");
             return -1;
         }
@@ -583,7 +585,7 @@ int ws_server_start(const ws_server_config *cfg, ws_server **out)
     srv->ctx = cfg->ctx;
     srv->next_id = 1;
     srv->nbuckets = 64;
-    srv->table = xcalloc(srv->nbuckets, sizeof(*srv->table));
+    srv->table = xcalloc(srv->nbuckets, sizeof(session *));
     pthread_mutex_init(&srv->lock, NULL);
     pthread_cond_init(&srv->stop_cond, NULL);
 
@@ -679,8 +681,10 @@ int ws_server_port(const ws_server *srv)
 int ws_server_send(ws_server *srv, uint64_t session_id, const void *data, size_t len, bool binary)
 {
     if (len > srv->queue_limit) {
-        fprintf(stderr, "enshu: a console message of %zu bytes is larger than the session queue "
-                        "bound of %zu bytes.\n", len, srv->queue_limit);
+        fprintf(stderr,
+                "enshu: a console message of %zu bytes is larger than the session queue "
+                "bound of %zu bytes.\n",
+                len, srv->queue_limit);
         return ENSHU_EINVAL;
     }
     out_msg *m = xmalloc(sizeof(*m) + LWS_PRE + len);
@@ -718,8 +722,10 @@ int ws_server_send(ws_server *srv, uint64_t session_id, const void *data, size_t
     pthread_mutex_unlock(&srv->lock);
     free(m);
     if (too_slow)
-        fprintf(stderr, "enshu: console session %llu reads too slowly (more than %zu bytes "
-                        "waiting); closing it.\n", (unsigned long long)session_id, srv->queue_limit);
+        fprintf(stderr,
+                "enshu: console session %llu reads too slowly (more than %zu bytes "
+                "waiting); closing it.\n",
+                (unsigned long long)session_id, srv->queue_limit);
     if (wake)
         lws_cancel_service(srv->lws);
     return rc;

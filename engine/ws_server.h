@@ -44,8 +44,8 @@
 typedef struct ws_server ws_server;
 
 typedef struct ws_server_config {
-    const char *listen;               /* "host:port"; NULL = 127.0.0.1:8080; port 0 = any free one */
-    const char *static_dir;           /* NULL: no HTTP files */
+    const char *listen;     /* "host:port"; NULL = 127.0.0.1:8080; port 0 = any free one */
+    const char *static_dir; /* NULL: no HTTP files */
     const char *cert_path, *key_path; /* both or neither */
     size_t max_message;               /* inbound bound; 0 = 64 KiB */
     size_t queue_limit;               /* outbound bound per session; 0 = 4 MiB */
@@ -62,7 +62,8 @@ typedef struct ws_server_config {
 } ws_server_config;
 
 /* Listens and starts the service thread. cfg's strings are copied. */
-int ws_server_start(const ws_server_config *cfg, ws_server **out) __attribute__((warn_unused_result));
+int ws_server_start(const ws_server_config *cfg, ws_server **out)
+    __attribute__((warn_unused_result));
 
 /* The TCP port listened on (useful with port 0). */
 int ws_server_port(const ws_server *srv);
@@ -78,8 +79,9 @@ int ws_server_send(ws_server *srv, uint64_t session, const void *data, size_t le
 size_t ws_server_queued(ws_server *srv, uint64_t session);
 
 /* Any thread. Closes the session with code (1000-1003, 1007-1014 or
- * 3000-4999; others send 1000) and reason (at most 123 bytes kept) after the messages already queued are written; the client
- * then has 10 s to read them. No effect on a closed or closing session. */
+ * 3000-4999; others send 1000) and reason (at most 123 bytes kept) after the messages already
+ * queued are written; the client then has 10 s to read them. No effect on a closed or closing
+ * session. */
 void ws_server_close(ws_server *srv, uint64_t session, int code, const char *reason);
 
 /* Closes every session (1001), stops the thread and frees everything; every

@@ -47,7 +47,7 @@ typedef struct client_thread {
     struct lws_context *lws;
     pthread_t thread;
     int started, settled; /* connects begun; established or failed */
-    float *latency_ms; /* nclients * nmessages */
+    float *latency_ms;    /* nclients * nmessages */
     size_t nlatency;
     long out_of_order;
 } client_thread;
@@ -185,8 +185,8 @@ static bool wait_for(atomic_int *counter, int n, int timeout_ms)
 
 static int make_message(char *buf, int seq)
 {
-    int n = snprintf(buf, MSG_BYTES + 64, "{\"t\":%" PRId64 ",\"seq\":%d,\"type\":\"event\",\"pad\":\"", now_us(),
-                     seq);
+    int n = snprintf(buf, MSG_BYTES + 64,
+                     "{\"t\":%" PRId64 ",\"seq\":%d,\"type\":\"event\",\"pad\":\"", now_us(), seq);
     while (n < MSG_BYTES - 2)
         buf[n++] = 'x';
     buf[n++] = '"';
@@ -392,8 +392,8 @@ static result run(const char *name, int port, void (*broadcast)(void *), void *t
     free(threads);
     printf("%-9s connected %d clients in %.1f s; delivered %ld/%ld, out of order %ld; latency "
            "p50 %.2f ms, p99 %.2f ms, max %.2f ms; peak RSS %ld MiB\n",
-           name, nclients, r.connect_s, r.delivered, r.expected, r.out_of_order, r.p50, r.p99, r.max,
-           r.rss_kb / 1024);
+           name, nclients, r.connect_s, r.delivered, r.expected, r.out_of_order, r.p50, r.p99,
+           r.max, r.rss_kb / 1024);
     fflush(stdout);
     return r;
 }
@@ -512,7 +512,7 @@ int main(int argc, char **argv)
                "baseline p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
                rounds, mo50, mo99, momax, mb50, mb99, mbmax);
     printf("ratio ws_server/baseline: p50 %.2fx, p99 %.2fx, max %.2fx (targets: p99 <= 50 ms, "
-           "<= 1.5x)\n", mb50 > 0 ? mo50 / mb50 : 0, mb99 > 0 ? mo99 / mb99 : 0,
-           mbmax > 0 ? momax / mbmax : 0);
+           "<= 1.5x)\n",
+           mb50 > 0 ? mo50 / mb50 : 0, mb99 > 0 ? mo99 / mb99 : 0, mbmax > 0 ? momax / mbmax : 0);
     return 0;
 }

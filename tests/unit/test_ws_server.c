@@ -87,7 +87,8 @@ static void on_message(void *ctx, uint64_t session, const char *text, size_t len
     bool echo = r->echo;
     pthread_cond_broadcast(&r->cond);
     pthread_mutex_unlock(&r->lock);
-    if (echo && ws_server_send(r->srv, session, text, len, false) != 0) { /* from the service thread */
+    if (echo &&
+        ws_server_send(r->srv, session, text, len, false) != 0) { /* from the service thread */
         pthread_mutex_lock(&r->lock);
         r->errors++;
         pthread_mutex_unlock(&r->lock);
@@ -768,8 +769,8 @@ static int http_get(int port, const char *path, char *body, size_t body_size, ch
 {
     wsc c = {.fd = tcp_connect(port, 0)};
     char req[512];
-    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-                     path);
+    int n = snprintf(req, sizeof(req),
+                     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
     io_write(&c, req, (size_t)n);
     static char resp[65536];
     size_t len = 0;
@@ -855,7 +856,8 @@ static void tls_only(void **state)
     assert_non_null(mkdtemp(dir));
     char *cert = xasprintf("%s/cert.pem", dir), *key = xasprintf("%s/key.pem", dir);
     char *cmd = xasprintf("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 "
-                          "-keyout %s -out %s >/dev/null 2>&1", key, cert);
+                          "-keyout %s -out %s >/dev/null 2>&1",
+                          key, cert);
     assert_int_equal(system(cmd), 0);
     free(cmd);
 

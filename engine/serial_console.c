@@ -341,7 +341,10 @@ static void guest_stop_locked(console_stream *s)
     if (s->xoff)
         return;
     s->xoff = true;
-    s->flow_byte = s->flow_byte == XON ? 0 : XOFF;
+    if (s->flow_byte == XON)
+        s->flow_byte = 0; /* the XON was not sent: the guest is still stopped */
+    else
+        s->flow_byte = XOFF;
 }
 
 /* XON once no viewer is paused and nothing is held. */
@@ -353,7 +356,10 @@ static void guest_maybe_go_locked(console_stream *s)
         if (v->paused || v->held.len)
             return;
     s->xoff = false;
-    s->flow_byte = s->flow_byte == XOFF ? 0 : XON;
+    if (s->flow_byte == XOFF)
+        s->flow_byte = 0; /* the XOFF was not sent: the guest still runs */
+    else
+        s->flow_byte = XON;
 }
 
 static void hold_locked(console_stream *s, serial_console *v, const char *data, size_t len)
@@ -376,7 +382,7 @@ static void deliver(console_stream *s, const char *data, size_t len)
 {
     serial_consoles *h = s->hub;
     pthread_mutex_lock(&h->lock);
-    serial_console **now = xmalloc((s->nviewers + 1) * sizeof(*now));
+    serial_console **now = xmalloc((s->nviewers + 1) * sizeof(serial_console *));
     size_t n = 0;
     for (serial_console *v = s->viewers; v; v = v->next_on_stream) {
         if (v->paused || v->held.len) {
@@ -612,7 +618,7 @@ static void serve_viewers_locked(serial_consoles *h)
     size_t n = 0;
     for (serial_console *v = h->viewers; v; v = v->next_in_hub)
         n++;
-    serial_console **all = xmalloc((n + 1) * sizeof(*all));
+    serial_console **all = xmalloc((n + 1) * sizeof(serial_console *));
     n = 0;
     for (serial_console *v = h->viewers; v; v = v->next_in_hub) {
         v->refs++;
@@ -640,7 +646,7 @@ static console_stream **linked_streams_locked(serial_consoles *h, size_t *count)
     size_t n = 0;
     for (console_stream *s = h->streams; s; s = s->next)
         n++;
-    console_stream **list = xmalloc((n + 1) * sizeof(*list));
+    console_stream **list = xmalloc((n + 1) * sizeof(console_stream *));
     n = 0;
     for (console_stream *s = h->streams; s; s = s->next)
         if (s->state != STREAM_OPENING)

@@ -44,10 +44,10 @@
 #include <stdint.h>
 
 /* Input not yet sent to the guest, per console (shared by its viewers). */
-#define SERIAL_CONSOLE_INPUT_MAX (64u * 1024)
+#define SERIAL_CONSOLE_INPUT_MAX ((size_t)64 * 1024)
 /* Output held for a paused viewer: XOFF to the guest at SOFT, dropped past MAX. */
-#define SERIAL_CONSOLE_HOLD_SOFT (64u * 1024)
-#define SERIAL_CONSOLE_HOLD_MAX (1024u * 1024)
+#define SERIAL_CONSOLE_HOLD_SOFT ((size_t)64 * 1024)
+#define SERIAL_CONSOLE_HOLD_MAX ((size_t)1024 * 1024)
 
 typedef struct serial_consoles serial_consoles;
 typedef struct serial_console serial_console;

@@ -62,6 +62,7 @@ typedef struct sink {
     char *message;
     atomic_bool close_returned; /* serial_console_close returned */
     atomic_bool late_callback;  /* a callback ran after that */
+    atomic_bool slow;           /* each on_output takes a while */
 } sink;
 
 static void sink_init(sink *s)
@@ -82,6 +83,10 @@ static void sink_fini(sink *s)
 static void on_output(void *ctx, const void *data, size_t len)
 {
     sink *s = ctx;
+    if (atomic_load(&s->close_returned))
+        atomic_store(&s->late_callback, true);
+    if (atomic_load(&s->slow))
+        usleep(2000); /* so that close often finds a callback running */
     if (atomic_load(&s->close_returned))
         atomic_store(&s->late_callback, true);
     pthread_mutex_lock(&s->lock);
@@ -462,6 +467,7 @@ int main(int argc, char **argv)
             fail("round %d: output does not flow (%zu bytes)", round, sink_len(&k));
         if (round % 2)
             serial_console_pause(ck);
+        atomic_store(&k.slow, true);
         closer cl = {ck, &k};
         pthread_t t;
         if (pthread_create(&t, NULL, close_main, &cl) != 0)

@@ -35,8 +35,16 @@
 #include <unistd.h>
 
 #define CHANNELS 256
-/* A console's output waits while the session's queue holds this much. */
+/* A console's output waits while the session's queue holds more than
+ * HIGH, and goes on once it is below LOW again (the hub looks every few
+ * milliseconds while a console waits). */
 #define CONSOLE_QUEUE_HIGH (512u * 1024)
+#define CONSOLE_QUEUE_LOW (64u * 1024)
+/* A catching-up session gets its past events in slices: never more than
+ * this much queued, so a long ledger cannot overflow its queue. */
+#define CATCH_UP_QUEUED (256u * 1024)
+/* A timeline reply lists at most this many events (the newest). */
+#define TIMELINE_EVENTS 2000
 
 typedef enum role { ROLE_NONE, ROLE_TEAM, ROLE_INSTRUCTOR } role;
 
@@ -60,6 +68,10 @@ typedef struct session {
     int team; /* ROLE_TEAM */
     char *name;
     char *lang;
+    /* A joining session first catches up with the ledger at its own pace
+     * (cursor: the last seq sent), then follows the live fan-out. */
+    bool catching_up;
+    int64_t cursor;
     channel *channels[CHANNELS];
 } session;
 
@@ -109,6 +121,7 @@ struct console_hub {
     pthread_cond_t wake;
     inbox_item *head, *tail;
     bool notified, stopping;
+    bool busy; /* a session catches up or a console waits: look again soon */
 };
 
 static int64_t now_ms(void)
@@ -304,6 +317,8 @@ static void send_score(console_hub *hub, int team, int64_t seq)
     json_decref(msg);
     for (size_t i = 0; i < hub->nsessions; i++) {
         session *ss = hub->sessions[i];
+        if (ss->catching_up)
+            continue; /* it gets the scores once it has caught up */
         if (ss->role == ROLE_INSTRUCTOR || (ss->role == ROLE_TEAM && hub->s->feedback &&
                                             (ss->team == team || hub->s->public_scoreboard)))
             send_bytes(hub, ss->id, text, strlen(text), false);
@@ -319,8 +334,8 @@ static int fan_out(const event *ev, void *arg)
     size_t n = 0;
     for (size_t i = 0; i < hub->nsessions; i++) {
         session *ss = hub->sessions[i];
-        if (ss->role == ROLE_NONE)
-            continue;
+        if (ss->role == ROLE_NONE || ss->catching_up)
+            continue; /* it reads this event from the ledger itself */
         const char *text = encode_for(hub, cache, &n, 16, ss, ev);
         if (text)
             send_bytes(hub, ss->id, text, strlen(text), false);
@@ -339,11 +354,13 @@ static void tail_ledger(console_hub *hub)
         fprintf(stderr, "enshu: consoles: the ledger could not be read; retrying\n");
 }
 
-/* The events (since, fanned] this session may see, in order. */
+/* Past events (up to fanned) as this session sees them, in order: sent
+ * (catching up), or collected into an array (a timeline reply). */
 typedef struct backlog {
     console_hub *hub;
     session *ss;
     json_t *collect; /* non-NULL: gather into this array instead of sending */
+    bool full;       /* stopped because the session's queue is full enough */
 } backlog;
 
 static int send_backlog(const event *ev, void *arg)
@@ -353,11 +370,42 @@ static int send_backlog(const event *ev, void *arg)
         return 1;
     console_audience a = audience_of(b->ss);
     json_t *msg = console_view_event(&b->hub->view, &a, ev, find_outcome(b->hub, ev->seq));
-    if (msg && b->collect)
-        json_array_append_new(b->collect, msg);
-    else
-        send_json(b->hub, b->ss->id, msg);
+    if (b->collect) {
+        if (msg)
+            json_array_append_new(b->collect, msg);
+        if (json_array_size(b->collect) > TIMELINE_EVENTS)
+            json_array_remove(b->collect, 0); /* keep the newest */
+        return 0;
+    }
+    send_json(b->hub, b->ss->id, msg);
+    b->ss->cursor = ev->seq;
+    if (ws_server_queued(b->hub->ws, b->ss->id) > CATCH_UP_QUEUED) {
+        b->full = true;
+        return 1;
+    }
     return 0;
+}
+
+/* Sends the next slice of a joining session's past events; once it has
+ * them all, where the scores stand, and it follows the live fan-out. */
+static void catch_up(console_hub *hub, session *ss)
+{
+    if (ws_server_queued(hub->ws, ss->id) > CATCH_UP_QUEUED)
+        return; /* the client is still reading the last slice */
+    backlog b = {hub, ss, NULL, false};
+    if (event_store_scan(hub->cfg.ledger, ss->cursor, send_backlog, &b) != ENSHU_OK)
+        return; /* tried again on the next round */
+    if (b.full)
+        return;
+    ss->cursor = hub->fanned;
+    ss->catching_up = false;
+    for (unsigned t = 1; t <= hub->nteams; t++)
+        if (ss->role == ROLE_INSTRUCTOR ||
+            (hub->s->feedback && ((int)t == ss->team || hub->s->public_scoreboard))) {
+            json_t *msg = console_view_score(&hub->view, grader_team(hub->grader, (int)t));
+            json_object_set_new(msg, "seq", json_integer(hub->fanned));
+            send_json(hub, ss->id, msg);
+        }
 }
 
 /* ---- requests ---- */
@@ -478,17 +526,9 @@ static void handle_hello(console_hub *hub, session *ss, const console_request *r
     free(ss->lang);
     ss->lang = rq->lang ? xstrdup(rq->lang) : NULL;
     send_welcome(hub, ss, rq->id);
-    backlog b = {hub, ss, NULL};
-    if (event_store_scan(hub->cfg.ledger, rq->since, send_backlog, &b) != ENSHU_OK)
-        reply_error(hub, ss, NULL, "unavailable", "the events could not be read; reconnect");
-    /* Then where the scores stand now. */
-    for (unsigned t = 1; t <= hub->nteams; t++)
-        if (ss->role == ROLE_INSTRUCTOR ||
-            (hub->s->feedback && ((int)t == ss->team || hub->s->public_scoreboard))) {
-            json_t *msg = console_view_score(&hub->view, grader_team(hub->grader, (int)t));
-            json_object_set_new(msg, "seq", json_integer(hub->fanned));
-            send_json(hub, ss->id, msg);
-        }
+    ss->cursor = rq->since;
+    ss->catching_up = true;
+    catch_up(hub, ss);
 }
 
 /* The team a request acts on: a trainee's own (naming another is
@@ -629,7 +669,7 @@ static void handle_timeline(console_hub *hub, session *ss, const console_request
         view.role = ROLE_TEAM; /* what the team saw */
         view.team = team;
     }
-    backlog b = {hub, &view, json_array()};
+    backlog b = {hub, &view, json_array(), false};
     if (event_store_scan(hub->cfg.ledger, 0, send_backlog, &b) != ENSHU_OK)
         json_object_set_new(fields, "incomplete", json_true());
     json_object_set_new(fields, "events", b.collect);
@@ -741,8 +781,10 @@ static void console_output(void *ctx, const void *data, size_t len)
     }
     /* ch->console may not be set yet: output can come before open returns. */
     if (ws_server_queued(ch->hub->ws, ch->session) > CONSOLE_QUEUE_HIGH && ch->console &&
-        !atomic_exchange(&ch->queue_paused, true))
+        !atomic_exchange(&ch->queue_paused, true)) {
         serial_console_pause(ch->console);
+        console_hub_notify(ch->hub); /* it looks for the drain from now on */
+    }
 }
 
 static void console_closed(void *ctx, serial_console_end why, const char *message)
@@ -842,13 +884,21 @@ static void handle_console(console_hub *hub, session *ss, const console_request 
     }
 }
 
-static void on_drain_work(console_hub *hub, session *ss)
+/* Lets consoles that waited for the session's queue go on once it has
+ * drained; returns whether one still waits. */
+static bool resume_consoles(console_hub *hub, session *ss)
 {
+    bool waiting = false, drained = ws_server_queued(hub->ws, ss->id) < CONSOLE_QUEUE_LOW;
     for (int c = 1; c < CHANNELS; c++) {
         channel *ch = ss->channels[c];
-        if (ch && atomic_exchange(&ch->queue_paused, false))
+        if (!ch || !atomic_load(&ch->queue_paused))
+            continue;
+        if (drained && atomic_exchange(&ch->queue_paused, false))
             resume_if_free(ch);
+        else
+            waiting = true;
     }
+    return waiting;
 }
 
 /* ---- instructor requests ---- */
@@ -1002,7 +1052,7 @@ static void handle_item(console_hub *hub, inbox_item *it)
         break;
     case IN_DRAIN:
         if (ss)
-            on_drain_work(hub, ss);
+            (void)resume_consoles(hub, ss);
         break;
     }
 }
@@ -1015,9 +1065,12 @@ static void *hub_main(void *arg)
     pthread_mutex_lock(&hub->lock);
     while (!hub->stopping) {
         if (!hub->head && !hub->notified) {
+            /* Every 250 ms it also picks up events of other processes;
+             * every 10 ms while a session catches up or a console waits. */
+            long wait_ms = hub->busy ? 10 : 250;
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += 250 * 1000000L; /* also picks up events of other processes */
+            until.tv_nsec += wait_ms * 1000000L;
             if (until.tv_nsec >= 1000000000L) {
                 until.tv_sec++;
                 until.tv_nsec -= 1000000000L;
@@ -1037,7 +1090,15 @@ static void *hub_main(void *arg)
             free(it->text);
             free(it);
         }
+        bool busy = false;
+        for (size_t i = 0; i < hub->nsessions; i++) {
+            session *ss = hub->sessions[i];
+            if (ss->catching_up)
+                catch_up(hub, ss);
+            busy |= ss->catching_up || resume_consoles(hub, ss);
+        }
         pthread_mutex_lock(&hub->lock);
+        hub->busy = busy;
     }
     pthread_mutex_unlock(&hub->lock);
     return NULL;

@@ -22,7 +22,8 @@ import {
   stopRange,
   launchBrowser,
   newContext,
-  snap
+  snap,
+  accessibilityProblems
 } from './lib.mjs';
 
 const STEP_MS = 5 * 60 * 1000;
@@ -440,6 +441,71 @@ test("the instructor restarts a team's node; the trainee's console comes back by
       .then(() => true, () => false);
   }
   assert.ok(back, 'the console did not come back after the restart');
+});
+
+test("the instructor holds, unholds and skips another team's inject, and opens its console", { timeout: STEP_MS }, async () => {
+  await instructor.click(T('tab-teams'));
+  await instructor.selectOption(T('team-select'), '2');
+  const row = `${T('inject-row')}[data-inject="notice"]`;
+  await instructor.waitForSelector(`${row}[data-state="pending"]`);
+  const why = async () => (await instructor.textContent(`${row} ${T('inject-why')}`)).trim();
+  const waiting = await why();
+  await instructor.click(`${row} ${T('inject-hold')}`);
+  await instructor.waitForFunction(
+    ([sel, before]) => document.querySelector(sel)?.textContent.trim() !== before,
+    [`${row} ${T('inject-why')}`, waiting]
+  );
+  const held = await why();
+  assert.match(held, /held/i, 'a held inject says so');
+  await instructor.click(`${row} ${T('inject-unhold')}`);
+  await instructor.waitForFunction(([sel, h]) => document.querySelector(sel)?.textContent.trim() !== h, [`${row} ${T('inject-why')}`, held]);
+  assert.equal(await why(), waiting);
+  await instructor.click(`${row} ${T('inject-skip')}`);
+  await instructor.click(T('confirm-ok'));
+  await instructor.waitForSelector(`${row}[data-state="skipped"]`);
+  assert.equal(await instructor.locator(`${row} button`).count(), 0, 'a skipped inject offers no more actions');
+
+  await instructor.click(T('tab-nodes'));
+  await instructor.click(`${T('node-row')}[data-team="2"][data-node="ws"] ${T('console-open')}`);
+  const term = `${T('console-panel')}[data-team="2"][data-node="ws"] ${T('terminal')}`;
+  await instructor.waitForSelector(`${term}[data-channel]`);
+  await instructor.click(`${term} .xterm`);
+  await instructor.keyboard.press('Enter');
+  await instructor.keyboard.type('echo team2-$((3*3))', { delay: 10 });
+  await instructor.keyboard.press('Enter');
+  await instructor.waitForFunction(() => /^team2-9$/m.test(window.enshu.consoles.get('2/ws')?.text() || ''), null, {
+    timeout: GUEST_MS
+  });
+  await snap(instructor, 'instructor-console');
+});
+
+test('axe-core finds no WCAG 2.1 A or AA problem on any page, tab or dialog', { timeout: STEP_MS }, async () => {
+  const problems = [];
+  const audit = async (page, where) => {
+    for (const p of await accessibilityProblems(page)) problems.push(`${where}: ${p}`);
+  };
+  const join = await traineeContext.newPage();
+  await join.goto(`${range.url}/`);
+  await audit(join, 'join page');
+  await join.check(T('join-role-instructor'));
+  await audit(join, 'join page, instructor');
+  await join.close();
+  for (const tab of ['inbox', 'tasks', 'nodes', 'timeline']) {
+    await trainee.click(T(`tab-${tab}`));
+    await audit(trainee, `trainee ${tab}`);
+  }
+  for (const tab of ['control', 'teams', 'scoreboard', 'reports', 'nodes', 'events']) {
+    await instructor.click(T(`tab-${tab}`));
+    await audit(instructor, `instructor ${tab}`);
+  }
+  await instructor.click(T('tab-control'));
+  await instructor.click(T('exercise-end'));
+  await instructor.waitForSelector(T('confirm-dialog'));
+  await audit(instructor, 'confirmation dialog');
+  await instructor.keyboard.press('Escape'); /* the dialog closes without ending */
+  await instructor.waitForSelector(T('confirm-dialog'), { state: 'detached' });
+  assert.equal(await instructor.getAttribute(T('exercise-phase'), 'data-phase'), 'running');
+  assert.deepEqual(problems, []);
 });
 
 test('no page had a script error', () => {

@@ -278,3 +278,22 @@ export class ProtocolClient {
     this.ws.close();
   }
 }
+
+/* ---- accessibility ---- */
+
+const AXE = join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
+
+/* The WCAG 2.1 A and AA problems axe-core finds on what the page shows
+ * now, as "rule: target" lines. The terminal emulator's own markup is left
+ * out (it is xterm.js's, not ours). */
+export async function accessibilityProblems(page) {
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(
+      { exclude: [['.xterm']] },
+      { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }
+    );
+    return result.violations.map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return violations.flatMap((v) => v.targets.map((target) => `${v.id}: ${target}`));
+}

@@ -494,7 +494,10 @@ static void handle_hello(console_hub *hub, session *ss, const console_request *r
         char msg[96];
         snprintf(msg, sizeof msg, "too many failed logins; try again in %lld s",
                  (long long)(retry / 1000 + 1));
-        send_text(hub, ss->id, console_reply_error_code(rq->id, "rate_limited", msg));
+        /* With retry_ms, as web/PROTOCOL.md promises (answers have it too). */
+        json_t *f = json_pack("{s:s, s:s, s:I}", "code", "rate_limited", "message", msg,
+                              "retry_ms", (json_int_t)retry);
+        send_text(hub, ss->id, console_reply(rq->id, "error", f));
         return;
     }
     bool ok = false;

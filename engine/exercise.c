@@ -41,7 +41,26 @@ struct exercise {
     unsigned inflight;     /* own appends not yet applied */
     int64_t *own;          /* seqs > polled_seq applied by record() */
     size_t nown, own_cap;
+    /* With hooks.check_workers, checks are probed on threads of their own,
+     * so a slow check never holds back an inject (nor a slow inject the
+     * checks): a due probe is queued, and its slot stays "probing" until
+     * it is done. */
+    pthread_t *probers;
+    unsigned nprobers;
+    pthread_cond_t probe_work;
+    struct probe_job *probe_head, *probe_tail;
+    bool probe_stop;
+    bool *probing; /* [team][check] queued or running */
+    bool *forced;  /* [team][check] an inject fired meanwhile: probe again at once */
 };
+
+typedef struct probe_job {
+    int team;
+    size_t check;
+    struct probe_job *next;
+} probe_job;
+
+static void *prober_main(void *arg);
 
 static const char *const PHASE_NAMES[] = {"ready", "running", "paused", "ended"};
 
@@ -70,6 +89,17 @@ exercise *exercise_new(const scenario *s, unsigned nteams, event_store *ledger,
     memset(ex->last_check, -1, (size_t)nteams * s->nchecks + 1);
     ex->team_next = xcalloc(nteams + 1, sizeof(int64_t));
     pthread_mutex_init(&ex->lock, NULL);
+    size_t slots = (size_t)nteams * s->nchecks + 1;
+    ex->probing = xcalloc(slots, sizeof(bool));
+    ex->forced = xcalloc(slots, sizeof(bool));
+    pthread_cond_init(&ex->probe_work, NULL);
+    unsigned want = hooks->check_workers < 64 ? hooks->check_workers : 64;
+    if (want && s->nchecks) {
+        ex->probers = xcalloc(want, sizeof(pthread_t));
+        for (; ex->nprobers < want; ex->nprobers++)
+            if (pthread_create(&ex->probers[ex->nprobers], NULL, prober_main, ex) != 0)
+                break; /* fewer threads; with none, checks run inline */
+    }
     return ex;
 }
 
@@ -77,6 +107,20 @@ void exercise_free(exercise *ex)
 {
     if (!ex)
         return;
+    pthread_mutex_lock(&ex->lock);
+    ex->probe_stop = true;
+    pthread_cond_broadcast(&ex->probe_work);
+    pthread_mutex_unlock(&ex->lock);
+    for (unsigned i = 0; i < ex->nprobers; i++)
+        pthread_join(ex->probers[i], NULL); /* a probe under way ends within its timeout */
+    for (probe_job *j = ex->probe_head, *next; j; j = next) {
+        next = j->next;
+        free(j);
+    }
+    free(ex->probers);
+    free(ex->probing);
+    free(ex->forced);
+    pthread_cond_destroy(&ex->probe_work);
     for (unsigned t = 0; t < ex->nteams; t++)
         timeline_free(ex->timelines[t]);
     free(ex->timelines);
@@ -511,22 +555,32 @@ static void fire(exercise *ex, int team, size_t i, int64_t now)
      * and record what they see even if it looks the same as before. Otherwise
      * a team that undoes the attack between two probes would leave no trace
      * of having done it after the inject. */
+    int64_t after = exercise_now(ex);
+    pthread_mutex_lock(&ex->lock);
     for (size_t c = 0; c < ex->s->nchecks; c++) {
         size_t slot = (size_t)(team - 1) * ex->s->nchecks + c;
         ex->last_check[slot] = -1;
-        ex->next_check[slot] = exercise_now(ex);
+        ex->next_check[slot] = after;
+        if (ex->probing[slot])
+            ex->forced[slot] = true; /* that probe may have looked before the inject */
     }
+    pthread_mutex_unlock(&ex->lock);
 }
 
 static void probe(exercise *ex, int team, size_t i, int64_t now)
 {
     const check *c = &ex->s->checks[i];
     size_t slot = (size_t)(team - 1) * ex->s->nchecks + i;
+    pthread_mutex_lock(&ex->lock);
     ex->next_check[slot] = now + c->interval_ms;
+    pthread_mutex_unlock(&ex->lock);
     bool passing = false;
     char *output = NULL;
-    if (ex->hooks.run_check(ex->hooks.ctx, team, c, &passing, &output) == ENSHU_OK &&
-        ex->last_check[slot] != (signed char)passing) {
+    int rc = ex->hooks.run_check(ex->hooks.ctx, team, c, &passing, &output);
+    pthread_mutex_lock(&ex->lock);
+    signed char last = ex->last_check[slot];
+    pthread_mutex_unlock(&ex->lock);
+    if (rc == ENSHU_OK && last != (signed char)passing) {
         /* Only changes are events: a check that stays the same says nothing new. */
         event ev = {.at_ms = now, .team = team, .kind = EV_CHECK_RESULT, .subject = c->id,
                     .value = passing, .text = output};
@@ -534,6 +588,65 @@ static void probe(exercise *ex, int team, size_t i, int64_t now)
             fprintf(stderr, "enshu: team %d: check %s could not be recorded\n", team, c->id);
     }
     free(output);
+}
+
+static void *prober_main(void *arg)
+{
+    exercise *ex = arg;
+    pthread_mutex_lock(&ex->lock);
+    for (;;) {
+        while (!ex->probe_head && !ex->probe_stop)
+            pthread_cond_wait(&ex->probe_work, &ex->lock);
+        if (ex->probe_stop)
+            break;
+        probe_job *job = ex->probe_head;
+        ex->probe_head = job->next;
+        if (!ex->probe_head)
+            ex->probe_tail = NULL;
+        pthread_mutex_unlock(&ex->lock);
+        probe(ex, job->team, job->check, exercise_now(ex));
+        size_t slot = (size_t)(job->team - 1) * ex->s->nchecks + job->check;
+        int64_t now = exercise_now(ex);
+        pthread_mutex_lock(&ex->lock);
+        ex->probing[slot] = false;
+        if (ex->forced[slot]) {
+            ex->forced[slot] = false;
+            ex->next_check[slot] = now;
+        }
+        free(job);
+    }
+    pthread_mutex_unlock(&ex->lock);
+    return NULL;
+}
+
+/* Queues the team's due probes for the probers; returns the earliest time
+ * a probe that is not under way is due. */
+static int64_t queue_probes(exercise *ex, int team, int64_t now)
+{
+    int64_t next = INT64_MAX;
+    pthread_mutex_lock(&ex->lock);
+    for (size_t c = 0; c < ex->s->nchecks; c++) {
+        size_t slot = (size_t)(team - 1) * ex->s->nchecks + c;
+        if (ex->probing[slot])
+            continue;
+        if (ex->next_check[slot] <= now) {
+            probe_job *job = xcalloc(1, sizeof(probe_job));
+            job->team = team;
+            job->check = c;
+            if (ex->probe_tail)
+                ex->probe_tail->next = job;
+            else
+                ex->probe_head = job;
+            ex->probe_tail = job;
+            ex->probing[slot] = true;
+            pthread_cond_signal(&ex->probe_work);
+            continue;
+        }
+        if (ex->next_check[slot] < next)
+            next = ex->next_check[slot];
+    }
+    pthread_mutex_unlock(&ex->lock);
+    return next;
 }
 
 /* One team's share of a step; teams run in parallel (their timelines and
@@ -557,12 +670,16 @@ static int step_team(size_t job, unsigned worker, void *arg)
     }
     free(due);
     int64_t now = exercise_now(ex), next = INT64_MAX;
-    for (size_t c = 0; c < ex->s->nchecks; c++) {
-        size_t slot = job * ex->s->nchecks + c;
-        if (ex->next_check[slot] <= now)
-            probe(ex, team, c, now);
-        if (ex->next_check[slot] < next)
-            next = ex->next_check[slot];
+    if (ex->nprobers) {
+        next = queue_probes(ex, team, now);
+    } else {
+        for (size_t c = 0; c < ex->s->nchecks; c++) {
+            size_t slot = job * ex->s->nchecks + c;
+            if (ex->next_check[slot] <= now)
+                probe(ex, team, c, now);
+            if (ex->next_check[slot] < next)
+                next = ex->next_check[slot];
+        }
     }
     now = exercise_now(ex);
     pthread_mutex_lock(&ex->lock);

@@ -31,6 +31,10 @@ typedef struct exercise_hooks {
     /* Told about every event the exercise records (for a live log); may be NULL. */
     void (*on_event)(void *ctx, const event *ev);
     void *ctx;
+    /* Threads that probe checks, apart from the threads that fire injects,
+     * so a slow check never delays an inject. 0: checks are probed inline
+     * by exercise_step (deterministic, for tests). */
+    unsigned check_workers;
 } exercise_hooks;
 
 typedef enum exercise_phase {

@@ -85,7 +85,7 @@ int main(void)
     event_store *ledger;
     if (event_store_open(path, true, &ledger) != ENSHU_OK)
         return 1;
-    exercise_hooks hooks = {run_inject, run_check, wall_now, NULL, NULL};
+    exercise_hooks hooks = {run_inject, run_check, wall_now, NULL, NULL, 0};
     exercise *ex = exercise_new(s, TEAMS, ledger, &hooks);
     /* STARTEX is the wall millisecond the clock reads now. */
     start_us = (double)wall_now(NULL) * 1000.0;

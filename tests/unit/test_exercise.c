@@ -12,7 +12,9 @@
 #include "exercise.h"
 #include "test_support.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
+#include <time.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -110,7 +112,7 @@ static void injects_fire_per_team_on_time(void **state)
     event_store *ledger;
     assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
     fake f = {0};
-    exercise_hooks hooks = {run_inject, run_check, wall_ms, on_event, &f};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, on_event, &f, 0};
     exercise *ex = exercise_new(s, 2, ledger, &hooks);
     assert_int_equal(exercise_step(ex), INT64_MAX); /* nothing before STARTEX */
     assert_int_equal(exercise_start(ex), ENSHU_OK);
@@ -149,7 +151,7 @@ static void a_defense_faster_than_the_probes_still_counts(void **state)
     event_store *ledger;
     assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
     fake f = {.instant_defense = {[2] = true}};
-    exercise_hooks hooks = {run_inject, run_check, wall_ms, NULL, &f};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, NULL, &f, 0};
     exercise *ex = exercise_new(s, 2, ledger, &hooks);
     assert_int_equal(exercise_start(ex), ENSHU_OK);
     run_until(ex, &f, 6 * MIN);
@@ -170,7 +172,7 @@ static void pause_shifts_what_is_pending(void **state)
     event_store *ledger;
     assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
     fake f = {.wall = 1000};
-    exercise_hooks hooks = {run_inject, run_check, wall_ms, NULL, &f};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, NULL, &f, 0};
     exercise *ex = exercise_new(s, 1, ledger, &hooks);
     assert_int_equal(exercise_start(ex), ENSHU_OK);
     run_until(ex, &f, 1000 + 3 * MIN);
@@ -198,7 +200,7 @@ static void a_restart_resumes_and_runs_nothing_twice(void **state)
     event_store *ledger;
     assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
     fake f = {0};
-    exercise_hooks hooks = {run_inject, run_check, wall_ms, NULL, &f};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, NULL, &f, 0};
     exercise *ex = exercise_new(s, 2, ledger, &hooks);
     assert_int_equal(exercise_start(ex), ENSHU_OK);
     run_until(ex, &f, 6 * MIN);
@@ -245,7 +247,7 @@ static void instructors_release_hold_and_skip(void **state)
     event_store *ledger;
     assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
     fake f = {0};
-    exercise_hooks hooks = {run_inject, run_check, wall_ms, on_event, &f};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, on_event, &f, 0};
     exercise *ex = exercise_new(s, 2, ledger, &hooks);
     assert_int_equal(exercise_start(ex), ENSHU_OK);
     run_until(ex, &f, 1 * MIN);
@@ -288,7 +290,7 @@ static void submissions_are_checked_then_recorded(void **state)
     event_store *ledger;
     assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
     fake f = {0};
-    exercise_hooks hooks = {run_inject, run_check, wall_ms, on_event, &f};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, on_event, &f, 0};
     exercise *ex = exercise_new(s, 2, ledger, &hooks);
     assert_int_equal(exercise_start(ex), ENSHU_OK);
     exercise_submission wrong = {.team = 1, .kind = EV_ANSWER, .objective = "q", .text = "gw",
@@ -338,7 +340,7 @@ static void events_from_elsewhere_are_picked_up_once(void **state)
     event_store *ledger, *other;
     assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
     fake f = {0};
-    exercise_hooks hooks = {run_inject, run_check, wall_ms, on_event, &f};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, on_event, &f, 0};
     exercise *ex = exercise_new(s, 2, ledger, &hooks);
     assert_int_equal(exercise_start(ex), ENSHU_OK);
     assert_int_equal(exercise_poll_ledger(ex), ENSHU_OK);
@@ -372,6 +374,109 @@ static void events_from_elsewhere_are_picked_up_once(void **state)
     scenario_free(s);
 }
 
+/* Checks on threads of their own: a check that hangs (a guest slow to
+ * answer) holds back no inject, and a probe under way when an inject fires
+ * is followed by another at once. */
+typedef struct slow_fake {
+    fake f;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    bool hold;   /* probes wait while set */
+    int probes;  /* finished probes */
+    int waiting; /* probes waiting now */
+} slow_fake;
+
+static int run_check_slow(void *ctx, int team, const check *c, bool *passing, char **output)
+{
+    slow_fake *sf = ctx;
+    pthread_mutex_lock(&sf->lock);
+    sf->waiting++;
+    pthread_cond_broadcast(&sf->changed);
+    while (sf->hold)
+        pthread_cond_wait(&sf->changed, &sf->lock);
+    sf->waiting--;
+    sf->probes++;
+    pthread_cond_broadcast(&sf->changed);
+    pthread_mutex_unlock(&sf->lock);
+    return run_check(&sf->f, team, c, passing, output);
+}
+
+static int run_inject_slow(void *ctx, int team, const inject *inj, char **output)
+{
+    return run_inject(&((slow_fake *)ctx)->f, team, inj, output);
+}
+
+static int64_t wall_ms_slow(void *ctx)
+{
+    return ((slow_fake *)ctx)->f.wall;
+}
+
+/* Waits (10 s at most: a bound, not a measurement) until *counter >= n. */
+static bool wait_count(slow_fake *sf, int *counter, int n)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    pthread_mutex_lock(&sf->lock);
+    while (*counter < n && pthread_cond_timedwait(&sf->changed, &sf->lock, &until) == 0)
+        ;
+    bool ok = *counter >= n;
+    pthread_mutex_unlock(&sf->lock);
+    return ok;
+}
+
+static int count_beacon_seen(const event *ev, void *arg)
+{
+    if (ev->kind == EV_CHECK_RESULT && !strcmp(ev->subject, "beacon") && ev->value == 1)
+        ++*(int *)arg;
+    return 0;
+}
+
+static void a_hanging_check_holds_back_no_inject(void **state)
+{
+    scenario *s = load_script();
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    slow_fake sf = {.hold = true};
+    pthread_mutex_init(&sf.lock, NULL);
+    pthread_cond_init(&sf.changed, NULL);
+    exercise_hooks hooks = {run_inject_slow, run_check_slow, wall_ms_slow, NULL, &sf, 2};
+    exercise *ex = exercise_new(s, 1, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    exercise_step(ex); /* queues both checks of team 1; both hang */
+    assert_true(wait_count(&sf, &sf.waiting, 2));
+    /* Time passes; the mail and the malware chained after it fire on time. */
+    sf.f.wall = 5 * MIN;
+    exercise_step(ex);
+    assert_int_equal(sf.f.runs[1][0], 1);
+    assert_int_equal(sf.f.runs[1][1], 1);
+    pthread_mutex_lock(&sf.lock);
+    assert_int_equal(sf.probes, 0); /* all that while, the checks still hung */
+    sf.hold = false;
+    pthread_cond_broadcast(&sf.changed);
+    pthread_mutex_unlock(&sf.lock);
+    assert_true(wait_count(&sf, &sf.probes, 2));
+    /* Those probes began before the malware: each is followed by another
+     * at once, which sees the beacon. */
+    for (int round = 0; round < 1000 && sf.probes < 4; round++) {
+        exercise_step(ex);
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    assert_true(wait_count(&sf, &sf.probes, 4));
+    exercise_free(ex); /* joins the probers */
+    int beacon_seen = 0;
+    assert_int_equal(event_store_scan(ledger, 0, count_beacon_seen, &beacon_seen), ENSHU_OK);
+    assert_int_equal(beacon_seen, 1); /* recorded once it ran: after the inject */
+    event_store_free(ledger);
+    pthread_cond_destroy(&sf.changed);
+    pthread_mutex_destroy(&sf.lock);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +487,7 @@ int main(void)
         cmocka_unit_test(instructors_release_hold_and_skip),
         cmocka_unit_test(submissions_are_checked_then_recorded),
         cmocka_unit_test(events_from_elsewhere_are_picked_up_once),
+        cmocka_unit_test(a_hanging_check_holds_back_no_inject),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

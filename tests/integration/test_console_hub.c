@@ -1,0 +1,1014 @@
+/* The consoles' server side as browsers meet it: a running exercise on fake
+ * guests (a temp ledger, no libvirt), console_hub on a free port of
+ * 127.0.0.1, and real websocket clients speaking web/PROTOCOL.md to it.
+ * Logins and their rate limit, the live fan-out (who sees what, in ledger
+ * order), answers and their limits, authorization, resuming with `since`,
+ * the catch-up of a long ledger and pause/resume. Waits are on messages
+ * with generous deadlines, never on sleeps. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "alloc.h"
+#include "console_auth.h"
+#include "console_hub.h"
+#include "errors.h"
+#include "exercise.h"
+#include "../unit/test_support.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WAIT_MS 20000
+#define LONG_LEDGER 20000
+
+static const char SCRIPT[] =
+    "enshu: 1\n"
+    "id: hub-test\n"
+    "title: {en: Hub test, ja: ハブ試験}\n"
+    "languages: [en, ja]\n"
+    "default_language: en\n"
+    "teams: {min: 1, max: 4}\n"
+    "network: {segments: [{name: lan}]}\n"
+    "nodes: [{name: ws, image: workstation, interfaces: [{segment: lan}]}]\n"
+    "injects:\n"
+    "  - id: notice\n"
+    "    title: {en: Notice, ja: 通知}\n"
+    "    manual: true\n"
+    "    message:\n"
+    "      from: soc@example.org\n"
+    "      subject: {en: Suspicious login, ja: 不審なログイン}\n"
+    "      body: {en: Someone logged in at night., ja: 夜間にログインがありました。}\n"
+    "objectives:\n"
+    "  - {id: host, kind: question, text: '?', answer: {nocase: ws}, attempts: 2, points: 10}\n"
+    "  - {id: addr, kind: question, text: '?', answer: {exact: 10.0.0.1}, attempts: 2,"
+    " points: 5}\n";
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the exercise and the hub ---- */
+
+typedef struct fixture {
+    char dir[64];
+    char *ledger_path;
+    scenario *s;
+    event_store *ledger;
+    exercise *ex;
+    _Atomic(console_hub *) hub;
+    char codes[2][JOIN_CODE_SIZE];
+    const char *code_list[2];
+    pthread_t stepper;
+    atomic_bool stop;
+    int port;
+} fixture;
+
+static int run_inject(void *ctx, int team, const inject *inj, char **output)
+{
+    *output = xstrdup("sent");
+    return ENSHU_OK;
+}
+
+static int run_check(void *ctx, int team, const check *c, bool *passing, char **output)
+{
+    *passing = false;
+    return ENSHU_OK;
+}
+
+static int64_t wall_ms(void *ctx)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void on_event(void *ctx, const event *ev)
+{
+    fixture *f = ctx;
+    console_hub_notify(atomic_load(&f->hub));
+}
+
+/* The engine's loop: fires what is due (a released inject) every few ms. */
+static void *stepper_main(void *arg)
+{
+    fixture *f = arg;
+    while (!atomic_load(&f->stop)) {
+        (void)exercise_step(f->ex);
+        struct timespec ts = {0, 5 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+static exercise_hooks hooks;
+
+static int setup(void **state)
+{
+    fixture *f = xcalloc(1, sizeof(fixture));
+    snprintf(f->dir, sizeof f->dir, "/tmp/enshu-hub-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    f->ledger_path = xasprintf("%s/events.db", f->dir);
+    f->s = load_or_fail(SCRIPT);
+    assert_int_equal(event_store_open(f->ledger_path, true, &f->ledger), ENSHU_OK);
+    hooks = (exercise_hooks){.run_inject = run_inject,
+                             .run_check = run_check,
+                             .wall_ms = wall_ms,
+                             .on_event = on_event,
+                             .ctx = f};
+    f->ex = exercise_new(f->s, 2, f->ledger, &hooks);
+    assert_non_null(f->ex);
+    assert_int_equal(exercise_start(f->ex), ENSHU_OK);
+    for (int t = 0; t < 2; t++) {
+        join_code_new(f->codes[t]);
+        f->code_list[t] = f->codes[t];
+    }
+    console_hub_config cfg = {.ex = f->ex,
+                              .ledger = f->ledger,
+                              .range_name = NULL,
+                              .join_codes = f->code_list,
+                              .listen = "127.0.0.1:0"};
+    console_hub *hub;
+    assert_int_equal(console_hub_start(&cfg, &hub), ENSHU_OK);
+    atomic_store(&f->hub, hub);
+    f->port = console_hub_port(hub);
+    assert_true(f->port > 0);
+    assert_int_equal(pthread_create(&f->stepper, NULL, stepper_main, f), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    atomic_store(&f->stop, true);
+    pthread_join(f->stepper, NULL);
+    console_hub *hub = atomic_exchange(&f->hub, NULL);
+    console_hub_free(hub);
+    exercise_free(f->ex);
+    event_store_free(f->ledger);
+    scenario_free(f->s);
+    char *cmd = xasprintf("rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "test_console_hub: %s could not be removed\n", f->dir);
+    free(cmd);
+    free(f->ledger_path);
+    free(f);
+    return 0;
+}
+
+/* ---- a raw websocket client (as in tests/unit/test_ws_server.c) ---- */
+
+enum { OP_TEXT = 1, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
+
+typedef struct client {
+    int fd;
+    json_t *all; /* every text message received, in order */
+    size_t mark; /* await() looks from here */
+    int64_t last_seq;
+    bool closed;
+    int close_code;
+    int next_id;
+} client;
+
+static void io_write(client *c, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len) {
+        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n <= 0)
+            return; /* the server closed: the reader sees it */
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static bool io_read(client *c, void *buf, size_t len, int64_t deadline)
+{
+    char *p = buf;
+    while (len) {
+        ssize_t n = recv(c->fd, p, len, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            if (mono_ms() >= deadline)
+                return false;
+            continue;
+        }
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static void send_frame(client *c, int opcode, const void *data, size_t len)
+{
+    unsigned char *f = xmalloc(len + 14);
+    size_t h = 0;
+    f[h++] = (unsigned char)(0x80 | opcode);
+    if (len < 126) {
+        f[h++] = (unsigned char)(0x80 | len);
+    } else if (len < 65536) {
+        f[h++] = 0x80 | 126;
+        f[h++] = (unsigned char)(len >> 8);
+        f[h++] = (unsigned char)len;
+    } else {
+        f[h++] = 0x80 | 127;
+        for (int i = 7; i >= 0; i--)
+            f[h++] = (unsigned char)((uint64_t)len >> (8 * i));
+    }
+    unsigned char mask[4] = {0x3c, 0x5a, 0x96, (unsigned char)rand()};
+    memcpy(f + h, mask, 4);
+    h += 4;
+    const unsigned char *d = data;
+    for (size_t i = 0; i < len; i++)
+        f[h + i] = d[i] ^ mask[i & 3];
+    io_write(c, f, h + len);
+    free(f);
+}
+
+static client *client_open(int port)
+{
+    client *c = xcalloc(1, sizeof(client));
+    c->all = json_array();
+    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(c->fd >= 0);
+    struct timeval tv = {.tv_sec = 0, .tv_usec = 100 * 1000};
+    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    static const char req[] =
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: enshu.v1\r\n\r\n";
+    io_write(c, req, sizeof req - 1);
+    char head[2048];
+    size_t len = 0;
+    int64_t deadline = mono_ms() + WAIT_MS;
+    while (len < sizeof head - 1 && io_read(c, head + len, 1, deadline)) {
+        len++;
+        if (len >= 4 && memcmp(head + len - 4, "\r\n\r\n", 4) == 0)
+            break;
+    }
+    head[len] = '\0';
+    int status = 0;
+    assert_int_equal(sscanf(head, "HTTP/1.1 %d", &status), 1);
+    assert_int_equal(status, 101);
+    return c;
+}
+
+static void client_free(client *c)
+{
+    if (!c)
+        return;
+    if (c->fd >= 0)
+        close(c->fd);
+    json_decref(c->all);
+    free(c);
+}
+
+static void client_send(client *c, const char *text)
+{
+    send_frame(c, OP_TEXT, text, strlen(text));
+}
+
+/* Sends a JSON object built by json_pack (an id of the client's choosing
+ * added); returns the id. */
+static int client_request(client *c, json_t *msg)
+{
+    int id = ++c->next_id;
+    json_object_set_new(msg, "id", json_integer(id));
+    char *text = json_dumps(msg, JSON_COMPACT);
+    client_send(c, text);
+    free(text);
+    json_decref(msg);
+    return id;
+}
+
+static int seq_of(const json_t *m)
+{
+    json_t *s = json_object_get(m, "seq");
+    return json_is_integer(s) ? (int)json_integer_value(s) : -1;
+}
+
+static const char *type_of(const json_t *m)
+{
+    const char *t = json_string_value(json_object_get(m, "type"));
+    return t ? t : "";
+}
+
+static int int_of(const json_t *m, const char *key)
+{
+    json_t *v = json_object_get(m, key);
+    assert_true(json_is_integer(v));
+    return (int)json_integer_value(v);
+}
+
+/* Receives one frame within the deadline: a text message is checked and
+ * recorded; false on close, timeout or end of stream. Every message that
+ * carries a seq must come in ledger order, and none twice (the same seq
+ * with the same type and team). */
+static bool client_pump(client *c, int64_t deadline)
+{
+    for (;;) {
+        unsigned char h[2];
+        if (!io_read(c, h, 2, deadline))
+            return false;
+        uint64_t n = h[1] & 0x7f;
+        if (n == 126 || n == 127) {
+            unsigned char ext[8];
+            size_t k = n == 126 ? 2 : 8;
+            if (!io_read(c, ext, k, deadline))
+                return false;
+            n = 0;
+            for (size_t i = 0; i < k; i++)
+                n = n << 8 | ext[i];
+        }
+        assert_false(h[1] & 0x80);
+        char *p = xmalloc(n + 1);
+        /* The rest of a frame that began arrives soon: no deadline cut. */
+        if (!io_read(c, p, n, mono_ms() + WAIT_MS)) {
+            free(p);
+            return false;
+        }
+        p[n] = '\0';
+        int op = h[0] & 0x0f;
+        if (op == OP_PING)
+            send_frame(c, OP_PONG, p, n);
+        if (op == OP_CLOSE) {
+            c->closed = true;
+            c->close_code = n >= 2 ? ((unsigned char)p[0] << 8 | (unsigned char)p[1]) : 1005;
+        }
+        if (op != OP_TEXT) {
+            free(p);
+            if (op == OP_CLOSE)
+                return false;
+            continue;
+        }
+        json_error_t err;
+        json_t *m = json_loads(p, 0, &err);
+        if (!json_is_object(m))
+            fail_msg("the server sent a message that is not a JSON object: %s", p);
+        free(p);
+        int seq = seq_of(m);
+        if (seq >= 0 && strcmp(type_of(m), "ok") != 0) {
+            if (seq < c->last_seq)
+                fail_msg("%s with seq %d came after seq %lld", type_of(m), seq,
+                         (long long)c->last_seq);
+            for (size_t i = json_array_size(c->all); i-- > 0;) {
+                json_t *o = json_array_get(c->all, i);
+                if (strcmp(type_of(o), "ok") == 0 || seq_of(o) < 0)
+                    continue;
+                if (seq_of(o) != seq)
+                    break;
+                if (strcmp(type_of(o), type_of(m)) == 0 &&
+                    json_equal(json_object_get(o, "team"), json_object_get(m, "team")))
+                    fail_msg("%s with seq %d came twice", type_of(m), seq);
+            }
+            c->last_seq = seq;
+        }
+        json_array_append_new(c->all, m);
+        return true;
+    }
+}
+
+typedef bool (*match_fn)(const json_t *m, const void *arg);
+
+/* The first message from c->mark on that matches (receiving as needed);
+ * moves the mark past it. Fails the test when none comes in time. */
+static json_t *await_match(client *c, match_fn match, const void *arg, const char *what)
+{
+    int64_t deadline = mono_ms() + WAIT_MS;
+    for (;;) {
+        while (c->mark < json_array_size(c->all)) {
+            json_t *m = json_array_get(c->all, c->mark++);
+            if (match(m, arg))
+                return m;
+        }
+        if (!client_pump(c, deadline))
+            fail_msg("no %s came (%s)", what, c->closed ? "the server closed" : "timed out");
+    }
+}
+
+static bool is_type(const json_t *m, const void *arg)
+{
+    return strcmp(type_of(m), arg) == 0;
+}
+
+static bool has_id(const json_t *m, const void *arg)
+{
+    json_t *id = json_object_get(m, "id");
+    return json_is_integer(id) && json_integer_value(id) == *(const int *)arg;
+}
+
+static json_t *await_type(client *c, const char *type)
+{
+    return await_match(c, is_type, type, type);
+}
+
+static json_t *await_reply(client *c, int id)
+{
+    return await_match(c, has_id, &id, "reply");
+}
+
+/* Sends a request and returns its reply. */
+static json_t *ask(client *c, json_t *msg)
+{
+    return await_reply(c, client_request(c, msg));
+}
+
+static void assert_error(const json_t *reply, const char *code)
+{
+    if (strcmp(type_of(reply), "error") != 0 ||
+        strcmp(json_string_value(json_object_get(reply, "code")), code) != 0) {
+        char *text = json_dumps(reply, JSON_COMPACT);
+        fail_msg("expected error %s, got %s", code, text);
+    }
+    const char *message = json_string_value(json_object_get(reply, "message"));
+    assert_non_null(message);
+    assert_true(strlen(message) > 0);
+}
+
+static void assert_type(const json_t *m, const char *type)
+{
+    if (strcmp(type_of(m), type) != 0) {
+        char *text = json_dumps(m, JSON_COMPACT);
+        fail_msg("expected %s, got %s", type, text);
+    }
+}
+
+/* Everything the hub had to send this session before it handled this
+ * request has arrived once this returns (one hub thread, ordered queues). */
+static void sync_with(client *c)
+{
+    assert_type(ask(c, json_pack("{s:s, s:i}", "type", "nodes", "team", 0)), "nodes");
+}
+
+static json_t *hello_team(client *c, const char *code, const char *lang, int64_t since)
+{
+    return ask(c, json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:I}", "type", "hello", "version", 1,
+                            "role", "team", "code", code, "name", "Aiko", "lang", lang, "since",
+                            (json_int_t)since));
+}
+
+static client *join_team(fixture *f, int team, const char *lang, int64_t since)
+{
+    client *c = client_open(f->port);
+    json_t *w = hello_team(c, f->codes[team - 1], lang, since);
+    assert_type(w, "welcome");
+    assert_int_equal(int_of(w, "team"), team);
+    return c;
+}
+
+static json_t *hello_instructor(client *c, const char *password)
+{
+    return ask(c, json_pack("{s:s, s:i, s:s, s:s, s:i}", "type", "hello", "version", 1, "role",
+                            "instructor", "password", password, "since", 0));
+}
+
+static client *join_instructor(fixture *f)
+{
+    client *c = client_open(f->port);
+    json_t *w = hello_instructor(c, "correct horse");
+    assert_type(w, "welcome");
+    assert_string_equal(json_string_value(json_object_get(w, "role")), "instructor");
+    return c;
+}
+
+/* How many messages of this type (and team, unless 0) c has received. */
+static size_t count_of(const client *c, const char *type, int team)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(c->all); i++) {
+        json_t *m = json_array_get(c->all, i);
+        if (strcmp(type_of(m), type) == 0 &&
+            (team == 0 || json_integer_value(json_object_get(m, "team")) == team))
+            n++;
+    }
+    return n;
+}
+
+/* ---- the cases ---- */
+
+static void teams_join_with_their_code_in_any_form(void **state)
+{
+    fixture *f = *state;
+    /* Lower case, the dash left out. */
+    char typed[JOIN_CODE_SIZE];
+    size_t k = 0;
+    for (const char *p = f->codes[1]; *p; p++)
+        if (*p != '-')
+            typed[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+    typed[k] = '\0';
+    client *c = client_open(f->port);
+    json_t *w = hello_team(c, typed, "ja", 0);
+    assert_type(w, "welcome");
+    assert_int_equal(int_of(w, "team"), 2);
+    assert_string_equal(json_string_value(json_object_get(w, "name")), "Aiko");
+    json_t *exj = json_object_get(w, "exercise");
+    assert_string_equal(json_string_value(json_object_get(exj, "lang")), "ja");
+    assert_string_equal(json_string_value(json_object_get(exj, "phase")), "running");
+    /* A team's welcome does not carry the join codes. */
+    assert_null(json_object_get(exj, "join_codes"));
+    /* Joined once: a second hello is a conflict. */
+    assert_error(hello_team(c, f->codes[1], "en", 0), "conflict");
+    client_free(c);
+
+    c = client_open(f->port);
+    assert_error(hello_team(c, "ABCD-EFGH", "en", 0), "bad_login");
+    /* The same session may try again. */
+    assert_type(hello_team(c, f->codes[0], "en", 0), "welcome");
+    client_free(c);
+}
+
+static void instructors_join_with_the_password(void **state)
+{
+    fixture *f = *state;
+    client *c = client_open(f->port);
+    assert_error(hello_instructor(c, "wrong horse"), "bad_login");
+    /* A wrong password leaves the session unjoined. */
+    assert_error(ask(c, json_pack("{s:s}", "type", "scoreboard")), "not_joined");
+    json_t *w = hello_instructor(c, "correct horse");
+    assert_type(w, "welcome");
+    json_t *codes = json_object_get(json_object_get(w, "exercise"), "join_codes");
+    assert_int_equal(json_array_size(codes), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(codes, 0), "code")),
+                        f->codes[0]);
+    assert_type(ask(c, json_pack("{s:s}", "type", "scoreboard")), "scoreboard");
+    client_free(c);
+}
+
+static void five_failed_logins_are_rate_limited(void **state)
+{
+    fixture *f = *state;
+    client *c = client_open(f->port);
+    for (int i = 0; i < 3; i++)
+        assert_error(hello_team(c, "ABCD-EFGH", "en", 0), "bad_login");
+    /* A success in between gives only its own token back. */
+    client *ok = join_team(f, 1, "en", 0);
+    assert_error(hello_instructor(c, "wrong horse"), "bad_login");
+    assert_error(hello_team(c, "ABCD-EFGH", "en", 0), "bad_login");
+    /* Five failures: the sixth try is refused before it is checked, even
+     * with the right code, and from another session of the same address. */
+    json_t *r = hello_team(c, f->codes[0], "en", 0);
+    assert_error(r, "rate_limited");
+    json_t *retry = json_object_get(r, "retry_ms");
+    assert_true(json_is_integer(retry));
+    assert_true(json_integer_value(retry) > 0);
+    assert_true(json_integer_value(retry) <= 60000);
+    client *other = client_open(f->port);
+    assert_error(hello_team(other, f->codes[0], "en", 0), "rate_limited");
+    client_free(other);
+    client_free(ok);
+    client_free(c);
+}
+
+static bool is_inbox_of(const json_t *m, const void *arg)
+{
+    return strcmp(type_of(m), "inbox") == 0 &&
+           json_integer_value(json_object_get(m, "team")) == *(const int *)arg;
+}
+
+static void a_released_message_reaches_its_team_only(void **state)
+{
+    fixture *f = *state;
+    client *ins = join_instructor(f);
+    client *t1 = join_team(f, 1, "ja", 0);
+    client *t1en = join_team(f, 1, "en", 0);
+    client *t2 = join_team(f, 2, "en", 0);
+    json_t *r = ask(
+        ins, json_pack("{s:s, s:s, s:i}", "type", "inject.release", "inject", "notice", "team", 1));
+    assert_type(r, "ok");
+    json_t *m = await_type(t1, "inbox");
+    assert_int_equal(int_of(m, "team"), 1);
+    assert_string_equal(json_string_value(json_object_get(m, "inject")), "notice");
+    assert_string_equal(json_string_value(json_object_get(m, "from")), "soc@example.org");
+    assert_string_equal(json_string_value(json_object_get(m, "subject")), "不審なログイン");
+    assert_string_equal(json_string_value(json_object_get(m, "body")),
+                        "夜間にログインがありました。");
+    int seq = seq_of(m);
+    assert_true(seq > 0);
+    m = await_type(t1en, "inbox");
+    assert_string_equal(json_string_value(json_object_get(m, "subject")), "Suspicious login");
+    assert_int_equal(seq_of(m), seq);
+    int one = 1;
+    m = await_match(ins, is_inbox_of, &one, "inbox for the instructor");
+    assert_int_equal(seq_of(m), seq);
+    /* Team 2 gets nothing of it, however long it asks. */
+    sync_with(t2);
+    assert_int_equal(count_of(t2, "inbox", 0), 0);
+    assert_int_equal(count_of(t2, "event", 0), 0);
+    for (size_t i = 0; i < json_array_size(t2->all); i++)
+        assert_true(seq_of(json_array_get(t2->all, i)) < seq);
+    /* Released twice: it has fired already. */
+    sync_with(t1);
+    assert_int_equal(count_of(t1, "inbox", 0), 1);
+    client_free(t2);
+    client_free(t1en);
+    client_free(t1);
+    client_free(ins);
+}
+
+static json_t *answer(client *c, const char *objective_id, const char *text)
+{
+    return ask(
+        c, json_pack("{s:s, s:s, s:s}", "type", "answer", "objective", objective_id, "text", text));
+}
+
+static bool is_answer_with_seq(const json_t *m, const void *arg)
+{
+    return strcmp(type_of(m), "answer") == 0 && seq_of(m) == *(const int *)arg;
+}
+
+static void answers_right_wrong_exhausted_and_rate_limited(void **state)
+{
+    fixture *f = *state;
+    client *t1 = join_team(f, 1, "en", 0);
+    client *t2 = join_team(f, 2, "en", 0);
+    client *ins = join_instructor(f);
+
+    /* Wrong: ok with its seq, then the answer, marked wrong. */
+    json_t *r = answer(t1, "host", "fs1");
+    assert_type(r, "ok");
+    int seq = int_of(r, "seq");
+    json_t *a = await_match(t1, is_answer_with_seq, &seq, "the wrong answer");
+    assert_false(json_is_true(json_object_get(a, "correct")));
+    assert_true(json_is_false(json_object_get(a, "correct")));
+    assert_int_equal(int_of(a, "attempts_left"), 1);
+    assert_string_equal(json_string_value(json_object_get(a, "text")), "fs1");
+    assert_string_equal(json_string_value(json_object_get(a, "by")), "Aiko");
+
+    /* Right (any case): then the score that changed, with the same seq. */
+    r = answer(t1, "host", "WS");
+    assert_type(r, "ok");
+    seq = int_of(r, "seq");
+    a = await_match(t1, is_answer_with_seq, &seq, "the right answer");
+    assert_true(json_is_true(json_object_get(a, "correct")));
+    assert_int_equal(int_of(a, "points"), 10);
+    size_t at = t1->mark;
+    json_t *s = await_type(t1, "score");
+    assert_true(t1->mark > at);
+    assert_int_equal(seq_of(s), seq);
+    assert_int_equal(int_of(s, "team"), 1);
+    assert_int_equal(int_of(s, "total"), 10);
+    s = await_type(ins, "score");
+    while (seq_of(s) != seq)
+        s = await_type(ins, "score");
+    assert_int_equal(int_of(s, "total"), 10);
+
+    /* Answered already, and attempts used up: conflict. */
+    assert_error(answer(t1, "host", "ws"), "conflict");
+    assert_type(answer(t1, "addr", "10.0.0.2"), "ok");
+    assert_type(answer(t1, "addr", "10.0.0.3"), "ok");
+    assert_error(answer(t1, "addr", "10.0.0.1"), "conflict");
+    assert_error(answer(t1, "nothing", "x"), "not_found");
+    /* Seven answers so far; the eleventh within the minute is limited. */
+    for (int i = 0; i < 3; i++)
+        assert_error(answer(t1, "addr", "10.0.0.1"), "conflict");
+    r = answer(t1, "addr", "10.0.0.1");
+    assert_error(r, "rate_limited");
+    json_t *retry = json_object_get(r, "retry_ms");
+    assert_true(json_is_integer(retry) && json_integer_value(retry) > 0);
+    /* Per team: team 2 may still answer. */
+    assert_type(answer(t2, "host", "ws"), "ok");
+
+    /* Team 2 saw none of team 1's answers or scores. */
+    sync_with(t2);
+    for (size_t i = 0; i < json_array_size(t2->all); i++) {
+        json_t *m = json_array_get(t2->all, i);
+        json_t *team = json_object_get(m, "team");
+        if (team)
+            assert_int_equal(json_integer_value(team), 2);
+    }
+    assert_int_equal(count_of(t1, "answer", 1), 4);
+    client_free(ins);
+    client_free(t2);
+    client_free(t1);
+}
+
+/* Event-derived messages (not replies, not the scores sent after a
+ * catch-up) with seq > after, as "type seq" lines. */
+static char *event_messages(const client *c, int after)
+{
+    size_t size = 1;
+    char *out = xcalloc(1, size);
+    for (size_t i = 0; i < json_array_size(c->all); i++) {
+        json_t *m = json_array_get(c->all, i);
+        const char *type = type_of(m);
+        if (seq_of(m) <= after || json_object_get(m, "id") || strcmp(type, "score") == 0)
+            continue;
+        char *line = xasprintf("%s %d %s\n", type, seq_of(m),
+                               json_string_value(json_object_get(m, "text"))
+                                   ? json_string_value(json_object_get(m, "text"))
+                                   : "");
+        out = xrealloc(out, size + strlen(line));
+        strcat(out, line);
+        size += strlen(line);
+        free(line);
+    }
+    return out;
+}
+
+static bool is_message_text(const json_t *m, const void *arg)
+{
+    const char *t = json_string_value(json_object_get(m, "text"));
+    return strcmp(type_of(m), "message") == 0 && t && strcmp(t, arg) == 0;
+}
+
+static void broadcast(client *ins, int team, const char *text)
+{
+    assert_type(
+        ask(ins, json_pack("{s:s, s:i, s:s}", "type", "broadcast", "team", team, "text", text)),
+        "ok");
+}
+
+static void a_reconnecting_client_gets_exactly_what_it_missed(void **state)
+{
+    fixture *f = *state;
+    client *ins = join_instructor(f);
+    client *stayed = join_team(f, 1, "en", 0);
+    client *left = join_team(f, 1, "en", 0);
+    broadcast(ins, 1, "one");
+    broadcast(ins, 0, "two");
+    await_match(left, is_message_text, "two", "message two");
+    await_match(stayed, is_message_text, "two", "message two");
+    int seen = (int)left->last_seq;
+    assert_true(seen > 0);
+    client_free(left);
+
+    /* While it is away: for it, for the other team, for everyone, an
+     * answer of its team, a released inject. */
+    broadcast(ins, 1, "three");
+    broadcast(ins, 2, "not for team 1");
+    broadcast(ins, 0, "four");
+    client *t2 = join_team(f, 2, "en", 0);
+    assert_type(answer(stayed, "host", "ws"), "ok");
+    assert_type(answer(t2, "host", "nope"), "ok");
+    assert_type(ask(ins, json_pack("{s:s, s:s, s:i}", "type", "inject.release", "inject", "notice",
+                                   "team", 0)),
+                "ok");
+    await_type(stayed, "inbox");
+    broadcast(ins, 0, "last");
+    await_match(stayed, is_message_text, "last", "the last message");
+
+    client *back = join_team(f, 1, "en", seen);
+    /* Its catch-up ends with the scores, after every past event. */
+    json_t *s = await_type(back, "score");
+    assert_int_equal(int_of(s, "team"), 1);
+    sync_with(back);
+    char *want = event_messages(stayed, seen);
+    char *got = event_messages(back, seen);
+    assert_string_equal(got, want);
+    assert_non_null(strstr(got, "message"));
+    assert_non_null(strstr(got, "inbox"));
+    assert_non_null(strstr(got, "answer"));
+    assert_null(strstr(got, "not for team 1"));
+    assert_null(strstr(got, " one\n"));
+    /* Nothing before what it saw came again. */
+    for (size_t i = 0; i < json_array_size(back->all); i++) {
+        json_t *m = json_array_get(back->all, i);
+        if (!json_object_get(m, "id") && strcmp(type_of(m), "score") != 0)
+            assert_true(seq_of(m) > seen);
+    }
+    free(want);
+    free(got);
+    client_free(back);
+    client_free(t2);
+    client_free(stayed);
+    client_free(ins);
+}
+
+static void stored(int result, int64_t seq, void *arg)
+{
+    if (result != ENSHU_OK)
+        atomic_fetch_add((atomic_int *)arg, 1);
+}
+
+static void a_long_ledger_is_caught_up_whole_and_in_order(void **state)
+{
+    fixture *f = *state;
+    /* Broadcasts written by another handle on the same file, as another
+     * process would (enshu broadcast): the hub tails the ledger file. */
+    event_store *writer;
+    assert_int_equal(event_store_open(f->ledger_path, false, &writer), ENSHU_OK);
+    atomic_int failures = 0;
+    char text[64];
+    for (int i = 0; i < LONG_LEDGER; i++) {
+        snprintf(text, sizeof text, "bulletin %d", i);
+        event ev = {.at_ms = exercise_now(f->ex),
+                    .wall_ms = wall_ms(NULL),
+                    .team = i % 3,
+                    .kind = EV_INSTRUCTOR,
+                    .subject = "broadcast",
+                    .text = text,
+                    .actor = "instructor"};
+        assert_int_equal(event_store_submit(writer, &ev, NULL, stored, &failures), ENSHU_OK);
+    }
+    event_store_free(writer); /* every one durable */
+    assert_int_equal(atomic_load(&failures), 0);
+    console_hub_notify(atomic_load(&f->hub));
+
+    client *c = join_team(f, 1, "en", 0);
+    int64_t deadline = mono_ms() + 60000;
+    size_t want = (size_t)(LONG_LEDGER - LONG_LEDGER / 3); /* teams 0 and 1, not 2 */
+    size_t got = 0, looked = 0;
+    while (got < want) {
+        if (!client_pump(c, deadline))
+            break;
+        for (; looked < json_array_size(c->all); looked++)
+            got += strcmp(type_of(json_array_get(c->all, looked)), "message") == 0;
+    }
+    assert_false(c->closed);
+    assert_int_equal(got, want);
+    /* In ledger order (client_pump checks the seqs), none missing: the
+     * bulletins for teams 0 and 1 in the order they were sent. */
+    int expect = 0;
+    for (size_t i = 0; i < json_array_size(c->all); i++) {
+        json_t *m = json_array_get(c->all, i);
+        if (strcmp(type_of(m), "message") != 0)
+            continue;
+        if (expect % 3 == 2)
+            expect++;
+        snprintf(text, sizeof text, "bulletin %d", expect++);
+        assert_string_equal(json_string_value(json_object_get(m, "text")), text);
+    }
+    /* Then the scores, and the session is live. */
+    await_type(c, "score");
+    sync_with(c);
+    client *ins = join_instructor(f);
+    broadcast(ins, 1, "live again");
+    await_match(c, is_message_text, "live again", "the live message");
+    assert_false(c->closed);
+    client_free(ins);
+    client_free(c);
+}
+
+static void teams_may_not_act_as_instructors_or_other_teams(void **state)
+{
+    fixture *f = *state;
+    client *t1 = join_team(f, 1, "en", 0);
+    static const char *const requests[] = {
+        "{\"type\":\"exercise.start\"}",
+        "{\"type\":\"exercise.pause\"}",
+        "{\"type\":\"exercise.resume\"}",
+        "{\"type\":\"exercise.end\"}",
+        "{\"type\":\"exercise.speed\",\"speed\":2}",
+        "{\"type\":\"inject.release\",\"inject\":\"notice\",\"team\":1}",
+        "{\"type\":\"inject.skip\",\"inject\":\"notice\",\"team\":1}",
+        "{\"type\":\"inject.hold\",\"inject\":\"notice\",\"team\":1,\"held\":true}",
+        "{\"type\":\"grade\",\"team\":1,\"objective\":\"host\",\"item\":0,\"points\":5}",
+        "{\"type\":\"broadcast\",\"text\":\"hi\",\"team\":0}",
+        "{\"type\":\"node.restart\",\"team\":1,\"node\":\"ws\"}",
+        "{\"type\":\"node.revert\",\"team\":1,\"node\":\"ws\"}",
+        "{\"type\":\"scoreboard\"}",
+        /* another team's */
+        "{\"type\":\"timeline\",\"team\":2}",
+        "{\"type\":\"nodes\",\"team\":2}",
+        "{\"type\":\"answer\",\"objective\":\"host\",\"text\":\"ws\",\"team\":2}",
+        "{\"type\":\"report\",\"objective\":\"host\",\"text\":\"r\",\"team\":2}",
+        "{\"type\":\"hint\",\"objective\":\"host\",\"index\":0,\"team\":2}",
+        "{\"type\":\"attachment\",\"inject\":\"notice\",\"team\":2}",
+        "{\"type\":\"console.open\",\"node\":\"ws\",\"team\":2}",
+    };
+    for (size_t i = 0; i < sizeof requests / sizeof *requests; i++) {
+        json_t *msg = json_loads(requests[i], 0, NULL);
+        assert_non_null(msg);
+        json_t *r = ask(t1, msg);
+        if (strcmp(type_of(r), "error") != 0 ||
+            strcmp(json_string_value(json_object_get(r, "code")), "forbidden") != 0)
+            fail_msg("%s from a team: %s", requests[i], json_dumps(r, JSON_COMPACT));
+    }
+    /* None of it happened. */
+    assert_int_equal(exercise_get_phase(f->ex), PHASE_RUNNING);
+    assert_true(exercise_speed(f->ex) == 1.0);
+    sync_with(t1);
+    assert_int_equal(count_of(t1, "message", 0), 0);
+    assert_int_equal(count_of(t1, "answer", 0), 0);
+    client_free(t1);
+}
+
+static void requests_before_hello_and_bad_json(void **state)
+{
+    fixture *f = *state;
+    client *c = client_open(f->port);
+    assert_error(
+        ask(c, json_pack("{s:s, s:s, s:s}", "type", "answer", "objective", "host", "text", "ws")),
+        "not_joined");
+    assert_error(ask(c, json_pack("{s:s}", "type", "exercise.pause")), "not_joined");
+    assert_error(ask(c, json_pack("{s:s}", "type", "timeline")), "not_joined");
+    assert_int_equal(exercise_get_phase(f->ex), PHASE_RUNNING);
+
+    static const char *const bad[] = {"{\"type\": \"hello\"", "[1, 2]", "nonsense", "\"text\"",
+                                      "{\"type\":\"x\",\"type\":\"y\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        client_send(c, bad[i]);
+        assert_error(await_type(c, "error"), "bad_json");
+    }
+    /* The session is still usable: it joins and works. */
+    json_t *w = hello_team(c, f->codes[0], "en", 0);
+    assert_type(w, "welcome");
+    client_send(c, "{\"type\": \"answer\", ");
+    assert_error(await_type(c, "error"), "bad_json");
+    assert_type(answer(c, "host", "ws"), "ok");
+    assert_error(ask(c, json_pack("{s:s}", "type", "no.such.thing")), "unknown_type");
+    assert_false(c->closed);
+    client_free(c);
+}
+
+static bool is_phase(const json_t *m, const void *arg)
+{
+    return strcmp(type_of(m), "exercise") == 0 &&
+           strcmp(json_string_value(json_object_get(m, "phase")), arg) == 0;
+}
+
+static void pause_and_resume_reach_every_session(void **state)
+{
+    fixture *f = *state;
+    client *ins = join_instructor(f);
+    client *t1 = join_team(f, 1, "en", 0);
+    client *t2 = join_team(f, 2, "ja", 0);
+    client *all[] = {ins, t1, t2};
+    assert_type(ask(ins, json_pack("{s:s}", "type", "exercise.pause")), "ok");
+    for (int i = 0; i < 3; i++) {
+        json_t *m = await_match(all[i], is_phase, "paused", "exercise paused");
+        assert_true(seq_of(m) > 0);
+        assert_true(json_is_integer(json_object_get(m, "at_ms")));
+    }
+    assert_int_equal(exercise_get_phase(f->ex), PHASE_PAUSED);
+    /* Not possible twice. */
+    assert_error(ask(ins, json_pack("{s:s}", "type", "exercise.pause")), "conflict");
+    assert_type(ask(ins, json_pack("{s:s}", "type", "exercise.resume")), "ok");
+    for (int i = 0; i < 3; i++)
+        await_match(all[i], is_phase, "running", "exercise running");
+    assert_int_equal(exercise_get_phase(f->ex), PHASE_RUNNING);
+    /* Each once: paused, then running again (after the start every
+     * session was shown when it joined). */
+    for (int i = 0; i < 3; i++) {
+        sync_with(all[i]);
+        int paused = 0, running_after = 0, paused_seq = 0;
+        for (size_t k = 0; k < json_array_size(all[i]->all); k++) {
+            json_t *m = json_array_get(all[i]->all, k);
+            if (is_phase(m, "paused")) {
+                paused++;
+                paused_seq = seq_of(m);
+            } else if (is_phase(m, "running") && paused) {
+                running_after++;
+                assert_true(seq_of(m) > paused_seq);
+            }
+        }
+        assert_int_equal(paused, 1);
+        assert_int_equal(running_after, 1);
+        client_free(all[i]);
+    }
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/enshu-hub-state-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    setenv("ENSHU_STATE_DIR", dir, 1);
+    if (console_auth_init() != ENSHU_OK || instructor_password_set("correct horse") != ENSHU_OK)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(teams_join_with_their_code_in_any_form, setup, teardown),
+        cmocka_unit_test_setup_teardown(instructors_join_with_the_password, setup, teardown),
+        cmocka_unit_test_setup_teardown(five_failed_logins_are_rate_limited, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_released_message_reaches_its_team_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(answers_right_wrong_exhausted_and_rate_limited, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_reconnecting_client_gets_exactly_what_it_missed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_long_ledger_is_caught_up_whole_and_in_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(teams_may_not_act_as_instructors_or_other_teams, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(requests_before_hello_and_bad_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(pause_and_resume_reach_every_session, setup, teardown),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    char *path = instructor_password_path();
+    unlink(path);
+    free(path);
+    rmdir(dir);
+    return failed;
+}

@@ -323,6 +323,18 @@ int main(int argc, char **argv)
     if (!hub)
         fail("cannot start the serial consoles");
 
+    /* 0. A hub freed with a console open ends it with the reason. */
+    serial_consoles *brief = serial_consoles_new();
+    sink z;
+    sink_init(&z);
+    serial_console *cz = open_or_fail(brief, uri, domain, &z);
+    expect_command_output(cz, 60, &z, (sink *)NULL);
+    serial_consoles_free(brief); /* cz is freed with it */
+    if (!z.ended || z.why != SERIAL_CONSOLE_HUB_CLOSED || !strstr(z.message, domain))
+        fail("freeing the hub did not end its open console with the reason");
+    sink_fini(&z);
+    pass("freeing a hub ends its open consoles with the reason");
+
     /* 1. Typing and reading. */
     sink a;
     sink_init(&a);
@@ -503,11 +515,16 @@ int main(int argc, char **argv)
     serial_console_close(cc);
     sink_fini(&c);
 
-    /* 6. The guest dies. */
+    /* 6. The guest dies; e, a second viewer, is left for the hub to free. */
+    sink e;
+    sink_init(&e);
+    open_or_fail(other, uri, domain, &e);
     puts("probe: waiting for the guest to stop");
     fflush(stdout);
-    if (!sink_wait_end(&d, 120))
-        fail("the console did not end when the guest stopped");
+    if (!sink_wait_end(&d, 120) || !sink_wait_end(&e, 10))
+        fail("the console did not end for both viewers when the guest stopped");
+    if (e.why != SERIAL_CONSOLE_GUEST_STOPPED)
+        fail("the second viewer's console ended with reason %d: %s", (int)e.why, e.message);
     if (d.why != SERIAL_CONSOLE_GUEST_STOPPED || !strstr(d.message, domain))
         fail("the guest stopped but its console ended with reason %d: %s", (int)d.why, d.message);
     printf("probe: console ended: %s\n", d.message);
@@ -516,6 +533,7 @@ int main(int argc, char **argv)
     sink_fini(&d);
 
     serial_consoles_free(other);
+    sink_fini(&e);
     serial_consoles_free(hub);
     sink_fini(&a);
     sink_fini(&b);

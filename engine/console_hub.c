@@ -330,18 +330,23 @@ static int fan_out(const event *ev, void *arg)
 {
     console_hub *hub = arg;
     bool changed = grade(hub, ev);
-    encoded cache[16];
-    size_t n = 0;
+    /* Room for every team and the instructors in each of the scenario's
+     * languages (or none given): past 16 teams a fixed 16 had most
+     * sessions encode the event for themselves. Other language tags fall
+     * back to an encoding per session. */
+    size_t cap = (hub->nteams + 1) * (hub->s->nlanguages + 1), n = 0;
+    encoded *cache = xcalloc(cap, sizeof(encoded));
     for (size_t i = 0; i < hub->nsessions; i++) {
         session *ss = hub->sessions[i];
         if (ss->role == ROLE_NONE || ss->catching_up)
             continue; /* it reads this event from the ledger itself */
-        const char *text = encode_for(hub, cache, &n, 16, ss, ev);
+        const char *text = encode_for(hub, cache, &n, cap, ss, ev);
         if (text)
             send_bytes(hub, ss->id, text, strlen(text), false);
     }
     for (size_t i = 0; i < n; i++)
         free(cache[i].text);
+    free(cache);
     if (changed)
         send_score(hub, ev->team, ev->seq);
     hub->fanned = ev->seq;

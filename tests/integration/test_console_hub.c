@@ -619,7 +619,10 @@ static void a_released_message_reaches_its_team_only(void **state)
     assert_int_equal(count_of(t2, "event", 0), 0);
     for (size_t i = 0; i < json_array_size(t2->all); i++)
         assert_true(seq_of(json_array_get(t2->all, i)) < seq);
-    /* Released twice: it has fired already. */
+    /* Released twice: it has fired already, and fires no second time. */
+    assert_error(ask(ins, json_pack("{s:s, s:s, s:i}", "type", "inject.release", "inject", "notice",
+                                    "team", 1)),
+                 "conflict");
     sync_with(t1);
     assert_int_equal(count_of(t1, "inbox", 0), 1);
     client_free(t2);

@@ -302,6 +302,26 @@ test('a flood of guest output reaches the terminal whole', { timeout: STEP_MS },
   for (let i = 1; i < last.length; i++) assert.equal(last[i], last[i - 1] + 1, `a gap after ${last[i - 1]}`);
 });
 
+test("a burst of typing is paced under the server's message limit and reaches the guest whole", { timeout: STEP_MS }, async () => {
+  /* 168 messages at once: more than the server lets through (it closes a
+   * socket sending over 50 a second, bursts of 100 allowed); the
+   * connection paces them. */
+  await trainee.evaluate(() => {
+    window.burstSocket = window.enshu.conn.ws;
+    const c = window.enshu.consoles.get('/ws');
+    for (const k of [1, 2, 3]) {
+      for (const ch of `echo pace${k}-${'x'.repeat(40)}-end\r`) window.enshu.conn.send('console.input', { channel: c.channel, data: ch });
+    }
+  });
+  await trainee.waitForFunction(() => /^pace3-x{40}-end$/m.test(window.enshu.consoles.get('/ws').text()), null, { timeout: GUEST_MS });
+  const text = await trainee.evaluate(() => window.enshu.consoles.get('/ws').text());
+  for (const k of [1, 2]) assert.match(text, new RegExp(`^pace${k}-x{40}-end$`, 'm'));
+  assert.ok(
+    await trainee.evaluate(() => window.enshu.conn.ws === window.burstSocket && window.enshu.conn.state === 'open'),
+    'the burst cost the connection'
+  );
+});
+
 test('after a lost connection and a reload the inbox has every message once', { timeout: STEP_MS }, async () => {
   await trainee.click(T('tab-inbox'));
   const before = await inboxSeqs(trainee);

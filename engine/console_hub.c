@@ -73,6 +73,7 @@ typedef struct session {
     bool catching_up;
     int64_t cursor;
     channel *channels[CHANNELS];
+    int nchannels; /* open */
 } session;
 
 typedef enum inbox_kind { IN_OPEN, IN_MESSAGE, IN_CLOSE, IN_DRAIN } inbox_kind;
@@ -719,7 +720,10 @@ static const char *domain_state(console_hub *hub, const hub_node *n)
 
 static void handle_nodes(console_hub *hub, session *ss, const console_request *rq)
 {
-    int team = team_for(hub, ss, rq, true);
+    console_request every = *rq;
+    if (ss->role == ROLE_INSTRUCTOR && every.team < 0)
+        every.team = 0; /* no team named: every team's */
+    int team = team_for(hub, ss, &every, true);
     if (team == 0)
         return;
     json_t *list = json_array();
@@ -850,6 +854,7 @@ static void handle_console_open(console_hub *hub, session *ss, const console_req
         return;
     }
     ss->channels[number] = ch;
+    ss->nchannels++;
 }
 
 static channel *own_channel(console_hub *hub, session *ss, const console_request *rq)
@@ -886,6 +891,7 @@ static void handle_console(console_hub *hub, session *ss, const console_request 
         break;
     default: /* close */
         ss->channels[rq->channel] = NULL;
+        ss->nchannels--;
         channel_free(ch);
         reply_ok(hub, ss, rq->id, NULL);
         break;
@@ -896,6 +902,8 @@ static void handle_console(console_hub *hub, session *ss, const console_request 
  * drained; returns whether one still waits. */
 static bool resume_consoles(console_hub *hub, session *ss)
 {
+    if (!ss->nchannels)
+        return false;
     bool waiting = false, drained = ws_server_queued(hub->ws, ss->id) < CONSOLE_QUEUE_LOW;
     for (int c = 1; c < CHANNELS; c++) {
         channel *ch = ss->channels[c];

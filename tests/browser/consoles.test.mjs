@@ -526,6 +526,17 @@ test('axe-core finds no WCAG 2.1 A or AA problem on any page, tab or dialog', { 
   await instructor.waitForSelector(T('confirm-dialog'), { state: 'detached' });
   assert.equal(await instructor.getAttribute(T('exercise-phase'), 'data-phase'), 'running');
   assert.deepEqual(problems, []);
+
+  /* The tabs work from the keyboard: arrows move, the panel follows. */
+  await trainee.focus(T('tab-inbox'));
+  await trainee.keyboard.press('Enter');
+  await trainee.keyboard.press('ArrowRight');
+  assert.equal(await trainee.getAttribute(T('tab-tasks'), 'aria-selected'), 'true');
+  assert.ok(await trainee.evaluate(() => document.activeElement.dataset.test === 'tab-tasks'));
+  assert.ok(await trainee.isVisible('#panel-tasks'));
+  assert.ok(await trainee.isHidden('#panel-inbox'));
+  await trainee.keyboard.press('End');
+  assert.equal(await trainee.getAttribute(T('tab-timeline'), 'aria-selected'), 'true');
 });
 
 test('no page had a script error', () => {

@@ -198,9 +198,10 @@ struct console_stream {
     bool registered; /* the libvirt callback is in place */
     int events;      /* its events */
     bool callback_released;
-    bool deciding;    /* it ended: why, is being found out (set under the lock) */
-    char *end_error;  /* libvirt's message when it broke */
-    int decide_timer; /* -1: none */
+    bool deciding;      /* it ended: why, is being found out (set under the lock) */
+    char *end_error;    /* libvirt's message when it broke */
+    int decide_timer;   /* -1: none */
+    unsigned domain_id; /* of the QEMU process whose console this is */
     int end_checks;
     /* Under the hub's lock: */
     bool needs_register;
@@ -500,22 +501,35 @@ static void stream_end(console_stream *s, serial_console_end why, const char *me
     pthread_mutex_unlock(&h->lock);
 }
 
-/* Why a stream that was open ended, from the domain's state. */
+/* Why a stream that was open ended, from the domain as the host sees it
+ * now: gone, stopped, running under another id (restarted: a new QEMU
+ * process), or still the same. */
 static serial_console_end end_reason(console_stream *s, const char *stream_error, char **message)
 {
     int state = 0, reason = 0;
-    if (virDomainGetState(s->dom, &state, &reason, 0) < 0) {
-        if (libvirt_error_is_missing()) {
-            *message = xasprintf("guest %s is gone, so its serial console closed", s->domain_name);
-            return SERIAL_CONSOLE_GUEST_STOPPED;
-        }
-        *message = xasprintf("the serial console of guest %s on %s failed: %s", s->domain_name,
-                             s->host_uri, stream_error ? stream_error : libvirt_error());
-        return SERIAL_CONSOLE_FAILED;
+    virDomainPtr now = virDomainLookupByName(s->conn, s->domain_name);
+    int rc = now ? virDomainGetState(now, &state, &reason, 0) : -1;
+    unsigned id = now ? virDomainGetID(now) : (unsigned)-1;
+    if (rc < 0) {
+        bool missing = libvirt_error_is_missing();
+        if (!missing)
+            *message = xasprintf("the serial console of guest %s on %s failed: %s", s->domain_name,
+                                 s->host_uri, stream_error ? stream_error : libvirt_error());
+        if (now)
+            virDomainFree(now);
+        if (!missing)
+            return SERIAL_CONSOLE_FAILED;
+        *message = xasprintf("guest %s is gone, so its serial console closed", s->domain_name);
+        return SERIAL_CONSOLE_GUEST_STOPPED;
     }
+    virDomainFree(now);
     if (state == VIR_DOMAIN_SHUTOFF || state == VIR_DOMAIN_SHUTDOWN ||
-        state == VIR_DOMAIN_CRASHED) {
+        state == VIR_DOMAIN_CRASHED || id == (unsigned)-1) {
         *message = xasprintf("guest %s stopped, so its serial console closed", s->domain_name);
+        return SERIAL_CONSOLE_GUEST_STOPPED;
+    }
+    if (id != s->domain_id) {
+        *message = xasprintf("guest %s restarted, so its serial console closed", s->domain_name);
         return SERIAL_CONSOLE_GUEST_STOPPED;
     }
     /* The guest runs and the host answers: libvirt ends a console this way
@@ -847,6 +861,7 @@ static int stream_connect(serial_consoles *h, console_stream *s)
                     libvirt_error());
         goto fail;
     }
+    s->domain_id = virDomainGetID(s->dom);
     s->st = virStreamNew(s->conn, VIR_STREAM_NONBLOCK);
     if (!s->st || virDomainOpenConsole(s->dom, NULL, s->st, VIR_DOMAIN_CONSOLE_FORCE) < 0) {
         fprintf(stderr, "enshu: cannot open the serial console of guest %s on %s: %s\n",

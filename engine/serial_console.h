@@ -53,7 +53,7 @@ typedef struct serial_consoles serial_consoles;
 typedef struct serial_console serial_console;
 
 typedef enum serial_console_end {
-    SERIAL_CONSOLE_GUEST_STOPPED, /* the guest shut down, was destroyed or crashed */
+    SERIAL_CONSOLE_GUEST_STOPPED, /* the guest shut down, was destroyed, crashed or restarted */
     SERIAL_CONSOLE_TAKEN_OVER,    /* another client opened the console with force */
     SERIAL_CONSOLE_FAILED,        /* the stream or the connection to the host broke */
     SERIAL_CONSOLE_HUB_CLOSED,    /* serial_consoles_free ran while it was open */

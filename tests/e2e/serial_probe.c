@@ -515,6 +515,35 @@ int main(int argc, char **argv)
     serial_console_close(cc);
     sink_fini(&c);
 
+    /* 5b. The guest restarts (a new QEMU process): the console ends as the
+     * guest's, and one opened again works once the guest is back. */
+    if (virDomainDestroy(dom) < 0 || virDomainCreate(dom) < 0)
+        fail("cannot restart guest %s: %s", domain, libvirt_error());
+    if (!sink_wait_end(&d, 60))
+        fail("the console did not end when the guest restarted");
+    if (d.why != SERIAL_CONSOLE_GUEST_STOPPED || !strstr(d.message, domain))
+        fail("the guest restarted but its console ended with reason %d: %s", (int)d.why, d.message);
+    printf("probe: console ended: %s\n", d.message);
+    serial_console_close(cd);
+    sink_fini(&d);
+    sink_init(&d);
+    cd = open_or_fail(other, uri, domain, &d);
+    /* Typed before the guest's shell runs, input is lost: wait for the
+     * agent, which starts beside the shell, then for a prompt. */
+    bool back = false;
+    for (int i = 0; i < 120 && !back; i++) {
+        back = guest_agent_ping(dom, 2) == ENSHU_OK;
+        if (!back)
+            sleep(1);
+    }
+    if (!back)
+        fail("guest %s did not come back after the restart", domain);
+    type(cd, "\003\n");
+    if (!sink_wait_for(&d, 0, "# ", 60))
+        fail("no shell prompt on the console after the restart: %.300s", d.data ? d.data : "");
+    expect_command_output(cd, 60, &d, (sink *)NULL);
+    pass("a guest that restarts ends its console with the reason; opened again, it works");
+
     /* 6. The guest dies; e, a second viewer, is left for the hub to free. */
     sink e;
     sink_init(&e);

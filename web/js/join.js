@@ -34,16 +34,17 @@ function showRole() {
 }
 for (const r of form.elements.role) r.addEventListener('change', showRole);
 
-/* Typed codes are made upper case and get their dash. */
+/* Typed codes are made upper case and get their dash; full-width letters
+ * and digits (a Japanese input method) become their ASCII forms. */
 code.addEventListener('input', () => {
-  let v = code.value.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 8);
+  let v = code.value.normalize('NFKC').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 8);
   if (v.length > 4) v = `${v.slice(0, 4)}-${v.slice(4)}`;
   code.value = v;
 });
 
 const params = new URLSearchParams(location.search);
 if (params.get('code')) {
-  code.value = params.get('code').toUpperCase();
+  code.value = params.get('code').normalize('NFKC').toUpperCase();
 }
 if (params.get('role') === 'instructor') {
   form.elements.role.value = 'instructor';

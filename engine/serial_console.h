@@ -24,10 +24,12 @@
  * the guest as a slow terminal would; XON (Ctrl-Q) follows when no viewer is
  * paused and every held byte was delivered. Nothing is lost while the guest
  * honours XOFF (its tty has IXON, as a shell's does). A program that turned
- * IXON off is not stopped: past SERIAL_CONSOLE_HOLD_MAX held bytes a paused
- * viewer's output is dropped and counted, so memory stays bounded either way.
- * Not reading the libvirt stream instead would not bound anything: libvirt's
- * client keeps reading the connection and queues stream data without limit.
+ * IXON off is not stopped (and reads the two bytes as input): past
+ * SERIAL_CONSOLE_HOLD_MAX held bytes a paused viewer's output is dropped and
+ * counted, so memory stays bounded either way. As viewers share one screen,
+ * one paused viewer holds the guest back for all of them. Not reading the
+ * libvirt stream instead would not bound anything: libvirt's client keeps
+ * reading the connection and queues stream data without limit.
  *
  * Start-up constraint: libvirt's client watches a connection's socket in the
  * event loop only if an event implementation was registered before the

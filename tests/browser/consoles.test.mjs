@@ -469,7 +469,7 @@ test("the instructor restarts a team's node; the trainee's console comes back by
   assert.ok(back, 'the console did not come back after the restart');
 });
 
-test("the instructor holds, unholds and skips another team's inject, and opens its console", { timeout: STEP_MS }, async () => {
+test("the instructor holds, unholds and skips another team's inject, opens its console and reverts its node", { timeout: STEP_MS }, async () => {
   await instructor.click(T('tab-teams'));
   await instructor.selectOption(T('team-select'), '2');
   const row = `${T('inject-row')}[data-inject="notice"]`;
@@ -503,6 +503,18 @@ test("the instructor holds, unholds and skips another team's inject, and opens i
     timeout: GUEST_MS
   });
   await snap(instructor, 'instructor-console');
+
+  /* A revert puts the guest back on a fresh disk; it runs again after. */
+  const row2 = `${T('node-row')}[data-team="2"][data-node="ws"]`;
+  await instructor.evaluate((sel) => {
+    document.querySelector(sel).textContent = '';
+  }, T('nodes-status'));
+  await instructor.click(`${row2} ${T('node-revert')}`);
+  await instructor.click(T('confirm-ok'));
+  await instructor.waitForFunction((sel) => /Done|完了/.test(document.querySelector(sel).textContent), T('nodes-status'), {
+    timeout: 180000
+  });
+  await instructor.waitForSelector(`${row2} ${T('node-state')}[data-state="running"]`);
 });
 
 test('axe-core finds no WCAG 2.1 A or AA problem on any page, tab or dialog', { timeout: STEP_MS }, async () => {

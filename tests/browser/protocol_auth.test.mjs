@@ -44,6 +44,7 @@ const INSTRUCTOR_REQUESTS = {
   broadcast: { text: 'hello from a trainee', team: 0 },
   nodes: { team: 0 },
   'node.restart': { team: 2, node: 'ws' },
+  'node.revert': { team: 2, node: 'ws' },
   'console.open': { node: 'ws', team: 2 }
 };
 /* The team requests that may name a team: naming the other one is refused. */
@@ -61,7 +62,8 @@ const INSTRUCTOR_ONLY = [
   'scoreboard',
   'grade',
   'broadcast',
-  'node.restart'
+  'node.restart',
+  'node.revert'
 ];
 
 let range;

@@ -457,17 +457,18 @@ function toggleConsole(n) {
   renderNodes();
 }
 
-async function restartNode(n) {
+/* what: 'restart' (power cycle) or 'revert' (a fresh disk over the image). */
+async function restartNode(n, what = 'restart') {
   const ok = await confirmDialog({
-    title: t('node.restart.confirm.title', { node: n.name, team: n.team }),
-    text: t('node.restart.confirm.text'),
-    ok: t('node.restart')
+    title: t(`node.${what}.confirm.title`, { node: n.name, team: n.team }),
+    text: t(`node.${what}.confirm.text`),
+    ok: t(`node.${what}`)
   });
   if (!ok) return;
   n.restarting = true;
   renderNodes();
   try {
-    await conn.request('node.restart', { team: n.team, node: n.name });
+    await conn.request(`node.${what}`, { team: n.team, node: n.name });
     nodesStatus.ok(t('done'));
   } catch (err) {
     nodesStatus.error(errorText(err));
@@ -493,6 +494,7 @@ function renderNodes() {
           'td',
           { class: 'actions' },
           el('button', { type: 'button', disabled: n.restarting, dataset: { test: 'node-restart' }, onclick: () => restartNode(n) }, t('node.restart')),
+          el('button', { type: 'button', disabled: n.restarting, dataset: { test: 'node-revert' }, onclick: () => restartNode(n, 'revert') }, t('node.revert')),
           n.console === false
             ? null
             : el(

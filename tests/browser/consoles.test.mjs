@@ -12,7 +12,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   HERE,
@@ -39,9 +40,19 @@ let instructorContext;
 const T = (name) => `[data-test="${name}"]`;
 const objective = (id) => `[data-test="objective"][data-objective="${id}"]`;
 
+/* The test range with its scoreboard public, so trainees see it too. */
+let scenarioDir;
+function publicScenario() {
+  scenarioDir = mkdtempSync(join(tmpdir(), 'enshu-browser-scenario-'));
+  const text = readFileSync(join(HERE, 'consoles.yaml'), 'utf8');
+  writeFileSync(join(scenarioDir, 'consoles.yaml'), `${text}consoles: {scoreboard: true}\n`);
+  copyFileSync(join(HERE, 'notice-log.txt'), join(scenarioDir, 'notice-log.txt'));
+  return join(scenarioDir, 'consoles.yaml');
+}
+
 before(async () => {
   requirePlatform();
-  range = await startRange({ name: 'brwui', scenario: join(HERE, 'consoles.yaml'), teams: 2 });
+  range = await startRange({ name: 'brwui', scenario: publicScenario(), teams: 2 });
   browser = await launchBrowser();
 });
 
@@ -50,6 +61,7 @@ after(async () => {
   if (instructor) await snap(instructor, 'instructor-last').catch(() => {});
   if (browser) await browser.close();
   await stopRange(range);
+  if (scenarioDir) rmSync(scenarioDir, { recursive: true, force: true });
 });
 
 async function inboxSeqs(page) {
@@ -215,6 +227,16 @@ test('a report is submitted, graded by the instructor, and the trainee sees the 
   assert.match(await trainee.textContent(grade(1)), /10 \/ 10/);
   await trainee.waitForFunction((sel) => document.querySelector(sel).textContent.trim() === '25', T('score-total'));
   await snap(trainee, 'trainee-tasks');
+});
+
+test("the scenario's public scoreboard shows every team to the trainee, its own marked", { timeout: STEP_MS }, async () => {
+  await trainee.click(T('tab-scoreboard'));
+  const row = (team) => `${T('scoreboard-row')}[data-team="${team}"]`;
+  await trainee.waitForFunction((sel) => document.querySelector(sel)?.textContent.trim() === '25', `${row(1)} ${T('scoreboard-total')}`);
+  assert.equal((await trainee.textContent(`${row(2)} ${T('scoreboard-total')}`)).trim(), '0');
+  assert.equal(await trainee.getAttribute(row(1), 'data-own'), 'true');
+  assert.equal(await trainee.getAttribute(row(2), 'data-own'), 'false');
+  assert.deepEqual(await trainee.$$eval(T('scoreboard-row'), (rows) => rows.map((r) => r.dataset.team)), ['1', '2']);
 });
 
 test("a command typed into the guest's serial console prints its output", { timeout: STEP_MS }, async () => {
@@ -528,7 +550,7 @@ test('axe-core finds no WCAG 2.1 A or AA problem on any page, tab or dialog', { 
   await join.check(T('join-role-instructor'));
   await audit(join, 'join page, instructor');
   await join.close();
-  for (const tab of ['inbox', 'tasks', 'nodes', 'timeline']) {
+  for (const tab of ['inbox', 'tasks', 'nodes', 'timeline', 'scoreboard']) {
     await trainee.click(T(`tab-${tab}`));
     await audit(trainee, `trainee ${tab}`);
   }
@@ -554,7 +576,7 @@ test('axe-core finds no WCAG 2.1 A or AA problem on any page, tab or dialog', { 
   assert.ok(await trainee.isVisible('#panel-tasks'));
   assert.ok(await trainee.isHidden('#panel-inbox'));
   await trainee.keyboard.press('End');
-  assert.equal(await trainee.getAttribute(T('tab-timeline'), 'aria-selected'), 'true');
+  assert.equal(await trainee.getAttribute(T('tab-scoreboard'), 'aria-selected'), 'true');
 });
 
 test('no page had a script error', () => {

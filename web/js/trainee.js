@@ -587,6 +587,35 @@ async function refreshNodes() {
 }
 setInterval(refreshNodes, NODES_REFRESH_MS);
 
+/* ---- the public scoreboard (when the scenario makes it public) ---- */
+
+const board = new Map(); // team -> total
+
+function renderBoard() {
+  const own = state.welcome && state.welcome.team;
+  const rows = [...board].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  $('scoreboard').replaceChildren(
+    ...rows.map(([team, total]) =>
+      el(
+        'tr',
+        { class: team === own ? 'own' : '', dataset: { test: 'scoreboard-row', team, own: String(team === own) } },
+        el('th', { scope: 'row' }, t('team.label', { team })),
+        el('td', { class: 'total', dataset: { test: 'scoreboard-total' } }, String(total))
+      )
+    )
+  );
+}
+
+async function refreshBoard() {
+  try {
+    const reply = await conn.request('scoreboard');
+    for (const s of reply.teams || []) board.set(s.team, s.total);
+    renderBoard();
+  } catch {
+    /* the score messages still update it */
+  }
+}
+
 /* ---- timeline ---- */
 
 function timelineEntry(m) {
@@ -633,6 +662,9 @@ conn.on('welcome', (w) => {
   updateAllTasks();
   renderNodes();
   refreshNodes();
+  const open = Boolean(e.scoreboard);
+  $('tab-scoreboard').hidden = !open;
+  if (open) refreshBoard();
 });
 
 conn.on('exercise', (m) => {
@@ -694,6 +726,8 @@ conn.on('hint', (m) => {
 });
 
 conn.on('score', (m) => {
+  board.set(m.team, m.total);
+  if (!$('tab-scoreboard').hidden) renderBoard();
   if (state.welcome && m.team !== state.welcome.team) return; /* a public scoreboard's other teams */
   state.score = m;
   renderHeader();

@@ -100,19 +100,20 @@ export function tabs(tablist, onShow = () => {}) {
   for (const b of buttons) {
     b.addEventListener('click', () => show(b));
     b.addEventListener('keydown', (ev) => {
-      const i = buttons.indexOf(b);
+      const shown = buttons.filter((x) => !x.hidden); /* a tab may be hidden (a private scoreboard) */
+      const i = shown.indexOf(b);
       let next = null;
-      if (ev.key === 'ArrowRight' || ev.key === 'ArrowDown') next = buttons[(i + 1) % buttons.length];
-      else if (ev.key === 'ArrowLeft' || ev.key === 'ArrowUp') next = buttons[(i - 1 + buttons.length) % buttons.length];
-      else if (ev.key === 'Home') next = buttons[0];
-      else if (ev.key === 'End') next = buttons[buttons.length - 1];
+      if (ev.key === 'ArrowRight' || ev.key === 'ArrowDown') next = shown[(i + 1) % shown.length];
+      else if (ev.key === 'ArrowLeft' || ev.key === 'ArrowUp') next = shown[(i - 1 + shown.length) % shown.length];
+      else if (ev.key === 'Home') next = shown[0];
+      else if (ev.key === 'End') next = shown[shown.length - 1];
       if (next) {
         ev.preventDefault();
         show(next, true);
       }
     });
   }
-  const initial = buttons.find((b) => `#${b.dataset.tab}` === location.hash) || buttons[0];
+  const initial = buttons.find((b) => `#${b.dataset.tab}` === location.hash && !b.hidden) || buttons[0];
   show(initial);
   return {
     show: (name) => show(buttons.find((b) => b.dataset.tab === name)),

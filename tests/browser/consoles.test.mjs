@@ -356,6 +356,7 @@ test('after a lost connection and a reload the inbox has every message once', { 
   assert.equal(before.length, 1);
 
   /* The page's socket drops; the console connects again by itself. */
+  const attaches = await trainee.evaluate(() => window.enshu.consoles.get('/ws').attaches);
   await trainee.evaluate(() => {
     window.droppedSocket = window.enshu.conn.ws;
     window.droppedSocket.close();
@@ -375,7 +376,16 @@ test('after a lost connection and a reload the inbox has every message once', { 
   assert.equal(new Set(afterReconnect).size, afterReconnect.length, 'duplicates in the inbox after a reconnect');
   assert.ok(before.every((s) => afterReconnect.includes(s)));
 
-  /* The serial console came back with the connection. */
+  /* The serial console came back with the connection (what is typed
+   * before it has is not sent: wait for it). */
+  await trainee.waitForFunction(
+    (before) => {
+      const c = window.enshu.consoles.get('/ws');
+      return c.channel !== null && c.attaches > before;
+    },
+    attaches,
+    { timeout: 30000 }
+  );
   await trainee.click(T('tab-nodes'));
   await trainee.click(`${T('node')}[data-node="ws"] ${T('terminal')} .xterm`);
   await trainee.keyboard.type('echo again-$((40+2))', { delay: 20 });

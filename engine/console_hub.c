@@ -662,6 +662,10 @@ static void handle_timeline(console_hub *hub, session *ss, const console_request
             char *title = console_view_text(&hub->view, &a, team, &inj->title);
             json_object_set_new(o, "title", json_string(*title ? title : inj->id));
             free(title);
+            if (st != INJECT_PENDING)
+                json_object_set_new(o, "at_ms", json_integer(timeline_done_at(tl, i)));
+            else
+                json_object_set_new(o, "held", json_boolean(timeline_held(tl, i)));
             if (st == INJECT_PENDING) {
                 char *why = timeline_explain(tl, i, now, paused);
                 json_object_set_new(o, "why", json_string(why));

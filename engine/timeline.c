@@ -101,6 +101,16 @@ void timeline_node_up(timeline *tl, size_t node_i, bool up)
         tl->node_down[node_i] = !up;
 }
 
+int64_t timeline_done_at(const timeline *tl, size_t inject_i)
+{
+    return tl->injects[inject_i].state == INJECT_PENDING ? -1 : tl->injects[inject_i].done_ms;
+}
+
+bool timeline_held(const timeline *tl, size_t inject_i)
+{
+    return tl->injects[inject_i].held;
+}
+
 void timeline_hold(timeline *tl, size_t inject_i, bool held)
 {
     if (inject_i < tl->s->ninjects)

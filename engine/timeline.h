@@ -36,6 +36,10 @@ void timeline_hold(timeline *tl, size_t inject_i, bool held);
 void timeline_release(timeline *tl, size_t inject_i);
 
 inject_state timeline_state(const timeline *tl, size_t inject_i);
+/* When it fired, failed or was skipped (exercise ms); -1 while pending. */
+int64_t timeline_done_at(const timeline *tl, size_t inject_i);
+/* Whether an instructor holds it back. */
+bool timeline_held(const timeline *tl, size_t inject_i);
 
 /* ---- questions ---- */
 

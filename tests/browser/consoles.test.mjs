@@ -515,6 +515,7 @@ test("the instructor holds, unholds and skips another team's inject, opens its c
   );
   const held = await why();
   assert.match(held, /held/i, 'a held inject says so');
+  assert.equal(await instructor.locator(`${row} ${T('inject-hold')}`).count(), 0, 'a held inject offers unhold, not hold');
   await instructor.click(`${row} ${T('inject-unhold')}`);
   await instructor.waitForFunction(([sel, h]) => document.querySelector(sel)?.textContent.trim() !== h, [`${row} ${T('inject-why')}`, held]);
   assert.equal(await why(), waiting);

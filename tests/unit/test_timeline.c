@@ -59,8 +59,10 @@ static void timed_and_chained(void **state)
     assert_int_equal(due(tl, 7 * MIN + 3000, out), 1);
     assert_int_equal(out[0], 1);
     /* An inject happens once: a second report changes nothing. */
+    assert_int_equal(timeline_done_at(tl, 1), -1); /* pending */
     timeline_inject_done(tl, 0, INJECT_FAILED, 9 * MIN);
     assert_int_equal(timeline_state(tl, 0), INJECT_FIRED);
+    assert_int_equal(timeline_done_at(tl, 0), 5 * MIN + 3000); /* the first report stands */
     timeline_free(tl);
     scenario_free(s);
 }
@@ -121,7 +123,9 @@ static void instructors_hold_release_and_skip(void **state)
     timeline_release(tl, 3);
     assert_int_equal(due(tl, 0, out), 1);
     assert_int_equal(out[0], 3);
+    assert_false(timeline_held(tl, 0));
     timeline_hold(tl, 0, true);
+    assert_true(timeline_held(tl, 0));
     assert_int_equal(due(tl, 6 * MIN, out), 1); /* only 'tip' */
     expect_explain(tl, 0, 6 * MIN, false, "held by an instructor");
     timeline_hold(tl, 0, false);

@@ -213,11 +213,11 @@ function injectActions(team, inj) {
       el('button', { type: 'button', dataset: { test: 'inject-release' }, onclick: () => act('inject.release', {}, 'inject.release.confirm') }, t('inject.release')),
       el('button', { type: 'button', dataset: { test: 'inject-skip' }, onclick: () => act('inject.skip', {}, 'inject.skip.confirm') }, t('inject.skip'))
     );
-    /* The timeline does not say whether a pending inject is held (only its
-     * `why` does, in words): both ways are offered. */
+    /* A held inject can be let go; any other pending one held back. */
     buttons.push(
-      el('button', { type: 'button', dataset: { test: 'inject-hold' }, onclick: () => act('inject.hold', { held: true }) }, t('inject.hold')),
-      el('button', { type: 'button', dataset: { test: 'inject-unhold' }, onclick: () => act('inject.hold', { held: false }) }, t('inject.unhold'))
+      inj.held
+        ? el('button', { type: 'button', dataset: { test: 'inject-unhold' }, onclick: () => act('inject.hold', { held: false }) }, t('inject.unhold'))
+        : el('button', { type: 'button', dataset: { test: 'inject-hold' }, onclick: () => act('inject.hold', { held: true }) }, t('inject.hold'))
     );
   }
   return buttons;

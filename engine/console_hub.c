@@ -278,6 +278,24 @@ static bool grade(console_hub *hub, const event *ev)
     return ts && (ts->total != before_total || ts->penalties != before_pen);
 }
 
+/* A report with a file: its name and size, kept in the ledger's meta
+ * beside the event (the hub writes both on this thread, so the name is
+ * there before the event is fanned out). */
+static void add_report_attachment(console_hub *hub, const event *ev, json_t *msg)
+{
+    if (!msg || ev->kind != EV_REPORT || ev->value <= 0)
+        return;
+    char key[48];
+    snprintf(key, sizeof key, "report/%lld/attachment", (long long)ev->seq);
+    char *stored = event_store_get_meta(hub->cfg.ledger, key);
+    json_t *att = stored ? json_loads(stored, 0, NULL) : NULL;
+    free(stored);
+    const char *name = json_string_value(json_object_get(att, "name"));
+    json_object_set_new(msg, "attachment", json_pack("{s:s, s:I}", "name", name ? name : "file",
+                                                     "size", (json_int_t)ev->value));
+    json_decref(att);
+}
+
 /* One encoding per audience (team and language) per event. */
 typedef struct encoded {
     int team;
@@ -294,6 +312,7 @@ static const char *encode_for(console_hub *hub, encoded *cache, size_t *n, size_
             (cache[i].lang == a.lang || (cache[i].lang && a.lang && !strcmp(cache[i].lang, a.lang))))
             return cache[i].text;
     json_t *msg = console_view_event(&hub->view, &a, ev, find_outcome(hub, ev->seq));
+    add_report_attachment(hub, ev, msg);
     char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
     json_decref(msg);
     if (*n < cap) {
@@ -376,6 +395,7 @@ static int send_backlog(const event *ev, void *arg)
         return 1;
     console_audience a = audience_of(b->ss);
     json_t *msg = console_view_event(&b->hub->view, &a, ev, find_outcome(b->hub, ev->seq));
+    add_report_attachment(b->hub, ev, msg);
     if (b->collect) {
         if (msg)
             json_array_append_new(b->collect, msg);
@@ -590,6 +610,17 @@ static void handle_submission(console_hub *hub, session *ss, const console_reque
     sub.kind = rq->type == REQ_ANSWER ? EV_ANSWER : rq->type == REQ_REPORT ? EV_REPORT : EV_HINT;
     if (rq->type == REQ_HINT)
         sub.value = rq->index;
+    if (rq->type == REQ_REPORT && rq->attachment_name) {
+        /* A report's value is the size of its attached file (0: none). */
+        size_t size = 0;
+        char *bytes = base64_decode(rq->attachment_data, &size);
+        free(bytes);
+        if (!bytes) {
+            reply_error(hub, ss, rq->id, "bad_request", "the attachment's data is not base64");
+            return;
+        }
+        sub.value = (int64_t)size;
+    }
     int64_t seq = 0;
     int rc = exercise_submit(hub->cfg.ex, &sub, &seq);
     if (rc != ENSHU_OK) {
@@ -612,8 +643,54 @@ static void handle_submission(console_hub *hub, session *ss, const console_reque
     reply_ok(hub, ss, rq->id, json_pack("{s:I}", "seq", (json_int_t)seq));
 }
 
+/* Finds the event with seq (its team and kind). */
+static int find_event(const event *ev, void *arg)
+{
+    event *out = arg;
+    if (ev->seq == out->seq) {
+        out->team = ev->team;
+        out->kind = ev->kind;
+        out->value = ev->value;
+    }
+    return 1; /* the first event after seq - 1 is the one, or there is none */
+}
+
+/* The file a team attached to a report: for that team and instructors. */
+static void handle_report_attachment(console_hub *hub, session *ss, const console_request *rq)
+{
+    event found = {.seq = rq->report, .team = -1, .kind = EV_KIND_COUNT};
+    if (event_store_scan(hub->cfg.ledger, rq->report - 1, find_event, &found) != ENSHU_OK ||
+        found.kind != EV_REPORT || found.value <= 0 ||
+        (ss->role == ROLE_TEAM && found.team != ss->team)) {
+        if (ss->role == ROLE_TEAM && found.kind == EV_REPORT && found.team != ss->team)
+            log_refusal(ss, "another team's report attachment");
+        reply_error(hub, ss, rq->id, "not_found", "no such report attachment");
+        return;
+    }
+    char key[48];
+    snprintf(key, sizeof key, "report/%lld/attachment", (long long)rq->report);
+    char *stored = event_store_get_meta(hub->cfg.ledger, key);
+    json_t *att = stored ? json_loads(stored, 0, NULL) : NULL;
+    free(stored);
+    if (!json_is_string(json_object_get(att, "data"))) {
+        json_decref(att);
+        reply_error(hub, ss, rq->id, "not_found", "the report's attachment was not kept");
+        return;
+    }
+    json_object_set_new(att, "report", json_integer(rq->report));
+    send_text(hub, ss->id, console_reply(rq->id, "attachment", att));
+}
+
 static void handle_attachment(console_hub *hub, session *ss, const console_request *rq)
 {
+    if (rq->report > 0) {
+        handle_report_attachment(hub, ss, rq);
+        return;
+    }
+    if (!rq->inject) {
+        reply_error(hub, ss, rq->id, "bad_request", "give 'inject' or 'report'");
+        return;
+    }
     int team = team_for(hub, ss, rq, false);
     if (team <= 0)
         return;

@@ -50,7 +50,8 @@ static const field_spec REPORT[] = {STR("objective", objective, true, 1, 200),
 static const field_spec HINT[] = {STR("objective", objective, true, 1, 200),
                                   INT("index", index, true, 0, 63),
                                   INT("team", team, false, 1, MAX_TEAM), {NULL}};
-static const field_spec ATTACHMENT[] = {STR("inject", inject, true, 1, 200),
+static const field_spec ATTACHMENT[] = {STR("inject", inject, false, 1, 200),
+                                        {"report", F_INT, false, OFF(report), 1, INT64_MAX},
                                         INT("team", team, false, 1, MAX_TEAM), {NULL}};
 static const field_spec TEAM_OPT[] = {INT("team", team, false, 0, MAX_TEAM), {NULL}};
 static const field_spec CONSOLE_OPEN[] = {STR("node", node, true, 1, 200),
@@ -180,7 +181,7 @@ static int read_field(json_t *root, const field_spec *f, console_request *out, c
         json_int_t n = json_integer_value(v);
         if (n < f->min || n > f->max)
             return fail(err, "bad_request", f->name, "'%s' is out of range", f->name);
-        if (f->offset == OFF(since))
+        if (f->offset == OFF(since) || f->offset == OFF(report))
             *(int64_t *)slot = n;
         else
             *(int *)slot = (int)n;
@@ -264,6 +265,8 @@ int console_request_decode(const char *text, size_t len, console_request *out,
         if (strcmp(out->role, "instructor") == 0 && !out->password)
             return fail(err, "bad_request", "password", "%sthe instructor gives a password", "");
     }
+    if (out->type == REQ_ATTACHMENT && !out->inject && !out->report)
+        return fail(err, "bad_request", "inject", "%s", "'inject' or 'report' is required");
     if (out->type == REQ_REPORT) {
         json_t *att = json_object_get(out->root, "attachment");
         if (att && !json_is_null(att)) {

@@ -60,6 +60,7 @@ typedef struct console_request {
     int item;      /* rubric item */
     int points;
     int channel;
+    int64_t report; /* seq of a report (attachment); 0 when not given */
     double speed;
     bool held;
 } console_request;

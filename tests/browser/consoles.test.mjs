@@ -214,6 +214,13 @@ test('a report is submitted, graded by the instructor, and the trainee sees the 
   const card = `${T('report-item')}[data-team="1"][data-objective="incident-report"]`;
   await instructor.waitForSelector(card);
   assert.match(await instructor.textContent(`${card} ${T('report-text')}`), /logged in to ws/);
+  /* The file that came with the report reaches the instructor as sent. */
+  const [evidence] = await Promise.all([
+    instructor.waitForEvent('download'),
+    instructor.click(`${card} ${T('report-attachment')}`)
+  ]);
+  assert.equal(evidence.suggestedFilename(), 'evidence.txt');
+  assert.equal(readFileSync(await evidence.path(), 'utf8'), 'auth.log excerpt\n');
   await instructor.fill(`${card} ${T('grade-input')}[data-item="0"]`, '7');
   await instructor.click(`${card} ${T('grade-submit')}[data-item="0"]`);
   await instructor.waitForSelector(`${card} ${T('rubric-item')}[data-item="0"][data-graded="true"]`);

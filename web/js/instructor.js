@@ -336,6 +336,22 @@ function renderScoreboard() {
 
 /* ---- reports ---- */
 
+/* The file a team sent with a report, saved through the browser. */
+async function downloadReportFile(report, statusNode) {
+  try {
+    const reply = await conn.request('attachment', { report: report.seq });
+    const bytes = Uint8Array.from(atob(reply.data), (c) => c.charCodeAt(0));
+    const url = URL.createObjectURL(new Blob([bytes]));
+    const a = el('a', { href: url, download: reply.name || report.attachment.name, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } catch (err) {
+    statusLine(statusNode).error(errorText(err));
+  }
+}
+
 function reportCard(team, objectiveId, reports) {
   const o = objective(objectiveId) || { id: objectiveId, rubric: [] };
   const last = reports[reports.length - 1];
@@ -390,7 +406,17 @@ function reportCard(team, objectiveId, reports) {
     el('h3', {}, `${t('team.label', { team })} · ${objectiveTitle(objectiveId)}`),
     el('p', { class: 'by' }, `${last.by || ''} · ${formatClock(last.at_ms || 0)}`),
     el('pre', { dataset: { test: 'report-text' } }, last.text),
-    last.attachment ? el('p', {}, t('reports.attachment', { name: last.attachment.name })) : null,
+    last.attachment
+      ? el(
+          'p',
+          {},
+          el(
+            'button',
+            { type: 'button', class: 'link', dataset: { test: 'report-attachment' }, onclick: () => downloadReportFile(last, statusNode) },
+            t('reports.attachment', { name: last.attachment.name })
+          )
+        )
+      : null,
     el('ol', { class: 'rubric' }, ...items),
     statusNode
   );

@@ -246,21 +246,15 @@ static const answer_outcome *find_outcome(const console_hub *hub, int64_t seq)
                                                                : NULL;
 }
 
-static size_t objective_index(const scenario *s, const char *id)
-{
-    for (size_t i = 0; id && i < s->nobjectives; i++)
-        if (strcmp(s->objectives[i].id, id) == 0)
-            return i;
-    return SIZE_MAX;
-}
-
 /* Feeds ev to the hub's grader; remembers how an answer went. Returns
  * whether the team's score changed. */
 static bool grade(console_hub *hub, const event *ev)
 {
     const team_score *ts = grader_team(hub->grader, ev->team);
     int before_total = ts ? ts->total : 0, before_pen = ts ? ts->penalties : 0;
-    size_t oi = ev->kind == EV_ANSWER ? objective_index(hub->s, ev->subject) : SIZE_MAX;
+    const objective *answered =
+        ev->kind == EV_ANSWER ? scenario_objective(hub->s, ev->subject) : NULL;
+    size_t oi = answered ? (size_t)(answered - hub->s->objectives) : SIZE_MAX;
     bool was = ts && oi != SIZE_MAX ? ts->objectives[oi].achieved : false;
     grader_apply(hub->grader, ev);
     if (ts && oi != SIZE_MAX) {
@@ -281,19 +275,31 @@ static bool grade(console_hub *hub, const event *ev)
 /* A report with a file: its name and size, kept in the ledger's meta
  * beside the event (the hub writes both on this thread, so the name is
  * there before the event is fanned out). */
-static void add_report_attachment(console_hub *hub, const event *ev, json_t *msg)
+static json_t *report_attachment(console_hub *hub, const event *ev)
 {
-    if (!msg || ev->kind != EV_REPORT || ev->value <= 0)
-        return;
+    if (ev->kind != EV_REPORT || ev->value <= 0)
+        return NULL;
     char key[48];
     snprintf(key, sizeof key, "report/%lld/attachment", (long long)ev->seq);
     char *stored = event_store_get_meta(hub->cfg.ledger, key);
     json_t *att = stored ? json_loads(stored, 0, NULL) : NULL;
     free(stored);
     const char *name = json_string_value(json_object_get(att, "name"));
-    json_object_set_new(msg, "attachment", json_pack("{s:s, s:I}", "name", name ? name : "file",
-                                                     "size", (json_int_t)ev->value));
+    json_t *shown = json_pack("{s:s, s:I}", "name", name ? name : "file", "size",
+                              (json_int_t)ev->value);
     json_decref(att);
+    return shown;
+}
+
+/* The event's message for one audience, with the report's file (attachment,
+ * from report_attachment; may be NULL); NULL when it sees nothing. */
+static json_t *view_event(console_hub *hub, const console_audience *a, const event *ev,
+                          json_t *attachment)
+{
+    json_t *msg = console_view_event(&hub->view, a, ev, find_outcome(hub, ev->seq));
+    if (msg && attachment)
+        json_object_set(msg, "attachment", attachment);
+    return msg;
 }
 
 /* One encoding per audience (team and language) per event. */
@@ -304,15 +310,14 @@ typedef struct encoded {
 } encoded;
 
 static const char *encode_for(console_hub *hub, encoded *cache, size_t *n, size_t cap,
-                              const session *ss, const event *ev)
+                              const session *ss, const event *ev, json_t *attachment)
 {
     console_audience a = audience_of(ss);
     for (size_t i = 0; i < *n; i++)
         if (cache[i].team == a.team &&
             (cache[i].lang == a.lang || (cache[i].lang && a.lang && !strcmp(cache[i].lang, a.lang))))
             return cache[i].text;
-    json_t *msg = console_view_event(&hub->view, &a, ev, find_outcome(hub, ev->seq));
-    add_report_attachment(hub, ev, msg);
+    json_t *msg = view_event(hub, &a, ev, attachment);
     char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
     json_decref(msg);
     if (*n < cap) {
@@ -356,16 +361,18 @@ static int fan_out(const event *ev, void *arg)
      * back to an encoding per session. */
     size_t cap = (hub->nteams + 1) * (hub->s->nlanguages + 1), n = 0;
     encoded *cache = xcalloc(cap, sizeof(encoded));
+    json_t *attachment = report_attachment(hub, ev); /* read once, not per audience */
     for (size_t i = 0; i < hub->nsessions; i++) {
         session *ss = hub->sessions[i];
         if (ss->role == ROLE_NONE || ss->catching_up)
             continue; /* it reads this event from the ledger itself */
-        const char *text = encode_for(hub, cache, &n, cap, ss, ev);
+        const char *text = encode_for(hub, cache, &n, cap, ss, ev, attachment);
         if (text)
             send_bytes(hub, ss->id, text, strlen(text), false);
     }
     for (size_t i = 0; i < n; i++)
         free(cache[i].text);
+    json_decref(attachment);
     free(cache);
     if (changed)
         send_score(hub, ev->team, ev->seq);
@@ -394,8 +401,9 @@ static int send_backlog(const event *ev, void *arg)
     if (ev->seq > b->hub->fanned)
         return 1;
     console_audience a = audience_of(b->ss);
-    json_t *msg = console_view_event(&b->hub->view, &a, ev, find_outcome(b->hub, ev->seq));
-    add_report_attachment(b->hub, ev, msg);
+    json_t *attachment = report_attachment(b->hub, ev);
+    json_t *msg = view_event(b->hub, &a, ev, attachment);
+    json_decref(attachment);
     if (b->collect) {
         if (msg)
             json_array_append_new(b->collect, msg);

@@ -47,14 +47,6 @@ static const inject *find_inject(const scenario *s, const char *id)
     return id ? scenario_inject(s, id) : NULL;
 }
 
-static const objective *find_objective(const scenario *s, const char *id)
-{
-    for (size_t i = 0; id && i < s->nobjectives; i++)
-        if (strcmp(s->objectives[i].id, id) == 0)
-            return &s->objectives[i];
-    return NULL;
-}
-
 static json_t *message(const char *type, const event *ev)
 {
     json_t *o = json_object();
@@ -116,7 +108,7 @@ json_t *console_view_event(const console_view *v, const console_audience *a, con
     bool everyone = ev->kind == EV_INSTRUCTOR && ev->team == 0;
     if (a->team != 0 && ev->team != a->team && !everyone)
         return NULL;
-    const objective *o_obj = find_objective(v->s, ev->subject);
+    const objective *o_obj = scenario_objective(v->s, ev->subject);
     json_t *o = NULL;
     switch (ev->kind) {
     case EV_INJECT_FIRED:

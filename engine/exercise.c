@@ -452,19 +452,11 @@ int exercise_inject_action(exercise *ex, int team, const char *inject_id,
 
 /* ---- what teams and instructors submit ---- */
 
-static const objective *find_objective(const scenario *s, const char *id)
-{
-    for (size_t i = 0; id && i < s->nobjectives; i++)
-        if (strcmp(s->objectives[i].id, id) == 0)
-            return &s->objectives[i];
-    return NULL;
-}
-
 int exercise_submit(exercise *ex, const exercise_submission *sub, int64_t *seq)
 {
     if (sub->team < 1 || (unsigned)sub->team > ex->nteams)
         return ENSHU_ENOTFOUND;
-    const objective *o = find_objective(ex->s, sub->objective);
+    const objective *o = scenario_objective(ex->s, sub->objective);
     if (!o)
         return ENSHU_ENOTFOUND;
     size_t oi = (size_t)(o - ex->s->objectives);

@@ -208,7 +208,7 @@ const custom_image *scenario_custom_image(const scenario *s, const char *name)
 
 const objective *scenario_objective(const scenario *s, const char *id)
 {
-    for (size_t i = 0; i < s->nobjectives; i++)
+    for (size_t i = 0; id && i < s->nobjectives; i++)
         if (s->objectives[i].id && strcmp(s->objectives[i].id, id) == 0)
             return &s->objectives[i];
     return NULL;

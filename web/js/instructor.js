@@ -13,7 +13,7 @@
 
 import { t, lang, onLangChange, formatClock } from './i18n.js';
 import { Connection } from './connection.js';
-import { el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome } from './ui.js';
+import { el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome, saveFile } from './ui.js';
 import { SerialConsole, openConsoles } from './terminal.js';
 import { drawScoreChart, teamColor } from './chart.js';
 import { describeMessage, describeEvent } from './describe.js';
@@ -340,13 +340,7 @@ function renderScoreboard() {
 async function downloadReportFile(report, statusNode) {
   try {
     const reply = await conn.request('attachment', { report: report.seq });
-    const bytes = Uint8Array.from(atob(reply.data), (c) => c.charCodeAt(0));
-    const url = URL.createObjectURL(new Blob([bytes]));
-    const a = el('a', { href: url, download: reply.name || report.attachment.name, hidden: true });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    saveFile(reply.name || report.attachment.name, reply.data);
   } catch (err) {
     statusLine(statusNode).error(errorText(err));
   }

@@ -13,7 +13,7 @@
 
 import { t, lang, onLangChange, formatClock, formatSize } from './i18n.js';
 import { Connection } from './connection.js';
-import { el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome } from './ui.js';
+import { el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome, saveFile } from './ui.js';
 import { SerialConsole, openConsoles } from './terminal.js';
 import { describeMessage } from './describe.js';
 
@@ -105,13 +105,7 @@ function markOpened(item) {
 async function downloadAttachment(item, status) {
   try {
     const reply = await conn.request('attachment', { inject: item.inject });
-    const bytes = Uint8Array.from(atob(reply.data), (c) => c.charCodeAt(0));
-    const url = URL.createObjectURL(new Blob([bytes]));
-    const a = el('a', { href: url, download: reply.name || item.attachment.name, hidden: true });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    saveFile(reply.name || item.attachment.name, reply.data);
   } catch (err) {
     status.error(errorText(err));
   }

@@ -55,6 +55,17 @@ export function confirmDialog({ title, text, ok = t('dialog.ok'), cancel = t('di
 }
 
 /* A status line: polite live region showing one message at a time. */
+/* Saves base64 data as a file through the browser's download. */
+export function saveFile(name, base64) {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const url = URL.createObjectURL(new Blob([bytes]));
+  const a = el('a', { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
 export function statusLine(node) {
   return {
     node,

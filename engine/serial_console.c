@@ -465,7 +465,6 @@ static void teardown(console_stream *s)
     if (s->decide_timer >= 0)
         virEventRemoveTimeout(s->decide_timer);
     pthread_mutex_lock(&h->lock);
-    unlink_stream(h, s);
     bool resume_guest = s->xoff && !s->broken;
     pthread_mutex_unlock(&h->lock);
     /* A guest left stopped would ignore the next viewer. */
@@ -475,11 +474,16 @@ static void teardown(console_stream *s)
      * driver left to remove it from. */
     if (registered)
         virStreamEventRemoveCallback(st);
-    stream_release(s);
     virStreamAbort(st);
     virStreamFree(st);
     virDomainFree(dom);
     virConnectClose(conn);
+    /* Linked until the host has closed its end: an open of the same
+     * console waits for that (see stream_to_join_locked). */
+    pthread_mutex_lock(&h->lock);
+    unlink_stream(h, s);
+    pthread_mutex_unlock(&h->lock);
+    stream_release(s);
 }
 
 /* Ends a stream: every viewer learns why (once its held output is
@@ -898,14 +902,31 @@ static serial_console *viewer_new_locked(serial_consoles *h, console_stream *s,
     return v;
 }
 
-static console_stream *find_stream_locked(serial_consoles *h, const char *host_uri,
-                                          const char *domain_name)
+/* The open stream of that console to join, or NULL when a new one is to
+ * be opened. Waits while one is being opened, and while one is being torn
+ * down: libvirt's host side forgets which client holds a console when a
+ * close of the previous stream overlaps the next open (the closing stream's
+ * clean-up removes the entry of the console, whichever stream it names), and
+ * a later open with force by another client would then leave this one
+ * running beside it. On the event thread, where teardowns run, it cannot
+ * wait for those. */
+static console_stream *stream_to_join_locked(serial_consoles *h, const char *host_uri,
+                                             const char *domain_name)
 {
-    for (console_stream *s = h->streams; s; s = s->next)
-        if (s->state != STREAM_ENDED && !s->deciding && strcmp(s->host_uri, host_uri) == 0 &&
-            strcmp(s->domain_name, domain_name) == 0)
-            return s;
-    return NULL;
+    for (;;) {
+        bool wait = false;
+        for (console_stream *s = h->streams; s; s = s->next) {
+            if (strcmp(s->host_uri, host_uri) != 0 || strcmp(s->domain_name, domain_name) != 0)
+                continue;
+            if (s->state == STREAM_OPEN && !s->deciding)
+                return s;
+            if (s->state == STREAM_OPENING || (s->state == STREAM_ENDED && !on_loop_thread))
+                wait = true;
+        }
+        if (!wait)
+            return NULL;
+        pthread_cond_wait(&h->cond, &h->lock);
+    }
 }
 
 int serial_console_open(serial_consoles *h, const char *host_uri, const char *domain_name,
@@ -918,9 +939,7 @@ int serial_console_open(serial_consoles *h, const char *host_uri, const char *do
         return ENSHU_EINVAL;
     }
     pthread_mutex_lock(&h->lock);
-    console_stream *s;
-    while ((s = find_stream_locked(h, host_uri, domain_name)) && s->state == STREAM_OPENING)
-        pthread_cond_wait(&h->cond, &h->lock); /* another thread opens it now */
+    console_stream *s = stream_to_join_locked(h, host_uri, domain_name);
     if (h->closing) {
         pthread_mutex_unlock(&h->lock);
         fprintf(stderr,

@@ -498,6 +498,19 @@ int main(int argc, char **argv)
     pass("closing from another thread while output flows: no callback after close, console "
          "usable again");
 
+    /* 4b. Closed and opened again at once, many times: each open overlaps
+     * the previous stream's end on the host, which must still know this
+     * console's holder afterwards (5 takes it over). */
+    for (int round = 0; round < 12; round++) {
+        serial_console_close(cc);
+        sink_fini(&c);
+        sink_init(&c);
+        cc = open_or_fail(hub, uri, domain, &c);
+    }
+    type(cc, "\003\n");
+    expect_command_output(cc, 60, &c, (sink *)NULL);
+    pass("a console closed and opened again at once twelve times works");
+
     /* 5. Another client takes the console over. */
     serial_consoles *other = serial_consoles_new();
     sink d;

@@ -174,6 +174,64 @@ static void submissions_are_acknowledged_when_durable(void **state)
     free(path);
 }
 
+static int64_t query_int(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
+
+/* A ledger written by the first version (its schema, as that version made
+ * it) opens: migrated in place, its events kept, the unused team index
+ * gone, and appends after it carry the newer columns. */
+static void older_ledgers_are_migrated_in_place(void **state)
+{
+    char *path = temp_path();
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "CREATE TABLE events(seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL,"
+                     " wall_ms INTEGER NOT NULL, team INTEGER NOT NULL, kind TEXT NOT NULL,"
+                     " subject TEXT, value INTEGER NOT NULL DEFAULT 0, text TEXT,"
+                     " once_key TEXT UNIQUE);"
+                     "CREATE INDEX events_team ON events(team, seq);"
+                     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                     "INSERT INTO events(at_ms, wall_ms, team, kind, subject, value)"
+                     " VALUES(0, 5, 0, 'exercise.state', 'running', 0);"
+                     "PRAGMA user_version = 1;",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+
+    event_store *st = NULL;
+    assert_int_equal(event_store_open(path, false, &st), ENSHU_OK);
+    event ev = {
+        .at_ms = 10, .team = 2, .kind = EV_ANSWER, .subject = "q", .text = "x", .actor = "Aiko"};
+    int64_t seq = 0;
+    assert_int_equal(event_store_append(st, &ev, NULL, &seq), ENSHU_OK);
+    assert_int_equal(seq, 2);
+    collected c = {.ordered = true};
+    assert_int_equal(event_store_scan(st, 0, collect, &c), ENSHU_OK);
+    assert_int_equal(c.count, 2);
+    assert_string_equal(c.subjects[0], "exercise.state:running:0");
+    event_store_free(st);
+
+    assert_int_equal(query_int(path, "PRAGMA user_version"), 3);
+    assert_int_equal(query_int(path, "SELECT count(*) FROM sqlite_master WHERE name = "
+                                     "'events_team'"),
+                     0);
+    assert_int_equal(query_int(path, "SELECT count(*) FROM events WHERE actor = 'Aiko'"), 1);
+    unlink(path);
+    free(path);
+}
+
 static void newer_schemas_are_refused(void **state)
 {
     char *path = temp_path();
@@ -196,6 +254,7 @@ int main(void)
         cmocka_unit_test(once_keys_make_injects_happen_once),
         cmocka_unit_test(concurrent_appenders_share_commits),
         cmocka_unit_test(submissions_are_acknowledged_when_durable),
+        cmocka_unit_test(older_ledgers_are_migrated_in_place),
         cmocka_unit_test(newer_schemas_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,12 +30,11 @@
 #include "lws_broadcaster.h"
 #include "scenario.h"
 #include "ws_load.h"
-#include "ws_server.h"
+#include "ws_server_broadcaster.h"
 
 #include <libwebsockets.h>
 
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,78 +318,39 @@ static result run_hub(void)
     return r;
 }
 
-/* ---- the bare transport: ws_server_send to every session ---- */
+/* ---- the bare transport and the baseline, under the same load ---- */
 
-static pthread_mutex_t sessions_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t *sessions;
-static atomic_int nsessions;
-
-static void bare_open(void *ctx, uint64_t session, const char *peer)
+static int bare_connections(void *b)
 {
-    pthread_mutex_lock(&sessions_lock);
-    int i = atomic_load(&nsessions);
-    if (i < nclients) {
-        sessions[i] = session;
-        atomic_store(&nsessions, i + 1);
-    }
-    pthread_mutex_unlock(&sessions_lock);
+    return ws_server_broadcaster_connections(b);
 }
 
-static int bare_opened(void *srv)
-{
-    return atomic_load(&nsessions);
-}
-
-static int make_message(char *buf, int seq)
-{
-    int n = snprintf(buf, BARE_BYTES + 64,
-                     "{\"t\":%" PRId64 ",\"seq\":%d,\"type\":\"message\",\"pad\":\"",
-                     bench_now_us(), seq);
-    while (n < BARE_BYTES - 2)
-        buf[n++] = 'x';
-    buf[n++] = '"';
-    buf[n++] = '}';
-    buf[n] = '\0';
-    return n;
-}
-
-static long send_failures;
-
-static void broadcast_bare(void *srv)
+static void broadcast_bare(void *b)
 {
     char msg[BARE_BYTES + 64];
-    int n_sessions = atomic_load(&nsessions);
     int64_t start = bench_now_us();
     for (int i = 0; i < nmessages; i++) {
         bench_sleep_until_us(start + (int64_t)i * spacing_ms * 1000);
-        int len = make_message(msg, i);
-        for (int k = 0; k < n_sessions; k++)
-            if (ws_server_send(srv, sessions[k], msg, (size_t)len, false) != 0)
-                send_failures++;
+        int len = fanout_message(msg, BARE_BYTES, i, "message");
+        ws_server_broadcaster_publish(b, msg, (size_t)len);
     }
 }
 
 static result run_bare(void)
 {
-    sessions = xcalloc((size_t)nclients, sizeof(*sessions));
-    atomic_store(&nsessions, 0);
-    send_failures = 0;
-    ws_server_config cfg = {.listen = "127.0.0.1:0", .on_open = bare_open};
-    ws_server *srv;
-    if (ws_server_start(&cfg, &srv) != 0)
+    ws_server_broadcaster *b = ws_server_broadcaster_new(nclients);
+    if (!b)
         exit(1);
     bench_reset_peak_rss();
-    result r = run("ws_server", MODE_BARE, ws_server_port(srv), broadcast_bare, srv, bare_opened);
-    if (send_failures)
-        printf("ws_server: %ld sends failed\n", send_failures);
-    ws_server_free(srv);
-    free(sessions);
+    result r = run("ws_server", MODE_BARE, ws_server_broadcaster_port(b), broadcast_bare, b,
+                   bare_connections);
+    if (ws_server_broadcaster_failures(b))
+        printf("ws_server: %ld sends failed\n", ws_server_broadcaster_failures(b));
+    ws_server_broadcaster_free(b);
     return r;
 }
 
-/* ---- the simplest correct lws broadcaster ---- */
-
-static int base_opened(void *b)
+static int base_connections(void *b)
 {
     return lws_broadcaster_connections(b);
 }
@@ -401,7 +361,7 @@ static void broadcast_base(void *b)
     int64_t start = bench_now_us();
     for (int i = 0; i < nmessages; i++) {
         bench_sleep_until_us(start + (int64_t)i * spacing_ms * 1000);
-        int len = make_message(msg, i);
+        int len = fanout_message(msg, BARE_BYTES, i, "message");
         lws_broadcaster_publish(b, msg, (size_t)len);
     }
 }
@@ -412,7 +372,8 @@ static result run_baseline(void)
     if (!b)
         exit(1);
     bench_reset_peak_rss();
-    result r = run("baseline", MODE_BARE, lws_broadcaster_port(b), broadcast_base, b, base_opened);
+    result r =
+        run("baseline", MODE_BARE, lws_broadcaster_port(b), broadcast_base, b, base_connections);
     lws_broadcaster_free(b);
     return r;
 }

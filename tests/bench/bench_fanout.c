@@ -22,13 +22,12 @@
 #include "errors.h"
 #include "lws_broadcaster.h"
 #include "ws_load.h"
-#include "ws_server.h"
+#include "ws_server_broadcaster.h"
 
 #include <libwebsockets.h>
 
-#include <inttypes.h>
-#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,70 +74,42 @@ static bool wait_for(int (*count)(void *), void *target, int n, int timeout_ms)
 
 /* ---- the two servers under test ---- */
 
-static int make_message(char *buf, int seq)
+typedef struct server {
+    const char *name;
+    void *b;
+    int (*connections)(void *b);
+    void (*publish)(void *b, const char *msg, size_t len);
+} server;
+
+static int ours_connections(void *b)
 {
-    int n =
-        snprintf(buf, MSG_BYTES + 64, "{\"t\":%" PRId64 ",\"seq\":%d,\"type\":\"event\",\"pad\":\"",
-                 bench_now_us(), seq);
-    while (n < MSG_BYTES - 2)
-        buf[n++] = 'x';
-    buf[n++] = '"';
-    buf[n++] = '}';
-    buf[n] = '\0';
-    return n;
+    return ws_server_broadcaster_connections(b);
 }
 
-/* ours */
-static pthread_mutex_t sessions_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t *sessions;
-static atomic_int nsessions;
-
-static void ours_open(void *ctx, uint64_t session, const char *peer)
+static void ours_publish(void *b, const char *msg, size_t len)
 {
-    pthread_mutex_lock(&sessions_lock);
-    int i = atomic_load(&nsessions);
-    if (i < nclients) {
-        sessions[i] = session;
-        atomic_store(&nsessions, i + 1);
-    }
-    pthread_mutex_unlock(&sessions_lock);
+    ws_server_broadcaster_publish(b, msg, len);
 }
 
-static int ours_opened(void *srv)
-{
-    return atomic_load(&nsessions);
-}
-
-static long send_failures;
-
-static void broadcast_ours(void *srv)
-{
-    char msg[MSG_BYTES + 64];
-    int n_sessions = atomic_load(&nsessions);
-    int64_t start = bench_now_us();
-    for (int i = 0; i < nmessages; i++) {
-        bench_sleep_until_us(start + (int64_t)i * spacing_ms * 1000);
-        int len = make_message(msg, i);
-        for (int k = 0; k < n_sessions; k++)
-            if (ws_server_send(srv, sessions[k], msg, (size_t)len, false) != 0)
-                send_failures++;
-    }
-}
-
-/* the baseline */
-static int base_opened(void *b)
+static int base_connections(void *b)
 {
     return lws_broadcaster_connections(b);
 }
 
-static void broadcast_base(void *b)
+static void base_publish(void *b, const char *msg, size_t len)
+{
+    lws_broadcaster_publish(b, msg, len);
+}
+
+/* nmessages, spacing_ms apart, each stamped with its send time */
+static void broadcast(const server *to)
 {
     char msg[MSG_BYTES + 64];
     int64_t start = bench_now_us();
     for (int i = 0; i < nmessages; i++) {
         bench_sleep_until_us(start + (int64_t)i * spacing_ms * 1000);
-        int len = make_message(msg, i);
-        lws_broadcaster_publish(b, msg, (size_t)len);
+        int len = fanout_message(msg, MSG_BYTES, i, "event");
+        to->publish(to->b, msg, (size_t)len);
     }
 }
 
@@ -152,22 +123,22 @@ typedef struct result {
     double all_s; /* from the first send until every message arrived (or the wait ended) */
 } result;
 
-static result run(const char *name, int port, void (*broadcast)(void *), void *target,
-                  int (*opened)(void *))
+static result run(const server *to, int port)
 {
+    const char *name = to->name;
     sample s = {.latency_ms = xcalloc((size_t)nclients * (size_t)nmessages, sizeof(float)),
                 .count = xcalloc((size_t)nclients, sizeof(int)),
                 .next_seq = xcalloc((size_t)nclients, sizeof(int))};
     int64_t t0 = bench_now_us();
     ws_load *load = ws_load_new(port, nclients, nthreads, on_message, &s);
-    if (!load || !wait_for(opened, target, nclients, 10000)) {
+    if (!load || !wait_for(to->connections, to->b, nclients, 10000)) {
         fprintf(stderr, "bench_fanout: %s: only %d of %d clients connected.\n", name,
-                opened(target), nclients);
+                to->connections(to->b), nclients);
         exit(1);
     }
     result r = {.connect_s = (double)(bench_now_us() - t0) / 1e6};
     int64_t first_send = bench_now_us();
-    broadcast(target);
+    broadcast(to);
     /* every message delivered, or 30 s after the last send */
     long expected = (long)nclients * nmessages;
     int64_t deadline = bench_now_us() + 30 * 1000000LL;
@@ -204,19 +175,15 @@ static result run(const char *name, int port, void (*broadcast)(void *), void *t
 
 static result run_ours(void)
 {
-    sessions = xcalloc((size_t)nclients, sizeof(*sessions));
-    atomic_store(&nsessions, 0);
-    send_failures = 0;
-    ws_server_config cfg = {.listen = "127.0.0.1:0", .on_open = ours_open};
-    ws_server *srv;
-    if (ws_server_start(&cfg, &srv) != 0)
+    ws_server_broadcaster *b = ws_server_broadcaster_new(nclients);
+    if (!b)
         exit(1);
     bench_reset_peak_rss();
-    result r = run("ws_server", ws_server_port(srv), broadcast_ours, srv, ours_opened);
-    if (send_failures)
-        printf("ws_server: %ld sends failed\n", send_failures);
-    ws_server_free(srv);
-    free(sessions);
+    server to = {"ws_server", b, ours_connections, ours_publish};
+    result r = run(&to, ws_server_broadcaster_port(b));
+    if (ws_server_broadcaster_failures(b))
+        printf("ws_server: %ld sends failed\n", ws_server_broadcaster_failures(b));
+    ws_server_broadcaster_free(b);
     return r;
 }
 
@@ -226,7 +193,8 @@ static result run_baseline(void)
     if (!b)
         exit(1);
     bench_reset_peak_rss();
-    result r = run("baseline", lws_broadcaster_port(b), broadcast_base, b, base_opened);
+    server to = {"baseline", b, base_connections, base_publish};
+    result r = run(&to, lws_broadcaster_port(b));
     lws_broadcaster_free(b);
     return r;
 }

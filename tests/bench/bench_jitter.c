@@ -68,8 +68,8 @@ int main(void)
                          "injects:\n");
     for (int i = 0; i < INJECTS; i++) {
         at_ms[i] = 1000 + (i / 2) * 1000;
-        char *next = xasprintf("%s  - {id: i%d, at: %lldms, note: n}\n", yaml, i,
-                               (long long)at_ms[i]);
+        char *next =
+            xasprintf("%s  - {id: i%d, at: %lldms, note: n}\n", yaml, i, (long long)at_ms[i]);
         free(yaml);
         yaml = next;
     }
@@ -103,9 +103,10 @@ int main(void)
     }
     qsort(jitter_ms, (size_t)fired, sizeof(double), compare);
     printf("inject firing jitter: %d injects over %d teams (actions record only; each fire\n"
-           "is written to the ledger before and after its action)\n", fired, TEAMS);
-    printf("  p50 %.1f ms, p99 %.1f ms, max %.1f ms (target p99 <= 50 ms)\n",
-           jitter_ms[fired / 2], jitter_ms[fired * 99 / 100], jitter_ms[fired - 1]);
+           "is written to the ledger before and after its action)\n",
+           fired, TEAMS);
+    printf("  p50 %.1f ms, p99 %.1f ms, max %.1f ms (target p99 <= 50 ms)\n", jitter_ms[fired / 2],
+           jitter_ms[fired * 99 / 100], jitter_ms[fired - 1]);
     exercise_free(ex);
     event_store_free(ledger);
     char *cmd = xasprintf("rm -rf %s", dir);

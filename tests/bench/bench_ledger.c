@@ -31,8 +31,12 @@ static void *appender(void *arg)
 {
     size_t id = (size_t)arg;
     for (int i = 0; i < PER_APPENDER; i++) {
-        event ev = {.at_ms = i * 100, .wall_ms = i, .team = (int)(id % 40) + 1,
-                    .kind = EV_CHECK_RESULT, .subject = "beacon-running", .value = i & 1,
+        event ev = {.at_ms = i * 100,
+                    .wall_ms = i,
+                    .team = (int)(id % 40) + 1,
+                    .kind = EV_CHECK_RESULT,
+                    .subject = "beacon-running",
+                    .value = i & 1,
                     .text = "exit 0"};
         double t0 = now_s();
         if (event_store_append(store, &ev, NULL, NULL) != ENSHU_OK)
@@ -95,8 +99,8 @@ int main(void)
     printf("event ledger (WAL, synchronous=FULL: every acknowledged event is synced)\n");
     printf("blocking appends, %zu from %d threads\n", n, APPENDERS);
     printf("  sustained: %.0f events/s (target >= 50000)\n", (double)n / elapsed);
-    printf("  commit latency: p50 %.2f ms, p99 %.2f ms (target p99 <= 10 ms)\n",
-           all[n / 2] * 1e3, all[n * 99 / 100] * 1e3);
+    printf("  commit latency: p50 %.2f ms, p99 %.2f ms (target p99 <= 10 ms)\n", all[n / 2] * 1e3,
+           all[n * 99 / 100] * 1e3);
     printf("  group commit: %llu batches, %.1f events per batch\n",
            (unsigned long long)stats.batches, (double)stats.events / (double)stats.batches);
 
@@ -110,8 +114,11 @@ int main(void)
             pthread_cond_wait(&window_free, &window_lock);
         in_flight++;
         pthread_mutex_unlock(&window_lock);
-        event ev = {.at_ms = (int64_t)i, .team = (int)(i % 40) + 1, .kind = EV_ANSWER,
-                    .subject = "c2-address", .text = "203.0.113.66"};
+        event ev = {.at_ms = (int64_t)i,
+                    .team = (int)(i % 40) + 1,
+                    .kind = EV_ANSWER,
+                    .subject = "c2-address",
+                    .text = "203.0.113.66"};
         submitted_at[i] = now_s();
         if (event_store_submit(store, &ev, NULL, on_durable, (void *)i) != ENSHU_OK)
             abort();
@@ -152,8 +159,12 @@ int main(void)
         pthread_mutex_lock(&window_lock);
         in_flight++;
         pthread_mutex_unlock(&window_lock);
-        event ev = {.at_ms = (int64_t)i, .team = (int)(i % 40) + 1, .kind = EV_CHECK_RESULT,
-                    .subject = "beacon-running", .value = (int64_t)(i & 1), .text = "exit 0"};
+        event ev = {.at_ms = (int64_t)i,
+                    .team = (int)(i % 40) + 1,
+                    .kind = EV_CHECK_RESULT,
+                    .subject = "beacon-running",
+                    .value = (int64_t)(i & 1),
+                    .text = "exit 0"};
         submitted_at[i] = now_s();
         if (event_store_submit(store, &ev, NULL, on_durable, (void *)i) != ENSHU_OK)
             abort();

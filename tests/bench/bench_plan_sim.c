@@ -26,13 +26,13 @@ int main(void)
     const char *dir = mkdtemp(tmpl);
     if (!dir)
         return 1;
-    char *cmd = xasprintf(
-        "set -e; for i in workstation server attacker router; do mkdir -p %s/images/$i; "
-        "touch %s/images/$i/vmlinuz %s/images/$i/initrd.img; "
-        "qemu-img create -q -f qcow2 %s/images/$i/disk.qcow2 32M; done; "
-        "printf 'hosts:\\n' > %s/hosts.yaml; for n in 1 2 3 4; do "
-        "printf '  - {uri: \"test://%s/sim%%s.xml\"}\\n' $n >> %s/hosts.yaml; done",
-        dir, dir, dir, dir, dir, BENCH_HOSTS_DIR, dir);
+    char *cmd =
+        xasprintf("set -e; for i in workstation server attacker router; do mkdir -p %s/images/$i; "
+                  "touch %s/images/$i/vmlinuz %s/images/$i/initrd.img; "
+                  "qemu-img create -q -f qcow2 %s/images/$i/disk.qcow2 32M; done; "
+                  "printf 'hosts:\\n' > %s/hosts.yaml; for n in 1 2 3 4; do "
+                  "printf '  - {uri: \"test://%s/sim%%s.xml\"}\\n' $n >> %s/hosts.yaml; done",
+                  dir, dir, dir, dir, dir, BENCH_HOSTS_DIR, dir);
     if (system(cmd) != 0)
         return 1;
     free(cmd);
@@ -41,8 +41,12 @@ int main(void)
     setenv("ENSHU_IMAGE_DIR", images, 1);
     libvirt_setup();
     conn_cache *conns = conn_cache_new();
-    range_up_request req = {.scenario_path = BENCH_SCENARIO, .name = "bench", .teams = 40,
-                            .hosts_path = hosts, .workers = 4, .ready_timeout_ms = 60000,
+    range_up_request req = {.scenario_path = BENCH_SCENARIO,
+                            .name = "bench",
+                            .teams = 40,
+                            .hosts_path = hosts,
+                            .workers = 4,
+                            .ready_timeout_ms = 60000,
                             .conns = conns};
     double t0 = seconds();
     int rc = range_bring_up(&req);
@@ -52,7 +56,8 @@ int main(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("simulated: 40 teams x 5 nodes over 4 test:/// hosts\n");
-    printf("  up (plan + define + start 200 guests, 120 networks, 200 overlays): %.3f s (target <= 2 s)\n",
+    printf("  up (plan + define + start 200 guests, 120 networks, 200 overlays): %.3f s (target <= "
+           "2 s)\n",
            t1 - t0);
     printf("  down: %.3f s\n", t2 - t1);
     printf("  peak RSS: %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);

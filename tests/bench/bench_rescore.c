@@ -38,13 +38,19 @@ static event make_event(size_t i)
         return ev;
     }
     switch (i % 10) {
-    case 0: case 1: case 2: case 3: case 4: case 5:
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
         ev.kind = EV_CHECK_RESULT;
         ev.subject = SUBJECTS[3 + i % 2];
         ev.value = (i / 40) % 7 == 0;
         ev.text = "exit 0";
         break;
-    case 6: case 7:
+    case 6:
+    case 7:
         ev.kind = EV_ANSWER;
         ev.subject = SUBJECTS[0];
         ev.text = (i % 13) ? "ws2" : "ws1";
@@ -91,8 +97,10 @@ int main(void)
     sqlite3_stmt *ins;
     sqlite3_open(path, &db);
     sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-    sqlite3_prepare_v2(db, "INSERT INTO events(at_ms, wall_ms, team, kind, subject, value, text) "
-                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &ins, NULL);
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO events(at_ms, wall_ms, team, kind, subject, value, text) "
+                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                       -1, &ins, NULL);
     event *events = xcalloc(EVENTS, sizeof(event));
     for (size_t i = 0; i < EVENTS; i++) {
         events[i] = make_event(i);

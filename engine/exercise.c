@@ -24,12 +24,12 @@ struct exercise {
     exercise_hooks hooks;
     exercise_clock clock;
     exercise_phase phase;
-    timeline **timelines;  /* per team */
+    timeline **timelines; /* per team */
     grader *grader;
-    bool *begun;           /* [team][inject]: an inject.begin is recorded */
-    int64_t *next_check;   /* [team][check]: exercise time of the next probe */
+    bool *begun;             /* [team][inject]: an inject.begin is recorded */
+    int64_t *next_check;     /* [team][check]: exercise time of the next probe */
     signed char *last_check; /* [team][check]: -1 unknown, 0 failing, 1 passing */
-    int64_t *team_next;    /* [team]: next exercise time something may be due */
+    int64_t *team_next;      /* [team]: next exercise time something may be due */
     /* Teams step in parallel, and consoles act from other threads: every
      * read or change of the state above (phase, clock, timelines, grader)
      * happens under this lock; guest actions run outside it. */
@@ -37,9 +37,9 @@ struct exercise {
     /* Events other processes append to the ledger (enshu answer, grade...)
      * are picked up by exercise_poll_ledger(); it must know which events
      * this process applied already. */
-    int64_t polled_seq;    /* every event up to this seq is applied */
-    unsigned inflight;     /* own appends not yet applied */
-    int64_t *own;          /* seqs > polled_seq applied by record() */
+    int64_t polled_seq; /* every event up to this seq is applied */
+    unsigned inflight;  /* own appends not yet applied */
+    int64_t *own;       /* seqs > polled_seq applied by record() */
     size_t nown, own_cap;
     /* With hooks.check_workers, checks are probed on threads of their own,
      * so a slow check never holds back an inject (nor a slow inject the
@@ -314,7 +314,9 @@ int exercise_resume(exercise *ex)
             if (!ex->begun[t * ex->s->ninjects + i] ||
                 timeline_state(ex->timelines[t], i) != INJECT_PENDING)
                 continue;
-            event ev = {.at_ms = now, .team = (int)t + 1, .kind = EV_INJECT_FAILED,
+            event ev = {.at_ms = now,
+                        .team = (int)t + 1,
+                        .kind = EV_INJECT_FAILED,
                         .subject = ex->s->injects[i].id,
                         .text = "interrupted by a restart of the engine; not run again"};
             rc = record(ex, &ev, NULL);
@@ -336,17 +338,32 @@ static int change_phase(exercise *ex, bool (*allowed)(exercise_phase), exercise_
         phase = ex->phase; /* keep the phase (a change of speed) */
     if (speed <= 0)
         speed = ex->clock.speed;
-    event ev = {.at_ms = exercise_clock_now(&ex->clock, wall), .wall_ms = wall,
-                .kind = EV_EXERCISE_STATE, .value = (int64_t)(speed * 1000.0 + 0.5),
-                .text = PHASE_NAMES[phase], .actor = actor};
+    event ev = {.at_ms = exercise_clock_now(&ex->clock, wall),
+                .wall_ms = wall,
+                .kind = EV_EXERCISE_STATE,
+                .value = (int64_t)(speed * 1000.0 + 0.5),
+                .text = PHASE_NAMES[phase],
+                .actor = actor};
     pthread_mutex_unlock(&ex->lock);
     return ok ? record(ex, &ev, NULL) : ENSHU_EINVAL;
 }
 
-static bool is_ready(exercise_phase p) { return p == PHASE_READY; }
-static bool is_running(exercise_phase p) { return p == PHASE_RUNNING; }
-static bool is_paused(exercise_phase p) { return p == PHASE_PAUSED; }
-static bool is_not_ended(exercise_phase p) { return p != PHASE_ENDED; }
+static bool is_ready(exercise_phase p)
+{
+    return p == PHASE_READY;
+}
+static bool is_running(exercise_phase p)
+{
+    return p == PHASE_RUNNING;
+}
+static bool is_paused(exercise_phase p)
+{
+    return p == PHASE_PAUSED;
+}
+static bool is_not_ended(exercise_phase p)
+{
+    return p != PHASE_ENDED;
+}
 
 int exercise_start(exercise *ex)
 {
@@ -430,8 +447,8 @@ static int inject_action(exercise *ex, int team, size_t i, inject_action_kind wh
     return ENSHU_EINVAL;
 }
 
-int exercise_inject_action(exercise *ex, int team, const char *inject_id,
-                           inject_action_kind what, const char *actor)
+int exercise_inject_action(exercise *ex, int team, const char *inject_id, inject_action_kind what,
+                           const char *actor)
 {
     size_t i = inject_index(ex->s, inject_id);
     if (i == SIZE_MAX)
@@ -460,8 +477,12 @@ int exercise_submit(exercise *ex, const exercise_submission *sub, int64_t *seq)
     if (!o)
         return ENSHU_ENOTFOUND;
     size_t oi = (size_t)(o - ex->s->objectives);
-    event ev = {.team = sub->team, .kind = sub->kind, .subject = o->id, .text = sub->text,
-                .value = sub->value, .actor = sub->actor};
+    event ev = {.team = sub->team,
+                .kind = sub->kind,
+                .subject = o->id,
+                .text = sub->text,
+                .value = sub->value,
+                .actor = sub->actor};
     pthread_mutex_lock(&ex->lock);
     const objective_score *os = &grader_team(ex->grader, sub->team)->objectives[oi];
     int rc = ENSHU_OK;
@@ -490,8 +511,7 @@ int exercise_submit(exercise *ex, const exercise_submission *sub, int64_t *seq)
             rc = ENSHU_EINVAL;
         else if (!sub->text || strtoul(sub->text, NULL, 10) >= o->nrubric)
             rc = ENSHU_ENOTFOUND;
-        else if (sub->value < 0 ||
-                 sub->value > o->rubric[strtoul(sub->text, NULL, 10)].points)
+        else if (sub->value < 0 || sub->value > o->rubric[strtoul(sub->text, NULL, 10)].points)
             rc = ENSHU_EINVAL;
         break;
     default:
@@ -513,8 +533,12 @@ int exercise_broadcast(exercise *ex, int team, const char *text, const char *act
         return ENSHU_ENOTFOUND;
     if (!text || !*text)
         return ENSHU_EINVAL;
-    event ev = {.at_ms = exercise_now(ex), .team = team, .kind = EV_INSTRUCTOR,
-                .subject = "broadcast", .text = text, .actor = actor};
+    event ev = {.at_ms = exercise_now(ex),
+                .team = team,
+                .kind = EV_INSTRUCTOR,
+                .subject = "broadcast",
+                .text = text,
+                .actor = actor};
     return record(ex, &ev, NULL);
 }
 
@@ -528,20 +552,31 @@ static void fire(exercise *ex, int team, size_t i, int64_t now)
         return; /* already begun once (EEXIST), or the ledger failed: never run it */
     char *output = NULL;
     int rc = ex->hooks.run_inject(ex->hooks.ctx, team, inj, &output);
-    event done = {.at_ms = exercise_now(ex), .team = team,
+    event done = {.at_ms = exercise_now(ex),
+                  .team = team,
                   .kind = rc == ENSHU_OK ? EV_INJECT_FIRED : EV_INJECT_FAILED,
-                  .subject = inj->id, .value = rc, .text = output};
+                  .subject = inj->id,
+                  .value = rc,
+                  .text = output};
     if (record(ex, &done, NULL) != ENSHU_OK)
         fprintf(stderr, "enshu: team %d: inject %s ran but its result could not be recorded\n",
                 team, inj->id);
     free(output);
-    if (rc == ENSHU_OK && inj->action.kind == ACTION_POWER) {
-        /* Injects aimed at a stopped guest wait until it is started again. */
-        event node_ev = {.at_ms = exercise_now(ex), .team = team, .kind = EV_NODE_STATE,
-                         .subject = inj->target, .value = inj->action.power != POWER_STOP};
+    /* A start or reboot that timed out waiting for the guest's agent did
+     * power it on (see exercise_hooks.run_inject). */
+    bool powered = rc == ENSHU_OK || (rc == ENSHU_ETIMEOUT && inj->action.power != POWER_STOP);
+    if (inj->action.kind == ACTION_POWER && powered) {
+        /* Injects aimed at a stopped guest wait until it is started again;
+         * aimed at a started one whose agent does not answer, they run and
+         * their own failures show it. */
+        event node_ev = {.at_ms = exercise_now(ex),
+                         .team = team,
+                         .kind = EV_NODE_STATE,
+                         .subject = inj->target,
+                         .value = inj->action.power != POWER_STOP};
         if (record(ex, &node_ev, NULL) != ENSHU_OK)
-            fprintf(stderr, "enshu: team %d: the power state of %s could not be recorded\n",
-                    team, inj->target);
+            fprintf(stderr, "enshu: team %d: the power state of %s could not be recorded\n", team,
+                    inj->target);
     }
     /* The inject may have changed what the checks see: probe them all at once
      * and record what they see even if it looks the same as before. Otherwise
@@ -574,8 +609,12 @@ static void probe(exercise *ex, int team, size_t i, int64_t now)
     pthread_mutex_unlock(&ex->lock);
     if (rc == ENSHU_OK && last != (signed char)passing) {
         /* Only changes are events: a check that stays the same says nothing new. */
-        event ev = {.at_ms = now, .team = team, .kind = EV_CHECK_RESULT, .subject = c->id,
-                    .value = passing, .text = output};
+        event ev = {.at_ms = now,
+                    .team = team,
+                    .kind = EV_CHECK_RESULT,
+                    .subject = c->id,
+                    .value = passing,
+                    .text = output};
         if (record(ex, &ev, NULL) != ENSHU_OK)
             fprintf(stderr, "enshu: team %d: check %s could not be recorded\n", team, c->id);
     }

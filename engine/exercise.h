@@ -22,7 +22,9 @@
 
 typedef struct exercise_hooks {
     /* Runs inj's action for team; 0 on success, negative on failure.
-     * *output (may stay NULL) is recorded with the result. */
+     * *output (may stay NULL) is recorded with the result. A power start or
+     * reboot returns ENSHU_ETIMEOUT only when the guest was powered on but
+     * its agent did not answer in time. */
     int (*run_inject)(void *ctx, int team, const inject *inj, char **output);
     /* Runs check c on team's guest; sets *passing. Negative: it could not run. */
     int (*run_check)(void *ctx, int team, const check *c, bool *passing, char **output);
@@ -38,7 +40,7 @@ typedef struct exercise_hooks {
 } exercise_hooks;
 
 typedef enum exercise_phase {
-    PHASE_READY,   /* before STARTEX */
+    PHASE_READY, /* before STARTEX */
     PHASE_RUNNING,
     PHASE_PAUSED,
     PHASE_ENDED,
@@ -80,7 +82,11 @@ int64_t exercise_step(exercise *ex);
  * ENSHU_EEXIST (already done: an inject that began, an answered question). */
 
 typedef enum exercise_command {
-    EXERCISE_START, EXERCISE_PAUSE, EXERCISE_RESUME, EXERCISE_END, EXERCISE_SPEED
+    EXERCISE_START,
+    EXERCISE_PAUSE,
+    EXERCISE_RESUME,
+    EXERCISE_END,
+    EXERCISE_SPEED
 } exercise_command;
 int exercise_control(exercise *ex, exercise_command cmd, double speed, const char *actor)
     __attribute__((warn_unused_result));
@@ -92,9 +98,8 @@ typedef enum inject_action_kind {
     INJECT_UNHOLD,
 } inject_action_kind;
 /* team 0: every team for which the inject is still pending. */
-int exercise_inject_action(exercise *ex, int team, const char *inject_id,
-                           inject_action_kind what, const char *actor)
-    __attribute__((warn_unused_result));
+int exercise_inject_action(exercise *ex, int team, const char *inject_id, inject_action_kind what,
+                           const char *actor) __attribute__((warn_unused_result));
 
 /* A team's answer (EV_ANSWER, text), report (EV_REPORT, text), hint taken
  * (EV_HINT, value: index) or an instructor's grade (EV_GRADE, text: rubric

@@ -40,10 +40,10 @@ static const char EXTRA_CHECK[] = "  - {id: stopped, node: ws, command: '! pgrep
 typedef struct fake {
     int64_t wall;
     bool instant_defense[3]; /* per team: undoes the malware before any probe */
-    int runs[3][3];      /* [team][inject] */
-    bool beacon[3];      /* per team: is the beacon running? */
+    int runs[3][3];          /* [team][inject] */
+    bool beacon[3];          /* per team: is the beacon running? */
     int events;
-    int answers_seen;  /* EV_ANSWER events told to on_event */
+    int answers_seen; /* EV_ANSWER events told to on_event */
     int releases_seen;
 } fake;
 
@@ -204,11 +204,18 @@ static void a_restart_resumes_and_runs_nothing_twice(void **state)
     exercise *ex = exercise_new(s, 2, ledger, &hooks);
     assert_int_equal(exercise_start(ex), ENSHU_OK);
     run_until(ex, &f, 6 * MIN);
-    event answer = {.at_ms = 6 * MIN, .wall_ms = 6 * MIN, .team = 1, .kind = EV_ANSWER,
-                    .subject = "q", .text = "ws"};
+    event answer = {.at_ms = 6 * MIN,
+                    .wall_ms = 6 * MIN,
+                    .team = 1,
+                    .kind = EV_ANSWER,
+                    .subject = "q",
+                    .text = "ws"};
     assert_int_equal(event_store_append(ledger, &answer, NULL, NULL), ENSHU_OK);
     /* The engine dies while team 2's leak is under way: its begin is recorded. */
-    event begin = {.at_ms = 7 * MIN, .wall_ms = 7 * MIN, .team = 2, .kind = EV_INJECT_BEGIN,
+    event begin = {.at_ms = 7 * MIN,
+                   .wall_ms = 7 * MIN,
+                   .team = 2,
+                   .kind = EV_INJECT_BEGIN,
                    .subject = "leak"};
     assert_int_equal(event_store_append(ledger, &begin, "inject/2/leak", NULL), ENSHU_OK);
     exercise_free(ex);
@@ -222,21 +229,20 @@ static void a_restart_resumes_and_runs_nothing_twice(void **state)
     ex = exercise_new(s, 2, ledger, &hooks);
     assert_int_equal(exercise_resume(ex), ENSHU_OK);
     assert_int_equal(exercise_get_phase(ex), PHASE_RUNNING);
-    assert_int_equal(exercise_now(ex), 9 * MIN); /* the clock kept running */
+    assert_int_equal(exercise_now(ex), 9 * MIN);                     /* the clock kept running */
     assert_int_equal(grader_team(exercise_grader(ex), 1)->total, 5); /* nothing lost */
     assert_int_equal(timeline_state(exercise_timeline(ex, 2), 2), INJECT_FAILED);
     run_until(ex, &f, 40 * MIN);
     assert_int_equal(memcmp(runs_before[2], f.runs[2], 2 * sizeof(int)), 0);
-    assert_int_equal(f.runs[2][2], 0);  /* the interrupted leak never runs again */
-    assert_int_equal(f.runs[1][0], 1);  /* nor does anything that already ran */
-    assert_int_equal(f.runs[1][2], 1);  /* team 1's leak comes at its time */
+    assert_int_equal(f.runs[2][2], 0); /* the interrupted leak never runs again */
+    assert_int_equal(f.runs[1][0], 1); /* nor does anything that already ran */
+    assert_int_equal(f.runs[1][2], 1); /* team 1's leak comes at its time */
     exercise_free(ex);
     event_store_free(ledger);
     unlink(path);
     free(path);
     scenario_free(s);
 }
-
 
 /* Instructors steer one team's injects: release fires at once, hold keeps
  * back, skip makes it never happen (and cannot undo a firing). */
@@ -258,8 +264,10 @@ static void instructors_release_hold_and_skip(void **state)
     assert_int_equal(f.runs[1][1], 1);
     assert_int_equal(f.runs[2][0], 0);
     /* Once begun, it cannot be skipped or released again. */
-    assert_int_equal(exercise_inject_action(ex, 1, "mail", INJECT_SKIP, "instructor"), ENSHU_EEXIST);
-    assert_int_equal(exercise_inject_action(ex, 1, "mail", INJECT_RELEASE, "instructor"), ENSHU_EEXIST);
+    assert_int_equal(exercise_inject_action(ex, 1, "mail", INJECT_SKIP, "instructor"),
+                     ENSHU_EEXIST);
+    assert_int_equal(exercise_inject_action(ex, 1, "mail", INJECT_RELEASE, "instructor"),
+                     ENSHU_EEXIST);
     /* Team 2: the mail is held past its time, then let go. */
     assert_int_equal(exercise_inject_action(ex, 2, "mail", INJECT_HOLD, "instructor"), ENSHU_OK);
     run_until(ex, &f, 6 * MIN);
@@ -293,8 +301,8 @@ static void submissions_are_checked_then_recorded(void **state)
     exercise_hooks hooks = {run_inject, run_check, wall_ms, on_event, &f, 0};
     exercise *ex = exercise_new(s, 2, ledger, &hooks);
     assert_int_equal(exercise_start(ex), ENSHU_OK);
-    exercise_submission wrong = {.team = 1, .kind = EV_ANSWER, .objective = "q", .text = "gw",
-                                 .actor = "Aiko"};
+    exercise_submission wrong = {
+        .team = 1, .kind = EV_ANSWER, .objective = "q", .text = "gw", .actor = "Aiko"};
     int64_t seq = 0;
     assert_int_equal(exercise_submit(ex, &wrong, &seq), ENSHU_OK);
     assert_true(seq > 0);
@@ -320,8 +328,9 @@ static void submissions_are_checked_then_recorded(void **state)
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM events WHERE actor = 'Aiko'",
-                                        -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM events WHERE actor = 'Aiko'", -1, &st, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(st, 0), 2);
     sqlite3_finalize(st);
@@ -345,11 +354,11 @@ static void events_from_elsewhere_are_picked_up_once(void **state)
     assert_int_equal(exercise_start(ex), ENSHU_OK);
     assert_int_equal(exercise_poll_ledger(ex), ENSHU_OK);
     assert_int_equal(event_store_open(path, false, &other), ENSHU_OK);
-    event answer = {.at_ms = 1, .wall_ms = 1, .team = 2, .kind = EV_ANSWER, .subject = "q",
-                    .text = "ws"};
+    event answer = {
+        .at_ms = 1, .wall_ms = 1, .team = 2, .kind = EV_ANSWER, .subject = "q", .text = "ws"};
     assert_int_equal(event_store_append(other, &answer, NULL, NULL), ENSHU_OK);
-    event release = {.at_ms = 1, .wall_ms = 1, .team = 1, .kind = EV_INJECT_RELEASED,
-                     .subject = "mail"};
+    event release = {
+        .at_ms = 1, .wall_ms = 1, .team = 1, .kind = EV_INJECT_RELEASED, .subject = "mail"};
     assert_int_equal(event_store_append(other, &release, NULL, NULL), ENSHU_OK);
     /* Own events in between are not applied twice. */
     run_until(ex, &f, 30000);
@@ -477,6 +486,76 @@ static void a_hanging_check_holds_back_no_inject(void **state)
     scenario_free(s);
 }
 
+/* Power: the workstation is stopped at 1m, a command aimed at it is due at
+ * 2m, and it is started at 3m, where its agent does not answer in time
+ * (ETIMEOUT: powered on, not answering). The command waits while the guest
+ * is off, and runs once it is on. */
+static const char POWER_SCRIPT[] =
+    "enshu: 1\nid: power\ntitle: Power\n"
+    "network: {segments: [{name: lan}]}\n"
+    "nodes: [{name: ws, image: workstation, interfaces: [{segment: lan}]}]\n"
+    "injects:\n"
+    "  - {id: off, at: 1m, target: ws, power: stop}\n"
+    "  - {id: mark, at: 2m, target: ws, run: 'touch /tmp/marked'}\n"
+    "  - {id: on, at: 3m, target: ws, power: start}\n";
+
+typedef struct power_fake {
+    int64_t wall;
+    int64_t mark_ran_at; /* -1: not yet */
+} power_fake;
+
+static int run_inject_power(void *ctx, int team, const inject *inj, char **output)
+{
+    power_fake *f = ctx;
+    if (strcmp(inj->id, "mark") == 0)
+        f->mark_ran_at = f->wall;
+    if (strcmp(inj->id, "on") == 0) {
+        *output = xstrdup("ws did not answer within the timeout after start");
+        return ENSHU_ETIMEOUT;
+    }
+    return ENSHU_OK;
+}
+
+static int run_check_none(void *ctx, int team, const check *c, bool *passing, char **output)
+{
+    *passing = false;
+    return ENSHU_OK;
+}
+
+static int64_t wall_ms_power(void *ctx)
+{
+    return ((power_fake *)ctx)->wall;
+}
+
+static void a_guest_started_without_its_agent_counts_as_up(void **state)
+{
+    scenario *s = load_or_fail(POWER_SCRIPT);
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    power_fake f = {.mark_ran_at = -1};
+    exercise_hooks hooks = {run_inject_power, run_check_none, wall_ms_power, NULL, &f, 0};
+    exercise *ex = exercise_new(s, 1, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    while (f.wall < 10 * MIN) {
+        int64_t next = exercise_step(ex);
+        f.wall = next < 10 * MIN ? (next > f.wall ? next : f.wall + 1) : 10 * MIN;
+        if (f.wall > 2 * MIN + 30000 && f.wall < 3 * MIN) {
+            char *why = timeline_explain(exercise_timeline(ex, 1), 1, exercise_now(ex), false);
+            assert_non_null(strstr(why, "down"));
+            free(why);
+        }
+    }
+    exercise_step(ex);
+    assert_true(f.mark_ran_at >= 3 * MIN); /* not while the guest was off */
+    assert_true(f.mark_ran_at < 4 * MIN);
+    exercise_free(ex);
+    event_store_free(ledger);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +567,7 @@ int main(void)
         cmocka_unit_test(submissions_are_checked_then_recorded),
         cmocka_unit_test(events_from_elsewhere_are_picked_up_once),
         cmocka_unit_test(a_hanging_check_holds_back_no_inject),
+        cmocka_unit_test(a_guest_started_without_its_agent_counts_as_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,15 +89,14 @@ static int submit(const char *cmd, const char *name, exercise_submission *sub)
     if (vars_json && team_vars_from_json(vars_json, &vars) != ENSHU_OK)
         vars = NULL;
     diag_list *diags = diag_list_new();
-    scenario *s = text ? scenario_load_buffer(file ? file : name, text, strlen(text), diags)
-                       : NULL;
+    scenario *s = text ? scenario_load_buffer(file ? file : name, text, strlen(text), diags) : NULL;
     diag_list_print(diags, stderr);
     diag_list_free(diags);
     if (!s || teams < 1 || teams > 1000) {
         fprintf(stderr, "enshu %s: %s holds no exercise (no scenario or team count)\n", cmd, path);
     } else {
-        exercise_hooks hooks = {.run_inject = no_inject, .run_check = no_check,
-                                .wall_ms = range_wall_ms};
+        exercise_hooks hooks = {
+            .run_inject = no_inject, .run_check = no_check, .wall_ms = range_wall_ms};
         exercise *ex = exercise_new(s, teams, ledger, &hooks);
         exercise_set_team_vars(ex, vars);
         int64_t seq = 0;
@@ -188,8 +187,8 @@ int cmd_answer(int argc, char **argv)
         fputs("enshu answer: expected TEAM OBJECTIVE TEXT (try --help)\n", stderr);
         return CLI_USAGE;
     }
-    exercise_submission sub = {.kind = EV_ANSWER, .objective = argv[first + 1],
-                               .text = argv[first + 2], .actor = actor};
+    exercise_submission sub = {
+        .kind = EV_ANSWER, .objective = argv[first + 1], .text = argv[first + 2], .actor = actor};
     if (!parse_team("answer", argv[first], &sub.team))
         return CLI_USAGE;
     return submit("answer", name, &sub);
@@ -209,8 +208,10 @@ int cmd_grade(int argc, char **argv)
         fputs("enshu grade: expected TEAM OBJECTIVE ITEM POINTS (try --help)\n", stderr);
         return CLI_USAGE;
     }
-    exercise_submission sub = {.kind = EV_GRADE, .objective = argv[first + 1],
-                               .text = argv[first + 2], .actor = actor ? actor : "instructor"};
+    exercise_submission sub = {.kind = EV_GRADE,
+                               .objective = argv[first + 1],
+                               .text = argv[first + 2],
+                               .actor = actor ? actor : "instructor"};
     char *end1, *end2;
     long item = strtol(argv[first + 2], &end1, 10);
     long points = strtol(argv[first + 3], &end2, 10);

@@ -104,8 +104,7 @@ static void log_event(void *ctx, const event *ev)
 
 /* Records the scenario, team count and each team's template values in a new
  * ledger; checks an old one. */
-static int ledger_bind(event_store *ledger, const char *file, unsigned teams,
-                       const team_vars *vars)
+static int ledger_bind(event_store *ledger, const char *file, unsigned teams, const team_vars *vars)
 {
     char *stored = event_store_get_meta(ledger, "teams");
     int rc = ENSHU_OK;
@@ -218,9 +217,14 @@ static void codes_free(char **codes, unsigned teams)
 static int start_consoles(const run_options *opt, exercise *ex, event_store *ledger,
                           const team_vars *vars, const char *name, char **codes)
 {
-    console_hub_config cfg = {.ex = ex, .ledger = ledger, .vars = vars, .range_name = name,
-                              .join_codes = (const char *const *)codes, .listen = opt->listen,
-                              .static_dir = opt->web_dir, .cert_path = opt->cert,
+    console_hub_config cfg = {.ex = ex,
+                              .ledger = ledger,
+                              .vars = vars,
+                              .range_name = name,
+                              .join_codes = (const char *const *)codes,
+                              .listen = opt->listen,
+                              .static_dir = opt->web_dir,
+                              .cert_path = opt->cert,
                               .key_path = opt->key};
     int rc = console_hub_start(&cfg, &live_hub);
     if (rc != ENSHU_OK) {
@@ -307,15 +311,16 @@ static int run_exercise(const range_up_request *req, const run_options *opt)
 static int run_command(int argc, char **argv, const char *cmd, bool serve)
 {
     static const struct option options[] = {
-        {"teams", required_argument, NULL, 't'}, {"name", required_argument, NULL, 'n'},
-        {"hosts", required_argument, NULL, 'H'}, {"speed", required_argument, NULL, 's'},
-        {"for", required_argument, NULL, 'f'},   {"timeout", required_argument, NULL, 'T'},
+        {"teams", required_argument, NULL, 't'},  {"name", required_argument, NULL, 'n'},
+        {"hosts", required_argument, NULL, 'H'},  {"speed", required_argument, NULL, 's'},
+        {"for", required_argument, NULL, 'f'},    {"timeout", required_argument, NULL, 'T'},
         {"listen", required_argument, NULL, 'l'}, {"cert", required_argument, NULL, 'c'},
-        {"key", required_argument, NULL, 'k'},   {"web", required_argument, NULL, 'w'},
-        {"wait", no_argument, NULL, 'W'},        {NULL, 0, NULL, 0},
+        {"key", required_argument, NULL, 'k'},    {"web", required_argument, NULL, 'w'},
+        {"wait", no_argument, NULL, 'W'},         {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
-    run_options ro = {.wait = serve, .listen = serve ? "127.0.0.1:8080" : NULL,
+    run_options ro = {.wait = serve,
+                      .listen = serve ? "127.0.0.1:8080" : NULL,
                       .web_dir = getenv("ENSHU_WEB_DIR") ? getenv("ENSHU_WEB_DIR")
                                                          : ENSHU_SOURCE_DIR "/web"};
     int opt;
@@ -337,8 +342,7 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         case 's':
             ro.speed = strtod(optarg, &end);
             if (*end || !(ro.speed > 0) || ro.speed > 1000) {
-                fprintf(stderr, "enshu %s: --speed must be a number above 0, at most 1000\n",
-                        cmd);
+                fprintf(stderr, "enshu %s: --speed must be a number above 0, at most 1000\n", cmd);
                 return CLI_USAGE;
             }
             break;
@@ -352,8 +356,7 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
             break;
         case 'l':
             if (!strchr(optarg, ':')) {
-                fprintf(stderr, "enshu %s: --listen takes HOST:PORT, e.g. 127.0.0.1:8080\n",
-                        cmd);
+                fprintf(stderr, "enshu %s: --listen takes HOST:PORT, e.g. 127.0.0.1:8080\n", cmd);
                 return CLI_USAGE;
             }
             ro.listen = optarg;
@@ -377,8 +380,10 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         }
     }
     if (optind + 1 != argc || !req.teams) {
-        fprintf(stderr, "enshu %s: expected FILE --teams N, e.g. enshu %s "
-                        "scenarios/intro-office.yaml --teams 2\n", cmd, cmd);
+        fprintf(stderr,
+                "enshu %s: expected FILE --teams N, e.g. enshu %s "
+                "scenarios/intro-office.yaml --teams 2\n",
+                cmd, cmd);
         return CLI_USAGE;
     }
     if (!ro.cert != !ro.key) {

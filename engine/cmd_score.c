@@ -80,8 +80,10 @@ int cmd_score(int argc, char **argv)
     char *vars_json = event_store_get_meta(st, "team_vars");
     team_vars *vars = NULL;
     if (vars_json && team_vars_from_json(vars_json, &vars) != ENSHU_OK)
-        fprintf(stderr, "enshu score: the team values in %s are damaged; templated answers "
-                        "are compared as written\n", db);
+        fprintf(stderr,
+                "enshu score: the team values in %s are damaged; templated answers "
+                "are compared as written\n",
+                db);
     int rc = CLI_FAIL;
     long teams = teams_text ? strtol(teams_text, NULL, 10) : 0;
     if (!text || teams < 1 || teams > 1000) {

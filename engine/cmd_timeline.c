@@ -95,8 +95,9 @@ int cmd_timeline(int argc, char **argv)
     event_store *ledger = NULL;
     int rc = CLI_FAIL;
     if (access(path, R_OK) != 0) {
-        fprintf(stderr, "enshu timeline: exercise '%s' has no ledger (%s); start it with 'enshu "
-                        "run'\n",
+        fprintf(stderr,
+                "enshu timeline: exercise '%s' has no ledger (%s); start it with 'enshu "
+                "run'\n",
                 name, path);
     } else if (event_store_open(path, false, &ledger) == ENSHU_OK) {
         char *text = event_store_get_meta(ledger, "scenario_yaml");
@@ -105,13 +106,13 @@ int cmd_timeline(int argc, char **argv)
         unsigned teams = count ? (unsigned)strtoul(count, NULL, 10) : 0;
         diag_list *diags = diag_list_new();
         /* Named by its path, so attachments resolve next to the scenario file. */
-        scenario *s = text ? scenario_load_buffer(file ? file : name, text, strlen(text), diags)
-                           : NULL;
+        scenario *s =
+            text ? scenario_load_buffer(file ? file : name, text, strlen(text), diags) : NULL;
         diag_list_print(diags, stderr);
         diag_list_free(diags);
         if (s && teams >= 1 && teams <= 1000 && team <= teams) {
-            exercise_hooks hooks = {.run_inject = no_inject, .run_check = no_check,
-                                    .wall_ms = range_wall_ms};
+            exercise_hooks hooks = {
+                .run_inject = no_inject, .run_check = no_check, .wall_ms = range_wall_ms};
             exercise *ex = exercise_new(s, teams, ledger, &hooks);
             if (exercise_replay(ex) == ENSHU_OK) {
                 show(s, ex, teams, (int)team);

@@ -139,7 +139,7 @@ static int insert_one(event_store *st, append_req *r)
 static void commit_batch(event_store *st, append_req *batch)
 {
     int rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? ENSHU_OK
-                                                                       : report(st, "begin");
+                                                                          : report(st, "begin");
     for (append_req *r = batch; r; r = r->next)
         r->result = rc == ENSHU_OK ? insert_one(st, r) : rc;
     if (rc == ENSHU_OK && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
@@ -236,8 +236,9 @@ int event_store_open(const char *path, bool create, event_store **out)
     *out = NULL;
     event_store *st = xcalloc(1, sizeof(event_store));
     st->path = xstrdup(path);
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
-                                           (create ? SQLITE_OPEN_CREATE : 0),
+    if (sqlite3_open_v2(path, &st->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
+                            (create ? SQLITE_OPEN_CREATE : 0),
                         NULL) != SQLITE_OK) {
         report(st, "open");
         sqlite3_close(st->db);
@@ -248,11 +249,10 @@ int event_store_open(const char *path, bool create, event_store **out)
     sqlite3_busy_timeout(st->db, 10000);
     /* The version first: a file that is not a ledger is left untouched. */
     int rc = migrate(st, create);
-    if (rc == ENSHU_OK &&
-        sqlite3_exec(st->db,
-                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                     "PRAGMA wal_autocheckpoint=0;",
-                     NULL, NULL, NULL) != SQLITE_OK)
+    if (rc == ENSHU_OK && sqlite3_exec(st->db,
+                                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                                       "PRAGMA wal_autocheckpoint=0;",
+                                       NULL, NULL, NULL) != SQLITE_OK)
         rc = report(st, "set up");
     if (rc == ENSHU_OK &&
         sqlite3_prepare_v2(st->db,
@@ -373,10 +373,11 @@ int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *
     sqlite3_stmt *s;
     if (!db)
         return ENSHU_EIO;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT seq, at_ms, wall_ms, team, kind, subject, value, text, actor FROM "
-                           "events WHERE seq > ?1 ORDER BY seq",
-                           -1, &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT seq, at_ms, wall_ms, team, kind, subject, value, text, actor FROM "
+            "events WHERE seq > ?1 ORDER BY seq",
+            -1, &s, NULL) != SQLITE_OK) {
         fprintf(stderr, "enshu: event ledger %s: cannot read: %s\n", st->path, sqlite3_errmsg(db));
         sqlite3_close(db);
         return ENSHU_EIO;
@@ -404,7 +405,8 @@ int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
-        fprintf(stderr, "enshu: event ledger %s: reading failed: %s\n", st->path, sqlite3_errmsg(db));
+        fprintf(stderr, "enshu: event ledger %s: reading failed: %s\n", st->path,
+                sqlite3_errmsg(db));
     sqlite3_close(db);
     return rc == SQLITE_DONE ? ENSHU_OK : ENSHU_EIO;
 }

@@ -82,7 +82,7 @@ typedef struct node {
     char *image;
     src_pos image_pos;
     node_role role;
-    bool visible; /* trainees may see it and open its console */
+    bool visible;    /* trainees may see it and open its console */
     bool forwarding; /* routes between its segments */
     unsigned memory_mib;
     unsigned vcpus;
@@ -135,8 +135,8 @@ typedef struct action {
     char *from;
     l10n_text subject;
     l10n_text body;
-    char *attachment;           /* its name as written (relative to the scenario) */
-    char *attachment_content;   /* read at load time; NULL without an attachment */
+    char *attachment;         /* its name as written (relative to the scenario) */
+    char *attachment_content; /* read at load time; NULL without an attachment */
     size_t attachment_size;
     /* note */
     l10n_text note;
@@ -173,7 +173,7 @@ typedef struct check {
     src_pos node_pos;
     char *command;
     src_pos command_pos;
-    int expect_exit; /* -1: any */
+    int expect_exit;     /* -1: any */
     char *expect_output; /* POSIX extended regex, or NULL */
     src_pos expect_output_pos;
     int64_t interval_ms;
@@ -237,8 +237,8 @@ typedef struct objective {
     char **values; /* exact / nocase / regex: one; one_of: several */
     size_t nvalues;
     double range_min, range_max;
-    int attempts; /* 0 = unlimited */
-    char *time_inject;    /* time: the inject whose firing time is the answer */
+    int attempts;      /* 0 = unlimited */
+    char *time_inject; /* time: the inject whose firing time is the answer */
     src_pos time_inject_pos;
     int64_t tolerance_ms; /* time: how far off an answer may be */
     src_pos answer_pos;

@@ -24,7 +24,8 @@ typedef struct loader {
     scenario *s;
 } loader;
 
-static void err(loader *L, const ynode *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void err(loader *L, const ynode *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void err(loader *L, const ynode *at, const char *fmt, ...)
 {
@@ -103,8 +104,7 @@ static void missing(loader *L, const ynode *map, const char *key, const char *wh
 }
 
 /* A required-or-optional text value; NULL when absent or wrong (reported). */
-static char *get_text(loader *L, const ynode *map, const char *key, const char *what,
-                      bool required)
+static char *get_text(loader *L, const ynode *map, const char *key, const char *what, bool required)
 {
     const ynode *v = ymap_get(map, key);
     if (!v) {
@@ -133,8 +133,7 @@ static bool valid_name(const char *s)
 }
 
 /* Names become parts of libvirt object names and file names. */
-static char *get_name(loader *L, const ynode *map, const char *key, const char *what,
-                      bool required)
+static char *get_name(loader *L, const ynode *map, const char *key, const char *what, bool required)
 {
     char *s = get_text(L, map, key, what, required);
     if (s && !valid_name(s)) {
@@ -180,8 +179,7 @@ static long long get_int(loader *L, const ynode *map, const char *key, const cha
     return n;
 }
 
-static bool get_bool(loader *L, const ynode *map, const char *key, const char *what,
-                     bool fallback)
+static bool get_bool(loader *L, const ynode *map, const char *key, const char *what, bool fallback)
 {
     const ynode *v = ymap_get(map, key);
     if (!v)
@@ -239,8 +237,9 @@ static void load_l10n_node(loader *L, const ynode *v, const char *key, const cha
         return;
     }
     if (v->kind != YNODE_MAP || v->npairs == 0) {
-        err(L, v, "'%s' of %s must be text, or a map of language to text such as {en: ..., ja: ...}",
-            key, what);
+        err(L, v,
+            "'%s' of %s must be text, or a map of language to text such as {en: ..., ja: ...}", key,
+            what);
         return;
     }
     out->items = xcalloc(v->npairs, sizeof(l10n_entry));
@@ -252,10 +251,11 @@ static void load_l10n_node(loader *L, const ynode *v, const char *key, const cha
             continue;
         }
         if (!language_known(L->s, k->str)) {
-            const char *near = suggest_closest_n(k->str, (const char *const *)L->s->languages,
-                                                 L->s->nlanguages);
+            const char *near =
+                suggest_closest_n(k->str, (const char *const *)L->s->languages, L->s->nlanguages);
             if (near)
-                err(L, k, "'%s' of %s has text in '%s', which is not in 'languages'; did you mean '%s'?",
+                err(L, k,
+                    "'%s' of %s has text in '%s', which is not in 'languages'; did you mean '%s'?",
                     key, what, k->str, near);
             else
                 err(L, k, "'%s' of %s has text in '%s', which is not in 'languages'", key, what,
@@ -278,8 +278,8 @@ static void load_l10n_node(loader *L, const ynode *v, const char *key, const cha
             L->s->default_language);
 }
 
-static void get_l10n(loader *L, const ynode *map, const char *key, const char *what,
-                     bool required, l10n_text *out)
+static void get_l10n(loader *L, const ynode *map, const char *key, const char *what, bool required,
+                     l10n_text *out)
 {
     const ynode *v = ymap_get(map, key);
     if (!v) {
@@ -317,9 +317,10 @@ static void *load_list(loader *L, const ynode *map, const char *key, const char 
 /* ---- metadata ---- */
 
 static const char *const TOP_KEYS[] = {
-    "enshu", "id", "title", "description", "level", "duration", "teams", "team_size",
-    "languages", "default_language", "network", "images", "nodes", "injects", "checks",
-    "objectives", "penalties", "consoles", NULL};
+    "enshu",      "id",        "title",     "description", "level",
+    "duration",   "teams",     "team_size", "languages",   "default_language",
+    "network",    "images",    "nodes",     "injects",     "checks",
+    "objectives", "penalties", "consoles",  NULL};
 
 /* What the browser consoles show teams. */
 static void load_consoles(loader *L, const ynode *root)
@@ -457,8 +458,7 @@ static void load_network(loader *L, const ynode *root)
         } else if (prefix < 8 || prefix > 28) {
             err(L, pool, "'pool' prefix /%u is out of range; use /8 to /28", prefix);
         } else if (addr & ~(prefix ? 0xffffffffu << (32 - prefix) : 0)) {
-            err(L, pool, "'pool' %s has host bits set; did you mean a network address?",
-                pool->str);
+            err(L, pool, "'pool' %s has host bits set; did you mean a network address?", pool->str);
         } else {
             s->pool_addr = addr;
             s->pool_prefix = prefix;
@@ -520,7 +520,7 @@ static void load_nic(loader *L, const ynode *item, void *out, size_t index)
 
 static void load_node(loader *L, const ynode *item, void *out, size_t index)
 {
-    static const char *const KEYS[] = {"name", "title", "image", "role", "visible",
+    static const char *const KEYS[] = {"name",       "title",  "image", "role",       "visible",
                                        "forwarding", "memory", "vcpus", "interfaces", NULL};
     node *n = out;
     n->pos = pos_of(item);
@@ -543,8 +543,9 @@ static void load_node(loader *L, const ynode *item, void *out, size_t index)
         else if (is_scalar_text(role) && !strcmp(role->str, "grey"))
             n->role = ROLE_GREY;
         else
-            err(L, role, "'role' must be blue (the team defends it), red (attacker) or grey "
-                         "(background)");
+            err(L, role,
+                "'role' must be blue (the team defends it), red (attacker) or grey "
+                "(background)");
     }
     n->visible = get_bool(L, item, "visible", "a node", n->role == ROLE_BLUE);
     n->forwarding = get_bool(L, item, "forwarding", "a node", false);
@@ -572,8 +573,8 @@ static void load_node(loader *L, const ynode *item, void *out, size_t index)
 
 static condition *load_condition(loader *L, const ynode *v, int depth);
 
-static const char *const COND_KEYS[] = {"check", "inject", "all", "any", "not",
-                                        "for",   "within", NULL};
+static const char *const COND_KEYS[] = {"check", "inject", "all",    "any",
+                                        "not",   "for",    "within", NULL};
 
 static condition *load_condition(loader *L, const ynode *v, int depth)
 {
@@ -609,7 +610,8 @@ static condition *load_condition(loader *L, const ynode *v, int depth)
     case COND_CHECK:
     case COND_INJECT:
         if (!is_scalar_text(which) || !valid_name(which->str))
-            err(L, which, "'%s' must name %s", KINDS[kind], kind == COND_CHECK ? "a check" : "an inject");
+            err(L, which, "'%s' must name %s", KINDS[kind],
+                kind == COND_CHECK ? "a check" : "an inject");
         else
             c->ref = xstrdup(which->str);
         break;
@@ -642,7 +644,7 @@ static void load_attachment(loader *L, const ynode *at, action *a)
 {
     char *dir_copy = xstrdup(L->file);
     char *path = a->attachment[0] == '/' ? xstrdup(a->attachment)
-                                          : xasprintf("%s/%s", dirname(dir_copy), a->attachment);
+                                         : xasprintf("%s/%s", dirname(dir_copy), a->attachment);
     free(dir_copy);
     struct stat st;
     FILE *f = NULL;
@@ -778,10 +780,9 @@ static void load_action(loader *L, const ynode *item, inject *inj)
 
 static void load_inject(loader *L, const ynode *item, void *out, size_t index)
 {
-    static const char *const KEYS[] = {"id",     "title", "at",   "after",   "delay",
-                                       "when",   "manual", "target", "run",  "file",
-                                       "message", "note", "power", "link", "segment", "timeout",
-                                       NULL};
+    static const char *const KEYS[] = {"id",     "title",  "at",      "after",   "delay",   "when",
+                                       "manual", "target", "run",     "file",    "message", "note",
+                                       "power",  "link",   "segment", "timeout", NULL};
     inject *inj = out;
     inj->pos = pos_of(item);
     inj->timeout_ms = SCENARIO_DEFAULT_ACTION_MS;
@@ -824,8 +825,8 @@ static void load_inject(loader *L, const ynode *item, void *out, size_t index)
 
 static void load_check(loader *L, const ynode *item, void *out, size_t index)
 {
-    static const char *const KEYS[] = {"id", "node", "command", "expect", "interval", "timeout",
-                                       NULL};
+    static const char *const KEYS[] = {"id",       "node",    "command", "expect",
+                                       "interval", "timeout", NULL};
     check *c = out;
     c->pos = pos_of(item);
     c->expect_exit = 0;
@@ -879,8 +880,8 @@ static void load_rubric_item(loader *L, const ynode *item, void *out, size_t ind
 
 static void load_answer(loader *L, const ynode *obj, objective *o)
 {
-    static const char *const KINDS[] = {"exact", "nocase", "regex", "range", "one_of", "time",
-                                        NULL};
+    static const char *const KINDS[] = {"exact",  "nocase", "regex", "range",
+                                        "one_of", "time",   NULL};
     const ynode *ans = ymap_get(obj, "answer");
     if (!ans) {
         missing(L, obj, "answer", "a question");
@@ -908,8 +909,8 @@ static void load_answer(loader *L, const ynode *obj, objective *o)
         check_keys(L, v, "'time'", TKEYS);
         o->time_inject = get_name(L, v, "inject", "'time'", true);
         o->time_inject_pos = pos_of(ymap_get(v, "inject"));
-        o->tolerance_ms = get_duration(L, v, "tolerance", "'time'", 0, 24LL * 3600 * 1000,
-                                       2 * 60 * 1000);
+        o->tolerance_ms =
+            get_duration(L, v, "tolerance", "'time'", 0, 24LL * 3600 * 1000, 2 * 60 * 1000);
         return;
     }
     if (o->answer == ANSWER_RANGE) {
@@ -1008,8 +1009,9 @@ static void load_penalty(loader *L, const ynode *item, void *out, size_t index)
 
 static void load_objective(loader *L, const ynode *item, void *out, size_t index)
 {
-    static const char *const KEYS[] = {"id",     "kind",  "title", "text",   "points", "answer",
-                                       "attempts", "check", "rubric", "hints", "after", "decay", NULL};
+    static const char *const KEYS[] = {"id",     "kind",     "title", "text",   "points",
+                                       "answer", "attempts", "check", "rubric", "hints",
+                                       "after",  "decay",    NULL};
     objective *o = out;
     o->pos = pos_of(item);
     if (!expect_map(L, item, "an objective"))
@@ -1037,10 +1039,9 @@ static void load_objective(loader *L, const ynode *item, void *out, size_t index
     }
     o->points = (int)get_int(L, item, "points", "an objective", 0, 10000, 0);
     o->hints = load_list(L, item, "hints", "'hints'", sizeof(hint), 20, load_hint, &o->nhints);
-    const char *own[] = {o->kind == OBJ_QUESTION ? NULL : "answer",
-                         o->kind == OBJ_QUESTION ? NULL : "attempts",
-                         o->kind == OBJ_CHECK ? NULL : "check",
-                         o->kind == OBJ_REPORT ? NULL : "rubric"};
+    const char *own[] = {
+        o->kind == OBJ_QUESTION ? NULL : "answer", o->kind == OBJ_QUESTION ? NULL : "attempts",
+        o->kind == OBJ_CHECK ? NULL : "check", o->kind == OBJ_REPORT ? NULL : "rubric"};
     if (o->kind != OBJ_CHECK && ymap_get(item, "decay"))
         err(L, ymap_get(item, "decay"), "'decay' applies only to check objectives");
     for (size_t i = 0; i < 4; i++)
@@ -1101,16 +1102,16 @@ void scenario_load_tree(scenario *s, const ynode *root, diag_list *diags)
     load_teams(&L, root);
     load_network(&L, root);
     load_images(&L, root);
-    s->nodes = load_list(&L, root, "nodes", "'nodes'", sizeof(node), SCENARIO_MAX_NODES,
-                         load_node, &s->nnodes);
+    s->nodes = load_list(&L, root, "nodes", "'nodes'", sizeof(node), SCENARIO_MAX_NODES, load_node,
+                         &s->nnodes);
     if (!ymap_get(root, "nodes"))
         missing(&L, root, "nodes", "the scenario");
     else if (s->nnodes == 0 && ymap_get(root, "nodes")->kind != YNODE_MAP)
         err(&L, ymap_get(root, "nodes"), "'nodes' needs at least one node");
     s->injects = load_list(&L, root, "injects", "'injects'", sizeof(inject), 1000, load_inject,
                            &s->ninjects);
-    s->checks = load_list(&L, root, "checks", "'checks'", sizeof(check), 1000, load_check,
-                          &s->nchecks);
+    s->checks =
+        load_list(&L, root, "checks", "'checks'", sizeof(check), 1000, load_check, &s->nchecks);
     s->objectives = load_list(&L, root, "objectives", "'objectives'", sizeof(objective), 1000,
                               load_objective, &s->nobjectives);
     s->penalties = load_list(&L, root, "penalties", "'penalties'", sizeof(penalty_rule), 100,

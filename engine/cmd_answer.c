@@ -11,9 +11,9 @@
 #include "errors.h"
 #include "event_store.h"
 #include "exercise.h"
+#include "exercise_record.h"
 #include "range_actions.h"
 #include "range_files.h"
-#include "team_vars.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -80,25 +80,12 @@ static int submit(const char *cmd, const char *name, exercise_submission *sub)
         free(path);
         return CLI_FAIL;
     }
-    char *text = event_store_get_meta(ledger, "scenario_yaml");
-    char *file = event_store_get_meta(ledger, "scenario_path");
-    char *count = event_store_get_meta(ledger, "teams");
-    char *vars_json = event_store_get_meta(ledger, "team_vars");
-    unsigned teams = count ? (unsigned)strtoul(count, NULL, 10) : 0;
-    team_vars *vars = NULL;
-    if (vars_json && team_vars_from_json(vars_json, &vars) != ENSHU_OK)
-        vars = NULL;
-    diag_list *diags = diag_list_new();
-    scenario *s = text ? scenario_load_buffer(file ? file : name, text, strlen(text), diags) : NULL;
-    diag_list_print(diags, stderr);
-    diag_list_free(diags);
-    if (!s || teams < 1 || teams > 1000) {
-        fprintf(stderr, "enshu %s: %s holds no exercise (no scenario or team count)\n", cmd, path);
-    } else {
+    exercise_record rec;
+    if (exercise_record_read(ledger, cmd, &rec) == ENSHU_OK) {
         exercise_hooks hooks = {
             .run_inject = no_inject, .run_check = no_check, .wall_ms = range_wall_ms};
-        exercise *ex = exercise_new(s, teams, ledger, &hooks);
-        exercise_set_team_vars(ex, vars);
+        exercise *ex = exercise_new(rec.s, rec.teams, ledger, &hooks);
+        exercise_set_team_vars(ex, rec.vars);
         int64_t seq = 0;
         int sr = exercise_replay(ex);
         if (sr == ENSHU_OK)
@@ -107,9 +94,9 @@ static int submit(const char *cmd, const char *name, exercise_submission *sub)
             fprintf(stderr, "enshu %s: team %d, objective %s: refused: %s\n", cmd, sub->team,
                     sub->objective, refusal(sr));
         } else {
-            const objective *o = scenario_objective(s, sub->objective);
+            const objective *o = scenario_objective(rec.s, sub->objective);
             const objective_score *os =
-                &grader_team(exercise_grader(ex), sub->team)->objectives[o - s->objectives];
+                &grader_team(exercise_grader(ex), sub->team)->objectives[o - rec.s->objectives];
             if (sub->kind == EV_ANSWER)
                 printf("team %d, %s: %s (%d points)\n", sub->team, o->id,
                        os->achieved ? "right" : "wrong", os->points);
@@ -118,13 +105,8 @@ static int submit(const char *cmd, const char *name, exercise_submission *sub)
             rc = CLI_OK;
         }
         exercise_free(ex);
+        exercise_record_fini(&rec);
     }
-    scenario_free(s);
-    team_vars_free(vars);
-    free(vars_json);
-    free(count);
-    free(file);
-    free(text);
     event_store_free(ledger);
     free(path);
     return rc;

@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "event_store.h"
 #include "exercise.h"
+#include "exercise_record.h"
 #include "libvirt_conn.h"
 #include "range.h"
 #include "range_actions.h"
@@ -100,39 +101,6 @@ static void log_event(void *ctx, const event *ev)
     else
         printf("[T+%-7s] exercise %s (speed x%g)\n", t, text, (double)ev->value / 1000.0);
     fflush(stdout);
-}
-
-/* Records the scenario, team count and each team's template values in a new
- * ledger; checks an old one. */
-static int ledger_bind(event_store *ledger, const char *file, unsigned teams, const team_vars *vars)
-{
-    char *stored = event_store_get_meta(ledger, "teams");
-    int rc = ENSHU_OK;
-    if (stored) {
-        if ((unsigned)strtoul(stored, NULL, 10) != teams) {
-            fprintf(stderr, "enshu run: this exercise has %s teams, not %u\n", stored, teams);
-            rc = ENSHU_EINVAL;
-        }
-        free(stored);
-        return rc;
-    }
-    char *text = text_file_read(file, 4u << 20);
-    char count[16];
-    snprintf(count, sizeof count, "%u", teams);
-    if (!text)
-        rc = ENSHU_EIO;
-    if (rc == ENSHU_OK)
-        rc = event_store_set_meta(ledger, "scenario_yaml", text);
-    if (rc == ENSHU_OK)
-        rc = event_store_set_meta(ledger, "scenario_path", file);
-    if (rc == ENSHU_OK)
-        rc = event_store_set_meta(ledger, "teams", count);
-    char *vars_json = team_vars_to_json(vars);
-    if (rc == ENSHU_OK)
-        rc = event_store_set_meta(ledger, "team_vars", vars_json);
-    free(vars_json);
-    free(text);
-    return rc;
 }
 
 /* Consoles, when --listen is given: told of every event. */
@@ -260,7 +228,8 @@ static int run_exercise(const range_up_request *req, const run_options *opt)
     if (rc == ENSHU_OK && !(ra = range_actions_new(s, name, req->teams)))
         rc = ENSHU_ENOTFOUND;
     if (rc == ENSHU_OK)
-        rc = ledger_bind(ledger, req->scenario_path, req->teams, range_actions_team_vars(ra));
+        rc = exercise_record_write(ledger, req->scenario_path, s, req->teams,
+                                   range_actions_team_vars(ra));
     if (rc == ENSHU_OK) {
         exercise_hooks hooks = {0};
         range_actions_hooks(ra, &hooks);

@@ -7,10 +7,9 @@
 #include "cli.h"
 #include "errors.h"
 #include "event_store.h"
+#include "exercise_record.h"
 #include "grader.h"
-#include "scenario.h"
 #include "score_report.h"
-#include "team_vars.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -74,47 +73,25 @@ int cmd_score(int argc, char **argv)
     event_store *st;
     if (event_store_open(db, false, &st) != ENSHU_OK)
         return CLI_FAIL;
-    char *text = event_store_get_meta(st, "scenario_yaml");
-    char *name = event_store_get_meta(st, "scenario_path");
-    char *teams_text = event_store_get_meta(st, "teams");
-    char *vars_json = event_store_get_meta(st, "team_vars");
-    team_vars *vars = NULL;
-    if (vars_json && team_vars_from_json(vars_json, &vars) != ENSHU_OK)
-        fprintf(stderr,
-                "enshu score: the team values in %s are damaged; templated answers "
-                "are compared as written\n",
-                db);
+    exercise_record rec;
     int rc = CLI_FAIL;
-    long teams = teams_text ? strtol(teams_text, NULL, 10) : 0;
-    if (!text || teams < 1 || teams > 1000) {
-        fprintf(stderr, "enshu score: %s holds no exercise (no scenario or team count)\n", db);
-    } else {
-        diag_list *diags = diag_list_new();
-        scenario *s = scenario_load_buffer(name ? name : "scenario", text, strlen(text), diags);
-        diag_list_print(diags, stderr);
-        diag_list_free(diags);
-        grader *g = s ? grader_new(s, (unsigned)teams) : NULL;
-        if (g)
-            grader_set_team_vars(g, vars);
-        if (g && event_store_scan(st, 0, feed, g) == ENSHU_OK) {
+    if (exercise_record_read(st, "score", &rec) == ENSHU_OK) {
+        grader *g = grader_new(rec.s, rec.teams);
+        grader_set_team_vars(g, rec.vars);
+        if (event_store_scan(st, 0, feed, g) == ENSHU_OK) {
             if (as_json) {
-                json_t *j = score_report_json(s, g);
+                json_t *j = score_report_json(rec.s, g);
                 json_dumpf(j, stdout, JSON_INDENT(2));
                 putchar('\n');
                 json_decref(j);
             } else {
-                score_report_print(s, g, stdout);
+                score_report_print(rec.s, g, stdout);
             }
             rc = CLI_OK;
         }
         grader_free(g);
-        scenario_free(s);
+        exercise_record_fini(&rec);
     }
-    free(text);
-    free(name);
-    free(teams_text);
-    free(vars_json);
-    team_vars_free(vars);
     event_store_free(st);
     return rc;
 }

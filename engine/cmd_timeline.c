@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "event_store.h"
 #include "exercise.h"
+#include "exercise_record.h"
 #include "range_actions.h"
 #include "range_files.h"
 #include "units.h"
@@ -100,32 +101,22 @@ int cmd_timeline(int argc, char **argv)
                 "run'\n",
                 name, path);
     } else if (event_store_open(path, false, &ledger) == ENSHU_OK) {
-        char *text = event_store_get_meta(ledger, "scenario_yaml");
-        char *file = event_store_get_meta(ledger, "scenario_path");
-        char *count = event_store_get_meta(ledger, "teams");
-        unsigned teams = count ? (unsigned)strtoul(count, NULL, 10) : 0;
-        diag_list *diags = diag_list_new();
-        /* Named by its path, so attachments resolve next to the scenario file. */
-        scenario *s =
-            text ? scenario_load_buffer(file ? file : name, text, strlen(text), diags) : NULL;
-        diag_list_print(diags, stderr);
-        diag_list_free(diags);
-        if (s && teams >= 1 && teams <= 1000 && team <= teams) {
+        exercise_record rec;
+        if (exercise_record_read(ledger, "timeline", &rec) != ENSHU_OK) {
+            /* told why */
+        } else if (team > rec.teams) {
+            fprintf(stderr, "enshu timeline: exercise '%s' has %u teams\n", name, rec.teams);
+        } else {
             exercise_hooks hooks = {
                 .run_inject = no_inject, .run_check = no_check, .wall_ms = range_wall_ms};
-            exercise *ex = exercise_new(s, teams, ledger, &hooks);
+            exercise *ex = exercise_new(rec.s, rec.teams, ledger, &hooks);
             if (exercise_replay(ex) == ENSHU_OK) {
-                show(s, ex, teams, (int)team);
+                show(rec.s, ex, rec.teams, (int)team);
                 rc = CLI_OK;
             }
             exercise_free(ex);
-        } else if (s) {
-            fprintf(stderr, "enshu timeline: exercise '%s' has %u teams\n", name, teams);
         }
-        scenario_free(s);
-        free(text);
-        free(file);
-        free(count);
+        exercise_record_fini(&rec);
         event_store_free(ledger);
     }
     free(path);

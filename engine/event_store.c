@@ -457,3 +457,8 @@ event_store_stats event_store_get_stats(event_store *st)
     pthread_mutex_unlock(&st->lock);
     return s;
 }
+
+const char *event_store_path(const event_store *st)
+{
+    return st->path;
+}

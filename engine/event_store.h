@@ -54,6 +54,8 @@ int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *
 int event_store_set_meta(event_store *st, const char *key, const char *value)
     __attribute__((warn_unused_result));
 char *event_store_get_meta(event_store *st, const char *key); /* NULL when absent */
+/* The ledger file's path, as opened. */
+const char *event_store_path(const event_store *st);
 
 /* Statistics of the group commit, for benchmarks. */
 typedef struct event_store_stats {

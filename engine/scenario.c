@@ -8,13 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static scenario *scenario_from_doc(const char *name, ydoc *doc, diag_list *diags)
+static scenario *scenario_from_doc(const char *name, ydoc *doc, const scenario_attachments *from,
+                                   diag_list *diags)
 {
     size_t before = diags->count;
     scenario *s = xcalloc(1, sizeof(scenario));
     s->file = xstrdup(name);
     if (doc) {
-        scenario_load_tree(s, doc->root, diags);
+        scenario_load_tree(s, doc->root, from, diags);
         /* Checked even after load errors, so one run reports every problem. */
         if (doc->root && doc->root->kind == YNODE_MAP)
             scenario_check_model(s, diags);
@@ -30,7 +31,7 @@ static scenario *scenario_from_doc(const char *name, ydoc *doc, diag_list *diags
 scenario *scenario_load_file(const char *path, diag_list *diags)
 {
     ydoc *doc = ydoc_load_file(path, &YLIMITS_DEFAULT, diags);
-    return scenario_from_doc(path, doc, diags);
+    return scenario_from_doc(path, doc, NULL, diags);
 }
 
 scenario *scenario_load_reported(const char *path)
@@ -44,8 +45,14 @@ scenario *scenario_load_reported(const char *path)
 
 scenario *scenario_load_buffer(const char *name, const char *buf, size_t len, diag_list *diags)
 {
+    return scenario_load_buffer_with(name, buf, len, NULL, diags);
+}
+
+scenario *scenario_load_buffer_with(const char *name, const char *buf, size_t len,
+                                    const scenario_attachments *from, diag_list *diags)
+{
     ydoc *doc = ydoc_parse(name, buf, len, &YLIMITS_DEFAULT, diags);
-    return scenario_from_doc(name, doc, diags);
+    return scenario_from_doc(name, doc, from, diags);
 }
 
 static void l10n_free(l10n_text *t)

@@ -306,6 +306,20 @@ scenario *scenario_load_buffer(const char *name, const char *buf, size_t len, di
     __attribute__((warn_unused_result));
 void scenario_free(scenario *s);
 
+/* Where message attachments come from when not from the files named next to
+ * the scenario (an exercise's ledger keeps them): read returns the bytes of
+ * the attachment `name`, malloc'd with a NUL past *size, or NULL to read the
+ * file after all. */
+typedef struct scenario_attachments {
+    char *(*read)(void *ctx, const char *name, size_t *size);
+    void *ctx;
+} scenario_attachments;
+
+/* scenario_load_buffer, taking attachments from `from` first. */
+scenario *scenario_load_buffer_with(const char *name, const char *buf, size_t len,
+                                    const scenario_attachments *from, diag_list *diags)
+    __attribute__((warn_unused_result));
+
 /* scenario_load_file, printing every diagnostic to stderr. */
 scenario *scenario_load_reported(const char *path) __attribute__((warn_unused_result));
 

@@ -22,6 +22,7 @@ typedef struct loader {
     const char *file;
     diag_list *diags;
     scenario *s;
+    const scenario_attachments *attachments; /* NULL: from files */
 } loader;
 
 static void err(loader *L, const ynode *at, const char *fmt, ...)
@@ -639,9 +640,25 @@ static condition *load_condition(loader *L, const ynode *v, int depth)
 }
 
 /* Reads a message attachment named relative to the scenario file, so a
- * console can offer it without the scenario's directory at hand. */
+ * console can offer it without the scenario's directory at hand; or takes
+ * it from where the caller keeps attachments. */
 static void load_attachment(loader *L, const ynode *at, action *a)
 {
+    if (L->attachments) {
+        size_t size = 0;
+        char *kept = L->attachments->read(L->attachments->ctx, a->attachment, &size);
+        if (kept && size > SCENARIO_MAX_ATTACHMENT) {
+            err(L, at, "attachment '%s' is %zu bytes; at most %d are allowed", a->attachment, size,
+                SCENARIO_MAX_ATTACHMENT);
+            free(kept);
+            return;
+        }
+        if (kept) {
+            a->attachment_content = kept;
+            a->attachment_size = size;
+            return;
+        }
+    }
     char *dir_copy = xstrdup(L->file);
     char *path = a->attachment[0] == '/' ? xstrdup(a->attachment)
                                          : xasprintf("%s/%s", dirname(dir_copy), a->attachment);
@@ -1074,9 +1091,10 @@ static void load_objective(loader *L, const ynode *item, void *out, size_t index
 
 /* ---- the whole file ---- */
 
-void scenario_load_tree(scenario *s, const ynode *root, diag_list *diags)
+void scenario_load_tree(scenario *s, const ynode *root, const scenario_attachments *from,
+                        diag_list *diags)
 {
-    loader L = {.file = s->file, .diags = diags, .s = s};
+    loader L = {.file = s->file, .diags = diags, .s = s, .attachments = from};
     if (!root) {
         diag_add(diags, s->file, 0, 0, "the file is empty; a scenario starts with 'enshu: 1'");
         return;

@@ -11,8 +11,10 @@
 
 #include <errno.h>
 
-/* Fills s from the document tree, reporting every key and type problem. */
-void scenario_load_tree(scenario *s, const ynode *root, diag_list *diags);
+/* Fills s from the document tree, reporting every key and type problem.
+ * Attachments come from `from` first (may be NULL), else from files. */
+void scenario_load_tree(scenario *s, const ynode *root, const scenario_attachments *from,
+                        diag_list *diags);
 
 /* References, uniqueness, cycles and the address plan. */
 void scenario_check_model(scenario *s, diag_list *diags);

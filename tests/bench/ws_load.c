@@ -12,6 +12,7 @@
 #include "ws_load.h"
 #include "alloc.h"
 #include "bench_util.h"
+#include "ws_client_frame.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -100,27 +101,11 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 /* A masked client frame. */
 static int send_frame(load_conn *c, int opcode, const char *data, size_t len)
 {
-    static const unsigned char key[4] = {0x3a, 0x91, 0x5c, 0xe7};
-    unsigned char *frame = xmalloc(len + 14);
-    size_t h = 0;
-    frame[h++] = (unsigned char)(0x80 | opcode);
-    if (len < 126) {
-        frame[h++] = (unsigned char)(0x80 | len);
-    } else if (len <= 0xffff) {
-        frame[h++] = 0x80 | 126;
-        frame[h++] = (unsigned char)(len >> 8);
-        frame[h++] = (unsigned char)len;
-    } else {
-        frame[h++] = 0x80 | 127;
-        for (int i = 7; i >= 0; i--)
-            frame[h++] = (unsigned char)((uint64_t)len >> (8 * i));
-    }
-    memcpy(frame + h, key, 4);
-    h += 4;
-    for (size_t i = 0; i < len; i++)
-        frame[h + i] = (unsigned char)data[i] ^ key[i % 4];
+    static const unsigned char mask[4] = {0x3a, 0x91, 0x5c, 0xe7};
+    unsigned char *frame = xmalloc(len + WS_CLIENT_FRAME_HEAD_MAX);
+    size_t n = ws_client_frame(frame, opcode, true, data, len, mask);
     pthread_mutex_lock(&c->write_lock);
-    int rc = c->gone ? -1 : write_all(c->fd, frame, h + len);
+    int rc = c->gone ? -1 : write_all(c->fd, frame, n);
     pthread_mutex_unlock(&c->write_lock);
     free(frame);
     return rc;

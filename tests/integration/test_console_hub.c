@@ -17,6 +17,7 @@
 #include "errors.h"
 #include "exercise.h"
 #include "../unit/test_support.h"
+#include "ws_client_frame.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -221,27 +222,9 @@ static bool io_read(client *c, void *buf, size_t len, int64_t deadline)
 
 static void send_frame(client *c, int opcode, const void *data, size_t len)
 {
-    unsigned char *f = xmalloc(len + 14);
-    size_t h = 0;
-    f[h++] = (unsigned char)(0x80 | opcode);
-    if (len < 126) {
-        f[h++] = (unsigned char)(0x80 | len);
-    } else if (len < 65536) {
-        f[h++] = 0x80 | 126;
-        f[h++] = (unsigned char)(len >> 8);
-        f[h++] = (unsigned char)len;
-    } else {
-        f[h++] = 0x80 | 127;
-        for (int i = 7; i >= 0; i--)
-            f[h++] = (unsigned char)((uint64_t)len >> (8 * i));
-    }
+    unsigned char *f = xmalloc(len + WS_CLIENT_FRAME_HEAD_MAX);
     unsigned char mask[4] = {0x3c, 0x5a, 0x96, (unsigned char)rand()};
-    memcpy(f + h, mask, 4);
-    h += 4;
-    const unsigned char *d = data;
-    for (size_t i = 0; i < len; i++)
-        f[h + i] = d[i] ^ mask[i & 3];
-    io_write(c, f, h + len);
+    io_write(c, f, ws_client_frame(f, opcode, true, data, len, mask));
     free(f);
 }
 

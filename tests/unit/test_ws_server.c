@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "errors.h"
+#include "ws_client_frame.h"
 #include "ws_server.h"
 
 #include <arpa/inet.h>
@@ -305,27 +306,9 @@ static void wsc_close(wsc *c)
 
 static void wsc_send_frame(wsc *c, int opcode, bool fin, const void *data, size_t len)
 {
-    unsigned char *f = xmalloc(len + 14);
-    size_t h = 0;
-    f[h++] = (unsigned char)((fin ? 0x80 : 0) | opcode);
-    if (len < 126) {
-        f[h++] = (unsigned char)(0x80 | len);
-    } else if (len < 65536) {
-        f[h++] = 0x80 | 126;
-        f[h++] = (unsigned char)(len >> 8);
-        f[h++] = (unsigned char)len;
-    } else {
-        f[h++] = 0x80 | 127;
-        for (int i = 7; i >= 0; i--)
-            f[h++] = (unsigned char)((uint64_t)len >> (8 * i));
-    }
+    unsigned char *f = xmalloc(len + WS_CLIENT_FRAME_HEAD_MAX);
     unsigned char mask[4] = {0x12, 0x34, 0x56, (unsigned char)rand()};
-    memcpy(f + h, mask, 4);
-    h += 4;
-    const unsigned char *d = data;
-    for (size_t i = 0; i < len; i++)
-        f[h + i] = d[i] ^ mask[i & 3];
-    io_write(c, f, h + len);
+    io_write(c, f, ws_client_frame(f, opcode, fin, data, len, mask));
     free(f);
 }
 

@@ -25,6 +25,7 @@ typedef struct append_req {
     int64_t seq;
     int result;
     bool done;
+    pthread_cond_t *wake; /* a blocking appender's own, signalled when done */
     /* Asynchronous submissions: the request owns copies of its strings, is
      * answered through the callback and freed by the writer. */
     event_store_done_fn callback;
@@ -38,8 +39,7 @@ struct event_store {
     char *path;
     sqlite3_stmt *insert;
     pthread_mutex_t lock;
-    pthread_cond_t work;     /* the writer waits for requests */
-    pthread_cond_t finished; /* appenders wait for their batch */
+    pthread_cond_t work; /* the writer waits for requests */
     append_req *head, *tail;
     bool stopping;
     pthread_t writer;
@@ -182,10 +182,12 @@ static void *writer_main(void *arg)
                 r->next = async;
                 async = r;
             } else {
-                r->done = true; /* the waiting appender owns r: do not touch it after this */
+                /* Only its appender wakes (not every one waiting for a later
+                 * batch); it owns r: r is not touched after this. */
+                r->done = true;
+                pthread_cond_signal(r->wake);
             }
         }
-        pthread_cond_broadcast(&st->finished);
         pthread_mutex_unlock(&st->lock);
         for (append_req *r = async, *next; r; r = next) {
             next = r->next;
@@ -269,7 +271,6 @@ int event_store_open(const char *path, bool create, event_store **out)
     }
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->work, NULL);
-    pthread_cond_init(&st->finished, NULL);
     pthread_cond_init(&st->tick, NULL);
     if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
         fprintf(stderr, "enshu: event ledger %s: cannot start its writer thread\n", path);
@@ -298,7 +299,6 @@ void event_store_free(event_store *st)
     sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     pthread_cond_destroy(&st->tick);
     pthread_cond_destroy(&st->work);
-    pthread_cond_destroy(&st->finished);
     pthread_mutex_destroy(&st->lock);
     sqlite3_finalize(st->insert);
     sqlite3_close(st->db);
@@ -339,12 +339,15 @@ int event_store_append(event_store *st, const event *ev, const char *once_key, i
 {
     if (ev->kind >= EV_KIND_COUNT)
         return ENSHU_EINVAL;
-    append_req r = {.ev = *ev, .once_key = once_key};
+    pthread_cond_t wake;
+    pthread_cond_init(&wake, NULL);
+    append_req r = {.ev = *ev, .once_key = once_key, .wake = &wake};
     pthread_mutex_lock(&st->lock);
     enqueue(st, &r);
     while (!r.done)
-        pthread_cond_wait(&st->finished, &st->lock);
+        pthread_cond_wait(&wake, &st->lock);
     pthread_mutex_unlock(&st->lock);
+    pthread_cond_destroy(&wake);
     if (seq)
         *seq = r.seq;
     return r.result;

@@ -98,8 +98,10 @@ int main(void)
     qsort(all, n, sizeof(double), compare);
     printf("event ledger (WAL, synchronous=FULL: every acknowledged event is synced)\n");
     printf("blocking appends, %zu from %d threads\n", n, APPENDERS);
-    printf("  sustained: %.0f events/s (target >= 50000)\n", (double)n / elapsed);
-    printf("  commit latency: p50 %.2f ms, p99 %.2f ms (target p99 <= 10 ms)\n", all[n / 2] * 1e3,
+    printf("  sustained: %.0f events/s (each thread waits for its commit: at most %d / the "
+           "latency; the targets are for the two runs below)\n",
+           (double)n / elapsed, APPENDERS);
+    printf("  commit latency: p50 %.2f ms, p99 %.2f ms\n", all[n / 2] * 1e3,
            all[n * 99 / 100] * 1e3);
     printf("  group commit: %llu batches, %.1f events per batch\n",
            (unsigned long long)stats.batches, (double)stats.events / (double)stats.batches);

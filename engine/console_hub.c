@@ -171,7 +171,7 @@ static void reply_ok(console_hub *hub, session *ss, const json_t *id, json_t *fi
 /* Maps an engine error to the protocol's error codes. */
 static void reply_rc(console_hub *hub, session *ss, const json_t *id, int rc, const char *what)
 {
-    const char *code = rc == ENSHU_ENOTFOUND ? "not_found"
+    const char *code = rc == ENSHU_ENOTFOUND                      ? "not_found"
                        : rc == ENSHU_EEXIST || rc == ENSHU_EINVAL ? "conflict"
                                                                   : "unavailable";
     char message[200];
@@ -242,8 +242,7 @@ static const answer_outcome *find_outcome(const console_hub *hub, int64_t seq)
         else
             hi = mid;
     }
-    return lo < hub->noutcomes && hub->outcomes[lo].seq == seq ? &hub->outcomes[lo].outcome
-                                                               : NULL;
+    return lo < hub->noutcomes && hub->outcomes[lo].seq == seq ? &hub->outcomes[lo].outcome : NULL;
 }
 
 /* Feeds ev to the hub's grader; remembers how an answer went. Returns
@@ -285,8 +284,8 @@ static json_t *report_attachment(console_hub *hub, const event *ev)
     json_t *att = stored ? json_loads(stored, 0, NULL) : NULL;
     free(stored);
     const char *name = json_string_value(json_object_get(att, "name"));
-    json_t *shown = json_pack("{s:s, s:I}", "name", name ? name : "file", "size",
-                              (json_int_t)ev->value);
+    json_t *shown =
+        json_pack("{s:s, s:I}", "name", name ? name : "file", "size", (json_int_t)ev->value);
     json_decref(att);
     return shown;
 }
@@ -315,7 +314,8 @@ static const char *encode_for(console_hub *hub, encoded *cache, size_t *n, size_
     console_audience a = audience_of(ss);
     for (size_t i = 0; i < *n; i++)
         if (cache[i].team == a.team &&
-            (cache[i].lang == a.lang || (cache[i].lang && a.lang && !strcmp(cache[i].lang, a.lang))))
+            (cache[i].lang == a.lang ||
+             (cache[i].lang && a.lang && !strcmp(cache[i].lang, a.lang))))
             return cache[i].text;
     json_t *msg = view_event(hub, &a, ev, attachment);
     char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
@@ -481,8 +481,8 @@ static void send_welcome(console_hub *hub, session *ss, const json_t *id)
     if (ss->role == ROLE_INSTRUCTOR) {
         json_t *codes = json_array();
         for (unsigned t = 1; t <= hub->nteams; t++) {
-            json_array_append_new(codes, json_pack("{s:i, s:s}", "team", (int)t, "code",
-                                                   hub->codes[t - 1]));
+            json_array_append_new(
+                codes, json_pack("{s:i, s:s}", "team", (int)t, "code", hub->codes[t - 1]));
             json_t *team_nodes = console_view_nodes(&hub->view, &a, (int)t);
             json_array_extend(nodes, team_nodes);
             json_decref(team_nodes);
@@ -491,8 +491,8 @@ static void send_welcome(console_hub *hub, session *ss, const json_t *id)
         json_t *injects = json_array();
         for (size_t i = 0; i < hub->s->ninjects; i++) {
             const inject *inj = &hub->s->injects[i];
-            json_t *o = json_pack("{s:s, s:b}", "id", inj->id, "manual",
-                                  inj->trigger == TRIGGER_MANUAL);
+            json_t *o =
+                json_pack("{s:s, s:b}", "id", inj->id, "manual", inj->trigger == TRIGGER_MANUAL);
             char *title = console_view_text(&hub->view, &a, 0, &inj->title);
             json_object_set_new(o, "title", json_string(*title ? title : inj->id));
             free(title);
@@ -504,11 +504,11 @@ static void send_welcome(console_hub *hub, session *ss, const json_t *id)
         json_array_extend(nodes, mine);
         json_decref(mine);
     }
-    json_t *fields = json_pack("{s:i, s:s, s:o, s:o, s:o, s:I}", "protocol",
-                               CONSOLE_PROTOCOL_VERSION, "role",
-                               ss->role == ROLE_INSTRUCTOR ? "instructor" : "team", "exercise", exj,
-                               "objectives", console_view_objectives(&hub->view, &a), "nodes",
-                               nodes, "last_seq", (json_int_t)hub->fanned);
+    json_t *fields =
+        json_pack("{s:i, s:s, s:o, s:o, s:o, s:I}", "protocol", CONSOLE_PROTOCOL_VERSION, "role",
+                  ss->role == ROLE_INSTRUCTOR ? "instructor" : "team", "exercise", exj,
+                  "objectives", console_view_objectives(&hub->view, &a), "nodes", nodes, "last_seq",
+                  (json_int_t)hub->fanned);
     if (ss->role == ROLE_TEAM) {
         json_object_set_new(fields, "team", json_integer(ss->team));
         json_object_set_new(fields, "name", json_string(ss->name));
@@ -529,8 +529,8 @@ static void handle_hello(console_hub *hub, session *ss, const console_request *r
         snprintf(msg, sizeof msg, "too many failed logins; try again in %lld s",
                  (long long)(retry / 1000 + 1));
         /* With retry_ms, as web/PROTOCOL.md promises (answers have it too). */
-        json_t *f = json_pack("{s:s, s:s, s:I}", "code", "rate_limited", "message", msg,
-                              "retry_ms", (json_int_t)retry);
+        json_t *f = json_pack("{s:s, s:s, s:I}", "code", "rate_limited", "message", msg, "retry_ms",
+                              (json_int_t)retry);
         send_text(hub, ss->id, console_reply(rq->id, "error", f));
         return;
     }
@@ -578,8 +578,7 @@ static int team_for(console_hub *hub, session *ss, const console_request *rq, bo
             snprintf(what, sizeof what, "%s for team %d", request_type_name(rq->type), rq->team);
             log_refusal(ss, what);
             char msg[120];
-            snprintf(msg, sizeof msg, "team %d cannot act for or read team %d", ss->team,
-                     rq->team);
+            snprintf(msg, sizeof msg, "team %d cannot act for or read team %d", ss->team, rq->team);
             reply_error(hub, ss, rq->id, "forbidden", msg);
             return 0;
         }
@@ -607,14 +606,13 @@ static void handle_submission(console_hub *hub, session *ss, const console_reque
         snprintf(key, sizeof key, "%d", team);
         if (!rate_limiter_take(hub->answers, key, now_ms(), &retry)) {
             json_t *f = json_pack("{s:s, s:s, s:I}", "code", "rate_limited", "message",
-                                  "too many answers; wait a little", "retry_ms",
-                                  (json_int_t)retry);
+                                  "too many answers; wait a little", "retry_ms", (json_int_t)retry);
             send_text(hub, ss->id, console_reply(rq->id, "error", f));
             return;
         }
     }
-    exercise_submission sub = {.team = team, .objective = rq->objective, .text = rq->text,
-                               .actor = ss->name};
+    exercise_submission sub = {
+        .team = team, .objective = rq->objective, .text = rq->text, .actor = ss->name};
     sub.kind = rq->type == REQ_ANSWER ? EV_ANSWER : rq->type == REQ_REPORT ? EV_REPORT : EV_HINT;
     if (rq->type == REQ_HINT)
         sub.value = rq->index;
@@ -639,8 +637,8 @@ static void handle_submission(console_hub *hub, session *ss, const console_reque
         /* Kept beside the event: the report's text stays readable alone. */
         char key[48];
         snprintf(key, sizeof key, "report/%lld/attachment", (long long)seq);
-        json_t *att = json_pack("{s:s, s:s}", "name", rq->attachment_name, "data",
-                                rq->attachment_data);
+        json_t *att =
+            json_pack("{s:s, s:s}", "name", rq->attachment_name, "data", rq->attachment_data);
         char *text = json_dumps(att, JSON_COMPACT);
         json_decref(att);
         if (event_store_set_meta(hub->cfg.ledger, key, text) != ENSHU_OK)
@@ -823,8 +821,10 @@ static void handle_nodes(console_hub *hub, session *ss, const console_request *r
         json_t *nodes = console_view_nodes(&hub->view, &a, (int)t);
         size_t k;
         json_t *n;
-        json_array_foreach(nodes, k, n) {
-            const hub_node *hn = find_node(hub, (int)t, json_string_value(json_object_get(n, "name")));
+        json_array_foreach(nodes, k, n)
+        {
+            const hub_node *hn =
+                find_node(hub, (int)t, json_string_value(json_object_get(n, "name")));
             json_object_set_new(n, "state", json_string(hn ? domain_state(hub, hn) : "unknown"));
         }
         json_array_extend(list, nodes);
@@ -850,14 +850,19 @@ static void handle_node_power(console_hub *hub, session *ss, const console_reque
         virDomainFree(dom);
     if (rc != ENSHU_OK) {
         reply_error(hub, ss, rq->id, "unavailable",
-                    revert ? "the guest could not be reverted" : "the guest could not be restarted");
+                    revert ? "the guest could not be reverted"
+                           : "the guest could not be restarted");
         return;
     }
     char text[200];
     snprintf(text, sizeof text, "node %s %s", rq->node,
              revert ? "reverted to its image" : "restarted");
-    event ev = {.at_ms = exercise_now(hub->cfg.ex), .team = rq->team, .kind = EV_INSTRUCTOR,
-                .subject = request_type_name(rq->type), .text = text, .actor = ss->name};
+    event ev = {.at_ms = exercise_now(hub->cfg.ex),
+                .team = rq->team,
+                .kind = EV_INSTRUCTOR,
+                .subject = request_type_name(rq->type),
+                .text = text,
+                .actor = ss->name};
     if (event_store_append(hub->cfg.ledger, &ev, NULL, NULL) != ENSHU_OK)
         fprintf(stderr, "enshu: consoles: team %d: '%s' was not recorded\n", rq->team, text);
     reply_ok(hub, ss, rq->id, NULL);
@@ -930,8 +935,8 @@ static void handle_console_open(console_hub *hub, session *ss, const console_req
     /* The reply must precede any output: send it first, then open. */
     send_text(hub, ss->id,
               console_reply(rq->id, "console",
-                            json_pack("{s:i, s:s, s:i}", "channel", number, "node",
-                                      n->node->name, "team", team)));
+                            json_pack("{s:i, s:s, s:i}", "channel", number, "node", n->node->name,
+                                      "team", team)));
     serial_console_callbacks cb = {console_output, console_closed};
     if (serial_console_open(hub->consoles, n->host_uri, n->domain, &cb, ch, &ch->console) !=
         ENSHU_OK) {
@@ -1056,8 +1061,12 @@ static void handle_instructor(console_hub *hub, session *ss, const console_reque
     case REQ_GRADE: {
         char item[16];
         snprintf(item, sizeof item, "%d", rq->item);
-        exercise_submission sub = {.team = rq->team, .kind = EV_GRADE, .objective = rq->objective,
-                                   .text = item, .value = rq->points, .actor = ss->name};
+        exercise_submission sub = {.team = rq->team,
+                                   .kind = EV_GRADE,
+                                   .objective = rq->objective,
+                                   .text = item,
+                                   .value = rq->points,
+                                   .actor = ss->name};
         rc = exercise_submit(ex, &sub, NULL);
         break;
     }
@@ -1209,8 +1218,7 @@ static void *hub_main(void *arg)
     return NULL;
 }
 
-static void push(console_hub *hub, inbox_kind kind, uint64_t sid, const char *text,
-                 size_t len)
+static void push(console_hub *hub, inbox_kind kind, uint64_t sid, const char *text, size_t len)
 {
     inbox_item *it = xcalloc(1, sizeof(inbox_item));
     it->kind = kind;
@@ -1276,8 +1284,8 @@ static void load_nodes(console_hub *hub)
             const node *nd = scenario_node(hub->s, nodes[i].node);
             if (!nd || nodes[i].team < 1 || (unsigned)nodes[i].team > hub->nteams)
                 continue;
-            hub->nodes[hub->nnodes++] = (hub_node){nodes[i].team, nd, xstrdup(nodes[i].domain),
-                                                   xstrdup(nodes[i].host_uri)};
+            hub->nodes[hub->nnodes++] =
+                (hub_node){nodes[i].team, nd, xstrdup(nodes[i].domain), xstrdup(nodes[i].host_uri)};
         }
     }
     stored_nodes_free(nodes, n);
@@ -1309,10 +1317,15 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
         hub->consoles = serial_consoles_new();
     pthread_mutex_init(&hub->lock, NULL);
     pthread_cond_init(&hub->wake, NULL);
-    ws_server_config wc = {.listen = cfg->listen, .static_dir = cfg->static_dir,
-                           .cert_path = cfg->cert_path, .key_path = cfg->key_path,
-                           .on_open = ws_open, .on_message = ws_message, .on_close = ws_close,
-                           .on_drain = ws_drain, .ctx = hub};
+    ws_server_config wc = {.listen = cfg->listen,
+                           .static_dir = cfg->static_dir,
+                           .cert_path = cfg->cert_path,
+                           .key_path = cfg->key_path,
+                           .on_open = ws_open,
+                           .on_message = ws_message,
+                           .on_close = ws_close,
+                           .on_drain = ws_drain,
+                           .ctx = hub};
     /* Catch up with the ledger before anyone can join. */
     tail_ledger(hub);
     int rc = ws_server_start(&wc, &hub->ws);

@@ -16,7 +16,7 @@
 #include "console_view.h"
 #include "errors.h"
 #include "grader.h"
-#include "guest_revert.h"
+#include "guest_jobs.h"
 #include "libvirt_conn.h"
 #include "range_files.h"
 #include "serial_console.h"
@@ -117,6 +117,7 @@ struct console_hub {
     size_t nnodes;
     conn_cache *conns;
     serial_consoles *consoles;
+    guest_jobs *jobs; /* restarts and reverts under way */
     pthread_t thread;
     pthread_mutex_t lock; /* inbox, notified, stopping */
     pthread_cond_t wake;
@@ -833,8 +834,49 @@ static void handle_nodes(console_hub *hub, session *ss, const console_request *r
     send_text(hub, ss->id, console_reply(rq->id, "nodes", json_pack("{s:o}", "nodes", list)));
 }
 
+/* A restart or revert under way: what its end records and replies. */
+typedef struct node_job {
+    console_hub *hub;
+    uint64_t session;
+    json_t *id;
+    int team;
+    char *node, *actor;
+    bool revert;
+} node_job;
+
+/* On the job's thread: the ledger and the transport take any thread. */
+static void node_job_done(void *ctx, int rc)
+{
+    node_job *job = ctx;
+    console_hub *hub = job->hub;
+    if (rc != ENSHU_OK) {
+        send_text(hub, job->session,
+                  console_reply_error_code(job->id, "unavailable",
+                                           job->revert ? "the guest could not be reverted"
+                                                       : "the guest could not be restarted"));
+    } else {
+        char text[200];
+        snprintf(text, sizeof text, "node %s %s", job->node,
+                 job->revert ? "reverted to its image" : "restarted");
+        event ev = {.at_ms = exercise_now(hub->cfg.ex),
+                    .team = job->team,
+                    .kind = EV_INSTRUCTOR,
+                    .subject = request_type_name(job->revert ? REQ_NODE_REVERT : REQ_NODE_RESTART),
+                    .text = text,
+                    .actor = job->actor};
+        if (event_store_append(hub->cfg.ledger, &ev, NULL, NULL) != ENSHU_OK)
+            fprintf(stderr, "enshu: consoles: team %d: '%s' was not recorded\n", job->team, text);
+        send_text(hub, job->session, console_reply(job->id, "ok", NULL));
+    }
+    json_decref(job->id);
+    free(job->node);
+    free(job->actor);
+    free(job);
+}
+
 /* Restart (power cycle) or revert (fresh disk over the base image) a
- * team's guest; recorded as an instructor action. */
+ * team's guest, on a thread of its own (guest_jobs.c); recorded as an
+ * instructor action, and answered, when it is done. */
 static void handle_node_power(console_hub *hub, session *ss, const console_request *rq)
 {
     const hub_node *n = find_node(hub, rq->team, rq->node);
@@ -842,30 +884,24 @@ static void handle_node_power(console_hub *hub, session *ss, const console_reque
         reply_error(hub, ss, rq->id, "not_found", "no such node in that team");
         return;
     }
-    bool revert = rq->type == REQ_NODE_REVERT;
-    virConnectPtr conn = conn_cache_get(hub->conns, n->host_uri, 0);
-    virDomainPtr dom = conn ? virDomainLookupByName(conn, n->domain) : NULL;
-    int rc = !dom ? ENSHU_ENOTFOUND : revert ? guest_revert(dom) : guest_restart(dom);
-    if (dom)
-        virDomainFree(dom);
+    node_job *job = xcalloc(1, sizeof(node_job));
+    job->hub = hub;
+    job->session = ss->id;
+    job->id = rq->id ? json_deep_copy(rq->id) : NULL;
+    job->team = rq->team;
+    job->node = xstrdup(rq->node);
+    job->actor = xstrdup(ss->name ? ss->name : "instructor");
+    job->revert = rq->type == REQ_NODE_REVERT;
+    int rc = guest_jobs_start(hub->jobs, n->host_uri, n->domain, job->revert, node_job_done, job);
     if (rc != ENSHU_OK) {
-        reply_error(hub, ss, rq->id, "unavailable",
-                    revert ? "the guest could not be reverted"
-                           : "the guest could not be restarted");
-        return;
+        reply_error(hub, ss, rq->id, rc == ENSHU_EEXIST ? "conflict" : "unavailable",
+                    rc == ENSHU_EEXIST ? "that guest is being restarted or reverted already"
+                                       : "the guest could not be restarted");
+        json_decref(job->id);
+        free(job->node);
+        free(job->actor);
+        free(job);
     }
-    char text[200];
-    snprintf(text, sizeof text, "node %s %s", rq->node,
-             revert ? "reverted to its image" : "restarted");
-    event ev = {.at_ms = exercise_now(hub->cfg.ex),
-                .team = rq->team,
-                .kind = EV_INSTRUCTOR,
-                .subject = request_type_name(rq->type),
-                .text = text,
-                .actor = ss->name};
-    if (event_store_append(hub->cfg.ledger, &ev, NULL, NULL) != ENSHU_OK)
-        fprintf(stderr, "enshu: consoles: team %d: '%s' was not recorded\n", rq->team, text);
-    reply_ok(hub, ss, rq->id, NULL);
 }
 
 /* ---- serial consoles ---- */
@@ -1312,6 +1348,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
     hub->logins = rate_limiter_new(5, 5, 4096);
     hub->answers = rate_limiter_new(10, 10, 4096);
     hub->conns = conn_cache_new();
+    hub->jobs = guest_jobs_new();
     load_nodes(hub);
     if (hub->nnodes)
         hub->consoles = serial_consoles_new();
@@ -1360,6 +1397,9 @@ void console_hub_free(console_hub *hub)
         pthread_mutex_unlock(&hub->lock);
         pthread_join(hub->thread, NULL);
     }
+    /* Restarts and reverts under way end first: they reply through the
+     * transport and record in the ledger. */
+    guest_jobs_free(hub->jobs);
     /* Consoles first (their output goes to the transport), then the
      * transport (its last on_close callbacks only queue). */
     for (size_t i = 0; i < hub->nsessions; i++)

@@ -1,0 +1,29 @@
+/*
+ * Restarts and reverts of guests asked for from the instructor console,
+ * each on a thread of its own with its own libvirt connection: the consoles'
+ * thread, which serves every session, never waits for a guest to stop, its
+ * disk to be recreated or it to start again. One job at a time per guest.
+ */
+#ifndef ENSHU_GUEST_JOBS_H
+#define ENSHU_GUEST_JOBS_H
+
+#include <stdbool.h>
+
+typedef struct guest_jobs guest_jobs;
+
+/* Called on the job's thread when it ends: rc is 0 or a negative code (the
+ * failure already reported on stderr, naming the guest). */
+typedef void (*guest_job_done)(void *ctx, int rc);
+
+guest_jobs *guest_jobs_new(void);
+
+/* Starts restarting (or, with revert, reverting) guest domain on host_uri.
+ * ENSHU_EEXIST when that guest has a job running; then done is not called.
+ * Strings are copied. */
+int guest_jobs_start(guest_jobs *j, const char *host_uri, const char *domain, bool revert,
+                     guest_job_done done, void *ctx) __attribute__((warn_unused_result));
+
+/* Waits for the running jobs (their done callbacks included), then frees. */
+void guest_jobs_free(guest_jobs *j);
+
+#endif

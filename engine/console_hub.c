@@ -17,6 +17,7 @@
 #include "errors.h"
 #include "grader.h"
 #include "guest_jobs.h"
+#include "guest_states.h"
 #include "libvirt_conn.h"
 #include "range_files.h"
 #include "serial_console.h"
@@ -45,6 +46,11 @@
 #define CATCH_UP_QUEUED (256u * 1024)
 /* A timeline reply lists at most this many events (the newest). */
 #define TIMELINE_EVENTS 2000
+/* Node states shown are at most this old (a restart or revert asks at once). */
+#define NODE_STATES_MS 2000
+/* The workers of conn_cache: the restarts and reverts, the state watcher
+ * (this thread makes no libvirt call). */
+enum { CONN_JOBS = 1, CONN_STATES = 2 };
 
 typedef enum role { ROLE_NONE, ROLE_TEAM, ROLE_INSTRUCTOR } role;
 
@@ -117,7 +123,8 @@ struct console_hub {
     size_t nnodes;
     conn_cache *conns;
     serial_consoles *consoles;
-    guest_jobs *jobs; /* restarts and reverts under way */
+    guest_jobs *jobs;     /* restarts and reverts under way */
+    guest_states *states; /* the nodes' power states, looked at on a thread */
     pthread_t thread;
     pthread_mutex_t lock; /* inbox, notified, stopping */
     pthread_cond_t wake;
@@ -781,31 +788,6 @@ static const hub_node *find_node(console_hub *hub, int team, const char *name)
     return NULL;
 }
 
-static const char *domain_state(console_hub *hub, const hub_node *n)
-{
-    virConnectPtr conn = conn_cache_get(hub->conns, n->host_uri, 0);
-    virDomainPtr dom = conn ? virDomainLookupByName(conn, n->domain) : NULL;
-    int state = -1, reason;
-    if (dom && virDomainGetState(dom, &state, &reason, 0) != 0)
-        state = -1;
-    if (dom)
-        virDomainFree(dom);
-    switch (state) {
-    case VIR_DOMAIN_RUNNING:
-    case VIR_DOMAIN_BLOCKED:
-        return "running";
-    case VIR_DOMAIN_PAUSED:
-        return "paused";
-    case VIR_DOMAIN_SHUTDOWN:
-    case VIR_DOMAIN_SHUTOFF:
-        return "shut off";
-    case VIR_DOMAIN_CRASHED:
-        return "crashed";
-    default:
-        return "unknown";
-    }
-}
-
 static void handle_nodes(console_hub *hub, session *ss, const console_request *rq)
 {
     console_request every = *rq;
@@ -826,7 +808,11 @@ static void handle_nodes(console_hub *hub, session *ss, const console_request *r
         {
             const hub_node *hn =
                 find_node(hub, (int)t, json_string_value(json_object_get(n, "name")));
-            json_object_set_new(n, "state", json_string(hn ? domain_state(hub, hn) : "unknown"));
+            json_object_set_new(
+                n, "state",
+                json_string(hn && hub->states
+                                ? guest_states_get(hub->states, hn->host_uri, hn->domain)
+                                : "unknown"));
         }
         json_array_extend(list, nodes);
         json_decref(nodes);
@@ -849,6 +835,7 @@ static void node_job_done(void *ctx, int rc)
 {
     node_job *job = ctx;
     console_hub *hub = job->hub;
+    guest_states_refresh_soon(hub->states);
     if (rc != ENSHU_OK) {
         send_text(hub, job->session,
                   console_reply_error_code(job->id, "unavailable",
@@ -1348,10 +1335,15 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
     hub->logins = rate_limiter_new(5, 5, 4096);
     hub->answers = rate_limiter_new(10, 10, 4096);
     hub->conns = conn_cache_new();
-    hub->jobs = guest_jobs_new();
+    hub->jobs = guest_jobs_new(hub->conns, CONN_JOBS);
     load_nodes(hub);
-    if (hub->nnodes)
+    if (hub->nnodes) {
         hub->consoles = serial_consoles_new();
+        hub->states = guest_states_new(hub->conns, CONN_STATES, NODE_STATES_MS);
+        for (size_t i = 0; i < hub->nnodes; i++)
+            guest_states_watch(hub->states, hub->nodes[i].host_uri, hub->nodes[i].domain);
+        guest_states_start(hub->states);
+    }
     pthread_mutex_init(&hub->lock, NULL);
     pthread_cond_init(&hub->wake, NULL);
     ws_server_config wc = {.listen = cfg->listen,
@@ -1400,6 +1392,7 @@ void console_hub_free(console_hub *hub)
     /* Restarts and reverts under way end first: they reply through the
      * transport and record in the ledger. */
     guest_jobs_free(hub->jobs);
+    guest_states_free(hub->states);
     /* Consoles first (their output goes to the transport), then the
      * transport (its last on_close callbacks only queue). */
     for (size_t i = 0; i < hub->nsessions; i++)

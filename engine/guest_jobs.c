@@ -25,14 +25,18 @@ typedef struct guest_job {
 } guest_job;
 
 struct guest_jobs {
+    conn_cache *conns;
+    unsigned worker;
     pthread_mutex_t lock;
     pthread_cond_t idle; /* signalled when a job leaves the list */
     guest_job *running;
 };
 
-guest_jobs *guest_jobs_new(void)
+guest_jobs *guest_jobs_new(conn_cache *conns, unsigned worker)
 {
     guest_jobs *j = xcalloc(1, sizeof(guest_jobs));
+    j->conns = conns;
+    j->worker = worker;
     pthread_mutex_init(&j->lock, NULL);
     pthread_cond_init(&j->idle, NULL);
     return j;
@@ -40,7 +44,7 @@ guest_jobs *guest_jobs_new(void)
 
 static int run_job(const guest_job *job)
 {
-    virConnectPtr conn = libvirt_open(job->host_uri);
+    virConnectPtr conn = conn_cache_get(job->owner->conns, job->host_uri, job->owner->worker);
     if (!conn)
         return ENSHU_ELIBVIRT;
     virDomainPtr dom = virDomainLookupByName(conn, job->domain);
@@ -53,7 +57,6 @@ static int run_job(const guest_job *job)
         rc = job->revert ? guest_revert(dom) : guest_restart(dom);
         virDomainFree(dom);
     }
-    virConnectClose(conn);
     return rc;
 }
 

@@ -1,11 +1,12 @@
 /*
  * Restarts and reverts of guests asked for from the instructor console,
- * each on a thread of its own with its own libvirt connection: the consoles'
- * thread, which serves every session, never waits for a guest to stop, its
- * disk to be recreated or it to start again. One job at a time per guest.
+ * each on a thread of its own: the consoles' thread, which serves every session, never waits for a
+ * guest to stop, its disk to be recreated or it to start again. One job at a time per guest.
  */
 #ifndef ENSHU_GUEST_JOBS_H
 #define ENSHU_GUEST_JOBS_H
+
+#include "libvirt_conn.h"
 
 #include <stdbool.h>
 
@@ -15,7 +16,8 @@ typedef struct guest_jobs guest_jobs;
  * failure already reported on stderr, naming the guest). */
 typedef void (*guest_job_done)(void *ctx, int rc);
 
-guest_jobs *guest_jobs_new(void);
+/* Jobs take their connections from conns, as worker (borrowed). */
+guest_jobs *guest_jobs_new(conn_cache *conns, unsigned worker);
 
 /* Starts restarting (or, with revert, reverting) guest domain on host_uri.
  * ENSHU_EEXIST when that guest has a job running; then done is not called.

@@ -57,6 +57,8 @@ struct conn_cache {
     cached_conn *items;
     size_t count;
     size_t cap;
+    virConnectPtr *dead; /* replaced after their host stopped answering */
+    size_t ndead, dead_cap;
 };
 
 conn_cache *conn_cache_new(void)
@@ -76,6 +78,9 @@ void conn_cache_free(conn_cache *cache)
         free(cache->items[i].uri);
     }
     free(cache->items);
+    for (size_t i = 0; i < cache->ndead; i++)
+        virConnectClose(cache->dead[i]);
+    free(cache->dead);
     pthread_mutex_destroy(&cache->lock);
     free(cache);
 }
@@ -87,11 +92,23 @@ virConnectPtr conn_cache_get(conn_cache *cache, const char *uri, unsigned worker
     pthread_mutex_lock(&cache->lock);
     virConnectPtr conn = NULL;
     for (size_t i = 0; i < cache->count; i++) {
-        if (cache->items[i].worker == worker && strcmp(cache->items[i].uri, uri) == 0) {
-            conn = cache->items[i].conn;
-            pthread_mutex_unlock(&cache->lock);
-            return conn;
+        if (cache->items[i].worker != worker || strcmp(cache->items[i].uri, uri) != 0)
+            continue;
+        /* A host that restarted (or a network that broke) left the
+         * connection dead: open it again. Never a test:// one (its objects
+         * live in the connection). The dead one is kept until the cache is
+         * freed: another thread may still hold it. */
+        if (strncmp(uri, "test:", 5) != 0 && virConnectIsAlive(cache->items[i].conn) != 1) {
+            virConnectPtr fresh = virConnectOpen(uri);
+            if (fresh) {
+                XGROW(cache->dead, cache->dead_cap, cache->ndead + 1);
+                cache->dead[cache->ndead++] = cache->items[i].conn;
+                cache->items[i].conn = fresh;
+            }
         }
+        conn = cache->items[i].conn;
+        pthread_mutex_unlock(&cache->lock);
+        return conn;
     }
     /* Opened under the lock: test:// connections must never be opened twice. */
     conn = libvirt_open(uri);

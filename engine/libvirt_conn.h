@@ -26,8 +26,9 @@ typedef struct conn_cache conn_cache;
 conn_cache *conn_cache_new(void);
 void conn_cache_free(conn_cache *cache);
 
-/* A connection to uri for worker; opened on first use. libvirt's test
- * driver keeps its objects per connection, so test:// URIs share one. */
+/* A connection to uri for worker; opened on first use, and again when it
+ * died (the host restarted). libvirt's test driver keeps its objects per
+ * connection, so test:// URIs share one, never opened again. */
 virConnectPtr conn_cache_get(conn_cache *cache, const char *uri, unsigned worker);
 
 #endif

@@ -1,7 +1,8 @@
-/* Guest restarts and reverts off the consoles' thread, on libvirt's test
- * driver: a job runs and reports its end; a second job for a guest with one
- * under way is refused; a missing guest is told; freeing waits for every
- * job, its end callback included. */
+/* Guest restarts and reverts off the consoles' thread, and the guests'
+ * power states watched on a thread, on libvirt's test driver: a job runs
+ * and reports its end; a second job for a guest with one under way is
+ * refused; a missing guest is told; freeing waits for every job, its end
+ * callback included; a state change is seen once looked at again. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +11,13 @@
 
 #include "errors.h"
 #include "guest_jobs.h"
+#include "guest_states.h"
+#include "libvirt_conn.h"
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <string.h>
+#include <time.h>
 
 #define HOST "test:///default"
 
@@ -55,7 +60,8 @@ static void release(ending *e)
 
 static void one_job_per_guest_at_a_time(void **state)
 {
-    guest_jobs *j = guest_jobs_new();
+    conn_cache *conns = conn_cache_new();
+    guest_jobs *j = guest_jobs_new(conns, 1);
     ending first;
     ending_init(&first, true);
     assert_int_equal(guest_jobs_start(j, HOST, "test", false, on_done, &first), ENSHU_OK);
@@ -69,17 +75,58 @@ static void one_job_per_guest_at_a_time(void **state)
     assert_int_equal(first.rc, ENSHU_OK);
     assert_int_equal(second.ended, 0); /* refused: never told */
     guest_jobs_free(NULL);
+    conn_cache_free(conns);
 }
 
 static void a_missing_guest_is_told(void **state)
 {
-    guest_jobs *j = guest_jobs_new();
+    conn_cache *conns = conn_cache_new();
+    guest_jobs *j = guest_jobs_new(conns, 1);
     ending e;
     ending_init(&e, false);
     assert_int_equal(guest_jobs_start(j, HOST, "no-such-guest", false, on_done, &e), ENSHU_OK);
     guest_jobs_free(j);
     assert_int_equal(e.ended, 1);
     assert_int_equal(e.rc, ENSHU_ENOTFOUND);
+    conn_cache_free(conns);
+}
+
+static bool state_becomes(guest_states *g, const char *domain, const char *want)
+{
+    for (int i = 0; i < 500; i++) {
+        if (strcmp(guest_states_get(g, HOST, domain), want) == 0)
+            return true;
+        struct timespec ms = {0, 10 * 1000000};
+        nanosleep(&ms, NULL);
+    }
+    return false;
+}
+
+static void states_are_watched(void **state)
+{
+    conn_cache *conns = conn_cache_new();
+    guest_states *g = guest_states_new(conns, 2, 60000); /* only when asked, here */
+    guest_states_watch(g, HOST, "test");
+    guest_states_watch(g, HOST, "no-such-guest");
+    assert_string_equal(guest_states_get(g, HOST, "test"), "unknown"); /* not looked yet */
+    guest_states_start(g);
+    assert_string_equal(guest_states_get(g, HOST, "test"), "running");
+    assert_string_equal(guest_states_get(g, HOST, "no-such-guest"), "unknown");
+    assert_string_equal(guest_states_get(g, "test:///other", "test"), "unknown");
+
+    /* Stopped behind its back: seen once it looks again. */
+    virDomainPtr dom = virDomainLookupByName(conn_cache_get(conns, HOST, 0), "test");
+    assert_non_null(dom);
+    assert_int_equal(virDomainDestroy(dom), 0);
+    guest_states_refresh_soon(g);
+    assert_true(state_becomes(g, "test", "shut off"));
+    assert_int_equal(virDomainCreate(dom), 0);
+    guest_states_refresh_soon(g);
+    assert_true(state_becomes(g, "test", "running"));
+    virDomainFree(dom);
+    guest_states_free(g);
+    guest_states_free(NULL);
+    conn_cache_free(conns);
 }
 
 int main(void)
@@ -87,6 +134,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_job_per_guest_at_a_time),
         cmocka_unit_test(a_missing_guest_is_told),
+        cmocka_unit_test(states_are_watched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -310,13 +310,14 @@ static json_t *view_event(console_hub *hub, const console_audience *a, const eve
 }
 
 /* One encoding per audience (team and language) per event. */
+/* An event encoded for one audience, shared by its sessions' queues. */
 typedef struct encoded {
     int team;
     const char *lang;
-    char *text; /* NULL: nothing for this audience */
+    ws_message *msg; /* NULL: nothing for this audience */
 } encoded;
 
-static const char *encode_for(console_hub *hub, encoded *cache, size_t *n, size_t cap,
+static ws_message *encode_for(console_hub *hub, encoded *cache, size_t *n, size_t cap,
                               const session *ss, const event *ev, json_t *attachment)
 {
     console_audience a = audience_of(ss);
@@ -324,18 +325,21 @@ static const char *encode_for(console_hub *hub, encoded *cache, size_t *n, size_
         if (cache[i].team == a.team &&
             (cache[i].lang == a.lang ||
              (cache[i].lang && a.lang && !strcmp(cache[i].lang, a.lang))))
-            return cache[i].text;
-    json_t *msg = view_event(hub, &a, ev, attachment);
-    char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
-    json_decref(msg);
+            return cache[i].msg;
+    json_t *view = view_event(hub, &a, ev, attachment);
+    char *text = view ? json_dumps(view, JSON_COMPACT) : NULL;
+    json_decref(view);
+    ws_message *msg = text ? ws_message_new(text, strlen(text), false) : NULL;
+    free(text);
     if (*n < cap) {
-        cache[(*n)++] = (encoded){a.team, a.lang, text};
-        return text;
+        cache[(*n)++] = (encoded){a.team, a.lang, msg};
+        return msg;
     }
     /* The cache is full (many languages): send this one uncached. */
-    if (text)
-        send_bytes(hub, ss->id, text, strlen(text), false);
-    free(text);
+    if (msg && ws_server_send_message(hub->ws, ss->id, msg) != ENSHU_OK) {
+        /* gone or too slow: it resumes from its last seq */
+    }
+    ws_message_unref(msg);
     return NULL;
 }
 
@@ -348,15 +352,19 @@ static void send_score(console_hub *hub, int team, int64_t seq)
     json_object_set_new(msg, "seq", json_integer(seq));
     char *text = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
+    ws_message *shared = ws_message_new(text, strlen(text), false);
+    free(text);
     for (size_t i = 0; i < hub->nsessions; i++) {
         session *ss = hub->sessions[i];
         if (ss->catching_up)
             continue; /* it gets the scores once it has caught up */
-        if (ss->role == ROLE_INSTRUCTOR || (ss->role == ROLE_TEAM && hub->s->feedback &&
-                                            (ss->team == team || hub->s->public_scoreboard)))
-            send_bytes(hub, ss->id, text, strlen(text), false);
+        if ((ss->role == ROLE_INSTRUCTOR || (ss->role == ROLE_TEAM && hub->s->feedback &&
+                                             (ss->team == team || hub->s->public_scoreboard))) &&
+            ws_server_send_message(hub->ws, ss->id, shared) != ENSHU_OK) {
+            /* gone or too slow: it resumes from its last seq */
+        }
     }
-    free(text);
+    ws_message_unref(shared);
 }
 
 static int fan_out(const event *ev, void *arg)
@@ -374,12 +382,13 @@ static int fan_out(const event *ev, void *arg)
         session *ss = hub->sessions[i];
         if (ss->role == ROLE_NONE || ss->catching_up)
             continue; /* it reads this event from the ledger itself */
-        const char *text = encode_for(hub, cache, &n, cap, ss, ev, attachment);
-        if (text)
-            send_bytes(hub, ss->id, text, strlen(text), false);
+        ws_message *msg = encode_for(hub, cache, &n, cap, ss, ev, attachment);
+        if (msg && ws_server_send_message(hub->ws, ss->id, msg) != ENSHU_OK) {
+            /* gone or too slow: it resumes from its last seq */
+        }
     }
     for (size_t i = 0; i < n; i++)
-        free(cache[i].text);
+        ws_message_unref(cache[i].msg);
     json_decref(attachment);
     free(cache);
     if (changed)
@@ -1267,7 +1276,7 @@ static void ws_open(void *ctx, uint64_t sid, const char *peer)
     push(ctx, IN_OPEN, sid, peer ? peer : "?", peer ? strlen(peer) : 1);
 }
 
-static void ws_message(void *ctx, uint64_t sid, const char *text, size_t len)
+static void ws_received(void *ctx, uint64_t sid, const char *text, size_t len)
 {
     push(ctx, IN_MESSAGE, sid, text, len);
 }
@@ -1351,7 +1360,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
                            .cert_path = cfg->cert_path,
                            .key_path = cfg->key_path,
                            .on_open = ws_open,
-                           .on_message = ws_message,
+                           .on_message = ws_received,
                            .on_close = ws_close,
                            .on_drain = ws_drain,
                            .ctx = hub};

@@ -19,6 +19,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,13 +47,27 @@
 /* ws_server_free waits this long for clients to answer the close. */
 #define STOP_GRACE_US (1000 * LWS_US_PER_MS)
 
+/* A message's bytes, shared by the queues of every session it goes to. */
+struct ws_message {
+    atomic_uint refs;
+    size_t len;
+    bool binary;
+    unsigned char data[];
+};
+
+/* A session's queue entry: the message and how much of it was written. */
 typedef struct out_msg {
     struct out_msg *next;
-    size_t len;
+    ws_message *msg;
+    size_t len; /* msg->len */
     size_t sent;
-    bool binary;
-    unsigned char buf[]; /* LWS_PRE headroom, then len bytes */
 } out_msg;
+
+static void out_msg_free(out_msg *m)
+{
+    ws_message_unref(m->msg);
+    free(m);
+}
 
 typedef struct session {
     uint64_t id;
@@ -100,6 +115,7 @@ struct ws_server {
 
     struct lws_context *lws;
     struct lws_vhost *vhost;
+    unsigned char *scratch; /* LWS_PRE + WRITE_CHUNK: the frame being written (service thread) */
     int port;
     pthread_t thread;
 
@@ -230,7 +246,7 @@ static void drop_queue(session *s)
     for (out_msg *m = s->head; m; m = next) {
         next = m->next;
         s->queued -= m->len;
-        free(m);
+        out_msg_free(m);
     }
     s->head = s->tail = NULL;
 }
@@ -272,7 +288,8 @@ static void session_closed(ws_server *srv, session *s)
     pthread_mutex_unlock(&srv->lock);
     if (srv->on_close)
         srv->on_close(srv->ctx, s->id);
-    free(s->writing);
+    if (s->writing)
+        out_msg_free(s->writing);
     free(s->rx);
     free(s);
 }
@@ -374,10 +391,14 @@ static int on_writeable(ws_server *srv, session *s, struct lws *wsi)
         size_t chunk = m->len - m->sent;
         if (chunk > WRITE_CHUNK)
             chunk = WRITE_CHUNK;
-        int flags = lws_write_ws_flags(m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT, m->sent == 0,
-                                       m->sent + chunk == m->len);
-        /* The LWS_PRE bytes before a later chunk are sent payload: lws may use them. */
-        if (lws_write(wsi, m->buf + LWS_PRE + m->sent, chunk, (enum lws_write_protocol)flags) <
+        int flags = lws_write_ws_flags(m->msg->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT,
+                                       m->sent == 0, m->sent + chunk == m->len);
+        /* Copied behind LWS_PRE bytes lws may write its frame header into:
+         * the message itself is shared with other sessions' queues. lws is
+         * done with the copy when lws_write returns (what the socket did
+         * not take, lws keeps a copy of). */
+        memcpy(srv->scratch + LWS_PRE, m->msg->data + m->sent, chunk);
+        if (lws_write(wsi, srv->scratch + LWS_PRE, chunk, (enum lws_write_protocol)flags) <
             (int)chunk)
             return -1;
         m->sent += chunk;
@@ -395,7 +416,7 @@ static int on_writeable(ws_server *srv, session *s, struct lws *wsi)
         more = s->writing || s->head || closing;
         pthread_mutex_unlock(&srv->lock);
         if (done)
-            free(m);
+            out_msg_free(m);
         budget = chunk + 64 < budget ? budget - chunk - 64 : 0;
         if (!more || closing || budget == 0 || lws_send_pipe_choked(wsi))
             break;
@@ -541,8 +562,10 @@ static int parse_listen(const char *listen, char **host, int *port)
     return ENSHU_OK;
 }
 
+/* What ws_server_start allocates before the context (config, scratch). */
 static void free_config(ws_server *srv)
 {
+    free(srv->scratch);
     free(srv->host);
     free(srv->static_dir);
     free(srv->cert_path);
@@ -563,6 +586,7 @@ int ws_server_start(const ws_server_config *cfg, ws_server **out)
         free(srv);
         return ENSHU_EINVAL;
     }
+    srv->scratch = xmalloc(LWS_PRE + WRITE_CHUNK);
     if (cfg->static_dir) {
         srv->static_dir = realpath(cfg->static_dir, NULL);
         if (!srv->static_dir) {
@@ -678,22 +702,57 @@ int ws_server_port(const ws_server *srv)
     return srv->port;
 }
 
-int ws_server_send(ws_server *srv, uint64_t session_id, const void *data, size_t len, bool binary)
+ws_message *ws_message_new(const void *data, size_t len, bool binary)
 {
-    if (len > srv->queue_limit) {
-        fprintf(stderr,
-                "enshu: a console message of %zu bytes is larger than the session queue "
-                "bound of %zu bytes.\n",
-                len, srv->queue_limit);
-        return ENSHU_EINVAL;
-    }
-    out_msg *m = xmalloc(sizeof(*m) + LWS_PRE + len);
-    m->next = NULL;
+    ws_message *m = xmalloc(sizeof(*m) + len + 1);
+    atomic_init(&m->refs, 1);
     m->len = len;
-    m->sent = 0;
     m->binary = binary;
     if (len)
-        memcpy(m->buf + LWS_PRE, data, len);
+        memcpy(m->data, data, len);
+    m->data[len] = '\0';
+    return m;
+}
+
+void ws_message_unref(ws_message *m)
+{
+    if (m && atomic_fetch_sub(&m->refs, 1) == 1)
+        free(m);
+}
+
+/* A message alone larger than the queue bound can never be sent (reported). */
+static bool too_large(const ws_server *srv, size_t len)
+{
+    if (len <= srv->queue_limit)
+        return false;
+    fprintf(stderr,
+            "enshu: a console message of %zu bytes is larger than the session queue bound of "
+            "%zu bytes.\n",
+            len, srv->queue_limit);
+    return true;
+}
+
+int ws_server_send(ws_server *srv, uint64_t session_id, const void *data, size_t len, bool binary)
+{
+    if (too_large(srv, len))
+        return ENSHU_EINVAL; /* before its bytes are read or copied */
+    ws_message *msg = ws_message_new(data, len, binary);
+    int rc = ws_server_send_message(srv, session_id, msg);
+    ws_message_unref(msg);
+    return rc;
+}
+
+int ws_server_send_message(ws_server *srv, uint64_t session_id, ws_message *msg)
+{
+    size_t len = msg->len;
+    if (too_large(srv, len))
+        return ENSHU_EINVAL;
+    out_msg *m = xmalloc(sizeof(*m));
+    m->next = NULL;
+    m->msg = msg;
+    m->len = len;
+    m->sent = 0;
+    atomic_fetch_add(&msg->refs, 1);
 
     bool wake = false, too_slow = false;
     int rc = ENSHU_OK;
@@ -720,7 +779,8 @@ int ws_server_send(ws_server *srv, uint64_t session_id, const void *data, size_t
         wake = mark_pending(srv, s);
     }
     pthread_mutex_unlock(&srv->lock);
-    free(m);
+    if (m)
+        out_msg_free(m);
     if (too_slow)
         fprintf(stderr,
                 "enshu: console session %llu reads too slowly (more than %zu bytes "

@@ -62,9 +62,11 @@ int ws_server_broadcaster_connections(ws_server_broadcaster *b)
 void ws_server_broadcaster_publish(ws_server_broadcaster *b, const char *msg, size_t len)
 {
     int n = atomic_load(&b->nsessions);
+    ws_message *shared = ws_message_new(msg, len, false); /* one copy for every session */
     for (int k = 0; k < n; k++)
-        if (ws_server_send(b->srv, b->sessions[k], msg, len, false) != 0)
+        if (ws_server_send_message(b->srv, b->sessions[k], shared) != 0)
             b->failures++;
+    ws_message_unref(shared);
 }
 
 long ws_server_broadcaster_failures(ws_server_broadcaster *b)

@@ -1,8 +1,8 @@
 /*
  * The fan-out benchmarks' view of ws_server alone: every session that
- * opens is remembered, and a message is sent to each with ws_server_send
- * (no ledger, no JSON encoding). Same interface as lws_broadcaster.h, so
- * the two run under the same clients and load.
+ * opens is remembered, and a message is sent to each as one shared
+ * ws_message, as the console hub does (no ledger, no JSON encoding). Same interface as
+ * lws_broadcaster.h, so the two run under the same clients and load.
  */
 #ifndef ENSHU_BENCH_WS_SERVER_BROADCASTER_H
 #define ENSHU_BENCH_WS_SERVER_BROADCASTER_H

@@ -533,6 +533,59 @@ static void order_from_another_thread(void **state)
     ws_server_free(srv);
 }
 
+/* One shared message to three sessions: each gets it whole, frame by frame
+ * (a large one goes out in several frames, and lws writes each frame's
+ * header in front of the bytes it is given: the shared bytes must come out
+ * unchanged for the next session), in order with the session's own sends. */
+static void shared_message_to_many(void **state)
+{
+    ws_server *srv = start((ws_server_config){0});
+    wsc c[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(wsc_open(&c[i], ws_server_port(srv), "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 3));
+    size_t big = 300 * 1024;
+    char *payload = xmalloc(big);
+    for (size_t i = 0; i < big; i++)
+        payload[i] = (char)('a' + (i * 7 + i / 1000) % 26);
+    ws_message *shared = ws_message_new(payload, big, false);
+    ws_message *small = ws_message_new("hello all", 9, false);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(ws_server_send_message(srv, rec.opened[i], small), ENSHU_OK);
+        assert_int_equal(ws_server_send(srv, rec.opened[i], "own", 3, false), ENSHU_OK);
+        assert_int_equal(ws_server_send_message(srv, rec.opened[i], shared), ENSHU_OK);
+    }
+    ws_message_unref(small); /* the queues keep what they need */
+    assert_int_equal(ws_server_send_message(srv, 999999, shared), ENSHU_ENOTFOUND);
+    ws_message_unref(shared);
+    ws_message_unref(NULL);
+    for (int i = 0; i < 3; i++) {
+        char *d;
+        size_t n;
+        assert_int_equal(wsc_recv(&c[i], &d, &n, WAIT_MS), OP_TEXT);
+        assert_string_equal(d, "hello all");
+        free(d);
+        assert_int_equal(wsc_recv(&c[i], &d, &n, WAIT_MS), OP_TEXT);
+        assert_string_equal(d, "own");
+        free(d);
+        size_t got = 0;
+        assert_int_equal(wsc_recv(&c[i], &d, &n, WAIT_MS), OP_TEXT);
+        for (;;) {
+            assert_true(got + n <= big);
+            assert_memory_equal(d, payload + got, n);
+            got += n;
+            free(d);
+            if (got == big)
+                break;
+            assert_int_equal(wsc_recv(&c[i], &d, &n, WAIT_MS), OP_CONT);
+        }
+    }
+    free(payload);
+    for (int i = 0; i < 3; i++)
+        wsc_close(&c[i]);
+    ws_server_free(srv);
+}
+
 static void close_from_another_thread(void **state)
 {
     ws_server *srv = start((ws_server_config){0});
@@ -897,17 +950,12 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(echo_and_sessions),
-        cmocka_unit_test(order_from_another_thread),
-        cmocka_unit_test(close_from_another_thread),
-        cmocka_unit_test(binary_frame_refused),
-        cmocka_unit_test(invalid_utf8_refused),
-        cmocka_unit_test(oversize_refused),
-        cmocka_unit_test(flood_refused),
-        cmocka_unit_test(slow_reader_closed),
-        cmocka_unit_test(dead_client_dropped),
-        cmocka_unit_test(static_files),
-        cmocka_unit_test(tls_only),
+        cmocka_unit_test(echo_and_sessions),      cmocka_unit_test(order_from_another_thread),
+        cmocka_unit_test(shared_message_to_many), cmocka_unit_test(close_from_another_thread),
+        cmocka_unit_test(binary_frame_refused),   cmocka_unit_test(invalid_utf8_refused),
+        cmocka_unit_test(oversize_refused),       cmocka_unit_test(flood_refused),
+        cmocka_unit_test(slow_reader_closed),     cmocka_unit_test(dead_client_dropped),
+        cmocka_unit_test(static_files),           cmocka_unit_test(tls_only),
         cmocka_unit_test(bad_listen_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

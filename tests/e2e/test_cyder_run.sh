@@ -39,10 +39,10 @@ pass "team 1's workstation is infected, $((SECONDS - start)) s after the start"
 # Team 1: the beacon stopped first (the notice and the points wait on it),
 # then analysis, containment, eradication and the stolen account.
 x 1 ws1 "pkill -f '[i]nvoice-viewer'" || fail "cannot stop the beacon"
-c2=$(x 1 ws1 "sed -n 's/^c2=//p' /home/staff/.cache/invoice-viewer.sh") || fail "cannot read the malware"
-dropped=$(x 1 ws1 "stat -c %Y /home/staff/.cache/invoice-viewer.sh") || fail "cannot stat the malware"
+c2=$(x 1 ws1 "sed -n 's/^c2=//p' /home/staff/.cache/[i]nvoice-viewer.sh") || fail "cannot read the malware"
+dropped=$(x 1 ws1 "stat -c %Y /home/staff/.cache/[i]nvoice-viewer.sh") || fail "cannot stat the malware"
 x 1 ws1 "ip route add blackhole $c2" || fail "cannot blackhole the C2"
-x 1 ws1 "rm -f /home/staff/.cache/invoice-viewer.sh" || fail "cannot remove the malware"
+x 1 ws1 "rm -f /home/staff/.cache/[i]nvoice-viewer.sh" || fail "cannot remove the malware"
 x 1 fs "printf 'Kumo-2026-new\nKumo-2026-new\n' | passwd staff" >/dev/null 2>&1 || fail "cannot reset the password"
 pass "team 1 stopped the beacon, blocked C2 $c2, removed the malware and reset the password"
 
@@ -80,7 +80,7 @@ x 2 c2 'grep -q CONFIDENTIAL /tmp/c2/loot/customers-2026.csv' || fail "team 2's 
 [ "$(x 1 c2 'ls /tmp/c2/loot | wc -l')" = 0 ] || fail "team 1's files should not be on its C2"
 pass "team 2's files went to its C2; team 1's stayed home"
 
-c2_2=$(x 2 ws1 "sed -n 's/^c2=//p' /home/staff/.cache/invoice-viewer.sh")
+c2_2=$(x 2 ws1 "sed -n 's/^c2=//p' /home/staff/.cache/[i]nvoice-viewer.sh")
 [ -n "$c2_2" ] && [ "$c2_2" != "$c2" ] || fail "each team's malware should name its own C2 ($c2, $c2_2)"
 x 2 c2 "grep -c 'url:/beacon' /tmp/c2/access.log" | awk '$1 >= 1 {ok=1} END {exit !ok}' ||
   fail "team 2's C2 saw no beacon"

@@ -13,17 +13,17 @@ struct grader {
     const scenario *s;
     unsigned nteams;
     team_score *teams;
-    answer_matcher **matchers; /* per objective; NULL unless a question */
-    size_t *after;             /* per objective: index of its 'after' inject, or SIZE_MAX */
-    bool *fired;               /* [team][inject]: fired for that team */
-    int64_t *fired_at;         /* [team][inject]: exercise time it fired */
-    int64_t *fired_wall;       /* [team][inject]: wall clock it fired */
-    size_t *decay_from;        /* per objective: index of its decay inject, or SIZE_MAX */
-    size_t *penalty_after;     /* per penalty rule: index of its 'after' inject, or SIZE_MAX */
-    signed char *last_check;   /* [team][check]: -1 unknown, 0 failing, 1 passing */
-    const team_vars *vars;     /* each team's template values, or NULL */
+    answer_matcher **matchers;      /* per objective; NULL unless a question */
+    size_t *after;                  /* per objective: index of its 'after' inject, or SIZE_MAX */
+    bool *fired;                    /* [team][inject]: fired for that team */
+    int64_t *fired_at;              /* [team][inject]: exercise time it fired */
+    int64_t *fired_wall;            /* [team][inject]: wall clock it fired */
+    size_t *decay_from;             /* per objective: index of its decay inject, or SIZE_MAX */
+    size_t *penalty_after;          /* per penalty rule: index of its 'after' inject, or SIZE_MAX */
+    signed char *last_check;        /* [team][check]: -1 unknown, 0 failing, 1 passing */
+    const team_vars *vars;          /* each team's template values, or NULL */
     answer_matcher **team_matchers; /* [team][objective]: templated answers, made on use */
-    bool *templated;           /* per objective: its answers hold templates */
+    bool *templated;                /* per objective: its answers hold templates */
 };
 
 static size_t inject_index_or_none(const scenario *s, const char *id)
@@ -158,16 +158,27 @@ int grader_decayed_points(const objective *o, int64_t late)
     return o->points - (int)((lost * (late - d->full_ms) + span / 2) / span);
 }
 
-/* False while the objective's 'after' inject has not fired for the team. */
-static bool objective_open(const grader *g, const team_score *ts, size_t i)
-{
-    size_t a = g->after[i];
-    return a == SIZE_MAX || g->fired[(size_t)(ts->team - 1) * g->s->ninjects + a];
-}
-
 static bool team_fired(const grader *g, const team_score *ts, size_t inject_i)
 {
     return inject_i != SIZE_MAX && g->fired[(size_t)(ts->team - 1) * g->s->ninjects + inject_i];
+}
+
+/* Whether something seen at exercise time at_ms comes after inject_i fired
+ * for the team (SIZE_MAX: no such inject, always). A check's result carries
+ * when its probe began: one that began before the inject took effect may be
+ * recorded after it, and shows the guest as it was before. */
+static bool seen_after(const grader *g, const team_score *ts, size_t inject_i, int64_t at_ms)
+{
+    if (inject_i == SIZE_MAX)
+        return true;
+    size_t slot = (size_t)(ts->team - 1) * g->s->ninjects + inject_i;
+    return g->fired[slot] && at_ms >= g->fired_at[slot];
+}
+
+/* False while the objective's 'after' inject has not fired for the team. */
+static bool objective_open(const grader *g, const team_score *ts, size_t i)
+{
+    return g->after[i] == SIZE_MAX || team_fired(g, ts, g->after[i]);
 }
 
 /* Penalty rules: points taken each time the check turns to the rule's state,
@@ -178,7 +189,7 @@ static void apply_penalty_rules(grader *g, team_score *ts, const event *ev, bool
         const penalty_rule *r = &g->s->penalties[p];
         if (!r->check || strcmp(r->check, ev->subject) != 0 ||
             (ev->value != 0) != r->when_passing ||
-            (g->penalty_after[p] != SIZE_MAX && !team_fired(g, ts, g->penalty_after[p])))
+            !seen_after(g, ts, g->penalty_after[p], ev->at_ms))
             continue;
         int take = r->points;
         if (r->max && ts->penalty_rules[p] + take > r->max)
@@ -194,8 +205,8 @@ static void apply_check(grader *g, team_score *ts, const event *ev)
     if (c) {
         /* The exercise may record the same state again (after an inject):
          * only a change of state is a turn. */
-        signed char *last = &g->last_check[(size_t)(ts->team - 1) * g->s->nchecks +
-                                           (size_t)(c - g->s->checks)];
+        signed char *last =
+            &g->last_check[(size_t)(ts->team - 1) * g->s->nchecks + (size_t)(c - g->s->checks)];
         bool turned = *last != (signed char)(ev->value != 0);
         *last = ev->value != 0;
         apply_penalty_rules(g, ts, ev, turned);
@@ -205,7 +216,7 @@ static void apply_check(grader *g, team_score *ts, const event *ev)
     for (size_t i = 0; i < g->s->nobjectives; i++) {
         const objective *o = &g->s->objectives[i];
         if (o->kind == OBJ_CHECK && o->check && strcmp(o->check, ev->subject) == 0 &&
-            !ts->objectives[i].achieved && objective_open(g, ts, i)) {
+            !ts->objectives[i].achieved && seen_after(g, ts, g->after[i], ev->at_ms)) {
             achieve(&ts->objectives[i], o, ev->at_ms);
             size_t from = g->decay_from[i];
             if (team_fired(g, ts, from))
@@ -237,8 +248,8 @@ static void apply_answer(grader *g, team_score *ts, size_t i, const event *ev)
     if (o->answer == ANSWER_TIME) {
         size_t inj = inject_index_or_none(g->s, o->time_inject);
         right = team_fired(g, ts, inj) &&
-                answer_time_matches(ev->text, g->fired_wall[(size_t)(ts->team - 1) *
-                                                             g->s->ninjects + inj],
+                answer_time_matches(ev->text,
+                                    g->fired_wall[(size_t)(ts->team - 1) * g->s->ninjects + inj],
                                     o->tolerance_ms);
     } else {
         right = answer_matches(matcher_for(g, ts, i), ev->text);

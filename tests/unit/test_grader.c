@@ -18,20 +18,24 @@ static const char GRADED[] =
     "checks:\n"
     "  - {id: beacon-stopped, node: ws, command: '! pgrep beacon'}\n"
     "objectives:\n"
-    "  - {id: c2, kind: question, text: 'C2 address?', answer: {exact: 203.0.113.66}, attempts: 2, points: 10}\n"
+    "  - {id: c2, kind: question, text: 'C2 address?', answer: {exact: 203.0.113.66}, attempts: 2, "
+    "points: 10}\n"
     "  - {id: host, kind: question, text: 'Host?', answer: {nocase: WS1}, points: 5,\n"
     "     hints: [{text: a, cost: 1}, {text: b, cost: 2}]}\n"
     "  - {id: when, kind: question, text: 'Minute?', answer: {range: [9, 11]}, points: 3}\n"
-    "  - {id: proc, kind: question, text: 'Process?', answer: {regex: 'update[rs]?\\.sh'}, points: 4}\n"
-    "  - {id: acct, kind: question, text: 'Account?', answer: {one_of: [staff, Staff01]}, points: 2}\n"
+    "  - {id: proc, kind: question, text: 'Process?', answer: {regex: 'update[rs]?\\.sh'}, points: "
+    "4}\n"
+    "  - {id: acct, kind: question, text: 'Account?', answer: {one_of: [staff, Staff01]}, points: "
+    "2}\n"
     "  - {id: stop, kind: check, check: beacon-stopped, points: 20}\n"
-    "  - {id: report, kind: report, rubric: [{text: timeline, points: 10}, {text: impact, points: 5}]}\n";
+    "  - {id: report, kind: report, rubric: [{text: timeline, points: 10}, {text: impact, points: "
+    "5}]}\n";
 
 static event ev(int team, int64_t at, event_kind kind, const char *subject, int64_t value,
                 const char *text)
 {
-    event e = {.team = team, .at_ms = at, .kind = kind, .subject = subject, .value = value,
-               .text = text};
+    event e = {
+        .team = team, .at_ms = at, .kind = kind, .subject = subject, .value = value, .text = text};
     return e;
 }
 
@@ -69,8 +73,10 @@ static void every_matcher(void **state)
         const char *objective, *answer;
         int gain;
     } cases[] = {
-        {"host", "ws", 0}, {"host", " ws1 ", 5},       {"when", "11.5", 0},      {"when", "10", 3},
-        {"proc", "xupdater.sh", 0}, {"proc", "updaters.sh", 0}, {"proc", "updater.sh", 4}, {"acct", "STAFF", 2},
+        {"host", "ws", 0},          {"host", " ws1 ", 5},
+        {"when", "11.5", 0},        {"when", "10", 3},
+        {"proc", "xupdater.sh", 0}, {"proc", "updaters.sh", 0},
+        {"proc", "updater.sh", 4},  {"acct", "STAFF", 2},
         {"host", "WS1", 0}, /* already answered */
     };
     int expected = 0;
@@ -99,9 +105,9 @@ static void checks_reports_hints_penalties(void **state)
         ev(1, 420, EV_HINT, "host", 7, NULL),                   /* no such hint */
         ev(1, 500, EV_GRADE, "report", 25, "0"),                /* capped at 10 */
         ev(1, 510, EV_GRADE, "report", 3, "1"),
-        ev(1, 520, EV_GRADE, "report", 4, "1"),                 /* latest wins: 4 */
-        ev(1, 530, EV_GRADE, "report", 4, "9"),                 /* no such item */
-        ev(1, 600, EV_PENALTY, "web down", 5, NULL),            /* -5 */
+        ev(1, 520, EV_GRADE, "report", 4, "1"),      /* latest wins: 4 */
+        ev(1, 530, EV_GRADE, "report", 4, "9"),      /* no such item */
+        ev(1, 600, EV_PENALTY, "web down", 5, NULL), /* -5 */
         ev(3, 700, EV_PENALTY, "no such team", 5, NULL),
         ev(1, 800, EV_ANSWER, "nope", 0, "x"),
     };
@@ -130,10 +136,12 @@ static void checks_reports_hints_penalties(void **state)
  * templated answers. Injects are only named here; events say when they fired. */
 static const char TIMED[] =
     "enshu: 1\nid: timed\ntitle: Timed\n"
-    "network: {pool: 10.90.0.0/16, segments: [{name: lan, gateway: gw}, {name: net, gateway: gw}]}\n"
+    "network: {pool: 10.90.0.0/16, segments: [{name: lan, gateway: gw}, {name: net, gateway: "
+    "gw}]}\n"
     "nodes:\n"
     "  - {name: ws, image: workstation, interfaces: [{segment: lan}]}\n"
-    "  - {name: gw, image: router, forwarding: true, interfaces: [{segment: lan, host: 254}, {segment: net, host: 254}]}\n"
+    "  - {name: gw, image: router, forwarding: true, interfaces: [{segment: lan, host: 254}, "
+    "{segment: net, host: 254}]}\n"
     "  - {name: c2, image: attacker, role: red, interfaces: [{segment: net, host: 66}]}\n"
     "injects:\n"
     "  - {id: infect, at: 5m, target: ws, run: 'true'}\n"
@@ -145,8 +153,10 @@ static const char TIMED[] =
     "  - {id: stop, kind: check, check: beacon-stopped, points: 30,\n"
     "     decay: {from: infect, full: 10m, zero_at: 40m, floor: 6}}\n"
     "  - {id: c2, kind: question, text: 'C2?', answer: {exact: '{{addr c2}}'}, points: 10}\n"
-    "  - {id: c2net, kind: question, text: 'C2 net?', answer: {regex: '{{subnet net}}|team{{team}}'}, points: 1}\n"
-    "  - {id: first, kind: question, text: 'When?', answer: {time: {inject: infect, tolerance: 2m}}, points: 5}\n"
+    "  - {id: c2net, kind: question, text: 'C2 net?', answer: {regex: '{{subnet "
+    "net}}|team{{team}}'}, points: 1}\n"
+    "  - {id: first, kind: question, text: 'When?', answer: {time: {inject: infect, tolerance: "
+    "2m}}, points: 5}\n"
     "penalties:\n"
     "  - {id: web-down, check: web-up, when: failing, points: 4, max: 10}\n"
     "  - {id: late-down, check: web-up, when: failing, points: 1, after: exfil}\n";
@@ -178,6 +188,56 @@ static void decayed_points_fall_linearly_to_the_floor(void **state)
     assert_int_equal(total(g, 2), 18);
     assert_int_equal(total(g, 3), 30);
     assert_int_equal(grader_team(g, 2)->objectives[0].achieved_ms, 31 * m);
+    grader_free(g);
+    scenario_free(s);
+}
+
+/* A check objective 'after' an inject counts what was seen after it fired:
+ * a probe that began before (its result carries that time) but was recorded
+ * after the inject shows the guest as it was, and earns nothing. */
+static const char AFTER[] =
+    "enshu: 1\nid: after\ntitle: After\n"
+    "network: {segments: [{name: lan}]}\n"
+    "nodes: [{name: ws, image: workstation, interfaces: [{segment: lan}]}]\n"
+    "injects:\n"
+    "  - {id: beacon-start, at: 7m, target: ws, run: 'true'}\n"
+    "checks:\n"
+    "  - {id: beacon-stopped, node: ws, command: 'true'}\n"
+    "objectives:\n"
+    "  - {id: stop, kind: check, check: beacon-stopped, after: beacon-start, points: 20}\n"
+    "penalties:\n"
+    "  - {id: relapse, check: beacon-stopped, when: failing, points: 3, after: beacon-start}\n";
+
+static void a_probe_from_before_the_inject_earns_nothing(void **state)
+{
+    scenario *s = load_or_fail(AFTER);
+    grader *g = grader_new(s, 2);
+    const int64_t m = 60 * 1000;
+    event events[] = {
+        ev(1, 6 * m, EV_CHECK_RESULT, "beacon-stopped", 1, NULL), /* before: nothing */
+        ev(1, 7 * m, EV_INJECT_FIRED, "beacon-start", 0, NULL),
+        ev(1, 6 * m + 40000, EV_CHECK_RESULT, "beacon-stopped", 1, NULL), /* began before */
+        ev(2, 7 * m, EV_INJECT_FIRED, "beacon-start", 0, NULL),
+        ev(2, 6 * m + 50000, EV_CHECK_RESULT, "beacon-stopped", 0, NULL), /* began before */
+    };
+    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++)
+        grader_apply(g, &events[i]);
+    assert_int_equal(total(g, 1), 0);
+    assert_false(grader_team(g, 1)->objectives[0].achieved);
+    assert_int_equal(total(g, 2), 0); /* nor does it cost */
+    /* Seen after the inject: counted. Team 1's beacon runs (the penalty),
+     * then is stopped (the points); team 2 stops it, then it runs again. */
+    event later[] = {
+        ev(1, 7 * m, EV_CHECK_RESULT, "beacon-stopped", 0, NULL),
+        ev(1, 9 * m, EV_CHECK_RESULT, "beacon-stopped", 1, NULL),
+        ev(2, 8 * m, EV_CHECK_RESULT, "beacon-stopped", 1, NULL),
+        ev(2, 9 * m, EV_CHECK_RESULT, "beacon-stopped", 0, NULL),
+    };
+    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
+        grader_apply(g, &later[i]);
+    assert_int_equal(total(g, 1), 20 - 3);
+    assert_int_equal(grader_team(g, 1)->objectives[0].achieved_ms, 9 * m);
+    assert_int_equal(total(g, 2), 20 - 3);
     grader_free(g);
     scenario_free(s);
 }
@@ -224,10 +284,10 @@ static void time_answers_compare_with_when_the_inject_fired(void **state)
     grader_apply(g, &fired);
     event answers[] = {
         ev(1, 400000, EV_ANSWER, "first", 0, "nine forty"),
-        ev(1, 410000, EV_ANSWER, "first", 0, "09:38"),    /* 2m30s off the minute: wrong */
+        ev(1, 410000, EV_ANSWER, "first", 0, "09:38"),   /* 2m30s off the minute: wrong */
         ev(1, 420000, EV_ANSWER, "first", 0, " 09:43 "), /* within 2 minutes */
         ev(2, 430000, EV_ANSWER, "first", 0, "09:41:30Z"),
-        ev(3, 440000, EV_ANSWER, "first", 0, "09:41"),   /* not infected yet: wrong */
+        ev(3, 440000, EV_ANSWER, "first", 0, "09:41"), /* not infected yet: wrong */
     };
     for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++)
         grader_apply(g, &answers[i]);
@@ -286,6 +346,7 @@ int main(void)
         cmocka_unit_test(checks_reports_hints_penalties),
         cmocka_unit_test(decayed_points_fall_linearly_to_the_floor),
         cmocka_unit_test(penalty_rules_take_points_on_each_turn_up_to_max),
+        cmocka_unit_test(a_probe_from_before_the_inject_earns_nothing),
         cmocka_unit_test(time_answers_compare_with_when_the_inject_fired),
         cmocka_unit_test(templated_answers_are_each_teams_own),
     };

@@ -18,7 +18,11 @@
  *  - a penalty rule takes its points each time its check turns to the
  *    rule's state (once its 'after' inject fired), up to its max;
  *  - an objective with 'after' counts only what happens once that inject
- *    has fired for the team (a stopped beacon scores once there was one).
+ *    has fired for the team (a stopped beacon scores once there was one);
+ *    for checks, a result counts (for objectives and penalty rules alike)
+ *    only if its probe began after the inject fired: its at_ms is when the
+ *    probe began, and one under way when the inject fired saw the guest as
+ *    it was before.
  */
 #ifndef ENSHU_GRADER_H
 #define ENSHU_GRADER_H

@@ -641,7 +641,10 @@ static void *prober_main(void *arg)
         pthread_mutex_lock(&ex->lock);
         ex->probing[slot] = false;
         if (ex->forced[slot]) {
+            /* What that probe recorded it saw before the inject: the probe
+             * again at once records what it sees, even the same state. */
             ex->forced[slot] = false;
+            ex->last_check[slot] = -1;
             ex->next_check[slot] = now;
         }
         free(job);

@@ -477,7 +477,10 @@ static void a_hanging_check_holds_back_no_inject(void **state)
     exercise_free(ex); /* joins the probers */
     int beacon_seen = 0;
     assert_int_equal(event_store_scan(ledger, 0, count_beacon_seen, &beacon_seen), ENSHU_OK);
-    assert_int_equal(beacon_seen, 1); /* recorded once it ran: after the inject */
+    /* Seen by the probe that began before the malware (the fake answers as
+     * the guest is when released), and recorded again by the one made after
+     * it: the ledger holds an observation that began after the inject. */
+    assert_int_equal(beacon_seen, 2);
     event_store_free(ledger);
     pthread_cond_destroy(&sf.changed);
     pthread_mutex_destroy(&sf.lock);
@@ -556,6 +559,68 @@ static void a_guest_started_without_its_agent_counts_as_up(void **state)
     scenario_free(s);
 }
 
+static int feed_grader(const event *ev, void *arg)
+{
+    grader_apply(arg, ev);
+    return 0;
+}
+
+static int count_stopped_seen(const event *ev, void *arg)
+{
+    if (ev->kind == EV_CHECK_RESULT && !strcmp(ev->subject, "stopped") && ev->value == 1)
+        ++*(int *)arg;
+    return 0;
+}
+
+/* A team that undid the malware at once: the probes under way when it fired
+ * saw "stopped" before it (which earns nothing: the grader counts what was
+ * seen after the inject), and the probes made again at once record what
+ * they see, though it is the same: "stopped", which earns the points. */
+static void a_probe_under_way_at_an_inject_is_made_and_recorded_again(void **state)
+{
+    scenario *s = load_script();
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    slow_fake sf = {.hold = true};
+    sf.f.instant_defense[1] = true;
+    pthread_mutex_init(&sf.lock, NULL);
+    pthread_cond_init(&sf.changed, NULL);
+    exercise_hooks hooks = {run_inject_slow, run_check_slow, wall_ms_slow, NULL, &sf, 2};
+    exercise *ex = exercise_new(s, 1, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    exercise_step(ex); /* both checks begin at T+0 and hang */
+    assert_true(wait_count(&sf, &sf.waiting, 2));
+    sf.f.wall = 5 * MIN;
+    exercise_step(ex); /* the mail, then the malware, undone at once */
+    assert_int_equal(sf.f.runs[1][1], 1);
+    pthread_mutex_lock(&sf.lock);
+    sf.hold = false;
+    pthread_cond_broadcast(&sf.changed);
+    pthread_mutex_unlock(&sf.lock);
+    for (int round = 0; round < 1000 && sf.probes < 4; round++) {
+        exercise_step(ex);
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    assert_true(wait_count(&sf, &sf.probes, 4));
+    exercise_free(ex);
+    int stopped_seen = 0;
+    assert_int_equal(event_store_scan(ledger, 0, count_stopped_seen, &stopped_seen), ENSHU_OK);
+    assert_int_equal(stopped_seen, 2); /* from T+0, then again after the malware */
+    /* The score, from the ledger alone. */
+    grader *g = grader_new(s, 1);
+    assert_int_equal(event_store_scan(ledger, 0, feed_grader, g), ENSHU_OK);
+    assert_int_equal(grader_team(g, 1)->total, 20);
+    grader_free(g);
+    event_store_free(ledger);
+    pthread_cond_destroy(&sf.changed);
+    pthread_mutex_destroy(&sf.lock);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +633,7 @@ int main(void)
         cmocka_unit_test(events_from_elsewhere_are_picked_up_once),
         cmocka_unit_test(a_hanging_check_holds_back_no_inject),
         cmocka_unit_test(a_guest_started_without_its_agent_counts_as_up),
+        cmocka_unit_test(a_probe_under_way_at_an_inject_is_made_and_recorded_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

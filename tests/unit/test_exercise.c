@@ -434,11 +434,46 @@ static bool wait_count(slow_fake *sf, int *counter, int n)
     return ok;
 }
 
-static int count_beacon_seen(const event *ev, void *arg)
+typedef struct passing_count {
+    const char *check;
+    int count;
+} passing_count;
+
+static int count_passing_result(const event *ev, void *arg)
 {
-    if (ev->kind == EV_CHECK_RESULT && !strcmp(ev->subject, "beacon") && ev->value == 1)
-        ++*(int *)arg;
+    passing_count *pc = arg;
+    if (ev->kind == EV_CHECK_RESULT && !strcmp(ev->subject, pc->check) && ev->value == 1)
+        pc->count++;
     return 0;
+}
+
+/* How many passing results of check check_id the ledger holds. */
+static int passing_results(event_store *ledger, const char *check_id)
+{
+    passing_count pc = {check_id, 0};
+    assert_int_equal(event_store_scan(ledger, 0, count_passing_result, &pc), ENSHU_OK);
+    return pc.count;
+}
+
+/* Lets the hung probes go on. */
+static void release_probes(slow_fake *sf)
+{
+    pthread_mutex_lock(&sf->lock);
+    sf->hold = false;
+    pthread_cond_broadcast(&sf->changed);
+    pthread_mutex_unlock(&sf->lock);
+}
+
+/* Steps the exercise (which queues the probes made again) until n probes
+ * ended. */
+static void step_until_probed(exercise *ex, slow_fake *sf, int n)
+{
+    for (int round = 0; round < 1000 && sf->probes < n; round++) {
+        exercise_step(ex);
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    assert_true(wait_count(sf, &sf->probes, n));
 }
 
 static void a_hanging_check_holds_back_no_inject(void **state)
@@ -462,25 +497,17 @@ static void a_hanging_check_holds_back_no_inject(void **state)
     assert_int_equal(sf.f.runs[1][1], 1);
     pthread_mutex_lock(&sf.lock);
     assert_int_equal(sf.probes, 0); /* all that while, the checks still hung */
-    sf.hold = false;
-    pthread_cond_broadcast(&sf.changed);
     pthread_mutex_unlock(&sf.lock);
+    release_probes(&sf);
     assert_true(wait_count(&sf, &sf.probes, 2));
     /* Those probes began before the malware: each is followed by another
      * at once, which sees the beacon. */
-    for (int round = 0; round < 1000 && sf.probes < 4; round++) {
-        exercise_step(ex);
-        struct timespec ms = {0, 1000000};
-        nanosleep(&ms, NULL);
-    }
-    assert_true(wait_count(&sf, &sf.probes, 4));
+    step_until_probed(ex, &sf, 4);
     exercise_free(ex); /* joins the probers */
-    int beacon_seen = 0;
-    assert_int_equal(event_store_scan(ledger, 0, count_beacon_seen, &beacon_seen), ENSHU_OK);
     /* Seen by the probe that began before the malware (the fake answers as
      * the guest is when released), and recorded again by the one made after
      * it: the ledger holds an observation that began after the inject. */
-    assert_int_equal(beacon_seen, 2);
+    assert_int_equal(passing_results(ledger, "beacon"), 2);
     event_store_free(ledger);
     pthread_cond_destroy(&sf.changed);
     pthread_mutex_destroy(&sf.lock);
@@ -565,13 +592,6 @@ static int feed_grader(const event *ev, void *arg)
     return 0;
 }
 
-static int count_stopped_seen(const event *ev, void *arg)
-{
-    if (ev->kind == EV_CHECK_RESULT && !strcmp(ev->subject, "stopped") && ev->value == 1)
-        ++*(int *)arg;
-    return 0;
-}
-
 /* A team that undid the malware at once: the probes under way when it fired
  * saw "stopped" before it (which earns nothing: the grader counts what was
  * seen after the inject), and the probes made again at once record what
@@ -594,20 +614,11 @@ static void a_probe_under_way_at_an_inject_is_made_and_recorded_again(void **sta
     sf.f.wall = 5 * MIN;
     exercise_step(ex); /* the mail, then the malware, undone at once */
     assert_int_equal(sf.f.runs[1][1], 1);
-    pthread_mutex_lock(&sf.lock);
-    sf.hold = false;
-    pthread_cond_broadcast(&sf.changed);
-    pthread_mutex_unlock(&sf.lock);
-    for (int round = 0; round < 1000 && sf.probes < 4; round++) {
-        exercise_step(ex);
-        struct timespec ms = {0, 1000000};
-        nanosleep(&ms, NULL);
-    }
-    assert_true(wait_count(&sf, &sf.probes, 4));
+    release_probes(&sf);
+    step_until_probed(ex, &sf, 4);
     exercise_free(ex);
-    int stopped_seen = 0;
-    assert_int_equal(event_store_scan(ledger, 0, count_stopped_seen, &stopped_seen), ENSHU_OK);
-    assert_int_equal(stopped_seen, 2); /* from T+0, then again after the malware */
+    /* from T+0, then again after the malware */
+    assert_int_equal(passing_results(ledger, "stopped"), 2);
     /* The score, from the ledger alone. */
     grader *g = grader_new(s, 1);
     assert_int_equal(event_store_scan(ledger, 0, feed_grader, g), ENSHU_OK);

@@ -14,19 +14,24 @@
 #include "console_auth.h"
 #include "console_protocol.h"
 #include "console_view.h"
+#include "display_name.h"
 #include "errors.h"
 #include "grader.h"
 #include "guest_jobs.h"
 #include "guest_states.h"
 #include "libvirt_conn.h"
+#include "login_checks.h"
+#include "login_limits.h"
 #include "range_files.h"
 #include "serial_console.h"
+#include "session_tokens.h"
 #include "state_store.h"
 #include "timeline.h"
 #include "ws_server.h"
 
 #include <libvirt/libvirt.h>
 #include <pthread.h>
+#include <sodium.h>
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -51,6 +56,14 @@
 /* The workers of conn_cache: the restarts and reverts, the state watcher
  * (this thread makes no libvirt call). */
 enum { CONN_JOBS = 1, CONN_STATES = 2 };
+/* Password checks: two threads (two cores' worth of Argon2id, about 7
+ * checks a second), at most 16 queued or under way (under 5 s of waiting). */
+#define LOGIN_CHECK_THREADS 2
+#define LOGIN_CHECKS_MAX 16
+/* Session tokens: how long one lasts, and how many are kept. */
+#define TOKEN_LIFETIME_MS (12LL * 3600 * 1000)
+#define TOKENS_MAX 4096
+#define LOGIN_ADDRESSES_MAX 4096
 
 typedef enum role { ROLE_NONE, ROLE_TEAM, ROLE_INSTRUCTOR } role;
 
@@ -74,6 +87,8 @@ typedef struct session {
     int team; /* ROLE_TEAM */
     char *name;
     char *lang;
+    char *token;   /* the session token it joined with or was given */
+    bool checking; /* its instructor password is being checked */
     /* A joining session first catches up with the ledger at its own pace
      * (cursor: the last seq sent), then follows the live fan-out. */
     bool catching_up;
@@ -82,13 +97,25 @@ typedef struct session {
     int nchannels; /* open */
 } session;
 
-typedef enum inbox_kind { IN_OPEN, IN_MESSAGE, IN_CLOSE, IN_DRAIN } inbox_kind;
+typedef enum inbox_kind { IN_OPEN, IN_MESSAGE, IN_CLOSE, IN_DRAIN, IN_LOGIN } inbox_kind;
+
+/* An instructor login whose password is being checked: what its hello
+ * asked for, kept until the result comes back. */
+typedef struct pending_login {
+    uint64_t session;
+    char *peer;
+    json_t *id;
+    char *lang;
+    int64_t since;
+    int rc; /* the check's result */
+} pending_login;
 
 typedef struct inbox_item {
     inbox_kind kind;
     uint64_t session;
     char *text; /* message, or peer address for IN_OPEN */
     size_t len;
+    pending_login *login; /* IN_LOGIN */
     struct inbox_item *next;
 } inbox_item;
 
@@ -117,8 +144,10 @@ struct console_hub {
     size_t noutcomes, cap_outcomes;
     session **sessions;
     size_t nsessions, cap_sessions;
-    rate_limiter *logins;  /* failures per peer address */
-    rate_limiter *answers; /* per team */
+    login_limits *logins;   /* failures per address and kind of credential */
+    login_checks *checks;   /* the password-check threads */
+    session_tokens *tokens; /* issued at login */
+    rate_limiter *answers;  /* per team */
     hub_node *nodes;
     size_t nnodes;
     conn_cache *conns;
@@ -224,6 +253,9 @@ static void session_free(session *ss)
     free(ss->peer);
     free(ss->name);
     free(ss->lang);
+    if (ss->token)
+        sodium_memzero(ss->token, strlen(ss->token));
+    free(ss->token);
     free(ss);
 }
 
@@ -488,7 +520,8 @@ static json_t *scores_array(console_hub *hub, int only_team)
     return teams;
 }
 
-static void send_welcome(console_hub *hub, session *ss, const json_t *id)
+/* extra: more fields for the welcome (taken over), or NULL. */
+static void send_welcome(console_hub *hub, session *ss, const json_t *id, json_t *extra)
 {
     console_audience a = audience_of(ss);
     exercise *ex = hub->cfg.ex;
@@ -530,59 +563,174 @@ static void send_welcome(console_hub *hub, session *ss, const json_t *id)
         json_object_set_new(fields, "team", json_integer(ss->team));
         json_object_set_new(fields, "name", json_string(ss->name));
     }
+    if (extra)
+        json_object_update(fields, extra);
+    json_decref(extra);
     send_text(hub, ss->id, console_reply(id, "welcome", fields));
 }
 
+static void reply_rate_limited(console_hub *hub, session *ss, const json_t *id,
+                               const char *what, int64_t retry)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s; try again in %lld s", what, (long long)(retry / 1000 + 1));
+    /* With retry_ms, as web/PROTOCOL.md promises (answers have it too). */
+    json_t *f = json_pack("{s:s, s:s, s:I}", "code", "rate_limited", "message", msg, "retry_ms",
+                          (json_int_t)retry);
+    send_text(hub, ss->id, console_reply(id, "error", f));
+}
+
+/* The session joins as owner: a token is issued unless it came with one
+ * (token), then the welcome and its catch-up from since. */
+static void join(console_hub *hub, session *ss, const token_owner *owner, const char *token,
+                 const json_t *id, const char *lang, int64_t since)
+{
+    ss->role = owner->instructor ? ROLE_INSTRUCTOR : ROLE_TEAM;
+    ss->team = owner->instructor ? 0 : owner->team;
+    free(ss->name);
+    ss->name = xstrdup(owner->name ? owner->name : "instructor");
+    free(ss->lang);
+    ss->lang = lang ? xstrdup(lang) : NULL;
+    json_t *extra = NULL;
+    if (!token) {
+        char issued[SESSION_TOKEN_SIZE];
+        session_tokens_issue(hub->tokens, owner, now_ms(), issued);
+        ss->token = xstrdup(issued);
+        extra = json_pack("{s:s, s:I}", "token", issued, "token_expires_in_ms",
+                          (json_int_t)TOKEN_LIFETIME_MS);
+        sodium_memzero(issued, sizeof issued);
+    } else {
+        ss->token = xstrdup(token);
+    }
+    send_welcome(hub, ss, id, extra);
+    ss->cursor = since;
+    ss->catching_up = true;
+    catch_up(hub, ss);
+}
+
+static void pending_login_free(pending_login *pl)
+{
+    if (!pl)
+        return;
+    free(pl->peer);
+    json_decref(pl->id);
+    free(pl->lang);
+    free(pl);
+}
+
+/* On a password-check thread: the result goes to the hub thread. */
+static void password_checked(void *ctx, void *arg, int rc);
+
+static int check_password(void *ctx, const char *password)
+{
+    console_hub *hub = ctx;
+    return hub->cfg.check_password ? hub->cfg.check_password(hub->cfg.check_ctx, password)
+                                   : instructor_password_check(password);
+}
+
+/*
+ * A hello. A session token is checked at once and is never limited. A join
+ * code is checked here too (a constant-time comparison: no cost); the
+ * instructor password goes to the password-check threads and the session
+ * waits for the result (IN_LOGIN). Both are subject to the login limits of
+ * their address and kind (login_limits.h).
+ */
 static void handle_hello(console_hub *hub, session *ss, const console_request *rq)
 {
-    if (ss->role != ROLE_NONE) {
-        reply_error(hub, ss, rq->id, "conflict", "this session has joined already");
+    if (ss->role != ROLE_NONE || ss->checking) {
+        reply_error(hub, ss, rq->id, "conflict",
+                    ss->checking ? "this session's login is being checked"
+                                 : "this session has joined already");
         return;
     }
     int64_t retry = 0;
-    /* Only failures spend tokens, checked before trying (5 a minute). */
-    if (!rate_limiter_take(hub->logins, ss->peer, now_ms(), &retry)) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "too many failed logins; try again in %lld s",
-                 (long long)(retry / 1000 + 1));
-        /* With retry_ms, as web/PROTOCOL.md promises (answers have it too). */
-        json_t *f = json_pack("{s:s, s:s, s:I}", "code", "rate_limited", "message", msg, "retry_ms",
-                              (json_int_t)retry);
-        send_text(hub, ss->id, console_reply(rq->id, "error", f));
+    if (rq->token) {
+        token_owner owner;
+        if (session_tokens_check(hub->tokens, rq->token, now_ms(), &owner) != ENSHU_OK) {
+            log_refusal(ss, "an unknown, expired or revoked session token");
+            send_text(hub, ss->id,
+                      console_reply(rq->id, "error",
+                                    json_pack("{s:s, s:s, s:s}", "code", "bad_login", "field",
+                                              "token", "message",
+                                              "this login has expired or was ended: join again")));
+            return;
+        }
+        join(hub, ss, &owner, rq->token, rq->id, rq->lang, rq->since);
+        token_owner_clear(&owner);
         return;
     }
-    bool ok = false;
     if (strcmp(rq->role, "instructor") == 0) {
-        int rc = instructor_password_check(rq->password);
-        ok = rc == ENSHU_OK;
-        if (rc == ENSHU_ENOTFOUND)
-            fprintf(stderr, "enshu: consoles: no instructor password is set (enshu passwd)\n");
-        if (ok) {
-            ss->role = ROLE_INSTRUCTOR;
-            ss->name = xstrdup("instructor");
+        if (!login_limits_begin(hub->logins, ss->peer, LOGIN_PASSWORD, now_ms(), &retry)) {
+            reply_rate_limited(hub, ss, rq->id, "too many failed logins from this address", retry);
+            return;
         }
-    } else {
-        for (unsigned t = 1; t <= hub->nteams && !ok; t++)
-            if (join_code_matches(hub->codes[t - 1], rq->code)) {
-                ok = true;
-                ss->role = ROLE_TEAM;
-                ss->team = (int)t;
-                ss->name = xstrdup(rq->name);
-            }
+        pending_login *pl = xcalloc(1, sizeof(pending_login));
+        pl->session = ss->id;
+        pl->peer = xstrdup(ss->peer);
+        pl->id = rq->id ? json_deep_copy(rq->id) : NULL;
+        pl->lang = rq->lang ? xstrdup(rq->lang) : NULL;
+        pl->since = rq->since;
+        if (login_checks_submit(hub->checks, rq->password, pl) != ENSHU_OK) {
+            /* Not checked: no failure of this address. */
+            login_limits_end(hub->logins, ss->peer, LOGIN_PASSWORD, true, now_ms());
+            pending_login_free(pl);
+            reply_rate_limited(hub, ss, rq->id, "too many logins are being checked", 1000);
+            return;
+        }
+        ss->checking = true;
+        return;
     }
-    if (!ok) {
-        log_refusal(ss, "wrong join code or password");
+    /* A name that cannot be shown is refused before the code is looked
+     * at: it says nothing of the code, and spends nothing. */
+    char *name = NULL;
+    const char *why = NULL;
+    if (display_name_normalize(rq->name, &name, &why) != ENSHU_OK) {
+        send_text(hub, ss->id,
+                  console_reply(rq->id, "error",
+                                json_pack("{s:s, s:s, s:s}", "code", "bad_request", "field",
+                                          "name", "message", why)));
+        return;
+    }
+    if (!login_limits_begin(hub->logins, ss->peer, LOGIN_CODE, now_ms(), &retry)) {
+        free(name);
+        reply_rate_limited(hub, ss, rq->id, "too many wrong join codes from this address", retry);
+        return;
+    }
+    int team = 0;
+    for (unsigned t = 1; t <= hub->nteams; t++)
+        if (join_code_matches(hub->codes[t - 1], rq->code))
+            team = (int)t; /* every code compared: the time says nothing of which */
+    login_limits_end(hub->logins, ss->peer, LOGIN_CODE, team > 0, now_ms());
+    if (!team) {
+        free(name);
+        log_refusal(ss, "wrong join code");
         reply_error(hub, ss, rq->id, "bad_login", "wrong join code or password");
         return;
     }
-    /* A success gives its token back: only failures are limited. */
-    rate_limiter_refund(hub->logins, ss->peer);
-    free(ss->lang);
-    ss->lang = rq->lang ? xstrdup(rq->lang) : NULL;
-    send_welcome(hub, ss, rq->id);
-    ss->cursor = rq->since;
-    ss->catching_up = true;
-    catch_up(hub, ss);
+    token_owner owner = {false, team, name};
+    join(hub, ss, &owner, NULL, rq->id, rq->lang, rq->since);
+    token_owner_clear(&owner);
+}
+
+/* On the hub thread: the instructor password of a pending login was checked. */
+static void login_checked(console_hub *hub, pending_login *pl)
+{
+    if (pl->rc == ENSHU_ETIMEOUT)
+        return; /* dropped as the hub stops */
+    login_limits_end(hub->logins, pl->peer, LOGIN_PASSWORD, pl->rc == ENSHU_OK, now_ms());
+    if (pl->rc == ENSHU_ENOTFOUND)
+        fprintf(stderr, "enshu: consoles: no instructor password is set (enshu passwd)\n");
+    session *ss = find_session(hub, pl->session);
+    if (!ss)
+        return; /* it closed meanwhile */
+    ss->checking = false;
+    if (pl->rc != ENSHU_OK) {
+        log_refusal(ss, "wrong instructor password");
+        reply_error(hub, ss, pl->id, "bad_login", "wrong join code or password");
+        return;
+    }
+    token_owner owner = {true, 0, (char *)"instructor"};
+    join(hub, ss, &owner, NULL, pl->id, pl->lang, pl->since);
 }
 
 /* The team a request acts on: a trainee's own (naming another is
@@ -1043,6 +1191,137 @@ static bool resume_consoles(console_hub *hub, session *ss)
     return waiting;
 }
 
+/* ---- members, join codes, logout ---- */
+
+/* An instructor action on members or codes, in the ledger for the record
+ * (instructors see it; teams do not). */
+static void record_action(console_hub *hub, session *ss, request_type type, int team,
+                          const char *text)
+{
+    event ev = {.at_ms = exercise_now(hub->cfg.ex),
+                .team = team,
+                .kind = EV_INSTRUCTOR,
+                .subject = request_type_name(type),
+                .text = text,
+                .actor = ss->name};
+    if (event_store_append(hub->cfg.ledger, &ev, NULL, NULL) != ENSHU_OK)
+        fprintf(stderr, "enshu: consoles: team %d: '%s' was not recorded\n", team, text);
+    console_hub_notify(hub);
+}
+
+/* A team's join code replaced: the old one is refused from now on; the
+ * members who joined keep their tokens (remove a member to end theirs).
+ * Kept where enshu run keeps the codes, so a restart keeps the new one. */
+static void handle_code_rotate(console_hub *hub, session *ss, const console_request *rq)
+{
+    if ((unsigned)rq->team > hub->nteams) {
+        reply_error(hub, ss, rq->id, "not_found", "no such team");
+        return;
+    }
+    char code[JOIN_CODE_SIZE];
+    join_code_new(code);
+    free(hub->codes[rq->team - 1]);
+    hub->codes[rq->team - 1] = xstrdup(code);
+    json_t *list = json_array();
+    for (unsigned t = 0; t < hub->nteams; t++)
+        json_array_append_new(list, json_string(hub->codes[t]));
+    char *text = json_dumps(list, JSON_COMPACT);
+    json_decref(list);
+    if (event_store_set_meta(hub->cfg.ledger, "join_codes", text) != ENSHU_OK)
+        fprintf(stderr, "enshu: consoles: team %d's new join code could not be kept in the ledger; "
+                        "a restart brings the old one back\n", rq->team);
+    free(text);
+    /* Where enshu run printed the codes. */
+    printf("team %d join code: %s\n", rq->team, code);
+    fflush(stdout);
+    record_action(hub, ss, rq->type, rq->team, "the team's join code was replaced");
+    reply_ok(hub, ss, rq->id, json_pack("{s:i, s:s}", "team", rq->team, "code", code));
+    json_t *msg = json_pack("{s:s, s:i, s:s}", "type", "join_code", "team", rq->team, "code", code);
+    for (size_t i = 0; i < hub->nsessions; i++)
+        if (hub->sessions[i]->role == ROLE_INSTRUCTOR)
+            send_text(hub, hub->sessions[i]->id, json_dumps(msg, JSON_COMPACT));
+    json_decref(msg);
+}
+
+typedef struct member_list {
+    json_t *members;
+    int team; /* 0: all */
+} member_list;
+
+static void add_member(const token_owner *o, void *arg)
+{
+    member_list *ml = arg;
+    if (o->instructor || (ml->team && o->team != ml->team))
+        return;
+    size_t i;
+    json_t *m;
+    json_array_foreach(ml->members, i, m)
+    {
+        if (json_integer_value(json_object_get(m, "team")) == o->team &&
+            strcmp(json_string_value(json_object_get(m, "name")), o->name) == 0)
+            return;
+    }
+    json_array_append_new(ml->members,
+                          json_pack("{s:i, s:s, s:i}", "team", o->team, "name", o->name,
+                                    "sessions", 0));
+}
+
+/* The members who hold a live token (joined in the last 12 h, not
+ * removed), with how many sessions each has open. */
+static void handle_members(console_hub *hub, session *ss, const console_request *rq)
+{
+    member_list ml = {json_array(), rq->team > 0 ? rq->team : 0};
+    session_tokens_each(hub->tokens, now_ms(), add_member, &ml);
+    size_t i;
+    json_t *m;
+    json_array_foreach(ml.members, i, m)
+    {
+        int open = 0;
+        for (size_t k = 0; k < hub->nsessions; k++) {
+            const session *o = hub->sessions[k];
+            open += o->role == ROLE_TEAM && o->team == json_integer_value(json_object_get(m, "team")) &&
+                    strcmp(o->name, json_string_value(json_object_get(m, "name"))) == 0;
+        }
+        json_object_set_new(m, "sessions", json_integer(open));
+    }
+    send_text(hub, ss->id, console_reply(rq->id, "members", json_pack("{s:o}", "members", ml.members)));
+}
+
+/* Removes a member: their tokens die and their sessions close. */
+static void handle_member_remove(console_hub *hub, session *ss, const console_request *rq)
+{
+    size_t tokens = session_tokens_revoke_member(hub->tokens, rq->team, rq->name);
+    int closed = 0;
+    for (size_t i = 0; i < hub->nsessions; i++) {
+        session *o = hub->sessions[i];
+        if (o->role != ROLE_TEAM || o->team != rq->team || strcmp(o->name, rq->name) != 0)
+            continue;
+        /* It gets nothing more; the transport's close follows. */
+        o->role = ROLE_NONE;
+        o->catching_up = false;
+        ws_server_close(hub->ws, o->id, 1008, "removed from the team by the instructor");
+        closed++;
+    }
+    if (!tokens && !closed) {
+        reply_error(hub, ss, rq->id, "not_found", "no such member in that team");
+        return;
+    }
+    char text[200];
+    snprintf(text, sizeof text, "member %s was removed from the team", rq->name);
+    record_action(hub, ss, rq->type, rq->team, text);
+    reply_ok(hub, ss, rq->id, json_pack("{s:i}", "sessions", closed));
+}
+
+/* Ends this login: its token dies, and the session closes. */
+static void handle_logout(console_hub *hub, session *ss, const console_request *rq)
+{
+    session_tokens_revoke(hub->tokens, ss->token);
+    reply_ok(hub, ss, rq->id, NULL);
+    ss->role = ROLE_NONE;
+    ss->catching_up = false;
+    ws_server_close(hub->ws, ss->id, 1000, "logged out");
+}
+
 /* ---- instructor requests ---- */
 
 static void handle_instructor(console_hub *hub, session *ss, const console_request *rq)
@@ -1109,6 +1388,15 @@ static void handle_instructor(console_hub *hub, session *ss, const console_reque
     case REQ_NODE_REVERT:
         handle_node_power(hub, ss, rq);
         return;
+    case REQ_CODE_ROTATE:
+        handle_code_rotate(hub, ss, rq);
+        return;
+    case REQ_MEMBERS:
+        handle_members(hub, ss, rq);
+        return;
+    case REQ_MEMBER_REMOVE:
+        handle_member_remove(hub, ss, rq);
+        return;
     default:
         return;
     }
@@ -1138,10 +1426,13 @@ static void handle_message(console_hub *hub, session *ss, const char *text, size
         case REQ_HELLO:
             handle_hello(hub, ss, &rq);
             break;
+        case REQ_LOGOUT:
+            handle_logout(hub, ss, &rq);
+            break;
         case REQ_LANG:
             free(ss->lang);
             ss->lang = xstrdup(rq.lang);
-            send_welcome(hub, ss, rq.id);
+            send_welcome(hub, ss, rq.id, NULL);
             break;
         case REQ_ANSWER:
         case REQ_REPORT:
@@ -1200,6 +1491,9 @@ static void handle_item(console_hub *hub, inbox_item *it)
         if (ss)
             (void)resume_consoles(hub, ss);
         break;
+    case IN_LOGIN:
+        login_checked(hub, it->login);
+        break;
     }
 }
 
@@ -1233,6 +1527,7 @@ static void *hub_main(void *arg)
         for (inbox_item *it = items, *next; it; it = next) {
             next = it->next;
             handle_item(hub, it);
+            pending_login_free(it->login);
             free(it->text);
             free(it);
         }
@@ -1261,6 +1556,25 @@ static void push(console_hub *hub, inbox_kind kind, uint64_t sid, const char *te
         it->text[len] = '\0';
         it->len = len;
     }
+    pthread_mutex_lock(&hub->lock);
+    if (hub->tail)
+        hub->tail->next = it;
+    else
+        hub->head = it;
+    hub->tail = it;
+    pthread_cond_signal(&hub->wake);
+    pthread_mutex_unlock(&hub->lock);
+}
+
+static void password_checked(void *ctx, void *arg, int rc)
+{
+    console_hub *hub = ctx;
+    pending_login *pl = arg;
+    pl->rc = rc;
+    inbox_item *it = xcalloc(1, sizeof(inbox_item));
+    it->kind = IN_LOGIN;
+    it->session = pl->session;
+    it->login = pl;
     pthread_mutex_lock(&hub->lock);
     if (hub->tail)
         hub->tail->next = it;
@@ -1341,7 +1655,8 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
     hub->grader = grader_new(hub->s, hub->nteams);
     if (cfg->vars)
         grader_set_team_vars(hub->grader, cfg->vars);
-    hub->logins = rate_limiter_new(5, 5, 4096);
+    hub->logins = login_limits_new(NULL, LOGIN_ADDRESSES_MAX);
+    hub->tokens = session_tokens_new(TOKEN_LIFETIME_MS, TOKENS_MAX);
     hub->answers = rate_limiter_new(10, 10, 4096);
     hub->conns = conn_cache_new();
     hub->jobs = guest_jobs_new(hub->conns, CONN_JOBS);
@@ -1355,6 +1670,8 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
     }
     pthread_mutex_init(&hub->lock, NULL);
     pthread_cond_init(&hub->wake, NULL);
+    hub->checks = login_checks_new(LOGIN_CHECK_THREADS, LOGIN_CHECKS_MAX, check_password,
+                                   password_checked, hub);
     ws_server_config wc = {.listen = cfg->listen,
                            .static_dir = cfg->static_dir,
                            .cert_path = cfg->cert_path,
@@ -1366,7 +1683,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
                            .ctx = hub};
     /* Catch up with the ledger before anyone can join. */
     tail_ledger(hub);
-    int rc = ws_server_start(&wc, &hub->ws);
+    int rc = hub->checks ? ws_server_start(&wc, &hub->ws) : ENSHU_EIO;
     if (rc == ENSHU_OK && pthread_create(&hub->thread, NULL, hub_main, hub) != 0) {
         fprintf(stderr, "enshu: consoles: cannot start the hub thread\n");
         rc = ENSHU_EIO;
@@ -1398,6 +1715,9 @@ void console_hub_free(console_hub *hub)
         pthread_mutex_unlock(&hub->lock);
         pthread_join(hub->thread, NULL);
     }
+    /* Checks under way end; their results (and those of checks dropped)
+     * wait in the inbox, freed below. */
+    login_checks_free(hub->checks);
     /* Restarts and reverts under way end first: they reply through the
      * transport and record in the ledger. */
     guest_jobs_free(hub->jobs);
@@ -1412,6 +1732,7 @@ void console_hub_free(console_hub *hub)
     ws_server_free(hub->ws);
     for (inbox_item *it = hub->head, *next; it; it = next) {
         next = it->next;
+        pending_login_free(it->login);
         free(it->text);
         free(it);
     }
@@ -1430,7 +1751,8 @@ void console_hub_free(console_hub *hub)
     free(hub->codes);
     free(hub->outcomes);
     grader_free(hub->grader);
-    rate_limiter_free(hub->logins);
+    login_limits_free(hub->logins);
+    session_tokens_free(hub->tokens);
     rate_limiter_free(hub->answers);
     pthread_cond_destroy(&hub->wake);
     pthread_mutex_destroy(&hub->lock);

@@ -9,6 +9,14 @@
  * transport's callbacks only queue work for it, and the exercise tells it
  * of new events with console_hub_notify(). A client that reconnects with
  * the last seq it saw gets everything after it: no loss, no duplicates.
+ *
+ * Logins: the instructor password is checked on a small pool of threads of
+ * its own (login_checks.h), never on the hub thread; its result comes back
+ * through the hub's inbox. Join codes and session tokens are checked on
+ * the hub thread (no hashing). Login limits per address and kind of
+ * credential (login_limits.h); tokens issued at login (session_tokens.h)
+ * live in memory, as long as the process or 12 h. Rotated join codes are
+ * kept in the ledger's meta ("join_codes"), where enshu run reads them.
  */
 #ifndef ENSHU_CONSOLE_HUB_H
 #define ENSHU_CONSOLE_HUB_H
@@ -26,6 +34,10 @@ typedef struct console_hub_config {
     const char *listen;           /* "host:port"; NULL: 127.0.0.1:8080 */
     const char *static_dir;       /* the consoles (web/) */
     const char *cert_path, *key_path;
+    /* Checks an instructor password on a password-check thread (0: right);
+     * NULL: the stored hash (instructor_password_check). */
+    int (*check_password)(void *ctx, const char *password);
+    void *check_ctx;
 } console_hub_config;
 
 typedef struct console_hub console_hub;

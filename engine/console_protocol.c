@@ -36,7 +36,8 @@ typedef struct field_spec {
 
 static const field_spec NONE[] = {{NULL}};
 static const field_spec HELLO[] = {
-    STR("role", role, true, 1, 16),       STR("code", code, false, 1, 32),
+    STR("role", role, false, 1, 16),      STR("code", code, false, 1, 32),
+    STR("token", token, false, 16, 128),
     STR("name", name, false, 1, 4 * MAX_NAME), STR("lang", lang, false, 2, 16),
     STR("password", password, false, 1, 1024), {"since", F_INT, false, OFF(since), 0, INT64_MAX},
     {NULL}};
@@ -73,6 +74,9 @@ static const field_spec BROADCAST[] = {STR("text", text, true, 1, 4000),
                                        INT("team", team, false, 0, MAX_TEAM), {NULL}};
 static const field_spec NODE[] = {INT("team", team, true, 1, MAX_TEAM),
                                   STR("node", node, true, 1, 200), {NULL}};
+static const field_spec TEAM[] = {INT("team", team, true, 1, MAX_TEAM), {NULL}};
+static const field_spec MEMBER[] = {INT("team", team, true, 1, MAX_TEAM),
+                                    STR("name", name, true, 1, 4 * MAX_NAME), {NULL}};
 
 static const struct {
     const char *name;
@@ -105,6 +109,10 @@ static const struct {
     [REQ_BROADCAST] = {"broadcast", BROADCAST, true},
     [REQ_NODE_RESTART] = {"node.restart", NODE, true},
     [REQ_NODE_REVERT] = {"node.revert", NODE, true},
+    [REQ_CODE_ROTATE] = {"code.rotate", TEAM, true},
+    [REQ_MEMBERS] = {"members", TEAM_OPT, true},
+    [REQ_MEMBER_REMOVE] = {"member.remove", MEMBER, true},
+    [REQ_LOGOUT] = {"logout", NONE, false},
 };
 
 const char *request_type_name(request_type t)
@@ -251,6 +259,12 @@ int console_request_decode(const char *text, size_t len, console_request *out,
                         json_integer_value(version) != CONSOLE_PROTOCOL_VERSION))
             return fail(err, "bad_request", "version",
                         "this server speaks protocol version %s", "1");
+        /* A session token stands for the role, team and name it was
+         * issued to: nothing else is needed (nor read). */
+        if (out->token)
+            return ENSHU_OK;
+        if (!out->role)
+            return fail(err, "bad_request", "role", "%s'role' or 'token' is required", "");
         if (strcmp(out->role, "team") != 0 && strcmp(out->role, "instructor") != 0)
             return fail(err, "bad_request", "role", "%s'role' must be team or instructor", "");
         if (strcmp(out->role, "team") == 0 && (!out->code || !out->name))

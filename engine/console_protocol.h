@@ -44,6 +44,11 @@ typedef enum request_type {
     REQ_BROADCAST,
     REQ_NODE_RESTART,
     REQ_NODE_REVERT,
+    REQ_CODE_ROTATE,
+    REQ_MEMBERS,
+    REQ_MEMBER_REMOVE,
+    /* any role */
+    REQ_LOGOUT,
     REQ_COUNT
 } request_type;
 
@@ -51,7 +56,7 @@ typedef struct console_request {
     request_type type;
     json_t *root; /* owns every string below */
     json_t *id;   /* the client's request id, or NULL (borrowed from root) */
-    const char *role, *code, *name, *lang, *password;
+    const char *role, *code, *name, *lang, *password, *token;
     const char *objective, *text, *inject, *node, *data;
     const char *attachment_name, *attachment_data;
     int64_t since;

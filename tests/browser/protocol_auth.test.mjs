@@ -6,7 +6,9 @@
  * team, cannot reach the other team's console channels, and never receives
  * anything of the other team; the same requests succeed for the team itself
  * and for an instructor, so the refusals are not the server refusing
- * everything.
+ * everything. Logins give a session token that a reconnect uses instead of
+ * the code or password; a rotated code and a removed member's token are
+ * refused.
  */
 
 import { test, before, after } from 'node:test';
@@ -45,7 +47,10 @@ const INSTRUCTOR_REQUESTS = {
   nodes: { team: 0 },
   'node.restart': { team: 2, node: 'ws' },
   'node.revert': { team: 2, node: 'ws' },
-  'console.open': { node: 'ws', team: 2 }
+  'console.open': { node: 'ws', team: 2 },
+  'code.rotate': { team: 2 },
+  members: {},
+  'member.remove': { team: 2, name: 'Bob' }
 };
 /* The team requests that may name a team: naming the other one is refused. */
 const NAMING_TEAM_B = ['answer', 'report', 'hint', 'attachment', 'timeline', 'nodes', 'console.open'];
@@ -63,7 +68,10 @@ const INSTRUCTOR_ONLY = [
   'grade',
   'broadcast',
   'node.restart',
-  'node.revert'
+  'node.revert',
+  'code.rotate',
+  'members',
+  'member.remove'
 ];
 
 let range;
@@ -221,4 +229,28 @@ test("a team never receives the other team's events", async () => {
   a.close();
   b.close();
   i.close();
+});
+
+test('a token reconnects; a rotated code and a removed member are refused', async () => {
+  const b = await join_('team', { code: range.codes[2], name: 'Bob' });
+  assert.equal(typeof b.welcome.token, 'string');
+  const again = await connect();
+  const w = await again.request('hello', { version: 1, token: b.welcome.token, since: 0 });
+  assert.equal(w.type, 'welcome', JSON.stringify(w));
+  assert.equal(w.team, 2);
+  assert.equal(w.name, 'Bob');
+  const i = await join_('instructor', { password: PASSWORD });
+  const rotated = await i.request('code.rotate', { team: 2 });
+  assert.equal(rotated.type, 'ok', JSON.stringify(rotated));
+  const late = await connect();
+  assertError(await late.request('hello', { version: 1, role: 'team', code: range.codes[2], name: 'Carol', since: 0 }), 'bad_login', 'the old code');
+  range.codes[2] = rotated.code;
+  const carol = await join_('team', { code: range.codes[2], name: 'Carol' });
+  assert.equal(carol.welcome.team, 2);
+  const removed = await i.request('member.remove', { team: 2, name: 'Bob' });
+  assert.equal(removed.type, 'ok', JSON.stringify(removed));
+  assert.equal(removed.sessions, 2);
+  const back = await connect();
+  assertError(await back.request('hello', { version: 1, token: b.welcome.token, since: 0 }), 'bad_login', "a removed member's token");
+  for (const c of [back, carol, late, again, b, i]) c.close();
 });

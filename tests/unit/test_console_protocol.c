@@ -278,11 +278,13 @@ static void type_names_and_roles_follow_the_protocol(void **state)
     static const char *const instructor_only[] = {
         "exercise.start", "exercise.pause", "exercise.resume", "exercise.end", "exercise.speed",
         "inject.release", "inject.skip",    "inject.hold",     "grade",
-        "broadcast",      "node.restart",   "node.revert"};
+        "broadcast",      "node.restart",   "node.revert",     "code.rotate",
+        "members",        "member.remove"};
     /* scoreboard: teams too when the scenario makes it public (the hub decides). */
     static const char *const anyone[] = {
         "hello", "lang", "answer", "report", "hint", "attachment", "timeline", "nodes", "scoreboard",
-        "console.open", "console.input", "console.pause", "console.resume", "console.close"};
+        "console.open", "console.input", "console.pause", "console.resume", "console.close",
+        "logout"};
     bool seen[REQ_COUNT] = {false};
     for (int t = 0; t < REQ_COUNT; t++) {
         const char *name = request_type_name((request_type)t);
@@ -586,6 +588,17 @@ static void types_are_checked(void **state)
 static void hello_follows_the_role_rules(void **state)
 {
     refused("{\"type\": \"hello\"}", "bad_request", "role");
+    /* A session token alone is a whole hello; a short one is no token. */
+    console_request tok;
+    decode_ok("{\"type\": \"hello\", \"version\": 1, \"token\": "
+              "\"3LJaw-4x7_Nvln2MFjhrcfs2rvsw-My78AF8MYqDiNE\", \"since\": 9}",
+              &tok);
+    assert_string_equal(tok.token, "3LJaw-4x7_Nvln2MFjhrcfs2rvsw-My78AF8MYqDiNE");
+    assert_null(tok.role);
+    assert_int_equal(tok.since, 9);
+    console_request_clear(&tok);
+    refused("{\"type\": \"hello\", \"token\": \"short\"}", "bad_request", "token");
+    refused("{\"type\": \"hello\", \"token\": 5}", "bad_request", "token");
     refused("{\"type\": \"hello\", \"role\": \"admin\", \"password\": \"p\"}", "bad_request",
             "role");
     refused("{\"type\": \"hello\", \"role\": \"Team\", \"code\": \"c\", \"name\": \"n\"}",

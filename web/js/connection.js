@@ -8,7 +8,9 @@
  *   message whose seq is not above the highest seen is a duplicate and is
  *   dropped, so nothing shows twice however the connection came back.
  * - Reconnects by itself after any close, with exponential backoff and
- *   jitter; a wrong code or password ends the session instead.
+ *   jitter, with the session token the join page got (never the code or
+ *   the password); a token refused (expired, logged out, the member
+ *   removed) ends the session instead.
  * - Requests get an id and a promise of their reply: `ok` or a typed reply
  *   resolves it, `error` rejects it with a ProtocolError. Requests made while
  *   disconnected wait for the next welcome.
@@ -90,7 +92,7 @@ export function tryHello(hello, url = socketUrl(), timeoutMs = 10000) {
 export class Connection {
   /*
    * options:
-   *   hello():  the hello fields (role, code, name, password, lang), read at
+   *   hello():  the hello fields (token, lang), read at
    *             every (re)connect so a language change carries over
    *   storageKey: where the seen messages are kept (one login, one key)
    *   keep(msg): which event messages are stored across reloads (default all)
@@ -405,7 +407,7 @@ export class Connection {
       this.retryTimer = setTimeout(() => this.connect(), delay);
       return;
     }
-    /* A wrong code or password will not get better by retrying. */
+    /* A refused token will not get better by retrying. */
     this.setState('failed', { error: err });
     if (this.ws) this.ws.close(1000);
   }

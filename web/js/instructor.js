@@ -26,7 +26,7 @@ if (!login || login.role !== 'instructor') location.replace('index.html?role=ins
 
 const KEPT = new Set(['inbox', 'answer', 'report', 'grade', 'hint', 'message', 'exercise', 'score']);
 const conn = new Connection({
-  hello: () => ({ role: 'instructor', password: login.password, lang: lang() }),
+  hello: () => ({ token: login.token, lang: lang() }),
   storageKey: 'enshu:log:instructor',
   keep: (m) => KEPT.has(m.type),
   collapse: (m) => (m.type === 'score' ? `score:${m.team}` : m.type === 'exercise' ? 'exercise' : null)
@@ -173,14 +173,94 @@ function joinCodes(w) {
   return Array.isArray(codes) ? codes : [];
 }
 
+/* Members who joined, by team: [{team, name, sessions}] (the `members` reply). */
+let members = [];
+const codesStatus = statusLine($('codes-status'));
+
+async function refreshMembers() {
+  try {
+    members = (await conn.request('members')).members || [];
+    renderJoinCodes();
+  } catch (err) {
+    codesStatus.error(errorText(err));
+  }
+}
+
+async function rotateCode(team) {
+  const ok = await confirmDialog({
+    title: t('codes.rotate.confirm.title', { team }),
+    text: t('codes.rotate.confirm.text'),
+    ok: t('codes.rotate')
+  });
+  if (!ok) return;
+  try {
+    const r = await conn.request('code.rotate', { team });
+    setJoinCode(r.team, r.code);
+    codesStatus.ok(t('done'));
+  } catch (err) {
+    codesStatus.error(errorText(err));
+  }
+}
+
+async function removeMember(team, name) {
+  const ok = await confirmDialog({
+    title: t('members.remove.confirm.title', { team, name }),
+    text: t('members.remove.confirm.text'),
+    ok: t('members.remove')
+  });
+  if (!ok) return;
+  try {
+    await conn.request('member.remove', { team, name });
+    codesStatus.ok(t('done'));
+  } catch (err) {
+    codesStatus.error(errorText(err));
+  }
+  refreshMembers();
+}
+
+function setJoinCode(team, code) {
+  const codes = joinCodes(state.welcome || {});
+  const entry = codes.find((c) => c.team === team);
+  if (entry) entry.code = code;
+  renderJoinCodes();
+}
+
 function renderJoinCodes() {
   const rows = joinCodes(state.welcome || {}).map((c) => {
     const link = new URL(`index.html?code=${encodeURIComponent(c.code)}`, location.href).href;
+    const mine = members.filter((m) => m.team === c.team);
     return el(
       'tr',
       { dataset: { test: 'join-code-row', team: c.team } },
       el('th', { scope: 'row' }, t('team.label', { team: c.team })),
-      el('td', {}, el('code', { dataset: { test: 'join-code' } }, c.code), ' ', el('a', { href: link, class: 'small' }, link))
+      el(
+        'td',
+        {},
+        el('code', { dataset: { test: 'join-code' } }, c.code),
+        ' ',
+        el('a', { href: link, class: 'small' }, link),
+        ' ',
+        el('button', { type: 'button', class: 'small', dataset: { test: 'code-rotate' }, onclick: () => rotateCode(c.team) }, t('codes.rotate'))
+      ),
+      el(
+        'td',
+        { dataset: { test: 'members' } },
+        mine.length
+          ? el(
+              'ul',
+              { class: 'members' },
+              mine.map((m) =>
+                el(
+                  'li',
+                  { dataset: { test: 'member' } },
+                  el('span', {}, m.name),
+                  ' ',
+                  el('button', { type: 'button', class: 'small', dataset: { test: 'member-remove' }, onclick: () => removeMember(c.team, m.name) }, t('members.remove'))
+                )
+              )
+            )
+          : t('members.none')
+      )
     );
   });
   $('join-codes').replaceChildren(...rows);
@@ -576,6 +656,7 @@ conn.on('welcome', (w) => {
   renderExercise();
   renderTeamSelects();
   renderJoinCodes();
+  refreshMembers();
   renderReports.force = true;
   renderReports();
   renderNodes();
@@ -583,6 +664,9 @@ conn.on('welcome', (w) => {
   refreshScoreboard();
   refreshTimeline();
 });
+
+/* Another instructor replaced a team's join code. */
+conn.on('join_code', (m) => setJoinCode(m.team, m.code));
 
 conn.on('exercise', (m) => {
   /* One the welcome already covers (replayed after it) is history: the

@@ -1,8 +1,10 @@
 /*
  * The join page: checks a team's join code and display name, or an
- * instructor's password, with one hello to the server, keeps the login for
- * this browser tab (sessionStorage) and opens the matching console. A code
- * in the address (?code=XXXX-XXXX) is filled in for the trainee.
+ * instructor's password, with one hello to the server, keeps the session
+ * token the server gives for this browser tab (sessionStorage; never the
+ * code or the password) and opens the matching console. A code in the
+ * address (?code=XXXX-XXXX) is filled in for the trainee and taken out of
+ * the address at once, so it stays in no history, bookmark or Referer.
  */
 
 import { t, apply, lang, languageSelect, onLangChange } from './i18n.js';
@@ -45,15 +47,16 @@ code.addEventListener('input', () => {
 const params = new URLSearchParams(location.search);
 if (params.get('code')) {
   code.value = params.get('code').normalize('NFKC').toUpperCase();
+  const rest = new URLSearchParams(params);
+  rest.delete('code');
+  const query = rest.toString();
+  history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
 }
 if (params.get('role') === 'instructor') {
   form.elements.role.value = 'instructor';
 }
 const previous = savedLogin();
-if (previous && previous.role === 'team' && !code.value) {
-  code.value = previous.code || '';
-  name.value = previous.name || '';
-}
+if (previous && previous.role === 'team') name.value = previous.name || '';
 showRole();
 
 /* Why the last attempt failed, kept so a language change re-translates it. */
@@ -112,7 +115,9 @@ form.addEventListener('submit', async (ev) => {
   submit.textContent = t('join.checking');
   try {
     const welcome = await tryHello({ ...login, lang: lang() });
-    saveLogin({ ...login, team: welcome.team });
+    /* What the consoles reconnect with: the token, not the secret. */
+    saveLogin({ role: login.role, team: welcome.team, name: welcome.name, token: welcome.token });
+    password.value = '';
     location.href = login.role === 'team' ? 'trainee.html' : 'instructor.html';
   } catch (err) {
     showServerError(err);

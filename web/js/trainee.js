@@ -27,8 +27,8 @@ const login = savedLogin();
 if (!login || login.role !== 'team') location.replace('index.html');
 
 const conn = new Connection({
-  hello: () => ({ role: 'team', code: login.code, name: login.name, lang: lang() }),
-  storageKey: `enshu:log:team:${login && login.code}`,
+  hello: () => ({ token: login.token, lang: lang() }),
+  storageKey: `enshu:log:team:${login && login.team}`,
   collapse: (m) => (m.type === 'score' ? `score:${m.team}` : m.type === 'exercise' ? 'exercise' : null)
 });
 /* For the browser tests and for debugging from the developer tools. */
@@ -49,7 +49,7 @@ const state = {
 };
 
 const $ = (id) => document.getElementById(id);
-const OPENED_KEY = `enshu:opened:${login && login.code}`;
+const OPENED_KEY = `enshu:opened:${login && login.team}`;
 const opened = new Set(JSON.parse(sessionStorage.getItem(OPENED_KEY) || '[]'));
 
 function objectiveTitle(id) {
@@ -492,7 +492,7 @@ function updateAllTasks() {
 
 const nodeCards = new Map(); // name -> {card, stateNode}
 /* The consoles open in this tab, opened again after a reload. */
-const CONSOLES_KEY = `enshu:consoles:${login && login.code}`;
+const CONSOLES_KEY = `enshu:consoles:${login && login.team}`;
 const openNodes = new Set(JSON.parse(sessionStorage.getItem(CONSOLES_KEY) || '[]'));
 
 function renderNodes() {

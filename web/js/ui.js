@@ -132,7 +132,8 @@ export function tabs(tablist, onShow = () => {}) {
   };
 }
 
-/* The login of this tab (set by the join page), or null. */
+/* The login of this tab (set by the join page: role, team, name and the
+ * session token; never a code or password), or null. */
 const LOGIN_KEY = 'enshu:login';
 export function savedLogin() {
   try {
@@ -181,6 +182,7 @@ export function consoleChrome(conn) {
     }
   });
   document.querySelector('[data-test=logout]').addEventListener('click', () => {
+    conn.send('logout'); /* the token dies on the server too */
     conn.stop();
     conn.forget();
     clearLogin();

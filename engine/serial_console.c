@@ -174,7 +174,7 @@ struct serial_console {
     serial_console_callbacks cb;
     void *ctx;
     unsigned refs;
-    bool closed; /* by its user: no callback may start */
+    bool closed;      /* by its user: no callback may start */
     bool end_pending; /* the stream ended; on_closed after the held output */
     bool end_told;
     serial_console_end why;
@@ -334,9 +334,9 @@ static void call_closed(serial_consoles *h, serial_console *v)
 static void viewer_fell_behind_locked(serial_consoles *h, serial_console *v)
 {
     char *message =
-        xasprintf("the serial console of guest %s fell more than %zu KiB behind the guest's "
-                  "output, so it was closed here (the guest went on); open it again",
-                  v->stream->domain_name, SERIAL_CONSOLE_HOLD_MAX / 1024);
+        xasprintf("this console fell more than %zu KiB behind the output of guest %s, so it "
+                  "closed here rather than hold the guest back; open it again",
+                  SERIAL_CONSOLE_HOLD_MAX / 1024, v->stream->domain_name);
     unlink_viewer_from_stream(v);
     v->end_pending = true;
     v->why = SERIAL_CONSOLE_FELL_BEHIND;
@@ -630,8 +630,7 @@ static void serve_viewers_locked(serial_consoles *h)
             call_output(h, v, held, len);
             serial_flow_consume(&v->flow, len);
         }
-        if (!v->closed && v->end_pending && !v->end_told &&
-            (v->flow.held_len == 0 || h->closing))
+        if (!v->closed && v->end_pending && !v->end_told && (v->flow.held_len == 0 || h->closing))
             call_closed(h, v);
         viewer_unref_locked(v);
     }

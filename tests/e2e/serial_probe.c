@@ -482,8 +482,8 @@ int main(int argc, char **argv)
     sleep(2);
     serial_console_get_stats(ca, &st1);
     serial_console_get_stats(cq, &st2);
-    if (st1.held >= SERIAL_CONSOLE_HOLD_MAX || st2.held >= SERIAL_CONSOLE_HOLD_MAX ||
-        st1.ended || st2.ended)
+    if (st1.held >= SERIAL_CONSOLE_HOLD_MAX || st2.held >= SERIAL_CONSOLE_HOLD_MAX || st1.ended ||
+        st2.ended)
         fail("every viewer paused and the guest stopped, yet a viewer reached its bound");
     if (guest_agent_exec(dom, "pidof seq", 20000, &r) != ENSHU_OK)
         fail("the guest agent does not answer");

@@ -12,8 +12,9 @@
  * serial_consoles_free (never from a callback).
  *
  * Sharing. Opening a domain that this hub has open already attaches one more
- * viewer to the same libvirt stream: every viewer sees the same output and
- * may type; the stream closes when the last viewer leaves. (libvirt lets one
+ * viewer to the same libvirt stream: every viewer sees the same output, at
+ * its own pace (see flow control), and may type; the stream closes when the
+ * last viewer leaves. (libvirt lets one
  * client hold a console at a time: opening it elsewhere with force, e.g.
  * from another hub or `virsh console --force`, ends this one with
  * SERIAL_CONSOLE_TAKEN_OVER.)

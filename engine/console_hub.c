@@ -43,7 +43,8 @@
 #define CHANNELS 256
 /* A console's output waits while the session's queue holds more than
  * HIGH, and goes on once it is below LOW again (the hub looks every few
- * milliseconds while a console waits). */
+ * milliseconds while a console waits). It waits for this channel alone:
+ * the guest goes on for other viewers (serial_console.h). */
 #define CONSOLE_QUEUE_HIGH (512u * 1024)
 #define CONSOLE_QUEUE_LOW (64u * 1024)
 /* A catching-up session gets its past events in slices: never more than

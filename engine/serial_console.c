@@ -2,9 +2,11 @@
  * The serial console bridge (see serial_console.h).
  *
  * Objects. A hub has console streams (one libvirt stream per open domain)
- * and viewers (serial_console handles); a stream has one or more viewers.
- * One mutex per hub guards both lists, the viewers' flags and buffers and
- * the streams' input queues. It is never held across a libvirt stream call.
+ * and viewers (serial_console handles); a stream has one or more viewers,
+ * kept in its serial_flow (serial_flow.h: who gets output now, who holds
+ * it, who fell behind, when the guest is stopped). One mutex per hub guards
+ * both lists, the flows, the viewers' flags and held output and the
+ * streams' input queues. It is never held across a libvirt stream call.
  *
  * Only the event thread touches libvirt streams: other threads record what
  * they want (input, resume, close) under the lock and kick the hub's work
@@ -34,11 +36,13 @@
 #include "alloc.h"
 #include "errors.h"
 #include "libvirt_conn.h"
+#include "serial_flow.h"
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,14 +52,12 @@ enum {
     RECV_PER_EVENT = 4,       /* reads per stream event, so busy consoles take turns */
     SEND_CHUNK = 16 * 1024,   /* one virStreamSend */
     FLUSH_CHUNK = 16 * 1024,  /* held output passed on per on_output call */
-    KEEP_BUF = 64 * 1024,     /* an emptied buffer larger than this is released */
+    KEEP_BUF = 64 * 1024,     /* an emptied input buffer larger than this is released */
     KEEPALIVE_INTERVAL_S = 5, /* a host that stops answering ends its consoles */
     KEEPALIVE_COUNT = 3,
     END_CHECK_MS = 250, /* a guest whose console ended is looked at this often */
     END_CHECKS = 12,    /* this many times, before the end is put down to another client */
 };
-
-static const char XOFF = 0x13, XON = 0x11;
 
 /* ---- the process's libvirt event loop ---- */
 
@@ -172,19 +174,20 @@ struct serial_console {
     serial_console_callbacks cb;
     void *ctx;
     unsigned refs;
-    bool closed; /* by its user: no callback may start */
-    bool paused;
+    bool closed;      /* by its user: no callback may start */
     bool end_pending; /* the stream ended; on_closed after the held output */
     bool end_told;
     serial_console_end why;
     char *why_message;
-    byte_buf held; /* output not delivered while paused */
-    size_t held_peak;
+    serial_flow_viewer flow; /* paused or not, output held for it */
     uint64_t delivered;
-    uint64_t dropped;
-    serial_console *next_on_stream;
     serial_console *next_in_hub;
 };
+
+static serial_console *viewer_of(serial_flow_viewer *fv)
+{
+    return (serial_console *)((char *)fv - offsetof(serial_console, flow));
+}
 
 struct console_stream {
     serial_consoles *hub;
@@ -205,13 +208,10 @@ struct console_stream {
     int end_checks;
     /* Under the hub's lock: */
     bool needs_register;
-    serial_console *viewers;
-    unsigned nviewers;
+    serial_flow flow; /* its viewers, and whether the guest is to be stopped */
     byte_buf input;
     bool input_full_told;
-    char flow_byte; /* XOFF or XON waiting to be sent, or 0 */
-    bool xoff;      /* the guest was asked to stop */
-    bool broken;    /* ended by an error or the end of the stream */
+    bool broken; /* ended by an error or the end of the stream */
     console_stream *next;
 };
 
@@ -250,7 +250,7 @@ static void kick_locked(serial_consoles *h)
 
 static void viewer_free(serial_console *v)
 {
-    free(v->held.data);
+    serial_flow_viewer_fini(&v->flow);
     free(v->why_message);
     free(v);
 }
@@ -261,16 +261,9 @@ static void viewer_unref_locked(serial_console *v)
         viewer_free(v);
 }
 
-static void unlink_viewer_from_stream(console_stream *s, serial_console *v)
+static void unlink_viewer_from_stream(serial_console *v)
 {
-    for (serial_console **p = &s->viewers; *p; p = &(*p)->next_on_stream) {
-        if (*p == v) {
-            *p = v->next_on_stream;
-            s->nviewers--;
-            break;
-        }
-    }
-    v->next_on_stream = NULL;
+    serial_flow_leave(&v->flow);
     v->stream = NULL;
 }
 
@@ -335,64 +328,47 @@ static void call_closed(serial_consoles *h, serial_console *v)
     pthread_cond_broadcast(&h->cond);
 }
 
-/* ---- flow control, with the lock held ---- */
-
-static void guest_stop_locked(console_stream *s)
-{
-    if (s->xoff)
-        return;
-    s->xoff = true;
-    if (s->flow_byte == XON)
-        s->flow_byte = 0; /* the XON was not sent: the guest is still stopped */
-    else
-        s->flow_byte = XOFF;
-}
-
-/* XON once no viewer is paused and nothing is held. */
-static void guest_maybe_go_locked(console_stream *s)
-{
-    if (!s->xoff)
-        return;
-    for (serial_console *v = s->viewers; v; v = v->next_on_stream)
-        if (v->paused || v->held.len)
-            return;
-    s->xoff = false;
-    if (s->flow_byte == XOFF)
-        s->flow_byte = 0; /* the XOFF was not sent: the guest still runs */
-    else
-        s->flow_byte = XON;
-}
-
-static void hold_locked(console_stream *s, serial_console *v, const char *data, size_t len)
-{
-    size_t room = SERIAL_CONSOLE_HOLD_MAX > v->held.len ? SERIAL_CONSOLE_HOLD_MAX - v->held.len : 0;
-    size_t take = len < room ? len : room;
-    if (take)
-        buf_append(&v->held, data, take);
-    v->dropped += len - take;
-    if (v->held.len > v->held_peak)
-        v->held_peak = v->held.len;
-    if (v->held.len >= SERIAL_CONSOLE_HOLD_SOFT)
-        guest_stop_locked(s);
-}
-
 /* ---- the event thread's side of a stream ---- */
+
+/* A viewer that fell too far behind ends (see serial_flow.h). */
+static void viewer_fell_behind_locked(serial_consoles *h, serial_console *v)
+{
+    char *message =
+        xasprintf("this console fell more than %zu KiB behind the output of guest %s, so it "
+                  "closed here rather than hold the guest back; open it again",
+                  SERIAL_CONSOLE_HOLD_MAX / 1024, v->stream->domain_name);
+    unlink_viewer_from_stream(v);
+    v->end_pending = true;
+    v->why = SERIAL_CONSOLE_FELL_BEHIND;
+    v->why_message = message;
+    kick_locked(h);
+}
 
 /* Output read from the stream: to every viewer, or into its held buffer. */
 static void deliver(console_stream *s, const char *data, size_t len)
 {
     serial_consoles *h = s->hub;
     pthread_mutex_lock(&h->lock);
-    serial_console **now = xmalloc((s->nviewers + 1) * sizeof(serial_console *));
-    size_t n = 0;
-    for (serial_console *v = s->viewers; v; v = v->next_on_stream) {
-        if (v->paused || v->held.len) {
-            hold_locked(s, v, data, len);
-        } else {
+    serial_console **now = xmalloc((s->flow.nviewers + 1) * sizeof(serial_console *));
+    serial_console **behind = xmalloc((s->flow.nviewers + 1) * sizeof(serial_console *));
+    size_t n = 0, nbehind = 0;
+    for (serial_flow_viewer *fv = s->flow.viewers; fv; fv = fv->next) {
+        serial_console *v = viewer_of(fv);
+        switch (serial_flow_offer(fv, data, len)) {
+        case SERIAL_FLOW_DELIVER:
             v->refs++;
             now[n++] = v;
+            break;
+        case SERIAL_FLOW_BEHIND:
+            behind[nbehind++] = v;
+            break;
+        case SERIAL_FLOW_HELD:
+            break;
         }
     }
+    for (size_t i = 0; i < nbehind; i++)
+        viewer_fell_behind_locked(h, behind[i]);
+    free(behind);
     for (size_t i = 0; i < n; i++) {
         if (!now[i]->closed)
             call_output(h, now[i], data, len);
@@ -410,7 +386,7 @@ static int stream_send(console_stream *s)
     char chunk[SEND_CHUNK];
     for (;;) {
         pthread_mutex_lock(&h->lock);
-        char flow = s->flow_byte;
+        char flow = serial_flow_take_byte(&s->flow);
         size_t n = 0;
         if (!flow) {
             n = s->input.len < sizeof chunk ? s->input.len : sizeof chunk;
@@ -421,18 +397,20 @@ static int stream_send(console_stream *s)
         if (!flow && n == 0)
             return 0;
         int sent = flow ? virStreamSend(s->st, &flow, 1) : virStreamSend(s->st, chunk, n);
+        if (sent == -2 && flow) {
+            pthread_mutex_lock(&h->lock);
+            serial_flow_untake_byte(&s->flow, flow);
+            pthread_mutex_unlock(&h->lock);
+        }
         if (sent == -2)
             return 0;
         if (sent < 0)
             return -1;
-        pthread_mutex_lock(&h->lock);
-        if (flow) {
-            if (s->flow_byte == flow)
-                s->flow_byte = 0;
-        } else {
+        if (!flow) {
+            pthread_mutex_lock(&h->lock);
             buf_consume(&s->input, (size_t)sent);
+            pthread_mutex_unlock(&h->lock);
         }
-        pthread_mutex_unlock(&h->lock);
     }
 }
 
@@ -445,7 +423,7 @@ static void update_events(console_stream *s)
     int want = VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP;
     /* libvirt's remote stream is always writable: asking for it with
      * nothing to send would make the loop spin. */
-    if (s->flow_byte || s->input.len)
+    if (serial_flow_pending(&s->flow) || s->input.len)
         want |= VIR_STREAM_EVENT_WRITABLE;
     pthread_mutex_unlock(&h->lock);
     if (want != s->events && virStreamEventUpdateCallback(s->st, want) == 0)
@@ -465,11 +443,11 @@ static void teardown(console_stream *s)
     if (s->decide_timer >= 0)
         virEventRemoveTimeout(s->decide_timer);
     pthread_mutex_lock(&h->lock);
-    bool resume_guest = s->xoff && !s->broken;
+    bool resume_guest = s->flow.guest_stopped && !s->broken;
     pthread_mutex_unlock(&h->lock);
     /* A guest left stopped would ignore the next viewer. */
     if (resume_guest)
-        virStreamSend(st, &XON, 1);
+        virStreamSend(st, &(char){SERIAL_FLOW_XON}, 1);
     /* The callback goes before the abort: an aborted remote stream has no
      * driver left to remove it from. */
     if (registered)
@@ -494,9 +472,9 @@ static void stream_end(console_stream *s, serial_console_end why, const char *me
     pthread_mutex_lock(&h->lock);
     s->state = STREAM_ENDED;
     s->broken = broken;
-    while (s->viewers) {
-        serial_console *v = s->viewers;
-        unlink_viewer_from_stream(s, v);
+    while (s->flow.viewers) {
+        serial_console *v = viewer_of(s->flow.viewers);
+        unlink_viewer_from_stream(v);
         v->end_pending = true;
         v->why = why;
         v->why_message = xstrdup(message);
@@ -646,12 +624,13 @@ static void serve_viewers_locked(serial_consoles *h)
         serial_console *v = all[i];
         /* Only the event thread appends to held: the bytes passed stay put
          * while on_output runs. */
-        while (!v->closed && !v->paused && v->held.len) {
-            size_t len = v->held.len < FLUSH_CHUNK ? v->held.len : FLUSH_CHUNK;
-            call_output(h, v, v->held.data + v->held.off, len);
-            buf_consume(&v->held, len);
+        const char *held;
+        size_t len;
+        while (!v->closed && (len = serial_flow_held(&v->flow, FLUSH_CHUNK, &held)) > 0) {
+            call_output(h, v, held, len);
+            serial_flow_consume(&v->flow, len);
         }
-        if (!v->closed && v->end_pending && !v->end_told && (v->held.len == 0 || h->closing))
+        if (!v->closed && v->end_pending && !v->end_told && (v->flow.held_len == 0 || h->closing))
             call_closed(h, v);
         viewer_unref_locked(v);
     }
@@ -688,7 +667,7 @@ static void hub_work(int timer, void *opaque)
         console_stream *s = list[i];
         pthread_mutex_lock(&h->lock);
         bool ended = s->state == STREAM_ENDED;
-        bool unwatched = s->nviewers == 0;
+        bool unwatched = s->flow.nviewers == 0;
         bool needs_register = s->needs_register;
         s->needs_register = false;
         if (unwatched)
@@ -720,9 +699,6 @@ static void hub_work(int timer, void *opaque)
     pthread_mutex_lock(&h->lock);
     serve_viewers_locked(h);
     list = linked_streams_locked(h, &n);
-    for (size_t i = 0; i < n; i++)
-        if (list[i]->state == STREAM_OPEN)
-            guest_maybe_go_locked(list[i]);
     pthread_mutex_unlock(&h->lock);
     for (size_t i = 0; i < n; i++)
         if (list[i]->state == STREAM_OPEN)
@@ -894,9 +870,7 @@ static serial_console *viewer_new_locked(serial_consoles *h, console_stream *s,
     v->cb = *cb;
     v->ctx = ctx;
     v->refs = 1;
-    v->next_on_stream = s->viewers;
-    s->viewers = v;
-    s->nviewers++;
+    serial_flow_join(&s->flow, &v->flow);
     v->next_in_hub = h->viewers;
     h->viewers = v;
     return v;
@@ -1010,18 +984,22 @@ int serial_console_write(serial_console *c, const void *data, size_t len)
 
 void serial_console_pause(serial_console *c)
 {
-    pthread_mutex_lock(&c->hub->lock);
-    c->paused = true;
-    pthread_mutex_unlock(&c->hub->lock);
+    serial_consoles *h = c->hub;
+    pthread_mutex_lock(&h->lock);
+    serial_flow_pause(&c->flow);
+    /* The last reader paused: the work run sends the XOFF. */
+    if (c->stream && serial_flow_pending(&c->stream->flow))
+        kick_locked(h);
+    pthread_mutex_unlock(&h->lock);
 }
 
 void serial_console_resume(serial_console *c)
 {
     serial_consoles *h = c->hub;
     pthread_mutex_lock(&h->lock);
-    if (c->paused) {
-        c->paused = false;
-        kick_locked(h);
+    if (c->flow.paused) {
+        serial_flow_resume(&c->flow);
+        kick_locked(h); /* its held output, and the XON if the guest was stopped */
     }
     pthread_mutex_unlock(&h->lock);
 }
@@ -1031,13 +1009,12 @@ void serial_console_get_stats(serial_console *c, serial_console_stats *out)
     pthread_mutex_lock(&c->hub->lock);
     console_stream *s = c->stream;
     *out = (serial_console_stats){
-        .held = c->held.len,
-        .held_peak = c->held_peak,
+        .held = c->flow.held_len,
+        .held_peak = c->flow.held_peak,
         .delivered = c->delivered,
-        .dropped = c->dropped,
         .input_queued = s ? s->input.len : 0,
-        .guest_stopped = s ? s->xoff : false,
-        .viewers = s ? s->nviewers : 0,
+        .guest_stopped = s ? s->flow.guest_stopped : false,
+        .viewers = s ? s->flow.nviewers : 0,
         .ended = !s,
     };
     pthread_mutex_unlock(&c->hub->lock);
@@ -1053,7 +1030,7 @@ void serial_console_close(serial_console *c)
     if (c->stream) {
         /* The work run ends a stream left without viewers, or lets the
          * guest go on if c was the paused one. */
-        unlink_viewer_from_stream(c->stream, c);
+        unlink_viewer_from_stream(c);
         kick_locked(h);
     }
     unlink_viewer_from_hub(h, c);

@@ -12,24 +12,36 @@
  * serial_consoles_free (never from a callback).
  *
  * Sharing. Opening a domain that this hub has open already attaches one more
- * viewer to the same libvirt stream: every viewer sees the same output and
- * may type; the stream closes when the last viewer leaves. (libvirt lets one
+ * viewer to the same libvirt stream: every viewer sees the same output, at
+ * its own pace (see flow control), and may type; the stream closes when the
+ * last viewer leaves. (libvirt lets one
  * client hold a console at a time: opening it elsewhere with force, e.g.
  * from another hub or `virsh console --force`, ends this one with
  * SERIAL_CONSOLE_TAKEN_OVER.)
  *
- * Flow control. A paused viewer's output is held in a buffer of its own.
- * Once any viewer holds SERIAL_CONSOLE_HOLD_SOFT bytes, the guest's
- * terminal is sent XOFF (Ctrl-S), which blocks the writing program inside
- * the guest as a slow terminal would; XON (Ctrl-Q) follows when no viewer is
- * paused and every held byte was delivered. Nothing is lost while the guest
- * honours XOFF (its tty has IXON, as a shell's does). A program that turned
- * IXON off is not stopped (and reads the two bytes as input): past
- * SERIAL_CONSOLE_HOLD_MAX held bytes a paused viewer's output is dropped and
- * counted, so memory stays bounded either way. As viewers share one screen,
- * one paused viewer holds the guest back for all of them. Not reading the
- * libvirt stream instead would not bound anything: libvirt's client keeps
- * reading the connection and queues stream data without limit.
+ * Flow control: one viewer's pause never stops the guest for the others.
+ * A paused viewer's output is held in a buffer of its own, and the guest
+ * is held back only when nobody reads:
+ * - While at least one viewer of the console is not paused, the guest is
+ *   never stopped: the fastest viewer drives it. A paused viewer whose held
+ *   output would pass SERIAL_CONSOLE_HOLD_MAX falls behind: what it held is
+ *   discarded and it ends with SERIAL_CONSOLE_FELL_BEHIND (its user opens
+ *   it again to go on, from the output of that moment).
+ * - When every viewer is paused and one of them holds
+ *   SERIAL_CONSOLE_HOLD_SOFT bytes, the guest's terminal is sent XOFF
+ *   (Ctrl-S), which blocks the writing program inside the guest as a slow
+ *   terminal would: nobody is reading, so nobody loses anything by it. XON
+ *   (Ctrl-Q) follows as soon as a viewer reads again (or the stopped
+ *   console loses its last viewer). Nothing is lost while the guest honours
+ *   XOFF (its tty has IXON, as a shell's does). A program that turned IXON
+ *   off is not stopped (and reads the two bytes as input): its paused
+ *   viewers then fall behind as above.
+ * So a viewer never holds more than SERIAL_CONSOLE_HOLD_MAX bytes, a console
+ * at most that per viewer, and the guest is stopped exactly while no viewer
+ * reads and some viewer holds SERIAL_CONSOLE_HOLD_SOFT bytes (serial_flow.h
+ * has the rule as code). Not reading the libvirt stream instead would not
+ * bound anything: libvirt's client keeps reading the connection and queues
+ * stream data without limit.
  *
  * Start-up constraint: libvirt's client watches a connection's socket in the
  * event loop only if an event implementation was registered before the
@@ -47,7 +59,8 @@
 
 /* Input not yet sent to the guest, per console (shared by its viewers). */
 #define SERIAL_CONSOLE_INPUT_MAX ((size_t)64 * 1024)
-/* Output held for a paused viewer: XOFF to the guest at SOFT, dropped past MAX. */
+/* Output held for a paused viewer: XOFF to the guest at SOFT when no viewer
+ * reads; a viewer whose held output would pass MAX is closed (FELL_BEHIND). */
 #define SERIAL_CONSOLE_HOLD_SOFT ((size_t)64 * 1024)
 #define SERIAL_CONSOLE_HOLD_MAX ((size_t)1024 * 1024)
 
@@ -59,6 +72,7 @@ typedef enum serial_console_end {
     SERIAL_CONSOLE_TAKEN_OVER,    /* another client opened the console with force */
     SERIAL_CONSOLE_FAILED,        /* the stream or the connection to the host broke */
     SERIAL_CONSOLE_HUB_CLOSED,    /* serial_consoles_free ran while it was open */
+    SERIAL_CONSOLE_FELL_BEHIND,   /* this viewer, paused, fell SERIAL_CONSOLE_HOLD_MAX behind */
 } serial_console_end;
 
 typedef struct serial_console_callbacks {
@@ -66,7 +80,8 @@ typedef struct serial_console_callbacks {
     void (*on_output)(void *ctx, const void *data, size_t len);
     /* The console ended; message is a whole sentence naming the guest.
      * Called once, after every output byte held for this viewer was
-     * delivered. The handle stays valid until serial_console_close. */
+     * delivered (SERIAL_CONSOLE_FELL_BEHIND: discarded). The handle stays
+     * valid until serial_console_close. */
     void (*on_closed)(void *ctx, serial_console_end why, const char *message);
 } serial_console_callbacks;
 
@@ -74,7 +89,6 @@ typedef struct serial_console_stats {
     size_t held;         /* output held for this viewer now (paused) */
     size_t held_peak;    /* the most it ever held */
     uint64_t delivered;  /* bytes passed to on_output */
-    uint64_t dropped;    /* bytes dropped past SERIAL_CONSOLE_HOLD_MAX */
     size_t input_queued; /* input of the console not yet sent to the guest */
     bool guest_stopped;  /* XOFF was sent and not yet followed by XON */
     unsigned viewers;    /* viewers of the same console, 0 once it ended */
@@ -107,7 +121,9 @@ int serial_console_open(serial_consoles *h, const char *host_uri, const char *do
 int serial_console_write(serial_console *c, const void *data, size_t len)
     __attribute__((warn_unused_result));
 
-/* Stop and restart delivering output to this viewer (see flow control). */
+/* Stop and restart delivering output to this viewer (see flow control):
+ * pausing holds its output, and stops the guest only if no other viewer
+ * reads. */
 void serial_console_pause(serial_console *c);
 void serial_console_resume(serial_console *c);
 

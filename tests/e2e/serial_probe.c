@@ -2,7 +2,8 @@
  * Drives the serial console bridge (engine/serial_console.c) against a real
  * guest of a range that is up: typing and reading command output, two
  * viewers of one console, flow control under heavy output (also with a
- * guest that ignores XOFF), closing from
+ * guest that ignores XOFF), one viewer paused while another reads (the
+ * guest goes on, the paused one falls behind and is closed), closing from
  * another thread while output flows, a console taken over by another
  * client, and (last) the guest dying. Used by test_serial_console.sh.
  *
@@ -380,15 +381,14 @@ int main(int argc, char **argv)
     sleep(3);
     serial_console_get_stats(ca, &st2);
     long rss_paused = rss_kib();
-    printf("probe: paused: %zu bytes held (peak %zu), then %zu 3 s later; %llu dropped; "
+    printf("probe: paused: %zu bytes held (peak %zu), then %zu 3 s later; "
            "RSS %ld -> %ld KiB\n",
-           st1.held, st1.held_peak, st2.held, (unsigned long long)st2.dropped, rss_before,
-           rss_paused);
+           st1.held, st1.held_peak, st2.held, rss_before, rss_paused);
     if (st2.held != st1.held)
         fail("output kept arriving while paused: %zu then %zu bytes held", st1.held, st2.held);
-    if (st2.held >= SERIAL_CONSOLE_HOLD_MAX || st2.dropped)
-        fail("paused output reached the hard limit (%zu held, %llu dropped)", st2.held,
-             (unsigned long long)st2.dropped);
+    if (st2.held >= SERIAL_CONSOLE_HOLD_MAX || st2.ended)
+        fail("paused output reached the hard limit (%zu held, %s)", st2.held,
+             st2.ended ? "closed" : "open");
     if (sink_wait_for(&a, from, "seq-2-done", 0))
         fail("output reached the viewer while it was paused");
     guest_exec_result r;
@@ -414,21 +414,113 @@ int main(int argc, char **argv)
     pass("after resume every line arrives, in order, up to the last");
     expect_command_output(ca, 30, &a, (sink *)NULL);
 
-    /* 3b. A program that turned IXON off is not stopped: past the hard
-     * limit the paused viewer's output is dropped, and counted. */
-    serial_console_stats before;
-    serial_console_get_stats(ca, &before);
-    rss_before = rss_kib();
-    serial_console_pause(ca);
-    type(ca, "stty -ixon; seq 1 %d; stty ixon\n", IGNORED_LINES);
-    for (int i = 0; i < 3000; i++) {
+    /* 3b. Two viewers, one paused from the start: the guest is never
+     * stopped, the reading viewer gets every line, and the paused one is
+     * closed with the reason once it would hold more than the bound. */
+    sink p;
+    sink_init(&p);
+    serial_console *cp = open_or_fail(hub, uri, domain, &p);
+    serial_console_pause(cp);
+    size_t p_at_pause = sink_len(&p);
+    from = sink_len(&a);
+    type(ca, "seq 1 %d; echo seq-$((2+1))-done\n", SEQ_LINES);
+    bool stopped_seen = false;
+    double t1 = now_s();
+    while (!sink_wait_for(&a, from, "seq-3-done", 0)) {
         serial_console_get_stats(ca, &st);
-        if (st.held >= SERIAL_CONSOLE_HOLD_MAX)
+        stopped_seen |= st.guest_stopped;
+        if (now_s() - t1 > 300)
+            fail("with a second viewer paused the reading one got only %zu bytes",
+                 sink_len(&a) - from);
+        usleep(20000);
+    }
+    secs = now_s() - t1;
+    check_sequence(&a, from, "-done\r\n", SEQ_LINES);
+    if (stopped_seen)
+        fail("the guest was sent XOFF although a viewer was reading");
+    if (!sink_wait_end(&p, 30))
+        fail("the paused viewer was not closed although %d lines went by", SEQ_LINES);
+    serial_console_stats stp;
+    serial_console_get_stats(cp, &stp);
+    printf("probe: one of two viewers paused: the other got %zu bytes in %.1f s; the paused one "
+           "held at most %zu bytes and ended: %s\n",
+           sink_len(&a) - from, secs, stp.held_peak, p.message);
+    if (p.why != SERIAL_CONSOLE_FELL_BEHIND || !strstr(p.message, domain) ||
+        !strstr(p.message, "behind"))
+        fail("the paused viewer ended with reason %d: %s", (int)p.why, p.message);
+    if (stp.held_peak > SERIAL_CONSOLE_HOLD_MAX || stp.held || !stp.ended)
+        fail("the paused viewer held %zu bytes (peak %zu) and is %s", stp.held, stp.held_peak,
+             stp.ended ? "ended" : "open");
+    if (sink_len(&p) != p_at_pause)
+        fail("the paused viewer got output while paused");
+    serial_console_get_stats(ca, &st);
+    if (st.viewers != 1)
+        fail("the viewer that fell behind is still counted: %u viewers", st.viewers);
+    serial_console_close(cp);
+    sink_fini(&p);
+    expect_command_output(ca, 30, &a, (sink *)NULL);
+    pass("one viewer paused, another reading: the guest goes on, the reader gets every line, "
+         "the paused one is closed with the reason past its bound");
+
+    /* 3c. Both viewers paused: the guest is stopped; once one reads again
+     * it goes on for that one, and the other falls behind. */
+    sink q;
+    sink_init(&q);
+    serial_console *cq = open_or_fail(hub, uri, domain, &q);
+    serial_console_pause(cq);
+    serial_console_pause(ca);
+    from = sink_len(&a);
+    type(ca, "seq 1 %d; echo seq-$((3+1))-done\n", SEQ_LINES);
+    for (int i = 0; i < 600; i++) {
+        serial_console_get_stats(ca, &st);
+        if (st.guest_stopped)
             break;
         usleep(100000);
     }
-    if (st.held < SERIAL_CONSOLE_HOLD_MAX)
-        fail("with IXON off the held output stopped at %zu bytes", st.held);
+    if (!st.guest_stopped)
+        fail("with every viewer paused the guest was not stopped (%zu bytes held)", st.held);
+    sleep(2);
+    serial_console_get_stats(ca, &st1);
+    serial_console_get_stats(cq, &st2);
+    if (st1.held >= SERIAL_CONSOLE_HOLD_MAX || st2.held >= SERIAL_CONSOLE_HOLD_MAX || st1.ended ||
+        st2.ended)
+        fail("every viewer paused and the guest stopped, yet a viewer reached its bound");
+    if (guest_agent_exec(dom, "pidof seq", 20000, &r) != ENSHU_OK)
+        fail("the guest agent does not answer");
+    seq_waits = r.exit_code == 0;
+    guest_exec_result_fini(&r);
+    if (!seq_waits)
+        fail("seq ended while every viewer was paused: the guest was not held back");
+    serial_console_resume(ca);
+    if (!sink_wait_for(&a, from, "seq-4-done", 300))
+        fail("after one of two paused viewers resumed its output did not reach the end");
+    check_sequence(&a, from, "-done\r\n", SEQ_LINES);
+    if (!sink_wait_end(&q, 30) || q.why != SERIAL_CONSOLE_FELL_BEHIND)
+        fail("the viewer still paused was not closed as fallen behind");
+    serial_console_get_stats(ca, &st);
+    if (st.guest_stopped || st.held)
+        fail("after resume the guest is still stopped or output is still held");
+    serial_console_close(cq);
+    sink_fini(&q);
+    expect_command_output(ca, 30, &a, (sink *)NULL);
+    pass("every viewer paused: the guest is stopped; one resumes: it gets every line and the "
+         "other falls behind and is closed");
+
+    /* 3d. A program that turned IXON off is not stopped: a paused viewer
+     * then falls behind and is closed, its memory bounded, and the console
+     * opened again works. */
+    rss_before = rss_kib();
+    serial_console_pause(ca);
+    type(ca, "stty -ixon; seq 1 %d; stty ixon\n", IGNORED_LINES);
+    if (!sink_wait_end(&a, 300))
+        fail("with IXON off the paused viewer was not closed");
+    serial_console_get_stats(ca, &st);
+    long rss_full = rss_kib();
+    printf("probe: IXON off, paused: held at most %zu bytes; RSS %ld -> %ld KiB; ended: %s\n",
+           st.held_peak, rss_before, rss_full, a.message);
+    if (a.why != SERIAL_CONSOLE_FELL_BEHIND || st.held_peak > SERIAL_CONSOLE_HOLD_MAX)
+        fail("with IXON off the viewer ended with reason %d, %zu bytes held at most", (int)a.why,
+             st.held_peak);
     for (int i = 0; i < 150; i++) {
         if (guest_agent_exec(dom, "pidof seq", 20000, &r) != ENSHU_OK)
             fail("the guest agent does not answer");
@@ -440,31 +532,17 @@ int main(int argc, char **argv)
     }
     if (seq_waits)
         fail("seq with IXON off did not end");
-    serial_console_get_stats(ca, &st);
-    long rss_full = rss_kib();
-    printf("probe: IXON off, paused: %zu bytes held, %llu dropped; RSS %ld -> %ld KiB\n", st.held,
-           (unsigned long long)(st.dropped - before.dropped), rss_before, rss_full);
-    if (st.held != SERIAL_CONSOLE_HOLD_MAX || st.dropped == before.dropped)
-        fail("past the hard limit: %zu held, %llu dropped", st.held,
-             (unsigned long long)(st.dropped - before.dropped));
-    serial_console_resume(ca);
-    for (int i = 0; i < 600; i++) {
-        serial_console_get_stats(ca, &st);
-        if (!st.held && !st.guest_stopped)
-            break;
-        usleep(100000);
-    }
-    if (st.held || st.guest_stopped)
-        fail("after resume %zu bytes are still held", st.held);
-    if (st.delivered - before.delivered < SERIAL_CONSOLE_HOLD_MAX)
-        fail("after resume only %llu of the held bytes arrived",
-             (unsigned long long)(st.delivered - before.delivered));
-    /* XOFF and XON reached the shell as input: Ctrl-C discards them. */
-    type(ca, "\003");
-    expect_command_output(ca, 30, &a, (sink *)NULL);
-    pass("a guest ignoring XOFF: held output stops at the hard limit, the rest is dropped and "
-         "counted, and the console goes on");
     serial_console_close(ca);
+    sink x;
+    sink_init(&x);
+    serial_console *cx = open_or_fail(hub, uri, domain, &x);
+    /* XOFF and XON reached the shell as input: Ctrl-C discards them. */
+    type(cx, "\003");
+    expect_command_output(cx, 30, &x, (sink *)NULL);
+    serial_console_close(cx);
+    sink_fini(&x);
+    pass("a guest ignoring XOFF: the paused viewer is closed at its bound, and the console "
+         "goes on");
 
     /* 4. Closing from another thread while output flows, paused or not. */
     for (int round = 0; round < 6; round++) {

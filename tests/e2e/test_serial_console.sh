@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End to end on a real guest: the serial console bridge (serial_probe, built
 # from serial_probe.c) types into a guest's ttyS0 and reads the output, with
-# two viewers, paused under heavy output, closed from another thread, taken
-# over by another client, and ended by the guest dying (virsh destroy).
+# two viewers, paused under heavy output, one of two viewers paused while the
+# other reads (the guest goes on, the paused one is closed past its bound),
+# closed from another thread, taken over by another client, and ended by the
+# guest dying (virsh destroy).
 source "$(dirname "$0")/lib.sh"
 : "${SERIAL_PROBE:?set SERIAL_PROBE to the serial_probe binary}"
 require_platform

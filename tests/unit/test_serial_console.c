@@ -1,7 +1,8 @@
 /* The serial console bridge without a real guest (libvirt's test driver):
  * hubs start and stop the shared event loop, and an open that fails
  * reports, returns its error and never calls back. The console itself is
- * tested on a real guest by e2e/serial_console. */
+ * tested on a real guest by e2e/serial_console, its flow control between
+ * viewers by unit/serial_flow. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -6,8 +6,9 @@
  * Flow control as ttyd does it: xterm.js parses writes asynchronously and
  * calls back when a write is done. The bytes handed to it and not yet done
  * are the backlog; above HIGH_WATER the console sends `console.pause` (the
- * server stops reading the guest for this client), and once the backlog has
- * fallen below LOW_WATER, `console.resume`.
+ * server holds the guest's output for this client, up to a bound: see
+ * PROTOCOL.md), and once the backlog has fallen below LOW_WATER,
+ * `console.resume`.
  *
  * After a reconnect the old channel is gone: a console that was open asks
  * for its node's console again; so it does, with backoff, after the guest's

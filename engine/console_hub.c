@@ -57,10 +57,13 @@
 /* The workers of conn_cache: the restarts and reverts, the state watcher
  * (this thread makes no libvirt call). */
 enum { CONN_JOBS = 1, CONN_STATES = 2 };
-/* Password checks: two threads (two cores' worth of Argon2id, about 7
- * checks a second), at most 16 queued or under way (under 5 s of waiting). */
-#define LOGIN_CHECK_THREADS 2
-#define LOGIN_CHECKS_MAX 16
+/* Password checks: one thread (about 3.5 checks a second). Each Argon2id
+ * check takes 64 MiB while it runs and a core: one thread bounds both, so
+ * a flood of guesses leaves the other core to the hub and the guests, and
+ * the server's memory under it stays below 100 MB. At most 8 queued or
+ * under way (under 2.5 s of waiting). */
+#define LOGIN_CHECK_THREADS 1
+#define LOGIN_CHECKS_MAX 8
 /* Session tokens: how long one lasts, and how many are kept. */
 #define TOKEN_LIFETIME_MS (12LL * 3600 * 1000)
 #define TOKENS_MAX 4096

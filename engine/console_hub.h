@@ -9,6 +9,11 @@
  * transport's callbacks only queue work for it, and the exercise tells it
  * of new events with console_hub_notify(). A client that reconnects with
  * the last seq it saw gets everything after it: no loss, no duplicates.
+ *
+ * Cost: requests never read the ledger. What they show (timelines, scores,
+ * reports' files) is kept up to date as the hub tails the ledger, once per
+ * event; a `timeline` reply copies at most TIMELINE_EVENTS already encoded
+ * messages. Only a joining session's catch-up reads past events, in slices.
  */
 #ifndef ENSHU_CONSOLE_HUB_H
 #define ENSHU_CONSOLE_HUB_H
@@ -16,6 +21,35 @@
 #include "event_store.h"
 #include "exercise.h"
 #include "team_vars.h"
+
+/*
+ * Rate limits on the requests that write or cost (the defaults and their
+ * reasons are in web/PROTOCOL.md). Each is a token bucket per team: all of
+ * a team's sessions share it, and the instructors share one of their own.
+ * LIMIT_TEAMS bounds the limited requests of every team together, so the
+ * hub's work stays bounded however many teams there are; instructors are
+ * not counted in it, so trainees cannot crowd them out. A refusal is the
+ * error `rate_limited` with `retry_ms`.
+ */
+typedef enum console_limit {
+    LIMIT_ANSWER,
+    LIMIT_REPORT,
+    LIMIT_HINT,
+    LIMIT_ATTACHMENT,
+    LIMIT_TIMELINE,
+    LIMIT_SCOREBOARD,
+    LIMIT_GRADE,
+    LIMIT_BROADCAST,
+    LIMIT_TEAMS, /* every team's limited requests together */
+    LIMIT_COUNT
+} console_limit;
+
+typedef struct console_rate {
+    unsigned per_minute; /* tokens back each minute */
+    unsigned burst;      /* tokens at most */
+} console_rate;
+
+extern const console_rate CONSOLE_LIMITS_DEFAULT[LIMIT_COUNT];
 
 typedef struct console_hub_config {
     exercise *ex;
@@ -26,6 +60,7 @@ typedef struct console_hub_config {
     const char *listen;           /* "host:port"; NULL: 127.0.0.1:8080 */
     const char *static_dir;       /* the consoles (web/) */
     const char *cert_path, *key_path;
+    const console_rate *limits;   /* LIMIT_COUNT of them; NULL: CONSOLE_LIMITS_DEFAULT */
 } console_hub_config;
 
 typedef struct console_hub console_hub;

@@ -114,8 +114,8 @@ typedef struct report_file {
  * A ring of at most TIMELINE_EVENTS messages whose largest encodings add
  * up to at most TIMELINE_BYTES; the oldest go first. */
 typedef struct team_feed {
-    size_t *sizes;   /* [slot]: the largest of its encodings */
-    char **texts;    /* [slot * nlangs + lang]; NULL: the same as lang 0's */
+    size_t *sizes; /* [slot]: the largest of its encodings */
+    char **texts;  /* [slot * nlangs + lang]; NULL: the same as lang 0's */
     size_t first, count;
     size_t bytes;
     bool forgot; /* older messages were dropped */
@@ -998,6 +998,7 @@ static void node_job_done(void *ctx, int rc)
                     .actor = job->actor};
         if (event_store_append(hub->cfg.ledger, &ev, NULL, NULL) != ENSHU_OK)
             fprintf(stderr, "enshu: consoles: team %d: '%s' was not recorded\n", job->team, text);
+        console_hub_notify(hub); /* the hub looks for new events when told */
         send_text(hub, job->session, console_reply(job->id, "ok", NULL));
     }
     json_decref(job->id);
@@ -1282,10 +1283,14 @@ static int limit_of(request_type type)
 }
 
 static const char *const LIMIT_NAMES[LIMIT_COUNT] = {
-    [LIMIT_ANSWER] = "answers",         [LIMIT_REPORT] = "reports",
-    [LIMIT_HINT] = "hints",             [LIMIT_ATTACHMENT] = "attachment requests",
-    [LIMIT_TIMELINE] = "timeline requests", [LIMIT_SCOREBOARD] = "scoreboard requests",
-    [LIMIT_GRADE] = "grades",           [LIMIT_BROADCAST] = "broadcasts",
+    [LIMIT_ANSWER] = "answers",
+    [LIMIT_REPORT] = "reports",
+    [LIMIT_HINT] = "hints",
+    [LIMIT_ATTACHMENT] = "attachment requests",
+    [LIMIT_TIMELINE] = "timeline requests",
+    [LIMIT_SCOREBOARD] = "scoreboard requests",
+    [LIMIT_GRADE] = "grades",
+    [LIMIT_BROADCAST] = "broadcasts",
 };
 
 /* Takes a token for the request from its team's bucket (the instructors'
@@ -1301,10 +1306,10 @@ static bool admit(console_hub *hub, session *ss, const console_request *rq)
     int64_t now = now_ms(), retry = 0;
     char message[160];
     if (!rate_limiter_take(hub->limits[which], key, now, &retry)) {
-        snprintf(message, sizeof message, "too many %s: at most %u a minute for %s; try again in %lld s",
-                 LIMIT_NAMES[which], hub->rates[which].per_minute,
-                 ss->role == ROLE_TEAM ? "each team" : "the instructors",
-                 (long long)(retry / 1000 + 1));
+        snprintf(
+            message, sizeof message, "too many %s: at most %u a minute for %s; try again in %lld s",
+            LIMIT_NAMES[which], hub->rates[which].per_minute,
+            ss->role == ROLE_TEAM ? "each team" : "the instructors", (long long)(retry / 1000 + 1));
     } else if (ss->role == ROLE_TEAM &&
                !rate_limiter_take(hub->limits[LIMIT_TEAMS], "teams", now, &retry)) {
         rate_limiter_refund(hub->limits[which], key); /* not taken after all */
@@ -1314,8 +1319,8 @@ static bool admit(console_hub *hub, session *ss, const console_request *rq)
     } else {
         return true;
     }
-    json_t *f = json_pack("{s:s, s:s, s:I}", "code", "rate_limited", "message", message,
-                          "retry_ms", (json_int_t)retry);
+    json_t *f = json_pack("{s:s, s:s, s:I}", "code", "rate_limited", "message", message, "retry_ms",
+                          (json_int_t)retry);
     send_text(hub, ss->id, console_reply(rq->id, "error", f));
     return false;
 }
@@ -1551,8 +1556,8 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
     hub->logins = rate_limiter_new(5, 5, 4096);
     memcpy(hub->rates, cfg->limits ? cfg->limits : CONSOLE_LIMITS_DEFAULT, sizeof hub->rates);
     for (int l = 0; l < LIMIT_COUNT; l++)
-        hub->limits[l] = rate_limiter_new(hub->rates[l].per_minute, hub->rates[l].burst,
-                                          hub->nteams + 1);
+        hub->limits[l] =
+            rate_limiter_new(hub->rates[l].per_minute, hub->rates[l].burst, hub->nteams + 1);
     hub->nlangs = hub->s->nlanguages ? hub->s->nlanguages : 1;
     hub->feeds = xcalloc(hub->nteams + 1, sizeof(team_feed));
     for (unsigned t = 0; t < hub->nteams; t++) {

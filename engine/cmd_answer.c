@@ -26,7 +26,8 @@ static const char ANSWER_HELP[] =
     "\n"
     "Records TEXT as team TEAM's answer to question OBJECTIVE in the ledger of\n"
     "exercise NAME, and says whether it was right. Refused when the question is\n"
-    "answered already, out of attempts, or the exercise has ended.\n"
+    "answered already or out of attempts, and while the exercise is not running\n"
+    "(before it starts, while paused, after it ends).\n"
     "\n"
     "Exit status: 0 recorded (right or wrong), 1 refused or failure, 2 usage error.\n";
 
@@ -35,7 +36,8 @@ static const char GRADE_HELP[] =
     "\n"
     "Records an instructor's grade: POINTS for rubric item ITEM (counted from 0) of\n"
     "report OBJECTIVE of team TEAM, in the ledger of exercise NAME. A later grade of\n"
-    "the same item replaces an earlier one.\n"
+    "the same item replaces an earlier one. Grades are taken in every phase,\n"
+    "also while the exercise is paused and after it ends.\n"
     "\n"
     "Exit status: 0 recorded, 1 refused or failure, 2 usage error.\n";
 
@@ -55,8 +57,7 @@ static const char *refusal(int rc)
     case ENSHU_ENOTFOUND:
         return "no such team, objective or rubric item";
     case ENSHU_EEXIST:
-        return "nothing more to record: answered already, out of attempts, or the exercise "
-               "has ended";
+        return "nothing more to record: answered already or out of attempts";
     case ENSHU_EINVAL:
         return "it does not apply to this objective (wrong kind, or points out of range)";
     default:
@@ -92,7 +93,9 @@ static int submit(const char *cmd, const char *name, exercise_submission *sub)
             sr = exercise_submit(ex, sub, &seq);
         if (sr != ENSHU_OK) {
             fprintf(stderr, "enshu %s: team %d, objective %s: refused: %s\n", cmd, sub->team,
-                    sub->objective, refusal(sr));
+                    sub->objective,
+                    sr == ENSHU_EPHASE ? exercise_phase_refusal(exercise_get_phase(ex))
+                                       : refusal(sr));
         } else {
             const objective *o = scenario_objective(rec.s, sub->objective);
             const objective_score *os =

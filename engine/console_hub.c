@@ -50,8 +50,10 @@
 /* A catching-up session gets its past events in slices: never more than
  * this much queued, so a long ledger cannot overflow its queue. */
 #define CATCH_UP_QUEUED (256u * 1024)
-/* A timeline reply lists at most this many events (the newest). */
+/* A timeline reply lists at most this many events (the newest), of at
+ * most this many bytes in all (a reply must fit in a session's queue). */
 #define TIMELINE_EVENTS 2000
+#define TIMELINE_BYTES (1024u * 1024)
 /* Node states shown are at most this old (a restart or revert asks at once). */
 #define NODE_STATES_MS 2000
 /* The workers of conn_cache: the restarts and reverts, the state watcher
@@ -128,6 +130,28 @@ typedef struct outcome_entry {
     answer_outcome outcome;
 } outcome_entry;
 
+/* A report that came with a file: who sent it, the file's name and size
+ * (its bytes stay in the ledger's meta, read only when asked for). */
+typedef struct report_file {
+    int64_t seq;
+    int team;
+    int64_t size;
+    char *name;
+} report_file;
+
+/* The newest event messages a team has been shown, for `timeline`
+ * replies: each encoded once per language of the scenario when the hub
+ * fans the event out, so a reply copies text and never reads the ledger.
+ * A ring of at most TIMELINE_EVENTS messages whose largest encodings add
+ * up to at most TIMELINE_BYTES; the oldest go first. */
+typedef struct team_feed {
+    size_t *sizes; /* [slot]: the largest of its encodings */
+    char **texts;  /* [slot * nlangs + lang]; NULL: the same as lang 0's */
+    size_t first, count;
+    size_t bytes;
+    bool forgot; /* older messages were dropped */
+} team_feed;
+
 typedef struct hub_node {
     int team;
     const node *node;
@@ -146,12 +170,17 @@ struct console_hub {
     int64_t fanned; /* every event up to this seq was fanned out */
     outcome_entry *outcomes;
     size_t noutcomes, cap_outcomes;
+    report_file *reports; /* sorted by seq */
+    size_t nreports, cap_reports;
+    team_feed *feeds; /* [team - 1] */
+    size_t nlangs;    /* the scenario's languages: the encodings of each feed */
     session **sessions;
     size_t nsessions, cap_sessions;
     login_limits *logins;   /* failures per address and kind of credential */
     login_checks *checks;   /* the password-check threads */
     session_tokens *tokens; /* issued at login */
-    rate_limiter *answers;  /* per team */
+    rate_limiter *limits[LIMIT_COUNT]; /* per team ("0": instructors); LIMIT_TEAMS: one key */
+    console_rate rates[LIMIT_COUNT];
     hub_node *nodes;
     size_t nnodes;
     conn_cache *conns;
@@ -164,6 +193,13 @@ struct console_hub {
     inbox_item *head, *tail;
     bool notified, stopping;
     bool busy; /* a session catches up or a console waits: look again soon */
+    int64_t tailed_ms; /* when the hub last looked for new events */
+};
+
+const console_rate CONSOLE_LIMITS_DEFAULT[LIMIT_COUNT] = {
+    [LIMIT_ANSWER] = {10, 10},     [LIMIT_REPORT] = {10, 10},    [LIMIT_HINT] = {10, 10},
+    [LIMIT_ATTACHMENT] = {30, 20}, [LIMIT_TIMELINE] = {120, 30}, [LIMIT_SCOREBOARD] = {60, 20},
+    [LIMIT_GRADE] = {120, 60},     [LIMIT_BROADCAST] = {20, 10}, [LIMIT_TEAMS] = {1200, 300},
 };
 
 static int64_t now_ms(void)
@@ -212,6 +248,17 @@ static void reply_ok(console_hub *hub, session *ss, const json_t *id, json_t *fi
 /* Maps an engine error to the protocol's error codes. */
 static void reply_rc(console_hub *hub, session *ss, const json_t *id, int rc, const char *what)
 {
+    if (rc == ENSHU_EPHASE) {
+        /* Says why, in words and as the phase, so a console can tell its
+         * users in their language and keep its forms closed until it runs. */
+        exercise_phase phase = exercise_get_phase(hub->cfg.ex);
+        char message[200];
+        snprintf(message, sizeof message, "%s: %s", what, exercise_phase_refusal(phase));
+        json_t *f = json_pack("{s:s, s:s, s:s}", "code", "conflict", "message", message, "phase",
+                              exercise_phase_name(phase));
+        send_text(hub, ss->id, console_reply(id, "error", f));
+        return;
+    }
     const char *code = rc == ENSHU_ENOTFOUND                      ? "not_found"
                        : rc == ENSHU_EEXIST || rc == ENSHU_EINVAL ? "conflict"
                                                                   : "unavailable";
@@ -315,23 +362,47 @@ static bool grade(console_hub *hub, const event *ev)
     return ts && (ts->total != before_total || ts->penalties != before_pen);
 }
 
-/* A report with a file: its name and size, kept in the ledger's meta
- * beside the event (the hub writes both on this thread, so the name is
- * there before the event is fanned out). */
-static json_t *report_attachment(console_hub *hub, const event *ev)
+static const report_file *find_report(const console_hub *hub, int64_t seq)
+{
+    size_t lo = 0, hi = hub->nreports; /* sorted by seq */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (hub->reports[mid].seq < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < hub->nreports && hub->reports[lo].seq == seq ? &hub->reports[lo] : NULL;
+}
+
+/* Notes a report's file as its event is fanned out (in ledger order, so
+ * the index stays sorted). The file's name is in the ledger's meta beside
+ * the event: the hub writes both on this thread, so the name is there
+ * before the event is fanned out. */
+static void note_report(console_hub *hub, const event *ev)
 {
     if (ev->kind != EV_REPORT || ev->value <= 0)
-        return NULL;
+        return;
     char key[48];
     snprintf(key, sizeof key, "report/%lld/attachment", (long long)ev->seq);
     char *stored = event_store_get_meta(hub->cfg.ledger, key);
     json_t *att = stored ? json_loads(stored, 0, NULL) : NULL;
     free(stored);
     const char *name = json_string_value(json_object_get(att, "name"));
-    json_t *shown =
-        json_pack("{s:s, s:I}", "name", name ? name : "file", "size", (json_int_t)ev->value);
+    if (hub->nreports == hub->cap_reports) {
+        hub->cap_reports = hub->cap_reports ? hub->cap_reports * 2 : 16;
+        hub->reports = xrealloc(hub->reports, hub->cap_reports * sizeof(report_file));
+    }
+    hub->reports[hub->nreports++] =
+        (report_file){ev->seq, ev->team, ev->value, xstrdup(name ? name : "file")};
     json_decref(att);
-    return shown;
+}
+
+/* A report's file as its message shows it ({name, size}), or NULL. */
+static json_t *report_attachment(console_hub *hub, const event *ev)
+{
+    const report_file *r = ev->kind == EV_REPORT ? find_report(hub, ev->seq) : NULL;
+    return r ? json_pack("{s:s, s:I}", "name", r->name, "size", (json_int_t)r->size) : NULL;
 }
 
 /* The event's message for one audience, with the report's file (attachment,
@@ -343,6 +414,79 @@ static json_t *view_event(console_hub *hub, const console_audience *a, const eve
     if (msg && attachment)
         json_object_set(msg, "attachment", attachment);
     return msg;
+}
+
+/* The scenario's language a session's texts are in: its own when the
+ * scenario has it, else the default (what console_view gives it too). */
+static size_t lang_index(const console_hub *hub, const char *lang)
+{
+    size_t fallback = 0;
+    for (size_t i = 0; i < hub->s->nlanguages; i++) {
+        if (lang && strcmp(hub->s->languages[i], lang) == 0)
+            return i;
+        if (strcmp(hub->s->languages[i], hub->s->default_language) == 0)
+            fallback = i;
+    }
+    return fallback;
+}
+
+static void feed_drop_oldest(console_hub *hub, team_feed *f)
+{
+    size_t slot = f->first;
+    for (size_t l = 0; l < hub->nlangs; l++) {
+        free(f->texts[slot * hub->nlangs + l]);
+        f->texts[slot * hub->nlangs + l] = NULL;
+    }
+    f->bytes -= f->sizes[slot];
+    f->first = (f->first + 1) % TIMELINE_EVENTS;
+    f->count--;
+    f->forgot = true;
+}
+
+/* Adds ev, as team sees it in each language, to the team's feed (nothing
+ * when the team does not see it). */
+static void feed_add(console_hub *hub, int team, const event *ev, json_t *attachment)
+{
+    team_feed *f = &hub->feeds[team - 1];
+    char **texts = xcalloc(hub->nlangs, sizeof(char *));
+    size_t size = 0;
+    for (size_t l = 0; l < hub->nlangs; l++) {
+        console_audience a = {team, hub->s->nlanguages ? hub->s->languages[l] : NULL};
+        json_t *msg = view_event(hub, &a, ev, attachment);
+        char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+        json_decref(msg);
+        if (!text && l == 0) { /* what a team sees does not depend on its language */
+            free(texts);
+            return;
+        }
+        if (text && l > 0 && strcmp(text, texts[0]) == 0) {
+            free(text); /* the same in every language: kept once */
+            text = NULL;
+        }
+        if (text && strlen(text) > size)
+            size = strlen(text);
+        texts[l] = text;
+    }
+    while (f->count && (f->count == TIMELINE_EVENTS || f->bytes + size > TIMELINE_BYTES))
+        feed_drop_oldest(hub, f);
+    size_t slot = (f->first + f->count) % TIMELINE_EVENTS;
+    f->sizes[slot] = size;
+    memcpy(&f->texts[slot * hub->nlangs], texts, hub->nlangs * sizeof(char *));
+    f->count++;
+    f->bytes += size;
+    free(texts);
+}
+
+/* Every team that sees ev keeps it in its feed: its own team, or every
+ * team for what concerns all (the exercise's phase, broadcasts to all). */
+static void feed_event(console_hub *hub, const event *ev, json_t *attachment)
+{
+    if (ev->kind != EV_EXERCISE_STATE && ev->team >= 1 && (unsigned)ev->team <= hub->nteams) {
+        feed_add(hub, ev->team, ev, attachment);
+        return;
+    }
+    for (unsigned t = 1; t <= hub->nteams; t++)
+        feed_add(hub, (int)t, ev, attachment);
 }
 
 /* One encoding per audience (team and language) per event. */
@@ -407,13 +551,15 @@ static int fan_out(const event *ev, void *arg)
 {
     console_hub *hub = arg;
     bool changed = grade(hub, ev);
+    note_report(hub, ev);
     /* Room for every team and the instructors in each of the scenario's
      * languages (or none given): past 16 teams a fixed 16 had most
      * sessions encode the event for themselves. Other language tags fall
      * back to an encoding per session. */
     size_t cap = (hub->nteams + 1) * (hub->s->nlanguages + 1), n = 0;
     encoded *cache = xcalloc(cap, sizeof(encoded));
-    json_t *attachment = report_attachment(hub, ev); /* read once, not per audience */
+    json_t *attachment = report_attachment(hub, ev);
+    feed_event(hub, ev, attachment);
     for (size_t i = 0; i < hub->nsessions; i++) {
         session *ss = hub->sessions[i];
         if (ss->role == ROLE_NONE || ss->catching_up)
@@ -439,13 +585,12 @@ static void tail_ledger(console_hub *hub)
         fprintf(stderr, "enshu: consoles: the ledger could not be read; retrying\n");
 }
 
-/* Past events (up to fanned) as this session sees them, in order: sent
- * (catching up), or collected into an array (a timeline reply). */
+/* Past events (up to fanned) as this session sees them, sent in order
+ * (catching up). */
 typedef struct backlog {
     console_hub *hub;
     session *ss;
-    json_t *collect; /* non-NULL: gather into this array instead of sending */
-    bool full;       /* stopped because the session's queue is full enough */
+    bool full; /* stopped because the session's queue is full enough */
 } backlog;
 
 static int send_backlog(const event *ev, void *arg)
@@ -457,13 +602,6 @@ static int send_backlog(const event *ev, void *arg)
     json_t *attachment = report_attachment(b->hub, ev);
     json_t *msg = view_event(b->hub, &a, ev, attachment);
     json_decref(attachment);
-    if (b->collect) {
-        if (msg)
-            json_array_append_new(b->collect, msg);
-        if (json_array_size(b->collect) > TIMELINE_EVENTS)
-            json_array_remove(b->collect, 0); /* keep the newest */
-        return 0;
-    }
     send_json(b->hub, b->ss->id, msg);
     b->ss->cursor = ev->seq;
     if (ws_server_queued(b->hub->ws, b->ss->id) > CATCH_UP_QUEUED) {
@@ -479,7 +617,7 @@ static void catch_up(console_hub *hub, session *ss)
 {
     if (ws_server_queued(hub->ws, ss->id) > CATCH_UP_QUEUED)
         return; /* the client is still reading the last slice */
-    backlog b = {hub, ss, NULL, false};
+    backlog b = {hub, ss, false};
     if (event_store_scan(hub->cfg.ledger, ss->cursor, send_backlog, &b) != ENSHU_OK)
         return; /* tried again on the next round */
     if (b.full)
@@ -769,17 +907,6 @@ static void handle_submission(console_hub *hub, session *ss, const console_reque
     int team = team_for(hub, ss, rq, false);
     if (team <= 0)
         return;
-    int64_t retry = 0;
-    if (rq->type == REQ_ANSWER && ss->role == ROLE_TEAM) {
-        char key[16];
-        snprintf(key, sizeof key, "%d", team);
-        if (!rate_limiter_take(hub->answers, key, now_ms(), &retry)) {
-            json_t *f = json_pack("{s:s, s:s, s:I}", "code", "rate_limited", "message",
-                                  "too many answers; wait a little", "retry_ms", (json_int_t)retry);
-            send_text(hub, ss->id, console_reply(rq->id, "error", f));
-            return;
-        }
-    }
     exercise_submission sub = {
         .team = team, .objective = rq->objective, .text = rq->text, .actor = ss->name};
     sub.kind = rq->type == REQ_ANSWER ? EV_ANSWER : rq->type == REQ_REPORT ? EV_REPORT : EV_HINT;
@@ -818,26 +945,14 @@ static void handle_submission(console_hub *hub, session *ss, const console_reque
     reply_ok(hub, ss, rq->id, json_pack("{s:I}", "seq", (json_int_t)seq));
 }
 
-/* Finds the event with seq (its team and kind). */
-static int find_event(const event *ev, void *arg)
-{
-    event *out = arg;
-    if (ev->seq == out->seq) {
-        out->team = ev->team;
-        out->kind = ev->kind;
-        out->value = ev->value;
-    }
-    return 1; /* the first event after seq - 1 is the one, or there is none */
-}
-
-/* The file a team attached to a report: for that team and instructors. */
+/* The file a team attached to a report: for that team and instructors.
+ * Found in the hub's index of reports; its bytes are one keyed read of the
+ * ledger's meta. */
 static void handle_report_attachment(console_hub *hub, session *ss, const console_request *rq)
 {
-    event found = {.seq = rq->report, .team = -1, .kind = EV_KIND_COUNT};
-    if (event_store_scan(hub->cfg.ledger, rq->report - 1, find_event, &found) != ENSHU_OK ||
-        found.kind != EV_REPORT || found.value <= 0 ||
-        (ss->role == ROLE_TEAM && found.team != ss->team)) {
-        if (ss->role == ROLE_TEAM && found.kind == EV_REPORT && found.team != ss->team)
+    const report_file *r = find_report(hub, rq->report);
+    if (!r || (ss->role == ROLE_TEAM && r->team != ss->team)) {
+        if (r)
             log_refusal(ss, "another team's report attachment");
         reply_error(hub, ss, rq->id, "not_found", "no such report attachment");
         return;
@@ -928,17 +1043,38 @@ static void handle_timeline(console_hub *hub, session *ss, const console_request
         exercise_unlock(ex);
         json_object_set_new(fields, "injects", injects);
     }
-    /* The team's events, as this session sees them. */
-    session view = *ss;
-    if (ss->role == ROLE_INSTRUCTOR) {
-        view.role = ROLE_TEAM; /* what the team saw */
-        view.team = team;
+    /* The team's events as the team saw them, in this session's language:
+     * copied from the team's feed, already encoded. */
+    const team_feed *feed = &hub->feeds[team - 1];
+    size_t lang = lang_index(hub, ss->lang);
+    if (feed->forgot)
+        json_object_set_new(fields, "truncated", json_true());
+    char *head = console_reply(rq->id, "timeline", fields);
+    if (!head)
+        return;
+    static const char open[] = ",\"events\":[", close[] = "]}";
+    size_t hl = strlen(head) - 1; /* without its closing brace */
+    char *out = xmalloc(hl + sizeof open + feed->bytes + feed->count + sizeof close);
+    memcpy(out, head, hl);
+    free(head);
+    size_t n = hl;
+    memcpy(out + n, open, sizeof open - 1);
+    n += sizeof open - 1;
+    for (size_t k = 0; k < feed->count; k++) {
+        size_t slot = (feed->first + k) % TIMELINE_EVENTS;
+        const char *text = feed->texts[slot * hub->nlangs + lang];
+        if (!text)
+            text = feed->texts[slot * hub->nlangs];
+        size_t len = strlen(text);
+        if (k)
+            out[n++] = ',';
+        memcpy(out + n, text, len);
+        n += len;
     }
-    backlog b = {hub, &view, json_array(), false};
-    if (event_store_scan(hub->cfg.ledger, 0, send_backlog, &b) != ENSHU_OK)
-        json_object_set_new(fields, "incomplete", json_true());
-    json_object_set_new(fields, "events", b.collect);
-    send_text(hub, ss->id, console_reply(rq->id, "timeline", fields));
+    memcpy(out + n, close, sizeof close - 1);
+    n += sizeof close - 1;
+    send_bytes(hub, ss->id, out, n, false);
+    free(out);
 }
 
 static const hub_node *find_node(console_hub *hub, int team, const char *name)
@@ -1014,6 +1150,7 @@ static void node_job_done(void *ctx, int rc)
                     .actor = job->actor};
         if (event_store_append(hub->cfg.ledger, &ev, NULL, NULL) != ENSHU_OK)
             fprintf(stderr, "enshu: consoles: team %d: '%s' was not recorded\n", job->team, text);
+        console_hub_notify(hub); /* the hub looks for new events when told */
         send_text(hub, job->session, console_reply(job->id, "ok", NULL));
     }
     json_decref(job->id);
@@ -1411,6 +1548,75 @@ static void handle_instructor(console_hub *hub, session *ss, const console_reque
     console_hub_notify(hub);
 }
 
+/* The limit a request type counts against (-1: none): those that write
+ * to the ledger or make the hub copy much. */
+static int limit_of(request_type type)
+{
+    switch (type) {
+    case REQ_ANSWER:
+        return LIMIT_ANSWER;
+    case REQ_REPORT:
+        return LIMIT_REPORT;
+    case REQ_HINT:
+        return LIMIT_HINT;
+    case REQ_ATTACHMENT:
+        return LIMIT_ATTACHMENT;
+    case REQ_TIMELINE:
+        return LIMIT_TIMELINE;
+    case REQ_SCOREBOARD:
+        return LIMIT_SCOREBOARD;
+    case REQ_GRADE:
+        return LIMIT_GRADE;
+    case REQ_BROADCAST:
+        return LIMIT_BROADCAST;
+    default:
+        return -1;
+    }
+}
+
+static const char *const LIMIT_NAMES[LIMIT_COUNT] = {
+    [LIMIT_ANSWER] = "answers",
+    [LIMIT_REPORT] = "reports",
+    [LIMIT_HINT] = "hints",
+    [LIMIT_ATTACHMENT] = "attachment requests",
+    [LIMIT_TIMELINE] = "timeline requests",
+    [LIMIT_SCOREBOARD] = "scoreboard requests",
+    [LIMIT_GRADE] = "grades",
+    [LIMIT_BROADCAST] = "broadcasts",
+};
+
+/* Takes a token for the request from its team's bucket (the instructors'
+ * for instructors) and, for a team, from the bucket of all teams; refuses
+ * it (rate_limited, with retry_ms) when either is empty. */
+static bool admit(console_hub *hub, session *ss, const console_request *rq)
+{
+    int which = limit_of(rq->type);
+    if (which < 0)
+        return true;
+    char key[16];
+    snprintf(key, sizeof key, "%d", ss->role == ROLE_TEAM ? ss->team : 0);
+    int64_t now = now_ms(), retry = 0;
+    char message[160];
+    if (!rate_limiter_take(hub->limits[which], key, now, &retry)) {
+        snprintf(
+            message, sizeof message, "too many %s: at most %u a minute for %s; try again in %lld s",
+            LIMIT_NAMES[which], hub->rates[which].per_minute,
+            ss->role == ROLE_TEAM ? "each team" : "the instructors", (long long)(retry / 1000 + 1));
+    } else if (ss->role == ROLE_TEAM &&
+               !rate_limiter_take(hub->limits[LIMIT_TEAMS], "teams", now, &retry)) {
+        rate_limiter_refund(hub->limits[which], key); /* not taken after all */
+        snprintf(message, sizeof message,
+                 "the teams together sent too many requests; try again in %lld s",
+                 (long long)(retry / 1000 + 1));
+    } else {
+        return true;
+    }
+    json_t *f = json_pack("{s:s, s:s, s:I}", "code", "rate_limited", "message", message, "retry_ms",
+                          (json_int_t)retry);
+    send_text(hub, ss->id, console_reply(rq->id, "error", f));
+    return false;
+}
+
 static void handle_message(console_hub *hub, session *ss, const char *text, size_t len)
 {
     console_request rq;
@@ -1425,7 +1631,7 @@ static void handle_message(console_hub *hub, session *ss, const char *text, size
     } else if (request_type_instructor_only(rq.type) && ss->role != ROLE_INSTRUCTOR) {
         log_refusal(ss, request_type_name(rq.type));
         reply_error(hub, ss, rq.id, "forbidden", "only instructors may do this");
-    } else {
+    } else if (admit(hub, ss, &rq)) {
         switch (rq.type) {
         case REQ_HELLO:
             handle_hello(hub, ss, &rq);
@@ -1523,11 +1729,17 @@ static void *hub_main(void *arg)
         }
         inbox_item *items = hub->head;
         hub->head = hub->tail = NULL;
+        bool notified = hub->notified;
         hub->notified = false;
         pthread_mutex_unlock(&hub->lock);
         /* New events first: a session joining now then gets its backlog up
-         * to the newest event. */
-        tail_ledger(hub);
+         * to the newest event. Requests alone do not make it look: only
+         * news of events, or 250 ms gone by (events of other processes). */
+        int64_t now = now_ms();
+        if (notified || now - hub->tailed_ms >= 250) {
+            hub->tailed_ms = now;
+            tail_ledger(hub);
+        }
         for (inbox_item *it = items, *next; it; it = next) {
             next = it->next;
             handle_item(hub, it);
@@ -1661,7 +1873,16 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
         grader_set_team_vars(hub->grader, cfg->vars);
     hub->logins = login_limits_new(NULL, LOGIN_ADDRESSES_MAX);
     hub->tokens = session_tokens_new(TOKEN_LIFETIME_MS, TOKENS_MAX);
-    hub->answers = rate_limiter_new(10, 10, 4096);
+    memcpy(hub->rates, cfg->limits ? cfg->limits : CONSOLE_LIMITS_DEFAULT, sizeof hub->rates);
+    for (int l = 0; l < LIMIT_COUNT; l++)
+        hub->limits[l] =
+            rate_limiter_new(hub->rates[l].per_minute, hub->rates[l].burst, hub->nteams + 1);
+    hub->nlangs = hub->s->nlanguages ? hub->s->nlanguages : 1;
+    hub->feeds = xcalloc(hub->nteams + 1, sizeof(team_feed));
+    for (unsigned t = 0; t < hub->nteams; t++) {
+        hub->feeds[t].sizes = xcalloc(TIMELINE_EVENTS, sizeof(size_t));
+        hub->feeds[t].texts = xcalloc((size_t)TIMELINE_EVENTS * hub->nlangs, sizeof(char *));
+    }
     hub->conns = conn_cache_new();
     hub->jobs = guest_jobs_new(hub->conns, CONN_JOBS);
     load_nodes(hub);
@@ -1757,7 +1978,19 @@ void console_hub_free(console_hub *hub)
     grader_free(hub->grader);
     login_limits_free(hub->logins);
     session_tokens_free(hub->tokens);
-    rate_limiter_free(hub->answers);
+    for (int l = 0; l < LIMIT_COUNT; l++)
+        rate_limiter_free(hub->limits[l]);
+    for (unsigned t = 0; hub->feeds && t < hub->nteams; t++) {
+        team_feed *f = &hub->feeds[t];
+        for (size_t i = 0; i < (size_t)TIMELINE_EVENTS * hub->nlangs; i++)
+            free(f->texts[i]);
+        free(f->texts);
+        free(f->sizes);
+    }
+    free(hub->feeds);
+    for (size_t i = 0; i < hub->nreports; i++)
+        free(hub->reports[i].name);
+    free(hub->reports);
     pthread_cond_destroy(&hub->wake);
     pthread_mutex_destroy(&hub->lock);
     free(hub);

@@ -17,6 +17,10 @@
  * credential (login_limits.h); tokens issued at login (session_tokens.h)
  * live in memory, as long as the process or 12 h. Rotated join codes are
  * kept in the ledger's meta ("join_codes"), where enshu run reads them.
+ * Cost: requests never read the ledger. What they show (timelines, scores,
+ * reports' files) is kept up to date as the hub tails the ledger, once per
+ * event; a `timeline` reply copies at most TIMELINE_EVENTS already encoded
+ * messages. Only a joining session's catch-up reads past events, in slices.
  */
 #ifndef ENSHU_CONSOLE_HUB_H
 #define ENSHU_CONSOLE_HUB_H
@@ -24,6 +28,35 @@
 #include "event_store.h"
 #include "exercise.h"
 #include "team_vars.h"
+
+/*
+ * Rate limits on the requests that write or cost (the defaults and their
+ * reasons are in web/PROTOCOL.md). Each is a token bucket per team: all of
+ * a team's sessions share it, and the instructors share one of their own.
+ * LIMIT_TEAMS bounds the limited requests of every team together, so the
+ * hub's work stays bounded however many teams there are; instructors are
+ * not counted in it, so trainees cannot crowd them out. A refusal is the
+ * error `rate_limited` with `retry_ms`.
+ */
+typedef enum console_limit {
+    LIMIT_ANSWER,
+    LIMIT_REPORT,
+    LIMIT_HINT,
+    LIMIT_ATTACHMENT,
+    LIMIT_TIMELINE,
+    LIMIT_SCOREBOARD,
+    LIMIT_GRADE,
+    LIMIT_BROADCAST,
+    LIMIT_TEAMS, /* every team's limited requests together */
+    LIMIT_COUNT
+} console_limit;
+
+typedef struct console_rate {
+    unsigned per_minute; /* tokens back each minute */
+    unsigned burst;      /* tokens at most */
+} console_rate;
+
+extern const console_rate CONSOLE_LIMITS_DEFAULT[LIMIT_COUNT];
 
 typedef struct console_hub_config {
     exercise *ex;
@@ -38,6 +71,7 @@ typedef struct console_hub_config {
      * NULL: the stored hash (instructor_password_check). */
     int (*check_password)(void *ctx, const char *password);
     void *check_ctx;
+    const console_rate *limits;   /* LIMIT_COUNT of them; NULL: CONSOLE_LIMITS_DEFAULT */
 } console_hub_config;
 
 typedef struct console_hub console_hub;

@@ -17,6 +17,7 @@ enum {
     ENSHU_EAGENT = -7,   /* the guest agent failed */
     ENSHU_ENOTFOUND = -8,
     ENSHU_EEXIST = -9,   /* it was done already (an idempotence key was seen) */
+    ENSHU_EPHASE = -10,  /* not in the exercise's phase now (before STARTEX, paused, ended) */
 };
 
 #endif

@@ -387,6 +387,7 @@ int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *
     }
     sqlite3_bind_int64(s, 1, after_seq);
     int rc;
+    uint64_t handed = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         event ev = {
             .seq = sqlite3_column_int64(s, 0),
@@ -401,12 +402,16 @@ int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *
         };
         if (ev.kind == EV_KIND_COUNT)
             continue; /* written by a newer enshu: not ours to interpret */
+        handed++;
         if (fn(&ev, arg) != 0) {
             rc = SQLITE_DONE;
             break;
         }
     }
     sqlite3_finalize(s);
+    pthread_mutex_lock(&st->lock);
+    st->stats.scanned += handed;
+    pthread_mutex_unlock(&st->lock);
     if (rc != SQLITE_DONE)
         fprintf(stderr, "enshu: event ledger %s: reading failed: %s\n", st->path,
                 sqlite3_errmsg(db));

@@ -57,10 +57,11 @@ char *event_store_get_meta(event_store *st, const char *key); /* NULL when absen
 /* The ledger file's path, as opened. */
 const char *event_store_path(const event_store *st);
 
-/* Statistics of the group commit, for benchmarks. */
+/* Statistics of the group commit and of reads, for benchmarks and tests. */
 typedef struct event_store_stats {
     uint64_t events;
     uint64_t batches;
+    uint64_t scanned; /* events handed to event_store_scan's callbacks */
 } event_store_stats;
 event_store_stats event_store_get_stats(event_store *st);
 

@@ -469,6 +469,29 @@ int exercise_inject_action(exercise *ex, int team, const char *inject_id, inject
 
 /* ---- what teams and instructors submit ---- */
 
+/* Answers, reports and hints are part of playing: taken only while the
+ * exercise runs, so nothing is scored before STARTEX, while the clock
+ * stands still, or after ENDEX. Grades are the instructors' work on what
+ * teams handed in, which goes on while paused and after the end. */
+static bool taken_in(event_kind kind, exercise_phase phase)
+{
+    return kind == EV_GRADE || phase == PHASE_RUNNING;
+}
+
+const char *exercise_phase_refusal(exercise_phase phase)
+{
+    switch (phase) {
+    case PHASE_READY:
+        return "the exercise has not started";
+    case PHASE_PAUSED:
+        return "the exercise is paused";
+    case PHASE_ENDED:
+        return "the exercise has ended";
+    default:
+        return "the exercise was not running";
+    }
+}
+
 int exercise_submit(exercise *ex, const exercise_submission *sub, int64_t *seq)
 {
     if (sub->team < 1 || (unsigned)sub->team > ex->nteams)
@@ -486,23 +509,27 @@ int exercise_submit(exercise *ex, const exercise_submission *sub, int64_t *seq)
     pthread_mutex_lock(&ex->lock);
     const objective_score *os = &grader_team(ex->grader, sub->team)->objectives[oi];
     int rc = ENSHU_OK;
-    bool ended = ex->phase == PHASE_ENDED;
+    bool now = taken_in(sub->kind, ex->phase);
     switch (sub->kind) {
     case EV_ANSWER:
         if (o->kind != OBJ_QUESTION || !sub->text)
             rc = ENSHU_EINVAL;
-        else if (os->achieved || (o->attempts && os->attempts >= o->attempts) || ended)
+        else if (!now)
+            rc = ENSHU_EPHASE;
+        else if (os->achieved || (o->attempts && os->attempts >= o->attempts))
             rc = ENSHU_EEXIST; /* nothing more to answer */
         break;
     case EV_REPORT:
         if (o->kind != OBJ_REPORT || !sub->text)
             rc = ENSHU_EINVAL;
-        else if (ended)
-            rc = ENSHU_EEXIST;
+        else if (!now)
+            rc = ENSHU_EPHASE;
         break;
     case EV_HINT:
         if (sub->value < 0 || (size_t)sub->value >= o->nhints)
             rc = ENSHU_ENOTFOUND;
+        else if (!now)
+            rc = ENSHU_EPHASE;
         else if (os->hints_taken & (1ull << sub->value))
             rc = ENSHU_EEXIST;
         break;

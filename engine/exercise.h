@@ -103,7 +103,10 @@ int exercise_inject_action(exercise *ex, int team, const char *inject_id, inject
 
 /* A team's answer (EV_ANSWER, text), report (EV_REPORT, text), hint taken
  * (EV_HINT, value: index) or an instructor's grade (EV_GRADE, text: rubric
- * item index, value: points). */
+ * item index, value: points). Answers, reports and hints are taken only
+ * while the exercise runs: before STARTEX, while paused and after ENDEX
+ * they fail with ENSHU_EPHASE (exercise_phase_refusal() says why). Grades
+ * are taken in every phase: grading goes on while paused and after ENDEX. */
 typedef struct exercise_submission {
     int team;
     event_kind kind;
@@ -114,6 +117,9 @@ typedef struct exercise_submission {
 } exercise_submission;
 int exercise_submit(exercise *ex, const exercise_submission *sub, int64_t *seq)
     __attribute__((warn_unused_result));
+/* Why a submission is not taken in this phase, as a sentence ("the exercise
+ * is paused"); static. */
+const char *exercise_phase_refusal(exercise_phase phase);
 
 /* A message from the instructors to one team (or 0: everyone). */
 int exercise_broadcast(exercise *ex, int team, const char *text, const char *actor)

@@ -459,9 +459,16 @@ test('the instructor pauses, resumes and sets the speed; the trainee follows', {
   await instructor.waitForSelector(phase('paused'));
   await trainee.waitForSelector(phase('paused'));
   assert.ok(await instructor.isDisabled(T('exercise-pause')));
+  /* While paused the trainee's forms take nothing, and the console says why. */
+  const notice = `${T('phase-notice')}[data-phase="paused"]`;
+  await trainee.waitForSelector(notice, { state: 'attached' });
+  assert.match(await trainee.textContent(notice), /paused|一時停止/);
+  assert.ok(await trainee.isDisabled(`${objective('incident-report')} ${T('report-submit')}`));
   await instructor.click(T('exercise-resume'));
   await instructor.waitForSelector(phase('running'));
   await trainee.waitForSelector(phase('running'));
+  assert.equal(await trainee.getAttribute(T('phase-notice'), 'hidden'), '');
+  assert.ok(!(await trainee.isDisabled(`${objective('incident-report')} ${T('report-submit')}`)));
   await instructor.fill(T('speed-input'), '2');
   await instructor.click(T('speed-set'));
   await trainee.waitForFunction((sel) => document.querySelector(sel).textContent.includes('×2'), T('exercise-clock'));

@@ -4,8 +4,11 @@
  * Logins and their limits, password checks off the hub thread, session
  * tokens, join code rotation, member removal, display names, the live fan-out (who sees what, in ledger
  * order), answers and their limits, authorization, resuming with `since`,
- * the catch-up of a long ledger and pause/resume. Waits are on messages
- * with generous deadlines, never on sleeps. */
+ * the catch-up of a long ledger and pause/resume, timelines served from
+ * what the hub keeps (the same as a ledger scan gives, without reading
+ * the ledger), the rate limit of every request that writes or costs, and
+ * submissions refused while the exercise does not run. Waits are on
+ * messages with generous deadlines, never on sleeps. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,9 +58,12 @@ static const char SCRIPT[] =
     "      subject: {en: Suspicious login, ja: 不審なログイン}\n"
     "      body: {en: Someone logged in at night., ja: 夜間にログインがありました。}\n"
     "objectives:\n"
-    "  - {id: host, kind: question, text: '?', answer: {nocase: ws}, attempts: 2, points: 10}\n"
+    "  - {id: host, kind: question, text: '?', answer: {nocase: ws}, attempts: 2, points: 10,\n"
+    "     hints: [{text: {en: Read the notice., ja: 通知を読んで。}, cost: 2}]}\n"
     "  - {id: addr, kind: question, text: '?', answer: {exact: 10.0.0.1}, attempts: 2,"
-    " points: 5}\n";
+    " points: 5}\n"
+    "  - {id: summary, kind: report, text: 'What happened?',"
+    " rubric: [{text: {en: Timeline, ja: 時系列}, points: 5}]}\n";
 
 static int64_t mono_ms(void)
 {
@@ -163,6 +169,10 @@ static void *stepper_main(void *arg)
 
 static exercise_hooks hooks;
 
+/* What setup_with() gives the hub and the exercise. */
+static const console_rate *setup_limits; /* NULL: the defaults */
+static bool setup_started = true;        /* false: the exercise stays before STARTEX */
+
 static int setup(void **state)
 {
     fixture *f = xcalloc(1, sizeof(fixture));
@@ -178,7 +188,8 @@ static int setup(void **state)
                              .ctx = f};
     f->ex = exercise_new(f->s, 2, f->ledger, &hooks);
     assert_non_null(f->ex);
-    assert_int_equal(exercise_start(f->ex), ENSHU_OK);
+    if (setup_started)
+        assert_int_equal(exercise_start(f->ex), ENSHU_OK);
     for (int t = 0; t < 2; t++) {
         join_code_new(f->codes[t]);
         f->code_list[t] = f->codes[t];
@@ -189,7 +200,8 @@ static int setup(void **state)
                               .join_codes = f->code_list,
                               .listen = "127.0.0.1:0",
                               .check_password = gated_password_check,
-                              .check_ctx = &password_gate};
+                              .check_ctx = &password_gate,
+                              .limits = setup_limits};
     gate_set(&password_gate, false);
     console_hub *hub;
     assert_int_equal(console_hub_start(&cfg, &hub), ENSHU_OK);
@@ -199,6 +211,40 @@ static int setup(void **state)
     assert_int_equal(pthread_create(&f->stepper, NULL, stepper_main, f), 0);
     *state = f;
     return 0;
+}
+
+/* Every limit at a burst of 2 (one token back a minute), the teams
+ * together unbounded. */
+static console_rate tight_each[LIMIT_COUNT];
+/* The teams together at a burst of 3, each limit alone unbounded. */
+static console_rate tight_all[LIMIT_COUNT];
+
+static int setup_tight_each(void **state)
+{
+    for (int l = 0; l < LIMIT_COUNT; l++)
+        tight_each[l] = l == LIMIT_TEAMS ? (console_rate){1000, 1000} : (console_rate){1, 2};
+    setup_limits = tight_each;
+    int rc = setup(state);
+    setup_limits = NULL;
+    return rc;
+}
+
+static int setup_tight_all(void **state)
+{
+    for (int l = 0; l < LIMIT_COUNT; l++)
+        tight_all[l] = l == LIMIT_TEAMS ? (console_rate){1, 3} : (console_rate){1000, 1000};
+    setup_limits = tight_all;
+    int rc = setup(state);
+    setup_limits = NULL;
+    return rc;
+}
+
+static int setup_not_started(void **state)
+{
+    setup_started = false;
+    int rc = setup(state);
+    setup_started = true;
+    return rc;
 }
 
 static int teardown(void **state)
@@ -222,7 +268,7 @@ static int teardown(void **state)
 
 /* ---- a raw websocket client (as in tests/unit/test_ws_server.c) ---- */
 
-enum { OP_TEXT = 1, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
+enum { OP_CONTINUATION = 0, OP_TEXT = 1, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
 
 typedef struct client {
     int fd;
@@ -232,6 +278,8 @@ typedef struct client {
     bool closed;
     int close_code;
     int next_id;
+    char *partial; /* a text message whose further fragments are to come */
+    size_t npartial;
 } client;
 
 static void io_write(client *c, const void *buf, size_t len)
@@ -324,6 +372,7 @@ static void client_free(client *c)
     if (c->fd >= 0)
         close(c->fd);
     json_decref(c->all);
+    free(c->partial);
     free(c);
 }
 
@@ -364,7 +413,8 @@ static int int_of(const json_t *m, const char *key)
     return (int)json_integer_value(v);
 }
 
-/* Receives one frame within the deadline: a text message is checked and
+/* Receives one frame within the deadline: a text message (its last
+ * fragment: the server sends a long one in pieces) is checked and
  * recorded; false on close, timeout or end of stream. Every message that
  * carries a seq must come in ledger order, and none twice (the same seq
  * with the same type and team). */
@@ -399,16 +449,29 @@ static bool client_pump(client *c, int64_t deadline)
             c->closed = true;
             c->close_code = n >= 2 ? ((unsigned char)p[0] << 8 | (unsigned char)p[1]) : 1005;
         }
-        if (op != OP_TEXT) {
+        if (op != OP_TEXT && op != OP_CONTINUATION) {
             free(p);
             if (op == OP_CLOSE)
                 return false;
             continue;
         }
+        if (op == OP_CONTINUATION || !(h[0] & 0x80)) {
+            assert_true(op == OP_TEXT ? !c->partial : c->partial != NULL);
+            c->partial = xrealloc(c->partial, c->npartial + n + 1);
+            memcpy(c->partial + c->npartial, p, n + 1);
+            c->npartial += n;
+            free(p);
+            if (!(h[0] & 0x80))
+                continue;
+            p = c->partial;
+            c->partial = NULL;
+            c->npartial = 0;
+        }
         json_error_t err;
         json_t *m = json_loads(p, 0, &err);
         if (!json_is_object(m))
-            fail_msg("the server sent a message that is not a JSON object: %s", p);
+            fail_msg("the server sent a message that is not a JSON object (%s): %.300s", err.text,
+                     p);
         free(p);
         int seq = seq_of(m);
         if (seq >= 0 && strcmp(type_of(m), "ok") != 0) {
@@ -1334,6 +1397,313 @@ static void names_that_would_mislead_are_refused(void **state)
     client_free(c);
 }
 
+/* ---- timelines, limits and phases ---- */
+
+/* The messages derived from events that c received (not replies, not
+ * scores), as a JSON array of borrowed references. */
+static json_t *event_messages_of(const client *c)
+{
+    json_t *out = json_array();
+    for (size_t i = 0; i < json_array_size(c->all); i++) {
+        json_t *m = json_array_get(c->all, i);
+        if (seq_of(m) < 0 || json_object_get(m, "id") || strcmp(type_of(m), "score") == 0)
+            continue;
+        json_array_append(out, m);
+    }
+    return out;
+}
+
+/* A team session that joined with since 0 got every past event from the
+ * ledger itself (its catch-up scans it): what the old timeline, a scan
+ * per request, gave. The timeline's events must be the newest of those,
+ * equal message for message. */
+static void assert_timeline_is_the_scan(client *reader, const json_t *reply, size_t want)
+{
+    json_t *events = json_object_get(reply, "events");
+    json_t *scanned = event_messages_of(reader);
+    assert_true(json_is_array(events));
+    size_t n = json_array_size(events), total = json_array_size(scanned);
+    assert_int_equal(n, want < total ? want : total);
+    assert_true(json_is_true(json_object_get(reply, "truncated")) == (total > n));
+    for (size_t i = 0; i < n; i++) {
+        json_t *got = json_array_get(events, i), *expect = json_array_get(scanned, total - n + i);
+        if (!json_equal(got, expect)) {
+            char *g = json_dumps(got, JSON_COMPACT), *e = json_dumps(expect, JSON_COMPACT);
+            fail_msg("timeline event %zu of %zu: got %s, the ledger gives %s", i, n, g, e);
+        }
+    }
+    json_decref(scanned);
+}
+
+/* Joins and waits until its catch-up is over (the scores come last). */
+static client *join_and_catch_up(fixture *f, int team, const char *lang)
+{
+    client *c = join_team(f, team, lang, 0);
+    await_type(c, "score");
+    sync_with(c);
+    return c;
+}
+
+#define BULK 3000
+
+static void a_timeline_is_what_the_ledger_gives_without_reading_it(void **state)
+{
+    fixture *f = *state;
+    client *ins = join_instructor(f);
+    client *t1 = join_team(f, 1, "ja", 0);
+    client *t2 = join_team(f, 2, "en", 0);
+    /* Before the bulk (so team 1's timeline forgets them): team 2's answer,
+     * a pause and a resume for everyone. */
+    assert_type(answer(t2, "host", "nope"), "ok");
+    assert_type(ask(ins, json_pack("{s:s}", "type", "exercise.pause")), "ok");
+    assert_type(ask(ins, json_pack("{s:s}", "type", "exercise.resume")), "ok");
+    /* The bulk, from another handle (as enshu broadcast would): for
+     * everyone, team 1 (twice as many) and team 2. */
+    event_store *writer;
+    assert_int_equal(event_store_open(f->ledger_path, false, &writer), ENSHU_OK);
+    atomic_int failures = 0;
+    char text[64];
+    static const int bulk_team[] = {0, 1, 1, 2};
+    for (int i = 0; i < BULK; i++) {
+        snprintf(text, sizeof text, "bulletin %d", i);
+        event ev = {.at_ms = exercise_now(f->ex),
+                    .wall_ms = wall_ms(NULL),
+                    .team = bulk_team[i % 4],
+                    .kind = EV_INSTRUCTOR,
+                    .subject = "broadcast",
+                    .text = text,
+                    .actor = "instructor"};
+        assert_int_equal(event_store_submit(writer, &ev, NULL, stored, &failures), ENSHU_OK);
+    }
+    event_store_free(writer);
+    assert_int_equal(atomic_load(&failures), 0);
+    console_hub_notify(atomic_load(&f->hub));
+    /* After it, one of everything a team sees: a message in its language,
+     * answers with their outcome, a hint, a report with a file, a grade,
+     * broadcasts. */
+    assert_type(ask(ins, json_pack("{s:s, s:s, s:i}", "type", "inject.release", "inject", "notice",
+                                   "team", 1)),
+                "ok");
+    await_type(t1, "inbox");
+    assert_type(
+        ask(t1, json_pack("{s:s, s:s, s:i}", "type", "hint", "objective", "host", "index", 0)),
+        "ok");
+    assert_type(answer(t1, "host", "gw"), "ok");
+    assert_type(answer(t1, "host", "ws"), "ok");
+    json_t *r = ask(t1, json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "type", "report", "objective",
+                                  "summary", "text", "It began at night.", "attachment", "name",
+                                  "notes.txt", "data", "aGVsbG8="));
+    assert_type(r, "ok");
+    int report = int_of(r, "seq");
+    assert_type(ask(ins, json_pack("{s:s, s:i, s:s, s:i, s:i}", "type", "grade", "team", 1,
+                                   "objective", "summary", "item", 0, "points", 4)),
+                "ok");
+    broadcast(ins, 1, "for team 1");
+    broadcast(ins, 0, "for everyone");
+    broadcast(ins, 2, "for team 2");
+    await_match(t2, is_message_text, "for team 2", "the last broadcast");
+
+    /* Readers that got everything from the ledger: team 1 in Japanese and
+     * English, team 2. */
+    client *scan1ja = join_and_catch_up(f, 1, "ja");
+    client *scan1en = join_and_catch_up(f, 1, "en");
+    client *scan2 = join_and_catch_up(f, 2, "en");
+
+    event_store_stats before = event_store_get_stats(f->ledger);
+    json_t *tl1 = ask(t1, json_pack("{s:s}", "type", "timeline"));
+    assert_type(tl1, "timeline");
+    assert_timeline_is_the_scan(scan1ja, tl1, 2000);
+    assert_true(json_is_true(json_object_get(tl1, "truncated")));
+    /* The instructors see a team's timeline as the team saw it, in their
+     * own language (the scenario's default here). */
+    json_t *tli = ask(ins, json_pack("{s:s, s:i}", "type", "timeline", "team", 1));
+    assert_type(tli, "timeline");
+    assert_true(json_array_size(json_object_get(tli, "injects")) == 1);
+    assert_timeline_is_the_scan(scan1en, tli, 2000);
+    json_t *tl2 = ask(t2, json_pack("{s:s}", "type", "timeline"));
+    assert_timeline_is_the_scan(scan2, tl2, 2000);
+    assert_null(json_object_get(tl2, "truncated"));
+    /* What is in them: team 1's newest, in Japanese; team 2's whole. */
+    json_t *events = json_object_get(tl1, "events");
+    json_t *last = json_array_get(events, json_array_size(events) - 1);
+    assert_string_equal(json_string_value(json_object_get(last, "text")), "for everyone");
+    bool inbox = false, hint_text = false, report_file = false;
+    for (size_t i = 0; i < json_array_size(events); i++) {
+        json_t *m = json_array_get(events, i);
+        inbox |= strcmp(type_of(m), "inbox") == 0 &&
+                 strcmp(json_string_value(json_object_get(m, "subject")), "不審なログイン") == 0;
+        hint_text |= strcmp(type_of(m), "hint") == 0 &&
+                     strcmp(json_string_value(json_object_get(m, "text")), "通知を読んで。") == 0;
+        report_file |=
+            strcmp(type_of(m), "report") == 0 && json_object_get(m, "attachment") &&
+            json_integer_value(json_object_get(json_object_get(m, "attachment"), "size")) == 5;
+    }
+    assert_true(inbox && hint_text && report_file);
+    json_t *first2 = json_array_get(json_object_get(tl2, "events"), 0);
+    assert_string_equal(type_of(first2), "exercise"); /* from STARTEX on */
+    /* The report's file, for its team and the instructors only. */
+    json_t *att = ask(t1, json_pack("{s:s, s:i}", "type", "attachment", "report", report));
+    assert_type(att, "attachment");
+    assert_string_equal(json_string_value(json_object_get(att, "name")), "notes.txt");
+    assert_string_equal(json_string_value(json_object_get(att, "data")), "aGVsbG8=");
+    assert_type(ask(ins, json_pack("{s:s, s:i}", "type", "attachment", "report", report)),
+                "attachment");
+    assert_error(ask(t2, json_pack("{s:s, s:i}", "type", "attachment", "report", report)),
+                 "not_found");
+    /* None of it read an event from the ledger: its cost does not grow
+     * with the ledger. */
+    for (int i = 0; i < 5; i++)
+        assert_type(ask(t1, json_pack("{s:s}", "type", "timeline")), "timeline");
+    sync_with(t1);
+    event_store_stats after = event_store_get_stats(f->ledger);
+    assert_int_equal(after.scanned, before.scanned);
+    client_free(scan2);
+    client_free(scan1en);
+    client_free(scan1ja);
+    client_free(t2);
+    client_free(t1);
+    client_free(ins);
+}
+
+/* Refused with rate_limited and a retry_ms within the minute. */
+static void assert_rate_limited(const json_t *r)
+{
+    assert_error(r, "rate_limited");
+    json_t *retry = json_object_get(r, "retry_ms");
+    assert_true(json_is_integer(retry));
+    assert_true(json_integer_value(retry) > 0);
+    assert_true(json_integer_value(retry) <= 60000 + 1); /* rounded up */
+}
+
+static bool is_rate_limited(const json_t *r)
+{
+    const char *code = json_string_value(json_object_get(r, "code"));
+    return strcmp(type_of(r), "error") == 0 && code && strcmp(code, "rate_limited") == 0;
+}
+
+/* Two go through (whatever their answer), the third is limited. */
+static void assert_limited_after_two(client *c, const char *request)
+{
+    for (int i = 0; i < 2; i++) {
+        json_t *r = ask(c, json_loads(request, 0, NULL));
+        if (is_rate_limited(r))
+            fail_msg("%s was limited after %d", request, i);
+    }
+    assert_rate_limited(ask(c, json_loads(request, 0, NULL)));
+}
+
+static void every_request_that_writes_or_costs_is_limited_per_team(void **state)
+{
+    fixture *f = *state;
+    client *t1 = join_team(f, 1, "en", 0);
+    client *t1b = join_team(f, 1, "en", 0);
+    client *t2 = join_team(f, 2, "en", 0);
+    client *ins = join_instructor(f);
+    static const char *const team_requests[] = {
+        "{\"type\":\"answer\",\"objective\":\"addr\",\"text\":\"10.0.0.9\"}",
+        "{\"type\":\"report\",\"objective\":\"summary\",\"text\":\"r\"}",
+        "{\"type\":\"hint\",\"objective\":\"host\",\"index\":0}",
+        "{\"type\":\"attachment\",\"inject\":\"notice\"}",
+        "{\"type\":\"timeline\"}",
+    };
+    for (size_t i = 0; i < sizeof team_requests / sizeof *team_requests; i++) {
+        assert_limited_after_two(t1, team_requests[i]);
+        /* The team's other sessions share its limit; other teams do not. */
+        assert_rate_limited(ask(t1b, json_loads(team_requests[i], 0, NULL)));
+        assert_false(is_rate_limited(ask(t2, json_loads(team_requests[i], 0, NULL))));
+    }
+    /* The instructors have limits of their own. */
+    assert_type(ask(ins, json_pack("{s:s, s:i}", "type", "timeline", "team", 1)), "timeline");
+    static const char *const instructor_requests[] = {
+        "{\"type\":\"grade\",\"team\":1,\"objective\":\"summary\",\"item\":0,\"points\":1}",
+        "{\"type\":\"broadcast\",\"team\":0,\"text\":\"hello\"}",
+        "{\"type\":\"scoreboard\"}",
+    };
+    for (size_t i = 0; i < sizeof instructor_requests / sizeof *instructor_requests; i++)
+        assert_limited_after_two(ins, instructor_requests[i]);
+    /* Requests that neither write nor cost are not limited. */
+    for (int i = 0; i < 5; i++)
+        assert_type(ask(t1, json_pack("{s:s}", "type", "nodes")), "nodes");
+    client_free(ins);
+    client_free(t2);
+    client_free(t1b);
+    client_free(t1);
+}
+
+static void all_teams_together_are_limited_but_not_the_instructors(void **state)
+{
+    fixture *f = *state;
+    client *t1 = join_team(f, 1, "en", 0);
+    client *t2 = join_team(f, 2, "en", 0);
+    client *ins = join_instructor(f);
+    assert_type(ask(t1, json_pack("{s:s}", "type", "timeline")), "timeline");
+    assert_type(answer(t1, "addr", "10.0.0.9"), "ok");
+    assert_type(ask(t2, json_pack("{s:s}", "type", "timeline")), "timeline");
+    json_t *r = ask(t2, json_pack("{s:s}", "type", "timeline"));
+    assert_rate_limited(r);
+    assert_non_null(strstr(json_string_value(json_object_get(r, "message")), "teams together"));
+    assert_rate_limited(answer(t1, "addr", "10.0.0.8"));
+    for (int i = 0; i < 5; i++)
+        assert_type(ask(ins, json_pack("{s:s, s:i}", "type", "timeline", "team", 2)), "timeline");
+    client_free(ins);
+    client_free(t2);
+    client_free(t1);
+}
+
+/* conflict, saying why in words and as the phase. */
+static void assert_refused_in(const json_t *r, const char *phase, const char *why)
+{
+    assert_error(r, "conflict");
+    assert_string_equal(json_string_value(json_object_get(r, "phase")), phase);
+    assert_non_null(strstr(json_string_value(json_object_get(r, "message")), why));
+}
+
+static void refuse_all_three(client *c, const char *phase, const char *why)
+{
+    assert_refused_in(answer(c, "host", "ws"), phase, why);
+    assert_refused_in(
+        ask(c, json_pack("{s:s, s:s, s:s}", "type", "report", "objective", "summary", "text", "r")),
+        phase, why);
+    assert_refused_in(
+        ask(c, json_pack("{s:s, s:s, s:i}", "type", "hint", "objective", "host", "index", 0)),
+        phase, why);
+}
+
+static json_t *grade(client *ins, int points)
+{
+    return ask(ins, json_pack("{s:s, s:i, s:s, s:i, s:i}", "type", "grade", "team", 1, "objective",
+                              "summary", "item", 0, "points", points));
+}
+
+static void submissions_wait_for_the_exercise_to_run(void **state)
+{
+    fixture *f = *state;
+    client *t1 = join_team(f, 1, "en", 0);
+    client *ins = join_instructor(f);
+    refuse_all_three(t1, "ready", "the exercise has not started");
+    assert_type(ask(ins, json_pack("{s:s}", "type", "exercise.start")), "ok");
+    assert_type(ask(t1, json_pack("{s:s, s:s, s:s}", "type", "report", "objective", "summary",
+                                  "text", "first")),
+                "ok");
+    assert_type(ask(ins, json_pack("{s:s}", "type", "exercise.pause")), "ok");
+    refuse_all_three(t1, "paused", "the exercise is paused");
+    /* Grading goes on while paused. */
+    assert_type(grade(ins, 3), "ok");
+    assert_type(ask(ins, json_pack("{s:s}", "type", "exercise.resume")), "ok");
+    assert_type(answer(t1, "host", "ws"), "ok");
+    assert_type(ask(ins, json_pack("{s:s}", "type", "exercise.end")), "ok");
+    refuse_all_three(t1, "ended", "the exercise has ended");
+    assert_type(grade(ins, 4), "ok");
+    /* Only what was taken reached the team. */
+    sync_with(t1);
+    assert_int_equal(count_of(t1, "answer", 0), 1);
+    assert_int_equal(count_of(t1, "report", 0), 1);
+    assert_int_equal(count_of(t1, "hint", 0), 0);
+    assert_int_equal(count_of(t1, "grade", 0), 2);
+    client_free(ins);
+    client_free(t1);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/enshu-hub-state-XXXXXX";
@@ -1368,6 +1738,14 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(requests_before_hello_and_bad_json, setup, teardown),
         cmocka_unit_test_setup_teardown(pause_and_resume_reach_every_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_timeline_is_what_the_ledger_gives_without_reading_it,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(every_request_that_writes_or_costs_is_limited_per_team,
+                                        setup_tight_each, teardown),
+        cmocka_unit_test_setup_teardown(all_teams_together_are_limited_but_not_the_instructors,
+                                        setup_tight_all, teardown),
+        cmocka_unit_test_setup_teardown(submissions_wait_for_the_exercise_to_run, setup_not_started,
+                                        teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char *path = instructor_password_path();

@@ -340,6 +340,80 @@ static void submissions_are_checked_then_recorded(void **state)
     scenario_free(s);
 }
 
+/* Answers, reports and hints are taken only while the exercise runs; the
+ * refusal says which phase stopped them. Grades are taken in every phase. */
+static void submissions_are_taken_only_while_running(void **state)
+{
+    scenario *s =
+        load_or_fail("enshu: 1\nid: phases\ntitle: Phases\n"
+                     "network: {segments: [{name: lan}]}\n"
+                     "nodes: [{name: ws, image: workstation, interfaces: [{segment: lan}]}]\n"
+                     "objectives:\n"
+                     "  - {id: q, kind: question, text: '?', answer: {exact: ws}, points: 5,\n"
+                     "     hints: [{text: Look, cost: 1}, {text: Closer, cost: 1}]}\n"
+                     "  - {id: r, kind: report, text: 'What happened?', rubric: [{text: Timeline, "
+                     "points: 5}]}\n");
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    fake f = {0};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, on_event, &f, 0};
+    exercise *ex = exercise_new(s, 1, ledger, &hooks);
+    exercise_submission answer = {.team = 1, .kind = EV_ANSWER, .objective = "q", .text = "gw"};
+    exercise_submission report = {.team = 1, .kind = EV_REPORT, .objective = "r", .text = "x"};
+    exercise_submission take_hint = {.team = 1, .kind = EV_HINT, .objective = "q", .value = 0};
+    exercise_submission grade = {
+        .team = 1, .kind = EV_GRADE, .objective = "r", .text = "0", .value = 3};
+    exercise_submission *played[] = {&answer, &report, &take_hint};
+
+    /* Before STARTEX. */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(exercise_submit(ex, played[i], NULL), ENSHU_EPHASE);
+    assert_string_equal(exercise_phase_refusal(exercise_get_phase(ex)),
+                        "the exercise has not started");
+    /* What does not apply is said first, whatever the phase. */
+    exercise_submission wrong_kind = report;
+    wrong_kind.objective = "q";
+    assert_int_equal(exercise_submit(ex, &wrong_kind, NULL), ENSHU_EINVAL);
+    assert_int_equal(exercise_submit(ex, &grade, NULL), ENSHU_OK);
+    assert_int_equal(f.events, 1);
+
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(exercise_submit(ex, played[i], NULL), ENSHU_OK);
+
+    assert_int_equal(exercise_pause(ex), ENSHU_OK);
+    take_hint.value = 1;
+    int before = f.events;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(exercise_submit(ex, played[i], NULL), ENSHU_EPHASE);
+    assert_string_equal(exercise_phase_refusal(exercise_get_phase(ex)), "the exercise is paused");
+    assert_int_equal(f.events, before); /* nothing recorded */
+    /* Grading goes on while paused. */
+    assert_int_equal(exercise_submit(ex, &grade, NULL), ENSHU_OK);
+
+    assert_int_equal(exercise_continue(ex), ENSHU_OK);
+    assert_int_equal(exercise_submit(ex, &take_hint, NULL), ENSHU_OK);
+    assert_int_equal(exercise_end(ex), ENSHU_OK);
+    answer.text = "ws";
+    before = f.events;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(exercise_submit(ex, played[i], NULL), ENSHU_EPHASE);
+    assert_string_equal(exercise_phase_refusal(exercise_get_phase(ex)), "the exercise has ended");
+    assert_int_equal(f.events, before);
+    /* And after ENDEX. */
+    grade.value = 5;
+    assert_int_equal(exercise_submit(ex, &grade, NULL), ENSHU_OK);
+    const team_score *ts = grader_team(exercise_grader(ex), 1);
+    assert_int_equal(ts->objectives[0].attempts, 1);
+    assert_int_equal(ts->objectives[1].points, 5);
+    exercise_free(ex);
+    event_store_free(ledger);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
 /* Another process (enshu answer, a second engine handle) appends to the
  * ledger: the running exercise applies those events once, and only those. */
 static void events_from_elsewhere_are_picked_up_once(void **state)
@@ -641,6 +715,7 @@ int main(void)
         cmocka_unit_test(a_restart_resumes_and_runs_nothing_twice),
         cmocka_unit_test(instructors_release_hold_and_skip),
         cmocka_unit_test(submissions_are_checked_then_recorded),
+        cmocka_unit_test(submissions_are_taken_only_while_running),
         cmocka_unit_test(events_from_elsewhere_are_picked_up_once),
         cmocka_unit_test(a_hanging_check_holds_back_no_inject),
         cmocka_unit_test(a_guest_started_without_its_agent_counts_as_up),

@@ -53,6 +53,10 @@ const STRINGS = {
     'phase.running': 'running',
     'phase.paused': 'paused',
     'phase.ended': 'ended',
+    'phase.closed.ready': 'The exercise has not started: answers, reports and hints are taken once it runs.',
+    'phase.closed.paused': 'The exercise is paused: answers, reports and hints are taken again once it resumes.',
+    'phase.closed.ended': 'The exercise has ended: no more answers, reports or hints are taken.',
+    'phase.closed.running': 'The exercise was not running; try again.',
     'clock.label': 'Exercise time',
     'speed.value': '×{speed}',
     'inbox.empty': 'No messages yet. New messages appear here as they arrive.',
@@ -184,6 +188,7 @@ const STRINGS = {
     'reports.attachment': 'Attachment: {name}',
     'events.empty': 'No events yet.',
     'error.generic': 'The server refused: {message}',
+    'error.rate_limited': 'Too many requests. Try again in {seconds} s.',
     'dismiss': 'Dismiss',
     'done': 'Done.'
   },
@@ -231,6 +236,10 @@ const STRINGS = {
     'phase.running': '実施中',
     'phase.paused': '一時停止中',
     'phase.ended': '終了',
+    'phase.closed.ready': '演習はまだ開始されていません。回答・報告・ヒントは開始後に受け付けます。',
+    'phase.closed.paused': '演習は一時停止中です。回答・報告・ヒントは再開後に受け付けます。',
+    'phase.closed.ended': '演習は終了しました。回答・報告・ヒントはもう受け付けません。',
+    'phase.closed.running': '演習が実施中ではありませんでした。もう一度お試しください。',
     'clock.label': '演習時間',
     'speed.value': '×{speed}',
     'inbox.empty': 'メッセージはまだありません。届くとここに表示されます。',
@@ -362,6 +371,7 @@ const STRINGS = {
     'reports.attachment': '添付: {name}',
     'events.empty': 'イベントはまだありません。',
     'error.generic': 'サーバが拒否しました: {message}',
+    'error.rate_limited': '要求が多すぎます。{seconds}秒後に再度お試しください。',
     'dismiss': '閉じる',
     'done': '完了しました。'
   }

@@ -337,7 +337,10 @@ async function refreshTimeline() {
         )
     );
   } catch (err) {
-    injectStatus.error(errorText(err));
+    /* Many events at once can outrun the timeline's rate limit: ask again
+     * when the server says, without an error to read. */
+    if (err.code === 'rate_limited') setTimeout(scheduleTimeline, err.retryMs || 1000);
+    else injectStatus.error(errorText(err));
   }
 }
 $('team-select').addEventListener('change', refreshTimeline);

@@ -52,6 +52,21 @@ const $ = (id) => document.getElementById(id);
 const OPENED_KEY = `enshu:opened:${login && login.team}`;
 const opened = new Set(JSON.parse(sessionStorage.getItem(OPENED_KEY) || '[]'));
 
+/* Answers, reports and hints are taken only while the exercise runs
+ * (web/PROTOCOL.md): their buttons stay disabled otherwise, and the
+ * notice above the tasks says why. */
+function running() {
+  return state.exercise.phase === 'running';
+}
+
+function renderPhaseNotice() {
+  const notice = $('phase-notice');
+  const phase = state.exercise.phase;
+  notice.hidden = phase === 'running';
+  notice.textContent = phase === 'running' ? '' : t(`phase.closed.${phase}`);
+  notice.dataset.phase = phase;
+}
+
 function objectiveTitle(id) {
   const o = state.objectives.find((x) => x.id === id);
   return o ? o.title || o.text || o.id : id;
@@ -77,6 +92,7 @@ function renderHeader() {
   const phase = $('exercise-phase');
   phase.textContent = t(`phase.${state.exercise.phase}`);
   phase.dataset.phase = state.exercise.phase;
+  renderPhaseNotice();
   renderClock();
   const total = $('score-total');
   if (state.score) {
@@ -258,9 +274,9 @@ function questionForm(o, card) {
     else if (left <= 0) attempts.textContent = t('answer.no_attempts');
     else if (left === 1) attempts.textContent = t('answer.attempt_left');
     else attempts.textContent = t('answer.attempts_left', { count: left });
-    const closed = solved || (left !== null && left <= 0) || state.exercise.phase === 'ended';
-    input.disabled = closed;
-    submit.disabled = closed;
+    const over = solved || (left !== null && left <= 0) || state.exercise.phase === 'ended';
+    input.disabled = over;
+    submit.disabled = over || !running();
     history.replaceChildren(
       ...answers.map((a) =>
         el(
@@ -327,7 +343,7 @@ function reportForm(o, card) {
         } catch (err) {
           status.error(errorText(err));
         } finally {
-          submit.disabled = state.exercise.phase === 'ended';
+          submit.disabled = !running();
         }
       }
     },
@@ -362,7 +378,7 @@ function reportForm(o, card) {
         el('li', {}, el('span', { class: 'by' }, `${r.by || ''} · ${formatClock(r.at_ms || 0)}`), el('pre', {}, r.text))
       )
     );
-    submit.disabled = state.exercise.phase === 'ended';
+    submit.disabled = !running();
   };
 }
 
@@ -393,6 +409,7 @@ function hintList(o, card) {
             {
               type: 'button',
               dataset: { test: 'hint-button' },
+              disabled: !running(),
               onclick: async (ev) => {
                 const ok = await confirmDialog({
                   title: t('hint.confirm.title'),
@@ -406,7 +423,7 @@ function hintList(o, card) {
                   status.clear();
                 } catch (err) {
                   status.error(errorText(err));
-                  ev.target.disabled = false;
+                  ev.target.disabled = !running();
                 }
               }
             },

@@ -87,6 +87,9 @@ export function statusLine(node) {
 /* The message to show for a failed request. */
 export function errorText(err) {
   if (err && err.code === 'disconnected') return t('conn.lost');
+  /* Refused because the exercise does not run: why, in the user's language. */
+  if (err && err.code === 'conflict' && err.reply && err.reply.phase) return t(`phase.closed.${err.reply.phase}`);
+  if (err && err.code === 'rate_limited') return t('error.rate_limited', { seconds: Math.ceil((err.retryMs || 0) / 1000) });
   return t('error.generic', { message: (err && err.message) || String(err) });
 }
 

@@ -49,7 +49,8 @@ struct exercise {
     struct team_lane *lanes; /* per team */
     bool stopping;           /* exercise_free: the lanes' threads end */
     /* exercise_wait() returns early once changes moves past what the last
-     * exercise_step() saw: a lane finished work, or an event was recorded. */
+     * exercise_step() saw: a lane finished work, or an instructor changed
+     * what is due. */
     pthread_cond_t changed;
     uint64_t changes, changes_seen;
     bool *probing; /* [team][check] queued or running */
@@ -260,7 +261,12 @@ static int record(exercise *ex, event *ev, const char *once_key)
         mark_own(ex, ev->seq);
         if (ex->hooks.on_event)
             ex->hooks.on_event(ex->hooks.ctx, ev);
-        changed_locked(ex); /* a release or a new phase may make something due */
+        /* An instructor's release, hold or skip, or a new phase or speed,
+         * changes what is due: step again at once. (What the teams'
+         * threads record they announce once done.) */
+        if (ev->kind == EV_EXERCISE_STATE || ev->kind == EV_INJECT_RELEASED ||
+            ev->kind == EV_INJECT_HELD || ev->kind == EV_INJECT_SKIPPED)
+            changed_locked(ex);
     }
     pthread_mutex_unlock(&ex->lock);
     return rc;

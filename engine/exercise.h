@@ -92,7 +92,8 @@ int64_t exercise_step(exercise *ex);
 
 /* Waits max_ms (on the monotonic clock) at most, or until something changed
  * since the last exercise_step began: a team's thread finished its work, or
- * an event was recorded (a released inject, a new phase). Then step again. */
+ * an instructor released, held or skipped an inject or changed the phase or
+ * speed. Then step again. */
 void exercise_wait(exercise *ex, int64_t max_ms);
 
 /* ---- steering from consoles and other threads ----

@@ -17,8 +17,12 @@
  * nothing of any other team (nor a team's injects its checks, or the
  * reverse). A team's injects are handed over once at a time: while one of
  * its actions runs, its later injects wait for it, as they would in order.
- * With check_workers 0, exercise_step() itself runs every due action, team
- * after team, and returns when they are done: deterministic, for tests.
+ * The hooks are then called from those threads, several at once (on_event
+ * with the exercise's lock held). exercise_free() waits for the actions and
+ * probes under way, which their own timeouts bound.
+ * With check_workers 0 (or when no thread could be made), exercise_step()
+ * itself runs every due action, team after team, and returns when they are
+ * done: deterministic, for tests.
  */
 #ifndef ENSHU_EXERCISE_H
 #define ENSHU_EXERCISE_H

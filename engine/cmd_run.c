@@ -132,8 +132,7 @@ static int run_loop(exercise *ex, int64_t until_ms)
         int64_t wait = next == INT64_MAX ? 200 : next - range_wall_ms(NULL);
         if (wait > 200)
             wait = 200; /* stay responsive to consoles, Ctrl-C and the end */
-        if (wait > 0)
-            sleep_ms(wait);
+        exercise_wait(ex, wait); /* or less: a team's thread finished, an event came */
     }
     phase = exercise_get_phase(ex);
     if (interrupted) {

@@ -22,6 +22,7 @@
 #include "libvirt_conn.h"
 #include "login_checks.h"
 #include "login_limits.h"
+#include "monotonic_cond.h"
 #include "range_files.h"
 #include "serial_console.h"
 #include "session_tokens.h"
@@ -1718,13 +1719,7 @@ static void *hub_main(void *arg)
             /* Every 250 ms it also picks up events of other processes;
              * every 10 ms while a session catches up or a console waits. */
             long wait_ms = hub->busy ? 10 : 250;
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += wait_ms * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
+            struct timespec until = monotonic_deadline(wait_ms);
             pthread_cond_timedwait(&hub->wake, &hub->lock, &until);
         }
         inbox_item *items = hub->head;
@@ -1894,7 +1889,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
         guest_states_start(hub->states);
     }
     pthread_mutex_init(&hub->lock, NULL);
-    pthread_cond_init(&hub->wake, NULL);
+    monotonic_cond_init(&hub->wake);
     hub->checks = login_checks_new(LOGIN_CHECK_THREADS, LOGIN_CHECKS_MAX, check_password,
                                    password_checked, hub);
     ws_server_config wc = {.listen = cfg->listen,

@@ -8,6 +8,7 @@
 #include "event_store.h"
 #include "alloc.h"
 #include "errors.h"
+#include "monotonic_cond.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -220,9 +221,7 @@ static void *checkpointer_main(void *arg)
     }
     pthread_mutex_lock(&st->lock);
     while (!st->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 1;
+        struct timespec until = monotonic_deadline(1000);
         pthread_cond_timedwait(&st->tick, &st->lock, &until);
         pthread_mutex_unlock(&st->lock);
         sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
@@ -271,7 +270,7 @@ int event_store_open(const char *path, bool create, event_store **out)
     }
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->work, NULL);
-    pthread_cond_init(&st->tick, NULL);
+    monotonic_cond_init(&st->tick);
     if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
         fprintf(stderr, "enshu: event ledger %s: cannot start its writer thread\n", path);
         abort(); /* no thread at all: the process cannot work */

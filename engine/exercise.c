@@ -9,7 +9,7 @@
 #include "alloc.h"
 #include "errors.h"
 #include "exercise_clock.h"
-#include "work_pool.h"
+#include "monotonic_cond.h"
 
 #include <pthread.h>
 
@@ -41,26 +41,46 @@ struct exercise {
     unsigned inflight;  /* own appends not yet applied */
     int64_t *own;       /* seqs > polled_seq applied by record() */
     size_t nown, own_cap;
-    /* With hooks.check_workers, checks are probed on threads of their own,
-     * so a slow check never holds back an inject (nor a slow inject the
-     * checks): a due probe is queued, and its slot stays "probing" until
-     * it is done. */
-    pthread_t *probers;
-    unsigned nprobers;
-    pthread_cond_t probe_work;
-    struct probe_job *probe_head, *probe_tail;
-    bool probe_stop;
+    /* With hooks.check_workers, each team has threads of its own (a lane):
+     * one fires its injects, others probe its checks. So no team waits for
+     * another, a slow check never holds back an inject, nor a slow inject
+     * the checks. A due probe is queued on its team's lane, and its slot
+     * stays "probing" until it is done. NULL: everything runs inline. */
+    struct team_lane *lanes; /* per team */
+    bool stopping;           /* exercise_free: the lanes' threads end */
+    /* exercise_wait() returns early once changes moves past what the last
+     * exercise_step() saw: a lane finished work, or an instructor changed
+     * what is due. */
+    pthread_cond_t changed;
+    uint64_t changes, changes_seen;
     bool *probing; /* [team][check] queued or running */
     bool *forced;  /* [team][check] an inject fired meanwhile: probe again at once */
 };
 
 typedef struct probe_job {
-    int team;
     size_t check;
     struct probe_job *next;
 } probe_job;
 
-static void *prober_main(void *arg);
+/* One team's threads. The fields they share are read and written under
+ * ex->lock; the threads themselves are started and joined by one thread. */
+typedef struct team_lane {
+    exercise *ex;
+    int team;
+    pthread_t injector;
+    bool has_injector;
+    pthread_cond_t inject_work;
+    bool fire_wanted; /* handed over by exercise_step, not yet taken */
+    bool busy;        /* handed over and not yet done: never handed over twice */
+    size_t *due;      /* exercise_step's scratch */
+    pthread_t *probers;
+    unsigned nprobers;
+    pthread_cond_t probe_work;
+    probe_job *probe_head, *probe_tail;
+} team_lane;
+
+static bool lanes_start(exercise *ex, unsigned probers_per_team);
+static void lanes_stop(exercise *ex);
 
 static const char *const PHASE_NAMES[] = {"ready", "running", "paused", "ended"};
 
@@ -92,14 +112,11 @@ exercise *exercise_new(const scenario *s, unsigned nteams, event_store *ledger,
     size_t slots = (size_t)nteams * s->nchecks + 1;
     ex->probing = xcalloc(slots, sizeof(bool));
     ex->forced = xcalloc(slots, sizeof(bool));
-    pthread_cond_init(&ex->probe_work, NULL);
-    unsigned want = hooks->check_workers < 64 ? hooks->check_workers : 64;
-    if (want && s->nchecks) {
-        ex->probers = xcalloc(want, sizeof(pthread_t));
-        for (; ex->nprobers < want; ex->nprobers++)
-            if (pthread_create(&ex->probers[ex->nprobers], NULL, prober_main, ex) != 0)
-                break; /* fewer threads; with none, checks run inline */
-    }
+    monotonic_cond_init(&ex->changed);
+    unsigned per_team = hooks->check_workers < 8 ? hooks->check_workers : 8;
+    if (per_team && nteams && !lanes_start(ex, s->nchecks ? per_team : 0))
+        fprintf(stderr, "enshu: no threads for the teams' injects and checks: they run one "
+                        "team after another, and a slow one holds back the others\n");
     return ex;
 }
 
@@ -107,20 +124,10 @@ void exercise_free(exercise *ex)
 {
     if (!ex)
         return;
-    pthread_mutex_lock(&ex->lock);
-    ex->probe_stop = true;
-    pthread_cond_broadcast(&ex->probe_work);
-    pthread_mutex_unlock(&ex->lock);
-    for (unsigned i = 0; i < ex->nprobers; i++)
-        pthread_join(ex->probers[i], NULL); /* a probe under way ends within its timeout */
-    for (probe_job *j = ex->probe_head, *next; j; j = next) {
-        next = j->next;
-        free(j);
-    }
-    free(ex->probers);
+    lanes_stop(ex); /* an action or probe under way ends first, within its timeout */
     free(ex->probing);
     free(ex->forced);
-    pthread_cond_destroy(&ex->probe_work);
+    pthread_cond_destroy(&ex->changed);
     for (unsigned t = 0; t < ex->nteams; t++)
         timeline_free(ex->timelines[t]);
     free(ex->timelines);
@@ -231,6 +238,13 @@ static bool is_own(const exercise *ex, int64_t seq)
     return false;
 }
 
+/* Wakes exercise_wait(). Called with the lock held. */
+static void changed_locked(exercise *ex)
+{
+    ex->changes++;
+    pthread_cond_broadcast(&ex->changed);
+}
+
 /* Makes ev durable, then applies it. once_key: see event_store_append. */
 static int record(exercise *ex, event *ev, const char *once_key)
 {
@@ -247,6 +261,12 @@ static int record(exercise *ex, event *ev, const char *once_key)
         mark_own(ex, ev->seq);
         if (ex->hooks.on_event)
             ex->hooks.on_event(ex->hooks.ctx, ev);
+        /* An instructor's release, hold or skip, or a new phase or speed,
+         * changes what is due: step again at once. (What the teams'
+         * threads record they announce once done.) */
+        if (ev->kind == EV_EXERCISE_STATE || ev->kind == EV_INJECT_RELEASED ||
+            ev->kind == EV_INJECT_HELD || ev->kind == EV_INJECT_SKIPPED)
+            changed_locked(ex);
     }
     pthread_mutex_unlock(&ex->lock);
     return rc;
@@ -648,22 +668,104 @@ static void probe(exercise *ex, int team, size_t i, int64_t now)
     free(output);
 }
 
-static void *prober_main(void *arg)
+static bool is_stopping(exercise *ex)
 {
-    exercise *ex = arg;
+    pthread_mutex_lock(&ex->lock);
+    bool stopping = ex->stopping;
+    pthread_mutex_unlock(&ex->lock);
+    return stopping;
+}
+
+/* Fires the team's due injects until none is due: firing one can make the
+ * next due at once (after, delay 0). Between two injects it gives up when
+ * the exercise is being freed. due: scratch of ninjects + 1. */
+static void fire_due(exercise *ex, int team, size_t *due)
+{
+    timeline *tl = ex->timelines[team - 1];
+    for (size_t round = 0; round <= ex->s->ninjects; round++) {
+        int64_t now = exercise_now(ex);
+        pthread_mutex_lock(&ex->lock);
+        size_t n = ex->phase == PHASE_RUNNING ? timeline_due(tl, now, due, ex->s->ninjects) : 0;
+        pthread_mutex_unlock(&ex->lock);
+        for (size_t k = 0; k < n; k++) {
+            if (is_stopping(ex))
+                return;
+            fire(ex, team, due[k], now);
+        }
+        if (n == 0)
+            break;
+    }
+}
+
+/* ---- inline: everything in exercise_step's thread, one team after another ---- */
+
+/* One team's share of an inline step; sets team_next. */
+static void step_team_inline(exercise *ex, int team, size_t *due)
+{
+    size_t t = (size_t)team - 1;
+    fire_due(ex, team, due);
+    int64_t now = exercise_now(ex), next = INT64_MAX;
+    for (size_t c = 0; c < ex->s->nchecks; c++) {
+        size_t slot = t * ex->s->nchecks + c;
+        pthread_mutex_lock(&ex->lock);
+        bool is_due = ex->next_check[slot] <= now;
+        pthread_mutex_unlock(&ex->lock);
+        if (is_due)
+            probe(ex, team, c, now);
+        pthread_mutex_lock(&ex->lock);
+        if (ex->next_check[slot] < next)
+            next = ex->next_check[slot];
+        pthread_mutex_unlock(&ex->lock);
+    }
+    now = exercise_now(ex);
+    pthread_mutex_lock(&ex->lock);
+    int64_t wake = timeline_next_wakeup(ex->timelines[t], now);
+    ex->team_next[t] = wake < next ? wake : next;
+    pthread_mutex_unlock(&ex->lock);
+}
+
+/* ---- lanes: each team's own threads ---- */
+
+static void *injector_main(void *arg)
+{
+    team_lane *lane = arg;
+    exercise *ex = lane->ex;
+    size_t *due = xcalloc(ex->s->ninjects + 1, sizeof(size_t));
     pthread_mutex_lock(&ex->lock);
     for (;;) {
-        while (!ex->probe_head && !ex->probe_stop)
-            pthread_cond_wait(&ex->probe_work, &ex->lock);
-        if (ex->probe_stop)
+        while (!lane->fire_wanted && !ex->stopping)
+            pthread_cond_wait(&lane->inject_work, &ex->lock);
+        if (ex->stopping)
             break;
-        probe_job *job = ex->probe_head;
-        ex->probe_head = job->next;
-        if (!ex->probe_head)
-            ex->probe_tail = NULL;
+        lane->fire_wanted = false;
         pthread_mutex_unlock(&ex->lock);
-        probe(ex, job->team, job->check, exercise_now(ex));
-        size_t slot = (size_t)(job->team - 1) * ex->s->nchecks + job->check;
+        fire_due(ex, lane->team, due);
+        pthread_mutex_lock(&ex->lock);
+        lane->busy = false;
+        changed_locked(ex); /* what comes next for this team is known again */
+    }
+    pthread_mutex_unlock(&ex->lock);
+    free(due);
+    return NULL;
+}
+
+static void *prober_main(void *arg)
+{
+    team_lane *lane = arg;
+    exercise *ex = lane->ex;
+    pthread_mutex_lock(&ex->lock);
+    for (;;) {
+        while (!lane->probe_head && !ex->stopping)
+            pthread_cond_wait(&lane->probe_work, &ex->lock);
+        if (ex->stopping)
+            break;
+        probe_job *job = lane->probe_head;
+        lane->probe_head = job->next;
+        if (!lane->probe_head)
+            lane->probe_tail = NULL;
+        pthread_mutex_unlock(&ex->lock);
+        probe(ex, lane->team, job->check, exercise_now(ex));
+        size_t slot = (size_t)(lane->team - 1) * ex->s->nchecks + job->check;
         int64_t now = exercise_now(ex);
         pthread_mutex_lock(&ex->lock);
         ex->probing[slot] = false;
@@ -675,95 +777,167 @@ static void *prober_main(void *arg)
             ex->next_check[slot] = now;
         }
         free(job);
+        changed_locked(ex); /* its next probe is due at a time the last step did not count */
     }
     pthread_mutex_unlock(&ex->lock);
     return NULL;
 }
 
-/* Queues the team's due probes for the probers; returns the earliest time
- * a probe that is not under way is due. */
-static int64_t queue_probes(exercise *ex, int team, int64_t now)
+/* Starts every team's injector and probers_per_team probers; false (and
+ * no thread left) if one could not start. */
+static bool lanes_start(exercise *ex, unsigned probers_per_team)
+{
+    ex->lanes = xcalloc(ex->nteams, sizeof(team_lane));
+    for (unsigned t = 0; t < ex->nteams; t++) {
+        team_lane *lane = &ex->lanes[t];
+        lane->ex = ex;
+        lane->team = (int)t + 1;
+        lane->due = xcalloc(ex->s->ninjects + 1, sizeof(size_t));
+        pthread_cond_init(&lane->inject_work, NULL);
+        pthread_cond_init(&lane->probe_work, NULL);
+        lane->probers = xcalloc(probers_per_team + 1, sizeof(pthread_t));
+    }
+    for (unsigned t = 0; t < ex->nteams; t++) {
+        team_lane *lane = &ex->lanes[t];
+        if (pthread_create(&lane->injector, NULL, injector_main, lane) != 0)
+            goto fail;
+        lane->has_injector = true;
+        for (; lane->nprobers < probers_per_team; lane->nprobers++)
+            if (pthread_create(&lane->probers[lane->nprobers], NULL, prober_main, lane) != 0)
+                goto fail;
+    }
+    return true;
+fail:
+    lanes_stop(ex);
+    ex->stopping = false; /* inline from now on */
+    return false;
+}
+
+/* Ends and frees the lanes. An action under way ends first (within its
+ * timeout); a team's due injects not yet begun are left for a restart. */
+static void lanes_stop(exercise *ex)
+{
+    if (!ex->lanes)
+        return;
+    pthread_mutex_lock(&ex->lock);
+    ex->stopping = true;
+    for (unsigned t = 0; t < ex->nteams; t++) {
+        pthread_cond_broadcast(&ex->lanes[t].inject_work);
+        pthread_cond_broadcast(&ex->lanes[t].probe_work);
+    }
+    pthread_cond_broadcast(&ex->changed);
+    pthread_mutex_unlock(&ex->lock);
+    for (unsigned t = 0; t < ex->nteams; t++) {
+        team_lane *lane = &ex->lanes[t];
+        if (lane->has_injector)
+            pthread_join(lane->injector, NULL);
+        for (unsigned i = 0; i < lane->nprobers; i++)
+            pthread_join(lane->probers[i], NULL);
+        for (probe_job *j = lane->probe_head, *next; j; j = next) {
+            next = j->next;
+            free(j);
+        }
+        free(lane->probers);
+        free(lane->due);
+        pthread_cond_destroy(&lane->inject_work);
+        pthread_cond_destroy(&lane->probe_work);
+    }
+    free(ex->lanes);
+    ex->lanes = NULL;
+}
+
+/* Queues the lane's due probes; returns the earliest time a probe that is
+ * not under way is due. Called with the lock held. */
+static int64_t queue_probes_locked(exercise *ex, team_lane *lane, int64_t now)
 {
     int64_t next = INT64_MAX;
-    pthread_mutex_lock(&ex->lock);
     for (size_t c = 0; c < ex->s->nchecks; c++) {
-        size_t slot = (size_t)(team - 1) * ex->s->nchecks + c;
+        size_t slot = (size_t)(lane->team - 1) * ex->s->nchecks + c;
         if (ex->probing[slot])
             continue;
         if (ex->next_check[slot] <= now) {
             probe_job *job = xcalloc(1, sizeof(probe_job));
-            job->team = team;
             job->check = c;
-            if (ex->probe_tail)
-                ex->probe_tail->next = job;
+            if (lane->probe_tail)
+                lane->probe_tail->next = job;
             else
-                ex->probe_head = job;
-            ex->probe_tail = job;
+                lane->probe_head = job;
+            lane->probe_tail = job;
             ex->probing[slot] = true;
-            pthread_cond_signal(&ex->probe_work);
+            pthread_cond_signal(&lane->probe_work);
             continue;
         }
         if (ex->next_check[slot] < next)
             next = ex->next_check[slot];
     }
-    pthread_mutex_unlock(&ex->lock);
     return next;
 }
 
-/* One team's share of a step; teams run in parallel (their timelines and
- * checks are their own), so one team's slow action does not delay another's. */
-static int step_team(size_t job, unsigned worker, void *arg)
+/* One team's share of a step with lanes: hands its due injects to its
+ * injector unless that one is still busy, and queues its due probes. Sets
+ * team_next to what is known now: a busy team's next injects are not (its
+ * injector tells exercise_wait when it is done). Called with the lock held;
+ * never waits. */
+static void step_lane_locked(exercise *ex, team_lane *lane, int64_t now)
 {
-    exercise *ex = arg;
-    int team = (int)job + 1;
-    timeline *tl = ex->timelines[job];
-    size_t *due = xcalloc(ex->s->ninjects + 1, sizeof(size_t));
-    /* Firing one inject can make the next due at once (after, delay 0). */
-    for (size_t round = 0; round <= ex->s->ninjects; round++) {
-        int64_t now = exercise_now(ex);
-        pthread_mutex_lock(&ex->lock);
-        size_t n = ex->phase == PHASE_RUNNING ? timeline_due(tl, now, due, ex->s->ninjects) : 0;
-        pthread_mutex_unlock(&ex->lock);
-        if (n == 0)
-            break;
-        for (size_t k = 0; k < n; k++)
-            fire(ex, team, due[k], now);
-    }
-    free(due);
-    int64_t now = exercise_now(ex), next = INT64_MAX;
-    if (ex->nprobers) {
-        next = queue_probes(ex, team, now);
-    } else {
-        for (size_t c = 0; c < ex->s->nchecks; c++) {
-            size_t slot = job * ex->s->nchecks + c;
-            if (ex->next_check[slot] <= now)
-                probe(ex, team, c, now);
-            if (ex->next_check[slot] < next)
-                next = ex->next_check[slot];
+    size_t t = (size_t)lane->team - 1;
+    timeline *tl = ex->timelines[t];
+    int64_t next = INT64_MAX;
+    if (!lane->busy) {
+        if (timeline_due(tl, now, lane->due, ex->s->ninjects) > 0) {
+            lane->busy = lane->fire_wanted = true;
+            pthread_cond_signal(&lane->inject_work);
+        } else {
+            next = timeline_next_wakeup(tl, now);
         }
     }
-    now = exercise_now(ex);
-    pthread_mutex_lock(&ex->lock);
-    int64_t wake = timeline_next_wakeup(tl, now);
-    pthread_mutex_unlock(&ex->lock);
-    ex->team_next[job] = wake < next ? wake : next;
-    return 0;
+    if (lane->nprobers) {
+        int64_t probe_next = queue_probes_locked(ex, lane, now);
+        if (probe_next < next)
+            next = probe_next;
+    }
+    ex->team_next[t] = next;
 }
 
 int64_t exercise_step(exercise *ex)
 {
-    if (exercise_get_phase(ex) != PHASE_RUNNING)
+    /* What changes from here on wakes exercise_wait(). */
+    pthread_mutex_lock(&ex->lock);
+    ex->changes_seen = ex->changes;
+    bool running = ex->phase == PHASE_RUNNING;
+    pthread_mutex_unlock(&ex->lock);
+    if (!running)
         return INT64_MAX;
-    unsigned workers = ex->nteams < 16 ? ex->nteams : 16;
-    if (workers <= 1)
-        step_team(0, 0, ex);
-    else
-        (void)work_pool_run(ex->nteams, workers, step_team, ex);
+    if (ex->lanes) {
+        int64_t now = exercise_now(ex);
+        pthread_mutex_lock(&ex->lock);
+        for (unsigned t = 0; t < ex->nteams; t++)
+            step_lane_locked(ex, &ex->lanes[t], now);
+        pthread_mutex_unlock(&ex->lock);
+    } else {
+        size_t *due = xcalloc(ex->s->ninjects + 1, sizeof(size_t));
+        for (unsigned t = 0; t < ex->nteams; t++)
+            step_team_inline(ex, (int)t + 1, due);
+        free(due);
+    }
+    pthread_mutex_lock(&ex->lock);
     int64_t next = INT64_MAX;
     for (unsigned t = 0; t < ex->nteams; t++)
         if (ex->team_next[t] < next)
             next = ex->team_next[t];
-    return next == INT64_MAX ? INT64_MAX : exercise_clock_wall_at(&ex->clock, next);
+    int64_t wall = next == INT64_MAX ? INT64_MAX : exercise_clock_wall_at(&ex->clock, next);
+    pthread_mutex_unlock(&ex->lock);
+    return wall;
+}
+
+void exercise_wait(exercise *ex, int64_t max_ms)
+{
+    struct timespec until = monotonic_deadline(max_ms);
+    pthread_mutex_lock(&ex->lock);
+    while (max_ms > 0 && ex->changes == ex->changes_seen && !ex->stopping)
+        if (pthread_cond_timedwait(&ex->changed, &ex->lock, &until) != 0)
+            break;
+    pthread_mutex_unlock(&ex->lock);
 }
 
 exercise_phase exercise_get_phase(const exercise *ex)

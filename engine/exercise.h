@@ -8,6 +8,21 @@
  *
  * How injects and checks touch the guests is given as hooks, so the same
  * engine runs against real guests (guest agent) and in tests.
+ *
+ * Threads. With hooks.check_workers > 0 every team has threads of its own,
+ * made by exercise_new and ended by exercise_free: one fires the team's
+ * injects, one after another in the order they fall due, and check_workers
+ * probe its checks. exercise_step() only hands work to them and never waits
+ * for an action, so a hanging inject or check of one team holds back
+ * nothing of any other team (nor a team's injects its checks, or the
+ * reverse). A team's injects are handed over once at a time: while one of
+ * its actions runs, its later injects wait for it, as they would in order.
+ * The hooks are then called from those threads, several at once (on_event
+ * with the exercise's lock held). exercise_free() waits for the actions and
+ * probes under way, which their own timeouts bound.
+ * With check_workers 0 (or when no thread could be made), exercise_step()
+ * itself runs every due action, team after team, and returns when they are
+ * done: deterministic, for tests.
  */
 #ifndef ENSHU_EXERCISE_H
 #define ENSHU_EXERCISE_H
@@ -33,9 +48,9 @@ typedef struct exercise_hooks {
     /* Told about every event the exercise records (for a live log); may be NULL. */
     void (*on_event)(void *ctx, const event *ev);
     void *ctx;
-    /* Threads that probe checks, apart from the threads that fire injects,
-     * so a slow check never delays an inject. 0: checks are probed inline
-     * by exercise_step (deterministic, for tests). */
+    /* Threads per team (at most 8) that probe its checks, apart from the
+     * team's thread that fires its injects (see "Threads" above). 0: no
+     * threads; exercise_step runs everything inline (for tests). */
     unsigned check_workers;
 } exercise_hooks;
 
@@ -70,9 +85,20 @@ int exercise_set_speed(exercise *ex, double speed) __attribute__((warn_unused_re
 int exercise_end(exercise *ex) __attribute__((warn_unused_result));
 
 /* Fires every inject due now and runs every check due now, each recorded
- * in the ledger. Returns the wall time at which something may next be due
- * (INT64_MAX: nothing scheduled). */
+ * in the ledger before and after its action. Returns the wall time at which
+ * something may next be due (INT64_MAX: nothing scheduled).
+ * With team threads, it hands the due work to them and returns at once; a
+ * team whose action is still under way counts as having nothing due: when
+ * it is done, exercise_wait() returns, and the next step sees what comes
+ * next for that team. Call exercise_step and exercise_wait from one thread
+ * (the engine's loop). */
 int64_t exercise_step(exercise *ex);
+
+/* Waits max_ms (on the monotonic clock) at most, or until something changed
+ * since the last exercise_step began: a team's thread finished its work, or
+ * an instructor released, held or skipped an inject or changed the phase or
+ * speed. Then step again. */
+void exercise_wait(exercise *ex, int64_t max_ms);
 
 /* ---- steering from consoles and other threads ----
  * Every call below may come from any thread while exercise_step() runs;

@@ -6,6 +6,7 @@
 #include "guest_states.h"
 #include "alloc.h"
 #include "libvirt_conn.h"
+#include "monotonic_cond.h"
 
 #include <libvirt/libvirt.h>
 #include <pthread.h>
@@ -44,7 +45,7 @@ guest_states *guest_states_new(conn_cache *conns, unsigned worker, unsigned inte
     g->worker = worker;
     g->interval_ms = interval_ms ? interval_ms : 1000;
     pthread_mutex_init(&g->lock, NULL);
-    pthread_cond_init(&g->wake, NULL);
+    monotonic_cond_init(&g->wake);
     return g;
 }
 
@@ -135,14 +136,7 @@ static void *watch_main(void *arg)
     guest_states *g = arg;
     pthread_mutex_lock(&g->lock);
     while (!g->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += g->interval_ms / 1000;
-        until.tv_nsec += (long)(g->interval_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = monotonic_deadline(g->interval_ms);
         while (!g->stopping && !g->soon && pthread_cond_timedwait(&g->wake, &g->lock, &until) == 0)
             ;
         if (g->stopping)

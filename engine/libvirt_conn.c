@@ -85,40 +85,57 @@ void conn_cache_free(conn_cache *cache)
     free(cache);
 }
 
+/* The cached item for (uri, worker), or NULL. Called with the lock held. */
+static cached_conn *find_locked(conn_cache *cache, const char *uri, unsigned worker)
+{
+    for (size_t i = 0; i < cache->count; i++)
+        if (cache->items[i].worker == worker && strcmp(cache->items[i].uri, uri) == 0)
+            return &cache->items[i];
+    return NULL;
+}
+
+/* Connecting can take as long as a dead host makes it (TCP and keepalive
+ * timeouts): it never happens under the lock, so one host that does not
+ * answer holds back no thread that wants another. Two threads that raced
+ * to connect keep the first connection cached and close the other. */
 virConnectPtr conn_cache_get(conn_cache *cache, const char *uri, unsigned worker)
 {
-    if (strncmp(uri, "test:", 5) == 0)
+    bool test = strncmp(uri, "test:", 5) == 0;
+    if (test)
         worker = 0;
     pthread_mutex_lock(&cache->lock);
-    virConnectPtr conn = NULL;
-    for (size_t i = 0; i < cache->count; i++) {
-        if (cache->items[i].worker != worker || strcmp(cache->items[i].uri, uri) != 0)
-            continue;
-        /* A host that restarted (or a network that broke) left the
-         * connection dead: open it again. Never a test:// one (its objects
-         * live in the connection). The dead one is kept until the cache is
-         * freed: another thread may still hold it. */
-        if (strncmp(uri, "test:", 5) != 0 && virConnectIsAlive(cache->items[i].conn) != 1) {
-            virConnectPtr fresh = virConnectOpen(uri);
-            if (fresh) {
-                XGROW(cache->dead, cache->dead_cap, cache->ndead + 1);
-                cache->dead[cache->ndead++] = cache->items[i].conn;
-                cache->items[i].conn = fresh;
-            }
-        }
-        conn = cache->items[i].conn;
-        pthread_mutex_unlock(&cache->lock);
-        return conn;
-    }
-    /* Opened under the lock: test:// connections must never be opened twice. */
-    conn = libvirt_open(uri);
-    if (conn) {
-        XGROW(cache->items, cache->cap, cache->count + 1);
-        cache->items[cache->count].uri = xstrdup(uri);
-        cache->items[cache->count].worker = worker;
-        cache->items[cache->count].conn = conn;
-        cache->count++;
-    }
+    cached_conn *item = find_locked(cache, uri, worker);
+    virConnectPtr cached = item ? item->conn : NULL;
     pthread_mutex_unlock(&cache->lock);
+    /* A host that restarted (or a network that broke) left the connection
+     * dead: open it again. Never a test:// one (its objects live in the
+     * connection). */
+    if (cached && (test || virConnectIsAlive(cached) == 1))
+        return cached;
+    virConnectPtr fresh = cached ? virConnectOpen(uri) : libvirt_open(uri);
+    if (!fresh)
+        return cached; /* still dead: calls on it fail and say so */
+    virConnectPtr extra = NULL;
+    pthread_mutex_lock(&cache->lock);
+    item = find_locked(cache, uri, worker);
+    if (!item) {
+        XGROW(cache->items, cache->cap, cache->count + 1);
+        item = &cache->items[cache->count++];
+        item->uri = xstrdup(uri);
+        item->worker = worker;
+        item->conn = fresh;
+    } else if (item->conn == cached) {
+        /* The dead one is kept until the cache is freed: another thread
+         * may still hold it. */
+        XGROW(cache->dead, cache->dead_cap, cache->ndead + 1);
+        cache->dead[cache->ndead++] = item->conn;
+        item->conn = fresh;
+    } else {
+        extra = fresh; /* another thread connected first: use its connection */
+    }
+    virConnectPtr conn = item->conn;
+    pthread_mutex_unlock(&cache->lock);
+    if (extra)
+        virConnectClose(extra);
     return conn;
 }

@@ -28,7 +28,10 @@ void conn_cache_free(conn_cache *cache);
 
 /* A connection to uri for worker; opened on first use, and again when it
  * died (the host restarted). libvirt's test driver keeps its objects per
- * connection, so test:// URIs share one, never opened again. */
+ * connection, so test:// URIs share one, never opened again. Any thread may
+ * call it; connecting happens outside the cache's lock, so a host that does
+ * not answer stalls only the callers that want that host. When two callers
+ * connect at once, both get the one connection that is kept. */
 virConnectPtr conn_cache_get(conn_cache *cache, const char *uri, unsigned worker);
 
 #endif

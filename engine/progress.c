@@ -4,6 +4,7 @@
  */
 #include "progress.h"
 #include "alloc.h"
+#include "monotonic_cond.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -55,13 +56,7 @@ static void *draw_loop(void *arg)
     pthread_mutex_lock(&p->lock);
     while (!p->stop) {
         draw_line(p);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 250 * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = monotonic_deadline(250);
         pthread_cond_timedwait(&p->wake, &p->lock, &until);
     }
     draw_line(p);
@@ -80,7 +75,7 @@ progress *progress_new(FILE *out, const char *title, const size_t totals[PROGRES
         p->totals[i] = totals[i];
     clock_gettime(CLOCK_MONOTONIC, &p->start);
     pthread_mutex_init(&p->lock, NULL);
-    pthread_cond_init(&p->wake, NULL);
+    monotonic_cond_init(&p->wake);
     if (p->tty && pthread_create(&p->thread, NULL, draw_loop, p) == 0)
         p->has_thread = true;
     return p;

@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "errors.h"
 #include "exercise.h"
+#include "monotonic_cond.h"
 #include "test_support.h"
 
 #include <pthread.h>
@@ -457,17 +458,36 @@ static void events_from_elsewhere_are_picked_up_once(void **state)
     scenario_free(s);
 }
 
-/* Checks on threads of their own: a check that hangs (a guest slow to
- * answer) holds back no inject, and a probe under way when an inject fires
- * is followed by another at once. */
+/* Each team's injects and checks on threads of its own: a check that hangs
+ * (a guest slow to answer) holds back no inject, a probe under way when an
+ * inject fires is followed by another at once, and an inject that hangs
+ * holds back no other team. The fake guests and the fake wall clock are
+ * shared with those threads: every access goes under the fake's lock. */
 typedef struct slow_fake {
     fake f;
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    bool hold;   /* probes wait while set */
-    int probes;  /* finished probes */
-    int waiting; /* probes waiting now */
+    bool hold;         /* probes wait while set */
+    int probes;        /* finished probes */
+    int waiting;       /* probes waiting now */
+    bool hold_team1;   /* team 1's actions wait while set */
+    int team1_waiting; /* team 1's actions waiting now */
+    int fired;         /* actions done */
+    int recorded[3][3];        /* [team][inject]: fired events told to on_event */
+    int64_t recorded_at[3][3]; /* and their exercise time */
 } slow_fake;
+
+static void slow_fake_init(slow_fake *sf)
+{
+    pthread_mutex_init(&sf->lock, NULL);
+    monotonic_cond_init(&sf->changed);
+}
+
+static void slow_fake_fini(slow_fake *sf)
+{
+    pthread_cond_destroy(&sf->changed);
+    pthread_mutex_destroy(&sf->lock);
+}
 
 static int run_check_slow(void *ctx, int team, const check *c, bool *passing, char **output)
 {
@@ -480,26 +500,63 @@ static int run_check_slow(void *ctx, int team, const check *c, bool *passing, ch
     sf->waiting--;
     sf->probes++;
     pthread_cond_broadcast(&sf->changed);
+    int rc = run_check(&sf->f, team, c, passing, output);
     pthread_mutex_unlock(&sf->lock);
-    return run_check(&sf->f, team, c, passing, output);
+    return rc;
 }
 
 static int run_inject_slow(void *ctx, int team, const inject *inj, char **output)
 {
-    return run_inject(&((slow_fake *)ctx)->f, team, inj, output);
+    slow_fake *sf = ctx;
+    pthread_mutex_lock(&sf->lock);
+    if (team == 1 && sf->hold_team1) {
+        sf->team1_waiting++;
+        pthread_cond_broadcast(&sf->changed);
+        while (sf->hold_team1)
+            pthread_cond_wait(&sf->changed, &sf->lock);
+        sf->team1_waiting--;
+    }
+    int rc = run_inject(&sf->f, team, inj, output);
+    sf->fired++;
+    pthread_cond_broadcast(&sf->changed);
+    pthread_mutex_unlock(&sf->lock);
+    return rc;
 }
 
 static int64_t wall_ms_slow(void *ctx)
 {
-    return ((slow_fake *)ctx)->f.wall;
+    slow_fake *sf = ctx;
+    pthread_mutex_lock(&sf->lock);
+    int64_t wall = sf->f.wall;
+    pthread_mutex_unlock(&sf->lock);
+    return wall;
+}
+
+static void set_wall(slow_fake *sf, int64_t wall)
+{
+    pthread_mutex_lock(&sf->lock);
+    sf->f.wall = wall;
+    pthread_mutex_unlock(&sf->lock);
+}
+
+/* Called with the exercise's lock held; takes only the fake's. */
+static void on_event_slow(void *ctx, const event *ev)
+{
+    slow_fake *sf = ctx;
+    if (ev->kind != EV_INJECT_FIRED || ev->team < 1 || ev->team > 2)
+        return;
+    size_t i = strcmp(ev->subject, "first") == 0 ? 0 : strcmp(ev->subject, "second") == 0 ? 1 : 2;
+    pthread_mutex_lock(&sf->lock);
+    sf->recorded[ev->team][i]++;
+    sf->recorded_at[ev->team][i] = ev->at_ms;
+    pthread_cond_broadcast(&sf->changed);
+    pthread_mutex_unlock(&sf->lock);
 }
 
 /* Waits (10 s at most: a bound, not a measurement) until *counter >= n. */
 static bool wait_count(slow_fake *sf, int *counter, int n)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += 10;
+    struct timespec until = monotonic_deadline(10000);
     pthread_mutex_lock(&sf->lock);
     while (*counter < n && pthread_cond_timedwait(&sf->changed, &sf->lock, &until) == 0)
         ;
@@ -538,11 +595,19 @@ static void release_probes(slow_fake *sf)
     pthread_mutex_unlock(&sf->lock);
 }
 
+static int read_count(slow_fake *sf, const int *counter)
+{
+    pthread_mutex_lock(&sf->lock);
+    int n = *counter;
+    pthread_mutex_unlock(&sf->lock);
+    return n;
+}
+
 /* Steps the exercise (which queues the probes made again) until n probes
  * ended. */
 static void step_until_probed(exercise *ex, slow_fake *sf, int n)
 {
-    for (int round = 0; round < 1000 && sf->probes < n; round++) {
+    for (int round = 0; round < 1000 && read_count(sf, &sf->probes) < n; round++) {
         exercise_step(ex);
         struct timespec ms = {0, 1000000};
         nanosleep(&ms, NULL);
@@ -557,19 +622,20 @@ static void a_hanging_check_holds_back_no_inject(void **state)
     event_store *ledger;
     assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
     slow_fake sf = {.hold = true};
-    pthread_mutex_init(&sf.lock, NULL);
-    pthread_cond_init(&sf.changed, NULL);
+    slow_fake_init(&sf);
     exercise_hooks hooks = {run_inject_slow, run_check_slow, wall_ms_slow, NULL, &sf, 2};
     exercise *ex = exercise_new(s, 1, ledger, &hooks);
     assert_int_equal(exercise_start(ex), ENSHU_OK);
     exercise_step(ex); /* queues both checks of team 1; both hang */
     assert_true(wait_count(&sf, &sf.waiting, 2));
-    /* Time passes; the mail and the malware chained after it fire on time. */
-    sf.f.wall = 5 * MIN;
+    /* Time passes; the mail and the malware chained after it fire (on the
+     * team's own thread). */
+    set_wall(&sf, 5 * MIN);
     exercise_step(ex);
+    assert_true(wait_count(&sf, &sf.fired, 2));
+    pthread_mutex_lock(&sf.lock);
     assert_int_equal(sf.f.runs[1][0], 1);
     assert_int_equal(sf.f.runs[1][1], 1);
-    pthread_mutex_lock(&sf.lock);
     assert_int_equal(sf.probes, 0); /* all that while, the checks still hung */
     pthread_mutex_unlock(&sf.lock);
     release_probes(&sf);
@@ -583,8 +649,7 @@ static void a_hanging_check_holds_back_no_inject(void **state)
      * it: the ledger holds an observation that began after the inject. */
     assert_int_equal(passing_results(ledger, "beacon"), 2);
     event_store_free(ledger);
-    pthread_cond_destroy(&sf.changed);
-    pthread_mutex_destroy(&sf.lock);
+    slow_fake_fini(&sf);
     unlink(path);
     free(path);
     scenario_free(s);
@@ -678,16 +743,16 @@ static void a_probe_under_way_at_an_inject_is_made_and_recorded_again(void **sta
     assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
     slow_fake sf = {.hold = true};
     sf.f.instant_defense[1] = true;
-    pthread_mutex_init(&sf.lock, NULL);
-    pthread_cond_init(&sf.changed, NULL);
+    slow_fake_init(&sf);
     exercise_hooks hooks = {run_inject_slow, run_check_slow, wall_ms_slow, NULL, &sf, 2};
     exercise *ex = exercise_new(s, 1, ledger, &hooks);
     assert_int_equal(exercise_start(ex), ENSHU_OK);
     exercise_step(ex); /* both checks begin at T+0 and hang */
     assert_true(wait_count(&sf, &sf.waiting, 2));
-    sf.f.wall = 5 * MIN;
+    set_wall(&sf, 5 * MIN);
     exercise_step(ex); /* the mail, then the malware, undone at once */
-    assert_int_equal(sf.f.runs[1][1], 1);
+    assert_true(wait_count(&sf, &sf.fired, 2));
+    assert_int_equal(read_count(&sf, &sf.f.runs[1][1]), 1);
     release_probes(&sf);
     step_until_probed(ex, &sf, 4);
     exercise_free(ex);
@@ -699,8 +764,89 @@ static void a_probe_under_way_at_an_inject_is_made_and_recorded_again(void **sta
     assert_int_equal(grader_team(g, 1)->total, 20);
     grader_free(g);
     event_store_free(ledger);
-    pthread_cond_destroy(&sf.changed);
-    pthread_mutex_destroy(&sf.lock);
+    slow_fake_fini(&sf);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
+typedef struct kind_count {
+    event_kind kind;
+    int count;
+} kind_count;
+
+static int count_kind(const event *ev, void *arg)
+{
+    kind_count *kc = arg;
+    kc->count += ev->kind == kc->kind;
+    return 0;
+}
+
+static int events_of_kind(event_store *ledger, event_kind kind)
+{
+    kind_count kc = {kind, 0};
+    assert_int_equal(event_store_scan(ledger, 0, count_kind, &kc), ENSHU_OK);
+    return kc.count;
+}
+
+/* Two injects for every team; team 1's first hangs (its guest does not
+ * answer) until the test lets it go. */
+static const char TWO_INJECTS[] =
+    "enshu: 1\nid: two\ntitle: Two\n"
+    "network: {segments: [{name: lan}]}\n"
+    "nodes: [{name: ws, image: workstation, interfaces: [{segment: lan}]}]\n"
+    "injects:\n"
+    "  - {id: first, at: 1m, note: one}\n"
+    "  - {id: second, at: 2m, note: two}\n";
+
+static void a_hanging_inject_of_team_1_holds_back_no_inject_of_team_2(void **state)
+{
+    scenario *s = load_or_fail(TWO_INJECTS);
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    slow_fake sf = {.hold_team1 = true};
+    slow_fake_init(&sf);
+    exercise_hooks hooks = {run_inject_slow, run_check_slow, wall_ms_slow, on_event_slow, &sf, 1};
+    exercise *ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    set_wall(&sf, 1 * MIN);
+    exercise_step(ex);
+    assert_true(wait_count(&sf, &sf.team1_waiting, 1)); /* team 1's first hangs */
+    assert_true(wait_count(&sf, &sf.recorded[2][0], 1)); /* team 2's first fired */
+    /* The clock reaches team 2's second inject while team 1's first hangs. */
+    set_wall(&sf, 2 * MIN);
+    exercise_step(ex);
+    assert_true(wait_count(&sf, &sf.recorded[2][1], 1));
+    pthread_mutex_lock(&sf.lock);
+    assert_int_equal(sf.team1_waiting, 1);                 /* still hanging */
+    assert_int_equal(sf.recorded_at[2][1], 2 * MIN);       /* team 2's fired when due */
+    assert_int_equal(sf.recorded[1][0] + sf.recorded[1][1], 0); /* team 1's wait for it */
+    pthread_mutex_unlock(&sf.lock);
+    exercise_lock(ex);
+    assert_int_equal(timeline_state(exercise_timeline(ex, 1), 0), INJECT_PENDING);
+    assert_int_equal(timeline_state(exercise_timeline(ex, 2), 1), INJECT_FIRED);
+    exercise_unlock(ex);
+    /* Let team 1's guest answer: its first inject ends, then its second
+     * (overdue by now) fires after it. */
+    pthread_mutex_lock(&sf.lock);
+    sf.hold_team1 = false;
+    pthread_cond_broadcast(&sf.changed);
+    pthread_mutex_unlock(&sf.lock);
+    for (int round = 0; round < 1000 && read_count(&sf, &sf.recorded[1][1]) < 1; round++) {
+        exercise_step(ex);
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    assert_true(wait_count(&sf, &sf.recorded[1][1], 1));
+    assert_int_equal(read_count(&sf, &sf.recorded[1][0]), 1);
+    exercise_free(ex);
+    /* Each inject ran once per team, recorded before and after its action. */
+    assert_int_equal(sf.fired, 4);
+    assert_int_equal(events_of_kind(ledger, EV_INJECT_BEGIN), 4);
+    assert_int_equal(events_of_kind(ledger, EV_INJECT_FIRED), 4);
+    event_store_free(ledger);
+    slow_fake_fini(&sf);
     unlink(path);
     free(path);
     scenario_free(s);
@@ -720,6 +866,7 @@ int main(void)
         cmocka_unit_test(a_hanging_check_holds_back_no_inject),
         cmocka_unit_test(a_guest_started_without_its_agent_counts_as_up),
         cmocka_unit_test(a_probe_under_way_at_an_inject_is_made_and_recorded_again),
+        cmocka_unit_test(a_hanging_inject_of_team_1_holds_back_no_inject_of_team_2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

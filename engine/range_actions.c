@@ -61,7 +61,12 @@ range_actions *range_actions_new(const scenario *s, const char *name, unsigned n
             const node *nd = scenario_node(s, nodes[i].node);
             if (!nd || nodes[i].team < 1 || (unsigned)nodes[i].team > nteams)
                 continue;
-            virConnectPtr conn = conn_cache_get(ra->conns, nodes[i].host_uri, 0);
+            /* A connection per team: libvirtd serves at most a few calls of one
+             * client at a time (max_client_requests, 5 by default), so teams
+             * sharing one would wait behind another team's guest agent that
+             * does not answer. */
+            virConnectPtr conn =
+                conn_cache_get(ra->conns, nodes[i].host_uri, (unsigned)nodes[i].team);
             virDomainPtr dom = conn ? virDomainLookupByName(conn, nodes[i].domain) : NULL;
             if (!dom)
                 fprintf(stderr, "enshu: team %d: guest %s is missing: its injects will fail\n",

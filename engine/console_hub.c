@@ -577,6 +577,7 @@ static void handle_hello(console_hub *hub, session *ss, const console_request *r
     }
     /* A success gives its token back: only failures are limited. */
     rate_limiter_refund(hub->logins, ss->peer);
+    ws_server_admit(hub->ws, ss->id); /* joined: no longer held to the login deadline */
     free(ss->lang);
     ss->lang = rq->lang ? xstrdup(rq->lang) : NULL;
     send_welcome(hub, ss, rq->id);
@@ -1359,6 +1360,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
                            .static_dir = cfg->static_dir,
                            .cert_path = cfg->cert_path,
                            .key_path = cfg->key_path,
+                           .allow_origins = cfg->allow_origins,
                            .on_open = ws_open,
                            .on_message = ws_received,
                            .on_close = ws_close,

@@ -63,6 +63,7 @@ typedef struct recorder {
     /* Run on the service thread for each message before the echo, e.g. to
      * queue sends while that thread writes nothing. */
     void (*hook)(ws_server *srv, uint64_t session, const char *text);
+    int hooked; /* hooks that returned */
     int errors; /* seen in callbacks, which must not fail the test from the service thread */
 } recorder;
 
@@ -92,8 +93,13 @@ static void on_message(void *ctx, uint64_t session, const char *text, size_t len
     void (*hook)(ws_server *, uint64_t, const char *) = r->hook;
     pthread_cond_broadcast(&r->cond);
     pthread_mutex_unlock(&r->lock);
-    if (hook)
+    if (hook) {
         hook(r->srv, session, text);
+        pthread_mutex_lock(&r->lock);
+        r->hooked++;
+        pthread_cond_broadcast(&r->cond);
+        pthread_mutex_unlock(&r->lock);
+    }
     if (echo &&
         ws_server_send(r->srv, session, text, len, false) != 0) { /* from the service thread */
         pthread_mutex_lock(&r->lock);
@@ -126,7 +132,7 @@ static void rec_reset(void)
     assert_int_equal(rec.errors, 0);
     for (int i = 0; i < rec.nmsgs; i++)
         free(rec.msgs[i].text);
-    rec.nopened = rec.nclosed = rec.nmsgs = rec.drained = 0;
+    rec.nopened = rec.nclosed = rec.nmsgs = rec.drained = rec.hooked = 0;
     rec.echo = true;
     rec.hook = NULL;
     rec.srv = NULL;
@@ -750,6 +756,8 @@ static void slow_reader_closed(void **state)
     memset(chunk, 'q', sizeof(chunk));
     /* Above half of the bound, with no drain before the client reads. */
     wsc_send_text(&slow, "fill");
+    assert_true(wait_count(&rec.hooked, 1));
+    assert_int_equal(fill_failures, 0);
     int sent = 0;
     /* Reading brings it under a quarter: on_drain (which may come after the
      * last frame is read, so running out of frames is no failure; the socket
@@ -766,7 +774,6 @@ static void slow_reader_closed(void **state)
         free(d);
     }
     assert_true(wait_count(&rec.drained, 1));
-    assert_int_equal(fill_failures, 0); /* the fill was over before anything was written */
     assert_true(ws_server_queued(srv, id) < limit / 4);
 
     /* Not reading again: the send that would pass the bound closes it. */
@@ -1114,8 +1121,7 @@ static void http_headers_and_files(void **state)
         if (status != 404)
             fail_msg("%s: status %d, not 404", hidden[i], status);
         assert_security_headers(resp); /* on refusals too */
-        assert_null(strstr(resp, hidden[i] + 1 + (hidden[i][1] == 'j' ? 3 : 0)) &&
-                            strstr(resp, "\r\n\r\npackage") ? "leaked" : NULL);
+        assert_non_null(strstr(resp, "<h1>404</h1>")); /* lws's page, not the file */
     }
     /* a Host that is not this server gets no file; other methods none either */
     assert_int_equal(http_raw(port, "GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
@@ -1217,6 +1223,7 @@ static void unadmitted_cap_and_all_sessions_cap(void **state)
 static void login_deadline_closes(void **state)
 {
     ws_server *srv = start((ws_server_config){.login_secs = 1});
+    rec.echo = false;
     int port = ws_server_port(srv);
     wsc in, late;
     /* the one that logs in opens first, so its deadline has passed too when
@@ -1227,13 +1234,12 @@ static void login_deadline_closes(void **state)
     assert_int_equal(wsc_open(&late, port, "/ws", "enshu.v1", false, 0), 101);
     assert_true(wait_count(&rec.nopened, 2));
     wsc_send_text(&late, "hello?"); /* talking is not logging in */
-    expect_text(&late, "hello?");
     char reason[128];
     assert_int_equal(wsc_expect_close(&late, reason, sizeof(reason)), 1008);
     assert_string_equal(reason, "log in within 1 s");
     assert_true(wait_count(&rec.nclosed, 1));
     assert_int_equal(rec.closed[0], rec.opened[1]);
-    wsc_send_text(&in, "still in");
+    assert_int_equal(ws_server_send(srv, rec.opened[0], "still in", 8, false), 0);
     expect_text(&in, "still in");
     assert_false(was_closed(rec.opened[0]));
     wsc_close(&in);
@@ -1254,14 +1260,8 @@ static void fill_two(ws_server *srv, uint64_t session, const char *text)
     for (int i = 0; i < 40; i++)
         if (ws_server_send(srv, rec.opened[0], chunk, sizeof(chunk), false) == 0)
             total_cap_sent[0]++;
-    int rc;
-    while ((rc = ws_server_send(srv, rec.opened[1], chunk, sizeof(chunk), false)) == 0)
+    while ((total_cap_rc = ws_server_send(srv, rec.opened[1], chunk, sizeof(chunk), false)) == 0)
         total_cap_sent[1]++;
-    pthread_mutex_lock(&rec.lock);
-    total_cap_rc = rc;
-    rec.drained = 100; /* tells the test thread that the fill is over */
-    pthread_cond_broadcast(&rec.cond);
-    pthread_mutex_unlock(&rec.lock);
 }
 
 static void total_queued_cap(void **state)
@@ -1279,7 +1279,7 @@ static void total_queued_cap(void **state)
     assert_int_equal(wsc_open(&b, port, "/ws", "enshu.v1", false, 0), 101);
     assert_true(wait_count(&rec.nopened, 2));
     wsc_send_text(&a, "fill");
-    assert_true(wait_count(&rec.drained, 100));
+    assert_true(wait_count(&rec.hooked, 1));
     assert_int_equal(total_cap_sent[0], 40);
     /* the second passed the overall bound at 24 KiB, under its own */
     assert_int_equal(total_cap_sent[1], 24);

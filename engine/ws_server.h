@@ -72,8 +72,8 @@ typedef struct ws_server ws_server;
  * plugins, no framing, no <base>. Inline styles are allowed: xterm.js (the
  * serial consoles) sizes and colours the terminal through <style> elements
  * and style attributes it writes itself (a 24-bit colour is a style
- * attribute); the consoles' own pages have none. 'self' covers the page's
- * own ws:/wss: origin (CSP level 3). */
+ * attribute), and the instructor console colours team swatches with a style
+ * attribute. 'self' covers the page's own ws:/wss: origin (CSP level 3). */
 #define WS_SERVER_CSP                                                                            \
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "                   \
     "connect-src 'self'; img-src 'self' data:; font-src 'self'; object-src 'none'; "              \

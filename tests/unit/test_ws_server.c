@@ -1317,8 +1317,12 @@ static int teardown(void **state)
     return 0;
 }
 
-int main(void)
+/* An argument runs only the cases it names (a cmocka pattern, e.g.
+ * slow_reader_closed), to repeat one. */
+int main(int argc, char **argv)
 {
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(echo_and_sessions),      cmocka_unit_test(order_from_another_thread),
         cmocka_unit_test(shared_message_to_many), cmocka_unit_test(close_from_another_thread),

@@ -53,6 +53,7 @@ function startFixture(allowOrigin) {
   const stateDir = mkdtempSync(join(tmpdir(), 'enshu-csp-'));
   const env = { ...process.env, ENSHU_STATE_DIR: stateDir };
   const pw = spawnSync(enshuBinary(), ['passwd'], { input: `${PASSWORD}\n`, env, encoding: 'utf8' });
+  assert.ifError(pw.error);
   assert.equal(pw.status, 0, `enshu passwd failed: ${pw.stderr}`);
   const child = spawn(bin, [join(HERE, 'consoles.yaml'), '2', '127.0.0.1:0', join(TOP, 'web'), allowOrigin], {
     env,
@@ -116,9 +117,13 @@ after(async () => {
   if (browser) await browser.close();
   for (const p of Object.values(pages)) p.server.close();
   if (fixture) {
+    const exited = fixture.child.exitCode === null ? new Promise((r) => fixture.child.on('exit', r)) : null;
     fixture.child.kill('SIGTERM');
-    if (fixture.child.exitCode === null) await new Promise((r) => fixture.child.on('exit', r));
+    await exited;
     rmSync(fixture.stateDir, { recursive: true, force: true });
+    /* It stops cleanly (in a sanitizer build: nothing leaked or misused). */
+    assert.doesNotMatch(fixture.err, /Sanitizer|runtime error/, fixture.err);
+    assert.equal(fixture.child.exitCode, 0, fixture.err);
   }
 });
 

@@ -7,7 +7,9 @@
  * - the consoles' pages carry the Content-Security-Policy and work under it
  *   with no violation reported (instructor and trainee, every tab, and an
  *   xterm.js terminal as the serial consoles make it), and the policy is
- *   enforced: an inline script is refused and reported.
+ *   enforced: an inline script is refused and reported;
+ * - a session that joined outlives the login deadline (10 s), one that did
+ *   not is closed at it.
  */
 
 import { test, before, after } from 'node:test';
@@ -17,7 +19,7 @@ import http from 'node:http';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HERE, TOP, PASSWORD, enshuBinary, launchBrowser } from './lib.mjs';
+import { HERE, TOP, PASSWORD, ProtocolClient, enshuBinary, launchBrowser } from './lib.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const T = (name) => `[data-test="${name}"]`;
@@ -234,4 +236,20 @@ test('the policy is enforced: an inline script is refused and reported, framing 
   const joinForm = frame ? await frame.$(T('join-submit')).catch(() => null) : null;
   assert.equal(joinForm, null, 'the console rendered inside another origin\'s frame');
   await context.close();
+});
+
+test('a session that joined outlives the login deadline; one that did not is closed at it', { timeout: STEP_MS }, async () => {
+  const url = `${fixture.url.replace(/^http/, 'ws')}/ws`;
+  const joined = await ProtocolClient.connect(url);
+  const idle = await ProtocolClient.connect(url);
+  const welcome = await joined.request('hello', { version: 1, role: 'team', code: fixture.codes[2], name: 'Ben', since: 0 });
+  assert.equal(welcome.type, 'welcome', JSON.stringify(welcome));
+  await idle.waitFor(() => idle.closed, 'the login deadline to close the idle session', 20000);
+  assert.deepEqual(idle.closed, { code: 1008, reason: 'log in within 10 s' });
+  /* the joined one connected first, so its deadline has passed too; it is still served */
+  assert.equal(joined.closed, null);
+  const reply = await joined.request('timeline');
+  assert.notEqual(reply.type, 'closed', JSON.stringify(reply));
+  assert.notEqual(reply.type, 'error', JSON.stringify(reply));
+  joined.close();
 });

@@ -87,7 +87,8 @@ typedef struct run_options {
     const char *listen; /* NULL: no consoles */
     const char *cert, *key;
     const char *web_dir;
-    const char *allow_origins[MAX_ALLOW_ORIGINS + 1]; /* NULL-terminated */
+    /* --allow-origin, NULL-terminated */
+    const char *allow_origins[MAX_ALLOW_ORIGINS + 1];
     bool wait; /* for an instructor's start */
 } run_options;
 
@@ -310,12 +311,18 @@ static bool origin_valid(const char *origin)
 static int run_command(int argc, char **argv, const char *cmd, bool serve)
 {
     static const struct option options[] = {
-        {"teams", required_argument, NULL, 't'},  {"name", required_argument, NULL, 'n'},
-        {"hosts", required_argument, NULL, 'H'},  {"speed", required_argument, NULL, 's'},
-        {"for", required_argument, NULL, 'f'},    {"timeout", required_argument, NULL, 'T'},
-        {"listen", required_argument, NULL, 'l'}, {"cert", required_argument, NULL, 'c'},
-        {"key", required_argument, NULL, 'k'},    {"web", required_argument, NULL, 'w'},
-        {"wait", no_argument, NULL, 'W'},         {"allow-origin", required_argument, NULL, 'o'},
+        {"teams", required_argument, NULL, 't'},
+        {"name", required_argument, NULL, 'n'},
+        {"hosts", required_argument, NULL, 'H'},
+        {"speed", required_argument, NULL, 's'},
+        {"for", required_argument, NULL, 'f'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"listen", required_argument, NULL, 'l'},
+        {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},
+        {"web", required_argument, NULL, 'w'},
+        {"wait", no_argument, NULL, 'W'},
+        {"allow-origin", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};

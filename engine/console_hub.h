@@ -26,7 +26,8 @@ typedef struct console_hub_config {
     const char *listen;           /* "host:port"; NULL: 127.0.0.1:8080 */
     const char *static_dir;       /* the consoles (web/) */
     const char *cert_path, *key_path;
-    const char *const *allow_origins; /* besides the serving origin (ws_server.h); may be NULL */
+    /* Origins besides the serving one whose pages may connect (ws_server.h); may be NULL. */
+    const char *const *allow_origins;
 } console_hub_config;
 
 typedef struct console_hub console_hub;

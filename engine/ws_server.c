@@ -159,8 +159,11 @@ struct ws_server {
     lws_sorted_usec_list_t stop_sul;
     bool stop_sul_armed; /* service thread */
     bool give_up;        /* service thread */
-    peer_count *peers[PEER_BUCKETS]; /* service thread */
-    int64_t refusal_logged_us[4];    /* service thread, by refusal kind */
+
+    /* Service thread only: open sessions by peer address, when each kind of
+     * refusal was last logged. */
+    peer_count *peers[PEER_BUCKETS];
+    int64_t refusal_logged_us[4];
 
     pthread_mutex_t lock;
     pthread_cond_t stop_cond; /* signalled when stopping is set */
@@ -311,8 +314,7 @@ static void close_with(struct lws *wsi, int code, const char *reason)
 static void peer_key(const char *peer, char *key, size_t size)
 {
     struct in6_addr a6;
-    if (strchr(peer, ':') && inet_pton(AF_INET6, peer, &a6) == 1 &&
-        !IN6_IS_ADDR_V4MAPPED(&a6)) {
+    if (strchr(peer, ':') && inet_pton(AF_INET6, peer, &a6) == 1 && !IN6_IS_ADDR_V4MAPPED(&a6)) {
         memset(a6.s6_addr + 8, 0, 8);
         char text[INET6_ADDRSTRLEN];
         inet_ntop(AF_INET6, &a6, text, sizeof(text));
@@ -611,7 +613,8 @@ static void log_refusal(ws_server *srv, enum refusal kind, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "enshu: console connection refused: %s (like refusals within 10 s are not logged).\n",
+    fprintf(stderr,
+            "enshu: console connection refused: %s (like refusals within 10 s are not logged).\n",
             line);
 }
 

@@ -74,9 +74,9 @@ typedef struct ws_server ws_server;
  * and style attributes it writes itself (a 24-bit colour is a style
  * attribute), and the instructor console colours team swatches with a style
  * attribute. 'self' covers the page's own ws:/wss: origin (CSP level 3). */
-#define WS_SERVER_CSP                                                                            \
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "                   \
-    "connect-src 'self'; img-src 'self' data:; font-src 'self'; object-src 'none'; "              \
+#define WS_SERVER_CSP                                                                              \
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "                    \
+    "connect-src 'self'; img-src 'self' data:; font-src 'self'; object-src 'none'; "               \
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 typedef struct ws_server_config {

@@ -85,7 +85,7 @@ int main(int argc, char **argv)
     exercise *ex = exercise_new(s, teams, ledger, &hooks);
     if (!ex)
         return 1;
-    char (*codes)[JOIN_CODE_SIZE] = xcalloc(teams, JOIN_CODE_SIZE);
+    char(*codes)[JOIN_CODE_SIZE] = xcalloc(teams, JOIN_CODE_SIZE);
     const char **code_list = xcalloc(teams, sizeof(char *));
     for (unsigned t = 0; t < teams; t++) {
         join_code_new(codes[t]);

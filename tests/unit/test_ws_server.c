@@ -1064,7 +1064,7 @@ static int http_raw(int port, const char *request, char *resp, size_t size)
 static void assert_security_headers(const char *resp)
 {
     char *head = xstrndup(resp, strstr(resp, "\r\n\r\n") ? (size_t)(strstr(resp, "\r\n\r\n") - resp)
-                                                       : strlen(resp));
+                                                         : strlen(resp));
     char *csp = strcasestr(head, "\r\ncontent-security-policy: ");
     assert_non_null(csp);
     csp += strlen("\r\ncontent-security-policy: ");
@@ -1088,10 +1088,18 @@ static void http_headers_and_files(void **state)
         assert_int_equal(mkdir(d, 0755), 0);
         free(d);
     }
-    const char *files[] = {"index.html",         "trainee.html",      "js/ui.js",
-                           "vendor/xterm/xterm.js", "vendor/xterm/LICENSE", "package.json",
-                           "package-lock.json",  "README.md",         "PROTOCOL.md",
-                           "node_modules/x/index.js", "js/.hidden.js", "js/notes.txt"};
+    const char *files[] = {"index.html",
+                           "trainee.html",
+                           "js/ui.js",
+                           "vendor/xterm/xterm.js",
+                           "vendor/xterm/LICENSE",
+                           "package.json",
+                           "package-lock.json",
+                           "README.md",
+                           "PROTOCOL.md",
+                           "node_modules/x/index.js",
+                           "js/.hidden.js",
+                           "js/notes.txt"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char *p = xasprintf("%s/%s", dir, files[i]);
         write_file(p, files[i]);
@@ -1103,32 +1111,39 @@ static void http_headers_and_files(void **state)
     const char *served[] = {"/", "/trainee.html", "/js/ui.js", "/vendor/xterm/xterm.js"};
     for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++) {
         char req[256];
-        snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-                 served[i]);
+        snprintf(req, sizeof(req),
+                 "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", served[i]);
         if (http_raw(port, req, resp, sizeof(resp)) != 200)
             fail_msg("%s was not served: %.200s", served[i], resp);
         assert_security_headers(resp);
     }
-    const char *hidden[] = {"/package.json", "/package-lock.json", "/README.md", "/PROTOCOL.md",
-                            "/node_modules/x/index.js", "/js/.hidden.js", "/js/notes.txt",
-                            "/vendor/xterm/LICENSE", "/js/", "/js", "/vendor/../package.json",
-                            "/js/%2e%2e/package.json", "/index.html/"};
+    const char *hidden[] = {"/package.json", "/package-lock.json",       "/README.md",
+                            "/PROTOCOL.md",  "/node_modules/x/index.js", "/js/.hidden.js",
+                            "/js/notes.txt", "/vendor/xterm/LICENSE",    "/js/",
+                            "/js",           "/vendor/../package.json",  "/js/%2e%2e/package.json",
+                            "/index.html/"};
     for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
         char req[256];
-        snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-                 hidden[i]);
+        snprintf(req, sizeof(req),
+                 "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", hidden[i]);
         int status = http_raw(port, req, resp, sizeof(resp));
         if (status != 404)
             fail_msg("%s: status %d, not 404", hidden[i], status);
-        assert_security_headers(resp); /* on refusals too */
-        assert_non_null(strstr(resp, "<h1>404</h1>")); /* lws's page, not the file */
+        /* on refusals too; the body is lws's page, not the file */
+        assert_security_headers(resp);
+        assert_non_null(strstr(resp, "<h1>404</h1>"));
     }
     /* a Host that is not this server gets no file; other methods none either */
-    assert_int_equal(http_raw(port, "GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
-                              resp, sizeof(resp)), 403);
+    assert_int_equal(http_raw(port,
+                              "GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+                              resp, sizeof(resp)),
+                     403);
     assert_security_headers(resp);
-    assert_int_equal(http_raw(port, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
-                                    "Connection: close\r\n\r\n", resp, sizeof(resp)), 405);
+    assert_int_equal(http_raw(port,
+                              "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+                              "Connection: close\r\n\r\n",
+                              resp, sizeof(resp)),
+                     405);
     ws_server_free(srv);
     char *cmd = xasprintf("rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
@@ -1267,8 +1282,8 @@ static void fill_two(ws_server *srv, uint64_t session, const char *text)
 static void total_queued_cap(void **state)
 {
     /* each session may queue 48 KiB, all of them 64 KiB */
-    ws_server *srv = start((ws_server_config){.queue_limit = 48 * 1024,
-                                              .max_queued_total = 64 * 1024});
+    ws_server *srv =
+        start((ws_server_config){.queue_limit = 48 * 1024, .max_queued_total = 64 * 1024});
     rec.echo = false;
     rec.hook = fill_two;
     total_cap_sent[0] = total_cap_sent[1] = 0;
@@ -1324,16 +1339,26 @@ int main(int argc, char **argv)
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(echo_and_sessions),      cmocka_unit_test(order_from_another_thread),
-        cmocka_unit_test(shared_message_to_many), cmocka_unit_test(close_from_another_thread),
-        cmocka_unit_test(binary_frame_refused),   cmocka_unit_test(invalid_utf8_refused),
-        cmocka_unit_test(oversize_refused),       cmocka_unit_test(flood_refused),
-        cmocka_unit_test(slow_reader_closed),     cmocka_unit_test(dead_client_dropped),
-        cmocka_unit_test(static_files),           cmocka_unit_test(tls_only),
-        cmocka_unit_test(bad_listen_refused),     cmocka_unit_test(origin_and_host_checked),
-        cmocka_unit_test(http_headers_and_files), cmocka_unit_test(h2c_not_switched),
-        cmocka_unit_test(per_address_cap),        cmocka_unit_test(unadmitted_cap_and_all_sessions_cap),
-        cmocka_unit_test(login_deadline_closes),  cmocka_unit_test(total_queued_cap),
+        cmocka_unit_test(echo_and_sessions),
+        cmocka_unit_test(order_from_another_thread),
+        cmocka_unit_test(shared_message_to_many),
+        cmocka_unit_test(close_from_another_thread),
+        cmocka_unit_test(binary_frame_refused),
+        cmocka_unit_test(invalid_utf8_refused),
+        cmocka_unit_test(oversize_refused),
+        cmocka_unit_test(flood_refused),
+        cmocka_unit_test(slow_reader_closed),
+        cmocka_unit_test(dead_client_dropped),
+        cmocka_unit_test(static_files),
+        cmocka_unit_test(tls_only),
+        cmocka_unit_test(bad_listen_refused),
+        cmocka_unit_test(origin_and_host_checked),
+        cmocka_unit_test(http_headers_and_files),
+        cmocka_unit_test(h2c_not_switched),
+        cmocka_unit_test(per_address_cap),
+        cmocka_unit_test(unadmitted_cap_and_all_sessions_cap),
+        cmocka_unit_test(login_deadline_closes),
+        cmocka_unit_test(total_queued_cap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

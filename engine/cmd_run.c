@@ -21,6 +21,7 @@
 #include "text_file.h"
 #include "units.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
@@ -33,7 +34,8 @@
 static const char HELP[] =
     "Usage: enshu run FILE --teams N [--name NAME] [--hosts HOSTS.yaml] [--speed X]\n"
     "                 [--for DURATION] [--timeout DURATION] [--listen HOST:PORT]\n"
-    "                 [--cert FILE --key FILE] [--web DIR] [--wait]\n"
+    "                 [--cert FILE --key FILE] [--allow-origin ORIGIN]... [--web DIR]\n"
+    "                 [--wait]\n"
     "\n"
     "Brings the range of incident script FILE up (as 'enshu up' does), then runs the\n"
     "exercise: injects fire on their timeline for each team, checks probe the guests,\n"
@@ -53,6 +55,10 @@ static const char HELP[] =
     "  --listen HOST:PORT   serve the browser consoles there (port 0: any free one);\n"
     "                       prints each team's join code (see web/PROTOCOL.md)\n"
     "  --cert FILE --key FILE  serve the consoles over TLS (https, wss)\n"
+    "  --allow-origin ORIGIN  pages of ORIGIN (e.g. https://range.example, a reverse\n"
+    "                       proxy's) may connect to the consoles too; repeatable. By\n"
+    "                       default only pages served by the consoles themselves may\n"
+    "                       (other origins get HTTP 403)\n"
     "  --web DIR            the consoles' files (default: the web/ of this source tree,\n"
     "                       or $ENSHU_WEB_DIR)\n"
     "  --wait               do not start the exercise: an instructor starts it from the\n"
@@ -62,14 +68,18 @@ static const char HELP[] =
 
 static const char SERVE_HELP[] =
     "Usage: enshu serve FILE --teams N [--listen HOST:PORT] [--cert FILE --key FILE]\n"
-    "                   [--name NAME] [--hosts HOSTS.yaml] [--speed X] [--for DURATION]\n"
+    "                   [--allow-origin ORIGIN]... [--name NAME] [--hosts HOSTS.yaml]\n"
+    "                   [--speed X] [--for DURATION]\n"
     "\n"
     "Brings the range of incident script FILE up and serves the browser consoles:\n"
     "'enshu run --listen HOST:PORT --wait'. The instructor starts, pauses and steers\n"
     "the exercise from the instructor console; teams join with the join codes printed\n"
-    "here. Listens on 127.0.0.1:8080 unless told otherwise.\n"
+    "here. Listens on 127.0.0.1:8080 unless told otherwise; --allow-origin as for\n"
+    "'enshu run'.\n"
     "\n"
     "Exit status: 0 the exercise ended or was interrupted, 1 failure, 2 usage error.\n";
+
+#define MAX_ALLOW_ORIGINS 16
 
 typedef struct run_options {
     double speed;
@@ -77,6 +87,8 @@ typedef struct run_options {
     const char *listen; /* NULL: no consoles */
     const char *cert, *key;
     const char *web_dir;
+    /* --allow-origin, NULL-terminated */
+    const char *allow_origins[MAX_ALLOW_ORIGINS + 1];
     bool wait; /* for an instructor's start */
 } run_options;
 
@@ -192,7 +204,8 @@ static int start_consoles(const run_options *opt, exercise *ex, event_store *led
                               .listen = opt->listen,
                               .static_dir = opt->web_dir,
                               .cert_path = opt->cert,
-                              .key_path = opt->key};
+                              .key_path = opt->key,
+                              .allow_origins = opt->allow_origins};
     int rc = console_hub_start(&cfg, &live_hub);
     if (rc != ENSHU_OK) {
         fprintf(stderr, "enshu run: the consoles could not listen on %s\n", opt->listen);
@@ -276,15 +289,40 @@ static int run_exercise(const range_up_request *req, const run_options *opt)
 }
 
 /* enshu run and enshu serve: the same, serve waits for an instructor. */
+/* "http://host[:port]" or "https://..." (host a name, IPv4 or [IPv6]),
+ * nothing after: what browsers send as Origin. A trailing "/" is allowed. */
+static bool origin_valid(const char *origin)
+{
+    const char *rest = strncmp(origin, "https://", 8) == 0  ? origin + 8
+                       : strncmp(origin, "http://", 7) == 0 ? origin + 7
+                                                            : NULL;
+    if (!rest || !*rest)
+        return false;
+    size_t n = strlen(rest);
+    if (rest[n - 1] == '/')
+        n--;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)rest[i]) && !strchr(".-:[]", rest[i]))
+            return false;
+    return n > 0;
+}
+
 static int run_command(int argc, char **argv, const char *cmd, bool serve)
 {
     static const struct option options[] = {
-        {"teams", required_argument, NULL, 't'},  {"name", required_argument, NULL, 'n'},
-        {"hosts", required_argument, NULL, 'H'},  {"speed", required_argument, NULL, 's'},
-        {"for", required_argument, NULL, 'f'},    {"timeout", required_argument, NULL, 'T'},
-        {"listen", required_argument, NULL, 'l'}, {"cert", required_argument, NULL, 'c'},
-        {"key", required_argument, NULL, 'k'},    {"web", required_argument, NULL, 'w'},
-        {"wait", no_argument, NULL, 'W'},         {NULL, 0, NULL, 0},
+        {"teams", required_argument, NULL, 't'},
+        {"name", required_argument, NULL, 'n'},
+        {"hosts", required_argument, NULL, 'H'},
+        {"speed", required_argument, NULL, 's'},
+        {"for", required_argument, NULL, 'f'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"listen", required_argument, NULL, 'l'},
+        {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},
+        {"web", required_argument, NULL, 'w'},
+        {"wait", no_argument, NULL, 'W'},
+        {"allow-origin", required_argument, NULL, 'o'},
+        {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
     run_options ro = {.wait = serve,
@@ -341,6 +379,25 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         case 'W':
             ro.wait = true;
             break;
+        case 'o': {
+            size_t n = 0;
+            while (ro.allow_origins[n])
+                n++;
+            if (!origin_valid(optarg)) {
+                fprintf(stderr,
+                        "enshu %s: --allow-origin takes an origin, a scheme and a host with "
+                        "an optional port, e.g. https://range.example or "
+                        "http://10.0.0.5:8080\n",
+                        cmd);
+                return CLI_USAGE;
+            }
+            if (n == MAX_ALLOW_ORIGINS) {
+                fprintf(stderr, "enshu %s: at most %d --allow-origin\n", cmd, MAX_ALLOW_ORIGINS);
+                return CLI_USAGE;
+            }
+            ro.allow_origins[n] = optarg;
+            break;
+        }
         default:
             fprintf(stderr, "enshu %s: unknown or incomplete option '%s' (try --help)\n", cmd,
                     argv[optind - 1]);
@@ -358,8 +415,8 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         fprintf(stderr, "enshu %s: --cert and --key go together\n", cmd);
         return CLI_USAGE;
     }
-    if ((ro.cert || ro.key || ro.wait) && !ro.listen) {
-        fprintf(stderr, "enshu %s: --cert, --key and --wait need --listen\n", cmd);
+    if ((ro.cert || ro.key || ro.wait || ro.allow_origins[0]) && !ro.listen) {
+        fprintf(stderr, "enshu %s: --cert, --key, --allow-origin and --wait need --listen\n", cmd);
         return CLI_USAGE;
     }
     req.scenario_path = argv[optind];

@@ -745,6 +745,7 @@ static void join(console_hub *hub, session *ss, const token_owner *owner, const 
     } else {
         ss->token = xstrdup(token);
     }
+    ws_server_admit(hub->ws, ss->id); /* joined: no longer held to the login deadline */
     send_welcome(hub, ss, id, extra);
     ss->cursor = since;
     ss->catching_up = true;
@@ -1896,6 +1897,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
                            .static_dir = cfg->static_dir,
                            .cert_path = cfg->cert_path,
                            .key_path = cfg->key_path,
+                           .allow_origins = cfg->allow_origins,
                            .on_open = ws_open,
                            .on_message = ws_received,
                            .on_close = ws_close,

@@ -72,6 +72,8 @@ typedef struct console_hub_config {
     int (*check_password)(void *ctx, const char *password);
     void *check_ctx;
     const console_rate *limits;   /* LIMIT_COUNT of them; NULL: CONSOLE_LIMITS_DEFAULT */
+    /* Origins besides the serving one whose pages may connect (ws_server.h); may be NULL. */
+    const char *const *allow_origins;
 } console_hub_config;
 
 typedef struct console_hub console_hub;

@@ -10,6 +10,11 @@
  * CLOSED, both on the service thread, so the service thread may hold a
  * session pointer without the lock; other threads find sessions only by id
  * through the table, under the lock.
+ *
+ * Who may connect is decided before the upgrade, in CONFIRM_UPGRADE (Host,
+ * Origin, the caps), so a refusal is a plain HTTP answer and no session
+ * exists for it. Files are served from LWS_CALLBACK_HTTP through an
+ * allow-list rather than an lws mount, which would serve the whole folder.
  */
 #include "ws_server.h"
 #include "alloc.h"
@@ -17,12 +22,17 @@
 
 #include <libwebsockets.h>
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define WS_SUBPROTOCOL "enshu.v1"
@@ -33,6 +43,16 @@
 #define DEFAULT_RATE 50
 #define DEFAULT_PING_SECS 20
 #define DEFAULT_HANGUP_SECS 40
+#define DEFAULT_MAX_SESSIONS 4096
+#define DEFAULT_MAX_PER_ADDRESS 64
+#define DEFAULT_MAX_UNADMITTED 256
+#define DEFAULT_LOGIN_SECS 10
+#define DEFAULT_MAX_QUEUED_TOTAL ((size_t)256 * 1024 * 1024)
+/* Peer addresses counted for max_sessions_per_address (a fixed table:
+ * chains stay as short as the sessions are few). */
+#define PEER_BUCKETS 256
+/* A refusal of one kind is logged at most this often (they come in floods). */
+#define REFUSAL_LOG_US (10 * LWS_US_PER_SEC)
 /* Larger messages go out as several frames, so one slow socket never makes
  * lws copy a whole large message into its own buffer. */
 #define WRITE_CHUNK ((size_t)32 * 1024)
@@ -69,9 +89,17 @@ static void out_msg_free(out_msg *m)
     free(m);
 }
 
+/* Open sessions of one peer address (service thread only). */
+typedef struct peer_count {
+    struct peer_count *next;
+    unsigned n;
+    char key[64];
+} peer_count;
+
 typedef struct session {
     uint64_t id;
     struct lws *wsi;               /* service thread only */
+    char peer[64];                 /* its peer_count key; service thread only */
     struct session *hnext;         /* table chain, under lock */
     struct session *pnext, *pprev; /* pending list, under lock */
     bool pending;
@@ -84,10 +112,13 @@ typedef struct session {
     bool above_half;
     bool closing;   /* no more sends; close once the queue is written */
     bool close_now; /* close without writing the queue */
+    bool admitted;  /* logged in (ws_server_admit) */
     int close_code;
     char close_reason[124];
 
     /* Service thread only. */
+    ws_server *srv;
+    lws_sorted_usec_list_t login_sul; /* the login deadline */
     bool timeout_set;
     char *rx;
     size_t rx_len, rx_cap;
@@ -105,8 +136,11 @@ struct ws_server {
     char *host;
     char *static_dir;
     char *cert_path, *key_path;
-    size_t max_message, queue_limit;
+    size_t max_message, queue_limit, max_queued_total;
     unsigned rate;
+    char **allow_origins; /* lower case, no trailing "/" */
+    size_t nallow_origins;
+    unsigned max_sessions, max_per_address, max_unadmitted, login_secs;
     void (*on_open)(void *, uint64_t, const char *);
     void (*on_message)(void *, uint64_t, const char *, size_t);
     void (*on_close)(void *, uint64_t);
@@ -120,22 +154,30 @@ struct ws_server {
     pthread_t thread;
 
     struct lws_protocols protocols[2];
-    struct lws_http_mount mount;
-    struct lws_protocol_vhost_options mimetypes[12];
+    struct lws_protocol_vhost_options headers[4];
     lws_retry_bo_t retry;
     lws_sorted_usec_list_t stop_sul;
     bool stop_sul_armed; /* service thread */
     bool give_up;        /* service thread */
 
+    /* Service thread only: open sessions by peer address, when each kind of
+     * refusal was last logged. */
+    peer_count *peers[PEER_BUCKETS];
+    int64_t refusal_logged_us[4];
+
     pthread_mutex_t lock;
     pthread_cond_t stop_cond; /* signalled when stopping is set */
     session **table;          /* by id & (nbuckets - 1) */
     size_t nbuckets, nsessions;
+    size_t unadmitted;   /* open sessions not admitted */
+    size_t queued_total; /* every session's queued */
     session *pending;
     uint64_t next_id;
     bool stopping;
 };
 
+/* The files the consoles are made of: what else lies in web/ (node_modules,
+ * package files, notes) is not served. */
 static const struct {
     const char *ext, *type;
 } mimetypes[] = {
@@ -144,14 +186,12 @@ static const struct {
     {".mjs", "text/javascript; charset=utf-8"},
     {".css", "text/css; charset=utf-8"},
     {".svg", "image/svg+xml"},
-    {".json", "application/json"},
     {".woff2", "font/woff2"},
     {".woff", "font/woff"},
-    {".wasm", "application/wasm"},
     {".png", "image/png"},
     {".ico", "image/x-icon"},
-    {".map", "application/json"},
 };
+static const char *const file_dirs[] = {"js/", "css/", "vendor/", "fonts/", "img/"};
 
 static int64_t now_us(void)
 {
@@ -240,12 +280,13 @@ static void unmark_pending(ws_server *srv, session *s)
 }
 
 /* Frees the queue (not the message being written). */
-static void drop_queue(session *s)
+static void drop_queue(ws_server *srv, session *s)
 {
     out_msg *next;
     for (out_msg *m = s->head; m; m = next) {
         next = m->next;
         s->queued -= m->len;
+        srv->queued_total -= m->len;
         out_msg_free(m);
     }
     s->head = s->tail = NULL;
@@ -266,25 +307,115 @@ static void close_with(struct lws *wsi, int code, const char *reason)
     lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)reason, strlen(reason));
 }
 
-static session *session_open(ws_server *srv, struct lws *wsi)
+/* ---- peer addresses (service thread) ---- */
+
+/* The key a peer's sessions are counted under: its address, or for IPv6 its
+ * /64 (one subscriber's network; its addresses cost an attacker nothing). */
+static void peer_key(const char *peer, char *key, size_t size)
+{
+    struct in6_addr a6;
+    if (strchr(peer, ':') && inet_pton(AF_INET6, peer, &a6) == 1 && !IN6_IS_ADDR_V4MAPPED(&a6)) {
+        memset(a6.s6_addr + 8, 0, 8);
+        char text[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, &a6, text, sizeof(text));
+        snprintf(key, size, "%s/64", text);
+        return;
+    }
+    snprintf(key, size, "%s", peer);
+}
+
+static peer_count **peer_slot(ws_server *srv, const char *key)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    peer_count **pp = &srv->peers[h % PEER_BUCKETS];
+    while (*pp && strcmp((*pp)->key, key) != 0)
+        pp = &(*pp)->next;
+    return pp;
+}
+
+static unsigned peer_sessions(ws_server *srv, const char *key)
+{
+    peer_count *p = *peer_slot(srv, key);
+    return p ? p->n : 0;
+}
+
+static void peer_add(ws_server *srv, const char *key, int delta)
+{
+    peer_count **pp = peer_slot(srv, key);
+    if (!*pp) {
+        if (delta < 0)
+            return;
+        *pp = xcalloc(1, sizeof(peer_count));
+        snprintf((*pp)->key, sizeof((*pp)->key), "%s", key);
+    }
+    (*pp)->n += (unsigned)delta;
+    if ((*pp)->n == 0) {
+        peer_count *gone = *pp;
+        *pp = gone->next;
+        free(gone);
+    }
+}
+
+/* ---- sessions (service thread) ---- */
+
+static void arm_close(session *s)
+{
+    if (!s->timeout_set) {
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK,
+                        s->close_now ? SLOW_CLOSE_SECS : CLOSE_FLUSH_SECS);
+        s->timeout_set = true;
+    }
+    lws_callback_on_writable(s->wsi);
+}
+
+static void login_deadline(lws_sorted_usec_list_t *sul)
+{
+    session *s = lws_container_of(sul, session, login_sul);
+    ws_server *srv = s->srv;
+    pthread_mutex_lock(&srv->lock);
+    bool late = !s->admitted && !s->closing;
+    if (late) {
+        char reason[64];
+        snprintf(reason, sizeof(reason), "log in within %u s", srv->login_secs);
+        request_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, reason, false);
+    }
+    pthread_mutex_unlock(&srv->lock);
+    if (late)
+        arm_close(s);
+}
+
+static session *session_open(ws_server *srv, struct lws *wsi, const char *peer)
 {
     session *s = xcalloc(1, sizeof(*s));
+    s->srv = srv;
     s->wsi = wsi;
+    peer_key(peer, s->peer, sizeof(s->peer));
+    peer_add(srv, s->peer, 1);
     s->tokens = 2.0 * srv->rate;
     s->tokens_at_us = now_us();
     pthread_mutex_lock(&srv->lock);
     s->id = srv->next_id++;
     insert_session(srv, s);
+    srv->unadmitted++;
     pthread_mutex_unlock(&srv->lock);
+    lws_sul_schedule(srv->lws, 0, &s->login_sul, login_deadline,
+                     (lws_usec_t)srv->login_secs * LWS_US_PER_SEC);
     return s;
 }
 
 static void session_closed(ws_server *srv, session *s)
 {
+    lws_sul_cancel(&s->login_sul);
+    peer_add(srv, s->peer, -1);
     pthread_mutex_lock(&srv->lock);
     remove_session(srv, s);
     unmark_pending(srv, s);
-    drop_queue(s);
+    drop_queue(srv, s);
+    srv->queued_total -= s->queued; /* what was left of the message being written */
+    if (!s->admitted)
+        srv->unadmitted--;
     pthread_mutex_unlock(&srv->lock);
     if (srv->on_close)
         srv->on_close(srv->ctx, s->id);
@@ -406,6 +537,7 @@ static int on_writeable(ws_server *srv, session *s, struct lws *wsi)
 
         pthread_mutex_lock(&srv->lock);
         s->queued -= chunk;
+        srv->queued_total -= chunk;
         if (done)
             s->writing = NULL;
         if (s->above_half && s->queued < srv->queue_limit / 4) {
@@ -441,12 +573,10 @@ static void serve_pending(ws_server *srv)
     while (srv->pending) {
         session *s = srv->pending;
         unmark_pending(srv, s);
-        if (s->closing && !s->timeout_set) {
-            lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK,
-                            s->close_now ? SLOW_CLOSE_SECS : CLOSE_FLUSH_SECS);
-            s->timeout_set = true;
-        }
-        lws_callback_on_writable(s->wsi);
+        if (s->closing)
+            arm_close(s);
+        else
+            lws_callback_on_writable(s->wsi);
     }
     bool arm = srv->stopping && !srv->stop_sul_armed;
     pthread_mutex_unlock(&srv->lock);
@@ -463,6 +593,246 @@ static bool path_is_ws(struct lws *wsi)
     return n > 0 && strcmp(uri, WS_PATH) == 0;
 }
 
+/* ---- who may connect (service thread) ---- */
+
+enum refusal { REFUSED_ORIGIN, REFUSED_HOST, REFUSED_CAP, REFUSED_UPGRADE };
+
+static void log_refusal(ws_server *srv, enum refusal kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* One line per kind every REFUSAL_LOG_US: enough to see a misconfigured
+ * proxy or an attack, without letting a flood of refusals fill the log. */
+static void log_refusal(ws_server *srv, enum refusal kind, const char *fmt, ...)
+{
+    int64_t now = now_us();
+    if (srv->refusal_logged_us[kind] && now - srv->refusal_logged_us[kind] < REFUSAL_LOG_US)
+        return;
+    srv->refusal_logged_us[kind] = now;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fprintf(stderr,
+            "enshu: console connection refused: %s (like refusals within 10 s are not logged).\n",
+            line);
+}
+
+static void lower(char *s)
+{
+    for (; *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
+/* The host part of a Host header value ("name:port", "[v6]:port", "name"),
+ * lower case; false when it is malformed. */
+static bool host_of(const char *value, char *host, size_t size)
+{
+    size_t n;
+    if (value[0] == '[') {
+        const char *end = strchr(value, ']');
+        if (!end || (end[1] != '\0' && end[1] != ':'))
+            return false;
+        n = (size_t)(end - value - 1);
+        value++;
+    } else {
+        n = strcspn(value, ":");
+        if (strchr(value + n + (value[n] ? 1 : 0), ':'))
+            return false;
+    }
+    if (n == 0 || n >= size)
+        return false;
+    memcpy(host, value, n);
+    host[n] = '\0';
+    lower(host);
+    return true;
+}
+
+static bool is_ip_literal(const char *host)
+{
+    unsigned char a[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
+}
+
+/* A Host naming a DNS name we were not told of may be a page on that name
+ * rebound to our address (DNS rebinding): refused. IP literals and
+ * localhost cannot be rebound. */
+static bool host_allowed(const ws_server *srv, const char *host)
+{
+    if (is_ip_literal(host) || strcmp(host, "localhost") == 0)
+        return true;
+    if (srv->host && strcasecmp(srv->host, host) == 0)
+        return true;
+    for (size_t i = 0; i < srv->nallow_origins; i++) {
+        char h[256];
+        const char *rest = strstr(srv->allow_origins[i], "://");
+        if (rest && host_of(rest + 3, h, sizeof(h)) && strcmp(h, host) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Reads the Host header and checks it; its value is left in host_value. */
+static bool host_header_ok(ws_server *srv, struct lws *wsi, char *host_value, size_t size)
+{
+    char host[256];
+    if (lws_hdr_copy(wsi, host_value, (int)size, WSI_TOKEN_HOST) <= 0)
+        host_value[0] = '\0';
+    if (!host_of(host_value, host, sizeof(host)) || !host_allowed(srv, host)) {
+        char peer[64] = "";
+        lws_get_peer_simple(wsi, peer, sizeof(peer));
+        log_refusal(srv, REFUSED_HOST, "%s asked for host \"%.200s\", which is not this server",
+                    peer, host_value);
+        return false;
+    }
+    return true;
+}
+
+/* Browsers send Origin with every websocket upgrade: it must be the page's
+ * own origin (scheme of this port, the Host the page came from) or one we
+ * were told to allow. Clients that are not browsers send none. */
+static bool origin_allowed(const ws_server *srv, struct lws *wsi, const char *host_value)
+{
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) == 0)
+        return true;
+    char origin[300];
+    if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
+        return false;
+    lower(origin);
+    size_t n = strlen(origin);
+    if (n && origin[n - 1] == '/')
+        origin[n - 1] = '\0';
+    char own[300];
+    snprintf(own, sizeof(own), "%s://%s", srv->cert_path ? "https" : "http", host_value);
+    lower(own);
+    if (strcmp(origin, own) == 0)
+        return true;
+    for (size_t i = 0; i < srv->nallow_origins; i++)
+        if (strcmp(origin, srv->allow_origins[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Answers a refused request; lws then ends the transaction (1) or, when
+ * even the answer cannot be written, the connection (-1). */
+static int refuse(struct lws *wsi, unsigned status)
+{
+    return lws_return_http_status(wsi, status, NULL) ? -1 : 1;
+}
+
+/* Before any upgrade: only websocket, only on /ws, only from a page of
+ * ours, and only while the caps leave room. */
+static int confirm_upgrade(ws_server *srv, struct lws *wsi, const char *upgrade)
+{
+    char peer[64] = "";
+    lws_get_peer_simple(wsi, peer, sizeof(peer));
+    if (strcasecmp(upgrade, "websocket") != 0) {
+        log_refusal(srv, REFUSED_UPGRADE, "%s asked to upgrade to \"%.60s\"", peer, upgrade);
+        return refuse(wsi, HTTP_STATUS_FORBIDDEN);
+    }
+    if (!path_is_ws(wsi))
+        return refuse(wsi, HTTP_STATUS_NOT_FOUND);
+    char host_value[256];
+    if (!host_header_ok(srv, wsi, host_value, sizeof(host_value)))
+        return refuse(wsi, HTTP_STATUS_FORBIDDEN);
+    if (!origin_allowed(srv, wsi, host_value)) {
+        char origin[256] = "";
+        lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN);
+        log_refusal(srv, REFUSED_ORIGIN,
+                    "%s came from a page of origin \"%s\" (allow it with --allow-origin)", peer,
+                    origin);
+        return refuse(wsi, HTTP_STATUS_FORBIDDEN);
+    }
+    char key[64];
+    peer_key(peer, key, sizeof(key));
+    pthread_mutex_lock(&srv->lock);
+    size_t open = srv->nsessions, unadmitted = srv->unadmitted;
+    bool stopping = srv->stopping;
+    pthread_mutex_unlock(&srv->lock);
+    const char *full = NULL;
+    if (open >= srv->max_sessions)
+        full = "the server has its most sessions open";
+    else if (unadmitted >= srv->max_unadmitted)
+        full = "too many sessions have not logged in yet";
+    else if (peer_sessions(srv, key) >= srv->max_per_address)
+        full = "its address has its most sessions open";
+    if (full)
+        log_refusal(srv, REFUSED_CAP, "%s: %s", peer, full);
+    if (full || stopping)
+        return refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE);
+    return 0;
+}
+
+/* ---- files (service thread) ---- */
+
+static const char *file_type(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot || strchr(dot, '/'))
+        return NULL;
+    for (size_t i = 0; i < sizeof(mimetypes) / sizeof(mimetypes[0]); i++)
+        if (strcmp(dot, mimetypes[i].ext) == 0)
+            return mimetypes[i].type;
+    return NULL;
+}
+
+/* Whether uri ("/js/ui.js") is one of the consoles' files: a top-level
+ * .html page, or a file of a known type under one of file_dirs; its
+ * segments are plain names (no dot first, so no "..", no hidden files). */
+static bool file_allowed(const char *uri)
+{
+    if (uri[0] != '/' || strlen(uri) > 200)
+        return false;
+    const char *rel = uri + 1;
+    for (const char *seg = rel; *seg;) {
+        size_t n = strcspn(seg, "/");
+        if (n == 0 || seg[0] == '.')
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (!isalnum((unsigned char)seg[i]) && !strchr("._-@", seg[i]))
+                return false;
+        seg += n;
+        if (*seg == '/')
+            seg++;
+    }
+    const char *type = file_type(rel);
+    if (!type)
+        return false;
+    if (!strchr(rel, '/'))
+        return strncmp(type, "text/html", 9) == 0;
+    for (size_t i = 0; i < sizeof(file_dirs) / sizeof(file_dirs[0]); i++)
+        if (strncmp(rel, file_dirs[i], strlen(file_dirs[i])) == 0)
+            return true;
+    return false;
+}
+
+/* LWS_CALLBACK_HTTP: one of the consoles' files, or a refusal. Returns as
+ * refuse() does, or 0 while a file is being sent. */
+static int serve_http(ws_server *srv, struct lws *wsi, const char *uri)
+{
+    char host_value[256];
+    if (!host_header_ok(srv, wsi, host_value, sizeof(host_value)))
+        return refuse(wsi, HTTP_STATUS_FORBIDDEN);
+    if (!lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) &&
+        !lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI)) {
+        /* A body may follow that nobody reads: end the connection. */
+        lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
+        return -1;
+    }
+    if (strcmp(uri, "/") == 0)
+        uri = "/index.html";
+    struct stat st;
+    char path[PATH_MAX];
+    if (!srv->static_dir || !file_allowed(uri) ||
+        snprintf(path, sizeof(path), "%s%s", srv->static_dir, uri) >= (int)sizeof(path) ||
+        stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return refuse(wsi, HTTP_STATUS_NOT_FOUND);
+    /* <0: failed; >0: it answered 404 itself; 0: the file is on its way
+     * (HTTP_FILE_COMPLETION ends the transaction). */
+    int n = lws_serve_http_file(wsi, path, file_type(uri), NULL, 0);
+    return n < 0 ? -1 : n > 0 ? 1 : 0;
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                        size_t len)
 {
@@ -470,6 +840,9 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
     session_ref *ref = user;
 
     switch (reason) {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return confirm_upgrade(srv, wsi, in);
+
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return path_is_ws(wsi) ? 0 : 1;
 
@@ -479,9 +852,9 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         pthread_mutex_unlock(&srv->lock);
         if (stopping)
             return -1;
-        ref->s = session_open(srv, wsi);
         char peer[64] = "";
         lws_get_peer_simple(wsi, peer, sizeof(peer));
+        ref->s = session_open(srv, wsi, peer);
         if (srv->on_open)
             srv->on_open(srv->ctx, ref->s->id, peer);
         return 0;
@@ -505,11 +878,10 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         serve_pending(srv);
         return 0;
 
-    case LWS_CALLBACK_HTTP:
-        /* Only reached when no mount serves the URL. */
-        if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL))
-            return -1;
-        return lws_http_transaction_completed(wsi);
+    case LWS_CALLBACK_HTTP: {
+        int n = serve_http(srv, wsi, in);
+        return n > 0 ? (lws_http_transaction_completed(wsi) ? -1 : 0) : n;
+    }
 
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -565,6 +937,9 @@ static int parse_listen(const char *listen, char **host, int *port)
 /* What ws_server_start allocates before the context (config, scratch). */
 static void free_config(ws_server *srv)
 {
+    for (size_t i = 0; i < srv->nallow_origins; i++)
+        free(srv->allow_origins[i]);
+    free(srv->allow_origins);
     free(srv->scratch);
     free(srv->host);
     free(srv->static_dir);
@@ -602,6 +977,24 @@ int ws_server_start(const ws_server_config *cfg, ws_server **out)
     srv->max_message = cfg->max_message ? cfg->max_message : DEFAULT_MAX_MESSAGE;
     srv->queue_limit = cfg->queue_limit ? cfg->queue_limit : DEFAULT_QUEUE_LIMIT;
     srv->rate = cfg->max_messages_per_sec ? cfg->max_messages_per_sec : DEFAULT_RATE;
+    srv->max_sessions = cfg->max_sessions ? cfg->max_sessions : DEFAULT_MAX_SESSIONS;
+    srv->max_per_address =
+        cfg->max_sessions_per_address ? cfg->max_sessions_per_address : DEFAULT_MAX_PER_ADDRESS;
+    srv->max_unadmitted = cfg->max_unadmitted ? cfg->max_unadmitted : DEFAULT_MAX_UNADMITTED;
+    srv->login_secs = cfg->login_secs ? cfg->login_secs : DEFAULT_LOGIN_SECS;
+    srv->max_queued_total =
+        cfg->max_queued_total ? cfg->max_queued_total : DEFAULT_MAX_QUEUED_TOTAL;
+    for (const char *const *o = cfg->allow_origins; o && *o; o++)
+        srv->nallow_origins++;
+    srv->allow_origins = xcalloc(srv->nallow_origins + 1, sizeof(char *));
+    for (size_t i = 0; i < srv->nallow_origins; i++) {
+        char *o = xstrdup(cfg->allow_origins[i]);
+        lower(o);
+        size_t n = strlen(o);
+        if (n && o[n - 1] == '/')
+            o[n - 1] = '\0';
+        srv->allow_origins[i] = o;
+    }
     srv->on_open = cfg->on_open;
     srv->on_message = cfg->on_message;
     srv->on_close = cfg->on_close;
@@ -625,22 +1018,19 @@ int ws_server_start(const ws_server_config *cfg, ws_server **out)
         .rx_buffer_size = 0,
     };
 
-    size_t nmime = sizeof(mimetypes) / sizeof(mimetypes[0]);
-    for (size_t i = 0; i < nmime; i++) {
-        srv->mimetypes[i] = (struct lws_protocol_vhost_options){
-            .next = i + 1 < nmime ? &srv->mimetypes[i + 1] : NULL,
-            .name = mimetypes[i].ext,
-            .value = mimetypes[i].type,
-        };
-    }
-    srv->mount = (struct lws_http_mount){
-        .mountpoint = "/",
-        .mountpoint_len = 1,
-        .origin = srv->static_dir,
-        .def = "index.html",
-        .origin_protocol = LWSMPRO_FILE,
-        .extra_mimetypes = &srv->mimetypes[0],
+    /* Added by lws to every HTTP response it writes: files, refusals, its own errors. */
+    static const char *const headers[][2] = {
+        {"content-security-policy:", WS_SERVER_CSP},
+        {"x-content-type-options:", "nosniff"},
+        {"referrer-policy:", "no-referrer"},
+        {"x-frame-options:", "DENY"},
     };
+    for (size_t i = 0; i < 4; i++)
+        srv->headers[i] = (struct lws_protocol_vhost_options){
+            .next = i + 1 < 4 ? &srv->headers[i + 1] : NULL,
+            .name = headers[i][0],
+            .value = headers[i][1],
+        };
 
     lws_set_log_level(LLL_ERR | LLL_WARN, log_line);
 
@@ -655,7 +1045,7 @@ int ws_server_start(const ws_server_config *cfg, ws_server **out)
     info.port = port;
     info.iface = srv->host;
     info.protocols = srv->protocols;
-    info.mounts = srv->static_dir ? &srv->mount : NULL;
+    info.headers = &srv->headers[0];
     info.retry_and_idle_policy = &srv->retry;
     info.ssl_cert_filepath = srv->cert_path;
     info.ssl_private_key_filepath = srv->key_path;
@@ -760,8 +1150,9 @@ int ws_server_send_message(ws_server *srv, uint64_t session_id, ws_message *msg)
     session *s = find_session(srv, session_id);
     if (!s || s->closing) {
         rc = ENSHU_ENOTFOUND;
-    } else if (s->queued + len > srv->queue_limit) {
-        drop_queue(s);
+    } else if (s->queued + len > srv->queue_limit ||
+               srv->queued_total + len > srv->max_queued_total) {
+        drop_queue(srv, s);
         request_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow: reconnect to resume", true);
         wake = mark_pending(srv, s);
         too_slow = true;
@@ -773,6 +1164,7 @@ int ws_server_send_message(ws_server *srv, uint64_t session_id, ws_message *msg)
             s->head = m;
         s->tail = m;
         s->queued += len;
+        srv->queued_total += len;
         if (s->queued > srv->queue_limit / 2)
             s->above_half = true;
         m = NULL;
@@ -783,9 +1175,9 @@ int ws_server_send_message(ws_server *srv, uint64_t session_id, ws_message *msg)
         out_msg_free(m);
     if (too_slow)
         fprintf(stderr,
-                "enshu: console session %llu reads too slowly (more than %zu bytes "
-                "waiting); closing it.\n",
-                (unsigned long long)session_id, srv->queue_limit);
+                "enshu: console session %llu reads too slowly (more than %zu bytes waiting, "
+                "or all sessions' %zu); closing it.\n",
+                (unsigned long long)session_id, srv->queue_limit, srv->max_queued_total);
     if (wake)
         lws_cancel_service(srv->lws);
     return rc;
@@ -798,6 +1190,17 @@ size_t ws_server_queued(ws_server *srv, uint64_t session_id)
     size_t n = s ? s->queued : 0;
     pthread_mutex_unlock(&srv->lock);
     return n;
+}
+
+void ws_server_admit(ws_server *srv, uint64_t session_id)
+{
+    pthread_mutex_lock(&srv->lock);
+    session *s = find_session(srv, session_id);
+    if (s && !s->admitted) {
+        s->admitted = true;
+        srv->unadmitted--;
+    }
+    pthread_mutex_unlock(&srv->lock);
 }
 
 void ws_server_close(ws_server *srv, uint64_t session_id, int code, const char *reason)
@@ -837,6 +1240,13 @@ void ws_server_free(ws_server *srv)
     pthread_cond_signal(&srv->stop_cond);
     pthread_mutex_unlock(&srv->lock);
     pthread_join(srv->thread, NULL);
+    for (size_t i = 0; i < PEER_BUCKETS; i++) {
+        peer_count *next;
+        for (peer_count *p = srv->peers[i]; p; p = next) {
+            next = p->next;
+            free(p);
+        }
+    }
     pthread_mutex_destroy(&srv->lock);
     pthread_cond_destroy(&srv->stop_cond);
     free(srv->table);

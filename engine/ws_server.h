@@ -27,10 +27,35 @@
  * - Liveness: an idle connection is pinged after ping_secs and dropped when
  *   nothing valid (a pong or a message) came for hangup_secs; on_close
  *   follows once libwebsockets has shut the socket (about 3 s later).
- * - HTTP: files under static_dir only (index.html for directories, the usual
- *   web mimetypes); paths are normalised by libwebsockets, so "/../" cannot
- *   leave the directory. Symbolic links inside the directory are followed.
+ * - Who may connect: the upgrade is refused with HTTP 403 unless the Host
+ *   header names this server (an IP literal, "localhost", the listen host, or
+ *   the host of an allowed origin: a page on a DNS name rebound to us cannot
+ *   connect) and the Origin header is absent (non-browser clients: the CLI,
+ *   tests) or is the origin the page was served from (http or https per TLS,
+ *   with the Host header's host and port) or one of allow_origins (a reverse
+ *   proxy's). "Origin: null" is refused. Upgrades other than websocket (h2c)
+ *   are refused with 403.
+ * - Caps: the upgrade is refused with HTTP 503 when max_sessions are open,
+ *   when max_sessions_per_address are open from the peer's address (IPv6:
+ *   its /64), or when max_unadmitted sessions have not been admitted
+ *   (ws_server_admit, once the client logged in). A session not admitted
+ *   within login_secs is closed with 1008 "log in within N s". Bytes
+ *   queued over all sessions stay within max_queued_total: a send that
+ *   would pass it closes its session as a too slow one. Memory held by
+ *   queues is thus at most min(max_sessions x queue_limit, max_queued_total)
+ *   (a message shared by n queues counts n times, so the bound is loose).
+ * - HTTP: GET and HEAD of the consoles' own files only: "/" (index.html),
+ *   top-level *.html, and files under js/, css/, vendor/, fonts/ and img/
+ *   whose names have the usual web extensions (html, js, mjs, css, svg,
+ *   woff2, woff, png, ico); no segment may start with a dot. Anything else
+ *   (node_modules/, package.json, *.md, directories) is 404. Symbolic links
+ *   inside the directory are followed. Every HTTP response carries
+ *   WS_SERVER_CSP, X-Content-Type-Options: nosniff, Referrer-Policy:
+ *   no-referrer and X-Frame-Options: DENY.
  * - TLS: with cert_path and key_path the port speaks https/wss only.
+ * - Not checked: libwebsockets 4.1 (Debian 12) accepts unmasked client frames
+ *   (RFC 6455 5.1 says close with 1002) and shows no callback or option the
+ *   mask bit; newer libwebsockets close such connections themselves.
  * - Threads: libwebsockets is only called from the service thread, except
  *   lws_cancel_service() which wakes it when other threads queue work.
  */
@@ -43,6 +68,17 @@
 
 typedef struct ws_server ws_server;
 
+/* Every resource from the server itself, no inline or evaluated script, no
+ * plugins, no framing, no <base>. Inline styles are allowed: xterm.js (the
+ * serial consoles) sizes and colours the terminal through <style> elements
+ * and style attributes it writes itself (a 24-bit colour is a style
+ * attribute), and the instructor console colours team swatches with a style
+ * attribute. 'self' covers the page's own ws:/wss: origin (CSP level 3). */
+#define WS_SERVER_CSP                                                                              \
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "                    \
+    "connect-src 'self'; img-src 'self' data:; font-src 'self'; object-src 'none'; "               \
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
 typedef struct ws_server_config {
     const char *listen;     /* "host:port"; NULL = 127.0.0.1:8080; port 0 = any free one */
     const char *static_dir; /* NULL: no HTTP files */
@@ -51,6 +87,15 @@ typedef struct ws_server_config {
     size_t queue_limit;               /* outbound bound per session; 0 = 4 MiB */
     unsigned max_messages_per_sec;    /* 0 = 50 */
     unsigned ping_secs, hangup_secs;  /* 0 = 20, 40 */
+    /* Origins besides the serving one whose pages may connect, e.g.
+     * "https://range.example" behind a reverse proxy; NULL-terminated, may be
+     * NULL. Compared without case; a trailing "/" is ignored. */
+    const char *const *allow_origins;
+    unsigned max_sessions;             /* 0 = 4096 */
+    unsigned max_sessions_per_address; /* 0 = 64 */
+    unsigned max_unadmitted;           /* sessions not logged in yet; 0 = 256 */
+    unsigned login_secs;               /* to be admitted; 0 = 10 */
+    size_t max_queued_total;           /* outbound bytes over all sessions; 0 = 256 MiB */
     /* Called on the service thread; must not block (hand work to another thread). */
     void (*on_open)(void *ctx, uint64_t session, const char *peer_address);
     void (*on_message)(void *ctx, uint64_t session, const char *text, size_t len);
@@ -90,6 +135,10 @@ int ws_server_send_message(ws_server *srv, uint64_t session, ws_message *m)
 
 /* Any thread. Bytes queued for the session and not yet written (0 if none). */
 size_t ws_server_queued(ws_server *srv, uint64_t session);
+
+/* Any thread. The session logged in: it no longer counts against
+ * max_unadmitted and has no login deadline. No effect on a closed session. */
+void ws_server_admit(ws_server *srv, uint64_t session);
 
 /* Any thread. Closes the session with code (1000-1003, 1007-1014 or
  * 3000-4999; others send 1000) and reason (at most 123 bytes kept) after the messages already

@@ -128,6 +128,17 @@ typedef struct result {
     double all_s; /* from the first send until every message arrived (or the wait ended) */
 } result;
 
+/* A client's login: its team's join code. */
+static const char *hello(void *ctx, int client)
+{
+    static char text[256];
+    snprintf(text, sizeof text,
+             "{\"type\":\"hello\",\"version\":1,\"role\":\"team\",\"code\":"
+             "\"%s\",\"name\":\"bench\",\"lang\":\"en\",\"since\":0,\"id\":1}",
+             join_codes[team_of(client) - 1]);
+    return text;
+}
+
 /* Connects the clients (against the hub, each joins its team, and all have
  * been welcomed), runs broadcast, then waits for every message or 30 s. */
 static result run(const char *name, mode m, int port, void (*broadcast)(void *), void *server,
@@ -139,21 +150,12 @@ static result run(const char *name, mode m, int port, void (*broadcast)(void *),
                 .count = xcalloc((size_t)nclients, sizeof(int)),
                 .next = xcalloc((size_t)nclients, sizeof(int))};
     int64_t t0 = bench_now_us();
-    ws_load *load = ws_load_new(port, nclients, CLIENT_THREADS, on_message, &s);
+    /* Against the hub each client joins its team as it connects. */
+    ws_load *load =
+        ws_load_new(port, nclients, CLIENT_THREADS, on_message, m == MODE_HUB ? hello : NULL, &s);
     if (!load)
         exit(1);
     if (m == MODE_HUB) {
-        for (int c = 0; c < nclients; c++) {
-            char hello[256];
-            int n = snprintf(hello, sizeof hello,
-                             "{\"type\":\"hello\",\"version\":1,\"role\":\"team\",\"code\":"
-                             "\"%s\",\"name\":\"bench\",\"lang\":\"en\",\"since\":0,\"id\":1}",
-                             join_codes[team_of(c) - 1]);
-            if (ws_load_send(load, c, hello, (size_t)n) < 0) {
-                fprintf(stderr, "bench_console_fanout: client %d could not say hello.\n", c);
-                exit(1);
-            }
-        }
         opened = count_joined;
         target = &s;
     }

@@ -130,7 +130,7 @@ static result run(const server *to, int port)
                 .count = xcalloc((size_t)nclients, sizeof(int)),
                 .next_seq = xcalloc((size_t)nclients, sizeof(int))};
     int64_t t0 = bench_now_us();
-    ws_load *load = ws_load_new(port, nclients, nthreads, on_message, &s);
+    ws_load *load = ws_load_new(port, nclients, nthreads, on_message, NULL, &s);
     if (!load || !wait_for(to->connections, to->b, nclients, 10000)) {
         fprintf(stderr, "bench_fanout: %s: only %d of %d clients connected.\n", name,
                 to->connections(to->b), nclients);

@@ -192,7 +192,7 @@ int main(int argc, char **argv)
     atomic_store(&b->hub, hub);
     double start_s = (double)(bench_now_us() - t0) / 1e6;
 
-    ws_load *load = ws_load_new(console_hub_port(hub), FLOODERS + 1, 2, on_message, b);
+    ws_load *load = ws_load_new(console_hub_port(hub), FLOODERS + 1, 2, on_message, NULL, b);
     if (!load)
         return 1;
     int64_t since = event_store_get_stats(ledger).events + 1; /* no catch-up: the flood only */

@@ -33,6 +33,9 @@
 #include <unistd.h>
 
 enum { READ_CHUNK = 64 * 1024, EVENTS_PER_WAIT = 256, WRITE_WAIT_MS = 5000 };
+/* Clients per loopback source address, under the server's per-address cap
+ * of sessions (64): client i comes from 127.0.0.1 + i / CLIENTS_PER_ADDRESS. */
+enum { CLIENTS_PER_ADDRESS = 32 };
 
 typedef struct load_conn {
     int fd;
@@ -242,12 +245,39 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-/* A blocking connect and handshake; the bytes read past the response stay
- * in c->in. */
-static int connect_one(load_conn *c, int port)
+/* Whether c->in starts with a whole frame. */
+static bool has_frame(const load_conn *c)
+{
+    if (c->in_len < 2)
+        return false;
+    size_t head = 2;
+    uint64_t len = c->in[1] & 0x7f;
+    if (len == 126) {
+        if (c->in_len < 4)
+            return false;
+        len = ((uint64_t)c->in[2] << 8) | c->in[3];
+        head = 4;
+    } else if (len == 127) {
+        if (c->in_len < 10)
+            return false;
+        len = 0;
+        for (int i = 0; i < 8; i++)
+            len = (len << 8) | c->in[2 + i];
+        head = 10;
+    }
+    return c->in_len - head >= len;
+}
+
+/* A blocking connect and handshake, then first (if any) sent and its first
+ * answer awaited; the bytes read past the response stay in c->in. */
+static int connect_one(load_conn *c, int client, int port, const char *first)
 {
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c->fd < 0)
+        return -1;
+    struct sockaddr_in from = {.sin_family = AF_INET};
+    from.sin_addr.s_addr = htonl(INADDR_LOOPBACK + (uint32_t)(client / CLIENTS_PER_ADDRESS));
+    if (bind(c->fd, (struct sockaddr *)&from, sizeof from) < 0)
         return -1;
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -280,11 +310,30 @@ static int connect_one(load_conn *c, int port)
         size_t head = (size_t)(end + 4 - (char *)c->in);
         memmove(c->in, c->in + head, c->in_len - head);
         c->in_len -= head;
-        return 0;
+        break;
     }
+    if (!first)
+        return 0;
+    if (send_frame(c, 0x1, first, strlen(first)) < 0)
+        return -1;
+    /* Its answer (a login's welcome) before the next client connects: the
+     * server holds only so many sessions that have not logged in. The
+     * reading thread takes it from c->in. */
+    while (!has_frame(c)) {
+        if (c->in_cap - c->in_len < READ_CHUNK + 1) {
+            c->in_cap = c->in_len + READ_CHUNK + 1 + c->in_cap;
+            c->in = xrealloc(c->in, c->in_cap);
+        }
+        ssize_t r = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len - 1);
+        if (r <= 0)
+            return -1;
+        c->in_len += (size_t)r;
+    }
+    return 0;
 }
 
-ws_load *ws_load_new(int port, int nclients, int nthreads, ws_load_on_message on_message, void *ctx)
+ws_load *ws_load_new(int port, int nclients, int nthreads, ws_load_on_message on_message,
+                     ws_load_first_message first, void *ctx)
 {
     if (nclients < 1 || nthreads < 1 || !raise_open_files(nclients))
         return NULL;
@@ -308,7 +357,7 @@ ws_load *ws_load_new(int port, int nclients, int nthreads, ws_load_on_message on
     }
     for (int i = 0; i < nclients; i++) {
         errno = 0;
-        if (connect_one(&l->conns[i], port) < 0 ||
+        if (connect_one(&l->conns[i], i, port, first ? first(ctx, i) : NULL) < 0 ||
             fcntl(l->conns[i].fd, F_SETFL, fcntl(l->conns[i].fd, F_GETFL) | O_NONBLOCK) < 0) {
             fprintf(stderr, "ws_load: client %d of %d could not connect to 127.0.0.1:%d: %s\n",
                     i + 1, nclients, port, errno ? strerror(errno) : "the handshake failed");

@@ -19,11 +19,19 @@ typedef struct ws_load ws_load;
  * on the thread that reads client, always the same one for a client. */
 typedef void (*ws_load_on_message)(void *ctx, int client, const char *text, size_t len, int64_t at);
 
-/* Connects nclients to ws://127.0.0.1:port/ws (subprotocol enshu.v1) and
- * reads them on nthreads threads. Raises the open-file limit as needed.
- * Prints why and returns NULL when a connection or the handshake fails. */
-ws_load *ws_load_new(int port, int nclients, int nthreads, ws_load_on_message on_message, void *ctx)
-    __attribute__((warn_unused_result));
+/* The first message client sends (a login), or NULL for none; the text
+ * is used before the next call. */
+typedef const char *(*ws_load_first_message)(void *ctx, int client);
+
+/* Connects nclients to ws://127.0.0.1:port/ws (subprotocol enshu.v1), 32
+ * from each loopback address from 127.0.0.1 on (the server's cap per
+ * address is 64), and reads them on nthreads threads. With first, each
+ * client sends first's message and waits for the first answer before the
+ * next connects (the server's cap on sessions not logged in). Raises the
+ * open-file limit as needed. Prints why and returns NULL when a connection
+ * or the handshake fails. */
+ws_load *ws_load_new(int port, int nclients, int nthreads, ws_load_on_message on_message,
+                     ws_load_first_message first, void *ctx) __attribute__((warn_unused_result));
 
 /* Sends a text message from client (masked, as a client must); any thread.
  * 0, or -1 when the connection is gone. */

@@ -40,7 +40,14 @@ ws_server_broadcaster *ws_server_broadcaster_new(int max_sessions)
     pthread_mutex_init(&b->lock, NULL);
     b->max_sessions = max_sessions;
     b->sessions = xcalloc((size_t)max_sessions, sizeof(uint64_t));
-    ws_server_config cfg = {.listen = "127.0.0.1:0", .on_open = on_open, .ctx = b};
+    /* The transport alone: nobody logs in, so no session may be held to the
+     * login deadline or the cap on sessions that have not logged in. */
+    ws_server_config cfg = {.listen = "127.0.0.1:0",
+                            .max_sessions = (unsigned)max_sessions,
+                            .max_unadmitted = (unsigned)max_sessions,
+                            .login_secs = 24 * 3600,
+                            .on_open = on_open,
+                            .ctx = b};
     if (ws_server_start(&cfg, &b->srv) != 0) {
         free(b->sessions);
         free(b);

@@ -71,6 +71,9 @@ expect 2 "expected FILE --teams N" -- serve
 expect 2 "--listen takes HOST:PORT" -- run x.yaml --teams 2 --listen 8080
 expect 2 "--cert and --key go together" -- run x.yaml --teams 2 --listen 127.0.0.1:0 --cert c.pem
 expect 2 "need --listen" -- run x.yaml --teams 2 --wait
+expect 2 "need --listen" -- run x.yaml --teams 2 --allow-origin https://range.example
+expect 2 "--allow-origin takes an origin" -- serve x.yaml --teams 2 --allow-origin range.example
+expect 2 "--allow-origin takes an origin" -- serve x.yaml --teams 2 --allow-origin https://range.example/x
 expect 2 "unexpected argument '--now'" -- passwd --now
 expect 1 "at least 8 characters" -- passwd </dev/null
 # A password from standard input: only its hash is kept, readable by its owner alone.

@@ -60,6 +60,10 @@ typedef struct recorder {
     received msgs[64];
     int nmsgs;
     int drained;
+    /* Run on the service thread for each message before the echo, e.g. to
+     * queue sends while that thread writes nothing. */
+    void (*hook)(ws_server *srv, uint64_t session, const char *text);
+    int hooked; /* hooks that returned */
     int errors; /* seen in callbacks, which must not fail the test from the service thread */
 } recorder;
 
@@ -86,8 +90,16 @@ static void on_message(void *ctx, uint64_t session, const char *text, size_t len
     if (r->nmsgs < 64)
         r->msgs[r->nmsgs++] = (received){session, xstrndup(text, len), len};
     bool echo = r->echo;
+    void (*hook)(ws_server *, uint64_t, const char *) = r->hook;
     pthread_cond_broadcast(&r->cond);
     pthread_mutex_unlock(&r->lock);
+    if (hook) {
+        hook(r->srv, session, text);
+        pthread_mutex_lock(&r->lock);
+        r->hooked++;
+        pthread_cond_broadcast(&r->cond);
+        pthread_mutex_unlock(&r->lock);
+    }
     if (echo &&
         ws_server_send(r->srv, session, text, len, false) != 0) { /* from the service thread */
         pthread_mutex_lock(&r->lock);
@@ -120,8 +132,9 @@ static void rec_reset(void)
     assert_int_equal(rec.errors, 0);
     for (int i = 0; i < rec.nmsgs; i++)
         free(rec.msgs[i].text);
-    rec.nopened = rec.nclosed = rec.nmsgs = rec.drained = 0;
+    rec.nopened = rec.nclosed = rec.nmsgs = rec.drained = rec.hooked = 0;
     rec.echo = true;
+    rec.hook = NULL;
     rec.srv = NULL;
 }
 
@@ -190,12 +203,18 @@ typedef struct wsc {
 
 enum { OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
 
+/* From this loopback address (127.0.0.1 unless a test names another). */
+static const char *client_address = "127.0.0.1";
+
 static int tcp_connect(int port, int rcvbuf)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
     if (rcvbuf) /* before connect, so the window stays small */
         assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
+    struct sockaddr_in from = {.sin_family = AF_INET};
+    assert_int_equal(inet_pton(AF_INET, client_address, &from.sin_addr), 1);
+    assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
     struct timeval tv = {.tv_sec = 0, .tv_usec = 100 * 1000};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -249,9 +268,10 @@ static bool io_read(wsc *c, void *buf, size_t len, int64_t deadline)
     return true;
 }
 
-/* Opens a websocket; returns the HTTP status (101 when upgraded). */
-static int wsc_open(wsc *c, int port, const char *path, const char *subprotocol, bool tls,
-                    int rcvbuf)
+/* Opens a websocket with these header lines (Host, Origin...); returns the
+ * HTTP status (101 when upgraded). */
+static int wsc_open_as(wsc *c, int port, const char *path, const char *subprotocol, bool tls,
+                       int rcvbuf, const char *headers)
 {
     memset(c, 0, sizeof(*c));
     c->fd = tcp_connect(port, rcvbuf);
@@ -268,10 +288,10 @@ static int wsc_open(wsc *c, int port, const char *path, const char *subprotocol,
     }
     char req[512];
     int n = snprintf(req, sizeof(req),
-                     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                     "GET %s HTTP/1.1\r\n%sUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                      "Sec-WebSocket-Version: 13\r\n%s%s%s\r\n",
-                     path, subprotocol ? "Sec-WebSocket-Protocol: " : "",
+                     path, headers, subprotocol ? "Sec-WebSocket-Protocol: " : "",
                      subprotocol ? subprotocol : "", subprotocol ? "\r\n" : "");
     io_write(c, req, (size_t)n);
     char head[2048];
@@ -284,11 +304,18 @@ static int wsc_open(wsc *c, int port, const char *path, const char *subprotocol,
     }
     head[len] = '\0';
     int status = 0;
-    if (sscanf(head, "HTTP/1.1 %d", &status) != 1)
+    if (sscanf(head, "HTTP/1.%*d %d", &status) != 1)
         return -1;
     if (status == 101) /* RFC 6455's example key and its answer */
         assert_non_null(strcasestr(head, "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
     return status;
+}
+
+/* As a client that is not a browser: no Origin. */
+static int wsc_open(wsc *c, int port, const char *path, const char *subprotocol, bool tls,
+                    int rcvbuf)
+{
+    return wsc_open_as(c, port, path, subprotocol, tls, rcvbuf, "Host: 127.0.0.1\r\n");
 }
 
 static void wsc_close(wsc *c)
@@ -692,10 +719,31 @@ static void flood_refused(void **state)
     ws_server_free(srv);
 }
 
+/* Queues 1 KiB messages to the session until three quarters of the bound
+ * are queued, on the service thread: while this runs it writes nothing, so
+ * the queue only grows (from the test thread, the service thread may empty
+ * it into the sockets meanwhile and report a drain before the test reads). */
+enum { FILL_CHUNK = 1024, FILL_LIMIT = 64 * 1024 };
+static int fill_failures;
+
+static void fill_queue(ws_server *srv, uint64_t session, const char *text)
+{
+    if (strcmp(text, "fill") != 0)
+        return;
+    static char chunk[FILL_CHUNK];
+    memset(chunk, 'q', sizeof(chunk));
+    while (ws_server_queued(srv, session) < FILL_LIMIT * 3 / 4)
+        if (ws_server_send(srv, session, chunk, sizeof(chunk), false) != 0)
+            fill_failures++;
+}
+
 static void slow_reader_closed(void **state)
 {
-    size_t limit = 64 * 1024;
+    size_t limit = FILL_LIMIT;
     ws_server *srv = start((ws_server_config){.queue_limit = limit});
+    rec.echo = false;
+    rec.hook = fill_queue;
+    fill_failures = 0;
     int port = ws_server_port(srv);
     wsc slow, good;
     assert_int_equal(wsc_open(&slow, port, "/ws", "enshu.v1", false, 4096), 101);
@@ -704,19 +752,16 @@ static void slow_reader_closed(void **state)
     assert_int_equal(wsc_open(&good, port, "/ws", "enshu.v1", false, 0), 101);
     assert_true(wait_count(&rec.nopened, 2));
 
-    char chunk[1024];
+    char chunk[FILL_CHUNK];
     memset(chunk, 'q', sizeof(chunk));
-    /* The client reads nothing: once the sockets are full the queue grows. */
+    /* Above half of the bound, with no drain before the client reads. */
+    wsc_send_text(&slow, "fill");
+    assert_true(wait_count(&rec.hooked, 1));
+    assert_int_equal(fill_failures, 0);
     int sent = 0;
-    while (ws_server_queued(srv, id) < limit * 3 / 4) {
-        assert_int_equal(ws_server_send(srv, id, chunk, sizeof(chunk), false), 0);
-        sent++;
-        assert_true(sent < 1000000);
-        if (sent % 64 == 0) /* let the service thread fill the sockets */
-            sched_yield();
-    }
     /* Reading brings it under a quarter: on_drain (which may come after the
-     * last frame is read, so running out of frames is no failure). */
+     * last frame is read, so running out of frames is no failure; the socket
+     * may also have taken all of it). */
     int64_t deadline = now_ms() + WAIT_MS;
     while (count_of(&rec.drained) == 0 && now_ms() < deadline) {
         char *d;
@@ -741,7 +786,7 @@ static void slow_reader_closed(void **state)
     assert_int_equal(ws_server_send(srv, id, chunk, sizeof(chunk), false), ENSHU_ENOTFOUND);
 
     /* the server keeps serving others meanwhile */
-    wsc_send_text(&good, "alive");
+    assert_int_equal(ws_server_send(srv, rec.opened[1], "alive", 5, false), 0);
     expect_text(&good, "alive");
 
     /* The client reads what reached it, then the close. */
@@ -753,7 +798,7 @@ static void slow_reader_closed(void **state)
     assert_false(was_closed(rec.opened[1]));
     /* a single message above the bound is refused without closing */
     assert_int_equal(ws_server_send(srv, rec.opened[1], NULL, limit + 1, false), ENSHU_EINVAL);
-    wsc_send_text(&good, "still");
+    assert_int_equal(ws_server_send(srv, rec.opened[1], "still", 5, false), 0);
     expect_text(&good, "still");
     wsc_close(&slow);
     wsc_close(&good);
@@ -816,7 +861,7 @@ static int http_get(int port, const char *path, char *body, size_t body_size, ch
     resp[len] = '\0';
     close(c.fd);
     int status = 0;
-    if (sscanf(resp, "HTTP/1.1 %d", &status) != 1)
+    if (sscanf(resp, "HTTP/1.%*d %d", &status) != 1)
         return -1;
     char *ct = strcasestr(resp, "\r\ncontent-type: ");
     snprintf(ctype, ctype_size, "%.*s", ct ? (int)strcspn(ct + 16, "\r") : 0, ct ? ct + 16 : "");
@@ -841,7 +886,10 @@ static void static_files(void **state)
     assert_int_equal(mkdir(web, 0755), 0);
     write_file(p = xasprintf("%s/index.html", web), "<h1>console</h1>");
     free(p);
-    write_file(p = xasprintf("%s/app.mjs", web), "export const x = 1;");
+    char *js = xasprintf("%s/js", web);
+    assert_int_equal(mkdir(js, 0755), 0);
+    free(js);
+    write_file(p = xasprintf("%s/js/app.mjs", web), "export const x = 1;");
     free(p);
     write_file(p = xasprintf("%s/secret.txt", dir), "TOPSECRET");
     free(p);
@@ -852,7 +900,7 @@ static void static_files(void **state)
     assert_int_equal(http_get(port, "/", body, sizeof(body), ctype, sizeof(ctype)), 200);
     assert_string_equal(body, "<h1>console</h1>");
     assert_non_null(strstr(ctype, "text/html"));
-    assert_int_equal(http_get(port, "/app.mjs", body, sizeof(body), ctype, sizeof(ctype)), 200);
+    assert_int_equal(http_get(port, "/js/app.mjs", body, sizeof(body), ctype, sizeof(ctype)), 200);
     assert_string_equal(body, "export const x = 1;");
     assert_non_null(strstr(ctype, "text/javascript"));
     assert_int_equal(http_get(port, "/missing.js", body, sizeof(body), ctype, sizeof(ctype)), 404);
@@ -934,6 +982,343 @@ static void bad_listen_refused(void **state)
     assert_int_equal(ws_server_start(&cfg, &srv), ENSHU_EIO);
 }
 
+/* ---- who may connect ---- */
+
+/* Opens /ws with a Host and an Origin (NULL: none); returns the status. */
+static int open_from(int port, const char *host, const char *origin)
+{
+    char headers[512];
+    snprintf(headers, sizeof(headers), "Host: %s\r\n%s%s%s", host, origin ? "Origin: " : "",
+             origin ? origin : "", origin ? "\r\n" : "");
+    wsc c;
+    int status = wsc_open_as(&c, port, "/ws", "enshu.v1", false, 0, headers);
+    wsc_close(&c);
+    return status;
+}
+
+static void origin_and_host_checked(void **state)
+{
+    ws_server *srv = start((ws_server_config){0});
+    int port = ws_server_port(srv);
+    char self[64], self_host[64], localhost[64], localhost_host[64], evil[64], evil_host[64];
+    snprintf(self_host, sizeof(self_host), "127.0.0.1:%d", port);
+    snprintf(self, sizeof(self), "http://127.0.0.1:%d", port);
+    snprintf(localhost_host, sizeof(localhost_host), "localhost:%d", port);
+    snprintf(localhost, sizeof(localhost), "http://localhost:%d", port);
+    snprintf(evil_host, sizeof(evil_host), "evil.example:%d", port);
+    snprintf(evil, sizeof(evil), "http://evil.example:%d", port);
+
+    /* the page's own origin, with either name of loopback; no Origin (not a browser) */
+    assert_int_equal(open_from(port, self_host, self), 101);
+    assert_int_equal(open_from(port, localhost_host, localhost), 101);
+    assert_int_equal(open_from(port, self_host, NULL), 101);
+    assert_true(wait_count(&rec.nopened, 3));
+    /* another origin, an opaque one, the other scheme, another port */
+    assert_int_equal(open_from(port, self_host, "http://evil.example"), 403);
+    assert_int_equal(open_from(port, self_host, "null"), 403);
+    char other[64];
+    snprintf(other, sizeof(other), "https://127.0.0.1:%d", port);
+    assert_int_equal(open_from(port, self_host, other), 403);
+    snprintf(other, sizeof(other), "http://127.0.0.1:%d", port + 1);
+    assert_int_equal(open_from(port, self_host, other), 403);
+    /* DNS rebinding: a page of evil.example whose name now points at us is
+     * same-origin with itself, but its Host is not this server */
+    assert_int_equal(open_from(port, evil_host, evil), 403);
+    assert_int_equal(open_from(port, evil_host, NULL), 403);
+    assert_int_equal(open_from(port, "", NULL), 403);
+    /* no refused upgrade became a session */
+    assert_int_equal(count_of(&rec.nopened), 3);
+    ws_server_free(srv);
+
+    /* behind a reverse proxy: its origin is allowed, whatever Host it forwards */
+    const char *allowed[] = {"https://Range.example/", NULL};
+    srv = start((ws_server_config){.allow_origins = allowed});
+    port = ws_server_port(srv);
+    snprintf(self_host, sizeof(self_host), "127.0.0.1:%d", port);
+    assert_int_equal(open_from(port, "range.example", "https://range.example"), 101);
+    assert_int_equal(open_from(port, self_host, "https://range.example"), 101);
+    assert_int_equal(open_from(port, "range.example", "http://range.example"), 101); /* its own */
+    assert_int_equal(open_from(port, "range.example", "http://evil.example"), 403);
+    assert_int_equal(open_from(port, "range.example", "https://other.example"), 403);
+    assert_int_equal(open_from(port, "other.example", "https://range.example"), 403);
+    ws_server_free(srv);
+}
+
+/* A raw HTTP exchange: the whole response (until the server closes). */
+static int http_raw(int port, const char *request, char *resp, size_t size)
+{
+    wsc c = {.fd = tcp_connect(port, 0)};
+    io_write(&c, request, strlen(request));
+    size_t len = 0;
+    int64_t deadline = now_ms() + WAIT_MS;
+    while (len < size - 1 && io_read(&c, resp + len, 1, deadline))
+        len++;
+    resp[len] = '\0';
+    close(c.fd);
+    int status = 0;
+    if (sscanf(resp, "HTTP/1.%*d %d", &status) != 1)
+        return -1;
+    return status;
+}
+
+static void assert_security_headers(const char *resp)
+{
+    char *head = xstrndup(resp, strstr(resp, "\r\n\r\n") ? (size_t)(strstr(resp, "\r\n\r\n") - resp)
+                                                         : strlen(resp));
+    char *csp = strcasestr(head, "\r\ncontent-security-policy: ");
+    assert_non_null(csp);
+    csp += strlen("\r\ncontent-security-policy: ");
+    size_t n = strcspn(csp, "\r");
+    assert_int_equal(n, strlen(WS_SERVER_CSP));
+    assert_memory_equal(csp, WS_SERVER_CSP, n);
+    assert_non_null(strstr(csp, "frame-ancestors 'none'"));
+    assert_non_null(strstr(csp, "script-src 'self';"));
+    assert_non_null(strcasestr(head, "\r\nx-content-type-options: nosniff\r\n"));
+    assert_non_null(strcasestr(head, "\r\nreferrer-policy: no-referrer\r\n"));
+    free(head);
+}
+
+static void http_headers_and_files(void **state)
+{
+    char dir[] = "/tmp/enshu-ws-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    const char *dirs[] = {"js", "vendor", "vendor/xterm", "node_modules", "node_modules/x"};
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        char *d = xasprintf("%s/%s", dir, dirs[i]);
+        assert_int_equal(mkdir(d, 0755), 0);
+        free(d);
+    }
+    const char *files[] = {"index.html",
+                           "trainee.html",
+                           "js/ui.js",
+                           "vendor/xterm/xterm.js",
+                           "vendor/xterm/LICENSE",
+                           "package.json",
+                           "package-lock.json",
+                           "README.md",
+                           "PROTOCOL.md",
+                           "node_modules/x/index.js",
+                           "js/.hidden.js",
+                           "js/notes.txt"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char *p = xasprintf("%s/%s", dir, files[i]);
+        write_file(p, files[i]);
+        free(p);
+    }
+    ws_server *srv = start((ws_server_config){.static_dir = dir});
+    int port = ws_server_port(srv);
+    static char resp[65536];
+    const char *served[] = {"/", "/trainee.html", "/js/ui.js", "/vendor/xterm/xterm.js"};
+    for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++) {
+        char req[256];
+        snprintf(req, sizeof(req),
+                 "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", served[i]);
+        if (http_raw(port, req, resp, sizeof(resp)) != 200)
+            fail_msg("%s was not served: %.200s", served[i], resp);
+        assert_security_headers(resp);
+    }
+    const char *hidden[] = {"/package.json", "/package-lock.json",       "/README.md",
+                            "/PROTOCOL.md",  "/node_modules/x/index.js", "/js/.hidden.js",
+                            "/js/notes.txt", "/vendor/xterm/LICENSE",    "/js/",
+                            "/js",           "/vendor/../package.json",  "/js/%2e%2e/package.json",
+                            "/index.html/"};
+    for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+        char req[256];
+        snprintf(req, sizeof(req),
+                 "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", hidden[i]);
+        int status = http_raw(port, req, resp, sizeof(resp));
+        if (status != 404)
+            fail_msg("%s: status %d, not 404", hidden[i], status);
+        /* on refusals too; the body is lws's page, not the file */
+        assert_security_headers(resp);
+        assert_non_null(strstr(resp, "<h1>404</h1>"));
+    }
+    /* a Host that is not this server gets no file; other methods none either */
+    assert_int_equal(http_raw(port,
+                              "GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+                              resp, sizeof(resp)),
+                     403);
+    assert_security_headers(resp);
+    assert_int_equal(http_raw(port,
+                              "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+                              "Connection: close\r\n\r\n",
+                              resp, sizeof(resp)),
+                     405);
+    ws_server_free(srv);
+    char *cmd = xasprintf("rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+}
+
+static void h2c_not_switched(void **state)
+{
+    ws_server *srv = start((ws_server_config){0});
+    int port = ws_server_port(srv);
+    static char resp[8192];
+    /* the upgrade (RFC 7540 3.2), on a file and on the websocket's path */
+    const char *paths[] = {"/", "/ws"};
+    for (size_t i = 0; i < 2; i++) {
+        char req[512];
+        snprintf(req, sizeof(req),
+                 "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                 "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n",
+                 paths[i]);
+        int status = http_raw(port, req, resp, sizeof(resp));
+        if (status != 403)
+            fail_msg("h2c upgrade on %s: status %d", paths[i], status);
+        assert_null(strcasestr(resp, "upgrade: h2c"));
+        assert_security_headers(resp);
+    }
+    /* HTTP/2 with prior knowledge (RFC 7540 3.4): not spoken either; an h2
+     * server would answer with a SETTINGS frame (type 4 in byte 3). */
+    int n = http_raw(port, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", resp, sizeof(resp));
+    assert_false(strlen(resp) >= 9 && resp[3] == 4);
+    assert_true(n == -1 || n >= 400);
+    assert_int_equal(count_of(&rec.nopened), 0);
+    ws_server_free(srv);
+}
+
+/* ---- caps ---- */
+
+static void per_address_cap(void **state)
+{
+    ws_server *srv = start((ws_server_config){.max_sessions_per_address = 3});
+    int port = ws_server_port(srv);
+    wsc c[4];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(wsc_open(&c[i], port, "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 3));
+    assert_int_equal(wsc_open(&c[3], port, "/ws", "enshu.v1", false, 0), 503);
+    wsc_close(&c[3]);
+    /* another address is not held back */
+    client_address = "127.0.0.2";
+    assert_int_equal(wsc_open(&c[3], port, "/ws", "enshu.v1", false, 0), 101);
+    client_address = "127.0.0.1";
+    assert_true(wait_count(&rec.nopened, 4));
+    /* one closed leaves room for one */
+    wsc_close(&c[0]);
+    assert_true(wait_count(&rec.nclosed, 1));
+    assert_int_equal(wsc_open(&c[0], port, "/ws", "enshu.v1", false, 0), 101);
+    wsc_send_text(&c[0], "in");
+    expect_text(&c[0], "in");
+    for (int i = 0; i < 4; i++)
+        wsc_close(&c[i]);
+    ws_server_free(srv);
+}
+
+static void unadmitted_cap_and_all_sessions_cap(void **state)
+{
+    ws_server *srv = start((ws_server_config){.max_unadmitted = 2, .max_sessions = 3});
+    int port = ws_server_port(srv);
+    wsc c[4];
+    assert_int_equal(wsc_open(&c[0], port, "/ws", "enshu.v1", false, 0), 101);
+    assert_int_equal(wsc_open(&c[1], port, "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 2));
+    assert_int_equal(wsc_open(&c[2], port, "/ws", "enshu.v1", false, 0), 503);
+    wsc_close(&c[2]);
+    /* once one logged in, another may come and log in */
+    ws_server_admit(srv, rec.opened[0]);
+    ws_server_admit(srv, rec.opened[0]); /* twice: no effect */
+    assert_int_equal(wsc_open(&c[2], port, "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 3));
+    ws_server_admit(srv, rec.opened[2]);
+    /* three are open: the cap on all sessions */
+    assert_int_equal(wsc_open(&c[3], port, "/ws", "enshu.v1", false, 0), 503);
+    wsc_close(&c[3]);
+    /* a session that closed before logging in leaves room */
+    wsc_close(&c[1]);
+    assert_true(wait_count(&rec.nclosed, 1));
+    assert_int_equal(wsc_open(&c[1], port, "/ws", "enshu.v1", false, 0), 101);
+    ws_server_admit(srv, 999999); /* none such: no effect */
+    for (int i = 0; i < 3; i++)
+        wsc_close(&c[i]);
+    ws_server_free(srv);
+}
+
+static void login_deadline_closes(void **state)
+{
+    ws_server *srv = start((ws_server_config){.login_secs = 1});
+    rec.echo = false;
+    int port = ws_server_port(srv);
+    wsc in, late;
+    /* the one that logs in opens first, so its deadline has passed too when
+     * the other's closes it */
+    assert_int_equal(wsc_open(&in, port, "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 1));
+    ws_server_admit(srv, rec.opened[0]);
+    assert_int_equal(wsc_open(&late, port, "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 2));
+    wsc_send_text(&late, "hello?"); /* talking is not logging in */
+    char reason[128];
+    assert_int_equal(wsc_expect_close(&late, reason, sizeof(reason)), 1008);
+    assert_string_equal(reason, "log in within 1 s");
+    assert_true(wait_count(&rec.nclosed, 1));
+    assert_int_equal(rec.closed[0], rec.opened[1]);
+    assert_int_equal(ws_server_send(srv, rec.opened[0], "still in", 8, false), 0);
+    expect_text(&in, "still in");
+    assert_false(was_closed(rec.opened[0]));
+    wsc_close(&in);
+    wsc_close(&late);
+    ws_server_free(srv);
+}
+
+/* On the service thread (nothing is written meanwhile): 40 KiB to the
+ * first session, then to the second until a send fails. */
+static int total_cap_sent[2], total_cap_rc;
+
+static void fill_two(ws_server *srv, uint64_t session, const char *text)
+{
+    if (strcmp(text, "fill") != 0)
+        return;
+    static char chunk[1024];
+    memset(chunk, 'z', sizeof(chunk));
+    for (int i = 0; i < 40; i++)
+        if (ws_server_send(srv, rec.opened[0], chunk, sizeof(chunk), false) == 0)
+            total_cap_sent[0]++;
+    while ((total_cap_rc = ws_server_send(srv, rec.opened[1], chunk, sizeof(chunk), false)) == 0)
+        total_cap_sent[1]++;
+}
+
+static void total_queued_cap(void **state)
+{
+    /* each session may queue 48 KiB, all of them 64 KiB */
+    ws_server *srv =
+        start((ws_server_config){.queue_limit = 48 * 1024, .max_queued_total = 64 * 1024});
+    rec.echo = false;
+    rec.hook = fill_two;
+    total_cap_sent[0] = total_cap_sent[1] = 0;
+    int port = ws_server_port(srv);
+    wsc a, b;
+    assert_int_equal(wsc_open(&a, port, "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 1));
+    assert_int_equal(wsc_open(&b, port, "/ws", "enshu.v1", false, 0), 101);
+    assert_true(wait_count(&rec.nopened, 2));
+    wsc_send_text(&a, "fill");
+    assert_true(wait_count(&rec.hooked, 1));
+    assert_int_equal(total_cap_sent[0], 40);
+    /* the second passed the overall bound at 24 KiB, under its own */
+    assert_int_equal(total_cap_sent[1], 24);
+    assert_int_equal(total_cap_rc, ENSHU_ENOTFOUND);
+    char reason[128];
+    assert_int_equal(wsc_expect_close(&b, reason, sizeof(reason)), 1008);
+    assert_string_equal(reason, "too slow: reconnect to resume");
+    /* the first gets all of its messages and stays */
+    for (int i = 0; i < 40; i++) {
+        char *d;
+        size_t n;
+        assert_int_equal(wsc_recv(&a, &d, &n, WAIT_MS), OP_TEXT);
+        assert_int_equal(n, 1024);
+        free(d);
+    }
+    assert_true(wait_count(&rec.nclosed, 1));
+    assert_int_equal(rec.closed[0], rec.opened[1]);
+    assert_int_equal(ws_server_send(srv, rec.opened[0], "more", 4, false), 0);
+    expect_text(&a, "more");
+    wsc_close(&a);
+    wsc_close(&b);
+    ws_server_free(srv);
+}
+
 static int setup(void **state)
 {
     pthread_mutex_init(&rec.lock, NULL);
@@ -947,16 +1332,33 @@ static int teardown(void **state)
     return 0;
 }
 
-int main(void)
+/* An argument runs only the cases it names (a cmocka pattern, e.g.
+ * slow_reader_closed), to repeat one. */
+int main(int argc, char **argv)
 {
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(echo_and_sessions),      cmocka_unit_test(order_from_another_thread),
-        cmocka_unit_test(shared_message_to_many), cmocka_unit_test(close_from_another_thread),
-        cmocka_unit_test(binary_frame_refused),   cmocka_unit_test(invalid_utf8_refused),
-        cmocka_unit_test(oversize_refused),       cmocka_unit_test(flood_refused),
-        cmocka_unit_test(slow_reader_closed),     cmocka_unit_test(dead_client_dropped),
-        cmocka_unit_test(static_files),           cmocka_unit_test(tls_only),
+        cmocka_unit_test(echo_and_sessions),
+        cmocka_unit_test(order_from_another_thread),
+        cmocka_unit_test(shared_message_to_many),
+        cmocka_unit_test(close_from_another_thread),
+        cmocka_unit_test(binary_frame_refused),
+        cmocka_unit_test(invalid_utf8_refused),
+        cmocka_unit_test(oversize_refused),
+        cmocka_unit_test(flood_refused),
+        cmocka_unit_test(slow_reader_closed),
+        cmocka_unit_test(dead_client_dropped),
+        cmocka_unit_test(static_files),
+        cmocka_unit_test(tls_only),
         cmocka_unit_test(bad_listen_refused),
+        cmocka_unit_test(origin_and_host_checked),
+        cmocka_unit_test(http_headers_and_files),
+        cmocka_unit_test(h2c_not_switched),
+        cmocka_unit_test(per_address_cap),
+        cmocka_unit_test(unadmitted_cap_and_all_sessions_cap),
+        cmocka_unit_test(login_deadline_closes),
+        cmocka_unit_test(total_queued_cap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

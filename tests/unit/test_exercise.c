@@ -464,11 +464,20 @@ static void release_probes(slow_fake *sf)
     pthread_mutex_unlock(&sf->lock);
 }
 
+/* Probes ended so far (the probes' threads count them under the lock). */
+static int probes_ended(slow_fake *sf)
+{
+    pthread_mutex_lock(&sf->lock);
+    int n = sf->probes;
+    pthread_mutex_unlock(&sf->lock);
+    return n;
+}
+
 /* Steps the exercise (which queues the probes made again) until n probes
  * ended. */
 static void step_until_probed(exercise *ex, slow_fake *sf, int n)
 {
-    for (int round = 0; round < 1000 && sf->probes < n; round++) {
+    for (int round = 0; round < 1000 && probes_ended(sf) < n; round++) {
         exercise_step(ex);
         struct timespec ms = {0, 1000000};
         nanosleep(&ms, NULL);

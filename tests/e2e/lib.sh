@@ -54,3 +54,21 @@ assert_bridges_gone() {
     ! ip netns exec "$NETNS" ip link show "$b" >/dev/null 2>&1 || fail "bridge $b remains"
   done
 }
+
+# Team $2 in $1 (the output of 'enshu score --json') achieved no check
+# objective and holds no objective points: a team that does nothing earns
+# nothing, whatever its penalties.
+assert_earned_nothing() {
+  local achieved points
+  achieved=$(jq -r --argjson t "$2" '[.teams[] | select(.team == $t) | .objectives[] | select(.kind == "check" and .achieved) | .id] | join(",")' <<<"$1")
+  points=$(jq --argjson t "$2" '[.teams[] | select(.team == $t) | .objectives[].points] | add' <<<"$1")
+  [ -z "$achieved" ] || fail "team $2 did nothing, yet achieved: $achieved"
+  [ "$points" = 0 ] || fail "team $2 did nothing, yet holds $points objective points: $(jq -c --argjson t "$2" '.teams[] | select(.team == $t) | .objectives' <<<"$1")"
+}
+
+# Moves the clock of team $2's guest $3 in range $1 forward by $4 seconds, as
+# if that much time had passed for whatever there goes by the wall clock (an
+# attack step's bound), without waiting for it.
+guest_clock_forward() {
+  "$ENSHU" exec --name "$1" "$2" "$3" "date -s @\$(( \$(date +%s) + $4 )) >/dev/null"
+}

@@ -8,8 +8,11 @@
 # does nothing but give team 1's C2 address, which is not its own. Team 1
 # reaches every automatic point and its login is refused when the attacker
 # comes; team 2 gets the outside notice, the attacker logs in to its file
-# share and takes the confidential files to its C2. 'enshu score' recomputes
-# the live totals from the ledger alone.
+# share and takes the confidential files to its C2. Team 2's attack steps
+# then reach their bounds: its beacon gives up by itself (the workstation's
+# clock is moved past the bound) and its C2's web server stops; team 2 still
+# earns no objective and loses only the points of the theft. 'enshu score'
+# recomputes the live totals from the ledger alone.
 source "$(dirname "$0")/lib.sh"
 require_platform
 name=e2ecyder
@@ -58,6 +61,23 @@ for item in 0 1 2; do
 done
 pass "answers and grades went into the ledger of the running exercise"
 
+# Team 2 does nothing; after its notice its beacon passes its 4-hour bound
+# and its C2's web server stops, as its 'timeout' would stop it.
+wait_sql "select count(*) from events where kind='inject.fired' and subject='outside-notice' and team=2" 1 300
+jumped=$(sql "select max(at_ms) from events")
+guest_clock_forward $name 2 ws1 $((5 * 3600)) || fail "cannot move team 2's workstation clock"
+x 2 c2 "pkill -f '[h]ttpd -f -vv -p 8080'" || fail "cannot stop team 2's C2 web server"
+for _ in $(seq 1 120); do
+  x 2 ws1 "test -e /tmp/.beacon-gave-up && ! pgrep -f '[i]nvoice-viewer'" >/dev/null 2>&1 && break
+  kill -0 $pid 2>/dev/null || fail "run ended early: $(tail -5 "$out")"
+  sleep 0.5
+done
+gave_up=$(sql "select max(at_ms) from events")
+x 2 ws1 "test -e /tmp/.beacon-gave-up" || fail "team 2's beacon did not give up at its bound"
+x 2 c2 "! pgrep -f '[h]ttpd -f -vv -p 8080'" || fail "team 2's C2 web server still runs"
+[ "$gave_up" -le $(( (40 - 15) * 60000 )) ] || fail "team 2's beacon gave up at $gave_up ms, too late for the checks to see it"
+pass "team 2's beacon gave up and its C2's web server stopped by exercise time $gave_up ms"
+
 wait $pid || fail "the run failed: $(tail -20 "$out")"
 pid=
 grep -q "exercise ended" "$out" || fail "the exercise did not end"
@@ -66,7 +86,7 @@ pass "exercise ended after $((SECONDS - start)) s"
 live1=$(sed -n 's/^team 1: \(-\?[0-9]*\) points.*/\1/p' "$out")
 live2=$(sed -n 's/^team 2: \(-\?[0-9]*\) points.*/\1/p' "$out")
 [ "$live1" = $((90 + 27)) ] || fail "team 1 should have every automatic point and 27 for its report, not $live1: $(sed -n '/^team 1/,/^team 2/p' "$out")"
-[ "$live2" -lt 0 ] || fail "team 2 should have lost points for the stolen data, not $live2: $(sed -n '/^team 2/,$p' "$out")"
+[ "$live2" = -20 ] || fail "team 2 should have lost the 20 points of the stolen data and earned none, not $live2: $(sed -n '/^team 2/,$p' "$out")"
 pass "live scores: team 1 $live1, team 2 $live2"
 
 [ "$(sql "select group_concat(team) from events where kind='inject.fired' and subject='outside-notice'")" = 2 ] ||
@@ -85,12 +105,23 @@ c2_2=$(x 2 ws1 "sed -n 's/^c2=//p' /home/staff/.cache/[i]nvoice-viewer.sh")
 x 2 c2 "grep -c 'url:/beacon' /tmp/c2/access.log" | awk '$1 >= 1 {ok=1} END {exit !ok}' ||
   fail "team 2's C2 saw no beacon"
 pass "each team's malware beacons to its own C2 ($c2, $c2_2)"
+# (a check's result is recorded when it changes, and again after each inject)
+[ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='beacon-running' and value=0 and at_ms >= $jumped")" -ge 1 ] &&
+  [ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='beacon-stopped' and value=0 and text like '%gave up by itself%'")" -ge 1 ] ||
+  fail "the checks did not see team 2's beacon give up: $(sql "select at_ms, subject, value, text from events where team=2 and kind='check.result'" | tr '\n' ' ')"
+[ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='c2-blocked' and value=0 and at_ms >= $gave_up")" -ge 1 ] &&
+  [ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='c2-blocked' and value=1")" = 0 ] ||
+  fail "team 2's C2 should never count as blocked: $(sql "select at_ms, value, text from events where team=2 and subject='c2-blocked'" | tr '\n' ' ')"
+pass "the checks saw team 2's beacon end by itself, and its silent C2 still answering"
 
 score=$("$ENSHU" score --db "$ledger" --json)
 [ "$(jq '.teams[0].total' <<<"$score")" = "$live1" ] && [ "$(jq '.teams[1].total' <<<"$score")" = "$live2" ] ||
   fail "enshu score disagrees with the live totals ($live1, $live2): $(jq -c '[.teams[].total]' <<<"$score")"
 [ "$(jq '[.teams[0].objectives[] | select(.kind != "report" and .achieved)] | length' <<<"$score")" = 7 ] ||
   fail "team 1 should have achieved every automatic objective: $(jq -c '.teams[0].objectives' <<<"$score")"
+assert_earned_nothing "$score" 2
+[ "$(jq '.teams[1].penalties' <<<"$score")" = 20 ] ||
+  fail "team 2 should have lost the theft's 20 points only: $(jq -c '.teams[1]' <<<"$score")"
 pass "enshu score recomputes the live totals from the ledger alone"
 
 "$ENSHU" down --name $name >/dev/null

@@ -2,16 +2,19 @@
 # End to end on real guests, accelerated x30: the introductory exercise for
 # two teams. Team 1 stops the beacon as soon as it appears and scores for it;
 # team 2 does nothing and gets the outside notice that only a beacon still
-# running after 20 minutes triggers. The engine is killed with SIGKILL part
-# way and restarted: it resumes, no inject runs twice, and `enshu score`
-# recomputes from the ledger exactly the totals shown live.
+# running after 20 minutes triggers. Then its beacon reaches its bound (the
+# workstation's clock is moved past it) and gives up by itself: for the 20
+# minutes of checks or more left, team 2 earns nothing for it (it once got the 20 points
+# of "Stop the beacon" so). The engine is killed with SIGKILL part way and
+# restarted: it resumes, no inject runs twice, and `enshu score` recomputes
+# from the ledger exactly the totals shown live.
 source "$(dirname "$0")/lib.sh"
 require_platform
 name=e2erun
 scenario="$HERE/../../scenarios/intro-office.yaml"
 ledger="$ENSHU_STATE_DIR/ranges/$name.events.db"
-run=("$ENSHU" run "$scenario" --teams 2 --name $name --speed 30 --for 40m)
-trap 'kill $defender 2>/dev/null; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
+run=("$ENSHU" run "$scenario" --teams 2 --name $name --speed 30 --for 60m)
+trap 'kill $defender ${pid:-} 2>/dev/null; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
 sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
 
 # Team 1 defends: it kills the beacon on its workstation once it shows up.
@@ -37,7 +40,26 @@ wait $pid 2>/dev/null || true
 at_kill=$(sql "select max(at_ms) from events")
 pass "engine killed at exercise time ${at_kill} ms, both beacons started"
 
-"${run[@]}" >"$ENSHU_STATE_DIR/run2.out" 2>&1 || fail "resumed run failed: $(tail -20 "$ENSHU_STATE_DIR/run2.out")"
+"${run[@]}" >"$ENSHU_STATE_DIR/run2.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 1200); do
+  [ "$(sql "select count(*) from events where kind='inject.fired' and subject='outside-notice'")" = 1 ] && break
+  kill -0 $pid 2>/dev/null || fail "resumed run ended early: $(tail -5 "$ENSHU_STATE_DIR/run2.out")"
+  sleep 0.25
+done
+jumped=$(sql "select max(at_ms) from events")
+guest_clock_forward $name 2 ws1 $((9 * 3600)) || fail "cannot move team 2's workstation clock"
+for _ in $(seq 1 120); do
+  "$ENSHU" exec --name $name 2 ws1 "test -e /tmp/.beacon-gave-up && ! pgrep -f '[u]pdater.sh'" >/dev/null 2>&1 && break
+  kill -0 $pid 2>/dev/null || fail "resumed run ended early: $(tail -5 "$ENSHU_STATE_DIR/run2.out")"
+  sleep 0.5
+done
+gave_up=$(sql "select max(at_ms) from events")
+"$ENSHU" exec --name $name 2 ws1 "test -e /tmp/.beacon-gave-up" || fail "team 2's beacon did not give up at its bound"
+[ "$gave_up" -le $(( (60 - 20) * 60000 )) ] || fail "team 2's beacon gave up at $gave_up ms, too late for the checks to see it"
+pass "team 2's beacon gave up by itself at exercise time $gave_up ms"
+wait $pid || fail "resumed run failed: $(tail -20 "$ENSHU_STATE_DIR/run2.out")"
+pid=
 grep -q "exercise ended" "$ENSHU_STATE_DIR/run2.out" || fail "the exercise did not end"
 grep -q "^team 1: 20 points" "$ENSHU_STATE_DIR/run2.out" || fail "team 1 did not score for stopping its beacon: $(grep '^team' "$ENSHU_STATE_DIR/run2.out")"
 grep -q "^team 2: 0 points" "$ENSHU_STATE_DIR/run2.out" || fail "team 2 scored without acting"
@@ -46,6 +68,11 @@ pass "live scores: team 1 20 (stopped its beacon), team 2 0"
 [ "$(sql "select group_concat(team) from events where kind='inject.fired' and subject='outside-notice'")" = 2 ] ||
   fail "the outside notice should reach team 2 only"
 pass "the data-leak notice came for the passive team only"
+# (a check's result is recorded when it changes, and again after each inject)
+[ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='beacon-running' and value=0 and at_ms >= $jumped")" -ge 1 ] &&
+  [ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='beacon-stopped' and value=0 and text like '%gave up by itself%'")" -ge 1 ] ||
+  fail "the checks did not see team 2's beacon give up: $(sql "select at_ms, subject, value, text from events where team=2 and kind='check.result'" | tr '\n' ' ')"
+pass "the checks saw team 2's beacon end by itself, and scored nothing for it"
 [ "$(sql "select count(*) from (select team, subject from events where kind in ('inject.fired','inject.failed') group by team, subject having count(*) > 1)")" = 0 ] ||
   fail "an inject ran twice for a team"
 [ "$(sql "select min(at_ms) from events where seq > (select max(seq) from events where at_ms <= $at_kill)")" -ge "$at_kill" ] ||
@@ -61,6 +88,7 @@ pass "enshu timeline says why team 1's notice never came"
 score=$("$ENSHU" score --db "$ledger" --json)
 [ "$(jq '.teams[0].total' <<<"$score")" = 20 ] && [ "$(jq '.teams[1].total' <<<"$score")" = 0 ] ||
   fail "enshu score disagrees with the live totals: $score"
+assert_earned_nothing "$score" 2
 pass "enshu score recomputes the live totals from the ledger"
 
 "$ENSHU" down --name $name >/dev/null

@@ -35,8 +35,8 @@ static int listen_on(int type, unsigned port)
     int off = 0, on = 1;
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
-                             .sin6_addr = in6addr_any};
+    struct sockaddr_in6 a = {
+        .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port), .sin6_addr = in6addr_any};
     if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
         (type == SOCK_STREAM && listen(fd, 64) < 0)) {
         close(fd);

@@ -77,13 +77,18 @@ char *libvirt_network_xml(const plan_network *net, const plan_team *team)
 }
 
 /*
- * Why a filter on each guest's tap rather than host firewall rules or
- * bridges without a host address: libvirt instantiates it on whichever host
- * runs the guest (remote hosts included), ties it to the interface's life
- * (it exists exactly while the guest's tap does, also after a crash or a
- * libvirtd restart) and needs nothing of the host beyond libvirt's nwfilter
- * driver and ebtables. The host keeps its address for DHCP, which guests
- * without an address on their kernel command line need.
+ * Why a filter on each guest's tap:
+ * - host firewall rules added by `up` and removed by `down` would have to be
+ *   run by Enshu on every libvirt host (remote ones have no Enshu), tracked
+ *   through crashes, and kept apart from libvirt's own rules on the bridge;
+ * - a bridge without a host address is not enough: Linux delivers a packet
+ *   for any of its addresses that arrives on any interface, so a guest that
+ *   sends to the bridge's MAC still reaches the host's other addresses; and
+ *   guests without an address on their kernel command line need DHCP;
+ * - the filter is libvirt's own: it is instantiated by whichever host runs
+ *   the guest, exists exactly while the guest's tap does (also after a crash
+ *   or a libvirtd restart), and needs only libvirt's nwfilter driver and
+ *   ebtables there.
  *
  * The rules are ebtables rules (<mac>, <arp>, <ip>, <ipv6>) only, so no
  * br_netfilter is needed. They allow destinations by name rather than

@@ -32,7 +32,8 @@ bool libvirt_error_is_missing(void)
 {
     int code = virGetLastErrorCode();
     return code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_NO_NETWORK ||
-           code == VIR_ERR_NO_STORAGE_VOL || code == VIR_ERR_NO_STORAGE_POOL;
+           code == VIR_ERR_NO_STORAGE_VOL || code == VIR_ERR_NO_STORAGE_POOL ||
+           code == VIR_ERR_NO_NWFILTER;
 }
 
 virConnectPtr libvirt_open(const char *uri)

@@ -76,6 +76,90 @@ char *libvirt_network_xml(const plan_network *net, const plan_team *team)
     return buf;
 }
 
+/*
+ * Why a filter on each guest's tap:
+ * - host firewall rules added by `up` and removed by `down` would have to be
+ *   run by Enshu on every libvirt host (remote ones have no Enshu), tracked
+ *   through crashes, and kept apart from libvirt's own rules on the bridge;
+ * - a bridge without a host address is not enough: Linux delivers a packet
+ *   for any of its addresses that arrives on any interface, so a guest that
+ *   sends to the bridge's MAC still reaches the host's other addresses; and
+ *   guests without an address on their kernel command line need DHCP;
+ * - the filter is libvirt's own: it is instantiated by whichever host runs
+ *   the guest, exists exactly while the guest's tap does (also after a crash
+ *   or a libvirtd restart), and needs only libvirt's nwfilter driver and
+ *   ebtables there.
+ *
+ * The rules are ebtables rules (<mac>, <arp>, <ip>, <ipv6>) only, so no
+ * br_netfilter is needed. They allow destinations by name rather than
+ * forbidding the host's MACs: the host's stack answers frames sent to the
+ * bridge's MAC and to the MAC of every port on the bridge, and also takes a
+ * unicast IP packet wrapped in a broadcast frame; an allow-list covers all of
+ * these. Broadcast and multicast frames still reach the host one way (the
+ * bridge hands them to every port); nothing the host sends back passes the
+ * filter but DHCP replies.
+ */
+static const char nwfilter_rules[] =
+    /* DHCP: discover and request are broadcast, renewals go to the server. */
+    "  <rule action='accept' direction='out' priority='100'>\n"
+    "    <ip protocol='udp' srcportstart='68' dstportstart='67' dstipaddr='255.255.255.255'/>\n"
+    "  </rule>\n"
+    "  <rule action='accept' direction='out' priority='101'>\n"
+    "    <ip protocol='udp' srcportstart='68' dstportstart='67' dstipaddr='$HOST_IP'/>\n"
+    "  </rule>\n"
+    "  <rule action='accept' direction='in' priority='102'>\n"
+    "    <ip protocol='udp' srcportstart='67' dstportstart='68' srcipaddr='$HOST_IP'/>\n"
+    "  </rule>\n"
+    /* The segment's guests, one rule per MAC of the list. */
+    "  <rule action='accept' direction='out' priority='110'>\n"
+    "    <mac dstmacaddr='$PEER'/>\n"
+    "  </rule>\n"
+    "  <rule action='accept' direction='in' priority='111'>\n"
+    "    <mac srcmacaddr='$PEER'/>\n"
+    "  </rule>\n"
+    /* Group frames, each only with a group destination inside: ARP
+     * requests, IPv4 multicast, IPv4 limited broadcast, IPv6 multicast
+     * (neighbour discovery). A subnet's directed broadcast is not allowed. */
+    "  <rule action='accept' direction='out' priority='120'>\n"
+    "    <arp dstmacaddr='ff:ff:ff:ff:ff:ff'/>\n"
+    "  </rule>\n"
+    "  <rule action='accept' direction='out' priority='121'>\n"
+    "    <ip dstmacaddr='01:00:5e:00:00:00' dstmacmask='ff:ff:ff:80:00:00'"
+    " dstipaddr='224.0.0.0' dstipmask='4'/>\n"
+    "  </rule>\n"
+    "  <rule action='accept' direction='out' priority='122'>\n"
+    "    <ip dstmacaddr='ff:ff:ff:ff:ff:ff' dstipaddr='255.255.255.255'/>\n"
+    "  </rule>\n"
+    "  <rule action='accept' direction='out' priority='123'>\n"
+    "    <ipv6 dstmacaddr='33:33:00:00:00:00' dstmacmask='ff:ff:00:00:00:00'"
+    " dstipaddr='ff00::' dstipmask='8'/>\n"
+    "  </rule>\n"
+    "  <rule action='drop' direction='inout' priority='1000'>\n"
+    "    <mac/>\n"
+    "  </rule>\n";
+
+char *libvirt_nwfilter_xml(const char *name)
+{
+    return xasprintf("<filter name='%s' chain='root'>\n%s</filter>\n", name, nwfilter_rules);
+}
+
+/* The filter reference of one NIC: its bridge's host address and the MAC of
+ * every NIC of the team on the same segment (its own included, so that the
+ * list is never empty). */
+static void write_filterref(FILE *f, const char *filter, const plan_team *team, int seg)
+{
+    char host[16];
+    format_ipv4(team->networks[seg].bridge_addr, host);
+    fprintf(f, "      <filterref filter='%s'>\n", filter);
+    fprintf(f, "        <parameter name='HOST_IP' value='%s'/>\n", host);
+    for (size_t d = 0; d < team->ndomains; d++)
+        for (size_t i = 0; i < team->domains[d].nnics; i++)
+            if (team->domains[d].nics[i].segment == seg)
+                fprintf(f, "        <parameter name='PEER' value='%s'/>\n",
+                        team->domains[d].nics[i].mac);
+    fprintf(f, "      </filterref>\n");
+}
+
 char *libvirt_domain_xml(const plan_domain *dom, const plan_team *team, const domain_boot *boot)
 {
     char *buf = NULL;
@@ -110,9 +194,11 @@ char *libvirt_domain_xml(const plan_domain *dom, const plan_team *team, const do
     }
     for (size_t i = 0; i < dom->nnics; i++) {
         fprintf(f, "    <interface type='network'>\n      <mac address='%s'/>\n"
-                   "      <source network='%s'/>\n      <model type='virtio'/>\n"
-                   "    </interface>\n",
+                   "      <source network='%s'/>\n      <model type='virtio'/>\n",
                 dom->nics[i].mac, team->networks[dom->nics[i].segment].name);
+        if (boot->filter)
+            write_filterref(f, boot->filter, team, dom->nics[i].segment);
+        fprintf(f, "    </interface>\n");
     }
     fprintf(f, "    <serial type='pty'><target port='0'/></serial>\n"
                "    <console type='pty'><target type='serial' port='0'/></console>\n"

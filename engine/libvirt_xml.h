@@ -13,10 +13,21 @@
 /* An isolated network (no <forward>): no route out, DHCP pinned per MAC. */
 char *libvirt_network_xml(const plan_network *net, const plan_team *team);
 
+/* The team's guest isolation filter (libvirt nwfilter, ebtables rules on
+ * each guest's tap). A guest's frames may go only to the planned MACs of the
+ * guests on its segment (parameter PEER, a list), as ARP requests, as IPv4
+ * or IPv6 multicast, as IPv4 limited broadcast, or as DHCP to the host side
+ * of its bridge (parameter HOST_IP); it receives frames only from those
+ * guests and DHCP replies from HOST_IP. Everything else, in both directions,
+ * is dropped: no address of the host answers a guest, whatever address,
+ * route or neighbour entry root in the guest sets up. */
+char *libvirt_nwfilter_xml(const char *name);
+
 typedef struct domain_boot {
     const char *kernel; /* built-in images: direct kernel boot */
     const char *initrd;
     const char *disk_path; /* overlay file, or NULL */
+    const char *filter;    /* nwfilter (libvirt_nwfilter_xml) for every NIC, or NULL */
 } domain_boot;
 
 char *libvirt_domain_xml(const plan_domain *dom, const plan_team *team, const domain_boot *boot);

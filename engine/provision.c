@@ -85,6 +85,42 @@ static int ensure_network(up_ctx *c, virConnectPtr conn, const plan_team *team,
     return rc;
 }
 
+/* ---- guest isolation filter ---- */
+
+/* libvirt's test driver simulates hosts without running guests: there a
+ * running domain is as ready as it gets, and there is no traffic to filter
+ * (it has no nwfilter driver either). */
+static bool host_runs_guests(virConnectPtr conn)
+{
+    const char *type = virConnectGetType(conn);
+    return !type || strcmp(type, "TEST") != 0;
+}
+
+/* Defines the team's nwfilter (libvirt_xml.h) unless it exists. A filter
+ * is not started: libvirt instantiates it on each guest tap that refers to
+ * it, and refuses to start a guest whose filter is missing. */
+static int ensure_nwfilter(up_ctx *c, virConnectPtr conn, const plan_team *team)
+{
+    if (state_store_resource_begin(c->st, team->number, RES_NWFILTER, team->filter,
+                                   team->host_uri) < 0)
+        return ENSHU_EIO;
+    virNWFilterPtr filter = virNWFilterLookupByName(conn, team->filter);
+    if (!filter) {
+        char *xml = libvirt_nwfilter_xml(team->filter);
+        filter = virNWFilterDefineXML(conn, xml);
+        free(xml);
+        if (!filter) {
+            fprintf(stderr,
+                    "enshu: team %d: cannot define the guest isolation filter %s on %s (is "
+                    "libvirt's nwfilter driver loaded, and ebtables installed?): %s\n",
+                    team->number, team->filter, team->host_uri, libvirt_error());
+            return ENSHU_ELIBVIRT;
+        }
+    }
+    virNWFilterFree(filter);
+    return state_store_resource_done(c->st, RES_NWFILTER, team->filter, team->host_uri);
+}
+
 /* ---- overlay volumes ---- */
 
 /* The pool holding overlays; defined and started on first use per host. */
@@ -192,7 +228,8 @@ static int ensure_domain(up_ctx *c, virConnectPtr conn, const plan_team *team,
     virDomainPtr dom = virDomainLookupByName(conn, d->name);
     if (!dom) {
         char *kernel = NULL, *initrd = NULL;
-        domain_boot boot = {.disk_path = disk_path};
+        domain_boot boot = {.disk_path = disk_path,
+                            .filter = host_runs_guests(conn) ? team->filter : NULL};
         if (builtin_image_exists(d->node->image)) {
             kernel = xasprintf("%s/%s/vmlinuz", c->opts->image_dir, d->node->image);
             initrd = xasprintf("%s/%s/initrd.img", c->opts->image_dir, d->node->image);
@@ -222,14 +259,6 @@ static int ensure_domain(up_ctx *c, virConnectPtr conn, const plan_team *team,
     if (rc == ENSHU_OK)
         rc = state_store_set_node_state(c->st, team->number, d->node->name, "started");
     return rc;
-}
-
-/* libvirt's test driver simulates hosts without running guests: there a
- * running domain is as ready as it gets. */
-static bool host_runs_guests(virConnectPtr conn)
-{
-    const char *type = virConnectGetType(conn);
-    return !type || strcmp(type, "TEST") != 0;
 }
 
 /* Polls every guest agent of the team until all answer or time runs out. */
@@ -324,6 +353,8 @@ static int team_up_steps(up_ctx *c, const plan_team *team, virConnectPtr conn)
         if (rc == ENSHU_OK)
             progress_add(c->opts->progress, PROGRESS_NETWORKS);
     }
+    if (rc == ENSHU_OK && host_runs_guests(conn))
+        rc = ensure_nwfilter(c, conn, team);
     for (size_t i = 0; i < team->ndomains && rc == ENSHU_OK; i++) {
         const plan_domain *d = &team->domains[i];
         char *disk = ensure_volume(c, conn, team, d);
@@ -425,6 +456,16 @@ static bool remove_network(virConnectPtr conn, const stored_resource *r)
     return ok;
 }
 
+static bool remove_nwfilter(virConnectPtr conn, const stored_resource *r)
+{
+    virNWFilterPtr filter = virNWFilterLookupByName(conn, r->name);
+    if (!filter)
+        return libvirt_error_is_missing();
+    bool ok = virNWFilterUndefine(filter) == 0;
+    virNWFilterFree(filter);
+    return ok;
+}
+
 /* Removes one resource of the current phase; jobs index the phase's list. */
 static int remove_one(size_t job, unsigned worker, void *arg)
 {
@@ -433,9 +474,10 @@ static int remove_one(size_t job, unsigned worker, void *arg)
     virConnectPtr conn = conn_cache_get(c->conns, r->host_uri, worker);
     if (!conn)
         return ENSHU_ELIBVIRT;
-    bool ok = r->kind == RES_DOMAIN   ? remove_domain(conn, r)
-              : r->kind == RES_VOLUME ? remove_volume(conn, r)
-                                      : remove_network(conn, r);
+    bool ok = r->kind == RES_DOMAIN     ? remove_domain(conn, r)
+              : r->kind == RES_VOLUME   ? remove_volume(conn, r)
+              : r->kind == RES_NWFILTER ? remove_nwfilter(conn, r)
+                                        : remove_network(conn, r);
     if (!ok) {
         fprintf(stderr, "enshu: team %d: cannot remove %s %s on %s: %s\n", r->team,
                 resource_kind_name(r->kind), r->name, r->host_uri, libvirt_error());
@@ -443,9 +485,10 @@ static int remove_one(size_t job, unsigned worker, void *arg)
     }
     if (state_store_resource_forget(c->st, r->kind, r->name, r->host_uri) < 0)
         return ENSHU_EIO;
-    progress_add(c->progress, r->kind == RES_DOMAIN   ? PROGRESS_DOMAINS
-                              : r->kind == RES_VOLUME ? PROGRESS_VOLUMES
-                                                      : PROGRESS_NETWORKS);
+    if (r->kind != RES_NWFILTER) /* filters are not counted: one per team */
+        progress_add(c->progress, r->kind == RES_DOMAIN   ? PROGRESS_DOMAINS
+                                  : r->kind == RES_VOLUME ? PROGRESS_VOLUMES
+                                                          : PROGRESS_NETWORKS);
     return ENSHU_OK;
 }
 
@@ -455,12 +498,12 @@ int range_down(state_store *st, conn_cache *conns, unsigned workers, progress *p
     int rc = state_store_resources(st, &c.res, &c.nres);
     if (rc < 0)
         return rc;
-    /* Guests first (they use the rest), then their disks, then networks;
-     * within a phase everything goes in parallel: destroying a guest is
-     * mostly waiting for QEMU to exit. */
-    static const resource_kind order[] = {RES_DOMAIN, RES_VOLUME, RES_NETWORK};
+    /* Guests first (they use the rest), then their disks, filters and
+     * networks; within a phase everything goes in parallel: destroying a
+     * guest is mostly waiting for QEMU to exit. */
+    static const resource_kind order[] = {RES_DOMAIN, RES_VOLUME, RES_NWFILTER, RES_NETWORK};
     c.phase = xcalloc(c.nres + 1, sizeof(size_t));
-    for (size_t k = 0; k < 3; k++) {
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         size_t n = 0;
         for (size_t i = 0; i < c.nres; i++)
             if (c.res[i].kind == order[k])

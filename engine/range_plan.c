@@ -86,6 +86,7 @@ static void plan_team_fill(range_plan *plan, plan_team *team, unsigned block)
 {
     const scenario *s = plan->scenario;
     uint32_t tag = name_hash(plan->exercise) & 0xffffff;
+    team->filter = xasprintf("enshu-%s-t%02d", plan->exercise, team->number);
     team->nnetworks = s->nsegments;
     team->networks = xcalloc(s->nsegments, sizeof(plan_network));
     for (size_t i = 0; i < s->nsegments; i++) {
@@ -155,6 +156,7 @@ void range_plan_free(range_plan *plan)
         return;
     for (size_t t = 0; t < plan->nteams; t++) {
         plan_team *team = &plan->teams[t];
+        free(team->filter);
         for (size_t i = 0; i < team->nnetworks; i++) {
             free(team->networks[i].name);
             free(team->networks[i].bridge);

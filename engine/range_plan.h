@@ -7,6 +7,7 @@
  * Naming, per exercise E, team T (1-based), segment S, node N:
  *   network  enshu-E-tTT-S        bridge  es<hash of E>tTT<s index>
  *   domain   enshu-E-tTT-N        volume  enshu-E-tTT-N.qcow2
+ *   nwfilter enshu-E-tTT          (the team's guest isolation filter)
  * Addresses: team T uses block (block_base + T - 1) of the pool; segment S
  * is subnet (block * segments + S) of /segment_prefix; host 1 of every
  * subnet is the host side of the bridge.
@@ -49,6 +50,7 @@ typedef struct plan_domain {
 typedef struct plan_team {
     int number;
     const char *host_uri; /* borrowed from the placement */
+    char *filter;         /* nwfilter every guest NIC of the team references */
     plan_network *networks;
     size_t nnetworks;
     plan_domain *domains;

@@ -37,6 +37,8 @@ const char *resource_kind_name(resource_kind kind)
         return "network";
     case RES_VOLUME:
         return "volume";
+    case RES_NWFILTER:
+        return "nwfilter";
     default:
         return "domain";
     }
@@ -48,6 +50,8 @@ static resource_kind resource_kind_parse(const char *s)
         return RES_NETWORK;
     if (!strcmp(s, "volume"))
         return RES_VOLUME;
+    if (!strcmp(s, "nwfilter"))
+        return RES_NWFILTER;
     return RES_DOMAIN;
 }
 

@@ -15,7 +15,8 @@
 
 typedef struct state_store state_store;
 
-typedef enum resource_kind { RES_NETWORK, RES_VOLUME, RES_DOMAIN } resource_kind;
+/* RES_NWFILTER: a team's guest isolation filter (libvirt_xml.h). */
+typedef enum resource_kind { RES_NETWORK, RES_VOLUME, RES_DOMAIN, RES_NWFILTER } resource_kind;
 
 typedef struct stored_resource {
     int team;

@@ -16,17 +16,19 @@ require_platform() {
   "$ENSHU" images list >/dev/null || fail "guest images are not built; run 'enshu images build'"
 }
 
-# Nothing named for range $1 may remain: domains, networks, bridges, overlay
-# volumes, QEMU or dnsmasq processes.
+# Nothing named for range $1 may remain: domains, networks, guest isolation
+# filters, overlay volumes, QEMU or dnsmasq processes.
 assert_range_gone() {
   local name=$1
-  local doms nets vols procs
+  local doms nets filters vols procs
   doms=$(virsh -c qemu:///system list --all --name | grep -c "^enshu-$name-" || true)
   nets=$(virsh -c qemu:///system net-list --all --name | grep -c "^enshu-$name-" || true)
+  filters=$(virsh -c qemu:///system nwfilter-list | awk 'NR > 2 {print $2}' | grep -c "^enshu-$name-" || true)
   vols=$(virsh -c qemu:///system vol-list enshu 2>/dev/null | grep -c "enshu-$name-" || true)
   procs=$(pgrep -fc "enshu-$name-" || true)
   [ "$doms" = 0 ] || fail "$doms domains of range $name remain"
   [ "$nets" = 0 ] || fail "$nets networks of range $name remain"
+  [ "$filters" = 0 ] || fail "$filters nwfilters of range $name remain"
   [ "$vols" = 0 ] || fail "$vols overlay volumes of range $name remain"
   [ "$procs" = 0 ] || fail "$procs processes of range $name remain: $(pgrep -fa "enshu-$name-")"
   [ ! -e "$ENSHU_STATE_DIR/ranges/$name.db" ] || fail "state of range $name remains"

@@ -30,6 +30,8 @@ static void records_survive_reopen(void **state)
     assert_int_equal(state_store_resource_begin(st, 1, RES_DOMAIN, "d1", "qemu:///system"), 0);
     assert_int_equal(state_store_resource_begin(st, 1, RES_DOMAIN, "d1", "qemu:///system"), 0);
     assert_int_equal(state_store_resource_done(st, RES_NETWORK, "n1", "qemu:///system"), 0);
+    /* Same name as the network, another kind: a separate resource. */
+    assert_int_equal(state_store_resource_begin(st, 1, RES_NWFILTER, "n1", "qemu:///system"), 0);
     stored_node n = {.team = 1, .node = "ws", .domain = "d1", .host_uri = "qemu:///system",
                      .role = "blue", .addresses = "office=10.0.0.10/24", .state = "planned"};
     assert_int_equal(state_store_set_node(st, &n), ENSHU_OK);
@@ -44,11 +46,14 @@ static void records_survive_reopen(void **state)
     stored_resource *res;
     size_t count;
     assert_int_equal(state_store_resources(st, &res, &count), ENSHU_OK);
-    assert_int_equal(count, 2);
+    assert_int_equal(count, 3);
     assert_int_equal(res[0].kind, RES_NETWORK);
     assert_true(res[0].created);
     assert_int_equal(res[1].kind, RES_DOMAIN);
     assert_false(res[1].created); /* begun, never confirmed: down must still remove it */
+    assert_int_equal(res[2].kind, RES_NWFILTER);
+    assert_string_equal(res[2].name, "n1");
+    assert_false(res[2].created);
     stored_resources_free(res, count);
     stored_node *nodes;
     assert_int_equal(state_store_nodes(st, &nodes, &count), ENSHU_OK);
@@ -56,8 +61,10 @@ static void records_survive_reopen(void **state)
     assert_string_equal(nodes[0].state, "ready");
     stored_nodes_free(nodes, count);
     assert_int_equal(state_store_resource_forget(st, RES_DOMAIN, "d1", "qemu:///system"), 0);
+    assert_int_equal(state_store_resource_forget(st, RES_NWFILTER, "n1", "qemu:///system"), 0);
     assert_int_equal(state_store_resources(st, &res, &count), ENSHU_OK);
     assert_int_equal(count, 1);
+    assert_int_equal(res[0].kind, RES_NETWORK);
     stored_resources_free(res, count);
     state_store_free(st);
     unlink(path);

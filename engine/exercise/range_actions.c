@@ -7,8 +7,8 @@
 #include "guest_agent.h"
 #include "libvirt_conn.h"
 #include "range_files.h"
+#include "range_team_vars.h"
 #include "state_store.h"
-#include "team_vars.h"
 #include "text_file.h"
 
 #include <libgen.h>

@@ -1,7 +1,7 @@
 /*
  * Each team's template values (see template.h): the addresses, subnets and
- * gateways of its own network, built from the range (its plan, or the state
- * store of a range that is up). They are stored as JSON in the exercise
+ * gateways of its own network, as a table of keys and values per team. The
+ * range builds it (range_team_vars.h); it is stored as JSON in the exercise
  * ledger's meta at the start of a run, so `enshu score --db` grades
  * templated answers without the range, and consoles show message texts as
  * each team sees them.
@@ -9,19 +9,14 @@
 #ifndef ENSHU_TEAM_VARS_H
 #define ENSHU_TEAM_VARS_H
 
-#include "range_plan.h"
-#include "scenario.h"
-
 typedef struct team_vars team_vars;
 
-/* Every team's values from a range plan. */
-team_vars *team_vars_from_plan(const range_plan *plan);
+/* A table for teams 1..nteams, holding only "team" for each. */
+team_vars *team_vars_new(unsigned nteams);
 
-/* The values of range name, which runs scenario s (its state store gives the
- * team count and address blocks). Reports and returns a negative code when
- * the range is not there. */
-int team_vars_from_range(const scenario *s, const char *name, team_vars **out)
-    __attribute__((warn_unused_result));
+/* Adds key's value for team (1..nteams; other teams are ignored); strings
+ * are copied. */
+void team_vars_set(team_vars *v, int team, const char *key, const char *value);
 
 /* JSON: {"teams": [{"team": 1, "vars": {"addr ws1": "10.80.0.10", ...}}, ...]}. */
 char *team_vars_to_json(const team_vars *v);

@@ -1,6 +1,7 @@
 /*
  * The incident script model: what one YAML scenario file describes once it
- * has been loaded (scenario_load.c) and checked (scenario_check.c).
+ * has been loaded (scenario_file.c: parsed, walked by scenario_load.c and
+ * checked by scenario_check.c).
  * Everything here is plain data owned by the scenario; positions point back
  * into the file so later checks can report where a problem is.
  */

@@ -1,7 +1,7 @@
 /*
  * Internal split of scenario loading: the YAML tree walk (scenario_load.c)
- * and the cross-reference checks (scenario_check.c). Users call
- * scenario_load_file() from scenario.h.
+ * and the cross-reference checks (scenario_check.c), both called by
+ * scenario_file.c. Users call scenario_load_file() from scenario.h.
  */
 #ifndef ENSHU_SCENARIO_LOAD_H
 #define ENSHU_SCENARIO_LOAD_H

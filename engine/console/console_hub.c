@@ -17,20 +17,15 @@
 #include "display_name.h"
 #include "errors.h"
 #include "grader.h"
-#include "guest_jobs.h"
-#include "guest_states.h"
-#include "libvirt_conn.h"
 #include "login_checks.h"
 #include "login_limits.h"
 #include "monotonic_cond.h"
-#include "range_files.h"
+#include "range_guests.h"
 #include "serial_console.h"
 #include "session_tokens.h"
-#include "state_store.h"
 #include "timeline.h"
 #include "ws_server.h"
 
-#include <libvirt/libvirt.h>
 #include <pthread.h>
 #include <sodium.h>
 
@@ -55,11 +50,6 @@
  * most this many bytes in all (a reply must fit in a session's queue). */
 #define TIMELINE_EVENTS 2000
 #define TIMELINE_BYTES (1024u * 1024)
-/* Node states shown are at most this old (a restart or revert asks at once). */
-#define NODE_STATES_MS 2000
-/* The workers of conn_cache: the restarts and reverts, the state watcher
- * (this thread makes no libvirt call). */
-enum { CONN_JOBS = 1, CONN_STATES = 2 };
 /* Password checks: one thread (about 3.5 checks a second). Each Argon2id
  * check takes 64 MiB while it runs and a core: one thread bounds both, so
  * a flood of guesses leaves the other core to the hub and the guests, and
@@ -153,13 +143,6 @@ typedef struct team_feed {
     bool forgot; /* older messages were dropped */
 } team_feed;
 
-typedef struct hub_node {
-    int team;
-    const node *node;
-    char *domain;
-    char *host_uri;
-} hub_node;
-
 struct console_hub {
     console_hub_config cfg;
     const scenario *s;
@@ -182,12 +165,8 @@ struct console_hub {
     session_tokens *tokens; /* issued at login */
     rate_limiter *limits[LIMIT_COUNT]; /* per team ("0": instructors); LIMIT_TEAMS: one key */
     console_rate rates[LIMIT_COUNT];
-    hub_node *nodes;
-    size_t nnodes;
-    conn_cache *conns;
+    range_guests *guests; /* the nodes' guests: power states, restarts and reverts */
     serial_consoles *consoles;
-    guest_jobs *jobs;     /* restarts and reverts under way */
-    guest_states *states; /* the nodes' power states, looked at on a thread */
     pthread_t thread;
     pthread_mutex_t lock; /* inbox, notified, stopping */
     pthread_cond_t wake;
@@ -1079,14 +1058,6 @@ static void handle_timeline(console_hub *hub, session *ss, const console_request
     free(out);
 }
 
-static const hub_node *find_node(console_hub *hub, int team, const char *name)
-{
-    for (size_t i = 0; i < hub->nnodes; i++)
-        if (hub->nodes[i].team == team && strcmp(hub->nodes[i].node->name, name) == 0)
-            return &hub->nodes[i];
-    return NULL;
-}
-
 static void handle_nodes(console_hub *hub, session *ss, const console_request *rq)
 {
     console_request every = *rq;
@@ -1105,13 +1076,10 @@ static void handle_nodes(console_hub *hub, session *ss, const console_request *r
         json_t *n;
         json_array_foreach(nodes, k, n)
         {
-            const hub_node *hn =
-                find_node(hub, (int)t, json_string_value(json_object_get(n, "name")));
-            json_object_set_new(
-                n, "state",
-                json_string(hn && hub->states
-                                ? guest_states_get(hub->states, hn->host_uri, hn->domain)
-                                : "unknown"));
+            const range_guest *guest = range_guests_find(
+                hub->guests, (int)t, json_string_value(json_object_get(n, "name")));
+            json_object_set_new(n, "state",
+                                json_string(range_guests_state(hub->guests, guest)));
         }
         json_array_extend(list, nodes);
         json_decref(nodes);
@@ -1134,7 +1102,7 @@ static void node_job_done(void *ctx, int rc)
 {
     node_job *job = ctx;
     console_hub *hub = job->hub;
-    guest_states_refresh_soon(hub->states);
+    range_guests_refresh_soon(hub->guests);
     if (rc != ENSHU_OK) {
         send_text(hub, job->session,
                   console_reply_error_code(job->id, "unavailable",
@@ -1162,11 +1130,11 @@ static void node_job_done(void *ctx, int rc)
 }
 
 /* Restart (power cycle) or revert (fresh disk over the base image) a
- * team's guest, on a thread of its own (guest_jobs.c); recorded as an
+ * team's guest, on a thread of its own (range_guests.h); recorded as an
  * instructor action, and answered, when it is done. */
 static void handle_node_power(console_hub *hub, session *ss, const console_request *rq)
 {
-    const hub_node *n = find_node(hub, rq->team, rq->node);
+    const range_guest *n = range_guests_find(hub->guests, rq->team, rq->node);
     if (!n) {
         reply_error(hub, ss, rq->id, "not_found", "no such node in that team");
         return;
@@ -1179,7 +1147,7 @@ static void handle_node_power(console_hub *hub, session *ss, const console_reque
     job->node = xstrdup(rq->node);
     job->actor = xstrdup(ss->name ? ss->name : "instructor");
     job->revert = rq->type == REQ_NODE_REVERT;
-    int rc = guest_jobs_start(hub->jobs, n->host_uri, n->domain, job->revert, node_job_done, job);
+    int rc = range_guests_restart(hub->guests, n, job->revert, node_job_done, job);
     if (rc != ENSHU_OK) {
         reply_error(hub, ss, rq->id, rc == ENSHU_EEXIST ? "conflict" : "unavailable",
                     rc == ENSHU_EEXIST ? "that guest is being restarted or reverted already"
@@ -1232,7 +1200,7 @@ static void handle_console_open(console_hub *hub, session *ss, const console_req
     int team = team_for(hub, ss, rq, false);
     if (team <= 0)
         return;
-    const hub_node *n = find_node(hub, team, rq->node);
+    const range_guest *n = range_guests_find(hub->guests, team, rq->node);
     if (!n || (ss->role == ROLE_TEAM && !n->node->visible)) {
         reply_error(hub, ss, rq->id, "not_found", "no such node, or no console for it");
         return;
@@ -1827,30 +1795,6 @@ void console_hub_notify(console_hub *hub)
     pthread_mutex_unlock(&hub->lock);
 }
 
-static void load_nodes(console_hub *hub)
-{
-    if (!hub->cfg.range_name)
-        return;
-    char *path = range_db_path(hub->cfg.range_name);
-    state_store *st = NULL;
-    stored_node *nodes = NULL;
-    size_t n = 0;
-    if (access(path, F_OK) == 0 && state_store_open(path, false, &st) == ENSHU_OK &&
-        state_store_nodes(st, &nodes, &n) == ENSHU_OK) {
-        hub->nodes = xcalloc(n + 1, sizeof(hub_node));
-        for (size_t i = 0; i < n; i++) {
-            const node *nd = scenario_node(hub->s, nodes[i].node);
-            if (!nd || nodes[i].team < 1 || (unsigned)nodes[i].team > hub->nteams)
-                continue;
-            hub->nodes[hub->nnodes++] =
-                (hub_node){nodes[i].team, nd, xstrdup(nodes[i].domain), xstrdup(nodes[i].host_uri)};
-        }
-    }
-    stored_nodes_free(nodes, n);
-    state_store_free(st);
-    free(path);
-}
-
 int console_hub_start(const console_hub_config *cfg, console_hub **out)
 {
     *out = NULL;
@@ -1879,16 +1823,9 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
         hub->feeds[t].sizes = xcalloc(TIMELINE_EVENTS, sizeof(size_t));
         hub->feeds[t].texts = xcalloc((size_t)TIMELINE_EVENTS * hub->nlangs, sizeof(char *));
     }
-    hub->conns = conn_cache_new();
-    hub->jobs = guest_jobs_new(hub->conns, CONN_JOBS);
-    load_nodes(hub);
-    if (hub->nnodes) {
+    hub->guests = range_guests_new(hub->s, hub->nteams, cfg->range_name);
+    if (range_guests_count(hub->guests))
         hub->consoles = serial_consoles_new();
-        hub->states = guest_states_new(hub->conns, CONN_STATES, NODE_STATES_MS);
-        for (size_t i = 0; i < hub->nnodes; i++)
-            guest_states_watch(hub->states, hub->nodes[i].host_uri, hub->nodes[i].domain);
-        guest_states_start(hub->states);
-    }
     pthread_mutex_init(&hub->lock, NULL);
     monotonic_cond_init(&hub->wake);
     hub->checks = login_checks_new(LOGIN_CHECK_THREADS, LOGIN_CHECKS_MAX, check_password,
@@ -1942,8 +1879,7 @@ void console_hub_free(console_hub *hub)
     login_checks_free(hub->checks);
     /* Restarts and reverts under way end first: they reply through the
      * transport and record in the ledger. */
-    guest_jobs_free(hub->jobs);
-    guest_states_free(hub->states);
+    range_guests_free(hub->guests);
     /* Consoles first (their output goes to the transport), then the
      * transport (its last on_close callbacks only queue). */
     for (size_t i = 0; i < hub->nsessions; i++)
@@ -1962,12 +1898,6 @@ void console_hub_free(console_hub *hub)
         session_free(hub->sessions[i]);
     free(hub->sessions);
     serial_consoles_free(hub->consoles);
-    for (size_t i = 0; i < hub->nnodes; i++) {
-        free(hub->nodes[i].domain);
-        free(hub->nodes[i].host_uri);
-    }
-    free(hub->nodes);
-    conn_cache_free(hub->conns);
     for (unsigned t = 0; t < hub->nteams; t++)
         free(hub->codes[t]);
     free(hub->codes);

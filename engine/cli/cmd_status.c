@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "cli.h"
 #include "errors.h"
+#include "guest_states.h"
 #include "libvirt_conn.h"
 #include "range_files.h"
 #include "state_store.h"
@@ -29,7 +30,7 @@ static const char HELP[] =
     "\n"
     "Exit status: 0 shown, 1 failure, 2 usage error.\n";
 
-/* "running", "shut off", "missing" or "unknown" (host unreachable). */
+/* guest_state_name() of its state, "missing", or "unknown" (host unreachable). */
 static const char *live_state(conn_cache *conns, const stored_node *n)
 {
     if (!conns)
@@ -42,15 +43,8 @@ static const char *live_state(conn_cache *conns, const stored_node *n)
         return libvirt_error_is_missing() ? "missing" : "unknown";
     int state = 0, reason = 0;
     const char *text = "unknown";
-    if (virDomainGetState(dom, &state, &reason, 0) == 0) {
-        switch (state) {
-        case VIR_DOMAIN_RUNNING: text = "running"; break;
-        case VIR_DOMAIN_PAUSED: text = "paused"; break;
-        case VIR_DOMAIN_SHUTOFF: text = "shut off"; break;
-        case VIR_DOMAIN_CRASHED: text = "crashed"; break;
-        default: text = "other"; break;
-        }
-    }
+    if (virDomainGetState(dom, &state, &reason, 0) == 0)
+        text = guest_state_name(state);
     virDomainFree(dom);
     return text;
 }

@@ -62,7 +62,7 @@ void guest_states_watch(guest_states *g, const char *host_uri, const char *domai
     g->hosts[g->nhosts++] = xstrdup(host_uri);
 }
 
-static const char *state_name(int state)
+const char *guest_state_name(int state)
 {
     switch (state) {
     case VIR_DOMAIN_RUNNING:
@@ -165,7 +165,7 @@ const char *guest_states_get(guest_states *g, const char *host_uri, const char *
             strcmp(g->guests[i].host_uri, host_uri) == 0)
             state = g->guests[i].state;
     pthread_mutex_unlock(&g->lock);
-    return state_name(state);
+    return guest_state_name(state);
 }
 
 void guest_states_refresh_soon(guest_states *g)

@@ -22,9 +22,15 @@ void guest_states_watch(guest_states *g, const char *host_uri, const char *domai
 /* Looks once (so the first readers see real states), then starts watching. */
 void guest_states_start(guest_states *g);
 
-/* "running", "paused", "shut off", "crashed", or "unknown" (not watched,
+/* guest_state_name() of its last seen state, or "unknown" (not watched,
  * not seen yet, its host does not answer, or no such guest there). */
 const char *guest_states_get(guest_states *g, const char *host_uri, const char *domain);
+
+/* The one name of a libvirt domain state (a virDomainState) that the
+ * consoles and `enshu status` show: "running" (also blocked), "paused"
+ * (also suspended by power management), "shut off" (also shutting down),
+ * "crashed", or "unknown" (no state, or one this libvirt does not know). */
+const char *guest_state_name(int state);
 
 /* Looks again now (a guest was just started, stopped or reverted). */
 void guest_states_refresh_soon(guest_states *g);

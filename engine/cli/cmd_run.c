@@ -8,12 +8,12 @@
 #include "cli.h"
 #include "console_auth.h"
 #include "console_hub.h"
-#include "serial_console.h"
 #include "errors.h"
 #include "event_store.h"
 #include "exercise.h"
 #include "exercise_record.h"
 #include "libvirt_conn.h"
+#include "libvirt_events.h"
 #include "range.h"
 #include "range_actions.h"
 #include "range_files.h"
@@ -423,7 +423,7 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
     /* Console streams need libvirt's event loop registered before any
      * connection is opened. */
     if (ro.listen)
-        serial_consoles_init_once();
+        libvirt_events_init_once();
     libvirt_setup();
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (range_bring_up(&req) != ENSHU_OK)

@@ -36,12 +36,12 @@
 #include "alloc.h"
 #include "errors.h"
 #include "libvirt_conn.h"
+#include "libvirt_events.h"
 #include "serial_flow.h"
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,76 +58,6 @@ enum {
     END_CHECK_MS = 250, /* a guest whose console ended is looked at this often */
     END_CHECKS = 12,    /* this many times, before the end is put down to another client */
 };
-
-/* ---- the process's libvirt event loop ---- */
-
-static pthread_once_t register_once = PTHREAD_ONCE_INIT;
-static int register_rc;
-static __thread bool on_loop_thread;
-
-static struct {
-    pthread_mutex_t lock;
-    unsigned users; /* hubs */
-    atomic_bool quit;
-    pthread_t thread;
-} loop = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-static void register_impl(void)
-{
-    register_rc = virEventRegisterDefaultImpl();
-}
-
-void serial_consoles_init_once(void)
-{
-    pthread_once(&register_once, register_impl);
-}
-
-static void *loop_main(void *unused)
-{
-    on_loop_thread = true;
-    while (!atomic_load(&loop.quit)) {
-        if (virEventRunDefaultImpl() < 0) {
-            fprintf(stderr, "enshu: the libvirt event loop of the serial consoles stopped: %s\n",
-                    libvirt_error());
-            break;
-        }
-    }
-    return NULL;
-}
-
-static void loop_wake(int timer, void *unused)
-{
-    virEventRemoveTimeout(timer);
-}
-
-static int loop_acquire(void)
-{
-    int rc = ENSHU_OK;
-    pthread_mutex_lock(&loop.lock);
-    if (loop.users == 0) {
-        atomic_store(&loop.quit, false);
-        if (pthread_create(&loop.thread, NULL, loop_main, NULL) != 0) {
-            fprintf(stderr, "enshu: cannot start the thread of the serial consoles\n");
-            rc = ENSHU_EIO;
-        }
-    }
-    if (rc == ENSHU_OK)
-        loop.users++;
-    pthread_mutex_unlock(&loop.lock);
-    return rc;
-}
-
-static void loop_release(void)
-{
-    pthread_mutex_lock(&loop.lock);
-    if (--loop.users == 0) {
-        atomic_store(&loop.quit, true);
-        /* A timer due now makes the loop return from its poll. */
-        virEventAddTimeout(0, loop_wake, NULL, NULL);
-        pthread_join(loop.thread, NULL);
-    }
-    pthread_mutex_unlock(&loop.lock);
-}
 
 /* ---- byte buffers: bytes at data[off, off + len) ---- */
 
@@ -726,13 +656,7 @@ static void hub_timer_gone(void *opaque)
 
 serial_consoles *serial_consoles_new(void)
 {
-    serial_consoles_init_once();
-    if (register_rc < 0) {
-        fprintf(stderr, "enshu: cannot set up libvirt's event loop for the serial consoles: %s\n",
-                libvirt_error());
-        return NULL;
-    }
-    if (loop_acquire() < 0)
+    if (libvirt_events_acquire() < 0)
         return NULL;
     serial_consoles *h = xcalloc(1, sizeof(serial_consoles));
     pthread_mutex_init(&h->lock, NULL);
@@ -744,7 +668,7 @@ serial_consoles *serial_consoles_new(void)
         fprintf(stderr, "enshu: cannot add a timer to libvirt's event loop: %s\n", libvirt_error());
         free(h->recv_buf);
         free(h);
-        loop_release();
+        libvirt_events_release();
         return NULL;
     }
     return h;
@@ -754,7 +678,7 @@ void serial_consoles_free(serial_consoles *h)
 {
     if (!h)
         return;
-    if (on_loop_thread) {
+    if (libvirt_events_on_loop_thread()) {
         fprintf(stderr, "enshu: serial_consoles_free called from a console callback\n");
         abort();
     }
@@ -786,7 +710,7 @@ void serial_consoles_free(serial_consoles *h)
     pthread_mutex_destroy(&h->conn_lock);
     pthread_mutex_destroy(&h->lock);
     free(h);
-    loop_release();
+    libvirt_events_release();
 }
 
 /* A reference to the hub's connection to uri, opened (or opened again
@@ -894,7 +818,8 @@ static console_stream *stream_to_join_locked(serial_consoles *h, const char *hos
                 continue;
             if (s->state == STREAM_OPEN && !s->deciding)
                 return s;
-            if (s->state == STREAM_OPENING || (s->state == STREAM_ENDED && !on_loop_thread))
+            if (s->state == STREAM_OPENING ||
+                (s->state == STREAM_ENDED && !libvirt_events_on_loop_thread()))
                 wait = true;
         }
         if (!wait)
@@ -1034,7 +959,7 @@ void serial_console_close(serial_console *c)
         kick_locked(h);
     }
     unlink_viewer_from_hub(h, c);
-    if (!on_loop_thread)
+    if (!libvirt_events_on_loop_thread())
         while (h->calling == c)
             pthread_cond_wait(&h->cond, &h->lock);
     viewer_unref_locked(c);

@@ -6,7 +6,8 @@
  * towards the browser is full.
  *
  * Threads. A hub (serial_consoles) drives every console through libvirt's
- * default event loop, run by one thread shared by all hubs of the process.
+ * default event loop, run by one thread shared by all hubs of the process
+ * (libvirt_events.h).
  * Callbacks run on that thread and must not block. Every other function may
  * be called from any thread, also from inside a callback, except
  * serial_consoles_free (never from a callback).
@@ -46,9 +47,9 @@
  * Start-up constraint: libvirt's client watches a connection's socket in the
  * event loop only if an event implementation was registered before the
  * connection was opened. serial_consoles_new registers it and opens its own
- * connections afterwards, but programs should call serial_consoles_init_once
- * at the start of main, before any libvirt connection exists, so that every
- * connection is opened the same way.
+ * connections afterwards, but programs should call libvirt_events_init_once
+ * (libvirt_events.h) at the start of main, before any libvirt connection
+ * exists, so that every connection is opened the same way.
  */
 #ifndef ENSHU_SERIAL_CONSOLE_H
 #define ENSHU_SERIAL_CONSOLE_H
@@ -94,10 +95,6 @@ typedef struct serial_console_stats {
     unsigned viewers;    /* viewers of the same console, 0 once it ended */
     bool ended;
 } serial_console_stats;
-
-/* Registers libvirt's default event loop implementation, once per process.
- * Call it early in main, before opening any libvirt connection. */
-void serial_consoles_init_once(void);
 
 /* A hub; NULL (reported) when its event thread cannot start. */
 serial_consoles *serial_consoles_new(void);

@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "guest_agent.h"
 #include "libvirt_conn.h"
+#include "libvirt_events.h"
 #include "range_files.h"
 #include "serial_console.h"
 #include "state_store.h"
@@ -310,7 +311,7 @@ int main(int argc, char **argv)
         return 2;
     }
     /* Before any connection: see serial_console.h. */
-    serial_consoles_init_once();
+    libvirt_events_init_once();
     libvirt_setup();
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     char *domain = NULL, *uri = NULL;

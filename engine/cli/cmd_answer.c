@@ -12,8 +12,8 @@
 #include "event_store.h"
 #include "exercise.h"
 #include "exercise_record.h"
-#include "range_actions.h"
 #include "range_files.h"
+#include "wall_clock.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -84,7 +84,7 @@ static int submit(const char *cmd, const char *name, exercise_submission *sub)
     exercise_record rec;
     if (exercise_record_read(ledger, cmd, &rec) == ENSHU_OK) {
         exercise_hooks hooks = {
-            .run_inject = no_inject, .run_check = no_check, .wall_ms = range_wall_ms};
+            .run_inject = no_inject, .run_check = no_check, .wall_ms = wall_clock_ms};
         exercise *ex = exercise_new(rec.s, rec.teams, ledger, &hooks);
         exercise_set_team_vars(ex, rec.vars);
         int64_t seq = 0;

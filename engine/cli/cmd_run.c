@@ -20,6 +20,7 @@
 #include "score_report.h"
 #include "text_file.h"
 #include "units.h"
+#include "wall_clock.h"
 
 #include <ctype.h>
 #include <getopt.h>
@@ -141,7 +142,7 @@ static int run_loop(exercise *ex, int64_t until_ms)
         if (exercise_poll_ledger(ex) != ENSHU_OK)
             fprintf(stderr, "enshu run: the ledger could not be read; retrying\n");
         int64_t next = exercise_step(ex);
-        int64_t wait = next == INT64_MAX ? 200 : next - range_wall_ms(NULL);
+        int64_t wait = next == INT64_MAX ? 200 : next - wall_clock_ms(NULL);
         if (wait > 200)
             wait = 200; /* stay responsive to consoles, Ctrl-C and the end */
         exercise_wait(ex, wait); /* or less: a team's thread finished, an event came */

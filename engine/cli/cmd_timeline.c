@@ -10,9 +10,9 @@
 #include "event_store.h"
 #include "exercise.h"
 #include "exercise_record.h"
-#include "range_actions.h"
 #include "range_files.h"
 #include "units.h"
+#include "wall_clock.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -108,7 +108,7 @@ int cmd_timeline(int argc, char **argv)
             fprintf(stderr, "enshu timeline: exercise '%s' has %u teams\n", name, rec.teams);
         } else {
             exercise_hooks hooks = {
-                .run_inject = no_inject, .run_check = no_check, .wall_ms = range_wall_ms};
+                .run_inject = no_inject, .run_check = no_check, .wall_ms = wall_clock_ms};
             exercise *ex = exercise_new(rec.s, rec.teams, ledger, &hooks);
             if (exercise_replay(ex) == ENSHU_OK) {
                 show(rec.s, ex, rec.teams, (int)team);

@@ -10,6 +10,7 @@
 #include "range_team_vars.h"
 #include "state_store.h"
 #include "text_file.h"
+#include "wall_clock.h"
 
 #include <libgen.h>
 #include <regex.h>
@@ -31,13 +32,6 @@ struct range_actions {
     regex_t *check_re;     /* [team][check], when it expects output */
     bool *has_re;
 };
-
-int64_t range_wall_ms(void *unused)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 range_actions *range_actions_new(const scenario *s, const char *name, unsigned nteams)
 {
@@ -166,7 +160,7 @@ static char *read_script(const scenario *s, const char *rel)
 /* Waits until the guest agent of dom answers, at most until deadline (wall ms). */
 static int wait_agent(virDomainPtr dom, int64_t deadline)
 {
-    while (range_wall_ms(NULL) < deadline) {
+    while (wall_clock_ms(NULL) < deadline) {
         if (guest_agent_ping(dom, 2) == ENSHU_OK)
             return ENSHU_OK;
         struct timespec ts = {0, 500 * 1000000L};
@@ -180,7 +174,7 @@ static int wait_agent(virDomainPtr dom, int64_t deadline)
 static int run_power(range_actions *ra, virDomainPtr dom, const inject *inj, char **output)
 {
     const char *name = virDomainGetName(dom);
-    int64_t deadline = range_wall_ms(NULL) + inj->timeout_ms;
+    int64_t deadline = wall_clock_ms(NULL) + inj->timeout_ms;
     int active = virDomainIsActive(dom);
     int rc = 0;
     switch (inj->action.power) {
@@ -361,7 +355,7 @@ void range_actions_hooks(range_actions *ra, exercise_hooks *hooks)
 {
     hooks->run_inject = run_inject;
     hooks->run_check = run_check;
-    hooks->wall_ms = range_wall_ms;
+    hooks->wall_ms = wall_clock_ms;
     hooks->ctx = ra;
     /* Guest agent calls take a while under TCG: each team's checks get two
      * threads of their own, so neither its injects nor other teams wait

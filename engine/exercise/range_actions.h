@@ -28,7 +28,4 @@ const team_vars *range_actions_team_vars(const range_actions *ra);
 /* Fills hooks (all but on_event) to act through ra. */
 void range_actions_hooks(range_actions *ra, exercise_hooks *hooks);
 
-/* Wall clock in milliseconds (real time: it must agree across restarts). */
-int64_t range_wall_ms(void *unused);
-
 #endif

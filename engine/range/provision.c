@@ -364,8 +364,8 @@ static int team_up(size_t job, unsigned worker, void *arg)
     return rc;
 }
 
-int range_up(const range_plan *plan, state_store *st, conn_cache *conns,
-             const provision_opts *opts)
+int provision_up(const range_plan *plan, state_store *st, conn_cache *conns,
+                 const provision_opts *opts)
 {
     up_ctx c = {.plan = plan, .st = st, .conns = conns, .opts = opts};
     return work_pool_run(plan->nteams, opts->workers, team_up, &c);
@@ -449,7 +449,7 @@ static int remove_one(size_t job, unsigned worker, void *arg)
     return ENSHU_OK;
 }
 
-int range_down(state_store *st, conn_cache *conns, unsigned workers, progress *prog)
+int provision_down(state_store *st, conn_cache *conns, unsigned workers, progress *prog)
 {
     down_ctx c = {.st = st, .conns = conns, .progress = prog};
     int rc = state_store_resources(st, &c.res, &c.nres);

@@ -27,12 +27,12 @@ typedef struct provision_opts {
 
 /* Brings every team of plan up. Safe to run again: existing objects are
  * reused, missing ones created. Returns 0 when every team is ready. */
-int range_up(const range_plan *plan, state_store *st, conn_cache *conns,
-             const provision_opts *opts) __attribute__((warn_unused_result));
+int provision_up(const range_plan *plan, state_store *st, conn_cache *conns,
+                 const provision_opts *opts) __attribute__((warn_unused_result));
 
 /* Removes every resource st records, domains first. Returns 0 when none is
  * left. */
-int range_down(state_store *st, conn_cache *conns, unsigned workers, progress *prog)
+int provision_down(state_store *st, conn_cache *conns, unsigned workers, progress *prog)
     __attribute__((warn_unused_result));
 
 /* The addresses of a planned domain as "segment=a.b.c.d/p ..." (caller frees). */

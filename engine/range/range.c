@@ -257,7 +257,7 @@ int range_bring_up(const range_up_request *req)
                                .image_dir = range_image_dir(),
                                .pool_dir = pool_dir,
                                .progress = prog};
-        rc = range_up(plan, st, conns, &opts);
+        rc = provision_up(plan, st, conns, &opts);
         double seconds = progress_elapsed(prog);
         progress_free(prog);
         free(title);
@@ -313,7 +313,7 @@ int range_take_down(const char *name, unsigned workers, FILE *progress_out, conn
             stored_resources_free(res, n);
             char *title = xasprintf("enshu down %s", name);
             progress *prog = progress_new(progress_out, title, totals);
-            rc = range_down(st, conns ? conns : own, workers ? workers : 4, prog);
+            rc = provision_down(st, conns ? conns : own, workers ? workers : 4, prog);
             double seconds = progress_elapsed(prog);
             progress_free(prog);
             free(title);

@@ -12,6 +12,7 @@
 #include "event_store.h"
 #include "exercise.h"
 #include "exercise_record.h"
+#include "ledger_meta.h"
 #include "libvirt_conn.h"
 #include "libvirt_events.h"
 #include "range.h"
@@ -162,7 +163,7 @@ static int run_loop(exercise *ex, int64_t until_ms)
 static char **join_codes(event_store *ledger, unsigned teams)
 {
     char **codes = xcalloc(teams + 1, sizeof(char *));
-    char *stored = event_store_get_meta(ledger, "join_codes");
+    char *stored = event_store_get_meta(ledger, LEDGER_META_JOIN_CODES);
     json_t *list = stored ? json_loads(stored, 0, NULL) : NULL;
     free(stored);
     bool fresh = !json_is_array(list) || json_array_size(list) != teams;
@@ -175,7 +176,7 @@ static char **join_codes(event_store *ledger, unsigned teams)
             json_array_append_new(list, json_string(code));
         }
         char *text = json_dumps(list, JSON_COMPACT);
-        if (event_store_set_meta(ledger, "join_codes", text) != ENSHU_OK)
+        if (event_store_set_meta(ledger, LEDGER_META_JOIN_CODES, text) != ENSHU_OK)
             fprintf(stderr, "enshu run: the join codes could not be kept in the ledger\n");
         free(text);
     }

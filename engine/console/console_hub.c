@@ -17,6 +17,7 @@
 #include "display_name.h"
 #include "errors.h"
 #include "grader.h"
+#include "ledger_meta.h"
 #include "login_checks.h"
 #include "login_limits.h"
 #include "monotonic_cond.h"
@@ -364,7 +365,7 @@ static void note_report(console_hub *hub, const event *ev)
     if (ev->kind != EV_REPORT || ev->value <= 0)
         return;
     char key[48];
-    snprintf(key, sizeof key, "report/%lld/attachment", (long long)ev->seq);
+    snprintf(key, sizeof key, LEDGER_META_REPORT_FILE, (long long)ev->seq);
     char *stored = event_store_get_meta(hub->cfg.ledger, key);
     json_t *att = stored ? json_loads(stored, 0, NULL) : NULL;
     free(stored);
@@ -913,7 +914,7 @@ static void handle_submission(console_hub *hub, session *ss, const console_reque
     if (rq->type == REQ_REPORT && rq->attachment_name) {
         /* Kept beside the event: the report's text stays readable alone. */
         char key[48];
-        snprintf(key, sizeof key, "report/%lld/attachment", (long long)seq);
+        snprintf(key, sizeof key, LEDGER_META_REPORT_FILE, (long long)seq);
         json_t *att =
             json_pack("{s:s, s:s}", "name", rq->attachment_name, "data", rq->attachment_data);
         char *text = json_dumps(att, JSON_COMPACT);
@@ -939,7 +940,7 @@ static void handle_report_attachment(console_hub *hub, session *ss, const consol
         return;
     }
     char key[48];
-    snprintf(key, sizeof key, "report/%lld/attachment", (long long)rq->report);
+    snprintf(key, sizeof key, LEDGER_META_REPORT_FILE, (long long)rq->report);
     char *stored = event_store_get_meta(hub->cfg.ledger, key);
     json_t *att = stored ? json_loads(stored, 0, NULL) : NULL;
     free(stored);
@@ -1338,7 +1339,7 @@ static void handle_code_rotate(console_hub *hub, session *ss, const console_requ
         json_array_append_new(list, json_string(hub->codes[t]));
     char *text = json_dumps(list, JSON_COMPACT);
     json_decref(list);
-    if (event_store_set_meta(hub->cfg.ledger, "join_codes", text) != ENSHU_OK)
+    if (event_store_set_meta(hub->cfg.ledger, LEDGER_META_JOIN_CODES, text) != ENSHU_OK)
         fprintf(stderr, "enshu: consoles: team %d's new join code could not be kept in the ledger; "
                         "a restart brings the old one back\n", rq->team);
     free(text);

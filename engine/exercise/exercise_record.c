@@ -7,6 +7,7 @@
 #include "alloc.h"
 #include "base64.h"
 #include "errors.h"
+#include "ledger_meta.h"
 #include "text_file.h"
 
 #include <stdio.h>
@@ -17,7 +18,7 @@ enum { SCENARIO_TEXT_MAX = 4u << 20 };
 
 static char *attachment_key(const char *name)
 {
-    return xasprintf("attachment/%s", name);
+    return xasprintf(LEDGER_META_ATTACHMENT, name);
 }
 
 static int write_attachments(event_store *ledger, const scenario *s)
@@ -40,7 +41,7 @@ static int write_attachments(event_store *ledger, const scenario *s)
 int exercise_record_write(event_store *ledger, const char *scenario_file, const scenario *s,
                           unsigned teams, const team_vars *vars)
 {
-    char *stored = event_store_get_meta(ledger, "teams");
+    char *stored = event_store_get_meta(ledger, LEDGER_META_TEAMS);
     if (stored) {
         int rc = ENSHU_OK;
         if ((unsigned)strtoul(stored, NULL, 10) != teams) {
@@ -56,16 +57,16 @@ int exercise_record_write(event_store *ledger, const char *scenario_file, const 
     char count[16];
     snprintf(count, sizeof count, "%u", teams);
     char *vars_json = vars ? team_vars_to_json(vars) : NULL;
-    int rc = event_store_set_meta(ledger, "scenario_yaml", text);
+    int rc = event_store_set_meta(ledger, LEDGER_META_SCENARIO_YAML, text);
     if (rc == ENSHU_OK)
-        rc = event_store_set_meta(ledger, "scenario_path", scenario_file);
+        rc = event_store_set_meta(ledger, LEDGER_META_SCENARIO_PATH, scenario_file);
     if (rc == ENSHU_OK && vars_json)
-        rc = event_store_set_meta(ledger, "team_vars", vars_json);
+        rc = event_store_set_meta(ledger, LEDGER_META_TEAM_VARS, vars_json);
     if (rc == ENSHU_OK)
         rc = write_attachments(ledger, s);
     /* Last: a ledger with a team count holds the whole record. */
     if (rc == ENSHU_OK)
-        rc = event_store_set_meta(ledger, "teams", count);
+        rc = event_store_set_meta(ledger, LEDGER_META_TEAMS, count);
     free(vars_json);
     free(text);
     return rc;
@@ -95,10 +96,10 @@ static char *read_attachment(void *ctx, const char *name, size_t *size)
 int exercise_record_read(event_store *ledger, const char *who, exercise_record *out)
 {
     memset(out, 0, sizeof *out);
-    char *text = event_store_get_meta(ledger, "scenario_yaml");
-    char *count = event_store_get_meta(ledger, "teams");
-    char *vars_json = event_store_get_meta(ledger, "team_vars");
-    out->scenario_path = event_store_get_meta(ledger, "scenario_path");
+    char *text = event_store_get_meta(ledger, LEDGER_META_SCENARIO_YAML);
+    char *count = event_store_get_meta(ledger, LEDGER_META_TEAMS);
+    char *vars_json = event_store_get_meta(ledger, LEDGER_META_TEAM_VARS);
+    out->scenario_path = event_store_get_meta(ledger, LEDGER_META_SCENARIO_PATH);
     long teams = count ? strtol(count, NULL, 10) : 0;
     int rc = ENSHU_OK;
     if (!text || teams < 1 || teams > 1000) {

@@ -22,16 +22,22 @@ int cmd_grade(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_passwd(int argc, char **argv);
 
+/* Arguments (cli_args.c). */
+
+#include <stdbool.h>
 #include <stdint.h>
 
-/* Parses --teams: 1 to 1000. Reports a usage error for cmd and returns false. */
-int cli_parse_teams(const char *cmd, const char *arg, unsigned *out);
+/* Parses --teams: 1 to 1000. Returns 0, or ENSHU_EINVAL after reporting a
+ * usage error for cmd. */
+int cli_parse_teams(const char *cmd, const char *arg, unsigned *out)
+    __attribute__((warn_unused_result));
 
-/* Parses a duration option of at least min_ms. Reports and returns false. */
+/* Parses a duration option of at least min_ms. Returns 0, or ENSHU_EINVAL
+ * after reporting a usage error for cmd. */
 int cli_parse_duration(const char *cmd, const char *option, const char *arg, int64_t min_ms,
-                       int64_t *out);
+                       int64_t *out) __attribute__((warn_unused_result));
 
-/* True if argv holds -h or --help. */
-int cli_wants_help(int argc, char **argv);
+/* True if argv holds -h or --help (before any "--"). */
+bool cli_wants_help(int argc, char **argv);
 
 #endif

@@ -338,7 +338,7 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         char *end = NULL;
         switch (opt) {
         case 't':
-            if (!cli_parse_teams(cmd, optarg, &req.teams))
+            if (cli_parse_teams(cmd, optarg, &req.teams) != ENSHU_OK)
                 return CLI_USAGE;
             break;
         case 'n':
@@ -355,11 +355,12 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
             }
             break;
         case 'f':
-            if (!cli_parse_duration(cmd, "--for", optarg, 1000, &ro.for_ms))
+            if (cli_parse_duration(cmd, "--for", optarg, 1000, &ro.for_ms) != ENSHU_OK)
                 return CLI_USAGE;
             break;
         case 'T':
-            if (!cli_parse_duration(cmd, "--timeout", optarg, 1000, &req.ready_timeout_ms))
+            if (cli_parse_duration(cmd, "--timeout", optarg, 1000, &req.ready_timeout_ms) !=
+                ENSHU_OK)
                 return CLI_USAGE;
             break;
         case 'l':

@@ -80,7 +80,7 @@ int cmd_timeline(int argc, char **argv)
         if (opt == 'n') {
             name = optarg;
         } else if (opt == 't') {
-            if (!cli_parse_teams("timeline", optarg, &team))
+            if (cli_parse_teams("timeline", optarg, &team) != ENSHU_OK)
                 return CLI_USAGE;
         } else {
             fprintf(stderr, "enshu timeline: unknown or incomplete option '%s' (try --help)\n",

@@ -53,7 +53,7 @@ int cmd_up(int argc, char **argv)
         char *end = NULL;
         switch (opt) {
         case 't':
-            if (!cli_parse_teams("up", optarg, &teams))
+            if (cli_parse_teams("up", optarg, &teams) != ENSHU_OK)
                 return CLI_USAGE;
             break;
         case 'H':
@@ -72,7 +72,8 @@ int cmd_up(int argc, char **argv)
             break;
         }
         case 'T':
-            if (!cli_parse_duration("up", "--timeout", optarg, 1000, &req.ready_timeout_ms))
+            if (cli_parse_duration("up", "--timeout", optarg, 1000, &req.ready_timeout_ms) !=
+                ENSHU_OK)
                 return CLI_USAGE;
             break;
         case 'W':

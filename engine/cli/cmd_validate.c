@@ -5,7 +5,6 @@
 #include "cli.h"
 #include "diag.h"
 #include "scenario.h"
-#include "units.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,42 +18,6 @@ static const char HELP[] =
     "every problem as FILE:LINE:COL: error: message on standard error.\n"
     "\n"
     "Exit status: 0 all files valid, 1 a file has problems, 2 usage error.\n";
-
-int cli_parse_teams(const char *cmd, const char *arg, unsigned *out)
-{
-    char *end;
-    long n = strtol(arg, &end, 10);
-    if (*end || n < 1 || n > 1000) {
-        fprintf(stderr, "enshu %s: --teams must be a number from 1 to 1000, not '%s'\n", cmd, arg);
-        return 0;
-    }
-    *out = (unsigned)n;
-    return 1;
-}
-
-int cli_parse_duration(const char *cmd, const char *option, const char *arg, int64_t min_ms,
-                       int64_t *out)
-{
-    int64_t ms;
-    if (parse_duration_ms(arg, &ms) < 0 || ms < min_ms) {
-        fprintf(stderr, "enshu %s: %s must be a duration such as 90s, 5m or 2h, not '%s'\n", cmd,
-                option, arg);
-        return 0;
-    }
-    *out = ms;
-    return 1;
-}
-
-int cli_wants_help(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--"))
-            return 0;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-            return 1;
-    }
-    return 0;
-}
 
 int cmd_validate(int argc, char **argv)
 {

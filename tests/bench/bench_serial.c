@@ -3,7 +3,7 @@
  *
  *   bench_serial RANGE TEAM NODE [LINES]
  *
- * 1. output throughput through the bridge (engine/serial_console.c) with a
+ * 1. output throughput through the bridge (engine/range/serial_console.c) with a
  *    consumer that keeps up: `seq 1 LINES` (default 300000) printed on the
  *    guest's ttyS0; twice, each followed by 5. for comparison on a machine
  *    whose load varies;

@@ -1,5 +1,5 @@
 /*
- * Drives the serial console bridge (engine/serial_console.c) against a real
+ * Drives the serial console bridge (engine/range/serial_console.c) against a real
  * guest of a range that is up: typing and reading command output, two
  * viewers of one console, flow control under heavy output (also with a
  * guest that ignores XOFF), one viewer paused while another reads (the

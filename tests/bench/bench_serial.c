@@ -3,7 +3,7 @@
  *
  *   bench_serial RANGE TEAM NODE [LINES]
  *
- * 1. output throughput through the bridge (engine/serial_console.c) with a
+ * 1. output throughput through the bridge (engine/range/serial_console.c) with a
  *    consumer that keeps up: `seq 1 LINES` (default 300000) printed on the
  *    guest's ttyS0; twice, each followed by 5. for comparison on a machine
  *    whose load varies;
@@ -22,6 +22,7 @@
 #include "errors.h"
 #include "guest_agent.h"
 #include "libvirt_conn.h"
+#include "libvirt_events.h"
 #include "range_files.h"
 #include "serial_console.h"
 #include "state_store.h"
@@ -256,7 +257,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_serial RANGE TEAM NODE [LINES]\n");
         return 2;
     }
-    serial_consoles_init_once();
+    libvirt_events_init_once();
     libvirt_setup();
     long lines = argc > 4 ? atol(argv[4]) : 300000;
     char *domain = NULL, *uri = NULL;

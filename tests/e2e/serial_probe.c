@@ -1,5 +1,5 @@
 /*
- * Drives the serial console bridge (engine/serial_console.c) against a real
+ * Drives the serial console bridge (engine/range/serial_console.c) against a real
  * guest of a range that is up: typing and reading command output, two
  * viewers of one console, flow control under heavy output (also with a
  * guest that ignores XOFF), one viewer paused while another reads (the
@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "guest_agent.h"
 #include "libvirt_conn.h"
+#include "libvirt_events.h"
 #include "range_files.h"
 #include "serial_console.h"
 #include "state_store.h"
@@ -310,7 +311,7 @@ int main(int argc, char **argv)
         return 2;
     }
     /* Before any connection: see serial_console.h. */
-    serial_consoles_init_once();
+    libvirt_events_init_once();
     libvirt_setup();
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     char *domain = NULL, *uri = NULL;

@@ -8,6 +8,7 @@
 #include "answer_match.h"
 #include "grader.h"
 #include "range_plan.h"
+#include "range_team_vars.h"
 #include "team_vars.h"
 #include "test_support.h"
 

@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "range_plan.h"
+#include "range_team_vars.h"
 #include "scenario.h"
 #include "team_vars.h"
 #include "template.h"

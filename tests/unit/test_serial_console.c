@@ -11,6 +11,7 @@
 
 #include "errors.h"
 #include "libvirt_conn.h"
+#include "libvirt_events.h"
 #include "serial_console.h"
 
 #include <stdatomic.h>
@@ -67,7 +68,7 @@ static void failed_opens_call_nothing_back(void **state)
 
 int main(void)
 {
-    serial_consoles_init_once();
+    libvirt_events_init_once();
     libvirt_setup();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hubs_come_and_go),

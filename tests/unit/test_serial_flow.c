@@ -1,4 +1,4 @@
-/* Flow control of a shared serial console (engine/serial_flow.c), driven as
+/* Flow control of a shared serial console (engine/range/serial_flow.c), driven as
  * serial_console.c drives it: a model guest writes numbered bytes (and
  * stops while it was last sent XOFF, unless it ignores XOFF), every viewer
  * is offered each piece, what is delivered lands on the viewer's screen,

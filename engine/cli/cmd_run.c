@@ -1,0 +1,456 @@
+/*
+ * enshu run FILE --teams N: brings the range up and runs the exercise from
+ * the terminal with a live log, until its duration has passed; then shows
+ * the scores. Its events go to the range's ledger; after a crash the same
+ * command resumes where the exercise was.
+ */
+#include "alloc.h"
+#include "cli.h"
+#include "console_auth.h"
+#include "console_hub.h"
+#include "errors.h"
+#include "event_store.h"
+#include "exercise.h"
+#include "exercise_record.h"
+#include "ledger_meta.h"
+#include "libvirt_conn.h"
+#include "libvirt_events.h"
+#include "range.h"
+#include "range_actions.h"
+#include "range_files.h"
+#include "score_report.h"
+#include "text_file.h"
+#include "units.h"
+#include "wall_clock.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char HELP[] =
+    "Usage: enshu run FILE --teams N [--name NAME] [--hosts HOSTS.yaml] [--speed X]\n"
+    "                 [--for DURATION] [--timeout DURATION] [--listen HOST:PORT]\n"
+    "                 [--cert FILE --key FILE] [--allow-origin ORIGIN]... [--web DIR]\n"
+    "                 [--wait]\n"
+    "\n"
+    "Brings the range of incident script FILE up (as 'enshu up' does), then runs the\n"
+    "exercise: injects fire on their timeline for each team, checks probe the guests,\n"
+    "and every event is logged here and recorded in the range's ledger\n"
+    "($ENSHU_STATE_DIR/ranges/NAME.events.db). When the exercise time reaches the\n"
+    "scenario's duration (or --for) the exercise ends and the scores are shown.\n"
+    "Ctrl-C pauses it; the same command resumes it, also after a crash. With --listen\n"
+    "the consoles stay open after the end until Ctrl-C.\n"
+    "\n"
+    "Options:\n"
+    "  --teams N            number of teams\n"
+    "  --name NAME          range name (default: the scenario id)\n"
+    "  --hosts FILE         libvirt hosts (see 'enshu up --help')\n"
+    "  --speed X            exercise time runs X times faster (rehearsals, tests)\n"
+    "  --for DURATION       end after this much exercise time (default: the scenario's)\n"
+    "  --timeout DURATION   how long to wait for the guests when bringing them up\n"
+    "  --listen HOST:PORT   serve the browser consoles there (port 0: any free one);\n"
+    "                       prints each team's join code (see web/PROTOCOL.md)\n"
+    "  --cert FILE --key FILE  serve the consoles over TLS (https, wss)\n"
+    "  --allow-origin ORIGIN  pages of ORIGIN (e.g. https://range.example, a reverse\n"
+    "                       proxy's) may connect to the consoles too; repeatable. By\n"
+    "                       default only pages served by the consoles themselves may\n"
+    "                       (other origins get HTTP 403)\n"
+    "  --web DIR            the consoles' files (default: the web/ of this source tree,\n"
+    "                       or $ENSHU_WEB_DIR)\n"
+    "  --wait               do not start the exercise: an instructor starts it from the\n"
+    "                       console\n"
+    "\n"
+    "Exit status: 0 the exercise ended or was paused, 1 failure, 2 usage error.\n";
+
+static const char SERVE_HELP[] =
+    "Usage: enshu serve FILE --teams N [--listen HOST:PORT] [--cert FILE --key FILE]\n"
+    "                   [--allow-origin ORIGIN]... [--name NAME] [--hosts HOSTS.yaml]\n"
+    "                   [--speed X] [--for DURATION]\n"
+    "\n"
+    "Brings the range of incident script FILE up and serves the browser consoles:\n"
+    "'enshu run --listen HOST:PORT --wait'. The instructor starts, pauses and steers\n"
+    "the exercise from the instructor console; teams join with the join codes printed\n"
+    "here. Listens on 127.0.0.1:8080 unless told otherwise; --allow-origin as for\n"
+    "'enshu run'.\n"
+    "\n"
+    "Exit status: 0 the exercise ended or was interrupted, 1 failure, 2 usage error.\n";
+
+#define MAX_ALLOW_ORIGINS 16
+
+typedef struct run_options {
+    double speed;
+    int64_t for_ms;
+    const char *listen; /* NULL: no consoles */
+    const char *cert, *key;
+    const char *web_dir;
+    /* --allow-origin, NULL-terminated */
+    const char *allow_origins[MAX_ALLOW_ORIGINS + 1];
+    bool wait; /* for an instructor's start */
+} run_options;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = 1;
+}
+
+static void log_event(void *ctx, const event *ev)
+{
+    char t[32];
+    format_duration(ev->at_ms - ev->at_ms % 1000, t, sizeof t);
+    const char *text = ev->text ? ev->text : "";
+    int len = (int)strcspn(text, "\n");
+    if (len > 100)
+        len = 100;
+    if (ev->team)
+        printf("[T+%-7s] team %-2d %-15s %-18s %.*s\n", t, ev->team, event_kind_name(ev->kind),
+               ev->subject ? ev->subject : "", len, text);
+    else
+        printf("[T+%-7s] exercise %s (speed x%g)\n", t, text, (double)ev->value / 1000.0);
+    fflush(stdout);
+}
+
+/* Consoles, when --listen is given: told of every event. */
+static console_hub *live_hub;
+
+static void on_event(void *ctx, const event *ev)
+{
+    log_event(ctx, ev);
+    console_hub_notify(live_hub);
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+/* Steps the exercise until its time is up, an instructor ends it, or
+ * Ctrl-C. While it waits for STARTEX or is paused from a console, it only
+ * picks up what other processes record (enshu answer, grade). */
+static int run_loop(exercise *ex, int64_t until_ms)
+{
+    exercise_phase phase;
+    while (!interrupted && (phase = exercise_get_phase(ex)) != PHASE_ENDED &&
+           exercise_now(ex) < until_ms) {
+        if (exercise_poll_ledger(ex) != ENSHU_OK)
+            fprintf(stderr, "enshu run: the ledger could not be read; retrying\n");
+        int64_t next = exercise_step(ex);
+        int64_t wait = next == INT64_MAX ? 200 : next - wall_clock_ms(NULL);
+        if (wait > 200)
+            wait = 200; /* stay responsive to consoles, Ctrl-C and the end */
+        exercise_wait(ex, wait); /* or less: a team's thread finished, an event came */
+    }
+    phase = exercise_get_phase(ex);
+    if (interrupted) {
+        if (phase != PHASE_RUNNING)
+            return ENSHU_OK;
+        puts("interrupted: the exercise is paused; run the same command to resume it");
+        return exercise_pause(ex);
+    }
+    return phase == PHASE_ENDED ? ENSHU_OK : exercise_end(ex);
+}
+
+/* Each team's join code for the consoles, made once per exercise and kept
+ * in the ledger (a restart keeps the codes teams were given). */
+static char **join_codes(event_store *ledger, unsigned teams)
+{
+    char **codes = xcalloc(teams + 1, sizeof(char *));
+    char *stored = event_store_get_meta(ledger, LEDGER_META_JOIN_CODES);
+    json_t *list = stored ? json_loads(stored, 0, NULL) : NULL;
+    free(stored);
+    bool fresh = !json_is_array(list) || json_array_size(list) != teams;
+    if (fresh) {
+        json_decref(list);
+        list = json_array();
+        for (unsigned t = 0; t < teams; t++) {
+            char code[JOIN_CODE_SIZE];
+            join_code_new(code);
+            json_array_append_new(list, json_string(code));
+        }
+        char *text = json_dumps(list, JSON_COMPACT);
+        if (event_store_set_meta(ledger, LEDGER_META_JOIN_CODES, text) != ENSHU_OK)
+            fprintf(stderr, "enshu run: the join codes could not be kept in the ledger\n");
+        free(text);
+    }
+    for (unsigned t = 0; t < teams; t++) {
+        const char *code = json_string_value(json_array_get(list, t));
+        codes[t] = xstrdup(code ? code : "");
+    }
+    json_decref(list);
+    return codes;
+}
+
+static void codes_free(char **codes, unsigned teams)
+{
+    for (unsigned t = 0; codes && t < teams; t++)
+        free(codes[t]);
+    free(codes);
+}
+
+static int start_consoles(const run_options *opt, exercise *ex, event_store *ledger,
+                          const team_vars *vars, const char *name, char **codes)
+{
+    console_hub_config cfg = {.ex = ex,
+                              .ledger = ledger,
+                              .vars = vars,
+                              .range_name = name,
+                              .join_codes = (const char *const *)codes,
+                              .listen = opt->listen,
+                              .static_dir = opt->web_dir,
+                              .cert_path = opt->cert,
+                              .key_path = opt->key,
+                              .allow_origins = opt->allow_origins};
+    int rc = console_hub_start(&cfg, &live_hub);
+    if (rc != ENSHU_OK) {
+        fprintf(stderr, "enshu run: the consoles could not listen on %s\n", opt->listen);
+        return rc;
+    }
+    const char *host = opt->listen;
+    const char *colon = strrchr(host, ':');
+    printf("console: %s://%.*s:%d/\n", opt->cert ? "https" : "http",
+           colon ? (int)(colon - host) : (int)strlen(host), host, console_hub_port(live_hub));
+    for (unsigned t = 0; t < exercise_teams(ex); t++)
+        printf("team %u join code: %s\n", t + 1, codes[t]);
+    if (!instructor_password_is_set())
+        puts("no instructor password is set: set one with 'enshu passwd' to use the "
+             "instructor console");
+    return ENSHU_OK;
+}
+
+static int run_exercise(const range_up_request *req, const run_options *opt)
+{
+    double speed = opt->speed;
+    int64_t for_ms = opt->for_ms;
+    char **codes = NULL;
+    scenario *s = scenario_load_reported(req->scenario_path);
+    if (!s)
+        return ENSHU_EINVAL;
+    const char *name = req->name ? req->name : s->id;
+    char *ledger_path = range_ledger_path(name);
+    event_store *ledger = NULL;
+    range_actions *ra = NULL;
+    exercise *ex = NULL;
+    int rc = event_store_open(ledger_path, true, &ledger);
+    if (rc == ENSHU_OK && !(ra = range_actions_new(s, name, req->teams)))
+        rc = ENSHU_ENOTFOUND;
+    if (rc == ENSHU_OK)
+        rc = exercise_record_write(ledger, req->scenario_path, s, req->teams,
+                                   range_actions_team_vars(ra));
+    if (rc == ENSHU_OK) {
+        exercise_hooks hooks = {0};
+        range_actions_hooks(ra, &hooks);
+        hooks.on_event = on_event;
+        ex = exercise_new(s, req->teams, ledger, &hooks);
+        exercise_set_team_vars(ex, range_actions_team_vars(ra));
+        rc = exercise_resume(ex);
+    }
+    if (rc == ENSHU_OK && opt->listen) {
+        codes = join_codes(ledger, req->teams);
+        rc = start_consoles(opt, ex, ledger, range_actions_team_vars(ra), name, codes);
+    }
+    if (rc == ENSHU_OK && exercise_get_phase(ex) == PHASE_ENDED) {
+        printf("this exercise has ended; its ledger is %s\n", ledger_path);
+    } else if (rc == ENSHU_OK) {
+        printf("exercise %s: %u teams, ledger %s\n", name, req->teams, ledger_path);
+        if (exercise_get_phase(ex) == PHASE_READY && opt->wait)
+            puts("waiting for an instructor to start the exercise from the console");
+        else if (exercise_get_phase(ex) == PHASE_READY)
+            rc = exercise_start(ex);
+        else if (exercise_get_phase(ex) == PHASE_PAUSED && !opt->wait)
+            rc = exercise_continue(ex);
+        if (rc == ENSHU_OK && speed > 0)
+            rc = exercise_set_speed(ex, speed);
+        if (rc == ENSHU_OK)
+            rc = run_loop(ex, for_ms ? for_ms : s->duration_ms);
+    }
+    if (rc == ENSHU_OK && ex)
+        score_report_print(s, exercise_grader(ex), stdout);
+    if (rc == ENSHU_OK && live_hub && !interrupted) {
+        /* The consoles stay up to look back at the exercise. */
+        puts("the exercise has ended; the consoles stay open until Ctrl-C");
+        while (!interrupted)
+            sleep_ms(200);
+    }
+    console_hub_free(live_hub);
+    live_hub = NULL;
+    codes_free(codes, req->teams);
+    exercise_free(ex);
+    range_actions_free(ra);
+    event_store_free(ledger);
+    free(ledger_path);
+    scenario_free(s);
+    return rc;
+}
+
+/* enshu run and enshu serve: the same, serve waits for an instructor. */
+/* "http://host[:port]" or "https://..." (host a name, IPv4 or [IPv6]),
+ * nothing after: what browsers send as Origin. A trailing "/" is allowed. */
+static bool origin_valid(const char *origin)
+{
+    const char *rest = strncmp(origin, "https://", 8) == 0  ? origin + 8
+                       : strncmp(origin, "http://", 7) == 0 ? origin + 7
+                                                            : NULL;
+    if (!rest || !*rest)
+        return false;
+    size_t n = strlen(rest);
+    if (rest[n - 1] == '/')
+        n--;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)rest[i]) && !strchr(".-:[]", rest[i]))
+            return false;
+    return n > 0;
+}
+
+static int run_command(int argc, char **argv, const char *cmd, bool serve)
+{
+    static const struct option options[] = {
+        {"teams", required_argument, NULL, 't'},
+        {"name", required_argument, NULL, 'n'},
+        {"hosts", required_argument, NULL, 'H'},
+        {"speed", required_argument, NULL, 's'},
+        {"for", required_argument, NULL, 'f'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"listen", required_argument, NULL, 'l'},
+        {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},
+        {"web", required_argument, NULL, 'w'},
+        {"wait", no_argument, NULL, 'W'},
+        {"allow-origin", required_argument, NULL, 'o'},
+        {NULL, 0, NULL, 0},
+    };
+    range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
+    run_options ro = {.wait = serve,
+                      .listen = serve ? "127.0.0.1:8080" : NULL,
+                      .web_dir = getenv("ENSHU_WEB_DIR") ? getenv("ENSHU_WEB_DIR")
+                                                         : ENSHU_SOURCE_DIR "/web"};
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        char *end = NULL;
+        switch (opt) {
+        case 't':
+            if (cli_parse_teams(cmd, optarg, &req.teams) != ENSHU_OK)
+                return CLI_USAGE;
+            break;
+        case 'n':
+            req.name = optarg;
+            break;
+        case 'H':
+            req.hosts_path = optarg;
+            break;
+        case 's':
+            ro.speed = strtod(optarg, &end);
+            if (*end || !(ro.speed > 0) || ro.speed > 1000) {
+                fprintf(stderr, "enshu %s: --speed must be a number above 0, at most 1000\n", cmd);
+                return CLI_USAGE;
+            }
+            break;
+        case 'f':
+            if (cli_parse_duration(cmd, "--for", optarg, 1000, &ro.for_ms) != ENSHU_OK)
+                return CLI_USAGE;
+            break;
+        case 'T':
+            if (cli_parse_duration(cmd, "--timeout", optarg, 1000, &req.ready_timeout_ms) !=
+                ENSHU_OK)
+                return CLI_USAGE;
+            break;
+        case 'l':
+            if (!strchr(optarg, ':')) {
+                fprintf(stderr, "enshu %s: --listen takes HOST:PORT, e.g. 127.0.0.1:8080\n", cmd);
+                return CLI_USAGE;
+            }
+            ro.listen = optarg;
+            break;
+        case 'c':
+            ro.cert = optarg;
+            break;
+        case 'k':
+            ro.key = optarg;
+            break;
+        case 'w':
+            ro.web_dir = optarg;
+            break;
+        case 'W':
+            ro.wait = true;
+            break;
+        case 'o': {
+            size_t n = 0;
+            while (ro.allow_origins[n])
+                n++;
+            if (!origin_valid(optarg)) {
+                fprintf(stderr,
+                        "enshu %s: --allow-origin takes an origin, a scheme and a host with "
+                        "an optional port, e.g. https://range.example or "
+                        "http://10.0.0.5:8080\n",
+                        cmd);
+                return CLI_USAGE;
+            }
+            if (n == MAX_ALLOW_ORIGINS) {
+                fprintf(stderr, "enshu %s: at most %d --allow-origin\n", cmd, MAX_ALLOW_ORIGINS);
+                return CLI_USAGE;
+            }
+            ro.allow_origins[n] = optarg;
+            break;
+        }
+        default:
+            fprintf(stderr, "enshu %s: unknown or incomplete option '%s' (try --help)\n", cmd,
+                    argv[optind - 1]);
+            return CLI_USAGE;
+        }
+    }
+    if (optind + 1 != argc || !req.teams) {
+        fprintf(stderr,
+                "enshu %s: expected FILE --teams N, e.g. enshu %s "
+                "scenarios/intro-office.yaml --teams 2\n",
+                cmd, cmd);
+        return CLI_USAGE;
+    }
+    if (!ro.cert != !ro.key) {
+        fprintf(stderr, "enshu %s: --cert and --key go together\n", cmd);
+        return CLI_USAGE;
+    }
+    if ((ro.cert || ro.key || ro.wait || ro.allow_origins[0]) && !ro.listen) {
+        fprintf(stderr, "enshu %s: --cert, --key, --allow-origin and --wait need --listen\n", cmd);
+        return CLI_USAGE;
+    }
+    req.scenario_path = argv[optind];
+    /* Console streams need libvirt's event loop registered before any
+     * connection is opened. */
+    if (ro.listen)
+        libvirt_events_init_once();
+    libvirt_setup();
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (range_bring_up(&req) != ENSHU_OK)
+        return CLI_FAIL;
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return run_exercise(&req, &ro) == ENSHU_OK ? CLI_OK : CLI_FAIL;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(HELP, stdout);
+        return CLI_OK;
+    }
+    return run_command(argc, argv, "run", false);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(SERVE_HELP, stdout);
+        return CLI_OK;
+    }
+    return run_command(argc, argv, "serve", true);
+}

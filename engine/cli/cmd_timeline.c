@@ -1,0 +1,124 @@
+/*
+ * enshu timeline --name NAME: every inject of every team from the
+ * exercise's ledger: when it fired, or why it has not fired yet (waiting
+ * until T+x, waiting for another inject, a condition false since ..., held,
+ * paused, its target node down).
+ */
+#include "alloc.h"
+#include "cli.h"
+#include "errors.h"
+#include "event_store.h"
+#include "exercise.h"
+#include "exercise_record.h"
+#include "range_files.h"
+#include "units.h"
+#include "wall_clock.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char HELP[] =
+    "Usage: enshu timeline --name NAME [--team N]\n"
+    "\n"
+    "Shows every inject of each team of exercise NAME, read from its ledger: when it\n"
+    "fired (or failed, or was skipped), or why it has not fired yet: waiting until T+x,\n"
+    "waiting for another inject, a condition false since T+y, held, the exercise paused,\n"
+    "its target node down.\n"
+    "\n"
+    "Exit status: 0 shown, 1 failure, 2 usage error.\n";
+
+static int no_inject(void *ctx, int team, const inject *inj, char **output)
+{
+    return ENSHU_EINVAL; /* looking only: nothing runs */
+}
+
+static int no_check(void *ctx, int team, const check *c, bool *passing, char **output)
+{
+    return ENSHU_EINVAL;
+}
+
+static void show(const scenario *s, exercise *ex, unsigned teams, int only_team)
+{
+    static const char *const phases[] = {"ready (before STARTEX)", "running", "paused", "ended"};
+    char now[32];
+    format_duration(exercise_now(ex) - exercise_now(ex) % 1000, now, sizeof now);
+    printf("exercise %s: %s, T+%s\n", s->id, phases[exercise_get_phase(ex)], now);
+    bool paused = exercise_get_phase(ex) == PHASE_PAUSED;
+    for (unsigned t = 1; t <= teams; t++) {
+        if (only_team && (unsigned)only_team != t)
+            continue;
+        printf("team %u\n", t);
+        const timeline *tl = exercise_timeline(ex, (int)t);
+        for (size_t i = 0; i < s->ninjects; i++) {
+            char *why = timeline_explain(tl, i, exercise_now(ex), paused);
+            printf("  %-20s %s\n", s->injects[i].id, why);
+            free(why);
+        }
+    }
+}
+
+int cmd_timeline(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(HELP, stdout);
+        return CLI_OK;
+    }
+    static const struct option options[] = {
+        {"name", required_argument, NULL, 'n'},
+        {"team", required_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *name = NULL;
+    unsigned team = 0;
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt == 'n') {
+            name = optarg;
+        } else if (opt == 't') {
+            if (cli_parse_teams("timeline", optarg, &team) != ENSHU_OK)
+                return CLI_USAGE;
+        } else {
+            fprintf(stderr, "enshu timeline: unknown or incomplete option '%s' (try --help)\n",
+                    argv[optind - 1]);
+            return CLI_USAGE;
+        }
+    }
+    if (!name || optind < argc) {
+        fputs("enshu timeline: give the exercise with --name NAME (try --help)\n", stderr);
+        return CLI_USAGE;
+    }
+    char *path = range_ledger_path(name);
+    event_store *ledger = NULL;
+    int rc = CLI_FAIL;
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr,
+                "enshu timeline: exercise '%s' has no ledger (%s); start it with 'enshu "
+                "run'\n",
+                name, path);
+    } else if (event_store_open(path, false, &ledger) == ENSHU_OK) {
+        exercise_record rec;
+        if (exercise_record_read(ledger, "timeline", &rec) != ENSHU_OK) {
+            /* told why */
+        } else if (team > rec.teams) {
+            fprintf(stderr, "enshu timeline: exercise '%s' has %u teams\n", name, rec.teams);
+        } else {
+            exercise_hooks hooks = {
+                .run_inject = no_inject, .run_check = no_check, .wall_ms = wall_clock_ms};
+            exercise *ex = exercise_new(rec.s, rec.teams, ledger, &hooks);
+            if (exercise_replay(ex) == ENSHU_OK) {
+                show(rec.s, ex, rec.teams, (int)team);
+                rc = CLI_OK;
+            }
+            exercise_free(ex);
+        }
+        exercise_record_fini(&rec);
+        event_store_free(ledger);
+    }
+    free(path);
+    return rc;
+}

@@ -1,0 +1,364 @@
+/*
+ * Inject actions and checks on real guests (see range_actions.h).
+ */
+#include "range_actions.h"
+#include "alloc.h"
+#include "errors.h"
+#include "guest_agent.h"
+#include "libvirt_conn.h"
+#include "range_files.h"
+#include "range_team_vars.h"
+#include "state_store.h"
+#include "text_file.h"
+#include "wall_clock.h"
+
+#include <libgen.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OUTPUT_MAX 4096
+
+struct range_actions {
+    const scenario *s;
+    char *name;
+    unsigned nteams;
+    conn_cache *conns;
+    virDomainPtr *domains; /* [team][node] */
+    team_vars *vars;       /* each team's template values */
+    regex_t *check_re;     /* [team][check], when it expects output */
+    bool *has_re;
+};
+
+range_actions *range_actions_new(const scenario *s, const char *name, unsigned nteams)
+{
+    char *path = range_db_path(name);
+    state_store *st = NULL;
+    if (access(path, F_OK) != 0 || state_store_open(path, false, &st) != ENSHU_OK) {
+        fprintf(stderr, "enshu: range '%s' is not up (no %s)\n", name, path);
+        free(path);
+        return NULL;
+    }
+    free(path);
+    stored_node *nodes = NULL;
+    size_t n = 0;
+    range_actions *ra = xcalloc(1, sizeof(range_actions));
+    ra->s = s;
+    ra->nteams = nteams;
+    ra->conns = conn_cache_new();
+    ra->domains = xcalloc((size_t)nteams * s->nnodes + 1, sizeof(virDomainPtr));
+    if (state_store_nodes(st, &nodes, &n) == ENSHU_OK) {
+        for (size_t i = 0; i < n; i++) {
+            const node *nd = scenario_node(s, nodes[i].node);
+            if (!nd || nodes[i].team < 1 || (unsigned)nodes[i].team > nteams)
+                continue;
+            /* A connection per team: libvirtd serves at most a few calls of one
+             * client at a time (max_client_requests, 5 by default), so teams
+             * sharing one would wait behind another team's guest agent that
+             * does not answer. */
+            virConnectPtr conn =
+                conn_cache_get(ra->conns, nodes[i].host_uri, (unsigned)nodes[i].team);
+            virDomainPtr dom = conn ? virDomainLookupByName(conn, nodes[i].domain) : NULL;
+            if (!dom)
+                fprintf(stderr, "enshu: team %d: guest %s is missing: its injects will fail\n",
+                        nodes[i].team, nodes[i].domain);
+            ra->domains[(size_t)(nodes[i].team - 1) * s->nnodes + (size_t)(nd - s->nodes)] = dom;
+        }
+    }
+    stored_nodes_free(nodes, n);
+    state_store_free(st);
+    ra->name = xstrdup(name);
+    if (team_vars_from_range(s, name, &ra->vars) != ENSHU_OK) {
+        range_actions_free(ra);
+        return NULL;
+    }
+    /* Expected output may name the team's own addresses: one pattern per team. */
+    size_t slots = (size_t)nteams * s->nchecks;
+    ra->check_re = xcalloc(slots + 1, sizeof(regex_t));
+    ra->has_re = xcalloc(slots + 1, sizeof(bool));
+    for (size_t t = 0; t < nteams; t++) {
+        for (size_t c = 0; c < s->nchecks; c++) {
+            if (!s->checks[c].expect_output)
+                continue;
+            char *re = team_vars_expand(ra->vars, (int)t + 1, s->checks[c].expect_output);
+            size_t slot = t * s->nchecks + c;
+            ra->has_re[slot] = regcomp(&ra->check_re[slot], re, REG_EXTENDED | REG_NOSUB) == 0;
+            free(re);
+        }
+    }
+    return ra;
+}
+
+void range_actions_free(range_actions *ra)
+{
+    if (!ra)
+        return;
+    for (size_t i = 0; i < (size_t)ra->nteams * ra->s->nnodes; i++)
+        if (ra->domains[i])
+            virDomainFree(ra->domains[i]);
+    for (size_t c = 0; ra->has_re && c < (size_t)ra->nteams * ra->s->nchecks; c++)
+        if (ra->has_re[c])
+            regfree(&ra->check_re[c]);
+    free(ra->check_re);
+    free(ra->has_re);
+    free(ra->domains);
+    conn_cache_free(ra->conns);
+    team_vars_free(ra->vars);
+    free(ra->name);
+    free(ra);
+}
+
+const team_vars *range_actions_team_vars(const range_actions *ra)
+{
+    return ra->vars;
+}
+
+static virDomainPtr guest_of(range_actions *ra, int team, const char *node_name, char **output)
+{
+    const node *nd = node_name ? scenario_node(ra->s, node_name) : NULL;
+    virDomainPtr dom = nd ? ra->domains[(size_t)(team - 1) * ra->s->nnodes +
+                                        (size_t)(nd - ra->s->nodes)]
+                          : NULL;
+    if (!dom)
+        *output = xasprintf("team %d has no guest for node %s", team, node_name ? node_name : "?");
+    return dom;
+}
+
+/* Runs command under `timeout -s KILL` so it stops by itself in the guest
+ * too; the command reaches the shell as an argument, never re-quoted. */
+static int run_bounded(virDomainPtr dom, const char *command, int64_t timeout_ms,
+                       guest_exec_result *r)
+{
+    char secs[32];
+    snprintf(secs, sizeof secs, "%lld", (long long)((timeout_ms + 999) / 1000));
+    const char *const argv[] = {"/bin/sh", "-c", "exec timeout -s KILL \"$1\" sh -c \"$2\"",
+                                "sh", secs, command, NULL};
+    return guest_agent_exec_argv(dom, argv, timeout_ms + 5000, r);
+}
+
+static char *clip(const char *out, const char *err)
+{
+    char *both = xasprintf("%s%s", out ? out : "", err ? err : "");
+    if (strlen(both) > OUTPUT_MAX)
+        both[OUTPUT_MAX] = '\0';
+    return both;
+}
+
+static char *read_script(const scenario *s, const char *rel)
+{
+    char *dir_copy = xstrdup(s->file);
+    char *path = rel[0] == '/' ? xstrdup(rel) : xasprintf("%s/%s", dirname(dir_copy), rel);
+    free(dir_copy);
+    char *text = text_file_read(path, 1u << 20);
+    free(path);
+    return text;
+}
+
+/* Waits until the guest agent of dom answers, at most until deadline (wall ms). */
+static int wait_agent(virDomainPtr dom, int64_t deadline)
+{
+    while (wall_clock_ms(NULL) < deadline) {
+        if (guest_agent_ping(dom, 2) == ENSHU_OK)
+            return ENSHU_OK;
+        struct timespec ts = {0, 500 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return ENSHU_ETIMEOUT;
+}
+
+/* power: stop (destroy), start (create) or reboot (reset) the target guest;
+ * start and reboot wait until its agent answers, within the timeout. */
+static int run_power(range_actions *ra, virDomainPtr dom, const inject *inj, char **output)
+{
+    const char *name = virDomainGetName(dom);
+    int64_t deadline = wall_clock_ms(NULL) + inj->timeout_ms;
+    int active = virDomainIsActive(dom);
+    int rc = 0;
+    switch (inj->action.power) {
+    case POWER_STOP:
+        rc = active == 1 ? virDomainDestroy(dom) : 0;
+        break;
+    case POWER_START:
+        rc = active == 0 ? virDomainCreate(dom) : 0;
+        break;
+    case POWER_REBOOT:
+        rc = active == 1 ? virDomainReset(dom, 0) : virDomainCreate(dom);
+        break;
+    }
+    if (rc < 0) {
+        *output = xasprintf("could not %s %s: %s", power_op_name(inj->action.power), name,
+                            libvirt_error());
+        return ENSHU_ELIBVIRT;
+    }
+    if (inj->action.power != POWER_STOP && wait_agent(dom, deadline) != ENSHU_OK) {
+        *output = xasprintf("%s did not answer within the timeout after %s",
+                            name, power_op_name(inj->action.power));
+        return ENSHU_ETIMEOUT;
+    }
+    *output = xasprintf("%s: %s", power_op_name(inj->action.power), name);
+    return ENSHU_OK;
+}
+
+/* Sets the link state of every interface of dom on network, live (the
+ * guest sees its cable pulled or plugged back in). */
+static int set_link(virDomainPtr dom, const char *network, bool up, char **output)
+{
+    char *xml = virDomainGetXMLDesc(dom, 0);
+    if (!xml) {
+        *output = xasprintf("cannot read the definition of %s: %s", virDomainGetName(dom),
+                            libvirt_error());
+        return ENSHU_ELIBVIRT;
+    }
+    char *want = xasprintf("network='%s'", network);
+    int changed = 0, rc = ENSHU_OK;
+    for (char *p = strstr(xml, "<interface "); p && rc == ENSHU_OK;
+         p = strstr(p + 1, "<interface ")) {
+        char *end = strstr(p, "</interface>");
+        if (!end)
+            break;
+        end += strlen("</interface>");
+        char *elem = xstrndup(p, (size_t)(end - p));
+        if (!strstr(elem, want)) {
+            free(elem);
+            continue;
+        }
+        /* Drop any <link .../> and put the wanted one before the end tag. */
+        char *link = strstr(elem, "<link ");
+        if (link) {
+            char *close = strstr(link, "/>");
+            if (close)
+                memmove(link, close + 2, strlen(close + 2) + 1);
+        }
+        char *tail = strstr(elem, "</interface>");
+        *tail = '\0';
+        char *updated = xasprintf("%s<link state='%s'/></interface>", elem, up ? "up" : "down");
+        if (virDomainUpdateDeviceFlags(dom, updated, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+            *output = xasprintf("cannot set the link of %s on %s %s: %s", virDomainGetName(dom),
+                                network, up ? "up" : "down", libvirt_error());
+            rc = ENSHU_ELIBVIRT;
+        }
+        changed++;
+        free(updated);
+        free(elem);
+    }
+    if (rc == ENSHU_OK && !changed) {
+        *output = xasprintf("%s has no interface on network %s", virDomainGetName(dom), network);
+        rc = ENSHU_ENOTFOUND;
+    } else if (rc == ENSHU_OK) {
+        *output = xasprintf("link of %s on %s %s", virDomainGetName(dom), network,
+                            up ? "restored" : "cut");
+    }
+    free(want);
+    free(xml);
+    return rc;
+}
+
+static int run_inject(void *ctx, int team, const inject *inj, char **output)
+{
+    range_actions *ra = ctx;
+    const action *a = &inj->action;
+    const char *lang = ra->s->default_language;
+    if (a->kind == ACTION_MESSAGE) {
+        char *from = team_vars_expand(ra->vars, team, a->from);
+        char *subject = team_vars_expand(ra->vars, team, l10n_get(&a->subject, NULL, lang));
+        *output = a->attachment
+                      ? xasprintf("from %s: %s [attachment: %s]", from, subject, a->attachment)
+                      : xasprintf("from %s: %s", from, subject);
+        free(from);
+        free(subject);
+        return ENSHU_OK;
+    }
+    if (a->kind == ACTION_NOTE) {
+        *output = team_vars_expand(ra->vars, team, l10n_get(&a->note, NULL, lang));
+        return ENSHU_OK;
+    }
+    virDomainPtr dom = guest_of(ra, team, inj->target, output);
+    if (!dom)
+        return ENSHU_ENOTFOUND;
+    if (a->kind == ACTION_POWER)
+        return run_power(ra, dom, inj, output);
+    if (a->kind == ACTION_LINK) {
+        char *network = xasprintf("enshu-%s-t%02d-%s", ra->name, team, a->segment);
+        int rc = set_link(dom, network, a->link_up, output);
+        free(network);
+        return rc;
+    }
+    guest_exec_result r;
+    int rc;
+    if (a->kind == ACTION_FILE) {
+        char *path = team_vars_expand(ra->vars, team, a->path);
+        char *content = team_vars_expand(ra->vars, team, a->content);
+        /* The file's directory may not exist yet (~/.cache of a fresh account). */
+        const char *const mkdir_argv[] = {"/bin/sh", "-c", "mkdir -p \"$(dirname \"$1\")\"",
+                                          "sh", path, NULL};
+        rc = guest_agent_exec_argv(dom, mkdir_argv, 10000, &r);
+        if (rc == ENSHU_OK)
+            guest_exec_result_fini(&r);
+        if (rc == ENSHU_OK)
+            rc = guest_agent_write_file(dom, path, content, strlen(content));
+        char mode[16];
+        snprintf(mode, sizeof mode, "%o", a->mode);
+        const char *const argv[] = {"/bin/sh", "-c", "chmod \"$1\" \"$2\"", "sh", mode, path,
+                                    NULL};
+        if (rc == ENSHU_OK && (rc = guest_agent_exec_argv(dom, argv, 10000, &r)) == ENSHU_OK) {
+            rc = r.exit_code == 0 ? ENSHU_OK : ENSHU_EAGENT;
+            guest_exec_result_fini(&r);
+        }
+        *output = xasprintf("%s %s", rc == ENSHU_OK ? "wrote" : "could not write", path);
+        free(path);
+        free(content);
+        return rc;
+    }
+    char *script = a->script ? read_script(ra->s, a->script) : NULL;
+    if (a->script && !script) {
+        *output = xasprintf("cannot read script %s", a->script);
+        return ENSHU_EIO;
+    }
+    char *command = team_vars_expand(ra->vars, team, script ? script : a->command);
+    rc = run_bounded(dom, command, inj->timeout_ms, &r);
+    free(command);
+    free(script);
+    if (rc != ENSHU_OK) {
+        *output = xstrdup("the guest agent did not run it");
+        return rc;
+    }
+    *output = clip(r.out, r.err);
+    rc = r.exit_code == 0 ? ENSHU_OK : ENSHU_EAGENT;
+    guest_exec_result_fini(&r);
+    return rc;
+}
+
+static int run_check(void *ctx, int team, const check *c, bool *passing, char **output)
+{
+    range_actions *ra = ctx;
+    virDomainPtr dom = guest_of(ra, team, c->node, output);
+    if (!dom)
+        return ENSHU_ENOTFOUND;
+    guest_exec_result r;
+    char *command = team_vars_expand(ra->vars, team, c->command);
+    int rc = run_bounded(dom, command, c->timeout_ms, &r);
+    free(command);
+    if (rc != ENSHU_OK)
+        return ENSHU_EAGENT;
+    size_t i = (size_t)(team - 1) * ra->s->nchecks + (size_t)(c - ra->s->checks);
+    *passing = (c->expect_exit < 0 || r.exit_code == c->expect_exit) &&
+               (!ra->has_re[i] || regexec(&ra->check_re[i], r.out, 0, NULL, 0) == 0);
+    *output = clip(r.out, r.err);
+    guest_exec_result_fini(&r);
+    return ENSHU_OK;
+}
+
+void range_actions_hooks(range_actions *ra, exercise_hooks *hooks)
+{
+    hooks->run_inject = run_inject;
+    hooks->run_check = run_check;
+    hooks->wall_ms = wall_clock_ms;
+    hooks->ctx = ra;
+    /* Guest agent calls take a while under TCG: each team's checks get two
+     * threads of their own, so neither its injects nor other teams wait
+     * for them. */
+    hooks->check_workers = 2;
+}

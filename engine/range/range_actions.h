@@ -1,0 +1,31 @@
+/*
+ * Exercise hooks that act on a range's real guests through the guest
+ * agent: an inject's command runs bounded by `timeout -s KILL` inside the
+ * guest, files are written with the agent's file calls, checks run their
+ * command and compare its exit code and output. Power injects stop, start
+ * or reset the guest through libvirt (waiting for its agent after a start);
+ * link injects set the link state of the guest's interface on a segment.
+ * Messages and notes touch no guest; recording them is all they need.
+ * Every text is filled in with the team's own template values first.
+ */
+#ifndef ENSHU_RANGE_ACTIONS_H
+#define ENSHU_RANGE_ACTIONS_H
+
+#include "exercise.h"
+#include "scenario.h"
+#include "team_vars.h"
+
+typedef struct range_actions range_actions;
+
+/* Finds every team's guests of range name (from its state store). Reports
+ * and returns NULL when the range is not there. */
+range_actions *range_actions_new(const scenario *s, const char *name, unsigned nteams);
+void range_actions_free(range_actions *ra);
+
+/* Each team's template values, read from the range (live as long as ra). */
+const team_vars *range_actions_team_vars(const range_actions *ra);
+
+/* Fills hooks (all but on_event) to act through ra. */
+void range_actions_hooks(range_actions *ra, exercise_hooks *hooks);
+
+#endif

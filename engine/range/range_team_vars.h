@@ -1,0 +1,22 @@
+/*
+ * Each team's template values (team_vars.h) built from a range: the
+ * addresses, subnets and gateways of its own network, from the range's plan,
+ * or from the state store of a range that is up.
+ */
+#ifndef ENSHU_RANGE_TEAM_VARS_H
+#define ENSHU_RANGE_TEAM_VARS_H
+
+#include "range_plan.h"
+#include "scenario.h"
+#include "team_vars.h"
+
+/* Every team's values from a range plan. */
+team_vars *team_vars_from_plan(const range_plan *plan);
+
+/* The values of range name, which runs scenario s (its state store gives the
+ * team count and address blocks). Reports and returns a negative code when
+ * the range is not there. */
+int team_vars_from_range(const scenario *s, const char *name, team_vars **out)
+    __attribute__((warn_unused_result));
+
+#endif

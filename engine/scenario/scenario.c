@@ -1,0 +1,213 @@
+/*
+ * The scenario model: look up, name, free. Loading is scenario_file.c's.
+ */
+#include "scenario.h"
+#include "alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void l10n_free(l10n_text *t)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        free(t->items[i].lang);
+        free(t->items[i].text);
+    }
+    free(t->items);
+}
+
+static void condition_free(condition *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nkids; i++)
+        condition_free(c->kids[i]);
+    free(c->kids);
+    free(c->ref);
+    free(c);
+}
+
+static void action_fini(action *a)
+{
+    free(a->command);
+    free(a->script);
+    free(a->path);
+    free(a->content);
+    free(a->from);
+    l10n_free(&a->subject);
+    l10n_free(&a->body);
+    free(a->attachment);
+    free(a->attachment_content);
+    free(a->segment);
+    l10n_free(&a->note);
+}
+
+static void objective_fini(objective *o)
+{
+    free(o->id);
+    l10n_free(&o->title);
+    l10n_free(&o->text);
+    for (size_t i = 0; i < o->nvalues; i++)
+        free(o->values[i]);
+    free(o->values);
+    free(o->check);
+    free(o->after);
+    free(o->time_inject);
+    free(o->decay.from);
+    for (size_t i = 0; i < o->nrubric; i++)
+        l10n_free(&o->rubric[i].text);
+    free(o->rubric);
+    for (size_t i = 0; i < o->nhints; i++)
+        l10n_free(&o->hints[i].text);
+    free(o->hints);
+}
+
+void scenario_free(scenario *s)
+{
+    if (!s)
+        return;
+    free(s->file);
+    free(s->id);
+    l10n_free(&s->title);
+    l10n_free(&s->description);
+    free(s->level_name);
+    for (size_t i = 0; i < s->nlanguages; i++)
+        free(s->languages[i]);
+    free(s->languages);
+    free(s->default_language);
+    for (size_t i = 0; i < s->nsegments; i++) {
+        free(s->segments[i].name);
+        l10n_free(&s->segments[i].title);
+        free(s->segments[i].router);
+    }
+    free(s->segments);
+    for (size_t i = 0; i < s->nimages; i++) {
+        free(s->images[i].name);
+        free(s->images[i].qcow2);
+    }
+    free(s->images);
+    for (size_t i = 0; i < s->nnodes; i++) {
+        node *n = &s->nodes[i];
+        free(n->name);
+        l10n_free(&n->title);
+        free(n->image);
+        for (size_t j = 0; j < n->nnics; j++)
+            free(n->nics[j].segment);
+        free(n->nics);
+    }
+    free(s->nodes);
+    for (size_t i = 0; i < s->ninjects; i++) {
+        inject *inj = &s->injects[i];
+        free(inj->id);
+        l10n_free(&inj->title);
+        free(inj->after);
+        condition_free(inj->when);
+        free(inj->target);
+        action_fini(&inj->action);
+    }
+    free(s->injects);
+    for (size_t i = 0; i < s->nchecks; i++) {
+        free(s->checks[i].id);
+        free(s->checks[i].node);
+        free(s->checks[i].command);
+        free(s->checks[i].expect_output);
+    }
+    free(s->checks);
+    for (size_t i = 0; i < s->nobjectives; i++)
+        objective_fini(&s->objectives[i]);
+    free(s->objectives);
+    for (size_t i = 0; i < s->npenalties; i++) {
+        free(s->penalties[i].id);
+        free(s->penalties[i].check);
+        free(s->penalties[i].after);
+    }
+    free(s->penalties);
+    free(s);
+}
+
+const node *scenario_node(const scenario *s, const char *name)
+{
+    for (size_t i = 0; i < s->nnodes; i++)
+        if (s->nodes[i].name && strcmp(s->nodes[i].name, name) == 0)
+            return &s->nodes[i];
+    return NULL;
+}
+
+int scenario_segment_index(const scenario *s, const char *name)
+{
+    for (size_t i = 0; i < s->nsegments; i++)
+        if (s->segments[i].name && strcmp(s->segments[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const inject *scenario_inject(const scenario *s, const char *id)
+{
+    for (size_t i = 0; i < s->ninjects; i++)
+        if (s->injects[i].id && strcmp(s->injects[i].id, id) == 0)
+            return &s->injects[i];
+    return NULL;
+}
+
+const check *scenario_check(const scenario *s, const char *id)
+{
+    for (size_t i = 0; i < s->nchecks; i++)
+        if (s->checks[i].id && strcmp(s->checks[i].id, id) == 0)
+            return &s->checks[i];
+    return NULL;
+}
+
+const custom_image *scenario_custom_image(const scenario *s, const char *name)
+{
+    for (size_t i = 0; i < s->nimages; i++)
+        if (s->images[i].name && strcmp(s->images[i].name, name) == 0)
+            return &s->images[i];
+    return NULL;
+}
+
+const objective *scenario_objective(const scenario *s, const char *id)
+{
+    for (size_t i = 0; id && i < s->nobjectives; i++)
+        if (s->objectives[i].id && strcmp(s->objectives[i].id, id) == 0)
+            return &s->objectives[i];
+    return NULL;
+}
+
+const char *l10n_get(const l10n_text *t, const char *lang, const char *default_lang)
+{
+    if (!t || t->count == 0)
+        return NULL;
+    const char *want[] = {lang, default_lang, ""};
+    for (size_t w = 0; w < 3; w++) {
+        if (!want[w])
+            continue;
+        for (size_t i = 0; i < t->count; i++)
+            if (strcmp(t->items[i].lang, want[w]) == 0)
+                return t->items[i].text;
+    }
+    return t->items[0].text;
+}
+
+const char *node_role_name(node_role role)
+{
+    switch (role) {
+    case ROLE_RED:
+        return "red";
+    case ROLE_GREY:
+        return "grey";
+    default:
+        return "blue";
+    }
+}
+
+const char *power_op_name(power_op op)
+{
+    switch (op) {
+    case POWER_START:
+        return "start";
+    case POWER_REBOOT:
+        return "reboot";
+    default:
+        return "stop";
+    }
+}

@@ -1,0 +1,341 @@
+/*
+ * The incident script model: what one YAML scenario file describes once it
+ * has been loaded (scenario_file.c: parsed, walked by scenario_load.c and
+ * checked by scenario_check.c).
+ * Everything here is plain data owned by the scenario; positions point back
+ * into the file so later checks can report where a problem is.
+ */
+#ifndef ENSHU_SCENARIO_H
+#define ENSHU_SCENARIO_H
+
+#include "diag.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCENARIO_FORMAT_VERSION 1
+#define SCENARIO_MAX_TEAMS 250
+#define SCENARIO_MAX_NODES 64
+#define SCENARIO_MAX_SEGMENTS 16
+#define SCENARIO_MAX_NICS 8
+#define SCENARIO_MAX_MEMORY_MIB (64 * 1024)
+#define SCENARIO_MAX_VCPUS 16
+/* Every action on a guest stops by itself within this bound. */
+#define SCENARIO_MAX_ACTION_MS (60LL * 60 * 1000)
+#define SCENARIO_DEFAULT_ACTION_MS (60LL * 1000)
+/* A message attachment is read at load time, at most this large. */
+#define SCENARIO_MAX_ATTACHMENT (1024 * 1024)
+
+typedef struct src_pos {
+    int line;
+    int col;
+} src_pos;
+
+/* Text shown to people: one string, or one per language. */
+typedef struct l10n_entry {
+    char *lang; /* "" for a plain string in the default language */
+    char *text;
+} l10n_entry;
+
+typedef struct l10n_text {
+    l10n_entry *items;
+    size_t count;
+    src_pos pos;
+} l10n_text;
+
+typedef enum course_level {
+    LEVEL_UNSET,
+    LEVEL_INTRO,
+    LEVEL_A,
+    LEVEL_B,
+    LEVEL_C,
+    LEVEL_FREE,
+} course_level;
+
+typedef enum node_role { ROLE_BLUE, ROLE_RED, ROLE_GREY } node_role;
+
+typedef struct segment {
+    char *name;
+    l10n_text title;
+    char *router; /* node routing this segment to the team's others, or NULL */
+    src_pos router_pos;
+    src_pos pos;
+} segment;
+
+typedef struct nic {
+    char *segment;
+    int segment_index; /* resolved by the checker; -1 until then */
+    int host;          /* host number inside the segment's subnet; 0 = pick one */
+    src_pos pos;
+    src_pos host_pos;
+} nic;
+
+typedef struct custom_image {
+    char *name;
+    char *qcow2; /* absolute path of the base image */
+    src_pos pos;
+} custom_image;
+
+typedef struct node {
+    char *name;
+    l10n_text title;
+    char *image;
+    src_pos image_pos;
+    node_role role;
+    bool visible;    /* trainees may see it and open its console */
+    bool forwarding; /* routes between its segments */
+    unsigned memory_mib;
+    unsigned vcpus;
+    nic *nics;
+    size_t nnics;
+    src_pos pos;
+} node;
+
+typedef enum condition_kind {
+    COND_CHECK,  /* a check currently passes */
+    COND_INJECT, /* an inject has fired */
+    COND_ALL,
+    COND_ANY,
+    COND_NOT,
+} condition_kind;
+
+typedef struct condition {
+    condition_kind kind;
+    char *ref; /* check or inject id */
+    struct condition **kids;
+    size_t nkids;
+    int64_t hold_ms;   /* "for": must have held this long; 0 = at once */
+    int64_t within_ms; /* "within": only within this long of STARTEX; 0 = any time */
+    src_pos pos;
+} condition;
+
+typedef enum trigger_kind { TRIGGER_AT, TRIGGER_AFTER, TRIGGER_WHEN, TRIGGER_MANUAL } trigger_kind;
+
+typedef enum action_kind {
+    ACTION_RUN,
+    ACTION_FILE,
+    ACTION_MESSAGE,
+    ACTION_NOTE,
+    ACTION_POWER, /* the target guest is stopped, started or rebooted */
+    ACTION_LINK,  /* the target's interface on a segment is cut or restored */
+} action_kind;
+
+typedef enum power_op { POWER_STOP, POWER_START, POWER_REBOOT } power_op;
+
+typedef struct action {
+    action_kind kind;
+    /* run */
+    char *command;
+    char *script; /* path relative to the scenario file */
+    /* file */
+    char *path;
+    char *content;
+    unsigned mode;
+    /* message */
+    char *from;
+    l10n_text subject;
+    l10n_text body;
+    char *attachment;         /* its name as written (relative to the scenario) */
+    char *attachment_content; /* read at load time; NULL without an attachment */
+    size_t attachment_size;
+    /* note */
+    l10n_text note;
+    /* power */
+    power_op power;
+    /* link */
+    bool link_up;  /* restore (true) or cut (false) */
+    char *segment; /* the segment whose link changes */
+    src_pos segment_pos;
+    /* where the texts are, for template errors */
+    src_pos command_pos, path_pos, content_pos, from_pos;
+    src_pos pos;
+} action;
+
+typedef struct inject {
+    char *id;
+    l10n_text title;
+    trigger_kind trigger;
+    int64_t at_ms;
+    char *after;
+    src_pos after_pos;
+    int64_t delay_ms;
+    condition *when;
+    char *target; /* node, or NULL for team-level actions (message, note) */
+    src_pos target_pos;
+    action action;
+    int64_t timeout_ms; /* the action stops by itself within this */
+    src_pos pos;
+} inject;
+
+typedef struct check {
+    char *id;
+    char *node;
+    src_pos node_pos;
+    char *command;
+    src_pos command_pos;
+    int expect_exit;     /* -1: any */
+    char *expect_output; /* POSIX extended regex, or NULL */
+    src_pos expect_output_pos;
+    int64_t interval_ms;
+    int64_t timeout_ms;
+    src_pos pos;
+} check;
+
+typedef enum objective_kind { OBJ_QUESTION, OBJ_CHECK, OBJ_REPORT } objective_kind;
+
+typedef enum answer_kind {
+    ANSWER_EXACT,
+    ANSWER_NOCASE,
+    ANSWER_REGEX,
+    ANSWER_RANGE,
+    ANSWER_ONE_OF,
+    ANSWER_TIME, /* a UTC time of day HH:MM[:SS] near when an inject fired */
+} answer_kind;
+
+/* Time-aware points: full within full_ms of an inject firing for the team,
+ * then falling linearly to floor at zero_at_ms. */
+typedef struct decay_rule {
+    char *from; /* inject id; NULL: no decay */
+    src_pos from_pos;
+    int64_t full_ms;
+    int64_t zero_at_ms;
+    int floor;
+    src_pos pos;
+} decay_rule;
+
+/* Points taken each time a check turns to a state (e.g. a service down). */
+typedef struct penalty_rule {
+    char *id;
+    char *check;
+    src_pos check_pos;
+    bool when_passing; /* false: when the check turns failing */
+    int points;
+    char *after; /* only once this inject fired for the team; or NULL */
+    src_pos after_pos;
+    int max; /* at most this much in all; 0 = no bound */
+    src_pos pos;
+} penalty_rule;
+
+typedef struct rubric_item {
+    l10n_text text;
+    int points;
+} rubric_item;
+
+typedef struct hint {
+    l10n_text text;
+    int cost;
+} hint;
+
+typedef struct objective {
+    char *id;
+    objective_kind kind;
+    l10n_text title;
+    l10n_text text;
+    int points;
+    /* question */
+    answer_kind answer;
+    char **values; /* exact / nocase / regex: one; one_of: several */
+    size_t nvalues;
+    double range_min, range_max;
+    int attempts;      /* 0 = unlimited */
+    char *time_inject; /* time: the inject whose firing time is the answer */
+    src_pos time_inject_pos;
+    int64_t tolerance_ms; /* time: how far off an answer may be */
+    src_pos answer_pos;
+    /* check */
+    char *check;
+    src_pos check_pos;
+    /* only what happens after this inject fired for the team counts; or NULL */
+    char *after;
+    src_pos after_pos;
+    decay_rule decay; /* check objectives; off unless decay.from */
+    /* report */
+    rubric_item *rubric;
+    size_t nrubric;
+    hint *hints;
+    size_t nhints;
+    src_pos pos;
+} objective;
+
+typedef struct scenario {
+    char *file;
+    int version;
+    char *id;
+    l10n_text title;
+    l10n_text description;
+    course_level level;
+    /* consoles: may teams see every team's score; do answers get right/wrong at once */
+    bool public_scoreboard;
+    bool feedback;
+    char *level_name; /* as written, for LEVEL_FREE */
+    int64_t duration_ms;
+    unsigned teams_min, teams_max;
+    unsigned team_size_min, team_size_max;
+    char **languages;
+    size_t nlanguages;
+    char *default_language;
+    src_pos languages_pos;
+    /* network template */
+    uint32_t pool_addr; /* host order */
+    unsigned pool_prefix;
+    unsigned segment_prefix;
+    src_pos pool_pos;
+    segment *segments;
+    size_t nsegments;
+    custom_image *images;
+    size_t nimages;
+    node *nodes;
+    size_t nnodes;
+    inject *injects;
+    size_t ninjects;
+    check *checks;
+    size_t nchecks;
+    objective *objectives;
+    size_t nobjectives;
+    penalty_rule *penalties;
+    size_t npenalties;
+} scenario;
+
+/*
+ * Loads and checks a scenario file. Every problem found is added to diags;
+ * returns NULL if there was any (no half-valid scenario escapes).
+ */
+scenario *scenario_load_file(const char *path, diag_list *diags)
+    __attribute__((warn_unused_result));
+scenario *scenario_load_buffer(const char *name, const char *buf, size_t len, diag_list *diags)
+    __attribute__((warn_unused_result));
+void scenario_free(scenario *s);
+
+/* Where message attachments come from when not from the files named next to
+ * the scenario (an exercise's ledger keeps them): read returns the bytes of
+ * the attachment `name`, malloc'd with a NUL past *size, or NULL to read the
+ * file after all. */
+typedef struct scenario_attachments {
+    char *(*read)(void *ctx, const char *name, size_t *size);
+    void *ctx;
+} scenario_attachments;
+
+/* scenario_load_buffer, taking attachments from `from` first. */
+scenario *scenario_load_buffer_with(const char *name, const char *buf, size_t len,
+                                    const scenario_attachments *from, diag_list *diags)
+    __attribute__((warn_unused_result));
+
+/* scenario_load_file, printing every diagnostic to stderr. */
+scenario *scenario_load_reported(const char *path) __attribute__((warn_unused_result));
+
+/* Lookups by name; NULL or -1 when absent. */
+const node *scenario_node(const scenario *s, const char *name);
+int scenario_segment_index(const scenario *s, const char *name);
+const inject *scenario_inject(const scenario *s, const char *id);
+const check *scenario_check(const scenario *s, const char *id);
+const custom_image *scenario_custom_image(const scenario *s, const char *name);
+const objective *scenario_objective(const scenario *s, const char *id);
+
+/* The text in lang, falling back to the default language then the first. */
+const char *l10n_get(const l10n_text *t, const char *lang, const char *default_lang);
+
+const char *node_role_name(node_role role);
+const char *power_op_name(power_op op);
+
+#endif

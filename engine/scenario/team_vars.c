@@ -1,0 +1,168 @@
+/*
+ * Per-team template values (see team_vars.h).
+ */
+#include "team_vars.h"
+#include "alloc.h"
+#include "errors.h"
+#include "template.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct var {
+    char *key;
+    char *value;
+} var;
+
+typedef struct team_values {
+    int team;
+    char number[16];
+    var *vars;
+    size_t count, cap;
+} team_values;
+
+struct team_vars {
+    team_values *teams;
+    unsigned nteams;
+};
+
+static void put(team_values *tv, const char *key, const char *value)
+{
+    XGROW(tv->vars, tv->cap, tv->count + 1);
+    tv->vars[tv->count].key = xstrdup(key);
+    tv->vars[tv->count].value = xstrdup(value);
+    tv->count++;
+}
+
+team_vars *team_vars_new(unsigned nteams)
+{
+    team_vars *v = xcalloc(1, sizeof(team_vars));
+    v->nteams = nteams;
+    v->teams = xcalloc(nteams + 1, sizeof(team_values));
+    for (unsigned t = 0; t < nteams; t++) {
+        v->teams[t].team = (int)t + 1;
+        snprintf(v->teams[t].number, sizeof v->teams[t].number, "%u", t + 1);
+    }
+    return v;
+}
+
+void team_vars_set(team_vars *v, int team, const char *key, const char *value)
+{
+    if (team >= 1 && (unsigned)team <= v->nteams)
+        put(&v->teams[team - 1], key, value);
+}
+
+char *team_vars_to_json(const team_vars *v)
+{
+    json_t *root = json_object(), *teams = json_array();
+    for (unsigned t = 0; t < v->nteams; t++) {
+        json_t *one = json_object(), *vars = json_object();
+        for (size_t i = 0; i < v->teams[t].count; i++)
+            json_object_set_new(vars, v->teams[t].vars[i].key,
+                                json_string(v->teams[t].vars[i].value));
+        json_object_set_new(one, "team", json_integer(v->teams[t].team));
+        json_object_set_new(one, "vars", vars);
+        json_array_append_new(teams, one);
+    }
+    json_object_set_new(root, "teams", teams);
+    char *text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(root);
+    char *copy = xstrdup(text ? text : "{}");
+    free(text);
+    return copy;
+}
+
+int team_vars_from_json(const char *json, team_vars **out)
+{
+    *out = NULL;
+    json_error_t error;
+    json_t *root = json ? json_loads(json, 0, &error) : NULL;
+    json_t *teams = root ? json_object_get(root, "teams") : NULL;
+    if (!json_is_array(teams) || json_array_size(teams) > SCENARIO_MAX_TEAMS) {
+        json_decref(root);
+        return ENSHU_EINVAL;
+    }
+    team_vars *v = team_vars_new((unsigned)json_array_size(teams));
+    int rc = ENSHU_OK;
+    for (size_t t = 0; t < json_array_size(teams) && rc == ENSHU_OK; t++) {
+        json_t *one = json_array_get(teams, t);
+        json_t *vars = json_object_get(one, "vars");
+        if (json_integer_value(json_object_get(one, "team")) != (json_int_t)t + 1 ||
+            !json_is_object(vars)) {
+            rc = ENSHU_EINVAL;
+            break;
+        }
+        const char *key;
+        json_t *value;
+        json_object_foreach(vars, key, value) {
+            if (!json_is_string(value)) {
+                rc = ENSHU_EINVAL;
+                break;
+            }
+            put(&v->teams[t], key, json_string_value(value));
+        }
+    }
+    json_decref(root);
+    if (rc != ENSHU_OK) {
+        team_vars_free(v);
+        return rc;
+    }
+    *out = v;
+    return ENSHU_OK;
+}
+
+void team_vars_free(team_vars *v)
+{
+    if (!v)
+        return;
+    for (unsigned t = 0; t < v->nteams; t++) {
+        for (size_t i = 0; i < v->teams[t].count; i++) {
+            free(v->teams[t].vars[i].key);
+            free(v->teams[t].vars[i].value);
+        }
+        free(v->teams[t].vars);
+    }
+    free(v->teams);
+    free(v);
+}
+
+unsigned team_vars_teams(const team_vars *v)
+{
+    return v ? v->nteams : 0;
+}
+
+const char *team_vars_get(const team_vars *v, int team, const char *key)
+{
+    if (!v || team < 1 || (unsigned)team > v->nteams)
+        return NULL;
+    const team_values *tv = &v->teams[team - 1];
+    if (!strcmp(key, "team"))
+        return tv->number;
+    for (size_t i = 0; i < tv->count; i++)
+        if (!strcmp(tv->vars[i].key, key))
+            return tv->vars[i].value;
+    return NULL;
+}
+
+typedef struct lookup_ctx {
+    const team_vars *v;
+    int team;
+    char number[16];
+} lookup_ctx;
+
+static const char *lookup(void *arg, const char *key)
+{
+    lookup_ctx *c = arg;
+    if (!strcmp(key, "team"))
+        return c->number;
+    return team_vars_get(c->v, c->team, key);
+}
+
+char *team_vars_expand(const team_vars *v, int team, const char *text)
+{
+    lookup_ctx c = {.v = v, .team = team};
+    snprintf(c.number, sizeof c.number, "%d", team);
+    return template_expand(text, lookup, &c);
+}

@@ -35,9 +35,10 @@ static const char USAGE[] =
     "Run 'enshu COMMAND --help' for the options of a command; 'enshu --version'\n"
     "prints the version.\n"
     "\n"
-    "Data (the consoles' web/, the image recipes in images/, the shipped scenarios/)\n"
-    "is read from $ENSHU_DATA_DIR if set; else, for a binary in its build tree, from\n"
-    "the source tree; else from ../share/enshu beside the binary's directory.\n"
+    "Data (the consoles' web/, the image recipes images/, the shipped scenarios/)\n"
+    "comes from $ENSHU_DATA_DIR if set; else, for a binary in its build tree, from\n"
+    "its source tree; else from share/enshu of the install prefix (../share/enshu\n"
+    "from the binary's directory).\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
 int main(int argc, char **argv)

@@ -5,7 +5,8 @@
 # mounted over them in a mount namespace of this test's own), the
 # installed binary prints its version, validates the installed scenarios
 # and serves the consoles from the installed share/enshu/web through the
-# service's wrapper and a config file, on simulated (test:///) hosts.
+# service's wrapper and a config file, on simulated (test:///) hosts;
+# $ENSHU_DATA_DIR, when set, is where it looks instead.
 #
 #   test_install.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
@@ -80,6 +81,11 @@ grep -qE '^enshu [0-9]+\.[0-9]+\.[0-9]+' <<<"$version" || fail "'$version' is no
 
 # The installed scenarios are valid (their attachments lie beside them).
 "$enshu" validate "$prefix"/share/enshu/scenarios/*.yaml || fail "the installed scenarios do not validate"
+
+# $ENSHU_DATA_DIR comes first: the image recipes are looked for there.
+out=$(ENSHU_DATA_DIR=$tmp/nowhere "$enshu" images build --out "$tmp/no-images" 2>&1) && status=0 || status=$?
+[ "$status" = 1 ] && grep -qF "cannot find the image recipes ($tmp/nowhere/images/build.sh)" <<<"$out" ||
+  fail "images build with ENSHU_DATA_DIR=$tmp/nowhere: status $status, '$out'"
 
 # Serving on a simulated host: fake images, a password, the config file.
 export ENSHU_STATE_DIR=$tmp/state ENSHU_IMAGE_DIR=$tmp/images ENSHU_POOL_DIR=$tmp/pool

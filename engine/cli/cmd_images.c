@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "builtin_images.h"
 #include "cli.h"
+#include "data_dir.h"
 #include "range_files.h"
 
 #include <errno.h>
@@ -25,15 +26,11 @@ static const char HELP[] =
     "\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
-static const char *recipes_dir(void)
-{
-    const char *d = getenv("ENSHU_IMAGES_SRC");
-    return d && *d ? d : ENSHU_SOURCE_DIR "/images";
-}
-
 static int images_build(const char *out)
 {
-    char *script = xasprintf("%s/build.sh", recipes_dir());
+    char *recipes = data_dir_path("images");
+    char *script = xasprintf("%s/build.sh", recipes);
+    free(recipes);
     if (access(script, R_OK) != 0) {
         fprintf(stderr, "enshu images: cannot find the image recipes (%s): %s\n", script,
                 strerror(errno));

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "console_auth.h"
 #include "console_hub.h"
+#include "data_dir.h"
 #include "errors.h"
 #include "event_store.h"
 #include "exercise.h"
@@ -61,8 +62,8 @@ static const char HELP[] =
     "                       proxy's) may connect to the consoles too; repeatable. By\n"
     "                       default only pages served by the consoles themselves may\n"
     "                       (other origins get HTTP 403)\n"
-    "  --web DIR            the consoles' files (default: the web/ of this source tree,\n"
-    "                       or $ENSHU_WEB_DIR)\n"
+    "  --web DIR            the consoles' files (default: $ENSHU_WEB_DIR, else web/ in\n"
+    "                       Enshu's data directory: see 'enshu --help')\n"
     "  --wait               do not start the exercise: an instructor starts it from the\n"
     "                       console\n"
     "\n"
@@ -329,8 +330,7 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
     run_options ro = {.wait = serve,
                       .listen = serve ? "127.0.0.1:8080" : NULL,
-                      .web_dir = getenv("ENSHU_WEB_DIR") ? getenv("ENSHU_WEB_DIR")
-                                                         : ENSHU_SOURCE_DIR "/web"};
+                      .web_dir = getenv("ENSHU_WEB_DIR")};
     int opt;
     opterr = 0;
     optind = 1;
@@ -434,7 +434,12 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    return run_exercise(&req, &ro) == ENSHU_OK ? CLI_OK : CLI_FAIL;
+    char *web_dir = ro.web_dir ? NULL : data_dir_path("web");
+    if (web_dir)
+        ro.web_dir = web_dir;
+    int rc = run_exercise(&req, &ro) == ENSHU_OK ? CLI_OK : CLI_FAIL;
+    free(web_dir);
+    return rc;
 }
 
 int cmd_run(int argc, char **argv)

@@ -238,7 +238,8 @@ static void expect_command_output(serial_console *typist, int timeout_s, sink *f
 }
 
 /* The numbers 1..last, one per line, in order, right after the echo of the
- * command line that ends with end_of_echo. */
+ * command line that ends with end_of_echo: text only that echo has (the
+ * output of an earlier command may still be arriving after from). */
 static void check_sequence(sink *s, size_t from, const char *end_of_echo, long last)
 {
     pthread_mutex_lock(&s->lock);
@@ -406,7 +407,7 @@ int main(int argc, char **argv)
         fail("after resume the output did not reach its end (%zu bytes arrived)",
              sink_len(&a) - from);
     double secs = now_s() - t0;
-    check_sequence(&a, from, "-done\r\n", SEQ_LINES);
+    check_sequence(&a, from, "$((1+1))-done\r\n", SEQ_LINES);
     serial_console_get_stats(ca, &st);
     if (st.guest_stopped || st.held)
         fail("after resume the guest is still stopped or output is still held");
@@ -436,7 +437,7 @@ int main(int argc, char **argv)
         usleep(20000);
     }
     secs = now_s() - t1;
-    check_sequence(&a, from, "-done\r\n", SEQ_LINES);
+    check_sequence(&a, from, "$((2+1))-done\r\n", SEQ_LINES);
     if (stopped_seen)
         fail("the guest was sent XOFF although a viewer was reading");
     if (!sink_wait_end(&p, 30))
@@ -495,7 +496,7 @@ int main(int argc, char **argv)
     serial_console_resume(ca);
     if (!sink_wait_for(&a, from, "seq-4-done", 300))
         fail("after one of two paused viewers resumed its output did not reach the end");
-    check_sequence(&a, from, "-done\r\n", SEQ_LINES);
+    check_sequence(&a, from, "$((3+1))-done\r\n", SEQ_LINES);
     if (!sink_wait_end(&q, 30) || q.why != SERIAL_CONSOLE_FELL_BEHIND)
         fail("the viewer still paused was not closed as fallen behind");
     serial_console_get_stats(ca, &st);

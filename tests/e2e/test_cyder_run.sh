@@ -105,12 +105,14 @@ c2_2=$(x 2 ws1 "sed -n 's/^c2=//p' /home/staff/.cache/[i]nvoice-viewer.sh")
 x 2 c2 "grep -c 'url:/beacon' /tmp/c2/access.log" | awk '$1 >= 1 {ok=1} END {exit !ok}' ||
   fail "team 2's C2 saw no beacon"
 pass "each team's malware beacons to its own C2 ($c2, $c2_2)"
-# (a check's result is recorded when it changes, and again after each inject)
+# (a check's result is recorded when it changes, and again after each inject:
+# beacon-stopped, failing since the beacon started, stays failing after it
+# gave up by itself; a pass recorded after the start would be free points)
+started=$(sql "select min(at_ms) from events where team=2 and kind='check.result' and subject='beacon-running' and value=1")
 [ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='beacon-running' and value=0 and at_ms >= $jumped")" -ge 1 ] &&
-  [ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='beacon-stopped' and value=0 and text like '%gave up by itself%'")" -ge 1 ] ||
+  [ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='beacon-stopped' and value=1 and at_ms > $started")" = 0 ] ||
   fail "the checks did not see team 2's beacon give up: $(sql "select at_ms, subject, value, text from events where team=2 and kind='check.result'" | tr '\n' ' ')"
-[ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='c2-blocked' and value=0 and at_ms >= $gave_up")" -ge 1 ] &&
-  [ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='c2-blocked' and value=1")" = 0 ] ||
+[ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='c2-blocked' and value=1")" = 0 ] ||
   fail "team 2's C2 should never count as blocked: $(sql "select at_ms, value, text from events where team=2 and subject='c2-blocked'" | tr '\n' ' ')"
 pass "the checks saw team 2's beacon end by itself, and its silent C2 still answering"
 

@@ -69,8 +69,12 @@ pass "live scores: team 1 20 (stopped its beacon), team 2 0"
   fail "the outside notice should reach team 2 only"
 pass "the data-leak notice came for the passive team only"
 # (a check's result is recorded when it changes, and again after each inject)
+# beacon-stopped was failing since the beacon started; it stays failing
+# after the beacon gave up by itself (so it need not be recorded again),
+# and a pass recorded after the beacon started would be the free points.
+started=$(sql "select min(at_ms) from events where team=2 and kind='check.result' and subject='beacon-running' and value=1")
 [ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='beacon-running' and value=0 and at_ms >= $jumped")" -ge 1 ] &&
-  [ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='beacon-stopped' and value=0 and text like '%gave up by itself%'")" -ge 1 ] ||
+  [ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='beacon-stopped' and value=1 and at_ms > $started")" = 0 ] ||
   fail "the checks did not see team 2's beacon give up: $(sql "select at_ms, subject, value, text from events where team=2 and kind='check.result'" | tr '\n' ' ')"
 pass "the checks saw team 2's beacon end by itself, and scored nothing for it"
 [ "$(sql "select count(*) from (select team, subject from events where kind in ('inject.fired','inject.failed') group by team, subject having count(*) > 1)")" = 0 ] ||

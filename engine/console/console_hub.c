@@ -27,8 +27,11 @@
  * under way (under 2.5 s of waiting). */
 #define LOGIN_CHECK_THREADS 1
 #define LOGIN_CHECKS_MAX 8
+/* Session tokens kept (TOKEN_LIFETIME_MS each), and addresses whose failed
+ * logins are counted. */
 #define TOKENS_MAX 4096
 #define LOGIN_ADDRESSES_MAX 4096
+
 const console_rate CONSOLE_LIMITS_DEFAULT[LIMIT_COUNT] = {
     [LIMIT_ANSWER] = {10, 10},     [LIMIT_REPORT] = {10, 10},    [LIMIT_HINT] = {10, 10},
     [LIMIT_ATTACHMENT] = {30, 20}, [LIMIT_TIMELINE] = {120, 30}, [LIMIT_SCOREBOARD] = {60, 20},

@@ -1,0 +1,263 @@
+/*
+ * The hub's insides, shared by the files of the hub (console_hub.h is its
+ * outside): the session, channel and inbox types, the hub itself, and the
+ * functions one of its files calls in another. Each file is one idea:
+ *
+ *   console_hub.c            start and stop, the hub thread and its inbox
+ *   hub_sessions.c           sessions, and replies to them
+ *   hub_feeds.c              what the hub keeps of the events it fanned out:
+ *                            answers' outcomes, reports' files, teams' feeds
+ *   hub_fanout.c             new events to every session; a joining session's catch-up
+ *   hub_logins.c             hello (token, join code, password) and the welcome
+ *   hub_members.c            join codes replaced, members listed and removed, logout
+ *   hub_requests.c           every request decoded, authorized, rate-limited, dispatched
+ *   hub_exercise_requests.c  submissions, attachments, timelines, scores, exercise control
+ *   hub_nodes.c              the nodes' power states, restarts and reverts
+ *   hub_channels.c           a session's serial consoles
+ *
+ * Every file includes this header and headers of layers below; none includes
+ * another file's insides, so there is no cycle.
+ *
+ * Threads, and who owns what in struct console_hub:
+ * - Set in console_hub_start before any thread starts, read-only after
+ *   (any thread may read them): cfg, s, nteams, view, ws, guests, consoles,
+ *   checks, rates, nlangs.
+ * - The hub thread owns everything else but the inbox, without a lock:
+ *   sessions and their channels' slots, codes, grader, fanned, outcomes,
+ *   reports, feeds, logins, tokens, limits, tailed_ms. (console_hub_start
+ *   tails the ledger once before the hub thread exists.)
+ * - lock guards the inbox (head, tail), notified, stopping and busy; any
+ *   thread queues (console_hub.c) or notifies, and the hub thread takes.
+ * - Hub code that runs on other threads, and all it touches:
+ *   - the transport's service thread: ws_open, ws_received, ws_close,
+ *     ws_drain (console_hub.c) queue an inbox item;
+ *   - a password-check thread: hub_check_password (hub_logins.c) reads cfg;
+ *     password_checked (console_hub.c) queues the result;
+ *   - the libvirt event loop thread: console_output and console_closed
+ *     (hub_channels.c) send on the transport (any thread) and touch only
+ *     their own channel, whose pause flags are atomic;
+ *   - a guest job's thread: node_job_done (hub_nodes.c) appends to the
+ *     ledger, sends on the transport, notifies the hub and frees its job.
+ *   None of these reads a session: a session is found by its id on the hub
+ *   thread, and the transport drops what is sent to an id that is gone.
+ */
+#ifndef ENSHU_HUB_INTERNAL_H
+#define ENSHU_HUB_INTERNAL_H
+
+#include "console_auth.h"
+#include "console_hub.h"
+#include "console_protocol.h"
+#include "console_view.h"
+#include "grader.h"
+#include "login_checks.h"
+#include "login_limits.h"
+#include "range_guests.h"
+#include "serial_console.h"
+#include "session_tokens.h"
+#include "ws_server.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CHANNELS 256
+/* A timeline reply lists at most this many events (the newest), of at
+ * most this many bytes in all (a reply must fit in a session's queue). */
+#define TIMELINE_EVENTS 2000
+#define TIMELINE_BYTES (1024u * 1024)
+/* Session tokens: how long one lasts, and how many are kept. */
+#define TOKEN_LIFETIME_MS (12LL * 3600 * 1000)
+
+typedef enum role { ROLE_NONE, ROLE_TEAM, ROLE_INSTRUCTOR } role;
+
+struct session;
+
+typedef struct channel {
+    console_hub *hub;
+    uint64_t session;
+    int number;
+    int team;
+    char *node;
+    serial_console *console;
+    atomic_bool client_paused; /* the browser's terminal is behind */
+    atomic_bool queue_paused;  /* the websocket queue is full */
+} channel;
+
+typedef struct session {
+    uint64_t id;
+    char *peer;
+    role role;
+    int team; /* ROLE_TEAM */
+    char *name;
+    char *lang;
+    char *token;   /* the session token it joined with or was given */
+    bool checking; /* its instructor password is being checked */
+    /* A joining session first catches up with the ledger at its own pace
+     * (cursor: the last seq sent), then follows the live fan-out. */
+    bool catching_up;
+    int64_t cursor;
+    channel *channels[CHANNELS];
+    int nchannels; /* open */
+} session;
+
+typedef enum inbox_kind { IN_OPEN, IN_MESSAGE, IN_CLOSE, IN_DRAIN, IN_LOGIN } inbox_kind;
+
+/* An instructor login whose password is being checked: what its hello
+ * asked for, kept until the result comes back. */
+typedef struct pending_login {
+    uint64_t session;
+    char *peer;
+    json_t *id;
+    char *lang;
+    int64_t since;
+    int rc; /* the check's result */
+} pending_login;
+
+typedef struct inbox_item {
+    inbox_kind kind;
+    uint64_t session;
+    char *text; /* message, or peer address for IN_OPEN */
+    size_t len;
+    pending_login *login; /* IN_LOGIN */
+    struct inbox_item *next;
+} inbox_item;
+
+typedef struct outcome_entry {
+    int64_t seq;
+    answer_outcome outcome;
+} outcome_entry;
+
+/* A report that came with a file: who sent it, the file's name and size
+ * (its bytes stay in the ledger's meta, read only when asked for). */
+typedef struct report_file {
+    int64_t seq;
+    int team;
+    int64_t size;
+    char *name;
+} report_file;
+
+/* The newest event messages a team has been shown, for `timeline`
+ * replies: each encoded once per language of the scenario when the hub
+ * fans the event out, so a reply copies text and never reads the ledger.
+ * A ring of at most TIMELINE_EVENTS messages whose largest encodings add
+ * up to at most TIMELINE_BYTES; the oldest go first. */
+typedef struct team_feed {
+    size_t *sizes; /* [slot]: the largest of its encodings */
+    char **texts;  /* [slot * nlangs + lang]; NULL: the same as lang 0's */
+    size_t first, count;
+    size_t bytes;
+    bool forgot; /* older messages were dropped */
+} team_feed;
+
+struct console_hub {
+    console_hub_config cfg;
+    const scenario *s;
+    unsigned nteams;
+    char **codes;
+    console_view view;
+    ws_server *ws;
+    grader *grader;
+    int64_t fanned; /* every event up to this seq was fanned out */
+    outcome_entry *outcomes;
+    size_t noutcomes, cap_outcomes;
+    report_file *reports; /* sorted by seq */
+    size_t nreports, cap_reports;
+    team_feed *feeds; /* [team - 1] */
+    size_t nlangs;    /* the scenario's languages: the encodings of each feed */
+    session **sessions;
+    size_t nsessions, cap_sessions;
+    login_limits *logins;   /* failures per address and kind of credential */
+    login_checks *checks;   /* the password-check threads */
+    session_tokens *tokens; /* issued at login */
+    rate_limiter *limits[LIMIT_COUNT]; /* per team ("0": instructors); LIMIT_TEAMS: one key */
+    console_rate rates[LIMIT_COUNT];
+    range_guests *guests; /* the nodes' guests: power states, restarts and reverts */
+    serial_consoles *consoles;
+    pthread_t thread;
+    pthread_mutex_t lock; /* inbox, notified, stopping, busy */
+    pthread_cond_t wake;
+    inbox_item *head, *tail;
+    bool notified, stopping;
+    bool busy; /* a session catches up or a console waits: look again soon */
+    int64_t tailed_ms; /* when the hub last looked for new events */
+};
+
+/* ---- hub_sessions.c: sessions, and replies to them (hub thread, except
+ * hub_now_ms and the hub_send_* calls, which take any thread) ---- */
+
+int64_t hub_now_ms(void);
+void hub_send_bytes(console_hub *hub, uint64_t id, const void *data, size_t len, bool binary);
+/* Sends text and frees it; NULL: nothing. */
+void hub_send_text(console_hub *hub, uint64_t id, char *text);
+/* Sends msg and drops its reference; NULL: nothing. */
+void hub_send_json(console_hub *hub, uint64_t id, json_t *msg);
+void hub_reply_error(console_hub *hub, session *ss, const json_t *id, const char *code,
+                     const char *message);
+/* fields: taken over; may be NULL. */
+void hub_reply_ok(console_hub *hub, session *ss, const json_t *id, json_t *fields);
+void hub_reply_rc(console_hub *hub, session *ss, const json_t *id, int rc, const char *what);
+session *hub_find_session(console_hub *hub, uint64_t id);
+console_audience hub_audience_of(const session *ss);
+void hub_session_free(session *ss);
+void hub_remove_session(console_hub *hub, uint64_t id);
+void hub_log_refusal(const session *ss, const char *what);
+
+/* ---- hub_feeds.c: what the hub keeps of the events it fanned out ---- */
+
+bool hub_grade(console_hub *hub, const event *ev);
+const report_file *hub_find_report(const console_hub *hub, int64_t seq);
+void hub_note_report(console_hub *hub, const event *ev);
+json_t *hub_report_attachment(console_hub *hub, const event *ev);
+json_t *hub_view_event(console_hub *hub, const console_audience *a, const event *ev,
+                       json_t *attachment);
+size_t hub_lang_index(const console_hub *hub, const char *lang);
+void hub_feed_event(console_hub *hub, const event *ev, json_t *attachment);
+
+/* ---- hub_fanout.c: new events to the sessions, and catch-up ---- */
+
+void hub_tail_ledger(console_hub *hub);
+void hub_catch_up(console_hub *hub, session *ss);
+
+/* ---- hub_logins.c: hello and the welcome ---- */
+
+void hub_send_welcome(console_hub *hub, session *ss, const json_t *id, json_t *extra);
+void hub_pending_login_free(pending_login *pl);
+/* On a password-check thread (login_checks.h); ctx: the hub. */
+int hub_check_password(void *ctx, const char *password);
+void hub_handle_hello(console_hub *hub, session *ss, const console_request *rq);
+void hub_login_checked(console_hub *hub, pending_login *pl);
+
+/* ---- hub_members.c: join codes, members, logout (instructors but logout) ---- */
+
+void hub_handle_code_rotate(console_hub *hub, session *ss, const console_request *rq);
+void hub_handle_members(console_hub *hub, session *ss, const console_request *rq);
+void hub_handle_member_remove(console_hub *hub, session *ss, const console_request *rq);
+void hub_handle_logout(console_hub *hub, session *ss, const console_request *rq);
+
+/* ---- hub_requests.c: every request, to its handler ---- */
+
+int hub_team_for(console_hub *hub, session *ss, const console_request *rq, bool zero_ok);
+void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t len);
+
+/* ---- hub_exercise_requests.c: requests on the exercise ---- */
+
+void hub_handle_submission(console_hub *hub, session *ss, const console_request *rq);
+void hub_handle_attachment(console_hub *hub, session *ss, const console_request *rq);
+void hub_handle_timeline(console_hub *hub, session *ss, const console_request *rq);
+void hub_handle_instructor(console_hub *hub, session *ss, const console_request *rq);
+
+/* ---- hub_nodes.c: the nodes ---- */
+
+void hub_handle_nodes(console_hub *hub, session *ss, const console_request *rq);
+void hub_handle_node_power(console_hub *hub, session *ss, const console_request *rq);
+
+/* ---- hub_channels.c: serial consoles ---- */
+
+/* Closes the channel's console (no callback runs after this) and frees it; NULL ok. */
+void hub_channel_free(channel *ch);
+void hub_handle_console_open(console_hub *hub, session *ss, const console_request *rq);
+void hub_handle_console(console_hub *hub, session *ss, const console_request *rq);
+bool hub_resume_consoles(console_hub *hub, session *ss);
+
+#endif

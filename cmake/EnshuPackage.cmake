@@ -30,7 +30,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "libc6, libvirt0, libyaml-0-2, libwebsockets17, libsqlite3-0, libjansson4, libsodium23, \
-libunistring2, libvirt-daemon, libvirt-daemon-driver-qemu, qemu-system-x86, qemu-utils, \
+libunistring2, libxml2, libvirt-daemon, libvirt-daemon-driver-qemu, qemu-system-x86, qemu-utils, \
 dnsmasq-base, iptables, bash")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
     "libvirt-clients, libvirt-daemon-system, busybox-static, cpio, e2fsprogs, kmod, \

@@ -30,7 +30,4 @@ void ipv4_net_list_fini(ipv4_net_list *list);
 int address_pool_choose_base(const scenario *s, unsigned nteams, const ipv4_net_list *used,
                              unsigned *base) __attribute__((warn_unused_result));
 
-/* Adds every <ip address=.. netmask|prefix=..> found in a libvirt network XML. */
-void ipv4_nets_from_network_xml(const char *xml, ipv4_net_list *out);
-
 #endif

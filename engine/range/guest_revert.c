@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "errors.h"
 #include "libvirt_conn.h"
+#include "libvirt_xml.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,15 +32,7 @@ int guest_restart(virDomainPtr dom)
 static char *disk_path(virDomainPtr dom)
 {
     char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
-    char *path = NULL;
-    const char *disk = xml ? strstr(xml, "<disk type='file' device='disk'") : NULL;
-    const char *src = disk ? strstr(disk, "<source file='") : NULL;
-    if (src) {
-        src += strlen("<source file='");
-        const char *end = strchr(src, '\'');
-        if (end)
-            path = xstrndup(src, (size_t)(end - src));
-    }
+    char *path = libvirt_domain_disk_file(xml);
     free(xml);
     return path;
 }

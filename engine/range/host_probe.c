@@ -4,6 +4,7 @@
 #include "host_probe.h"
 #include "errors.h"
 #include "libvirt_conn.h"
+#include "libvirt_xml.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +32,9 @@ int host_probe(virConnectPtr conn, range_host *h, ipv4_net_list *used)
     int m = virConnectListAllNetworks(conn, &nets, 0);
     for (int i = 0; i < m; i++) {
         char *xml = virNetworkGetXMLDesc(nets[i], 0);
-        if (xml)
-            ipv4_nets_from_network_xml(xml, used);
+        if (xml && libvirt_network_ipv4_nets(xml, used) != ENSHU_OK)
+            fprintf(stderr, "enshu: cannot read the addresses of network %s on %s\n",
+                    virNetworkGetName(nets[i]), h->uri);
         free(xml);
         virNetworkFree(nets[i]);
     }

@@ -1,13 +1,21 @@
 /*
- * libvirt XML for the objects of a range plan: isolated networks, domains
- * and overlay volumes. Pure string building, so it is unit-tested and
- * checked against libvirt's own schemas (virt-xml-validate).
+ * libvirt XML, both ways. Writing (libvirt_xml.c): the objects of a range
+ * plan (isolated networks, domains, the isolation filter, overlay volumes),
+ * pure string building, unit-tested and checked against libvirt's own
+ * schemas (virt-xml-validate). Reading (libvirt_xml_read.c): the few facts
+ * Enshu takes from what libvirt returns (a network's addresses, a domain's
+ * disk file, its interfaces on a network), parsed with libxml2 and
+ * unit-tested on libvirt 9.0's own output (tests/unit/fixtures/libvirt/).
+ * Every function here is pure (string in, values or string out) and may be
+ * called from any thread.
  */
 #ifndef ENSHU_LIBVIRT_XML_H
 #define ENSHU_LIBVIRT_XML_H
 
+#include "address_pool.h"
 #include "range_plan.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* An isolated network (no <forward>): no route out, DHCP pinned per MAC. */
@@ -40,5 +48,41 @@ char *libvirt_dir_pool_xml(const char *name, const char *path);
 
 /* XML-escapes text (caller frees). */
 char *xml_escape(const char *text);
+
+/*
+ * Reading. The input is a whole document as libvirt returns it
+ * (virNetworkGetXMLDesc, virDomainGetXMLDesc). Only libvirt's own elements
+ * count: those in no namespace, at their place in libvirt's schema (an
+ * <ip> inside an nwfilter rule or a <disk> inside <metadata> is not read).
+ * A document with a DOCTYPE is refused (libvirt never writes one), so no
+ * entity is ever declared, loaded or expanded; nothing is fetched from the
+ * network.
+ */
+
+/* Adds to out the IPv4 network of every <ip address=.. netmask=..|prefix=..>
+ * of a <network> definition; IPv6 and unreadable addresses are skipped, an
+ * address with neither netmask nor prefix has libvirt's classful default.
+ * Returns 0, or ENSHU_EINVAL (nothing added) when xml is not a libvirt
+ * network. */
+int libvirt_network_ipv4_nets(const char *xml, ipv4_net_list *out)
+    __attribute__((warn_unused_result));
+
+/* The file of a domain's first disk backed by a file
+ * (<disk type='file' device='disk'><source file=..>), unescaped (caller
+ * frees); NULL when it has none or xml is not a libvirt domain. */
+char *libvirt_domain_disk_file(const char *xml) __attribute__((warn_unused_result));
+
+/* Link splicing: for every <interface> of a domain attached to network
+ * (its <source network=..>), that interface element as it stands with its
+ * <link> replaced by <link state='up'/> or <link state='down'/>: the device
+ * XML for virDomainUpdateDeviceFlags. Sets *updates to a NULL-terminated
+ * array (free it with libvirt_xml_strings_free) and returns how many it
+ * holds, 0 when no interface is on network; returns ENSHU_EINVAL (and sets
+ * *updates to NULL) when xml is not a libvirt domain. */
+int libvirt_domain_link_updates(const char *xml, const char *network, bool up, char ***updates)
+    __attribute__((warn_unused_result));
+
+/* Frees a NULL-terminated array of strings and the strings; NULL is a no-op. */
+void libvirt_xml_strings_free(char **strings);
 
 #endif

@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "guest_agent.h"
 #include "libvirt_conn.h"
+#include "libvirt_xml.h"
 #include "range_files.h"
 #include "range_team_vars.h"
 #include "state_store.h"
@@ -212,37 +213,18 @@ static int set_link(virDomainPtr dom, const char *network, bool up, char **outpu
                             libvirt_error());
         return ENSHU_ELIBVIRT;
     }
-    char *want = xasprintf("network='%s'", network);
-    int changed = 0, rc = ENSHU_OK;
-    for (char *p = strstr(xml, "<interface "); p && rc == ENSHU_OK;
-         p = strstr(p + 1, "<interface ")) {
-        char *end = strstr(p, "</interface>");
-        if (!end)
-            break;
-        end += strlen("</interface>");
-        char *elem = xstrndup(p, (size_t)(end - p));
-        if (!strstr(elem, want)) {
-            free(elem);
-            continue;
-        }
-        /* Drop any <link .../> and put the wanted one before the end tag. */
-        char *link = strstr(elem, "<link ");
-        if (link) {
-            char *close = strstr(link, "/>");
-            if (close)
-                memmove(link, close + 2, strlen(close + 2) + 1);
-        }
-        char *tail = strstr(elem, "</interface>");
-        *tail = '\0';
-        char *updated = xasprintf("%s<link state='%s'/></interface>", elem, up ? "up" : "down");
-        if (virDomainUpdateDeviceFlags(dom, updated, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+    char **updates;
+    int changed = libvirt_domain_link_updates(xml, network, up, &updates), rc = ENSHU_OK;
+    if (changed < 0) {
+        *output = xasprintf("cannot read the definition of %s", virDomainGetName(dom));
+        rc = ENSHU_ELIBVIRT;
+    }
+    for (int i = 0; i < changed && rc == ENSHU_OK; i++) {
+        if (virDomainUpdateDeviceFlags(dom, updates[i], VIR_DOMAIN_AFFECT_LIVE) < 0) {
             *output = xasprintf("cannot set the link of %s on %s %s: %s", virDomainGetName(dom),
                                 network, up ? "up" : "down", libvirt_error());
             rc = ENSHU_ELIBVIRT;
         }
-        changed++;
-        free(updated);
-        free(elem);
     }
     if (rc == ENSHU_OK && !changed) {
         *output = xasprintf("%s has no interface on network %s", virDomainGetName(dom), network);
@@ -251,7 +233,7 @@ static int set_link(virDomainPtr dom, const char *network, bool up, char **outpu
         *output = xasprintf("link of %s on %s %s", virDomainGetName(dom), network,
                             up ? "restored" : "cut");
     }
-    free(want);
+    libvirt_xml_strings_free(updates);
     free(xml);
     return rc;
 }

@@ -7,6 +7,7 @@
 
 #include "address_pool.h"
 #include "errors.h"
+#include "libvirt_xml.h"
 #include "test_support.h"
 #include "units.h"
 
@@ -25,11 +26,14 @@ static void skips_used_blocks(void **state)
     scenario *s = load_or_fail(THREE_NODES);
     ipv4_net_list used = {0};
     /* Another range holds 10.96.2.0/24 (block 1) and a /23 at 10.96.6.0 (block 3). */
-    ipv4_nets_from_network_xml("<network><ip address='10.96.2.1' netmask='255.255.255.0'/>"
-                               "<ip family='ipv6' address='fd00::1' prefix='64'/></network>",
-                               &used);
-    ipv4_nets_from_network_xml("<network><ip address=\"10.96.6.1\" prefix=\"23\"></ip></network>",
-                               &used);
+    assert_int_equal(
+        libvirt_network_ipv4_nets("<network><ip address='10.96.2.1' netmask='255.255.255.0'/>"
+                                  "<ip family='ipv6' address='fd00::1' prefix='64'/></network>",
+                                  &used),
+        ENSHU_OK);
+    assert_int_equal(libvirt_network_ipv4_nets(
+                         "<network><ip address=\"10.96.6.1\" prefix=\"23\"></ip></network>", &used),
+                     ENSHU_OK);
     assert_int_equal(used.count, 2);
     unsigned base;
     assert_int_equal(address_pool_choose_base(s, 1, &used, &base), ENSHU_OK);

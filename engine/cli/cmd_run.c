@@ -272,16 +272,28 @@ static int run_exercise(const range_up_request *req, const run_options *opt)
         if (rc == ENSHU_OK)
             rc = run_loop(ex, for_ms ? for_ms : s->duration_ms);
     }
-    if (rc == ENSHU_OK && ex)
+    if (rc == ENSHU_OK && ex) {
+        /* A team's last inject or check may still be recorded meanwhile. */
+        exercise_lock(ex);
         score_report_print(s, exercise_grader(ex), stdout);
+        exercise_unlock(ex);
+    }
     if (rc == ENSHU_OK && live_hub && !interrupted) {
         /* The consoles stay up to look back at the exercise. */
         puts("the exercise has ended; the consoles stay open until Ctrl-C");
         while (!interrupted)
             sleep_ms(200);
     }
-    console_hub_free(live_hub);
+    /* The teams' threads run until exercise_free and call on_event, always
+     * under the exercise's lock: take the hub from them under it before
+     * freeing it. */
+    console_hub *hub = live_hub;
+    if (ex)
+        exercise_lock(ex);
     live_hub = NULL;
+    if (ex)
+        exercise_unlock(ex);
+    console_hub_free(hub);
     codes_free(codes, req->teams);
     exercise_free(ex);
     range_actions_free(ra);

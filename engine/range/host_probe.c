@@ -4,6 +4,7 @@
 #include "host_probe.h"
 #include "errors.h"
 #include "libvirt_conn.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,8 @@ int host_probe(virConnectPtr conn, range_host *h, ipv4_net_list *used)
 {
     virNodeInfo info;
     if (virNodeGetInfo(conn, &info) < 0) {
-        fprintf(stderr, "enshu: cannot read the capacity of %s: %s\n", h->uri, libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot read the capacity of %s: %s", h->uri,
+                   libvirt_error());
         return ENSHU_ELIBVIRT;
     }
     if (!h->memory_mib)
@@ -38,8 +40,8 @@ int host_probe(virConnectPtr conn, range_host *h, ipv4_net_list *used)
     }
     free(nets);
     if (n < 0 || m < 0) {
-        fprintf(stderr, "enshu: cannot list guests and networks of %s: %s\n", h->uri,
-                libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot list guests and networks of %s: %s", h->uri,
+                   libvirt_error());
         return ENSHU_ELIBVIRT;
     }
     return ENSHU_OK;

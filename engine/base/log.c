@@ -99,8 +99,7 @@ int log_open(const char *target)
         file_fd = fd;
         file_path = strdup(target);
         if (!file_path) { /* no reopening then: the file stays as it is */
-            fprintf(stderr, "enshu: out of memory: the log file %s will not be reopened\n",
-                    target);
+            fprintf(stderr, "enshu: out of memory: the log file %s will not be reopened\n", target);
         }
         atomic_store(&reopen_wanted, 0);
     } else if (chosen == SINK_SYSLOG) {
@@ -143,8 +142,8 @@ static size_t format_time(char *out, size_t size)
     char sign = off < 0 ? '-' : '+';
     if (off < 0)
         off = -off;
-    int m = snprintf(out + n, size - n, ".%03ld%c%02ld:%02ld", ts.tv_nsec / 1000000, sign,
-                     off / 60, off % 60);
+    int m = snprintf(out + n, size - n, ".%03ld%c%02ld:%02ld", ts.tv_nsec / 1000000, sign, off / 60,
+                     off % 60);
     return m > 0 && (size_t)m < size - n ? n + (size_t)m : n;
 }
 
@@ -197,8 +196,7 @@ static void reopen_if_asked(void)
         return;
     int fd = open_file(file_path);
     if (fd < 0) {
-        fprintf(stderr, "enshu: cannot reopen the log file %s: %s\n", file_path,
-                strerror(errno));
+        fprintf(stderr, "enshu: cannot reopen the log file %s: %s\n", file_path, strerror(errno));
         return;
     }
     close(file_fd);

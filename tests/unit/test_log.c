@@ -72,15 +72,20 @@ static int setup(void **state)
                    REG_EXTENDED);
 }
 
+/* Every file the tests write. */
+static const char *const files[] = {"plain",       "levels",        "decorated",  "kept",
+                                    "rotated.log", "rotated.log.1", "threads.log"};
+
 static int teardown(void **state)
 {
     log_close();
     regfree(&line_re);
-    char *cmd = malloc(strlen(dir) + 10);
-    sprintf(cmd, "rm -rf %s", dir);
-    int rc = system(cmd);
-    free(cmd);
-    return rc;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *path = path_in_dir(files[i]);
+        unlink(path);
+        free(path);
+    }
+    return rmdir(dir);
 }
 
 /* Back to the defaults after each test. */
@@ -198,7 +203,7 @@ enum { WRITERS = 6, LINES = 300 };
  * longer than the formatting buffers on the stack. */
 static void *writer(void *arg)
 {
-    int t = (int)(intptr_t)arg;
+    int t = *(const int *)arg;
     char fill[3001];
     for (int i = 0; i < LINES; i++) {
         size_t n = i % 3 == 0 ? 3000 : (size_t)(i % 200 + 1);
@@ -214,8 +219,11 @@ static void concurrent_writers_never_interleave(void **state)
     char *path = path_in_dir("threads.log");
     assert_int_equal(log_open(path), ENSHU_OK);
     pthread_t threads[WRITERS];
-    for (int t = 0; t < WRITERS; t++)
-        assert_int_equal(pthread_create(&threads[t], NULL, writer, (void *)(intptr_t)t), 0);
+    int ids[WRITERS];
+    for (int t = 0; t < WRITERS; t++) {
+        ids[t] = t;
+        assert_int_equal(pthread_create(&threads[t], NULL, writer, &ids[t]), 0);
+    }
     for (int t = 0; t < WRITERS; t++)
         pthread_join(threads[t], NULL);
     log_close();
@@ -226,10 +234,14 @@ static void concurrent_writers_never_interleave(void **state)
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         regmatch_t m[3];
         assert_int_equal(regexec(&line_re, line, 3, m, 0), 0);
-        int t, i, off = 0;
-        assert_int_equal(sscanf(line + m[2].rm_so, "w%d %d %n", &t, &i, &off), 2);
+        char *p = line + m[2].rm_so, *end;
+        assert_int_equal(*p, 'w');
+        long t = strtol(p + 1, &end, 10);
+        assert_int_equal(*end, ' ');
+        long i = strtol(end + 1, &end, 10);
+        assert_int_equal(*end, ' ');
         assert_true(t >= 0 && t < WRITERS && i >= 0 && i < LINES);
-        const char *fill = line + m[2].rm_so + off;
+        const char *fill = end + 1;
         size_t want = i % 3 == 0 ? 3000 : (size_t)(i % 200 + 1);
         assert_int_equal(strlen(fill), want);
         assert_int_equal(strspn(fill, (char[]){(char)('a' + t), '\0'}), want);

@@ -3,6 +3,7 @@
  * (abort with a message), so no caller needs a NULL check.
  */
 #include "alloc.h"
+#include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 
 static void out_of_memory(size_t size)
 {
-    fprintf(stderr, "enshu: out of memory (allocating %zu bytes)\n", size);
+    log_printf(ENSHU_LOG_ERROR, "enshu: out of memory (allocating %zu bytes)", size);
     abort();
 }
 

@@ -16,6 +16,7 @@
 #include "ledger_meta.h"
 #include "libvirt_conn.h"
 #include "libvirt_events.h"
+#include "log.h"
 #include "range.h"
 #include "range_actions.h"
 #include "range_files.h"
@@ -38,7 +39,7 @@ static const char HELP[] =
     "Usage: enshu run FILE --teams N [--name NAME] [--hosts HOSTS.yaml] [--speed X]\n"
     "                 [--for DURATION] [--timeout DURATION] [--listen HOST:PORT]\n"
     "                 [--cert FILE --key FILE] [--allow-origin ORIGIN]... [--web DIR]\n"
-    "                 [--wait]\n"
+    "                 [--wait] [--log stderr|FILE|syslog] [--log-level LEVEL]\n"
     "\n"
     "Brings the range of incident script FILE up (as 'enshu up' does), then runs the\n"
     "exercise: injects fire on their timeline for each team, checks probe the guests,\n"
@@ -66,6 +67,12 @@ static const char HELP[] =
     "                       Enshu's data directory: see 'enshu --help')\n"
     "  --wait               do not start the exercise: an instructor starts it from the\n"
     "                       console\n"
+    "  --log stderr|FILE|syslog  where messages go, each with its time and level:\n"
+    "                       stderr, FILE (appended to; reopened on SIGHUP, for\n"
+    "                       logrotate) or syslog (journald takes it too). Default:\n"
+    "                       plain sentences on stderr. The events stay on stdout\n"
+    "  --log-level LEVEL    error, warning, notice, info (default) or debug: less\n"
+    "                       severe messages are dropped\n"
     "\n"
     "Exit status: 0 the exercise ended or was paused, 1 failure, 2 usage error.\n";
 
@@ -73,12 +80,13 @@ static const char SERVE_HELP[] =
     "Usage: enshu serve FILE --teams N [--listen HOST:PORT] [--cert FILE --key FILE]\n"
     "                   [--allow-origin ORIGIN]... [--name NAME] [--hosts HOSTS.yaml]\n"
     "                   [--speed X] [--for DURATION]\n"
+    "                   [--log stderr|FILE|syslog] [--log-level LEVEL]\n"
     "\n"
     "Brings the range of incident script FILE up and serves the browser consoles:\n"
     "'enshu run --listen HOST:PORT --wait'. The instructor starts, pauses and steers\n"
     "the exercise from the instructor console; teams join with the join codes printed\n"
-    "here. Listens on 127.0.0.1:8080 unless told otherwise; --allow-origin as for\n"
-    "'enshu run'.\n"
+    "here. Listens on 127.0.0.1:8080 unless told otherwise; --allow-origin, --log\n"
+    "and --log-level as for 'enshu run'.\n"
     "\n"
     "Exit status: 0 the exercise ended or was interrupted, 1 failure, 2 usage error.\n";
 
@@ -100,6 +108,12 @@ static volatile sig_atomic_t interrupted;
 static void on_signal(int sig)
 {
     interrupted = 1;
+}
+
+/* logrotate has moved the log file away. */
+static void on_hangup(int sig)
+{
+    log_reopen();
 }
 
 static void log_event(void *ctx, const event *ev)
@@ -142,7 +156,7 @@ static int run_loop(exercise *ex, int64_t until_ms)
     while (!interrupted && (phase = exercise_get_phase(ex)) != PHASE_ENDED &&
            exercise_now(ex) < until_ms) {
         if (exercise_poll_ledger(ex) != ENSHU_OK)
-            fprintf(stderr, "enshu run: the ledger could not be read; retrying\n");
+            log_printf(ENSHU_LOG_WARNING, "enshu run: the ledger could not be read; retrying");
         int64_t next = exercise_step(ex);
         int64_t wait = next == INT64_MAX ? 200 : next - wall_clock_ms(NULL);
         if (wait > 200)
@@ -178,7 +192,8 @@ static char **join_codes(event_store *ledger, unsigned teams)
         }
         char *text = json_dumps(list, JSON_COMPACT);
         if (event_store_set_meta(ledger, LEDGER_META_JOIN_CODES, text) != ENSHU_OK)
-            fprintf(stderr, "enshu run: the join codes could not be kept in the ledger\n");
+            log_printf(ENSHU_LOG_ERROR,
+                       "enshu run: the join codes could not be kept in the ledger");
         free(text);
     }
     for (unsigned t = 0; t < teams; t++) {
@@ -211,7 +226,7 @@ static int start_consoles(const run_options *opt, exercise *ex, event_store *led
                               .allow_origins = opt->allow_origins};
     int rc = console_hub_start(&cfg, &live_hub);
     if (rc != ENSHU_OK) {
-        fprintf(stderr, "enshu run: the consoles could not listen on %s\n", opt->listen);
+        log_printf(ENSHU_LOG_ERROR, "enshu run: the consoles could not listen on %s", opt->listen);
         return rc;
     }
     const char *host = opt->listen;
@@ -337,12 +352,16 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         {"web", required_argument, NULL, 'w'},
         {"wait", no_argument, NULL, 'W'},
         {"allow-origin", required_argument, NULL, 'o'},
+        {"log", required_argument, NULL, 'L'},
+        {"log-level", required_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
     run_options ro = {.wait = serve,
                       .listen = serve ? "127.0.0.1:8080" : NULL,
                       .web_dir = getenv("ENSHU_WEB_DIR")};
+    const char *log_target = NULL; /* NULL: plain sentences on stderr */
+    log_level level = ENSHU_LOG_INFO;
     int opt;
     opterr = 0;
     optind = 1;
@@ -413,6 +432,18 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
             ro.allow_origins[n] = optarg;
             break;
         }
+        case 'L':
+            log_target = optarg;
+            break;
+        case 'V':
+            if (log_level_parse(optarg, &level) != ENSHU_OK) {
+                fprintf(stderr,
+                        "enshu %s: --log-level is error, warning, notice, info or debug, "
+                        "not '%s'\n",
+                        cmd, optarg);
+                return CLI_USAGE;
+            }
+            break;
         default:
             fprintf(stderr, "enshu %s: unknown or incomplete option '%s' (try --help)\n", cmd,
                     argv[optind - 1]);
@@ -435,6 +466,13 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         return CLI_USAGE;
     }
     req.scenario_path = argv[optind];
+    log_set_level(level);
+    if (log_target && log_open(log_target) != ENSHU_OK)
+        return CLI_FAIL;
+    if (log_target && strcmp(log_target, "stderr") != 0 && strcmp(log_target, "syslog") != 0) {
+        struct sigaction hup = {.sa_handler = on_hangup, .sa_flags = SA_RESTART};
+        sigaction(SIGHUP, &hup, NULL);
+    }
     /* Console streams need libvirt's event loop registered before any
      * connection is opened. */
     if (ro.listen)

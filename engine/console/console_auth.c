@@ -4,6 +4,7 @@
 #include "console_auth.h"
 #include "alloc.h"
 #include "errors.h"
+#include "log.h"
 #include "range_files.h"
 #include "text_file.h"
 
@@ -21,7 +22,7 @@
 int console_auth_init(void)
 {
     if (sodium_init() < 0) {
-        fprintf(stderr, "enshu: libsodium could not be initialised\n");
+        log_printf(ENSHU_LOG_ERROR, "enshu: libsodium could not be initialised");
         return ENSHU_EIO;
     }
     return ENSHU_OK;
@@ -44,18 +45,18 @@ int instructor_password_set(const char *password)
 {
     char hash[crypto_pwhash_STRBYTES];
     if (!password || !*password) {
-        fprintf(stderr, "enshu: the instructor password must not be empty\n");
+        log_printf(ENSHU_LOG_ERROR, "enshu: the instructor password must not be empty");
         return ENSHU_EINVAL;
     }
     /* Interactive limits: a login costs ~64 MiB and well under a second. */
     if (crypto_pwhash_str(hash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
-        fprintf(stderr, "enshu: out of memory while hashing the instructor password\n");
+        log_printf(ENSHU_LOG_ERROR, "enshu: out of memory while hashing the instructor password");
         return ENSHU_EIO;
     }
     const char *dir = range_state_dir();
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "enshu: cannot create %s: %s\n", dir, strerror(errno));
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot create %s: %s", dir, strerror(errno));
         return ENSHU_EIO;
     }
     char *path = instructor_password_path();
@@ -65,7 +66,7 @@ int instructor_password_set(const char *password)
     size_t len = strlen(hash);
     if (fd < 0 || write(fd, hash, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
         fsync(fd) != 0 || rename(tmp, path) != 0) {
-        fprintf(stderr, "enshu: cannot write %s: %s\n", path, strerror(errno));
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot write %s: %s", path, strerror(errno));
         rc = ENSHU_EIO;
         unlink(tmp);
     }

@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "errors.h"
 #include "hub_internal.h"
+#include "log.h"
 #include "monotonic_cond.h"
 
 #include <stdio.h>
@@ -235,7 +236,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
     hub_tail_ledger(hub);
     int rc = hub->checks ? ws_server_start(&wc, &hub->ws) : ENSHU_EIO;
     if (rc == ENSHU_OK && pthread_create(&hub->thread, NULL, hub_main, hub) != 0) {
-        fprintf(stderr, "enshu: consoles: cannot start the hub thread\n");
+        log_printf(ENSHU_LOG_ERROR, "enshu: consoles: cannot start the hub thread\n");
         rc = ENSHU_EIO;
     }
     if (rc != ENSHU_OK) {

@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "hub_internal.h"
 #include "ledger_meta.h"
+#include "log.h"
 #include "timeline.h"
 
 #include <stdio.h>
@@ -70,7 +71,7 @@ void hub_handle_submission(console_hub *hub, session *ss, const console_request 
         char *text = json_dumps(att, JSON_COMPACT);
         json_decref(att);
         if (event_store_set_meta(hub->cfg.ledger, key, text) != ENSHU_OK)
-            fprintf(stderr, "enshu: consoles: the attachment of report %lld was not kept\n",
+            log_printf(ENSHU_LOG_ERROR, "enshu: consoles: the attachment of report %lld was not kept\n",
                     (long long)seq);
         free(text);
     }

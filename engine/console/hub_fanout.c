@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "errors.h"
 #include "hub_internal.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,7 +111,7 @@ static int fan_out(const event *ev, void *arg)
 void hub_tail_ledger(console_hub *hub)
 {
     if (event_store_scan(hub->cfg.ledger, hub->fanned, fan_out, hub) != ENSHU_OK)
-        fprintf(stderr, "enshu: consoles: the ledger could not be read; retrying\n");
+        log_printf(ENSHU_LOG_WARNING, "enshu: consoles: the ledger could not be read; retrying\n");
 }
 
 /* Past events (up to fanned) as this session sees them, sent in order

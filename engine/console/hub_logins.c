@@ -8,6 +8,7 @@
 #include "display_name.h"
 #include "errors.h"
 #include "hub_internal.h"
+#include "log.h"
 
 #include <sodium.h>
 
@@ -213,7 +214,7 @@ void hub_login_checked(console_hub *hub, pending_login *pl)
         return; /* dropped as the hub stops */
     login_limits_end(hub->logins, pl->peer, LOGIN_PASSWORD, pl->rc == ENSHU_OK, hub_now_ms());
     if (pl->rc == ENSHU_ENOTFOUND)
-        fprintf(stderr, "enshu: consoles: no instructor password is set (enshu passwd)\n");
+        log_printf(ENSHU_LOG_ERROR, "enshu: consoles: no instructor password is set (enshu passwd)\n");
     session *ss = hub_find_session(hub, pl->session);
     if (!ss)
         return; /* it closed meanwhile */

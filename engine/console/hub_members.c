@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "hub_internal.h"
 #include "ledger_meta.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ static void record_action(console_hub *hub, session *ss, request_type type, int 
                 .text = text,
                 .actor = ss->name};
     if (event_store_append(hub->cfg.ledger, &ev, NULL, NULL) != ENSHU_OK)
-        fprintf(stderr, "enshu: consoles: team %d: '%s' was not recorded\n", team, text);
+        log_printf(ENSHU_LOG_ERROR, "enshu: consoles: team %d: '%s' was not recorded\n", team, text);
     console_hub_notify(hub);
 }
 
@@ -48,7 +49,7 @@ void hub_handle_code_rotate(console_hub *hub, session *ss, const console_request
     char *text = json_dumps(list, JSON_COMPACT);
     json_decref(list);
     if (event_store_set_meta(hub->cfg.ledger, LEDGER_META_JOIN_CODES, text) != ENSHU_OK)
-        fprintf(stderr, "enshu: consoles: team %d's new join code could not be kept in the ledger; "
+        log_printf(ENSHU_LOG_ERROR, "enshu: consoles: team %d's new join code could not be kept in the ledger; "
                         "a restart brings the old one back\n", rq->team);
     free(text);
     /* Where enshu run printed the codes. */

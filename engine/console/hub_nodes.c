@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "errors.h"
 #include "hub_internal.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +73,7 @@ static void node_job_done(void *ctx, int rc)
                     .text = text,
                     .actor = job->actor};
         if (event_store_append(hub->cfg.ledger, &ev, NULL, NULL) != ENSHU_OK)
-            fprintf(stderr, "enshu: consoles: team %d: '%s' was not recorded\n", job->team, text);
+            log_printf(ENSHU_LOG_ERROR, "enshu: consoles: team %d: '%s' was not recorded\n", job->team, text);
         console_hub_notify(hub); /* the hub looks for new events when told */
         hub_send_text(hub, job->session, console_reply(job->id, "ok", NULL));
     }

@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "errors.h"
 #include "hub_internal.h"
+#include "log.h"
 
 #include <sodium.h>
 
@@ -122,7 +123,7 @@ void hub_remove_session(console_hub *hub, uint64_t id)
 
 void hub_log_refusal(const session *ss, const char *what)
 {
-    fprintf(stderr, "enshu: consoles: refused: %s (session %llu from %s, %s%d)\n", what,
+    log_printf(ENSHU_LOG_WARNING, "enshu: consoles: refused: %s (session %llu from %s, %s%d)\n", what,
             (unsigned long long)ss->id, ss->peer ? ss->peer : "?",
             ss->role == ROLE_INSTRUCTOR ? "instructor" : "team ",
             ss->role == ROLE_INSTRUCTOR ? 0 : ss->team);

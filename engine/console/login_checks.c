@@ -5,6 +5,7 @@
 #include "login_checks.h"
 #include "alloc.h"
 #include "errors.h"
+#include "log.h"
 
 #include <sodium.h>
 
@@ -81,7 +82,7 @@ login_checks *login_checks_new(unsigned threads, size_t max_checks, login_check_
     lc->threads = xcalloc(threads ? threads : 1, sizeof(pthread_t));
     for (unsigned i = 0; i < (threads ? threads : 1); i++) {
         if (pthread_create(&lc->threads[i], NULL, worker, lc) != 0) {
-            fprintf(stderr, "enshu: consoles: cannot start the password-check threads\n");
+            log_printf(ENSHU_LOG_ERROR, "enshu: consoles: cannot start the password-check threads");
             login_checks_free(lc);
             return NULL;
         }

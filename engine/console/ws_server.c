@@ -19,6 +19,7 @@
 #include "ws_server.h"
 #include "alloc.h"
 #include "errors.h"
+#include "log.h"
 
 #include <libwebsockets.h>
 
@@ -200,10 +201,12 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* libwebsockets' own lines (errors and warnings only: see lws_set_log_level);
+ * log_printf drops their trailing newline. */
 static void log_line(int level, const char *line)
 {
-    size_t n = strlen(line);
-    fprintf(stderr, "enshu: libwebsockets: %s%s", line, n && line[n - 1] == '\n' ? "" : "\n");
+    log_printf(level & LLL_ERR ? ENSHU_LOG_ERROR : ENSHU_LOG_WARNING, "enshu: libwebsockets: %s",
+               line);
 }
 
 /* ---- session table and pending list (caller holds srv->lock) ---- */
@@ -449,10 +452,10 @@ static int on_receive(ws_server *srv, session *s, struct lws *wsi, const char *i
     }
     if (!s->in_message) {
         if (!take_token(srv, s)) {
-            fprintf(stderr,
-                    "enshu: console session %llu sent more than %u messages per second; "
-                    "closing it.\n",
-                    (unsigned long long)s->id, srv->rate);
+            log_printf(ENSHU_LOG_NOTICE,
+                       "enshu: console session %llu sent more than %u messages per second; "
+                       "closing it.",
+                       (unsigned long long)s->id, srv->rate);
             close_with(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too many messages");
             return -1;
         }
@@ -613,9 +616,9 @@ static void log_refusal(ws_server *srv, enum refusal kind, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    fprintf(stderr,
-            "enshu: console connection refused: %s (like refusals within 10 s are not logged).\n",
-            line);
+    log_printf(ENSHU_LOG_WARNING,
+               "enshu: console connection refused: %s (like refusals within 10 s are not logged).",
+               line);
 }
 
 static void lower(char *s)
@@ -898,7 +901,8 @@ static void *service_main(void *arg)
         if (done)
             break;
         if (lws_service(srv->lws, 0) < 0) {
-            fprintf(stderr, "enshu: the console server's event loop failed; it serves no more.\n");
+            log_printf(ENSHU_LOG_ERROR,
+                       "enshu: the console server's event loop failed; it serves no more.");
             /* Other threads may still wake the context: keep it until ws_server_free. */
             pthread_mutex_lock(&srv->lock);
             while (!srv->stopping)
@@ -920,7 +924,8 @@ static int parse_listen(const char *listen, char **host, int *port)
     char *end;
     long p = colon ? strtol(colon + 1, &end, 10) : -1;
     if (!colon || colon[1] == '\0' || *end != '\0' || p < 0 || p > 65535) {
-        fprintf(stderr, "enshu: the console listen address \"%s\" is not host:port.\n", listen);
+        log_printf(ENSHU_LOG_ERROR, "enshu: the console listen address \"%s\" is not host:port.",
+                   listen);
         return ENSHU_EINVAL;
     }
     const char *h = listen;
@@ -951,8 +956,9 @@ int ws_server_start(const ws_server_config *cfg, ws_server **out)
 {
     *out = NULL;
     if (!cfg->cert_path != !cfg->key_path) {
-        fprintf(stderr, "enshu: the console server needs both a certificate and a key for TLS, "
-                        "or neither.\n");
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: the console server needs both a certificate and a key for TLS, "
+                   "or neither.");
         return ENSHU_EINVAL;
     }
     ws_server *srv = xcalloc(1, sizeof(*srv));
@@ -965,8 +971,9 @@ int ws_server_start(const ws_server_config *cfg, ws_server **out)
     if (cfg->static_dir) {
         srv->static_dir = realpath(cfg->static_dir, NULL);
         if (!srv->static_dir) {
-            fprintf(stderr, "enshu: the console's static directory %s cannot be opened: %m.\n",
-                    cfg->static_dir);
+            log_printf(ENSHU_LOG_ERROR,
+                       "enshu: the console's static directory %s cannot be opened: %m.",
+                       cfg->static_dir);
             free_config(srv);
             free(srv);
             return ENSHU_EIO;
@@ -1055,21 +1062,21 @@ int ws_server_start(const ws_server_config *cfg, ws_server **out)
     int rc = ENSHU_OK;
     srv->lws = lws_create_context(&info);
     if (!srv->lws) {
-        fprintf(stderr, "enshu: the console server could not start libwebsockets.\n");
+        log_printf(ENSHU_LOG_ERROR, "enshu: the console server could not start libwebsockets.");
         rc = ENSHU_EIO;
         goto fail;
     }
     srv->vhost = lws_create_vhost(srv->lws, &info);
     if (!srv->vhost) {
-        fprintf(stderr, "enshu: the console server cannot listen on %s%s.\n",
-                cfg->listen ? cfg->listen : DEFAULT_LISTEN,
-                srv->cert_path ? " (or its certificate or key cannot be loaded)" : "");
+        log_printf(ENSHU_LOG_ERROR, "enshu: the console server cannot listen on %s%s.",
+                   cfg->listen ? cfg->listen : DEFAULT_LISTEN,
+                   srv->cert_path ? " (or its certificate or key cannot be loaded)" : "");
         rc = ENSHU_EIO;
         goto fail;
     }
     srv->port = lws_get_vhost_listen_port(srv->vhost);
     if (pthread_create(&srv->thread, NULL, service_main, srv) != 0) {
-        fprintf(stderr, "enshu: the console server's thread could not start.\n");
+        log_printf(ENSHU_LOG_ERROR, "enshu: the console server's thread could not start.");
         rc = ENSHU_EIO;
         goto fail;
     }
@@ -1115,10 +1122,10 @@ static bool too_large(const ws_server *srv, size_t len)
 {
     if (len <= srv->queue_limit)
         return false;
-    fprintf(stderr,
-            "enshu: a console message of %zu bytes is larger than the session queue bound of "
-            "%zu bytes.\n",
-            len, srv->queue_limit);
+    log_printf(ENSHU_LOG_ERROR,
+               "enshu: a console message of %zu bytes is larger than the session queue bound of "
+               "%zu bytes.",
+               len, srv->queue_limit);
     return true;
 }
 
@@ -1174,10 +1181,10 @@ int ws_server_send_message(ws_server *srv, uint64_t session_id, ws_message *msg)
     if (m)
         out_msg_free(m);
     if (too_slow)
-        fprintf(stderr,
-                "enshu: console session %llu reads too slowly (more than %zu bytes waiting, "
-                "or all sessions' %zu); closing it.\n",
-                (unsigned long long)session_id, srv->queue_limit, srv->max_queued_total);
+        log_printf(ENSHU_LOG_NOTICE,
+                   "enshu: console session %llu reads too slowly (more than %zu bytes waiting, "
+                   "or all sessions' %zu); closing it.",
+                   (unsigned long long)session_id, srv->queue_limit, srv->max_queued_total);
     if (wake)
         lws_cancel_service(srv->lws);
     return rc;

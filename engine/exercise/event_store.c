@@ -8,6 +8,7 @@
 #include "event_store.h"
 #include "alloc.h"
 #include "errors.h"
+#include "log.h"
 #include "monotonic_cond.h"
 
 #include <pthread.h>
@@ -73,7 +74,8 @@ static const char *const MIGRATIONS[] = {
 
 static int report(event_store *st, const char *what)
 {
-    fprintf(stderr, "enshu: event ledger %s: %s: %s\n", st->path, what, sqlite3_errmsg(st->db));
+    log_printf(ENSHU_LOG_ERROR, "enshu: event ledger %s: %s: %s", st->path, what,
+               sqlite3_errmsg(st->db));
     return ENSHU_EIO;
 }
 
@@ -88,12 +90,13 @@ static int migrate(event_store *st, bool create)
     sqlite3_finalize(stmt);
     int latest = (int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]);
     if (version == 0 && !create) {
-        fprintf(stderr, "enshu: %s is not an Enshu event ledger\n", st->path);
+        log_printf(ENSHU_LOG_ERROR, "enshu: %s is not an Enshu event ledger", st->path);
         return ENSHU_EINVAL;
     }
     if (version > latest) {
-        fprintf(stderr, "enshu: event ledger %s has schema version %d; this enshu knows up to %d\n",
-                st->path, version, latest);
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: event ledger %s has schema version %d; this enshu knows up to %d",
+                   st->path, version, latest);
         return ENSHU_EIO;
     }
     for (int v = version; v < latest; v++) {
@@ -102,8 +105,9 @@ static int migrate(event_store *st, bool create)
         int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
         free(sql);
         if (rc != SQLITE_OK) {
-            fprintf(stderr, "enshu: event ledger %s: migration to version %d failed: %s\n",
-                    st->path, v + 1, msg ? msg : "?");
+            log_printf(ENSHU_LOG_ERROR,
+                       "enshu: event ledger %s: migration to version %d failed: %s", st->path,
+                       v + 1, msg ? msg : "?");
             sqlite3_free(msg);
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             return ENSHU_EIO;
@@ -214,8 +218,8 @@ static void *checkpointer_main(void *arg)
     sqlite3 *db;
     if (sqlite3_open_v2(st->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
-        fprintf(stderr, "enshu: event ledger %s: no checkpoints: %s\n", st->path,
-                sqlite3_errmsg(db));
+        log_printf(ENSHU_LOG_ERROR, "enshu: event ledger %s: no checkpoints: %s", st->path,
+                   sqlite3_errmsg(db));
         sqlite3_close(db);
         return NULL;
     }
@@ -272,11 +276,12 @@ int event_store_open(const char *path, bool create, event_store **out)
     pthread_cond_init(&st->work, NULL);
     monotonic_cond_init(&st->tick);
     if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
-        fprintf(stderr, "enshu: event ledger %s: cannot start its writer thread\n", path);
+        log_printf(ENSHU_LOG_ERROR, "enshu: event ledger %s: cannot start its writer thread", path);
         abort(); /* no thread at all: the process cannot work */
     }
     if (pthread_create(&st->checkpointer, NULL, checkpointer_main, st) != 0) {
-        fprintf(stderr, "enshu: event ledger %s: cannot start its checkpoint thread\n", path);
+        log_printf(ENSHU_LOG_ERROR, "enshu: event ledger %s: cannot start its checkpoint thread",
+                   path);
         abort();
     }
     *out = st;
@@ -358,7 +363,7 @@ static sqlite3 *side_connection(event_store *st, int flags)
 {
     sqlite3 *db;
     if (sqlite3_open_v2(st->path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        fprintf(stderr, "enshu: event ledger %s: %s\n", st->path, sqlite3_errmsg(db));
+        log_printf(ENSHU_LOG_ERROR, "enshu: event ledger %s: %s", st->path, sqlite3_errmsg(db));
         sqlite3_close(db);
         return NULL;
     }
@@ -380,7 +385,8 @@ int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *
             "SELECT seq, at_ms, wall_ms, team, kind, subject, value, text, actor FROM "
             "events WHERE seq > ?1 ORDER BY seq",
             -1, &s, NULL) != SQLITE_OK) {
-        fprintf(stderr, "enshu: event ledger %s: cannot read: %s\n", st->path, sqlite3_errmsg(db));
+        log_printf(ENSHU_LOG_ERROR, "enshu: event ledger %s: cannot read: %s", st->path,
+                   sqlite3_errmsg(db));
         sqlite3_close(db);
         return ENSHU_EIO;
     }
@@ -412,8 +418,8 @@ int event_store_scan(event_store *st, int64_t after_seq, int (*fn)(const event *
     st->stats.scanned += handed;
     pthread_mutex_unlock(&st->lock);
     if (rc != SQLITE_DONE)
-        fprintf(stderr, "enshu: event ledger %s: reading failed: %s\n", st->path,
-                sqlite3_errmsg(db));
+        log_printf(ENSHU_LOG_ERROR, "enshu: event ledger %s: reading failed: %s", st->path,
+                   sqlite3_errmsg(db));
     sqlite3_close(db);
     return rc == SQLITE_DONE ? ENSHU_OK : ENSHU_EIO;
 }
@@ -435,8 +441,8 @@ int event_store_set_meta(event_store *st, const char *key, const char *value)
         sqlite3_finalize(s);
     }
     if (rc != SQLITE_OK)
-        fprintf(stderr, "enshu: event ledger %s: cannot write %s: %s\n", st->path, key,
-                sqlite3_errmsg(db));
+        log_printf(ENSHU_LOG_ERROR, "enshu: event ledger %s: cannot write %s: %s", st->path, key,
+                   sqlite3_errmsg(db));
     sqlite3_close(db);
     return rc == SQLITE_OK ? ENSHU_OK : ENSHU_EIO;
 }

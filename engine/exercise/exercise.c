@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "errors.h"
 #include "exercise_clock.h"
+#include "log.h"
 #include "monotonic_cond.h"
 
 #include <pthread.h>
@@ -115,8 +116,9 @@ exercise *exercise_new(const scenario *s, unsigned nteams, event_store *ledger,
     monotonic_cond_init(&ex->changed);
     unsigned per_team = hooks->check_workers < 8 ? hooks->check_workers : 8;
     if (per_team && nteams && !lanes_start(ex, s->nchecks ? per_team : 0))
-        fprintf(stderr, "enshu: no threads for the teams' injects and checks: they run one "
-                        "team after another, and a slow one holds back the others\n");
+        log_printf(ENSHU_LOG_WARNING,
+                   "enshu: no threads for the teams' injects and checks: they run one "
+                   "team after another, and a slow one holds back the others");
     return ex;
 }
 
@@ -606,8 +608,9 @@ static void fire(exercise *ex, int team, size_t i, int64_t now)
                   .value = rc,
                   .text = output};
     if (record(ex, &done, NULL) != ENSHU_OK)
-        fprintf(stderr, "enshu: team %d: inject %s ran but its result could not be recorded\n",
-                team, inj->id);
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: team %d: inject %s ran but its result could not be recorded", team,
+                   inj->id);
     free(output);
     /* A start or reboot that timed out waiting for the guest's agent did
      * power it on (see exercise_hooks.run_inject). */
@@ -622,8 +625,9 @@ static void fire(exercise *ex, int team, size_t i, int64_t now)
                          .subject = inj->target,
                          .value = inj->action.power != POWER_STOP};
         if (record(ex, &node_ev, NULL) != ENSHU_OK)
-            fprintf(stderr, "enshu: team %d: the power state of %s could not be recorded\n", team,
-                    inj->target);
+            log_printf(ENSHU_LOG_ERROR,
+                       "enshu: team %d: the power state of %s could not be recorded", team,
+                       inj->target);
     }
     /* The inject may have changed what the checks see: probe them all at once
      * and record what they see even if it looks the same as before. Otherwise
@@ -663,7 +667,8 @@ static void probe(exercise *ex, int team, size_t i, int64_t now)
                     .value = passing,
                     .text = output};
         if (record(ex, &ev, NULL) != ENSHU_OK)
-            fprintf(stderr, "enshu: team %d: check %s could not be recorded\n", team, c->id);
+            log_printf(ENSHU_LOG_ERROR, "enshu: team %d: check %s could not be recorded", team,
+                       c->id);
     }
     free(output);
 }

@@ -8,6 +8,7 @@
 #include "base64.h"
 #include "errors.h"
 #include "ledger_meta.h"
+#include "log.h"
 #include "text_file.h"
 
 #include <stdio.h>
@@ -45,7 +46,8 @@ int exercise_record_write(event_store *ledger, const char *scenario_file, const 
     if (stored) {
         int rc = ENSHU_OK;
         if ((unsigned)strtoul(stored, NULL, 10) != teams) {
-            fprintf(stderr, "enshu run: this exercise has %s teams, not %u\n", stored, teams);
+            log_printf(ENSHU_LOG_ERROR, "enshu run: this exercise has %s teams, not %u", stored,
+                       teams);
             rc = ENSHU_EINVAL;
         }
         free(stored);
@@ -88,8 +90,8 @@ static char *read_attachment(void *ctx, const char *name, size_t *size)
     char *bytes = base64_decode(data, size);
     free(data);
     if (!bytes) /* then the file, if it is still there */
-        fprintf(stderr, "enshu %s: the attachment '%s' kept in %s is damaged\n", r->who, name,
-                event_store_path(r->ledger));
+        log_printf(ENSHU_LOG_ERROR, "enshu %s: the attachment '%s' kept in %s is damaged", r->who,
+                   name, event_store_path(r->ledger));
     return bytes;
 }
 
@@ -103,15 +105,15 @@ int exercise_record_read(event_store *ledger, const char *who, exercise_record *
     long teams = count ? strtol(count, NULL, 10) : 0;
     int rc = ENSHU_OK;
     if (!text || teams < 1 || teams > 1000) {
-        fprintf(stderr, "enshu %s: %s holds no exercise (no scenario or team count)\n", who,
-                event_store_path(ledger));
+        log_printf(ENSHU_LOG_ERROR, "enshu %s: %s holds no exercise (no scenario or team count)",
+                   who, event_store_path(ledger));
         rc = ENSHU_ENOTFOUND;
     }
     if (rc == ENSHU_OK && vars_json && team_vars_from_json(vars_json, &out->vars) != ENSHU_OK) {
-        fprintf(stderr,
-                "enshu %s: the team values in %s are damaged; templated answers are "
-                "compared as written\n",
-                who, event_store_path(ledger));
+        log_printf(ENSHU_LOG_WARNING,
+                   "enshu %s: the team values in %s are damaged; templated answers are "
+                   "compared as written",
+                   who, event_store_path(ledger));
         out->vars = NULL;
     }
     if (rc == ENSHU_OK) {

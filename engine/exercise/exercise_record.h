@@ -28,8 +28,9 @@ int exercise_record_write(event_store *ledger, const char *scenario_file, const 
 
 /* Loads the exercise recorded in the ledger (attachments from the ledger,
  * or for an older ledger from the files next to the scenario). Problems are
- * printed to stderr after "enshu WHO: "; ENSHU_ENOTFOUND when the ledger
- * holds no exercise, ENSHU_EINVAL when its scenario does not load. */
+ * logged (log.h) as "enshu WHO: ..." and the scenario's diagnostics printed
+ * to stderr; ENSHU_ENOTFOUND when the ledger holds no exercise,
+ * ENSHU_EINVAL when its scenario does not load. */
 int exercise_record_read(event_store *ledger, const char *who, exercise_record *out)
     __attribute__((warn_unused_result));
 

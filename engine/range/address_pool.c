@@ -4,6 +4,7 @@
 #include "address_pool.h"
 #include "alloc.h"
 #include "errors.h"
+#include "log.h"
 #include "range_plan.h"
 #include "units.h"
 
@@ -60,9 +61,9 @@ int address_pool_choose_base(const scenario *s, unsigned nteams, const ipv4_net_
     }
     char addr[16];
     format_ipv4(s->pool_addr, addr);
-    fprintf(stderr,
-            "enshu: no room for %u teams in address pool %s/%u: other networks on the hosts use "
-            "parts of it. Remove unused ranges ('enshu down') or widen network.pool.\n",
-            nteams, addr, s->pool_prefix);
+    log_printf(ENSHU_LOG_ERROR,
+               "enshu: no room for %u teams in address pool %s/%u: other networks on the hosts use "
+               "parts of it. Remove unused ranges ('enshu down') or widen network.pool.",
+               nteams, addr, s->pool_prefix);
     return ENSHU_ECAPACITY;
 }

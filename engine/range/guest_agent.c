@@ -6,6 +6,7 @@
 #include "base64.h"
 #include "errors.h"
 #include "libvirt_conn.h"
+#include "log.h"
 
 #include <jansson.h>
 #include <libvirt/libvirt-qemu.h>
@@ -41,9 +42,9 @@ static json_t *agent_call(virDomainPtr dom, json_t *cmd, int timeout_s)
         /* Copy the error first: the next libvirt call resets it. */
         char *why = xstrdup(libvirt_error());
         if (virDomainIsActive(dom) == 0)
-            fprintf(stderr, "enshu: guest %s is not running\n", virDomainGetName(dom));
+            log_printf(ENSHU_LOG_ERROR, "enshu: guest %s is not running", virDomainGetName(dom));
         else
-            fprintf(stderr, "enshu: guest agent of %s: %s\n", virDomainGetName(dom), why);
+            log_printf(ENSHU_LOG_ERROR, "enshu: guest agent of %s: %s", virDomainGetName(dom), why);
         free(why);
         return NULL;
     }
@@ -53,8 +54,8 @@ static json_t *agent_call(virDomainPtr dom, json_t *cmd, int timeout_s)
     json_t *ret = doc ? json_incref(json_object_get(doc, "return")) : NULL;
     json_decref(doc);
     if (!ret)
-        fprintf(stderr, "enshu: guest agent of %s gave an unexpected reply\n",
-                virDomainGetName(dom));
+        log_printf(ENSHU_LOG_ERROR, "enshu: guest agent of %s gave an unexpected reply",
+                   virDomainGetName(dom));
     return ret;
 }
 
@@ -107,8 +108,8 @@ int guest_agent_exec_argv(virDomainPtr dom, const char *const *argv, int64_t tim
         }
         json_decref(status);
         if (now_ms() > deadline) {
-            fprintf(stderr, "enshu: %s on %s did not finish within %lld ms\n", argv[0],
-                    virDomainGetName(dom), (long long)timeout_ms);
+            log_printf(ENSHU_LOG_ERROR, "enshu: %s on %s did not finish within %lld ms", argv[0],
+                       virDomainGetName(dom), (long long)timeout_ms);
             return ENSHU_ETIMEOUT;
         }
         usleep(pause);

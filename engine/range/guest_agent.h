@@ -19,7 +19,7 @@ typedef struct guest_exec_result {
 } guest_exec_result;
 
 /* Runs /bin/sh -c command in the guest and waits for it, at most
- * timeout_ms. Reports failures to stderr. */
+ * timeout_ms. Logs failures (log.h). */
 int guest_agent_exec(virDomainPtr dom, const char *command, int64_t timeout_ms,
                      guest_exec_result *out) __attribute__((warn_unused_result));
 

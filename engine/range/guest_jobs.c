@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "guest_revert.h"
 #include "libvirt_conn.h"
+#include "log.h"
 
 #include <libvirt/libvirt.h>
 #include <pthread.h>
@@ -50,8 +51,8 @@ static int run_job(const guest_job *job)
     virDomainPtr dom = virDomainLookupByName(conn, job->domain);
     int rc;
     if (!dom) {
-        fprintf(stderr, "enshu: cannot find guest %s on %s: %s\n", job->domain, job->host_uri,
-                libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot find guest %s on %s: %s", job->domain,
+                   job->host_uri, libvirt_error());
         rc = ENSHU_ENOTFOUND;
     } else {
         rc = job->revert ? guest_revert(dom) : guest_restart(dom);
@@ -109,8 +110,8 @@ int guest_jobs_start(guest_jobs *j, const char *host_uri, const char *domain, bo
     if (failed) {
         j->running = job->next;
         pthread_mutex_unlock(&j->lock);
-        fprintf(stderr, "enshu: cannot start a thread to %s guest %s\n",
-                revert ? "revert" : "restart", domain);
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot start a thread to %s guest %s",
+                   revert ? "revert" : "restart", domain);
         free(job->host_uri);
         free(job->domain);
         free(job);

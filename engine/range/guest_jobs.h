@@ -13,7 +13,7 @@
 typedef struct guest_jobs guest_jobs;
 
 /* Called on the job's thread when it ends: rc is 0 or a negative code (the
- * failure already reported on stderr, naming the guest). */
+ * failure already logged, naming the guest). */
 typedef void (*guest_job_done)(void *ctx, int rc);
 
 /* Jobs take their connections from conns, as worker (borrowed). */

@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "libvirt_conn.h"
 #include "libvirt_xml.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +17,13 @@ int guest_restart(virDomainPtr dom)
     int state = 0, reason = 0;
     if (virDomainGetState(dom, &state, &reason, 0) == 0 && state != VIR_DOMAIN_SHUTOFF &&
         virDomainDestroy(dom) != 0) {
-        fprintf(stderr, "enshu: cannot stop guest %s: %s\n", virDomainGetName(dom),
-                libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot stop guest %s: %s", virDomainGetName(dom),
+                   libvirt_error());
         return ENSHU_ELIBVIRT;
     }
     if (virDomainCreate(dom) != 0) {
-        fprintf(stderr, "enshu: cannot start guest %s: %s\n", virDomainGetName(dom),
-                libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot start guest %s: %s", virDomainGetName(dom),
+                   libvirt_error());
         return ENSHU_ELIBVIRT;
     }
     return ENSHU_OK;
@@ -43,7 +44,7 @@ int guest_revert(virDomainPtr dom)
     virConnectPtr conn = virDomainGetConnect(dom);
     char *path = disk_path(dom);
     if (!path) {
-        fprintf(stderr, "enshu: guest %s has no disk file to revert\n", name);
+        log_printf(ENSHU_LOG_ERROR, "enshu: guest %s has no disk file to revert", name);
         return ENSHU_ENOTFOUND;
     }
     virStorageVolPtr vol = virStorageVolLookupByPath(conn, path);
@@ -51,31 +52,32 @@ int guest_revert(virDomainPtr dom)
     char *vol_xml = vol ? virStorageVolGetXMLDesc(vol, 0) : NULL;
     int rc = ENSHU_OK;
     if (!vol_xml || !pool) {
-        fprintf(stderr, "enshu: the disk %s of guest %s is not a volume libvirt knows: %s\n",
-                path, name, libvirt_error());
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: the disk %s of guest %s is not a volume libvirt knows: %s", path, name,
+                   libvirt_error());
         rc = ENSHU_ELIBVIRT;
     }
     int state = 0, reason = 0;
     if (rc == ENSHU_OK && virDomainGetState(dom, &state, &reason, 0) == 0 &&
         state != VIR_DOMAIN_SHUTOFF && virDomainDestroy(dom) != 0) {
-        fprintf(stderr, "enshu: cannot stop guest %s: %s\n", name, libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot stop guest %s: %s", name, libvirt_error());
         rc = ENSHU_ELIBVIRT;
     }
     /* The same definition (name, format, backing image, capacity) again:
      * a fresh, empty overlay over the untouched base image. */
     if (rc == ENSHU_OK && virStorageVolDelete(vol, 0) != 0) {
-        fprintf(stderr, "enshu: cannot delete the disk of guest %s: %s\n", name,
-                libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot delete the disk of guest %s: %s", name,
+                   libvirt_error());
         rc = ENSHU_ELIBVIRT;
     }
     virStorageVolPtr fresh = NULL;
     if (rc == ENSHU_OK && !(fresh = virStorageVolCreateXML(pool, vol_xml, 0))) {
-        fprintf(stderr, "enshu: cannot create the disk of guest %s again: %s\n", name,
-                libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot create the disk of guest %s again: %s", name,
+                   libvirt_error());
         rc = ENSHU_ELIBVIRT;
     }
     if (rc == ENSHU_OK && virDomainCreate(dom) != 0) {
-        fprintf(stderr, "enshu: cannot start guest %s: %s\n", name, libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot start guest %s: %s", name, libvirt_error());
         rc = ENSHU_ELIBVIRT;
     }
     if (fresh)

@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "libvirt_conn.h"
 #include "libvirt_xml.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,8 @@ int host_probe(virConnectPtr conn, range_host *h, ipv4_net_list *used)
 {
     virNodeInfo info;
     if (virNodeGetInfo(conn, &info) < 0) {
-        fprintf(stderr, "enshu: cannot read the capacity of %s: %s\n", h->uri, libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot read the capacity of %s: %s", h->uri,
+                   libvirt_error());
         return ENSHU_ELIBVIRT;
     }
     if (!h->memory_mib)
@@ -33,15 +35,15 @@ int host_probe(virConnectPtr conn, range_host *h, ipv4_net_list *used)
     for (int i = 0; i < m; i++) {
         char *xml = virNetworkGetXMLDesc(nets[i], 0);
         if (xml && libvirt_network_ipv4_nets(xml, used) != ENSHU_OK)
-            fprintf(stderr, "enshu: cannot read the addresses of network %s on %s\n",
+            log_printf(ENSHU_LOG_WARNING, "enshu: cannot read the addresses of network %s on %s\n",
                     virNetworkGetName(nets[i]), h->uri);
         free(xml);
         virNetworkFree(nets[i]);
     }
     free(nets);
     if (n < 0 || m < 0) {
-        fprintf(stderr, "enshu: cannot list guests and networks of %s: %s\n", h->uri,
-                libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot list guests and networks of %s: %s", h->uri,
+                   libvirt_error());
         return ENSHU_ELIBVIRT;
     }
     return ENSHU_OK;

@@ -4,6 +4,7 @@
 #include "hosts.h"
 #include "alloc.h"
 #include "errors.h"
+#include "log.h"
 #include "units.h"
 #include "yaml_tree.h"
 
@@ -133,10 +134,10 @@ int host_list_place(host_list *hosts, unsigned nteams, uint64_t team_mib, size_t
                 best = i;
         }
         if (best == SIZE_MAX) {
-            fprintf(stderr,
-                    "enshu: the hosts cannot take %u teams of %llu MiB each: only %u fit. Add "
-                    "hosts or capacity in the hosts file, or use fewer teams.\n",
-                    nteams, (unsigned long long)team_mib, t);
+            log_printf(ENSHU_LOG_ERROR,
+                       "enshu: the hosts cannot take %u teams of %llu MiB each: only %u fit. Add "
+                       "hosts or capacity in the hosts file, or use fewer teams.",
+                       nteams, (unsigned long long)team_mib, t);
             return ENSHU_ECAPACITY;
         }
         hosts->items[best].placed++;

@@ -3,6 +3,7 @@
  */
 #include "libvirt_conn.h"
 #include "alloc.h"
+#include "log.h"
 
 #include <libvirt/virterror.h>
 #include <pthread.h>
@@ -40,10 +41,10 @@ virConnectPtr libvirt_open(const char *uri)
 {
     virConnectPtr conn = virConnectOpen(uri);
     if (!conn)
-        fprintf(stderr,
-                "enshu: cannot connect to libvirt at %s: %s\n"
-                "  Is libvirtd running there? On this machine 'scripts/setup' starts it.\n",
-                uri, libvirt_error());
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: cannot connect to libvirt at %s: %s\n"
+                   "  Is libvirtd running there? On this machine 'scripts/setup' starts it.",
+                   uri, libvirt_error());
     return conn;
 }
 

@@ -5,6 +5,7 @@
 #include "libvirt_events.h"
 #include "errors.h"
 #include "libvirt_conn.h"
+#include "log.h"
 
 #include <libvirt/libvirt.h>
 #include <pthread.h>
@@ -42,8 +43,9 @@ static void *loop_main(void *unused)
     on_loop_thread = true;
     while (!atomic_load(&loop.quit)) {
         if (virEventRunDefaultImpl() < 0) {
-            fprintf(stderr, "enshu: the libvirt event loop of the serial consoles stopped: %s\n",
-                    libvirt_error());
+            log_printf(ENSHU_LOG_ERROR,
+                       "enshu: the libvirt event loop of the serial consoles stopped: %s",
+                       libvirt_error());
             break;
         }
     }
@@ -59,8 +61,9 @@ int libvirt_events_acquire(void)
 {
     libvirt_events_init_once();
     if (register_rc < 0) {
-        fprintf(stderr, "enshu: cannot set up libvirt's event loop for the serial consoles: %s\n",
-                libvirt_error());
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: cannot set up libvirt's event loop for the serial consoles: %s",
+                   libvirt_error());
         return ENSHU_EIO;
     }
     int rc = ENSHU_OK;
@@ -68,7 +71,7 @@ int libvirt_events_acquire(void)
     if (loop.users == 0) {
         atomic_store(&loop.quit, false);
         if (pthread_create(&loop.thread, NULL, loop_main, NULL) != 0) {
-            fprintf(stderr, "enshu: cannot start the thread of the serial consoles\n");
+            log_printf(ENSHU_LOG_ERROR, "enshu: cannot start the thread of the serial consoles");
             rc = ENSHU_EIO;
         }
     }

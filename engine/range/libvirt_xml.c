@@ -3,6 +3,7 @@
  */
 #include "libvirt_xml.h"
 #include "alloc.h"
+#include "log.h"
 #include "units.h"
 
 #include <stdio.h>
@@ -37,7 +38,7 @@ static FILE *buffer_open(char **buf, size_t *len)
 {
     FILE *f = open_memstream(buf, len);
     if (!f) {
-        fputs("enshu: cannot open a memory stream\n", stderr);
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot open a memory stream");
         abort();
     }
     return f;

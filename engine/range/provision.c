@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "guest_agent.h"
 #include "libvirt_xml.h"
+#include "log.h"
 #include "units.h"
 #include "work_pool.h"
 
@@ -68,15 +69,15 @@ static int ensure_network(up_ctx *c, virConnectPtr conn, const plan_team *team,
         net = virNetworkDefineXML(conn, xml);
         free(xml);
         if (!net) {
-            fprintf(stderr, "enshu: team %d: cannot define network %s on %s: %s\n", team->number,
-                    pn->name, team->host_uri, libvirt_error());
+            log_printf(ENSHU_LOG_ERROR, "enshu: team %d: cannot define network %s on %s: %s",
+                       team->number, pn->name, team->host_uri, libvirt_error());
             return ENSHU_ELIBVIRT;
         }
     }
     int rc = ENSHU_OK;
     if (virNetworkIsActive(net) != 1 && virNetworkCreate(net) < 0) {
-        fprintf(stderr, "enshu: team %d: cannot start network %s on %s: %s\n", team->number,
-                pn->name, team->host_uri, libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: team %d: cannot start network %s on %s: %s",
+                   team->number, pn->name, team->host_uri, libvirt_error());
         rc = ENSHU_ELIBVIRT;
     }
     virNetworkFree(net);
@@ -110,10 +111,10 @@ static int ensure_nwfilter(up_ctx *c, virConnectPtr conn, const plan_team *team)
         filter = virNWFilterDefineXML(conn, xml);
         free(xml);
         if (!filter) {
-            fprintf(stderr,
-                    "enshu: team %d: cannot define the guest isolation filter %s on %s (is "
-                    "libvirt's nwfilter driver loaded, and ebtables installed?): %s\n",
-                    team->number, team->filter, team->host_uri, libvirt_error());
+            log_printf(ENSHU_LOG_ERROR,
+                       "enshu: team %d: cannot define the guest isolation filter %s on %s (is "
+                       "libvirt's nwfilter driver loaded, and ebtables installed?): %s",
+                       team->number, team->filter, team->host_uri, libvirt_error());
             return ENSHU_ELIBVIRT;
         }
     }
@@ -139,11 +140,11 @@ static virStoragePoolPtr ensure_pool(virConnectPtr conn, const char *uri, const 
         (void)virStoragePoolBuild(pool, 0);
     }
     if (!pool) {
-        fprintf(stderr, "enshu: cannot define storage pool '%s' (%s) on %s: %s\n",
-                ENSHU_STORAGE_POOL, dir, uri, libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot define storage pool '%s' (%s) on %s: %s",
+                   ENSHU_STORAGE_POOL, dir, uri, libvirt_error());
     } else if (virStoragePoolIsActive(pool) != 1 && virStoragePoolCreate(pool, 0) < 0) {
-        fprintf(stderr, "enshu: cannot start storage pool '%s' on %s: %s\n", ENSHU_STORAGE_POOL,
-                uri, libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot start storage pool '%s' on %s: %s",
+                   ENSHU_STORAGE_POOL, uri, libvirt_error());
         virStoragePoolFree(pool);
         pool = NULL;
     }
@@ -156,14 +157,14 @@ static int qcow2_virtual_size(const char *path, uint64_t *size)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        fprintf(stderr, "enshu: cannot open base image %s: %s\n", path, strerror(errno));
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot open base image %s: %s", path, strerror(errno));
         return ENSHU_EIO;
     }
     unsigned char h[32];
     ssize_t n = pread(fd, h, sizeof h, 0);
     close(fd);
     if (n != (ssize_t)sizeof h || memcmp(h, "QFI\xfb", 4) != 0) {
-        fprintf(stderr, "enshu: %s is not a qcow2 image\n", path);
+        log_printf(ENSHU_LOG_ERROR, "enshu: %s is not a qcow2 image", path);
         return ENSHU_EINVAL;
     }
     uint64_t v = 0;
@@ -200,8 +201,9 @@ static char *ensure_volume(up_ctx *c, virConnectPtr conn, const plan_team *team,
             vol = virStorageVolCreateXML(pool, xml, 0);
             free(xml);
             if (!vol)
-                fprintf(stderr, "enshu: team %d: cannot create overlay %s over %s on %s: %s\n",
-                        team->number, d->volume, base, team->host_uri, libvirt_error());
+                log_printf(ENSHU_LOG_ERROR,
+                           "enshu: team %d: cannot create overlay %s over %s on %s: %s",
+                           team->number, d->volume, base, team->host_uri, libvirt_error());
         }
         free(base);
     }
@@ -242,15 +244,15 @@ static int ensure_domain(up_ctx *c, virConnectPtr conn, const plan_team *team,
         free(kernel);
         free(initrd);
         if (!dom) {
-            fprintf(stderr, "enshu: team %d: cannot define guest %s on %s: %s\n", team->number,
-                    d->name, team->host_uri, libvirt_error());
+            log_printf(ENSHU_LOG_ERROR, "enshu: team %d: cannot define guest %s on %s: %s",
+                       team->number, d->name, team->host_uri, libvirt_error());
             return ENSHU_ELIBVIRT;
         }
     }
     int rc = ENSHU_OK;
     if (virDomainIsActive(dom) != 1 && virDomainCreate(dom) < 0) {
-        fprintf(stderr, "enshu: team %d: cannot start guest %s on %s: %s\n", team->number,
-                d->name, team->host_uri, libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: team %d: cannot start guest %s on %s: %s", team->number,
+                   d->name, team->host_uri, libvirt_error());
         rc = ENSHU_ELIBVIRT;
     }
     virDomainFree(dom);
@@ -271,8 +273,8 @@ static int wait_team_ready(up_ctx *c, virConnectPtr conn, const plan_team *team)
     for (size_t i = 0; i < n; i++) {
         doms[i] = virDomainLookupByName(conn, team->domains[i].name);
         if (!doms[i]) {
-            fprintf(stderr, "enshu: team %d: guest %s vanished: %s\n", team->number,
-                    team->domains[i].name, libvirt_error());
+            log_printf(ENSHU_LOG_ERROR, "enshu: team %d: guest %s vanished: %s", team->number,
+                       team->domains[i].name, libvirt_error());
             rc = ENSHU_ELIBVIRT;
         }
     }
@@ -282,11 +284,11 @@ static int wait_team_ready(up_ctx *c, virConnectPtr conn, const plan_team *team)
             if (done[i])
                 continue;
             if (virDomainIsActive(doms[i]) != 1) {
-                fprintf(stderr,
-                        "enshu: team %d: guest %s stopped while starting; see "
-                        "/var/log/libvirt/qemu/%s.log on %s\n",
-                        team->number, team->domains[i].name, team->domains[i].name,
-                        team->host_uri);
+                log_printf(ENSHU_LOG_ERROR,
+                           "enshu: team %d: guest %s stopped while starting; see "
+                           "/var/log/libvirt/qemu/%s.log on %s",
+                           team->number, team->domains[i].name, team->domains[i].name,
+                           team->host_uri);
                 rc = ENSHU_ELIBVIRT;
                 break;
             }
@@ -304,12 +306,13 @@ static int wait_team_ready(up_ctx *c, virConnectPtr conn, const plan_team *team)
         if (now_ms() > deadline) {
             for (size_t i = 0; i < n; i++)
                 if (!done[i])
-                    fprintf(stderr,
-                            "enshu: team %d: the guest agent of %s did not answer within %lld s; "
-                            "see its console with 'virsh -c %s console %s'\n",
-                            team->number, team->domains[i].name,
-                            (long long)c->opts->ready_timeout_ms / 1000, team->host_uri,
-                            team->domains[i].name);
+                    log_printf(
+                        ENSHU_LOG_ERROR,
+                        "enshu: team %d: the guest agent of %s did not answer within %lld s; "
+                        "see its console with 'virsh -c %s console %s'",
+                        team->number, team->domains[i].name,
+                        (long long)c->opts->ready_timeout_ms / 1000, team->host_uri,
+                        team->domains[i].name);
             rc = ENSHU_ETIMEOUT;
             break;
         }
@@ -479,8 +482,8 @@ static int remove_one(size_t job, unsigned worker, void *arg)
               : r->kind == RES_NWFILTER ? remove_nwfilter(conn, r)
                                         : remove_network(conn, r);
     if (!ok) {
-        fprintf(stderr, "enshu: team %d: cannot remove %s %s on %s: %s\n", r->team,
-                resource_kind_name(r->kind), r->name, r->host_uri, libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: team %d: cannot remove %s %s on %s: %s", r->team,
+                   resource_kind_name(r->kind), r->name, r->host_uri, libvirt_error());
         return ENSHU_ELIBVIRT;
     }
     if (state_store_resource_forget(c->st, r->kind, r->name, r->host_uri) < 0)

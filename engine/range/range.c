@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "host_probe.h"
 #include "hosts.h"
+#include "log.h"
 #include "provision.h"
 #include "range_files.h"
 #include "range_plan.h"
@@ -44,9 +45,10 @@ static int check_images(const scenario *s, const char *image_dir)
             for (size_t f = 0; f < 3; f++) {
                 char *path = xasprintf("%s/%s/%s", image_dir, img, files[f]);
                 if (access(path, R_OK) != 0) {
-                    fprintf(stderr, "enshu: image '%s' is not built (%s is missing); run 'enshu "
-                                    "images build' first\n",
-                            img, path);
+                    log_printf(ENSHU_LOG_ERROR,
+                               "enshu: image '%s' is not built (%s is missing); run 'enshu "
+                               "images build' first",
+                               img, path);
                     rc = ENSHU_ENOTFOUND;
                     free(path);
                     break;
@@ -56,8 +58,8 @@ static int check_images(const scenario *s, const char *image_dir)
         } else {
             const custom_image *ci = scenario_custom_image(s, img);
             if (ci && access(ci->qcow2, R_OK) != 0) {
-                fprintf(stderr, "enshu: base image %s of image '%s' cannot be read\n", ci->qcow2,
-                        img);
+                log_printf(ENSHU_LOG_ERROR, "enshu: base image %s of image '%s' cannot be read",
+                           ci->qcow2, img);
                 rc = ENSHU_ENOTFOUND;
             }
         }
@@ -122,8 +124,8 @@ static int load_placement(state_store *st, range_plan *plan, char **hosts_out)
     for (size_t t = 0; t < plan->nteams; t++) {
         hosts_out[t] = state_store_team_host(st, plan->teams[t].number);
         if (!hosts_out[t]) {
-            fprintf(stderr, "enshu: state store %s has no host for team %d\n",
-                    state_store_path(st), plan->teams[t].number);
+            log_printf(ENSHU_LOG_ERROR, "enshu: state store %s has no host for team %d",
+                       state_store_path(st), plan->teams[t].number);
             return ENSHU_EIO;
         }
         range_plan_place(plan, t, hosts_out[t]);
@@ -151,20 +153,21 @@ static int check_resume(state_store *st, const scenario *s, const char *name, un
     int rc = ENSHU_OK;
     unsigned stored_teams = 0, stored_base = 0;
     if (!stored_uint(nteams, &stored_teams) || !stored_uint(block, &stored_base)) {
-        fprintf(stderr, "enshu: the state store of range '%s' is damaged (teams '%s', block '%s')\n",
-                name, nteams ? nteams : "", block ? block : "");
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: the state store of range '%s' is damaged (teams '%s', block '%s')", name,
+                   nteams ? nteams : "", block ? block : "");
         rc = ENSHU_EIO;
     } else if (strcmp(id, s->id) != 0) {
-        fprintf(stderr,
-                "enshu: range '%s' already runs scenario '%s'; choose another --name, or remove "
-                "it first with 'enshu down --name %s'\n",
-                name, id, name);
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: range '%s' already runs scenario '%s'; choose another --name, or remove "
+                   "it first with 'enshu down --name %s'",
+                   name, id, name);
         rc = ENSHU_EINVAL;
     } else if (stored_teams != teams) {
-        fprintf(stderr,
-                "enshu: range '%s' was brought up with %s teams, not %u; remove it first with "
-                "'enshu down --name %s' to change the team count\n",
-                name, nteams ? nteams : "?", teams, name);
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: range '%s' was brought up with %s teams, not %u; remove it first with "
+                   "'enshu down --name %s' to change the team count",
+                   name, nteams ? nteams : "?", teams, name);
         rc = ENSHU_EINVAL;
     } else {
         *base = stored_base;
@@ -191,14 +194,14 @@ int range_bring_up(const range_up_request *req)
     const char *name = req->name ? req->name : s->id;
     int rc = ENSHU_OK;
     if (!range_name_valid(name)) {
-        fprintf(stderr,
-                "enshu: '%s' cannot name a range: use letters, digits and '-', at most %d "
-                "characters (give one with --name)\n",
-                name, RANGE_NAME_MAX);
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: '%s' cannot name a range: use letters, digits and '-', at most %d "
+                   "characters (give one with --name)",
+                   name, RANGE_NAME_MAX);
         rc = ENSHU_EINVAL;
     } else if (req->teams < s->teams_min || req->teams > s->teams_max) {
-        fprintf(stderr, "enshu: scenario '%s' is for %u to %u teams, not %u\n", s->id,
-                s->teams_min, s->teams_max, req->teams);
+        log_printf(ENSHU_LOG_ERROR, "enshu: scenario '%s' is for %u to %u teams, not %u", s->id,
+                   s->teams_min, s->teams_max, req->teams);
         rc = ENSHU_EINVAL;
     }
     if (rc == ENSHU_OK)
@@ -266,10 +269,11 @@ int range_bring_up(const range_up_request *req)
             fprintf(req->progress_out, "range '%s': %zu teams ready in %.1f s\n", name,
                     plan->nteams, seconds);
         if (rc < 0)
-            fprintf(stderr,
-                    "enshu: range '%s' is not fully up. Run the same 'enshu up' again to resume, "
-                    "or 'enshu down --name %s' to remove what was created.\n",
-                    name, name);
+            log_printf(
+                ENSHU_LOG_ERROR,
+                "enshu: range '%s' is not fully up. Run the same 'enshu up' again to resume, "
+                "or 'enshu down --name %s' to remove what was created.",
+                name, name);
     }
     range_plan_free(plan);
     for (unsigned t = 0; t < req->teams; t++)
@@ -287,7 +291,7 @@ int range_take_down(const char *name, unsigned workers, FILE *progress_out, conn
 {
     char *path = range_db_path(name);
     if (access(path, F_OK) != 0) {
-        fprintf(stderr, "enshu: there is no range '%s' (no %s)\n", name, path);
+        log_printf(ENSHU_LOG_ERROR, "enshu: there is no range '%s' (no %s)", name, path);
         free(path);
         return ENSHU_ENOTFOUND;
     }
@@ -326,9 +330,10 @@ int range_take_down(const char *name, unsigned workers, FILE *progress_out, conn
     if (rc == ENSHU_OK)
         range_files_remove(name);
     else
-        fprintf(stderr, "enshu: range '%s' is not fully removed; run 'enshu down --name %s' "
-                        "again once the problem above is fixed\n",
-                name, name);
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: range '%s' is not fully removed; run 'enshu down --name %s' "
+                   "again once the problem above is fixed",
+                   name, name);
     range_unlock(lock);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include "guest_agent.h"
 #include "libvirt_conn.h"
 #include "libvirt_xml.h"
+#include "log.h"
 #include "range_files.h"
 #include "range_team_vars.h"
 #include "state_store.h"
@@ -39,7 +40,7 @@ range_actions *range_actions_new(const scenario *s, const char *name, unsigned n
     char *path = range_db_path(name);
     state_store *st = NULL;
     if (access(path, F_OK) != 0 || state_store_open(path, false, &st) != ENSHU_OK) {
-        fprintf(stderr, "enshu: range '%s' is not up (no %s)\n", name, path);
+        log_printf(ENSHU_LOG_ERROR, "enshu: range '%s' is not up (no %s)", name, path);
         free(path);
         return NULL;
     }
@@ -64,8 +65,9 @@ range_actions *range_actions_new(const scenario *s, const char *name, unsigned n
                 conn_cache_get(ra->conns, nodes[i].host_uri, (unsigned)nodes[i].team);
             virDomainPtr dom = conn ? virDomainLookupByName(conn, nodes[i].domain) : NULL;
             if (!dom)
-                fprintf(stderr, "enshu: team %d: guest %s is missing: its injects will fail\n",
-                        nodes[i].team, nodes[i].domain);
+                log_printf(ENSHU_LOG_WARNING,
+                           "enshu: team %d: guest %s is missing: its injects will fail",
+                           nodes[i].team, nodes[i].domain);
             ra->domains[(size_t)(nodes[i].team - 1) * s->nnodes + (size_t)(nd - s->nodes)] = dom;
         }
     }

@@ -4,6 +4,7 @@
 #include "range_files.h"
 #include "alloc.h"
 #include "errors.h"
+#include "log.h"
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -50,7 +51,7 @@ static int mkdir_one(const char *path)
 {
     if (mkdir(path, 0755) == 0 || errno == EEXIST)
         return ENSHU_OK;
-    fprintf(stderr, "enshu: cannot create %s: %s\n", path, strerror(errno));
+    log_printf(ENSHU_LOG_ERROR, "enshu: cannot create %s: %s", path, strerror(errno));
     return ENSHU_EIO;
 }
 
@@ -69,13 +70,13 @@ int range_lock(const char *name)
     char *path = xasprintf("%s/ranges/%s.lock", range_state_dir(), name);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
-        fprintf(stderr, "enshu: cannot open lock %s: %s\n", path, strerror(errno));
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot open lock %s: %s", path, strerror(errno));
         free(path);
         return ENSHU_EIO;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        fprintf(stderr, "enshu: range '%s' is busy: another enshu command works on it (%s)\n",
-                name, path);
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: range '%s' is busy: another enshu command works on it (%s)", name, path);
         close(fd);
         free(path);
         return ENSHU_EBUSY;
@@ -141,13 +142,20 @@ char *range_pick(const char *given, const char *command)
         pick = names[0];
         names[0] = NULL;
     } else if (n == 0) {
-        fprintf(stderr, "enshu %s: there is no range; bring one up with 'enshu up FILE --teams N'\n",
-                command);
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu %s: there is no range; bring one up with 'enshu up FILE --teams N'",
+                   command);
     } else {
-        fprintf(stderr, "enshu %s: there are %zu ranges; choose one with --name:", command, n);
+        size_t len = 0;
         for (size_t i = 0; i < n; i++)
-            fprintf(stderr, " %s", names[i]);
-        fputc('\n', stderr);
+            len += 1 + strlen(names[i]);
+        char *list = xmalloc(len + 1), *end = list;
+        for (size_t i = 0; i < n; i++)
+            end += sprintf(end, " %s", names[i]);
+        *end = '\0';
+        log_printf(ENSHU_LOG_ERROR, "enshu %s: there are %zu ranges; choose one with --name:%s",
+                   command, n, list);
+        free(list);
     }
     for (size_t i = 0; i < n; i++)
         free(names[i]);

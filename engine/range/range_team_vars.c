@@ -5,6 +5,7 @@
 #include "range_team_vars.h"
 #include "alloc.h"
 #include "errors.h"
+#include "log.h"
 #include "range_files.h"
 #include "state_store.h"
 #include "units.h"
@@ -62,7 +63,7 @@ int team_vars_from_range(const scenario *s, const char *name, team_vars **out)
     char *path = range_db_path(name);
     state_store *st = NULL;
     if (access(path, F_OK) != 0 || state_store_open(path, false, &st) != ENSHU_OK) {
-        fprintf(stderr, "enshu: range '%s' is not up (no %s)\n", name, path);
+        log_printf(ENSHU_LOG_ERROR, "enshu: range '%s' is not up (no %s)", name, path);
         free(path);
         return ENSHU_ENOTFOUND;
     }
@@ -76,8 +77,10 @@ int team_vars_from_range(const scenario *s, const char *name, team_vars **out)
     int rc = ENSHU_OK;
     if (!teams || !block || *end1 || *end2 || nteams < 1 || nteams > SCENARIO_MAX_TEAMS ||
         base + nteams > range_pool_blocks(s)) {
-        fprintf(stderr, "enshu: the state store of range '%s' has no usable team count and "
-                        "address block\n", name);
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: the state store of range '%s' has no usable team count and "
+                   "address block",
+                   name);
         rc = ENSHU_EIO;
     } else {
         range_plan *plan = range_plan_new(s, name, (unsigned)nteams, (unsigned)base);

@@ -37,6 +37,7 @@
 #include "errors.h"
 #include "libvirt_conn.h"
 #include "libvirt_events.h"
+#include "log.h"
 #include "serial_flow.h"
 
 #include <libvirt/libvirt.h>
@@ -616,7 +617,7 @@ static void hub_work(int timer, void *opaque)
         } else if (needs_register && stream_register(s) < 0) {
             message = xasprintf("cannot watch the serial console of guest %s on %s: %s",
                                 s->domain_name, s->host_uri, libvirt_error());
-            fprintf(stderr, "enshu: %s\n", message);
+            log_printf(ENSHU_LOG_ERROR, "enshu: %s", message);
             stream_end(s, SERIAL_CONSOLE_FAILED, message, false);
         }
         if (message) {
@@ -665,7 +666,8 @@ serial_consoles *serial_consoles_new(void)
     h->recv_buf = xmalloc(RECV_CHUNK);
     h->timer = virEventAddTimeout(-1, hub_work, h, hub_timer_gone);
     if (h->timer < 0) {
-        fprintf(stderr, "enshu: cannot add a timer to libvirt's event loop: %s\n", libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot add a timer to libvirt's event loop: %s",
+                   libvirt_error());
         free(h->recv_buf);
         free(h);
         libvirt_events_release();
@@ -679,7 +681,7 @@ void serial_consoles_free(serial_consoles *h)
     if (!h)
         return;
     if (libvirt_events_on_loop_thread()) {
-        fprintf(stderr, "enshu: serial_consoles_free called from a console callback\n");
+        log_printf(ENSHU_LOG_ERROR, "enshu: serial_consoles_free called from a console callback");
         abort();
     }
     pthread_mutex_lock(&h->lock);
@@ -758,18 +760,19 @@ static int stream_connect(serial_consoles *h, console_stream *s)
     s->dom = virDomainLookupByName(s->conn, s->domain_name);
     if (!s->dom) {
         if (libvirt_error_is_missing())
-            fprintf(stderr, "enshu: cannot open a serial console: there is no guest %s on %s\n",
-                    s->domain_name, s->host_uri);
+            log_printf(ENSHU_LOG_ERROR,
+                       "enshu: cannot open a serial console: there is no guest %s on %s",
+                       s->domain_name, s->host_uri);
         else
-            fprintf(stderr, "enshu: cannot find guest %s on %s: %s\n", s->domain_name, s->host_uri,
-                    libvirt_error());
+            log_printf(ENSHU_LOG_ERROR, "enshu: cannot find guest %s on %s: %s", s->domain_name,
+                       s->host_uri, libvirt_error());
         goto fail;
     }
     s->domain_id = virDomainGetID(s->dom);
     s->st = virStreamNew(s->conn, VIR_STREAM_NONBLOCK);
     if (!s->st || virDomainOpenConsole(s->dom, NULL, s->st, VIR_DOMAIN_CONSOLE_FORCE) < 0) {
-        fprintf(stderr, "enshu: cannot open the serial console of guest %s on %s: %s\n",
-                s->domain_name, s->host_uri, libvirt_error());
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot open the serial console of guest %s on %s: %s",
+                   s->domain_name, s->host_uri, libvirt_error());
         goto fail;
     }
     return ENSHU_OK;
@@ -833,18 +836,19 @@ int serial_console_open(serial_consoles *h, const char *host_uri, const char *do
 {
     *out = NULL;
     if (!cb || !cb->on_output || !cb->on_closed) {
-        fprintf(stderr, "enshu: a serial console of guest %s needs both output and end callbacks\n",
-                domain_name);
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: a serial console of guest %s needs both output and end callbacks",
+                   domain_name);
         return ENSHU_EINVAL;
     }
     pthread_mutex_lock(&h->lock);
     console_stream *s = stream_to_join_locked(h, host_uri, domain_name);
     if (h->closing) {
         pthread_mutex_unlock(&h->lock);
-        fprintf(stderr,
-                "enshu: cannot open the serial console of guest %s: the console service "
-                "is stopping\n",
-                domain_name);
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: cannot open the serial console of guest %s: the console service "
+                   "is stopping",
+                   domain_name);
         return ENSHU_EINVAL;
     }
     if (s) {
@@ -892,10 +896,10 @@ int serial_console_write(serial_console *c, const void *data, size_t len)
         rc = ENSHU_EIO;
     } else if (len > SERIAL_CONSOLE_INPUT_MAX - s->input.len) {
         if (!s->input_full_told)
-            fprintf(stderr,
-                    "enshu: guest %s does not take its serial console input fast enough; "
-                    "input is refused until it catches up\n",
-                    s->domain_name);
+            log_printf(ENSHU_LOG_NOTICE,
+                       "enshu: guest %s does not take its serial console input fast enough; "
+                       "input is refused until it catches up",
+                       s->domain_name);
         s->input_full_told = true;
         rc = ENSHU_ECAPACITY;
     } else if (len) {

@@ -6,6 +6,7 @@
 #include "state_store.h"
 #include "alloc.h"
 #include "errors.h"
+#include "log.h"
 
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -57,7 +58,8 @@ static resource_kind resource_kind_parse(const char *s)
 
 static int report(state_store *st, const char *what)
 {
-    fprintf(stderr, "enshu: state store %s: %s: %s\n", st->path, what, sqlite3_errmsg(st->db));
+    log_printf(ENSHU_LOG_ERROR, "enshu: state store %s: %s: %s", st->path, what,
+               sqlite3_errmsg(st->db));
     return ENSHU_EIO;
 }
 
@@ -111,7 +113,7 @@ int state_store_open(const char *path, bool create, state_store **out)
     if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
                      &msg) != SQLITE_OK ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(stderr, "enshu: state store %s: %s\n", path, msg ? msg : "cannot set up");
+        log_printf(ENSHU_LOG_ERROR, "enshu: state store %s: %s", path, msg ? msg : "cannot set up");
         sqlite3_free(msg);
         state_store_free(st);
         return ENSHU_EIO;
@@ -125,8 +127,9 @@ int state_store_open(const char *path, bool create, state_store **out)
             return ENSHU_EIO;
         }
     } else if (atoi(version) != STATE_SCHEMA_VERSION) {
-        fprintf(stderr, "enshu: state store %s has schema version %s; this enshu reads %d\n",
-                path, version, STATE_SCHEMA_VERSION);
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: state store %s has schema version %s; this enshu reads %d", path,
+                   version, STATE_SCHEMA_VERSION);
         free(version);
         state_store_free(st);
         return ENSHU_EIO;

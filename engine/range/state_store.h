@@ -36,7 +36,7 @@ typedef struct stored_node {
     char *state;     /* planned, started, ready, failed */
 } stored_node;
 
-/* Opens (creating if asked) the store at path. Reports errors to stderr. */
+/* Opens (creating if asked) the store at path. Logs errors (log.h). */
 int state_store_open(const char *path, bool create, state_store **out)
     __attribute__((warn_unused_result));
 void state_store_free(state_store *st);

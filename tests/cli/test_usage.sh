@@ -66,6 +66,23 @@ expect 1 "cannot read /nonexistent.db" -- score --db /nonexistent.db
 printf 'not a ledger' > "$ENSHU_STATE_DIR/plain.txt"
 expect 1 "is not an Enshu event ledger|file is not a database" -- score --db "$ENSHU_STATE_DIR/plain.txt"
 expect 0 "^Usage: enshu serve" -- serve --help
+expect 0 "^  --log stderr\|FILE\|syslog" -- run --help
+expect 0 "^  --log-level LEVEL" -- run --help
+expect 0 "\[--log stderr\|FILE\|syslog\] \[--log-level LEVEL\]" -- serve --help
+expect 2 "--log-level is error, warning, notice, info or debug, not 'loud'" -- run x.yaml --teams 2 --log-level loud
+expect 1 "cannot open the log file /nonexistent/enshu.log" -- serve x.yaml --teams 2 --log /nonexistent/enshu.log
+# --log FILE: the range layer's message lands there with its time and level,
+# and nothing on stderr.
+checks=$((checks + 1))
+scenario=$(dirname "$0")/../../scenarios/intro-office.yaml
+out=$("$ENSHU" run "$scenario" --teams 2 --name 'bad name!' --log "$ENSHU_STATE_DIR/run.log" 2>&1)
+status=$?
+if [ "$status" != 1 ] || [ -n "$out" ] ||
+  ! grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} error: enshu: 'bad name!' cannot name a range" \
+    "$ENSHU_STATE_DIR/run.log"; then
+  echo "FAIL: run --log FILE -> $status, output '$out', log:"; sed 's/^/    /' "$ENSHU_STATE_DIR/run.log"
+  failures=$((failures + 1))
+fi
 expect 0 "^Usage: enshu passwd" -- passwd --help
 expect 2 "expected FILE --teams N" -- serve
 expect 2 "--listen takes HOST:PORT" -- run x.yaml --teams 2 --listen 8080

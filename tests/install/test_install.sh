@@ -114,6 +114,8 @@ ENSHU_TEAMS=2
 ENSHU_LISTEN="127.0.0.1:0"
 ENSHU_HOSTS=$tmp/hosts.yaml
 ENSHU_STATE_DIR=$ENSHU_STATE_DIR
+ENSHU_LOG=$tmp/messages.log
+ENSHU_LOG_LEVEL=info
 EOF
 "$prefix/libexec/enshu/enshu-serve" "$tmp/enshu.conf" >"$tmp/serve.log" 2>&1 &
 pid=$!
@@ -136,7 +138,7 @@ get() {
 }
 if [ -z "$port" ]; then
   fail "enshu serve did not start"
-  sed 's/^/    /' "$tmp/serve.log"
+  sed 's/^/    /' "$tmp/serve.log" "$tmp/messages.log"
 else
   status=$(get /)
   [[ $status == "HTTP/1.1 200"* ]] || fail "GET / -> '$status'"
@@ -154,6 +156,7 @@ else
     [[ $status == "HTTP/1.1 200"* ]] || fail "GET /vendor/xterm/xterm.js -> '$status'"
   fi
   grep -q "^team 2 join code: " "$tmp/serve.log" || fail "no join codes printed"
+  [ -f "$tmp/messages.log" ] || fail "ENSHU_LOG: enshu serve did not open $tmp/messages.log"
 fi
 stop
 trap - EXIT

@@ -126,16 +126,13 @@ static int parse_common(const char *cmd, int argc, char **argv, const char **nam
         {NULL, 0, NULL, 0},
     };
     int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+    cli_options_begin();
+    while ((opt = cli_next_option(cmd, argc, argv, "+", options)) != -1) {
         if (opt == 'n') {
             *name = optarg;
         } else if (opt == 'a') {
             *actor = optarg;
         } else {
-            fprintf(stderr, "enshu %s: unknown or incomplete option '%s' (try --help)\n", cmd,
-                    argv[optind - 1]);
             return -1;
         }
     }
@@ -160,10 +157,8 @@ static bool parse_team(const char *cmd, const char *arg, int *team)
 
 int cmd_answer(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(ANSWER_HELP, stdout);
+    if (cli_show_help(argc, argv, ANSWER_HELP))
         return CLI_OK;
-    }
     const char *name = NULL, *actor = NULL;
     int first = parse_common("answer", argc, argv, &name, &actor);
     if (first < 0)
@@ -181,10 +176,8 @@ int cmd_answer(int argc, char **argv)
 
 int cmd_grade(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(GRADE_HELP, stdout);
+    if (cli_show_help(argc, argv, GRADE_HELP))
         return CLI_OK;
-    }
     const char *name = NULL, *actor = NULL;
     int first = parse_common("grade", argc, argv, &name, &actor);
     if (first < 0)

@@ -62,10 +62,8 @@ static void show(const scenario *s, exercise *ex, unsigned teams, int only_team)
 
 int cmd_timeline(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(HELP, stdout);
+    if (cli_show_help(argc, argv, HELP))
         return CLI_OK;
-    }
     static const struct option options[] = {
         {"name", required_argument, NULL, 'n'},
         {"team", required_argument, NULL, 't'},
@@ -74,17 +72,14 @@ int cmd_timeline(int argc, char **argv)
     const char *name = NULL;
     unsigned team = 0;
     int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    cli_options_begin();
+    while ((opt = cli_next_option("timeline", argc, argv, "", options)) != -1) {
         if (opt == 'n') {
             name = optarg;
         } else if (opt == 't') {
             if (cli_parse_teams("timeline", optarg, &team) != ENSHU_OK)
                 return CLI_USAGE;
         } else {
-            fprintf(stderr, "enshu timeline: unknown or incomplete option '%s' (try --help)\n",
-                    argv[optind - 1]);
             return CLI_USAGE;
         }
     }

@@ -108,16 +108,6 @@ static int count_joined(void *s)
     return atomic_load(&((sample *)s)->joined);
 }
 
-static bool wait_for(int (*count)(void *), void *target, int n, int timeout_ms)
-{
-    int64_t deadline = bench_now_us() + (int64_t)timeout_ms * 1000;
-    while (count(target) < n && bench_now_us() < deadline) {
-        struct timespec ts = {0, 10 * 1000000};
-        nanosleep(&ts, NULL);
-    }
-    return count(target) >= n;
-}
-
 /* ---- measuring ---- */
 
 typedef struct result {
@@ -159,7 +149,7 @@ static result run(const char *name, mode m, int port, void (*broadcast)(void *),
         opened = count_joined;
         target = &s;
     }
-    if (!wait_for(opened, target, nclients, 60000)) {
+    if (!bench_wait_for(opened, target, nclients, 60000)) {
         fprintf(stderr, "bench_console_fanout: %s: only %d of %d clients ready.\n", name,
                 opened(target), nclients);
         exit(1);

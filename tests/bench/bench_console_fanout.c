@@ -27,6 +27,7 @@
 #include "diag.h"
 #include "errors.h"
 #include "exercise.h"
+#include "guestless_hooks.h"
 #include "lws_broadcaster.h"
 #include "scenario.h"
 #include "ws_load.h"
@@ -210,24 +211,6 @@ typedef struct bench_hub {
     float *append_ms;
 } bench_hub;
 
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
-{
-    return ENSHU_OK;
-}
-
-static int run_check(void *ctx, int team, const check *c, bool *passing, char **output)
-{
-    *passing = false;
-    return ENSHU_OK;
-}
-
-static int64_t wall_ms(void *ctx)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void on_event(void *ctx, const event *ev)
 {
     console_hub_notify(atomic_load(&((bench_hub *)ctx)->hub));
@@ -268,11 +251,7 @@ static result run_hub(void)
     if (event_store_open(path, true, &ledger) != ENSHU_OK)
         exit(1);
     bench_hub b = {.append_ms = xcalloc((size_t)nmessages, sizeof(float))};
-    exercise_hooks hooks = {.run_inject = run_inject,
-                            .run_check = run_check,
-                            .wall_ms = wall_ms,
-                            .on_event = on_event,
-                            .ctx = &b};
+    exercise_hooks hooks = guestless_hooks(on_event, &b);
     b.ex = exercise_new(s, TEAMS, ledger, &hooks);
     if (exercise_start(b.ex) != ENSHU_OK)
         exit(1);

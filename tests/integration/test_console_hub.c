@@ -20,7 +20,9 @@
 #include "console_hub.h"
 #include "errors.h"
 #include "exercise.h"
+#include "guestless_hooks.h"
 #include "monotonic_clock.h"
+#include "wall_clock.h"
 #include "../unit/test_support.h"
 #include "ws_client_frame.h"
 
@@ -124,25 +126,6 @@ typedef struct fixture {
     int port;
 } fixture;
 
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
-{
-    *output = xstrdup("sent");
-    return ENSHU_OK;
-}
-
-static int run_check(void *ctx, int team, const check *c, bool *passing, char **output)
-{
-    *passing = false;
-    return ENSHU_OK;
-}
-
-static int64_t wall_ms(void *ctx)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void on_event(void *ctx, const event *ev)
 {
     fixture *f = ctx;
@@ -175,11 +158,7 @@ static int setup(void **state)
     f->ledger_path = xasprintf("%s/events.db", f->dir);
     f->s = load_or_fail(SCRIPT);
     assert_int_equal(event_store_open(f->ledger_path, true, &f->ledger), ENSHU_OK);
-    hooks = (exercise_hooks){.run_inject = run_inject,
-                             .run_check = run_check,
-                             .wall_ms = wall_ms,
-                             .on_event = on_event,
-                             .ctx = f};
+    hooks = guestless_hooks(on_event, f);
     f->ex = exercise_new(f->s, 2, f->ledger, &hooks);
     assert_non_null(f->ex);
     if (setup_started)
@@ -891,7 +870,7 @@ static void a_long_ledger_is_caught_up_whole_and_in_order(void **state)
     for (int i = 0; i < LONG_LEDGER; i++) {
         snprintf(text, sizeof text, "bulletin %d", i);
         event ev = {.at_ms = exercise_now(f->ex),
-                    .wall_ms = wall_ms(NULL),
+                    .wall_ms = wall_clock_ms(NULL),
                     .team = i % 3,
                     .kind = EV_INSTRUCTOR,
                     .subject = "broadcast",
@@ -1461,7 +1440,7 @@ static void a_timeline_is_what_the_ledger_gives_without_reading_it(void **state)
     for (int i = 0; i < BULK; i++) {
         snprintf(text, sizeof text, "bulletin %d", i);
         event ev = {.at_ms = exercise_now(f->ex),
-                    .wall_ms = wall_ms(NULL),
+                    .wall_ms = wall_clock_ms(NULL),
                     .team = bulk_team[i % 4],
                     .kind = EV_INSTRUCTOR,
                     .subject = "broadcast",

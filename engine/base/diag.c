@@ -27,17 +27,22 @@ void diag_list_free(diag_list *list)
 
 void diag_add(diag_list *list, const char *file, int line, int col, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    diag_addv(list, file, line, col, fmt, ap);
+    va_end(ap);
+}
+
+void diag_addv(diag_list *list, const char *file, int line, int col, const char *fmt, va_list ap)
+{
     XGROW(list->items, list->cap, list->count + 1);
     diag *d = &list->items[list->count];
     d->file = xstrdup(file ? file : "<input>");
     d->line = line;
     d->col = col;
     d->seq = list->count;
-    va_list ap;
-    va_start(ap, fmt);
     if (vasprintf(&d->message, fmt, ap) < 0)
         d->message = xstrdup("(unprintable message)");
-    va_end(ap);
     list->count++;
 }
 

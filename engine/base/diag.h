@@ -6,6 +6,7 @@
 #ifndef ENSHU_DIAG_H
 #define ENSHU_DIAG_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stddef.h>
 
@@ -28,6 +29,11 @@ void diag_list_free(diag_list *list);
 
 void diag_add(diag_list *list, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* diag_add with the message's arguments as a va_list, for the loaders' own
+ * variadic reporters that fill in file and place. */
+void diag_addv(diag_list *list, const char *file, int line, int col, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 
 /* Sorts by line then column and writes every diagnostic to out. */
 void diag_list_print(diag_list *list, FILE *out);

@@ -63,13 +63,9 @@ static void fail(builder *b, const yaml_mark_t *mark, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0)
-        msg = NULL;
+    diag_addv(b->diags, b->doc->file, mark ? (int)mark->line + 1 : 0,
+              mark ? (int)mark->column + 1 : 0, fmt, ap);
     va_end(ap);
-    diag_add(b->diags, b->doc->file, mark ? (int)mark->line + 1 : 0,
-             mark ? (int)mark->column + 1 : 0, "%s", msg ? msg : "?");
-    free(msg);
     b->failed = true;
 }
 

@@ -40,4 +40,26 @@ int cli_parse_duration(const char *cmd, const char *option, const char *arg, int
 /* True if argv holds -h or --help (before any "--"). */
 bool cli_wants_help(int argc, char **argv);
 
+/* When argv asks for help (cli_wants_help), prints help on stdout and
+ * returns true: the command then exits with CLI_OK. */
+bool cli_show_help(int argc, char **argv, const char *help);
+
+struct option;
+
+/* Starts reading a command's options afresh at argv[1], getopt printing
+ * nothing itself. Not thread-safe (getopt's globals), as getopt is not. */
+void cli_options_begin(void);
+
+/* The next option, as getopt_long(argc, argv, optstring, options) returns it
+ * (optstring "" or "+" to stop at the first operand), or -1 after the last,
+ * with optind at the first operand. An unknown option or one without its
+ * argument is reported as "enshu CMD: unknown or incomplete option '...'"
+ * and returns '?': the command then exits with CLI_USAGE. */
+int cli_next_option(const char *cmd, int argc, char **argv, const char *optstring,
+                    const struct option *options);
+
+/* Reports "enshu CMD: unexpected argument" when operands follow the options
+ * (from optind) and returns true: the command then exits with CLI_USAGE. */
+bool cli_extra_operand(const char *cmd, int argc, char **argv);
+
 #endif

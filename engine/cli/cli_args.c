@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "units.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,4 +45,38 @@ bool cli_wants_help(int argc, char **argv)
             return true;
     }
     return false;
+}
+
+bool cli_show_help(int argc, char **argv, const char *help)
+{
+    if (!cli_wants_help(argc, argv))
+        return false;
+    fputs(help, stdout);
+    return true;
+}
+
+void cli_options_begin(void)
+{
+    opterr = 0;
+    optind = 1;
+}
+
+int cli_next_option(const char *cmd, int argc, char **argv, const char *optstring,
+                    const struct option *options)
+{
+    int opt = getopt_long(argc, argv, optstring, options, NULL);
+    if (opt == '?' || opt == ':') {
+        fprintf(stderr, "enshu %s: unknown or incomplete option '%s' (try --help)\n", cmd,
+                argv[optind - 1]);
+        return '?';
+    }
+    return opt;
+}
+
+bool cli_extra_operand(const char *cmd, int argc, char **argv)
+{
+    if (optind >= argc)
+        return false;
+    fprintf(stderr, "enshu %s: unexpected argument '%s' (try --help)\n", cmd, argv[optind]);
+    return true;
 }

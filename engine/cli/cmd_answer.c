@@ -9,17 +9,12 @@
 #include "alloc.h"
 #include "cli.h"
 #include "errors.h"
-#include "event_store.h"
-#include "exercise.h"
-#include "exercise_record.h"
-#include "range_files.h"
-#include "wall_clock.h"
+#include "ledger_exercise.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char ANSWER_HELP[] =
     "Usage: enshu answer --name NAME [--actor WHO] TEAM OBJECTIVE TEXT\n"
@@ -41,16 +36,6 @@ static const char GRADE_HELP[] =
     "\n"
     "Exit status: 0 recorded, 1 refused or failure, 2 usage error.\n";
 
-static int no_inject(void *ctx, int team, const inject *inj, char **output)
-{
-    return ENSHU_EINVAL; /* recording only: nothing runs here */
-}
-
-static int no_check(void *ctx, int team, const check *c, bool *passing, char **output)
-{
-    return ENSHU_EINVAL;
-}
-
 static const char *refusal(int rc)
 {
     switch (rc) {
@@ -68,50 +53,31 @@ static const char *refusal(int rc)
 /* Replays exercise name's ledger and submits sub; prints the outcome. */
 static int submit(const char *cmd, const char *name, exercise_submission *sub)
 {
-    char *path = range_ledger_path(name);
-    event_store *ledger = NULL;
+    ledger_exercise le;
+    if (ledger_exercise_open(cmd, name, true, &le) != ENSHU_OK)
+        return CLI_FAIL;
     int rc = CLI_FAIL;
-    if (access(path, R_OK | W_OK) != 0) {
-        fprintf(stderr, "enshu %s: exercise '%s' has no ledger (%s); start it with 'enshu run'\n",
-                cmd, name, path);
-        free(path);
-        return CLI_FAIL;
+    int64_t seq = 0;
+    int sr = exercise_replay(le.ex);
+    if (sr == ENSHU_OK)
+        sr = exercise_submit(le.ex, sub, &seq);
+    if (sr != ENSHU_OK) {
+        fprintf(stderr, "enshu %s: team %d, objective %s: refused: %s\n", cmd, sub->team,
+                sub->objective,
+                sr == ENSHU_EPHASE ? exercise_phase_refusal(exercise_get_phase(le.ex))
+                                   : refusal(sr));
+    } else {
+        const objective *o = scenario_objective(le.rec.s, sub->objective);
+        const objective_score *os =
+            &grader_team(exercise_grader(le.ex), sub->team)->objectives[o - le.rec.s->objectives];
+        if (sub->kind == EV_ANSWER)
+            printf("team %d, %s: %s (%d points)\n", sub->team, o->id,
+                   os->achieved ? "right" : "wrong", os->points);
+        else
+            printf("team %d, %s: now %d points\n", sub->team, o->id, os->points);
+        rc = CLI_OK;
     }
-    if (event_store_open(path, false, &ledger) != ENSHU_OK) {
-        free(path);
-        return CLI_FAIL;
-    }
-    exercise_record rec;
-    if (exercise_record_read(ledger, cmd, &rec) == ENSHU_OK) {
-        exercise_hooks hooks = {
-            .run_inject = no_inject, .run_check = no_check, .wall_ms = wall_clock_ms};
-        exercise *ex = exercise_new(rec.s, rec.teams, ledger, &hooks);
-        exercise_set_team_vars(ex, rec.vars);
-        int64_t seq = 0;
-        int sr = exercise_replay(ex);
-        if (sr == ENSHU_OK)
-            sr = exercise_submit(ex, sub, &seq);
-        if (sr != ENSHU_OK) {
-            fprintf(stderr, "enshu %s: team %d, objective %s: refused: %s\n", cmd, sub->team,
-                    sub->objective,
-                    sr == ENSHU_EPHASE ? exercise_phase_refusal(exercise_get_phase(ex))
-                                       : refusal(sr));
-        } else {
-            const objective *o = scenario_objective(rec.s, sub->objective);
-            const objective_score *os =
-                &grader_team(exercise_grader(ex), sub->team)->objectives[o - rec.s->objectives];
-            if (sub->kind == EV_ANSWER)
-                printf("team %d, %s: %s (%d points)\n", sub->team, o->id,
-                       os->achieved ? "right" : "wrong", os->points);
-            else
-                printf("team %d, %s: now %d points\n", sub->team, o->id, os->points);
-            rc = CLI_OK;
-        }
-        exercise_free(ex);
-        exercise_record_fini(&rec);
-    }
-    event_store_free(ledger);
-    free(path);
+    ledger_exercise_close(&le);
     return rc;
 }
 
@@ -126,16 +92,13 @@ static int parse_common(const char *cmd, int argc, char **argv, const char **nam
         {NULL, 0, NULL, 0},
     };
     int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+    cli_options_begin();
+    while ((opt = cli_next_option(cmd, argc, argv, "+", options)) != -1) {
         if (opt == 'n') {
             *name = optarg;
         } else if (opt == 'a') {
             *actor = optarg;
         } else {
-            fprintf(stderr, "enshu %s: unknown or incomplete option '%s' (try --help)\n", cmd,
-                    argv[optind - 1]);
             return -1;
         }
     }
@@ -160,10 +123,8 @@ static bool parse_team(const char *cmd, const char *arg, int *team)
 
 int cmd_answer(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(ANSWER_HELP, stdout);
+    if (cli_show_help(argc, argv, ANSWER_HELP))
         return CLI_OK;
-    }
     const char *name = NULL, *actor = NULL;
     int first = parse_common("answer", argc, argv, &name, &actor);
     if (first < 0)
@@ -181,10 +142,8 @@ int cmd_answer(int argc, char **argv)
 
 int cmd_grade(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(GRADE_HELP, stdout);
+    if (cli_show_help(argc, argv, GRADE_HELP))
         return CLI_OK;
-    }
     const char *name = NULL, *actor = NULL;
     int first = parse_common("grade", argc, argv, &name, &actor);
     if (first < 0)

@@ -23,10 +23,8 @@ static const char HELP[] =
 
 int cmd_down(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(HELP, stdout);
+    if (cli_show_help(argc, argv, HELP))
         return CLI_OK;
-    }
     static const struct option options[] = {
         {"name", required_argument, NULL, 'n'},
         {"workers", required_argument, NULL, 'w'},
@@ -35,9 +33,8 @@ int cmd_down(int argc, char **argv)
     const char *name = NULL;
     unsigned workers = 8;
     int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    cli_options_begin();
+    while ((opt = cli_next_option("down", argc, argv, "", options)) != -1) {
         if (opt == 'n') {
             name = optarg;
         } else if (opt == 'w') {
@@ -47,15 +44,11 @@ int cmd_down(int argc, char **argv)
                 return CLI_USAGE;
             }
         } else {
-            fprintf(stderr, "enshu down: unknown or incomplete option '%s' (try --help)\n",
-                    argv[optind - 1]);
             return CLI_USAGE;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "enshu down: unexpected argument '%s' (try --help)\n", argv[optind]);
+    if (cli_extra_operand("down", argc, argv))
         return CLI_USAGE;
-    }
     char *pick = range_pick(name, "down");
     if (!pick)
         return CLI_FAIL;

@@ -65,10 +65,8 @@ static int find_node(const char *range, int team, const char *node, char **domai
 
 int cmd_exec(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(HELP, stdout);
+    if (cli_show_help(argc, argv, HELP))
         return CLI_OK;
-    }
     static const struct option options[] = {
         {"name", required_argument, NULL, 'n'},
         {"timeout", required_argument, NULL, 'T'},
@@ -77,10 +75,9 @@ int cmd_exec(int argc, char **argv)
     const char *name = NULL;
     int64_t timeout_ms = 30000;
     int opt;
-    opterr = 0;
-    optind = 1;
+    cli_options_begin();
     /* Options come before TEAM: everything after NODE is the command. */
-    while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+    while ((opt = cli_next_option("exec", argc, argv, "+", options)) != -1) {
         if (opt == 'n') {
             name = optarg;
         } else if (opt == 'T') {
@@ -90,8 +87,6 @@ int cmd_exec(int argc, char **argv)
                 return CLI_USAGE;
             }
         } else {
-            fprintf(stderr, "enshu exec: unknown or incomplete option '%s' (try --help)\n",
-                    argv[optind - 1]);
             return CLI_USAGE;
         }
     }

@@ -49,10 +49,8 @@ static int read_password(char *buf, size_t cap)
 
 int cmd_passwd(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(HELP, stdout);
+    if (cli_show_help(argc, argv, HELP))
         return CLI_OK;
-    }
     bool generate = argc == 2 && strcmp(argv[1], "--generate") == 0;
     if (argc > 2 || (argc == 2 && !generate)) {
         fprintf(stderr, "enshu passwd: unexpected argument '%s' (try --help)\n", argv[1]);

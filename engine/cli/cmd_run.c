@@ -363,9 +363,8 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
     const char *log_target = NULL; /* NULL: plain sentences on stderr */
     log_level level = ENSHU_LOG_INFO;
     int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    cli_options_begin();
+    while ((opt = cli_next_option(cmd, argc, argv, "", options)) != -1) {
         char *end = NULL;
         switch (opt) {
         case 't':
@@ -445,8 +444,6 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
             }
             break;
         default:
-            fprintf(stderr, "enshu %s: unknown or incomplete option '%s' (try --help)\n", cmd,
-                    argv[optind - 1]);
             return CLI_USAGE;
         }
     }
@@ -494,18 +491,14 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
 
 int cmd_run(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(HELP, stdout);
+    if (cli_show_help(argc, argv, HELP))
         return CLI_OK;
-    }
     return run_command(argc, argv, "run", false);
 }
 
 int cmd_serve(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(SERVE_HELP, stdout);
+    if (cli_show_help(argc, argv, SERVE_HELP))
         return CLI_OK;
-    }
     return run_command(argc, argv, "serve", true);
 }

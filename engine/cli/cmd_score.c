@@ -38,10 +38,8 @@ static int feed(const event *ev, void *arg)
 
 int cmd_score(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(HELP, stdout);
+    if (cli_show_help(argc, argv, HELP))
         return CLI_OK;
-    }
     static const struct option options[] = {
         {"db", required_argument, NULL, 'd'},
         {"json", no_argument, NULL, 'j'},
@@ -49,16 +47,13 @@ int cmd_score(int argc, char **argv)
     };
     const char *db = NULL;
     int as_json = 0, opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    cli_options_begin();
+    while ((opt = cli_next_option("score", argc, argv, "", options)) != -1) {
         if (opt == 'd') {
             db = optarg;
         } else if (opt == 'j') {
             as_json = 1;
         } else {
-            fprintf(stderr, "enshu score: unknown or incomplete option '%s' (try --help)\n",
-                    argv[optind - 1]);
             return CLI_USAGE;
         }
     }

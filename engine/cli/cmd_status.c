@@ -136,10 +136,8 @@ static void print_table(json_t *range)
 
 int cmd_status(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(HELP, stdout);
+    if (cli_show_help(argc, argv, HELP))
         return CLI_OK;
-    }
     static const struct option options[] = {
         {"name", required_argument, NULL, 'n'},
         {"json", no_argument, NULL, 'j'},
@@ -148,25 +146,19 @@ int cmd_status(int argc, char **argv)
     };
     const char *name = NULL;
     int as_json = 0, offline = 0, opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    cli_options_begin();
+    while ((opt = cli_next_option("status", argc, argv, "", options)) != -1) {
         if (opt == 'n')
             name = optarg;
         else if (opt == 'j')
             as_json = 1;
         else if (opt == 'o')
             offline = 1;
-        else {
-            fprintf(stderr, "enshu status: unknown or incomplete option '%s' (try --help)\n",
-                    argv[optind - 1]);
+        else
             return CLI_USAGE;
-        }
     }
-    if (optind < argc) {
-        fprintf(stderr, "enshu status: unexpected argument '%s' (try --help)\n", argv[optind]);
+    if (cli_extra_operand("status", argc, argv))
         return CLI_USAGE;
-    }
     size_t count = 0;
     char **names = NULL;
     if (name) {

@@ -7,18 +7,13 @@
 #include "alloc.h"
 #include "cli.h"
 #include "errors.h"
-#include "event_store.h"
-#include "exercise.h"
-#include "exercise_record.h"
-#include "range_files.h"
+#include "ledger_exercise.h"
 #include "units.h"
-#include "wall_clock.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char HELP[] =
     "Usage: enshu timeline --name NAME [--team N]\n"
@@ -29,16 +24,6 @@ static const char HELP[] =
     "its target node down.\n"
     "\n"
     "Exit status: 0 shown, 1 failure, 2 usage error.\n";
-
-static int no_inject(void *ctx, int team, const inject *inj, char **output)
-{
-    return ENSHU_EINVAL; /* looking only: nothing runs */
-}
-
-static int no_check(void *ctx, int team, const check *c, bool *passing, char **output)
-{
-    return ENSHU_EINVAL;
-}
 
 static void show(const scenario *s, exercise *ex, unsigned teams, int only_team)
 {
@@ -62,10 +47,8 @@ static void show(const scenario *s, exercise *ex, unsigned teams, int only_team)
 
 int cmd_timeline(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(HELP, stdout);
+    if (cli_show_help(argc, argv, HELP))
         return CLI_OK;
-    }
     static const struct option options[] = {
         {"name", required_argument, NULL, 'n'},
         {"team", required_argument, NULL, 't'},
@@ -74,17 +57,14 @@ int cmd_timeline(int argc, char **argv)
     const char *name = NULL;
     unsigned team = 0;
     int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    cli_options_begin();
+    while ((opt = cli_next_option("timeline", argc, argv, "", options)) != -1) {
         if (opt == 'n') {
             name = optarg;
         } else if (opt == 't') {
             if (cli_parse_teams("timeline", optarg, &team) != ENSHU_OK)
                 return CLI_USAGE;
         } else {
-            fprintf(stderr, "enshu timeline: unknown or incomplete option '%s' (try --help)\n",
-                    argv[optind - 1]);
             return CLI_USAGE;
         }
     }
@@ -92,33 +72,16 @@ int cmd_timeline(int argc, char **argv)
         fputs("enshu timeline: give the exercise with --name NAME (try --help)\n", stderr);
         return CLI_USAGE;
     }
-    char *path = range_ledger_path(name);
-    event_store *ledger = NULL;
+    ledger_exercise le;
+    if (ledger_exercise_open("timeline", name, false, &le) != ENSHU_OK)
+        return CLI_FAIL;
     int rc = CLI_FAIL;
-    if (access(path, R_OK) != 0) {
-        fprintf(stderr,
-                "enshu timeline: exercise '%s' has no ledger (%s); start it with 'enshu "
-                "run'\n",
-                name, path);
-    } else if (event_store_open(path, false, &ledger) == ENSHU_OK) {
-        exercise_record rec;
-        if (exercise_record_read(ledger, "timeline", &rec) != ENSHU_OK) {
-            /* told why */
-        } else if (team > rec.teams) {
-            fprintf(stderr, "enshu timeline: exercise '%s' has %u teams\n", name, rec.teams);
-        } else {
-            exercise_hooks hooks = {
-                .run_inject = no_inject, .run_check = no_check, .wall_ms = wall_clock_ms};
-            exercise *ex = exercise_new(rec.s, rec.teams, ledger, &hooks);
-            if (exercise_replay(ex) == ENSHU_OK) {
-                show(rec.s, ex, rec.teams, (int)team);
-                rc = CLI_OK;
-            }
-            exercise_free(ex);
-        }
-        exercise_record_fini(&rec);
-        event_store_free(ledger);
+    if (team > le.rec.teams) {
+        fprintf(stderr, "enshu timeline: exercise '%s' has %u teams\n", name, le.rec.teams);
+    } else if (exercise_replay(le.ex) == ENSHU_OK) {
+        show(le.rec.s, le.ex, le.rec.teams, (int)team);
+        rc = CLI_OK;
     }
-    free(path);
+    ledger_exercise_close(&le);
     return rc;
 }

@@ -34,10 +34,8 @@ static const char HELP[] =
 
 int cmd_up(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(HELP, stdout);
+    if (cli_show_help(argc, argv, HELP))
         return CLI_OK;
-    }
     static const struct option options[] = {
         {"teams", required_argument, NULL, 't'},   {"hosts", required_argument, NULL, 'H'},
         {"name", required_argument, NULL, 'n'},    {"workers", required_argument, NULL, 'w'},
@@ -47,9 +45,8 @@ int cmd_up(int argc, char **argv)
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
     unsigned teams = 0;
     int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    cli_options_begin();
+    while ((opt = cli_next_option("up", argc, argv, "", options)) != -1) {
         char *end = NULL;
         switch (opt) {
         case 't':
@@ -80,8 +77,6 @@ int cmd_up(int argc, char **argv)
             req.ready_timeout_ms = 0;
             break;
         default:
-            fprintf(stderr, "enshu up: unknown or incomplete option '%s' (try --help)\n",
-                    argv[optind - 1]);
             return CLI_USAGE;
         }
     }

@@ -21,10 +21,8 @@ static const char HELP[] =
 
 int cmd_validate(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(HELP, stdout);
+    if (cli_show_help(argc, argv, HELP))
         return CLI_OK;
-    }
     int first = 1;
     if (argc > 1 && !strcmp(argv[1], "--"))
         first = 2;

@@ -91,7 +91,7 @@ static void *hub_main(void *arg)
         /* New events first: a session joining now then gets its backlog up
          * to the newest event. Requests alone do not make it look: only
          * news of events, or 250 ms gone by (events of other processes). */
-        int64_t now = hub_now_ms();
+        int64_t now = monotonic_ms();
         if (notified || now - hub->tailed_ms >= 250) {
             hub->tailed_ms = now;
             hub_tail_ledger(hub);

@@ -51,6 +51,7 @@
 #include "grader.h"
 #include "login_checks.h"
 #include "login_limits.h"
+#include "monotonic_clock.h"
 #include "range_guests.h"
 #include "serial_console.h"
 #include "session_tokens.h"
@@ -184,9 +185,8 @@ struct console_hub {
 };
 
 /* ---- hub_sessions.c: sessions, and replies to them (hub thread, except
- * hub_now_ms and the hub_send_* calls, which take any thread) ---- */
+ * monotonic_ms (base) and the hub_send_* calls, which take any thread) ---- */
 
-int64_t hub_now_ms(void);
 void hub_send_bytes(console_hub *hub, uint64_t id, const void *data, size_t len, bool binary);
 /* Sends text and frees it; NULL: nothing. */
 void hub_send_text(console_hub *hub, uint64_t id, char *text);

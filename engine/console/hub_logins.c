@@ -90,7 +90,7 @@ static void join(console_hub *hub, session *ss, const token_owner *owner, const 
     json_t *extra = NULL;
     if (!token) {
         char issued[SESSION_TOKEN_SIZE];
-        session_tokens_issue(hub->tokens, owner, hub_now_ms(), issued);
+        session_tokens_issue(hub->tokens, owner, monotonic_ms(), issued);
         ss->token = xstrdup(issued);
         extra = json_pack("{s:s, s:I}", "token", issued, "token_expires_in_ms",
                           (json_int_t)TOKEN_LIFETIME_MS);
@@ -140,7 +140,7 @@ void hub_handle_hello(console_hub *hub, session *ss, const console_request *rq)
     int64_t retry = 0;
     if (rq->token) {
         token_owner owner;
-        if (session_tokens_check(hub->tokens, rq->token, hub_now_ms(), &owner) != ENSHU_OK) {
+        if (session_tokens_check(hub->tokens, rq->token, monotonic_ms(), &owner) != ENSHU_OK) {
             hub_log_refusal(ss, "an unknown, expired or revoked session token");
             hub_send_text(
                 hub, ss->id,
@@ -155,7 +155,7 @@ void hub_handle_hello(console_hub *hub, session *ss, const console_request *rq)
         return;
     }
     if (strcmp(rq->role, "instructor") == 0) {
-        if (!login_limits_begin(hub->logins, ss->peer, LOGIN_PASSWORD, hub_now_ms(), &retry)) {
+        if (!login_limits_begin(hub->logins, ss->peer, LOGIN_PASSWORD, monotonic_ms(), &retry)) {
             reply_rate_limited(hub, ss, rq->id, "too many failed logins from this address", retry);
             return;
         }
@@ -167,7 +167,7 @@ void hub_handle_hello(console_hub *hub, session *ss, const console_request *rq)
         pl->since = rq->since;
         if (login_checks_submit(hub->checks, rq->password, pl) != ENSHU_OK) {
             /* Not checked: no failure of this address. */
-            login_limits_end(hub->logins, ss->peer, LOGIN_PASSWORD, true, hub_now_ms());
+            login_limits_end(hub->logins, ss->peer, LOGIN_PASSWORD, true, monotonic_ms());
             hub_pending_login_free(pl);
             reply_rate_limited(hub, ss, rq->id, "too many logins are being checked", 1000);
             return;
@@ -186,7 +186,7 @@ void hub_handle_hello(console_hub *hub, session *ss, const console_request *rq)
                                               "name", "message", why)));
         return;
     }
-    if (!login_limits_begin(hub->logins, ss->peer, LOGIN_CODE, hub_now_ms(), &retry)) {
+    if (!login_limits_begin(hub->logins, ss->peer, LOGIN_CODE, monotonic_ms(), &retry)) {
         free(name);
         reply_rate_limited(hub, ss, rq->id, "too many wrong join codes from this address", retry);
         return;
@@ -195,7 +195,7 @@ void hub_handle_hello(console_hub *hub, session *ss, const console_request *rq)
     for (unsigned t = 1; t <= hub->nteams; t++)
         if (join_code_matches(hub->codes[t - 1], rq->code))
             team = (int)t; /* every code compared: the time says nothing of which */
-    login_limits_end(hub->logins, ss->peer, LOGIN_CODE, team > 0, hub_now_ms());
+    login_limits_end(hub->logins, ss->peer, LOGIN_CODE, team > 0, monotonic_ms());
     if (!team) {
         free(name);
         hub_log_refusal(ss, "wrong join code");
@@ -212,7 +212,7 @@ void hub_login_checked(console_hub *hub, pending_login *pl)
 {
     if (pl->rc == ENSHU_ETIMEOUT)
         return; /* dropped as the hub stops */
-    login_limits_end(hub->logins, pl->peer, LOGIN_PASSWORD, pl->rc == ENSHU_OK, hub_now_ms());
+    login_limits_end(hub->logins, pl->peer, LOGIN_PASSWORD, pl->rc == ENSHU_OK, monotonic_ms());
     if (pl->rc == ENSHU_ENOTFOUND)
         log_printf(ENSHU_LOG_ERROR, "enshu: consoles: no instructor password is set (enshu passwd)\n");
     session *ss = hub_find_session(hub, pl->session);

@@ -92,7 +92,7 @@ static void add_member(const token_owner *o, void *arg)
 void hub_handle_members(console_hub *hub, session *ss, const console_request *rq)
 {
     member_list ml = {json_array(), rq->team > 0 ? rq->team : 0};
-    session_tokens_each(hub->tokens, hub_now_ms(), add_member, &ml);
+    session_tokens_each(hub->tokens, monotonic_ms(), add_member, &ml);
     size_t i;
     json_t *m;
     json_array_foreach(ml.members, i, m)

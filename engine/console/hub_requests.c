@@ -86,7 +86,7 @@ static bool admit(console_hub *hub, session *ss, const console_request *rq)
         return true;
     char key[16];
     snprintf(key, sizeof key, "%d", ss->role == ROLE_TEAM ? ss->team : 0);
-    int64_t now = hub_now_ms(), retry = 0;
+    int64_t now = monotonic_ms(), retry = 0;
     char message[160];
     if (!rate_limiter_take(hub->limits[which], key, now, &retry)) {
         snprintf(

@@ -15,13 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-int64_t hub_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A send fails only when the session is gone or was closed for being too
  * slow: either way the client resumes from its last seq when it comes back. */
 void hub_send_bytes(console_hub *hub, uint64_t id, const void *data, size_t len, bool binary)

@@ -7,21 +7,14 @@
 #include "errors.h"
 #include "libvirt_conn.h"
 #include "log.h"
+#include "monotonic_clock.h"
 
 #include <jansson.h>
 #include <libvirt/libvirt-qemu.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int guest_agent_ping(virDomainPtr dom, int timeout_s)
 {
@@ -88,7 +81,7 @@ int guest_agent_exec_argv(virDomainPtr dom, const char *const *argv, int64_t tim
         return ENSHU_EAGENT;
     json_int_t pid = json_integer_value(json_object_get(ret, "pid"));
     json_decref(ret);
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = monotonic_ms() + timeout_ms;
     for (useconds_t pause = 20000;; pause = pause < 200000 ? pause * 2 : pause) {
         json_t *q = json_pack("{s:s, s:{s:I}}", "execute", "guest-exec-status", "arguments",
                               "pid", pid);
@@ -107,7 +100,7 @@ int guest_agent_exec_argv(virDomainPtr dom, const char *const *argv, int64_t tim
             return ENSHU_OK;
         }
         json_decref(status);
-        if (now_ms() > deadline) {
+        if (monotonic_ms() > deadline) {
             log_printf(ENSHU_LOG_ERROR, "enshu: %s on %s did not finish within %lld ms", argv[0],
                        virDomainGetName(dom), (long long)timeout_ms);
             return ENSHU_ETIMEOUT;

@@ -6,6 +6,7 @@
 #include "guest_states.h"
 #include "alloc.h"
 #include "libvirt_conn.h"
+#include "monotonic_clock.h"
 #include "monotonic_cond.h"
 
 #include <libvirt/libvirt.h>
@@ -91,21 +92,14 @@ static void set_state_locked(guest_states *g, const char *host_uri, const char *
 
 /* The states of every guest on one host: all unknown when it does not
  * answer; a watched guest it does not report is unknown too. */
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void look_at_host(guest_states *g, size_t h)
 {
     const char *uri = g->hosts[h];
-    if (mono_ms() < g->retry_at[h])
+    if (monotonic_ms() < g->retry_at[h])
         return; /* said once it does not answer; not every round */
     virConnectPtr conn = conn_cache_get(g->conns, uri, g->worker);
     if (!conn)
-        g->retry_at[h] = mono_ms() + HOST_RETRY_MS;
+        g->retry_at[h] = monotonic_ms() + HOST_RETRY_MS;
     virDomainStatsRecordPtr *recs = NULL;
     int n = conn ? virConnectGetAllDomainStats(conn, VIR_DOMAIN_STATS_STATE, &recs, 0) : -1;
     pthread_mutex_lock(&g->lock);

@@ -13,6 +13,7 @@
 #include "guest_agent.h"
 #include "libvirt_xml.h"
 #include "log.h"
+#include "monotonic_clock.h"
 #include "units.h"
 #include "work_pool.h"
 
@@ -22,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -33,13 +33,6 @@ typedef struct up_ctx {
     conn_cache *conns;
     const provision_opts *opts;
 } up_ctx;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 char *plan_domain_addresses(const range_plan *plan, const plan_domain *dom)
 {
@@ -278,7 +271,7 @@ static int wait_team_ready(up_ctx *c, virConnectPtr conn, const plan_team *team)
             rc = ENSHU_ELIBVIRT;
         }
     }
-    int64_t deadline = now_ms() + c->opts->ready_timeout_ms;
+    int64_t deadline = monotonic_ms() + c->opts->ready_timeout_ms;
     while (rc == ENSHU_OK && ready < n) {
         for (size_t i = 0; i < n && rc == ENSHU_OK; i++) {
             if (done[i])
@@ -303,7 +296,7 @@ static int wait_team_ready(up_ctx *c, virConnectPtr conn, const plan_team *team)
         }
         if (rc != ENSHU_OK || ready == n)
             break;
-        if (now_ms() > deadline) {
+        if (monotonic_ms() > deadline) {
             for (size_t i = 0; i < n; i++)
                 if (!done[i])
                     log_printf(

@@ -27,12 +27,8 @@ static void err_at(checker *C, src_pos pos, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0)
-        msg = NULL;
+    diag_addv(C->diags, C->s->file, pos.line, pos.col, fmt, ap);
     va_end(ap);
-    diag_add(C->diags, C->s->file, pos.line, pos.col, "%s", msg ? msg : "?");
-    free(msg);
 }
 
 /* Names of one kind, gathered for duplicate checks and suggestions. */

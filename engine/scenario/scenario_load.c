@@ -32,12 +32,8 @@ static void err(loader *L, const ynode *at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0)
-        msg = NULL;
+    diag_addv(L->diags, L->file, at ? at->line : 0, at ? at->col : 0, fmt, ap);
     va_end(ap);
-    diag_add(L->diags, L->file, at ? at->line : 0, at ? at->col : 0, "%s", msg ? msg : "?");
-    free(msg);
 }
 
 static src_pos pos_of(const ynode *n)

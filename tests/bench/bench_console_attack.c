@@ -29,6 +29,7 @@
 #include "diag.h"
 #include "errors.h"
 #include "exercise.h"
+#include "guestless_hooks.h"
 #include "scenario.h"
 #include "ws_client_frame.h"
 
@@ -80,24 +81,6 @@ static const char PASSWORD[] = "bench-instructor-password";
 
 static _Atomic(console_hub *) the_hub;
 
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
-{
-    return ENSHU_OK;
-}
-
-static int run_check(void *ctx, int team, const check *c, bool *passing, char **output)
-{
-    *passing = false;
-    return ENSHU_OK;
-}
-
-static int64_t wall_ms(void *ctx)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void on_event(void *ctx, const event *ev)
 {
     console_hub *hub = atomic_load(&the_hub);
@@ -123,8 +106,7 @@ static void serve(int fd, const char *dir)
     event_store *ledger;
     if (event_store_open(path, true, &ledger) != ENSHU_OK)
         _exit(1);
-    exercise_hooks hooks = {
-        .run_inject = run_inject, .run_check = run_check, .wall_ms = wall_ms, .on_event = on_event};
+    exercise_hooks hooks = guestless_hooks(on_event, NULL);
     exercise *ex = exercise_new(s, TEAMS, ledger, &hooks);
     if (exercise_start(ex) != ENSHU_OK)
         _exit(1);

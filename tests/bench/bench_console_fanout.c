@@ -27,6 +27,7 @@
 #include "diag.h"
 #include "errors.h"
 #include "exercise.h"
+#include "guestless_hooks.h"
 #include "lws_broadcaster.h"
 #include "scenario.h"
 #include "ws_load.h"
@@ -108,16 +109,6 @@ static int count_joined(void *s)
     return atomic_load(&((sample *)s)->joined);
 }
 
-static bool wait_for(int (*count)(void *), void *target, int n, int timeout_ms)
-{
-    int64_t deadline = bench_now_us() + (int64_t)timeout_ms * 1000;
-    while (count(target) < n && bench_now_us() < deadline) {
-        struct timespec ts = {0, 10 * 1000000};
-        nanosleep(&ts, NULL);
-    }
-    return count(target) >= n;
-}
-
 /* ---- measuring ---- */
 
 typedef struct result {
@@ -159,7 +150,7 @@ static result run(const char *name, mode m, int port, void (*broadcast)(void *),
         opened = count_joined;
         target = &s;
     }
-    if (!wait_for(opened, target, nclients, 60000)) {
+    if (!bench_wait_for(opened, target, nclients, 60000)) {
         fprintf(stderr, "bench_console_fanout: %s: only %d of %d clients ready.\n", name,
                 opened(target), nclients);
         exit(1);
@@ -220,24 +211,6 @@ typedef struct bench_hub {
     float *append_ms;
 } bench_hub;
 
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
-{
-    return ENSHU_OK;
-}
-
-static int run_check(void *ctx, int team, const check *c, bool *passing, char **output)
-{
-    *passing = false;
-    return ENSHU_OK;
-}
-
-static int64_t wall_ms(void *ctx)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void on_event(void *ctx, const event *ev)
 {
     console_hub_notify(atomic_load(&((bench_hub *)ctx)->hub));
@@ -278,11 +251,7 @@ static result run_hub(void)
     if (event_store_open(path, true, &ledger) != ENSHU_OK)
         exit(1);
     bench_hub b = {.append_ms = xcalloc((size_t)nmessages, sizeof(float))};
-    exercise_hooks hooks = {.run_inject = run_inject,
-                            .run_check = run_check,
-                            .wall_ms = wall_ms,
-                            .on_event = on_event,
-                            .ctx = &b};
+    exercise_hooks hooks = guestless_hooks(on_event, &b);
     b.ex = exercise_new(s, TEAMS, ledger, &hooks);
     if (exercise_start(b.ex) != ENSHU_OK)
         exit(1);

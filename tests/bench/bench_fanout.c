@@ -62,16 +62,6 @@ static void on_message(void *ctx, int client, const char *p, size_t len, int64_t
     atomic_fetch_add(&s->delivered, 1);
 }
 
-static bool wait_for(int (*count)(void *), void *target, int n, int timeout_ms)
-{
-    int64_t deadline = bench_now_us() + (int64_t)timeout_ms * 1000;
-    while (count(target) < n && bench_now_us() < deadline) {
-        struct timespec ts = {0, 10 * 1000000};
-        nanosleep(&ts, NULL);
-    }
-    return count(target) >= n;
-}
-
 /* ---- the two servers under test ---- */
 
 typedef struct server {
@@ -131,7 +121,7 @@ static result run(const server *to, int port)
                 .next_seq = xcalloc((size_t)nclients, sizeof(int))};
     int64_t t0 = bench_now_us();
     ws_load *load = ws_load_new(port, nclients, nthreads, on_message, NULL, &s);
-    if (!load || !wait_for(to->connections, to->b, nclients, 10000)) {
+    if (!load || !bench_wait_for(to->connections, to->b, nclients, 10000)) {
         fprintf(stderr, "bench_fanout: %s: only %d of %d clients connected.\n", name,
                 to->connections(to->b), nclients);
         exit(1);

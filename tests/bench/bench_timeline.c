@@ -21,7 +21,9 @@
 #include "diag.h"
 #include "errors.h"
 #include "exercise.h"
+#include "guestless_hooks.h"
 #include "scenario.h"
+#include "wall_clock.h"
 #include "ws_load.h"
 
 #include <stdatomic.h>
@@ -53,24 +55,6 @@ typedef struct bench {
     float probe_ms[MAX_PROBES];
     atomic_int probes_back;
 } bench;
-
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
-{
-    return ENSHU_OK;
-}
-
-static int run_check(void *ctx, int team, const check *c, bool *passing, char **output)
-{
-    *passing = false;
-    return ENSHU_OK;
-}
-
-static int64_t wall_ms(void *ctx)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void on_event(void *ctx, const event *ev)
 {
@@ -143,11 +127,7 @@ int main(int argc, char **argv)
     if (!s || event_store_open(path, true, &ledger) != ENSHU_OK)
         return 1;
     bench *b = xcalloc(1, sizeof(bench));
-    exercise_hooks hooks = {.run_inject = run_inject,
-                            .run_check = run_check,
-                            .wall_ms = wall_ms,
-                            .on_event = on_event,
-                            .ctx = b};
+    exercise_hooks hooks = guestless_hooks(on_event, b);
     b->ex = exercise_new(s, 2, ledger, &hooks);
     if (exercise_start(b->ex) != ENSHU_OK)
         return 1;
@@ -157,7 +137,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < ledger_events; i++) {
         snprintf(text, sizeof text, "bulletin %d", i);
         event ev = {.at_ms = i,
-                    .wall_ms = wall_ms(NULL),
+                    .wall_ms = wall_clock_ms(NULL),
                     .team = i % 3,
                     .kind = EV_INSTRUCTOR,
                     .subject = "broadcast",

@@ -24,6 +24,16 @@ void bench_sleep_until_us(int64_t at)
     }
 }
 
+bool bench_wait_for(int (*count)(void *), void *target, int n, int timeout_ms)
+{
+    int64_t deadline = bench_now_us() + (int64_t)timeout_ms * 1000;
+    while (count(target) < n && bench_now_us() < deadline) {
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return count(target) >= n;
+}
+
 static int cmp_float(const void *a, const void *b)
 {
     float x = *(const float *)a, y = *(const float *)b;

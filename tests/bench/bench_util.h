@@ -1,16 +1,21 @@
 /*
  * What the benchmarks share: a monotonic clock in microseconds, sleeping to
- * a deadline, percentiles of a sample, the process's peak memory and the
- * machine's load.
+ * a deadline, waiting for a count, percentiles of a sample, the process's
+ * peak memory and the machine's load.
  */
 #ifndef ENSHU_BENCH_UTIL_H
 #define ENSHU_BENCH_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 int64_t bench_now_us(void);
 void bench_sleep_until_us(int64_t at);
+
+/* Polls count(target) every 10 ms until it reaches n or timeout_ms passes;
+ * true when it reached n. */
+bool bench_wait_for(int (*count)(void *), void *target, int n, int timeout_ms);
 
 typedef struct bench_percentiles {
     double p50, p99, max;

@@ -15,6 +15,7 @@
 #include "errors.h"
 #include "event_store.h"
 #include "exercise.h"
+#include "guestless_hooks.h"
 #include "scenario.h"
 
 #include <poll.h>
@@ -33,25 +34,6 @@ static volatile sig_atomic_t stop;
 static void on_signal(int sig)
 {
     stop = 1;
-}
-
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
-{
-    *output = xstrdup("done (no guest: console fixture)");
-    return ENSHU_OK;
-}
-
-static int run_check(void *ctx, int team, const check *c, bool *passing, char **output)
-{
-    *passing = false;
-    return ENSHU_OK;
-}
-
-static int64_t wall_ms(void *ctx)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void on_event(void *ctx, const event *ev)
@@ -80,8 +62,7 @@ int main(int argc, char **argv)
     event_store *ledger;
     if (event_store_open(ledger_path, true, &ledger) != ENSHU_OK)
         return 1;
-    exercise_hooks hooks = {
-        .run_inject = run_inject, .run_check = run_check, .wall_ms = wall_ms, .on_event = on_event};
+    exercise_hooks hooks = guestless_hooks(on_event, NULL);
     exercise *ex = exercise_new(s, teams, ledger, &hooks);
     if (!ex)
         return 1;

@@ -20,6 +20,9 @@
 #include "console_hub.h"
 #include "errors.h"
 #include "exercise.h"
+#include "guestless_hooks.h"
+#include "monotonic_clock.h"
+#include "wall_clock.h"
 #include "../unit/test_support.h"
 #include "ws_client_frame.h"
 
@@ -64,13 +67,6 @@ static const char SCRIPT[] =
     " points: 5}\n"
     "  - {id: summary, kind: report, text: 'What happened?',"
     " rubric: [{text: {en: Timeline, ja: 時系列}, points: 5}]}\n";
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the exercise and the hub ---- */
 
@@ -130,25 +126,6 @@ typedef struct fixture {
     int port;
 } fixture;
 
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
-{
-    *output = xstrdup("sent");
-    return ENSHU_OK;
-}
-
-static int run_check(void *ctx, int team, const check *c, bool *passing, char **output)
-{
-    *passing = false;
-    return ENSHU_OK;
-}
-
-static int64_t wall_ms(void *ctx)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void on_event(void *ctx, const event *ev)
 {
     fixture *f = ctx;
@@ -181,11 +158,7 @@ static int setup(void **state)
     f->ledger_path = xasprintf("%s/events.db", f->dir);
     f->s = load_or_fail(SCRIPT);
     assert_int_equal(event_store_open(f->ledger_path, true, &f->ledger), ENSHU_OK);
-    hooks = (exercise_hooks){.run_inject = run_inject,
-                             .run_check = run_check,
-                             .wall_ms = wall_ms,
-                             .on_event = on_event,
-                             .ctx = f};
+    hooks = guestless_hooks(on_event, f);
     f->ex = exercise_new(f->s, 2, f->ledger, &hooks);
     assert_non_null(f->ex);
     if (setup_started)
@@ -302,7 +275,7 @@ static bool io_read(client *c, void *buf, size_t len, int64_t deadline)
     while (len) {
         ssize_t n = recv(c->fd, p, len, 0);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-            if (mono_ms() >= deadline)
+            if (monotonic_ms() >= deadline)
                 return false;
             continue;
         }
@@ -347,7 +320,7 @@ static client *client_open_from(int port, const char *from)
     io_write(c, req, sizeof req - 1);
     char head[2048];
     size_t len = 0;
-    int64_t deadline = mono_ms() + WAIT_MS;
+    int64_t deadline = monotonic_ms() + WAIT_MS;
     while (len < sizeof head - 1 && io_read(c, head + len, 1, deadline)) {
         len++;
         if (len >= 4 && memcmp(head + len - 4, "\r\n\r\n", 4) == 0)
@@ -437,7 +410,7 @@ static bool client_pump(client *c, int64_t deadline)
         assert_false(h[1] & 0x80);
         char *p = xmalloc(n + 1);
         /* The rest of a frame that began arrives soon: no deadline cut. */
-        if (!io_read(c, p, n, mono_ms() + WAIT_MS)) {
+        if (!io_read(c, p, n, monotonic_ms() + WAIT_MS)) {
             free(p);
             return false;
         }
@@ -501,7 +474,7 @@ typedef bool (*match_fn)(const json_t *m, const void *arg);
  * moves the mark past it. Fails the test when none comes in time. */
 static json_t *await_match(client *c, match_fn match, const void *arg, const char *what)
 {
-    int64_t deadline = mono_ms() + WAIT_MS;
+    int64_t deadline = monotonic_ms() + WAIT_MS;
     for (;;) {
         while (c->mark < json_array_size(c->all)) {
             json_t *m = json_array_get(c->all, c->mark++);
@@ -897,7 +870,7 @@ static void a_long_ledger_is_caught_up_whole_and_in_order(void **state)
     for (int i = 0; i < LONG_LEDGER; i++) {
         snprintf(text, sizeof text, "bulletin %d", i);
         event ev = {.at_ms = exercise_now(f->ex),
-                    .wall_ms = wall_ms(NULL),
+                    .wall_ms = wall_clock_ms(NULL),
                     .team = i % 3,
                     .kind = EV_INSTRUCTOR,
                     .subject = "broadcast",
@@ -910,7 +883,7 @@ static void a_long_ledger_is_caught_up_whole_and_in_order(void **state)
     console_hub_notify(atomic_load(&f->hub));
 
     client *c = join_team(f, 1, "en", 0);
-    int64_t deadline = mono_ms() + 60000;
+    int64_t deadline = monotonic_ms() + 60000;
     size_t want = (size_t)(LONG_LEDGER - LONG_LEDGER / 3); /* teams 0 and 1, not 2 */
     size_t got = 0, looked = 0;
     while (got < want) {
@@ -1103,8 +1076,8 @@ static void wrong_passwords_then_the_right_one_from_the_same_address(void **stat
     /* The right password from the guessing address is checked once the
      * wait it was told has passed, and accepted. */
     json_t *w = NULL;
-    int64_t deadline = mono_ms() + WAIT_MS;
-    while (mono_ms() < deadline) {
+    int64_t deadline = monotonic_ms() + WAIT_MS;
+    while (monotonic_ms() < deadline) {
         w = hello_instructor(c, "correct horse");
         if (strcmp(type_of(w), "welcome") == 0)
             break;
@@ -1242,7 +1215,7 @@ static void a_token_rejoins_without_the_code_or_password(void **state)
     assert_error(r, "bad_login");
     assert_string_equal(json_string_value(json_object_get(r, "field")), "token");
     assert_type(ask(i2, json_pack("{s:s}", "type", "logout")), "ok");
-    while (client_pump(i2, mono_ms() + WAIT_MS))
+    while (client_pump(i2, monotonic_ms() + WAIT_MS))
         ;
     assert_true(i2->closed);
     assert_error(hello_token(bad, itoken, 0), "bad_login");
@@ -1343,7 +1316,7 @@ static void a_removed_member_is_closed_and_cannot_come_back_with_the_token(void 
     /* Both of Aiko's sessions close, with the reason. */
     client *gone[] = {aiko1, aiko2};
     for (int i = 0; i < 2; i++) {
-        while (client_pump(gone[i], mono_ms() + WAIT_MS))
+        while (client_pump(gone[i], monotonic_ms() + WAIT_MS))
             ;
         assert_true(gone[i]->closed);
         assert_int_equal(gone[i]->close_code, 1008);
@@ -1467,7 +1440,7 @@ static void a_timeline_is_what_the_ledger_gives_without_reading_it(void **state)
     for (int i = 0; i < BULK; i++) {
         snprintf(text, sizeof text, "bulletin %d", i);
         event ev = {.at_ms = exercise_now(f->ex),
-                    .wall_ms = wall_ms(NULL),
+                    .wall_ms = wall_clock_ms(NULL),
                     .team = bulk_team[i % 4],
                     .kind = EV_INSTRUCTOR,
                     .subject = "broadcast",

@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "errors.h"
+#include "monotonic_clock.h"
 #include "ws_client_frame.h"
 #include "ws_server.h"
 
@@ -31,13 +32,6 @@
 #include <unistd.h>
 
 #define WAIT_MS 15000
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- what the server reports, recorded for the test thread ---- */
 
@@ -141,9 +135,9 @@ static void rec_reset(void)
 /* Waits until *counter (guarded by rec.lock) reaches at least n. */
 static bool wait_count(int *counter, int n)
 {
-    int64_t deadline = now_ms() + WAIT_MS;
+    int64_t deadline = monotonic_ms() + WAIT_MS;
     pthread_mutex_lock(&rec.lock);
-    while (*counter < n && now_ms() < deadline) {
+    while (*counter < n && monotonic_ms() < deadline) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 50 * 1000000;
@@ -248,14 +242,14 @@ static bool io_read(wsc *c, void *buf, size_t len, int64_t deadline)
             if (n <= 0) {
                 int err = SSL_get_error(c->ssl, (int)n);
                 if ((err == SSL_ERROR_WANT_READ || err == SSL_ERROR_SYSCALL) &&
-                    (errno == EAGAIN || errno == EWOULDBLOCK) && now_ms() < deadline)
+                    (errno == EAGAIN || errno == EWOULDBLOCK) && monotonic_ms() < deadline)
                     continue;
                 return false;
             }
         } else {
             n = recv(c->fd, p, len, 0);
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-                if (now_ms() >= deadline)
+                if (monotonic_ms() >= deadline)
                     return false;
                 continue;
             }
@@ -296,7 +290,7 @@ static int wsc_open_as(wsc *c, int port, const char *path, const char *subprotoc
     io_write(c, req, (size_t)n);
     char head[2048];
     size_t len = 0;
-    int64_t deadline = now_ms() + WAIT_MS;
+    int64_t deadline = monotonic_ms() + WAIT_MS;
     while (len < sizeof(head) - 1 && io_read(c, head + len, 1, deadline)) {
         len++;
         if (len >= 4 && memcmp(head + len - 4, "\r\n\r\n", 4) == 0)
@@ -349,7 +343,7 @@ static void wsc_send_text(wsc *c, const char *text)
  * NUL-terminated and the caller's to free. */
 static int wsc_recv(wsc *c, char **data, size_t *len, int timeout_ms)
 {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = monotonic_ms() + timeout_ms;
     for (;;) {
         unsigned char h[2];
         if (!io_read(c, h, 2, deadline))
@@ -762,8 +756,8 @@ static void slow_reader_closed(void **state)
     /* Reading brings it under a quarter: on_drain (which may come after the
      * last frame is read, so running out of frames is no failure; the socket
      * may also have taken all of it). */
-    int64_t deadline = now_ms() + WAIT_MS;
-    while (count_of(&rec.drained) == 0 && now_ms() < deadline) {
+    int64_t deadline = monotonic_ms() + WAIT_MS;
+    while (count_of(&rec.drained) == 0 && monotonic_ms() < deadline) {
         char *d;
         size_t n;
         int op = wsc_recv(&slow, &d, &n, 100);
@@ -818,9 +812,9 @@ static void dead_client_dropped(void **state)
     uint64_t live_id = last_opened();
 
     /* The live client answers pings; the dead one neither reads nor answers. */
-    int64_t start_ms = now_ms(), deadline = start_ms + WAIT_MS;
+    int64_t start_ms = monotonic_ms(), deadline = start_ms + WAIT_MS;
     int pings_seen = 0;
-    while (!was_closed(dead_id) && now_ms() < deadline) {
+    while (!was_closed(dead_id) && monotonic_ms() < deadline) {
         char *d;
         size_t n;
         if (wsc_recv(&live, &d, &n, 100) >= 0)
@@ -829,8 +823,8 @@ static void dead_client_dropped(void **state)
     }
     assert_true(was_closed(dead_id));
     /* Keep the live one a while past the hangup time, answering. */
-    int64_t until = now_ms() + 3000;
-    while (now_ms() < until) {
+    int64_t until = monotonic_ms() + 3000;
+    while (monotonic_ms() < until) {
         char *d;
         size_t n;
         if (wsc_recv(&live, &d, &n, 100) >= 0)
@@ -839,7 +833,7 @@ static void dead_client_dropped(void **state)
     assert_false(was_closed(live_id));
     wsc_send_text(&live, "ping me");
     expect_text(&live, "ping me");
-    printf("# dead client dropped after %lld ms\n", (long long)(now_ms() - start_ms));
+    printf("# dead client dropped after %lld ms\n", (long long)(monotonic_ms() - start_ms));
     wsc_close(&dead);
     wsc_close(&live);
     ws_server_free(srv);
@@ -855,7 +849,7 @@ static int http_get(int port, const char *path, char *body, size_t body_size, ch
     io_write(&c, req, (size_t)n);
     static char resp[65536];
     size_t len = 0;
-    int64_t deadline = now_ms() + WAIT_MS;
+    int64_t deadline = monotonic_ms() + WAIT_MS;
     while (len < sizeof(resp) - 1 && io_read(&c, resp + len, 1, deadline))
         len++;
     resp[len] = '\0';
@@ -1050,7 +1044,7 @@ static int http_raw(int port, const char *request, char *resp, size_t size)
     wsc c = {.fd = tcp_connect(port, 0)};
     io_write(&c, request, strlen(request));
     size_t len = 0;
-    int64_t deadline = now_ms() + WAIT_MS;
+    int64_t deadline = monotonic_ms() + WAIT_MS;
     while (len < size - 1 && io_read(&c, resp + len, 1, deadline))
         len++;
     resp[len] = '\0';

@@ -13,10 +13,11 @@
 
 import { t, lang, onLangChange, formatClock } from './i18n.js';
 import { Connection } from './connection.js';
-import { el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome, saveFile } from './ui.js';
+import { $, el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome, saveFile } from './ui.js';
 import { SerialConsole, openConsoles } from './terminal.js';
 import { drawScoreChart, teamColor } from './chart.js';
 import { describeMessage, describeEvent } from './describe.js';
+import { exerciseNow as timeOf, showClock, objectiveTitle as titleIn } from './exercise.js';
 
 const REFRESH_MS = 5000;
 const EVENT_FEED_MAX = 500;
@@ -33,7 +34,6 @@ const conn = new Connection({
 });
 window.enshu = { conn, consoles: openConsoles };
 
-const $ = (id) => document.getElementById(id);
 const state = {
   welcome: null,
   exercise: { phase: 'ready', at_ms: 0, speed: 1, receivedAt: performance.now() },
@@ -52,20 +52,14 @@ const controlStatus = statusLine($('control-status'));
 const injectStatus = statusLine($('inject-status'));
 const nodesStatus = statusLine($('nodes-status'));
 
-function exerciseNow() {
-  const e = state.exercise;
-  if (e.phase !== 'running') return e.at_ms;
-  return e.at_ms + (performance.now() - e.receivedAt) * (e.speed || 1);
-}
+const exerciseNow = () => timeOf(state.exercise);
+const renderClock = showClock($('exercise-clock'), () => state.exercise);
 
 function objective(id) {
   return state.objectives.find((o) => o.id === id);
 }
 
-function objectiveTitle(id) {
-  const o = objective(id);
-  return o ? o.title || o.text || o.id : id;
-}
+const objectiveTitle = (id) => titleIn(state.objectives, id);
 
 function teamNumbers() {
   return Array.from({ length: state.teams }, (_, i) => i + 1);
@@ -93,12 +87,6 @@ function renderExercise() {
   const speed = $('speed-input');
   if (document.activeElement !== speed) speed.value = String(state.exercise.speed || 1);
 }
-
-function renderClock() {
-  const s = state.exercise.speed && state.exercise.speed !== 1 ? ` ${t('speed.value', { speed: state.exercise.speed })}` : '';
-  $('exercise-clock').textContent = formatClock(exerciseNow()) + s;
-}
-setInterval(renderClock, 500);
 
 for (const b of document.querySelectorAll('.controls [data-action]')) {
   b.addEventListener('click', async () => {

@@ -13,9 +13,10 @@
 
 import { t, lang, onLangChange, formatClock, formatSize } from './i18n.js';
 import { Connection } from './connection.js';
-import { el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome, saveFile } from './ui.js';
+import { $, el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome, saveFile } from './ui.js';
 import { SerialConsole, openConsoles } from './terminal.js';
 import { describeMessage } from './describe.js';
+import { showClock, objectiveTitle as titleIn } from './exercise.js';
 
 /* The server takes a report of at most 64 KiB in all, its attachment's
  * base64 at most 60,000 characters: a file of at most 45,000 bytes. */
@@ -48,7 +49,6 @@ const state = {
   timeline: []
 };
 
-const $ = (id) => document.getElementById(id);
 const OPENED_KEY = `enshu:opened:${login && login.team}`;
 const opened = new Set(JSON.parse(sessionStorage.getItem(OPENED_KEY) || '[]'));
 
@@ -67,18 +67,11 @@ function renderPhaseNotice() {
   notice.dataset.phase = phase;
 }
 
-function objectiveTitle(id) {
-  const o = state.objectives.find((x) => x.id === id);
-  return o ? o.title || o.text || o.id : id;
-}
+const objectiveTitle = (id) => titleIn(state.objectives, id);
 
 /* ---- header: exercise, clock, score ---- */
 
-function exerciseNow() {
-  const e = state.exercise;
-  if (e.phase !== 'running') return e.at_ms;
-  return e.at_ms + (performance.now() - e.receivedAt) * (e.speed || 1);
-}
+const renderClock = showClock($('exercise-clock'), () => state.exercise);
 
 function renderHeader() {
   const w = state.welcome;
@@ -100,12 +93,6 @@ function renderHeader() {
     total.title = t('score.penalties', { points: state.score.penalties || 0 });
   } else total.textContent = '–';
 }
-
-function renderClock() {
-  const speed = state.exercise.speed && state.exercise.speed !== 1 ? ` ${t('speed.value', { speed: state.exercise.speed })}` : '';
-  $('exercise-clock').textContent = formatClock(exerciseNow()) + speed;
-}
-setInterval(renderClock, 500);
 
 /* ---- inbox ---- */
 

@@ -8,6 +8,9 @@
 
 import { t, apply, languageSelect } from './i18n.js';
 
+/* The element with this id. */
+export const $ = (id) => document.getElementById(id);
+
 /* el('button', {class: 'x', dataset: {test: 'y'}, onclick: f}, 'text', child, ...) */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);

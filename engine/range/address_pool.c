@@ -99,7 +99,7 @@ void ipv4_nets_from_network_xml(const char *xml, ipv4_net_list *out)
             continue; /* IPv6 or malformed */
         unsigned prefix = 24;
         if (xml_attr(p, end, "prefix", prefix_text, sizeof prefix_text)) {
-            prefix = (unsigned)atoi(prefix_text);
+            prefix = (unsigned)strtoul(prefix_text, NULL, 10);
         } else if (xml_attr(p, end, "netmask", mask_text, sizeof mask_text) &&
                    parse_ipv4(mask_text, &mask) == 0) {
             prefix = 0;

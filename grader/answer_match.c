@@ -110,12 +110,14 @@ bool answer_matches(const answer_matcher *m, const char *answer)
 static long time_of_day(const char *text)
 {
     int h = -1, m = -1, sec = 0, used = 0;
-    if (sscanf(text, "%2d:%2d%n", &h, &m, &used) != 2)
+    /* %2d reads at most two digits: no value can overflow, and the count
+     * of conversions says whether they were there. */
+    if (sscanf(text, "%2d:%2d%n", &h, &m, &used) != 2) /* NOLINT(cert-err34-c) */
         return -1;
     const char *rest = text + used;
     if (*rest == ':') {
         int more = 0;
-        if (sscanf(rest, ":%2d%n", &sec, &more) != 1)
+        if (sscanf(rest, ":%2d%n", &sec, &more) != 1) /* NOLINT(cert-err34-c) */
             return -1;
         rest += more;
     }

@@ -38,11 +38,13 @@ int cmd_down(int argc, char **argv)
         if (opt == 'n') {
             name = optarg;
         } else if (opt == 'w') {
-            workers = (unsigned)atoi(optarg);
-            if (workers < 1 || workers > 64) {
+            char *end;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (*end != '\0' || n < 1 || n > 64) {
                 fprintf(stderr, "enshu down: --workers must be 1 to 64\n");
                 return CLI_USAGE;
             }
+            workers = (unsigned)n;
         } else {
             return CLI_USAGE;
         }

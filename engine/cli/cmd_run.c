@@ -152,8 +152,7 @@ static void sleep_ms(int64_t ms)
  * picks up what other processes record (enshu answer, grade). */
 static int run_loop(exercise *ex, int64_t until_ms)
 {
-    exercise_phase phase;
-    while (!interrupted && (phase = exercise_get_phase(ex)) != PHASE_ENDED &&
+    while (!interrupted && exercise_get_phase(ex) != PHASE_ENDED &&
            exercise_now(ex) < until_ms) {
         if (exercise_poll_ledger(ex) != ENSHU_OK)
             log_printf(ENSHU_LOG_WARNING, "enshu run: the ledger could not be read; retrying");
@@ -163,7 +162,7 @@ static int run_loop(exercise *ex, int64_t until_ms)
             wait = 200; /* stay responsive to consoles, Ctrl-C and the end */
         exercise_wait(ex, wait); /* or less: a team's thread finished, an event came */
     }
-    phase = exercise_get_phase(ex);
+    exercise_phase phase = exercise_get_phase(ex);
     if (interrupted) {
         if (phase != PHASE_RUNNING)
             return ENSHU_OK;

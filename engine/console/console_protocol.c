@@ -34,49 +34,49 @@ typedef struct field_spec {
 #define MAX_TEAM 1000
 #define MAX_NAME 40 /* characters of a trainee's display name (UTF-8: up to 4 bytes each) */
 
-static const field_spec NONE[] = {{NULL}};
+static const field_spec NONE[] = {{.name = NULL}};
 static const field_spec HELLO[] = {
     STR("role", role, false, 1, 16),      STR("code", code, false, 1, 32),
     STR("token", token, false, 16, 128),
     STR("name", name, false, 1, 4 * MAX_NAME), STR("lang", lang, false, 2, 16),
     STR("password", password, false, 1, 1024), {"since", F_INT, false, OFF(since), 0, INT64_MAX},
-    {NULL}};
-static const field_spec LANG[] = {STR("lang", lang, true, 2, 16), {NULL}};
+    {.name = NULL}};
+static const field_spec LANG[] = {STR("lang", lang, true, 2, 16), {.name = NULL}};
 static const field_spec ANSWER[] = {STR("objective", objective, true, 1, 200),
                                     STR("text", text, true, 1, 2000),
-                                    INT("team", team, false, 1, MAX_TEAM), {NULL}};
+                                    INT("team", team, false, 1, MAX_TEAM), {.name = NULL}};
 static const field_spec REPORT[] = {STR("objective", objective, true, 1, 200),
                                     STR("text", text, true, 1, MAX_TEXT),
-                                    INT("team", team, false, 1, MAX_TEAM), {NULL}};
+                                    INT("team", team, false, 1, MAX_TEAM), {.name = NULL}};
 static const field_spec HINT[] = {STR("objective", objective, true, 1, 200),
                                   INT("index", index, true, 0, 63),
-                                  INT("team", team, false, 1, MAX_TEAM), {NULL}};
+                                  INT("team", team, false, 1, MAX_TEAM), {.name = NULL}};
 static const field_spec ATTACHMENT[] = {STR("inject", inject, false, 1, 200),
                                         {"report", F_INT, false, OFF(report), 1, INT64_MAX},
-                                        INT("team", team, false, 1, MAX_TEAM), {NULL}};
-static const field_spec TEAM_OPT[] = {INT("team", team, false, 0, MAX_TEAM), {NULL}};
+                                        INT("team", team, false, 1, MAX_TEAM), {.name = NULL}};
+static const field_spec TEAM_OPT[] = {INT("team", team, false, 0, MAX_TEAM), {.name = NULL}};
 static const field_spec CONSOLE_OPEN[] = {STR("node", node, true, 1, 200),
-                                          INT("team", team, false, 1, MAX_TEAM), {NULL}};
+                                          INT("team", team, false, 1, MAX_TEAM), {.name = NULL}};
 static const field_spec CONSOLE_INPUT[] = {INT("channel", channel, true, 1, 255),
-                                           STR("data", data, true, 1, 4096), {NULL}};
-static const field_spec CHANNEL[] = {INT("channel", channel, true, 1, 255), {NULL}};
-static const field_spec SPEED[] = {{"speed", F_NUM, true, OFF(speed), 0, 1000}, {NULL}};
+                                           STR("data", data, true, 1, 4096), {.name = NULL}};
+static const field_spec CHANNEL[] = {INT("channel", channel, true, 1, 255), {.name = NULL}};
+static const field_spec SPEED[] = {{"speed", F_NUM, true, OFF(speed), 0, 1000}, {.name = NULL}};
 static const field_spec INJECT[] = {STR("inject", inject, true, 1, 200),
-                                    INT("team", team, true, 0, MAX_TEAM), {NULL}};
+                                    INT("team", team, true, 0, MAX_TEAM), {.name = NULL}};
 static const field_spec HOLD[] = {STR("inject", inject, true, 1, 200),
                                   INT("team", team, true, 0, MAX_TEAM),
-                                  {"held", F_BOOL, true, OFF(held), 0, 0}, {NULL}};
+                                  {"held", F_BOOL, true, OFF(held), 0, 0}, {.name = NULL}};
 static const field_spec GRADE[] = {INT("team", team, true, 1, MAX_TEAM),
                                    STR("objective", objective, true, 1, 200),
                                    INT("item", item, true, 0, 1000),
-                                   INT("points", points, true, 0, 100000), {NULL}};
+                                   INT("points", points, true, 0, 100000), {.name = NULL}};
 static const field_spec BROADCAST[] = {STR("text", text, true, 1, 4000),
-                                       INT("team", team, false, 0, MAX_TEAM), {NULL}};
+                                       INT("team", team, false, 0, MAX_TEAM), {.name = NULL}};
 static const field_spec NODE[] = {INT("team", team, true, 1, MAX_TEAM),
-                                  STR("node", node, true, 1, 200), {NULL}};
-static const field_spec TEAM[] = {INT("team", team, true, 1, MAX_TEAM), {NULL}};
+                                  STR("node", node, true, 1, 200), {.name = NULL}};
+static const field_spec TEAM[] = {INT("team", team, true, 1, MAX_TEAM), {.name = NULL}};
 static const field_spec MEMBER[] = {INT("team", team, true, 1, MAX_TEAM),
-                                    STR("name", name, true, 1, 4 * MAX_NAME), {NULL}};
+                                    STR("name", name, true, 1, 4 * MAX_NAME), {.name = NULL}};
 
 static const struct {
     const char *name;

@@ -142,7 +142,7 @@ json_t *console_view_event(const console_view *v, const console_audience *a, con
             break;
         o = message("grade", ev);
         set_str(o, "objective", o_obj->id);
-        json_object_set_new(o, "item", json_integer(ev->text ? atoi(ev->text) : 0));
+        json_object_set_new(o, "item", json_integer(ev->text ? strtol(ev->text, NULL, 10) : 0));
         json_object_set_new(o, "points", json_integer(ev->value));
         break;
     case EV_HINT:

@@ -51,8 +51,8 @@ size_t timeline_due(const timeline *tl, int64_t ex_ms, size_t *out, size_t cap);
  * with no further event, or INT64_MAX. The runtime sleeps until then. */
 int64_t timeline_next_wakeup(const timeline *tl, int64_t ex_ms);
 
-/* Why inject has not fired yet, as one English sentence (caller frees);
- * paused says whether the exercise clock is stopped. */
-char *timeline_explain(const timeline *tl, size_t inject_i, int64_t ex_ms, bool paused);
+/* Why inject i has not fired yet at exercise time now, as one English
+ * sentence (caller frees); paused says whether the exercise clock is stopped. */
+char *timeline_explain(const timeline *tl, size_t i, int64_t now, bool paused);
 
 #endif

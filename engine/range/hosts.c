@@ -40,8 +40,9 @@ static void load_host(const ydoc *doc, const ynode *item, range_host *h, diag_li
     }
     for (size_t i = 0; i < item->npairs; i++) {
         const ynode *k = item->pairs[i].key, *v = item->pairs[i].value;
-        if (k->kind != YNODE_SCALAR || (strcmp(k->str, "uri") && strcmp(k->str, "teams") &&
-                                        strcmp(k->str, "memory"))) {
+        if (k->kind != YNODE_SCALAR ||
+            (strcmp(k->str, "uri") != 0 && strcmp(k->str, "teams") != 0 &&
+             strcmp(k->str, "memory") != 0)) {
             diag_add(diags, doc->file, k->line, k->col,
                      "unknown key '%s' in a host; expected uri, teams or memory",
                      k->kind == YNODE_SCALAR ? k->str : "?");

@@ -59,7 +59,8 @@ char *libvirt_network_xml(const plan_network *net, const plan_team *team)
     fprintf(f, "  <ip address='%s' netmask='%s'>\n    <dhcp>\n", addr, mask);
     char lo[16], hi[16];
     format_ipv4(net->subnet + 2, lo);
-    format_ipv4(net->subnet + (1u << (32 - net->prefix)) - 2, hi);
+    /* Shifted in 64 bits: a /0 network (mask 0 above) has 2^32 addresses. */
+    format_ipv4(net->subnet + (uint32_t)((1ull << (32 - net->prefix)) - 2), hi);
     fprintf(f, "      <range start='%s' end='%s'/>\n", lo, hi);
     for (size_t d = 0; d < team->ndomains; d++) {
         const plan_domain *dom = &team->domains[d];

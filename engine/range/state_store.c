@@ -119,6 +119,7 @@ int state_store_open(const char *path, bool create, state_store **out)
         return ENSHU_EIO;
     }
     char *version = state_store_get_meta(st, "schema_version");
+    char *end = NULL;
     if (!version) {
         char v[16];
         snprintf(v, sizeof v, "%d", STATE_SCHEMA_VERSION);
@@ -126,7 +127,7 @@ int state_store_open(const char *path, bool create, state_store **out)
             state_store_free(st);
             return ENSHU_EIO;
         }
-    } else if (atoi(version) != STATE_SCHEMA_VERSION) {
+    } else if (strtol(version, &end, 10) != STATE_SCHEMA_VERSION || *end != '\0') {
         log_printf(ENSHU_LOG_ERROR,
                    "enshu: state store %s has schema version %s; this enshu reads %d", path,
                    version, STATE_SCHEMA_VERSION);

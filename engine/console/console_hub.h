@@ -84,8 +84,8 @@ typedef struct console_hub_config {
      * serial_console_open_paused does (it must leave the viewer paused);
      * NULL: serial_console_open_paused. */
     int (*open_console)(void *ctx, struct serial_consoles *h, const char *host_uri,
-                        const char *domain, const struct serial_console_callbacks *cb,
-                        void *cb_ctx, struct serial_console **out);
+                        const char *domain, const struct serial_console_callbacks *cb, void *cb_ctx,
+                        struct serial_console **out);
     void *open_ctx;
     const console_rate *limits;   /* LIMIT_COUNT of them; NULL: CONSOLE_LIMITS_DEFAULT */
     /* Origins besides the serving one whose pages may connect (ws_server.h); may be NULL. */

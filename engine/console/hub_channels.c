@@ -82,8 +82,8 @@ static void console_output(void *ctx, const void *data, size_t len)
 
 static char *closed_message(int number, const char *reason)
 {
-    json_t *msg = json_pack("{s:s, s:i, s:s}", "type", "console.closed", "channel", number,
-                            "reason", reason);
+    json_t *msg =
+        json_pack("{s:s, s:i, s:s}", "type", "console.closed", "channel", number, "reason", reason);
     char *text = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
     return text;
@@ -116,8 +116,8 @@ static void *console_open_main(void *arg)
     int rc = hub->cfg.open_console
                  ? hub->cfg.open_console(hub->cfg.open_ctx, hub->consoles, ch->guest->host_uri,
                                          ch->guest->domain, &cb, ch, &ch->console)
-                 : serial_console_open_paused(hub->consoles, ch->guest->host_uri,
-                                              ch->guest->domain, &cb, ch, &ch->console);
+                 : serial_console_open_paused(hub->consoles, ch->guest->host_uri, ch->guest->domain,
+                                              &cb, ch, &ch->console);
     hub_console_opened(hub, ch, rc);
     return NULL;
 }
@@ -189,9 +189,9 @@ void hub_handle_console_open(console_hub *hub, session *ss, const console_reques
     if (console_open_start(hub, ch) != ENSHU_OK) {
         hub_channel_free(ch);
         /* With retry_ms, as the other rate_limited replies. */
-        json_t *f = json_pack("{s:s, s:s, s:i}", "code", "rate_limited", "message",
-                              "too many consoles are being opened; try again in 1 s", "retry_ms",
-                              1000);
+        json_t *f =
+            json_pack("{s:s, s:s, s:i}", "code", "rate_limited", "message",
+                      "too many consoles are being opened; try again in 1 s", "retry_ms", 1000);
         hub_send_text(hub, ss->id, console_reply(rq->id, "error", f));
         return;
     }

@@ -786,8 +786,7 @@ fail:
 }
 
 static serial_console *viewer_new_locked(serial_consoles *h, console_stream *s,
-                                         const serial_console_callbacks *cb, void *ctx,
-                                         bool paused)
+                                         const serial_console_callbacks *cb, void *ctx, bool paused)
 {
     serial_console *v = xcalloc(1, sizeof(serial_console));
     v->hub = h;
@@ -893,8 +892,7 @@ int serial_console_open(serial_consoles *h, const char *host_uri, const char *do
 }
 
 int serial_console_open_paused(serial_consoles *h, const char *host_uri, const char *domain_name,
-                               const serial_console_callbacks *cb, void *ctx,
-                               serial_console **out)
+                               const serial_console_callbacks *cb, void *ctx, serial_console **out)
 {
     return open_viewer(h, host_uri, domain_name, cb, ctx, true, out);
 }

@@ -118,8 +118,8 @@ int serial_console_open(serial_consoles *h, const char *host_uri, const char *do
  * another thread, before any output goes out. (on_closed may still come
  * before the resume when the console ends holding nothing for it.) */
 int serial_console_open_paused(serial_consoles *h, const char *host_uri, const char *domain_name,
-                               const serial_console_callbacks *cb, void *ctx,
-                               serial_console **out) __attribute__((warn_unused_result));
+                               const serial_console_callbacks *cb, void *ctx, serial_console **out)
+    __attribute__((warn_unused_result));
 
 /* Queues input for the guest; written when the stream can take it.
  * ENSHU_ECAPACITY when SERIAL_CONSOLE_INPUT_MAX would be passed (nothing is

@@ -2,11 +2,10 @@
  * guests (a temp ledger, no libvirt), console_hub on a free port of
  * 127.0.0.1, and real websocket clients speaking web/PROTOCOL.md to it.
  * Logins and their limits, password checks off the hub thread, session
- * tokens, join code rotation, member removal, display names, the live fan-out (who sees what, in ledger
- * order), answers and their limits, authorization, resuming with `since`,
- * the catch-up of a long ledger and pause/resume, timelines served from
- * what the hub keeps (the same as a ledger scan gives, without reading
- * the ledger), the rate limit of every request that writes or costs,
+ * tokens, join code rotation, member removal, display names, the live fan-out (who sees what, in
+ * ledger order), answers and their limits, authorization, resuming with `since`, the catch-up of a
+ * long ledger and pause/resume, timelines served from what the hub keeps (the same as a ledger scan
+ * gives, without reading the ledger), the rate limit of every request that writes or costs,
  * submissions refused while the exercise does not run, and serial console
  * opens off the hub thread (guests recorded in a state store on libvirt's
  * test driver, which has no consoles: every open fails, after a gate the
@@ -1810,8 +1809,8 @@ static void a_console_open_holds_up_no_one(void **state)
     assert_type(ask(ins, json_pack("{s:s}", "type", "members")), "members");
     /* Consoles of the same node from other sessions open alongside. */
     int second = client_request(t2, json_pack("{s:s, s:s}", "type", "console.open", "node", "ws"));
-    int third = client_request(ins, json_pack("{s:s, s:s, s:i}", "type", "console.open", "node",
-                                              "ws", "team", 1));
+    int third = client_request(
+        ins, json_pack("{s:s, s:s, s:i}", "type", "console.open", "node", "ws", "team", 1));
     (void)client_request(leaving, json_pack("{s:s, s:s}", "type", "console.open", "node", "ws"));
     gate_await(&open_gate, 4);
     /* A session that leaves while its console opens: its open ends
@@ -1884,15 +1883,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(instructors_join_with_the_password, setup, teardown),
         cmocka_unit_test_setup_teardown(wrong_passwords_then_the_right_one_from_the_same_address,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(wrong_codes_are_limited_but_not_the_passwords_of_that_address,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            wrong_codes_are_limited_but_not_the_passwords_of_that_address, setup, teardown),
         cmocka_unit_test_setup_teardown(the_hub_answers_while_passwords_are_checked, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_token_rejoins_without_the_code_or_password, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_rotated_code_replaces_the_old_one, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_removed_member_is_closed_and_cannot_come_back_with_the_token,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            a_removed_member_is_closed_and_cannot_come_back_with_the_token, setup, teardown),
         cmocka_unit_test_setup_teardown(names_that_would_mislead_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(a_released_message_reaches_its_team_only, setup, teardown),
         cmocka_unit_test_setup_teardown(answers_right_wrong_exhausted_and_rate_limited, setup,
@@ -1913,7 +1912,8 @@ int main(void)
                                         setup_tight_all, teardown),
         cmocka_unit_test_setup_teardown(submissions_wait_for_the_exercise_to_run, setup_not_started,
                                         teardown),
-        cmocka_unit_test_setup_teardown(a_console_open_holds_up_no_one, setup_with_guests, teardown),
+        cmocka_unit_test_setup_teardown(a_console_open_holds_up_no_one, setup_with_guests,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_hub_freed_while_a_console_opens_waits_for_the_open,
                                         setup_with_guests, teardown),
     };

@@ -68,6 +68,10 @@ static void handle_item(console_hub *hub, inbox_item *it)
     case IN_LOGIN:
         hub_login_checked(hub, it->login);
         break;
+    case IN_CONSOLE:
+        hub_console_open_ended(hub, it->opened, it->rc);
+        it->opened = NULL;
+        break;
     }
 }
 
@@ -117,6 +121,18 @@ static void *hub_main(void *arg)
     return NULL;
 }
 
+/* Appends it to the inbox and wakes the hub thread. Called with the lock
+ * held. */
+static void inbox_append_locked(console_hub *hub, inbox_item *it)
+{
+    if (hub->tail)
+        hub->tail->next = it;
+    else
+        hub->head = it;
+    hub->tail = it;
+    pthread_cond_signal(&hub->wake);
+}
+
 static void push(console_hub *hub, inbox_kind kind, uint64_t sid, const char *text, size_t len)
 {
     inbox_item *it = xcalloc(1, sizeof(inbox_item));
@@ -129,12 +145,7 @@ static void push(console_hub *hub, inbox_kind kind, uint64_t sid, const char *te
         it->len = len;
     }
     pthread_mutex_lock(&hub->lock);
-    if (hub->tail)
-        hub->tail->next = it;
-    else
-        hub->head = it;
-    hub->tail = it;
-    pthread_cond_signal(&hub->wake);
+    inbox_append_locked(hub, it);
     pthread_mutex_unlock(&hub->lock);
 }
 
@@ -148,12 +159,23 @@ static void password_checked(void *ctx, void *arg, int rc)
     it->session = pl->session;
     it->login = pl;
     pthread_mutex_lock(&hub->lock);
-    if (hub->tail)
-        hub->tail->next = it;
-    else
-        hub->head = it;
-    hub->tail = it;
-    pthread_cond_signal(&hub->wake);
+    inbox_append_locked(hub, it);
+    pthread_mutex_unlock(&hub->lock);
+}
+
+void hub_console_opened(console_hub *hub, channel *ch, int rc)
+{
+    inbox_item *it = xcalloc(1, sizeof(inbox_item));
+    it->kind = IN_CONSOLE;
+    it->session = ch->session;
+    it->opened = ch;
+    it->rc = rc;
+    pthread_mutex_lock(&hub->lock);
+    /* Queued and counted off together: console_hub_free, once opens is 0,
+     * finds every opened channel in the inbox. */
+    inbox_append_locked(hub, it);
+    hub->opens--;
+    pthread_cond_broadcast(&hub->opens_ended);
     pthread_mutex_unlock(&hub->lock);
 }
 
@@ -220,6 +242,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
         hub->consoles = serial_consoles_new();
     pthread_mutex_init(&hub->lock, NULL);
     monotonic_cond_init(&hub->wake);
+    pthread_cond_init(&hub->opens_ended, NULL);
     hub->checks = login_checks_new(LOGIN_CHECK_THREADS, LOGIN_CHECKS_MAX, hub_check_password,
                                    password_checked, hub);
     ws_server_config wc = {.listen = cfg->listen,
@@ -269,16 +292,29 @@ void console_hub_free(console_hub *hub)
     /* Checks under way end; their results (and those of checks dropped)
      * wait in the inbox, freed below. */
     login_checks_free(hub->checks);
-    /* Restarts and reverts under way end first: they reply through the
+    /* Console opens under way end (they use the consoles and the guests);
+     * each leaves its channel in the inbox. */
+    pthread_mutex_lock(&hub->lock);
+    while (hub->opens > 0)
+        pthread_cond_wait(&hub->opens_ended, &hub->lock);
+    pthread_mutex_unlock(&hub->lock);
+    /* Consoles first (their output goes to the transport), then the
+     * transport (its last on_close callbacks only queue): those just
+     * opened, then the sessions'. */
+    for (inbox_item *it = hub->head; it; it = it->next) {
+        if (!it->opened)
+            continue;
+        session *ss = hub_find_session(hub, it->session);
+        if (ss && ss->channels[it->opened->number] == it->opened)
+            ss->channels[it->opened->number] = NULL;
+        hub_channel_free(it->opened);
+        it->opened = NULL;
+    }
+    for (size_t i = 0; i < hub->nsessions; i++)
+        hub_session_channels_free(hub->sessions[i]);
+    /* Restarts and reverts under way end: they reply through the
      * transport and record in the ledger. */
     range_guests_free(hub->guests);
-    /* Consoles first (their output goes to the transport), then the
-     * transport (its last on_close callbacks only queue). */
-    for (size_t i = 0; i < hub->nsessions; i++)
-        for (int c = 0; c < CHANNELS; c++) {
-            hub_channel_free(hub->sessions[i]->channels[c]);
-            hub->sessions[i]->channels[c] = NULL;
-        }
     ws_server_free(hub->ws);
     for (inbox_item *it = hub->head, *next; it; it = next) {
         next = it->next;
@@ -310,6 +346,7 @@ void console_hub_free(console_hub *hub)
     for (size_t i = 0; i < hub->nreports; i++)
         free(hub->reports[i].name);
     free(hub->reports);
+    pthread_cond_destroy(&hub->opens_ended);
     pthread_cond_destroy(&hub->wake);
     pthread_mutex_destroy(&hub->lock);
     free(hub);

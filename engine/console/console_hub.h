@@ -17,6 +17,10 @@
  * credential (login_limits.h); tokens issued at login (session_tokens.h)
  * live in memory, as long as the process or 12 h. Rotated join codes are
  * kept in the ledger's meta ("join_codes"), where enshu run reads them.
+ * Serial consoles are opened on a thread of their own each (connecting to
+ * the guest's host, finding the domain, opening its stream), never on the
+ * hub thread: the `console` reply (or the error) comes back through the
+ * inbox when the open ends (hub_channels.c).
  * Cost: requests never read the ledger. What they show (timelines, scores,
  * reports' files) is kept up to date as the hub tails the ledger, once per
  * event; a `timeline` reply copies at most TIMELINE_EVENTS already encoded
@@ -28,6 +32,11 @@
 #include "event_store.h"
 #include "exercise.h"
 #include "team_vars.h"
+
+/* serial_console.h (the range layer's), for the open_console hook. */
+struct serial_consoles;
+struct serial_console;
+struct serial_console_callbacks;
 
 /*
  * Rate limits on the requests that write or cost (the defaults and their
@@ -71,6 +80,13 @@ typedef struct console_hub_config {
      * NULL: the stored hash (instructor_password_check). */
     int (*check_password)(void *ctx, const char *password);
     void *check_ctx;
+    /* Opens a guest's serial console on a console-open thread, as
+     * serial_console_open_paused does (it must leave the viewer paused);
+     * NULL: serial_console_open_paused. */
+    int (*open_console)(void *ctx, struct serial_consoles *h, const char *host_uri,
+                        const char *domain, const struct serial_console_callbacks *cb, void *cb_ctx,
+                        struct serial_console **out);
+    void *open_ctx;
     const console_rate *limits;   /* LIMIT_COUNT of them; NULL: CONSOLE_LIMITS_DEFAULT */
     /* Origins besides the serving one whose pages may connect (ws_server.h); may be NULL. */
     const char *const *allow_origins;

@@ -4,6 +4,16 @@
  * Output comes on the libvirt event loop thread and waits while the
  * session's queue is full; the browser pauses and resumes it too
  * (serial_console.h).
+ *
+ * Opening never waits on the hub thread: it runs on a console-open thread
+ * (connecting to the host, finding the domain, opening its stream), which
+ * hands the channel back through the inbox; the hub then answers `console`
+ * or the error. Meanwhile the channel's number is taken, a second open of
+ * the same console by the same session gets `conflict`, and requests on
+ * the number get `not_found` (the browser does not know it yet). The
+ * console opens paused, so no output precedes the reply; an end that comes
+ * first waits for it (phase). A session gone when its open ends has the
+ * console closed at once; console_hub_free waits for the opens under way.
  */
 #include "alloc.h"
 #include "errors.h"
@@ -19,20 +29,39 @@
  * the guest goes on for other viewers (serial_console.h). */
 #define CONSOLE_QUEUE_HIGH (512u * 1024)
 #define CONSOLE_QUEUE_LOW (64u * 1024)
+/* Console opens under way at once, each on a thread of its own: a host
+ * that does not answer holds one thread per open until libvirt gives up,
+ * and this bounds them. */
+#define CONSOLE_OPENS_MAX 16
 
 void hub_channel_free(channel *ch)
 {
     if (!ch)
         return;
     serial_console_close(ch->console); /* no callback runs after this */
+    json_decref(ch->id);
+    free(ch->early_end);
     free(ch->node);
     free(ch);
+}
+
+void hub_session_channels_free(session *ss)
+{
+    for (int c = 0; c < CHANNELS; c++) {
+        channel *ch = ss->channels[c];
+        if (ch && !ch->opening)
+            hub_channel_free(ch);
+        ss->channels[c] = NULL;
+    }
+    ss->nchannels = 0;
 }
 
 static void console_output(void *ctx, const void *data, size_t len)
 {
     channel *ch = ctx;
-    /* Event thread: the transport may be called from any thread. */
+    /* Event thread: the transport may be called from any thread. Output
+     * comes only once the hub announced the channel and resumed it (it
+     * opened paused), so ch->console is set. */
     char buf[1 + 16384];
     const char *p = data;
     while (len > 0) {
@@ -44,23 +73,78 @@ static void console_output(void *ctx, const void *data, size_t len)
         p += n;
         len -= n;
     }
-    /* ch->console may not be set yet: output can come before open returns. */
-    if (ws_server_queued(ch->hub->ws, ch->session) > CONSOLE_QUEUE_HIGH && ch->console &&
+    if (ws_server_queued(ch->hub->ws, ch->session) > CONSOLE_QUEUE_HIGH &&
         !atomic_exchange(&ch->queue_paused, true)) {
         serial_console_pause(ch->console);
         console_hub_notify(ch->hub); /* it looks for the drain from now on */
     }
 }
 
+static char *closed_message(int number, const char *reason)
+{
+    json_t *msg =
+        json_pack("{s:s, s:i, s:s}", "type", "console.closed", "channel", number, "reason", reason);
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    return text;
+}
+
 static void console_closed(void *ctx, serial_console_end why, const char *message)
 {
     channel *ch = ctx;
-    json_t *msg = json_pack("{s:s, s:i, s:s}", "type", "console.closed", "channel", ch->number,
-                            "reason", message ? message : "the console ended");
-    char *text = json_dumps(msg, JSON_COMPACT);
-    json_decref(msg);
+    char *text = closed_message(ch->number, message ? message : "the console ended");
+    /* Before the hub announced the channel, the end waits for it (the
+     * browser learns the number from the announcement): the hub sends it
+     * right after. early_end is written before the exchange that lets the
+     * hub read it. */
+    ch->early_end = text;
+    int phase = CHANNEL_OPENING;
+    if (atomic_compare_exchange_strong(&ch->phase, &phase, CHANNEL_ENDED_EARLY))
+        return;
+    ch->early_end = NULL;
     hub_send_bytes(ch->hub, ch->session, text, strlen(text), false);
     free(text);
+}
+
+/* A console-open thread: connecting to the guest's host, finding the
+ * domain and opening its stream may take as long as the host takes. */
+static void *console_open_main(void *arg)
+{
+    channel *ch = arg;
+    console_hub *hub = ch->hub;
+    serial_console_callbacks cb = {console_output, console_closed};
+    int rc = hub->cfg.open_console
+                 ? hub->cfg.open_console(hub->cfg.open_ctx, hub->consoles, ch->guest->host_uri,
+                                         ch->guest->domain, &cb, ch, &ch->console)
+                 : serial_console_open_paused(hub->consoles, ch->guest->host_uri, ch->guest->domain,
+                                              &cb, ch, &ch->console);
+    hub_console_opened(hub, ch, rc);
+    return NULL;
+}
+
+/* Starts ch's open on a thread of its own; ENSHU_ECAPACITY when
+ * CONSOLE_OPENS_MAX are under way or no thread could start. */
+static int console_open_start(console_hub *hub, channel *ch)
+{
+    pthread_mutex_lock(&hub->lock);
+    if (hub->opens >= CONSOLE_OPENS_MAX) {
+        pthread_mutex_unlock(&hub->lock);
+        return ENSHU_ECAPACITY;
+    }
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t thread;
+    int failed = pthread_create(&thread, &attr, console_open_main, ch);
+    pthread_attr_destroy(&attr);
+    if (!failed)
+        hub->opens++; /* under the lock: the thread counts it off under it too */
+    pthread_mutex_unlock(&hub->lock);
+    if (failed) {
+        fprintf(stderr, "enshu: consoles: cannot start a thread to open a serial console\n");
+        return ENSHU_ECAPACITY;
+    }
+    return ENSHU_OK;
 }
 
 void hub_handle_console_open(console_hub *hub, session *ss, const console_request *rq)
@@ -78,9 +162,16 @@ void hub_handle_console_open(console_hub *hub, session *ss, const console_reques
         return;
     }
     int number = 0;
-    for (int c = 1; c < CHANNELS && !number; c++)
-        if (!ss->channels[c])
+    for (int c = 1; c < CHANNELS; c++) {
+        channel *o = ss->channels[c];
+        if (o && o->opening && o->team == team && strcmp(o->node, n->node->name) == 0) {
+            hub_reply_error(hub, ss, rq->id, "conflict",
+                            "this session is opening that console already");
+            return;
+        }
+        if (!o && !number)
             number = c;
+    }
     if (!number) {
         hub_reply_error(hub, ss, rq->id, "conflict", "too many consoles open in this session");
         return;
@@ -91,28 +182,61 @@ void hub_handle_console_open(console_hub *hub, session *ss, const console_reques
     ch->number = number;
     ch->team = team;
     ch->node = xstrdup(n->node->name);
-    /* The reply must precede any output: send it first, then open. */
-    hub_send_text(hub, ss->id,
-                  console_reply(rq->id, "console",
-                                json_pack("{s:i, s:s, s:i}", "channel", number, "node",
-                                          n->node->name, "team", team)));
-    serial_console_callbacks cb = {console_output, console_closed};
-    if (serial_console_open(hub->consoles, n->host_uri, n->domain, &cb, ch, &ch->console) !=
-        ENSHU_OK) {
-        json_t *msg = json_pack("{s:s, s:i, s:s}", "type", "console.closed", "channel", number,
-                                "reason", "the guest's console could not be opened");
-        hub_send_json(hub, ss->id, msg);
-        free(ch->node);
-        free(ch);
+    ch->guest = n;
+    ch->id = rq->id ? json_deep_copy(rq->id) : NULL;
+    ch->opening = true;
+    atomic_init(&ch->phase, CHANNEL_OPENING);
+    if (console_open_start(hub, ch) != ENSHU_OK) {
+        hub_channel_free(ch);
+        /* With retry_ms, as the other rate_limited replies. */
+        json_t *f =
+            json_pack("{s:s, s:s, s:i}", "code", "rate_limited", "message",
+                      "too many consoles are being opened; try again in 1 s", "retry_ms", 1000);
+        hub_send_text(hub, ss->id, console_reply(rq->id, "error", f));
         return;
     }
-    ss->channels[number] = ch;
+    ss->channels[number] = ch; /* the number is taken while it opens */
+}
+
+void hub_console_open_ended(console_hub *hub, channel *ch, int rc)
+{
+    session *ss = hub_find_session(hub, ch->session);
+    if (!ss || ss->channels[ch->number] != ch) {
+        /* Its session closed meanwhile: what opened closes at once. */
+        hub_channel_free(ch);
+        return;
+    }
+    ch->opening = false;
+    if (rc != ENSHU_OK) {
+        ss->channels[ch->number] = NULL;
+        hub_reply_error(hub, ss, ch->id, "unavailable", "the guest's console could not be opened");
+        hub_channel_free(ch);
+        return;
+    }
     ss->nchannels++;
+    /* The reply precedes any output: the viewer opened paused, and is
+     * resumed only after it. */
+    hub_send_text(hub, ss->id,
+                  console_reply(ch->id, "console",
+                                json_pack("{s:i, s:s, s:i}", "channel", ch->number, "node",
+                                          ch->node, "team", ch->team)));
+    json_decref(ch->id);
+    ch->id = NULL;
+    int phase = CHANNEL_OPENING;
+    if (atomic_compare_exchange_strong(&ch->phase, &phase, CHANNEL_SHOWN)) {
+        serial_console_resume(ch->console);
+        return;
+    }
+    /* It ended before it was announced: its end follows the reply. */
+    hub_send_text(hub, ss->id, ch->early_end);
+    ch->early_end = NULL;
 }
 
 static channel *own_channel(console_hub *hub, session *ss, const console_request *rq)
 {
     channel *ch = rq->channel > 0 && rq->channel < CHANNELS ? ss->channels[rq->channel] : NULL;
+    if (ch && ch->opening)
+        ch = NULL; /* not announced yet */
     if (!ch)
         hub_reply_error(hub, ss, rq->id, "not_found", "no such console channel in this session");
     return ch;

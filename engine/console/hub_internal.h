@@ -26,8 +26,9 @@
  *   sessions and their channels' slots, codes, grader, fanned, outcomes,
  *   reports, feeds, logins, tokens, limits, tailed_ms. (console_hub_start
  *   tails the ledger once before the hub thread exists.)
- * - lock guards the inbox (head, tail), notified, stopping and busy; any
- *   thread queues (console_hub.c) or notifies, and the hub thread takes.
+ * - lock guards the inbox (head, tail), notified, stopping, busy and
+ *   opens; any thread queues (console_hub.c) or notifies, and the hub
+ *   thread takes.
  * - Hub code that runs on other threads, and all it touches:
  *   - the transport's service thread: ws_open, ws_received, ws_close,
  *     ws_drain (console_hub.c) queue an inbox item;
@@ -37,7 +38,11 @@
  *     (hub_channels.c) send on the transport (any thread) and touch only
  *     their own channel, whose pause flags are atomic;
  *   - a guest job's thread: node_job_done (hub_nodes.c) appends to the
- *     ledger, sends on the transport, notifies the hub and frees its job.
+ *     ledger, sends on the transport, notifies the hub and frees its job;
+ *   - a console-open thread: console_open_main (hub_channels.c) opens its
+ *     channel's console (cfg, consoles, the channel's guest) and queues the
+ *     channel back (hub_console_opened, console_hub.c), which ends its use
+ *     of the hub.
  *   None of these reads a session: a session is found by its id on the hub
  *   thread, and the transport drops what is sent to an id that is gone.
  */
@@ -74,13 +79,26 @@ typedef enum role { ROLE_NONE, ROLE_TEAM, ROLE_INSTRUCTOR } role;
 
 struct session;
 
+/* Where a channel's opening stands, for its console's callbacks and the
+ * hub thread (whichever comes second sends what the other left). */
+enum { CHANNEL_OPENING, CHANNEL_SHOWN, CHANNEL_ENDED_EARLY };
+
+/* A console channel of a session. While it opens (opening), it belongs to
+ * its console-open thread, then to the inbox item that brings it back: its
+ * session's slot only keeps the number taken, and nothing but that thread
+ * touches console. Then it belongs to its session. */
 typedef struct channel {
     console_hub *hub;
     uint64_t session;
     int number;
     int team;
     char *node;
+    const range_guest *guest; /* in hub->guests */
+    json_t *id;               /* of the console.open request, until it is answered */
+    bool opening;             /* hub thread only */
     serial_console *console;
+    atomic_int phase;          /* CHANNEL_*: the console was announced, or ended first */
+    char *early_end;           /* CHANNEL_ENDED_EARLY: the console.closed message to send */
     atomic_bool client_paused; /* the browser's terminal is behind */
     atomic_bool queue_paused;  /* the websocket queue is full */
 } channel;
@@ -99,10 +117,17 @@ typedef struct session {
     bool catching_up;
     int64_t cursor;
     channel *channels[CHANNELS];
-    int nchannels; /* open */
+    int nchannels; /* open (not those opening) */
 } session;
 
-typedef enum inbox_kind { IN_OPEN, IN_MESSAGE, IN_CLOSE, IN_DRAIN, IN_LOGIN } inbox_kind;
+typedef enum inbox_kind {
+    IN_OPEN,
+    IN_MESSAGE,
+    IN_CLOSE,
+    IN_DRAIN,
+    IN_LOGIN,
+    IN_CONSOLE /* a console open ended */
+} inbox_kind;
 
 /* An instructor login whose password is being checked: what its hello
  * asked for, kept until the result comes back. */
@@ -121,6 +146,8 @@ typedef struct inbox_item {
     char *text; /* message, or peer address for IN_OPEN */
     size_t len;
     pending_login *login; /* IN_LOGIN */
+    channel *opened;      /* IN_CONSOLE, with its result in rc */
+    int rc;
     struct inbox_item *next;
 } inbox_item;
 
@@ -176,13 +203,22 @@ struct console_hub {
     range_guests *guests; /* the nodes' guests: power states, restarts and reverts */
     serial_consoles *consoles;
     pthread_t thread;
-    pthread_mutex_t lock; /* inbox, notified, stopping, busy */
+    pthread_mutex_t lock; /* inbox, notified, stopping, busy, opens */
     pthread_cond_t wake;
+    unsigned opens;             /* console opens under way (their threads) */
+    pthread_cond_t opens_ended; /* signalled when opens drops */
     inbox_item *head, *tail;
     bool notified, stopping;
     bool busy; /* a session catches up or a console waits: look again soon */
     int64_t tailed_ms; /* when the hub last looked for new events */
 };
+
+/* ---- console_hub.c ---- */
+
+/* On a console-open thread: queues ch back to the hub thread with the
+ * open's result, and counts the open as ended (the thread must not touch
+ * the hub afterwards). */
+void hub_console_opened(console_hub *hub, channel *ch, int rc);
 
 /* ---- hub_sessions.c: sessions, and replies to them (hub thread, except
  * monotonic_ms (base) and the hub_send_* calls, which take any thread) ---- */
@@ -256,7 +292,12 @@ void hub_handle_node_power(console_hub *hub, session *ss, const console_request 
 
 /* Closes the channel's console (no callback runs after this) and frees it; NULL ok. */
 void hub_channel_free(channel *ch);
+/* A session's channels, but those opening (their open threads own them). */
+void hub_session_channels_free(session *ss);
 void hub_handle_console_open(console_hub *hub, session *ss, const console_request *rq);
+/* An open ended (IN_CONSOLE): answers it, or closes what it opened when
+ * its session is gone. */
+void hub_console_open_ended(console_hub *hub, channel *ch, int rc);
 void hub_handle_console(console_hub *hub, session *ss, const console_request *rq);
 bool hub_resume_consoles(console_hub *hub, session *ss);
 

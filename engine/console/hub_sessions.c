@@ -92,8 +92,7 @@ void hub_session_free(session *ss)
 {
     if (!ss)
         return;
-    for (int c = 0; c < CHANNELS; c++)
-        hub_channel_free(ss->channels[c]);
+    hub_session_channels_free(ss);
     free(ss->peer);
     free(ss->name);
     free(ss->lang);

@@ -793,7 +793,7 @@ fail:
 }
 
 static serial_console *viewer_new_locked(serial_consoles *h, console_stream *s,
-                                         const serial_console_callbacks *cb, void *ctx)
+                                         const serial_console_callbacks *cb, void *ctx, bool paused)
 {
     serial_console *v = xcalloc(1, sizeof(serial_console));
     v->hub = h;
@@ -802,6 +802,8 @@ static serial_console *viewer_new_locked(serial_consoles *h, console_stream *s,
     v->ctx = ctx;
     v->refs = 1;
     serial_flow_join(&s->flow, &v->flow);
+    if (paused)
+        serial_flow_pause(&v->flow); /* before any output can reach it */
     v->next_in_hub = h->viewers;
     h->viewers = v;
     return v;
@@ -835,8 +837,9 @@ static console_stream *stream_to_join_locked(serial_consoles *h, const char *hos
     }
 }
 
-int serial_console_open(serial_consoles *h, const char *host_uri, const char *domain_name,
-                        const serial_console_callbacks *cb, void *ctx, serial_console **out)
+static int open_viewer(serial_consoles *h, const char *host_uri, const char *domain_name,
+                       const serial_console_callbacks *cb, void *ctx, bool paused,
+                       serial_console **out)
 {
     *out = NULL;
     if (!cb || !cb->on_output || !cb->on_closed) {
@@ -856,7 +859,7 @@ int serial_console_open(serial_consoles *h, const char *host_uri, const char *do
         return ENSHU_EINVAL;
     }
     if (s) {
-        *out = viewer_new_locked(h, s, cb, ctx);
+        *out = viewer_new_locked(h, s, cb, ctx, paused);
         pthread_mutex_unlock(&h->lock);
         return ENSHU_OK;
     }
@@ -883,11 +886,23 @@ int serial_console_open(serial_consoles *h, const char *host_uri, const char *do
     }
     s->state = STREAM_OPEN;
     s->needs_register = true;
-    *out = viewer_new_locked(h, s, cb, ctx);
+    *out = viewer_new_locked(h, s, cb, ctx, paused);
     pthread_cond_broadcast(&h->cond);
     kick_locked(h);
     pthread_mutex_unlock(&h->lock);
     return ENSHU_OK;
+}
+
+int serial_console_open(serial_consoles *h, const char *host_uri, const char *domain_name,
+                        const serial_console_callbacks *cb, void *ctx, serial_console **out)
+{
+    return open_viewer(h, host_uri, domain_name, cb, ctx, false, out);
+}
+
+int serial_console_open_paused(serial_consoles *h, const char *host_uri, const char *domain_name,
+                               const serial_console_callbacks *cb, void *ctx, serial_console **out)
+{
+    return open_viewer(h, host_uri, domain_name, cb, ctx, true, out);
 }
 
 int serial_console_write(serial_console *c, const void *data, size_t len)

@@ -112,6 +112,15 @@ int serial_console_open(serial_consoles *h, const char *host_uri, const char *do
                         const serial_console_callbacks *cb, void *ctx, serial_console **out)
     __attribute__((warn_unused_result));
 
+/* The same, but the viewer starts paused (serial_console_pause): its
+ * output is held from the first byte and nothing is delivered to it until
+ * serial_console_resume, so its user can announce the console first, from
+ * another thread, before any output goes out. (on_closed may still come
+ * before the resume when the console ends holding nothing for it.) */
+int serial_console_open_paused(serial_consoles *h, const char *host_uri, const char *domain_name,
+                               const serial_console_callbacks *cb, void *ctx, serial_console **out)
+    __attribute__((warn_unused_result));
+
 /* Queues input for the guest; written when the stream can take it.
  * ENSHU_ECAPACITY when SERIAL_CONSOLE_INPUT_MAX would be passed (nothing is
  * queued then), ENSHU_EIO once the console ended. */

@@ -2,13 +2,15 @@
  * guests (a temp ledger, no libvirt), console_hub on a free port of
  * 127.0.0.1, and real websocket clients speaking web/PROTOCOL.md to it.
  * Logins and their limits, password checks off the hub thread, session
- * tokens, join code rotation, member removal, display names, the live fan-out (who sees what, in ledger
- * order), answers and their limits, authorization, resuming with `since`,
- * the catch-up of a long ledger and pause/resume, timelines served from
- * what the hub keeps (the same as a ledger scan gives, without reading
- * the ledger), the rate limit of every request that writes or costs, and
- * submissions refused while the exercise does not run. Waits are on
- * messages with generous deadlines, never on sleeps. */
+ * tokens, join code rotation, member removal, display names, the live fan-out (who sees what, in
+ * ledger order), answers and their limits, authorization, resuming with `since`, the catch-up of a
+ * long ledger and pause/resume, timelines served from what the hub keeps (the same as a ledger scan
+ * gives, without reading the ledger), the rate limit of every request that writes or costs,
+ * submissions refused while the exercise does not run, and serial console
+ * opens off the hub thread (guests recorded in a state store on libvirt's
+ * test driver, which has no consoles: every open fails, after a gate the
+ * test holds). Waits are on messages with generous deadlines, never on
+ * sleeps. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,7 +23,12 @@
 #include "errors.h"
 #include "exercise.h"
 #include "guestless_hooks.h"
+#include "libvirt_conn.h"
+#include "libvirt_events.h"
 #include "monotonic_clock.h"
+#include "range_files.h"
+#include "serial_console.h"
+#include "state_store.h"
 #include "wall_clock.h"
 #include "../unit/test_support.h"
 #include "ws_client_frame.h"
@@ -112,6 +119,24 @@ static void gate_await(gate *g, int n)
     pthread_mutex_unlock(&g->lock);
 }
 
+/* Serial console opens, on their console-open threads, wait at this gate. */
+static gate open_gate = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static int gated_console_open(void *ctx, struct serial_consoles *h, const char *host_uri,
+                              const char *domain, const struct serial_console_callbacks *cb,
+                              void *cb_ctx, struct serial_console **out)
+{
+    gate *g = ctx;
+    pthread_mutex_lock(&g->lock);
+    g->waiting++;
+    pthread_cond_broadcast(&g->cond);
+    while (g->closed)
+        pthread_cond_wait(&g->cond, &g->lock);
+    g->waiting--;
+    pthread_mutex_unlock(&g->lock);
+    return serial_console_open_paused(h, host_uri, domain, cb, cb_ctx, out);
+}
+
 typedef struct fixture {
     char dir[64];
     char *ledger_path;
@@ -149,6 +174,7 @@ static exercise_hooks hooks;
 /* What setup_with() gives the hub and the exercise. */
 static const console_rate *setup_limits; /* NULL: the defaults */
 static bool setup_started = true;        /* false: the exercise stays before STARTEX */
+static const char *setup_range;          /* the range whose guests the hub gets; NULL: none */
 
 static int setup(void **state)
 {
@@ -169,13 +195,16 @@ static int setup(void **state)
     }
     console_hub_config cfg = {.ex = f->ex,
                               .ledger = f->ledger,
-                              .range_name = NULL,
+                              .range_name = setup_range,
                               .join_codes = f->code_list,
                               .listen = "127.0.0.1:0",
                               .check_password = gated_password_check,
                               .check_ctx = &password_gate,
+                              .open_console = gated_console_open,
+                              .open_ctx = &open_gate,
                               .limits = setup_limits};
     gate_set(&password_gate, false);
+    gate_set(&open_gate, false);
     console_hub *hub;
     assert_int_equal(console_hub_start(&cfg, &hub), ENSHU_OK);
     atomic_store(&f->hub, hub);
@@ -217,6 +246,32 @@ static int setup_not_started(void **state)
     setup_started = false;
     int rc = setup(state);
     setup_started = true;
+    return rc;
+}
+
+/* A range "hub-guests" whose node ws of teams 1 and 2 is the test
+ * driver's domain "test" (its power state is real, its console fails). */
+static int setup_with_guests(void **state)
+{
+    assert_int_equal(range_dirs_ensure(), ENSHU_OK);
+    char *path = range_db_path("hub-guests");
+    state_store *st;
+    assert_int_equal(state_store_open(path, true, &st), ENSHU_OK);
+    for (int t = 1; t <= 2; t++) {
+        stored_node n = {.team = t,
+                         .node = "ws",
+                         .domain = "test",
+                         .host_uri = "test:///default",
+                         .role = "",
+                         .addresses = "",
+                         .state = "ready"};
+        assert_int_equal(state_store_set_node(st, &n), ENSHU_OK);
+    }
+    state_store_free(st);
+    free(path);
+    setup_range = "hub-guests";
+    int rc = setup(state);
+    setup_range = NULL;
     return rc;
 }
 
@@ -1677,12 +1732,123 @@ static void submissions_wait_for_the_exercise_to_run(void **state)
     client_free(t1);
 }
 
+static json_t *console_open(client *c)
+{
+    return ask(c, json_pack("{s:s, s:s}", "type", "console.open", "node", "ws"));
+}
+
+static bool has_reply(const client *c, int id)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(c->all, i, m)
+    {
+        if (json_integer_value(json_object_get(m, "id")) == id)
+            return true;
+    }
+    return false;
+}
+
+/* Until the instructors' member list no longer shows name of team with a session. */
+static void await_member_gone(client *ins, int team, const char *name)
+{
+    int64_t deadline = monotonic_ms() + WAIT_MS;
+    for (;;) {
+        json_t *r = ask(ins, json_pack("{s:s}", "type", "members"));
+        assert_type(r, "members");
+        if (!is_member(json_object_get(r, "members"), team, name, 1))
+            return;
+        assert_true(monotonic_ms() < deadline);
+    }
+}
+
+static void a_console_open_holds_up_no_one(void **state)
+{
+    fixture *f = *state;
+    client *t1 = join_team(f, 1, "en", 0);
+    client *t2 = join_team(f, 2, "en", 0);
+    client *ins = join_instructor(f);
+    client *leaving = client_open(f->port);
+    assert_type(hello_named(leaving, f->codes[0], "Ben"), "welcome");
+    gate_set(&open_gate, true);
+    int first = client_request(t1, json_pack("{s:s, s:s}", "type", "console.open", "node", "ws"));
+    gate_await(&open_gate, 1); /* a console-open thread holds it */
+    /* The hub answers while it is held: the same session's other requests,
+     * other teams', the instructors' (one hub thread, in order: it took the
+     * open before each of these). */
+    assert_error(console_open(t1), "conflict"); /* the same console again */
+    sync_with(t1);
+    assert_type(ask(t2, json_pack("{s:s}", "type", "timeline")), "timeline");
+    assert_type(ask(ins, json_pack("{s:s}", "type", "members")), "members");
+    /* Consoles of the same node from other sessions open alongside. */
+    int second = client_request(t2, json_pack("{s:s, s:s}", "type", "console.open", "node", "ws"));
+    int third = client_request(
+        ins, json_pack("{s:s, s:s, s:i}", "type", "console.open", "node", "ws", "team", 1));
+    (void)client_request(leaving, json_pack("{s:s, s:s}", "type", "console.open", "node", "ws"));
+    gate_await(&open_gate, 4);
+    /* A session that leaves while its console opens: its open ends
+     * after the session is gone, and nothing is left of it. */
+    client_free(leaving);
+    await_member_gone(ins, 1, "Ben");
+    assert_false(has_reply(t1, first));
+    assert_false(has_reply(t2, second));
+    assert_false(has_reply(ins, third));
+    gate_set(&open_gate, false);
+    /* Each open is answered when it ends: the test driver has no console. */
+    assert_error(await_reply(t1, first), "unavailable");
+    assert_error(await_reply(t2, second), "unavailable");
+    assert_error(await_reply(ins, third), "unavailable");
+    /* That console is no longer being opened: asking again is no conflict. */
+    assert_error(console_open(t1), "unavailable");
+    client_free(ins);
+    client_free(t2);
+    client_free(t1);
+}
+
+typedef struct hub_free_run {
+    fixture *f;
+    atomic_bool done;
+} hub_free_run;
+
+static void *free_hub_main(void *arg)
+{
+    hub_free_run *run = arg;
+    /* Out of the exercise's on_event first, as enshu run does. */
+    exercise_lock(run->f->ex);
+    console_hub *hub = atomic_exchange(&run->f->hub, NULL);
+    exercise_unlock(run->f->ex);
+    console_hub_free(hub);
+    atomic_store(&run->done, true);
+    return NULL;
+}
+
+static void a_hub_freed_while_a_console_opens_waits_for_the_open(void **state)
+{
+    fixture *f = *state;
+    client *t1 = join_team(f, 1, "en", 0);
+    gate_set(&open_gate, true);
+    (void)client_request(t1, json_pack("{s:s, s:s}", "type", "console.open", "node", "ws"));
+    gate_await(&open_gate, 1);
+    hub_free_run run = {.f = f};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, free_hub_main, &run), 0);
+    /* The free cannot end while the open is held (it may not have started
+     * waiting yet: either way it waits, and nothing is used after it). */
+    assert_false(atomic_load(&run.done));
+    gate_set(&open_gate, false);
+    pthread_join(thread, NULL);
+    assert_true(atomic_load(&run.done));
+    client_free(t1);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/enshu-hub-state-XXXXXX";
     if (!mkdtemp(dir))
         return 1;
     setenv("ENSHU_STATE_DIR", dir, 1);
+    libvirt_events_init_once();
+    libvirt_setup();
     if (console_auth_init() != ENSHU_OK || instructor_password_set("correct horse") != ENSHU_OK)
         return 1;
     const struct CMUnitTest tests[] = {
@@ -1690,15 +1856,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(instructors_join_with_the_password, setup, teardown),
         cmocka_unit_test_setup_teardown(wrong_passwords_then_the_right_one_from_the_same_address,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(wrong_codes_are_limited_but_not_the_passwords_of_that_address,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            wrong_codes_are_limited_but_not_the_passwords_of_that_address, setup, teardown),
         cmocka_unit_test_setup_teardown(the_hub_answers_while_passwords_are_checked, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_token_rejoins_without_the_code_or_password, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_rotated_code_replaces_the_old_one, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_removed_member_is_closed_and_cannot_come_back_with_the_token,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            a_removed_member_is_closed_and_cannot_come_back_with_the_token, setup, teardown),
         cmocka_unit_test_setup_teardown(names_that_would_mislead_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(a_released_message_reaches_its_team_only, setup, teardown),
         cmocka_unit_test_setup_teardown(answers_right_wrong_exhausted_and_rate_limited, setup,
@@ -1719,11 +1885,18 @@ int main(void)
                                         setup_tight_all, teardown),
         cmocka_unit_test_setup_teardown(submissions_wait_for_the_exercise_to_run, setup_not_started,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_console_open_holds_up_no_one, setup_with_guests,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_hub_freed_while_a_console_opens_waits_for_the_open,
+                                        setup_with_guests, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char *path = instructor_password_path();
     unlink(path);
     free(path);
-    rmdir(dir);
+    char *cmd = xasprintf("rm -rf '%s'", dir); /* with the range's state store */
+    if (system(cmd) != 0)
+        fprintf(stderr, "test_console_hub: %s could not be removed\n", dir);
+    free(cmd);
     return failed;
 }

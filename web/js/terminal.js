@@ -141,7 +141,9 @@ export class SerialConsole {
       this.host.dataset.channel = String(reply.channel);
     } catch (err) {
       if (err.code !== 'disconnected') this.note(t('console.closed', { reason: err.message }));
-      /* disconnected: the next welcome asks again */
+      /* disconnected: the next welcome asks again; a guest whose console
+       * could not be opened (down, restarting) or too many opens: later */
+      if (err.code === 'unavailable' || err.code === 'rate_limited') this.scheduleReattach();
     }
   }
 

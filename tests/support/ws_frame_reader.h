@@ -44,8 +44,8 @@ typedef struct ws_reader {
     bool nul_set;
     char *msg; /* a message arriving in several frames */
     size_t msg_len, msg_cap;
-    int msg_opcode;    /* its first frame's opcode; -1: none under way */
-    bool msg_handed;   /* msg was handed out: started afresh on the next call */
+    int msg_opcode;  /* its first frame's opcode; -1: none under way */
+    bool msg_handed; /* msg was handed out: started afresh on the next call */
 } ws_reader;
 
 /* An empty reader; ws_reader_clear frees what it holds (the reader itself

@@ -142,11 +142,12 @@ ssize_t ws_test_client_fill(ws_test_client *c, int timeout_ms)
 
 int ws_test_client_upgrade(ws_test_client *c, const ws_test_upgrade *u)
 {
-    char *req = xasprintf("GET %s HTTP/1.1\r\n%sUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                          "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s%s%s\r\n",
-                          u->path ? u->path : "/ws", u->headers ? u->headers : "Host: 127.0.0.1\r\n",
-                          KEY, u->subprotocol ? "Sec-WebSocket-Protocol: " : "",
-                          u->subprotocol ? u->subprotocol : "", u->subprotocol ? "\r\n" : "");
+    char *req =
+        xasprintf("GET %s HTTP/1.1\r\n%sUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s%s%s\r\n",
+                  u->path ? u->path : "/ws", u->headers ? u->headers : "Host: 127.0.0.1\r\n", KEY,
+                  u->subprotocol ? "Sec-WebSocket-Protocol: " : "",
+                  u->subprotocol ? u->subprotocol : "", u->subprotocol ? "\r\n" : "");
     int rc = ws_test_client_write(c, req, strlen(req));
     free(req);
     if (rc < 0)
@@ -254,8 +255,7 @@ int ws_test_client_recv_message(ws_test_client *c, ws_frame *m, int timeout_ms)
     return receive(c, true, m, timeout_ms);
 }
 
-int ws_test_client_expect_close(ws_test_client *c, char *reason, size_t reason_size,
-                                int timeout_ms)
+int ws_test_client_expect_close(ws_test_client *c, char *reason, size_t reason_size, int timeout_ms)
 {
     int64_t deadline = monotonic_ms() + timeout_ms;
     for (;;) {

@@ -31,16 +31,13 @@
 #include "exercise.h"
 #include "guestless_hooks.h"
 #include "scenario.h"
-#include "ws_client_frame.h"
+#include "ws_test_client.h"
 
 #include <libwebsockets.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -48,7 +45,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -193,8 +189,8 @@ static double server_cpu_s(const server *sv)
     unsigned long utime = 0, stime = 0;
     /* fields after the command: state ppid pgrp session tty tpgid flags
      * minflt cminflt majflt cmajflt utime stime */
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
-                     &stime) != 2)
+    if (!p ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
         return 0;
     return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -221,11 +217,9 @@ typedef enum client_role { LEGIT, LOGIN, TIMELINE, SILENT, REPORTER } client_rol
 
 typedef struct client {
     client_role role;
-    int fd;
+    ws_test_client ws; /* ws.fd -1 while closed */
     char source[16];
     bool joined;
-    unsigned char *in;
-    size_t in_len, in_cap;
     int64_t next_send_us, reopen_at_us;
     long next_id;
     int64_t *sent_us; /* LEGIT: send time by request id */
@@ -267,100 +261,36 @@ static void count_error(tally *t, const char *p, size_t len)
     }
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    while (len > 0) {
-        ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 static int send_text(client *c, const char *text, size_t len)
 {
-    unsigned char *frame = xmalloc(len + WS_CLIENT_FRAME_HEAD_MAX);
-    const unsigned char mask[4] = {0x11, 0x22, 0x33, 0x44};
-    size_t n = ws_client_frame(frame, 1, true, text, len, mask);
     /* A socket that never reads still takes writes until its send buffer
-     * and the server's receive buffer are full: don't block on it. */
-    int rc = write_all(c->fd, frame, n);
-    free(frame);
-    return rc;
+     * and the server's receive buffer are full: don't block on it
+     * (write_wait_ms 0). */
+    return ws_test_client_send(&c->ws, WS_OP_TEXT, true, text, len);
 }
 
 /* Connects from c->source to 127.0.0.1:port and does the handshake. */
 static int client_open(client *c, int port)
 {
-    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (c->fd < 0)
+    char headers[128];
+    snprintf(headers, sizeof headers, "Host: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d\r\n", port,
+             port);
+    ws_test_source source = {
+        .address = c->source, .rcvbuf = c->role == SILENT ? 4096 : 0, .nodelay = true};
+    ws_test_upgrade upgrade = {.headers = headers, .subprotocol = "enshu.v1", .timeout_ms = 2000};
+    if (ws_test_client_open(&c->ws, port, &source, &upgrade) != 101) {
+        ws_test_client_close(&c->ws);
         return -1;
-    if (c->role == SILENT) {
-        int small = 4096;
-        setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
     }
-    struct sockaddr_in src = {.sin_family = AF_INET};
-    inet_pton(AF_INET, c->source, &src.sin_addr);
-    struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int one = 1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    struct timeval tv = {2, 0};
-    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (bind(c->fd, (struct sockaddr *)&src, sizeof src) < 0 ||
-        connect(c->fd, (struct sockaddr *)&dst, sizeof dst) < 0)
-        goto fail;
-    char req[512];
-    int n = snprintf(req, sizeof req,
-                     "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
-                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                     "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: enshu.v1\r\n"
-                     "Origin: http://127.0.0.1:%d\r\n\r\n",
-                     port, port);
-    if (write_all(c->fd, req, (size_t)n) < 0)
-        goto fail;
-    c->in_len = 0;
-    for (;;) {
-        if (c->in_cap - c->in_len < 4096) {
-            c->in_cap = c->in_cap * 2 + 8192;
-            c->in = xrealloc(c->in, c->in_cap);
-        }
-        ssize_t r = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len - 1, 0);
-        if (r <= 0)
-            goto fail;
-        c->in_len += (size_t)r;
-        c->in[c->in_len] = '\0';
-        char *end = strstr((char *)c->in, "\r\n\r\n");
-        if (!end)
-            continue;
-        if (strncmp((char *)c->in, "HTTP/1.1 101", 12) != 0)
-            goto fail;
-        size_t head = (size_t)(end + 4 - (char *)c->in);
-        memmove(c->in, c->in + head, c->in_len - head);
-        c->in_len -= head;
-        break;
-    }
-    fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+    fcntl(c->ws.fd, F_SETFL, fcntl(c->ws.fd, F_GETFL) | O_NONBLOCK);
+    c->ws.write_wait_ms = 0;
     c->joined = false;
     return 0;
-fail:
-    close(c->fd);
-    c->fd = -1;
-    return -1;
 }
 
 static void client_close(client *c, tally *t, int64_t now)
 {
-    if (c->fd >= 0)
-        close(c->fd);
-    c->fd = -1;
-    c->in_len = 0;
+    ws_test_client_close(&c->ws);
     c->joined = false;
     c->reopen_at_us = now + REOPEN_MS * 1000;
     t->closes++;
@@ -419,52 +349,24 @@ static void on_text(client *c, tally *t, const char *p, size_t len, int64_t now)
 static bool client_read(client *c, tally *t, int64_t now)
 {
     for (;;) {
-        if (c->in_cap - c->in_len < 16384) {
-            c->in_cap = c->in_cap * 2 + 65536;
-            c->in = xrealloc(c->in, c->in_cap);
-        }
-        ssize_t r = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len - 1, 0);
-        if (r == 0)
+        ssize_t r = ws_test_client_fill(&c->ws, 0);
+        if (r == ENSHU_ETIMEOUT)
+            return true; /* nothing more for now */
+        if (r <= 0)
             return false;
-        if (r < 0)
-            return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-        c->in_len += (size_t)r;
-        size_t off = 0;
-        while (c->in_len - off >= 2) {
-            unsigned char *f = c->in + off;
-            int opcode = f[0] & 0x0f;
-            uint64_t plen = f[1] & 0x7f;
-            size_t head = 2;
-            if (plen == 126) {
-                if (c->in_len - off < 4)
-                    break;
-                plen = ((uint64_t)f[2] << 8) | f[3];
-                head = 4;
-            } else if (plen == 127) {
-                if (c->in_len - off < 10)
-                    break;
-                plen = 0;
-                for (int i = 0; i < 8; i++)
-                    plen = (plen << 8) | f[2 + i];
-                head = 10;
-            }
-            if (c->in_len - off < head + plen)
-                break;
-            const char *payload = (const char *)f + head;
-            if (opcode == 8)
+        ws_frame f;
+        int rc;
+        while ((rc = ws_reader_frame(&c->ws.in, &f)) > 0) {
+            if (f.opcode == WS_OP_CLOSE)
                 return false;
-            if (opcode == 9) {
-                unsigned char pong[WS_CLIENT_FRAME_HEAD_MAX + 125];
-                const unsigned char mask[4] = {1, 2, 3, 4};
-                size_t n = ws_client_frame(pong, 10, true, payload, plen > 125 ? 125 : plen, mask);
-                (void)write_all(c->fd, pong, n);
-            } else if (opcode == 1 || opcode == 0) {
-                on_text(c, t, payload, (size_t)plen, now); /* the server sends no fragments */
-            }
-            off += head + plen;
+            if (f.opcode == WS_OP_PING)
+                (void)ws_test_client_send(&c->ws, WS_OP_PONG, true, f.payload,
+                                          f.len > 125 ? 125 : f.len);
+            else if (f.opcode == WS_OP_TEXT || f.opcode == WS_OP_CONTINUATION)
+                on_text(c, t, f.payload, f.len, now); /* the server sends no fragments */
         }
-        memmove(c->in, c->in + off, c->in_len - off);
-        c->in_len -= off;
+        if (rc < 0)
+            return false;
     }
 }
 
@@ -513,7 +415,8 @@ static int team_of(const client *c)
 /* Files the 44 KB report whose attachment the silent sockets ask for. */
 static int64_t file_report(const server *sv, tally *t)
 {
-    client c = {.role = REPORTER, .fd = -1};
+    client c = {.role = REPORTER};
+    ws_test_client_init(&c.ws, -1);
     snprintf(c.source, sizeof c.source, "127.0.0.2");
     if (client_open(&c, sv->port) < 0)
         return -1;
@@ -530,13 +433,12 @@ static int64_t file_report(const server *sv, tally *t)
     free(msg);
     int64_t deadline = bench_now_us() + 5000000;
     while (t->report_seq <= 0 && bench_now_us() < deadline) {
-        struct pollfd p = {.fd = c.fd, .events = POLLIN};
+        struct pollfd p = {.fd = c.ws.fd, .events = POLLIN};
         poll(&p, 1, 100);
         if (!client_read(&c, t, bench_now_us()))
             break;
     }
-    close(c.fd);
-    free(c.in);
+    ws_test_client_close(&c.ws);
     return t->report_seq;
 }
 
@@ -579,7 +481,7 @@ static run_result run(const char *name, bool attack, int seconds)
     double cpu0 = server_cpu_s(&sv);
     int64_t start = bench_now_us(), end = start + (int64_t)seconds * 1000000;
     for (int i = 0; i < nclients; i++) {
-        cs[i].fd = -1;
+        ws_test_client_init(&cs[i].ws, -1);
         cs[i].next_id = 1;
         /* spread the first sends over one period */
         cs[i].next_send_us = start + (int64_t)i * 997 % 100000;
@@ -589,7 +491,7 @@ static run_result run(const char *name, bool attack, int seconds)
         int64_t now = bench_now_us();
         for (int i = 0; i < nclients; i++) {
             client *c = &cs[i];
-            if (c->fd < 0) {
+            if (c->ws.fd < 0) {
                 if (now < c->reopen_at_us)
                     continue;
                 if (client_open(c, sv.port) < 0) {
@@ -608,7 +510,7 @@ static run_result run(const char *name, bool attack, int seconds)
             }
         }
         for (int i = 0; i < nclients; i++) {
-            pfd[i].fd = cs[i].role == SILENT ? -1 : cs[i].fd;
+            pfd[i].fd = cs[i].role == SILENT ? -1 : cs[i].ws.fd;
             pfd[i].events = POLLIN;
             pfd[i].revents = 0;
         }
@@ -621,8 +523,8 @@ static run_result run(const char *name, bool attack, int seconds)
     }
     /* Replies still in flight count if they come within a second. */
     int64_t grace = bench_now_us() + 1000000;
-    while (cs[0].fd >= 0 && bench_now_us() < grace) {
-        struct pollfd p = {.fd = cs[0].fd, .events = POLLIN};
+    while (cs[0].ws.fd >= 0 && bench_now_us() < grace) {
+        struct pollfd p = {.fd = cs[0].ws.fd, .events = POLLIN};
         poll(&p, 1, 50);
         if (!client_read(&cs[0], &t, bench_now_us()))
             break;
@@ -633,9 +535,7 @@ static run_result run(const char *name, bool attack, int seconds)
     r.rss_kb = server_status_kb(&sv, "VmRSS");
     r.lat = bench_percentiles_of(t.legit_ms, t.nlegit);
     for (int i = 0; i < nclients; i++) {
-        if (cs[i].fd >= 0)
-            close(cs[i].fd);
-        free(cs[i].in);
+        ws_test_client_close(&cs[i].ws);
         free(cs[i].sent_us);
     }
     free(cs);

@@ -1,8 +1,8 @@
 /*
  * A light websocket load for the fan-out benchmarks: many client
  * connections to 127.0.0.1, each opened with a blocking handshake, then read
- * by a few threads over epoll with a minimal frame reader (a server's frames
- * are unmasked: a length and the bytes). A client library with a poll() loop
+ * by a few threads over epoll, each feeding its connections' frame readers
+ * (tests/support/ws_test_client.h, the tests' own). A client library with a poll() loop
  * per thread spends more than the server it measures once there are
  * thousands of connections; this one keeps the figures the server's.
  */

@@ -31,7 +31,7 @@
 #include "state_store.h"
 #include "wall_clock.h"
 #include "../unit/test_support.h"
-#include "ws_client_frame.h"
+#include "ws_test_client.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -294,61 +294,17 @@ static int teardown(void **state)
     return 0;
 }
 
-/* ---- a raw websocket client (as in tests/unit/test_ws_server.c) ---- */
-
-enum { OP_CONTINUATION = 0, OP_TEXT = 1, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
+/* ---- a websocket client (tests/support/ws_test_client.h) ---- */
 
 typedef struct client {
-    int fd;
+    ws_test_client ws;
     json_t *all; /* every text message received, in order */
     size_t mark; /* await() looks from here */
     int64_t last_seq;
     bool closed;
     int close_code;
     int next_id;
-    char *partial; /* a text message whose further fragments are to come */
-    size_t npartial;
 } client;
-
-static void io_write(client *c, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len) {
-        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n <= 0)
-            return; /* the server closed: the reader sees it */
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-static bool io_read(client *c, void *buf, size_t len, int64_t deadline)
-{
-    char *p = buf;
-    while (len) {
-        ssize_t n = recv(c->fd, p, len, 0);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-            if (monotonic_ms() >= deadline)
-                return false;
-            continue;
-        }
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
-static void send_frame(client *c, int opcode, const void *data, size_t len)
-{
-    unsigned char *f = xmalloc(len + WS_CLIENT_FRAME_HEAD_MAX);
-    unsigned char mask[4] = {0x3c, 0x5a, 0x96, (unsigned char)rand()};
-    io_write(c, f, ws_client_frame(f, opcode, true, data, len, mask));
-    free(f);
-}
 
 /* A client from a loopback address of its own (127.0.0.0/8 is all local):
  * the login limits count per address. NULL: 127.0.0.1. */
@@ -356,35 +312,9 @@ static client *client_open_from(int port, const char *from)
 {
     client *c = xcalloc(1, sizeof(client));
     c->all = json_array();
-    c->fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(c->fd >= 0);
-    if (from) {
-        struct sockaddr_in src = {.sin_family = AF_INET};
-        assert_int_equal(inet_pton(AF_INET, from, &src.sin_addr), 1);
-        assert_int_equal(bind(c->fd, (struct sockaddr *)&src, sizeof src), 0);
-    }
-    struct timeval tv = {.tv_sec = 0, .tv_usec = 100 * 1000};
-    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    static const char req[] =
-        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: enshu.v1\r\n\r\n";
-    io_write(c, req, sizeof req - 1);
-    char head[2048];
-    size_t len = 0;
-    int64_t deadline = monotonic_ms() + WAIT_MS;
-    while (len < sizeof head - 1 && io_read(c, head + len, 1, deadline)) {
-        len++;
-        if (len >= 4 && memcmp(head + len - 4, "\r\n\r\n", 4) == 0)
-            break;
-    }
-    head[len] = '\0';
-    int status = 0;
-    assert_int_equal(sscanf(head, "HTTP/1.1 %d", &status), 1);
-    assert_int_equal(status, 101);
+    ws_test_source source = {.address = from};
+    ws_test_upgrade upgrade = {.subprotocol = "enshu.v1", .timeout_ms = WAIT_MS};
+    assert_int_equal(ws_test_client_open(&c->ws, port, &source, &upgrade), 101);
     return c;
 }
 
@@ -397,16 +327,14 @@ static void client_free(client *c)
 {
     if (!c)
         return;
-    if (c->fd >= 0)
-        close(c->fd);
+    ws_test_client_close(&c->ws);
     json_decref(c->all);
-    free(c->partial);
     free(c);
 }
 
 static void client_send(client *c, const char *text)
 {
-    send_frame(c, OP_TEXT, text, strlen(text));
+    (void)ws_test_client_send_text(&c->ws, text);
 }
 
 /* Sends a JSON object built by json_pack (an id of the client's choosing
@@ -441,66 +369,34 @@ static int int_of(const json_t *m, const char *key)
     return (int)json_integer_value(v);
 }
 
-/* Receives one frame within the deadline: a text message (its last
- * fragment: the server sends a long one in pieces) is checked and
+/* Receives one message within the deadline: a text message (joined from
+ * its fragments: the server sends a long one in pieces) is checked and
  * recorded; false on close, timeout or end of stream. Every message that
  * carries a seq must come in ledger order, and none twice (the same seq
  * with the same type and team). */
 static bool client_pump(client *c, int64_t deadline)
 {
     for (;;) {
-        unsigned char h[2];
-        if (!io_read(c, h, 2, deadline))
+        ws_frame f;
+        int64_t left = deadline - monotonic_ms();
+        int op = ws_test_client_recv_message(&c->ws, &f, left > 0 ? (int)left : 0);
+        if (op == ENSHU_EINVAL)
+            fail_msg("the server sent a broken frame or fragments out of order");
+        if (op < 0)
             return false;
-        uint64_t n = h[1] & 0x7f;
-        if (n == 126 || n == 127) {
-            unsigned char ext[8];
-            size_t k = n == 126 ? 2 : 8;
-            if (!io_read(c, ext, k, deadline))
-                return false;
-            n = 0;
-            for (size_t i = 0; i < k; i++)
-                n = n << 8 | ext[i];
-        }
-        assert_false(h[1] & 0x80);
-        char *p = xmalloc(n + 1);
-        /* The rest of a frame that began arrives soon: no deadline cut. */
-        if (!io_read(c, p, n, monotonic_ms() + WAIT_MS)) {
-            free(p);
-            return false;
-        }
-        p[n] = '\0';
-        int op = h[0] & 0x0f;
-        if (op == OP_PING)
-            send_frame(c, OP_PONG, p, n);
-        if (op == OP_CLOSE) {
+        assert_false(f.masked);
+        if (op == WS_OP_CLOSE) {
             c->closed = true;
-            c->close_code = n >= 2 ? ((unsigned char)p[0] << 8 | (unsigned char)p[1]) : 1005;
+            c->close_code = ws_frame_close_code(&f, NULL, NULL);
+            return false;
         }
-        if (op != OP_TEXT && op != OP_CONTINUATION) {
-            free(p);
-            if (op == OP_CLOSE)
-                return false;
+        if (op != WS_OP_TEXT)
             continue;
-        }
-        if (op == OP_CONTINUATION || !(h[0] & 0x80)) {
-            assert_true(op == OP_TEXT ? !c->partial : c->partial != NULL);
-            c->partial = xrealloc(c->partial, c->npartial + n + 1);
-            memcpy(c->partial + c->npartial, p, n + 1);
-            c->npartial += n;
-            free(p);
-            if (!(h[0] & 0x80))
-                continue;
-            p = c->partial;
-            c->partial = NULL;
-            c->npartial = 0;
-        }
         json_error_t err;
-        json_t *m = json_loads(p, 0, &err);
+        json_t *m = json_loads(f.payload, 0, &err);
         if (!json_is_object(m))
             fail_msg("the server sent a message that is not a JSON object (%s): %.300s", err.text,
-                     p);
-        free(p);
+                     f.payload);
         int seq = seq_of(m);
         if (seq >= 0 && strcmp(type_of(m), "ok") != 0) {
             if (seq < c->last_seq)
@@ -1286,7 +1182,8 @@ static void a_rotated_code_replaces_the_old_one(void **state)
 {
     fixture *f = *state;
     client *member = join_team(f, 1, "en", 0);
-    char *token = xstrdup(json_string_value(json_object_get(json_array_get(member->all, 0), "token")));
+    char *token =
+        xstrdup(json_string_value(json_object_get(json_array_get(member->all, 0), "token")));
     client *ins = join_instructor(f);
     client *other = join_instructor(f);
     assert_error(ask(member, json_pack("{s:s, s:i}", "type", "code.rotate", "team", 1)),
@@ -1316,8 +1213,8 @@ static void a_rotated_code_replaces_the_old_one(void **state)
     assert_int_equal(int_of(w, "team"), 1);
     /* A new instructor session sees the new code. */
     client *third = join_instructor(f);
-    json_t *codes = json_object_get(
-        json_object_get(json_array_get(third->all, 0), "exercise"), "join_codes");
+    json_t *codes =
+        json_object_get(json_object_get(json_array_get(third->all, 0), "exercise"), "join_codes");
     assert_string_equal(json_string_value(json_object_get(json_array_get(codes, 0), "code")), code);
     /* Who joined before keeps their session and token. */
     assert_type(answer(member, "host", "nope"), "ok");
@@ -1382,18 +1279,18 @@ static void a_removed_member_is_closed_and_cannot_come_back_with_the_token(void 
     /* Ben, and the Aiko of team 2, are untouched. */
     assert_type(answer(ben, "host", "nope"), "ok");
     assert_type(answer(aiko_t2, "host", "nope"), "ok");
-    list = json_object_get(ask(ins, json_pack("{s:s, s:i}", "type", "members", "team", 1)),
-                           "members");
+    list =
+        json_object_get(ask(ins, json_pack("{s:s, s:i}", "type", "members", "team", 1)), "members");
     assert_false(is_member(list, 1, "Aiko", -1));
     assert_true(is_member(list, 1, "Ben", 1));
     assert_int_equal(json_array_size(list), 1);
     /* Nobody left by that name. */
-    assert_error(ask(ins, json_pack("{s:s, s:i, s:s}", "type", "member.remove", "team", 1, "name",
-                                    "Aiko")),
-                 "not_found");
-    assert_error(ask(ben, json_pack("{s:s, s:i, s:s}", "type", "member.remove", "team", 1, "name",
-                                    "Ben")),
-                 "forbidden");
+    assert_error(
+        ask(ins, json_pack("{s:s, s:i, s:s}", "type", "member.remove", "team", 1, "name", "Aiko")),
+        "not_found");
+    assert_error(
+        ask(ben, json_pack("{s:s, s:i, s:s}", "type", "member.remove", "team", 1, "name", "Ben")),
+        "forbidden");
     free(token);
     client_free(back);
     client_free(ins);
@@ -1408,7 +1305,8 @@ static void names_that_would_mislead_are_refused(void **state)
     fixture *f = *state;
     client *c = client_open(f->port);
     static const char *const bad[] = {
-        "\xe2\x80\xae" "rotcurtsni", /* shows as "instructor" */
+        "\xe2\x80\xae"
+        "rotcurtsni", /* shows as "instructor" */
         "Instructor",
         "\xef\xbc\xa1\xef\xbd\x84\xef\xbd\x8d\xef\xbd\x89\xef\xbd\x8e", /* full-width Admin */
         "Ai\xe2\x80\x8bko",

@@ -1,7 +1,8 @@
-/* The console websocket transport, driven by a small raw websocket client
- * over real sockets: echo, order, sends from other threads, the inbound
- * limits and their close codes, slow and dead clients, static files and
- * TLS. Waits are on conditions with generous deadlines, never on sleeps. */
+/* The console websocket transport, driven by the tests' own websocket
+ * client (tests/support/ws_test_client.h) over real sockets: echo, order,
+ * sends from other threads, the inbound limits and their close codes, slow
+ * and dead clients, static files and TLS. Waits are on conditions with
+ * generous deadlines, never on sleeps. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,11 +12,12 @@
 #include "alloc.h"
 #include "errors.h"
 #include "monotonic_clock.h"
-#include "ws_client_frame.h"
+#include "ws_test_client.h"
 #include "ws_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -186,123 +188,78 @@ static ws_server *start(ws_server_config cfg)
     return srv;
 }
 
-/* ---- a raw websocket client ---- */
+/* ---- a websocket client (tests/support/ws_test_client.h), over TLS or not ---- */
 
 typedef struct wsc {
-    int fd;
+    ws_test_client ws;
     SSL_CTX *tls;
     SSL *ssl;
-    bool auto_pong;
 } wsc;
 
-enum { OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
+enum {
+    OP_CONT = WS_OP_CONTINUATION,
+    OP_TEXT = WS_OP_TEXT,
+    OP_BINARY = WS_OP_BINARY,
+    OP_CLOSE = WS_OP_CLOSE
+};
 
 /* From this loopback address (127.0.0.1 unless a test names another). */
 static const char *client_address = "127.0.0.1";
 
+/* A connection from client_address with this receive buffer (0: the default). */
 static int tcp_connect(int port, int rcvbuf)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ws_test_source source = {.address = client_address, .rcvbuf = rcvbuf};
+    int fd = ws_test_connect(port, &source);
     assert_true(fd >= 0);
-    if (rcvbuf) /* before connect, so the window stays small */
-        assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
-    struct sockaddr_in from = {.sin_family = AF_INET};
-    assert_int_equal(inet_pton(AF_INET, client_address, &from.sin_addr), 1);
-    assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
-    struct timeval tv = {.tv_sec = 0, .tv_usec = 100 * 1000};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     return fd;
 }
 
-static void io_write(wsc *c, const void *buf, size_t len)
+/* The TLS stream as the client's transport. */
+static ssize_t tls_read(void *ctx, void *buf, size_t len, int timeout_ms)
 {
-    const char *p = buf;
-    while (len) {
-        ssize_t n = c->ssl ? SSL_write(c->ssl, p, (int)len) : send(c->fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && !c->ssl && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n <= 0)
-            return; /* the server may have closed: the reader sees it */
-        p += n;
-        len -= (size_t)n;
+    wsc *c = ctx;
+    if (!SSL_pending(c->ssl)) {
+        struct pollfd p = {.fd = c->ws.fd, .events = POLLIN};
+        if (poll(&p, 1, timeout_ms) == 0)
+            return ENSHU_ETIMEOUT;
     }
+    int n = SSL_read(c->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+    if (n > 0)
+        return n;
+    int err = SSL_get_error(c->ssl, n);
+    if (err == SSL_ERROR_WANT_READ)
+        return ENSHU_ETIMEOUT; /* a record not whole yet, or only a session ticket */
+    return err == SSL_ERROR_ZERO_RETURN ? 0 : ENSHU_EIO;
 }
 
-/* Reads exactly len bytes before the deadline; false on timeout or EOF. */
-static bool io_read(wsc *c, void *buf, size_t len, int64_t deadline)
+static int tls_write(void *ctx, const void *buf, size_t len)
 {
-    char *p = buf;
-    while (len) {
-        ssize_t n;
-        if (c->ssl) {
-            n = SSL_read(c->ssl, p, (int)len);
-            if (n <= 0) {
-                int err = SSL_get_error(c->ssl, (int)n);
-                if ((err == SSL_ERROR_WANT_READ || err == SSL_ERROR_SYSCALL) &&
-                    (errno == EAGAIN || errno == EWOULDBLOCK) && monotonic_ms() < deadline)
-                    continue;
-                return false;
-            }
-        } else {
-            n = recv(c->fd, p, len, 0);
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-                if (monotonic_ms() >= deadline)
-                    return false;
-                continue;
-            }
-            if (n <= 0)
-                return false;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
+    wsc *c = ctx;
+    return SSL_write(c->ssl, buf, (int)len) == (int)len ? 0 : ENSHU_EIO;
 }
 
 /* Opens a websocket with these header lines (Host, Origin...); returns the
- * HTTP status (101 when upgraded). */
+ * HTTP status (101 when upgraded, with the right Sec-WebSocket-Accept). */
 static int wsc_open_as(wsc *c, int port, const char *path, const char *subprotocol, bool tls,
                        int rcvbuf, const char *headers)
 {
     memset(c, 0, sizeof(*c));
-    c->fd = tcp_connect(port, rcvbuf);
-    c->auto_pong = true;
+    ws_test_client_init(&c->ws, tcp_connect(port, rcvbuf));
     if (tls) {
         c->tls = SSL_CTX_new(TLS_client_method());
         SSL_CTX_set_verify(c->tls, SSL_VERIFY_NONE, NULL);
         c->ssl = SSL_new(c->tls);
-        SSL_set_fd(c->ssl, c->fd);
+        SSL_set_fd(c->ssl, c->ws.fd);
         struct timeval tv = {.tv_sec = 10};
-        setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(c->ws.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         if (SSL_connect(c->ssl) != 1)
             return -1;
+        c->ws.io = (ws_test_transport){.read = tls_read, .write = tls_write, .ctx = c};
     }
-    char req[512];
-    int n = snprintf(req, sizeof(req),
-                     "GET %s HTTP/1.1\r\n%sUpgrade: websocket\r\n"
-                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                     "Sec-WebSocket-Version: 13\r\n%s%s%s\r\n",
-                     path, headers, subprotocol ? "Sec-WebSocket-Protocol: " : "",
-                     subprotocol ? subprotocol : "", subprotocol ? "\r\n" : "");
-    io_write(c, req, (size_t)n);
-    char head[2048];
-    size_t len = 0;
-    int64_t deadline = monotonic_ms() + WAIT_MS;
-    while (len < sizeof(head) - 1 && io_read(c, head + len, 1, deadline)) {
-        len++;
-        if (len >= 4 && memcmp(head + len - 4, "\r\n\r\n", 4) == 0)
-            break;
-    }
-    head[len] = '\0';
-    int status = 0;
-    if (sscanf(head, "HTTP/1.%*d %d", &status) != 1)
-        return -1;
-    if (status == 101) /* RFC 6455's example key and its answer */
-        assert_non_null(strcasestr(head, "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
-    return status;
+    ws_test_upgrade u = {
+        .path = path, .headers = headers, .subprotocol = subprotocol, .timeout_ms = WAIT_MS};
+    return ws_test_client_upgrade(&c->ws, &u);
 }
 
 /* As a client that is not a browser: no Origin. */
@@ -318,19 +275,15 @@ static void wsc_close(wsc *c)
         SSL_free(c->ssl);
     if (c->tls)
         SSL_CTX_free(c->tls);
-    if (c->fd >= 0)
-        close(c->fd);
-    c->fd = -1;
     c->ssl = NULL;
     c->tls = NULL;
+    ws_test_client_close(&c->ws);
 }
 
+/* Sends a frame; a server that closed shows when reading. */
 static void wsc_send_frame(wsc *c, int opcode, bool fin, const void *data, size_t len)
 {
-    unsigned char *f = xmalloc(len + WS_CLIENT_FRAME_HEAD_MAX);
-    unsigned char mask[4] = {0x12, 0x34, 0x56, (unsigned char)rand()};
-    io_write(c, f, ws_client_frame(f, opcode, fin, data, len, mask));
-    free(f);
+    (void)ws_test_client_send(&c->ws, opcode, fin, data, len);
 }
 
 static void wsc_send_text(wsc *c, const char *text)
@@ -338,77 +291,30 @@ static void wsc_send_text(wsc *c, const char *text)
     wsc_send_frame(c, OP_TEXT, true, text, strlen(text));
 }
 
-/* Reads the next data or close frame (answering pings when auto_pong).
- * Returns its opcode, or -1 on timeout or end of stream. *data is
- * NUL-terminated and the caller's to free. */
-static int wsc_recv(wsc *c, char **data, size_t *len, int timeout_ms)
+/* Reads the next data or close frame, fragments one by one (answering
+ * pings). Returns its opcode, or negative on timeout or end of stream;
+ * *f is valid until the next read. */
+static int wsc_recv(wsc *c, ws_frame *f, int timeout_ms)
 {
-    int64_t deadline = monotonic_ms() + timeout_ms;
-    for (;;) {
-        unsigned char h[2];
-        if (!io_read(c, h, 2, deadline))
-            return -1;
-        uint64_t n = h[1] & 0x7f;
-        if (n == 126 || n == 127) {
-            unsigned char ext[8];
-            size_t k = n == 126 ? 2 : 8;
-            if (!io_read(c, ext, k, deadline))
-                return -1;
-            n = 0;
-            for (size_t i = 0; i < k; i++)
-                n = n << 8 | ext[i];
-        }
-        assert_false(h[1] & 0x80); /* servers do not mask */
-        char *p = xmalloc(n + 1);
-        if (!io_read(c, p, n, deadline)) {
-            free(p);
-            return -1;
-        }
-        p[n] = '\0';
-        int op = h[0] & 0x0f;
-        if (op == OP_PING) {
-            if (c->auto_pong)
-                wsc_send_frame(c, OP_PONG, true, p, n);
-            free(p);
-            continue;
-        }
-        if (op == OP_PONG) {
-            free(p);
-            continue;
-        }
-        *data = p;
-        *len = n;
-        return op;
-    }
+    int op = ws_test_client_recv_frame(&c->ws, f, timeout_ms);
+    assert_int_not_equal(op, ENSHU_EINVAL);
+    if (op >= 0)
+        assert_false(f->masked); /* servers do not mask */
+    return op;
 }
 
 /* Reads until the close frame; returns its code and copies its reason. */
 static int wsc_expect_close(wsc *c, char *reason, size_t reason_size)
 {
-    for (;;) {
-        char *d;
-        size_t n;
-        int op = wsc_recv(c, &d, &n, WAIT_MS);
-        if (op < 0)
-            return -1;
-        if (op == OP_CLOSE) {
-            int code = n >= 2 ? ((unsigned char)d[0] << 8 | (unsigned char)d[1]) : 1005;
-            snprintf(reason, reason_size, "%.*s", n >= 2 ? (int)(n - 2) : 0, d + 2);
-            free(d);
-            return code;
-        }
-        free(d);
-    }
+    return ws_test_client_expect_close(&c->ws, reason, reason_size, WAIT_MS);
 }
 
 static void expect_text(wsc *c, const char *want)
 {
-    char *d;
-    size_t n;
-    assert_int_equal(wsc_recv(c, &d, &n, WAIT_MS), OP_TEXT);
-    assert_int_equal(n, strlen(want));
-    assert_memory_equal(d, want, n);
-    free(d);
+    ws_frame f;
+    assert_int_equal(wsc_recv(c, &f, WAIT_MS), OP_TEXT);
+    assert_int_equal(f.len, strlen(want));
+    assert_memory_equal(f.payload, want, f.len);
 }
 
 static uint64_t last_opened(void)
@@ -513,13 +419,12 @@ static void order_from_another_thread(void **state)
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, send_many, &s), 0);
     for (int i = 0; i < s.count; i++) {
-        char want[32], *d;
-        size_t n;
+        char want[32];
+        ws_frame f;
         snprintf(want, sizeof(want), "%d", i);
-        assert_int_equal(wsc_recv(&c, &d, &n, WAIT_MS), OP_TEXT);
-        if (strcmp(d, want) != 0)
-            fail_msg("message %d arrived as \"%s\"", i, d);
-        free(d);
+        assert_int_equal(wsc_recv(&c, &f, WAIT_MS), OP_TEXT);
+        if (strcmp(f.payload, want) != 0)
+            fail_msg("message %d arrived as \"%s\"", i, f.payload);
     }
     pthread_join(t, NULL);
     assert_int_equal(s.failures, 0);
@@ -531,21 +436,18 @@ static void order_from_another_thread(void **state)
         payload[i] = (char)('a' + i % 26);
     assert_int_equal(ws_server_send(srv, s.session, "\x01\x02", 2, true), 0);
     assert_int_equal(ws_server_send(srv, s.session, payload, big, false), 0);
-    char *d;
-    size_t n;
-    assert_int_equal(wsc_recv(&c, &d, &n, WAIT_MS), OP_BINARY);
-    assert_int_equal(n, 2);
-    free(d);
-    int op = wsc_recv(&c, &d, &n, WAIT_MS);
+    ws_frame f;
+    assert_int_equal(wsc_recv(&c, &f, WAIT_MS), OP_BINARY);
+    assert_int_equal(f.len, 2);
+    int op = wsc_recv(&c, &f, WAIT_MS);
     size_t got = 0;
     assert_int_equal(op, OP_TEXT);
     for (;;) { /* the first frame, then continuations until FIN (our reader gives each) */
-        assert_memory_equal(d, payload + got, n);
-        got += n;
-        free(d);
+        assert_memory_equal(f.payload, payload + got, f.len);
+        got += f.len;
         if (got == big)
             break;
-        assert_int_equal(wsc_recv(&c, &d, &n, WAIT_MS), OP_CONT);
+        assert_int_equal(wsc_recv(&c, &f, WAIT_MS), OP_CONT);
     }
     free(payload);
     assert_true(wait_count(&rec.nopened, 1));
@@ -581,24 +483,20 @@ static void shared_message_to_many(void **state)
     ws_message_unref(shared);
     ws_message_unref(NULL);
     for (int i = 0; i < 3; i++) {
-        char *d;
-        size_t n;
-        assert_int_equal(wsc_recv(&c[i], &d, &n, WAIT_MS), OP_TEXT);
-        assert_string_equal(d, "hello all");
-        free(d);
-        assert_int_equal(wsc_recv(&c[i], &d, &n, WAIT_MS), OP_TEXT);
-        assert_string_equal(d, "own");
-        free(d);
+        ws_frame f;
+        assert_int_equal(wsc_recv(&c[i], &f, WAIT_MS), OP_TEXT);
+        assert_string_equal(f.payload, "hello all");
+        assert_int_equal(wsc_recv(&c[i], &f, WAIT_MS), OP_TEXT);
+        assert_string_equal(f.payload, "own");
         size_t got = 0;
-        assert_int_equal(wsc_recv(&c[i], &d, &n, WAIT_MS), OP_TEXT);
+        assert_int_equal(wsc_recv(&c[i], &f, WAIT_MS), OP_TEXT);
         for (;;) {
-            assert_true(got + n <= big);
-            assert_memory_equal(d, payload + got, n);
-            got += n;
-            free(d);
+            assert_true(got + f.len <= big);
+            assert_memory_equal(f.payload, payload + got, f.len);
+            got += f.len;
             if (got == big)
                 break;
-            assert_int_equal(wsc_recv(&c[i], &d, &n, WAIT_MS), OP_CONT);
+            assert_int_equal(wsc_recv(&c[i], &f, WAIT_MS), OP_CONT);
         }
     }
     free(payload);
@@ -758,14 +656,12 @@ static void slow_reader_closed(void **state)
      * may also have taken all of it). */
     int64_t deadline = monotonic_ms() + WAIT_MS;
     while (count_of(&rec.drained) == 0 && monotonic_ms() < deadline) {
-        char *d;
-        size_t n;
-        int op = wsc_recv(&slow, &d, &n, 100);
+        ws_frame f;
+        int op = wsc_recv(&slow, &f, 100);
         if (op < 0)
             continue;
         assert_int_equal(op, OP_TEXT);
-        assert_int_equal(n, sizeof(chunk));
-        free(d);
+        assert_int_equal(f.len, sizeof(chunk));
     }
     assert_true(wait_count(&rec.drained, 1));
     assert_true(ws_server_queued(srv, id) < limit / 4);
@@ -815,20 +711,16 @@ static void dead_client_dropped(void **state)
     int64_t start_ms = monotonic_ms(), deadline = start_ms + WAIT_MS;
     int pings_seen = 0;
     while (!was_closed(dead_id) && monotonic_ms() < deadline) {
-        char *d;
-        size_t n;
-        if (wsc_recv(&live, &d, &n, 100) >= 0)
-            free(d);
+        ws_frame f;
+        (void)wsc_recv(&live, &f, 100);
         pings_seen++;
     }
     assert_true(was_closed(dead_id));
     /* Keep the live one a while past the hangup time, answering. */
     int64_t until = monotonic_ms() + 3000;
     while (monotonic_ms() < until) {
-        char *d;
-        size_t n;
-        if (wsc_recv(&live, &d, &n, 100) >= 0)
-            free(d);
+        ws_frame f;
+        (void)wsc_recv(&live, &f, 100);
     }
     assert_false(was_closed(live_id));
     wsc_send_text(&live, "ping me");
@@ -839,24 +731,30 @@ static void dead_client_dropped(void **state)
     ws_server_free(srv);
 }
 
-static int http_get(int port, const char *path, char *body, size_t body_size, char *ctype,
-                    size_t ctype_size)
+/* A raw HTTP exchange: the whole response (until the server closes). */
+static int http_raw(int port, const char *request, char *resp, size_t size)
 {
-    wsc c = {.fd = tcp_connect(port, 0)};
-    char req[512];
-    int n = snprintf(req, sizeof(req),
-                     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
-    io_write(&c, req, (size_t)n);
-    static char resp[65536];
-    size_t len = 0;
-    int64_t deadline = monotonic_ms() + WAIT_MS;
-    while (len < sizeof(resp) - 1 && io_read(&c, resp + len, 1, deadline))
-        len++;
-    resp[len] = '\0';
-    close(c.fd);
+    ws_test_client c;
+    ws_test_client_init(&c, tcp_connect(port, 0));
+    (void)ws_test_client_write(&c, request, strlen(request));
+    ws_test_client_read_to_end(&c, resp, size, WAIT_MS);
+    ws_test_client_close(&c);
     int status = 0;
     if (sscanf(resp, "HTTP/1.%*d %d", &status) != 1)
         return -1;
+    return status;
+}
+
+static int http_get(int port, const char *path, char *body, size_t body_size, char *ctype,
+                    size_t ctype_size)
+{
+    char req[512];
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+             path);
+    static char resp[65536];
+    int status = http_raw(port, req, resp, sizeof(resp));
+    if (status < 0)
+        return status;
     char *ct = strcasestr(resp, "\r\ncontent-type: ");
     snprintf(ctype, ctype_size, "%.*s", ct ? (int)strcspn(ct + 16, "\r") : 0, ct ? ct + 16 : "");
     char *b = strstr(resp, "\r\n\r\n");
@@ -1036,23 +934,6 @@ static void origin_and_host_checked(void **state)
     assert_int_equal(open_from(port, "range.example", "https://other.example"), 403);
     assert_int_equal(open_from(port, "other.example", "https://range.example"), 403);
     ws_server_free(srv);
-}
-
-/* A raw HTTP exchange: the whole response (until the server closes). */
-static int http_raw(int port, const char *request, char *resp, size_t size)
-{
-    wsc c = {.fd = tcp_connect(port, 0)};
-    io_write(&c, request, strlen(request));
-    size_t len = 0;
-    int64_t deadline = monotonic_ms() + WAIT_MS;
-    while (len < size - 1 && io_read(&c, resp + len, 1, deadline))
-        len++;
-    resp[len] = '\0';
-    close(c.fd);
-    int status = 0;
-    if (sscanf(resp, "HTTP/1.%*d %d", &status) != 1)
-        return -1;
-    return status;
 }
 
 static void assert_security_headers(const char *resp)
@@ -1298,11 +1179,9 @@ static void total_queued_cap(void **state)
     assert_string_equal(reason, "too slow: reconnect to resume");
     /* the first gets all of its messages and stays */
     for (int i = 0; i < 40; i++) {
-        char *d;
-        size_t n;
-        assert_int_equal(wsc_recv(&a, &d, &n, WAIT_MS), OP_TEXT);
-        assert_int_equal(n, 1024);
-        free(d);
+        ws_frame f;
+        assert_int_equal(wsc_recv(&a, &f, WAIT_MS), OP_TEXT);
+        assert_int_equal(f.len, 1024);
     }
     assert_true(wait_count(&rec.nclosed, 1));
     assert_int_equal(rec.closed[0], rec.opened[1]);

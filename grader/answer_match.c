@@ -34,7 +34,7 @@ answer_matcher *answer_matcher_new_for_team(const objective *o, const team_vars 
     m->values = xcalloc(o->nvalues + 1, sizeof(char *));
     for (size_t i = 0; i < o->nvalues; i++)
         m->values[i] = v && template_has(o->values[i]) ? team_vars_expand(v, team, o->values[i])
-                                                        : xstrdup(o->values[i]);
+                                                       : xstrdup(o->values[i]);
     if (o->answer == ANSWER_REGEX && o->nvalues == 1) {
         /* The whole answer must match, as people expect of "the answer". */
         char *whole = xasprintf("^(%s)$", m->values[0]);
@@ -142,7 +142,8 @@ bool answer_time_matches(const char *answer, int64_t wall_ms, int64_t tolerance_
     const int64_t day = 24LL * 3600 * 1000;
     int64_t actual = ((wall_ms % day) + day) % day;
     /* An answer without seconds means any second of that minute. */
-    int64_t lo = given * 1000LL, hi = lo + (strchr(answer, ':') == strrchr(answer, ':') ? 59999 : 0);
+    int64_t lo = given * 1000LL,
+            hi = lo + (strchr(answer, ':') == strrchr(answer, ':') ? 59999 : 0);
     int64_t best = INT64_MAX;
     for (int shift = -1; shift <= 1; shift++) { /* around midnight */
         int64_t t = actual + shift * day;

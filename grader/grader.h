@@ -36,13 +36,13 @@
 #include <stdint.h>
 
 typedef struct objective_score {
-    int points;       /* earned */
+    int points; /* earned */
     bool achieved;
     int64_t achieved_ms;
-    int attempts;     /* answers given (questions) */
+    int attempts; /* answers given (questions) */
     int hint_cost;
     uint64_t hints_taken; /* bit per hint */
-    int *rubric;      /* latest grade per rubric item (reports) */
+    int *rubric;          /* latest grade per rubric item (reports) */
 } objective_score;
 
 typedef struct score_point {

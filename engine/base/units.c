@@ -128,8 +128,7 @@ int parse_ipv4_cidr(const char *text, uint32_t *out_addr, unsigned *out_prefix)
 
 void format_ipv4(uint32_t addr, char *buf)
 {
-    snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 255, (addr >> 8) & 255,
-             addr & 255);
+    snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 255, (addr >> 8) & 255, addr & 255);
 }
 
 void format_duration(int64_t ms, char *buf, size_t size)

@@ -42,8 +42,8 @@ static void *worker_main(void *p)
     return NULL;
 }
 
-int work_pool_run(size_t njobs, unsigned nworkers, int (*fn)(size_t job, unsigned worker, void *arg),
-                  void *arg)
+int work_pool_run(size_t njobs, unsigned nworkers,
+                  int (*fn)(size_t job, unsigned worker, void *arg), void *arg)
 {
     if (nworkers == 0)
         nworkers = 1;

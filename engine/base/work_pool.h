@@ -9,7 +9,7 @@
 
 /* Runs fn(job, worker, arg) for job in [0, njobs) on nworkers threads and
  * waits for all. Returns the first negative result, or 0. */
-int work_pool_run(size_t njobs, unsigned nworkers, int (*fn)(size_t job, unsigned worker, void *arg),
-                  void *arg);
+int work_pool_run(size_t njobs, unsigned nworkers,
+                  int (*fn)(size_t job, unsigned worker, void *arg), void *arg);
 
 #endif

@@ -108,8 +108,10 @@ static void attach(builder *b, ynode *child, const yaml_mark_t *mark)
     ynode *parent = b->stack[b->depth - 1];
     parent->weight = saturating_add(parent->weight, child->weight);
     if (parent->weight > b->limits->max_expanded_nodes) {
-        fail(b, mark, "document expands to more than %zu nodes (an alias counts as a copy of "
-             "its anchor); refusing it", b->limits->max_expanded_nodes);
+        fail(b, mark,
+             "document expands to more than %zu nodes (an alias counts as a copy of "
+             "its anchor); refusing it",
+             b->limits->max_expanded_nodes);
         return;
     }
     if (parent->kind == YNODE_SEQ) {
@@ -180,8 +182,7 @@ static void check_duplicate_keys(builder *b, const ynode *map)
     free(sorted);
     if (again) {
         diag_add(b->diags, b->doc->file, again->key->line, again->key->col,
-                 "duplicate key '%s' (first given at line %d)", again->key->str,
-                 first->key->line);
+                 "duplicate key '%s' (first given at line %d)", again->key->str, first->key->line);
         b->failed = true;
     }
 }
@@ -228,11 +229,10 @@ static unsigned char byte_at_mark(const builder *b, const yaml_mark_t *mark)
 static void report_parser_error(builder *b, const yaml_parser_t *parser)
 {
     const char *problem = parser->problem ? parser->problem : "malformed YAML";
-    char *msg = parser->context
-                    ? xasprintf("%s %s that starts at line %d column %d", problem,
-                                parser->context, (int)parser->context_mark.line + 1,
-                                (int)parser->context_mark.column + 1)
-                    : xstrdup(problem);
+    char *msg = parser->context ? xasprintf("%s %s that starts at line %d column %d", problem,
+                                            parser->context, (int)parser->context_mark.line + 1,
+                                            (int)parser->context_mark.column + 1)
+                                : xstrdup(problem);
     /* libyaml's problem_mark points at the offending character; a reader
      * error (bad encoding) has only a byte offset, placed here. */
     yaml_mark_t mark = parser->problem_mark;

@@ -57,7 +57,7 @@ extern const ylimits YLIMITS_DEFAULT;
 
 typedef struct ydoc {
     char *file;
-    ynode *root; /* NULL when the document is empty */
+    ynode *root;  /* NULL when the document is empty */
     ynode *owned; /* every node, for freeing */
 } ydoc;
 

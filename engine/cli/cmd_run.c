@@ -152,14 +152,13 @@ static void sleep_ms(int64_t ms)
  * picks up what other processes record (enshu answer, grade). */
 static int run_loop(exercise *ex, int64_t until_ms)
 {
-    while (!interrupted && exercise_get_phase(ex) != PHASE_ENDED &&
-           exercise_now(ex) < until_ms) {
+    while (!interrupted && exercise_get_phase(ex) != PHASE_ENDED && exercise_now(ex) < until_ms) {
         if (exercise_poll_ledger(ex) != ENSHU_OK)
             log_printf(ENSHU_LOG_WARNING, "enshu run: the ledger could not be read; retrying");
         int64_t next = exercise_step(ex);
         int64_t wait = next == INT64_MAX ? 200 : next - wall_clock_ms(NULL);
         if (wait > 200)
-            wait = 200; /* stay responsive to consoles, Ctrl-C and the end */
+            wait = 200;          /* stay responsive to consoles, Ctrl-C and the end */
         exercise_wait(ex, wait); /* or less: a team's thread finished, an event came */
     }
     exercise_phase phase = exercise_get_phase(ex);

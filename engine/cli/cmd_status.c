@@ -114,10 +114,12 @@ static void print_table(json_t *range)
            "HOST", "ADDRESSES");
     size_t ti;
     json_t *team;
-    json_array_foreach(json_object_get(range, "teams"), ti, team) {
+    json_array_foreach(json_object_get(range, "teams"), ti, team)
+    {
         size_t ni;
         json_t *node;
-        json_array_foreach(json_object_get(team, "nodes"), ni, node) {
+        json_array_foreach(json_object_get(team, "nodes"), ni, node)
+        {
             printf("  %-4lld %-12s %-5s %-8s %-9s %-18s",
                    (long long)json_integer_value(json_object_get(team, "team")),
                    json_string_value(json_object_get(node, "name")),

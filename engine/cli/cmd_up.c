@@ -37,9 +37,12 @@ int cmd_up(int argc, char **argv)
     if (cli_show_help(argc, argv, HELP))
         return CLI_OK;
     static const struct option options[] = {
-        {"teams", required_argument, NULL, 't'},   {"hosts", required_argument, NULL, 'H'},
-        {"name", required_argument, NULL, 'n'},    {"workers", required_argument, NULL, 'w'},
-        {"timeout", required_argument, NULL, 'T'}, {"no-wait", no_argument, NULL, 'W'},
+        {"teams", required_argument, NULL, 't'},
+        {"hosts", required_argument, NULL, 'H'},
+        {"name", required_argument, NULL, 'n'},
+        {"workers", required_argument, NULL, 'w'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"no-wait", no_argument, NULL, 'W'},
         {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
@@ -81,12 +84,14 @@ int cmd_up(int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        fputs("enshu up: which incident script? e.g. enshu up scenarios/intro-office.yaml --teams 2\n",
+        fputs("enshu up: which incident script? e.g. enshu up scenarios/intro-office.yaml --teams "
+              "2\n",
               stderr);
         return CLI_USAGE;
     }
     if (optind + 1 < argc) {
-        fprintf(stderr, "enshu up: one incident script at a time ('%s' is extra)\n", argv[optind + 1]);
+        fprintf(stderr, "enshu up: one incident script at a time ('%s' is extra)\n",
+                argv[optind + 1]);
         return CLI_USAGE;
     }
     if (!teams) {

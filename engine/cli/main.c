@@ -62,9 +62,9 @@ int main(int argc, char **argv)
     } commands[] = {
         {"validate", cmd_validate}, {"images", cmd_images}, {"up", cmd_up},
         {"status", cmd_status},     {"down", cmd_down},     {"exec", cmd_exec},
-        {"score", cmd_score},       {"run", cmd_run},
-        {"timeline", cmd_timeline}, {"answer", cmd_answer}, {"grade", cmd_grade},
-        {"serve", cmd_serve},       {"passwd", cmd_passwd},
+        {"score", cmd_score},       {"run", cmd_run},       {"timeline", cmd_timeline},
+        {"answer", cmd_answer},     {"grade", cmd_grade},   {"serve", cmd_serve},
+        {"passwd", cmd_passwd},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))

@@ -21,14 +21,13 @@ json_t *score_report_json(const scenario *s, const grader *g)
         json_t *objectives = json_array();
         for (size_t o = 0; o < s->nobjectives; o++) {
             const objective_score *os = &ts->objectives[o];
-            json_t *obj = json_pack("{s:s, s:s, s:i, s:i, s:b, s:i, s:i}", "id",
-                                    s->objectives[o].id, "kind",
-                                    objective_kind_name(s->objectives[o].kind), "points",
-                                    os->points, "max", s->objectives[o].points, "achieved",
-                                    os->achieved, "attempts", os->attempts, "hint_cost",
-                                    os->hint_cost);
-            json_object_set_new(obj, "at_ms", os->achieved ? json_integer(os->achieved_ms)
-                                                           : json_null());
+            json_t *obj =
+                json_pack("{s:s, s:s, s:i, s:i, s:b, s:i, s:i}", "id", s->objectives[o].id, "kind",
+                          objective_kind_name(s->objectives[o].kind), "points", os->points, "max",
+                          s->objectives[o].points, "achieved", os->achieved, "attempts",
+                          os->attempts, "hint_cost", os->hint_cost);
+            json_object_set_new(obj, "at_ms",
+                                os->achieved ? json_integer(os->achieved_ms) : json_null());
             json_array_append_new(objectives, obj);
         }
         json_object_set_new(team, "objectives", objectives);
@@ -46,7 +45,7 @@ json_t *score_report_json(const scenario *s, const grader *g)
 void score_report_print(const scenario *s, const grader *g, FILE *out)
 {
     fprintf(out, "scenario %s, %u teams, at most %d points\n", s->id, grader_teams(g),
-           grader_max_points(g));
+            grader_max_points(g));
     for (unsigned t = 1; t <= grader_teams(g); t++) {
         const team_score *ts = grader_team(g, (int)t);
         fprintf(out, "team %u: %d points", t, ts->total);
@@ -56,8 +55,8 @@ void score_report_print(const scenario *s, const grader *g, FILE *out)
         for (size_t o = 0; o < s->nobjectives; o++) {
             const objective_score *os = &ts->objectives[o];
             fprintf(out, "  %-20s %-8s %4d/%-4d", s->objectives[o].id,
-                   objective_kind_name(s->objectives[o].kind), os->points,
-                   s->objectives[o].points);
+                    objective_kind_name(s->objectives[o].kind), os->points,
+                    s->objectives[o].points);
             if (os->hint_cost)
                 fprintf(out, "  hints -%d", os->hint_cost);
             if (os->attempts)
@@ -66,4 +65,3 @@ void score_report_print(const scenario *s, const grader *g, FILE *out)
         }
     }
 }
-

@@ -70,11 +70,11 @@ extern const console_rate CONSOLE_LIMITS_DEFAULT[LIMIT_COUNT];
 typedef struct console_hub_config {
     exercise *ex;
     event_store *ledger;
-    const team_vars *vars;        /* may be NULL */
-    const char *range_name;       /* its guests (nodes, consoles); NULL: none */
+    const team_vars *vars;         /* may be NULL */
+    const char *range_name;        /* its guests (nodes, consoles); NULL: none */
     const char *const *join_codes; /* one per team */
-    const char *listen;           /* "host:port"; NULL: 127.0.0.1:8080 */
-    const char *static_dir;       /* the consoles (web/) */
+    const char *listen;            /* "host:port"; NULL: 127.0.0.1:8080 */
+    const char *static_dir;        /* the consoles (web/) */
     const char *cert_path, *key_path;
     /* Checks an instructor password on a password-check thread (0: right);
      * NULL: the stored hash (instructor_password_check). */
@@ -87,7 +87,7 @@ typedef struct console_hub_config {
                         const char *domain, const struct serial_console_callbacks *cb, void *cb_ctx,
                         struct serial_console **out);
     void *open_ctx;
-    const console_rate *limits;   /* LIMIT_COUNT of them; NULL: CONSOLE_LIMITS_DEFAULT */
+    const console_rate *limits; /* LIMIT_COUNT of them; NULL: CONSOLE_LIMITS_DEFAULT */
     /* Origins besides the serving one whose pages may connect (ws_server.h); may be NULL. */
     const char *const *allow_origins;
 } console_hub_config;

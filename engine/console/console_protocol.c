@@ -27,56 +27,70 @@ typedef struct field_spec {
 } field_spec;
 
 #define OFF(f) offsetof(console_request, f)
-#define STR(n, f, req, lo, hi) {n, F_STR, req, OFF(f), lo, hi}
-#define INT(n, f, req, lo, hi) {n, F_INT, req, OFF(f), lo, hi}
+#define STR(n, f, req, lo, hi)                                                                     \
+    {                                                                                              \
+        n, F_STR, req, OFF(f), lo, hi                                                              \
+    }
+#define INT(n, f, req, lo, hi)                                                                     \
+    {                                                                                              \
+        n, F_INT, req, OFF(f), lo, hi                                                              \
+    }
 
 #define MAX_TEXT 60000 /* below the transport's 64 KiB frame bound */
 #define MAX_TEAM 1000
 #define MAX_NAME 40 /* characters of a trainee's display name (UTF-8: up to 4 bytes each) */
 
 static const field_spec NONE[] = {{.name = NULL}};
-static const field_spec HELLO[] = {
-    STR("role", role, false, 1, 16),      STR("code", code, false, 1, 32),
-    STR("token", token, false, 16, 128),
-    STR("name", name, false, 1, 4 * MAX_NAME), STR("lang", lang, false, 2, 16),
-    STR("password", password, false, 1, 1024), {"since", F_INT, false, OFF(since), 0, INT64_MAX},
-    {.name = NULL}};
+static const field_spec HELLO[] = {STR("role", role, false, 1, 16),
+                                   STR("code", code, false, 1, 32),
+                                   STR("token", token, false, 16, 128),
+                                   STR("name", name, false, 1, 4 * MAX_NAME),
+                                   STR("lang", lang, false, 2, 16),
+                                   STR("password", password, false, 1, 1024),
+                                   {"since", F_INT, false, OFF(since), 0, INT64_MAX},
+                                   {.name = NULL}};
 static const field_spec LANG[] = {STR("lang", lang, true, 2, 16), {.name = NULL}};
 static const field_spec ANSWER[] = {STR("objective", objective, true, 1, 200),
                                     STR("text", text, true, 1, 2000),
-                                    INT("team", team, false, 1, MAX_TEAM), {.name = NULL}};
+                                    INT("team", team, false, 1, MAX_TEAM),
+                                    {.name = NULL}};
 static const field_spec REPORT[] = {STR("objective", objective, true, 1, 200),
                                     STR("text", text, true, 1, MAX_TEXT),
-                                    INT("team", team, false, 1, MAX_TEAM), {.name = NULL}};
+                                    INT("team", team, false, 1, MAX_TEAM),
+                                    {.name = NULL}};
 static const field_spec HINT[] = {STR("objective", objective, true, 1, 200),
                                   INT("index", index, true, 0, 63),
-                                  INT("team", team, false, 1, MAX_TEAM), {.name = NULL}};
+                                  INT("team", team, false, 1, MAX_TEAM),
+                                  {.name = NULL}};
 static const field_spec ATTACHMENT[] = {STR("inject", inject, false, 1, 200),
                                         {"report", F_INT, false, OFF(report), 1, INT64_MAX},
-                                        INT("team", team, false, 1, MAX_TEAM), {.name = NULL}};
+                                        INT("team", team, false, 1, MAX_TEAM),
+                                        {.name = NULL}};
 static const field_spec TEAM_OPT[] = {INT("team", team, false, 0, MAX_TEAM), {.name = NULL}};
-static const field_spec CONSOLE_OPEN[] = {STR("node", node, true, 1, 200),
-                                          INT("team", team, false, 1, MAX_TEAM), {.name = NULL}};
-static const field_spec CONSOLE_INPUT[] = {INT("channel", channel, true, 1, 255),
-                                           STR("data", data, true, 1, 4096), {.name = NULL}};
+static const field_spec CONSOLE_OPEN[] = {
+    STR("node", node, true, 1, 200), INT("team", team, false, 1, MAX_TEAM), {.name = NULL}};
+static const field_spec CONSOLE_INPUT[] = {
+    INT("channel", channel, true, 1, 255), STR("data", data, true, 1, 4096), {.name = NULL}};
 static const field_spec CHANNEL[] = {INT("channel", channel, true, 1, 255), {.name = NULL}};
 static const field_spec SPEED[] = {{"speed", F_NUM, true, OFF(speed), 0, 1000}, {.name = NULL}};
-static const field_spec INJECT[] = {STR("inject", inject, true, 1, 200),
-                                    INT("team", team, true, 0, MAX_TEAM), {.name = NULL}};
+static const field_spec INJECT[] = {
+    STR("inject", inject, true, 1, 200), INT("team", team, true, 0, MAX_TEAM), {.name = NULL}};
 static const field_spec HOLD[] = {STR("inject", inject, true, 1, 200),
                                   INT("team", team, true, 0, MAX_TEAM),
-                                  {"held", F_BOOL, true, OFF(held), 0, 0}, {.name = NULL}};
+                                  {"held", F_BOOL, true, OFF(held), 0, 0},
+                                  {.name = NULL}};
 static const field_spec GRADE[] = {INT("team", team, true, 1, MAX_TEAM),
                                    STR("objective", objective, true, 1, 200),
                                    INT("item", item, true, 0, 1000),
-                                   INT("points", points, true, 0, 100000), {.name = NULL}};
-static const field_spec BROADCAST[] = {STR("text", text, true, 1, 4000),
-                                       INT("team", team, false, 0, MAX_TEAM), {.name = NULL}};
-static const field_spec NODE[] = {INT("team", team, true, 1, MAX_TEAM),
-                                  STR("node", node, true, 1, 200), {.name = NULL}};
+                                   INT("points", points, true, 0, 100000),
+                                   {.name = NULL}};
+static const field_spec BROADCAST[] = {
+    STR("text", text, true, 1, 4000), INT("team", team, false, 0, MAX_TEAM), {.name = NULL}};
+static const field_spec NODE[] = {
+    INT("team", team, true, 1, MAX_TEAM), STR("node", node, true, 1, 200), {.name = NULL}};
 static const field_spec TEAM[] = {INT("team", team, true, 1, MAX_TEAM), {.name = NULL}};
-static const field_spec MEMBER[] = {INT("team", team, true, 1, MAX_TEAM),
-                                    STR("name", name, true, 1, 4 * MAX_NAME), {.name = NULL}};
+static const field_spec MEMBER[] = {
+    INT("team", team, true, 1, MAX_TEAM), STR("name", name, true, 1, 4 * MAX_NAME), {.name = NULL}};
 
 static const struct {
     const char *name;
@@ -133,8 +147,11 @@ static size_t utf8_valid_prefix(const char *s)
     size_t i = 0;
     while (p[i]) {
         unsigned c = p[i];
-        size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-                                : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        size_t n = c < 0x80                 ? 1
+                   : c >= 0xC2 && c <= 0xDF ? 2
+                   : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4
+                                            : 0;
         if (n == 0)
             return i;
         for (size_t k = 1; k < n; k++)
@@ -213,8 +230,7 @@ static int read_field(json_t *root, const field_spec *f, console_request *out, c
     return ENSHU_EINVAL;
 }
 
-int console_request_decode(const char *text, size_t len, console_request *out,
-                           console_error *err)
+int console_request_decode(const char *text, size_t len, console_request *out, console_error *err)
 {
     memset(out, 0, sizeof *out);
     memset(err, 0, sizeof *err);
@@ -230,8 +246,7 @@ int console_request_decode(const char *text, size_t len, console_request *out,
     if (!json_is_object(out->root))
         return fail(err, "bad_json", NULL, "%sthe message must be a JSON object", "");
     json_t *id = json_object_get(out->root, "id");
-    if (id && (json_is_string(id) ? json_string_length(id) <= 64
-                                  : json_is_integer(id)))
+    if (id && (json_is_string(id) ? json_string_length(id) <= 64 : json_is_integer(id)))
         out->id = id;
     json_t *type = json_object_get(out->root, "type");
     if (!json_is_string(type))
@@ -255,10 +270,10 @@ int console_request_decode(const char *text, size_t len, console_request *out,
             return ENSHU_EINVAL;
     if (out->type == REQ_HELLO) {
         json_t *version = json_object_get(out->root, "version");
-        if (version && (!json_is_integer(version) ||
-                        json_integer_value(version) != CONSOLE_PROTOCOL_VERSION))
-            return fail(err, "bad_request", "version",
-                        "this server speaks protocol version %s", "1");
+        if (version &&
+            (!json_is_integer(version) || json_integer_value(version) != CONSOLE_PROTOCOL_VERSION))
+            return fail(err, "bad_request", "version", "this server speaks protocol version %s",
+                        "1");
         /* A session token stands for the role, team and name it was
          * issued to: nothing else is needed (nor read). */
         if (out->token)

@@ -60,9 +60,9 @@ typedef struct console_request {
     const char *objective, *text, *inject, *node, *data;
     const char *attachment_name, *attachment_data;
     int64_t since;
-    int team;      /* -1 when not given */
-    int index;     /* hint index */
-    int item;      /* rubric item */
+    int team;  /* -1 when not given */
+    int index; /* hint index */
+    int item;  /* rubric item */
     int points;
     int channel;
     int64_t report; /* seq of a report (attachment); 0 when not given */
@@ -71,15 +71,15 @@ typedef struct console_request {
 } console_request;
 
 typedef struct console_error {
-    const char *code;  /* bad_json, bad_request, unknown_type... (static) */
+    const char *code; /* bad_json, bad_request, unknown_type... (static) */
     char message[200];
     const char *field; /* static, or NULL */
 } console_error;
 
 /* Decodes one message; on failure fills err (and out->id when the frame
  * had one, so the error can name it). Always call console_request_clear. */
-int console_request_decode(const char *text, size_t len, console_request *out,
-                           console_error *err) __attribute__((warn_unused_result));
+int console_request_decode(const char *text, size_t len, console_request *out, console_error *err)
+    __attribute__((warn_unused_result));
 void console_request_clear(console_request *r);
 
 const char *request_type_name(request_type t);

@@ -26,8 +26,8 @@ char *console_view_text(const console_view *v, const console_audience *a, int te
     return team_vars_expand(v->vars, team, text ? text : "");
 }
 
-static void set_text(json_t *o, const char *key, const console_view *v,
-                     const console_audience *a, int team, const l10n_text *t)
+static void set_text(json_t *o, const char *key, const console_view *v, const console_audience *a,
+                     int team, const l10n_text *t)
 {
     if (!t->count)
         return;
@@ -75,8 +75,8 @@ static json_t *inbox(const console_view *v, const console_audience *a, const eve
     if (m->attachment) {
         const char *base = strrchr(m->attachment, '/');
         json_object_set_new(o, "attachment",
-                            json_pack("{s:s, s:I}", "name", base ? base + 1 : m->attachment,
-                                      "size", (json_int_t)m->attachment_size));
+                            json_pack("{s:s, s:I}", "name", base ? base + 1 : m->attachment, "size",
+                                      (json_int_t)m->attachment_size));
     }
     return o;
 }
@@ -180,17 +180,17 @@ json_t *console_view_score(const console_view *v, const team_score *ts)
                      ts->total, "penalties", ts->penalties, "objectives", objs);
 }
 
-json_t *console_view_exercise(const console_view *v, const console_audience *a,
-                              const char *phase, int64_t at_ms, double speed, unsigned nteams)
+json_t *console_view_exercise(const console_view *v, const console_audience *a, const char *phase,
+                              int64_t at_ms, double speed, unsigned nteams)
 {
     json_t *langs = json_array();
     for (size_t i = 0; i < v->s->nlanguages; i++)
         json_array_append_new(langs, json_string(v->s->languages[i]));
     json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:s, s:I, s:f, s:I, s:i, s:b}", "id", v->s->id,
-                          "languages", langs, "default_language", v->s->default_language,
-                          "lang", lang_of(v, a), "phase", phase, "at_ms", (json_int_t)at_ms,
-                          "speed", speed, "duration_ms", (json_int_t)v->s->duration_ms, "teams",
-                          (int)nteams, "scoreboard", v->s->public_scoreboard);
+                          "languages", langs, "default_language", v->s->default_language, "lang",
+                          lang_of(v, a), "phase", phase, "at_ms", (json_int_t)at_ms, "speed", speed,
+                          "duration_ms", (json_int_t)v->s->duration_ms, "teams", (int)nteams,
+                          "scoreboard", v->s->public_scoreboard);
     json_object_set_new(o, "feedback", json_boolean(v->s->feedback));
     set_text(o, "title", v, a, a->team, &v->s->title);
     set_text(o, "description", v, a, a->team, &v->s->description);
@@ -212,14 +212,14 @@ json_t *console_view_objectives(const console_view *v, const console_audience *a
             json_object_set_new(j, "attempts", json_integer(o->attempts));
         json_t *hints = json_array();
         for (size_t h = 0; h < o->nhints; h++)
-            json_array_append_new(hints, json_pack("{s:i, s:i}", "index", (int)h, "cost",
-                                                   o->hints[h].cost));
+            json_array_append_new(
+                hints, json_pack("{s:i, s:i}", "index", (int)h, "cost", o->hints[h].cost));
         json_object_set_new(j, "hints", hints);
         if (o->kind == OBJ_REPORT) {
             json_t *rubric = json_array();
             for (size_t r = 0; r < o->nrubric; r++) {
-                json_t *item = json_pack("{s:i, s:i}", "item", (int)r, "points",
-                                         o->rubric[r].points);
+                json_t *item =
+                    json_pack("{s:i, s:i}", "item", (int)r, "points", o->rubric[r].points);
                 set_text(item, "text", v, a, a->team, &o->rubric[r].text);
                 json_array_append_new(rubric, item);
             }

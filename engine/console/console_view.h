@@ -43,8 +43,8 @@ json_t *console_view_event(const console_view *v, const console_audience *a, con
 json_t *console_view_score(const console_view *v, const team_score *ts);
 
 /* The exercise facts of a welcome (title, languages, phase...). */
-json_t *console_view_exercise(const console_view *v, const console_audience *a,
-                              const char *phase, int64_t at_ms, double speed, unsigned nteams);
+json_t *console_view_exercise(const console_view *v, const console_audience *a, const char *phase,
+                              int64_t at_ms, double speed, unsigned nteams);
 
 /* The objectives as the audience reads them (texts, points, hints' costs, rubric). */
 json_t *console_view_objectives(const console_view *v, const console_audience *a);

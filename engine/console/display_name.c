@@ -21,8 +21,8 @@
  * spaces becomes one): refused before any work is done. */
 #define TYPED_MAX_BYTES 1024
 
-static const char *const RESERVED[] = {"instructor", "admin", "administrator", "system", "enshu",
-                                       NULL};
+static const char *const RESERVED[] = {"instructor", "admin", "administrator",
+                                       "system",     "enshu", NULL};
 
 /* Variation selectors are default-ignorable but only choose a glyph (an
  * emoji's colour form): harmless, and part of many emoji. */

@@ -71,8 +71,9 @@ void hub_handle_submission(console_hub *hub, session *ss, const console_request 
         char *text = json_dumps(att, JSON_COMPACT);
         json_decref(att);
         if (event_store_set_meta(hub->cfg.ledger, key, text) != ENSHU_OK)
-            log_printf(ENSHU_LOG_ERROR, "enshu: consoles: the attachment of report %lld was not kept\n",
-                    (long long)seq);
+            log_printf(ENSHU_LOG_ERROR,
+                       "enshu: consoles: the attachment of report %lld was not kept\n",
+                       (long long)seq);
         free(text);
     }
     hub_reply_ok(hub, ss, rq->id, json_pack("{s:I}", "seq", (json_int_t)seq));

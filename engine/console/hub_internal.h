@@ -195,9 +195,9 @@ struct console_hub {
     size_t nlangs;    /* the scenario's languages: the encodings of each feed */
     session **sessions;
     size_t nsessions, cap_sessions;
-    login_limits *logins;   /* failures per address and kind of credential */
-    login_checks *checks;   /* the password-check threads */
-    session_tokens *tokens; /* issued at login */
+    login_limits *logins;              /* failures per address and kind of credential */
+    login_checks *checks;              /* the password-check threads */
+    session_tokens *tokens;            /* issued at login */
     rate_limiter *limits[LIMIT_COUNT]; /* per team ("0": instructors); LIMIT_TEAMS: one key */
     console_rate rates[LIMIT_COUNT];
     range_guests *guests; /* the nodes' guests: power states, restarts and reverts */
@@ -209,7 +209,7 @@ struct console_hub {
     pthread_cond_t opens_ended; /* signalled when opens drops */
     inbox_item *head, *tail;
     bool notified, stopping;
-    bool busy; /* a session catches up or a console waits: look again soon */
+    bool busy;         /* a session catches up or a console waits: look again soon */
     int64_t tailed_ms; /* when the hub last looked for new events */
 };
 

@@ -65,8 +65,8 @@ void hub_send_welcome(console_hub *hub, session *ss, const json_t *id, json_t *e
     hub_send_text(hub, ss->id, console_reply(id, "welcome", fields));
 }
 
-static void reply_rate_limited(console_hub *hub, session *ss, const json_t *id,
-                               const char *what, int64_t retry)
+static void reply_rate_limited(console_hub *hub, session *ss, const json_t *id, const char *what,
+                               int64_t retry)
 {
     char msg[128];
     snprintf(msg, sizeof msg, "%s; try again in %lld s", what, (long long)(retry / 1000 + 1));
@@ -214,7 +214,8 @@ void hub_login_checked(console_hub *hub, pending_login *pl)
         return; /* dropped as the hub stops */
     login_limits_end(hub->logins, pl->peer, LOGIN_PASSWORD, pl->rc == ENSHU_OK, monotonic_ms());
     if (pl->rc == ENSHU_ENOTFOUND)
-        log_printf(ENSHU_LOG_ERROR, "enshu: consoles: no instructor password is set (enshu passwd)\n");
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: consoles: no instructor password is set (enshu passwd)\n");
     session *ss = hub_find_session(hub, pl->session);
     if (!ss)
         return; /* it closed meanwhile */

@@ -26,7 +26,8 @@ static void record_action(console_hub *hub, session *ss, request_type type, int 
                 .text = text,
                 .actor = ss->name};
     if (event_store_append(hub->cfg.ledger, &ev, NULL, NULL) != ENSHU_OK)
-        log_printf(ENSHU_LOG_ERROR, "enshu: consoles: team %d: '%s' was not recorded\n", team, text);
+        log_printf(ENSHU_LOG_ERROR, "enshu: consoles: team %d: '%s' was not recorded\n", team,
+                   text);
     console_hub_notify(hub);
 }
 
@@ -49,8 +50,10 @@ void hub_handle_code_rotate(console_hub *hub, session *ss, const console_request
     char *text = json_dumps(list, JSON_COMPACT);
     json_decref(list);
     if (event_store_set_meta(hub->cfg.ledger, LEDGER_META_JOIN_CODES, text) != ENSHU_OK)
-        log_printf(ENSHU_LOG_ERROR, "enshu: consoles: team %d's new join code could not be kept in the ledger; "
-                        "a restart brings the old one back\n", rq->team);
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: consoles: team %d's new join code could not be kept in the ledger; "
+                   "a restart brings the old one back\n",
+                   rq->team);
     free(text);
     /* Where enshu run printed the codes. */
     printf("team %d join code: %s\n", rq->team, code);
@@ -82,9 +85,8 @@ static void add_member(const token_owner *o, void *arg)
             strcmp(json_string_value(json_object_get(m, "name")), o->name) == 0)
             return;
     }
-    json_array_append_new(ml->members,
-                          json_pack("{s:i, s:s, s:i}", "team", o->team, "name", o->name,
-                                    "sessions", 0));
+    json_array_append_new(
+        ml->members, json_pack("{s:i, s:s, s:i}", "team", o->team, "name", o->name, "sessions", 0));
 }
 
 /* The members who hold a live token (joined in the last 12 h, not
@@ -100,7 +102,8 @@ void hub_handle_members(console_hub *hub, session *ss, const console_request *rq
         int open = 0;
         for (size_t k = 0; k < hub->nsessions; k++) {
             const session *o = hub->sessions[k];
-            open += o->role == ROLE_TEAM && o->team == json_integer_value(json_object_get(m, "team")) &&
+            open += o->role == ROLE_TEAM &&
+                    o->team == json_integer_value(json_object_get(m, "team")) &&
                     strcmp(o->name, json_string_value(json_object_get(m, "name"))) == 0;
         }
         json_object_set_new(m, "sessions", json_integer(open));

@@ -32,8 +32,7 @@ void hub_handle_nodes(console_hub *hub, session *ss, const console_request *rq)
         {
             const range_guest *guest = range_guests_find(
                 hub->guests, (int)t, json_string_value(json_object_get(n, "name")));
-            json_object_set_new(n, "state",
-                                json_string(range_guests_state(hub->guests, guest)));
+            json_object_set_new(n, "state", json_string(range_guests_state(hub->guests, guest)));
         }
         json_array_extend(list, nodes);
         json_decref(nodes);
@@ -73,7 +72,8 @@ static void node_job_done(void *ctx, int rc)
                     .text = text,
                     .actor = job->actor};
         if (event_store_append(hub->cfg.ledger, &ev, NULL, NULL) != ENSHU_OK)
-            log_printf(ENSHU_LOG_ERROR, "enshu: consoles: team %d: '%s' was not recorded\n", job->team, text);
+            log_printf(ENSHU_LOG_ERROR, "enshu: consoles: team %d: '%s' was not recorded\n",
+                       job->team, text);
         console_hub_notify(hub); /* the hub looks for new events when told */
         hub_send_text(hub, job->session, console_reply(job->id, "ok", NULL));
     }

@@ -115,8 +115,8 @@ void hub_remove_session(console_hub *hub, uint64_t id)
 
 void hub_log_refusal(const session *ss, const char *what)
 {
-    log_printf(ENSHU_LOG_WARNING, "enshu: consoles: refused: %s (session %llu from %s, %s%d)\n", what,
-            (unsigned long long)ss->id, ss->peer ? ss->peer : "?",
-            ss->role == ROLE_INSTRUCTOR ? "instructor" : "team ",
-            ss->role == ROLE_INSTRUCTOR ? 0 : ss->team);
+    log_printf(ENSHU_LOG_WARNING, "enshu: consoles: refused: %s (session %llu from %s, %s%d)\n",
+               what, (unsigned long long)ss->id, ss->peer ? ss->peer : "?",
+               ss->role == ROLE_INSTRUCTOR ? "instructor" : "team ",
+               ss->role == ROLE_INSTRUCTOR ? 0 : ss->team);
 }

@@ -329,7 +329,7 @@ static void describe_condition(const timeline *tl, const condition *c, int64_t n
     case COND_INJECT:
         fprintf(f, "inject %s %s", c->ref,
                 timeline_state(tl, inject_index(tl->s, c->ref)) == INJECT_FIRED ? "fired"
-                                                                                 : "not fired");
+                                                                                : "not fired");
         break;
     case COND_NOT:
         fputs("not (", f);
@@ -361,10 +361,14 @@ static void describe_condition(const timeline *tl, const condition *c, int64_t n
 static const char *state_word(inject_state st)
 {
     switch (st) {
-    case INJECT_FIRED: return "fired";
-    case INJECT_FAILED: return "failed";
-    case INJECT_SKIPPED: return "skipped";
-    default: return "pending";
+    case INJECT_FIRED:
+        return "fired";
+    case INJECT_FAILED:
+        return "failed";
+    case INJECT_SKIPPED:
+        return "skipped";
+    default:
+        return "pending";
     }
 }
 

@@ -36,7 +36,7 @@ int host_probe(virConnectPtr conn, range_host *h, ipv4_net_list *used)
         char *xml = virNetworkGetXMLDesc(nets[i], 0);
         if (xml && libvirt_network_ipv4_nets(xml, used) != ENSHU_OK)
             log_printf(ENSHU_LOG_WARNING, "enshu: cannot read the addresses of network %s on %s\n",
-                    virNetworkGetName(nets[i]), h->uri);
+                       virNetworkGetName(nets[i]), h->uri);
         free(xml);
         virNetworkFree(nets[i]);
     }

@@ -69,8 +69,7 @@ static void load_host(const ydoc *doc, const ynode *item, range_host *h, diag_li
         } else {
             uint64_t mib;
             if (parse_size_mib(v->str, &mib) < 0 || mib == 0)
-                diag_add(diags, doc->file, v->line, v->col,
-                         "'memory' must be a size such as 16G");
+                diag_add(diags, doc->file, v->line, v->col, "'memory' must be a size such as 16G");
             else
                 h->memory_mib = mib;
         }

@@ -18,7 +18,7 @@
 
 typedef struct range_host {
     char *uri;
-    unsigned max_teams; /* 0 = no limit */
+    unsigned max_teams;  /* 0 = no limit */
     uint64_t memory_mib; /* 0 = ask the host */
     uint64_t used_mib;   /* memory of guests already running there */
     unsigned placed;     /* teams placed by this plan */

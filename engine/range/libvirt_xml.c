@@ -19,12 +19,24 @@ char *xml_escape(const char *text)
     for (const char *p = text; *p; p++) {
         const char *rep = NULL;
         switch (*p) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '\'': rep = "&apos;"; break;
-        case '"': rep = "&quot;"; break;
-        default: *o++ = *p; continue;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '\'':
+            rep = "&apos;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        default:
+            *o++ = *p;
+            continue;
         }
         size_t len = strlen(rep);
         memcpy(o, rep, len);
@@ -187,16 +199,18 @@ char *libvirt_domain_xml(const plan_domain *dom, const plan_team *team, const do
                "  <on_crash>destroy</on_crash>\n  <devices>\n");
     if (boot->disk_path) {
         char *p = xml_escape(boot->disk_path);
-        fprintf(f, "    <disk type='file' device='disk'>\n"
-                   "      <driver name='qemu' type='qcow2'/>\n"
-                   "      <source file='%s'/>\n"
-                   "      <target dev='vda' bus='virtio'/>\n    </disk>\n",
+        fprintf(f,
+                "    <disk type='file' device='disk'>\n"
+                "      <driver name='qemu' type='qcow2'/>\n"
+                "      <source file='%s'/>\n"
+                "      <target dev='vda' bus='virtio'/>\n    </disk>\n",
                 p);
         free(p);
     }
     for (size_t i = 0; i < dom->nnics; i++) {
-        fprintf(f, "    <interface type='network'>\n      <mac address='%s'/>\n"
-                   "      <source network='%s'/>\n      <model type='virtio'/>\n",
+        fprintf(f,
+                "    <interface type='network'>\n      <mac address='%s'/>\n"
+                "      <source network='%s'/>\n      <model type='virtio'/>\n",
                 dom->nics[i].mac, team->networks[dom->nics[i].segment].name);
         if (boot->filter)
             write_filterref(f, boot->filter, team, dom->nics[i].segment);

@@ -215,8 +215,8 @@ cleanup:
 
 /* ---- domains ---- */
 
-static int ensure_domain(up_ctx *c, virConnectPtr conn, const plan_team *team,
-                         const plan_domain *d, const char *disk_path)
+static int ensure_domain(up_ctx *c, virConnectPtr conn, const plan_team *team, const plan_domain *d,
+                         const char *disk_path)
 {
     if (state_store_resource_begin(c->st, team->number, RES_DOMAIN, d->name, team->host_uri) < 0)
         return ENSHU_EIO;
@@ -376,8 +376,8 @@ static int team_up(size_t job, unsigned worker, void *arg)
     double started = progress_elapsed(c->opts->progress);
     virConnectPtr conn = conn_cache_get(c->conns, team->host_uri, worker);
     int rc = conn ? team_up_steps(c, team, conn) : ENSHU_ELIBVIRT;
-    const char *state = rc == ENSHU_OK ? (c->opts->ready_timeout_ms ? "ready" : "started")
-                                       : "failed";
+    const char *state =
+        rc == ENSHU_OK ? (c->opts->ready_timeout_ms ? "ready" : "started") : "failed";
     if (state_store_set_team(c->st, team->number, team->host_uri, state) < 0 && rc == ENSHU_OK)
         rc = ENSHU_EIO;
     if (rc == ENSHU_OK) {

@@ -14,13 +14,13 @@
 
 typedef struct range_up_request {
     const char *scenario_path;
-    const char *name;       /* NULL: the scenario's id */
+    const char *name; /* NULL: the scenario's id */
     unsigned teams;
     const char *hosts_path; /* NULL: the local host only */
     unsigned workers;       /* parallel teams; 0: a default */
     int64_t ready_timeout_ms;
-    FILE *progress_out;     /* NULL: quiet */
-    conn_cache *conns;      /* NULL: opened for the call (tests pass one to keep test:// state) */
+    FILE *progress_out; /* NULL: quiet */
+    conn_cache *conns;  /* NULL: opened for the call (tests pass one to keep test:// state) */
 } range_up_request;
 
 /* The URI used when no hosts file is given: ENSHU_LIBVIRT_URI or qemu:///system. */

@@ -58,8 +58,8 @@ static void mac_for(uint32_t addr, char *out)
  * emulated: keep the console quiet, skip self-tests, calibrations and
  * speculative-execution mitigations (the guests are throw-away lab machines
  * that only ever run the exercise). */
-#define GUEST_BOOT_FLAGS                                                                          \
-    "console=ttyS0 quiet mitigations=off tsc=reliable no_timer_check cryptomgr.notests "         \
+#define GUEST_BOOT_FLAGS                                                                           \
+    "console=ttyS0 quiet mitigations=off tsc=reliable no_timer_check cryptomgr.notests "           \
     "random.trust_cpu=on"
 
 static char *kernel_cmdline(const plan_domain *d)
@@ -68,8 +68,8 @@ static char *kernel_cmdline(const plan_domain *d)
     for (size_t i = 0; i < d->nnics; i++) {
         char addr[16];
         format_ipv4(d->nics[i].addr, addr);
-        char *next = xasprintf("%s%s%s,%s/%u", net, i ? "+" : "", d->nics[i].mac, addr,
-                               d->nics[i].prefix);
+        char *next =
+            xasprintf("%s%s%s,%s/%u", net, i ? "+" : "", d->nics[i].mac, addr, d->nics[i].prefix);
         free(net);
         net = next;
     }

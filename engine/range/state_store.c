@@ -156,8 +156,9 @@ const char *state_store_path(const state_store *st)
 
 int state_store_set_meta(state_store *st, const char *key, const char *value)
 {
-    return exec_bound(st, "INSERT INTO meta(key, value) VALUES(?1, ?2) "
-                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    return exec_bound(st,
+                      "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                       "ss", key, value);
 }
 
@@ -184,9 +185,10 @@ char *state_store_get_meta(state_store *st, const char *key)
 
 int state_store_set_team(state_store *st, int team, const char *host_uri, const char *state)
 {
-    return exec_bound(st, "INSERT INTO teams(team, host_uri, state) VALUES(?1, ?2, ?3) "
-                          "ON CONFLICT(team) DO UPDATE SET host_uri = excluded.host_uri, "
-                          "state = excluded.state",
+    return exec_bound(st,
+                      "INSERT INTO teams(team, host_uri, state) VALUES(?1, ?2, ?3) "
+                      "ON CONFLICT(team) DO UPDATE SET host_uri = excluded.host_uri, "
+                      "state = excluded.state",
                       "iss", team, host_uri, state);
 }
 
@@ -198,16 +200,18 @@ char *state_store_team_host(state_store *st, int team)
 int state_store_resource_begin(state_store *st, int team, resource_kind kind, const char *name,
                                const char *host_uri)
 {
-    return exec_bound(st, "INSERT INTO resources(team, kind, name, host_uri) "
-                          "VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+    return exec_bound(st,
+                      "INSERT INTO resources(team, kind, name, host_uri) "
+                      "VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
                       "isss", team, resource_kind_name(kind), name, host_uri);
 }
 
 int state_store_resource_done(state_store *st, resource_kind kind, const char *name,
                               const char *host_uri)
 {
-    return exec_bound(st, "UPDATE resources SET created = 1 WHERE kind = ?1 AND name = ?2 "
-                          "AND host_uri = ?3",
+    return exec_bound(st,
+                      "UPDATE resources SET created = 1 WHERE kind = ?1 AND name = ?2 "
+                      "AND host_uri = ?3",
                       "sss", resource_kind_name(kind), name, host_uri);
 }
 
@@ -272,8 +276,8 @@ int state_store_set_node(state_store *st, const stored_node *n)
 
 int state_store_set_node_state(state_store *st, int team, const char *node, const char *state)
 {
-    return exec_bound(st, "UPDATE nodes SET state = ?3 WHERE team = ?1 AND node = ?2", "iss",
-                      team, node, state);
+    return exec_bound(st, "UPDATE nodes SET state = ?3 WHERE team = ?1 AND node = ?2", "iss", team,
+                      node, state);
 }
 
 int state_store_nodes(state_store *st, stored_node **out, size_t *count)

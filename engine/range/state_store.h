@@ -64,8 +64,7 @@ int state_store_resources(state_store *st, stored_resource **out, size_t *count)
     __attribute__((warn_unused_result));
 void stored_resources_free(stored_resource *items, size_t count);
 
-int state_store_set_node(state_store *st, const stored_node *n)
-    __attribute__((warn_unused_result));
+int state_store_set_node(state_store *st, const stored_node *n) __attribute__((warn_unused_result));
 int state_store_set_node_state(state_store *st, int team, const char *node, const char *state)
     __attribute__((warn_unused_result));
 int state_store_nodes(state_store *st, stored_node **out, size_t *count)

@@ -6,13 +6,20 @@
 #include <string.h>
 
 static const char *const NAMES[EV_KIND_COUNT] = {
-    [EV_EXERCISE_STATE] = "exercise.state", [EV_INJECT_BEGIN] = "inject.begin",
-    [EV_INJECT_FIRED] = "inject.fired",     [EV_INJECT_FAILED] = "inject.failed",
-    [EV_INJECT_SKIPPED] = "inject.skipped", [EV_INJECT_HELD] = "inject.held",
-    [EV_INJECT_RELEASED] = "inject.released", [EV_CHECK_RESULT] = "check.result",
-    [EV_ANSWER] = "answer",                 [EV_REPORT] = "report",
-    [EV_GRADE] = "grade",                   [EV_HINT] = "hint",
-    [EV_PENALTY] = "penalty",               [EV_INSTRUCTOR] = "instructor",
+    [EV_EXERCISE_STATE] = "exercise.state",
+    [EV_INJECT_BEGIN] = "inject.begin",
+    [EV_INJECT_FIRED] = "inject.fired",
+    [EV_INJECT_FAILED] = "inject.failed",
+    [EV_INJECT_SKIPPED] = "inject.skipped",
+    [EV_INJECT_HELD] = "inject.held",
+    [EV_INJECT_RELEASED] = "inject.released",
+    [EV_CHECK_RESULT] = "check.result",
+    [EV_ANSWER] = "answer",
+    [EV_REPORT] = "report",
+    [EV_GRADE] = "grade",
+    [EV_HINT] = "hint",
+    [EV_PENALTY] = "penalty",
+    [EV_INSTRUCTOR] = "instructor",
     [EV_NODE_STATE] = "node.state",
 };
 

@@ -35,7 +35,7 @@ typedef struct event {
     event_kind kind;
     const char *subject; /* id of an inject, check or objective; may be NULL */
     int64_t value;
-    const char *text; /* may be NULL */
+    const char *text;  /* may be NULL */
     const char *actor; /* who did it: a trainee's name, "instructor"; may be NULL */
 } event;
 

@@ -21,7 +21,8 @@ typedef struct checker {
     diag_list *diags;
 } checker;
 
-static void err_at(checker *C, src_pos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void err_at(checker *C, src_pos pos, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void err_at(checker *C, src_pos pos, const char *fmt, ...)
 {
@@ -51,8 +52,7 @@ static void name_set_fini(name_set *set)
     free(set->pos);
 }
 
-static void name_set_add(checker *C, name_set *set, const char *kind, const char *name,
-                         src_pos pos)
+static void name_set_add(checker *C, name_set *set, const char *kind, const char *name, src_pos pos)
 {
     if (!name)
         return;
@@ -203,8 +203,8 @@ static void check_interfaces(checker *C, const name_set *segments)
                         if (s->nodes[a].nics[b].segment_index == (int)seg &&
                             s->nodes[a].nics[b].host == x->host)
                             err_at(C, x->host_pos,
-                                   "host %d on segment '%s' is already taken by node '%s'",
-                                   x->host, s->segments[seg].name,
+                                   "host %d on segment '%s' is already taken by node '%s'", x->host,
+                                   s->segments[seg].name,
                                    s->nodes[a].name ? s->nodes[a].name : "?");
             }
         }
@@ -246,8 +246,8 @@ static void check_gateways(checker *C, const name_set *nodes)
             continue;
         }
         if (!node_nic_on(gw, (int)i))
-            err_at(C, seg->router_pos, "gateway '%s' has no interface on segment '%s'",
-                   seg->router, seg->name ? seg->name : "?");
+            err_at(C, seg->router_pos, "gateway '%s' has no interface on segment '%s'", seg->router,
+                   seg->name ? seg->name : "?");
         if (!gw->forwarding)
             err_at(C, seg->router_pos, "gateway '%s' must have 'forwarding: true'", seg->router);
     }
@@ -272,8 +272,7 @@ static void check_images(checker *C)
             continue;
         const char *near = suggest_closest_n(img, known, n);
         if (near)
-            err_at(C, s->nodes[i].image_pos, "unknown image '%s'; did you mean '%s'?", img,
-                   near);
+            err_at(C, s->nodes[i].image_pos, "unknown image '%s'; did you mean '%s'?", img, near);
         else
             err_at(C, s->nodes[i].image_pos,
                    "unknown image '%s'; use a built-in image (workstation, server, attacker, "
@@ -412,8 +411,8 @@ static void check_injects(checker *C, const name_set *nodes, const name_set *inj
 
 /* ---- checks and objectives ---- */
 
-static void check_checks_and_objectives(checker *C, const name_set *nodes,
-                                        const name_set *checks, const name_set *injects)
+static void check_checks_and_objectives(checker *C, const name_set *nodes, const name_set *checks,
+                                        const name_set *injects)
 {
     scenario *s = C->s;
     for (size_t i = 0; i < s->nchecks; i++) {

@@ -96,7 +96,8 @@ int team_vars_from_json(const char *json, team_vars **out)
         }
         const char *key;
         json_t *value;
-        json_object_foreach(vars, key, value) {
+        json_object_foreach(vars, key, value)
+        {
             if (!json_is_string(value)) {
                 rc = ENSHU_EINVAL;
                 break;

@@ -62,9 +62,9 @@ static char *unknown(const char *what, const char *name, const char **known, siz
                      const char *tmpl)
 {
     const char *near = suggest_closest_n(name, known, n);
-    char *why = near ? xasprintf("unknown %s '%s' in {{%s}}; did you mean '%s'?", what, name,
-                                 tmpl, near)
-                     : xasprintf("unknown %s '%s' in {{%s}}", what, name, tmpl);
+    char *why =
+        near ? xasprintf("unknown %s '%s' in {{%s}}; did you mean '%s'?", what, name, tmpl, near)
+             : xasprintf("unknown %s '%s' in {{%s}}", what, name, tmpl);
     free(known);
     return why;
 }
@@ -91,7 +91,8 @@ static char *check_one(const scenario *s, const char *key, char **w, size_t n)
         if (!nd)
             return unknown("node", arg[0], node_names(s), s->nnodes, key);
         if (n == 2)
-            return nd->nnics ? NULL : xasprintf("node '%s' in {{%s}} has no interface", arg[0], key);
+            return nd->nnics ? NULL
+                             : xasprintf("node '%s' in {{%s}} has no interface", arg[0], key);
         int seg = scenario_segment_index(s, arg[1]);
         if (seg < 0)
             return unknown("segment", arg[1], segment_names(s), s->nsegments, key);

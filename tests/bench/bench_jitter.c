@@ -141,8 +141,9 @@ int main(void)
     printf("inject firing jitter: %d injects over %d teams, each fire written to the ledger\n"
            "before and after its action (target p99 <= 50 ms)\n",
            TEAMS * INJECTS, TEAMS);
-    printf("  actions record only:        p50 %6.1f ms, p99 %6.1f ms, max %6.1f ms (all %d teams)\n",
-           base.p50, base.p99, base.max, TEAMS);
+    printf(
+        "  actions record only:        p50 %6.1f ms, p99 %6.1f ms, max %6.1f ms (all %d teams)\n",
+        base.p50, base.p99, base.max, TEAMS);
     printf("  team 1's actions sleep %d s: p50 %6.1f ms, p99 %6.1f ms, max %6.1f ms (the other %d "
            "teams;\n                              team 1 had fired %d of its %d meanwhile)\n",
            SLOW_MS / 1000, slow.p50, slow.p99, slow.max, TEAMS - 1, slow_fired, INJECTS);

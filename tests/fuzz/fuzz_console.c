@@ -150,8 +150,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t offset;
         } strings[] = {
 #define S(f) {#f, offsetof(console_request, f)}
-            S(role), S(code), S(name), S(lang), S(password), S(objective), S(text), S(inject),
-            S(node), S(data), S(attachment_name), S(attachment_data),
+            S(role), S(code),   S(name), S(lang), S(password),        S(objective),
+            S(text), S(inject), S(node), S(data), S(attachment_name), S(attachment_data),
 #undef S
         };
         for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)

@@ -55,9 +55,11 @@ static int setup(void **state)
     char *hosts = xasprintf("%s/hosts.yaml", workdir);
     write_file(hosts, "hosts:\n"
                       "  - {uri: '" SIM(1) "'}\n"
-                      "  - {uri: '" SIM(2) "'}\n"
-                      "  - {uri: '" SIM(3) "', teams: 2}\n"
-                      "  - {uri: '" SIM(4) "', memory: 4G}\n");
+                                           "  - {uri: '" SIM(2) "'}\n"
+                                                                "  - {uri: '" SIM(
+                                                                    3) "', teams: 2}\n"
+                                                                       "  - {uri: '" SIM(
+                                                                           4) "', memory: 4G}\n");
     free(hosts);
     libvirt_setup();
     return 0;
@@ -113,8 +115,12 @@ static range_up_request request(conn_cache *conns, const char *name, unsigned te
 {
     static char hosts[512];
     snprintf(hosts, sizeof hosts, "%s/hosts.yaml", workdir);
-    range_up_request r = {.scenario_path = SCENARIO, .name = name, .teams = teams,
-                          .hosts_path = hosts, .workers = 4, .ready_timeout_ms = 5000,
+    range_up_request r = {.scenario_path = SCENARIO,
+                          .name = name,
+                          .teams = teams,
+                          .hosts_path = hosts,
+                          .workers = 4,
+                          .ready_timeout_ms = 5000,
                           .conns = conns};
     return r;
 }
@@ -135,7 +141,7 @@ static void teams_spread_over_hosts_and_down_removes_all(void **state)
         total += per_host[h];
     }
     assert_int_equal(total, 8 * 4);
-    assert_true(per_host[2] <= 2 * 4);           /* teams: 2 */
+    assert_true(per_host[2] <= 2 * 4);              /* teams: 2 */
     assert_true(per_host[3] <= 4 * 1024 / 640 * 4); /* memory: 4G */
     /* Least loaded first: the 32 GiB host gets more than the 8 GiB one. */
     assert_true(per_host[1] > 0 && per_host[0] > 0);
@@ -207,7 +213,8 @@ static void failed_up_resumes_and_down_cleans_half_made_ranges(void **state)
     range_up_request req = request(conns, "resume", 4);
     const char *uris[] = {SIM(1), SIM(2), SIM(3), SIM(4)};
     char *xml = xasprintf("<pool type='dir'><name>blocker</name><target><path>%s/pool</path>"
-                          "</target></pool>", workdir);
+                          "</target></pool>",
+                          workdir);
     virStoragePoolPtr blocker = virStoragePoolDefineXML(conn_cache_get(conns, SIM(4), 0), xml, 0);
     free(xml);
     assert_non_null(blocker);
@@ -233,10 +240,12 @@ static void failed_up_resumes_and_down_cleans_half_made_ranges(void **state)
     state_store *st;
     assert_int_equal(state_store_open(db, false, &st), ENSHU_OK);
     virConnectPtr c1 = conn_cache_get(conns, SIM(1), 0);
-    virNetworkPtr orphan = virNetworkDefineXML(c1, "<network><name>enshu-resume-t09-x</name></network>");
+    virNetworkPtr orphan =
+        virNetworkDefineXML(c1, "<network><name>enshu-resume-t09-x</name></network>");
     assert_non_null(orphan);
     virNetworkFree(orphan);
-    assert_int_equal(state_store_resource_begin(st, 9, RES_NETWORK, "enshu-resume-t09-x", SIM(1)), 0);
+    assert_int_equal(state_store_resource_begin(st, 9, RES_NETWORK, "enshu-resume-t09-x", SIM(1)),
+                     0);
     state_store_free(st);
     free(db);
     assert_int_equal(range_take_down("resume", 4, NULL, conns), ENSHU_OK);
@@ -294,8 +303,8 @@ static void custom_base_images_get_linked_clone_overlays(void **state)
     }
     assert_non_null(dom);
     char *xml = virDomainGetXMLDesc(dom, 0);
-    assert_null(strstr(xml, "<kernel>"));                       /* boots its own disk */
-    assert_non_null(strstr(xml, "enshu-custom-t01-desk.qcow2"));  /* from its overlay */
+    assert_null(strstr(xml, "<kernel>"));                        /* boots its own disk */
+    assert_non_null(strstr(xml, "enshu-custom-t01-desk.qcow2")); /* from its overlay */
     assert_non_null(strstr(xml, "<vcpu placement='static'>2</vcpu>"));
     free(xml);
     virDomainFree(dom);
@@ -303,7 +312,7 @@ static void custom_base_images_get_linked_clone_overlays(void **state)
     virStorageVolPtr vol = virStorageVolLookupByName(pool, "enshu-custom-t01-desk.qcow2");
     assert_non_null(vol);
     char *vxml = virStorageVolGetXMLDesc(vol, 0);
-    assert_non_null(strstr(vxml, base));                        /* backed by the base image */
+    assert_non_null(strstr(vxml, base)); /* backed by the base image */
     assert_non_null(strstr(vxml, "<capacity unit='bytes'>2147483648</capacity>"));
     free(vxml);
     virStorageVolFree(vol);

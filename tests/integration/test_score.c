@@ -48,11 +48,32 @@ static void recomputed_scores_equal_live_ones(void **state)
         static const char *const answers[] = {"203.0.113.66", "10.0.0.1", "", "203.0.113.6"};
         event ev = {.at_ms = i * 1000, .team = 1 + rand() % 3};
         switch (rand() % 5) {
-        case 0: ev.kind = EV_ANSWER; ev.subject = "c2"; ev.text = answers[rand() % 4]; break;
-        case 1: ev.kind = EV_CHECK_RESULT; ev.subject = "fixed"; ev.value = rand() % 20 == 0; break;
-        case 2: ev.kind = EV_HINT; ev.subject = "fix"; ev.value = rand() % 2; break;
-        case 3: ev.kind = EV_GRADE; ev.subject = "report"; ev.value = rand() % 12; ev.text = "0"; break;
-        default: ev.kind = EV_PENALTY; ev.subject = "web down"; ev.value = rand() % 50 == 0; break;
+        case 0:
+            ev.kind = EV_ANSWER;
+            ev.subject = "c2";
+            ev.text = answers[rand() % 4];
+            break;
+        case 1:
+            ev.kind = EV_CHECK_RESULT;
+            ev.subject = "fixed";
+            ev.value = rand() % 20 == 0;
+            break;
+        case 2:
+            ev.kind = EV_HINT;
+            ev.subject = "fix";
+            ev.value = rand() % 2;
+            break;
+        case 3:
+            ev.kind = EV_GRADE;
+            ev.subject = "report";
+            ev.value = rand() % 12;
+            ev.text = "0";
+            break;
+        default:
+            ev.kind = EV_PENALTY;
+            ev.subject = "web down";
+            ev.value = rand() % 50 == 0;
+            break;
         }
         assert_int_equal(event_store_append(st, &ev, NULL, NULL), ENSHU_OK);
         grader_apply(live, &ev);

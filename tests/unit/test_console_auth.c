@@ -171,7 +171,7 @@ static const char ALPHABET[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 static void join_codes_have_their_format_and_alphabet(void **state)
 {
     enum { N = 2000 };
-    char (*codes)[JOIN_CODE_SIZE] = xcalloc(N, JOIN_CODE_SIZE);
+    char(*codes)[JOIN_CODE_SIZE] = xcalloc(N, JOIN_CODE_SIZE);
     bool used[256] = {false};
     for (int i = 0; i < N; i++) {
         memset(codes[i], '!', JOIN_CODE_SIZE);
@@ -204,19 +204,31 @@ static void join_codes_have_their_format_and_alphabet(void **state)
 static void join_codes_match_as_people_type_them(void **state)
 {
     static const char code[] = "K7QF-M2XP";
-    static const char *const same[] = {"K7QF-M2XP", "k7qf-m2xp", "K7QFM2XP",  "k7qfm2xp",
-                                       " K7QF M2XP ", "K7-QF-M2-XP", "k7qf\tm2xp", "K 7 Q F M 2 X P",
-                                       /* full-width, as a Japanese input method types it */
-                                       "\xEF\xBC\xAB\xEF\xBC\x97\xEF\xBC\xB1\xEF\xBC\xA6\xEF\xBC\x8D"
-                                       "\xEF\xBC\xAD\xEF\xBC\x92\xEF\xBC\xB8\xEF\xBC\xB0",
-                                       "\xEF\xBD\x8B" "7qf\xE3\x80\x80m2xp", "K7QF\xE3\x83\xBCM2XP"};
+    static const char *const same[] = {
+        "K7QF-M2XP", "k7qf-m2xp", "K7QFM2XP", "k7qfm2xp", " K7QF M2XP ", "K7-QF-M2-XP",
+        "k7qf\tm2xp", "K 7 Q F M 2 X P",
+        /* full-width, as a Japanese input method types it */
+        "\xEF\xBC\xAB\xEF\xBC\x97\xEF\xBC\xB1\xEF\xBC\xA6\xEF\xBC\x8D"
+        "\xEF\xBC\xAD\xEF\xBC\x92\xEF\xBC\xB8\xEF\xBC\xB0",
+        "\xEF\xBD\x8B"
+        "7qf\xE3\x80\x80m2xp",
+        "K7QF\xE3\x83\xBCM2XP"};
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
         if (!join_code_matches(code, same[i]))
             fail_msg("'%s' does not match %s", same[i], code);
-    static const char *const other[] = {"",         " ",         "-",          "----",
-                                        "K7QF-M2X", "K7QF-M2XPP", "K7QF-M2XQ", "X7QF-M2XP",
-                                        "K7QF",     "M2XP",       "K7QF-M2XP-K7QF-M2XP",
-                                        "K7QF-M2XP" "                       x"};
+    static const char *const other[] = {"",
+                                        " ",
+                                        "-",
+                                        "----",
+                                        "K7QF-M2X",
+                                        "K7QF-M2XPP",
+                                        "K7QF-M2XQ",
+                                        "X7QF-M2XP",
+                                        "K7QF",
+                                        "M2XP",
+                                        "K7QF-M2XP-K7QF-M2XP",
+                                        "K7QF-M2XP"
+                                        "                       x"};
     for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
         if (join_code_matches(code, other[i]))
             fail_msg("'%s' matches %s", other[i], code);

@@ -23,14 +23,13 @@ static void decode_ok(const char *text, console_request *r)
 {
     console_error err;
     if (console_request_decode(text, strlen(text), r, &err) != ENSHU_OK)
-        fail_msg("%s was refused: %s (field %s): %s", text, err.code,
-                 err.field ? err.field : "-", err.message);
+        fail_msg("%s was refused: %s (field %s): %s", text, err.code, err.field ? err.field : "-",
+                 err.message);
 }
 
 /* Decodes len bytes of text expecting a refusal with code and field (NULL:
  * no field); the request is cleared, the error returned for more checks. */
-static console_error refused_len(const char *text, size_t len, const char *code,
-                                 const char *field)
+static console_error refused_len(const char *text, size_t len, const char *code, const char *field)
 {
     console_request r;
     console_error err;
@@ -42,8 +41,8 @@ static console_error refused_len(const char *text, size_t len, const char *code,
     if (strcmp(err.code, code) != 0)
         fail_msg("%.200s: code %s, expected %s (%s)", text, err.code, code, err.message);
     if (field && (!err.field || strcmp(err.field, field) != 0))
-        fail_msg("%.200s: field %s, expected %s (%s)", text, err.field ? err.field : "none",
-                 field, err.message);
+        fail_msg("%.200s: field %s, expected %s (%s)", text, err.field ? err.field : "none", field,
+                 err.message);
     if (!field && err.field)
         fail_msg("%.200s: names field %s, expected none", text, err.field);
     assert_true(err.message[0] != '\0');
@@ -277,14 +276,13 @@ static void type_names_and_roles_follow_the_protocol(void **state)
 {
     static const char *const instructor_only[] = {
         "exercise.start", "exercise.pause", "exercise.resume", "exercise.end", "exercise.speed",
-        "inject.release", "inject.skip",    "inject.hold",     "grade",
-        "broadcast",      "node.restart",   "node.revert",     "code.rotate",
-        "members",        "member.remove"};
+        "inject.release", "inject.skip",    "inject.hold",     "grade",        "broadcast",
+        "node.restart",   "node.revert",    "code.rotate",     "members",      "member.remove"};
     /* scoreboard: teams too when the scenario makes it public (the hub decides). */
     static const char *const anyone[] = {
-        "hello", "lang", "answer", "report", "hint", "attachment", "timeline", "nodes", "scoreboard",
-        "console.open", "console.input", "console.pause", "console.resume", "console.close",
-        "logout"};
+        "hello",         "lang",          "answer",         "report",        "hint",
+        "attachment",    "timeline",      "nodes",          "scoreboard",    "console.open",
+        "console.input", "console.pause", "console.resume", "console.close", "logout"};
     bool seen[REQ_COUNT] = {false};
     for (int t = 0; t < REQ_COUNT; t++) {
         const char *name = request_type_name((request_type)t);
@@ -327,13 +325,16 @@ typedef struct type_rule {
 static const type_rule RULES[] = {
     {"{\"type\": \"lang\", \"lang\": \"en\"}", {{"lang", 's', true, 2, 16}}},
     {"{\"type\": \"answer\", \"objective\": \"q\", \"text\": \"a\", \"team\": 1}",
-     {{"objective", 's', true, 1, 200}, {"text", 's', true, 1, 2000},
+     {{"objective", 's', true, 1, 200},
+      {"text", 's', true, 1, 2000},
       {"team", 'i', false, 1, MAX_TEAM}}},
     {"{\"type\": \"report\", \"objective\": \"r\", \"text\": \"t\", \"team\": 1}",
-     {{"objective", 's', true, 1, 200}, {"text", 's', true, 1, 60000},
+     {{"objective", 's', true, 1, 200},
+      {"text", 's', true, 1, 60000},
       {"team", 'i', false, 1, MAX_TEAM}}},
     {"{\"type\": \"hint\", \"objective\": \"q\", \"index\": 0, \"team\": 1}",
-     {{"objective", 's', true, 1, 200}, {"index", 'i', true, 0, 63},
+     {{"objective", 's', true, 1, 200},
+      {"index", 'i', true, 0, 63},
       {"team", 'i', false, 1, MAX_TEAM}}},
     {"{\"type\": \"attachment\", \"inject\": \"mail\", \"team\": 1}",
      {{"inject", 's', true, 1, 200}, {"team", 'i', false, 1, MAX_TEAM}}},
@@ -354,8 +355,10 @@ static const type_rule RULES[] = {
     {"{\"type\": \"inject.hold\", \"inject\": \"i\", \"team\": 0, \"held\": true}",
      {{"inject", 's', true, 1, 200}, {"team", 'i', true, 0, MAX_TEAM}, {"held", 'b', true, 0, 0}}},
     {"{\"type\": \"grade\", \"team\": 1, \"objective\": \"r\", \"item\": 0, \"points\": 0}",
-     {{"team", 'i', true, 1, MAX_TEAM}, {"objective", 's', true, 1, 200},
-      {"item", 'i', true, 0, 1000}, {"points", 'i', true, 0, 100000}}},
+     {{"team", 'i', true, 1, MAX_TEAM},
+      {"objective", 's', true, 1, 200},
+      {"item", 'i', true, 0, 1000},
+      {"points", 'i', true, 0, 100000}}},
     {"{\"type\": \"broadcast\", \"text\": \"t\", \"team\": 0}",
      {{"text", 's', true, 1, 4000}, {"team", 'i', false, 0, MAX_TEAM}}},
     {"{\"type\": \"node.restart\", \"team\": 1, \"node\": \"ws\"}",
@@ -476,7 +479,8 @@ static void a_text_is_bounded_and_named_in_the_message(void **state)
                   "index");
     assert_non_null(strstr(err.message, "'index'"));
     /* NUL inside a string: refused, whether jansson or the decoder stops it. */
-    static const char nul[] = "{\"type\": \"answer\", \"objective\": \"q\", \"text\": \"a\\u0000b\"}";
+    static const char nul[] =
+        "{\"type\": \"answer\", \"objective\": \"q\", \"text\": \"a\\u0000b\"}";
     console_request r;
     console_error e;
     assert_int_equal(console_request_decode(nul, strlen(nul), &r, &e), ENSHU_EINVAL);
@@ -496,15 +500,15 @@ static void report_attachments_are_checked(void **state)
         "\"attachment\": {\"name\": \"a\", \"data\": 5}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char *text = xasprintf("{\"type\": \"report\", \"objective\": \"r\", \"text\": \"t\", %s}",
-                               bad[i]);
+        char *text =
+            xasprintf("{\"type\": \"report\", \"objective\": \"r\", \"text\": \"t\", %s}", bad[i]);
         refused(text, "bad_request", "attachment");
         free(text);
     }
     /* Names up to 200 bytes, data up to 60,000 characters (PROTOCOL.md). */
-    json_t *o = json_pack("{s:s, s:s, s:s, s:{s:o, s:o}}", "type", "report", "objective", "r",
-                          "text", "t", "attachment", "name", string_of(200), "data",
-                          string_of(60000));
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:{s:o, s:o}}", "type", "report", "objective", "r", "text", "t",
+                  "attachment", "name", string_of(200), "data", string_of(60000));
     char *text = json_dumps(o, JSON_COMPACT);
     console_request r;
     decode_ok(text, &r);
@@ -605,8 +609,7 @@ static void hello_follows_the_role_rules(void **state)
             "bad_request", "role");
     refused("{\"type\": \"hello\", \"role\": 1}", "bad_request", "role");
     /* A team member gives a join code and a name. */
-    refused("{\"type\": \"hello\", \"role\": \"team\", \"name\": \"Aiko\"}", "bad_request",
-            "code");
+    refused("{\"type\": \"hello\", \"role\": \"team\", \"name\": \"Aiko\"}", "bad_request", "code");
     refused("{\"type\": \"hello\", \"role\": \"team\", \"code\": \"K7QF-M2XP\"}", "bad_request",
             "name");
     refused("{\"type\": \"hello\", \"role\": \"team\", \"password\": \"p\"}", "bad_request",
@@ -745,8 +748,8 @@ static json_t *error_reply_to(const char *text, const char *code)
 static void ids_are_echoed_in_replies(void **state)
 {
     /* A number and a string come back as they were. */
-    json_t *o = error_reply_to("{\"type\": \"answer\", \"id\": 7, \"objective\": \"q\"}",
-                               "bad_request");
+    json_t *o =
+        error_reply_to("{\"type\": \"answer\", \"id\": 7, \"objective\": \"q\"}", "bad_request");
     assert_int_equal(json_integer_value(json_object_get(o, "id")), 7);
     assert_string_equal(json_string_value(json_object_get(o, "field")), "text");
     json_decref(o);
@@ -760,7 +763,11 @@ static void ids_are_echoed_in_replies(void **state)
     assert_int_equal(json_integer_value(json_object_get(o, "id")), -3);
     json_decref(o);
     /* Anything else is not an id the server repeats. */
-    static const char *const not_ids[] = {"{\"a\": 1}", "[1]", "null", "true", "1.5",
+    static const char *const not_ids[] = {"{\"a\": 1}",
+                                          "[1]",
+                                          "null",
+                                          "true",
+                                          "1.5",
                                           "\"01234567890123456789012345678901234567890123"
                                           "45678901234567890123_\""};
     for (size_t i = 0; i < sizeof not_ids / sizeof not_ids[0]; i++) {
@@ -852,8 +859,8 @@ static void error_replies_stay_valid_utf8(void **state)
     free(type);
     /* jansson's error text quotes what broke the frame, here the first byte
      * of a character after a backslash: the message keeps whole characters. */
-    json_t *o = error_reply_to("{\"type\":\"hello\",\"role\":\"\xe3\x81\x82&\\\xe3\x81\x82\"}",
-                               "bad_json");
+    json_t *o =
+        error_reply_to("{\"type\":\"hello\",\"role\":\"\xe3\x81\x82&\\\xe3\x81\x82\"}", "bad_json");
     assert_null(json_object_get(o, "id"));
     json_decref(o);
     o = error_reply_to("{\"id\": 5, \"type\": \"\xe3\x81\x82\\\xe3\x81\x82\"}", "bad_json");

@@ -130,8 +130,7 @@ static json_int_t num(const json_t *o, const char *key)
 
 /* What audience a sees of ev: NULL, or a message of type type carrying the
  * event's seq. */
-static json_t *seen(const fixture *f, const console_audience *a, const event *ev,
-                    const char *type)
+static json_t *seen(const fixture *f, const console_audience *a, const event *ev, const char *type)
 {
     json_t *m = console_view_event(&f->v, a, ev, NULL);
     if (!type) {
@@ -167,7 +166,11 @@ static void every_kind_of_event_has_its_audience(void **state)
     fixture *f = *state;
     bool covered[EV_KIND_COUNT] = {false};
     int64_t seq = 100;
-#define EV(...) (event){.seq = ++seq, .at_ms = 300000, .wall_ms = 1700000000000, .team = 1, __VA_ARGS__}
+#define EV(...)                                                                                    \
+    (event)                                                                                        \
+    {                                                                                              \
+        .seq = ++seq, .at_ms = 300000, .wall_ms = 1700000000000, .team = 1, __VA_ARGS__            \
+    }
     const struct {
         event ev;
         const char *own, *instr;
@@ -212,8 +215,13 @@ static void every_kind_of_event_has_its_audience(void **state)
         covered[cases[i].ev.kind] = true;
     }
     /* The exercise's phase goes to everyone, without a team. */
-    event state_ev = {.seq = ++seq, .at_ms = 0, .wall_ms = 1700000000000, .team = 0,
-                      .kind = EV_EXERCISE_STATE, .text = "running", .value = 30000};
+    event state_ev = {.seq = ++seq,
+                      .at_ms = 0,
+                      .wall_ms = 1700000000000,
+                      .team = 0,
+                      .kind = EV_EXERCISE_STATE,
+                      .text = "running",
+                      .value = 30000};
     covered[EV_EXERCISE_STATE] = true;
     const console_audience *all[] = {&TEAM1, &TEAM2, &INSTRUCTORS};
     for (size_t i = 0; i < 3; i++) {
@@ -234,15 +242,25 @@ static void every_kind_of_event_has_its_audience(void **state)
 static void teams_never_see_attack_steps_checks_or_notes(void **state)
 {
     fixture *f = *state;
-    static const char *const secrets[] = {"SECRET-NOTE", "SECRET-BEACON", "SECRET-ANSWER",
-                                          "pgrep", "4242"};
+    static const char *const secrets[] = {"SECRET-NOTE", "SECRET-BEACON", "SECRET-ANSWER", "pgrep",
+                                          "4242"};
     event evs[] = {
-        {.seq = 1, .team = 1, .kind = EV_INJECT_FIRED, .subject = "tip",
+        {.seq = 1,
+         .team = 1,
+         .kind = EV_INJECT_FIRED,
+         .subject = "tip",
          .text = "SECRET-NOTE for team 1"},
         {.seq = 2, .team = 1, .kind = EV_INJECT_BEGIN, .subject = "drop"},
-        {.seq = 3, .team = 1, .kind = EV_INJECT_FIRED, .subject = "drop",
+        {.seq = 3,
+         .team = 1,
+         .kind = EV_INJECT_FIRED,
+         .subject = "drop",
          .text = "SECRET-BEACON started"},
-        {.seq = 4, .team = 1, .kind = EV_CHECK_RESULT, .subject = "beacon", .value = 1,
+        {.seq = 4,
+         .team = 1,
+         .kind = EV_CHECK_RESULT,
+         .subject = "beacon",
+         .value = 1,
          .text = "4242"},
         {.seq = 5, .team = 1, .kind = EV_INJECT_FIRED, .subject = "mail", .text = "from it"},
         {.seq = 6, .team = 0, .kind = EV_INJECT_RELEASED, .subject = "tip"},
@@ -287,8 +305,14 @@ static void teams_never_see_attack_steps_checks_or_notes(void **state)
 static void instructors_see_the_raw_event(void **state)
 {
     fixture *f = *state;
-    event ev = {.seq = 9, .at_ms = 120000, .wall_ms = 1700000000123, .team = 2,
-                .kind = EV_CHECK_RESULT, .subject = "beacon", .value = 1, .text = "4242",
+    event ev = {.seq = 9,
+                .at_ms = 120000,
+                .wall_ms = 1700000000123,
+                .team = 2,
+                .kind = EV_CHECK_RESULT,
+                .subject = "beacon",
+                .value = 1,
+                .text = "4242",
                 .actor = "enshu"};
     json_t *m = seen(f, &INSTRUCTORS, &ev, "event");
     assert_int_equal(num(m, "team"), 2);
@@ -315,8 +339,12 @@ static void instructors_see_the_raw_event(void **state)
 static void inbox_messages_come_in_the_audience_language_with_team_values(void **state)
 {
     fixture *f = *state;
-    event ev = {.seq = 11, .at_ms = 300000, .wall_ms = 1700000000000, .team = 1,
-                .kind = EV_INJECT_FIRED, .subject = "mail"};
+    event ev = {.seq = 11,
+                .at_ms = 300000,
+                .wall_ms = 1700000000000,
+                .team = 1,
+                .kind = EV_INJECT_FIRED,
+                .subject = "mail"};
     const console_audience ja1 = {1, "ja"};
     json_t *m = seen(f, &ja1, &ev, "inbox");
     assert_int_equal(num(m, "team"), 1);
@@ -368,8 +396,13 @@ static void inbox_messages_come_in_the_audience_language_with_team_values(void *
 static void what_teams_do_comes_back_to_them(void **state)
 {
     fixture *f = *state;
-    event ev = {.seq = 20, .at_ms = 600000, .team = 2, .kind = EV_ANSWER, .subject = "q",
-                .text = "10.80.1.66", .actor = "Ken"};
+    event ev = {.seq = 20,
+                .at_ms = 600000,
+                .team = 2,
+                .kind = EV_ANSWER,
+                .subject = "q",
+                .text = "10.80.1.66",
+                .actor = "Ken"};
     answer_outcome right = {.known = true, .correct = true, .points = 10, .attempts_left = 2};
     json_t *m = console_view_event(&f->v, &TEAM2, &ev, &right);
     assert_string_equal(str(m, "type"), "answer");
@@ -381,8 +414,8 @@ static void what_teams_do_comes_back_to_them(void **state)
     assert_int_equal(num(m, "points"), 10);
     assert_int_equal(num(m, "attempts_left"), 2);
     json_decref(m);
-    answer_outcome wrong_unlimited = {.known = true, .correct = false, .points = 0,
-                                      .attempts_left = -1};
+    answer_outcome wrong_unlimited = {
+        .known = true, .correct = false, .points = 0, .attempts_left = -1};
     m = console_view_event(&f->v, &TEAM2, &ev, &wrong_unlimited);
     assert_true(json_is_false(json_object_get(m, "correct")));
     assert_null(json_object_get(m, "attempts_left"));
@@ -410,16 +443,19 @@ static void what_teams_do_comes_back_to_them(void **state)
     json_decref(m);
     quiet->feedback = true;
 
-    ev = (event){.seq = 21, .team = 2, .kind = EV_REPORT, .subject = "rep",
-                 .text = "Timeline: ...", .actor = "Ken"};
+    ev = (event){.seq = 21,
+                 .team = 2,
+                 .kind = EV_REPORT,
+                 .subject = "rep",
+                 .text = "Timeline: ...",
+                 .actor = "Ken"};
     m = seen(f, &TEAM2, &ev, "report");
     assert_string_equal(str(m, "objective"), "rep");
     assert_string_equal(str(m, "text"), "Timeline: ...");
     assert_string_equal(str(m, "by"), "Ken");
     json_decref(m);
 
-    ev = (event){.seq = 22, .team = 2, .kind = EV_GRADE, .subject = "rep", .value = 4,
-                 .text = "1"};
+    ev = (event){.seq = 22, .team = 2, .kind = EV_GRADE, .subject = "rep", .value = 4, .text = "1"};
     m = seen(f, &TEAM2, &ev, "grade");
     assert_string_equal(str(m, "objective"), "rep");
     assert_int_equal(num(m, "item"), 1);
@@ -445,8 +481,13 @@ static void what_teams_do_comes_back_to_them(void **state)
 static void broadcasts_reach_whom_they_address(void **state)
 {
     fixture *f = *state;
-    event ev = {.seq = 30, .at_ms = 1000, .team = 0, .kind = EV_INSTRUCTOR,
-                .subject = "broadcast", .text = "Lunch at 12:00", .actor = "instructor"};
+    event ev = {.seq = 30,
+                .at_ms = 1000,
+                .team = 0,
+                .kind = EV_INSTRUCTOR,
+                .subject = "broadcast",
+                .text = "Lunch at 12:00",
+                .actor = "instructor"};
     const console_audience all[] = {{1, NULL}, {2, "ja"}, {3, NULL}, {0, NULL}};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         json_t *m = seen(f, &all[i], &ev, "message");

@@ -55,23 +55,25 @@ static void spaces_and_nfc(void **state)
 static void bidi_zero_width_and_controls_are_refused(void **state)
 {
     /* "\u202Erotcurtsni" shows as "instructor". */
-    refused("\xe2\x80\xae" "rotcurtsni");
-    refused("Aiko\xe2\x80\xad");         /* LRO */
-    refused("Ai\xe2\x81\xa6ko");         /* LRI */
-    refused("Ai\xe2\x81\xa9ko");         /* PDI */
-    refused("Ai\xe2\x80\x8bko");         /* zero-width space */
-    refused("Ai\xe2\x80\x8dko");         /* zero-width joiner */
-    refused("\xef\xbb\xbf" "Aiko");      /* BOM */
-    refused("Ai\xc2\xadko");             /* soft hyphen (Cf) */
+    refused("\xe2\x80\xae"
+            "rotcurtsni");
+    refused("Aiko\xe2\x80\xad"); /* LRO */
+    refused("Ai\xe2\x81\xa6ko"); /* LRI */
+    refused("Ai\xe2\x81\xa9ko"); /* PDI */
+    refused("Ai\xe2\x80\x8bko"); /* zero-width space */
+    refused("Ai\xe2\x80\x8dko"); /* zero-width joiner */
+    refused("\xef\xbb\xbf"
+            "Aiko");         /* BOM */
+    refused("Ai\xc2\xadko"); /* soft hyphen (Cf) */
     refused("Ai\nko");
     refused("Ai\tko");
     refused("Ai\x7fko");
-    refused("Ai\xc2\x85ko");             /* NEL (C1) */
-    refused("Ai\xe2\x80\xa8ko");         /* line separator */
-    refused("Ai\xee\x80\x80ko");         /* private use */
-    refused("\xe3\x85\xa4");             /* Hangul filler: shows nothing */
-    refused("\xe2\xa0\x80");             /* braille blank */
-    refused("Ai\xcd\x8fko");             /* combining grapheme joiner */
+    refused("Ai\xc2\x85ko");     /* NEL (C1) */
+    refused("Ai\xe2\x80\xa8ko"); /* line separator */
+    refused("Ai\xee\x80\x80ko"); /* private use */
+    refused("\xe3\x85\xa4");     /* Hangul filler: shows nothing */
+    refused("\xe2\xa0\x80");     /* braille blank */
+    refused("Ai\xcd\x8fko");     /* combining grapheme joiner */
     assert_non_null(strstr(refused("Ai\xe2\x80\x8fko"), "invisible")); /* RLM */
 }
 
@@ -79,10 +81,12 @@ static void empty_blank_long_and_odd_starts_are_refused(void **state)
 {
     refused("");
     refused("    ");
-    refused("\xe3\x80\x80");             /* only an ideographic space */
-    refused("...");                      /* nothing that shows as a name */
-    refused("\xcc\x81" "Aiko");          /* starts with a combining mark */
-    refused("Ai\xff" "ko");              /* not UTF-8 */
+    refused("\xe3\x80\x80"); /* only an ideographic space */
+    refused("...");          /* nothing that shows as a name */
+    refused("\xcc\x81"
+            "Aiko"); /* starts with a combining mark */
+    refused("Ai\xff"
+            "ko"); /* not UTF-8 */
     char forty[64], many[64];
     memset(forty, 'a', 40);
     forty[40] = '\0';

@@ -467,12 +467,12 @@ typedef struct slow_fake {
     fake f;
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    bool hold;         /* probes wait while set */
-    int probes;        /* finished probes */
-    int waiting;       /* probes waiting now */
-    bool hold_team1;   /* team 1's actions wait while set */
-    int team1_waiting; /* team 1's actions waiting now */
-    int fired;         /* actions done */
+    bool hold;                 /* probes wait while set */
+    int probes;                /* finished probes */
+    int waiting;               /* probes waiting now */
+    bool hold_team1;           /* team 1's actions wait while set */
+    int team1_waiting;         /* team 1's actions waiting now */
+    int fired;                 /* actions done */
     int recorded[3][3];        /* [team][inject]: fired events told to on_event */
     int64_t recorded_at[3][3]; /* and their exercise time */
 } slow_fake;
@@ -812,15 +812,15 @@ static void a_hanging_inject_of_team_1_holds_back_no_inject_of_team_2(void **sta
     assert_int_equal(exercise_start(ex), ENSHU_OK);
     set_wall(&sf, 1 * MIN);
     exercise_step(ex);
-    assert_true(wait_count(&sf, &sf.team1_waiting, 1)); /* team 1's first hangs */
+    assert_true(wait_count(&sf, &sf.team1_waiting, 1));  /* team 1's first hangs */
     assert_true(wait_count(&sf, &sf.recorded[2][0], 1)); /* team 2's first fired */
     /* The clock reaches team 2's second inject while team 1's first hangs. */
     set_wall(&sf, 2 * MIN);
     exercise_step(ex);
     assert_true(wait_count(&sf, &sf.recorded[2][1], 1));
     pthread_mutex_lock(&sf.lock);
-    assert_int_equal(sf.team1_waiting, 1);                 /* still hanging */
-    assert_int_equal(sf.recorded_at[2][1], 2 * MIN);       /* team 2's fired when due */
+    assert_int_equal(sf.team1_waiting, 1);                      /* still hanging */
+    assert_int_equal(sf.recorded_at[2][1], 2 * MIN);            /* team 2's fired when due */
     assert_int_equal(sf.recorded[1][0] + sf.recorded[1][1], 0); /* team 1's wait for it */
     pthread_mutex_unlock(&sf.lock);
     exercise_lock(ex);

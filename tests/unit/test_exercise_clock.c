@@ -33,7 +33,7 @@ static void speed_factor(void **state)
     exercise_clock_set_speed(&c, 1000, 30.0);
     assert_int_equal(exercise_clock_now(&c, 3000), 1000 + 60000);
     assert_int_equal(exercise_clock_wall_at(&c, 1000 + 30 * 10000), 11000);
-    exercise_clock_set_speed(&c, 3000, 0); /* refused */
+    exercise_clock_set_speed(&c, 3000, 0);  /* refused */
     exercise_clock_set_speed(&c, 3000, -2); /* refused */
     assert_true(c.speed == 30.0);
 }

@@ -57,7 +57,8 @@ static void domain_boots_kernel_with_agent_and_console(void **state)
 {
     scenario *s = load_or_fail(THREE_NODES);
     range_plan *p = range_plan_new(s, "x", 1, 0);
-    domain_boot boot = {.kernel = "/img/server/vmlinuz", .initrd = "/img/server/initrd.img",
+    domain_boot boot = {.kernel = "/img/server/vmlinuz",
+                        .initrd = "/img/server/initrd.img",
                         .disk_path = "/pool/a&b.qcow2"};
     char *xml = libvirt_domain_xml(&p->teams[0].domains[1], &p->teams[0], &boot);
     assert_non_null(strstr(xml, "<domain type='qemu'>"));

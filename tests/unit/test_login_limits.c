@@ -135,7 +135,7 @@ static void addresses_are_bounded_idle_first(void **state)
     for (int i = 0; i < 3; i++)
         fail_once(ll, "a", LOGIN_PASSWORD, 0);
     assert_true(login_limits_begin(ll, "b", LOGIN_PASSWORD, 5, NULL)); /* under way */
-    refused_for(ll, "a", LOGIN_PASSWORD, 10); /* "a" seen last now */
+    refused_for(ll, "a", LOGIN_PASSWORD, 10);                          /* "a" seen last now */
     /* A third address: "b" is older but has a check under way, so "a" goes. */
     fail_once(ll, "c", LOGIN_PASSWORD, 20);
     assert_true(login_limits_begin(ll, "a", LOGIN_PASSWORD, 20, NULL));

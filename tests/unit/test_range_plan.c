@@ -31,8 +31,9 @@ static void names_and_addresses(void **state)
     assert_string_equal(web->nics[0].mac, "52:54:0a:60:09:50");
     format_ipv4(web->gateway, a);
     assert_string_equal(a, "10.96.9.254");
-    assert_non_null(strstr(web->cmdline, " enshu.hostname=web "
-                                      "enshu.net=52:54:0a:60:09:50,10.96.9.80/24 enshu.gw=10.96.9.254"));
+    assert_non_null(strstr(web->cmdline,
+                           " enshu.hostname=web "
+                           "enshu.net=52:54:0a:60:09:50,10.96.9.80/24 enshu.gw=10.96.9.254"));
     assert_int_equal(strncmp(web->cmdline, "console=ttyS0 quiet", 19), 0);
     /* The router has no default route through itself. */
     assert_int_equal(t2->domains[2].gateway, 0);
@@ -50,8 +51,10 @@ static void teams_never_share_subnets_or_bridges(void **state)
                 for (size_t j = 0; j < 2; j++) {
                     if (a == b && i == j)
                         continue;
-                    assert_int_not_equal(p->teams[a].networks[i].subnet, p->teams[b].networks[j].subnet);
-                    assert_string_not_equal(p->teams[a].networks[i].bridge, p->teams[b].networks[j].bridge);
+                    assert_int_not_equal(p->teams[a].networks[i].subnet,
+                                         p->teams[b].networks[j].subnet);
+                    assert_string_not_equal(p->teams[a].networks[i].bridge,
+                                            p->teams[b].networks[j].bridge);
                 }
     assert_int_equal(range_pool_blocks(s), 8);
     range_plan_free(p);

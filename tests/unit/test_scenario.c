@@ -103,7 +103,7 @@ static void expect_error(const char *from, const char *to, const char *message)
 static void every_problem_is_reported(void **state)
 {
     char *text = variant("nodes:\n", "nodes:\n  - {name: pc, image: workstaton, memory: 1k, "
-                                      "interfaces: [{segment: lam}]}\n");
+                                     "interfaces: [{segment: lam}]}\n");
     char *errs = load_errors(text, NULL);
     assert_non_null(strstr(errs, "unknown image 'workstaton'; did you mean 'workstation'?"));
     assert_non_null(strstr(errs, "'memory' must be a size"));
@@ -142,9 +142,11 @@ static void address_plan_must_fit(void **state)
 static void types_and_keys(void **state)
 {
     expect_error("id: mini", "idd: mini", "unknown key 'idd' in the scenario; did you mean 'id'?");
-    expect_error("timeout: 10s", "timeout: 2h", "'timeout' of an inject is 2h; it must be between 1s and 1h");
+    expect_error("timeout: 10s", "timeout: 2h",
+                 "'timeout' of an inject is 2h; it must be between 1s and 1h");
     expect_error("attempts: 2", "attempts: two", "'attempts' of a question must be a whole number");
-    expect_error("title: {en: Mini, ja: ミニ}", "title: {ja: ミニ}", "has no 'en' text (the default language)");
+    expect_error("title: {en: Mini, ja: ミニ}", "title: {ja: ミニ}",
+                 "has no 'en' text (the default language)");
     expect_error("title: {en: Mini, ja: ミニ}", "title: {en: Mini, jp: ミニ}",
                  "has text in 'jp', which is not in 'languages'; did you mean 'ja'?");
     expect_error("output: '^ok$'", "output: '(('", "'output' is not a valid regular expression");
@@ -154,7 +156,13 @@ static void types_and_keys(void **state)
 static void garbage_never_crashes(void **state)
 {
     static const char *const inputs[] = {
-        "", "---", "[]", "- a", "enshu: 1", "{enshu: x, id: [], nodes: {}}", "\xff\xfe",
+        "",
+        "---",
+        "[]",
+        "- a",
+        "enshu: 1",
+        "{enshu: x, id: [], nodes: {}}",
+        "\xff\xfe",
         "nodes: [1, 2, {}]\nnetwork: {segments: [1]}",
         "injects: [{when: {not: {not: {not: {}}}}}]",
         "objectives: [{kind: question, answer: {range: [a]}}, {kind: report}]",
@@ -246,8 +254,9 @@ static void templates_are_checked_at_load(void **state)
     free(errs);
     free(text);
     scenario_free(s);
-    expect_error("run: 'echo hi'", "run: 'ping {{addr gww}}'",
-                 "t.yaml:16:38: error: 'run': unknown node 'gww' in {{addr gww}}; did you mean 'gw'?");
+    expect_error(
+        "run: 'echo hi'", "run: 'ping {{addr gww}}'",
+        "t.yaml:16:38: error: 'run': unknown node 'gww' in {{addr gww}}; did you mean 'gw'?");
     expect_error("run: 'echo hi'", "run: 'ping {{addr pc wan}}'",
                  "node 'pc' in {{addr pc wan}} has no interface on segment 'wan'");
     expect_error("run: 'echo hi'", "run: 'ping {{adr pc}}'",
@@ -269,8 +278,8 @@ static void decay_penalties_and_time_answers_load(void **state)
                          "     decay: {from: a, full: 10m, zero_at: 40m, floor: 5}}\n"
                          "  - {id: w, kind: question, text: t, answer: {time: {inject: a}}}\n"
                          "  - {id: r, kind: report");
-    char *full = xasprintf("%spenalties:\n  - {id: down, check: up, points: 5, after: b, max: 15}\n",
-                           text);
+    char *full =
+        xasprintf("%spenalties:\n  - {id: down, check: up, points: 5, after: b, max: 15}\n", text);
     scenario *s;
     char *errs = load_errors(full, &s);
     assert_string_equal(errs, "");
@@ -301,9 +310,11 @@ static void team_values_fill_templates(void **state)
     range_plan *plan = range_plan_new(s, "mini", 2, 0);
     team_vars *v = team_vars_from_plan(plan);
     /* Team 2 is block 1: lan 10.90.2.0/24, wan 10.90.3.0/24. */
-    char *text = team_vars_expand(v, 2, "T{{team}} {{addr pc}} {{ addr gw wan }} {{subnet wan}} "
-                                        "{{gateway lan}} {{unknown}} {{addr");
-    assert_string_equal(text, "T2 10.90.2.10 10.90.3.254 10.90.3.0/24 10.90.2.2 {{unknown}} {{addr");
+    char *text = team_vars_expand(v, 2,
+                                  "T{{team}} {{addr pc}} {{ addr gw wan }} {{subnet wan}} "
+                                  "{{gateway lan}} {{unknown}} {{addr");
+    assert_string_equal(text,
+                        "T2 10.90.2.10 10.90.3.254 10.90.3.0/24 10.90.2.2 {{unknown}} {{addr");
     free(text);
     char *json = team_vars_to_json(v);
     team_vars *back = NULL;

@@ -32,8 +32,13 @@ static void records_survive_reopen(void **state)
     assert_int_equal(state_store_resource_done(st, RES_NETWORK, "n1", "qemu:///system"), 0);
     /* Same name as the network, another kind: a separate resource. */
     assert_int_equal(state_store_resource_begin(st, 1, RES_NWFILTER, "n1", "qemu:///system"), 0);
-    stored_node n = {.team = 1, .node = "ws", .domain = "d1", .host_uri = "qemu:///system",
-                     .role = "blue", .addresses = "office=10.0.0.10/24", .state = "planned"};
+    stored_node n = {.team = 1,
+                     .node = "ws",
+                     .domain = "d1",
+                     .host_uri = "qemu:///system",
+                     .role = "blue",
+                     .addresses = "office=10.0.0.10/24",
+                     .state = "planned"};
     assert_int_equal(state_store_set_node(st, &n), ENSHU_OK);
     assert_int_equal(state_store_set_node_state(st, 1, "ws", "ready"), ENSHU_OK);
     state_store_free(st); /* as if the process died here */

@@ -20,7 +20,8 @@ static void far_words(void **state)
 {
     assert_null(suggest_closest("zzz", KEYS));
     assert_null(suggest_closest("", KEYS));
-    assert_null(suggest_closest("a-very-long-word-that-is-longer-than-sixty-four-characters-for-sure", KEYS));
+    assert_null(suggest_closest(
+        "a-very-long-word-that-is-longer-than-sixty-four-characters-for-sure", KEYS));
 }
 
 int main(void)

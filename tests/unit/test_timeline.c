@@ -18,12 +18,12 @@ static const char STAGED[] =
     "  - {name: ws, image: workstation, interfaces: [{segment: lan}]}\n"
     "  - {name: c2, image: attacker, role: red, interfaces: [{segment: lan}]}\n"
     "injects:\n"
-    "  - {id: mail, at: 5m, message: {from: a, subject: s, body: b}}\n"       /* 0 */
-    "  - {id: malware, after: mail, delay: 2m, target: ws, run: 'true'}\n"    /* 1 */
-    "  - {id: leak, when: {check: beacon, for: 20m}, target: ws, run: x}\n"   /* 2 */
-    "  - {id: tip, manual: true, note: hint}\n"                               /* 3 */
+    "  - {id: mail, at: 5m, message: {from: a, subject: s, body: b}}\n"                  /* 0 */
+    "  - {id: malware, after: mail, delay: 2m, target: ws, run: 'true'}\n"               /* 1 */
+    "  - {id: leak, when: {check: beacon, for: 20m}, target: ws, run: x}\n"              /* 2 */
+    "  - {id: tip, manual: true, note: hint}\n"                                          /* 3 */
     "  - {id: either, when: {any: [{inject: leak}, {not: {check: beacon}}]}, note: n}\n" /* 4 */
-    "  - {id: early, when: {check: beacon, within: 10m}, note: n}\n"          /* 5 */
+    "  - {id: early, when: {check: beacon, within: 10m}, note: n}\n"                     /* 5 */
     "checks:\n"
     "  - {id: beacon, node: ws, command: 'pgrep beacon'}\n";
 
@@ -48,7 +48,8 @@ static void timed_and_chained(void **state)
     assert_int_equal(due(tl, 4 * MIN, out), 0);
     assert_int_equal(timeline_next_wakeup(tl, 4 * MIN), 5 * MIN);
     expect_explain(tl, 0, 4 * MIN, false, "waiting until T+5m");
-    expect_explain(tl, 1, 4 * MIN, true, "waiting for inject mail (pending); the exercise is paused");
+    expect_explain(tl, 1, 4 * MIN, true,
+                   "waiting for inject mail (pending); the exercise is paused");
     assert_int_equal(due(tl, 5 * MIN, out), 1);
     assert_int_equal(out[0], 0);
     timeline_inject_done(tl, 0, INJECT_FIRED, 5 * MIN + 3000);
@@ -109,7 +110,8 @@ static void within_closes_a_window(void **state)
     size_t out[16];
     timeline_check_result(tl, 0, true, 11 * MIN);
     assert_int_equal(due(tl, 11 * MIN, out), 0); /* 'early' only within the first 10m */
-    expect_explain(tl, 5, 11 * MIN, false, "waiting for check beacon passing since T+11m within T+10m");
+    expect_explain(tl, 5, 11 * MIN, false,
+                   "waiting for check beacon passing since T+11m within T+10m");
     timeline_free(tl);
     scenario_free(s);
 }

@@ -59,23 +59,20 @@ static char *decode_field(json_t *status, const char *key)
     return text ? text : xstrdup("");
 }
 
-int guest_agent_exec(virDomainPtr dom, const char *command, int64_t timeout_ms,
-                     guest_exec_result *out)
-{
-    const char *const argv[] = {"/bin/sh", "-c", command, NULL};
-    return guest_agent_exec_argv(dom, argv, timeout_ms, out);
-}
-
-int guest_agent_exec_argv(virDomainPtr dom, const char *const *argv, int64_t timeout_ms,
-                          guest_exec_result *out)
+/* Runs argv[0] with arguments argv[1..] (NULL-terminated), its standard
+ * input the len bytes of input. The agent logs argv, never input. */
+static int exec_with_input(virDomainPtr dom, const char *const *argv, const char *input, size_t len,
+                           int64_t timeout_ms, guest_exec_result *out)
 {
     memset(out, 0, sizeof *out);
     json_t *args = json_array();
     for (size_t i = 1; argv[i]; i++)
         json_array_append_new(args, json_string(argv[i]));
-    json_t *cmd = json_pack("{s:s, s:{s:s, s:o, s:b}}", "execute", "guest-exec", "arguments",
-                            "path", argv[0], "arg", args, "capture-output", 1);
-    json_t *ret = agent_call(dom, cmd, 10);
+    char *b64 = base64_encode(input, len);
+    json_t *cmd = json_pack("{s:s, s:{s:s, s:o, s:s, s:b}}", "execute", "guest-exec", "arguments",
+                            "path", argv[0], "arg", args, "input-data", b64, "capture-output", 1);
+    free(b64);
+    json_t *ret = agent_call(dom, cmd, 30);
     json_decref(cmd);
     if (!ret)
         return ENSHU_EAGENT;
@@ -83,8 +80,8 @@ int guest_agent_exec_argv(virDomainPtr dom, const char *const *argv, int64_t tim
     json_decref(ret);
     int64_t deadline = monotonic_ms() + timeout_ms;
     for (useconds_t pause = 20000;; pause = pause < 200000 ? pause * 2 : pause) {
-        json_t *q = json_pack("{s:s, s:{s:I}}", "execute", "guest-exec-status", "arguments",
-                              "pid", pid);
+        json_t *q =
+            json_pack("{s:s, s:{s:I}}", "execute", "guest-exec-status", "arguments", "pid", pid);
         json_t *status = agent_call(dom, q, 10);
         json_decref(q);
         if (!status)
@@ -109,6 +106,32 @@ int guest_agent_exec_argv(virDomainPtr dom, const char *const *argv, int64_t tim
     }
 }
 
+/* The fixed program of every command: it reads the command from its
+ * standard input and runs the rest of its arguments with the command
+ * appended (... sh -c COMMAND), its input /dev/null as a plain guest-exec
+ * gives. exec keeps the process tree of a direct `sh -c COMMAND`, in which
+ * the shell runs a last simple command in its own place, so a bound's
+ * SIGKILL reaches that command itself. $(cat) drops only the command's
+ * trailing newlines, which change nothing. */
+#define RUN_FROM_INPUT "c=$(cat) && exec \"$@\" \"$c\" </dev/null"
+
+int guest_agent_exec(virDomainPtr dom, const char *command, int64_t timeout_ms,
+                     guest_exec_result *out)
+{
+    const char *const argv[] = {"/bin/sh", "-c", RUN_FROM_INPUT, "sh", "/bin/sh", "-c", NULL};
+    return exec_with_input(dom, argv, command, strlen(command), timeout_ms, out);
+}
+
+int guest_agent_exec_bounded(virDomainPtr dom, const char *command, int64_t timeout_ms,
+                             guest_exec_result *out)
+{
+    char secs[32];
+    snprintf(secs, sizeof secs, "%lld", (long long)((timeout_ms + 999) / 1000));
+    const char *const argv[] = {"/bin/sh", "-c", RUN_FROM_INPUT, "sh", "timeout", "-s",
+                                "KILL",    secs, "sh",           "-c", NULL};
+    return exec_with_input(dom, argv, command, strlen(command), timeout_ms + 5000, out);
+}
+
 void guest_exec_result_fini(guest_exec_result *r)
 {
     if (!r)
@@ -118,29 +141,37 @@ void guest_exec_result_fini(guest_exec_result *r)
     r->out = r->err = NULL;
 }
 
-int guest_agent_write_file(virDomainPtr dom, const char *path, const char *content, size_t len)
+/* The fixed program of every file write: its input is the mode (octal), a
+ * newline, the path, a newline, then the file's bytes. read takes one byte
+ * at a time from a pipe, so cat gets exactly the bytes after the path. The
+ * directory may not exist yet (~/.cache of a fresh account); a new file is
+ * made under the agent's umask, as guest-file-open would, before chmod. */
+#define WRITE_FROM_INPUT                                                                           \
+    "IFS= read -r m && IFS= read -r p && { mkdir -p \"$(dirname \"$p\")\"; "                       \
+    "cat >\"$p\" && chmod \"$m\" \"$p\"; }"
+
+int guest_agent_write_file(virDomainPtr dom, const char *path, const char *content, size_t len,
+                           unsigned mode)
 {
-    json_t *cmd = json_pack("{s:s, s:{s:s, s:s}}", "execute", "guest-file-open", "arguments",
-                            "path", path, "mode", "w");
-    json_t *ret = agent_call(dom, cmd, 10);
-    json_decref(cmd);
-    if (!ret)
-        return ENSHU_EAGENT;
-    json_int_t handle = json_integer_value(ret);
-    json_decref(ret);
-    char *b64 = base64_encode(content, len);
-    cmd = json_pack("{s:s, s:{s:I, s:s}}", "execute", "guest-file-write", "arguments", "handle",
-                    handle, "buf-b64", b64);
-    ret = agent_call(dom, cmd, 30);
-    json_decref(cmd);
-    free(b64);
-    int rc = ret ? ENSHU_OK : ENSHU_EAGENT;
-    json_decref(ret);
-    cmd = json_pack("{s:s, s:{s:I}}", "execute", "guest-file-close", "arguments", "handle", handle);
-    ret = agent_call(dom, cmd, 10);
-    json_decref(cmd);
-    if (!ret)
+    if (strchr(path, '\n'))
+        return ENSHU_EINVAL;
+    char head[32];
+    int head_len = snprintf(head, sizeof head, "%o\n", mode);
+    size_t path_len = strlen(path);
+    size_t total = (size_t)head_len + path_len + 1 + len;
+    char *input = xmalloc(total + 1);
+    memcpy(input, head, (size_t)head_len);
+    memcpy(input + head_len, path, path_len);
+    input[head_len + path_len] = '\n';
+    memcpy(input + head_len + path_len + 1, content, len);
+    const char *const argv[] = {"/bin/sh", "-c", WRITE_FROM_INPUT, NULL};
+    guest_exec_result r;
+    int rc = exec_with_input(dom, argv, input, total, 30000, &r);
+    free(input);
+    if (rc != ENSHU_OK)
+        return rc;
+    if (r.exit_code != 0)
         rc = ENSHU_EAGENT;
-    json_decref(ret);
+    guest_exec_result_fini(&r);
     return rc;
 }

@@ -1,6 +1,14 @@
 /*
  * Talking to the QEMU guest agent inside a guest through libvirt: ping
- * (readiness) and running a shell command with its exit code and output.
+ * (readiness), running a shell command with its exit code and output, and
+ * writing a file.
+ *
+ * Nothing a caller runs or writes shows in the guest's logs: qemu-ga writes
+ * the program and arguments of every guest-exec, and the path of every
+ * guest-file-open, to the guest's syslog whatever its own log options. So
+ * every call here runs one of a few fixed shell programs with uninformative
+ * arguments, and hands it the command, or the file's path and bytes, on its
+ * standard input (guest-exec's input-data), which the agent does not log.
  */
 #ifndef ENSHU_GUEST_AGENT_H
 #define ENSHU_GUEST_AGENT_H
@@ -18,19 +26,27 @@ typedef struct guest_exec_result {
     char *err;
 } guest_exec_result;
 
-/* Runs /bin/sh -c command in the guest and waits for it, at most
- * timeout_ms. Logs failures (log.h). */
+/* Runs `/bin/sh -c command` in the guest and waits for it, at most
+ * timeout_ms; the command's standard input is /dev/null. The shell gets the
+ * command as its argument once it runs (ps shows it then, as for any
+ * sh -c), but the agent's call carries it only as input. Logs failures
+ * (log.h). */
 int guest_agent_exec(virDomainPtr dom, const char *command, int64_t timeout_ms,
                      guest_exec_result *out) __attribute__((warn_unused_result));
 
-/* Runs argv[0] with arguments argv[1..] (NULL-terminated); no shell quoting
- * is involved, so arguments pass through as they are. */
-int guest_agent_exec_argv(virDomainPtr dom, const char *const *argv, int64_t timeout_ms,
-                          guest_exec_result *out) __attribute__((warn_unused_result));
+/* As guest_agent_exec, under `timeout -s KILL` in the guest so that it also
+ * stops by itself there, at timeout_ms rounded up to whole seconds (status
+ * 137, or signal 9 when the shell ran the command in its own place); the
+ * host waits 5 s more for that. */
+int guest_agent_exec_bounded(virDomainPtr dom, const char *command, int64_t timeout_ms,
+                             guest_exec_result *out) __attribute__((warn_unused_result));
 void guest_exec_result_fini(guest_exec_result *r);
 
-/* Writes content to path in the guest (created or truncated). */
-int guest_agent_write_file(virDomainPtr dom, const char *path, const char *content, size_t len)
-    __attribute__((warn_unused_result));
+/* Writes len bytes of content to path in the guest as root (created, or
+ * truncated keeping its owner), creating missing directories above it, and
+ * sets its permissions to mode. ENSHU_EINVAL for a path with a newline;
+ * ENSHU_EAGENT when the agent or the write fails. */
+int guest_agent_write_file(virDomainPtr dom, const char *path, const char *content, size_t len,
+                           unsigned mode) __attribute__((warn_unused_result));
 
 #endif

@@ -122,24 +122,11 @@ const team_vars *range_actions_team_vars(const range_actions *ra)
 static virDomainPtr guest_of(range_actions *ra, int team, const char *node_name, char **output)
 {
     const node *nd = node_name ? scenario_node(ra->s, node_name) : NULL;
-    virDomainPtr dom = nd ? ra->domains[(size_t)(team - 1) * ra->s->nnodes +
-                                        (size_t)(nd - ra->s->nodes)]
-                          : NULL;
+    virDomainPtr dom =
+        nd ? ra->domains[(size_t)(team - 1) * ra->s->nnodes + (size_t)(nd - ra->s->nodes)] : NULL;
     if (!dom)
         *output = xasprintf("team %d has no guest for node %s", team, node_name ? node_name : "?");
     return dom;
-}
-
-/* Runs command under `timeout -s KILL` so it stops by itself in the guest
- * too; the command reaches the shell as an argument, never re-quoted. */
-static int run_bounded(virDomainPtr dom, const char *command, int64_t timeout_ms,
-                       guest_exec_result *r)
-{
-    char secs[32];
-    snprintf(secs, sizeof secs, "%lld", (long long)((timeout_ms + 999) / 1000));
-    const char *const argv[] = {"/bin/sh", "-c", "exec timeout -s KILL \"$1\" sh -c \"$2\"",
-                                "sh", secs, command, NULL};
-    return guest_agent_exec_argv(dom, argv, timeout_ms + 5000, r);
 }
 
 static char *clip(const char *out, const char *err)
@@ -197,8 +184,8 @@ static int run_power(range_actions *ra, virDomainPtr dom, const inject *inj, cha
         return ENSHU_ELIBVIRT;
     }
     if (inj->action.power != POWER_STOP && wait_agent(dom, deadline) != ENSHU_OK) {
-        *output = xasprintf("%s did not answer within the timeout after %s",
-                            name, power_op_name(inj->action.power));
+        *output = xasprintf("%s did not answer within the timeout after %s", name,
+                            power_op_name(inj->action.power));
         return ENSHU_ETIMEOUT;
     }
     *output = xasprintf("%s: %s", power_op_name(inj->action.power), name);
@@ -275,22 +262,7 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
     if (a->kind == ACTION_FILE) {
         char *path = team_vars_expand(ra->vars, team, a->path);
         char *content = team_vars_expand(ra->vars, team, a->content);
-        /* The file's directory may not exist yet (~/.cache of a fresh account). */
-        const char *const mkdir_argv[] = {"/bin/sh", "-c", "mkdir -p \"$(dirname \"$1\")\"",
-                                          "sh", path, NULL};
-        rc = guest_agent_exec_argv(dom, mkdir_argv, 10000, &r);
-        if (rc == ENSHU_OK)
-            guest_exec_result_fini(&r);
-        if (rc == ENSHU_OK)
-            rc = guest_agent_write_file(dom, path, content, strlen(content));
-        char mode[16];
-        snprintf(mode, sizeof mode, "%o", a->mode);
-        const char *const argv[] = {"/bin/sh", "-c", "chmod \"$1\" \"$2\"", "sh", mode, path,
-                                    NULL};
-        if (rc == ENSHU_OK && (rc = guest_agent_exec_argv(dom, argv, 10000, &r)) == ENSHU_OK) {
-            rc = r.exit_code == 0 ? ENSHU_OK : ENSHU_EAGENT;
-            guest_exec_result_fini(&r);
-        }
+        rc = guest_agent_write_file(dom, path, content, strlen(content), a->mode);
         *output = xasprintf("%s %s", rc == ENSHU_OK ? "wrote" : "could not write", path);
         free(path);
         free(content);
@@ -302,7 +274,7 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
         return ENSHU_EIO;
     }
     char *command = team_vars_expand(ra->vars, team, script ? script : a->command);
-    rc = run_bounded(dom, command, inj->timeout_ms, &r);
+    rc = guest_agent_exec_bounded(dom, command, inj->timeout_ms, &r);
     free(command);
     free(script);
     if (rc != ENSHU_OK) {
@@ -323,7 +295,7 @@ static int run_check(void *ctx, int team, const check *c, bool *passing, char **
         return ENSHU_ENOTFOUND;
     guest_exec_result r;
     char *command = team_vars_expand(ra->vars, team, c->command);
-    int rc = run_bounded(dom, command, c->timeout_ms, &r);
+    int rc = guest_agent_exec_bounded(dom, command, c->timeout_ms, &r);
     free(command);
     if (rc != ENSHU_OK)
         return ENSHU_EAGENT;

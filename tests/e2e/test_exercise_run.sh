@@ -14,7 +14,7 @@ name=e2erun
 scenario="$HERE/../../scenarios/intro-office.yaml"
 ledger="$ENSHU_STATE_DIR/ranges/$name.events.db"
 run=("$ENSHU" run "$scenario" --teams 2 --name $name --speed 30 --for 60m)
-trap 'kill $defender ${pid:-} 2>/dev/null; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
+trap 'kill $defender ${pid:-} 2>/dev/null || true; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
 sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
 
 # Team 1 defends: it kills the beacon on its workstation once it shows up.
@@ -94,6 +94,26 @@ score=$("$ENSHU" score --db "$ledger" --json)
   fail "enshu score disagrees with the live totals: $score"
 assert_earned_nothing "$score" 2
 pass "enshu score recomputes the live totals from the ledger"
+
+# No guest log holds what the injects and checks ran: a trainee reading them
+# would see the attack and how it is scored. The needles come from the
+# scenario's file and run injects and its checks, and none is in a command
+# this test runs itself through `enshu exec` (which goes through the agent
+# too). The boot lines of the kernel and of syslogd show the logs were read.
+needles=("/tmp/updater.sh" "nohup" "the beacon gave up by itself" "wget -q -O - http://127.0.0.1/")
+for team in 1 2; do
+  for node in ws1 web gw c2; do
+    logs=$("$ENSHU" exec --name $name $team $node \
+      'for f in /var/log/* /var/log/*/* /run/qemu-ga.log; do [ -f "$f" ] && cat "$f"; done; dmesg; logread 2>/dev/null; true') ||
+      fail "cannot read the logs of team $team's $node"
+    grep -q "Linux version" <<<"$logs" || fail "team $team's $node: dmesg was not read"
+    [ $node = c2 ] || grep -q "syslogd started" <<<"$logs" || fail "team $team's $node: the syslog was not read"
+    for needle in "${needles[@]}"; do
+      ! grep -F -- "$needle" <<<"$logs" >&2 || fail "team $team's $node logs '$needle' (above)"
+    done
+  done
+done
+pass "no guest log holds a command or file path of an inject or check"
 
 "$ENSHU" down --name $name >/dev/null
 trap - EXIT

@@ -3,8 +3,9 @@
  * outside): the session, channel and inbox types, the hub itself, and the
  * functions one of its files calls in another. Each file is one idea:
  *
- *   console_hub.c            start and stop, the hub thread and its inbox
- *   hub_sessions.c           sessions, and replies to them
+ *   hub_thread.c             start and stop (console_hub.h), the hub thread taking its inbox
+ *   hub_inbox.c              what other threads hand to the hub thread
+ *   hub_sessions.c           sessions, replies to them, the team a request acts on
  *   hub_feeds.c              what the hub keeps of the events it fanned out:
  *                            answers' outcomes, reports' files, teams' feeds
  *   hub_fanout.c             new events to every session; a joining session's catch-up
@@ -16,7 +17,10 @@
  *   hub_channels.c           a session's serial consoles
  *
  * Every file includes this header and headers of layers below; none includes
- * another file's insides, so there is no cycle.
+ * another file's insides, so there is no cycle. Calls go one way too: the
+ * hub thread (hub_thread.c) calls the request dispatch (hub_requests.c),
+ * which calls the handlers, which call the sessions and replies
+ * (hub_sessions.c) and the inbox (hub_inbox.c); nothing calls back up.
  *
  * Threads, and who owns what in struct console_hub:
  * - Set in console_hub_start before any thread starts, read-only after
@@ -27,13 +31,13 @@
  *   reports, feeds, logins, tokens, limits, tailed_ms. (console_hub_start
  *   tails the ledger once before the hub thread exists.)
  * - lock guards the inbox (head, tail), notified, stopping, busy and
- *   opens; any thread queues (console_hub.c) or notifies, and the hub
+ *   opens; any thread queues (hub_inbox.c) or notifies, and the hub
  *   thread takes.
  * - Hub code that runs on other threads, and all it touches:
  *   - the transport's service thread: ws_open, ws_received, ws_close,
- *     ws_drain (console_hub.c) queue an inbox item;
+ *     ws_drain (hub_thread.c) queue an inbox item (hub_inbox.c);
  *   - a password-check thread: hub_check_password (hub_logins.c) reads cfg;
- *     password_checked (console_hub.c) queues the result;
+ *     hub_password_checked (hub_inbox.c) queues the result;
  *   - the libvirt event loop thread: console_output and console_closed
  *     (hub_channels.c) send on the transport (any thread) and touch only
  *     their own channel, whose pause flags are atomic;
@@ -41,7 +45,7 @@
  *     ledger, sends on the transport, notifies the hub and frees its job;
  *   - a console-open thread: console_open_main (hub_channels.c) opens its
  *     channel's console (cfg, consoles, the channel's guest) and queues the
- *     channel back (hub_console_opened, console_hub.c), which ends its use
+ *     channel back (hub_console_opened, hub_inbox.c), which ends its use
  *     of the hub.
  *   None of these reads a session: a session is found by its id on the hub
  *   thread, and the transport drops what is sent to an id that is gone.
@@ -213,8 +217,13 @@ struct console_hub {
     int64_t tailed_ms; /* when the hub last looked for new events */
 };
 
-/* ---- console_hub.c ---- */
+/* ---- hub_inbox.c: any thread ---- */
 
+/* Queues an inbox item of kind for session sid (text copied, when given). */
+void hub_push(console_hub *hub, inbox_kind kind, uint64_t sid, const char *text, size_t len);
+/* On a password-check thread: queues the checked login (arg) to the hub
+ * thread (login_checks' done callback; ctx is the hub). */
+void hub_password_checked(void *ctx, void *arg, int rc);
 /* On a console-open thread: queues ch back to the hub thread with the
  * open's result, and counts the open as ended (the thread must not touch
  * the hub afterwards). */
@@ -235,9 +244,16 @@ void hub_reply_ok(console_hub *hub, session *ss, const json_t *id, json_t *field
 void hub_reply_rc(console_hub *hub, session *ss, const json_t *id, int rc, const char *what);
 session *hub_find_session(console_hub *hub, uint64_t id);
 console_audience hub_audience_of(const session *ss);
+/* Both need the session's channels freed first (hub_session_channels_free,
+ * hub_channels.c): sessions know nothing of consoles. */
 void hub_session_free(session *ss);
 void hub_remove_session(console_hub *hub, uint64_t id);
 void hub_log_refusal(const session *ss, const char *what);
+
+/* The team a request acts on: a trainee's own (naming another is
+ * forbidden), or the one an instructor names (-1: every team, when zero_ok
+ * and the request names 0). 0 when refused (replied). */
+int hub_team_for(console_hub *hub, session *ss, const console_request *rq, bool zero_ok);
 
 /* ---- hub_feeds.c: what the hub keeps of the events it fanned out ---- */
 
@@ -273,7 +289,6 @@ void hub_handle_logout(console_hub *hub, session *ss, const console_request *rq)
 
 /* ---- hub_requests.c: every request, to its handler ---- */
 
-int hub_team_for(console_hub *hub, session *ss, const console_request *rq, bool zero_ok);
 void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t len);
 
 /* ---- hub_exercise_requests.c: requests on the exercise ---- */

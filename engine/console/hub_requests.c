@@ -1,8 +1,7 @@
 /*
  * Every request a session sends: decoded (console_protocol.h), refused
  * before a hello or when it is for instructors only, counted against its
- * team's rate limits, then handed to its handler. And the team a request
- * acts on, which every team-scoped handler asks for.
+ * team's rate limits, then handed to its handler.
  */
 #include "alloc.h"
 #include "errors.h"
@@ -11,33 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The team a request acts on: a trainee's own (naming another is
- * forbidden), or the one an instructor names. 0 when refused (replied). */
-int hub_team_for(console_hub *hub, session *ss, const console_request *rq, bool zero_ok)
-{
-    if (ss->role == ROLE_TEAM) {
-        if (rq->team > 0 && rq->team != ss->team) {
-            char what[96];
-            snprintf(what, sizeof what, "%s for team %d", request_type_name(rq->type), rq->team);
-            hub_log_refusal(ss, what);
-            char msg[120];
-            snprintf(msg, sizeof msg, "team %d cannot act for or read team %d", ss->team, rq->team);
-            hub_reply_error(hub, ss, rq->id, "forbidden", msg);
-            return 0;
-        }
-        return ss->team;
-    }
-    if (rq->team < 0 || (rq->team == 0 && !zero_ok)) {
-        hub_reply_error(hub, ss, rq->id, "bad_request", "'team' is required");
-        return 0;
-    }
-    if ((unsigned)rq->team > hub->nteams) {
-        hub_reply_error(hub, ss, rq->id, "not_found", "no such team");
-        return 0;
-    }
-    return rq->team == 0 ? -1 : rq->team; /* -1: every team */
-}
 
 /* The limit a request type counts against (-1: none): those that write
  * to the ledger or make the hub copy much. */

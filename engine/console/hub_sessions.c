@@ -92,7 +92,6 @@ void hub_session_free(session *ss)
 {
     if (!ss)
         return;
-    hub_session_channels_free(ss);
     free(ss->peer);
     free(ss->name);
     free(ss->lang);
@@ -119,4 +118,31 @@ void hub_log_refusal(const session *ss, const char *what)
                what, (unsigned long long)ss->id, ss->peer ? ss->peer : "?",
                ss->role == ROLE_INSTRUCTOR ? "instructor" : "team ",
                ss->role == ROLE_INSTRUCTOR ? 0 : ss->team);
+}
+
+/* The team a request acts on: a trainee's own (naming another is
+ * forbidden), or the one an instructor names. 0 when refused (replied). */
+int hub_team_for(console_hub *hub, session *ss, const console_request *rq, bool zero_ok)
+{
+    if (ss->role == ROLE_TEAM) {
+        if (rq->team > 0 && rq->team != ss->team) {
+            char what[96];
+            snprintf(what, sizeof what, "%s for team %d", request_type_name(rq->type), rq->team);
+            hub_log_refusal(ss, what);
+            char msg[120];
+            snprintf(msg, sizeof msg, "team %d cannot act for or read team %d", ss->team, rq->team);
+            hub_reply_error(hub, ss, rq->id, "forbidden", msg);
+            return 0;
+        }
+        return ss->team;
+    }
+    if (rq->team < 0 || (rq->team == 0 && !zero_ok)) {
+        hub_reply_error(hub, ss, rq->id, "bad_request", "'team' is required");
+        return 0;
+    }
+    if ((unsigned)rq->team > hub->nteams) {
+        hub_reply_error(hub, ss, rq->id, "not_found", "no such team");
+        return 0;
+    }
+    return rq->team == 0 ? -1 : rq->team; /* -1: every team */
 }

@@ -22,7 +22,7 @@
 #define LEDGER_META_JOIN_CODES "join_codes"
 
 /* The file sent with a trainee's report, {"name", "data"} in JSON: a printf
- * format of the report event's seq, as long long (console_hub.c). */
+ * format of the report event's seq, as long long (hub_feeds.c, hub_exercise_requests.c). */
 #define LEDGER_META_REPORT_FILE "report/%lld/attachment"
 
 #endif

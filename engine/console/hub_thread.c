@@ -1,6 +1,7 @@
 /*
  * The consoles' server side (see console_hub.h and web/PROTOCOL.md): its
- * start and stop, the hub thread and its inbox. The other files of the hub
+ * start and stop (console_hub.h), and the hub thread taking its inbox
+ * (hub_inbox.c fills it). The other files of the hub
  * are listed in hub_internal.h.
  *
  * Everything happens on the hub thread: the websocket transport's callbacks
@@ -59,6 +60,8 @@ static void handle_item(console_hub *hub, inbox_item *it)
             hub_handle_message(hub, ss, it->text, it->len);
         break;
     case IN_CLOSE:
+        if (ss)
+            hub_session_channels_free(ss);
         hub_remove_session(hub, it->session);
         break;
     case IN_DRAIN:
@@ -121,92 +124,24 @@ static void *hub_main(void *arg)
     return NULL;
 }
 
-/* Appends it to the inbox and wakes the hub thread. Called with the lock
- * held. */
-static void inbox_append_locked(console_hub *hub, inbox_item *it)
-{
-    if (hub->tail)
-        hub->tail->next = it;
-    else
-        hub->head = it;
-    hub->tail = it;
-    pthread_cond_signal(&hub->wake);
-}
-
-static void push(console_hub *hub, inbox_kind kind, uint64_t sid, const char *text, size_t len)
-{
-    inbox_item *it = xcalloc(1, sizeof(inbox_item));
-    it->kind = kind;
-    it->session = sid;
-    if (text) {
-        it->text = xmalloc(len + 1);
-        memcpy(it->text, text, len);
-        it->text[len] = '\0';
-        it->len = len;
-    }
-    pthread_mutex_lock(&hub->lock);
-    inbox_append_locked(hub, it);
-    pthread_mutex_unlock(&hub->lock);
-}
-
-static void password_checked(void *ctx, void *arg, int rc)
-{
-    console_hub *hub = ctx;
-    pending_login *pl = arg;
-    pl->rc = rc;
-    inbox_item *it = xcalloc(1, sizeof(inbox_item));
-    it->kind = IN_LOGIN;
-    it->session = pl->session;
-    it->login = pl;
-    pthread_mutex_lock(&hub->lock);
-    inbox_append_locked(hub, it);
-    pthread_mutex_unlock(&hub->lock);
-}
-
-void hub_console_opened(console_hub *hub, channel *ch, int rc)
-{
-    inbox_item *it = xcalloc(1, sizeof(inbox_item));
-    it->kind = IN_CONSOLE;
-    it->session = ch->session;
-    it->opened = ch;
-    it->rc = rc;
-    pthread_mutex_lock(&hub->lock);
-    /* Queued and counted off together: console_hub_free, once opens is 0,
-     * finds every opened channel in the inbox. */
-    inbox_append_locked(hub, it);
-    hub->opens--;
-    pthread_cond_broadcast(&hub->opens_ended);
-    pthread_mutex_unlock(&hub->lock);
-}
-
 static void ws_open(void *ctx, uint64_t sid, const char *peer)
 {
-    push(ctx, IN_OPEN, sid, peer ? peer : "?", peer ? strlen(peer) : 1);
+    hub_push(ctx, IN_OPEN, sid, peer ? peer : "?", peer ? strlen(peer) : 1);
 }
 
 static void ws_received(void *ctx, uint64_t sid, const char *text, size_t len)
 {
-    push(ctx, IN_MESSAGE, sid, text, len);
+    hub_push(ctx, IN_MESSAGE, sid, text, len);
 }
 
 static void ws_close(void *ctx, uint64_t sid)
 {
-    push(ctx, IN_CLOSE, sid, NULL, 0);
+    hub_push(ctx, IN_CLOSE, sid, NULL, 0);
 }
 
 static void ws_drain(void *ctx, uint64_t sid)
 {
-    push(ctx, IN_DRAIN, sid, NULL, 0);
-}
-
-void console_hub_notify(console_hub *hub)
-{
-    if (!hub)
-        return;
-    pthread_mutex_lock(&hub->lock);
-    hub->notified = true;
-    pthread_cond_signal(&hub->wake);
-    pthread_mutex_unlock(&hub->lock);
+    hub_push(ctx, IN_DRAIN, sid, NULL, 0);
 }
 
 int console_hub_start(const console_hub_config *cfg, console_hub **out)
@@ -244,7 +179,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
     monotonic_cond_init(&hub->wake);
     pthread_cond_init(&hub->opens_ended, NULL);
     hub->checks = login_checks_new(LOGIN_CHECK_THREADS, LOGIN_CHECKS_MAX, hub_check_password,
-                                   password_checked, hub);
+                                   hub_password_checked, hub);
     ws_server_config wc = {.listen = cfg->listen,
                            .static_dir = cfg->static_dir,
                            .cert_path = cfg->cert_path,

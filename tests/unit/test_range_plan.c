@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "alloc.h"
 #include "range_plan.h"
 #include "test_support.h"
 #include "units.h"
@@ -37,6 +38,13 @@ static void names_and_addresses(void **state)
     assert_int_equal(strncmp(web->cmdline, "console=ttyS0 quiet", 19), 0);
     /* The router has no default route through itself. */
     assert_int_equal(t2->domains[2].gateway, 0);
+    /* Every node by its first address; a node with several, per segment too. */
+    format_ipv4(t2->domains[0].nics[0].addr, a);
+    char *hosts = xasprintf("%s\tws\n10.96.9.80\tweb\n10.96.8.254\tgw\n"
+                            "10.96.8.254\tgw-office\n10.96.9.254\tgw-dmz\n",
+                            a);
+    assert_string_equal(t2->hosts, hosts);
+    free(hosts);
     range_plan_free(p);
     scenario_free(s);
 }

@@ -145,6 +145,8 @@ char *plan_team_hosts(const range_plan *plan, const plan_team *team)
     char *text = xstrdup("");
     for (size_t i = 0; i < team->ndomains; i++) {
         const plan_domain *d = &team->domains[i];
+        if (d->node->role == ROLE_RED)
+            continue;
         if (d->nnics > 0)
             hosts_add(&text, d->nics[0].addr, d->node->name, NULL);
         for (size_t j = 0; d->nnics > 1 && j < d->nnics; j++)

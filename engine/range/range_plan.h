@@ -80,7 +80,8 @@ uint32_t range_subnet(const scenario *s, unsigned block, int seg_index);
  * The names every guest of the team knows its peers by, as hosts(5) lines:
  * each node's name on the address of its first interface ({{addr NODE}}),
  * and NODE-SEGMENT on each address of a node with several interfaces
- * ({{addr NODE SEGMENT}}). Guests get it through QEMU's firmware
+ * ({{addr NODE SEGMENT}}). The attacker's (red) nodes are left out: the
+ * organisation does not know them by name. Guests get it through QEMU's firmware
  * configuration (libvirt_xml.h: ENSHU_FWCFG_HOSTS) rather than the kernel
  * command line, which holds 2 KiB in all.
  */

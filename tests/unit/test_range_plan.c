@@ -49,6 +49,19 @@ static void names_and_addresses(void **state)
     scenario_free(s);
 }
 
+/* The attacker's nodes are not in the organisation's hosts table. */
+static void hosts_leave_out_red_nodes(void **state)
+{
+    scenario *s = load_or_fail(THREE_NODES);
+    s->nodes[1].role = ROLE_RED; /* web */
+    range_plan *p = range_plan_new(s, "x", 1, 0);
+    assert_non_null(strstr(p->teams[0].hosts, "\tws\n"));
+    assert_non_null(strstr(p->teams[0].hosts, "\tgw-dmz\n"));
+    assert_null(strstr(p->teams[0].hosts, "web"));
+    range_plan_free(p);
+    scenario_free(s);
+}
+
 static void teams_never_share_subnets_or_bridges(void **state)
 {
     scenario *s = load_or_fail(THREE_NODES);
@@ -83,6 +96,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_and_addresses),
+        cmocka_unit_test(hosts_leave_out_red_nodes),
         cmocka_unit_test(teams_never_share_subnets_or_bridges),
         cmocka_unit_test(range_names),
     };

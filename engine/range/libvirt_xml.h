@@ -32,7 +32,7 @@ char *libvirt_network_xml(const plan_network *net, const plan_team *team);
 char *libvirt_nwfilter_xml(const char *name);
 
 typedef struct domain_boot {
-    const char *kernel; /* built-in images: direct kernel boot */
+    const char *kernel; /* images with boot "kernel": direct kernel boot */
     const char *initrd;
     const char *disk_path; /* overlay file, or NULL */
     const char *filter;    /* nwfilter (libvirt_nwfilter_xml) for every NIC, or NULL */

@@ -12,8 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* What Enshu cannot run yet, as a sentence; NULL when it can. */
-static const char *unsupported(const image_info *img)
+const char *range_image_unsupported(const image_info *img)
 {
     if (img->exec == IMAGE_EXEC_POWERSHELL)
         return "its commands run with PowerShell (exec: powershell), which Enshu does not "
@@ -51,7 +50,7 @@ static image_info *resolve_node(const scenario *s, const node *n, const char *di
             return NULL;
         }
     }
-    const char *why = unsupported(img);
+    const char *why = range_image_unsupported(img);
     if (why) {
         log_printf(ENSHU_LOG_ERROR, "enshu: node '%s' uses image '%s': %s", n->name, n->image, why);
         image_info_free(img);

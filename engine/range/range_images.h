@@ -18,4 +18,8 @@ image_info **range_images_resolve(const scenario *s, const char *dir)
     __attribute__((warn_unused_result));
 void range_images_free(image_info **images, size_t count);
 
+/* Why Enshu cannot run a range on img yet (exec powershell, addressing
+ * agent), as the end of a sentence; NULL when it can. */
+const char *range_image_unsupported(const image_info *img);
+
 #endif

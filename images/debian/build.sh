@@ -110,7 +110,7 @@ run_script() {
 # log shows no download failure.
 download_failure() {
   local what=$1 log=$2 line
-  line=$(grep -E -m 1 'Failed to fetch|Could not resolve|Temporary failure resolving|Unable to connect|Could not connect|Connection (failed|timed out)|Unable to fetch|failed to download|Some index files failed|does not have a Release file|404 +Not Found' "$log" || true)
+  line=$(grep -E -m 1 'Failed to fetch|Could not resolve|Temporary failure resolving|Unable to connect|Could not connect|Connection (failed|timed out)|Unable to fetch|failed to download|Some index files failed|does not have a Release file|404 +Not Found' "$log" | sed "s/^[[:space:]]*//" || true)
   [ -n "$line" ] || return 0
   echo "$prog: $what could not download packages from $ENSHU_DEBIAN_MIRROR: ${line#E: }" >&2
   if [[ $line == *404* ]]; then

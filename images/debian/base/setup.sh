@@ -18,6 +18,14 @@ for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_re
   systemctl mask "$unit" >/dev/null
 done
 systemctl disable getty@tty1.service 2>/dev/null || true
+# The users are made at build; modules load when their devices appear; no one
+# debugs or traces kernels here. (An image with a graphical console may
+# unmask modprobe@drm.)
+for unit in systemd-sysusers.service modprobe@drm.service modprobe@dm_mod.service \
+  modprobe@efi_pstore.service modprobe@loop.service modprobe@fuse.service \
+  sys-kernel-debug.mount sys-kernel-tracing.mount dev-hugepages.mount; do
+  systemctl mask "$unit" >/dev/null
+done
 
 # Package lists and caches are not part of an image (build.sh removes the
 # lists at the end: role images still install from them).

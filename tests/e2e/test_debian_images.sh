@@ -223,6 +223,10 @@ gexec logs "grep -q 'login failed.*user=admin' /var/log/remote/www.log" >/dev/nu
   fail "logs: www's syslog did not arrive in /var/log/remote/www.log: $(gexec logs 'ls -l /var/log/remote; tail -n 3 /var/log/remote/*' || true)"
 pass "logserver: the web server's syslog arrives in /var/log/remote/www.log"
 
+# The agent's notes of the requests above stay out of the syslog files.
+! gexec www "grep -q 'qemu-ga' /var/log/syslog" >/dev/null || fail "www: qemu-ga's notes are in /var/log/syslog"
+pass "the agent's requests are not in the syslog files"
+
 # Any other Debian image: boots on the lan and runs its services.
 hosts=()
 i=20

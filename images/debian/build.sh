@@ -61,12 +61,15 @@ for name in "${names[@]}"; do
   [ -f "$here/$name/image.yaml" ] || { echo "$prog: unknown image '$name' (no $here/$name/image.yaml)" >&2; exit 2; }
 done
 
-for cmd in mmdebstrap unshare chroot mount mkfs.ext4 qemu-img flock sha256sum xz python3; do
+# Debian's own python3, where python3-yaml installs (not another python3
+# that may come first on PATH).
+python=/usr/bin/python3
+for cmd in mmdebstrap unshare chroot mount mkfs.ext4 qemu-img flock sha256sum xz $python; do
   command -v "$cmd" >/dev/null || die "'$cmd' not found; run scripts/setup (packages: mmdebstrap e2fsprogs qemu-utils xz-utils python3-yaml ...)"
 done
-python3 -c 'import yaml' 2>/dev/null || die "python3 has no yaml module; run scripts/setup (package python3-yaml)"
+$python -c 'import yaml' 2>/dev/null || die "$python has no yaml module; run scripts/setup (package python3-yaml)"
 for name in "${names[@]}"; do
-  python3 "$here/meta.py" check "$here/$name/image.yaml" || exit 1
+  $python "$here/meta.py" check "$here/$name/image.yaml" || exit 1
 done
 
 now() { echo "$EPOCHREALTIME"; }
@@ -215,7 +218,7 @@ build_image() {
   if [ -d "$here/$name/rootfs" ]; then
     cp -R --preserve=mode,links "$here/$name/rootfs/." "$root/"
   fi
-  python3 "$here/meta.py" users "$here/$name/image.yaml" > "$t/users.sh"
+  $python "$here/meta.py" users "$here/$name/image.yaml" > "$t/users.sh"
   run_script "$root" "$t/users.sh" > "$t/users.log" 2>&1 ||
     die "$name: creating the users of image.yaml failed: $(tail -n 5 "$t/users.log")"
   if [ -f "$here/$name/setup.sh" ]; then
@@ -253,7 +256,7 @@ build_image() {
   rm -f "$t/disk.raw" "$t"/*.log "$t/users.sh"
 
   echo "$key" > "$t/recipe.sha256"
-  python3 "$here/meta.py" json "$here/$name/image.yaml" "$name" "$key" > "$t/image.json"
+  $python "$here/meta.py" json "$here/$name/image.yaml" "$name" "$key" > "$t/image.json"
   chmod -R u=rwX,go=rX "$t"
   publish "$t" "$out/$name"
 }

@@ -15,7 +15,7 @@ end='<!-- end of catalogue -->'
 
 grep -qxF "$begin" "$readme" && grep -qxF "$end" "$readme" ||
   { echo "images/debian/catalogue.sh: $readme lacks the catalogue markers" >&2; exit 1; }
-catalogue=$(python3 "$here/meta.py" catalogue "$here")
+catalogue=$(/usr/bin/python3 "$here/meta.py" catalogue "$here")
 new=$(awk -v begin="$begin" -v end="$end" -v body="$catalogue" '
   $0 == begin { print; print ""; print body; skip = 1; next }
   $0 == end { skip = 0 }

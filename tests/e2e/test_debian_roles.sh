@@ -20,6 +20,7 @@
 set -Eeuo pipefail
 
 prog=tests/e2e/test_debian_roles.sh
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
@@ -37,7 +38,7 @@ vsh version >/dev/null || fail "libvirtd does not answer on $uri; run scripts/se
 tmp=$(mktemp -d /tmp/edroles.XXXXXX)
 chmod 0755 "$tmp" # qemu runs as libvirt-qemu and opens the overlays in here
 doms=(edroles-mail edroles-files edroles-desktop)
-cleanup() {
+remove_objects() {
   local d
   for d in "${doms[@]}"; do
     vsh destroy "$d" >/dev/null 2>&1 || true
@@ -45,10 +46,9 @@ cleanup() {
   done
   vsh net-destroy "$net" >/dev/null 2>&1 || true
   vsh net-undefine "$net" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
 }
-cleanup # leftovers of an interrupted run carry the same names
-trap cleanup EXIT
+remove_objects # leftovers of an interrupted run carry the same names
+trap 'remove_objects; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
 now() { echo "$EPOCHREALTIME"; }
@@ -121,13 +121,13 @@ agent_ready() {
   return 1
 }
 
-# gx DOMAIN SCRIPT [STDIN]: runs SCRIPT with /bin/sh in the guest; prints its
+# gx DOMAIN SCRIPT: runs SCRIPT with bash in the guest; prints its
 # output; returns its exit status. The script travels as the agent's input, so
 # nothing of it lands on a command line.
 gx() {
   local dom=$1 script=$2 pid st i
   pid=$(vsh qemu-agent-command "$dom" "$(jq -cn --arg s "$script" \
-    '{execute:"guest-exec",arguments:{path:"/bin/sh",arg:["-s"],"input-data":($s|@base64),"capture-output":true}}')" |
+    '{execute:"guest-exec",arguments:{path:"/bin/bash",arg:["-s"],"input-data":($s|@base64),"capture-output":true}}')" |
     jq -r .return.pid) || return 1
   for ((i = 0; i < 600; i++)); do
     st=$(vsh qemu-agent-command "$dom" "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}")
@@ -160,35 +160,22 @@ for spec in edroles-mail:mailserver edroles-files:fileserver edroles-desktop:des
   agent_ready "$dom" 300 || fail "${spec#*:}: the guest agent did not answer within 300 s"
   echo "figure: ${spec#*:}: boot to agent $(since "$t0") s"
   if [ "$dom" = edroles-desktop ]; then
-    # The login screen: the greeter's background colour fills most of the
-    # VGA screen, with the login box and the indicators drawn on it.
+    # The login screen: the greeter's background colour (lightdm-gtk-greeter.conf)
+    # fills most of the VGA screen, with the login box and indicators drawn on it.
     shown=0
     for ((i = 0; i < 120; i++)); do
-      if vsh screenshot "$dom" "$tmp/screen.ppm" >/dev/null 2>&1 &&
-        python3 - "$tmp/screen.ppm" <<'PY'; then
-import collections, sys
-data = open(sys.argv[1], "rb").read()
-# binary PPM (P6): magic, width, height, maxval, then RGB bytes
-fields, pos = [], 0
-while len(fields) < 4:
-    while data[pos:pos + 1].isspace():
-        pos += 1
-    start = pos
-    while not data[pos:pos + 1].isspace():
-        pos += 1
-    fields.append(data[start:pos])
-pixels = data[pos + 1:]
-counts = collections.Counter(pixels[i:i + 3] for i in range(0, len(pixels), 3 * 7))
-colour, n = counts.most_common(1)[0]
-total = sum(counts.values())
-sys.exit(0 if colour == bytes((0x2F, 0x4F, 0x6F)) and n > total / 2 and len(counts) > 20 else 1)
-PY
+      if vsh screenshot "$dom" "$tmp/screen" >/dev/null 2>&1 &&
+        read -r colour share colours < <(python3 "$here/screen_colour.py" "$tmp/screen") &&
+        [ "$colour" = 2f4f6f ] && awk -v s="$share" -v n="$colours" 'BEGIN { exit !(s > 0.5 && n > 20) }'; then
         shown=1
         break
       fi
       sleep 1
     done
-    [ $shown = 1 ] || fail "desktop: the screen does not show the login screen (last screenshot: $tmp/screen.ppm)"
+    if [ $shown = 0 ]; then
+      cp "$tmp/screen" /tmp/edroles-screen 2>/dev/null || true
+      fail "desktop: the screen does not show the login screen (last screenshot: /tmp/edroles-screen)"
+    fi
     echo "figure: desktop: boot to login screen $(since "$t0") s"
   fi
 done

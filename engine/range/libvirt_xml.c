@@ -194,7 +194,14 @@ char *libvirt_domain_xml(const plan_domain *dom, const plan_team *team, const do
     } else {
         fprintf(f, "    <boot dev='hd'/>\n");
     }
-    fprintf(f, "  </os>\n  <features><acpi/></features>\n  <clock offset='utc'/>\n");
+    fprintf(f, "  </os>\n");
+    if (team->hosts && *team->hosts) {
+        char *h = xml_escape(team->hosts);
+        fprintf(f, "  <sysinfo type='fwcfg'>\n    <entry name='%s'>%s</entry>\n  </sysinfo>\n",
+                ENSHU_FWCFG_HOSTS, h);
+        free(h);
+    }
+    fprintf(f, "  <features><acpi/></features>\n  <clock offset='utc'/>\n");
     fprintf(f, "  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n"
                "  <on_crash>destroy</on_crash>\n  <devices>\n");
     if (boot->disk_path) {

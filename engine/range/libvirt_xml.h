@@ -31,6 +31,13 @@ char *libvirt_network_xml(const plan_network *net, const plan_team *team);
  * route or neighbour entry root in the guest sets up. */
 char *libvirt_nwfilter_xml(const char *name);
 
+/* The QEMU firmware configuration file holding the team's hosts table
+ * (plan_team_hosts): in the guest,
+ * /sys/firmware/qemu_fw_cfg/by_name/opt/org.enshu/hosts/raw once the
+ * qemu_fw_cfg module is loaded. Unlike the kernel command line, it has no
+ * 2 KiB bound, and a reboot or a revert keeps it. */
+#define ENSHU_FWCFG_HOSTS "opt/org.enshu/hosts"
+
 typedef struct domain_boot {
     const char *kernel; /* built-in images: direct kernel boot */
     const char *initrd;

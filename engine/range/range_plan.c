@@ -128,6 +128,33 @@ static void plan_team_fill(range_plan *plan, plan_team *team, unsigned block)
     }
 }
 
+/* Appends one hosts(5) line to *text. */
+static void hosts_add(char **text, uint32_t addr, const char *name, const char *seg_name)
+{
+    char a[16];
+    format_ipv4(addr, a);
+    char *next = xasprintf("%s%s\t%s%s%s\n", *text, a, name, seg_name ? "-" : "",
+                           seg_name ? seg_name : "");
+    free(*text);
+    *text = next;
+}
+
+char *plan_team_hosts(const range_plan *plan, const plan_team *team)
+{
+    const scenario *s = plan->scenario;
+    char *text = xstrdup("");
+    for (size_t i = 0; i < team->ndomains; i++) {
+        const plan_domain *d = &team->domains[i];
+        if (d->node->role == ROLE_RED)
+            continue;
+        if (d->nnics > 0)
+            hosts_add(&text, d->nics[0].addr, d->node->name, NULL);
+        for (size_t j = 0; d->nnics > 1 && j < d->nnics; j++)
+            hosts_add(&text, d->nics[j].addr, d->node->name, s->segments[d->nics[j].segment].name);
+    }
+    return text;
+}
+
 range_plan *range_plan_new(const scenario *s, const char *exercise, unsigned nteams,
                            unsigned block_base)
 {
@@ -141,6 +168,7 @@ range_plan *range_plan_new(const scenario *s, const char *exercise, unsigned nte
         plan->teams[t].number = (int)t + 1;
         plan->teams[t].host_uri = "qemu:///system";
         plan_team_fill(plan, &plan->teams[t], block_base + t);
+        plan->teams[t].hosts = plan_team_hosts(plan, &plan->teams[t]);
     }
     return plan;
 }
@@ -157,6 +185,7 @@ void range_plan_free(range_plan *plan)
     for (size_t t = 0; t < plan->nteams; t++) {
         plan_team *team = &plan->teams[t];
         free(team->filter);
+        free(team->hosts);
         for (size_t i = 0; i < team->nnetworks; i++) {
             free(team->networks[i].name);
             free(team->networks[i].bridge);

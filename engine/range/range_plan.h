@@ -55,6 +55,7 @@ typedef struct plan_team {
     size_t nnetworks;
     plan_domain *domains;
     size_t ndomains;
+    char *hosts; /* the team's names, hosts(5) lines (plan_team_hosts) */
 } plan_team;
 
 typedef struct range_plan {
@@ -74,6 +75,17 @@ unsigned range_pool_blocks(const scenario *s);
 
 /* The subnet of one team's segment. */
 uint32_t range_subnet(const scenario *s, unsigned block, int seg_index);
+
+/*
+ * The names every guest of the team knows its peers by, as hosts(5) lines:
+ * each node's name on the address of its first interface ({{addr NODE}}),
+ * and NODE-SEGMENT on each address of a node with several interfaces
+ * ({{addr NODE SEGMENT}}). The attacker's (red) nodes are left out: the
+ * organisation does not know them by name. Guests get it through QEMU's firmware
+ * configuration (libvirt_xml.h: ENSHU_FWCFG_HOSTS) rather than the kernel
+ * command line, which holds 2 KiB in all.
+ */
+char *plan_team_hosts(const range_plan *plan, const plan_team *team);
 
 /* Builds the plan. block_base + nteams must fit range_pool_blocks(). */
 range_plan *range_plan_new(const scenario *s, const char *exercise, unsigned nteams,

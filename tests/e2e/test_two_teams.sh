@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End to end on real guests: two teams of three nodes each come up, every
-# node has its planned address and answers the guest agent, team 1 cannot
-# reach team 2 (tested from inside a guest, with a positive control inside
-# team 1), and `down` leaves nothing behind.
+# node has its planned address, answers the guest agent and knows its team's
+# nodes by name, team 1 cannot reach team 2 (tested from inside a guest, with
+# a positive control inside team 1), and `down` leaves nothing behind.
 source "$(dirname "$0")/lib.sh"
 require_platform
 name=e2e2t
@@ -37,6 +37,15 @@ addr_of() { jq -r ".[0].teams[] | select(.team==$1) | .nodes[] | select(.name==\
 "$ENSHU" exec --name $name 1 ws "timeout 10 wget -q -O - http://$(addr_of 1 web dmz)/" | grep -qi '<html' ||
   fail "team 1 ws cannot fetch its own web page"
 pass "team 1 ws reaches team 1 web (ping and http)"
+# Every guest knows its team's nodes by name: the names stand for the team's
+# own addresses, per team.
+for team in 1 2; do
+  hosts=$("$ENSHU" exec --name $name $team ws "cat /etc/hosts") || fail "cannot read team $team ws's hosts"
+  grep -qP "^$(addr_of $team web dmz)\tweb$" <<<"$hosts" || fail "team $team ws does not know web: $hosts"
+  grep -qP "^$(addr_of $team gw dmz)\tgw-dmz$" <<<"$hosts" || fail "team $team ws does not know gw-dmz: $hosts"
+done
+"$ENSHU" exec --name $name 1 ws "ping -c 1 -W 2 web" >/dev/null || fail "team 1 ws cannot reach web by its name"
+pass "every guest knows its team's nodes by name"
 for node_seg in "ws office" "web dmz" "gw office" "gw dmz"; do
   set -- $node_seg
   target=$(addr_of 2 "$1" "$2")

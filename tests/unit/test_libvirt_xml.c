@@ -68,6 +68,9 @@ static void domain_boots_kernel_with_agent_and_console(void **state)
     assert_non_null(strstr(xml, "<console type='pty'>"));
     assert_non_null(strstr(xml, "<source network='enshu-x-t01-dmz'/>"));
     assert_null(strstr(xml, "<graphics"));
+    /* The team's names go through the firmware configuration. */
+    assert_non_null(strstr(xml, "<sysinfo type='fwcfg'>\n    <entry name='opt/org.enshu/hosts'>"));
+    assert_non_null(strstr(xml, "\tgw-dmz\n</entry>"));
     validate(xml, "domain");
     free(xml);
     range_plan_free(p);

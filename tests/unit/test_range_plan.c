@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "alloc.h"
 #include "range_plan.h"
 #include "test_support.h"
 #include "units.h"
@@ -37,6 +38,26 @@ static void names_and_addresses(void **state)
     assert_int_equal(strncmp(web->cmdline, "console=ttyS0 quiet", 19), 0);
     /* The router has no default route through itself. */
     assert_int_equal(t2->domains[2].gateway, 0);
+    /* Every node by its first address; a node with several, per segment too. */
+    format_ipv4(t2->domains[0].nics[0].addr, a);
+    char *hosts = xasprintf("%s\tws\n10.96.9.80\tweb\n10.96.8.254\tgw\n"
+                            "10.96.8.254\tgw-office\n10.96.9.254\tgw-dmz\n",
+                            a);
+    assert_string_equal(t2->hosts, hosts);
+    free(hosts);
+    range_plan_free(p);
+    scenario_free(s);
+}
+
+/* The attacker's nodes are not in the organisation's hosts table. */
+static void hosts_leave_out_red_nodes(void **state)
+{
+    scenario *s = load_or_fail(THREE_NODES);
+    s->nodes[1].role = ROLE_RED; /* web */
+    range_plan *p = range_plan_new(s, "x", 1, 0);
+    assert_non_null(strstr(p->teams[0].hosts, "\tws\n"));
+    assert_non_null(strstr(p->teams[0].hosts, "\tgw-dmz\n"));
+    assert_null(strstr(p->teams[0].hosts, "web"));
     range_plan_free(p);
     scenario_free(s);
 }
@@ -75,6 +96,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_and_addresses),
+        cmocka_unit_test(hosts_leave_out_red_nodes),
         cmocka_unit_test(teams_never_share_subnets_or_bridges),
         cmocka_unit_test(range_names),
     };

@@ -75,6 +75,10 @@ static void handle_item(console_hub *hub, inbox_item *it)
         hub_console_open_ended(hub, it->opened, it->rc);
         it->opened = NULL;
         break;
+    case IN_BINARY:
+        if (ss)
+            hub_handle_display_input(hub, ss, it->text, it->len);
+        break;
     }
 }
 
@@ -134,6 +138,11 @@ static void ws_received(void *ctx, uint64_t sid, const char *text, size_t len)
     hub_push(ctx, IN_MESSAGE, sid, text, len);
 }
 
+static void ws_binary(void *ctx, uint64_t sid, const void *data, size_t len)
+{
+    hub_push(ctx, IN_BINARY, sid, data, len);
+}
+
 static void ws_close(void *ctx, uint64_t sid)
 {
     hub_push(ctx, IN_CLOSE, sid, NULL, 0);
@@ -173,8 +182,10 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
         hub->feeds[t].texts = xcalloc((size_t)TIMELINE_EVENTS * hub->nlangs, sizeof(char *));
     }
     hub->guests = range_guests_new(hub->s, hub->nteams, cfg->range_name);
-    if (range_guests_count(hub->guests))
+    if (range_guests_count(hub->guests)) {
         hub->consoles = serial_consoles_new();
+        hub->displays = guest_displays_new();
+    }
     pthread_mutex_init(&hub->lock, NULL);
     monotonic_cond_init(&hub->wake);
     pthread_cond_init(&hub->opens_ended, NULL);
@@ -187,6 +198,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
                            .allow_origins = cfg->allow_origins,
                            .on_open = ws_open,
                            .on_message = ws_received,
+                           .on_binary = ws_binary,
                            .on_close = ws_close,
                            .on_drain = ws_drain,
                            .ctx = hub};
@@ -261,6 +273,7 @@ void console_hub_free(console_hub *hub)
         hub_session_free(hub->sessions[i]);
     free(hub->sessions);
     serial_consoles_free(hub->consoles);
+    guest_displays_free(hub->displays);
     for (unsigned t = 0; t < hub->nteams; t++)
         free(hub->codes[t]);
     free(hub->codes);

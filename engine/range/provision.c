@@ -215,15 +215,6 @@ cleanup:
 
 /* ---- domains ---- */
 
-/* Whether the node's image offers a graphical console. To be read from
- * image_store.h's image_info.graphical (image.json's "consoles") once images
- * carry one; until then, of the built-in images the workstation has a
- * screen (images/workstation). */
-static bool image_graphical(const char *image)
-{
-    return strcmp(image, "workstation") == 0;
-}
-
 static int ensure_domain(up_ctx *c, virConnectPtr conn, const plan_team *team, const plan_domain *d,
                          const char *disk_path)
 {
@@ -234,7 +225,7 @@ static int ensure_domain(up_ctx *c, virConnectPtr conn, const plan_team *team, c
         char *kernel = NULL, *initrd = NULL;
         domain_boot boot = {.disk_path = disk_path,
                             .filter = host_runs_guests(conn) ? team->filter : NULL,
-                            .graphical = image_graphical(d->node->image)};
+                            .graphical = builtin_image_graphical(d->node->image)};
         if (builtin_image_exists(d->node->image)) {
             kernel = xasprintf("%s/%s/vmlinuz", c->opts->image_dir, d->node->image);
             initrd = xasprintf("%s/%s/initrd.img", c->opts->image_dir, d->node->image);

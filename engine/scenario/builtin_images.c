@@ -14,3 +14,8 @@ bool builtin_image_exists(const char *name)
             return true;
     return false;
 }
+
+bool builtin_image_graphical(const char *name)
+{
+    return strcmp(name, "workstation") == 0;
+}

@@ -11,4 +11,10 @@ extern const char *const BUILTIN_IMAGES[];
 
 bool builtin_image_exists(const char *name);
 
+/* Whether the image offers a graphical console (a screen, besides its
+ * serial console): of the built-in images, the workstation. To be read from
+ * image_store.h's image_info.graphical (image.json's "consoles") once every
+ * image carries one. */
+bool builtin_image_graphical(const char *name);
+
 #endif

@@ -37,7 +37,9 @@ const factories = {};
 `;
 const early = [];
 for (const f of files(lib)) {
-  const name = relative(lib, f).split('\\').join('/');
+  /* Named from the package's folder: some files reach lib/vendor/ as
+   * "../lib/vendor/...". */
+  const name = relative(pkg, f).split('\\').join('/');
   const source = readFileSync(f, 'utf8');
   /* babel's output indents everything inside a function: an await on an
    * unindented line is a top-level one. */
@@ -55,14 +57,14 @@ function load(name) {
   if (!factory) throw new Error('noVNC: no module ' + name);
   const module = { exports: {} };
   cache[name] = module;
-  const dir = ${'name.includes("/") ? name.slice(0, name.lastIndexOf("/")) : ""'};
+  const dir = name.includes('/') ? name.slice(0, name.lastIndexOf('/')) : '';
   factory((p) => load(resolve(dir, p)), module, module.exports);
   return module.exports;
 }
 async function loadEarly(name) {
   const module = { exports: {} };
   cache[name] = module;
-  const dir = name.slice(0, name.lastIndexOf('/') + 1).replace(/\/$/, '');
+  const dir = name.includes('/') ? name.slice(0, name.lastIndexOf('/')) : '';
   await factories[name]((p) => load(resolve(dir, p)), module, module.exports);
 }
 function resolve(dir, p) {
@@ -74,7 +76,7 @@ function resolve(dir, p) {
   return parts.join('/');
 }
 ${early.map((n) => `await loadEarly(${JSON.stringify(n)});`).join('\n')}
-const RFB = load('rfb.js').default;
+const RFB = load('lib/rfb.js').default;
 export default RFB;
 `;
 mkdirSync(dirname(out), { recursive: true });

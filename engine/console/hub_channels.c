@@ -160,7 +160,8 @@ void hub_handle_console_open(console_hub *hub, session *ss, const console_reques
     bool display = rq->type == REQ_DISPLAY_OPEN;
     if (display ? !hub->displays : !hub->consoles) {
         hub_reply_error(hub, ss, rq->id, "unavailable",
-                        display ? "screens are not available" : "serial consoles are not available");
+                        display ? "screens are not available"
+                                : "serial consoles are not available");
         return;
     }
     int number = 0;
@@ -191,8 +192,7 @@ void hub_handle_console_open(console_hub *hub, session *ss, const console_reques
     ch->is_display = display;
     /* Instructors watch unless they ask to take part; trainees take part
      * unless they ask to watch. */
-    ch->view_only =
-        display && (rq->view_only_given ? rq->view_only : ss->role == ROLE_INSTRUCTOR);
+    ch->view_only = display && (rq->view_only_given ? rq->view_only : ss->role == ROLE_INSTRUCTOR);
     atomic_init(&ch->phase, CHANNEL_OPENING);
     if (hub_channel_open_start(hub, ch) != ENSHU_OK) {
         hub_channel_free(ch);

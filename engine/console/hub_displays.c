@@ -101,8 +101,7 @@ void hub_display_open_ended(console_hub *hub, session *ss, channel *ch, int rc)
     hub_send_text(hub, ss->id,
                   console_reply(ch->id, "display",
                                 json_pack("{s:i, s:s, s:i, s:b}", "channel", ch->number, "node",
-                                          ch->node, "team", ch->team, "view_only",
-                                          ch->view_only)));
+                                          ch->node, "team", ch->team, "view_only", ch->view_only)));
     json_decref(ch->id);
     ch->id = NULL;
     int phase = CHANNEL_OPENING;

@@ -49,8 +49,8 @@ struct guest_display {
     bool closed; /* by its user: no callback may start; the relay frees it */
     bool paused;
     int64_t paused_since;
-    bool ended;     /* its end is decided (why, message) */
-    bool end_told;  /* on_closed ran or will not */
+    bool ended;    /* its end is decided (why, message) */
+    bool end_told; /* on_closed ran or will not */
     guest_display_end why;
     char *why_message;
     rfb_client_filter filter;
@@ -67,9 +67,9 @@ struct guest_displays {
     pthread_t thread;
     bool stopping;
     guest_display *viewers;
-    unsigned count;           /* open, and those being opened */
-    guest_display *calling;   /* whose callback runs now */
-    pthread_t relay_id;       /* to tell callbacks from other callers */
+    unsigned count;         /* open, and those being opened */
+    guest_display *calling; /* whose callback runs now */
+    pthread_t relay_id;     /* to tell callbacks from other callers */
 };
 
 static void wake(guest_displays *h)
@@ -298,8 +298,7 @@ guest_displays *guest_displays_new(void)
     guest_displays *h = xcalloc(1, sizeof *h);
     h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (h->wake_fd < 0) {
-        log_printf(ENSHU_LOG_ERROR, "enshu: displays: cannot make an eventfd: %s",
-                   strerror(errno));
+        log_printf(ENSHU_LOG_ERROR, "enshu: displays: cannot make an eventfd: %s", strerror(errno));
         free(h);
         return NULL;
     }
@@ -392,8 +391,7 @@ int guest_display_open(guest_displays *h, const char *host_uri, const char *doma
     *out = NULL;
     if (!cb || !cb->on_output || !cb->on_closed) {
         log_printf(ENSHU_LOG_ERROR,
-                   "enshu: a screen of guest %s needs both output and end callbacks",
-                   domain_name);
+                   "enshu: a screen of guest %s needs both output and end callbacks", domain_name);
         return ENSHU_EINVAL;
     }
     pthread_mutex_lock(&h->lock);

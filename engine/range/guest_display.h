@@ -60,9 +60,9 @@ typedef struct guest_display guest_display;
 typedef enum guest_display_end {
     GUEST_DISPLAY_GUEST_CLOSED, /* the display closed: the guest stopped, restarted or crashed */
     GUEST_DISPLAY_FAILED,       /* the socket broke */
-    GUEST_DISPLAY_UNREADABLE,   /* the viewer sent what the relay cannot read (rfb_client_filter.h) */
-    GUEST_DISPLAY_FELL_BEHIND,  /* paused longer than GUEST_DISPLAY_STALL_MS */
-    GUEST_DISPLAY_HUB_CLOSED,   /* guest_displays_free ran while it was open */
+    GUEST_DISPLAY_UNREADABLE, /* the viewer sent what the relay cannot read (rfb_client_filter.h) */
+    GUEST_DISPLAY_FELL_BEHIND, /* paused longer than GUEST_DISPLAY_STALL_MS */
+    GUEST_DISPLAY_HUB_CLOSED,  /* guest_displays_free ran while it was open */
 } guest_display_end;
 
 typedef struct guest_display_callbacks {
@@ -74,11 +74,11 @@ typedef struct guest_display_callbacks {
 } guest_display_callbacks;
 
 typedef struct guest_display_stats {
-    uint64_t delivered;   /* bytes passed to on_output */
-    uint64_t forwarded;   /* bytes of the viewer's that went to the guest */
-    uint64_t dropped;     /* the viewer's messages not forwarded (view-only input) */
-    size_t input_queued;  /* the viewer's bytes not yet taken by the guest */
-    unsigned open;        /* viewers open in the hub */
+    uint64_t delivered;  /* bytes passed to on_output */
+    uint64_t forwarded;  /* bytes of the viewer's that went to the guest */
+    uint64_t dropped;    /* the viewer's messages not forwarded (view-only input) */
+    size_t input_queued; /* the viewer's bytes not yet taken by the guest */
+    unsigned open;       /* viewers open in the hub */
     bool paused, ended;
 } guest_display_stats;
 

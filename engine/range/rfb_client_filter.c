@@ -135,7 +135,8 @@ static int read_head(rfb_client_filter *f, size_t *need, uint64_t *total, bool *
             *total = 10;
             return 1;
         default:
-            return fail(f, "the viewer sent a QEMU audio message of a kind the relay does not know");
+            return fail(f,
+                        "the viewer sent a QEMU audio message of a kind the relay does not know");
         }
     default:
         return fail(f, "the viewer sent a message of a type the relay does not know");
@@ -188,7 +189,7 @@ static long handshake(rfb_client_filter *f, const uint8_t *in, size_t len, uint8
         emit(out, out_len, in, 1);
         f->stage = RFB_FILTER_INIT;
         return 1;
-    default: /* RFB_FILTER_INIT */
+    default:                                  /* RFB_FILTER_INIT */
         emit(out, out_len, &(uint8_t){1}, 1); /* shared, whatever it asked */
         f->stage = RFB_FILTER_MESSAGES;
         return 1;

@@ -45,24 +45,24 @@ static void handshake_38(bytes *b, uint8_t shared)
 static void view_messages(bytes *b)
 {
     PUT(b, 0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0); /* pixel format */
-    PUT(b, 2, 0, 0, 3, 0, 0, 0, 7, 0, 0, 0, 0, 0xff, 0xff, 0xfe, 0xfe);         /* 3 encodings */
-    PUT(b, 3, 1, 0, 0, 0, 0, 5, 0, 3, 32);                                     /* update request */
-    PUT(b, 150, 1, 0, 0, 0, 0, 5, 0, 3, 32);                                   /* continuous */
-    PUT(b, 248, 0, 0, 0, 0, 0, 0, 3, 4, 'a', 'b', 'c', 'd');                   /* fence */
-    PUT(b, 255, 1, 0, 0);                                                       /* audio on */
-    PUT(b, 255, 1, 0, 2, 3, 2, 0, 0, 0xac, 0x44);                               /* audio format */
+    PUT(b, 2, 0, 0, 3, 0, 0, 0, 7, 0, 0, 0, 0, 0xff, 0xff, 0xfe, 0xfe);          /* 3 encodings */
+    PUT(b, 3, 1, 0, 0, 0, 0, 5, 0, 3, 32);                   /* update request */
+    PUT(b, 150, 1, 0, 0, 0, 0, 5, 0, 3, 32);                 /* continuous */
+    PUT(b, 248, 0, 0, 0, 0, 0, 0, 3, 4, 'a', 'b', 'c', 'd'); /* fence */
+    PUT(b, 255, 1, 0, 0);                                    /* audio on */
+    PUT(b, 255, 1, 0, 2, 3, 2, 0, 0, 0xac, 0x44);            /* audio format */
 }
 
 /* One of each input message. */
 static void input_messages(bytes *b)
 {
-    PUT(b, 4, 1, 0, 0, 0, 0, 0, 'x');                    /* key x down */
-    PUT(b, 5, 1, 0, 10, 0, 20);                          /* pointer */
+    PUT(b, 4, 1, 0, 0, 0, 0, 0, 'x');                        /* key x down */
+    PUT(b, 5, 1, 0, 10, 0, 20);                              /* pointer */
     PUT(b, 6, 0, 0, 0, 0, 0, 0, 5, 'h', 'e', 'l', 'l', 'o'); /* cut text */
     PUT(b, 6, 0, 0, 0, 0xff, 0xff, 0xff, 0xfc, 1, 2, 3, 4);  /* extended clipboard, -4 */
-    PUT(b, 255, 0, 0, 1, 0, 0, 0, 'y', 0, 0, 0, 0x15);   /* QEMU extended key */
+    PUT(b, 255, 0, 0, 1, 0, 0, 0, 'y', 0, 0, 0, 0x15);       /* QEMU extended key */
     PUT(b, 251, 0, 4, 0, 3, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 4, 0, 3, 0, 0, 0, 0, 0); /* size */
-    PUT(b, 250, 0, 1, 4);                                /* xvp reboot */
+    PUT(b, 250, 0, 1, 4); /* xvp reboot */
 }
 
 /* Feeds in in pieces of step bytes (0: whole); returns the filter's rc,

@@ -86,6 +86,7 @@ static void graphical_domain_has_vnc_on_no_port(void **state)
 {
     scenario *s = load_or_fail(THREE_NODES);
     range_plan *p = range_plan_new(s, "x", 1, 0);
+    test_plan_use_image(p, &TEST_BUSYBOX_IMAGE);
     domain_boot boot = {.kernel = "/k", .initrd = "/i", .graphical = true};
     char *xml = libvirt_domain_xml(&p->teams[0].domains[1], &p->teams[0], &boot);
     assert_non_null(strstr(xml, "<graphics type='vnc'><listen type='none'/></graphics>"));

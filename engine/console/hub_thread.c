@@ -156,7 +156,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
     hub->codes = xcalloc(hub->nteams + 1, sizeof(char *));
     for (unsigned t = 0; t < hub->nteams; t++)
         hub->codes[t] = xstrdup(cfg->join_codes[t]);
-    hub->view = (console_view){hub->s, cfg->vars};
+    hub->view = (console_view){hub->s, cfg->vars, NULL};
     hub->grader = grader_new(hub->s, hub->nteams);
     if (cfg->vars)
         grader_set_team_vars(hub->grader, cfg->vars);
@@ -173,6 +173,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
         hub->feeds[t].texts = xcalloc((size_t)TIMELINE_EVENTS * hub->nlangs, sizeof(char *));
     }
     hub->guests = range_guests_new(hub->s, hub->nteams, cfg->range_name);
+    hub->view.runs_linux = range_guests_linux(hub->guests);
     if (range_guests_count(hub->guests))
         hub->consoles = serial_consoles_new();
     pthread_mutex_init(&hub->lock, NULL);

@@ -82,3 +82,18 @@ void range_images_free(image_info **images, size_t count)
         image_info_free(images[i]);
     free(images);
 }
+
+bool *range_images_linux(const scenario *s, const char *dir)
+{
+    bool *runs_linux = xcalloc(s->nnodes ? s->nnodes : 1, sizeof(bool));
+    for (size_t i = 0; i < s->nnodes; i++) {
+        const custom_image *ci = scenario_custom_image(s, s->nodes[i].image);
+        char *error = NULL;
+        image_info *img =
+            ci && !ci->imported ? NULL : image_store_lookup(dir, s->nodes[i].image, &error);
+        runs_linux[i] = !img || img->os == IMAGE_OS_LINUX;
+        image_info_free(img);
+        free(error);
+    }
+    return runs_linux;
+}

@@ -3,7 +3,8 @@
  * agent: an inject's command runs bounded by `timeout -s KILL` inside the
  * guest, files are written with the agent's file calls, checks run their
  * command and compare its exit code and output. Power injects stop, start
- * or reset the guest through libvirt (waiting for its agent after a start);
+ * or reset the guest through libvirt (after a start or reset: waiting for
+ * its agent, then making the scenario's accounts on it again);
  * link injects set the link state of the guest's interface on a segment.
  * Messages and notes touch no guest; recording them is all they need.
  * Every text is filled in with the team's own template values first.

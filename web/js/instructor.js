@@ -17,6 +17,7 @@ import { $, el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleC
 import { SerialConsole, openConsoles } from './terminal.js';
 import { drawScoreChart, teamColor } from './chart.js';
 import { describeMessage, describeEvent } from './describe.js';
+import { renderAccounts } from './accounts.js';
 import { exerciseNow as timeOf, showClock, objectiveTitle as titleIn } from './exercise.js';
 
 const REFRESH_MS = 5000;
@@ -647,6 +648,7 @@ conn.on('welcome', (w) => {
   renderExercise();
   renderTeamSelects();
   renderJoinCodes();
+  renderAccounts($('accounts'), w.accounts || [], { withTeam: true });
   refreshMembers();
   renderReports.force = true;
   renderReports();
@@ -715,6 +717,7 @@ onLangChange(() => {
   renderExercise();
   renderTeamSelects();
   renderJoinCodes();
+  renderAccounts($('accounts'), w.accounts || [], { withTeam: true });
   renderScoreboard();
   renderReports.force = true;
   renderReports();

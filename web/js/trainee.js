@@ -4,7 +4,7 @@
  * inbox (new messages highlighted until opened), the tasks with their
  * answer and report forms and what the server said of them, hints (their
  * cost confirmed first), the score, the team's timeline, and the team's
- * nodes with a serial console each.
+ * nodes with a serial console each and the accounts to log in with.
  *
  * The parts that hold what a trainee is typing (task forms) are built once
  * per set of objectives and then only updated, so live messages never wipe
@@ -16,6 +16,7 @@ import { Connection } from './connection.js';
 import { $, el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome, saveFile } from './ui.js';
 import { SerialConsole, openConsoles } from './terminal.js';
 import { describeMessage } from './describe.js';
+import { renderAccounts } from './accounts.js';
 import { showClock, objectiveTitle as titleIn } from './exercise.js';
 
 /* The server takes a report of at most 64 KiB in all, its attachment's
@@ -659,6 +660,7 @@ conn.on('welcome', (w) => {
   buildTasks();
   updateAllTasks();
   renderNodes();
+  renderAccounts($('accounts'), w.accounts || []);
   refreshNodes();
   const open = Boolean(e.scoreboard);
   $('tab-scoreboard').hidden = !open;

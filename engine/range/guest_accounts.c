@@ -12,10 +12,13 @@
 #include <string.h>
 
 /* The fixed program of every account. Its input: the name, --sudo or
- * --no-sudo, the full name, the password, a line each. The password goes
- * on only through printf (a builtin of dash and of BusyBox's ash) into a
- * pipe: to enshu-user, or to BusyBox's mkpasswd reading fd 0. The hash is
- * written with printf too. Names are checked by the scenario loader (small
+ * --no-sudo, the full name, the password, a line each. It uses enshu-user
+ * where the guest has it; else useradd and chpasswd (Linux images from
+ * elsewhere: sudo through the group sudo); else BusyBox (its mkpasswd, and
+ * the files written here). The password goes on only through printf (a
+ * builtin of dash, bash and BusyBox's ash) into a pipe: to enshu-user, to
+ * chpasswd, or to mkpasswd reading fd 0. The hash is written with printf
+ * too. Names are checked by the scenario loader (small
  * letters, digits, '_', '-'), so they are safe in the grep patterns. A new
  * BusyBox user gets the first uid and gid from 1000 that neither file uses. */
 #define ACCOUNT_FROM_INPUT                                                                         \
@@ -25,6 +28,13 @@
     "  printf '%s\\n' \"$p\" | /usr/local/sbin/enshu-user set \"$n\" \"$s\" --title \"$t\"\n"     \
     "  exit\n"                                                                                     \
     "fi\n"                                                                                         \
+    "if command -v useradd >/dev/null && command -v chpasswd >/dev/null; then\n"                  \
+    "  id \"$n\" >/dev/null 2>&1 || useradd -m -s /bin/bash -c \"$t\" \"$n\" || exit 1\n"       \
+    "  printf '%s:%s\\n' \"$n\" \"$p\" | chpasswd || exit 1\n"                                      \
+    "  [ \"$s\" = --no-sudo ] && exit 0\n"                                                        \
+    "  getent group sudo >/dev/null || { echo 'enshu: this guest has no sudo group' >&2; exit 3; }\n" \
+    "  exec usermod -a -G sudo \"$n\"\n"                                                          \
+    "fi\n"                                                                                       \
     "[ \"$s\" = --no-sudo ] || { echo 'enshu: this guest has no sudo' >&2; exit 3; }\n"            \
     "h=$(printf '%s\\n' \"$p\" | mkpasswd -m sha512 -P 0) && [ -n \"$h\" ] || "                    \
     "{ echo 'enshu: mkpasswd failed' >&2; exit 1; }\n"                                             \

@@ -9,10 +9,12 @@
  *
  * Where the guest has /usr/local/sbin/enshu-user (the Debian images) that
  * does the work, and its hooks update every other place passwords live
- * (Samba's passdb). Elsewhere (the BusyBox images, which have no adduser,
- * chpasswd or sudo) the program adds the user to /etc/passwd and /etc/group
- * and sets a SHA-512 crypt hash from BusyBox's mkpasswd in /etc/shadow; a
- * sudoer there is refused (the scenario checker refuses it before).
+ * (Samba's passdb). Where it has useradd and chpasswd (a Linux image from
+ * elsewhere) those, sudo meaning the group sudo. Elsewhere (the BusyBox
+ * images, which have no adduser, chpasswd or sudo) the program adds the
+ * user to /etc/passwd and /etc/group and sets a SHA-512 crypt hash from
+ * BusyBox's mkpasswd in /etc/shadow; a sudoer there is refused (the
+ * scenario checker refuses it before).
  *
  * The BusyBox images keep their root filesystem in RAM: every boot starts
  * from the image, without the accounts. So whoever starts a guest again

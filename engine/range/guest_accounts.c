@@ -25,16 +25,17 @@
     "IFS= read -r n && IFS= read -r s && IFS= read -r t && IFS= read -r p || "                     \
     "{ echo 'enshu: incomplete account' >&2; exit 2; }\n"                                          \
     "if [ -x /usr/local/sbin/enshu-user ]; then\n"                                                 \
-    "  printf '%s\\n' \"$p\" | /usr/local/sbin/enshu-user set \"$n\" \"$s\" --title \"$t\"\n"     \
+    "  printf '%s\\n' \"$p\" | /usr/local/sbin/enshu-user set \"$n\" \"$s\" --title \"$t\"\n"      \
     "  exit\n"                                                                                     \
     "fi\n"                                                                                         \
-    "if command -v useradd >/dev/null && command -v chpasswd >/dev/null; then\n"                  \
-    "  id \"$n\" >/dev/null 2>&1 || useradd -m -s /bin/bash -c \"$t\" \"$n\" || exit 1\n"       \
-    "  printf '%s:%s\\n' \"$n\" \"$p\" | chpasswd || exit 1\n"                                      \
-    "  [ \"$s\" = --no-sudo ] && exit 0\n"                                                        \
-    "  getent group sudo >/dev/null || { echo 'enshu: this guest has no sudo group' >&2; exit 3; }\n" \
-    "  exec usermod -a -G sudo \"$n\"\n"                                                          \
-    "fi\n"                                                                                       \
+    "if command -v useradd >/dev/null && command -v chpasswd >/dev/null; then\n"                   \
+    "  id \"$n\" >/dev/null 2>&1 || useradd -m -s /bin/bash -c \"$t\" \"$n\" || exit 1\n"          \
+    "  printf '%s:%s\\n' \"$n\" \"$p\" | chpasswd || exit 1\n"                                     \
+    "  [ \"$s\" = --no-sudo ] && exit 0\n"                                                         \
+    "  getent group sudo >/dev/null || { echo 'enshu: this guest has no sudo group' >&2; exit 3; " \
+    "}\n"                                                                                          \
+    "  exec usermod -a -G sudo \"$n\"\n"                                                           \
+    "fi\n"                                                                                         \
     "[ \"$s\" = --no-sudo ] || { echo 'enshu: this guest has no sudo' >&2; exit 3; }\n"            \
     "h=$(printf '%s\\n' \"$p\" | mkpasswd -m sha512 -P 0) && [ -n \"$h\" ] || "                    \
     "{ echo 'enshu: mkpasswd failed' >&2; exit 1; }\n"                                             \
@@ -43,8 +44,9 @@
     "  while cut -d: -f3 /etc/passwd /etc/group | grep -qx \"$u\"; do u=$((u + 1)); done\n"        \
     "  printf '%s:x:%s:%s:%s:/home/%s:/bin/sh\\n' \"$n\" \"$u\" \"$u\" \"$t\" \"$n\" "             \
     ">>/etc/passwd || exit 1\n"                                                                    \
-    "  grep -q \"^$n:\" /etc/group || printf '%s:x:%s:\\n' \"$n\" \"$u\" >>/etc/group\n"          \
-    "  mkdir -p \"/home/$n\" && chown \"$u:$u\" \"/home/$n\" && chmod 700 \"/home/$n\" || exit 1\n" \
+    "  grep -q \"^$n:\" /etc/group || printf '%s:x:%s:\\n' \"$n\" \"$u\" >>/etc/group\n"           \
+    "  mkdir -p \"/home/$n\" && chown \"$u:$u\" \"/home/$n\" && chmod 700 \"/home/$n\" || exit "   \
+    "1\n"                                                                                          \
     "fi\n"                                                                                         \
     "umask 077\n"                                                                                  \
     "{ grep -v \"^$n:\" /etc/shadow 2>/dev/null; "                                                 \
@@ -54,8 +56,8 @@
 char *guest_account_input(const char *name, bool sudo, const char *gecos, const char *password,
                           size_t *len)
 {
-    char *input = xasprintf("%s\n%s\n%s\n%s\n", name, sudo ? "--sudo" : "--no-sudo", gecos,
-                            password);
+    char *input =
+        xasprintf("%s\n%s\n%s\n%s\n", name, sudo ? "--sudo" : "--no-sudo", gecos, password);
     *len = strlen(input);
     return input;
 }

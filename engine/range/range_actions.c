@@ -203,7 +203,8 @@ static int run_power(range_actions *ra, int team, virDomainPtr dom, const inject
     bool runs_linux = ra->runs_linux[nd - ra->s->nodes];
     if (inj->action.power != POWER_STOP && guest_accounts_on_node(ra->s, nd, runs_linux) &&
         guest_accounts_make(dom, ra->s, ra->vars, team, nd, runs_linux) != ENSHU_OK) {
-        *output = xasprintf("%s: %s, but its accounts could not be made again", power_op_name(inj->action.power), name);
+        *output = xasprintf("%s: %s, but its accounts could not be made again",
+                            power_op_name(inj->action.power), name);
         return ENSHU_EAGENT;
     }
     *output = xasprintf("%s: %s", power_op_name(inj->action.power), name);

@@ -148,7 +148,9 @@ void range_plan_use_images(range_plan *plan, const image_info *const *images)
             d->memory_mib = d->node->memory_mib ? d->node->memory_mib : img->memory_mib;
             d->vcpus = d->node->vcpus ? d->node->vcpus : img->vcpus;
             free(d->cmdline);
-            d->cmdline = img->boot == IMAGE_BOOT_KERNEL ? kernel_cmdline(plan->scenario, d, img->cmdline) : NULL;
+            d->cmdline = img->boot == IMAGE_BOOT_KERNEL
+                             ? kernel_cmdline(plan->scenario, d, img->cmdline)
+                             : NULL;
         }
     }
 }

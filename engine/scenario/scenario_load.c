@@ -641,9 +641,9 @@ static void load_organisation(loader *L, const ynode *root)
     }
 }
 
-/* What useradd and BusyBox's passwd file take: small letters, digits, '_'
- * and '-', not starting with a digit or '-'. */
-static bool valid_user_name(const char *name)
+/* The name of an account the engine makes: what enshu-user takes (small
+ * letters, digits, '_' and '-', not starting with a digit or '-'). */
+static bool valid_new_user_name(const char *name)
 {
     size_t n = strlen(name);
     if (n == 0 || n > USER_NAME_MAX || !((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_'))
@@ -665,7 +665,7 @@ static void load_user(loader *L, const ynode *item, void *out, size_t index)
         return;
     check_keys(L, item, "a user", KEYS);
     u->name = get_text(L, item, "name", "a user", true);
-    if (u->name && !valid_user_name(u->name)) {
+    if (u->name && !valid_new_user_name(u->name)) {
         err(L, ymap_get(item, "name"),
             "user name '%s' is not a Linux user name: small letters, digits, '_' and '-', "
             "starting with a letter or '_', at most %d characters",
@@ -696,8 +696,9 @@ static void load_user(loader *L, const ynode *item, void *out, size_t index)
     const ynode *nodes = ymap_get(item, "nodes");
     if (nodes && expect_seq(L, nodes, "'nodes' of a user")) {
         if (nodes->nitems == 0)
-            err(L, nodes, "'nodes' of a user needs at least one node; leave it out for every "
-                          "blue and grey node");
+            err(L, nodes,
+                "'nodes' of a user needs at least one node; leave it out for every "
+                "blue and grey node");
         u->nodes = xcalloc(nodes->nitems + 1, sizeof(char *));
         u->node_pos = xcalloc(nodes->nitems + 1, sizeof(src_pos));
         for (size_t i = 0; i < nodes->nitems; i++) {

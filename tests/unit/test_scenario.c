@@ -485,14 +485,14 @@ static void team_values_fill_templates(void **state)
 static void organisation_loads_and_is_checked(void **state)
 {
     char *text = variant("nodes:\n", "time_zone: America/Argentina/Buenos_Aires\n"
-                                       "locale: ja_JP.UTF-8\n"
-                                       "users:\n"
-                                       "  - name: alice\n"
-                                       "    password: 'Pw-{{team}}-{{addr pc}}'\n"
-                                       "    title: {en: Accounting, ja: 経理}\n"
-                                       "    nodes: [pc2, gw]\n"
-                                       "  - {name: _svc-1, password: 'x:y', sudo: false}\n"
-                                       "nodes:\n");
+                                     "locale: ja_JP.UTF-8\n"
+                                     "users:\n"
+                                     "  - name: alice\n"
+                                     "    password: 'Pw-{{team}}-{{addr pc}}'\n"
+                                     "    title: {en: Accounting, ja: 経理}\n"
+                                     "    nodes: [pc2, gw]\n"
+                                     "  - {name: _svc-1, password: 'x:y', sudo: false}\n"
+                                     "nodes:\n");
     scenario *s = NULL;
     char *errs = load_errors(text, &s);
     assert_string_equal(errs, "");

@@ -51,14 +51,52 @@ char *plan_domain_addresses(const range_plan *plan, const plan_domain *dom)
     return out;
 }
 
+/* ---- objects of this range only ---- */
+
+/* Whether this range recorded the resource before: an object of its name
+ * that exists on the host while the range never recorded it was left by
+ * another run (one whose state is elsewhere) or made by hand, and is not
+ * taken over (refuse_foreign): its guests would carry another run's state,
+ * or another image. Such an object is not recorded either, so that `down`
+ * leaves it alone. */
+static bool recorded(up_ctx *c, const plan_team *team, resource_kind kind, const char *name)
+{
+    return state_store_resource_recorded(c->st, kind, name, team->host_uri) > 0;
+}
+
+static int begin(up_ctx *c, const plan_team *team, resource_kind kind, const char *name)
+{
+    return state_store_resource_begin(c->st, team->number, kind, name, team->host_uri) < 0
+               ? ENSHU_EIO
+               : ENSHU_OK;
+}
+
+static int refuse_foreign(const plan_team *team, resource_kind kind, const char *name)
+{
+    log_printf(ENSHU_LOG_ERROR,
+               "enshu: team %d: %s %s already exists on %s but is not this range's (left by "
+               "another run, or made by hand): take that range down with its own state "
+               "directory, remove it with virsh, or use another --name",
+               team->number, resource_kind_name(kind), name, team->host_uri);
+    return ENSHU_EEXIST;
+}
+
 /* ---- networks ---- */
 
 static int ensure_network(up_ctx *c, virConnectPtr conn, const plan_team *team,
                           const plan_network *pn)
 {
-    if (state_store_resource_begin(c->st, team->number, RES_NETWORK, pn->name, team->host_uri) < 0)
-        return ENSHU_EIO;
+    bool known = recorded(c, team, RES_NETWORK, pn->name);
     virNetworkPtr net = virNetworkLookupByName(conn, pn->name);
+    if (net && !known) {
+        virNetworkFree(net);
+        return refuse_foreign(team, RES_NETWORK, pn->name);
+    }
+    if (begin(c, team, RES_NETWORK, pn->name) < 0) {
+        if (net)
+            virNetworkFree(net);
+        return ENSHU_EIO;
+    }
     if (!net) {
         char *xml = libvirt_network_xml(pn, team);
         net = virNetworkDefineXML(conn, xml);
@@ -97,10 +135,17 @@ static bool host_runs_guests(virConnectPtr conn)
  * it, and refuses to start a guest whose filter is missing. */
 static int ensure_nwfilter(up_ctx *c, virConnectPtr conn, const plan_team *team)
 {
-    if (state_store_resource_begin(c->st, team->number, RES_NWFILTER, team->filter,
-                                   team->host_uri) < 0)
-        return ENSHU_EIO;
+    bool known = recorded(c, team, RES_NWFILTER, team->filter);
     virNWFilterPtr filter = virNWFilterLookupByName(conn, team->filter);
+    if (filter && !known) {
+        virNWFilterFree(filter);
+        return refuse_foreign(team, RES_NWFILTER, team->filter);
+    }
+    if (begin(c, team, RES_NWFILTER, team->filter) < 0) {
+        if (filter)
+            virNWFilterFree(filter);
+        return ENSHU_EIO;
+    }
     if (!filter) {
         char *xml = libvirt_nwfilter_xml(team->filter);
         filter = virNWFilterDefineXML(conn, xml);
@@ -177,9 +222,18 @@ static char *ensure_volume(up_ctx *c, virConnectPtr conn, const plan_team *team,
     if (!pool)
         return NULL;
     char *path = NULL;
-    if (state_store_resource_begin(c->st, team->number, RES_VOLUME, d->volume, team->host_uri) < 0)
-        goto cleanup;
+    bool known = recorded(c, team, RES_VOLUME, d->volume);
     virStorageVolPtr vol = virStorageVolLookupByName(pool, d->volume);
+    if (vol && !known) {
+        virStorageVolFree(vol);
+        refuse_foreign(team, RES_VOLUME, d->volume);
+        goto cleanup;
+    }
+    if (begin(c, team, RES_VOLUME, d->volume) < 0) {
+        if (vol)
+            virStorageVolFree(vol);
+        goto cleanup;
+    }
     if (!vol) {
         const char *base = d->image->disk;
         uint64_t capacity = 0;
@@ -211,9 +265,17 @@ cleanup:
 static int ensure_domain(up_ctx *c, virConnectPtr conn, const plan_team *team, const plan_domain *d,
                          const char *disk_path)
 {
-    if (state_store_resource_begin(c->st, team->number, RES_DOMAIN, d->name, team->host_uri) < 0)
-        return ENSHU_EIO;
+    bool known = recorded(c, team, RES_DOMAIN, d->name);
     virDomainPtr dom = virDomainLookupByName(conn, d->name);
+    if (dom && !known) {
+        virDomainFree(dom);
+        return refuse_foreign(team, RES_DOMAIN, d->name);
+    }
+    if (begin(c, team, RES_DOMAIN, d->name) < 0) {
+        if (dom)
+            virDomainFree(dom);
+        return ENSHU_EIO;
+    }
     if (!dom) {
         domain_boot boot = {.kernel = d->image->kernel,
                             .initrd = d->image->initrd,

@@ -206,6 +206,17 @@ int state_store_resource_begin(state_store *st, int team, resource_kind kind, co
                       "isss", team, resource_kind_name(kind), name, host_uri);
 }
 
+int state_store_resource_recorded(state_store *st, resource_kind kind, const char *name,
+                                  const char *host_uri)
+{
+    char *found = query_text(st,
+                             "SELECT 'y' FROM resources WHERE kind = ?1 AND name = ?2 "
+                             "AND host_uri = ?3",
+                             "sss", resource_kind_name(kind), name, host_uri);
+    free(found);
+    return found != NULL;
+}
+
 int state_store_resource_done(state_store *st, resource_kind kind, const char *name,
                               const char *host_uri)
 {

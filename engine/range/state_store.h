@@ -54,6 +54,11 @@ char *state_store_team_host(state_store *st, int team);
 
 int state_store_resource_begin(state_store *st, int team, resource_kind kind, const char *name,
                                const char *host_uri) __attribute__((warn_unused_result));
+/* 1 when the resource is recorded (begun, maybe created) in this store, 0
+ * when not, or a negative code: a libvirt object of that name the store
+ * does not know was left by another run or made by hand. */
+int state_store_resource_recorded(state_store *st, resource_kind kind, const char *name,
+                                  const char *host_uri) __attribute__((warn_unused_result));
 int state_store_resource_done(state_store *st, resource_kind kind, const char *name,
                               const char *host_uri) __attribute__((warn_unused_result));
 int state_store_resource_forget(state_store *st, resource_kind kind, const char *name,

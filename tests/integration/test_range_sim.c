@@ -275,6 +275,44 @@ static void failed_up_resumes_and_down_cleans_half_made_ranges(void **state)
     conn_cache_free(conns);
 }
 
+/* A range whose state is elsewhere (another run's state directory) left its
+ * objects on the host: a new range of the same name takes none of them over
+ * (its guests would carry that run's state), and its down leaves them. */
+static void objects_of_another_run_are_not_taken_over(void **state)
+{
+    conn_cache *conns = conn_cache_new();
+    range_up_request req = request(conns, "elsewhere", 1);
+    char *one = xasprintf("%s/one-host.yaml", workdir);
+    write_file(one, "hosts:\n  - {uri: '" SIM(2) "'}\n");
+    req.hosts_path = one;
+    assert_int_equal(range_bring_up(&req), ENSHU_OK);
+    int before = 0;
+    const char *uris[] = {SIM(1), SIM(2), SIM(3), SIM(4)};
+    for (int h = 0; h < 4; h++)
+        before += count_domains(conn_cache_get(conns, uris[h], 0), "enshu-elsewhere-");
+    assert_int_equal(before, 4);
+    char *db = range_db_path("elsewhere");
+    char *kept = xasprintf("%s.other-run", db);
+    assert_int_equal(rename(db, kept), 0);
+
+    assert_int_equal(range_bring_up(&req), ENSHU_EEXIST);
+    assert_int_equal(range_take_down("elsewhere", 4, NULL, conns), ENSHU_OK);
+    int after = 0;
+    for (int h = 0; h < 4; h++)
+        after += count_domains(conn_cache_get(conns, uris[h], 0), "enshu-elsewhere-");
+    assert_int_equal(after, 4);
+
+    /* With its own state, the other run takes them down. */
+    assert_int_equal(rename(kept, db), 0);
+    assert_int_equal(range_take_down("elsewhere", 4, NULL, conns), ENSHU_OK);
+    for (int h = 0; h < 4; h++)
+        assert_int_equal(count_domains(conn_cache_get(conns, uris[h], 0), "enshu-elsewhere-"), 0);
+    free(kept);
+    free(db);
+    free(one);
+    conn_cache_free(conns);
+}
+
 static void bad_requests_are_refused_before_anything_is_created(void **state)
 {
     conn_cache *conns = conn_cache_new();
@@ -433,6 +471,7 @@ int main(void)
         cmocka_unit_test(teams_spread_over_hosts_and_down_removes_all),
         cmocka_unit_test(two_ranges_share_hosts_without_sharing_subnets),
         cmocka_unit_test(failed_up_resumes_and_down_cleans_half_made_ranges),
+        cmocka_unit_test(objects_of_another_run_are_not_taken_over),
         cmocka_unit_test(bad_requests_are_refused_before_anything_is_created),
         cmocka_unit_test(custom_base_images_get_linked_clone_overlays),
         cmocka_unit_test(imported_images_are_used_or_refused_before_anything_is_created),

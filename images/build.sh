@@ -15,6 +15,10 @@
 #   recipe.sha256   the cache key: sha256 over images/base, images/NAME, this
 #                   script and the kernel, busybox-static and base/binaries
 #                   package versions
+#   image.json      the image's metadata for the engine (engine/range/image_store.h):
+#                   built, linux, sh, boot kernel with no flags of its own,
+#                   addressing from the kernel command line, a serial console,
+#                   160 MiB and 1 vCPU by default
 # An image whose key matches OUT_DIR/NAME/recipe.sha256 is not rebuilt. The
 # downloaded kernel, the module set and the copied programs are kept in
 # OUT_DIR/.work and shared by all images. Each image is built in a temporary
@@ -243,6 +247,28 @@ binaries_dir() {
 
 # --- one image ---------------------------------------------------------------
 
+# image.json of image $1 with recipe key $2 (the whole folder is renamed into
+# place, so it appears together with the files it names).
+write_image_json() {
+  cat <<JSON
+{
+  "name": "$1",
+  "origin": "built",
+  "os": "linux",
+  "exec": "sh",
+  "boot": "kernel",
+  "cmdline": "",
+  "addressing": "cmdline",
+  "consoles": ["serial"],
+  "memory_mib": 160,
+  "vcpus": 1,
+  "disk": "disk.qcow2",
+  "sha256": "$2",
+  "recipe": "$2"
+}
+JSON
+}
+
 build_image() {
   local name=$1 key=$2 t root data d
   newtmp "$out" "$name"; t=$tmp
@@ -289,6 +315,7 @@ build_image() {
   rm -rf "$root" "$data" "$t/disk.ext4"
 
   echo "$key" > "$t/recipe.sha256"
+  write_image_json "$name" "$key" > "$t/image.json"
   publish "$t" "$out/$name"
 }
 
@@ -296,7 +323,7 @@ declare -A keys=()
 todo=()
 for name in "${names[@]}"; do
   keys[$name]=$(recipe_key "$name")
-  if [ "$(cat "$out/$name/recipe.sha256" 2>/dev/null)" = "${keys[$name]}" ]; then
+  if [ "$(cat "$out/$name/recipe.sha256" 2>/dev/null)" = "${keys[$name]}" ] && [ -f "$out/$name/image.json" ]; then
     echo "image $name: cached"
   else
     todo+=("$name")

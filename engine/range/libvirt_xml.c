@@ -180,8 +180,8 @@ char *libvirt_domain_xml(const plan_domain *dom, const plan_team *team, const do
     size_t len = 0;
     FILE *f = buffer_open(&buf, &len);
     fprintf(f, "<domain type='qemu'>\n  <name>%s</name>\n", dom->name);
-    fprintf(f, "  <memory unit='MiB'>%u</memory>\n", dom->node->memory_mib);
-    fprintf(f, "  <vcpu>%u</vcpu>\n", dom->node->vcpus);
+    fprintf(f, "  <memory unit='MiB'>%u</memory>\n", dom->memory_mib);
+    fprintf(f, "  <vcpu>%u</vcpu>\n", dom->vcpus);
     fprintf(f, "  <os>\n    <type arch='x86_64'>hvm</type>\n");
     if (boot->kernel) {
         char *k = xml_escape(boot->kernel), *i = xml_escape(boot->initrd);

@@ -39,7 +39,7 @@ char *libvirt_nwfilter_xml(const char *name);
 #define ENSHU_FWCFG_HOSTS "opt/org.enshu/hosts"
 
 typedef struct domain_boot {
-    const char *kernel; /* built-in images: direct kernel boot */
+    const char *kernel; /* images with boot "kernel": direct kernel boot */
     const char *initrd;
     const char *disk_path; /* overlay file, or NULL */
     const char *filter;    /* nwfilter (libvirt_nwfilter_xml) for every NIC, or NULL */

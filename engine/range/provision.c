@@ -8,7 +8,6 @@
  */
 #include "provision.h"
 #include "alloc.h"
-#include "builtin_images.h"
 #include "errors.h"
 #include "guest_agent.h"
 #include "libvirt_xml.h"
@@ -167,14 +166,6 @@ static int qcow2_virtual_size(const char *path, uint64_t *size)
     return ENSHU_OK;
 }
 
-static char *base_image_path(const up_ctx *c, const plan_domain *d)
-{
-    const custom_image *img = scenario_custom_image(c->plan->scenario, d->node->image);
-    if (img)
-        return xstrdup(img->qcow2);
-    return xasprintf("%s/%s/disk.qcow2", c->opts->image_dir, d->node->image);
-}
-
 /* Creates (or finds) the domain's overlay volume; returns its path. */
 static char *ensure_volume(up_ctx *c, virConnectPtr conn, const plan_team *team,
                            const plan_domain *d)
@@ -187,7 +178,7 @@ static char *ensure_volume(up_ctx *c, virConnectPtr conn, const plan_team *team,
         goto cleanup;
     virStorageVolPtr vol = virStorageVolLookupByName(pool, d->volume);
     if (!vol) {
-        char *base = base_image_path(c, d);
+        const char *base = d->image->disk;
         uint64_t capacity = 0;
         if (qcow2_virtual_size(base, &capacity) == ENSHU_OK) {
             char *xml = libvirt_overlay_volume_xml(d->volume, base, capacity);
@@ -198,7 +189,6 @@ static char *ensure_volume(up_ctx *c, virConnectPtr conn, const plan_team *team,
                            "enshu: team %d: cannot create overlay %s over %s on %s: %s",
                            team->number, d->volume, base, team->host_uri, libvirt_error());
         }
-        free(base);
     }
     if (vol) {
         path = virStorageVolGetPath(vol);
@@ -222,20 +212,13 @@ static int ensure_domain(up_ctx *c, virConnectPtr conn, const plan_team *team, c
         return ENSHU_EIO;
     virDomainPtr dom = virDomainLookupByName(conn, d->name);
     if (!dom) {
-        char *kernel = NULL, *initrd = NULL;
-        domain_boot boot = {.disk_path = disk_path,
+        domain_boot boot = {.kernel = d->image->kernel,
+                            .initrd = d->image->initrd,
+                            .disk_path = disk_path,
                             .filter = host_runs_guests(conn) ? team->filter : NULL};
-        if (builtin_image_exists(d->node->image)) {
-            kernel = xasprintf("%s/%s/vmlinuz", c->opts->image_dir, d->node->image);
-            initrd = xasprintf("%s/%s/initrd.img", c->opts->image_dir, d->node->image);
-            boot.kernel = kernel;
-            boot.initrd = initrd;
-        }
         char *xml = libvirt_domain_xml(d, team, &boot);
         dom = virDomainDefineXML(conn, xml);
         free(xml);
-        free(kernel);
-        free(initrd);
         if (!dom) {
             log_printf(ENSHU_LOG_ERROR, "enshu: team %d: cannot define guest %s on %s: %s",
                        team->number, d->name, team->host_uri, libvirt_error());

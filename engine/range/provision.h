@@ -20,12 +20,12 @@
 typedef struct provision_opts {
     unsigned workers;
     int64_t ready_timeout_ms; /* 0: do not wait for the guest agents */
-    const char *image_dir;    /* built-in images: DIR/<image>/{vmlinuz,initrd.img,disk.qcow2} */
     const char *pool_dir;     /* where the overlay storage pool lives */
     progress *progress;       /* may be NULL */
 } provision_opts;
 
-/* Brings every team of plan up. Safe to run again: existing objects are
+/* Brings every team of plan up; every domain of the plan has its image
+ * (range_plan_use_images). Safe to run again: existing objects are
  * reused, missing ones created. Returns 0 when every team is ready. */
 int provision_up(const range_plan *plan, state_store *st, conn_cache *conns,
                  const provision_opts *opts) __attribute__((warn_unused_result));

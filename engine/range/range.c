@@ -9,13 +9,13 @@
 #include "range.h"
 #include "address_pool.h"
 #include "alloc.h"
-#include "builtin_images.h"
 #include "errors.h"
 #include "host_probe.h"
 #include "hosts.h"
 #include "log.h"
 #include "provision.h"
 #include "range_files.h"
+#include "range_images.h"
 #include "range_plan.h"
 #include "scenario.h"
 #include "state_store.h"
@@ -30,53 +30,17 @@ const char *range_default_uri(void)
     return uri && *uri ? uri : "qemu:///system";
 }
 
-static int check_images(const scenario *s, const char *image_dir)
-{
-    static const char *const files[] = {"vmlinuz", "initrd.img", "disk.qcow2"};
-    int rc = ENSHU_OK;
-    for (size_t i = 0; i < s->nnodes; i++) {
-        const char *img = s->nodes[i].image;
-        bool seen = false;
-        for (size_t j = 0; j < i; j++)
-            seen |= strcmp(s->nodes[j].image, img) == 0;
-        if (seen)
-            continue;
-        if (builtin_image_exists(img)) {
-            for (size_t f = 0; f < 3; f++) {
-                char *path = xasprintf("%s/%s/%s", image_dir, img, files[f]);
-                if (access(path, R_OK) != 0) {
-                    log_printf(ENSHU_LOG_ERROR,
-                               "enshu: image '%s' is not built (%s is missing); run 'enshu "
-                               "images build' first",
-                               img, path);
-                    rc = ENSHU_ENOTFOUND;
-                    free(path);
-                    break;
-                }
-                free(path);
-            }
-        } else {
-            const custom_image *ci = scenario_custom_image(s, img);
-            if (ci && access(ci->qcow2, R_OK) != 0) {
-                log_printf(ENSHU_LOG_ERROR, "enshu: base image %s of image '%s' cannot be read",
-                           ci->qcow2, img);
-                rc = ENSHU_ENOTFOUND;
-            }
-        }
-    }
-    return rc;
-}
-
-static uint64_t team_memory_mib(const scenario *s)
+/* What a team's guests need, each with its node's memory or its image's. */
+static uint64_t team_memory_mib(const scenario *s, image_info *const *images)
 {
     uint64_t mib = 0;
     for (size_t i = 0; i < s->nnodes; i++)
-        mib += s->nodes[i].memory_mib;
+        mib += s->nodes[i].memory_mib ? s->nodes[i].memory_mib : images[i]->memory_mib;
     return mib;
 }
 
 /* First up: probe hosts, place teams, choose addresses, record all of it. */
-static int plan_new_range(const range_up_request *req, const scenario *s, const char *name,
+static int plan_new_range(const range_up_request *req, const scenario *s, image_info *const *images,
                           state_store *st, conn_cache *conns)
 {
     diag_list *diags = diag_list_new();
@@ -95,7 +59,7 @@ static int plan_new_range(const range_up_request *req, const scenario *s, const 
     size_t *placement = xcalloc(req->teams, sizeof(size_t));
     unsigned base = 0;
     if (rc == ENSHU_OK)
-        rc = host_list_place(hosts, req->teams, team_memory_mib(s), placement);
+        rc = host_list_place(hosts, req->teams, team_memory_mib(s, images), placement);
     if (rc == ENSHU_OK)
         rc = address_pool_choose_base(s, req->teams, &used, &base);
     char text[32];
@@ -204,16 +168,17 @@ int range_bring_up(const range_up_request *req)
                    s->teams_min, s->teams_max, req->teams);
         rc = ENSHU_EINVAL;
     }
-    if (rc == ENSHU_OK)
-        rc = check_images(s, range_image_dir());
+    /* Every image is found before anything is created. */
+    image_info **images = NULL;
+    if (rc == ENSHU_OK) {
+        images = range_images_resolve(s, range_image_dir());
+        rc = images ? ENSHU_OK : ENSHU_ENOTFOUND;
+    }
     if (rc == ENSHU_OK)
         rc = range_dirs_ensure();
-    if (rc < 0) {
-        scenario_free(s);
-        return rc;
-    }
-    int lock = range_lock(name);
+    int lock = rc == ENSHU_OK ? range_lock(name) : rc;
     if (lock < 0) {
+        range_images_free(images, s->nnodes);
         scenario_free(s);
         return lock;
     }
@@ -226,7 +191,7 @@ int range_bring_up(const range_up_request *req)
     if (rc == ENSHU_OK) {
         char *existing = state_store_get_meta(st, "scenario_id");
         if (!existing) {
-            rc = plan_new_range(req, s, name, st, conns);
+            rc = plan_new_range(req, s, images, st, conns);
             if (rc == ENSHU_OK)
                 rc = state_store_set_meta(st, "scenario_path", req->scenario_path);
             if (rc < 0) {
@@ -242,6 +207,7 @@ int range_bring_up(const range_up_request *req)
         rc = check_resume(st, s, name, req->teams, &base);
     if (rc == ENSHU_OK) {
         plan = range_plan_new(s, name, req->teams, base);
+        range_plan_use_images(plan, (const image_info *const *)images);
         rc = load_placement(st, plan, hosts);
     }
     if (rc == ENSHU_OK) {
@@ -257,7 +223,6 @@ int range_bring_up(const range_up_request *req)
         progress *prog = progress_new(req->progress_out, title, totals);
         provision_opts opts = {.workers = req->workers ? req->workers : 4,
                                .ready_timeout_ms = req->ready_timeout_ms,
-                               .image_dir = range_image_dir(),
                                .pool_dir = pool_dir,
                                .progress = prog};
         rc = provision_up(plan, st, conns, &opts);
@@ -283,6 +248,7 @@ int range_bring_up(const range_up_request *req)
     if (!req->conns)
         conn_cache_free(conns);
     range_unlock(lock);
+    range_images_free(images, s->nnodes);
     scenario_free(s);
     return rc;
 }

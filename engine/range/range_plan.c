@@ -3,7 +3,6 @@
  */
 #include "range_plan.h"
 #include "alloc.h"
-#include "builtin_images.h"
 #include "units.h"
 
 #include <ctype.h>
@@ -54,7 +53,7 @@ static void mac_for(uint32_t addr, char *out)
              (addr >> 8) & 255, addr & 255);
 }
 
-/* Kernel flags for the built-in images. Under TCG every cycle of a boot is
+/* Kernel flags for images the engine boots. Under TCG every cycle of a boot is
  * emulated: keep the console quiet, skip self-tests, calibrations and
  * speculative-execution mitigations (the guests are throw-away lab machines
  * that only ever run the exercise). */
@@ -62,7 +61,7 @@ static void mac_for(uint32_t addr, char *out)
     "console=ttyS0 quiet mitigations=off tsc=reliable no_timer_check cryptomgr.notests "           \
     "random.trust_cpu=on"
 
-static char *kernel_cmdline(const plan_domain *d)
+static char *kernel_cmdline(const plan_domain *d, const char *image_flags)
 {
     char *net = xstrdup("");
     for (size_t i = 0; i < d->nnics; i++) {
@@ -76,8 +75,9 @@ static char *kernel_cmdline(const plan_domain *d)
     char gw[16] = "";
     if (d->gateway)
         format_ipv4(d->gateway, gw);
-    char *cmd = xasprintf("%s enshu.hostname=%s%s%s%s%s", GUEST_BOOT_FLAGS, d->node->name,
-                          d->nnics ? " enshu.net=" : "", net, d->gateway ? " enshu.gw=" : "", gw);
+    char *cmd = xasprintf("%s%s%s enshu.hostname=%s%s%s%s%s", image_flags, *image_flags ? " " : "",
+                          GUEST_BOOT_FLAGS, d->node->name, d->nnics ? " enshu.net=" : "", net,
+                          d->gateway ? " enshu.gw=" : "", gw);
     free(net);
     return cmd;
 }
@@ -123,8 +123,24 @@ static void plan_team_fill(range_plan *plan, plan_team *team, unsigned block)
                         d->gateway = team->networks[x->segment].subnet + (uint32_t)gw->nics[k].host;
             }
         }
-        if (builtin_image_exists(nd->image))
-            d->cmdline = kernel_cmdline(d);
+        d->memory_mib = nd->memory_mib;
+        d->vcpus = nd->vcpus;
+    }
+}
+
+void range_plan_use_images(range_plan *plan, const image_info *const *images)
+{
+    for (size_t t = 0; t < plan->nteams; t++) {
+        plan_team *team = &plan->teams[t];
+        for (size_t i = 0; i < team->ndomains; i++) {
+            plan_domain *d = &team->domains[i];
+            const image_info *img = images[d->node - plan->scenario->nodes];
+            d->image = img;
+            d->memory_mib = d->node->memory_mib ? d->node->memory_mib : img->memory_mib;
+            d->vcpus = d->node->vcpus ? d->node->vcpus : img->vcpus;
+            free(d->cmdline);
+            d->cmdline = img->boot == IMAGE_BOOT_KERNEL ? kernel_cmdline(d, img->cmdline) : NULL;
+        }
     }
 }
 
@@ -145,6 +161,8 @@ char *plan_team_hosts(const range_plan *plan, const plan_team *team)
     char *text = xstrdup("");
     for (size_t i = 0; i < team->ndomains; i++) {
         const plan_domain *d = &team->domains[i];
+        if (d->node->role == ROLE_RED)
+            continue;
         if (d->nnics > 0)
             hosts_add(&text, d->nics[0].addr, d->node->name, NULL);
         for (size_t j = 0; d->nnics > 1 && j < d->nnics; j++)

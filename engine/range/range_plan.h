@@ -15,6 +15,7 @@
 #ifndef ENSHU_RANGE_PLAN_H
 #define ENSHU_RANGE_PLAN_H
 
+#include "image_store.h"
 #include "scenario.h"
 
 #include <stdint.h>
@@ -44,7 +45,11 @@ typedef struct plan_domain {
     size_t nnics;
     uint32_t gateway; /* 0 = none */
     char *volume;     /* overlay volume name, or NULL for no disk */
-    char *cmdline;    /* kernel command line for built-in images, else NULL */
+    /* Set by range_plan_use_images (before: NULL, and the node's own values): */
+    const image_info *image; /* borrowed */
+    unsigned memory_mib;     /* the node's, else the image's default */
+    unsigned vcpus;
+    char *cmdline; /* boot "kernel": the image's flags + the engine's; else NULL */
 } plan_domain;
 
 typedef struct plan_team {
@@ -80,7 +85,8 @@ uint32_t range_subnet(const scenario *s, unsigned block, int seg_index);
  * The names every guest of the team knows its peers by, as hosts(5) lines:
  * each node's name on the address of its first interface ({{addr NODE}}),
  * and NODE-SEGMENT on each address of a node with several interfaces
- * ({{addr NODE SEGMENT}}). Guests get it through QEMU's firmware
+ * ({{addr NODE SEGMENT}}). The attacker's (red) nodes are left out: the
+ * organisation does not know them by name. Guests get it through QEMU's firmware
  * configuration (libvirt_xml.h: ENSHU_FWCFG_HOSTS) rather than the kernel
  * command line, which holds 2 KiB in all.
  */
@@ -90,6 +96,12 @@ char *plan_team_hosts(const range_plan *plan, const plan_team *team);
 range_plan *range_plan_new(const scenario *s, const char *exercise, unsigned nteams,
                            unsigned block_base);
 void range_plan_free(range_plan *plan);
+
+/* Gives every domain the image its node boots: images[i] is node i's
+ * (borrowed: it must outlive the plan). Sets memory, vCPUs and, for boot
+ * "kernel", the kernel command line: the image's cmdline, then the
+ * engine's flags (console, enshu.hostname, enshu.net, enshu.gw). */
+void range_plan_use_images(range_plan *plan, const image_info *const *images);
 
 /* Sets the host of a team (the string must outlive the plan). */
 void range_plan_place(range_plan *plan, size_t team_index, const char *host_uri);

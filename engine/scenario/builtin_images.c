@@ -1,11 +1,14 @@
 /*
- * Names of the images built by images/build.sh.
+ * Names of the images Enshu builds: the BusyBox ones (images/build.sh) and
+ * the Debian ones (images/debian/build.sh).
  */
 #include "builtin_images.h"
 
 #include <string.h>
 
-const char *const BUILTIN_IMAGES[] = {"workstation", "server", "attacker", "router", NULL};
+const char *const BUILTIN_IMAGES[] = {"workstation", "server",     "attacker",   "router",
+                                      "firewall",    "mailserver", "fileserver", "webserver",
+                                      "logserver",   "desktop",    NULL};
 
 bool builtin_image_exists(const char *name)
 {

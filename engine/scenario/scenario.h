@@ -71,9 +71,14 @@ typedef struct nic {
     src_pos host_pos;
 } nic;
 
+/* A scenario's `images:` entry: a base disk file (qcow2), or the image of
+ * this name in the image store, added with `enshu images import` (imported;
+ * qcow2 NULL). The scenario layer reads no file: whether an imported image
+ * exists on this machine is for the range (and `enshu validate`) to say. */
 typedef struct custom_image {
     char *name;
-    char *qcow2; /* absolute path of the base image */
+    char *qcow2; /* absolute path of the base image, or NULL when imported */
+    bool imported;
     src_pos pos;
 } custom_image;
 
@@ -83,10 +88,10 @@ typedef struct node {
     char *image;
     src_pos image_pos;
     node_role role;
-    bool visible;    /* trainees may see it and open its console */
-    bool forwarding; /* routes between its segments */
-    unsigned memory_mib;
-    unsigned vcpus;
+    bool visible;        /* trainees may see it and open its console */
+    bool forwarding;     /* routes between its segments */
+    unsigned memory_mib; /* 0: the image's default */
+    unsigned vcpus;      /* 0: the image's default */
     nic *nics;
     size_t nnics;
     src_pos pos;

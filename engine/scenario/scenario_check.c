@@ -257,9 +257,17 @@ static void check_images(checker *C)
 {
     scenario *s = C->s;
     size_t n = 0;
-    const char **known = xcalloc(s->nimages + 8, sizeof(char *));
-    for (const char *const *b = BUILTIN_IMAGES; *b; b++)
+    size_t nbuiltin = 0;
+    while (BUILTIN_IMAGES[nbuiltin])
+        nbuiltin++;
+    const char **known = xcalloc(s->nimages + nbuiltin, sizeof(char *));
+    char *builtin = xstrdup("");
+    for (const char *const *b = BUILTIN_IMAGES; *b; b++) {
         known[n++] = *b;
+        char *more = xasprintf("%s%s%s", builtin, *builtin ? ", " : "", *b);
+        free(builtin);
+        builtin = more;
+    }
     for (size_t i = 0; i < s->nimages; i++) {
         if (builtin_image_exists(s->images[i].name))
             err_at(C, s->images[i].pos, "image '%s' has the name of a built-in image",
@@ -275,10 +283,10 @@ static void check_images(checker *C)
             err_at(C, s->nodes[i].image_pos, "unknown image '%s'; did you mean '%s'?", img, near);
         else
             err_at(C, s->nodes[i].image_pos,
-                   "unknown image '%s'; use a built-in image (workstation, server, attacker, "
-                   "router) or declare it under 'images'",
-                   img);
+                   "unknown image '%s'; use a built-in image (%s) or declare it under 'images'",
+                   img, builtin);
     }
+    free(builtin);
     free(known);
 }
 

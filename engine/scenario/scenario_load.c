@@ -476,7 +476,7 @@ static void load_network(loader *L, const ynode *root)
 
 static void load_images(loader *L, const ynode *root)
 {
-    static const char *const KEYS[] = {"qcow2", NULL};
+    static const char *const KEYS[] = {"qcow2", "imported", NULL};
     scenario *s = L->s;
     const ynode *v = ymap_get(root, "images");
     if (!v || ynode_is_null(v) || !expect_map(L, v, "'images'"))
@@ -494,9 +494,22 @@ static void load_images(loader *L, const ynode *root)
         check_keys(L, def, "an image", KEYS);
         img->name = xstrdup(k->str);
         img->pos = pos_of(k);
-        img->qcow2 = get_text(L, def, "qcow2", "an image", true);
+        const ynode *imported = ymap_get(def, "imported");
+        /* A wrong value is reported by get_bool as true (so not twice here). */
+        img->imported = imported && get_bool(L, def, "imported", "an image", true);
+        if (imported && !img->imported)
+            err(L, imported,
+                "'imported' can only be true (the image of this name added with 'enshu images "
+                "import'); for a disk file give 'qcow2: PATH' instead");
+        img->qcow2 = get_text(L, def, "qcow2", "an image", false);
         if (img->qcow2 && img->qcow2[0] != '/')
             err(L, ymap_get(def, "qcow2"), "'qcow2' must be an absolute path to a base image");
+        if (imported && img->qcow2)
+            err(L, def, "an image is either 'imported: true' or 'qcow2: PATH', not both");
+        else if (!imported && !ymap_get(def, "qcow2"))
+            err(L, def,
+                "an image needs 'imported: true' (added with 'enshu images import') or "
+                "'qcow2: PATH' (a base disk file)");
         s->nimages++;
     }
 }
@@ -521,8 +534,7 @@ static void load_node(loader *L, const ynode *item, void *out, size_t index)
                                        "forwarding", "memory", "vcpus", "interfaces", NULL};
     node *n = out;
     n->pos = pos_of(item);
-    n->memory_mib = 160;
-    n->vcpus = 1;
+    /* memory_mib and vcpus stay 0 unless given: the image's defaults then. */
     if (!expect_map(L, item, "a node"))
         return;
     check_keys(L, item, "a node", KEYS);
@@ -557,7 +569,7 @@ static void load_node(loader *L, const ynode *item, void *out, size_t index)
         else
             n->memory_mib = (unsigned)mib;
     }
-    n->vcpus = (unsigned)get_int(L, item, "vcpus", "a node", 1, SCENARIO_MAX_VCPUS, 1);
+    n->vcpus = (unsigned)get_int(L, item, "vcpus", "a node", 1, SCENARIO_MAX_VCPUS, 0);
     n->nics = load_list(L, item, "interfaces", "'interfaces'", sizeof(nic), SCENARIO_MAX_NICS,
                         load_nic, &n->nnics);
     if (!ymap_get(item, "interfaces"))

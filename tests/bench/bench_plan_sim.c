@@ -29,10 +29,14 @@ int main(void)
     char *cmd =
         xasprintf("set -e; for i in workstation server attacker router; do mkdir -p %s/images/$i; "
                   "touch %s/images/$i/vmlinuz %s/images/$i/initrd.img; "
-                  "qemu-img create -q -f qcow2 %s/images/$i/disk.qcow2 32M; done; "
+                  "qemu-img create -q -f qcow2 %s/images/$i/disk.qcow2 32M; "
+                  "printf '{\"name\": \"%%s\", \"origin\": \"built\", \"os\": \"linux\", "
+                  "\"exec\": \"sh\", \"boot\": \"kernel\", \"addressing\": \"cmdline\", "
+                  "\"consoles\": [\"serial\"], \"memory_mib\": 160, \"vcpus\": 1, \"disk\": "
+                  "\"disk.qcow2\", \"sha256\": \"%%064d\"}' $i 0 > %s/images/$i/image.json; done; "
                   "printf 'hosts:\\n' > %s/hosts.yaml; for n in 1 2 3 4; do "
                   "printf '  - {uri: \"test://%s/sim%%s.xml\"}\\n' $n >> %s/hosts.yaml; done",
-                  dir, dir, dir, dir, dir, BENCH_HOSTS_DIR, dir);
+                  dir, dir, dir, dir, dir, dir, BENCH_HOSTS_DIR, dir);
     if (system(cmd) != 0)
         return 1;
     free(cmd);

@@ -13,7 +13,8 @@ pass() { echo "ok: $*"; }
 require_platform() {
   virsh -c qemu:///system version >/dev/null 2>&1 ||
     fail "libvirtd does not answer on qemu:///system; run scripts/setup first"
-  "$ENSHU" images list >/dev/null || fail "guest images are not built; run 'enshu images build'"
+  "$ENSHU" images list workstation server attacker router >/dev/null ||
+    fail "guest images are not built; run 'enshu images build'"
 }
 
 # Nothing named for range $1 may remain: domains, networks, guest isolation

@@ -94,6 +94,8 @@ for img in workstation server attacker router; do
   mkdir -p "$ENSHU_IMAGE_DIR/$img"
   touch "$ENSHU_IMAGE_DIR/$img/vmlinuz" "$ENSHU_IMAGE_DIR/$img/initrd.img"
   qemu-img create -q -f qcow2 "$ENSHU_IMAGE_DIR/$img/disk.qcow2" 32M
+  printf '{"name": "%s", "origin": "built", "os": "linux", "exec": "sh", "boot": "kernel", "addressing": "cmdline", "consoles": ["serial"], "memory_mib": 160, "vcpus": 1, "disk": "disk.qcow2", "sha256": "%064d"}\n' \
+    "$img" 0 >"$ENSHU_IMAGE_DIR/$img/image.json"
 done
 printf 'hosts:\n  - {uri: "test://%s/sim1.xml"}\n' "$tmp" >"$tmp/hosts.yaml"
 printf 'install-test-password\n' | "$enshu" passwd >/dev/null || fail "enshu passwd failed"

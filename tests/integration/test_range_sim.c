@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "errors.h"
 #include "libvirt_conn.h"
+#include "log.h"
 #include "range.h"
 #include "range_files.h"
 #include "state_store.h"
@@ -33,6 +34,28 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
+/* An image in the store: its files (a 32M qcow2 disk; for boot "kernel" an
+ * empty kernel and initrd) and image.json with the given fields besides
+ * name, os, memory_mib, vcpus, disk and sha256. */
+static void make_image(const char *name, const char *fields)
+{
+    char *folder = xasprintf("%s/%s", getenv("ENSHU_IMAGE_DIR"), name);
+    char *cmd = xasprintf("mkdir -p %s && touch %s/vmlinuz %s/initrd.img && "
+                          "qemu-img create -q -f qcow2 %s/disk.qcow2 32M",
+                          folder, folder, folder, folder);
+    assert_int_equal(system(cmd), 0);
+    char *path = xasprintf("%s/image.json", folder);
+    char *json = xasprintf("{\"name\": \"%s\", \"os\": \"linux\", \"memory_mib\": 160, "
+                           "\"vcpus\": 1, \"disk\": \"disk.qcow2\", \"sha256\": "
+                           "\"%064d\", %s}\n",
+                           name, 0, fields);
+    write_file(path, json);
+    free(json);
+    free(path);
+    free(cmd);
+    free(folder);
+}
+
 static int setup(void **state)
 {
     char tmpl[] = "/tmp/enshu-sim-XXXXXX";
@@ -44,13 +67,9 @@ static int setup(void **state)
     setenv("ENSHU_POOL_DIR", pool, 1);
     free(pool);
     static const char *const imgs[] = {"workstation", "server", "attacker", "router"};
-    for (size_t i = 0; i < 4; i++) {
-        char *cmd = xasprintf("mkdir -p %s/%s && touch %s/%s/vmlinuz %s/%s/initrd.img && "
-                              "qemu-img create -q -f qcow2 %s/%s/disk.qcow2 32M",
-                              images, imgs[i], images, imgs[i], images, imgs[i], images, imgs[i]);
-        assert_int_equal(system(cmd), 0);
-        free(cmd);
-    }
+    for (size_t i = 0; i < 4; i++)
+        make_image(imgs[i], "\"origin\": \"built\", \"boot\": \"kernel\", \"exec\": \"sh\", "
+                            "\"addressing\": \"cmdline\", \"consoles\": [\"serial\"]");
     free(images);
     char *hosts = xasprintf("%s/hosts.yaml", workdir);
     write_file(hosts, "hosts:\n"
@@ -325,6 +344,89 @@ static void custom_base_images_get_linked_clone_overlays(void **state)
     conn_cache_free(conns);
 }
 
+/* Reads and empties the log file the tests' messages go to. */
+static char *take_log(const char *path)
+{
+    log_close();
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char text[8192];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    unlink(path);
+    return text;
+}
+
+/* An image of the store named by a scenario's `imported: true` boots from
+ * its disk with its default memory and vCPUs; a missing, broken or
+ * unsupported one stops `up` before anything exists, naming the node, the
+ * image and what to run. */
+static void imported_images_are_used_or_refused_before_anything_is_created(void **state)
+{
+    conn_cache *conns = conn_cache_new();
+    make_image("deb12", "\"origin\": \"imported\", \"boot\": \"disk\", \"exec\": \"sh\", "
+                        "\"addressing\": \"dhcp\", \"consoles\": [\"serial\", \"graphical\"]");
+    make_image("win11", "\"origin\": \"imported\", \"boot\": \"disk\", \"exec\": "
+                        "\"powershell\", \"addressing\": \"dhcp\", \"consoles\": [\"graphical\"]");
+    char *scenario_path = xasprintf("%s/imported.yaml", workdir);
+    char *log = xasprintf("%s/imported.log", workdir);
+    const char *const cases[][3] = {
+        {"nothere", "enshu: node 'desk' uses the imported image 'nothere', which cannot be used: ",
+         "image.json does not exist: there is no such image; run 'enshu images import nothere "
+         "FILE'"},
+        {"win11",
+         "enshu: node 'desk' uses image 'win11': its commands run with PowerShell "
+         "(exec: powershell), which Enshu does not support yet",
+         NULL},
+        {"deb12", NULL, NULL},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        char *text = xasprintf("enshu: 1\nid: imported\ntitle: Imported image\n"
+                               "network: {segments: [{name: lan}]}\n"
+                               "images: {%s: {imported: true}}\n"
+                               "nodes:\n  - {name: desk, image: %s, vcpus: 2,"
+                               " interfaces: [{segment: lan}]}\n",
+                               cases[i][0], cases[i][0]);
+        write_file(scenario_path, text);
+        free(text);
+        range_up_request req = request(conns, "imported", 1);
+        req.scenario_path = scenario_path;
+        assert_int_equal(log_open(log), 0);
+        int rc = range_bring_up(&req);
+        char *logged = take_log(log);
+        char *db = range_db_path("imported");
+        if (!cases[i][1]) {
+            assert_int_equal(rc, ENSHU_OK);
+            assert_int_equal(access(db, F_OK), 0);
+        } else {
+            assert_int_equal(rc, ENSHU_ENOTFOUND);
+            for (size_t k = 1; k < 3; k++)
+                if (cases[i][k] && !strstr(logged, cases[i][k]))
+                    fail_msg("expected '%s' in '%s'", cases[i][k], logged);
+            assert_int_not_equal(access(db, F_OK), 0); /* nothing planned, nothing made */
+        }
+        free(db);
+    }
+    virDomainPtr dom = NULL;
+    for (int h = 1; h <= 4 && !dom; h++) {
+        char *uri = xasprintf("test://%s/sim%d.xml", HOSTS_DIR, h);
+        dom = virDomainLookupByName(conn_cache_get(conns, uri, 0), "enshu-imported-t01-desk");
+        free(uri);
+    }
+    assert_non_null(dom);
+    char *xml = virDomainGetXMLDesc(dom, 0);
+    assert_null(strstr(xml, "<kernel>"));                              /* boots its own disk */
+    assert_non_null(strstr(xml, "<memory unit='KiB'>163840"));         /* the image's 160 MiB */
+    assert_non_null(strstr(xml, "<vcpu placement='static'>2</vcpu>")); /* the node's */
+    free(xml);
+    virDomainFree(dom);
+    assert_int_equal(range_take_down("imported", 4, NULL, conns), ENSHU_OK);
+    free(scenario_path);
+    free(log);
+    conn_cache_free(conns);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +435,7 @@ int main(void)
         cmocka_unit_test(failed_up_resumes_and_down_cleans_half_made_ranges),
         cmocka_unit_test(bad_requests_are_refused_before_anything_is_created),
         cmocka_unit_test(custom_base_images_get_linked_clone_overlays),
+        cmocka_unit_test(imported_images_are_used_or_refused_before_anything_is_created),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "errors.h"
 #include "libvirt_xml.h"
+#include "test_images.h"
 #include "test_support.h"
 #include "text_file.h"
 #include "units.h"
@@ -41,6 +42,7 @@ static void network_is_isolated_with_pinned_leases(void **state)
 {
     scenario *s = load_or_fail(THREE_NODES);
     range_plan *p = range_plan_new(s, "x", 1, 0);
+    test_plan_use_image(p, &TEST_BUSYBOX_IMAGE);
     char *xml = libvirt_network_xml(&p->teams[0].networks[0], &p->teams[0]);
     assert_null(strstr(xml, "<forward"));
     assert_non_null(strstr(xml, "<ip address='10.96.0.1' netmask='255.255.255.0'>"));
@@ -57,6 +59,7 @@ static void domain_boots_kernel_with_agent_and_console(void **state)
 {
     scenario *s = load_or_fail(THREE_NODES);
     range_plan *p = range_plan_new(s, "x", 1, 0);
+    test_plan_use_image(p, &TEST_BUSYBOX_IMAGE);
     domain_boot boot = {.kernel = "/img/server/vmlinuz",
                         .initrd = "/img/server/initrd.img",
                         .disk_path = "/pool/a&b.qcow2"};
@@ -83,6 +86,7 @@ static void domain_nics_refer_to_the_isolation_filter(void **state)
 {
     scenario *s = load_or_fail(THREE_NODES);
     range_plan *p = range_plan_new(s, "x", 1, 0);
+    test_plan_use_image(p, &TEST_BUSYBOX_IMAGE);
     const plan_team *team = &p->teams[0];
     assert_string_equal(team->filter, "enshu-x-t01");
     domain_boot boot = {.kernel = "/k", .initrd = "/i", .filter = team->filter};
@@ -226,6 +230,7 @@ static void written_network_reads_as_libvirt_returns_it(void **state)
     scenario *s = scenario_load_file(ENSHU_SOURCE_DIR "/tests/e2e/one-node.yaml", d);
     assert_non_null(s);
     range_plan *p = range_plan_new(s, "xmlfix", 1, 1);
+    test_plan_use_image(p, &TEST_BUSYBOX_IMAGE);
     assert_string_equal(p->teams[0].networks[0].name, FIX_NET);
     char *ours = libvirt_network_xml(&p->teams[0].networks[0], &p->teams[0]);
     char *theirs = fixture("network.xml");

@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "range_plan.h"
+#include "test_images.h"
 #include "test_support.h"
 #include "units.h"
 
@@ -14,6 +15,7 @@ static void names_and_addresses(void **state)
 {
     scenario *s = load_or_fail(THREE_NODES);
     range_plan *p = range_plan_new(s, "cls1", 2, 3);
+    test_plan_use_image(p, &TEST_BUSYBOX_IMAGE);
     assert_int_equal(p->nteams, 2);
     plan_team *t2 = &p->teams[1];
     assert_int_equal(t2->number, 2);
@@ -45,6 +47,56 @@ static void names_and_addresses(void **state)
                             a);
     assert_string_equal(t2->hosts, hosts);
     free(hosts);
+    range_plan_free(p);
+    scenario_free(s);
+}
+
+/* The attacker's nodes are not in the organisation's hosts table. */
+static void hosts_leave_out_red_nodes(void **state)
+{
+    scenario *s = load_or_fail(THREE_NODES);
+    s->nodes[1].role = ROLE_RED; /* web */
+    range_plan *p = range_plan_new(s, "x", 1, 0);
+    assert_non_null(strstr(p->teams[0].hosts, "\tws\n"));
+    assert_non_null(strstr(p->teams[0].hosts, "\tgw-dmz\n"));
+    assert_null(strstr(p->teams[0].hosts, "web"));
+    range_plan_free(p);
+    scenario_free(s);
+}
+
+/* A node's memory and vCPUs override its image's; the kernel command line
+ * is the image's flags then the engine's, and only for boot "kernel". */
+static void images_give_defaults_and_boot_flags(void **state)
+{
+    scenario *s = load_or_fail(THREE_NODES);
+    range_plan *p = range_plan_new(s, "x", 1, 0);
+    assert_null(p->teams[0].domains[0].cmdline); /* no image yet */
+    assert_int_equal(p->teams[0].domains[0].memory_mib, 0);
+    image_info debian = TEST_BUSYBOX_IMAGE, windows = TEST_BUSYBOX_IMAGE;
+    debian.cmdline = "root=/dev/vda rw net.ifnames=0";
+    debian.memory_mib = 512;
+    debian.vcpus = 2;
+    windows.boot = IMAGE_BOOT_DISK;
+    windows.addressing = IMAGE_ADDR_DHCP;
+    windows.kernel = windows.initrd = NULL;
+    windows.memory_mib = 2048;
+    const image_info *images[] = {&debian, &debian, &windows};
+    range_plan_use_images(p, images);
+    const plan_domain *ws = &p->teams[0].domains[0], *web = &p->teams[0].domains[1],
+                      *gw = &p->teams[0].domains[2];
+    assert_ptr_equal(ws->image, &debian);
+    assert_int_equal(ws->memory_mib, 512); /* the image's */
+    assert_int_equal(ws->vcpus, 2);
+    assert_int_equal(web->memory_mib, 256); /* the node's "memory: 256M" */
+    const char *start = "root=/dev/vda rw net.ifnames=0 console=ttyS0 quiet ";
+    assert_int_equal(strncmp(ws->cmdline, start, strlen(start)), 0);
+    assert_non_null(strstr(ws->cmdline, " enshu.hostname=ws enshu.net="));
+    assert_null(gw->cmdline); /* boots its own disk */
+    assert_int_equal(gw->memory_mib, 2048);
+    assert_int_equal(gw->vcpus, 1);
+    /* Given again (a later up), the plan follows the new images. */
+    range_plan_use_images(p, (const image_info *[]){&windows, &windows, &windows});
+    assert_null(ws->cmdline);
     range_plan_free(p);
     scenario_free(s);
 }
@@ -83,6 +135,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_and_addresses),
+        cmocka_unit_test(hosts_leave_out_red_nodes),
+        cmocka_unit_test(images_give_defaults_and_boot_flags),
         cmocka_unit_test(teams_never_share_subnets_or_bridges),
         cmocka_unit_test(range_names),
     };

@@ -1,0 +1,84 @@
+/*
+ * Finding the image of every node before a range comes up (see
+ * range_images.h).
+ */
+#include "range_images.h"
+#include "alloc.h"
+#include "builtin_images.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *range_image_unsupported(const image_info *img)
+{
+    if (img->exec == IMAGE_EXEC_POWERSHELL)
+        return "its commands run with PowerShell (exec: powershell), which Enshu does not "
+               "support yet: injects, checks and files run through sh";
+    if (img->addressing == IMAGE_ADDR_AGENT)
+        return "its addresses are to be set through the guest agent (addressing: agent), which "
+               "Enshu does not support yet; import it with '--addressing dhcp' (the guest asks "
+               "DHCP and libvirt gives it its planned address)";
+    return NULL;
+}
+
+static image_info *resolve_node(const scenario *s, const node *n, const char *dir)
+{
+    const custom_image *ci = scenario_custom_image(s, n->image);
+    image_info *img = NULL;
+    if (ci && !ci->imported) {
+        if (access(ci->qcow2, R_OK) != 0) {
+            log_printf(ENSHU_LOG_ERROR,
+                       "enshu: node '%s' uses image '%s', whose base disk %s cannot be read: %s",
+                       n->name, n->image, ci->qcow2, strerror(errno));
+            return NULL;
+        }
+        img = image_info_for_disk(n->image, ci->qcow2);
+    } else {
+        char *error = NULL;
+        img = image_store_lookup(dir, n->image, &error);
+        if (!img) {
+            bool builtin = builtin_image_exists(n->image);
+            log_printf(ENSHU_LOG_ERROR,
+                       "enshu: node '%s' uses %s image '%s', which cannot be used: %s; run "
+                       "'enshu images %s %s%s'",
+                       n->name, builtin ? "the built-in" : "the imported", n->image, error,
+                       builtin ? "build" : "import", n->image, builtin ? "" : " FILE");
+            free(error);
+            return NULL;
+        }
+    }
+    const char *why = range_image_unsupported(img);
+    if (why) {
+        log_printf(ENSHU_LOG_ERROR, "enshu: node '%s' uses image '%s': %s", n->name, n->image, why);
+        image_info_free(img);
+        return NULL;
+    }
+    return img;
+}
+
+image_info **range_images_resolve(const scenario *s, const char *dir)
+{
+    image_info **images = xcalloc(s->nnodes ? s->nnodes : 1, sizeof(image_info *));
+    bool ok = true;
+    for (size_t i = 0; i < s->nnodes; i++) {
+        images[i] = resolve_node(s, &s->nodes[i], dir);
+        ok &= images[i] != NULL;
+    }
+    if (!ok) {
+        range_images_free(images, s->nnodes);
+        return NULL;
+    }
+    return images;
+}
+
+void range_images_free(image_info **images, size_t count)
+{
+    if (!images)
+        return;
+    for (size_t i = 0; i < count; i++)
+        image_info_free(images[i]);
+    free(images);
+}

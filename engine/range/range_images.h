@@ -1,0 +1,25 @@
+/*
+ * The image every node of a scenario boots, found before a range is
+ * created: built-in and imported images in the image store (image_store.h),
+ * and base disks a scenario names by path (`qcow2: PATH`, an image without
+ * metadata: image_info_for_disk). Any thread may call these.
+ */
+#ifndef ENSHU_RANGE_IMAGES_H
+#define ENSHU_RANGE_IMAGES_H
+
+#include "image_store.h"
+#include "scenario.h"
+
+/* One image_info per node of s (in s->nodes order), images of the store
+ * read from dir. Reports every node whose image is missing, broken or of a
+ * kind Enshu cannot run yet, naming the node, the image and what to run,
+ * and returns NULL if there was any. Free with range_images_free. */
+image_info **range_images_resolve(const scenario *s, const char *dir)
+    __attribute__((warn_unused_result));
+void range_images_free(image_info **images, size_t count);
+
+/* Why Enshu cannot run a range on img yet (exec powershell, addressing
+ * agent), as the end of a sentence; NULL when it can. */
+const char *range_image_unsupported(const image_info *img);
+
+#endif

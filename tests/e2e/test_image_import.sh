@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# End to end: a disk image from elsewhere, imported and booted from its own
+# boot loader. The disk is made here as any foreign image would be: a raw
+# disk with a FAT file system and SYSLINUX in its boot sector, holding
+# Debian's kernel (the bzImage of the package images/build.sh downloaded)
+# and the BusyBox workstation's initramfs, booted with a plain
+# "console=ttyS0" and nothing from Enshu. It is imported as
+# `--os linux --addressing dhcp` into a private image store, a one-node
+# range comes up on it: libvirt boots the disk (no <kernel>), the guest asks
+# DHCP and gets its planned address, its agent answers and runs a command.
+# `down` leaves nothing; `images remove` removes the image.
+#
+# Why not a Debian image (images/debian): those boot "kernel" too (their
+# disk holds a root file system without a boot loader), so their disk alone
+# does not boot; the SYSLINUX disk is the smallest honest bootable disk.
+source "$(dirname "$0")/lib.sh"
+virsh -c qemu:///system version >/dev/null 2>&1 ||
+  fail "libvirtd does not answer on qemu:///system; run scripts/setup first"
+for cmd in mkfs.vfat mcopy syslinux qemu-img dpkg-deb; do
+  command -v "$cmd" >/dev/null || fail "$cmd is missing; run scripts/setup (packages syslinux mtools dosfstools)"
+done
+shared=${ENSHU_SHARED_IMAGE_DIR:-/var/lib/enshu/images}
+deb=$(ls "$shared"/.work/deb/linux-image-*.deb 2>/dev/null | head -n 1)
+[ -n "$deb" ] && [ -f "$shared/workstation/initrd.img" ] ||
+  fail "no kernel package in $shared/.work/deb or no $shared/workstation/initrd.img; run 'enshu images build'"
+
+name=e2eimport
+work=$(mktemp -d /tmp/enshu-e2e-import-XXXXXX)
+chmod 755 "$work" # QEMU (user libvirt-qemu) reads the image store inside
+export ENSHU_IMAGE_DIR=$work/images
+cleanup() {
+  "$ENSHU" down --name $name >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The foreign disk.
+mkdir "$work/disk"
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/disk" --wildcards './boot/vmlinuz-*'
+cp "$work"/disk/boot/vmlinuz-* "$work/disk/vmlinuz"
+cp "$shared/workstation/initrd.img" "$work/disk/initrd.img"
+printf 'DEFAULT linux\nPROMPT 0\nTIMEOUT 0\nLABEL linux\n  KERNEL vmlinuz\n  INITRD initrd.img\n  APPEND console=ttyS0 quiet\n' >"$work/disk/syslinux.cfg"
+mkfs.vfat -C "$work/foreign.img" 65536 >/dev/null
+mcopy -i "$work/foreign.img" "$work/disk/vmlinuz" "$work/disk/initrd.img" "$work/disk/syslinux.cfg" ::/
+syslinux --install "$work/foreign.img"
+pass "a raw disk with SYSLINUX, Debian's kernel and an initramfs made"
+
+"$ENSHU" images import foreign "$work/foreign.img" --os linux --addressing dhcp --memory 256M ||
+  fail "the import was refused"
+meta=$(jq -c '[.origin, .boot, .addressing, .memory_mib]' "$ENSHU_IMAGE_DIR/foreign/image.json")
+[ "$meta" = '["imported","disk","dhcp",256]' ] || fail "image.json: $meta"
+pass "imported: $meta"
+
+cat >"$work/imported.yaml" <<'EOF'
+enshu: 1
+id: e2e-import
+title: An imported image
+teams: {min: 1, max: 1}
+network:
+  pool: 10.91.0.0/16
+  segments:
+    - {name: office}
+images:
+  foreign: {imported: true}
+nodes:
+  - {name: pc, image: foreign, interfaces: [{segment: office, host: 10}]}
+EOF
+out=$("$ENSHU" validate "$work/imported.yaml" 2>&1) || fail "validate: $out"
+[ -z "$out" ] || fail "validate says: $out"
+
+"$ENSHU" up "$work/imported.yaml" --teams 1 --name $name --timeout 4m
+xml=$(virsh -c qemu:///system dumpxml "enshu-$name-t01-pc")
+! grep -q "<kernel>" <<<"$xml" || fail "the engine booted a kernel of its own: $xml"
+grep -q "<boot dev='hd'/>" <<<"$xml" || fail "the guest does not boot from its disk"
+grep -q "<memory unit='KiB'>262144</memory>" <<<"$xml" || fail "the guest does not have the image's 256 MiB"
+pass "range up; the guest boots from its disk with the image's memory"
+
+# Booted by SYSLINUX with its own command line; addressed by DHCP.
+cmdline=$("$ENSHU" exec --name $name 1 pc 'cat /proc/cmdline')
+grep -q "console=ttyS0 quiet" <<<"$cmdline" && ! grep -q "enshu\." <<<"$cmdline" ||
+  fail "the guest's kernel command line is '$cmdline'"
+planned=$("$ENSHU" status --name $name --json | jq -r '.[0].teams[0].nodes[] | select(.name=="pc") | .addresses.office' | cut -d/ -f1)
+[ -n "$planned" ] && [ "$planned" != null ] || fail "no planned address for pc"
+# The agent may answer before the lease arrives (DHCP runs in the background).
+for _ in $(seq 30); do
+  addrs=$("$ENSHU" exec --name $name 1 pc 'ip -4 -o addr show')
+  grep -q "inet $planned/" <<<"$addrs" && break
+  sleep 2
+done
+grep -q "inet $planned/" <<<"$addrs" || fail "pc has not its planned address $planned: $addrs"
+pass "the guest got its planned address $planned by DHCP; its agent runs commands"
+
+"$ENSHU" down --name $name
+assert_range_gone $name
+"$ENSHU" images remove foreign
+[ ! -e "$ENSHU_IMAGE_DIR/foreign" ] || fail "the image remains after images remove"
+pass "range and image removed"

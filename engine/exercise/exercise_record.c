@@ -1,7 +1,7 @@
 /*
  * An exercise's record in its ledger (see exercise_record.h). Meta keys:
  * scenario_yaml, scenario_path, teams, team_vars, and attachment/NAME (the
- * attachment's bytes in base64) for each message attachment.
+ * attachment's bytes in base64) for each attachment of a message or a mail.
  */
 #include "exercise_record.h"
 #include "alloc.h"
@@ -22,21 +22,28 @@ static char *attachment_key(const char *name)
     return xasprintf(LEDGER_META_ATTACHMENT, name);
 }
 
+static int write_attachment(event_store *ledger, const char *name, const char *content, size_t size)
+{
+    char *key = attachment_key(name);
+    char *data = base64_encode(content, size);
+    int rc = event_store_set_meta(ledger, key, data);
+    free(data);
+    free(key);
+    return rc;
+}
+
 static int write_attachments(event_store *ledger, const scenario *s)
 {
-    for (size_t i = 0; i < s->ninjects; i++) {
+    int rc = ENSHU_OK;
+    for (size_t i = 0; i < s->ninjects && rc == ENSHU_OK; i++) {
         const action *a = &s->injects[i].action;
-        if (!a->attachment || !a->attachment_content)
-            continue;
-        char *key = attachment_key(a->attachment);
-        char *data = base64_encode(a->attachment_content, a->attachment_size);
-        int rc = event_store_set_meta(ledger, key, data);
-        free(data);
-        free(key);
-        if (rc != ENSHU_OK)
-            return rc;
+        if (a->attachment && a->attachment_content)
+            rc = write_attachment(ledger, a->attachment, a->attachment_content, a->attachment_size);
+        for (size_t f = 0; f < a->nmail_files && rc == ENSHU_OK; f++)
+            rc = write_attachment(ledger, a->mail_files[f].name, a->mail_files[f].content,
+                                  a->mail_files[f].size);
     }
-    return ENSHU_OK;
+    return rc;
 }
 
 int exercise_record_write(event_store *ledger, const char *scenario_file, const scenario *s,

@@ -1,7 +1,7 @@
 /*
  * An exercise's record in its ledger, beside the events: the scenario's
  * text and path, the team count, each team's template values and the bytes
- * of every message attachment. Written when an exercise first starts; read
+ * of every attachment of a message or a mail. Written when an exercise first starts; read
  * by every command that works on the ledger alone (score, timeline, answer,
  * grade), so a ledger copied elsewhere is still a whole exercise.
  */

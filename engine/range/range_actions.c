@@ -5,9 +5,11 @@
 #include "alloc.h"
 #include "errors.h"
 #include "guest_agent.h"
+#include "guest_mail.h"
 #include "libvirt_conn.h"
 #include "libvirt_xml.h"
 #include "log.h"
+#include "mail_message.h"
 #include "range_files.h"
 #include "range_team_vars.h"
 #include "state_store.h"
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -227,6 +230,101 @@ static int set_link(virDomainPtr dom, const char *network, bool up, char **outpu
     return rc;
 }
 
+static char *no_user(const char *user, const char *node_name)
+{
+    return xasprintf("no user '%s' on %s", user, node_name);
+}
+
+/* A Message-ID as mail programs make them: the time, a random part, and
+ * the sender's domain. */
+static char *new_message_id(int64_t now_ms, const char *from)
+{
+    unsigned long long tag = 0;
+    if (getrandom(&tag, sizeof tag, 0) != (ssize_t)sizeof tag)
+        tag = (unsigned long long)now_ms * 2654435761u;
+    time_t t = (time_t)(now_ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char when[32];
+    strftime(when, sizeof when, "%Y%m%d%H%M%S", &tm);
+    return xasprintf("%s.%012llx@%s", when, tag & 0xffffffffffffULL, mail_address_domain(from));
+}
+
+/* A host name or address as the SMTP client takes it (after templates). */
+static bool plain_host(const char *s)
+{
+    return *s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") ==
+                     strlen(s);
+}
+
+/* mail: composes the message with the team's values and sends it by SMTP
+ * from the target (the mail's 'via') to its server. The ledger gets what
+ * was sent (Message-ID, sender, recipients, subject) and the server's
+ * answer, not the body. */
+static int send_mail(range_actions *ra, virDomainPtr dom, int team, const inject *inj,
+                     char **output)
+{
+    const action *a = &inj->action;
+    char *host = team_vars_expand(ra->vars, team, a->server_host);
+    if (!plain_host(host)) {
+        *output = xasprintf("the mail server '%s' is not an address or a host name", host);
+        free(host);
+        return ENSHU_EINVAL;
+    }
+    char *subject = team_vars_expand(ra->vars, team, a->mail_subject);
+    char *body = team_vars_expand(ra->vars, team, a->mail_body);
+    int64_t now = wall_clock_ms(NULL);
+    char *id = new_message_id(now, a->mail_from.addr);
+    mail_file *files = xcalloc(a->nmail_files + 1, sizeof(mail_file));
+    for (size_t i = 0; i < a->nmail_files; i++)
+        files[i] =
+            (mail_file){a->mail_files[i].name, a->mail_files[i].content, a->mail_files[i].size};
+    mail_message m = {.from = &a->mail_from,
+                      .to = a->mail_to,
+                      .nto = a->nmail_to,
+                      .subject = subject,
+                      .body = body,
+                      .files = files,
+                      .nfiles = a->nmail_files,
+                      .date_ms = now,
+                      .message_id = id};
+    size_t len;
+    char *text = mail_message_compose(&m, &len);
+    const char **rcpts = xcalloc(a->nmail_to + 1, sizeof(char *));
+    size_t to_len = 1;
+    for (size_t i = 0; i < a->nmail_to; i++) {
+        rcpts[i] = a->mail_to[i].addr;
+        to_len += strlen(rcpts[i]) + 2;
+    }
+    char *to = xcalloc(1, to_len);
+    for (size_t i = 0; i < a->nmail_to; i++) {
+        strcat(to, i ? ", " : "");
+        strcat(to, rcpts[i]);
+    }
+    guest_mail gm = {.host = host,
+                     .port = a->server_port,
+                     .from = a->mail_from.addr,
+                     .rcpts = rcpts,
+                     .nrcpts = a->nmail_to,
+                     .message = text,
+                     .len = len};
+    char *result = NULL;
+    int rc = guest_mail_send(dom, &gm, inj->timeout_ms, &result);
+    *output = xasprintf("%s <%s> from %s to %s via %s, server %s:%u: %s [%s]",
+                        rc == ENSHU_OK ? "sent" : "could not send", id, a->mail_from.addr, to,
+                        inj->target, host, a->server_port, subject, result ? result : "");
+    free(result);
+    free(to);
+    free(rcpts);
+    free(text);
+    free(files);
+    free(id);
+    free(body);
+    free(subject);
+    free(host);
+    return rc;
+}
+
 static int run_inject(void *ctx, int team, const inject *inj, char **output)
 {
     range_actions *ra = ctx;
@@ -257,13 +355,26 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
         free(network);
         return rc;
     }
-    guest_exec_result r;
-    int rc;
+    if (a->kind == ACTION_MAIL)
+        return send_mail(ra, dom, team, inj, output);
     if (a->kind == ACTION_FILE) {
         char *path = team_vars_expand(ra->vars, team, a->path);
         char *content = team_vars_expand(ra->vars, team, a->content);
-        rc = guest_agent_write_file(dom, path, content, strlen(content), a->mode);
-        *output = xasprintf("%s %s", rc == ENSHU_OK ? "wrote" : "could not write", path);
+        guest_file f = {.path = path,
+                        .content = content,
+                        .len = strlen(content),
+                        .mode = a->mode,
+                        .owner = a->owner,
+                        .group = a->group};
+        char *why = NULL;
+        int rc = guest_agent_write_file(dom, a->user, &f, &why);
+        if (rc == ENSHU_ENOTFOUND)
+            *output = no_user(a->user, inj->target);
+        else if (rc == ENSHU_OK)
+            *output = xasprintf("wrote %s", path);
+        else
+            *output = xasprintf("could not write %s%s%s", path, why ? ": " : "", why ? why : "");
+        free(why);
         free(path);
         free(content);
         return rc;
@@ -274,9 +385,14 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
         return ENSHU_EIO;
     }
     char *command = team_vars_expand(ra->vars, team, script ? script : a->command);
-    rc = guest_agent_exec_bounded(dom, command, inj->timeout_ms, &r);
+    guest_exec_result r;
+    int rc = guest_agent_exec_bounded(dom, a->user, command, inj->timeout_ms, &r);
     free(command);
     free(script);
+    if (rc == ENSHU_ENOTFOUND) {
+        *output = no_user(a->user, inj->target);
+        return rc;
+    }
     if (rc != ENSHU_OK) {
         *output = xstrdup("the guest agent did not run it");
         return rc;
@@ -295,8 +411,14 @@ static int run_check(void *ctx, int team, const check *c, bool *passing, char **
         return ENSHU_ENOTFOUND;
     guest_exec_result r;
     char *command = team_vars_expand(ra->vars, team, c->command);
-    int rc = guest_agent_exec_bounded(dom, command, c->timeout_ms, &r);
+    int rc = guest_agent_exec_bounded(dom, c->user, command, c->timeout_ms, &r);
     free(command);
+    if (rc == ENSHU_ENOTFOUND) {
+        /* It ran, and fails: what it judges cannot be as it expects. */
+        *passing = false;
+        *output = no_user(c->user, c->node);
+        return ENSHU_OK;
+    }
     if (rc != ENSHU_OK)
         return ENSHU_EAGENT;
     size_t i = (size_t)(team - 1) * ra->s->nchecks + (size_t)(c - ra->s->checks);

@@ -1,8 +1,13 @@
 /*
  * Exercise hooks that act on a range's real guests through the guest
  * agent: an inject's command runs bounded by `timeout -s KILL` inside the
- * guest, files are written with the agent's file calls, checks run their
- * command and compare its exit code and output. Power injects stop, start
+ * guest, files are written (owner, group, mode) by the agent's fixed file
+ * program, checks run their command and compare its exit code and output;
+ * each as root or as the user the scenario names ("no user 'alice' on ws1"
+ * when the guest has none: a failed inject, a failing check). A mail is
+ * composed here (mail_message.h) and sent by SMTP from its sending node
+ * (guest_mail.h); the ledger records its Message-ID, sender, recipients,
+ * subject and the server's answer. Power injects stop, start
  * or reset the guest through libvirt (waiting for its agent after a start);
  * link injects set the link state of the guest's interface on a segment.
  * Messages and notes touch no guest; recording them is all they need.

@@ -149,8 +149,8 @@ static void hosts_add(char **text, uint32_t addr, const char *name, const char *
 {
     char a[16];
     format_ipv4(addr, a);
-    char *next = xasprintf("%s%s\t%s%s%s\n", *text, a, name, seg_name ? "-" : "",
-                           seg_name ? seg_name : "");
+    char *next =
+        xasprintf("%s%s\t%s%s%s\n", *text, a, name, seg_name ? "-" : "", seg_name ? seg_name : "");
     free(*text);
     *text = next;
 }

@@ -29,6 +29,22 @@ static void condition_free(condition *c)
 
 static void action_fini(action *a)
 {
+    free(a->user);
+    free(a->owner);
+    free(a->group);
+    mail_address_fini(&a->mail_from);
+    for (size_t i = 0; i < a->nmail_to; i++)
+        mail_address_fini(&a->mail_to[i]);
+    free(a->mail_to);
+    free(a->mail_subject);
+    free(a->mail_body);
+    free(a->server);
+    free(a->server_host);
+    for (size_t i = 0; i < a->nmail_files; i++) {
+        free(a->mail_files[i].name);
+        free(a->mail_files[i].content);
+    }
+    free(a->mail_files);
     free(a->command);
     free(a->script);
     free(a->path);
@@ -109,6 +125,7 @@ void scenario_free(scenario *s)
     for (size_t i = 0; i < s->nchecks; i++) {
         free(s->checks[i].id);
         free(s->checks[i].node);
+        free(s->checks[i].user);
         free(s->checks[i].command);
         free(s->checks[i].expect_output);
     }

@@ -9,6 +9,7 @@
 #define ENSHU_SCENARIO_H
 
 #include "diag.h"
+#include "mail_address.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,6 +27,12 @@
 #define SCENARIO_DEFAULT_ACTION_MS (60LL * 1000)
 /* A message attachment is read at load time, at most this large. */
 #define SCENARIO_MAX_ATTACHMENT (1024 * 1024)
+/* A mail inject: at most this many recipients and attachments, the
+ * attachments together at most this large. */
+#define SCENARIO_MAX_MAIL_TO 50
+#define SCENARIO_MAX_MAIL_FILES 8
+#define SCENARIO_MAX_MAIL_FILES_SIZE (2 * 1024 * 1024)
+#define SCENARIO_SMTP_PORT 25
 
 typedef struct src_pos {
     int line;
@@ -124,12 +131,24 @@ typedef enum action_kind {
     ACTION_NOTE,
     ACTION_POWER, /* the target guest is stopped, started or rebooted */
     ACTION_LINK,  /* the target's interface on a segment is cut or restored */
+    ACTION_MAIL,  /* an e-mail sent by SMTP from a node (its target) to a server */
 } action_kind;
 
 typedef enum power_op { POWER_STOP, POWER_START, POWER_REBOOT } power_op;
 
+/* A file next to the scenario, read at load time. */
+typedef struct attached_file {
+    char *name;    /* as written (relative to the scenario) */
+    char *content; /* NUL past size */
+    size_t size;
+    src_pos pos;
+} attached_file;
+
 typedef struct action {
     action_kind kind;
+    /* run and file: the guest account it runs as; NULL: root */
+    char *user;
+    src_pos user_pos;
     /* run */
     char *command;
     char *script; /* path relative to the scenario file */
@@ -137,6 +156,7 @@ typedef struct action {
     char *path;
     char *content;
     unsigned mode;
+    char *owner, *group; /* names (or numbers) set on the file; NULL: left as written */
     /* message */
     char *from;
     l10n_text subject;
@@ -152,6 +172,20 @@ typedef struct action {
     bool link_up;  /* restore (true) or cut (false) */
     char *segment; /* the segment whose link changes */
     src_pos segment_pos;
+    /* mail: sent from the inject's target (its 'via') */
+    mail_address mail_from;
+    mail_address *mail_to;
+    size_t nmail_to;
+    char *mail_subject, *mail_body; /* may hold templates */
+    char *server; /* as written: a node, an address or a host name, without the port */
+    unsigned server_port;
+    /* what the server's address is for a team: the node's address template
+     * (on a segment the sender shares with it, if any), set by the checker;
+     * or the address or host name as written */
+    char *server_host;
+    src_pos server_pos, subject_pos, body_pos;
+    attached_file *mail_files;
+    size_t nmail_files;
     /* where the texts are, for template errors */
     src_pos command_pos, path_pos, content_pos, from_pos;
     src_pos pos;
@@ -177,6 +211,8 @@ typedef struct check {
     char *id;
     char *node;
     src_pos node_pos;
+    char *user; /* the guest account it runs as; NULL: root */
+    src_pos user_pos;
     char *command;
     src_pos command_pos;
     int expect_exit;     /* -1: any */

@@ -384,6 +384,39 @@ static void check_inject_cycles(checker *C)
     free(w.stack);
 }
 
+/* A mail's server: a node (its address for each team, on a segment the
+ * sender shares with it if there is one), or an address or host name. */
+static void check_mail_server(checker *C, inject *inj, const name_set *nodes)
+{
+    action *a = &inj->action;
+    if (!a->server)
+        return;
+    if (strchr(a->server, '.') || strstr(a->server, "{{")) {
+        a->server_host = xstrdup(a->server);
+        return;
+    }
+    const node *server = scenario_node(C->s, a->server);
+    if (!server) {
+        const char *near = suggest_closest_n(a->server, nodes->names, nodes->count);
+        if (near)
+            err_at(C, a->server_pos, "unknown node '%s' for 'server'; did you mean '%s'?",
+                   a->server, near);
+        else
+            err_at(C, a->server_pos,
+                   "unknown node '%s' for 'server' (a host name has a dot: mail.corp.example)",
+                   a->server);
+        return;
+    }
+    const node *via = inj->target ? scenario_node(C->s, inj->target) : NULL;
+    for (size_t j = 0; via && j < via->nnics; j++) {
+        if (via->nics[j].segment_index >= 0 && node_nic_on(server, via->nics[j].segment_index)) {
+            a->server_host = xasprintf("{{addr %s %s}}", server->name, via->nics[j].segment);
+            return;
+        }
+    }
+    a->server_host = xasprintf("{{addr %s}}", server->name);
+}
+
 static void check_injects(checker *C, const name_set *nodes, const name_set *injects,
                           const name_set *checks, const name_set *segments)
 {
@@ -395,7 +428,10 @@ static void check_injects(checker *C, const name_set *nodes, const name_set *inj
                         a->kind == ACTION_POWER || a->kind == ACTION_LINK;
         if (on_guest && !inj->target && inj->id)
             err_at(C, inj->pos, "inject '%s' acts on a guest and needs a 'target' node", inj->id);
-        check_ref(C, inj->target_pos, "target node", inj->target, nodes);
+        check_ref(C, inj->target_pos, a->kind == ACTION_MAIL ? "node" : "target node", inj->target,
+                  nodes);
+        if (a->kind == ACTION_MAIL)
+            check_mail_server(C, inj, nodes);
         if (a->kind == ACTION_LINK && a->segment) {
             int seg = scenario_segment_index(s, a->segment);
             const node *target = inj->target ? scenario_node(s, inj->target) : NULL;
@@ -485,6 +521,9 @@ static void check_templates(checker *C)
         check_template_l10n(C, "'subject'", &a->subject);
         check_template_l10n(C, "'body'", &a->body);
         check_template_l10n(C, "'note'", &a->note);
+        check_template(C, a->subject_pos, "'subject'", a->mail_subject);
+        check_template(C, a->body_pos, "'body'", a->mail_body);
+        check_template(C, a->server_pos, "'server'", a->server);
     }
     for (size_t i = 0; i < s->nchecks; i++) {
         const check *c = &s->checks[i];

@@ -5,6 +5,7 @@
  */
 #include "scenario_load.h"
 #include "alloc.h"
+#include "errors.h"
 #include "suggest.h"
 #include "units.h"
 
@@ -647,47 +648,49 @@ static condition *load_condition(loader *L, const ynode *v, int depth)
     return c;
 }
 
-/* Reads a message attachment named relative to the scenario file, so a
- * console can offer it without the scenario's directory at hand; or takes
- * it from where the caller keeps attachments. */
-static void load_attachment(loader *L, const ynode *at, action *a)
+/* Reads a file named relative to the scenario file (a message's or a
+ * mail's attachment), so that it goes on without the scenario's directory
+ * at hand; or takes it from where the caller keeps attachments. *content
+ * stays NULL (and the problem is reported) when it cannot be read or is
+ * larger than max. */
+static void read_attached(loader *L, const ynode *at, const char *name, size_t max, char **content,
+                          size_t *size)
 {
     if (L->attachments) {
-        size_t size = 0;
-        char *kept = L->attachments->read(L->attachments->ctx, a->attachment, &size);
-        if (kept && size > SCENARIO_MAX_ATTACHMENT) {
-            err(L, at, "attachment '%s' is %zu bytes; at most %d are allowed", a->attachment, size,
-                SCENARIO_MAX_ATTACHMENT);
+        size_t kept_size = 0;
+        char *kept = L->attachments->read(L->attachments->ctx, name, &kept_size);
+        if (kept && kept_size > max) {
+            err(L, at, "attachment '%s' is %zu bytes; at most %zu are allowed", name, kept_size,
+                max);
             free(kept);
             return;
         }
         if (kept) {
-            a->attachment_content = kept;
-            a->attachment_size = size;
+            *content = kept;
+            *size = kept_size;
             return;
         }
     }
     char *dir_copy = xstrdup(L->file);
-    char *path = a->attachment[0] == '/' ? xstrdup(a->attachment)
-                                         : xasprintf("%s/%s", dirname(dir_copy), a->attachment);
+    char *path = name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", dirname(dir_copy), name);
     free(dir_copy);
     struct stat st;
     FILE *f = NULL;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !(f = fopen(path, "rb"))) {
-        err(L, at, "cannot read attachment '%s' (looked for %s)", a->attachment, path);
-    } else if (st.st_size > SCENARIO_MAX_ATTACHMENT) {
-        err(L, at, "attachment '%s' is %lld bytes; at most %d are allowed", a->attachment,
-            (long long)st.st_size, SCENARIO_MAX_ATTACHMENT);
+        err(L, at, "cannot read attachment '%s' (looked for %s)", name, path);
+    } else if ((size_t)st.st_size > max) {
+        err(L, at, "attachment '%s' is %lld bytes; at most %zu are allowed", name,
+            (long long)st.st_size, max);
     } else {
         char *buf = xmalloc((size_t)st.st_size + 1);
         size_t n = fread(buf, 1, (size_t)st.st_size + 1, f);
-        if (ferror(f) || n > SCENARIO_MAX_ATTACHMENT) {
-            err(L, at, "cannot read attachment '%s'", a->attachment);
+        if (ferror(f) || n > max) {
+            err(L, at, "cannot read attachment '%s'", name);
             free(buf);
         } else {
             buf[n] = '\0';
-            a->attachment_content = buf;
-            a->attachment_size = n;
+            *content = buf;
+            *size = n;
         }
     }
     if (f)
@@ -695,12 +698,175 @@ static void load_attachment(loader *L, const ynode *at, action *a)
     free(path);
 }
 
+/* Guest account names: what useradd and busybox adduser accept. */
+static bool valid_user_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > NAME_MAX_LEN || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(isalnum(c) || c == '-' || c == '_' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+/* A guest account name under key; numbers too (an owner or group id) when
+ * numeric_ok. NULL when absent or wrong (reported). */
+static char *get_user(loader *L, const ynode *map, const char *key, const char *what,
+                      bool numeric_ok)
+{
+    char *s = get_text(L, map, key, what, false);
+    bool numeric = s && *s && strspn(s, "0123456789") == strlen(s) && strlen(s) <= 10;
+    if (s && !valid_user_name(s) && !(numeric_ok && numeric)) {
+        err(L, ymap_get(map, key),
+            "'%s' of %s is '%s'; account names use letters, digits, '.', '-' and '_', start "
+            "with a letter or '_', and are at most %d characters%s",
+            key, what, s, NAME_MAX_LEN, numeric_ok ? " (or give a number)" : "");
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* One address of a mail (from, or an item of to), reported where it is. */
+static bool get_address(loader *L, const ynode *v, const char *what, mail_address *out)
+{
+    if (!is_scalar_text(v)) {
+        err(L, v, "%s must be an e-mail address, not %s", what, ynode_kind_name(v));
+        return false;
+    }
+    const char *why = "is not an address";
+    if (mail_address_parse(v->str, out, &why) != ENSHU_OK) {
+        err(L, v, "%s '%s' %s", what, v->str, why);
+        return false;
+    }
+    return true;
+}
+
+/* server: NODE, ADDRESS or HOST, each with an optional :PORT. */
+static void load_server(loader *L, const ynode *v, action *a)
+{
+    a->server_port = SCENARIO_SMTP_PORT;
+    if (!is_scalar_text(v)) {
+        err(L, v, "'server' of 'mail' must be a node, an address or a host name (with :PORT)");
+        return;
+    }
+    a->server_pos = pos_of(v);
+    const char *colon = strrchr(v->str, ':');
+    size_t host_len = colon ? (size_t)(colon - v->str) : v->len;
+    if (colon) {
+        long long port;
+        if (!parse_int_text(colon + 1, &port) || port < 1 || port > 65535 ||
+            !isdigit((unsigned char)colon[1])) {
+            err(L, v, "'server' of 'mail' has a bad port '%s'; use 1 to 65535", colon + 1);
+            return;
+        }
+        a->server_port = (unsigned)port;
+    }
+    char *host = xstrndup(v->str, host_len);
+    /* A template ({{addr mail}}) is checked as one; a host name and an
+     * address have no room for a shell's or SMTP's special characters. */
+    if (!strstr(host, "{{") &&
+        (!*host || strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                ".-_") != host_len)) {
+        err(L, v,
+            "'server' of 'mail' is '%s'; give a node, an address such as 10.80.0.5 or a "
+            "host name such as mail.corp.example",
+            v->str);
+        free(host);
+        return;
+    }
+    a->server = host;
+}
+
+static void load_mail(loader *L, const ynode *which, inject *inj)
+{
+    static const char *const KEYS[] = {"from", "to",     "subject",     "body",
+                                       "via",  "server", "attachments", NULL};
+    action *a = &inj->action;
+    if (!expect_map(L, which, "'mail'"))
+        return;
+    check_keys(L, which, "'mail'", KEYS);
+    const ynode *from = ymap_get(which, "from"), *to = ymap_get(which, "to");
+    if (!from)
+        missing(L, which, "from", "'mail'");
+    else
+        get_address(L, from, "'from' of 'mail'", &a->mail_from);
+    if (!to) {
+        missing(L, which, "to", "'mail'");
+    } else if (to->kind == YNODE_SEQ) {
+        if (to->nitems == 0 || to->nitems > SCENARIO_MAX_MAIL_TO)
+            err(L, to, "'to' of 'mail' needs 1 to %d addresses", SCENARIO_MAX_MAIL_TO);
+        a->mail_to = xcalloc(to->nitems + 1, sizeof(mail_address));
+        for (size_t i = 0; i < to->nitems && i < SCENARIO_MAX_MAIL_TO; i++)
+            if (get_address(L, to->items[i], "an address of 'to'", &a->mail_to[a->nmail_to]))
+                a->nmail_to++;
+    } else {
+        a->mail_to = xcalloc(1, sizeof(mail_address));
+        if (get_address(L, to, "'to' of 'mail'", &a->mail_to[0]))
+            a->nmail_to = 1;
+    }
+    a->mail_subject = get_text(L, which, "subject", "'mail'", true);
+    a->subject_pos = pos_of(ymap_get(which, "subject"));
+    const ynode *body = ymap_get(which, "body");
+    if (!body)
+        missing(L, which, "body", "'mail'");
+    else if (body->kind != YNODE_SCALAR)
+        err(L, body, "'body' of 'mail' must be text");
+    else
+        a->mail_body = xstrdup(body->str);
+    a->body_pos = pos_of(body);
+    if (ymap_get(which, "via")) {
+        inj->target = get_name(L, which, "via", "'mail'", true);
+        inj->target_pos = pos_of(ymap_get(which, "via"));
+    } else {
+        missing(L, which, "via", "'mail' (the node that sends it)");
+    }
+    if (!ymap_get(which, "server"))
+        missing(L, which, "server", "'mail'");
+    else
+        load_server(L, ymap_get(which, "server"), a);
+    const ynode *files = ymap_get(which, "attachments");
+    if (files && !ynode_is_null(files) && expect_seq(L, files, "'attachments' of 'mail'")) {
+        if (files->nitems > SCENARIO_MAX_MAIL_FILES)
+            err(L, files, "'attachments' of 'mail' has %zu files; at most %d are allowed",
+                files->nitems, SCENARIO_MAX_MAIL_FILES);
+        a->mail_files = xcalloc(files->nitems + 1, sizeof(attached_file));
+        size_t total = 0;
+        for (size_t i = 0; i < files->nitems && i < SCENARIO_MAX_MAIL_FILES; i++) {
+            const ynode *f = files->items[i];
+            if (!is_scalar_text(f)) {
+                err(L, f, "an attachment of 'mail' must be a file name, not %s",
+                    ynode_kind_name(f));
+                continue;
+            }
+            attached_file *af = &a->mail_files[a->nmail_files];
+            read_attached(L, f, f->str, SCENARIO_MAX_ATTACHMENT, &af->content, &af->size);
+            if (!af->content)
+                continue;
+            af->name = xstrdup(f->str);
+            af->pos = pos_of(f);
+            a->nmail_files++;
+            total += af->size;
+            if (total > SCENARIO_MAX_MAIL_FILES_SIZE &&
+                total - af->size <= SCENARIO_MAX_MAIL_FILES_SIZE)
+                err(L, f,
+                    "the attachments of 'mail' are %zu bytes together up to '%s'; at most "
+                    "%d are allowed",
+                    total, f->str, SCENARIO_MAX_MAIL_FILES_SIZE);
+        }
+    }
+}
+
 static void load_action(loader *L, const ynode *item, inject *inj)
 {
-    static const char *const ACTIONS[] = {"run", "file", "message", "note", "power", "link"};
+    static const char *const ACTIONS[] = {"run",   "file", "message", "note",
+                                          "power", "link", "mail"};
     const ynode *which = NULL;
     int found = 0;
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < 7; k++) {
         const ynode *x = ymap_get(item, ACTIONS[k]);
         if (x) {
             which = x;
@@ -709,7 +875,8 @@ static void load_action(loader *L, const ynode *item, inject *inj)
         }
     }
     if (found != 1) {
-        err(L, item, "an inject needs exactly one action: run, file, message, note, power or link");
+        err(L, item,
+            "an inject needs exactly one action: run, file, message, note, power, link or mail");
         return;
     }
     action *a = &inj->action;
@@ -718,6 +885,15 @@ static void load_action(loader *L, const ynode *item, inject *inj)
     const ynode *seg_node = ymap_get(item, "segment");
     if (seg_node && a->kind != ACTION_LINK)
         err(L, seg_node, "'segment' only goes with 'link'");
+    const ynode *user = ymap_get(item, "user");
+    if (user && a->kind != ACTION_RUN && a->kind != ACTION_FILE)
+        err(L, user, "'user' only goes with 'run' and 'file'");
+    else if (user)
+        a->user = get_user(L, item, "user", "an inject", false);
+    a->user_pos = pos_of(user);
+    const ynode *target = ymap_get(item, "target");
+    if (target && a->kind == ACTION_MAIL)
+        err(L, target, "a mail inject is sent from its 'via' node; remove 'target'");
     switch (a->kind) {
     case ACTION_RUN:
         if (is_scalar_text(which)) {
@@ -735,8 +911,10 @@ static void load_action(loader *L, const ynode *item, inject *inj)
         break;
     case ACTION_FILE:
         if (expect_map(L, which, "'file'")) {
-            static const char *const KEYS[] = {"path", "content", "mode", NULL};
+            static const char *const KEYS[] = {"path", "content", "mode", "owner", "group", NULL};
             check_keys(L, which, "'file'", KEYS);
+            a->owner = get_user(L, which, "owner", "'file'", true);
+            a->group = get_user(L, which, "group", "'file'", true);
             a->path = get_text(L, which, "path", "'file'", true);
             if (ymap_get(which, "path"))
                 a->path_pos = pos_of(ymap_get(which, "path"));
@@ -774,7 +952,8 @@ static void load_action(loader *L, const ynode *item, inject *inj)
             get_l10n(L, which, "body", "'message'", true, &a->body);
             a->attachment = get_text(L, which, "attachment", "'message'", false);
             if (a->attachment)
-                load_attachment(L, ymap_get(which, "attachment"), a);
+                read_attached(L, ymap_get(which, "attachment"), a->attachment,
+                              SCENARIO_MAX_ATTACHMENT, &a->attachment_content, &a->attachment_size);
         }
         break;
     case ACTION_NOTE:
@@ -800,14 +979,18 @@ static void load_action(loader *L, const ynode *item, inject *inj)
         a->segment = get_name(L, item, "segment", "a link inject", true);
         a->segment_pos = pos_of(seg_node);
         break;
+    case ACTION_MAIL:
+        load_mail(L, which, inj);
+        break;
     }
 }
 
 static void load_inject(loader *L, const ynode *item, void *out, size_t index)
 {
-    static const char *const KEYS[] = {"id",     "title",  "at",      "after",   "delay",   "when",
-                                       "manual", "target", "run",     "file",    "message", "note",
-                                       "power",  "link",   "segment", "timeout", NULL};
+    static const char *const KEYS[] = {"id",      "title",   "at",     "after", "delay",
+                                       "when",    "manual",  "target", "run",   "file",
+                                       "message", "note",    "power",  "link",  "mail",
+                                       "segment", "timeout", "user",   NULL};
     inject *inj = out;
     inj->pos = pos_of(item);
     inj->timeout_ms = SCENARIO_DEFAULT_ACTION_MS;
@@ -839,8 +1022,10 @@ static void load_inject(loader *L, const ynode *item, void *out, size_t index)
     if (ymap_get(item, "delay") && !after)
         err(L, ymap_get(item, "delay"), "'delay' only goes with 'after'");
     inj->delay_ms = get_duration(L, item, "delay", "an inject", 0, 7LL * 24 * 3600 * 1000, 0);
-    inj->target = get_name(L, item, "target", "an inject", false);
-    inj->target_pos = pos_of(ymap_get(item, "target"));
+    if (!ymap_get(item, "mail")) {
+        inj->target = get_name(L, item, "target", "an inject", false);
+        inj->target_pos = pos_of(ymap_get(item, "target"));
+    }
     load_action(L, item, inj);
     inj->timeout_ms = get_duration(L, item, "timeout", "an inject", 1000, SCENARIO_MAX_ACTION_MS,
                                    SCENARIO_DEFAULT_ACTION_MS);
@@ -851,7 +1036,7 @@ static void load_inject(loader *L, const ynode *item, void *out, size_t index)
 static void load_check(loader *L, const ynode *item, void *out, size_t index)
 {
     static const char *const KEYS[] = {"id",       "node",    "command", "expect",
-                                       "interval", "timeout", NULL};
+                                       "interval", "timeout", "user",    NULL};
     check *c = out;
     c->pos = pos_of(item);
     c->expect_exit = 0;
@@ -861,6 +1046,8 @@ static void load_check(loader *L, const ynode *item, void *out, size_t index)
     c->id = get_name(L, item, "id", "a check", true);
     c->node = get_name(L, item, "node", "a check", true);
     c->node_pos = pos_of(ymap_get(item, "node"));
+    c->user = get_user(L, item, "user", "a check", false);
+    c->user_pos = pos_of(ymap_get(item, "user"));
     c->command = get_text(L, item, "command", "a check", true);
     c->command_pos = pos_of(ymap_get(item, "command"));
     const ynode *expect = ymap_get(item, "expect");

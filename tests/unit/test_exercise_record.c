@@ -1,5 +1,5 @@
-/* An exercise's record in its ledger: the scenario, team count and message
- * attachments travel with the ledger, so it is read whole without the
+/* An exercise's record in its ledger: the scenario, team count and the
+ * attachments of messages and mails travel with the ledger, so it is read whole without the
  * scenario's files; an older ledger without attachments falls back to them. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +21,11 @@ static const char SCRIPT[] =
     "network: {segments: [{name: lan}]}\n"
     "nodes: [{name: ws, image: workstation, interfaces: [{segment: lan}]}]\n"
     "injects:\n"
-    "  - {id: mail, at: 1m, message: {from: a, subject: s, body: b, attachment: notice.bin}}\n";
+    "  - {id: mail, at: 1m, message: {from: a, subject: s, body: b, attachment: notice.bin}}\n"
+    "  - {id: sent, at: 2m, mail: {from: a@corp.example, to: b@corp.example, subject: s,\n"
+    "     body: b, via: ws, server: ws, attachments: [notice.bin, invoice.pdf]}}\n";
+static const char INVOICE[] = "%PDF-1.4\n\0\x01 binary";
+#define INVOICE_SIZE (sizeof INVOICE - 1)
 
 /* Bytes a text reader would cut: a NUL and invalid UTF-8 among them. */
 static const char ATTACHMENT[] = "PK\x03\x04\0\xff\xfe notice \xe3\x81\x82\n";
@@ -29,7 +33,7 @@ static const char ATTACHMENT[] = "PK\x03\x04\0\xff\xfe notice \xe3\x81\x82\n";
 
 typedef struct fixture {
     char dir[64];
-    char *scenario_path, *attachment_path, *ledger_path;
+    char *scenario_path, *attachment_path, *invoice_path, *ledger_path;
 } fixture;
 
 static void write_file(const char *path, const char *data, size_t len)
@@ -47,7 +51,9 @@ static int setup(void **state)
     assert_non_null(mkdtemp(fx->dir));
     fx->scenario_path = xasprintf("%s/rec.yaml", fx->dir);
     fx->attachment_path = xasprintf("%s/notice.bin", fx->dir);
+    fx->invoice_path = xasprintf("%s/invoice.pdf", fx->dir);
     fx->ledger_path = xasprintf("%s/events.db", fx->dir);
+    write_file(fx->invoice_path, INVOICE, INVOICE_SIZE);
     write_file(fx->scenario_path, SCRIPT, strlen(SCRIPT));
     write_file(fx->attachment_path, ATTACHMENT, ATTACHMENT_SIZE);
     *state = fx;
@@ -62,6 +68,7 @@ static int teardown(void **state)
     free(cmd);
     free(fx->scenario_path);
     free(fx->attachment_path);
+    free(fx->invoice_path);
     free(fx->ledger_path);
     free(fx);
     return 0;
@@ -90,6 +97,7 @@ static void a_ledger_carries_its_attachments(void **state)
 
     /* The scenario's files are gone: the ledger alone is the exercise. */
     assert_int_equal(unlink(fx->attachment_path), 0);
+    assert_int_equal(unlink(fx->invoice_path), 0);
     assert_int_equal(unlink(fx->scenario_path), 0);
     assert_int_equal(event_store_open(fx->ledger_path, false, &ledger), ENSHU_OK);
     exercise_record rec;
@@ -99,6 +107,13 @@ static void a_ledger_carries_its_attachments(void **state)
     const action *a = mail_action(rec.s);
     assert_int_equal(a->attachment_size, ATTACHMENT_SIZE);
     assert_memory_equal(a->attachment_content, ATTACHMENT, ATTACHMENT_SIZE);
+    const action *sent = &scenario_inject(rec.s, "sent")->action;
+    assert_int_equal(sent->nmail_files, 2);
+    assert_int_equal(sent->mail_files[0].size, ATTACHMENT_SIZE);
+    assert_memory_equal(sent->mail_files[0].content, ATTACHMENT, ATTACHMENT_SIZE);
+    assert_string_equal(sent->mail_files[1].name, "invoice.pdf");
+    assert_int_equal(sent->mail_files[1].size, INVOICE_SIZE);
+    assert_memory_equal(sent->mail_files[1].content, INVOICE, INVOICE_SIZE);
     exercise_record_fini(&rec);
     exercise_record_fini(&rec); /* zeroed: a second time is harmless */
     event_store_free(ledger);

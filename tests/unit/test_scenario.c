@@ -245,6 +245,146 @@ static void power_link_and_attachments_load(void **state)
     free(want);
 }
 
+/* Replaces the first occurrence of from in text by to (text is freed). */
+static char *replaced(char *text, const char *from, const char *to)
+{
+    const char *at = strstr(text, from);
+    assert_non_null(at);
+    char *out = xasprintf("%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+    free(text);
+    return out;
+}
+
+static void mail_users_and_owners_load(void **state)
+{
+    char *text = variant(
+        "  - {id: c, when",
+        "  - {id: send, at: 1h, mail: {from: '経理部 <billing@corp.example>',\n"
+        "     to: [alice@corp.example, 'Bob <bob@corp.example>'], subject: 'Team {{team}}',\n"
+        "     body: 'see {{addr gw wan}}', via: pc, server: gw,\n"
+        "     attachments: [tests/unit/test_scenario.c, tests/unit/test_mail_message.c]}}\n"
+        "  - {id: send2, at: 1h, mail: {from: a@b.example, to: c@d.example, subject: s,\n"
+        "     body: b, via: gw, server: 'mail.corp.example:587'}}\n"
+        "  - {id: as-alice, at: 1h, target: pc, user: alice, run: 'id -un'}\n"
+        "  - {id: owned, at: 1h, target: pc, file: {path: /srv/x, content: y, mode: '0640',\n"
+        "     owner: alice, group: '1000'}}\n"
+        "  - {id: c, when");
+    text = replaced(text, "{id: up, node: pc,", "{id: up, node: pc, user: _svc.web,");
+    char *owd = getcwd(NULL, 0);
+    assert_int_equal(chdir(ENSHU_SOURCE_DIR), 0); /* attachments are relative to the file */
+    scenario *s;
+    char *errs = load_errors(text, &s);
+    assert_int_equal(chdir(owd), 0);
+    free(owd);
+    assert_string_equal(errs, "");
+    const inject *send = scenario_inject(s, "send");
+    const action *m = &send->action;
+    assert_int_equal(m->kind, ACTION_MAIL);
+    assert_string_equal(send->target, "pc"); /* it is sent from there */
+    assert_string_equal(m->mail_from.name, "経理部");
+    assert_string_equal(m->mail_from.addr, "billing@corp.example");
+    assert_int_equal(m->nmail_to, 2);
+    assert_null(m->mail_to[0].name);
+    assert_string_equal(m->mail_to[1].name, "Bob");
+    assert_string_equal(m->mail_to[1].addr, "bob@corp.example");
+    assert_string_equal(m->mail_subject, "Team {{team}}");
+    /* The server node's address on the segment it shares with the sender. */
+    assert_string_equal(m->server_host, "{{addr gw lan}}");
+    assert_int_equal(m->server_port, 25);
+    assert_int_equal(m->nmail_files, 2);
+    assert_non_null(strstr(m->mail_files[0].content, "mail_users_and_owners_load"));
+    assert_int_equal(m->mail_files[1].size, strlen(m->mail_files[1].content));
+    const action *m2 = &scenario_inject(s, "send2")->action;
+    assert_string_equal(m2->server_host, "mail.corp.example");
+    assert_int_equal(m2->server_port, 587);
+    assert_int_equal(m2->nmail_files, 0);
+    assert_string_equal(scenario_inject(s, "as-alice")->action.user, "alice");
+    assert_null(scenario_inject(s, "a")->action.user);
+    const action *owned = &scenario_inject(s, "owned")->action;
+    assert_string_equal(owned->owner, "alice");
+    assert_string_equal(owned->group, "1000");
+    assert_int_equal(owned->mode, 0640);
+    assert_string_equal(scenario_check(s, "up")->user, "_svc.web");
+    scenario_free(s);
+    free(errs);
+    free(text);
+}
+
+static void mail_users_and_owners_are_checked(void **state)
+{
+    const char *run = "target: pc, run: 'echo hi'";
+    /* Each problem at its line and column (the inject is line 16). */
+    expect_error(run,
+                 "mail: {from: alice, to: b@c.example, subject: s, body: b, via: pc, server: gw}",
+                 "t.yaml:16:34: error: 'from' of 'mail' 'alice' has no '@'");
+    expect_error(run,
+                 "mail: {from: a@b.example, to: [b@c.example, 'x y@c.example'], subject: s, "
+                 "body: b, via: pc, server: gw}",
+                 "t.yaml:16:65: error: an address of 'to' 'x y@c.example' has a bad local part");
+    expect_error(run,
+                 "mail: {from: a@b.example, to: b@c.example, subject: s, body: b, via: pc, "
+                 "server: gww}",
+                 "t.yaml:16:102: error: unknown node 'gww' for 'server'; did you mean 'gw'?");
+    expect_error(run,
+                 "mail: {from: a@b.example, to: b@c.example, subject: s, body: b, via: pcc, "
+                 "server: gw}",
+                 "t.yaml:16:90: error: unknown node 'pcc'; did you mean 'pc'?");
+    expect_error(run,
+                 "mail: {from: a@b.example, to: b@c.example, subject: s, body: b, via: pc, "
+                 "server: 'gw:99999'}",
+                 "'server' of 'mail' has a bad port '99999'; use 1 to 65535");
+    expect_error(run,
+                 "mail: {from: a@b.example, to: b@c.example, subject: s, body: b, via: pc, "
+                 "server: 'gw;reboot'}",
+                 "'server' of 'mail' is 'gw;reboot'; give a node, an address");
+    expect_error(run, "mail: {from: a@b.example, to: [], subject: s, body: b, via: pc, server: gw}",
+                 "'to' of 'mail' needs 1 to 50 addresses");
+    expect_error(run, "mail: {from: a@b.example, to: b@c.example, subject: s, body: b, server: gw}",
+                 "'mail' (the node that sends it) is missing 'via'");
+    expect_error(run,
+                 "mail: {from: a@b.example, to: b@c.example, subject: '{{addr pcc}}', body: b, "
+                 "via: pc, server: gw}",
+                 "'subject': unknown node 'pcc' in {{addr pcc}}; did you mean 'pc'?");
+    expect_error(run,
+                 "mail: {from: a@b.example, to: b@c.example, subject: s, body: b, via: pc, "
+                 "server: gw, attachments: [no/such.file]}",
+                 "cannot read attachment 'no/such.file'");
+    expect_error("run: 'echo hi'",
+                 "mail: {from: a@b.example, to: b@c.example, subject: s, body: b, via: pc, "
+                 "server: gw}",
+                 "a mail inject is sent from its 'via' node; remove 'target'");
+    expect_error("body: b}}", "body: b}, user: alice}", "'user' only goes with 'run' and 'file'");
+    expect_error("target: pc,", "target: pc, user: 1alice,",
+                 "'user' of an inject is '1alice'; account names use letters");
+    expect_error("run: 'echo hi'", "file: {path: /x, content: y, owner: 'a b'}",
+                 "'owner' of 'file' is 'a b'; account names use letters, digits, '.', '-' and "
+                 "'_', start with a letter or '_', and are at most 32 characters (or give a "
+                 "number)");
+    expect_error("{id: up, node: pc,", "{id: up, node: pc, user: 'x;y',",
+                 "'user' of a check is 'x;y'");
+
+    /* Attachments of one mail together: at most 2 MiB (each at most 1 MiB). */
+    char paths[3][32];
+    for (int i = 0; i < 3; i++) {
+        strcpy(paths[i], "/tmp/enshu-mailfile-XXXXXX");
+        int fd = mkstemp(paths[i]);
+        assert_true(fd >= 0);
+        assert_int_equal(ftruncate(fd, SCENARIO_MAX_ATTACHMENT), 0);
+        close(fd);
+    }
+    char *to = xasprintf("mail: {from: a@b.example, to: b@c.example, subject: s, body: b, via: pc, "
+                         "server: gw, attachments: [%s, %s, %s]}",
+                         paths[0], paths[1], paths[2]);
+    char *want = xasprintf("the attachments of 'mail' are %d bytes together up to '%s'; at most "
+                           "%d are allowed",
+                           3 * SCENARIO_MAX_ATTACHMENT, paths[2], SCENARIO_MAX_MAIL_FILES_SIZE);
+    expect_error(run, to, want);
+    for (int i = 0; i < 3; i++)
+        unlink(paths[i]);
+    free(to);
+    free(want);
+}
+
 static void templates_are_checked_at_load(void **state)
 {
     scenario *s = NULL;
@@ -352,6 +492,8 @@ int main(void)
         cmocka_unit_test(garbage_never_crashes),
         cmocka_unit_test(shipped_scenarios_are_valid),
         cmocka_unit_test(power_link_and_attachments_load),
+        cmocka_unit_test(mail_users_and_owners_load),
+        cmocka_unit_test(mail_users_and_owners_are_checked),
         cmocka_unit_test(templates_are_checked_at_load),
         cmocka_unit_test(decay_penalties_and_time_answers_load),
         cmocka_unit_test(team_values_fill_templates),

@@ -1,6 +1,7 @@
 /*
- * enshu images: builds the built-in guest images with images/build.sh
- * (cached by a hash of each recipe), imports disk images from elsewhere
+ * enshu images: builds the built-in guest images, the BusyBox ones with
+ * images/build.sh and the Debian ones with images/debian/build.sh (each
+ * cached by a hash of its recipe), imports disk images from elsewhere
  * (image_import.h), lists what the image store holds and removes imported
  * images.
  */
@@ -33,10 +34,13 @@ static const char HELP[] =
     "Images live in $ENSHU_IMAGE_DIR or /var/lib/enshu/images, one folder each with\n"
     "its metadata in image.json.\n"
     "\n"
-    "build   builds the built-in guest images (workstation, server, attacker, router)\n"
-    "        from Debian packages into DIR (default: the image folder), all of them or\n"
-    "        the NAMEs given. Each is cached by a hash of its recipe: an unchanged one\n"
-    "        is not rebuilt.\n"
+    "build   builds the built-in guest images from Debian packages into DIR (default:\n"
+    "        the image folder), all of them or the NAMEs given. The BusyBox images\n"
+    "        (workstation, server, attacker, router; images/build.sh) boot in seconds;\n"
+    "        the Debian images (firewall, mailserver, fileserver, webserver, logserver,\n"
+    "        desktop; images/debian/build.sh, as root, needs the Debian mirror the\n"
+    "        first time) are real systems. Each is cached by a hash of its recipe: an\n"
+    "        unchanged one is not rebuilt.\n"
     "import  adds the disk image FILE as image NAME, for scenarios that declare\n"
     "        'images: {NAME: {imported: true}}'. FILE is qcow2 or raw (told apart by its\n"
     "        bytes); raw is converted to qcow2. It boots from its own boot loader.\n"
@@ -63,20 +67,17 @@ static const char HELP[] =
     "\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
-static int images_build(const char *out, char **names, int nnames)
+/* Runs `bash SCRIPT OUT NAME...`; CLI_OK when it succeeds. */
+static int run_build(const char *script, const char *out, char **names, int nnames)
 {
-    char *recipes = data_dir_path("images");
-    char *script = xasprintf("%s/build.sh", recipes);
-    free(recipes);
     if (access(script, R_OK) != 0) {
         fprintf(stderr, "enshu images: cannot find the image recipes (%s): %s\n", script,
                 strerror(errno));
-        free(script);
         return CLI_FAIL;
     }
     char **argv = xcalloc((size_t)nnames + 4, sizeof(char *));
     argv[0] = "bash";
-    argv[1] = script;
+    argv[1] = (char *)script;
     argv[2] = (char *)out;
     for (int i = 0; i < nnames; i++)
         argv[3 + i] = names[i];
@@ -88,7 +89,6 @@ static int images_build(const char *out, char **names, int nnames)
         _exit(127);
     }
     free(argv);
-    free(script);
     int status = 0;
     if (pid < 0 || waitpid(pid, &status, 0) < 0) {
         fprintf(stderr, "enshu images: cannot start the build: %s\n", strerror(errno));
@@ -99,6 +99,53 @@ static int images_build(const char *out, char **names, int nnames)
         return CLI_FAIL;
     }
     return CLI_OK;
+}
+
+/* Whether RECIPES/SUB/NAME/FILE exists: the recipe of a built-in image. */
+static bool recipe_has(const char *recipes, const char *sub, const char *name, const char *file)
+{
+    if (!*name || strchr(name, '/') || name[0] == '.')
+        return false;
+    char *path = xasprintf("%s/%s%s/%s", recipes, sub, name, file);
+    bool ok = access(path, R_OK) == 0;
+    free(path);
+    return ok;
+}
+
+/* Builds the BusyBox images, then the Debian ones: all, or the NAMEs given
+ * (each handed to the script whose recipes hold it). */
+static int images_build(const char *out, char **names, int nnames)
+{
+    char *recipes = data_dir_path("images");
+    char **busybox = xcalloc((size_t)nnames + 1, sizeof(char *));
+    char **debian = xcalloc((size_t)nnames + 1, sizeof(char *));
+    int nbusybox = 0, ndebian = 0, rc = CLI_OK;
+    for (int i = 0; i < nnames && rc == CLI_OK; i++) {
+        if (recipe_has(recipes, "", names[i], "role.sh")) {
+            busybox[nbusybox++] = names[i];
+        } else if (recipe_has(recipes, "debian/", names[i], "image.yaml")) {
+            debian[ndebian++] = names[i];
+        } else {
+            fprintf(stderr,
+                    "enshu images build: no built-in image '%s' (see 'enshu images list')\n",
+                    names[i]);
+            rc = CLI_USAGE;
+        }
+    }
+    if (rc == CLI_OK && (nnames == 0 || nbusybox > 0)) {
+        char *script = xasprintf("%s/build.sh", recipes);
+        rc = run_build(script, out, busybox, nbusybox);
+        free(script);
+    }
+    if (rc == CLI_OK && (nnames == 0 || ndebian > 0)) {
+        char *script = xasprintf("%s/debian/build.sh", recipes);
+        rc = run_build(script, out, debian, ndebian);
+        free(script);
+    }
+    free(busybox);
+    free(debian);
+    free(recipes);
+    return rc;
 }
 
 /* One line of the list; false when the image cannot be used. */

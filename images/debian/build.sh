@@ -104,9 +104,11 @@ in_root() {
 # Runs the bash script $2 inside root $1, from a copy under /tmp.
 run_script() {
   local root=$1 script=$2
+  local rc=0
   cp "$script" "$root/tmp/enshu-setup.sh"
-  in_root "$root" /bin/bash /tmp/enshu-setup.sh
+  in_root "$root" /bin/bash /tmp/enshu-setup.sh || rc=$?
   rm -f "$root/tmp/enshu-setup.sh"
+  return $rc # a failing script fails the build
 }
 
 # Explains a failed download in log $2 of step $1 and exits; returns when the

@@ -81,14 +81,13 @@ def load(path):
 
 
 def users(doc):
+    # Through enshu-user (base/rootfs), as a scenario changes them later: the
+    # hooks of the image (Samba's passwords, a mail client's account) follow.
     out = ["set -e"]
     for u in doc["users"]:
-        name = u["name"]
-        gecos = u.get("title", "")
-        out.append(f"id -u {name} >/dev/null 2>&1 || useradd -m -s /bin/bash -c {shlex.quote(gecos)} {name}")
-        out.append(f"echo {shlex.quote(name + ':' + u['password'])} | chpasswd")
-        if u.get("sudo"):
-            out.append(f"usermod -aG sudo {name}")
+        flags = " --sudo" if u.get("sudo") else ""
+        out.append(f"printf '%s\\n' {shlex.quote(u['password'])} | "
+                   f"/usr/local/sbin/enshu-user set {u['name']}{flags} --title {shlex.quote(u.get('title', ''))}")
     return "\n".join(out) + "\n"
 
 

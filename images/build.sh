@@ -250,6 +250,9 @@ binaries_dir() {
 # image.json of image $1 with recipe key $2 (the whole folder is renamed into
 # place, so it appears together with the files it names).
 write_image_json() {
+  local consoles='"serial"'
+  # images/NAME/graphical: the image draws a login on its screen too.
+  [ ! -e "$here/$1/graphical" ] || consoles='"serial", "graphical"'
   cat <<JSON
 {
   "name": "$1",
@@ -259,7 +262,7 @@ write_image_json() {
   "boot": "kernel",
   "cmdline": "",
   "addressing": "cmdline",
-  "consoles": ["serial"],
+  "consoles": [$consoles],
   "memory_mib": 160,
   "vcpus": 1,
   "disk": "disk.qcow2",

@@ -71,6 +71,10 @@ static const field_spec CONSOLE_OPEN[] = {
     STR("node", node, true, 1, 200), INT("team", team, false, 1, MAX_TEAM), {.name = NULL}};
 static const field_spec CONSOLE_INPUT[] = {
     INT("channel", channel, true, 1, 255), STR("data", data, true, 1, 4096), {.name = NULL}};
+static const field_spec DISPLAY_OPEN[] = {STR("node", node, true, 1, 200),
+                                          INT("team", team, false, 1, MAX_TEAM),
+                                          {"view_only", F_BOOL, false, OFF(view_only), 0, 0},
+                                          {.name = NULL}};
 static const field_spec CHANNEL[] = {INT("channel", channel, true, 1, 255), {.name = NULL}};
 static const field_spec SPEED[] = {{"speed", F_NUM, true, OFF(speed), 0, 1000}, {.name = NULL}};
 static const field_spec INJECT[] = {
@@ -110,6 +114,8 @@ static const struct {
     [REQ_CONSOLE_PAUSE] = {"console.pause", CHANNEL, false},
     [REQ_CONSOLE_RESUME] = {"console.resume", CHANNEL, false},
     [REQ_CONSOLE_CLOSE] = {"console.close", CHANNEL, false},
+    [REQ_DISPLAY_OPEN] = {"display.open", DISPLAY_OPEN, false},
+    [REQ_DISPLAY_CLOSE] = {"display.close", CHANNEL, false},
     [REQ_EXERCISE_START] = {"exercise.start", NONE, true},
     [REQ_EXERCISE_PAUSE] = {"exercise.pause", NONE, true},
     [REQ_EXERCISE_RESUME] = {"exercise.resume", NONE, true},
@@ -293,6 +299,10 @@ int console_request_decode(const char *text, size_t len, console_request *out, c
                         MAX_NAME);
         if (strcmp(out->role, "instructor") == 0 && !out->password)
             return fail(err, "bad_request", "password", "%sthe instructor gives a password", "");
+    }
+    if (out->type == REQ_DISPLAY_OPEN) {
+        json_t *v = json_object_get(out->root, "view_only");
+        out->view_only_given = v && !json_is_null(v);
     }
     if (out->type == REQ_ATTACHMENT && !out->inject && !out->report)
         return fail(err, "bad_request", "inject", "%s", "'inject' or 'report' is required");

@@ -30,6 +30,8 @@ typedef enum request_type {
     REQ_CONSOLE_PAUSE,
     REQ_CONSOLE_RESUME,
     REQ_CONSOLE_CLOSE,
+    REQ_DISPLAY_OPEN,
+    REQ_DISPLAY_CLOSE,
     /* instructors only */
     REQ_EXERCISE_START,
     REQ_EXERCISE_PAUSE,
@@ -68,6 +70,7 @@ typedef struct console_request {
     int64_t report; /* seq of a report (attachment); 0 when not given */
     double speed;
     bool held;
+    bool view_only, view_only_given; /* display.open */
 } console_request;
 
 typedef struct console_error {

@@ -245,9 +245,10 @@ json_t *console_view_nodes(const console_view *v, const console_audience *a, int
                 json_array_append_new(addrs, json_string(addr));
             free(key);
         }
-        json_t *j = json_pack("{s:s, s:i, s:s, s:o, s:b}", "name", n->name, "team", team, "role",
-                              node_role_name(n->role), "addresses", addrs, "console",
-                              a->team == 0 || n->visible);
+        json_t *j = json_pack("{s:s, s:i, s:s, s:o, s:b, s:b}", "name", n->name, "team", team,
+                              "role", node_role_name(n->role), "addresses", addrs, "console",
+                              a->team == 0 || n->visible, "display",
+                              (a->team == 0 || n->visible) && v->display && v->display[i]);
         set_text(j, "title", v, a, team, &n->title);
         json_array_append_new(list, j);
     }

@@ -32,6 +32,9 @@ typedef struct answer_outcome {
 typedef struct console_view {
     const scenario *s;
     const team_vars *vars; /* may be NULL */
+    /* One per node of s: its image offers a graphical console (a screen);
+     * NULL: no node has one. */
+    const bool *display;
 } console_view;
 
 /* The message an event gives this audience, or NULL when it sees nothing

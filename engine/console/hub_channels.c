@@ -39,6 +39,7 @@ void hub_channel_free(channel *ch)
     if (!ch)
         return;
     serial_console_close(ch->console); /* no callback runs after this */
+    guest_display_close(ch->display);
     json_decref(ch->id);
     free(ch->early_end);
     free(ch->node);
@@ -122,9 +123,7 @@ static void *console_open_main(void *arg)
     return NULL;
 }
 
-/* Starts ch's open on a thread of its own; ENSHU_ECAPACITY when
- * CONSOLE_OPENS_MAX are under way or no thread could start. */
-static int console_open_start(console_hub *hub, channel *ch)
+int hub_channel_open_start(console_hub *hub, channel *ch)
 {
     pthread_mutex_lock(&hub->lock);
     if (hub->opens >= CONSOLE_OPENS_MAX) {
@@ -135,7 +134,8 @@ static int console_open_start(console_hub *hub, channel *ch)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_t thread;
-    int failed = pthread_create(&thread, &attr, console_open_main, ch);
+    int failed = pthread_create(&thread, &attr,
+                                ch->is_display ? hub_display_open_main : console_open_main, ch);
     pthread_attr_destroy(&attr);
     if (!failed)
         hub->opens++; /* under the lock: the thread counts it off under it too */
@@ -157,14 +157,18 @@ void hub_handle_console_open(console_hub *hub, session *ss, const console_reques
         hub_reply_error(hub, ss, rq->id, "not_found", "no such node, or no console for it");
         return;
     }
-    if (!hub->consoles) {
-        hub_reply_error(hub, ss, rq->id, "unavailable", "serial consoles are not available");
+    bool display = rq->type == REQ_DISPLAY_OPEN;
+    if (display ? !hub->displays : !hub->consoles) {
+        hub_reply_error(hub, ss, rq->id, "unavailable",
+                        display ? "screens are not available"
+                                : "serial consoles are not available");
         return;
     }
     int number = 0;
     for (int c = 1; c < CHANNELS; c++) {
         channel *o = ss->channels[c];
-        if (o && o->opening && o->team == team && strcmp(o->node, n->node->name) == 0) {
+        if (o && o->opening && o->is_display == display && o->team == team &&
+            strcmp(o->node, n->node->name) == 0) {
             hub_reply_error(hub, ss, rq->id, "conflict",
                             "this session is opening that console already");
             return;
@@ -185,8 +189,12 @@ void hub_handle_console_open(console_hub *hub, session *ss, const console_reques
     ch->guest = n;
     ch->id = rq->id ? json_deep_copy(rq->id) : NULL;
     ch->opening = true;
+    ch->is_display = display;
+    /* Instructors watch unless they ask to take part; trainees take part
+     * unless they ask to watch. */
+    ch->view_only = display && (rq->view_only_given ? rq->view_only : ss->role == ROLE_INSTRUCTOR);
     atomic_init(&ch->phase, CHANNEL_OPENING);
-    if (console_open_start(hub, ch) != ENSHU_OK) {
+    if (hub_channel_open_start(hub, ch) != ENSHU_OK) {
         hub_channel_free(ch);
         /* With retry_ms, as the other rate_limited replies. */
         json_t *f =
@@ -196,6 +204,7 @@ void hub_handle_console_open(console_hub *hub, session *ss, const console_reques
         return;
     }
     ss->channels[number] = ch; /* the number is taken while it opens */
+    ss->display_closed[number] = false;
 }
 
 void hub_console_open_ended(console_hub *hub, channel *ch, int rc)
@@ -207,6 +216,10 @@ void hub_console_open_ended(console_hub *hub, channel *ch, int rc)
         return;
     }
     ch->opening = false;
+    if (ch->is_display) {
+        hub_display_open_ended(hub, ss, ch, rc);
+        return;
+    }
     if (rc != ENSHU_OK) {
         ss->channels[ch->number] = NULL;
         hub_reply_error(hub, ss, ch->id, "unavailable", "the guest's console could not be opened");
@@ -235,8 +248,8 @@ void hub_console_open_ended(console_hub *hub, channel *ch, int rc)
 static channel *own_channel(console_hub *hub, session *ss, const console_request *rq)
 {
     channel *ch = rq->channel > 0 && rq->channel < CHANNELS ? ss->channels[rq->channel] : NULL;
-    if (ch && ch->opening)
-        ch = NULL; /* not announced yet */
+    if (ch && (ch->opening || ch->is_display))
+        ch = NULL; /* not announced yet, or not a serial console */
     if (!ch)
         hub_reply_error(hub, ss, rq->id, "not_found", "no such console channel in this session");
     return ch;
@@ -244,7 +257,11 @@ static channel *own_channel(console_hub *hub, session *ss, const console_request
 
 static void resume_if_free(channel *ch)
 {
-    if (!atomic_load(&ch->client_paused) && !atomic_load(&ch->queue_paused))
+    if (atomic_load(&ch->client_paused) || atomic_load(&ch->queue_paused))
+        return;
+    if (ch->display)
+        guest_display_resume(ch->display);
+    else
         serial_console_resume(ch->console);
 }
 

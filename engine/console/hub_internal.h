@@ -14,7 +14,9 @@
  *   hub_requests.c           every request decoded, authorized, rate-limited, dispatched
  *   hub_exercise_requests.c  submissions, attachments, timelines, scores, exercise control
  *   hub_nodes.c              the nodes' power states, restarts and reverts
- *   hub_channels.c           a session's serial consoles
+ *   hub_channels.c           a session's console channels: serial consoles, and the
+ *                            opening of both kinds
+ *   hub_displays.c           a session's graphical consoles (displays) and their input
  *
  * Every file includes this header and headers of layers below; none includes
  * another file's insides, so there is no cycle. Calls go one way too: the
@@ -41,10 +43,13 @@
  *   - the libvirt event loop thread: console_output and console_closed
  *     (hub_channels.c) send on the transport (any thread) and touch only
  *     their own channel, whose pause flags are atomic;
+ *   - the displays' relay thread (guest_display.h): display_output and
+ *     display_closed (hub_displays.c), likewise;
  *   - a guest job's thread: node_job_done (hub_nodes.c) appends to the
  *     ledger, sends on the transport, notifies the hub and frees its job;
- *   - a console-open thread: console_open_main (hub_channels.c) opens its
- *     channel's console (cfg, consoles, the channel's guest) and queues the
+ *   - a console-open thread: console_open_main (hub_channels.c) or
+ *     hub_display_open_main (hub_displays.c) opens its channel's console or
+ *     display (cfg, consoles, displays, the channel's guest) and queues the
  *     channel back (hub_console_opened, hub_inbox.c), which ends its use
  *     of the hub.
  *   None of these reads a session: a session is found by its id on the hub
@@ -58,6 +63,7 @@
 #include "console_protocol.h"
 #include "console_view.h"
 #include "grader.h"
+#include "guest_display.h"
 #include "login_checks.h"
 #include "login_limits.h"
 #include "monotonic_clock.h"
@@ -100,7 +106,10 @@ typedef struct channel {
     const range_guest *guest; /* in hub->guests */
     json_t *id;               /* of the console.open request, until it is answered */
     bool opening;             /* hub thread only */
+    bool is_display;          /* a graphical console (display), not a serial one */
+    bool view_only;           /* a display whose input is not forwarded */
     serial_console *console;
+    guest_display *display;
     atomic_int phase;          /* CHANNEL_*: the console was announced, or ended first */
     char *early_end;           /* CHANNEL_ENDED_EARLY: the console.closed message to send */
     atomic_bool client_paused; /* the browser's terminal is behind */
@@ -122,6 +131,9 @@ typedef struct session {
     int64_t cursor;
     channel *channels[CHANNELS];
     int nchannels; /* open (not those opening) */
+    /* Display channels closed by display.close: binary frames still in
+     * flight to them are dropped, not taken as a protocol error. */
+    bool display_closed[CHANNELS];
 } session;
 
 typedef enum inbox_kind {
@@ -130,7 +142,8 @@ typedef enum inbox_kind {
     IN_CLOSE,
     IN_DRAIN,
     IN_LOGIN,
-    IN_CONSOLE /* a console open ended */
+    IN_CONSOLE, /* a console open ended */
+    IN_BINARY   /* a binary message: a display's input */
 } inbox_kind;
 
 /* An instructor login whose password is being checked: what its hello
@@ -188,6 +201,7 @@ struct console_hub {
     unsigned nteams;
     char **codes;
     console_view view;
+    bool *display; /* view.display */
     ws_server *ws;
     grader *grader;
     int64_t fanned; /* every event up to this seq was fanned out */
@@ -206,6 +220,7 @@ struct console_hub {
     console_rate rates[LIMIT_COUNT];
     range_guests *guests; /* the nodes' guests: power states, restarts and reverts */
     serial_consoles *consoles;
+    guest_displays *displays;
     pthread_t thread;
     pthread_mutex_t lock; /* inbox, notified, stopping, busy, opens */
     pthread_cond_t wake;
@@ -315,5 +330,18 @@ void hub_handle_console_open(console_hub *hub, session *ss, const console_reques
 void hub_console_open_ended(console_hub *hub, channel *ch, int rc);
 void hub_handle_console(console_hub *hub, session *ss, const console_request *rq);
 bool hub_resume_consoles(console_hub *hub, session *ss);
+/* Starts ch's open (a console or a display) on a console-open thread;
+ * ENSHU_ECAPACITY when too many are under way or no thread could start. */
+int hub_channel_open_start(console_hub *hub, channel *ch);
+
+/* ---- hub_displays.c: graphical consoles ---- */
+
+/* A console-open thread's main for a display channel (arg: the channel). */
+void *hub_display_open_main(void *arg);
+/* A display's open ended (from hub_console_open_ended). */
+void hub_display_open_ended(console_hub *hub, session *ss, channel *ch, int rc);
+void hub_handle_display_close(console_hub *hub, session *ss, const console_request *rq);
+/* A binary message of the session: input to one of its open displays. */
+void hub_handle_display_input(console_hub *hub, session *ss, const char *data, size_t len);
 
 #endif

@@ -17,6 +17,8 @@
 #include "hub_internal.h"
 #include "log.h"
 #include "monotonic_cond.h"
+#include "range_files.h"
+#include "range_images.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +76,10 @@ static void handle_item(console_hub *hub, inbox_item *it)
     case IN_CONSOLE:
         hub_console_open_ended(hub, it->opened, it->rc);
         it->opened = NULL;
+        break;
+    case IN_BINARY:
+        if (ss)
+            hub_handle_display_input(hub, ss, it->text, it->len);
         break;
     }
 }
@@ -134,6 +140,11 @@ static void ws_received(void *ctx, uint64_t sid, const char *text, size_t len)
     hub_push(ctx, IN_MESSAGE, sid, text, len);
 }
 
+static void ws_binary(void *ctx, uint64_t sid, const void *data, size_t len)
+{
+    hub_push(ctx, IN_BINARY, sid, data, len);
+}
+
 static void ws_close(void *ctx, uint64_t sid)
 {
     hub_push(ctx, IN_CLOSE, sid, NULL, 0);
@@ -142,6 +153,20 @@ static void ws_close(void *ctx, uint64_t sid)
 static void ws_drain(void *ctx, uint64_t sid)
 {
     hub_push(ctx, IN_DRAIN, sid, NULL, 0);
+}
+
+/* Which of the scenario's nodes have a screen: those whose image offers a
+ * graphical console. None without a range. */
+static bool *nodes_with_display(const scenario *s, const char *range_name)
+{
+    bool *display = xcalloc(s->nnodes + 1, sizeof(bool));
+    if (!range_name)
+        return display;
+    image_info **images = range_images_resolve(s, range_image_dir());
+    for (size_t i = 0; images && i < s->nnodes; i++)
+        display[i] = images[i]->graphical;
+    range_images_free(images, s->nnodes);
+    return display;
 }
 
 int console_hub_start(const console_hub_config *cfg, console_hub **out)
@@ -156,7 +181,8 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
     hub->codes = xcalloc(hub->nteams + 1, sizeof(char *));
     for (unsigned t = 0; t < hub->nteams; t++)
         hub->codes[t] = xstrdup(cfg->join_codes[t]);
-    hub->view = (console_view){hub->s, cfg->vars};
+    hub->display = nodes_with_display(hub->s, cfg->range_name);
+    hub->view = (console_view){hub->s, cfg->vars, hub->display};
     hub->grader = grader_new(hub->s, hub->nteams);
     if (cfg->vars)
         grader_set_team_vars(hub->grader, cfg->vars);
@@ -173,8 +199,10 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
         hub->feeds[t].texts = xcalloc((size_t)TIMELINE_EVENTS * hub->nlangs, sizeof(char *));
     }
     hub->guests = range_guests_new(hub->s, hub->nteams, cfg->range_name);
-    if (range_guests_count(hub->guests))
+    if (range_guests_count(hub->guests)) {
         hub->consoles = serial_consoles_new();
+        hub->displays = guest_displays_new();
+    }
     pthread_mutex_init(&hub->lock, NULL);
     monotonic_cond_init(&hub->wake);
     pthread_cond_init(&hub->opens_ended, NULL);
@@ -187,6 +215,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
                            .allow_origins = cfg->allow_origins,
                            .on_open = ws_open,
                            .on_message = ws_received,
+                           .on_binary = ws_binary,
                            .on_close = ws_close,
                            .on_drain = ws_drain,
                            .ctx = hub};
@@ -261,6 +290,8 @@ void console_hub_free(console_hub *hub)
         hub_session_free(hub->sessions[i]);
     free(hub->sessions);
     serial_consoles_free(hub->consoles);
+    guest_displays_free(hub->displays);
+    free(hub->display);
     for (unsigned t = 0; t < hub->nteams; t++)
         free(hub->codes[t]);
     free(hub->codes);

@@ -42,6 +42,7 @@
 #define DEFAULT_MAX_MESSAGE ((size_t)64 * 1024)
 #define DEFAULT_QUEUE_LIMIT ((size_t)4 * 1024 * 1024)
 #define DEFAULT_RATE 50
+#define DEFAULT_BINARY_RATE 200
 #define DEFAULT_PING_SECS 20
 #define DEFAULT_HANGUP_SECS 40
 #define DEFAULT_MAX_SESSIONS 4096
@@ -124,8 +125,11 @@ typedef struct session {
     char *rx;
     size_t rx_len, rx_cap;
     bool in_message;
+    bool rx_binary; /* the message being received is binary */
     double tokens;
     int64_t tokens_at_us;
+    double binary_tokens; /* the same, for binary messages (on_binary) */
+    int64_t binary_tokens_at_us;
 } session;
 
 typedef struct session_ref {
@@ -139,11 +143,13 @@ struct ws_server {
     char *cert_path, *key_path;
     size_t max_message, queue_limit, max_queued_total;
     unsigned rate;
+    unsigned binary_rate;
     char **allow_origins; /* lower case, no trailing "/" */
     size_t nallow_origins;
     unsigned max_sessions, max_per_address, max_unadmitted, login_secs;
     void (*on_open)(void *, uint64_t, const char *);
     void (*on_message)(void *, uint64_t, const char *, size_t);
+    void (*on_binary)(void *, uint64_t, const void *, size_t);
     void (*on_close)(void *, uint64_t);
     void (*on_drain)(void *, uint64_t);
     void *ctx;
@@ -398,6 +404,8 @@ static session *session_open(ws_server *srv, struct lws *wsi, const char *peer)
     peer_add(srv, s->peer, 1);
     s->tokens = 2.0 * srv->rate;
     s->tokens_at_us = now_us();
+    s->binary_tokens = 2.0 * srv->binary_rate;
+    s->binary_tokens_at_us = s->tokens_at_us;
     pthread_mutex_lock(&srv->lock);
     s->id = srv->next_id++;
     insert_session(srv, s);
@@ -429,37 +437,46 @@ static void session_closed(ws_server *srv, session *s)
 }
 
 /* A token bucket: rate per second, bursts of twice that. */
-static bool take_token(ws_server *srv, session *s)
+static bool take_from(double *tokens, int64_t *at_us, unsigned rate)
 {
     int64_t now = now_us();
-    double burst = 2.0 * srv->rate;
-    s->tokens += (double)(now - s->tokens_at_us) * srv->rate / 1e6;
-    if (s->tokens > burst)
-        s->tokens = burst;
-    s->tokens_at_us = now;
-    if (s->tokens < 1.0)
+    double burst = 2.0 * rate;
+    *tokens += (double)(now - *at_us) * rate / 1e6;
+    if (*tokens > burst)
+        *tokens = burst;
+    *at_us = now;
+    if (*tokens < 1.0)
         return false;
-    s->tokens -= 1.0;
+    *tokens -= 1.0;
     return true;
+}
+
+static bool take_token(ws_server *srv, session *s, bool binary)
+{
+    return binary ? take_from(&s->binary_tokens, &s->binary_tokens_at_us, srv->binary_rate)
+                  : take_from(&s->tokens, &s->tokens_at_us, srv->rate);
 }
 
 /* Returns -1 when the connection must close (the close reason is set). */
 static int on_receive(ws_server *srv, session *s, struct lws *wsi, const char *in, size_t len)
 {
-    if (lws_frame_is_binary(wsi)) {
-        close_with(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, "binary frames are not accepted");
-        return -1;
-    }
     if (!s->in_message) {
-        if (!take_token(srv, s)) {
+        bool binary = lws_frame_is_binary(wsi);
+        if (binary && !srv->on_binary) {
+            close_with(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, "binary frames are not accepted");
+            return -1;
+        }
+        if (!take_token(srv, s, binary)) {
             log_printf(ENSHU_LOG_NOTICE,
-                       "enshu: console session %llu sent more than %u messages per second; "
+                       "enshu: console session %llu sent more than %u %smessages per second; "
                        "closing it.",
-                       (unsigned long long)s->id, srv->rate);
+                       (unsigned long long)s->id, binary ? srv->binary_rate : srv->rate,
+                       binary ? "binary " : "");
             close_with(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too many messages");
             return -1;
         }
         s->in_message = true;
+        s->rx_binary = binary;
         s->rx_len = 0;
     }
     if (len > srv->max_message - s->rx_len) {
@@ -482,7 +499,9 @@ static int on_receive(ws_server *srv, session *s, struct lws *wsi, const char *i
     if (!lws_is_final_fragment(wsi))
         return 0;
     s->in_message = false;
-    if (srv->on_message)
+    if (s->rx_binary)
+        srv->on_binary(srv->ctx, s->id, s->rx, s->rx_len);
+    else if (srv->on_message)
         srv->on_message(srv->ctx, s->id, s->rx, s->rx_len);
     if (s->rx_cap > RX_KEEP) { /* one large message should not pin memory in an idle session */
         free(s->rx);
@@ -984,6 +1003,7 @@ int ws_server_start(const ws_server_config *cfg, ws_server **out)
     srv->max_message = cfg->max_message ? cfg->max_message : DEFAULT_MAX_MESSAGE;
     srv->queue_limit = cfg->queue_limit ? cfg->queue_limit : DEFAULT_QUEUE_LIMIT;
     srv->rate = cfg->max_messages_per_sec ? cfg->max_messages_per_sec : DEFAULT_RATE;
+    srv->binary_rate = cfg->max_binary_per_sec ? cfg->max_binary_per_sec : DEFAULT_BINARY_RATE;
     srv->max_sessions = cfg->max_sessions ? cfg->max_sessions : DEFAULT_MAX_SESSIONS;
     srv->max_per_address =
         cfg->max_sessions_per_address ? cfg->max_sessions_per_address : DEFAULT_MAX_PER_ADDRESS;
@@ -1006,6 +1026,7 @@ int ws_server_start(const ws_server_config *cfg, ws_server **out)
     }
     srv->on_open = cfg->on_open;
     srv->on_message = cfg->on_message;
+    srv->on_binary = cfg->on_binary;
     srv->on_close = cfg->on_close;
     srv->on_drain = cfg->on_drain;
     srv->ctx = cfg->ctx;

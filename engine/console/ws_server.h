@@ -18,12 +18,14 @@
  *   "too slow: reconnect to resume" (nothing is dropped silently; the client
  *   reconnects and resumes). on_drain tells when a queue that went above half
  *   the bound falls below a quarter of it, for flow control of producers.
- * - Inbound: text messages only, reassembled from fragments and delivered
- *   whole, including empty ones (len 0, text then points to ""). The text is
- *   valid UTF-8 and NUL-terminated at text[len]. Closes the session with
- *   1003 on a binary frame, 1009 on a message above max_message bytes, 1008
- *   "too many messages" above max_messages_per_sec (bursts of twice that are
- *   allowed), 1007 on invalid UTF-8.
+ * - Inbound: messages reassembled from fragments and delivered whole,
+ *   including empty ones (len 0, text then points to ""). Text is valid
+ *   UTF-8 and NUL-terminated at text[len]. Binary messages go to on_binary
+ *   (the graphical consoles' input); without on_binary a binary frame closes
+ *   the session with 1003. Closes the session with 1009 on a message above
+ *   max_message bytes, 1008 "too many messages" above max_messages_per_sec
+ *   text or max_binary_per_sec binary messages (each its own budget; bursts
+ *   of twice that are allowed), 1007 on invalid UTF-8.
  * - Liveness: an idle connection is pinged after ping_secs and dropped when
  *   nothing valid (a pong or a message) came for hangup_secs; on_close
  *   follows once libwebsockets has shut the socket (about 3 s later).
@@ -86,6 +88,7 @@ typedef struct ws_server_config {
     size_t max_message;               /* inbound bound; 0 = 64 KiB */
     size_t queue_limit;               /* outbound bound per session; 0 = 4 MiB */
     unsigned max_messages_per_sec;    /* 0 = 50 */
+    unsigned max_binary_per_sec;      /* 0 = 200 (a display's keys, pointer and update requests) */
     unsigned ping_secs, hangup_secs;  /* 0 = 20, 40 */
     /* Origins besides the serving one whose pages may connect, e.g.
      * "https://range.example" behind a reverse proxy; NULL-terminated, may be
@@ -99,6 +102,8 @@ typedef struct ws_server_config {
     /* Called on the service thread; must not block (hand work to another thread). */
     void (*on_open)(void *ctx, uint64_t session, const char *peer_address);
     void (*on_message)(void *ctx, uint64_t session, const char *text, size_t len);
+    /* A binary message (NULL: binary frames close the session with 1003). */
+    void (*on_binary)(void *ctx, uint64_t session, const void *data, size_t len);
     void (*on_close)(void *ctx, uint64_t session);
     /* The session's queue fell below a quarter of queue_limit after having
      * been above half (for flow control of serial consoles); may be NULL. */
@@ -114,7 +119,7 @@ int ws_server_start(const ws_server_config *cfg, ws_server **out)
 int ws_server_port(const ws_server *srv);
 
 /* Any thread. Queues one message for the session; binary sends a binary frame
- * (serial console output). ENSHU_ENOTFOUND: no such open session, or it is
+ * (serial console and display output). ENSHU_ENOTFOUND: no such open session, or it is
  * closing (also when this message passed the queue bound and closed it);
  * ENSHU_EINVAL: the message alone is larger than the bound. */
 int ws_server_send(ws_server *srv, uint64_t session, const void *data, size_t len, bool binary)

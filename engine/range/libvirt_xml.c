@@ -223,6 +223,9 @@ char *libvirt_domain_xml(const plan_domain *dom, const plan_team *team, const do
             write_filterref(f, boot->filter, team, dom->nics[i].segment);
         fprintf(f, "    </interface>\n");
     }
+    if (boot->graphical)
+        fprintf(f, "    <graphics type='vnc'><listen type='none'/></graphics>\n"
+                   "    <video><model type='vga'/></video>\n");
     fprintf(f, "    <serial type='pty'><target port='0'/></serial>\n"
                "    <console type='pty'><target type='serial' port='0'/></console>\n"
                "    <channel type='unix'>\n"

@@ -43,6 +43,11 @@ typedef struct domain_boot {
     const char *initrd;
     const char *disk_path; /* overlay file, or NULL */
     const char *filter;    /* nwfilter (libvirt_nwfilter_xml) for every NIC, or NULL */
+    /* The image offers a graphical console: a VGA display under VNC that
+     * listens on no port (<listen type='none'/>); its viewers reach it only
+     * through sockets libvirt hands over (virDomainOpenGraphicsFD,
+     * guest_display.h). */
+    bool graphical;
 } domain_boot;
 
 char *libvirt_domain_xml(const plan_domain *dom, const plan_team *team, const domain_boot *boot);

@@ -215,7 +215,8 @@ static int ensure_domain(up_ctx *c, virConnectPtr conn, const plan_team *team, c
         domain_boot boot = {.kernel = d->image->kernel,
                             .initrd = d->image->initrd,
                             .disk_path = disk_path,
-                            .filter = host_runs_guests(conn) ? team->filter : NULL};
+                            .filter = host_runs_guests(conn) ? team->filter : NULL,
+                            .graphical = d->image->graphical};
         char *xml = libvirt_domain_xml(d, team, &boot);
         dom = virDomainDefineXML(conn, xml);
         free(xml);

@@ -99,7 +99,7 @@ static int setup(void **state)
     free(att);
     rmdir(f->dir);
     assert_int_equal(team_vars_from_json(VARS, &f->vars), ENSHU_OK);
-    f->v = (console_view){f->s, f->vars};
+    f->v = (console_view){f->s, f->vars, NULL};
     *state = f;
     return 0;
 }
@@ -385,7 +385,7 @@ static void inbox_messages_come_in_the_audience_language_with_team_values(void *
     json_decref(m);
 
     /* Without values, {{team}} is still filled in and addresses stay as written. */
-    console_view bare = {f->s, NULL};
+    console_view bare = {f->s, NULL, NULL};
     m = console_view_event(&bare, &TEAM2, &ev, NULL);
     assert_non_null(m);
     assert_string_equal(str(m, "body"), "Team 2: run the updater");
@@ -575,6 +575,14 @@ static void teams_see_their_visible_nodes_with_their_addresses(void **state)
     assert_int_equal(json_array_size(addrs), 1);
     assert_string_equal(json_string_value(json_array_get(addrs, 0)), "10.80.1.10");
     assert_true(json_is_true(json_object_get(ws, "console")));
+    assert_true(json_is_false(json_object_get(ws, "display")));
+    json_decref(nodes);
+
+    /* A screen where the node's image offers one (ws, not c2). */
+    const bool display[] = {true, false};
+    console_view with_screens = {f->s, f->vars, display};
+    nodes = console_view_nodes(&with_screens, &TEAM2, 2);
+    assert_true(json_is_true(json_object_get(json_array_get(nodes, 0), "display")));
     json_decref(nodes);
 
     const console_audience ja_instr = {0, "ja"};

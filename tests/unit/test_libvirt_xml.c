@@ -80,6 +80,27 @@ static void domain_boots_kernel_with_agent_and_console(void **state)
     scenario_free(s);
 }
 
+/* A graphical console: VNC on no port at all (only sockets libvirt hands
+ * over reach it) and a VGA the guest's framebuffer driver takes. */
+static void graphical_domain_has_vnc_on_no_port(void **state)
+{
+    scenario *s = load_or_fail(THREE_NODES);
+    range_plan *p = range_plan_new(s, "x", 1, 0);
+    test_plan_use_image(p, &TEST_BUSYBOX_IMAGE);
+    domain_boot boot = {.kernel = "/k", .initrd = "/i", .graphical = true};
+    char *xml = libvirt_domain_xml(&p->teams[0].domains[1], &p->teams[0], &boot);
+    assert_non_null(strstr(xml, "<graphics type='vnc'><listen type='none'/></graphics>"));
+    assert_non_null(strstr(xml, "<video><model type='vga'/></video>"));
+    assert_null(strstr(xml, "type='address'"));
+    assert_null(strstr(xml, "autoport"));
+    assert_null(strstr(xml, "socket="));
+    assert_non_null(strstr(xml, "<console type='pty'>"));
+    validate(xml, "domain");
+    free(xml);
+    range_plan_free(p);
+    scenario_free(s);
+}
+
 /* Every NIC refers to the team's filter with its own bridge's host address
  * and exactly the MACs of the team's NICs on the same segment. */
 static void domain_nics_refer_to_the_isolation_filter(void **state)
@@ -483,6 +504,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(network_is_isolated_with_pinned_leases),
         cmocka_unit_test(domain_boots_kernel_with_agent_and_console),
+        cmocka_unit_test(graphical_domain_has_vnc_on_no_port),
         cmocka_unit_test(domain_nics_refer_to_the_isolation_filter),
         cmocka_unit_test(isolation_filter_allows_peers_and_dhcp_only),
         cmocka_unit_test(volume_and_pool),

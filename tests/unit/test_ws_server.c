@@ -588,6 +588,63 @@ static void binary_frame_refused(void **state)
     expect_closed_for((ws_server_config){0}, send_binary, 1003, "binary frames are not accepted");
 }
 
+/* Binary messages, with on_binary: delivered whole (fragments joined, any
+ * bytes), on a budget of their own. */
+static unsigned char binary_got[256];
+static size_t binary_len;
+static int binary_count;
+
+static void on_binary(void *ctx, uint64_t session, const void *data, size_t len)
+{
+    recorder *r = ctx;
+    pthread_mutex_lock(&r->lock);
+    if (len <= sizeof binary_got) {
+        memcpy(binary_got, data, len);
+        binary_len = len;
+    }
+    binary_count++;
+    pthread_cond_broadcast(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void send_binary_flood(wsc *c)
+{
+    for (int i = 0; i < 400; i++)
+        wsc_send_frame(c, OP_BINARY, true, "\x01", 1);
+}
+
+static void binary_messages_to_on_binary(void **state)
+{
+    binary_count = 0;
+    ws_server *srv = start((ws_server_config){
+        .on_binary = on_binary, .max_messages_per_sec = 5, .max_binary_per_sec = 100});
+    wsc c;
+    assert_int_equal(wsc_open(&c, ws_server_port(srv), "/ws", "enshu.v1", false, 0), 101);
+    wsc_send_frame(&c, OP_BINARY, false,
+                   "\x05"
+                   "a\x00",
+                   3);
+    wsc_send_frame(&c, OP_CONT, true, "\xff\xfe", 2);
+    assert_true(wait_count(&binary_count, 1));
+    assert_int_equal(binary_len, 5);
+    assert_memory_equal(binary_got,
+                        "\x05"
+                        "a\x00\xff\xfe",
+                        5);
+    /* 60 binary messages spend nothing of the 5-a-second text budget. */
+    for (int i = 0; i < 60; i++)
+        wsc_send_frame(&c, OP_BINARY, true, "\x02", 1);
+    assert_true(wait_count(&binary_count, 61));
+    wsc_send_text(&c, "still here");
+    assert_true(wait_count(&rec.nmsgs, 1));
+    assert_int_equal(rec.nclosed, 0);
+    wsc_close(&c);
+    ws_server_free(srv);
+    /* Past its own budget, the session closes as a text flood does. */
+    expect_closed_for((ws_server_config){.on_binary = on_binary, .max_binary_per_sec = 100},
+                      send_binary_flood, 1008, "too many messages");
+}
+
 static void oversize_refused(void **state)
 {
     expect_closed_for((ws_server_config){.max_message = 1024}, send_oversize, 1009,
@@ -1217,6 +1274,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(shared_message_to_many),
         cmocka_unit_test(close_from_another_thread),
         cmocka_unit_test(binary_frame_refused),
+        cmocka_unit_test(binary_messages_to_on_binary),
         cmocka_unit_test(invalid_utf8_refused),
         cmocka_unit_test(oversize_refused),
         cmocka_unit_test(flood_refused),

@@ -15,7 +15,11 @@
  *   resolves it, `error` rejects it with a ProtocolError. Requests made while
  *   disconnected wait for the next welcome.
  * - Outgoing messages are paced below the server's limit of 50 a second.
- * - Binary frames (serial console output) go to onBinary listeners whole.
+ * - Binary frames (serial console and screen output) go to onBinary
+ *   listeners whole. sendBinary sends a screen's bytes on its channel, paced
+ *   below the server's limit of 200 binary messages a second: bytes of one
+ *   channel that wait are sent together as one frame (a screen's bytes are a
+ *   stream, so joining them changes nothing).
  *
  * Listeners: on(type, fn) for a message type, and the pseudo-types
  * 'welcome' (every welcome, also after a reconnect), 'state' (connection
@@ -25,6 +29,8 @@
 
 const PROTOCOL = 'enshu.v1';
 const MAX_PER_SECOND = 40; /* under the server's 50, leaving room for replies to race */
+const MAX_BINARY_PER_SECOND = 160; /* under the server's 200 */
+const BINARY_JOIN_MAX = 32 * 1024;
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 15000;
 const LOG_LIMIT_CHARS = 2_000_000; /* beyond this the log is not kept across reloads */
@@ -116,6 +122,9 @@ export class Connection {
     this.outbox = []; /* paced sends */
     this.sentTimes = [];
     this.pumpTimer = null;
+    this.binaryOutbox = []; /* [{channel, parts}] waiting for the pace */
+    this.binaryTimes = [];
+    this.binaryTimer = null;
     this.nextId = 1;
     this.helloId = null;
     this.backoff = BACKOFF_FIRST_MS;
@@ -311,6 +320,7 @@ export class Connection {
       clearTimeout(this.pumpTimer);
       this.pumpTimer = null;
       this.outbox = [];
+      this.binaryOutbox = [];
       /* A request never sent waits for the next welcome; one sent whose
        * reply did not come may or may not have been done: its caller is told. */
       for (const [, p] of this.pending) {
@@ -430,6 +440,47 @@ export class Connection {
     if (!this.welcome || !this.ws) return false;
     this.queue({ ...fields, type });
     return true;
+  }
+
+  /* Sends bytes on a screen's channel (copied); dropped when not connected,
+   * as a screen is opened again then anyway. */
+  sendBinary(channel, bytes) {
+    if (!this.welcome || !this.ws) return false;
+    const last = this.binaryOutbox[this.binaryOutbox.length - 1];
+    /* Joined frames stay far below the server's 64 KiB bound. */
+    if (last && last.channel === channel && last.size + bytes.length <= BINARY_JOIN_MAX) {
+      last.parts.push(bytes.slice());
+      last.size += bytes.length;
+    } else this.binaryOutbox.push({ channel, parts: [bytes.slice()], size: bytes.length });
+    this.pumpBinary();
+    return true;
+  }
+
+  pumpBinary() {
+    if (this.binaryTimer) return;
+    while (this.binaryOutbox.length) {
+      const now = performance.now();
+      while (this.binaryTimes.length && now - this.binaryTimes[0] >= 1000) this.binaryTimes.shift();
+      if (this.binaryTimes.length >= MAX_BINARY_PER_SECOND) {
+        this.binaryTimer = setTimeout(() => {
+          this.binaryTimer = null;
+          this.pumpBinary();
+        }, 1000 - (now - this.binaryTimes[0]) + 1);
+        return;
+      }
+      const { channel, parts } = this.binaryOutbox.shift();
+      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) continue;
+      const size = parts.reduce((n, p) => n + p.length, 0);
+      const frame = new Uint8Array(1 + size);
+      frame[0] = channel;
+      let off = 1;
+      for (const p of parts) {
+        frame.set(p, off);
+        off += p.length;
+      }
+      this.binaryTimes.push(now);
+      this.ws.send(frame);
+    }
   }
 
   transmit(entry) {

@@ -15,6 +15,7 @@ import { t, lang, onLangChange, formatClock } from './i18n.js';
 import { Connection } from './connection.js';
 import { $, el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome, saveFile } from './ui.js';
 import { SerialConsole, openConsoles } from './terminal.js';
+import { GuestDisplay, openDisplays } from './display.js';
 import { drawScoreChart, teamColor } from './chart.js';
 import { describeMessage, describeEvent } from './describe.js';
 import { exerciseNow as timeOf, showClock, objectiveTitle as titleIn } from './exercise.js';
@@ -32,7 +33,7 @@ const conn = new Connection({
   keep: (m) => KEPT.has(m.type),
   collapse: (m) => (m.type === 'score' ? `score:${m.team}` : m.type === 'exercise' ? 'exercise' : null)
 });
-window.enshu = { conn, consoles: openConsoles };
+window.enshu = { conn, consoles: openConsoles, displays: openDisplays };
 
 const state = {
   welcome: null,
@@ -548,6 +549,32 @@ function toggleConsole(n) {
   renderNodes();
 }
 
+const screens = new Map(); // `${team}/${node}` -> {display, panel}
+
+/* A node's screen, watched (view-only) until the instructor takes control. */
+function toggleDisplay(n) {
+  const key = `${n.team}/${n.name}`;
+  const open = screens.get(key);
+  if (open) {
+    open.display.close();
+    open.panel.remove();
+    screens.delete(key);
+  } else {
+    const host = el('div', { class: 'display', dataset: { test: 'display', node: n.name, team: n.team } });
+    const panel = el(
+      'section',
+      { class: 'console-panel', dataset: { test: 'display-panel', team: n.team, node: n.name } },
+      el('h3', {}, t('display.label', { node: `${t('team.label', { team: n.team })} ${n.name}` })),
+      host
+    );
+    $('consoles').append(panel);
+    const d = new GuestDisplay(conn, host, { node: n.name, team: n.team, watch: true });
+    screens.set(key, { display: d, panel });
+    d.open();
+  }
+  renderNodes();
+}
+
 /* what: 'restart' (power cycle) or 'revert' (a fresh disk over the image). */
 async function restartNode(n, what = 'restart') {
   const ok = await confirmDialog({
@@ -574,6 +601,7 @@ function renderNodes() {
     ...state.nodes.map((n) => {
       const s = n.state || 'unknown';
       const open = consoles.has(`${n.team}/${n.name}`);
+      const screenOpen = screens.has(`${n.team}/${n.name}`);
       return el(
         'tr',
         { dataset: { test: 'node-row', team: n.team, node: n.name } },
@@ -592,7 +620,14 @@ function renderNodes() {
                 'button',
                 { type: 'button', 'aria-pressed': String(open), dataset: { test: 'console-open' }, onclick: () => toggleConsole(n) },
                 open ? t('node.console.close') : t('node.console.open')
+              ),
+          n.display
+            ? el(
+                'button',
+                { type: 'button', 'aria-pressed': String(screenOpen), dataset: { test: 'display-open' }, onclick: () => toggleDisplay(n) },
+                screenOpen ? t('node.display.close') : t('node.display.open')
               )
+            : null
         )
       );
     })

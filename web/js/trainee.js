@@ -15,6 +15,7 @@ import { t, lang, onLangChange, formatClock, formatSize } from './i18n.js';
 import { Connection } from './connection.js';
 import { $, el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleChrome, saveFile } from './ui.js';
 import { SerialConsole, openConsoles } from './terminal.js';
+import { GuestDisplay, openDisplays } from './display.js';
 import { describeMessage } from './describe.js';
 import { showClock, objectiveTitle as titleIn } from './exercise.js';
 
@@ -33,7 +34,7 @@ const conn = new Connection({
   collapse: (m) => (m.type === 'score' ? `score:${m.team}` : m.type === 'exercise' ? 'exercise' : null)
 });
 /* For the browser tests and for debugging from the developer tools. */
-window.enshu = { conn, consoles: openConsoles };
+window.enshu = { conn, consoles: openConsoles, displays: openDisplays };
 
 const state = {
   welcome: null,
@@ -506,6 +507,7 @@ function renderNodes() {
   for (const [name, c] of nodeCards) {
     if (!names.includes(name)) {
       if (c.console) c.console.close();
+      if (c.display) c.display.close();
       c.card.remove();
       nodeCards.delete(name);
     }
@@ -528,7 +530,26 @@ function nodeCard(n) {
   const title = el('span', { class: 'title' });
   const addresses = el('span', { class: 'addresses', dataset: { test: 'node-addresses' } });
   const termHost = el('div', { class: 'terminal', dataset: { test: 'terminal', node: n.name }, hidden: true });
-  const c = { card: null, console: null };
+  const c = { card: null, console: null, display: null };
+  const displayHost = el('div', { class: 'display', dataset: { test: 'display', node: n.name }, hidden: true });
+  const screenToggle = el('button', {
+    type: 'button',
+    dataset: { test: 'display-open' },
+    'aria-expanded': 'false',
+    onclick: () => {
+      if (c.display) {
+        c.display.close();
+        c.display = null;
+        displayHost.hidden = true;
+      } else {
+        displayHost.hidden = false;
+        c.display = new GuestDisplay(conn, displayHost, { node: n.name });
+        c.display.open();
+      }
+      screenToggle.setAttribute('aria-expanded', String(Boolean(c.display)));
+      screenToggle.textContent = c.display ? t('node.display.close') : t('node.display.open');
+    }
+  });
   const toggle = el('button', {
     type: 'button',
     dataset: { test: 'console-open' },
@@ -557,7 +578,9 @@ function nodeCard(n) {
     el('header', {}, el('h3', {}, n.name), title, stateNode),
     el('p', {}, el('span', { class: 'label' }, `${t('node.addresses')}: `), addresses),
     toggle,
-    termHost
+    screenToggle,
+    termHost,
+    displayHost
   );
   c.update = (node) => {
     title.textContent = node.title || '';
@@ -567,6 +590,8 @@ function nodeCard(n) {
     stateNode.dataset.state = s;
     toggle.hidden = node.console === false;
     toggle.textContent = c.console ? t('node.console.close') : t('node.console.open');
+    screenToggle.hidden = !node.display;
+    screenToggle.textContent = c.display ? t('node.display.close') : t('node.display.open');
   };
   return c;
 }

@@ -1,0 +1,155 @@
+/*
+ * A session's graphical consoles (displays): each open display is a
+ * channel (1..255) of its session, numbered with its serial consoles, and
+ * carries the RFB protocol both ways in binary messages whose first byte is
+ * the channel. Each viewer has its own connection to the guest's display
+ * (guest_display.h); a view-only viewer's input is not forwarded.
+ *
+ * Opening runs on a console-open thread as a serial console's does
+ * (hub_channels.c: the number taken meanwhile, `conflict` for a second
+ * open of the same display, the reply before any output). Output comes on
+ * the displays' relay thread and waits while the session's queue is above
+ * DISPLAY_QUEUE_HIGH; hub_resume_consoles lets it go on once the queue has
+ * drained.
+ *
+ * Input: the transport hands binary messages to the hub thread
+ * (IN_BINARY). One for an open display channel of the session goes to that
+ * display; one for a display channel the session closed (display.close) is
+ * dropped, as the browser may have sent it before it closed; anything else
+ * (no channel byte, a channel that is not an open display) closes the
+ * websocket with 1003, as any binary frame did before displays.
+ */
+#include "alloc.h"
+#include "errors.h"
+#include "hub_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A display's output waits while the session's queue holds more than this
+ * (it goes on below hub_channels.c's low mark). Above the serial consoles'
+ * mark: one framebuffer update is often larger than a terminal's screen. */
+#define DISPLAY_QUEUE_HIGH (1024u * 1024)
+
+static void display_output(void *ctx, const void *data, size_t len)
+{
+    channel *ch = ctx;
+    /* Relay thread: output comes only once the hub announced the channel
+     * and resumed it (it opened paused), so ch->display is set. */
+    char *frame = xmalloc(len + 1);
+    frame[0] = (char)ch->number;
+    memcpy(frame + 1, data, len);
+    int rc = ws_server_send(ch->hub->ws, ch->session, frame, len + 1, true);
+    free(frame);
+    if (rc != ENSHU_OK)
+        return;
+    if (ws_server_queued(ch->hub->ws, ch->session) > DISPLAY_QUEUE_HIGH &&
+        !atomic_exchange(&ch->queue_paused, true)) {
+        guest_display_pause(ch->display);
+        console_hub_notify(ch->hub); /* it looks for the drain from now on */
+    }
+}
+
+static char *closed_message(int number, const char *reason)
+{
+    json_t *msg =
+        json_pack("{s:s, s:i, s:s}", "type", "display.closed", "channel", number, "reason", reason);
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    return text;
+}
+
+static void display_closed(void *ctx, guest_display_end why, const char *message)
+{
+    channel *ch = ctx;
+    char *text = closed_message(ch->number, message ? message : "the screen closed");
+    /* As console_closed (hub_channels.c): an end before the announcement
+     * waits for it. */
+    ch->early_end = text;
+    int phase = CHANNEL_OPENING;
+    if (atomic_compare_exchange_strong(&ch->phase, &phase, CHANNEL_ENDED_EARLY))
+        return;
+    ch->early_end = NULL;
+    hub_send_bytes(ch->hub, ch->session, text, strlen(text), false);
+    free(text);
+}
+
+void *hub_display_open_main(void *arg)
+{
+    channel *ch = arg;
+    console_hub *hub = ch->hub;
+    guest_display_callbacks cb = {display_output, display_closed};
+    int rc = guest_display_open(hub->displays, ch->guest->host_uri, ch->guest->domain,
+                                ch->view_only, &cb, ch, &ch->display);
+    hub_console_opened(hub, ch, rc);
+    return NULL;
+}
+
+void hub_display_open_ended(console_hub *hub, session *ss, channel *ch, int rc)
+{
+    if (rc != ENSHU_OK) {
+        ss->channels[ch->number] = NULL;
+        hub_reply_error(hub, ss, ch->id, "unavailable",
+                        rc == ENSHU_ECAPACITY
+                            ? "the server has as many screens open as it keeps; try again later"
+                            : "the guest's screen could not be opened (the guest has none, or "
+                              "it is down)");
+        hub_channel_free(ch);
+        return;
+    }
+    ss->nchannels++;
+    hub_send_text(hub, ss->id,
+                  console_reply(ch->id, "display",
+                                json_pack("{s:i, s:s, s:i, s:b}", "channel", ch->number, "node",
+                                          ch->node, "team", ch->team, "view_only", ch->view_only)));
+    json_decref(ch->id);
+    ch->id = NULL;
+    int phase = CHANNEL_OPENING;
+    if (atomic_compare_exchange_strong(&ch->phase, &phase, CHANNEL_SHOWN)) {
+        guest_display_resume(ch->display);
+        return;
+    }
+    hub_send_text(hub, ss->id, ch->early_end);
+    ch->early_end = NULL;
+}
+
+static void close_channel(session *ss, channel *ch)
+{
+    ss->channels[ch->number] = NULL;
+    ss->display_closed[ch->number] = true;
+    ss->nchannels--;
+    hub_channel_free(ch);
+}
+
+void hub_handle_display_close(console_hub *hub, session *ss, const console_request *rq)
+{
+    channel *ch = ss->channels[rq->channel];
+    if (!ch || ch->opening || !ch->is_display) {
+        hub_reply_error(hub, ss, rq->id, "not_found", "no such screen channel in this session");
+        return;
+    }
+    close_channel(ss, ch);
+    hub_reply_ok(hub, ss, rq->id, NULL);
+}
+
+void hub_handle_display_input(console_hub *hub, session *ss, const char *data, size_t len)
+{
+    int number = len > 0 ? (unsigned char)data[0] : 0;
+    channel *ch = number > 0 ? ss->channels[number] : NULL;
+    if (ch && ch->is_display && !ch->opening) {
+        int rc = guest_display_write(ch->display, data + 1, len - 1);
+        if (rc == ENSHU_ECAPACITY) {
+            char *text = closed_message(
+                number, "the guest does not take this screen's input as fast as it comes");
+            hub_send_text(hub, ss->id, text);
+            close_channel(ss, ch);
+        }
+        /* ENSHU_EINVAL or ENSHU_EIO: the display ended, and says so
+         * (display.closed); what is still in flight is dropped. */
+        return;
+    }
+    if (ss->role != ROLE_NONE && number > 0 && ss->display_closed[number])
+        return;
+    hub_log_refusal(ss, "a binary frame for no open screen");
+    ws_server_close(hub->ws, ss->id, 1003, "binary frames go only to open screen channels");
+}

@@ -34,7 +34,7 @@ wait_sql() {
 }
 
 start=$SECONDS
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 40m --timeout 8m >"$out" 2>&1 &
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 36m --timeout 8m >"$out" 2>&1 &
 pid=$!
 wait_sql "select count(*) from events where kind='inject.fired' and subject='malware-run'" 2 900
 pass "both teams' desktops are infected, $((SECONDS - start)) s after the start"
@@ -89,7 +89,7 @@ x 2 mail "grep -q 'imap-login: Login: user=<alice>.*rip=$pc1_2' /var/log/mail.lo
   fail "team 2's mail log lacks alice's IMAP login from $pc1_2"
 x 2 gw "grep -q 'fw-forward: .*SRC=$pc1_2 DST=$c2_2 .*DPT=8080' /var/log/firewall.log" ||
   fail "team 2's firewall log lacks the beacon from $pc1_2 to $c2_2"
-x 2 files "grep 'alice|$pc1_2|' /var/log/samba/audit.log | grep -q accounting" ||
+x 2 files "grep 'alice|$pc1_2|' /var/log/samba/audit.log | grep -q Accounting" ||
   fail "team 2's Samba audit log lacks alice reading the accounting folder from $pc1_2"
 x 2 logs "grep -q 'fw-forward: .*DST=$c2_2 ' /var/log/remote/gw.log && grep -q 'alice|$pc1_2|' /var/log/remote/files.log" ||
   fail "team 2's log server lacks the firewall's or the file server's lines: $(x 2 logs 'ls -l /var/log/remote')"

@@ -17,9 +17,10 @@ static const char HELP[] =
     "\n"
     "Brings up the range of incident script FILE: for every team, one isolated libvirt\n"
     "network per segment and the team's guests, then waits until the guest agent of every\n"
-    "guest answers. What is created is recorded as it happens in\n"
-    "$ENSHU_STATE_DIR/ranges/NAME.db (default /var/lib/enshu), so running 'up' again\n"
-    "resumes after a failure or crash, and 'enshu down' removes exactly that.\n"
+    "guest answers, and makes the scenario's accounts (users) on them. What is created is\n"
+    "recorded as it happens in $ENSHU_STATE_DIR/ranges/NAME.db (default /var/lib/enshu),\n"
+    "so running 'up' again resumes after a failure or crash, and 'enshu down' removes\n"
+    "exactly that.\n"
     "\n"
     "Options:\n"
     "  --teams N            number of teams (within the scenario's teams.min..max)\n"
@@ -28,7 +29,8 @@ static const char HELP[] =
     "  --name NAME          range name (default: the scenario id); two ranges may share hosts\n"
     "  --workers N          teams provisioned in parallel (default 4)\n"
     "  --timeout DURATION   how long to wait for the guests' agents (default 5m)\n"
-    "  --no-wait            do not wait for the guests' agents\n"
+    "  --no-wait            do not wait for the guests' agents (nor make the\n"
+    "                       scenario's accounts, which needs them)\n"
     "\n"
     "Exit status: 0 every team ready, 1 failure, 2 usage error.\n";
 

@@ -254,3 +254,31 @@ json_t *console_view_nodes(const console_view *v, const console_audience *a, int
     }
     return list;
 }
+
+json_t *console_view_accounts(const console_view *v, const console_audience *a, int team)
+{
+    json_t *list = json_array();
+    if (a->team != 0 && a->team != team)
+        return list; /* never another team's passwords */
+    for (size_t i = 0; i < v->s->nusers; i++) {
+        const scenario_user *u = &v->s->users[i];
+        json_t *nodes = json_array();
+        for (size_t n = 0; n < v->s->nnodes; n++) {
+            const node *nd = &v->s->nodes[n];
+            bool runs_linux = !v->runs_linux || v->runs_linux[n];
+            if (scenario_user_on_node(v->s, u, nd, runs_linux) && (a->team == 0 || nd->visible))
+                json_array_append_new(nodes, json_string(nd->name));
+        }
+        if (json_array_size(nodes) == 0) {
+            json_decref(nodes);
+            continue;
+        }
+        char *password = team_vars_expand(v->vars, team, u->password);
+        json_t *j = json_pack("{s:i, s:s, s:s, s:b, s:o}", "team", team, "name", u->name,
+                              "password", password, "sudo", u->sudo, "nodes", nodes);
+        free(password);
+        set_text(j, "title", v, a, team, &u->title);
+        json_array_append_new(list, j);
+    }
+    return list;
+}

@@ -31,7 +31,8 @@ typedef struct answer_outcome {
 
 typedef struct console_view {
     const scenario *s;
-    const team_vars *vars; /* may be NULL */
+    const team_vars *vars;  /* may be NULL */
+    const bool *runs_linux; /* [node]: its image runs Linux; NULL: every one does */
     /* One per node of s: its image offers a graphical console (a screen);
      * NULL: no node has one. */
     const bool *display;
@@ -55,6 +56,13 @@ json_t *console_view_objectives(const console_view *v, const console_audience *a
 /* The visible nodes of a team (instructors: every node), with their
  * addresses for that team. */
 json_t *console_view_nodes(const console_view *v, const console_audience *a, int team);
+
+/* The scenario's accounts of team (scenario.h: users), as the audience
+ * sees them: [{team, name, title, password, sudo, nodes: [NODE...]}], the
+ * password filled in for team. Teams see their own accounts only (the
+ * caller asks for a->team's), on the nodes they may see: a user on none of
+ * them is left out. Instructors see every node. */
+json_t *console_view_accounts(const console_view *v, const console_audience *a, int team);
 
 /* The scenario text in the audience's language, templates filled in for
  * team (caller frees). */

@@ -201,7 +201,6 @@ struct console_hub {
     unsigned nteams;
     char **codes;
     console_view view;
-    bool *display; /* view.display */
     ws_server *ws;
     grader *grader;
     int64_t fanned; /* every event up to this seq was fanned out */

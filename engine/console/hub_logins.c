@@ -24,6 +24,7 @@ void hub_send_welcome(console_hub *hub, session *ss, const json_t *id, json_t *e
     json_t *exj = console_view_exercise(&hub->view, &a, exercise_phase_name(exercise_get_phase(ex)),
                                         exercise_now(ex), exercise_speed(ex), hub->nteams);
     json_t *nodes = json_array();
+    json_t *accounts = json_array();
     if (ss->role == ROLE_INSTRUCTOR) {
         json_t *codes = json_array();
         for (unsigned t = 1; t <= hub->nteams; t++) {
@@ -32,6 +33,9 @@ void hub_send_welcome(console_hub *hub, session *ss, const json_t *id, json_t *e
             json_t *team_nodes = console_view_nodes(&hub->view, &a, (int)t);
             json_array_extend(nodes, team_nodes);
             json_decref(team_nodes);
+            json_t *team_accounts = console_view_accounts(&hub->view, &a, (int)t);
+            json_array_extend(accounts, team_accounts);
+            json_decref(team_accounts);
         }
         json_object_set_new(exj, "join_codes", codes);
         json_t *injects = json_array();
@@ -49,12 +53,16 @@ void hub_send_welcome(console_hub *hub, session *ss, const json_t *id, json_t *e
         json_t *mine = console_view_nodes(&hub->view, &a, ss->team);
         json_array_extend(nodes, mine);
         json_decref(mine);
+        json_t *own = console_view_accounts(&hub->view, &a, ss->team);
+        json_array_extend(accounts, own);
+        json_decref(own);
     }
     json_t *fields =
         json_pack("{s:i, s:s, s:o, s:o, s:o, s:I}", "protocol", CONSOLE_PROTOCOL_VERSION, "role",
                   ss->role == ROLE_INSTRUCTOR ? "instructor" : "team", "exercise", exj,
                   "objectives", console_view_objectives(&hub->view, &a), "nodes", nodes, "last_seq",
                   (json_int_t)hub->fanned);
+    json_object_set_new(fields, "accounts", accounts);
     if (ss->role == ROLE_TEAM) {
         json_object_set_new(fields, "team", json_integer(ss->team));
         json_object_set_new(fields, "name", json_string(ss->name));

@@ -17,8 +17,6 @@
 #include "hub_internal.h"
 #include "log.h"
 #include "monotonic_cond.h"
-#include "range_files.h"
-#include "range_images.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,20 +153,6 @@ static void ws_drain(void *ctx, uint64_t sid)
     hub_push(ctx, IN_DRAIN, sid, NULL, 0);
 }
 
-/* Which of the scenario's nodes have a screen: those whose image offers a
- * graphical console. None without a range. */
-static bool *nodes_with_display(const scenario *s, const char *range_name)
-{
-    bool *display = xcalloc(s->nnodes + 1, sizeof(bool));
-    if (!range_name)
-        return display;
-    image_info **images = range_images_resolve(s, range_image_dir());
-    for (size_t i = 0; images && i < s->nnodes; i++)
-        display[i] = images[i]->graphical;
-    range_images_free(images, s->nnodes);
-    return display;
-}
-
 int console_hub_start(const console_hub_config *cfg, console_hub **out)
 {
     *out = NULL;
@@ -181,8 +165,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
     hub->codes = xcalloc(hub->nteams + 1, sizeof(char *));
     for (unsigned t = 0; t < hub->nteams; t++)
         hub->codes[t] = xstrdup(cfg->join_codes[t]);
-    hub->display = nodes_with_display(hub->s, cfg->range_name);
-    hub->view = (console_view){hub->s, cfg->vars, hub->display};
+    hub->view = (console_view){hub->s, cfg->vars, NULL, NULL};
     hub->grader = grader_new(hub->s, hub->nteams);
     if (cfg->vars)
         grader_set_team_vars(hub->grader, cfg->vars);
@@ -199,6 +182,8 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
         hub->feeds[t].texts = xcalloc((size_t)TIMELINE_EVENTS * hub->nlangs, sizeof(char *));
     }
     hub->guests = range_guests_new(hub->s, hub->nteams, cfg->range_name);
+    hub->view.runs_linux = range_guests_linux(hub->guests);
+    hub->view.display = range_guests_graphical(hub->guests);
     if (range_guests_count(hub->guests)) {
         hub->consoles = serial_consoles_new();
         hub->displays = guest_displays_new();
@@ -291,7 +276,6 @@ void console_hub_free(console_hub *hub)
     free(hub->sessions);
     serial_consoles_free(hub->consoles);
     guest_displays_free(hub->displays);
-    free(hub->display);
     for (unsigned t = 0; t < hub->nteams; t++)
         free(hub->codes[t]);
     free(hub->codes);

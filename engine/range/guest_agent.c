@@ -182,6 +182,12 @@ int guest_agent_exec_bounded(virDomainPtr dom, const char *user, const char *com
     return exec_as(dom, user, RUN_INNER, bound, command, strlen(command), timeout_ms + 5000, out);
 }
 
+int guest_agent_run_with_input(virDomainPtr dom, const char *const *argv, const char *input,
+                               size_t len, int64_t timeout_ms, guest_exec_result *out)
+{
+    return exec_with_input(dom, argv, input, len, timeout_ms, out);
+}
+
 void guest_exec_result_fini(guest_exec_result *r)
 {
     if (!r)

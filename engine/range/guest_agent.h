@@ -59,6 +59,14 @@ int guest_agent_exec_bounded(virDomainPtr dom, const char *user, const char *com
     __attribute__((warn_unused_result));
 void guest_exec_result_fini(guest_exec_result *r);
 
+/* Runs the fixed program argv (argv[0] an absolute path; NULL-terminated)
+ * with the len bytes of input on its standard input, and waits for it, at
+ * most timeout_ms. The agent writes argv to the guest's log, never input:
+ * whatever is secret or telling goes in input. Logs failures (log.h). */
+int guest_agent_run_with_input(virDomainPtr dom, const char *const *argv, const char *input,
+                               size_t len, int64_t timeout_ms, guest_exec_result *out)
+    __attribute__((warn_unused_result));
+
 /* A file to write into a guest. */
 typedef struct guest_file {
     const char *path; /* absolute */

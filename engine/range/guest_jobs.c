@@ -28,6 +28,8 @@ typedef struct guest_job {
 struct guest_jobs {
     conn_cache *conns;
     unsigned worker;
+    guest_job_then then; /* or NULL */
+    void *then_ctx;
     pthread_mutex_t lock;
     pthread_cond_t idle; /* signalled when a job leaves the list */
     guest_job *running;
@@ -43,6 +45,12 @@ guest_jobs *guest_jobs_new(conn_cache *conns, unsigned worker)
     return j;
 }
 
+void guest_jobs_set_then(guest_jobs *j, guest_job_then then, void *ctx)
+{
+    j->then = then;
+    j->then_ctx = ctx;
+}
+
 static int run_job(const guest_job *job)
 {
     virConnectPtr conn = conn_cache_get(job->owner->conns, job->host_uri, job->owner->worker);
@@ -56,6 +64,8 @@ static int run_job(const guest_job *job)
         rc = ENSHU_ENOTFOUND;
     } else {
         rc = job->revert ? guest_revert(dom) : guest_restart(dom);
+        if (rc == ENSHU_OK && job->owner->then)
+            rc = job->owner->then(job->owner->then_ctx, job->host_uri, dom);
         virDomainFree(dom);
     }
     return rc;

@@ -9,10 +9,12 @@
 #include "provision.h"
 #include "alloc.h"
 #include "errors.h"
+#include "guest_accounts.h"
 #include "guest_agent.h"
 #include "libvirt_xml.h"
 #include "log.h"
 #include "monotonic_clock.h"
+#include "range_team_vars.h"
 #include "units.h"
 #include "work_pool.h"
 
@@ -31,6 +33,7 @@ typedef struct up_ctx {
     state_store *st;
     conn_cache *conns;
     const provision_opts *opts;
+    team_vars *vars; /* each team's template values: its passwords */
 } up_ctx;
 
 char *plan_domain_addresses(const range_plan *plan, const plan_domain *dom)
@@ -303,6 +306,31 @@ static int wait_team_ready(up_ctx *c, virConnectPtr conn, const plan_team *team)
     return rc;
 }
 
+/* Makes the scenario's accounts on every guest of the team, once all
+ * answer: a team with a guest whose accounts failed is not ready. */
+static int make_team_accounts(up_ctx *c, virConnectPtr conn, const plan_team *team)
+{
+    const scenario *s = c->plan->scenario;
+    int rc = ENSHU_OK;
+    for (size_t i = 0; i < team->ndomains; i++) {
+        const plan_domain *d = &team->domains[i];
+        bool runs_linux = d->image->os == IMAGE_OS_LINUX;
+        if (!guest_accounts_on_node(s, d->node, runs_linux))
+            continue;
+        virDomainPtr dom = virDomainLookupByName(conn, d->name);
+        if (!dom) {
+            log_printf(ENSHU_LOG_ERROR, "enshu: team %d: guest %s vanished: %s", team->number,
+                       d->name, libvirt_error());
+            return ENSHU_ELIBVIRT;
+        }
+        int one = guest_accounts_make(dom, s, c->vars, team->number, d->node, runs_linux);
+        virDomainFree(dom);
+        if (one != ENSHU_OK && rc == ENSHU_OK)
+            rc = one;
+    }
+    return rc;
+}
+
 static int record_team_plan(up_ctx *c, const plan_team *team)
 {
     if (state_store_set_team(c->st, team->number, team->host_uri, "provisioning") < 0)
@@ -350,6 +378,8 @@ static int team_up_steps(up_ctx *c, const plan_team *team, virConnectPtr conn)
     }
     if (rc == ENSHU_OK && c->opts->ready_timeout_ms > 0)
         rc = wait_team_ready(c, conn, team);
+    if (rc == ENSHU_OK && c->opts->ready_timeout_ms > 0 && host_runs_guests(conn))
+        rc = make_team_accounts(c, conn, team);
     return rc;
 }
 
@@ -379,7 +409,10 @@ int provision_up(const range_plan *plan, state_store *st, conn_cache *conns,
                  const provision_opts *opts)
 {
     up_ctx c = {.plan = plan, .st = st, .conns = conns, .opts = opts};
-    return work_pool_run(plan->nteams, opts->workers, team_up, &c);
+    c.vars = team_vars_from_plan(plan);
+    int rc = work_pool_run(plan->nteams, opts->workers, team_up, &c);
+    team_vars_free(c.vars);
+    return rc;
 }
 
 /* ---- teardown ---- */

@@ -26,7 +26,10 @@ typedef struct provision_opts {
 
 /* Brings every team of plan up; every domain of the plan has its image
  * (range_plan_use_images). Safe to run again: existing objects are
- * reused, missing ones created. Returns 0 when every team is ready. */
+ * reused, missing ones created. Once every guest of a team answers, the
+ * scenario's accounts are made on them (guest_accounts.h), with the team's
+ * passwords; without waiting for the agents (ready_timeout_ms 0) they are
+ * not. Returns 0 when every team is ready. */
 int provision_up(const range_plan *plan, state_store *st, conn_cache *conns,
                  const provision_opts *opts) __attribute__((warn_unused_result));
 

@@ -4,6 +4,7 @@
 #include "range_actions.h"
 #include "alloc.h"
 #include "errors.h"
+#include "guest_accounts.h"
 #include "guest_agent.h"
 #include "guest_mail.h"
 #include "libvirt_conn.h"
@@ -11,6 +12,7 @@
 #include "log.h"
 #include "mail_message.h"
 #include "range_files.h"
+#include "range_images.h"
 #include "range_team_vars.h"
 #include "state_store.h"
 #include "text_file.h"
@@ -34,6 +36,7 @@ struct range_actions {
     conn_cache *conns;
     virDomainPtr *domains; /* [team][node] */
     team_vars *vars;       /* each team's template values */
+    bool *runs_linux;      /* [node]: its image runs Linux (it has the accounts) */
     regex_t *check_re;     /* [team][check], when it expects output */
     bool *has_re;
 };
@@ -77,6 +80,7 @@ range_actions *range_actions_new(const scenario *s, const char *name, unsigned n
     stored_nodes_free(nodes, n);
     state_store_free(st);
     ra->name = xstrdup(name);
+    ra->runs_linux = range_images_linux(s, range_image_dir());
     if (team_vars_from_range(s, name, &ra->vars) != ENSHU_OK) {
         range_actions_free(ra);
         return NULL;
@@ -113,6 +117,7 @@ void range_actions_free(range_actions *ra)
     free(ra->domains);
     conn_cache_free(ra->conns);
     team_vars_free(ra->vars);
+    free(ra->runs_linux);
     free(ra->name);
     free(ra);
 }
@@ -164,7 +169,8 @@ static int wait_agent(virDomainPtr dom, int64_t deadline)
 
 /* power: stop (destroy), start (create) or reboot (reset) the target guest;
  * start and reboot wait until its agent answers, within the timeout. */
-static int run_power(range_actions *ra, virDomainPtr dom, const inject *inj, char **output)
+static int run_power(range_actions *ra, int team, virDomainPtr dom, const inject *inj,
+                     char **output)
 {
     const char *name = virDomainGetName(dom);
     int64_t deadline = wall_clock_ms(NULL) + inj->timeout_ms;
@@ -190,6 +196,16 @@ static int run_power(range_actions *ra, virDomainPtr dom, const inject *inj, cha
         *output = xasprintf("%s did not answer within the timeout after %s", name,
                             power_op_name(inj->action.power));
         return ENSHU_ETIMEOUT;
+    }
+    /* A guest started again may have lost its accounts (the BusyBox
+     * images' root is in RAM): they are made again. */
+    const node *nd = scenario_node(ra->s, inj->target);
+    bool runs_linux = ra->runs_linux[nd - ra->s->nodes];
+    if (inj->action.power != POWER_STOP && guest_accounts_on_node(ra->s, nd, runs_linux) &&
+        guest_accounts_make(dom, ra->s, ra->vars, team, nd, runs_linux) != ENSHU_OK) {
+        *output = xasprintf("%s: %s, but its accounts could not be made again",
+                            power_op_name(inj->action.power), name);
+        return ENSHU_EAGENT;
     }
     *output = xasprintf("%s: %s", power_op_name(inj->action.power), name);
     return ENSHU_OK;
@@ -348,7 +364,7 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
     if (!dom)
         return ENSHU_ENOTFOUND;
     if (a->kind == ACTION_POWER)
-        return run_power(ra, dom, inj, output);
+        return run_power(ra, team, dom, inj, output);
     if (a->kind == ACTION_LINK) {
         char *network = xasprintf("enshu-%s-t%02d-%s", ra->name, team, a->segment);
         int rc = set_link(dom, network, a->link_up, output);

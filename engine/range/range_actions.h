@@ -8,7 +8,8 @@
  * composed here (mail_message.h) and sent by SMTP from its sending node
  * (guest_mail.h); the ledger records its Message-ID, sender, recipients,
  * subject and the server's answer. Power injects stop, start
- * or reset the guest through libvirt (waiting for its agent after a start);
+ * or reset the guest through libvirt (after a start or reset: waiting for
+ * its agent, then making the scenario's accounts on it again);
  * link injects set the link state of the guest's interface on a segment.
  * Messages and notes touch no guest; recording them is all they need.
  * Every text is filled in with the team's own template values first.

@@ -6,10 +6,16 @@
 #include "range_guests.h"
 #include "alloc.h"
 #include "errors.h"
+#include "guest_accounts.h"
+#include "guest_agent.h"
 #include "guest_jobs.h"
 #include "guest_states.h"
 #include "libvirt_conn.h"
+#include "log.h"
+#include "monotonic_clock.h"
 #include "range_files.h"
+#include "range_images.h"
+#include "range_team_vars.h"
 #include "state_store.h"
 
 #include <stdlib.h>
@@ -18,10 +24,17 @@
 
 /* Power states shown are at most this old (a restart or revert asks at once). */
 #define STATES_MS 2000
+/* How long a guest started again has for its agent to answer, so that its
+ * accounts can be made again: as long as `enshu up` waits by default. */
+#define AGENT_WAIT_MS (5 * 60 * 1000)
 /* The workers of conn_cache: the restarts and reverts, the state watcher. */
 enum { CONN_JOBS = 1, CONN_STATES = 2 };
 
 struct range_guests {
+    const scenario *s;
+    team_vars *vars;  /* each team's passwords; NULL without guests */
+    bool *runs_linux; /* [node]: its image runs Linux; NULL without guests */
+    bool *graphical;  /* [node]: its image offers a screen; NULL without guests */
     range_guest *guests;
     size_t count;
     conn_cache *conns;
@@ -51,13 +64,51 @@ static void load(range_guests *g, const scenario *s, unsigned nteams, const char
     free(path);
 }
 
+/* After a restart or revert: the guest's accounts again, once its agent
+ * answers (the BusyBox images lose them with every boot, a revert with its
+ * disk). Guests without accounts are not waited for. */
+static int accounts_again(void *ctx, const char *host_uri, virDomainPtr dom)
+{
+    range_guests *g = ctx;
+    const char *domain = virDomainGetName(dom);
+    const range_guest *guest = NULL;
+    for (size_t i = 0; i < g->count; i++)
+        if (!strcmp(g->guests[i].domain, domain) && !strcmp(g->guests[i].host_uri, host_uri))
+            guest = &g->guests[i];
+    if (!guest || !g->vars)
+        return ENSHU_OK;
+    bool runs_linux = g->runs_linux[guest->node - g->s->nodes];
+    if (!guest_accounts_on_node(g->s, guest->node, runs_linux))
+        return ENSHU_OK;
+    int64_t deadline = monotonic_ms() + AGENT_WAIT_MS;
+    while (guest_agent_ping(dom, 2) != ENSHU_OK) {
+        if (monotonic_ms() > deadline) {
+            log_printf(ENSHU_LOG_ERROR,
+                       "enshu: team %d: the guest agent of %s did not answer within %d s after "
+                       "it started again: its accounts are not made",
+                       guest->team, domain, AGENT_WAIT_MS / 1000);
+            return ENSHU_ETIMEOUT;
+        }
+        usleep(500 * 1000);
+    }
+    return guest_accounts_make(dom, g->s, g->vars, guest->team, guest->node, runs_linux);
+}
+
 range_guests *range_guests_new(const scenario *s, unsigned nteams, const char *name)
 {
     range_guests *g = xcalloc(1, sizeof(range_guests));
+    g->s = s;
     g->conns = conn_cache_new();
     g->jobs = guest_jobs_new(g->conns, CONN_JOBS);
     if (name)
         load(g, s, nteams, name);
+    if (g->count && s->nusers) {
+        g->runs_linux = range_images_linux(s, range_image_dir());
+        if (team_vars_from_range(s, name, &g->vars) == ENSHU_OK)
+            guest_jobs_set_then(g->jobs, accounts_again, g);
+    }
+    if (g->count)
+        g->graphical = range_images_graphical(s, range_image_dir());
     if (g->count) {
         g->states = guest_states_new(g->conns, CONN_STATES, STATES_MS);
         for (size_t i = 0; i < g->count; i++)
@@ -87,6 +138,16 @@ const char *range_guests_state(const range_guests *g, const range_guest *guest)
     return guest_states_get(g->states, guest->host_uri, guest->domain);
 }
 
+const bool *range_guests_linux(const range_guests *g)
+{
+    return g ? g->runs_linux : NULL;
+}
+
+const bool *range_guests_graphical(const range_guests *g)
+{
+    return g ? g->graphical : NULL;
+}
+
 void range_guests_refresh_soon(range_guests *g)
 {
     if (g && g->states)
@@ -105,6 +166,9 @@ void range_guests_free(range_guests *g)
         return;
     guest_jobs_free(g->jobs);
     guest_states_free(g->states);
+    team_vars_free(g->vars);
+    free(g->runs_linux);
+    free(g->graphical);
     for (size_t i = 0; i < g->count; i++) {
         free((char *)g->guests[i].domain);
         free((char *)g->guests[i].host_uri);

@@ -46,13 +46,24 @@ const char *range_guests_state(const range_guests *g, const range_guest *guest);
  * or reverted). */
 void range_guests_refresh_soon(range_guests *g);
 
+/* Whether each node's image runs Linux (in the scenario's node order), for
+ * which nodes have the scenario's accounts; NULL: take every one for Linux
+ * (no guests, or no accounts). Valid as long as g. */
+const bool *range_guests_linux(const range_guests *g);
+
+/* Whether each node's image offers a screen (graphical console), in the
+ * scenario's node order; NULL without guests. Valid as long as g. */
+const bool *range_guests_graphical(const range_guests *g);
+
 /* Called on the job's thread when a restart or revert ends: rc is 0 or a
  * negative code (the failure already reported, naming the guest). */
 typedef void (*range_guest_done)(void *ctx, int rc);
 
 /* Starts restarting (power cycle) or, with revert, reverting (a fresh disk
- * over the base image) guest, on a thread of its own. ENSHU_EEXIST when
- * that guest has a job running; on failure done is not called. */
+ * over the base image) guest, on a thread of its own. When the scenario
+ * has accounts on the guest's node, the job then waits for its agent and
+ * makes them again (guest_accounts.h) before done. ENSHU_EEXIST when that
+ * guest has a job running; on failure done is not called. */
 int range_guests_restart(range_guests *g, const range_guest *guest, bool revert,
                          range_guest_done done, void *ctx) __attribute__((warn_unused_result));
 

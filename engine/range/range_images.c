@@ -82,3 +82,40 @@ void range_images_free(image_info **images, size_t count)
         image_info_free(images[i]);
     free(images);
 }
+
+/* For each node, whether its image (NULL: a disk named by path, or one not
+ * found) makes want true. */
+static bool *images_say(const scenario *s, const char *dir, bool (*want)(const image_info *img))
+{
+    bool *says = xcalloc(s->nnodes ? s->nnodes : 1, sizeof(bool));
+    for (size_t i = 0; i < s->nnodes; i++) {
+        const custom_image *ci = scenario_custom_image(s, s->nodes[i].image);
+        char *error = NULL;
+        image_info *img =
+            ci && !ci->imported ? NULL : image_store_lookup(dir, s->nodes[i].image, &error);
+        says[i] = want(img);
+        image_info_free(img);
+        free(error);
+    }
+    return says;
+}
+
+static bool runs_linux(const image_info *img)
+{
+    return !img || img->os == IMAGE_OS_LINUX;
+}
+
+static bool has_screen(const image_info *img)
+{
+    return img && img->graphical;
+}
+
+bool *range_images_linux(const scenario *s, const char *dir)
+{
+    return images_say(s, dir, runs_linux);
+}
+
+bool *range_images_graphical(const scenario *s, const char *dir)
+{
+    return images_say(s, dir, has_screen);
+}

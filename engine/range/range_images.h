@@ -18,6 +18,17 @@ image_info **range_images_resolve(const scenario *s, const char *dir)
     __attribute__((warn_unused_result));
 void range_images_free(image_info **images, size_t count);
 
+/* Whether each node's image runs Linux, in s->nodes order (malloc'd, at
+ * least one element): as the image store says for its images; disks named
+ * by path, and images not found, are taken for Linux. Quiet: for those
+ * that only need to know which nodes have the scenario's accounts
+ * (scenario_user_on_node) of a range already up. */
+bool *range_images_linux(const scenario *s, const char *dir);
+
+/* Whether each node's image offers a graphical console (a screen), in the
+ * same way; disks named by path and images not found have none. */
+bool *range_images_graphical(const scenario *s, const char *dir);
+
 /* Why Enshu cannot run a range on img yet (exec powershell, addressing
  * agent), as the end of a sentence; NULL when it can. */
 const char *range_image_unsupported(const image_info *img);

@@ -61,7 +61,7 @@ static void mac_for(uint32_t addr, char *out)
     "console=ttyS0 quiet mitigations=off tsc=reliable no_timer_check cryptomgr.notests "           \
     "random.trust_cpu=on"
 
-static char *kernel_cmdline(const plan_domain *d, const char *image_flags)
+static char *kernel_cmdline(const scenario *s, const plan_domain *d, const char *image_flags)
 {
     char *net = xstrdup("");
     for (size_t i = 0; i < d->nnics; i++) {
@@ -79,6 +79,15 @@ static char *kernel_cmdline(const plan_domain *d, const char *image_flags)
                           GUEST_BOOT_FLAGS, d->node->name, d->nnics ? " enshu.net=" : "", net,
                           d->gateway ? " enshu.gw=" : "", gw);
     free(net);
+    /* The organisation's time zone and locale (their form checked by the
+     * scenario loader: no spaces, nothing the kernel would take as a flag). */
+    if (s->time_zone || s->locale) {
+        char *more = xasprintf("%s%s%s%s%s", cmd, s->time_zone ? " enshu.tz=" : "",
+                               s->time_zone ? s->time_zone : "", s->locale ? " enshu.locale=" : "",
+                               s->locale ? s->locale : "");
+        free(cmd);
+        cmd = more;
+    }
     return cmd;
 }
 
@@ -139,7 +148,9 @@ void range_plan_use_images(range_plan *plan, const image_info *const *images)
             d->memory_mib = d->node->memory_mib ? d->node->memory_mib : img->memory_mib;
             d->vcpus = d->node->vcpus ? d->node->vcpus : img->vcpus;
             free(d->cmdline);
-            d->cmdline = img->boot == IMAGE_BOOT_KERNEL ? kernel_cmdline(d, img->cmdline) : NULL;
+            d->cmdline = img->boot == IMAGE_BOOT_KERNEL
+                             ? kernel_cmdline(plan->scenario, d, img->cmdline)
+                             : NULL;
         }
     }
 }

@@ -100,7 +100,9 @@ void range_plan_free(range_plan *plan);
 /* Gives every domain the image its node boots: images[i] is node i's
  * (borrowed: it must outlive the plan). Sets memory, vCPUs and, for boot
  * "kernel", the kernel command line: the image's cmdline, then the
- * engine's flags (console, enshu.hostname, enshu.net, enshu.gw). */
+ * engine's flags (console, enshu.hostname, enshu.net, enshu.gw, and the
+ * scenario's enshu.tz and enshu.locale when it sets them). Images that boot
+ * from their own disk get no command line from the engine. */
 void range_plan_use_images(range_plan *plan, const image_info *const *images);
 
 /* Sets the host of a team (the string must outlive the plan). */

@@ -17,3 +17,12 @@ bool builtin_image_exists(const char *name)
             return true;
     return false;
 }
+
+bool builtin_image_is_busybox(const char *name)
+{
+    /* The first four of BUILTIN_IMAGES. */
+    for (size_t i = 0; i < 4; i++)
+        if (strcmp(BUILTIN_IMAGES[i], name) == 0)
+            return true;
+    return false;
+}

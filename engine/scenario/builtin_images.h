@@ -15,4 +15,8 @@ extern const char *const BUILTIN_IMAGES[];
 
 bool builtin_image_exists(const char *name);
 
+/* True for the BusyBox images (workstation, server, attacker, router): a
+ * root filesystem in RAM with BusyBox alone (no sudo, no tz database). */
+bool builtin_image_is_busybox(const char *name);
+
 #endif

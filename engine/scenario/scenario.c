@@ -139,6 +139,19 @@ void scenario_free(scenario *s)
         free(s->penalties[i].after);
     }
     free(s->penalties);
+    free(s->time_zone);
+    free(s->locale);
+    for (size_t i = 0; i < s->nusers; i++) {
+        scenario_user *u = &s->users[i];
+        free(u->name);
+        free(u->password);
+        l10n_free(&u->title);
+        for (size_t j = 0; j < u->nnodes; j++)
+            free(u->nodes[j]);
+        free(u->nodes);
+        free(u->node_pos);
+    }
+    free(s->users);
     free(s);
 }
 
@@ -188,6 +201,17 @@ const objective *scenario_objective(const scenario *s, const char *id)
         if (s->objectives[i].id && strcmp(s->objectives[i].id, id) == 0)
             return &s->objectives[i];
     return NULL;
+}
+
+bool scenario_user_on_node(const scenario *s, const scenario_user *u, const node *n,
+                           bool node_runs_linux)
+{
+    if (!u->nodes)
+        return n->role != ROLE_RED && node_runs_linux;
+    for (size_t i = 0; i < u->nnodes; i++)
+        if (u->nodes[i] && n->name && strcmp(u->nodes[i], n->name) == 0)
+            return true;
+    return false;
 }
 
 const char *l10n_get(const l10n_text *t, const char *lang, const char *default_lang)

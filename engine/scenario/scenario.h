@@ -25,6 +25,7 @@
 /* Every action on a guest stops by itself within this bound. */
 #define SCENARIO_MAX_ACTION_MS (60LL * 60 * 1000)
 #define SCENARIO_DEFAULT_ACTION_MS (60LL * 1000)
+#define SCENARIO_MAX_USERS 100
 /* A message attachment is read at load time, at most this large. */
 #define SCENARIO_MAX_ATTACHMENT (1024 * 1024)
 /* A mail inject: at most this many recipients and attachments, the
@@ -103,6 +104,21 @@ typedef struct node {
     size_t nnics;
     src_pos pos;
 } node;
+
+/* An account of the organisation (`users:`), made on the guests of every
+ * team with the team's own password. */
+typedef struct scenario_user {
+    char *name;     /* a Linux user name: [a-z_][a-z0-9_-]*, not root */
+    char *password; /* may hold templates ({{team}}): each team's is its own */
+    src_pos password_pos;
+    l10n_text title; /* who this is, as consoles show it */
+    bool sudo;       /* may run commands as root with sudo */
+    src_pos sudo_pos;
+    char **nodes; /* the nodes it exists on; NULL: the default (scenario_user_on_node) */
+    size_t nnodes;
+    src_pos *node_pos;
+    src_pos pos;
+} scenario_user;
 
 typedef enum condition_kind {
     COND_CHECK,  /* a check currently passes */
@@ -336,6 +352,11 @@ typedef struct scenario {
     size_t nobjectives;
     penalty_rule *penalties;
     size_t npenalties;
+    /* the organisation: time zone, locale and accounts of every guest */
+    char *time_zone; /* Area/City as in the tz database, or NULL: the image's */
+    char *locale;    /* ll_CC.UTF-8, or NULL: the image's */
+    scenario_user *users;
+    size_t nusers;
 } scenario;
 
 /*
@@ -372,6 +393,12 @@ const inject *scenario_inject(const scenario *s, const char *id);
 const check *scenario_check(const scenario *s, const char *id);
 const custom_image *scenario_custom_image(const scenario *s, const char *name);
 const objective *scenario_objective(const scenario *s, const char *id);
+
+/* Whether user u exists on node n: on the nodes it names; without 'nodes',
+ * on every blue or grey node whose image runs Linux (node_runs_linux: the
+ * range knows; the scenario alone takes every image for Linux). */
+bool scenario_user_on_node(const scenario *s, const scenario_user *u, const node *n,
+                           bool node_runs_linux);
 
 /* The text in lang, falling back to the default language then the first. */
 const char *l10n_get(const l10n_text *t, const char *lang, const char *default_lang);

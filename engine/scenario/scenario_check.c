@@ -492,6 +492,40 @@ static void check_penalties(checker *C, const name_set *checks, const name_set *
     name_set_fini(&ids);
 }
 
+/* ---- accounts ---- */
+
+static void check_users(checker *C, const name_set *nodes)
+{
+    scenario *s = C->s;
+    name_set names;
+    name_set_init(&names, s->nusers);
+    for (size_t i = 0; i < s->nusers; i++) {
+        const scenario_user *u = &s->users[i];
+        name_set_add(C, &names, "user", u->name, u->pos);
+        for (size_t j = 0; j < u->nnodes; j++) {
+            check_ref(C, u->node_pos[j], "node", u->nodes[j], nodes);
+            for (size_t k = 0; k < j; k++)
+                if (strcmp(u->nodes[k], u->nodes[j]) == 0)
+                    err_at(C, u->node_pos[j], "node '%s' is listed twice for user '%s'",
+                           u->nodes[j], u->name ? u->name : "?");
+        }
+        /* The BusyBox images have no sudo: a sudoer there would be a user
+         * who cannot do what the scenario says. */
+        for (size_t n = 0; u->sudo && n < s->nnodes; n++) {
+            const node *nd = &s->nodes[n];
+            if (!nd->image || !builtin_image_is_busybox(nd->image) ||
+                !scenario_user_on_node(s, u, nd, true))
+                continue;
+            err_at(C, u->sudo_pos,
+                   "user '%s' has 'sudo: true', but node '%s' runs the BusyBox image '%s', which "
+                   "has no sudo; list the user's 'nodes' without it",
+                   u->name ? u->name : "?", nd->name, nd->image);
+            break;
+        }
+    }
+    name_set_fini(&names);
+}
+
 /* ---- templates ---- */
 
 static void check_template(checker *C, src_pos pos, const char *where, const char *text)
@@ -535,6 +569,10 @@ static void check_templates(checker *C)
         for (size_t v = 0; o->kind == OBJ_QUESTION && v < o->nvalues; v++)
             check_template(C, o->answer_pos, "'answer'", o->values[v]);
     }
+    for (size_t i = 0; i < s->nusers; i++) {
+        check_template(C, s->users[i].password_pos, "'password'", s->users[i].password);
+        check_template_l10n(C, "'title'", &s->users[i].title);
+    }
 }
 
 void scenario_check_model(scenario *s, diag_list *diags)
@@ -564,6 +602,7 @@ void scenario_check_model(scenario *s, diag_list *diags)
     check_injects(&C, &nodes, &injects, &checks, &segments);
     check_checks_and_objectives(&C, &nodes, &checks, &injects);
     check_penalties(&C, &checks, &injects);
+    check_users(&C, &nodes);
     check_templates(&C);
 
     name_set_fini(&segments);

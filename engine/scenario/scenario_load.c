@@ -318,7 +318,8 @@ static const char *const TOP_KEYS[] = {
     "enshu",      "id",        "title",     "description", "level",
     "duration",   "teams",     "team_size", "languages",   "default_language",
     "network",    "images",    "nodes",     "injects",     "checks",
-    "objectives", "penalties", "consoles",  NULL};
+    "objectives", "penalties", "consoles",  "time_zone",   "locale",
+    "users",      NULL};
 
 /* What the browser consoles show teams. */
 static void load_consoles(loader *L, const ynode *root)
@@ -577,6 +578,139 @@ static void load_node(loader *L, const ynode *item, void *out, size_t index)
         missing(L, item, "interfaces", "a node");
     else if (n->nnics == 0 && ymap_get(item, "interfaces")->kind == YNODE_SEQ)
         err(L, ymap_get(item, "interfaces"), "a node needs at least one interface");
+}
+
+/* ---- the organisation: time zone, locale, accounts ---- */
+
+#define USER_NAME_MAX 32
+#define PASSWORD_MAX 128
+#define TIME_ZONE_MAX 64
+
+/* Area/City as the tz database names zones (Asia/Tokyo, UTC, Etc/GMT-9,
+ * America/Argentina/Buenos_Aires): parts of letters, digits, '_', '+' and
+ * '-' joined by '/', the first starting with a letter. The form only: the
+ * guest's own tz database knows which zones exist. */
+static bool valid_time_zone(const char *tz)
+{
+    size_t n = strlen(tz);
+    if (n == 0 || n > TIME_ZONE_MAX || !isalpha((unsigned char)tz[0]) || tz[n - 1] == '/')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)tz[i];
+        if (c == '/' && tz[i + 1] == '/')
+            return false;
+        if (!(isalnum(c) || c == '_' || c == '+' || c == '-' || c == '/'))
+            return false;
+    }
+    return true;
+}
+
+/* ll_CC.UTF-8 (ja_JP.UTF-8): a language of 2 or 3 small letters, a
+ * country of 2 capitals, UTF-8. */
+static bool valid_locale(const char *loc)
+{
+    size_t i = 0;
+    while (loc[i] >= 'a' && loc[i] <= 'z')
+        i++;
+    if (i < 2 || i > 3 || loc[i] != '_')
+        return false;
+    const char *cc = loc + i + 1;
+    return cc[0] >= 'A' && cc[0] <= 'Z' && cc[1] >= 'A' && cc[1] <= 'Z' &&
+           strcmp(cc + 2, ".UTF-8") == 0;
+}
+
+static void load_organisation(loader *L, const ynode *root)
+{
+    scenario *s = L->s;
+    s->time_zone = get_text(L, root, "time_zone", "the scenario", false);
+    if (s->time_zone && !valid_time_zone(s->time_zone)) {
+        err(L, ymap_get(root, "time_zone"),
+            "'time_zone' is '%s'; it must name a zone of the tz database such as Asia/Tokyo, "
+            "Europe/Paris or UTC",
+            s->time_zone);
+        free(s->time_zone);
+        s->time_zone = NULL;
+    }
+    s->locale = get_text(L, root, "locale", "the scenario", false);
+    if (s->locale && !valid_locale(s->locale)) {
+        err(L, ymap_get(root, "locale"),
+            "'locale' is '%s'; it must be a UTF-8 locale such as ja_JP.UTF-8 or en_US.UTF-8",
+            s->locale);
+        free(s->locale);
+        s->locale = NULL;
+    }
+}
+
+/* The name of an account the engine makes: what enshu-user takes (small
+ * letters, digits, '_' and '-', not starting with a digit or '-'). */
+static bool valid_new_user_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > USER_NAME_MAX || !((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_'))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static void load_user(loader *L, const ynode *item, void *out, size_t index)
+{
+    static const char *const KEYS[] = {"name", "password", "title", "sudo", "nodes", NULL};
+    scenario_user *u = out;
+    u->pos = pos_of(item);
+    if (!expect_map(L, item, "a user"))
+        return;
+    check_keys(L, item, "a user", KEYS);
+    u->name = get_text(L, item, "name", "a user", true);
+    if (u->name && !valid_new_user_name(u->name)) {
+        err(L, ymap_get(item, "name"),
+            "user name '%s' is not a Linux user name: small letters, digits, '_' and '-', "
+            "starting with a letter or '_', at most %d characters",
+            u->name, USER_NAME_MAX);
+        free(u->name);
+        u->name = NULL;
+    } else if (u->name && strcmp(u->name, "root") == 0) {
+        err(L, ymap_get(item, "name"),
+            "user 'root' cannot be one of the scenario's users; give a user 'sudo: true' instead");
+        free(u->name);
+        u->name = NULL;
+    }
+    u->password = get_text(L, item, "password", "a user", true);
+    u->password_pos = pos_of(ymap_get(item, "password"));
+    if (u->password) {
+        bool printable = true;
+        for (const char *c = u->password; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                printable = false;
+        if (!printable || strlen(u->password) > PASSWORD_MAX)
+            err(L, ymap_get(item, "password"),
+                "the password of user '%s' must be one line of at most %d characters",
+                u->name ? u->name : "?", PASSWORD_MAX);
+    }
+    get_l10n(L, item, "title", "a user", false, &u->title);
+    u->sudo = get_bool(L, item, "sudo", "a user", false);
+    u->sudo_pos = pos_of(ymap_get(item, "sudo"));
+    const ynode *nodes = ymap_get(item, "nodes");
+    if (nodes && expect_seq(L, nodes, "'nodes' of a user")) {
+        if (nodes->nitems == 0)
+            err(L, nodes,
+                "'nodes' of a user needs at least one node; leave it out for every "
+                "blue and grey node");
+        u->nodes = xcalloc(nodes->nitems + 1, sizeof(char *));
+        u->node_pos = xcalloc(nodes->nitems + 1, sizeof(src_pos));
+        for (size_t i = 0; i < nodes->nitems; i++) {
+            const ynode *v = nodes->items[i];
+            if (!is_scalar_text(v) || !valid_name(v->str)) {
+                err(L, v, "'nodes' of a user must name nodes");
+                continue;
+            }
+            u->node_pos[u->nnodes] = pos_of(v);
+            u->nodes[u->nnodes++] = xstrdup(v->str);
+        }
+    }
 }
 
 /* ---- injects ---- */
@@ -1329,4 +1463,7 @@ void scenario_load_tree(scenario *s, const ynode *root, const scenario_attachmen
                               load_objective, &s->nobjectives);
     s->penalties = load_list(&L, root, "penalties", "'penalties'", sizeof(penalty_rule), 100,
                              load_penalty, &s->npenalties);
+    load_organisation(&L, root);
+    s->users = load_list(&L, root, "users", "'users'", sizeof(scenario_user), SCENARIO_MAX_USERS,
+                         load_user, &s->nusers);
 }

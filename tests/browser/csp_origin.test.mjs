@@ -8,6 +8,8 @@
  *   with no violation reported (instructor and trainee, every tab, and an
  *   xterm.js terminal as the serial consoles make it), and the policy is
  *   enforced: an inline script is refused and reported;
+ * - the trainee of team 1 sees its team's accounts with team 1's password
+ *   under Nodes, and nothing of team 2's; the instructor sees both;
  * - a session that joined outlives the login deadline (10 s), one that did
  *   not is closed at it.
  */
@@ -183,6 +185,18 @@ test('the consoles work under their Content-Security-Policy with no violation', 
   await trainee.waitForURL(/trainee\.html/);
   await trainee.waitForSelector(`${T('connection-state')}[data-state="open"]`);
   for (const tab of ['tasks', 'nodes', 'timeline', 'inbox']) await trainee.click(T(`tab-${tab}`));
+
+  /* The team's accounts, with its own password and not the other team's;
+   * the instructor sees both teams'. */
+  await trainee.click(T('tab-nodes'));
+  const accounts = await trainee.textContent(T('accounts-panel'));
+  assert.match(accounts, /aiko/);
+  assert.match(accounts, /Team1-Start!/);
+  assert.doesNotMatch(await trainee.content(), /Team2-Start!/);
+  await instructor.click(T('tab-nodes'));
+  const all = await instructor.textContent(T('accounts-panel'));
+  assert.match(all, /Team1-Start!/);
+  assert.match(all, /Team2-Start!/);
 
   /* A terminal as the serial consoles make one (xterm.js with its
    * stylesheet), written to in 24-bit colour. */

@@ -67,6 +67,7 @@ static const char SCRIPT[] =
     "      from: soc@example.org\n"
     "      subject: {en: Suspicious login, ja: 不審なログイン}\n"
     "      body: {en: Someone logged in at night., ja: 夜間にログインがありました。}\n"
+    "users: [{name: alice, password: 'Pw-{{team}}-hub', title: {en: Accounting, ja: 経理}}]\n"
     "objectives:\n"
     "  - {id: host, kind: question, text: '?', answer: {nocase: ws}, attempts: 2, points: 10,\n"
     "     hints: [{text: {en: Read the notice., ja: 通知を読んで。}, cost: 2}]}\n"
@@ -557,6 +558,15 @@ static void teams_join_with_their_code_in_any_form(void **state)
     assert_string_equal(json_string_value(json_object_get(exj, "phase")), "running");
     /* A team's welcome does not carry the join codes. */
     assert_null(json_object_get(exj, "join_codes"));
+    /* It carries the team's accounts, with its own passwords and no other
+     * team's. */
+    json_t *accounts = json_object_get(w, "accounts");
+    assert_int_equal(json_array_size(accounts), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(accounts, 0), "password")),
+                        "Pw-2-hub");
+    char *whole = json_dumps(w, 0);
+    assert_null(strstr(whole, "Pw-1-hub"));
+    free(whole);
     /* Joined once: a second hello is a conflict. */
     assert_error(hello_team(c, f->codes[1], "en", 0), "conflict");
     client_free(c);
@@ -579,6 +589,11 @@ static void instructors_join_with_the_password(void **state)
     assert_type(w, "welcome");
     json_t *codes = json_object_get(json_object_get(w, "exercise"), "join_codes");
     assert_int_equal(json_array_size(codes), 2);
+    /* Instructors see every team's accounts. */
+    json_t *accounts = json_object_get(w, "accounts");
+    assert_int_equal(json_array_size(accounts), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(accounts, 1), "password")),
+                        "Pw-2-hub");
     assert_string_equal(json_string_value(json_object_get(json_array_get(codes, 0), "code")),
                         f->codes[0]);
     assert_type(ask(c, json_pack("{s:s}", "type", "scoreboard")), "scoreboard");

@@ -46,6 +46,9 @@ static const char SCRIPT[] =
     "  - {id: cut, manual: true, target: ws, power: stop}\n"
     "checks:\n"
     "  - {id: beacon, node: ws, command: 'pgrep SECRET-BEACON'}\n"
+    "users:\n"
+    "  - {name: alice, password: 'Pw-{{team}}-{{addr ws}}', title: {en: Accounting, ja: 経理}}\n"
+    "  - {name: mallory, password: 'SECRET-C2-PW', nodes: [c2]}\n"
     "objectives:\n"
     "  - id: q\n"
     "    kind: question\n"
@@ -99,7 +102,7 @@ static int setup(void **state)
     free(att);
     rmdir(f->dir);
     assert_int_equal(team_vars_from_json(VARS, &f->vars), ENSHU_OK);
-    f->v = (console_view){f->s, f->vars, NULL};
+    f->v = (console_view){f->s, f->vars, NULL, NULL};
     *state = f;
     return 0;
 }
@@ -385,7 +388,7 @@ static void inbox_messages_come_in_the_audience_language_with_team_values(void *
     json_decref(m);
 
     /* Without values, {{team}} is still filled in and addresses stay as written. */
-    console_view bare = {f->s, NULL, NULL};
+    console_view bare = {f->s, NULL, NULL, NULL};
     m = console_view_event(&bare, &TEAM2, &ev, NULL);
     assert_non_null(m);
     assert_string_equal(str(m, "body"), "Team 2: run the updater");
@@ -580,7 +583,7 @@ static void teams_see_their_visible_nodes_with_their_addresses(void **state)
 
     /* A screen where the node's image offers one (ws, not c2). */
     const bool display[] = {true, false};
-    console_view with_screens = {f->s, f->vars, display};
+    console_view with_screens = {f->s, f->vars, NULL, display};
     nodes = console_view_nodes(&with_screens, &TEAM2, 2);
     assert_true(json_is_true(json_object_get(json_array_get(nodes, 0), "display")));
     json_decref(nodes);
@@ -635,6 +638,51 @@ static void texts_are_filled_in_per_team(void **state)
     free(t);
 }
 
+/* Each team its own accounts with its own passwords, on the nodes it may
+ * see; never another team's; instructors every team's, on every node. */
+static void teams_see_their_own_accounts(void **state)
+{
+    fixture *f = *state;
+    const console_audience team2_ja = {2, "ja"};
+    json_t *mine = console_view_accounts(&f->v, &team2_ja, 2);
+    assert_int_equal(json_array_size(mine), 1); /* mallory is on a node teams do not see */
+    json_t *alice = json_array_get(mine, 0);
+    assert_string_equal(str(alice, "name"), "alice");
+    assert_string_equal(str(alice, "password"), "Pw-2-10.80.1.10");
+    assert_string_equal(str(alice, "title"), "経理");
+    assert_int_equal(num(alice, "team"), 2);
+    assert_true(json_is_false(json_object_get(alice, "sudo")));
+    json_t *nodes = json_object_get(alice, "nodes");
+    assert_int_equal(json_array_size(nodes), 1);
+    assert_string_equal(json_string_value(json_array_get(nodes, 0)), "ws");
+    json_decref(mine);
+    /* Asked for another team's, a team gets nothing. */
+    json_t *other = console_view_accounts(&f->v, &TEAM1, 2);
+    assert_int_equal(json_array_size(other), 0);
+    json_decref(other);
+    json_t *own = console_view_accounts(&f->v, &TEAM1, 1);
+    char *text = json_dumps(own, 0);
+    assert_non_null(strstr(text, "Pw-1-10.80.0.10"));
+    assert_null(strstr(text, "Pw-2"));
+    assert_null(strstr(text, "SECRET-C2-PW"));
+    free(text);
+    json_decref(own);
+    /* Instructors: every node, the attacker's too. */
+    json_t *all = console_view_accounts(&f->v, &INSTRUCTORS, 2);
+    assert_int_equal(json_array_size(all), 2);
+    json_t *mallory = json_array_get(all, 1);
+    assert_string_equal(str(mallory, "password"), "SECRET-C2-PW");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(mallory, "nodes"), 0)),
+                        "c2");
+    json_decref(all);
+    /* A node whose image does not run Linux has no default accounts. */
+    const bool runs_linux[] = {false, true};
+    console_view other_images = {f->s, f->vars, runs_linux, NULL};
+    json_t *none = console_view_accounts(&other_images, &TEAM1, 1);
+    assert_int_equal(json_array_size(none), 0);
+    json_decref(none);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -649,6 +697,7 @@ int main(void)
         T(teams_see_their_visible_nodes_with_their_addresses),
         T(scores_list_every_objective),
         T(texts_are_filled_in_per_team),
+        T(teams_see_their_own_accounts),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

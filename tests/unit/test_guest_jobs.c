@@ -15,6 +15,7 @@
 #include "libvirt_conn.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
@@ -91,6 +92,52 @@ static void a_missing_guest_is_told(void **state)
     conn_cache_free(conns);
 }
 
+/* The step after a restart: called on the job's thread with the guest,
+ * running again, before the end is told; its code becomes the job's. */
+typedef struct after_start {
+    int calls;
+    int running; /* the guest's state when called */
+    char host[64], domain[64];
+    int rc;
+} after_start;
+
+static int then_step(void *ctx, const char *host_uri, virDomainPtr dom)
+{
+    after_start *a = ctx;
+    a->calls++;
+    a->running = virDomainIsActive(dom);
+    snprintf(a->host, sizeof a->host, "%s", host_uri);
+    snprintf(a->domain, sizeof a->domain, "%s", virDomainGetName(dom));
+    return a->rc;
+}
+
+static void a_step_follows_the_restart(void **state)
+{
+    conn_cache *conns = conn_cache_new();
+    guest_jobs *j = guest_jobs_new(conns, 1);
+    after_start a = {.rc = ENSHU_EAGENT};
+    guest_jobs_set_then(j, then_step, &a);
+    ending e;
+    ending_init(&e, false);
+    assert_int_equal(guest_jobs_start(j, HOST, "test", false, on_done, &e), ENSHU_OK);
+    guest_jobs_free(j);
+    assert_int_equal(a.calls, 1);
+    assert_int_equal(a.running, 1);
+    assert_string_equal(a.host, HOST);
+    assert_string_equal(a.domain, "test");
+    assert_int_equal(e.ended, 1);
+    assert_int_equal(e.rc, ENSHU_EAGENT);
+    /* A guest that is not found gets no step. */
+    j = guest_jobs_new(conns, 1);
+    guest_jobs_set_then(j, then_step, &a);
+    ending_init(&e, false);
+    assert_int_equal(guest_jobs_start(j, HOST, "no-such-guest", false, on_done, &e), ENSHU_OK);
+    guest_jobs_free(j);
+    assert_int_equal(a.calls, 1);
+    assert_int_equal(e.rc, ENSHU_ENOTFOUND);
+    conn_cache_free(conns);
+}
+
 static bool state_becomes(guest_states *g, const char *domain, const char *want)
 {
     for (int i = 0; i < 500; i++) {
@@ -134,6 +181,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_job_per_guest_at_a_time),
         cmocka_unit_test(a_missing_guest_is_told),
+        cmocka_unit_test(a_step_follows_the_restart),
         cmocka_unit_test(states_are_watched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -101,6 +101,47 @@ static void images_give_defaults_and_boot_flags(void **state)
     scenario_free(s);
 }
 
+/* The scenario's time zone and locale go on the kernel command line of
+ * images booted by kernel, after everything else; an image that boots its
+ * own disk gets no command line at all. */
+static void time_zone_and_locale_on_the_command_line(void **state)
+{
+    scenario *s = load_or_fail(THREE_NODES);
+    range_plan *p = range_plan_new(s, "x", 1, 0);
+    test_plan_use_image(p, &TEST_BUSYBOX_IMAGE);
+    assert_null(strstr(p->teams[0].domains[0].cmdline, "enshu.tz"));
+    assert_null(strstr(p->teams[0].domains[0].cmdline, "enshu.locale"));
+    range_plan_free(p);
+
+    s->time_zone = xstrdup("Asia/Tokyo");
+    s->locale = xstrdup("ja_JP.UTF-8");
+    image_info debian = TEST_BUSYBOX_IMAGE, own_disk = TEST_BUSYBOX_IMAGE;
+    debian.cmdline = "root=/dev/vda rw net.ifnames=0";
+    own_disk.boot = IMAGE_BOOT_DISK;
+    own_disk.kernel = own_disk.initrd = NULL;
+    p = range_plan_new(s, "x", 1, 0);
+    range_plan_use_images(p, (const image_info *[]){&debian, &TEST_BUSYBOX_IMAGE, &own_disk});
+    const char *ws = p->teams[0].domains[0].cmdline, *web = p->teams[0].domains[1].cmdline;
+    const char *tail = " enshu.tz=Asia/Tokyo enshu.locale=ja_JP.UTF-8";
+    assert_string_equal(ws + strlen(ws) - strlen(tail), tail);
+    assert_string_equal(web + strlen(web) - strlen(tail), tail);
+    assert_int_equal(strncmp(ws, debian.cmdline, strlen(debian.cmdline)), 0);
+    assert_null(p->teams[0].domains[2].cmdline);
+    range_plan_free(p);
+
+    /* One without the other. */
+    free(s->time_zone);
+    s->time_zone = NULL;
+    p = range_plan_new(s, "x", 1, 0);
+    test_plan_use_image(p, &TEST_BUSYBOX_IMAGE);
+    ws = p->teams[0].domains[0].cmdline;
+    assert_null(strstr(ws, "enshu.tz"));
+    assert_string_equal(ws + strlen(ws) - strlen(" enshu.locale=ja_JP.UTF-8"),
+                        " enshu.locale=ja_JP.UTF-8");
+    range_plan_free(p);
+    scenario_free(s);
+}
+
 static void teams_never_share_subnets_or_bridges(void **state)
 {
     scenario *s = load_or_fail(THREE_NODES);
@@ -137,6 +178,7 @@ int main(void)
         cmocka_unit_test(names_and_addresses),
         cmocka_unit_test(hosts_leave_out_red_nodes),
         cmocka_unit_test(images_give_defaults_and_boot_flags),
+        cmocka_unit_test(time_zone_and_locale_on_the_command_line),
         cmocka_unit_test(teams_never_share_subnets_or_bridges),
         cmocka_unit_test(range_names),
     };

@@ -480,6 +480,97 @@ static void team_values_fill_templates(void **state)
     scenario_free(s);
 }
 
+/* The organisation: time zone, locale and accounts, with where they are
+ * when they are wrong. */
+static void organisation_loads_and_is_checked(void **state)
+{
+    char *text = variant("nodes:\n", "time_zone: America/Argentina/Buenos_Aires\n"
+                                     "locale: ja_JP.UTF-8\n"
+                                     "users:\n"
+                                     "  - name: alice\n"
+                                     "    password: 'Pw-{{team}}-{{addr pc}}'\n"
+                                     "    title: {en: Accounting, ja: 経理}\n"
+                                     "    nodes: [pc2, gw]\n"
+                                     "  - {name: _svc-1, password: 'x:y', sudo: false}\n"
+                                     "nodes:\n");
+    scenario *s = NULL;
+    char *errs = load_errors(text, &s);
+    assert_string_equal(errs, "");
+    free(errs);
+    free(text);
+    assert_string_equal(s->time_zone, "America/Argentina/Buenos_Aires");
+    assert_string_equal(s->locale, "ja_JP.UTF-8");
+    assert_int_equal(s->nusers, 2);
+    const scenario_user *alice = &s->users[0], *svc = &s->users[1];
+    assert_string_equal(alice->name, "alice");
+    assert_string_equal(l10n_get(&alice->title, "ja", "en"), "経理");
+    assert_false(alice->sudo);
+    assert_int_equal(alice->nnodes, 2);
+    /* Named nodes: those, whatever their role or image. */
+    assert_false(scenario_user_on_node(s, alice, &s->nodes[0], true));
+    assert_true(scenario_user_on_node(s, alice, &s->nodes[1], true));
+    assert_true(scenario_user_on_node(s, alice, &s->nodes[2], false));
+    /* Default: every blue or grey node whose image runs Linux. */
+    assert_null(svc->nodes);
+    assert_true(scenario_user_on_node(s, svc, &s->nodes[0], true));
+    assert_true(scenario_user_on_node(s, svc, &s->nodes[2], true)); /* grey */
+    assert_false(scenario_user_on_node(s, svc, &s->nodes[0], false));
+    s->nodes[1].role = ROLE_RED;
+    assert_false(scenario_user_on_node(s, svc, &s->nodes[1], true));
+    /* Each team's own password. */
+    range_plan *plan = range_plan_new(s, "mini", 2, 0);
+    team_vars *v = team_vars_from_plan(plan);
+    char *pw = team_vars_expand(v, 2, alice->password);
+    assert_string_equal(pw, "Pw-2-10.90.2.10");
+    free(pw);
+    team_vars_free(v);
+    range_plan_free(plan);
+    scenario_free(s);
+
+    /* Without them, the images' own. */
+    s = NULL;
+    errs = load_errors(MINIMAL, &s);
+    free(errs);
+    assert_null(s->time_zone);
+    assert_null(s->locale);
+    assert_int_equal(s->nusers, 0);
+    scenario_free(s);
+
+    static const char *const good_zones[] = {"UTC", "Asia/Tokyo", "Etc/GMT-9", "EST5EDT"};
+    for (size_t i = 0; i < 4; i++) {
+        char *line = xasprintf("time_zone: %s\nnodes:\n", good_zones[i]);
+        text = variant("nodes:\n", line);
+        errs = load_errors(text, NULL);
+        assert_string_equal(errs, "");
+        free(errs);
+        free(text);
+        free(line);
+    }
+    expect_error("nodes:\n", "time_zone: Asia//Tokyo\nnodes:\n",
+                 "t.yaml:10:12: error: 'time_zone' is 'Asia//Tokyo'; it must name a zone");
+    expect_error("nodes:\n", "time_zone: ../etc/passwd\nnodes:\n",
+                 "t.yaml:10:12: error: 'time_zone' is '../etc/passwd'");
+    expect_error("nodes:\n", "time_zone: 'Asia/Tokyo quiet'\nnodes:\n",
+                 "t.yaml:10:12: error: 'time_zone' is 'Asia/Tokyo quiet'");
+    expect_error("nodes:\n", "locale: ja_JP\nnodes:\n",
+                 "t.yaml:10:9: error: 'locale' is 'ja_JP'; it must be a UTF-8 locale");
+    expect_error("nodes:\n", "locale: JA_jp.UTF-8\nnodes:\n", "t.yaml:10:9: error: 'locale'");
+    expect_error("nodes:\n", "locale: [ja_JP.UTF-8]\nnodes:\n",
+                 "t.yaml:10:9: error: 'locale' of the scenario must be text, not a list");
+    expect_error("nodes:\n", "users: [{name: 1abc, password: x}]\nnodes:\n",
+                 "t.yaml:10:16: error: user name '1abc' is not a Linux user name");
+    expect_error("nodes:\n", "users: [{name: bob}]\nnodes:\n",
+                 "t.yaml:10:9: error: a user is missing 'password'");
+    expect_error("nodes:\n", "users: [{name: bob, password: x, nodes: [pc3]}]\nnodes:\n",
+                 "t.yaml:10:42: error: unknown node 'pc3'; did you mean 'pc'?");
+    expect_error("nodes:\n", "users: [{name: bob, password: '{{addr pc9}}'}]\nnodes:\n",
+                 "t.yaml:10:31: error: 'password': ");
+    /* No sudo on the BusyBox images: refused where a sudoer would be. */
+    expect_error("nodes:\n", "users: [{name: bob, password: x, sudo: true}]\nnodes:\n",
+                 "t.yaml:10:40: error: user 'bob' has 'sudo: true', but node 'pc' runs the "
+                 "BusyBox image 'workstation', which has no sudo");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +588,7 @@ int main(void)
         cmocka_unit_test(templates_are_checked_at_load),
         cmocka_unit_test(decay_penalties_and_time_answers_load),
         cmocka_unit_test(team_values_fill_templates),
+        cmocka_unit_test(organisation_loads_and_is_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@ import { SerialConsole, openConsoles } from './terminal.js';
 import { GuestDisplay, openDisplays } from './display.js';
 import { drawScoreChart, teamColor } from './chart.js';
 import { describeMessage, describeEvent } from './describe.js';
+import { renderAccounts } from './accounts.js';
 import { exerciseNow as timeOf, showClock, objectiveTitle as titleIn } from './exercise.js';
 
 const REFRESH_MS = 5000;
@@ -682,6 +683,7 @@ conn.on('welcome', (w) => {
   renderExercise();
   renderTeamSelects();
   renderJoinCodes();
+  renderAccounts($('accounts'), w.accounts || [], { withTeam: true });
   refreshMembers();
   renderReports.force = true;
   renderReports();
@@ -750,6 +752,7 @@ onLangChange(() => {
   renderExercise();
   renderTeamSelects();
   renderJoinCodes();
+  renderAccounts($('accounts'), w.accounts || [], { withTeam: true });
   renderScoreboard();
   renderReports.force = true;
   renderReports();

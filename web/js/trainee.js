@@ -4,7 +4,7 @@
  * inbox (new messages highlighted until opened), the tasks with their
  * answer and report forms and what the server said of them, hints (their
  * cost confirmed first), the score, the team's timeline, and the team's
- * nodes with a serial console each.
+ * nodes with a serial console each and the accounts to log in with.
  *
  * The parts that hold what a trainee is typing (task forms) are built once
  * per set of objectives and then only updated, so live messages never wipe
@@ -17,6 +17,7 @@ import { $, el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleC
 import { SerialConsole, openConsoles } from './terminal.js';
 import { GuestDisplay, openDisplays } from './display.js';
 import { describeMessage } from './describe.js';
+import { renderAccounts } from './accounts.js';
 import { showClock, objectiveTitle as titleIn } from './exercise.js';
 
 /* The server takes a report of at most 64 KiB in all, its attachment's
@@ -684,6 +685,7 @@ conn.on('welcome', (w) => {
   buildTasks();
   updateAllTasks();
   renderNodes();
+  renderAccounts($('accounts'), w.accounts || []);
   refreshNodes();
   const open = Boolean(e.scoreboard);
   $('tab-scoreboard').hidden = !open;

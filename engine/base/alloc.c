@@ -65,6 +65,25 @@ char *xasprintf(const char *fmt, ...)
     return out;
 }
 
+char *xjoin(const char *const *items, size_t n, const char *sep)
+{
+    size_t seplen = strlen(sep), len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(items[i]) + (i ? seplen : 0);
+    char *out = xmalloc(len + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        if (i) {
+            memcpy(o, sep, seplen);
+            o += seplen;
+        }
+        size_t k = strlen(items[i]);
+        memcpy(o, items[i], k);
+        o += k;
+    }
+    *o = '\0';
+    return out;
+}
+
 void xgrow(void **items, size_t *cap, size_t need, size_t elem_size)
 {
     if (need <= *cap)

@@ -12,6 +12,9 @@ void *xcalloc(size_t count, size_t size) __attribute__((malloc, returns_nonnull)
 void *xrealloc(void *ptr, size_t size) __attribute__((returns_nonnull));
 char *xstrdup(const char *s) __attribute__((malloc, returns_nonnull));
 char *xstrndup(const char *s, size_t n) __attribute__((malloc, returns_nonnull));
+/* The n strings joined with sep between them (n 0: ""). */
+char *xjoin(const char *const *items, size_t n, const char *sep)
+    __attribute__((malloc, returns_nonnull));
 char *xasprintf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), malloc, returns_nonnull));
 

@@ -35,10 +35,18 @@ static bool valid_ipv4_literal(const char *s, size_t n)
     char text[16];
     memcpy(text, s + 1, n - 2);
     text[n - 2] = '\0';
-    unsigned a, b, c, d;
-    char tail;
-    return sscanf(text, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) == 4 && a < 256 && b < 256 &&
-           c < 256 && d < 256 && strspn(text, "0123456789.") == n - 2;
+    if (strspn(text, "0123456789.") != n - 2)
+        return false;
+    /* Four numbers of 1 to 3 digits, each below 256, between three dots. */
+    const char *p = text;
+    for (int part = 0; part < 4; part++) {
+        char *end = NULL;
+        unsigned long v = strtoul(p, &end, 10);
+        if (end == p || end - p > 3 || v > 255 || (part < 3 ? *end != '.' : *end != '\0'))
+            return false;
+        p = end + 1;
+    }
+    return true;
 }
 
 static bool valid_domain(const char *s, size_t n)

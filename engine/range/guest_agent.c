@@ -209,6 +209,7 @@ void guest_exec_result_fini(guest_exec_result *r)
     "{ [ -z \"$o\" ] || chown \"$o\" \"$p\"; } && { [ -z \"$g\" ] || chgrp \"$g\" \"$p\"; } && "   \
     "chmod \"$m\" \"$p\""
 #define WRITE_BOUND_S "30"
+#define WRITE_BOUND_MS (30 * 1000) /* WRITE_BOUND_S */
 
 static bool one_line(const char *s)
 {
@@ -228,8 +229,8 @@ int guest_agent_write_file(virDomainPtr dom, const char *user, const guest_file 
     memcpy(input + head_len, f->content, f->len);
     const char *const bound[] = {"timeout", "-s", "KILL", WRITE_BOUND_S, NULL};
     guest_exec_result r;
-    int rc = exec_as(dom, user, WRITE_INNER, bound, input, head_len + f->len,
-                     atoi(WRITE_BOUND_S) * 1000 + 5000, &r);
+    int rc =
+        exec_as(dom, user, WRITE_INNER, bound, input, head_len + f->len, WRITE_BOUND_MS + 5000, &r);
     free(input);
     free(head);
     if (rc != ENSHU_OK)

@@ -86,14 +86,7 @@ int guest_mail_send(virDomainPtr dom, const guest_mail *m, int64_t timeout_ms, c
         *result = xstrdup("the server, the sender or a recipient is empty or holds white space");
         return ENSHU_EINVAL;
     }
-    size_t rlen = 0;
-    for (size_t i = 0; i < m->nrcpts; i++)
-        rlen += strlen(m->rcpts[i]) + 1;
-    char *rcpts = xcalloc(1, rlen + 1);
-    for (size_t i = 0; i < m->nrcpts; i++) {
-        strcat(rcpts, i ? " " : "");
-        strcat(rcpts, m->rcpts[i]);
-    }
+    char *rcpts = xjoin(m->rcpts, m->nrcpts, " ");
     char *head = xasprintf("%s\n%u\n%s\n%s\n", m->host, m->port, m->from, rcpts);
     free(rcpts);
     size_t head_len = strlen(head);

@@ -307,16 +307,9 @@ static int send_mail(range_actions *ra, virDomainPtr dom, int team, const inject
     size_t len;
     char *text = mail_message_compose(&m, &len);
     const char **rcpts = xcalloc(a->nmail_to + 1, sizeof(char *));
-    size_t to_len = 1;
-    for (size_t i = 0; i < a->nmail_to; i++) {
+    for (size_t i = 0; i < a->nmail_to; i++)
         rcpts[i] = a->mail_to[i].addr;
-        to_len += strlen(rcpts[i]) + 2;
-    }
-    char *to = xcalloc(1, to_len);
-    for (size_t i = 0; i < a->nmail_to; i++) {
-        strcat(to, i ? ", " : "");
-        strcat(to, rcpts[i]);
-    }
+    char *to = xjoin(rcpts, a->nmail_to, ", ");
     guest_mail gm = {.host = host,
                      .port = a->server_port,
                      .from = a->mail_from.addr,

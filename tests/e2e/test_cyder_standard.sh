@@ -22,21 +22,33 @@ out="$ENSHU_STATE_DIR/run.out"
 trap '[ -n "${pid:-}" ] && kill $pid 2>/dev/null; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
 sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
 x() { "$ENSHU" exec --name $name --timeout 60s "$@"; }
-# Waits until query $1 gives $2 (at most $3 seconds) while the run is alive.
+# Waits until query $1 gives $2 (at most $3 seconds) while the run is alive;
+# says why not and returns 1 otherwise.
 wait_sql() {
   local i
   for i in $(seq 1 $(( ${3:-300} * 2 ))); do
     [ "$(sql "$1")" = "$2" ] && return 0
-    kill -0 $pid 2>/dev/null || fail "run ended early: $(tail -5 "$out")"
+    kill -0 $pid 2>/dev/null || { echo "run ended early: $(tail -5 "$out")" >&2; return 1; }
     sleep 0.5
   done
-  fail "timed out waiting for: $1 = $2 (ledger: $(sql "select team, kind, subject, text from events where kind like 'inject.%' order by seq" | tail -n 8 | tr '\n' ' '))"
+  echo "timed out waiting for: $1 = $2 (ledger: $(sql "select team, kind, subject, text from events where kind like 'inject.%' order by seq" | tail -n 8 | tr '\n' ' '))" >&2
+  return 1
 }
 
 start=$SECONDS
 "$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 36m --timeout 8m >"$out" 2>&1 &
 pid=$!
-wait_sql "select count(*) from events where kind='inject.fired' and subject='malware-run'" 2 900
+# What the mail server and the firewall saw, when a team's mail does not arrive.
+mail_trouble() {
+  local t
+  for t in 1 2; do
+    echo "team $t: $(sql "select kind, text from events where team=$t and subject in ('publish-mail','phish-mail','malware-drop')" | tr '\n' ' ')"
+    x $t mail "tail -n 15 /var/log/mail.log" 2>&1 | sed "s/^/  team $t mail: /"
+    x $t gw "nft list table ip nat; tail -n 5 /var/log/firewall.log" 2>&1 | sed "s/^/  team $t gw: /"
+  done >&2
+}
+wait_sql "select count(*) from events where kind='inject.fired' and subject='malware-run'" 2 900 ||
+  { mail_trouble; fail "the desktops were not both infected"; }
 pass "both teams' desktops are infected, $((SECONDS - start)) s after the start"
 for t in 1 2; do
   [ "$(sql "select count(*) from events where team=$t and kind='inject.fired' and subject='phish-mail' and text like 'sent <%'")" = 1 ] ||
@@ -72,7 +84,8 @@ done
 pass "team 1's answers, read from the real logs, are right"
 
 # Team 2 does nothing: the attacker takes its accounting folder.
-wait_sql "select count(*) from events where team=2 and kind='inject.fired' and subject='lateral-move'" 1 900
+wait_sql "select count(*) from events where team=2 and kind='inject.fired' and subject='lateral-move'" 1 900 ||
+  fail "the attacker did not take team 2's folder: $(sql "select kind, text from events where team=2 and subject='lateral-move'")"
 pass "the attacker took team 2's accounting folder ($(sql "select text from events where team=2 and kind='inject.fired' and subject='lateral-move'"))"
 
 wait $pid || fail "the run failed: $(tail -20 "$out")"

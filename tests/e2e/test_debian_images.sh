@@ -158,7 +158,7 @@ check_guest() {
   [ "$got" = "$host" ] || fail "$host: hostname is '$got'"
   gexec "$host" "ip -4 -o addr show" | grep -q " ${addr_of[$host]}/24 " ||
     fail "$host: no address ${addr_of[$host]}/24: $(gexec "$host" 'ip -4 -o addr show')"
-  for unit in $(python3 -c 'import sys, yaml; print(" ".join(s["name"] for s in yaml.safe_load(open(sys.argv[1]))["services"]))' "$REPO/images/debian/$image/image.yaml") rsyslog ssh; do
+  for unit in $(/usr/bin/python3 -c 'import sys, yaml; print(" ".join(s["name"] for s in yaml.safe_load(open(sys.argv[1]))["services"]))' "$REPO/images/debian/$image/image.yaml") rsyslog ssh; do
     got=$(gexec "$host" "systemctl is-active $unit") ||
       fail "$host ($image): $unit is '$got': $(gexec "$host" "systemctl status --no-pager $unit 2>&1 | tail -n 8")"
   done

@@ -134,8 +134,7 @@ int hub_channel_open_start(console_hub *hub, channel *ch)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_t thread;
-    int failed = pthread_create(&thread, &attr,
-                                ch->is_display ? hub_display_open_main : console_open_main, ch);
+    int failed = pthread_create(&thread, &attr, ch->kind->open_main, ch);
     pthread_attr_destroy(&attr);
     if (!failed)
         hub->opens++; /* under the lock: the thread counts it off under it too */
@@ -147,7 +146,8 @@ int hub_channel_open_start(console_hub *hub, channel *ch)
     return ENSHU_OK;
 }
 
-void hub_handle_console_open(console_hub *hub, session *ss, const console_request *rq)
+void hub_channel_request_open(console_hub *hub, session *ss, const console_request *rq,
+                              const channel_kind *kind)
 {
     int team = hub_team_for(hub, ss, rq, false);
     if (team <= 0)
@@ -157,7 +157,7 @@ void hub_handle_console_open(console_hub *hub, session *ss, const console_reques
         hub_reply_error(hub, ss, rq->id, "not_found", "no such node, or no console for it");
         return;
     }
-    bool display = rq->type == REQ_DISPLAY_OPEN;
+    bool display = kind->is_display;
     if (display ? !hub->displays : !hub->consoles) {
         hub_reply_error(hub, ss, rq->id, "unavailable",
                         display ? "screens are not available"
@@ -181,6 +181,7 @@ void hub_handle_console_open(console_hub *hub, session *ss, const console_reques
         return;
     }
     channel *ch = xcalloc(1, sizeof(channel));
+    ch->kind = kind;
     ch->hub = hub;
     ch->session = ss->id;
     ch->number = number;
@@ -216,10 +217,12 @@ void hub_console_open_ended(console_hub *hub, channel *ch, int rc)
         return;
     }
     ch->opening = false;
-    if (ch->is_display) {
-        hub_display_open_ended(hub, ss, ch, rc);
-        return;
-    }
+    ch->kind->open_ended(hub, ss, ch, rc);
+}
+
+/* A serial console's open is over: its reply, then its output. */
+static void serial_open_ended(console_hub *hub, session *ss, channel *ch, int rc)
+{
     if (rc != ENSHU_OK) {
         ss->channels[ch->number] = NULL;
         hub_reply_error(hub, ss, ch->id, "unavailable", "the guest's console could not be opened");
@@ -243,6 +246,13 @@ void hub_console_open_ended(console_hub *hub, channel *ch, int rc)
     /* It ended before it was announced: its end follows the reply. */
     hub_send_text(hub, ss->id, ch->early_end);
     ch->early_end = NULL;
+}
+
+static const channel_kind SERIAL = {false, console_open_main, serial_open_ended};
+
+void hub_handle_console_open(console_hub *hub, session *ss, const console_request *rq)
+{
+    hub_channel_request_open(hub, ss, rq, &SERIAL);
 }
 
 static channel *own_channel(console_hub *hub, session *ss, const console_request *rq)

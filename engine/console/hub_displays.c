@@ -59,7 +59,7 @@ static char *closed_message(int number, const char *reason)
     return text;
 }
 
-static void display_closed(void *ctx, guest_display_end why, const char *message)
+static void display_ended(void *ctx, guest_display_end why, const char *message)
 {
     channel *ch = ctx;
     char *text = closed_message(ch->number, message ? message : "the screen closed");
@@ -74,18 +74,20 @@ static void display_closed(void *ctx, guest_display_end why, const char *message
     free(text);
 }
 
-void *hub_display_open_main(void *arg)
+/* A console-open thread's main for a screen (arg: the channel). */
+static void *display_open_main(void *arg)
 {
     channel *ch = arg;
     console_hub *hub = ch->hub;
-    guest_display_callbacks cb = {display_output, display_closed};
+    guest_display_callbacks cb = {display_output, display_ended};
     int rc = guest_display_open(hub->displays, ch->guest->host_uri, ch->guest->domain,
                                 ch->view_only, &cb, ch, &ch->display);
     hub_console_opened(hub, ch, rc);
     return NULL;
 }
 
-void hub_display_open_ended(console_hub *hub, session *ss, channel *ch, int rc)
+/* A screen's open is over: its reply, then its output. */
+static void display_open_ended(console_hub *hub, session *ss, channel *ch, int rc)
 {
     if (rc != ENSHU_OK) {
         ss->channels[ch->number] = NULL;
@@ -111,6 +113,13 @@ void hub_display_open_ended(console_hub *hub, session *ss, channel *ch, int rc)
     }
     hub_send_text(hub, ss->id, ch->early_end);
     ch->early_end = NULL;
+}
+
+static const channel_kind DISPLAY = {true, display_open_main, display_open_ended};
+
+void hub_handle_display_open(console_hub *hub, session *ss, const console_request *rq)
+{
+    hub_channel_request_open(hub, ss, rq, &DISPLAY);
 }
 
 static void close_channel(session *ss, channel *ch)

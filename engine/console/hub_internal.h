@@ -48,7 +48,7 @@
  *   - a guest job's thread: node_job_done (hub_nodes.c) appends to the
  *     ledger, sends on the transport, notifies the hub and frees its job;
  *   - a console-open thread: console_open_main (hub_channels.c) or
- *     hub_display_open_main (hub_displays.c) opens its channel's console or
+ *     its channel kind's open_main (hub_displays.c for screens) opens its console or
  *     display (cfg, consoles, displays, the channel's guest) and queues the
  *     channel back (hub_console_opened, hub_inbox.c), which ends its use
  *     of the hub.
@@ -97,7 +97,22 @@ enum { CHANNEL_OPENING, CHANNEL_SHOWN, CHANNEL_ENDED_EARLY };
  * its console-open thread, then to the inbox item that brings it back: its
  * session's slot only keeps the number taken, and nothing but that thread
  * touches console. Then it belongs to its session. */
+struct channel;
+struct session;
+
+/* What opens a channel of one kind (a serial console, a screen) and
+ * answers its open: set by the kind's request handler, so that
+ * hub_channels.c knows no kind but its own. */
+typedef struct channel_kind {
+    bool is_display;
+    /* A console-open thread's main (arg: the channel). */
+    void *(*open_main)(void *arg);
+    /* On the hub thread, the open over (rc), the channel's session alive. */
+    void (*open_ended)(console_hub *hub, struct session *ss, struct channel *ch, int rc);
+} channel_kind;
+
 typedef struct channel {
+    const channel_kind *kind;
     console_hub *hub;
     uint64_t session;
     int number;
@@ -324,8 +339,12 @@ void hub_channel_free(channel *ch);
 /* A session's channels, but those opening (their open threads own them). */
 void hub_session_channels_free(session *ss);
 void hub_handle_console_open(console_hub *hub, session *ss, const console_request *rq);
-/* An open ended (IN_CONSOLE): answers it, or closes what it opened when
- * its session is gone. */
+/* Opens a channel of kind for rq (console.open, display.open): checks the
+ * team and node, takes a channel number and starts the open. */
+void hub_channel_request_open(console_hub *hub, session *ss, const console_request *rq,
+                              const channel_kind *kind);
+/* An open ended (IN_CONSOLE): answers it through its kind, or closes what
+ * it opened when its session is gone. */
 void hub_console_open_ended(console_hub *hub, channel *ch, int rc);
 void hub_handle_console(console_hub *hub, session *ss, const console_request *rq);
 bool hub_resume_consoles(console_hub *hub, session *ss);
@@ -335,10 +354,7 @@ int hub_channel_open_start(console_hub *hub, channel *ch);
 
 /* ---- hub_displays.c: graphical consoles ---- */
 
-/* A console-open thread's main for a display channel (arg: the channel). */
-void *hub_display_open_main(void *arg);
-/* A display's open ended (from hub_console_open_ended). */
-void hub_display_open_ended(console_hub *hub, session *ss, channel *ch, int rc);
+void hub_handle_display_open(console_hub *hub, session *ss, const console_request *rq);
 void hub_handle_display_close(console_hub *hub, session *ss, const console_request *rq);
 /* A binary message of the session: input to one of its open displays. */
 void hub_handle_display_input(console_hub *hub, session *ss, const char *data, size_t len);

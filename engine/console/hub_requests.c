@@ -122,8 +122,10 @@ void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t 
             hub_handle_nodes(hub, ss, &rq);
             break;
         case REQ_CONSOLE_OPEN:
-        case REQ_DISPLAY_OPEN:
             hub_handle_console_open(hub, ss, &rq);
+            break;
+        case REQ_DISPLAY_OPEN:
+            hub_handle_display_open(hub, ss, &rq);
             break;
         case REQ_DISPLAY_CLOSE:
             hub_handle_display_close(hub, ss, &rq);

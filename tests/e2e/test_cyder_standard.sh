@@ -117,7 +117,9 @@ for t in 1 2; do
     logs=$(x $t $node "{ cat /var/log/* /var/log/*/* 2>/dev/null; journalctl --no-pager -o cat 2>/dev/null; dmesg; logread 2>/dev/null; } | cat" 2>/dev/null) ||
       fail "cannot read team $t's $node logs"
     grep -q "Linux version" <<<"$logs" || fail "team $t's $node logs were not read"
-    for marker in "[i]nvoice-tool" "dnsmasq.hosts.d/internet" "priority dstnat" "smbclient //127.0.0.1/share" ".smbcredentials"; do
+    # Pieces of command text only: a path an inject writes may well be
+    # logged by the service that reads it (dnsmasq names the hosts file).
+    for marker in "[i]nvoice-tool" "priority dstnat" "smbclient //127.0.0.1/share" "MAILINDEX=" "recurse on; cd Accounting"; do
       ! grep -qF "$marker" <<<"$logs" || fail "team $t's $node logs hold '$marker': $(grep -F "$marker" <<<"$logs" | head -n 3)"
     done
   done

@@ -66,8 +66,12 @@ hosts_table=$'10.77.1.1 fw\n10.77.1.10 logs\n10.77.2.10 www\n'
 declare -A started=() image_of=() addr_of=()
 # guest NAME IMAGE GW "SEGMENT,IP ..." : starts a guest as the engine would.
 guest() {
-  local host=$1 image=$2 gw=$3 nics=$4 json dom mac seg ip net= ifaces= i=0 cmdline
+  local host=$1 image=$2 gw=$3 nics=$4 json dom mac seg ip net= ifaces= i=0 cmdline screen=
   json=$IMAGES/$image/image.json
+  # A screen, as the engine gives an image with a graphical console.
+  if jq -e '.consoles | index("graphical")' "$json" >/dev/null; then
+    screen="<graphics type='vnc'><listen type='none'/></graphics><video><model type='vga'/></video>"
+  fi
   [ "$(jq -r .boot "$json")" = kernel ] || fail "$image: boot is not kernel"
   dom=enshu-$tag-$host
   for nic in $nics; do
@@ -95,6 +99,7 @@ guest() {
     <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
       <source file='$tmp/$host.qcow2'/><target dev='vda' bus='virtio'/></disk>
     $ifaces
+    $screen
     <serial type='file'><source path='$tmp/$host.serial'/><target port='0'/></serial>
     <console type='file'><source path='$tmp/$host.serial'/><target type='serial' port='0'/></console>
     <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>

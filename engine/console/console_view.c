@@ -57,6 +57,17 @@ static json_t *message(const char *type, const event *ev)
     return o;
 }
 
+/* A message's text as its team got it: {{now}} is when it was sent. */
+static void set_sent_text(json_t *o, const char *key, const console_view *v, const event *ev,
+                          const char *text)
+{
+    if (!text)
+        return;
+    char *filled = team_vars_expand_at(v->vars, ev->team, text, ev->wall_ms, v->s->time_zone);
+    json_object_set_new(o, key, json_string(filled));
+    free(filled);
+}
+
 static json_t *inbox(const console_view *v, const console_audience *a, const event *ev)
 {
     const inject *inj = find_inject(v->s, ev->subject);
@@ -65,12 +76,13 @@ static json_t *inbox(const console_view *v, const console_audience *a, const eve
     const action *m = &inj->action;
     json_t *o = message("inbox", ev);
     set_str(o, "inject", inj->id);
-    char *from = team_vars_expand(v->vars, ev->team, m->from ? m->from : "");
-    json_object_set_new(o, "from", json_string(from));
-    free(from);
+    set_sent_text(o, "from", v, ev, m->from ? m->from : "");
     set_text(o, "title", v, a, ev->team, &inj->title);
-    set_text(o, "subject", v, a, ev->team, &m->subject);
-    set_text(o, "body", v, a, ev->team, &m->body);
+    if (m->subject.count)
+        set_sent_text(o, "subject", v, ev,
+                      l10n_get(&m->subject, lang_of(v, a), v->s->default_language));
+    if (m->body.count)
+        set_sent_text(o, "body", v, ev, l10n_get(&m->body, lang_of(v, a), v->s->default_language));
     json_object_set_new(o, "wall_ms", json_integer(ev->wall_ms));
     if (m->attachment) {
         const char *base = strrchr(m->attachment, '/');

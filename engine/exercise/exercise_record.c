@@ -1,7 +1,8 @@
 /*
  * An exercise's record in its ledger (see exercise_record.h). Meta keys:
  * scenario_yaml, scenario_path, teams, team_vars, and attachment/NAME (the
- * attachment's bytes in base64) for each attachment of a message or a mail.
+ * attachment's bytes in base64) for each attachment of a message or a mail
+ * and each file inject's 'source'.
  */
 #include "exercise_record.h"
 #include "alloc.h"
@@ -39,6 +40,8 @@ static int write_attachments(event_store *ledger, const scenario *s)
         const action *a = &s->injects[i].action;
         if (a->attachment && a->attachment_content)
             rc = write_attachment(ledger, a->attachment, a->attachment_content, a->attachment_size);
+        if (rc == ENSHU_OK && a->source && a->content)
+            rc = write_attachment(ledger, a->source, a->content, a->content_size);
         for (size_t f = 0; f < a->nmail_files && rc == ENSHU_OK; f++)
             rc = write_attachment(ledger, a->mail_files[f].name, a->mail_files[f].content,
                                   a->mail_files[f].size);

@@ -17,6 +17,7 @@
 #include "range_files.h"
 #include "range_images.h"
 #include "range_plan.h"
+#include "range_team_vars.h"
 #include "scenario.h"
 #include "state_store.h"
 
@@ -209,6 +210,12 @@ int range_bring_up(const range_up_request *req)
         plan = range_plan_new(s, name, req->teams, base);
         range_plan_use_images(plan, (const image_info *const *)images);
         rc = load_placement(st, plan, hosts);
+    }
+    if (rc == ENSHU_OK) {
+        rc = range_variation_seed(st, &plan->variation_seed);
+        if (rc != ENSHU_OK)
+            log_printf(ENSHU_LOG_ERROR, "enshu: the variation seed of range '%s' cannot be kept",
+                       name);
     }
     if (rc == ENSHU_OK) {
         char *pool_dir = range_pool_dir();

@@ -277,18 +277,25 @@ static bool plain_host(const char *s)
  * from the target (the mail's 'via') to its server. The ledger gets what
  * was sent (Message-ID, sender, recipients, subject) and the server's
  * answer, not the body. */
+/* text as team sees it now: its values, and the time for {{now}} in the
+ * scenario's time zone. */
+static char *fill(const range_actions *ra, int team, const char *text)
+{
+    return team_vars_expand_at(ra->vars, team, text, wall_clock_ms(NULL), ra->s->time_zone);
+}
+
 static int send_mail(range_actions *ra, virDomainPtr dom, int team, const inject *inj,
                      char **output)
 {
     const action *a = &inj->action;
-    char *host = team_vars_expand(ra->vars, team, a->server_host);
+    char *host = fill(ra, team, a->server_host);
     if (!plain_host(host)) {
         *output = xasprintf("the mail server '%s' is not an address or a host name", host);
         free(host);
         return ENSHU_EINVAL;
     }
-    char *subject = team_vars_expand(ra->vars, team, a->mail_subject);
-    char *body = team_vars_expand(ra->vars, team, a->mail_body);
+    char *subject = fill(ra, team, a->mail_subject);
+    char *body = fill(ra, team, a->mail_body);
     int64_t now = wall_clock_ms(NULL);
     char *id = new_message_id(now, a->mail_from.addr);
     mail_file *files = xcalloc(a->nmail_files + 1, sizeof(mail_file));
@@ -340,8 +347,8 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
     const action *a = &inj->action;
     const char *lang = ra->s->default_language;
     if (a->kind == ACTION_MESSAGE) {
-        char *from = team_vars_expand(ra->vars, team, a->from);
-        char *subject = team_vars_expand(ra->vars, team, l10n_get(&a->subject, NULL, lang));
+        char *from = fill(ra, team, a->from);
+        char *subject = fill(ra, team, l10n_get(&a->subject, NULL, lang));
         *output = a->attachment
                       ? xasprintf("from %s: %s [attachment: %s]", from, subject, a->attachment)
                       : xasprintf("from %s: %s", from, subject);
@@ -350,7 +357,7 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
         return ENSHU_OK;
     }
     if (a->kind == ACTION_NOTE) {
-        *output = team_vars_expand(ra->vars, team, l10n_get(&a->note, NULL, lang));
+        *output = fill(ra, team, l10n_get(&a->note, NULL, lang));
         return ENSHU_OK;
     }
     virDomainPtr dom = guest_of(ra, team, inj->target, output);
@@ -367,11 +374,14 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
     if (a->kind == ACTION_MAIL)
         return send_mail(ra, dom, team, inj, output);
     if (a->kind == ACTION_FILE) {
-        char *path = team_vars_expand(ra->vars, team, a->path);
-        char *content = team_vars_expand(ra->vars, team, a->content);
+        char *path = fill(ra, team, a->path);
+        /* A file from a source copies its bytes unless it asks for templates. */
+        bool bytes = a->source && !a->source_templated;
+        char *filled = bytes ? NULL : fill(ra, team, a->content);
+        const char *content = bytes ? a->content : filled;
         guest_file f = {.path = path,
                         .content = content,
-                        .len = strlen(content),
+                        .len = bytes ? a->content_size : strlen(content),
                         .mode = a->mode,
                         .owner = a->owner,
                         .group = a->group};
@@ -385,7 +395,7 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
             *output = xasprintf("could not write %s%s%s", path, why ? ": " : "", why ? why : "");
         free(why);
         free(path);
-        free(content);
+        free(filled);
         return rc;
     }
     char *script = a->script ? read_script(ra->s, a->script) : NULL;
@@ -393,7 +403,7 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
         *output = xasprintf("cannot read script %s", a->script);
         return ENSHU_EIO;
     }
-    char *command = team_vars_expand(ra->vars, team, script ? script : a->command);
+    char *command = fill(ra, team, script ? script : a->command);
     guest_exec_result r;
     int rc = guest_agent_exec_bounded(dom, a->user, command, inj->timeout_ms, &r);
     free(command);
@@ -419,7 +429,7 @@ static int run_check(void *ctx, int team, const check *c, bool *passing, char **
     if (!dom)
         return ENSHU_ENOTFOUND;
     guest_exec_result r;
-    char *command = team_vars_expand(ra->vars, team, c->command);
+    char *command = fill(ra, team, c->command);
     int rc = guest_agent_exec_bounded(dom, c->user, command, c->timeout_ms, &r);
     free(command);
     if (rc == ENSHU_ENOTFOUND) {

@@ -228,5 +228,6 @@ void range_plan_free(range_plan *plan)
     }
     free(plan->teams);
     free(plan->exercise);
+    free(plan->variation_seed);
     free(plan);
 }

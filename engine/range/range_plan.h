@@ -67,6 +67,7 @@ typedef struct range_plan {
     char *exercise;
     const scenario *scenario;
     unsigned block_base;
+    char *variation_seed; /* the seed of the teams' variables (variation.h), or NULL */
     plan_team *teams;
     size_t nteams;
 } range_plan;

@@ -9,11 +9,29 @@
 #include "range_files.h"
 #include "state_store.h"
 #include "units.h"
+#include "variation.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define META_SEED "variation_seed"
+
+int range_variation_seed(state_store *st, char **seed)
+{
+    *seed = state_store_get_meta(st, META_SEED);
+    if (*seed && variation_seed_valid(*seed))
+        return ENSHU_OK;
+    free(*seed);
+    *seed = xmalloc(VARIATION_SEED_SIZE);
+    variation_seed_new(*seed);
+    if (state_store_set_meta(st, META_SEED, *seed) == ENSHU_OK)
+        return ENSHU_OK;
+    free(*seed);
+    *seed = NULL;
+    return ENSHU_EIO;
+}
 
 team_vars *team_vars_from_plan(const range_plan *plan)
 {
@@ -54,6 +72,9 @@ team_vars *team_vars_from_plan(const range_plan *plan)
             }
         }
     }
+    if (plan->variation_seed && variation_fill(v, s, plan->variation_seed) != ENSHU_OK)
+        log_printf(ENSHU_LOG_ERROR, "enshu: the variation seed of range '%s' is damaged",
+                   plan->exercise);
     return v;
 }
 
@@ -70,6 +91,7 @@ int team_vars_from_range(const scenario *s, const char *name, team_vars **out)
     free(path);
     char *teams = state_store_get_meta(st, "teams");
     char *block = state_store_get_meta(st, "block_base");
+    char *seed = state_store_get_meta(st, META_SEED);
     state_store_free(st);
     char *end1 = NULL, *end2 = NULL;
     unsigned long nteams = teams ? strtoul(teams, &end1, 10) : 0;
@@ -84,10 +106,13 @@ int team_vars_from_range(const scenario *s, const char *name, team_vars **out)
         rc = ENSHU_EIO;
     } else {
         range_plan *plan = range_plan_new(s, name, (unsigned)nteams, (unsigned)base);
+        plan->variation_seed = seed;
+        seed = NULL;
         *out = team_vars_from_plan(plan);
         range_plan_free(plan);
     }
     free(teams);
     free(block);
+    free(seed);
     return rc;
 }

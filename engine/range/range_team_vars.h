@@ -8,9 +8,16 @@
 
 #include "range_plan.h"
 #include "scenario.h"
+#include "state_store.h"
 #include "team_vars.h"
 
-/* Every team's values from a range plan. */
+/* The seed of the range's variables (variation.h) kept in its state store:
+ * the stored one, or a new one stored now (a range planned before there
+ * were variables). ENSHU_EIO when it cannot be kept. */
+int range_variation_seed(state_store *st, char **seed) __attribute__((warn_unused_result));
+
+/* Every team's values from a range plan: addresses, and the scenario's
+ * variables when the plan has a seed. */
 team_vars *team_vars_from_plan(const range_plan *plan);
 
 /* The values of range name, which runs scenario s (its state store gives the

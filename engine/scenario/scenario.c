@@ -49,6 +49,7 @@ static void action_fini(action *a)
     free(a->script);
     free(a->path);
     free(a->content);
+    free(a->source);
     free(a->from);
     l10n_free(&a->subject);
     l10n_free(&a->body);
@@ -84,6 +85,13 @@ void scenario_free(scenario *s)
         return;
     free(s->file);
     free(s->id);
+    for (size_t i = 0; i < s->nvariables; i++) {
+        free(s->variables[i].name);
+        for (size_t j = 0; j < s->variables[i].nchoices; j++)
+            free(s->variables[i].choices[j]);
+        free(s->variables[i].choices);
+    }
+    free(s->variables);
     l10n_free(&s->title);
     l10n_free(&s->description);
     free(s->level_name);
@@ -200,6 +208,14 @@ const objective *scenario_objective(const scenario *s, const char *id)
     for (size_t i = 0; id && i < s->nobjectives; i++)
         if (s->objectives[i].id && strcmp(s->objectives[i].id, id) == 0)
             return &s->objectives[i];
+    return NULL;
+}
+
+const scenario_variable *scenario_variable_named(const scenario *s, const char *name)
+{
+    for (size_t i = 0; name && i < s->nvariables; i++)
+        if (s->variables[i].name && strcmp(s->variables[i].name, name) == 0)
+            return &s->variables[i];
     return NULL;
 }
 

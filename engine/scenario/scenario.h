@@ -171,6 +171,12 @@ typedef struct action {
     /* file */
     char *path;
     char *content;
+    /* file from a path beside the scenario (`source`): its bytes (content,
+     * content_size; may hold NULs) are copied into the ledger like an
+     * attachment and templated only when source_templated */
+    char *source;
+    size_t content_size;
+    bool source_templated;
     unsigned mode;
     char *owner, *group; /* names (or numbers) set on the file; NULL: left as written */
     /* message */
@@ -315,6 +321,29 @@ typedef struct objective {
     src_pos pos;
 } objective;
 
+/* A per-team variable (`variables:`): each team gets its own value, drawn
+ * from the exercise's seed (variation.h) and used as {{var NAME}}. */
+typedef enum variable_kind {
+    VARIABLE_ONE_OF,   /* one of the listed texts */
+    VARIABLE_NUMBER,   /* a whole number in [lo, hi] */
+    VARIABLE_PASSWORD, /* letters and digits, at least one of each case and a digit */
+    VARIABLE_WORD,     /* a pronounceable lower-case word */
+} variable_kind;
+
+#define SCENARIO_MAX_VARIABLES 64
+#define SCENARIO_MAX_CHOICES 100
+#define SCENARIO_MAX_VARIABLE_LENGTH 64
+
+typedef struct scenario_variable {
+    char *name;
+    variable_kind kind;
+    char **choices; /* one_of */
+    size_t nchoices;
+    long long lo, hi; /* number */
+    unsigned length;  /* password, word */
+    src_pos pos;
+} scenario_variable;
+
 typedef struct scenario {
     char *file;
     int version;
@@ -357,6 +386,9 @@ typedef struct scenario {
     char *locale;    /* ll_CC.UTF-8, or NULL: the image's */
     scenario_user *users;
     size_t nusers;
+    /* per-team variation, each team's values drawn from the exercise's seed */
+    scenario_variable *variables;
+    size_t nvariables;
 } scenario;
 
 /*
@@ -393,6 +425,7 @@ const inject *scenario_inject(const scenario *s, const char *id);
 const check *scenario_check(const scenario *s, const char *id);
 const custom_image *scenario_custom_image(const scenario *s, const char *name);
 const objective *scenario_objective(const scenario *s, const char *id);
+const scenario_variable *scenario_variable_named(const scenario *s, const char *name);
 
 /* Whether user u exists on node n: on the nodes it names; without 'nodes',
  * on every blue or grey node whose image runs Linux (node_runs_linux: the

@@ -536,6 +536,16 @@ static void check_template(checker *C, src_pos pos, const char *where, const cha
     free(why);
 }
 
+/* A text filled in before anything fires (an answer, a password, a pattern
+ * compiled at the start) has no time to fill {{now}} with. */
+static void check_template_untimed(checker *C, src_pos pos, const char *where, const char *text,
+                                   const char *because)
+{
+    check_template(C, pos, where, text);
+    if (template_has_time(text))
+        err_at(C, pos, "%s: {{now}} cannot be used here: %s", where, because);
+}
+
 static void check_template_l10n(checker *C, const char *where, const l10n_text *t)
 {
     for (size_t i = 0; i < t->count; i++)
@@ -550,27 +560,32 @@ static void check_templates(checker *C)
         const action *a = &s->injects[i].action;
         check_template(C, a->command_pos, "'run'", a->command);
         check_template(C, a->path_pos, "'path'", a->path);
-        check_template(C, a->content_pos, "'content'", a->content);
+        if (!a->source || a->source_templated)
+            check_template(C, a->content_pos, a->source ? "'source'" : "'content'", a->content);
         check_template(C, a->from_pos, "'from'", a->from);
         check_template_l10n(C, "'subject'", &a->subject);
         check_template_l10n(C, "'body'", &a->body);
         check_template_l10n(C, "'note'", &a->note);
         check_template(C, a->subject_pos, "'subject'", a->mail_subject);
         check_template(C, a->body_pos, "'body'", a->mail_body);
-        check_template(C, a->server_pos, "'server'", a->server);
+        check_template_untimed(C, a->server_pos, "'server'", a->server,
+                               "a mail server is a place, not a time");
     }
     for (size_t i = 0; i < s->nchecks; i++) {
         const check *c = &s->checks[i];
         check_template(C, c->command_pos, "'command'", c->command);
-        check_template(C, c->expect_output_pos, "'output'", c->expect_output);
+        check_template_untimed(C, c->expect_output_pos, "'output'", c->expect_output,
+                               "the pattern is compiled once, when the exercise starts");
     }
     for (size_t i = 0; i < s->nobjectives; i++) {
         const objective *o = &s->objectives[i];
         for (size_t v = 0; o->kind == OBJ_QUESTION && v < o->nvalues; v++)
-            check_template(C, o->answer_pos, "'answer'", o->values[v]);
+            check_template_untimed(C, o->answer_pos, "'answer'", o->values[v],
+                                   "answers are graded without a time");
     }
     for (size_t i = 0; i < s->nusers; i++) {
-        check_template(C, s->users[i].password_pos, "'password'", s->users[i].password);
+        check_template_untimed(C, s->users[i].password_pos, "'password'", s->users[i].password,
+                               "passwords are set when the range comes up");
         check_template_l10n(C, "'title'", &s->users[i].title);
     }
 }

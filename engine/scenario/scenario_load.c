@@ -315,11 +315,10 @@ static void *load_list(loader *L, const ynode *map, const char *key, const char 
 /* ---- metadata ---- */
 
 static const char *const TOP_KEYS[] = {
-    "enshu",      "id",        "title",     "description", "level",
-    "duration",   "teams",     "team_size", "languages",   "default_language",
-    "network",    "images",    "nodes",     "injects",     "checks",
-    "objectives", "penalties", "consoles",  "time_zone",   "locale",
-    "users",      NULL};
+    "enshu",     "id",        "title",     "description",      "level",     "duration",
+    "teams",     "team_size", "languages", "default_language", "network",   "images",
+    "nodes",     "injects",   "checks",    "objectives",       "penalties", "consoles",
+    "time_zone", "locale",    "users",     "variables",        NULL};
 
 /* What the browser consoles show teams. */
 static void load_consoles(loader *L, const ynode *root)
@@ -994,6 +993,28 @@ static void load_mail(loader *L, const ynode *which, inject *inj)
     }
 }
 
+/* A file's content from a file beside the scenario: copied as bytes, or
+ * with templates filled in when 'template: true'. */
+static void load_file_source(loader *L, const ynode *which, action *a)
+{
+    const ynode *tmpl = ymap_get(which, "template");
+    a->source = get_text(L, which, "source", "'file'", false);
+    if (!a->source) {
+        if (!ymap_get(which, "source"))
+            err(L, which, "'file' needs one of 'content' or 'source'");
+        return;
+    }
+    a->content_pos = pos_of(ymap_get(which, "source"));
+    a->source_templated = get_bool(L, which, "template", "'file'", false);
+    read_attached(L, ymap_get(which, "source"), a->source, SCENARIO_MAX_ATTACHMENT, &a->content,
+                  &a->content_size);
+    if (a->content && a->source_templated && strlen(a->content) != a->content_size) {
+        err(L, tmpl, "'%s' holds NUL bytes; only text files take 'template: true'", a->source);
+        free(a->content);
+        a->content = NULL;
+    }
+}
+
 static void load_action(loader *L, const ynode *item, inject *inj)
 {
     static const char *const ACTIONS[] = {"run",   "file", "message", "note",
@@ -1045,7 +1066,8 @@ static void load_action(loader *L, const ynode *item, inject *inj)
         break;
     case ACTION_FILE:
         if (expect_map(L, which, "'file'")) {
-            static const char *const KEYS[] = {"path", "content", "mode", "owner", "group", NULL};
+            static const char *const KEYS[] = {"path", "content", "source", "template",
+                                               "mode", "owner",   "group",  NULL};
             check_keys(L, which, "'file'", KEYS);
             a->owner = get_user(L, which, "owner", "'file'", true);
             a->group = get_user(L, which, "group", "'file'", true);
@@ -1055,8 +1077,12 @@ static void load_action(loader *L, const ynode *item, inject *inj)
             if (a->path && a->path[0] != '/')
                 err(L, ymap_get(which, "path"), "'path' must be absolute on the guest");
             const ynode *content = ymap_get(which, "content");
-            if (!content)
-                missing(L, which, "content", "'file'");
+            if (content && ymap_get(which, "source"))
+                err(L, which, "'file' needs one of 'content' or 'source', not both");
+            else if (!content)
+                load_file_source(L, which, a);
+            else if (ymap_get(which, "template"))
+                err(L, ymap_get(which, "template"), "'template' only goes with 'source'");
             else if (content->kind != YNODE_SCALAR)
                 err(L, content, "'content' must be text");
             else

@@ -16,6 +16,10 @@
 void scenario_load_tree(scenario *s, const ynode *root, const scenario_attachments *from,
                         diag_list *diags);
 
+/* The scenario's `variables:` (scenario_variables.c), loaded before the
+ * model is checked, since templates name them. */
+void scenario_load_variables(scenario *s, const ynode *root, diag_list *diags);
+
 /* References, uniqueness, cycles and the address plan. */
 void scenario_check_model(scenario *s, diag_list *diags);
 

@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "errors.h"
 #include "template.h"
+#include "time_template.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ typedef struct team_values {
 } team_values;
 
 struct team_vars {
+    char *seed;
     team_values *teams;
     unsigned nteams;
 };
@@ -54,9 +56,22 @@ void team_vars_set(team_vars *v, int team, const char *key, const char *value)
         put(&v->teams[team - 1], key, value);
 }
 
+void team_vars_set_seed(team_vars *v, const char *seed)
+{
+    free(v->seed);
+    v->seed = seed ? xstrdup(seed) : NULL;
+}
+
+const char *team_vars_seed(const team_vars *v)
+{
+    return v ? v->seed : NULL;
+}
+
 char *team_vars_to_json(const team_vars *v)
 {
     json_t *root = json_object(), *teams = json_array();
+    if (v->seed)
+        json_object_set_new(root, "seed", json_string(v->seed));
     for (unsigned t = 0; t < v->nteams; t++) {
         json_t *one = json_object(), *vars = json_object();
         for (size_t i = 0; i < v->teams[t].count; i++)
@@ -86,6 +101,11 @@ int team_vars_from_json(const char *json, team_vars **out)
     }
     team_vars *v = team_vars_new((unsigned)json_array_size(teams));
     int rc = ENSHU_OK;
+    json_t *seed = json_object_get(root, "seed");
+    if (seed && !json_is_string(seed))
+        rc = ENSHU_EINVAL;
+    else if (seed)
+        v->seed = xstrdup(json_string_value(seed));
     for (size_t t = 0; t < json_array_size(teams) && rc == ENSHU_OK; t++) {
         json_t *one = json_array_get(teams, t);
         json_t *vars = json_object_get(one, "vars");
@@ -126,6 +146,7 @@ void team_vars_free(team_vars *v)
         free(v->teams[t].vars);
     }
     free(v->teams);
+    free(v->seed);
     free(v);
 }
 
@@ -151,6 +172,10 @@ typedef struct lookup_ctx {
     const team_vars *v;
     int team;
     char number[16];
+    bool timed; /* time templates are filled with wall_ms in time_zone */
+    int64_t wall_ms;
+    const char *time_zone;
+    char time[TIME_TEMPLATE_MAX];
 } lookup_ctx;
 
 static const char *lookup(void *arg, const char *key)
@@ -158,12 +183,26 @@ static const char *lookup(void *arg, const char *key)
     lookup_ctx *c = arg;
     if (!strcmp(key, "team"))
         return c->number;
+    if (time_template_is(key))
+        return c->timed && time_template_format(key, c->wall_ms, c->time_zone, c->time,
+                                                sizeof c->time) == ENSHU_OK
+                   ? c->time
+                   : NULL;
     return team_vars_get(c->v, c->team, key);
 }
 
 char *team_vars_expand(const team_vars *v, int team, const char *text)
 {
     lookup_ctx c = {.v = v, .team = team};
+    snprintf(c.number, sizeof c.number, "%d", team);
+    return template_expand(text, lookup, &c);
+}
+
+char *team_vars_expand_at(const team_vars *v, int team, const char *text, int64_t wall_ms,
+                          const char *time_zone)
+{
+    lookup_ctx c = {
+        .v = v, .team = team, .timed = true, .wall_ms = wall_ms, .time_zone = time_zone};
     snprintf(c.number, sizeof c.number, "%d", team);
     return template_expand(text, lookup, &c);
 }

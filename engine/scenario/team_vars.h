@@ -9,6 +9,8 @@
 #ifndef ENSHU_TEAM_VARS_H
 #define ENSHU_TEAM_VARS_H
 
+#include <stdint.h>
+
 typedef struct team_vars team_vars;
 
 /* A table for teams 1..nteams, holding only "team" for each. */
@@ -18,7 +20,13 @@ team_vars *team_vars_new(unsigned nteams);
  * are copied. */
 void team_vars_set(team_vars *v, int team, const char *key, const char *value);
 
-/* JSON: {"teams": [{"team": 1, "vars": {"addr ws1": "10.80.0.10", ...}}, ...]}. */
+/* The seed the values of the scenario's variables were drawn from
+ * (variation.h), kept with them; NULL when none was set. */
+void team_vars_set_seed(team_vars *v, const char *seed);
+const char *team_vars_seed(const team_vars *v);
+
+/* JSON: {"seed": "...", "teams": [{"team": 1, "vars": {"addr ws1": "10.80.0.10",
+ * "var pc": "ws2", ...}}, ...]} ("seed" only when set). */
 char *team_vars_to_json(const team_vars *v);
 /* ENSHU_EINVAL when json is not what team_vars_to_json writes. */
 int team_vars_from_json(const char *json, team_vars **out) __attribute__((warn_unused_result));
@@ -34,5 +42,11 @@ const char *team_vars_get(const team_vars *v, int team, const char *key);
 /* text as team sees it, every template filled in (caller frees). With v
  * NULL only {{team}} is filled in; unknown templates stay as written. */
 char *team_vars_expand(const team_vars *v, int team, const char *text);
+
+/* team_vars_expand, also filling time templates ({{now ...}},
+ * time_template.h) with wall_ms (ms since the epoch) in time_zone (NULL:
+ * UTC). */
+char *team_vars_expand_at(const team_vars *v, int team, const char *text, int64_t wall_ms,
+                          const char *time_zone);
 
 #endif

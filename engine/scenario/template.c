@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "errors.h"
 #include "suggest.h"
+#include "time_template.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -42,6 +43,23 @@ static char *template_key(const char *p, const char *end, char **words, size_t *
     return key;
 }
 
+bool template_has_time(const char *text)
+{
+    for (const char *p = text ? strstr(text, "{{") : NULL; p; p = strstr(p + 2, "{{")) {
+        const char *end = strstr(p + 2, "}}");
+        if (!end)
+            return false;
+        char *words[MAX_WORDS];
+        size_t n;
+        char *key = template_key(p + 2, end, words, &n);
+        bool timed = time_template_is(key);
+        free(key);
+        if (timed)
+            return true;
+    }
+    return false;
+}
+
 static const char **node_names(const scenario *s)
 {
     const char **names = xcalloc(s->nnodes + 1, sizeof(char *));
@@ -73,7 +91,8 @@ static char *unknown(const char *what, const char *name, const char **known, siz
 static char *check_one(const scenario *s, const char *key, char **w, size_t n)
 {
     if (n == 0)
-        return xstrdup("empty template {{}}; expected team, addr, subnet or gateway inside");
+        return xstrdup(
+            "empty template {{}}; expected team, addr, subnet, gateway, var or now inside");
     char word0[64];
     size_t len0 = strcspn(w[0], " ");
     snprintf(word0, sizeof word0, "%.*s", (int)(len0 < 63 ? len0 : 63), w[0]);
@@ -84,6 +103,18 @@ static char *check_one(const scenario *s, const char *key, char **w, size_t n)
     }
     if (!strcmp(word0, "team"))
         return n == 1 ? NULL : xasprintf("{{%s}} takes nothing after 'team'", key);
+    if (time_template_is(key))
+        return time_template_check(key);
+    if (!strcmp(word0, "var")) {
+        if (n != 2)
+            return xasprintf("{{%s}} must be {{var NAME}}", key);
+        if (scenario_variable_named(s, arg[0]))
+            return NULL;
+        const char **names = xcalloc(s->nvariables + 1, sizeof(char *));
+        for (size_t i = 0; i < s->nvariables; i++)
+            names[i] = s->variables[i].name ? s->variables[i].name : "";
+        return unknown("variable", arg[0], names, s->nvariables, key);
+    }
     if (!strcmp(word0, "addr")) {
         if (n < 2 || n > 3)
             return xasprintf("{{%s}} must be {{addr NODE}} or {{addr NODE SEGMENT}}", key);
@@ -112,11 +143,12 @@ static char *check_one(const scenario *s, const char *key, char **w, size_t n)
             return xasprintf("segment '%s' in {{%s}} has no gateway", arg[0], key);
         return NULL;
     }
-    static const char *const NAMES[] = {"team", "addr", "subnet", "gateway", NULL};
+    static const char *const NAMES[] = {"team", "addr", "subnet", "gateway", "var", "now", NULL};
     const char *near = suggest_closest(word0, NAMES);
     if (near)
         return xasprintf("unknown template {{%s}}; did you mean '%s'?", key, near);
-    return xasprintf("unknown template {{%s}}; expected team, addr, subnet or gateway", key);
+    return xasprintf("unknown template {{%s}}; expected team, addr, subnet, gateway, var or now",
+                     key);
 }
 
 int template_check(const scenario *s, const char *text, char **why)

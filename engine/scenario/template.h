@@ -8,6 +8,8 @@
  *   {{addr NODE SEGMENT}}     NODE's address on SEGMENT
  *   {{subnet SEGMENT}}        SEGMENT's network, as 10.80.2.0/24
  *   {{gateway SEGMENT}}       the address of SEGMENT's gateway node on it
+ *   {{var NAME}}              the team's value of variable NAME (variation.h)
+ *   {{now [OFFSET] [FORMAT]}} the time it is filled in (time_template.h)
  *
  * Spaces inside the braces are free. The values themselves come from
  * team_vars.h; this file is the syntax: checking a text against a scenario
@@ -26,6 +28,9 @@ typedef const char *(*template_lookup)(void *ctx, const char *key);
 
 /* True if text holds "{{". */
 bool template_has(const char *text);
+
+/* True if text holds a time template ({{now ...}}). */
+bool template_has_time(const char *text);
 
 /* Checks every template of text against s (names, arguments, that the node
  * has an interface there, that the segment has a gateway). Returns 0, or

@@ -7,6 +7,7 @@
 #include "guest_accounts.h"
 #include "guest_agent.h"
 #include "guest_mail.h"
+#include "guest_states.h"
 #include "libvirt_conn.h"
 #include "libvirt_xml.h"
 #include "log.h"
@@ -422,12 +423,27 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
     return rc;
 }
 
-static int run_check(void *ctx, int team, const check *c, bool *passing, char **output)
+/* One command or power probe: check c itself, or a probe of an all/any
+ * check. re is c's pattern with the team's values, or NULL. */
+static int run_probe(range_actions *ra, int team, const check *c, const regex_t *re, bool *passing,
+                     char **output)
 {
-    range_actions *ra = ctx;
     virDomainPtr dom = guest_of(ra, team, c->node, output);
     if (!dom)
         return ENSHU_ENOTFOUND;
+    if (c->kind == CHECK_POWER) {
+        /* From libvirt: a stopped guest has no agent to ask. */
+        int state = 0, reason = 0;
+        if (virDomainGetState(dom, &state, &reason, 0) < 0) {
+            *output = xasprintf("the power state of %s could not be read", c->node);
+            return ENSHU_ELIBVIRT;
+        }
+        const char *name = guest_state_name(state);
+        *passing = c->power_running ? !strcmp(name, "running")
+                                    : !strcmp(name, "shut off") || !strcmp(name, "crashed");
+        *output = xasprintf("%s is %s", c->node, name);
+        return ENSHU_OK;
+    }
     guest_exec_result r;
     char *command = fill(ra, team, c->command);
     int rc = guest_agent_exec_bounded(dom, c->user, command, c->timeout_ms, &r);
@@ -440,12 +456,60 @@ static int run_check(void *ctx, int team, const check *c, bool *passing, char **
     }
     if (rc != ENSHU_OK)
         return ENSHU_EAGENT;
-    size_t i = (size_t)(team - 1) * ra->s->nchecks + (size_t)(c - ra->s->checks);
     *passing = (c->expect_exit < 0 || r.exit_code == c->expect_exit) &&
-               (!ra->has_re[i] || regexec(&ra->check_re[i], r.out, 0, NULL, 0) == 0);
+               (!re || regexec(re, r.out, 0, NULL, 0) == 0);
     *output = clip(r.out, r.err);
     guest_exec_result_fini(&r);
     return ENSHU_OK;
+}
+
+/* all: every probe passes; any: one does. The probes run in turn and stop
+ * once the answer is known; the output names each probe's node. */
+static int run_probes(range_actions *ra, int team, const check *c, bool *passing, char **output)
+{
+    bool all = c->kind == CHECK_ALL;
+    *passing = all;
+    char *joined = xstrdup("");
+    int rc = ENSHU_OK;
+    for (size_t p = 0; p < c->nprobes && rc == ENSHU_OK && *passing == all; p++) {
+        check probe = c->probes[p];
+        probe.timeout_ms = c->timeout_ms;
+        regex_t re;
+        bool has_re = false;
+        if (probe.expect_output) {
+            char *pattern = team_vars_expand(ra->vars, team, probe.expect_output);
+            has_re = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) == 0;
+            free(pattern);
+        }
+        bool ok = false;
+        char *out = NULL;
+        rc = run_probe(ra, team, &probe, has_re ? &re : NULL, &ok, &out);
+        if (has_re)
+            regfree(&re);
+        char *next = xasprintf("%s%s%s %s: %s", joined, *joined ? "\n" : "", probe.node,
+                               rc != ENSHU_OK ? "could not be probed"
+                               : ok           ? "passes"
+                                              : "fails",
+                               out ? out : "");
+        free(joined);
+        free(out);
+        joined = next;
+        if (rc == ENSHU_OK && ok != all)
+            *passing = ok;
+    }
+    if (strlen(joined) > OUTPUT_MAX)
+        joined[OUTPUT_MAX] = '\0';
+    *output = joined;
+    return rc;
+}
+
+static int run_check(void *ctx, int team, const check *c, bool *passing, char **output)
+{
+    range_actions *ra = ctx;
+    if (c->kind == CHECK_ALL || c->kind == CHECK_ANY)
+        return run_probes(ra, team, c, passing, output);
+    size_t i = (size_t)(team - 1) * ra->s->nchecks + (size_t)(c - ra->s->checks);
+    return run_probe(ra, team, c, ra->has_re[i] ? &ra->check_re[i] : NULL, passing, output);
 }
 
 void range_actions_hooks(range_actions *ra, exercise_hooks *hooks)

@@ -79,6 +79,18 @@ static void objective_fini(objective *o)
     free(o->hints);
 }
 
+static void check_fini(check *c)
+{
+    free(c->id);
+    free(c->node);
+    free(c->user);
+    free(c->command);
+    free(c->expect_output);
+    for (size_t i = 0; i < c->nprobes; i++)
+        check_fini(&c->probes[i]);
+    free(c->probes);
+}
+
 void scenario_free(scenario *s)
 {
     if (!s)
@@ -130,13 +142,8 @@ void scenario_free(scenario *s)
         action_fini(&inj->action);
     }
     free(s->injects);
-    for (size_t i = 0; i < s->nchecks; i++) {
-        free(s->checks[i].id);
-        free(s->checks[i].node);
-        free(s->checks[i].user);
-        free(s->checks[i].command);
-        free(s->checks[i].expect_output);
-    }
+    for (size_t i = 0; i < s->nchecks; i++)
+        check_fini(&s->checks[i]);
     free(s->checks);
     for (size_t i = 0; i < s->nobjectives; i++)
         objective_fini(&s->objectives[i]);

@@ -229,9 +229,21 @@ typedef struct inject {
     src_pos pos;
 } inject;
 
+/* What a check looks at: a command's result on its node, its node's power
+ * state (from libvirt, no guest agent), or several probes of either kind
+ * on any nodes, all or any of which must pass. */
+typedef enum check_kind { CHECK_COMMAND, CHECK_POWER, CHECK_ALL, CHECK_ANY } check_kind;
+
+#define SCENARIO_MAX_PROBES 16
+
 typedef struct check {
-    char *id;
-    char *node;
+    char *id; /* NULL for a probe of an all/any check */
+    check_kind kind;
+    bool power_running; /* power: passes when running (true) or stopped */
+    src_pos power_pos;
+    struct check *probes; /* all, any: command and power probes, no id */
+    size_t nprobes;
+    char *node; /* command and power; NULL for all and any */
     src_pos node_pos;
     char *user; /* the guest account it runs as; NULL: root */
     src_pos user_pos;

@@ -461,9 +461,13 @@ static void check_checks_and_objectives(checker *C, const name_set *nodes, const
     scenario *s = C->s;
     for (size_t i = 0; i < s->nchecks; i++) {
         check *c = &s->checks[i];
-        check_ref(C, c->node_pos, "node", c->node, nodes);
-        if (c->expect_output)
-            check_regex(C, c->expect_output_pos, "'output'", c->expect_output);
+        bool combined = c->kind == CHECK_ALL || c->kind == CHECK_ANY;
+        for (size_t p = 0; p < (combined ? c->nprobes : 1); p++) {
+            const check *probe = combined ? &c->probes[p] : c;
+            check_ref(C, probe->node_pos, "node", probe->node, nodes);
+            if (probe->expect_output)
+                check_regex(C, probe->expect_output_pos, "'output'", probe->expect_output);
+        }
     }
     for (size_t i = 0; i < s->nobjectives; i++) {
         objective *o = &s->objectives[i];
@@ -573,9 +577,13 @@ static void check_templates(checker *C)
     }
     for (size_t i = 0; i < s->nchecks; i++) {
         const check *c = &s->checks[i];
-        check_template(C, c->command_pos, "'command'", c->command);
-        check_template_untimed(C, c->expect_output_pos, "'output'", c->expect_output,
-                               "the pattern is compiled once, when the exercise starts");
+        bool combined = c->kind == CHECK_ALL || c->kind == CHECK_ANY;
+        for (size_t p = 0; p < (combined ? c->nprobes : 1); p++) {
+            const check *probe = combined ? &c->probes[p] : c;
+            check_template(C, probe->command_pos, "'command'", probe->command);
+            check_template_untimed(C, probe->expect_output_pos, "'output'", probe->expect_output,
+                                   "the pattern is compiled once, when the exercise starts");
+        }
     }
     for (size_t i = 0; i < s->nobjectives; i++) {
         const objective *o = &s->objectives[i];

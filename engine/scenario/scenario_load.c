@@ -1193,22 +1193,33 @@ static void load_inject(loader *L, const ynode *item, void *out, size_t index)
 
 /* ---- checks and objectives ---- */
 
-static void load_check(loader *L, const ynode *item, void *out, size_t index)
+/* What a command or power probe looks at, in a check or in its all/any. */
+static void load_probe_fields(loader *L, const ynode *item, check *c, const char *what)
 {
-    static const char *const KEYS[] = {"id",       "node",    "command", "expect",
-                                       "interval", "timeout", "user",    NULL};
-    check *c = out;
-    c->pos = pos_of(item);
-    c->expect_exit = 0;
-    if (!expect_map(L, item, "a check"))
-        return;
-    check_keys(L, item, "a check", KEYS);
-    c->id = get_name(L, item, "id", "a check", true);
-    c->node = get_name(L, item, "node", "a check", true);
+    c->node = get_name(L, item, "node", what, true);
     c->node_pos = pos_of(ymap_get(item, "node"));
-    c->user = get_user(L, item, "user", "a check", false);
+    const ynode *power = ymap_get(item, "power");
+    if (power) {
+        c->kind = CHECK_POWER;
+        c->power_pos = pos_of(power);
+        if (is_scalar_text(power) && !strcmp(power->str, "running"))
+            c->power_running = true;
+        else if (!is_scalar_text(power) || strcmp(power->str, "stopped") != 0)
+            err(L, power, "'power' of %s must be running or stopped", what);
+        static const char *const COMMAND_KEYS[] = {"command", "user", "expect", NULL};
+        for (const char *const *k = COMMAND_KEYS; *k; k++)
+            if (ymap_get(item, *k))
+                err(L, ymap_get(item, *k),
+                    "'%s' does not go with 'power' (a power check runs "
+                    "nothing on the guest)",
+                    *k);
+        return;
+    }
+    c->user = get_user(L, item, "user", what, false);
     c->user_pos = pos_of(ymap_get(item, "user"));
-    c->command = get_text(L, item, "command", "a check", true);
+    c->command = get_text(L, item, "command", what, false);
+    if (!c->command && !ymap_get(item, "command"))
+        missing(L, item, "command", what);
     c->command_pos = pos_of(ymap_get(item, "command"));
     const ynode *expect = ymap_get(item, "expect");
     if (expect && expect_map(L, expect, "'expect'")) {
@@ -1221,6 +1232,52 @@ static void load_check(loader *L, const ynode *item, void *out, size_t index)
             c->expect_exit = (int)get_int(L, expect, "exit", "'expect'", 0, 255, 0);
         c->expect_output = get_text(L, expect, "output", "'expect'", false);
         c->expect_output_pos = pos_of(ymap_get(expect, "output"));
+    }
+}
+
+static void load_probe(loader *L, const ynode *item, void *out, size_t index)
+{
+    static const char *const KEYS[] = {"node", "command", "user", "expect", "power", NULL};
+    check *c = out;
+    c->pos = pos_of(item);
+    if (!expect_map(L, item, "a probe"))
+        return;
+    check_keys(L, item, "a probe", KEYS);
+    load_probe_fields(L, item, c, "a probe");
+}
+
+static void load_check(loader *L, const ynode *item, void *out, size_t index)
+{
+    static const char *const KEYS[] = {"id",   "node",  "command", "expect", "interval", "timeout",
+                                       "user", "power", "all",     "any",    NULL};
+    check *c = out;
+    c->pos = pos_of(item);
+    c->expect_exit = 0;
+    if (!expect_map(L, item, "a check"))
+        return;
+    check_keys(L, item, "a check", KEYS);
+    c->id = get_name(L, item, "id", "a check", true);
+    const ynode *all = ymap_get(item, "all"), *any = ymap_get(item, "any");
+    if (all && any) {
+        err(L, any, "a check takes one of 'all' or 'any', not both");
+    } else if (all || any) {
+        const char *key = all ? "all" : "any";
+        c->kind = all ? CHECK_ALL : CHECK_ANY;
+        static const char *const PROBE_KEYS[] = {"node",   "command", "user",
+                                                 "expect", "power",   NULL};
+        for (const char *const *k = PROBE_KEYS; *k; k++)
+            if (ymap_get(item, *k))
+                err(L, ymap_get(item, *k), "'%s' goes in each probe of '%s', not beside it", *k,
+                    key);
+        char *what = xasprintf("'%s'", key);
+        c->probes = load_list(L, item, key, what, sizeof(check), SCENARIO_MAX_PROBES, load_probe,
+                              &c->nprobes);
+        free(what);
+        const ynode *list = all ? all : any;
+        if (c->nprobes == 0 && (list->kind == YNODE_SEQ || ynode_is_null(list)))
+            err(L, list, "'%s' needs at least one probe", key);
+    } else {
+        load_probe_fields(L, item, c, "a check");
     }
     c->interval_ms = get_duration(L, item, "interval", "a check", 1000, 3600 * 1000, 30000);
     c->timeout_ms = get_duration(L, item, "timeout", "a check", 1000, 5 * 60 * 1000, 10000);

@@ -442,6 +442,50 @@ static void decay_penalties_and_time_answers_load(void **state)
                  "'decay' applies only to check objectives");
 }
 
+static void power_and_combined_checks_load(void **state)
+{
+    static const char TEXT[] =
+        "enshu: 1\n"
+        "id: probes\n"
+        "title: Probes\n"
+        "network: {segments: [{name: lan}]}\n"
+        "nodes:\n"
+        "  - {name: pc, image: workstation, interfaces: [{segment: lan}]}\n"
+        "  - {name: gw, image: router, interfaces: [{segment: lan}]}\n"
+        "checks:\n"
+        "  - {id: off, node: pc, power: stopped}\n"
+        "  - {id: on, node: pc, power: running, interval: 5s}\n"
+        "  - id: both\n"
+        "    all:\n"
+        "      - {node: gw, command: 'nft list ruleset', expect: {output: '{{addr pc}}'}}\n"
+        "      - {node: pc, power: running}\n"
+        "  - {id: either, any: [{node: gw, command: 'true', user: nobody}], timeout: 5s}\n"
+        "penalties: [{id: p, check: off, when: passing, points: 5}]\n";
+    scenario *s = NULL;
+    char *errs = load_errors(TEXT, &s);
+    assert_string_equal(errs, "");
+    free(errs);
+    assert_int_equal(s->checks[0].kind, CHECK_POWER);
+    assert_false(s->checks[0].power_running);
+    assert_string_equal(s->checks[0].node, "pc");
+    assert_null(s->checks[0].command);
+    assert_int_equal(s->checks[1].kind, CHECK_POWER);
+    assert_true(s->checks[1].power_running);
+    const check *both = scenario_check(s, "both");
+    assert_int_equal(both->kind, CHECK_ALL);
+    assert_null(both->node);
+    assert_int_equal(both->nprobes, 2);
+    assert_int_equal(both->probes[0].kind, CHECK_COMMAND);
+    assert_string_equal(both->probes[0].node, "gw");
+    assert_string_equal(both->probes[0].expect_output, "{{addr pc}}");
+    assert_int_equal(both->probes[1].kind, CHECK_POWER);
+    const check *either = scenario_check(s, "either");
+    assert_int_equal(either->kind, CHECK_ANY);
+    assert_string_equal(either->probes[0].user, "nobody");
+    assert_int_equal(either->timeout_ms, 5000);
+    scenario_free(s);
+}
+
 static void team_values_fill_templates(void **state)
 {
     scenario *s = NULL;
@@ -587,6 +631,7 @@ int main(void)
         cmocka_unit_test(mail_users_and_owners_are_checked),
         cmocka_unit_test(templates_are_checked_at_load),
         cmocka_unit_test(decay_penalties_and_time_answers_load),
+        cmocka_unit_test(power_and_combined_checks_load),
         cmocka_unit_test(team_values_fill_templates),
         cmocka_unit_test(organisation_loads_and_is_checked),
     };

@@ -68,6 +68,12 @@ char *libvirt_network_xml(const plan_network *net, const plan_team *team)
     fprintf(f, "  <bridge name='%s' stp='off' delay='0'/>\n", net->bridge);
     /* No DNS server on the bridge: nothing in the range resolves names outside it. */
     fprintf(f, "  <dns enable='no'/>\n");
+    if (!net->bridge_addr) {
+        /* A segment with its own subnet: no host address, no DHCP. */
+        fprintf(f, "</network>\n");
+        fclose(f);
+        return buf;
+    }
     fprintf(f, "  <ip address='%s' netmask='%s'>\n    <dhcp>\n", addr, mask);
     char lo[16], hi[16];
     format_ipv4(net->subnet + 2, lo);

@@ -14,6 +14,7 @@
 #include "libvirt_xml.h"
 #include "log.h"
 #include "monotonic_clock.h"
+#include "guest_nat.h"
 #include "range_team_vars.h"
 #include "units.h"
 #include "work_pool.h"
@@ -368,6 +369,32 @@ static int wait_team_ready(up_ctx *c, virConnectPtr conn, const plan_team *team)
     return rc;
 }
 
+/* Masquerading on a gateway with `nat: true` (guest_nat.h). */
+static int set_nat(up_ctx *c, virConnectPtr conn, const plan_team *team, const plan_domain *d)
+{
+    if (!guest_nat_wanted(d->node))
+        return ENSHU_OK;
+    virDomainPtr dom = virDomainLookupByName(conn, d->name);
+    char *why = NULL;
+    int rc = dom ? guest_nat_apply(dom, c->plan->scenario, c->vars, team->number, d->node, &why)
+                 : ENSHU_ELIBVIRT;
+    if (rc != ENSHU_OK)
+        log_printf(ENSHU_LOG_ERROR, "enshu: team %d: NAT could not be set on %s: %s", team->number,
+                   d->name, why ? why : libvirt_error());
+    free(why);
+    if (dom)
+        virDomainFree(dom);
+    return rc;
+}
+
+static int set_team_nat(up_ctx *c, virConnectPtr conn, const plan_team *team)
+{
+    int rc = ENSHU_OK;
+    for (size_t i = 0; i < team->ndomains && rc == ENSHU_OK; i++)
+        rc = set_nat(c, conn, team, &team->domains[i]);
+    return rc;
+}
+
 /* Makes the scenario's accounts on every guest of the team, once all
  * answer: a team with a guest whose accounts failed is not ready. */
 static int make_team_accounts(up_ctx *c, virConnectPtr conn, const plan_team *team)
@@ -442,6 +469,8 @@ static int team_up_steps(up_ctx *c, const plan_team *team, virConnectPtr conn)
         rc = wait_team_ready(c, conn, team);
     if (rc == ENSHU_OK && c->opts->ready_timeout_ms > 0 && host_runs_guests(conn))
         rc = make_team_accounts(c, conn, team);
+    if (rc == ENSHU_OK && c->opts->ready_timeout_ms > 0 && host_runs_guests(conn))
+        rc = set_team_nat(c, conn, team);
     return rc;
 }
 

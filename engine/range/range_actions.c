@@ -7,6 +7,7 @@
 #include "guest_accounts.h"
 #include "guest_agent.h"
 #include "guest_mail.h"
+#include "guest_nat.h"
 #include "guest_states.h"
 #include "libvirt_conn.h"
 #include "libvirt_xml.h"
@@ -206,6 +207,14 @@ static int run_power(range_actions *ra, int team, virDomainPtr dom, const inject
         guest_accounts_make(dom, ra->s, ra->vars, team, nd, runs_linux) != ENSHU_OK) {
         *output = xasprintf("%s: %s, but its accounts could not be made again",
                             power_op_name(inj->action.power), name);
+        return ENSHU_EAGENT;
+    }
+    char *why = NULL;
+    if (inj->action.power != POWER_STOP && guest_nat_wanted(nd) &&
+        guest_nat_apply(dom, ra->s, ra->vars, team, nd, &why) != ENSHU_OK) {
+        *output = xasprintf("%s: %s, but its NAT could not be set again: %s",
+                            power_op_name(inj->action.power), name, why);
+        free(why);
         return ENSHU_EAGENT;
     }
     *output = xasprintf("%s: %s", power_op_name(inj->action.power), name);

@@ -53,6 +53,15 @@ static void mac_for(uint32_t addr, char *out)
              (addr >> 8) & 255, addr & 255);
 }
 
+/* On a segment with its own subnet every team has the same addresses: the
+ * MAC is made from the team, the segment and the host number instead, so
+ * that a team's MACs stay unique on the host (2 for locally administered). */
+static void mac_for_own_subnet(int team, int seg, uint32_t host, char *out)
+{
+    snprintf(out, 18, "56:%02x:%02x:%02x:%02x:%02x", (unsigned)team & 255, (unsigned)seg & 255,
+             (host >> 16) & 255, (host >> 8) & 255, host & 255);
+}
+
 /* Kernel flags for images the engine boots. Under TCG every cycle of a boot is
  * emulated: keep the console quiet, skip self-tests, calibrations and
  * speculative-execution mitigations (the guests are throw-away lab machines
@@ -103,9 +112,18 @@ static void plan_team_fill(range_plan *plan, plan_team *team, unsigned block)
         n->name = xasprintf("enshu-%s-t%02d-%s", plan->exercise, team->number, s->segments[i].name);
         n->bridge = xasprintf("es%06xt%02d%zx", tag, team->number % 1000, i);
         n->segment = (int)i;
-        n->prefix = s->segment_prefix;
-        n->subnet = range_subnet(s, block, (int)i);
-        n->bridge_addr = n->subnet + 1;
+        n->prefix = scenario_segment_prefix(s, (int)i);
+        if (s->segments[i].prefix) {
+            /* Its own subnet, the same in every team: the host takes no
+             * address there (it would have the same route on every team's
+             * bridge), so there is no DHCP either; the guests take theirs
+             * from the kernel command line. */
+            n->subnet = s->segments[i].subnet;
+            n->bridge_addr = 0;
+        } else {
+            n->subnet = range_subnet(s, block, (int)i);
+            n->bridge_addr = n->subnet + 1;
+        }
     }
     team->ndomains = s->nnodes;
     team->domains = xcalloc(s->nnodes, sizeof(plan_domain));
@@ -120,9 +138,12 @@ static void plan_team_fill(range_plan *plan, plan_team *team, unsigned block)
         for (size_t j = 0; j < nd->nnics; j++) {
             plan_nic *x = &d->nics[j];
             x->segment = nd->nics[j].segment_index;
-            x->prefix = s->segment_prefix;
+            x->prefix = team->networks[x->segment].prefix;
             x->addr = team->networks[x->segment].subnet + (uint32_t)nd->nics[j].host;
-            mac_for(x->addr, x->mac);
+            if (s->segments[x->segment].prefix)
+                mac_for_own_subnet(team->number, x->segment, (uint32_t)nd->nics[j].host, x->mac);
+            else
+                mac_for(x->addr, x->mac);
             /* The default route goes through the first segment's gateway node. */
             const char *gw_name = s->segments[x->segment].router;
             if (!d->gateway && gw_name && strcmp(gw_name, nd->name) != 0) {
@@ -178,6 +199,13 @@ char *plan_team_hosts(const range_plan *plan, const plan_team *team)
             hosts_add(&text, d->nics[0].addr, d->node->name, NULL);
         for (size_t j = 0; d->nnics > 1 && j < d->nnics; j++)
             hosts_add(&text, d->nics[j].addr, d->node->name, s->segments[d->nics[j].segment].name);
+    }
+    /* DNS names (`dns:`), red nodes' too: the scenario gives them on purpose
+     * (a phishing site, a command and control server). */
+    for (size_t i = 0; i < team->ndomains; i++) {
+        const plan_domain *d = &team->domains[i];
+        for (size_t k = 0; d->nnics > 0 && k < d->node->ndns; k++)
+            hosts_add(&text, d->nics[0].addr, d->node->dns[k], NULL);
     }
     return text;
 }

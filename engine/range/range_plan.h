@@ -10,7 +10,8 @@
  *   nwfilter enshu-E-tTT          (the team's guest isolation filter)
  * Addresses: team T uses block (block_base + T - 1) of the pool; segment S
  * is subnet (block * segments + S) of /segment_prefix; host 1 of every
- * subnet is the host side of the bridge.
+ * subnet is the host side of the bridge. A segment with its own subnet
+ * (`subnet:`) has it in every team, with no host side (bridge_addr 0).
  */
 #ifndef ENSHU_RANGE_PLAN_H
 #define ENSHU_RANGE_PLAN_H
@@ -28,7 +29,7 @@ typedef struct plan_network {
     int segment;
     uint32_t subnet;
     unsigned prefix;
-    uint32_t bridge_addr;
+    uint32_t bridge_addr; /* 0: none (a segment with its own subnet) */
 } plan_network;
 
 typedef struct plan_nic {
@@ -87,7 +88,8 @@ uint32_t range_subnet(const scenario *s, unsigned block, int seg_index);
  * each node's name on the address of its first interface ({{addr NODE}}),
  * and NODE-SEGMENT on each address of a node with several interfaces
  * ({{addr NODE SEGMENT}}). The attacker's (red) nodes are left out: the
- * organisation does not know them by name. Guests get it through QEMU's firmware
+ * organisation does not know them by name. Then every node's DNS names
+ * (`dns:`, red nodes' too) on its first address. Guests get it through QEMU's firmware
  * configuration (libvirt_xml.h: ENSHU_FWCFG_HOSTS) rather than the kernel
  * command line, which holds 2 KiB in all.
  */

@@ -60,6 +60,11 @@ team_vars *team_vars_from_plan(const range_plan *plan)
                     team_vars_set(v, (int)t + 1, key, addr);
                     free(key);
                 }
+                if (j == 0 && dom->node->ndns) {
+                    key = xasprintf("name %s", dom->node->name);
+                    team_vars_set(v, (int)t + 1, key, dom->node->dns[0]);
+                    free(key);
+                }
                 key = xasprintf("addr %s %s", dom->node->name, seg);
                 team_vars_set(v, (int)t + 1, key, addr);
                 free(key);

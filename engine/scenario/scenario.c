@@ -127,6 +127,9 @@ void scenario_free(scenario *s)
         free(n->name);
         l10n_free(&n->title);
         free(n->image);
+        for (size_t j = 0; j < n->ndns; j++)
+            free(n->dns[j]);
+        free(n->dns);
         for (size_t j = 0; j < n->nnics; j++)
             free(n->nics[j].segment);
         free(n->nics);
@@ -216,6 +219,13 @@ const objective *scenario_objective(const scenario *s, const char *id)
         if (s->objectives[i].id && strcmp(s->objectives[i].id, id) == 0)
             return &s->objectives[i];
     return NULL;
+}
+
+unsigned scenario_segment_prefix(const scenario *s, int seg)
+{
+    if (seg >= 0 && (size_t)seg < s->nsegments && s->segments[seg].prefix)
+        return s->segments[seg].prefix;
+    return s->segment_prefix;
 }
 
 const scenario_variable *scenario_variable_named(const scenario *s, const char *name)

@@ -68,6 +68,11 @@ typedef struct segment {
     l10n_text title;
     char *router; /* node routing this segment to the team's others, or NULL */
     src_pos router_pos;
+    /* its own subnet, the same for every team (`subnet:`, outside the pool),
+     * or prefix 0: a subnet of the pool, each team its own */
+    uint32_t subnet;
+    unsigned prefix;
+    src_pos subnet_pos;
     src_pos pos;
 } segment;
 
@@ -75,8 +80,10 @@ typedef struct nic {
     char *segment;
     int segment_index; /* resolved by the checker; -1 until then */
     int host;          /* host number inside the segment's subnet; 0 = pick one */
+    bool nat;          /* the node masquerades what it forwards out of this interface */
     src_pos pos;
     src_pos host_pos;
+    src_pos nat_pos;
 } nic;
 
 /* A scenario's `images:` entry: a base disk file (qcow2), or the image of
@@ -102,8 +109,13 @@ typedef struct node {
     unsigned vcpus;      /* 0: the image's default */
     nic *nics;
     size_t nnics;
+    char **dns; /* host names the team's guests know it by (`dns:`), besides its own */
+    size_t ndns;
+    src_pos dns_pos;
     src_pos pos;
 } node;
+
+#define SCENARIO_MAX_DNS_NAMES 8
 
 /* An account of the organisation (`users:`), made on the guests of every
  * team with the team's own password. */
@@ -433,6 +445,8 @@ scenario *scenario_load_reported(const char *path) __attribute__((warn_unused_re
 /* Lookups by name; NULL or -1 when absent. */
 const node *scenario_node(const scenario *s, const char *name);
 int scenario_segment_index(const scenario *s, const char *name);
+/* The prefix of segment seg's subnet: its own, else the scenario's segment_prefix. */
+unsigned scenario_segment_prefix(const scenario *s, int seg);
 const inject *scenario_inject(const scenario *s, const char *id);
 const check *scenario_check(const scenario *s, const char *id);
 const custom_image *scenario_custom_image(const scenario *s, const char *name);

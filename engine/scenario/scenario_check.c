@@ -117,9 +117,9 @@ static void check_regex(checker *C, src_pos pos, const char *what, const char *t
 
 /* ---- network ---- */
 
-static unsigned segment_hosts(const scenario *s)
+static unsigned segment_hosts(const scenario *s, int seg)
 {
-    return (1u << (32 - s->segment_prefix)) - 2;
+    return (unsigned)((1ULL << (32 - scenario_segment_prefix(s, seg))) - 2);
 }
 
 static void check_address_plan(checker *C)
@@ -170,7 +170,6 @@ static int free_host(const scenario *s, int seg, unsigned max_host, int from)
 static void check_interfaces(checker *C, const name_set *segments)
 {
     scenario *s = C->s;
-    unsigned max_host = segment_hosts(s);
     for (size_t i = 0; i < s->nnodes; i++) {
         node *n = &s->nodes[i];
         for (size_t j = 0; j < n->nnics; j++) {
@@ -186,9 +185,10 @@ static void check_interfaces(checker *C, const name_set *segments)
                 if (n->nics[k].segment_index == x->segment_index)
                     err_at(C, x->pos, "node '%s' has two interfaces on segment '%s'",
                            n->name ? n->name : "?", x->segment);
+            unsigned max_host = segment_hosts(s, x->segment_index);
             if (x->host && (unsigned)x->host > max_host)
                 err_at(C, x->host_pos, "host %d does not fit in a /%u segment (2 to %u)", x->host,
-                       s->segment_prefix, max_host);
+                       scenario_segment_prefix(s, x->segment_index), max_host);
         }
     }
     /* Explicit host numbers first, then automatic ones (free_host). */
@@ -208,6 +208,7 @@ static void check_interfaces(checker *C, const name_set *segments)
                                    s->nodes[a].name ? s->nodes[a].name : "?");
             }
         }
+        unsigned max_host = segment_hosts(s, (int)seg);
         int next = 10; /* automatic numbers start at 10, below it only when full */
         for (size_t i = 0; i < s->nnodes; i++) {
             for (size_t j = 0; j < s->nodes[i].nnics; j++) {

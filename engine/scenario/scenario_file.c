@@ -19,6 +19,8 @@ static scenario *scenario_from_doc(const char *name, ydoc *doc, const scenario_a
         scenario_load_tree(s, doc->root, from, diags);
         if (doc->root && doc->root->kind == YNODE_MAP)
             scenario_load_variables(s, doc->root, diags);
+        if (doc->root && doc->root->kind == YNODE_MAP)
+            scenario_load_addressing(s, doc->root, diags);
         /* Checked even after load errors, so one run reports every problem. */
         if (doc->root && doc->root->kind == YNODE_MAP)
             scenario_check_model(s, diags);

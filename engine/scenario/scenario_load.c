@@ -419,7 +419,7 @@ static void load_teams(loader *L, const ynode *root)
 
 static void load_segment(loader *L, const ynode *item, void *out, size_t index)
 {
-    static const char *const KEYS[] = {"name", "title", "gateway", NULL};
+    static const char *const KEYS[] = {"name", "title", "gateway", "subnet", NULL};
     segment *seg = out;
     seg->pos = pos_of(item);
     if (!expect_map(L, item, "a segment"))
@@ -517,7 +517,7 @@ static void load_images(loader *L, const ynode *root)
 
 static void load_nic(loader *L, const ynode *item, void *out, size_t index)
 {
-    static const char *const KEYS[] = {"segment", "host", NULL};
+    static const char *const KEYS[] = {"segment", "host", "nat", NULL};
     nic *n = out;
     n->pos = pos_of(item);
     n->segment_index = -1;
@@ -531,8 +531,9 @@ static void load_nic(loader *L, const ynode *item, void *out, size_t index)
 
 static void load_node(loader *L, const ynode *item, void *out, size_t index)
 {
-    static const char *const KEYS[] = {"name",       "title",  "image", "role",       "visible",
-                                       "forwarding", "memory", "vcpus", "interfaces", NULL};
+    static const char *const KEYS[] = {"name",       "title",      "image",  "role",
+                                       "visible",    "forwarding", "memory", "vcpus",
+                                       "interfaces", "dns",        NULL};
     node *n = out;
     n->pos = pos_of(item);
     /* memory_mib and vcpus stay 0 unless given: the image's defaults then. */

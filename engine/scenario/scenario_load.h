@@ -20,6 +20,11 @@ void scenario_load_tree(scenario *s, const ynode *root, const scenario_attachmen
  * model is checked, since templates name them. */
 void scenario_load_variables(scenario *s, const ynode *root, diag_list *diags);
 
+/* Segments' own subnets, NAT on interfaces and nodes' DNS names
+ * (scenario_addressing.c), read from the tree after scenario_load_tree
+ * and checked against each other and the pool. */
+void scenario_load_addressing(scenario *s, const ynode *root, diag_list *diags);
+
 /* References, uniqueness, cycles and the address plan. */
 void scenario_check_model(scenario *s, diag_list *diags);
 

@@ -92,7 +92,7 @@ static char *check_one(const scenario *s, const char *key, char **w, size_t n)
 {
     if (n == 0)
         return xstrdup(
-            "empty template {{}}; expected team, addr, subnet, gateway, var or now inside");
+            "empty template {{}}; expected team, addr, subnet, gateway, name, var or now inside");
     char word0[64];
     size_t len0 = strcspn(w[0], " ");
     snprintf(word0, sizeof word0, "%.*s", (int)(len0 < 63 ? len0 : 63), w[0]);
@@ -105,6 +105,14 @@ static char *check_one(const scenario *s, const char *key, char **w, size_t n)
         return n == 1 ? NULL : xasprintf("{{%s}} takes nothing after 'team'", key);
     if (time_template_is(key))
         return time_template_check(key);
+    if (!strcmp(word0, "name")) {
+        if (n != 2)
+            return xasprintf("{{%s}} must be {{name NODE}}", key);
+        const node *nd = scenario_node(s, arg[0]);
+        if (!nd)
+            return unknown("node", arg[0], node_names(s), s->nnodes, key);
+        return nd->ndns ? NULL : xasprintf("node '%s' in {{%s}} has no 'dns' name", arg[0], key);
+    }
     if (!strcmp(word0, "var")) {
         if (n != 2)
             return xasprintf("{{%s}} must be {{var NAME}}", key);
@@ -143,12 +151,13 @@ static char *check_one(const scenario *s, const char *key, char **w, size_t n)
             return xasprintf("segment '%s' in {{%s}} has no gateway", arg[0], key);
         return NULL;
     }
-    static const char *const NAMES[] = {"team", "addr", "subnet", "gateway", "var", "now", NULL};
+    static const char *const NAMES[] = {"team", "addr", "subnet", "gateway",
+                                        "name", "var",  "now",    NULL};
     const char *near = suggest_closest(word0, NAMES);
     if (near)
         return xasprintf("unknown template {{%s}}; did you mean '%s'?", key, near);
-    return xasprintf("unknown template {{%s}}; expected team, addr, subnet, gateway, var or now",
-                     key);
+    return xasprintf(
+        "unknown template {{%s}}; expected team, addr, subnet, gateway, name, var or now", key);
 }
 
 int template_check(const scenario *s, const char *text, char **why)

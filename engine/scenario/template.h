@@ -8,6 +8,7 @@
  *   {{addr NODE SEGMENT}}     NODE's address on SEGMENT
  *   {{subnet SEGMENT}}        SEGMENT's network, as 10.80.2.0/24
  *   {{gateway SEGMENT}}       the address of SEGMENT's gateway node on it
+ *   {{name NODE}}             NODE's first DNS name (its `dns:`)
  *   {{var NAME}}              the team's value of variable NAME (variation.h)
  *   {{now [OFFSET] [FORMAT]}} the time it is filled in (time_template.h)
  *

@@ -6,7 +6,10 @@
 #include <cmocka.h>
 
 #include "alloc.h"
+#include "guest_nat.h"
+#include "libvirt_xml.h"
 #include "range_plan.h"
+#include "range_team_vars.h"
 #include "test_images.h"
 #include "test_support.h"
 #include "units.h"
@@ -47,6 +50,71 @@ static void names_and_addresses(void **state)
                             a);
     assert_string_equal(t2->hosts, hosts);
     free(hosts);
+    range_plan_free(p);
+    scenario_free(s);
+}
+
+/* A segment with its own subnet has it in every team, with no host side
+ * (no <ip>, so no DHCP and no route on the host), and MACs unique per team;
+ * DNS names go in every team's hosts table and {{name NODE}}; NAT is a
+ * script that finds the interface by its address. */
+static const char OWN_SUBNET[] =
+    "enshu: 1\n"
+    "id: own\n"
+    "title: Own\n"
+    "network:\n"
+    "  pool: 10.96.0.0/16\n"
+    "  segments:\n"
+    "    - {name: office, gateway: gw}\n"
+    "    - {name: internet, subnet: 203.0.113.0/24}\n"
+    "nodes:\n"
+    "  - {name: ws, image: workstation, interfaces: [{segment: office}]}\n"
+    "  - {name: gw, image: firewall, forwarding: true,\n"
+    "     interfaces: [{segment: office, host: 254}, {segment: internet, host: 2, nat: true}]}\n"
+    "  - {name: web, image: server, role: red, dns: [www.example.jp, example.jp],\n"
+    "     interfaces: [{segment: internet, host: 80}]}\n";
+
+static void own_subnets_dns_names_and_nat(void **state)
+{
+    scenario *s = load_or_fail(OWN_SUBNET);
+    range_plan *p = range_plan_new(s, "own", 2, 0);
+    char a[16];
+    for (size_t t = 0; t < 2; t++) {
+        plan_network *inet = &p->teams[t].networks[1];
+        format_ipv4(inet->subnet, a);
+        assert_string_equal(a, "203.0.113.0");
+        assert_int_equal(inet->prefix, 24);
+        assert_int_equal(inet->bridge_addr, 0);
+        char *xml = libvirt_network_xml(inet, &p->teams[t]);
+        assert_null(strstr(xml, "<ip"));
+        assert_null(strstr(xml, "<dhcp"));
+        free(xml);
+        plan_domain *web = &p->teams[t].domains[2];
+        format_ipv4(web->nics[0].addr, a);
+        assert_string_equal(a, "203.0.113.80");
+        assert_non_null(strstr(p->teams[t].hosts, "203.0.113.80\twww.example.jp\n"));
+        assert_non_null(strstr(p->teams[t].hosts, "203.0.113.80\texample.jp\n"));
+        /* The red node itself stays out; its DNS names do not. */
+        assert_null(strstr(p->teams[t].hosts, "\tweb\n"));
+        /* The office is still the pool's, one per team, with its host side. */
+        assert_int_not_equal(p->teams[t].networks[0].bridge_addr, 0);
+    }
+    assert_string_not_equal(p->teams[0].domains[2].nics[0].mac, p->teams[1].domains[2].nics[0].mac);
+    assert_string_equal(p->teams[1].domains[2].nics[0].mac, "56:02:01:00:00:50");
+    assert_int_not_equal(p->teams[0].networks[0].subnet, p->teams[1].networks[0].subnet);
+    team_vars *v = team_vars_from_plan(p);
+    assert_string_equal(team_vars_get(v, 2, "name web"), "www.example.jp");
+    assert_string_equal(team_vars_get(v, 2, "addr gw internet"), "203.0.113.2");
+    assert_null(team_vars_get(v, 2, "name ws"));
+    team_vars_free(v);
+    assert_true(guest_nat_wanted(&s->nodes[1]));
+    assert_false(guest_nat_wanted(&s->nodes[0]));
+    const char *addrs[] = {"203.0.113.2"};
+    char *script = guest_nat_script(addrs, 1);
+    assert_non_null(strstr(script, "for a in 203.0.113.2; do"));
+    assert_non_null(strstr(script, "oifname \"$d\" masquerade"));
+    assert_non_null(strstr(script, "iptables -t nat -A POSTROUTING -o \"$d\" -j MASQUERADE"));
+    free(script);
     range_plan_free(p);
     scenario_free(s);
 }
@@ -181,6 +249,7 @@ int main(void)
         cmocka_unit_test(time_zone_and_locale_on_the_command_line),
         cmocka_unit_test(teams_never_share_subnets_or_bridges),
         cmocka_unit_test(range_names),
+        cmocka_unit_test(own_subnets_dns_names_and_nat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,13 +85,11 @@ static bool seed_key(const char *seed, uint8_t key[16])
 {
     if (!seed || strlen(seed) != 32)
         return false;
+    if (strspn(seed, "0123456789abcdefABCDEF") != 32)
+        return false;
     for (size_t i = 0; i < 16; i++) {
-        unsigned x;
-        if (!strchr("0123456789abcdefABCDEF", seed[2 * i]) ||
-            !strchr("0123456789abcdefABCDEF", seed[2 * i + 1]) ||
-            sscanf(seed + 2 * i, "%2x", &x) != 1)
-            return false;
-        key[i] = (uint8_t)x;
+        char pair[3] = {seed[2 * i], seed[2 * i + 1], '\0'};
+        key[i] = (uint8_t)strtoul(pair, NULL, 16);
     }
     return true;
 }

@@ -44,6 +44,8 @@ static const char SCRIPT[] =
     "  - {id: tip, manual: true, note: {en: 'SECRET-NOTE for team {{team}}', ja: 'SECRET-NOTE'}}\n"
     "  - {id: drop, after: mail, target: ws, run: 'start SECRET-BEACON'}\n"
     "  - {id: cut, manual: true, target: ws, power: stop}\n"
+    "  - {id: dated, manual: true,\n"
+    "     message: {from: it, subject: 'Sent {{now}}', body: '{{now -1d %Y-%m-%d}} {{team}}'}}\n"
     "checks:\n"
     "  - {id: beacon, node: ws, command: 'pgrep SECRET-BEACON'}\n"
     "users:\n"
@@ -396,6 +398,23 @@ static void inbox_messages_come_in_the_audience_language_with_team_values(void *
     json_decref(m);
 }
 
+/* {{now}} in a message is when it was sent (the event's wall clock), in
+ * the scenario's time zone (none: UTC), however late a console shows it. */
+static void messages_show_the_time_they_were_sent(void **state)
+{
+    fixture *f = *state;
+    event ev = {.seq = 12,
+                .at_ms = 600000,
+                .wall_ms = 1700000000000, /* 2023-11-14 22:13:20 UTC */
+                .team = 2,
+                .kind = EV_INJECT_FIRED,
+                .subject = "dated"};
+    json_t *m = seen(f, &TEAM2, &ev, "inbox");
+    assert_string_equal(str(m, "subject"), "Sent Tue, 14 Nov 2023 22:13:20 +0000");
+    assert_string_equal(str(m, "body"), "2023-11-13 2");
+    json_decref(m);
+}
+
 static void what_teams_do_comes_back_to_them(void **state)
 {
     fixture *f = *state;
@@ -691,6 +710,7 @@ int main(void)
         T(teams_never_see_attack_steps_checks_or_notes),
         T(instructors_see_the_raw_event),
         T(inbox_messages_come_in_the_audience_language_with_team_values),
+        T(messages_show_the_time_they_were_sent),
         T(what_teams_do_comes_back_to_them),
         T(broadcasts_reach_whom_they_address),
         T(welcome_parts_in_the_audience_language),

@@ -1,6 +1,7 @@
 /* An exercise's record in its ledger: the scenario, team count and the
- * attachments of messages and mails travel with the ledger, so it is read whole without the
- * scenario's files; an older ledger without attachments falls back to them. */
+ * attachments of messages and mails (and file injects' sources) travel with the ledger, so it is
+ * read whole without the scenario's files; an older ledger without attachments falls back to them.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,7 +24,8 @@ static const char SCRIPT[] =
     "injects:\n"
     "  - {id: mail, at: 1m, message: {from: a, subject: s, body: b, attachment: notice.bin}}\n"
     "  - {id: sent, at: 2m, mail: {from: a@corp.example, to: b@corp.example, subject: s,\n"
-    "     body: b, via: ws, server: ws, attachments: [notice.bin, invoice.pdf]}}\n";
+    "     body: b, via: ws, server: ws, attachments: [notice.bin, invoice.pdf]}}\n"
+    "  - {id: drop, at: 3m, target: ws, file: {path: /tmp/invoice.pdf, source: invoice.pdf}}\n";
 static const char INVOICE[] = "%PDF-1.4\n\0\x01 binary";
 #define INVOICE_SIZE (sizeof INVOICE - 1)
 
@@ -114,6 +116,12 @@ static void a_ledger_carries_its_attachments(void **state)
     assert_string_equal(sent->mail_files[1].name, "invoice.pdf");
     assert_int_equal(sent->mail_files[1].size, INVOICE_SIZE);
     assert_memory_equal(sent->mail_files[1].content, INVOICE, INVOICE_SIZE);
+    /* A file inject's source, bytes and all. */
+    const action *drop = &scenario_inject(rec.s, "drop")->action;
+    assert_string_equal(drop->source, "invoice.pdf");
+    assert_false(drop->source_templated);
+    assert_int_equal(drop->content_size, INVOICE_SIZE);
+    assert_memory_equal(drop->content, INVOICE, INVOICE_SIZE);
     exercise_record_fini(&rec);
     exercise_record_fini(&rec); /* zeroed: a second time is harmless */
     event_store_free(ledger);

@@ -19,6 +19,17 @@ static const char CONVERSIONS[] = "aAbBcCdDeFgGhHIjmMnprRsStTuUVwWxXyYzZ%";
 
 static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Other threads read TZ without this lock (localtime_r in log.c). Setting a
+ * variable that exists only swaps one pointer in the environment, and the C
+ * library keeps old values; adding or removing one may move the whole
+ * environment under a reader. So TZ is made to exist before any thread
+ * starts, with the meaning it has when unset, and is only ever replaced. */
+__attribute__((constructor)) static void tz_exists(void)
+{
+    if (!getenv("TZ"))
+        setenv("TZ", ":/etc/localtime", 0);
+}
+
 bool time_template_is(const char *key)
 {
     return !strncmp(key, "now", 3) && (key[3] == '\0' || key[3] == ' ');
@@ -83,7 +94,7 @@ int time_template_format(const char *key, int64_t wall_ms, const char *time_zone
     struct tm tm;
     size_t n;
     pthread_mutex_lock(&tz_lock);
-    char *saved = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+    char *saved = xstrdup(getenv("TZ") ? getenv("TZ") : ":/etc/localtime");
     char *zone = xasprintf(":%s", time_zone ? time_zone : "UTC");
     setenv("TZ", zone, 1);
     tzset();
@@ -93,10 +104,7 @@ int time_template_format(const char *key, int64_t wall_ms, const char *time_zone
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
     n = strftime(out, size, format, &tm);
 #pragma GCC diagnostic pop
-    if (saved)
-        setenv("TZ", saved, 1);
-    else
-        unsetenv("TZ");
+    setenv("TZ", saved, 1);
     tzset();
     pthread_mutex_unlock(&tz_lock);
     free(zone);

@@ -9,7 +9,11 @@
  *
  * Pure but for the time zone: formatting sets TZ for the process while it
  * runs, under a lock, and restores it (the C library knows no other way to
- * read a zone). Nothing else in the engine reads the local time zone.
+ * read a zone). A log line written meanwhile by another thread may carry
+ * the scenario's zone (with its offset, so it stays unambiguous). Loading
+ * this module makes TZ exist from the start (":/etc/localtime" when unset,
+ * the same meaning), so that it is only ever replaced, never added or
+ * removed, while threads run.
  */
 #ifndef ENSHU_TIME_TEMPLATE_H
 #define ENSHU_TIME_TEMPLATE_H

@@ -19,9 +19,10 @@ static const char HELP[] =
     "Usage: enshu timeline --name NAME [--team N]\n"
     "\n"
     "Shows every inject of each team of exercise NAME, read from its ledger: when it\n"
-    "fired (or failed, or was skipped), or why it has not fired yet: waiting until T+x,\n"
-    "waiting for another inject, a condition false since T+y, held, the exercise paused,\n"
-    "its target node down.\n"
+    "fired (or failed, with how its command ended and its stderr, or was skipped), or\n"
+    "why it has not fired yet: waiting until T+x, waiting for another inject, a\n"
+    "condition false since T+y, held, the exercise paused, its target node down. After\n"
+    "the end, an inject that never fired says so, and what it was waiting for.\n"
     "\n"
     "Exit status: 0 shown, 1 failure, 2 usage error.\n";
 
@@ -31,14 +32,17 @@ static void show(const scenario *s, exercise *ex, unsigned teams, int only_team)
     char now[32];
     format_duration(exercise_now(ex) - exercise_now(ex) % 1000, now, sizeof now);
     printf("exercise %s: %s, T+%s\n", s->id, phases[exercise_get_phase(ex)], now);
-    bool paused = exercise_get_phase(ex) == PHASE_PAUSED;
+    exercise_phase phase = exercise_get_phase(ex);
+    timeline_clock clock = phase == PHASE_ENDED    ? TIMELINE_ENDED
+                           : phase == PHASE_PAUSED ? TIMELINE_PAUSED
+                                                   : TIMELINE_RUNNING;
     for (unsigned t = 1; t <= teams; t++) {
         if (only_team && (unsigned)only_team != t)
             continue;
         printf("team %u\n", t);
         const timeline *tl = exercise_timeline(ex, (int)t);
         for (size_t i = 0; i < s->ninjects; i++) {
-            char *why = timeline_explain(tl, i, exercise_now(ex), paused);
+            char *why = timeline_explain(tl, i, exercise_now(ex), clock);
             printf("  %-20s %s\n", s->injects[i].id, why);
             free(why);
         }

@@ -153,7 +153,10 @@ void hub_handle_timeline(console_hub *hub, session *ss, const console_request *r
         json_t *injects = json_array();
         exercise *ex = hub->cfg.ex;
         int64_t now = exercise_now(ex);
-        bool paused = exercise_get_phase(ex) != PHASE_RUNNING;
+        exercise_phase phase = exercise_get_phase(ex);
+        timeline_clock clock = phase == PHASE_ENDED     ? TIMELINE_ENDED
+                               : phase != PHASE_RUNNING ? TIMELINE_PAUSED
+                                                        : TIMELINE_RUNNING;
         exercise_lock(ex);
         const timeline *tl = exercise_timeline(ex, team);
         for (size_t i = 0; i < hub->s->ninjects; i++) {
@@ -168,7 +171,7 @@ void hub_handle_timeline(console_hub *hub, session *ss, const console_request *r
             else
                 json_object_set_new(o, "held", json_boolean(timeline_held(tl, i)));
             if (st == INJECT_PENDING) {
-                char *why = timeline_explain(tl, i, now, paused);
+                char *why = timeline_explain(tl, i, now, clock);
                 json_object_set_new(o, "why", json_string(why));
                 free(why);
             }

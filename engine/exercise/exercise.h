@@ -29,6 +29,7 @@
 
 #include "event_store.h"
 #include "grader.h"
+#include "inject_failure.h"
 #include "scenario.h"
 #include "timeline.h"
 
@@ -36,11 +37,13 @@
 #include <stdint.h>
 
 typedef struct exercise_hooks {
-    /* Runs inj's action for team; 0 on success, negative on failure.
-     * *output (may stay NULL) is recorded with the result. A power start or
-     * reboot returns ENSHU_ETIMEOUT only when the guest was powered on but
-     * its agent did not answer in time. */
-    int (*run_inject)(void *ctx, int team, const inject *inj, char **output);
+    /* Runs inj's action for team; 0 on success, negative on failure. It
+     * fills *out (given as INJECT_OUTCOME_INIT): on success its output is
+     * recorded with the result; on failure how its command ended and its
+     * stderr are (inject_failure_text). A power start or reboot returns
+     * ENSHU_ETIMEOUT only when the guest was powered on but its agent did
+     * not answer in time. */
+    int (*run_inject)(void *ctx, int team, const inject *inj, inject_outcome *out);
     /* Runs check c on team's guest; sets *passing. Negative: it could not run. */
     int (*run_check)(void *ctx, int team, const check *c, bool *passing, char **output);
     /* Wall clock in milliseconds. */
@@ -122,8 +125,12 @@ typedef enum inject_action_kind {
     INJECT_SKIP,    /* never runs (shares the idempotence key of firing) */
     INJECT_HOLD,    /* not fired while held */
     INJECT_UNHOLD,
+    INJECT_RETRY, /* one that failed: pending again and due at once, its next
+                   * attempt (EV_INJECT_RETRIED); ENSHU_EINVAL unless it
+                   * failed, ENSHU_EPHASE after ENDEX */
 } inject_action_kind;
-/* team 0: every team for which the inject is still pending. */
+/* team 0: every team for which the inject is still pending (for a retry:
+ * every team for which it failed). */
 int exercise_inject_action(exercise *ex, int team, const char *inject_id, inject_action_kind what,
                            const char *actor) __attribute__((warn_unused_result));
 

@@ -48,14 +48,14 @@ typedef struct fake {
     int releases_seen;
 } fake;
 
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
+static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *out)
 {
     fake *f = ctx;
     size_t i = strcmp(inj->id, "mail") == 0 ? 0 : strcmp(inj->id, "malware") == 0 ? 1 : 2;
     f->runs[team][i]++;
     if (i == 1)
         f->beacon[team] = !f->instant_defense[team];
-    *output = xstrdup("done");
+    out->output = xstrdup("done");
     return ENSHU_OK;
 }
 
@@ -505,7 +505,7 @@ static int run_check_slow(void *ctx, int team, const check *c, bool *passing, ch
     return rc;
 }
 
-static int run_inject_slow(void *ctx, int team, const inject *inj, char **output)
+static int run_inject_slow(void *ctx, int team, const inject *inj, inject_outcome *out)
 {
     slow_fake *sf = ctx;
     pthread_mutex_lock(&sf->lock);
@@ -516,7 +516,7 @@ static int run_inject_slow(void *ctx, int team, const inject *inj, char **output
             pthread_cond_wait(&sf->changed, &sf->lock);
         sf->team1_waiting--;
     }
-    int rc = run_inject(&sf->f, team, inj, output);
+    int rc = run_inject(&sf->f, team, inj, out);
     sf->fired++;
     pthread_cond_broadcast(&sf->changed);
     pthread_mutex_unlock(&sf->lock);
@@ -673,13 +673,13 @@ typedef struct power_fake {
     int64_t mark_ran_at; /* -1: not yet */
 } power_fake;
 
-static int run_inject_power(void *ctx, int team, const inject *inj, char **output)
+static int run_inject_power(void *ctx, int team, const inject *inj, inject_outcome *out)
 {
     power_fake *f = ctx;
     if (strcmp(inj->id, "mark") == 0)
         f->mark_ran_at = f->wall;
     if (strcmp(inj->id, "on") == 0) {
-        *output = xstrdup("ws did not answer within the timeout after start");
+        out->output = xstrdup("ws did not answer within the timeout after start");
         return ENSHU_ETIMEOUT;
     }
     return ENSHU_OK;

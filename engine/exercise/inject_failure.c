@@ -3,6 +3,7 @@
  */
 #include "inject_failure.h"
 #include "alloc.h"
+#include "errors.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -64,6 +65,25 @@ static const char *tail_of(const char *text, size_t *len, unsigned *lines)
     return text + start;
 }
 
+/* Why an action failed, when it said nothing itself: words, not a code. */
+static const char *error_words(int rc)
+{
+    switch (rc) {
+    case ENSHU_ETIMEOUT:
+        return "it did not finish in time";
+    case ENSHU_ELIBVIRT:
+        return "a libvirt call failed";
+    case ENSHU_EAGENT:
+        return "the guest agent failed";
+    case ENSHU_ENOTFOUND:
+        return "something it needs is missing";
+    case ENSHU_EIO:
+        return "a file could not be read or written";
+    default:
+        return "it went wrong";
+    }
+}
+
 char *inject_failure_text(const inject_outcome *o, int rc)
 {
     char *head;
@@ -82,7 +102,7 @@ char *inject_failure_text(const inject_outcome *o, int rc)
     else if (o->output && *o->output)
         head = xstrdup(o->output);
     else
-        head = xasprintf("its action failed (error %d) and said nothing more", rc);
+        head = xasprintf("its action failed: %s", error_words(rc));
     bool ran = o->exit_status >= 0 || o->signal > 0;
     if (!ran)
         return head;

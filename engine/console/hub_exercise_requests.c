@@ -236,13 +236,15 @@ void hub_handle_instructor(console_hub *hub, session *ss, const console_request 
         break;
     case REQ_INJECT_RELEASE:
     case REQ_INJECT_SKIP:
-    case REQ_INJECT_HOLD: {
+    case REQ_INJECT_HOLD:
+    case REQ_INJECT_RETRY: {
         if ((unsigned)rq->team > hub->nteams) {
             hub_reply_error(hub, ss, rq->id, "not_found", "no such team");
             return;
         }
         inject_action_kind what = rq->type == REQ_INJECT_RELEASE ? INJECT_RELEASE
                                   : rq->type == REQ_INJECT_SKIP  ? INJECT_SKIP
+                                  : rq->type == REQ_INJECT_RETRY ? INJECT_RETRY
                                   : rq->held                     ? INJECT_HOLD
                                                                  : INJECT_UNHOLD;
         rc = exercise_inject_action(ex, rq->team, rq->inject, what, ss->name);

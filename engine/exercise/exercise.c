@@ -547,6 +547,58 @@ int exercise_inject_action(exercise *ex, int team, const char *inject_id, inject
     return rc;
 }
 
+static void fire(exercise *ex, int team, size_t i);
+
+typedef struct fired_inject {
+    size_t inject;
+    int64_t at_ms;
+} fired_inject;
+
+static int by_fired_at(const void *a, const void *b)
+{
+    const fired_inject *x = a, *y = b;
+    return x->at_ms < y->at_ms ? -1 : x->at_ms > y->at_ms ? 1 : (x->inject > y->inject) - (x->inject < y->inject);
+}
+
+int exercise_rerun_on_new_guests(exercise *ex, const char *actor)
+{
+    const scenario *s = ex->s;
+    fired_inject *list = xcalloc(s->ninjects + 1, sizeof(fired_inject));
+    int rc = ENSHU_OK;
+    for (unsigned t = 1; t <= ex->nteams && rc == ENSHU_OK; t++) {
+        size_t n = 0;
+        pthread_mutex_lock(&ex->lock);
+        for (size_t i = 0; i < s->ninjects; i++) {
+            action_kind k = s->injects[i].action.kind;
+            if (k != ACTION_MESSAGE && k != ACTION_NOTE &&
+                timeline_state(ex->timelines[t - 1], i) == INJECT_FIRED)
+                list[n++] = (fired_inject){i, timeline_done_at(ex->timelines[t - 1], i)};
+        }
+        pthread_mutex_unlock(&ex->lock);
+        qsort(list, n, sizeof *list, by_fired_at);
+        for (size_t k = 0; k < n && rc == ENSHU_OK; k++) {
+            size_t i = list[k].inject;
+            pthread_mutex_lock(&ex->lock);
+            unsigned next = ex->attempt[(size_t)(t - 1) * s->ninjects + i] + 1;
+            pthread_mutex_unlock(&ex->lock);
+            char key[128];
+            snprintf(key, sizeof key, "inject/%u/%s/retry/%u", t, s->injects[i].id, next);
+            event ev = {.at_ms = exercise_now(ex),
+                        .team = (int)t,
+                        .kind = EV_INJECT_RETRIED,
+                        .subject = s->injects[i].id,
+                        .value = next,
+                        .text = "run again on the range's new guests",
+                        .actor = actor};
+            rc = record(ex, &ev, key);
+            if (rc == ENSHU_OK)
+                fire(ex, (int)t, i);
+        }
+    }
+    free(list);
+    return rc;
+}
+
 /* ---- what teams and instructors submit ---- */
 
 /* Answers, reports and hints are part of playing: taken only while the

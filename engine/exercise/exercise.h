@@ -158,6 +158,17 @@ const char *exercise_phase_refusal(exercise_phase phase);
 int exercise_broadcast(exercise *ex, int team, const char *text, const char *actor)
     __attribute__((warn_unused_result));
 
+/* For an exercise carried on after its range was taken down and brought up
+ * again (enshu run --resume): its guests are new, and nothing the story did
+ * to the old ones is there. Runs again, for each team, every inject that
+ * fired and acted on guests (all but messages and notes), in the order they
+ * fired, each recorded as its next attempt (inject.retried with actor, then
+ * inject.fired or inject.failed). Messages and notes are not sent again:
+ * the teams have them. Call after exercise_resume, before exercise_step;
+ * returns once they have run. */
+int exercise_rerun_on_new_guests(exercise *ex, const char *actor)
+    __attribute__((warn_unused_result));
+
 /* Applies events that other processes appended to the ledger since the
  * last call (enshu answer, enshu grade...), telling on_event about each. */
 int exercise_poll_ledger(exercise *ex) __attribute__((warn_unused_result));

@@ -125,7 +125,8 @@ void timeline_release(timeline *tl, size_t inject_i)
 
 void timeline_retry(timeline *tl, size_t inject_i)
 {
-    if (inject_i >= tl->s->ninjects || tl->injects[inject_i].state != INJECT_FAILED)
+    if (inject_i >= tl->s->ninjects || (tl->injects[inject_i].state != INJECT_FAILED &&
+                                        tl->injects[inject_i].state != INJECT_FIRED))
         return;
     tl->injects[inject_i].state = INJECT_PENDING;
     tl->injects[inject_i].done_ms = -1;

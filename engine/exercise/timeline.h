@@ -34,8 +34,8 @@ void timeline_node_up(timeline *tl, size_t node_i, bool up);
 void timeline_hold(timeline *tl, size_t inject_i, bool held);
 /* An instructor releases an inject by hand: it is due at once. */
 void timeline_release(timeline *tl, size_t inject_i);
-/* An instructor retries an inject that failed: pending again, and due at
- * once (its trigger was met before). */
+/* An inject that failed (or fired, to run it again on new guests) is
+ * retried: pending again, and due at once (its trigger was met before). */
 void timeline_retry(timeline *tl, size_t inject_i);
 
 inject_state timeline_state(const timeline *tl, size_t inject_i);

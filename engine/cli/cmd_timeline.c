@@ -26,7 +26,37 @@ static const char HELP[] =
     "\n"
     "Exit status: 0 shown, 1 failure, 2 usage error.\n";
 
-static void show(const scenario *s, exercise *ex, unsigned teams, int only_team)
+/* The text of each team's last inject.failed, [team - 1][inject]. */
+typedef struct failures {
+    const scenario *s;
+    unsigned teams;
+    char **text;
+} failures;
+
+static int keep_failure(const event *ev, void *arg)
+{
+    failures *f = arg;
+    const inject *inj = ev->subject ? scenario_inject(f->s, ev->subject) : NULL;
+    if (ev->kind != EV_INJECT_FAILED || !inj || ev->team < 1 || (unsigned)ev->team > f->teams)
+        return 0;
+    size_t slot = (size_t)(ev->team - 1) * f->s->ninjects + (size_t)(inj - f->s->injects);
+    free(f->text[slot]);
+    f->text[slot] = xstrdup(ev->text ? ev->text : "");
+    return 0;
+}
+
+/* A failure's text under its inject's line, indented, a line each. */
+static void print_failure(const char *text)
+{
+    while (*text) {
+        int len = (int)strcspn(text, "\n");
+        printf("  %-20s   %.*s\n", "", len, text);
+        text += len + (text[len] == '\n');
+    }
+}
+
+static void show(const scenario *s, exercise *ex, unsigned teams, int only_team,
+                 const failures *failed)
 {
     static const char *const phases[] = {"ready (before STARTEX)", "running", "paused", "ended"};
     char now[32];
@@ -45,6 +75,9 @@ static void show(const scenario *s, exercise *ex, unsigned teams, int only_team)
             char *why = timeline_explain(tl, i, exercise_now(ex), clock);
             printf("  %-20s %s\n", s->injects[i].id, why);
             free(why);
+            const char *text = failed->text[(size_t)(t - 1) * s->ninjects + i];
+            if (timeline_state(tl, i) == INJECT_FAILED && text)
+                print_failure(text);
         }
     }
 }
@@ -83,8 +116,15 @@ int cmd_timeline(int argc, char **argv)
     if (team > le.rec.teams) {
         fprintf(stderr, "enshu timeline: exercise '%s' has %u teams\n", name, le.rec.teams);
     } else if (exercise_replay(le.ex) == ENSHU_OK) {
-        show(le.rec.s, le.ex, le.rec.teams, (int)team);
-        rc = CLI_OK;
+        failures failed = {le.rec.s, le.rec.teams,
+                           xcalloc((size_t)le.rec.teams * le.rec.s->ninjects + 1, sizeof(char *))};
+        if (event_store_scan(le.ledger, 0, keep_failure, &failed) == ENSHU_OK) {
+            show(le.rec.s, le.ex, le.rec.teams, (int)team, &failed);
+            rc = CLI_OK;
+        }
+        for (size_t k = 0; k < (size_t)le.rec.teams * le.rec.s->ninjects; k++)
+            free(failed.text[k]);
+        free(failed.text);
     }
     ledger_exercise_close(&le);
     return rc;

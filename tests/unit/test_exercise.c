@@ -361,6 +361,61 @@ static void a_failed_inject_is_recorded_and_can_be_retried(void **state)
     scenario_free(s);
 }
 
+static int count_retries(const event *ev, void *arg)
+{
+    *(int *)arg += ev->kind == EV_INJECT_RETRIED && ev->actor &&
+                   strcmp(ev->actor, "enshu run --resume") == 0;
+    return 0;
+}
+
+/* On new guests (--resume after the range was taken down), what acted on the
+ * old ones runs again, once, in the order it fired; messages are not sent
+ * again; a later restart runs nothing more. */
+static void injects_run_again_on_new_guests(void **state)
+{
+    scenario *s = load_script();
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    fake f = {0};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, NULL, &f, 0};
+    exercise *ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    run_until(ex, &f, 6 * MIN);
+    assert_int_equal(f.runs[1][1], 1);
+    exercise_free(ex);
+    event_store_free(ledger);
+
+    memset(f.beacon, 0, sizeof f.beacon); /* new guests: no beacon */
+    assert_int_equal(event_store_open(path, false, &ledger), ENSHU_OK);
+    ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_resume(ex), ENSHU_OK);
+    assert_int_equal(exercise_rerun_on_new_guests(ex, "enshu run --resume"), ENSHU_OK);
+    for (int t = 1; t <= 2; t++) {
+        assert_int_equal(f.runs[t][0], 1); /* the mail: not again */
+        assert_int_equal(f.runs[t][1], 2); /* the malware: again */
+        assert_true(f.beacon[t]);
+        assert_int_equal(timeline_state(exercise_timeline(ex, t), 1), INJECT_FIRED);
+    }
+    int retries = 0;
+    assert_int_equal(event_store_scan(ledger, 0, count_retries, &retries), ENSHU_OK);
+    assert_int_equal(retries, 2);
+    exercise_free(ex);
+    event_store_free(ledger);
+
+    assert_int_equal(event_store_open(path, false, &ledger), ENSHU_OK);
+    ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_resume(ex), ENSHU_OK);
+    run_until(ex, &f, 7 * MIN);
+    assert_int_equal(f.runs[1][1], 2);
+    assert_int_equal(f.runs[2][1], 2);
+    exercise_free(ex);
+    event_store_free(ledger);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
 /* Instructors steer one team's injects: release fires at once, hold keeps
  * back, skip makes it never happen (and cannot undo a firing). */
 static void instructors_release_hold_and_skip(void **state)
@@ -984,6 +1039,7 @@ int main(void)
         cmocka_unit_test(a_probe_under_way_at_an_inject_is_made_and_recorded_again),
         cmocka_unit_test(a_hanging_inject_of_team_1_holds_back_no_inject_of_team_2),
         cmocka_unit_test(a_failed_inject_is_recorded_and_can_be_retried),
+        cmocka_unit_test(injects_run_again_on_new_guests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,8 +88,8 @@ static void after_the_end_pending_injects_did_not_fire(void **state)
     scenario_free(s);
 }
 
-/* A failed inject retried is pending again and due at once; one that did
- * not fail cannot be retried. */
+/* A failed inject retried is pending again and due at once; so is one that
+ * fired (run again on new guests); a skipped one is not retried. */
 static void a_retried_inject_is_due_at_once(void **state)
 {
     scenario *s = load_or_fail(STAGED);
@@ -105,8 +105,11 @@ static void a_retried_inject_is_due_at_once(void **state)
     assert_int_equal(out[0], 0);
     timeline_inject_done(tl, 0, INJECT_FIRED, 6 * MIN);
     expect_explain(tl, 1, 6 * MIN, TIMELINE_RUNNING, "waiting until T+8m (2m after mail)");
-    timeline_retry(tl, 0); /* it fired: nothing to retry */
-    assert_int_equal(timeline_state(tl, 0), INJECT_FIRED);
+    timeline_inject_done(tl, 2, INJECT_SKIPPED, 6 * MIN);
+    timeline_retry(tl, 2);
+    assert_int_equal(timeline_state(tl, 2), INJECT_SKIPPED);
+    timeline_retry(tl, 0);
+    assert_int_equal(timeline_state(tl, 0), INJECT_PENDING);
     timeline_free(tl);
     scenario_free(s);
 }

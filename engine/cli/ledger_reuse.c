@@ -69,8 +69,7 @@ static int archive_ledger(const char *cmd, const char *name, const char *path, c
     return ENSHU_OK;
 }
 
-int ledger_reuse_prepare(const char *cmd, const char *name, ledger_choice choice,
-                         ledger_reuse *out)
+int ledger_reuse_prepare(const char *cmd, const char *name, ledger_choice choice, ledger_reuse *out)
 {
     memset(out, 0, sizeof *out);
     char *path = range_ledger_path(name);

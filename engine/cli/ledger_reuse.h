@@ -34,8 +34,8 @@ typedef struct ledger_reuse {
  * when the ledger's range was taken down and choice is LEDGER_ASK; with
  * LEDGER_FRESH, renames a ledger that holds an exercise to
  * NAME.<UTC time>.events.db beside it (with its -wal and -shm). */
-int ledger_reuse_prepare(const char *cmd, const char *name, ledger_choice choice,
-                         ledger_reuse *out) __attribute__((warn_unused_result));
+int ledger_reuse_prepare(const char *cmd, const char *name, ledger_choice choice, ledger_reuse *out)
+    __attribute__((warn_unused_result));
 
 /* Once the range is up: names its instance (made on its first run) in the
  * ledger, so a later run knows the range is the same. */

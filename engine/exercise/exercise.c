@@ -557,7 +557,9 @@ typedef struct fired_inject {
 static int by_fired_at(const void *a, const void *b)
 {
     const fired_inject *x = a, *y = b;
-    return x->at_ms < y->at_ms ? -1 : x->at_ms > y->at_ms ? 1 : (x->inject > y->inject) - (x->inject < y->inject);
+    return x->at_ms < y->at_ms   ? -1
+           : x->at_ms > y->at_ms ? 1
+                                 : (x->inject > y->inject) - (x->inject < y->inject);
 }
 
 int exercise_rerun_on_new_guests(exercise *ex, const char *actor)
@@ -708,10 +710,8 @@ static void fire(exercise *ex, int team, size_t i)
     inject_key(ex, team, i, key, sizeof key);
     /* Recorded at the time it really begins (not when it fell due): a
      * team's injects run one after another, and the log shows them so. */
-    event begin = {.at_ms = exercise_now(ex),
-                   .team = team,
-                   .kind = EV_INJECT_BEGIN,
-                   .subject = inj->id};
+    event begin = {
+        .at_ms = exercise_now(ex), .team = team, .kind = EV_INJECT_BEGIN, .subject = inj->id};
     if (record(ex, &begin, key) != ENSHU_OK)
         return; /* already begun once (EEXIST), or the ledger failed: never run it */
     inject_outcome out = INJECT_OUTCOME_INIT;

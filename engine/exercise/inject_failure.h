@@ -21,7 +21,10 @@ typedef struct inject_outcome {
     int signal;
 } inject_outcome;
 
-#define INJECT_OUTCOME_INIT {.exit_status = -1}
+#define INJECT_OUTCOME_INIT                                                                        \
+    {                                                                                              \
+        .exit_status = -1                                                                          \
+    }
 
 /* The tail of standard error kept in the ledger: its last lines, at most. */
 #define INJECT_FAILURE_TAIL_LINES 10

@@ -1153,9 +1153,11 @@ static void load_inject(loader *L, const ynode *item, void *out, size_t index)
         char list[64] = "";
         for (int i = 0; i < n; i++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-                     i == 0 ? "" : i == n - 1 ? " and " : ", ", found[i]);
-        err(L, item,
-            "an inject needs exactly one of 'at', 'after', 'when' or 'manual'; it has %s",
+                     i == 0       ? ""
+                     : i == n - 1 ? " and "
+                                  : ", ",
+                     found[i]);
+        err(L, item, "an inject needs exactly one of 'at', 'after', 'when' or 'manual'; it has %s",
             list);
     } else if (at) {
         inj->trigger = TRIGGER_AT;

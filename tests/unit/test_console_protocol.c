@@ -280,10 +280,10 @@ static void instructor_requests_decode_with_their_fields(void **state)
 static void type_names_and_roles_follow_the_protocol(void **state)
 {
     static const char *const instructor_only[] = {
-        "exercise.start", "exercise.pause", "exercise.resume", "exercise.end", "exercise.speed",
-        "inject.release", "inject.skip",    "inject.hold",     "grade",        "broadcast",
-        "node.restart",   "node.revert",    "code.rotate",     "members",      "member.remove",
-        "inject.retry"};
+        "exercise.start", "exercise.pause", "exercise.resume", "exercise.end",
+        "exercise.speed", "inject.release", "inject.skip",     "inject.hold",
+        "grade",          "broadcast",      "node.restart",    "node.revert",
+        "code.rotate",    "members",        "member.remove",   "inject.retry"};
     /* scoreboard: teams too when the scenario makes it public (the hub decides). */
     static const char *const anyone[] = {
         "hello",         "lang",          "answer",         "report",        "hint",

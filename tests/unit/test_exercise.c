@@ -363,8 +363,8 @@ static void a_failed_inject_is_recorded_and_can_be_retried(void **state)
 
 static int count_retries(const event *ev, void *arg)
 {
-    *(int *)arg += ev->kind == EV_INJECT_RETRIED && ev->actor &&
-                   strcmp(ev->actor, "enshu run --resume") == 0;
+    *(int *)arg +=
+        ev->kind == EV_INJECT_RETRIED && ev->actor && strcmp(ev->actor, "enshu run --resume") == 0;
     return 0;
 }
 
@@ -881,7 +881,8 @@ static void a_guest_started_without_its_agent_counts_as_up(void **state)
         int64_t next = exercise_step(ex);
         f.wall = next < 10 * MIN ? (next > f.wall ? next : f.wall + 1) : 10 * MIN;
         if (f.wall > 2 * MIN + 30000 && f.wall < 3 * MIN) {
-            char *why = timeline_explain(exercise_timeline(ex, 1), 1, exercise_now(ex), TIMELINE_RUNNING);
+            char *why =
+                timeline_explain(exercise_timeline(ex, 1), 1, exercise_now(ex), TIMELINE_RUNNING);
             assert_non_null(strstr(why, "down"));
             free(why);
         }

@@ -70,8 +70,8 @@ static void a_killed_command_of_a_shell_names_the_signal(void **state)
 {
     inject_outcome o = {.exit_status = 137};
     char *text = inject_failure_text(&o, ENSHU_EAGENT);
-    assert_string_equal(text,
-                        "exit status 137 (a command it ran was killed by SIGKILL); nothing on stderr");
+    assert_string_equal(
+        text, "exit status 137 (a command it ran was killed by SIGKILL); nothing on stderr");
     free(text);
 }
 

@@ -128,7 +128,8 @@ static void conditions_hold_for_a_while(void **state)
     scenario *s = load_or_fail(STAGED);
     timeline *tl = after_infection(s);
     size_t out[16];
-    expect_explain(tl, 2, 0, TIMELINE_RUNNING, "waiting for check beacon has no result yet for 20m");
+    expect_explain(tl, 2, 0, TIMELINE_RUNNING,
+                   "waiting for check beacon has no result yet for 20m");
     timeline_check_result(tl, 0, true, 8 * MIN);
     timeline_check_result(tl, 0, true, 9 * MIN); /* still passing: since stays 8m */
     /* 'early' fires at once (within 10m); 'either' does not (beacon passes). */
@@ -143,7 +144,8 @@ static void conditions_hold_for_a_while(void **state)
     timeline_check_result(tl, 0, false, 27 * MIN);
     assert_int_equal(due(tl, 28 * MIN, out), 1);
     assert_int_equal(out[0], 4);
-    expect_explain(tl, 2, 40 * MIN, TIMELINE_RUNNING, "waiting for check beacon failing since T+27m for 20m");
+    expect_explain(tl, 2, 40 * MIN, TIMELINE_RUNNING,
+                   "waiting for check beacon failing since T+27m for 20m");
     assert_true(timeline_next_wakeup(tl, 40 * MIN) == INT64_MAX);
     timeline_free(tl);
     scenario_free(s);

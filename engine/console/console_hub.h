@@ -57,7 +57,7 @@ typedef enum console_limit {
     LIMIT_GRADE,
     LIMIT_BROADCAST,
     LIMIT_REQUEST, /* a team's requests (request.ask) */
-    LIMIT_TEAMS, /* every team's limited requests together */
+    LIMIT_TEAMS,   /* every team's limited requests together */
     LIMIT_COUNT
 } console_limit;
 

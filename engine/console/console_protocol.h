@@ -73,7 +73,7 @@ typedef struct console_request {
     int64_t report; /* seq of a report (attachment); 0 when not given */
     double speed;
     bool held;
-    bool approve; /* request.decide */
+    bool approve;                    /* request.decide */
     bool view_only, view_only_given; /* display.open */
 } console_request;
 

@@ -3,9 +3,10 @@
  *
  * The rule for teams: they see what the scenario sends them (messages),
  * what they themselves did (answers, reports, hints, requests), what
- * instructors gave them (grades, broadcasts, decisions on requests) and the exercise's phase. Never check results,
- * attack steps, instructor notes or anything of another team: discovering
- * the attack is the exercise.
+ * instructors gave them (grades, broadcasts, decisions on requests) and
+ * the exercise's phase. Never check results, attack steps, instructor
+ * notes or anything of another team: discovering the attack is the
+ * exercise.
  */
 #include "console_view.h"
 #include "alloc.h"

@@ -1,8 +1,8 @@
 /*
  * Requests on the running exercise: answers, reports (with their files),
- * hints and team requests (asked and decided); inject and report attachments; a team's timeline; the
- * scoreboard; and the instructor's control of the exercise, its injects,
- * grades and broadcasts.
+ * hints and team requests (asked and decided); inject and report
+ * attachments; a team's timeline; the scoreboard; and the instructor's
+ * control of the exercise, its injects, grades and broadcasts.
  */
 #include "alloc.h"
 #include "base64.h"

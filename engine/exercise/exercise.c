@@ -298,8 +298,7 @@ static int record(exercise *ex, event *ev, const char *once_key)
          * changes what is due: step again at once. (What the teams'
          * threads record they announce once done.) */
         if (ev->kind == EV_EXERCISE_STATE || ev->kind == EV_INJECT_RELEASED ||
-            ev->kind == EV_INJECT_HELD || ev->kind == EV_INJECT_SKIPPED ||
-            moves_progress(ev->kind))
+            ev->kind == EV_INJECT_HELD || ev->kind == EV_INJECT_SKIPPED || moves_progress(ev->kind))
             changed_locked(ex);
     }
     pthread_mutex_unlock(&ex->lock);
@@ -633,10 +632,10 @@ int exercise_request_ask(exercise *ex, int team, const char *request_id, const c
         return ENSHU_ENOTFOUND;
     pthread_mutex_lock(&ex->lock);
     const request_score *rs = &grader_team(ex->grader, team)->requests[r - ex->s->requests];
-    int rc = ex->phase != PHASE_RUNNING                    ? ENSHU_EPHASE
-             : rs->pending                                 ? ENSHU_EEXIST
-             : rs->asked - rs->refused >= r->limit         ? ENSHU_EEXIST
-                                                           : ENSHU_OK;
+    int rc = ex->phase != PHASE_RUNNING            ? ENSHU_EPHASE
+             : rs->pending                         ? ENSHU_EEXIST
+             : rs->asked - rs->refused >= r->limit ? ENSHU_EEXIST
+                                                   : ENSHU_OK;
     pthread_mutex_unlock(&ex->lock);
     if (rc != ENSHU_OK)
         return rc;

@@ -18,7 +18,7 @@ static const first_time *fact(const scenario *s, const team_score *ts, const con
         if (!r)
             return NULL;
         const request_score *rs = &ts->requests[r - s->requests];
-        return c->stage == REQUEST_ASKED      ? &rs->first_asked
+        return c->stage == REQUEST_ASKED     ? &rs->first_asked
                : c->stage == REQUEST_REFUSED ? &rs->first_refused
                                              : &rs->first_approved;
     }

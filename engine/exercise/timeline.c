@@ -32,7 +32,7 @@ struct timeline {
     inject_status *injects;
     check_status *checks;
     bool *node_down;
-    size_t *after_index; /* resolved 'after' references; SIZE_MAX when none */
+    size_t *after_index;        /* resolved 'after' references; SIZE_MAX when none */
     const team_score *progress; /* the team's score, or NULL */
 };
 

@@ -140,7 +140,7 @@ typedef enum request_stage { REQUEST_ASKED, REQUEST_APPROVED, REQUEST_REFUSED } 
 
 typedef struct condition {
     condition_kind kind;
-    char *ref; /* check, inject, objective or request id */
+    char *ref;            /* check, inject, objective or request id */
     answered_as answered; /* COND_ANSWERED */
     int hint;             /* COND_HINT: the hint's number, from 1; 0: any */
     request_stage stage;  /* COND_REQUEST */

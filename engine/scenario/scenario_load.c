@@ -315,11 +315,10 @@ static void *load_list(loader *L, const ynode *map, const char *key, const char 
 /* ---- metadata ---- */
 
 static const char *const TOP_KEYS[] = {
-    "enshu",      "id",        "title",     "description", "level",
-    "duration",   "teams",     "team_size", "languages",   "default_language",
-    "network",    "images",    "nodes",     "injects",     "checks",
-    "objectives", "penalties", "consoles",  "time_zone",   "locale",
-    "users",      "requests",  NULL};
+    "enshu",     "id",        "title",     "description",      "level",     "duration",
+    "teams",     "team_size", "languages", "default_language", "network",   "images",
+    "nodes",     "injects",   "checks",    "objectives",       "penalties", "consoles",
+    "time_zone", "locale",    "users",     "requests",         NULL};
 
 /* What the browser consoles show teams. */
 static void load_consoles(loader *L, const ynode *root)
@@ -717,7 +716,7 @@ static void load_user(loader *L, const ynode *item, void *out, size_t index)
 
 static condition *load_condition(loader *L, const ynode *v, int depth);
 
-static const char *const COND_KEYS[] = {"check",    "inject", "all",  "any",     "not",
+static const char *const COND_KEYS[] = {"check",     "inject",   "all",    "any",  "not",
                                         "objective", "answered", "report", "hint", "request",
                                         "for",       "within",   NULL};
 
@@ -742,8 +741,10 @@ static void load_progress_condition(loader *L, const ynode *which, condition *c,
         char what[32];
         snprintf(what, sizeof what, "'%s'", key);
         const char *name_key = c->kind == COND_REQUEST ? "id" : "objective";
-        check_keys(L, which,  what,
-                   c->kind == COND_ANSWERED ? AKEYS : c->kind == COND_HINT ? HKEYS : RKEYS);
+        check_keys(L, which, what,
+                   c->kind == COND_ANSWERED ? AKEYS
+                   : c->kind == COND_HINT   ? HKEYS
+                                            : RKEYS);
         name = ymap_get(which, name_key);
         if (!name) {
             missing(L, which, name_key, what);

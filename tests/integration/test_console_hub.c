@@ -1688,7 +1688,8 @@ static bool is_inbox_from_inject(const json_t *m, const void *arg)
 
 static bool is_score_total(const json_t *m, const void *arg)
 {
-    return strcmp(type_of(m), "score") == 0 && json_integer_value(json_object_get(m, "team")) == 1 &&
+    return strcmp(type_of(m), "score") == 0 &&
+           json_integer_value(json_object_get(m, "team")) == 1 &&
            json_integer_value(json_object_get(m, "total")) == *(const int *)arg;
 }
 

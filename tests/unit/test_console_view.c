@@ -699,8 +699,13 @@ static void requests_show_their_state(void **state)
 {
     fixture *f = *state;
     const console_audience ja1 = {1, "ja"};
-    event ask = {.seq = 7, .at_ms = 1000, .team = 1, .kind = EV_REQUEST, .subject = "reimage",
-                 .text = "ws is lost", .actor = "Aiko"};
+    event ask = {.seq = 7,
+                 .at_ms = 1000,
+                 .team = 1,
+                 .kind = EV_REQUEST,
+                 .subject = "reimage",
+                 .text = "ws is lost",
+                 .actor = "Aiko"};
     json_t *m = console_view_event(&f->v, &ja1, &ask, NULL);
     assert_string_equal(str(m, "type"), "request");
     assert_string_equal(str(m, "request"), "reimage");
@@ -710,8 +715,13 @@ static void requests_show_their_state(void **state)
     assert_string_equal(str(m, "note"), "ws is lost");
     assert_string_equal(str(m, "by"), "Aiko");
     json_decref(m);
-    event yes = {.seq = 8, .team = 1, .kind = EV_REQUEST_DECIDED, .subject = "reimage",
-                 .value = 1, .text = "done in 5 minutes", .actor = "instructor"};
+    event yes = {.seq = 8,
+                 .team = 1,
+                 .kind = EV_REQUEST_DECIDED,
+                 .subject = "reimage",
+                 .value = 1,
+                 .text = "done in 5 minutes",
+                 .actor = "instructor"};
     m = console_view_event(&f->v, &INSTRUCTORS, &yes, NULL);
     assert_string_equal(str(m, "state"), "approved");
     assert_string_equal(str(m, "note"), "done in 5 minutes");

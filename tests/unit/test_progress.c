@@ -27,16 +27,16 @@ static const char PROGRESS[] =
     "network: {segments: [{name: lan}]}\n"
     "nodes: [{name: ws, image: workstation, interfaces: [{segment: lan}]}]\n"
     "injects:\n"
-    "  - {id: infect, at: 1m, target: ws, run: 'start beacon'}\n"                      /* 0 */
-    "  - {id: praise, when: {objective: zero}, note: n}\n"                             /* 1 */
+    "  - {id: infect, at: 1m, target: ws, run: 'start beacon'}\n" /* 0 */
+    "  - {id: praise, when: {objective: zero}, note: n}\n"        /* 1 */
     "  - {id: nudge, when: {answered: {objective: zero, right: false}, for: 5m}, note: n}\n"
-    "  - {id: tried, when: {answered: zero}, note: n}\n"                               /* 3 */
-    "  - {id: reported, when: {report: rep, within: 30m}, note: n}\n"                  /* 4 */
-    "  - {id: second-hint, when: {hint: {objective: zero, number: 2}}, note: n}\n"     /* 5 */
-    "  - {id: any-hint, when: {hint: zero}, note: n}\n"                                /* 6 */
-    "  - {id: reimaged, manual: true, target: ws, run: 'reimage'}\n"                   /* 7 */
-    "  - {id: asked, when: {request: {id: reimage, state: asked}}, note: n}\n"         /* 8 */
-    "  - {id: refused, when: {request: {id: reimage, state: refused}}, note: n}\n"     /* 9 */
+    "  - {id: tried, when: {answered: zero}, note: n}\n"                           /* 3 */
+    "  - {id: reported, when: {report: rep, within: 30m}, note: n}\n"              /* 4 */
+    "  - {id: second-hint, when: {hint: {objective: zero, number: 2}}, note: n}\n" /* 5 */
+    "  - {id: any-hint, when: {hint: zero}, note: n}\n"                            /* 6 */
+    "  - {id: reimaged, manual: true, target: ws, run: 'reimage'}\n"               /* 7 */
+    "  - {id: asked, when: {request: {id: reimage, state: asked}}, note: n}\n"     /* 8 */
+    "  - {id: refused, when: {request: {id: reimage, state: refused}}, note: n}\n" /* 9 */
     "  - {id: called, when: {request: call}, message: {from: boss, subject: s, body: b}}\n"
     "checks:\n"
     "  - {id: stopped, node: ws, command: '! pgrep beacon'}\n"
@@ -54,8 +54,19 @@ static const char PROGRESS[] =
     "  - {id: stop, kind: check, check: stopped, points: 5}\n"
     "  - {id: rep, kind: report, rubric: [{text: t, points: 5}]}\n";
 
-enum { INFECT, PRAISE, NUDGE, TRIED, REPORTED, SECOND_HINT, ANY_HINT, REIMAGED, ASKED, REFUSED,
-       CALLED };
+enum {
+    INFECT,
+    PRAISE,
+    NUDGE,
+    TRIED,
+    REPORTED,
+    SECOND_HINT,
+    ANY_HINT,
+    REIMAGED,
+    ASKED,
+    REFUSED,
+    CALLED
+};
 
 static event ev(int team, int64_t at, event_kind kind, const char *subject, int64_t value,
                 const char *text)
@@ -310,8 +321,7 @@ static void requests_fire_injects_live_and_after_recovery(void **state)
     assert_int_equal(exercise_request_decide(ex, 1, "reimage", true, NULL, "instructor"),
                      ENSHU_EEXIST); /* nothing asked */
     int64_t seq = 0;
-    assert_int_equal(exercise_request_ask(ex, 1, "reimage", "ws is lost", "Aiko", &seq),
-                     ENSHU_OK);
+    assert_int_equal(exercise_request_ask(ex, 1, "reimage", "ws is lost", "Aiko", &seq), ENSHU_OK);
     assert_true(seq > 0);
     assert_int_equal(exercise_request_ask(ex, 1, "reimage", NULL, "Ken", NULL), ENSHU_EEXIST);
     run_until(ex, &f, 3 * MIN);

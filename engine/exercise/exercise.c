@@ -636,6 +636,9 @@ int exercise_request_ask(exercise *ex, int team, const char *request_id, const c
              : rs->pending                         ? ENSHU_EEXIST
              : rs->asked - rs->refused >= r->limit ? ENSHU_EEXIST
                                                    : ENSHU_OK;
+    /* Two members asking at once: the ledger takes one ask with this number. */
+    char key[160];
+    snprintf(key, sizeof key, "request/%d/%s/ask/%d", team, r->id, rs->asked + 1);
     pthread_mutex_unlock(&ex->lock);
     if (rc != ENSHU_OK)
         return rc;
@@ -645,7 +648,7 @@ int exercise_request_ask(exercise *ex, int team, const char *request_id, const c
                 .subject = r->id,
                 .text = note && *note ? note : NULL,
                 .actor = actor};
-    rc = record(ex, &ev, NULL);
+    rc = record(ex, &ev, key);
     if (rc == ENSHU_OK && seq)
         *seq = ev.seq;
     return rc;
@@ -658,7 +661,12 @@ int exercise_request_decide(exercise *ex, int team, const char *request_id, bool
     if (team < 1 || (unsigned)team > ex->nteams || !r)
         return ENSHU_ENOTFOUND;
     pthread_mutex_lock(&ex->lock);
-    bool pending = grader_team(ex->grader, team)->requests[r - ex->s->requests].pending;
+    const request_score *rs = &grader_team(ex->grader, team)->requests[r - ex->s->requests];
+    bool pending = rs->pending;
+    /* Two instructors deciding at once: the ledger takes one decision of
+     * this ask (the one numbered asked). */
+    char key[160];
+    snprintf(key, sizeof key, "request/%d/%s/decision/%d", team, r->id, rs->asked);
     pthread_mutex_unlock(&ex->lock);
     if (!pending)
         return ENSHU_EEXIST; /* decided already, or never asked */
@@ -669,7 +677,7 @@ int exercise_request_decide(exercise *ex, int team, const char *request_id, bool
                 .value = approve,
                 .text = note && *note ? note : NULL,
                 .actor = actor};
-    return record(ex, &ev, NULL);
+    return record(ex, &ev, key);
 }
 
 static void fire(exercise *ex, int team, size_t i, int64_t now)

@@ -29,7 +29,7 @@ export class RequestLog {
     if (isAsk) r.asks += 1;
     if (m.state === 'refused') r.refused += 1;
     r.state = m.state;
-    r.note = isAsk && m.approval !== 'auto' ? r.note : m.note; /* a decision's note, for the team */
+    r.note = isAsk ? null : m.note; /* an instructor's decision's note, for the team */
     if (isAsk) r.asked_note = m.note;
     r.by = m.by;
     r.at_ms = m.at_ms;

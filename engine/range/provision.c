@@ -393,6 +393,46 @@ static int make_team_accounts(up_ctx *c, virConnectPtr conn, const plan_team *te
     return rc;
 }
 
+/* Sets the planned addresses of the team's guests whose image is
+ * addressed through the agent (addressing "agent"), once all answer: they
+ * have no DHCP entry (libvirt_xml.h), so a guest whose addresses failed
+ * leaves its team not ready. */
+static int address_team_guests(up_ctx *c, virConnectPtr conn, const plan_team *team)
+{
+    int rc = ENSHU_OK;
+    for (size_t i = 0; i < team->ndomains; i++) {
+        const plan_domain *d = &team->domains[i];
+        if (!d->image || d->image->addressing != IMAGE_ADDR_AGENT || !d->nnics)
+            continue;
+        virDomainPtr dom = virDomainLookupByName(conn, d->name);
+        if (!dom) {
+            log_printf(ENSHU_LOG_ERROR, "enshu: team %d: guest %s vanished: %s", team->number,
+                       d->name, libvirt_error());
+            return ENSHU_ELIBVIRT;
+        }
+        guest_nic_address *nics = xcalloc(d->nnics, sizeof(guest_nic_address));
+        for (size_t k = 0; k < d->nnics; k++)
+            nics[k] = (guest_nic_address){
+                .mac = d->nics[k].mac, .addr = d->nics[k].addr, .prefix = d->nics[k].prefix};
+        char *why = NULL;
+        int one = guest_agent_set_addresses(dom, d->image->exec, nics, d->nnics, d->gateway, &why);
+        virDomainFree(dom);
+        free(nics);
+        if (one != ENSHU_OK) {
+            char *planned = plan_domain_addresses(c->plan, d);
+            log_printf(ENSHU_LOG_ERROR,
+                       "enshu: team %d: node %s: cannot set its addresses (%s) through the guest "
+                       "agent: %s",
+                       team->number, d->node->name, planned, why ? why : "the agent failed");
+            free(planned);
+            if (rc == ENSHU_OK)
+                rc = one;
+        }
+        free(why);
+    }
+    return rc;
+}
+
 static int record_team_plan(up_ctx *c, const plan_team *team)
 {
     if (state_store_set_team(c->st, team->number, team->host_uri, "provisioning") < 0)
@@ -440,6 +480,8 @@ static int team_up_steps(up_ctx *c, const plan_team *team, virConnectPtr conn)
     }
     if (rc == ENSHU_OK && c->opts->ready_timeout_ms > 0)
         rc = wait_team_ready(c, conn, team);
+    if (rc == ENSHU_OK && c->opts->ready_timeout_ms > 0 && host_runs_guests(conn))
+        rc = address_team_guests(c, conn, team);
     if (rc == ENSHU_OK && c->opts->ready_timeout_ms > 0 && host_runs_guests(conn))
         rc = make_team_accounts(c, conn, team);
     return rc;

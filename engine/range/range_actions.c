@@ -37,6 +37,7 @@ struct range_actions {
     virDomainPtr *domains; /* [team][node] */
     team_vars *vars;       /* each team's template values */
     bool *runs_linux;      /* [node]: its image runs Linux (it has the accounts) */
+    bool *powershell;      /* [node]: its image runs commands with PowerShell */
     regex_t *check_re;     /* [team][check], when it expects output */
     bool *has_re;
 };
@@ -81,6 +82,7 @@ range_actions *range_actions_new(const scenario *s, const char *name, unsigned n
     state_store_free(st);
     ra->name = xstrdup(name);
     ra->runs_linux = range_images_linux(s, range_image_dir());
+    ra->powershell = range_images_powershell(s, range_image_dir());
     if (team_vars_from_range(s, name, &ra->vars) != ENSHU_OK) {
         range_actions_free(ra);
         return NULL;
@@ -118,6 +120,7 @@ void range_actions_free(range_actions *ra)
     conn_cache_free(ra->conns);
     team_vars_free(ra->vars);
     free(ra->runs_linux);
+    free(ra->powershell);
     free(ra->name);
     free(ra);
 }
@@ -135,6 +138,13 @@ static virDomainPtr guest_of(range_actions *ra, int team, const char *node_name,
     if (!dom)
         *output = xasprintf("team %d has no guest for node %s", team, node_name ? node_name : "?");
     return dom;
+}
+
+/* How node_name's image runs commands. */
+static image_exec dialect_of(const range_actions *ra, const char *node_name)
+{
+    const node *nd = scenario_node(ra->s, node_name);
+    return nd && ra->powershell[nd - ra->s->nodes] ? IMAGE_EXEC_POWERSHELL : IMAGE_EXEC_SH;
 }
 
 static char *clip(const char *out, const char *err)
@@ -376,7 +386,7 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
                         .owner = a->owner,
                         .group = a->group};
         char *why = NULL;
-        int rc = guest_agent_write_file(dom, a->user, &f, &why);
+        int rc = guest_agent_write(dom, dialect_of(ra, inj->target), a->user, &f, &why);
         if (rc == ENSHU_ENOTFOUND)
             *output = no_user(a->user, inj->target);
         else if (rc == ENSHU_OK)
@@ -395,7 +405,8 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
     }
     char *command = team_vars_expand(ra->vars, team, script ? script : a->command);
     guest_exec_result r;
-    int rc = guest_agent_exec_bounded(dom, a->user, command, inj->timeout_ms, &r);
+    int rc = guest_agent_run(dom, dialect_of(ra, inj->target), a->user, command, inj->timeout_ms,
+                             &r);
     free(command);
     free(script);
     if (rc == ENSHU_ENOTFOUND) {
@@ -420,7 +431,7 @@ static int run_check(void *ctx, int team, const check *c, bool *passing, char **
         return ENSHU_ENOTFOUND;
     guest_exec_result r;
     char *command = team_vars_expand(ra->vars, team, c->command);
-    int rc = guest_agent_exec_bounded(dom, c->user, command, c->timeout_ms, &r);
+    int rc = guest_agent_run(dom, dialect_of(ra, c->node), c->user, command, c->timeout_ms, &r);
     free(command);
     if (rc == ENSHU_ENOTFOUND) {
         /* It ran, and fails: what it judges cannot be as it expects. */

@@ -397,7 +397,7 @@ static char *take_log(const char *path)
 }
 
 /* An image of the store named by a scenario's `imported: true` boots from
- * its disk with its default memory and vCPUs; a missing, broken or
+ * its disk with its default memory and vCPUs; a missing or
  * broken one stops `up` before anything exists, naming the node, the
  * image and what to run; so does a check that runs as a user on a node
  * whose image runs PowerShell. */

@@ -33,7 +33,7 @@
     "else\n"                                                                                       \
     "  e=$(getent passwd \"$u\" 2>/dev/null) ||\n"                                                 \
     "    e=$(awk -F: -v u=\"$u\" '$1 == u { print; exit }' /etc/passwd)\n"                         \
-    "  [ -n \"$e\" ] || { echo " GUEST_PROGRAM_NO_USER " >&2; exit 125; }\n"                             \
+    "  [ -n \"$e\" ] || { echo " GUEST_PROGRAM_NO_USER " >&2; exit 125; }\n"                       \
     "  IFS=: read -r n x uid gid x home x <<EOF\n"                                                 \
     "$e\n"                                                                                         \
     "EOF\n"                                                                                        \
@@ -124,14 +124,8 @@ static void ps_program(guest_program *p, char *take_script, int64_t bound_ms)
     p->len = strlen(take_script);
     set_bound(p, bound_ms);
     p->kill_ms = bound_ms;
-    const char *argv[] = {"powershell.exe",
-                          "-NoProfile",
-                          "-NonInteractive",
-                          "-ExecutionPolicy",
-                          "Bypass",
-                          "-Command",
-                          PS_WRAPPER,
-                          NULL};
+    const char *argv[] = {"powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy",
+                          "Bypass",         "-Command",   PS_WRAPPER,        NULL};
     memcpy(p->argv, argv, sizeof argv);
 }
 
@@ -192,8 +186,7 @@ int guest_program_command(guest_program *p, image_exec dialect, const char *user
     return ENSHU_OK;
 }
 
-int guest_program_write(guest_program *p, image_exec dialect, const char *user,
-                        const guest_file *f)
+int guest_program_write(guest_program *p, image_exec dialect, const char *user, const guest_file *f)
 {
     memset(p, 0, sizeof *p);
     if (!one_line(f->path) || !one_line(f->owner) || !one_line(f->group) || !one_line(user))
@@ -203,12 +196,13 @@ int guest_program_write(guest_program *p, image_exec dialect, const char *user,
             return ENSHU_EINVAL;
         char *path = ps_quote(f->path);
         char *b64 = base64_encode(f->content, f->len);
-        char *script = xasprintf("$ErrorActionPreference='Stop'\n"
-                                 "$p=%s\n"
-                                 "$d=Split-Path -Parent $p\n"
-                                 "if ($d) { New-Item -ItemType Directory -Force -Path $d | Out-Null }\n"
-                                 "[IO.File]::WriteAllBytes($p,[Convert]::FromBase64String('%s'))\n",
-                                 path, b64);
+        char *script =
+            xasprintf("$ErrorActionPreference='Stop'\n"
+                      "$p=%s\n"
+                      "$d=Split-Path -Parent $p\n"
+                      "if ($d) { New-Item -ItemType Directory -Force -Path $d | Out-Null }\n"
+                      "[IO.File]::WriteAllBytes($p,[Convert]::FromBase64String('%s'))\n",
+                      path, b64);
         free(path);
         free(b64);
         ps_program(p, script, GUEST_PROGRAM_SHORT_BOUND_MS);
@@ -248,8 +242,8 @@ static char *address_script(image_exec dialect, const guest_nic_address *nics, s
 {
     char gw[16];
     format_ipv4(gateway, gw);
-    char *script = xstrdup(dialect == IMAGE_EXEC_POWERSHELL ? "$ErrorActionPreference='Stop'\n"
-                                                             : "set -e\n");
+    char *script =
+        xstrdup(dialect == IMAGE_EXEC_POWERSHELL ? "$ErrorActionPreference='Stop'\n" : "set -e\n");
     for (size_t i = 0; i < n; i++) {
         char ip[16];
         format_ipv4(nics[i].addr, ip);

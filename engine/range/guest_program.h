@@ -96,15 +96,16 @@ typedef struct guest_nic_address {
  * ENSHU_EINVAL for a user with a newline, a user on powershell, or
  * bound_ms 0 on powershell; then p holds nothing to free. */
 int guest_program_command(guest_program *p, image_exec dialect, const char *user,
-                          const char *command, int64_t bound_ms) __attribute__((warn_unused_result));
+                          const char *command, int64_t bound_ms)
+    __attribute__((warn_unused_result));
 
 /* Writes f as user (as guest_program_command) in GUEST_PROGRAM_SHORT_BOUND_MS:
  * created or truncated, missing directories above it created; on sh then
  * owner, group, and mode (after chown, which clears set-id bits).
  * ENSHU_EINVAL for a path, user, owner or group with a newline, or a
  * user, owner or group on powershell. */
-int guest_program_write(guest_program *p, image_exec dialect, const char *user,
-                        const guest_file *f) __attribute__((warn_unused_result));
+int guest_program_write(guest_program *p, image_exec dialect, const char *user, const guest_file *f)
+    __attribute__((warn_unused_result));
 
 /* Sets each of the n interfaces' address and prefix (replacing the IPv4
  * addresses it had), brings it up, and, when gateway is not 0, the default

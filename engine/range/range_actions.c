@@ -405,8 +405,8 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
     }
     char *command = team_vars_expand(ra->vars, team, script ? script : a->command);
     guest_exec_result r;
-    int rc = guest_agent_run(dom, dialect_of(ra, inj->target), a->user, command, inj->timeout_ms,
-                             &r);
+    int rc =
+        guest_agent_run(dom, dialect_of(ra, inj->target), a->user, command, inj->timeout_ms, &r);
     free(command);
     free(script);
     if (rc == ENSHU_ENOTFOUND) {

@@ -172,9 +172,9 @@ static void sh_bound_kills_the_whole_script(void **state)
 {
     (void)state;
     guest_program p;
-    assert_int_equal(guest_program_command(&p, IMAGE_EXEC_SH, NULL,
-                                           "sleep 600 & sleep 600; echo never", 1000),
-                     ENSHU_OK);
+    assert_int_equal(
+        guest_program_command(&p, IMAGE_EXEC_SH, NULL, "sleep 600 & sleep 600; echo never", 1000),
+        ENSHU_OK);
     char out[64];
     int status = run_here(&p, out, sizeof out); /* returns once every writer of stdout is gone */
     assert_true(WIFEXITED(status));
@@ -295,8 +295,8 @@ static void ps_command_goes_on_input(void **state)
     const char *script = "Get-Process | Where-Object { $_.Name -eq 'SECRET' }\r\nexit 4\n";
     assert_int_equal(guest_program_command(&p, IMAGE_EXEC_POWERSHELL, NULL, script, 60000),
                      ENSHU_OK);
-    const char *want[] = {"powershell.exe",  "-NoProfile", "-NonInteractive", "-ExecutionPolicy",
-                          "Bypass", "-Command"};
+    const char *want[] = {"powershell.exe",   "-NoProfile", "-NonInteractive",
+                          "-ExecutionPolicy", "Bypass",     "-Command"};
     for (size_t i = 0; i < 6; i++)
         assert_string_equal(p.argv[i], want[i]);
     assert_int_equal(argc_of(&p), 7);
@@ -350,9 +350,8 @@ static void ps_write_as_script(void **state)
 static void ps_address_by_mac(void **state)
 {
     (void)state;
-    guest_nic_address nics[] = {
-        {.mac = "52:54:00:aa:bb:0c", .addr = 0x0a010203, .prefix = 24},
-        {.mac = "52:54:00:aa:bb:0d", .addr = 0x0a020203, .prefix = 16}};
+    guest_nic_address nics[] = {{.mac = "52:54:00:aa:bb:0c", .addr = 0x0a010203, .prefix = 24},
+                                {.mac = "52:54:00:aa:bb:0d", .addr = 0x0a020203, .prefix = 16}};
     guest_program p;
     assert_int_equal(guest_program_address(&p, IMAGE_EXEC_POWERSHELL, nics, 2, 0x0a0102fe),
                      ENSHU_OK);

@@ -14,6 +14,7 @@
 #include "libvirt_xml.h"
 #include "log.h"
 #include "monotonic_clock.h"
+#include "range_addressing.h"
 #include "range_team_vars.h"
 #include "units.h"
 #include "work_pool.h"
@@ -394,7 +395,7 @@ static int make_team_accounts(up_ctx *c, virConnectPtr conn, const plan_team *te
 }
 
 /* Sets the planned addresses of the team's guests whose image is
- * addressed through the agent (addressing "agent"), once all answer: they
+ * addressed through the agent (range_addressing.h), once all answer: they
  * have no DHCP entry (libvirt_xml.h), so a guest whose addresses failed
  * leaves its team not ready. */
 static int address_team_guests(up_ctx *c, virConnectPtr conn, const plan_team *team)
@@ -410,25 +411,10 @@ static int address_team_guests(up_ctx *c, virConnectPtr conn, const plan_team *t
                        d->name, libvirt_error());
             return ENSHU_ELIBVIRT;
         }
-        guest_nic_address *nics = xcalloc(d->nnics, sizeof(guest_nic_address));
-        for (size_t k = 0; k < d->nnics; k++)
-            nics[k] = (guest_nic_address){
-                .mac = d->nics[k].mac, .addr = d->nics[k].addr, .prefix = d->nics[k].prefix};
-        char *why = NULL;
-        int one = guest_agent_set_addresses(dom, d->image->exec, nics, d->nnics, d->gateway, &why);
+        int one = range_address_guest(dom, c->plan, d, d->image->exec, team->number);
         virDomainFree(dom);
-        free(nics);
-        if (one != ENSHU_OK) {
-            char *planned = plan_domain_addresses(c->plan, d);
-            log_printf(ENSHU_LOG_ERROR,
-                       "enshu: team %d: node %s: cannot set its addresses (%s) through the guest "
-                       "agent: %s",
-                       team->number, d->node->name, planned, why ? why : "the agent failed");
-            free(planned);
-            if (rc == ENSHU_OK)
-                rc = one;
-        }
-        free(why);
+        if (one != ENSHU_OK && rc == ENSHU_OK)
+            rc = one;
     }
     return rc;
 }

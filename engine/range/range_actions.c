@@ -11,6 +11,7 @@
 #include "libvirt_xml.h"
 #include "log.h"
 #include "mail_message.h"
+#include "range_addressing.h"
 #include "range_files.h"
 #include "range_images.h"
 #include "range_team_vars.h"
@@ -40,6 +41,8 @@ struct range_actions {
     bool *powershell;      /* [node]: its image runs commands with PowerShell */
     regex_t *check_re;     /* [team][check], when it expects output */
     bool *has_re;
+    /* NULL: no node is addressed through the agent */
+    range_addressing *addressing;
 };
 
 range_actions *range_actions_new(const scenario *s, const char *name, unsigned nteams)
@@ -83,6 +86,7 @@ range_actions *range_actions_new(const scenario *s, const char *name, unsigned n
     ra->name = xstrdup(name);
     ra->runs_linux = range_images_linux(s, range_image_dir());
     ra->powershell = range_images_powershell(s, range_image_dir());
+    ra->addressing = range_addressing_new(s, name, range_image_dir());
     if (team_vars_from_range(s, name, &ra->vars) != ENSHU_OK) {
         range_actions_free(ra);
         return NULL;
@@ -121,6 +125,7 @@ void range_actions_free(range_actions *ra)
     team_vars_free(ra->vars);
     free(ra->runs_linux);
     free(ra->powershell);
+    range_addressing_free(ra->addressing);
     free(ra->name);
     free(ra);
 }
@@ -207,9 +212,16 @@ static int run_power(range_actions *ra, int team, virDomainPtr dom, const inject
                             power_op_name(inj->action.power));
         return ENSHU_ETIMEOUT;
     }
-    /* A guest started again may have lost its accounts (the BusyBox
-     * images' root is in RAM): they are made again. */
+    /* A guest started again may have lost what the engine set through its
+     * agent (the BusyBox images' root is in RAM): its addresses, where the
+     * agent sets them, and its accounts are set again. */
     const node *nd = scenario_node(ra->s, inj->target);
+    if (inj->action.power != POWER_STOP &&
+        range_addressing_again(ra->addressing, dom, team, nd) != ENSHU_OK) {
+        *output = xasprintf("%s: %s, but its addresses could not be set again",
+                            power_op_name(inj->action.power), name);
+        return ENSHU_EAGENT;
+    }
     bool runs_linux = ra->runs_linux[nd - ra->s->nodes];
     if (inj->action.power != POWER_STOP && guest_accounts_on_node(ra->s, nd, runs_linux) &&
         guest_accounts_make(dom, ra->s, ra->vars, team, nd, runs_linux) != ENSHU_OK) {

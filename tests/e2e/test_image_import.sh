@@ -16,7 +16,8 @@
 # segment: once its agent answers, `up` sets its planned address, default
 # route and name server through the agent (found by MAC); it has no DHCP
 # entry, so the address can only come from the engine; and it reaches the
-# server through the router.
+# server through the router. A reboot inject (`enshu run`) loses them and
+# sets them again.
 #
 # Why not a Debian image (images/debian): those boot "kernel" too (their
 # disk holds a root file system without a boot loader), so their disk alone
@@ -145,6 +146,8 @@ nodes:
     forwarding: true
     interfaces: [{segment: office, host: 254}, {segment: dmz, host: 254}]
   - {name: srv, image: server, interfaces: [{segment: dmz, host: 20}]}
+injects:
+  - {id: restart-pc, at: 20s, target: pc, power: reboot, timeout: 3m}
 EOF
 out=$("$ENSHU" validate "$work/agent.yaml" 2>&1) || fail "validate: $out"
 [ -z "$out" ] || fail "validate says: $out"
@@ -168,6 +171,20 @@ grep -qx "nameserver $gw" <<<"$addrs" || fail "pc's name server is not $gw: $add
 addrs=$("$ENSHU" exec --name ${name}a 1 pc 'ip -4 -o addr show')
 [ "$(grep -c ' inet ' <<<"$addrs")" = 2 ] && grep -q "inet $pc/" <<<"$addrs" || fail "pc's addresses changed: $addrs"
 pass "the agent gave pc its planned address $pc, route and name server via $gw; it reaches srv at $srv"
+
+# A reboot loses what the agent set (the root is in RAM): the power inject
+# sets the addresses again once the agent answers.
+"$ENSHU" run "$work/agent.yaml" --teams 1 --name ${name}a --speed 10 --for 1m >"$work/run.out" 2>&1 ||
+  fail "run failed: $(tail -20 "$work/run.out")"
+fired=$(sqlite3 -readonly "$ENSHU_STATE_DIR/ranges/${name}a.events.db" \
+  "select kind || ': ' || coalesce(text, '') from events where subject='restart-pc'")
+grep -q "^inject.fired" <<<"$fired" || fail "the reboot inject did not complete: $fired"
+addrs=$("$ENSHU" exec --name ${name}a 1 pc 'cut -d. -f1 /proc/uptime; ip -4 -o addr show; ip route')
+[ "$(head -n 1 <<<"$addrs")" -lt 60 ] || fail "pc was not rebooted: $addrs"
+grep -q "inet $pc/" <<<"$addrs" && grep -q "^default via $gw " <<<"$addrs" ||
+  fail "pc has not its address and route back after its reboot: $addrs"
+"$ENSHU" exec --name ${name}a 1 pc "ping -c 1 -W 5 $srv" >/dev/null || fail "pc cannot reach srv after its reboot"
+pass "after a reboot inject, the agent set pc's address and route again"
 
 "$ENSHU" down --name ${name}a
 assert_range_gone ${name}a

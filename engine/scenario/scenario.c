@@ -157,6 +157,17 @@ void scenario_free(scenario *s)
         free(s->penalties[i].after);
     }
     free(s->penalties);
+    for (size_t i = 0; i < s->nrequests; i++) {
+        team_request *r = &s->requests[i];
+        free(r->id);
+        l10n_free(&r->title);
+        l10n_free(&r->text);
+        for (size_t j = 0; j < r->nfires; j++)
+            free(r->fires[j]);
+        free(r->fires);
+        free(r->fires_pos);
+    }
+    free(s->requests);
     free(s->time_zone);
     free(s->locale);
     for (size_t i = 0; i < s->nusers; i++) {
@@ -233,6 +244,14 @@ const scenario_variable *scenario_variable_named(const scenario *s, const char *
     for (size_t i = 0; name && i < s->nvariables; i++)
         if (s->variables[i].name && strcmp(s->variables[i].name, name) == 0)
             return &s->variables[i];
+    return NULL;
+}
+
+const team_request *scenario_request(const scenario *s, const char *id)
+{
+    for (size_t i = 0; id && i < s->nrequests; i++)
+        if (s->requests[i].id && strcmp(s->requests[i].id, id) == 0)
+            return &s->requests[i];
     return NULL;
 }
 

@@ -16,7 +16,7 @@ ledger="$ENSHU_STATE_DIR/ranges/$name.events.db"
 trap 'kill ${pid:-} 2>/dev/null || true; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
 sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
 
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 10m >"$ENSHU_STATE_DIR/run.out" 2>&1 &
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 10m --timeout 12m >"$ENSHU_STATE_DIR/run.out" 2>&1 &
 pid=$!
 for _ in $(seq 1 1200); do
   [ "$(sql "select count(*) from events where kind='inject.fired' and subject='fetch'")" = 2 ] && break

@@ -18,8 +18,8 @@
 #include "libvirt_events.h"
 #include "log.h"
 #include "range.h"
-#include "range_actions.h"
 #include "range_files.h"
+#include "run_actions.h"
 #include "score_report.h"
 #include "text_file.h"
 #include "units.h"
@@ -212,10 +212,11 @@ static void codes_free(char **codes, unsigned teams)
 static int start_consoles(const run_options *opt, exercise *ex, event_store *ledger,
                           const team_vars *vars, const char *name, char **codes)
 {
+    /* A tabletop exercise has no guests: its consoles look for none. */
     console_hub_config cfg = {.ex = ex,
                               .ledger = ledger,
                               .vars = vars,
-                              .range_name = name,
+                              .range_name = exercise_scenario(ex)->tabletop ? NULL : name,
                               .join_codes = (const char *const *)codes,
                               .listen = opt->listen,
                               .static_dir = opt->web_dir,
@@ -250,25 +251,25 @@ static int run_exercise(const range_up_request *req, const run_options *opt)
     const char *name = req->name ? req->name : s->id;
     char *ledger_path = range_ledger_path(name);
     event_store *ledger = NULL;
-    range_actions *ra = NULL;
+    run_actions *ra = NULL;
     exercise *ex = NULL;
     int rc = event_store_open(ledger_path, true, &ledger);
-    if (rc == ENSHU_OK && !(ra = range_actions_new(s, name, req->teams)))
+    if (rc == ENSHU_OK && !(ra = run_actions_new(s, name, req->teams)))
         rc = ENSHU_ENOTFOUND;
     if (rc == ENSHU_OK)
         rc = exercise_record_write(ledger, req->scenario_path, s, req->teams,
-                                   range_actions_team_vars(ra));
+                                   run_actions_team_vars(ra));
     if (rc == ENSHU_OK) {
         exercise_hooks hooks = {0};
-        range_actions_hooks(ra, &hooks);
+        run_actions_hooks(ra, &hooks);
         hooks.on_event = on_event;
         ex = exercise_new(s, req->teams, ledger, &hooks);
-        exercise_set_team_vars(ex, range_actions_team_vars(ra));
+        exercise_set_team_vars(ex, run_actions_team_vars(ra));
         rc = exercise_resume(ex);
     }
     if (rc == ENSHU_OK && opt->listen) {
         codes = join_codes(ledger, req->teams);
-        rc = start_consoles(opt, ex, ledger, range_actions_team_vars(ra), name, codes);
+        rc = start_consoles(opt, ex, ledger, run_actions_team_vars(ra), name, codes);
     }
     if (rc == ENSHU_OK && exercise_get_phase(ex) == PHASE_ENDED) {
         printf("this exercise has ended; its ledger is %s\n", ledger_path);
@@ -309,7 +310,7 @@ static int run_exercise(const range_up_request *req, const run_options *opt)
     console_hub_free(hub);
     codes_free(codes, req->teams);
     exercise_free(ex);
-    range_actions_free(ra);
+    run_actions_free(ra);
     event_store_free(ledger);
     free(ledger_path);
     scenario_free(s);
@@ -468,14 +469,24 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         struct sigaction hup = {.sa_handler = on_hangup, .sa_flags = SA_RESTART};
         sigaction(SIGHUP, &hup, NULL);
     }
-    /* Console streams need libvirt's event loop registered before any
-     * connection is opened. */
-    if (ro.listen)
-        libvirt_events_init_once();
-    libvirt_setup();
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (range_bring_up(&req) != ENSHU_OK)
+    bool tabletop = false;
+    if (run_scenario_is_tabletop(req.scenario_path, &tabletop) != ENSHU_OK)
         return CLI_FAIL;
+    if (tabletop) {
+        /* No guests: nothing of libvirt is touched, not even its library. */
+        if (range_dirs_ensure() != ENSHU_OK)
+            return CLI_FAIL;
+        printf("%s is a tabletop exercise: no guests to bring up\n", req.scenario_path);
+    } else {
+        /* Console streams need libvirt's event loop registered before any
+         * connection is opened. */
+        if (ro.listen)
+            libvirt_events_init_once();
+        libvirt_setup();
+        if (range_bring_up(&req) != ENSHU_OK)
+            return CLI_FAIL;
+    }
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);

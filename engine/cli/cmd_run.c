@@ -48,6 +48,9 @@ static const char HELP[] =
     "scenario's duration (or --for) the exercise ends and the scores are shown.\n"
     "Ctrl-C pauses it; the same command resumes it, also after a crash. With --listen\n"
     "the consoles stay open after the end until Ctrl-C.\n"
+    "A tabletop exercise (a scenario without network and nodes) has no range: nothing\n"
+    "is brought up and no libvirt connection is opened; its injects are messages and\n"
+    "notes, and its ledger is its only file.\n"
     "\n"
     "Options:\n"
     "  --teams N            number of teams\n"
@@ -86,7 +89,8 @@ static const char SERVE_HELP[] =
     "'enshu run --listen HOST:PORT --wait'. The instructor starts, pauses and steers\n"
     "the exercise from the instructor console; teams join with the join codes printed\n"
     "here. Listens on 127.0.0.1:8080 unless told otherwise; --allow-origin, --log\n"
-    "and --log-level as for 'enshu run'.\n"
+    "and --log-level as for 'enshu run'. A tabletop exercise (without network and\n"
+    "nodes) is served with no range and no libvirt connection.\n"
     "\n"
     "Exit status: 0 the exercise ended or was interrupted, 1 failure, 2 usage error.\n";
 

@@ -39,6 +39,12 @@ grep -q "virConnect\|libvirt" "$err" && fail "run touched libvirt: $(grep -m3 'v
 grep -q "virConnectOpen" "$err" || fail "LIBVIRT_DEBUG shows no connection of a hands-on 'up'"
 "$ENSHU" down --name tabletop-contrast >/dev/null 2>&1
 
+# up has no guests to bring up, and says what to run instead.
+up=$("$ENSHU" up "$scenario" --teams 2 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "up of a tabletop exercise exited $rc"
+grep -q "is a tabletop exercise: it has no guests to bring up; run it with 'enshu run' or 'enshu serve'" <<<"$up" || fail "up: $up"
+grep -q "virConnect" <<<"$up" && fail "up of a tabletop exercise touched libvirt"
+
 # status and down on the tabletop ledger.
 status=$("$ENSHU" status 2>&1); rc=$?
 [ $rc -eq 0 ] || fail "status exited $rc: $status"

@@ -43,8 +43,8 @@ bool tabletop_ledger_is(const char *name)
     diag_list *diags = diag_list_new();
     ydoc *doc = text ? ydoc_parse(name, text, strlen(text), &YLIMITS_DEFAULT, diags) : NULL;
     const ynode *root = doc ? doc->root : NULL;
-    bool tabletop = root && root->kind == YNODE_MAP && !ymap_get(root, "network") &&
-                    !ymap_get(root, "nodes");
+    bool tabletop =
+        root && root->kind == YNODE_MAP && !ymap_get(root, "network") && !ymap_get(root, "nodes");
     ydoc_free(doc);
     diag_list_free(diags);
     free(text);
@@ -122,7 +122,6 @@ void tabletop_ledger_print(const json_t *info)
            json_string_value(json_object_get(info, "name")),
            json_string_value(json_object_get(info, "scenario_id")) ?: "?",
            json_string_value(json_object_get(info, "scenario_path")) ?: "?");
-    printf("  %zu teams, %s at T+%s; no guests\n",
-           json_array_size(json_object_get(info, "teams")),
+    printf("  %zu teams, %s at T+%s; no guests\n", json_array_size(json_object_get(info, "teams")),
            json_string_value(json_object_get(info, "phase")), at);
 }

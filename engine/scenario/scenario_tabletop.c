@@ -146,9 +146,8 @@ static void check_objectives(scenario *s, const ynode *list, diag_list *diags)
         return;
     for (size_t i = 0; i < list->nitems && i < s->nobjectives; i++) {
         objective *o = &s->objectives[i];
-        const ynode *kind = list->items[i]->kind == YNODE_MAP
-                                ? ymap_get(list->items[i], "kind")
-                                : NULL;
+        const ynode *kind =
+            list->items[i]->kind == YNODE_MAP ? ymap_get(list->items[i], "kind") : NULL;
         if (!kind || o->kind != OBJ_CHECK)
             continue;
         err(s, diags, kind,

@@ -207,9 +207,9 @@ static void run_open(run *r, const char *id)
     char *ledger_path = xasprintf("%s/events.db", r->dir);
     assert_int_equal(event_store_open(ledger_path, true, &r->ledger), ENSHU_OK);
     r->ta = tabletop_actions_new(r->s, TEAMS);
-    assert_int_equal(exercise_record_write(r->ledger, path, r->s, TEAMS,
-                                           tabletop_actions_team_vars(r->ta)),
-                     ENSHU_OK);
+    assert_int_equal(
+        exercise_record_write(r->ledger, path, r->s, TEAMS, tabletop_actions_team_vars(r->ta)),
+        ENSHU_OK);
     tabletop_actions_hooks(r->ta, &r->hooks);
     r->hooks.wall_ms = fake_wall_ms;
     r->hooks.on_event = on_event;
@@ -239,11 +239,11 @@ static void run_open(run *r, const char *id)
                           "welcome");
     assert_int_equal(json_array_size(json_object_get(welcome, "nodes")), 0);
     r->team = client_open(port);
-    welcome = ask(r->team,
-                  json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:i}", "type", "hello", "version", 1,
-                            "role", "team", "code", r->codes[GOOD - 1], "name", "Aiko", "lang",
-                            "ja", "since", 0),
-                  "welcome");
+    welcome =
+        ask(r->team,
+            json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:i}", "type", "hello", "version", 1, "role",
+                      "team", "code", r->codes[GOOD - 1], "name", "Aiko", "lang", "ja", "since", 0),
+            "welcome");
     assert_int_equal(json_integer_value(json_object_get(welcome, "team")), GOOD);
     assert_int_equal(json_array_size(json_object_get(welcome, "nodes")), 0);
     free(ledger_path);
@@ -347,8 +347,8 @@ static void play(const char *id)
     json_object_foreach(answers, objective_id, v)
     {
         (void)ask(r.team,
-                  json_pack("{s:s, s:s, s:s}", "type", "answer", "objective", objective_id,
-                            "text", json_string_value(v)),
+                  json_pack("{s:s, s:s, s:s}", "type", "answer", "objective", objective_id, "text",
+                            json_string_value(v)),
                   "ok");
         json_t *answer = await_about(r.team, "answer", objective_id);
         if (!json_is_true(json_object_get(answer, "correct")))

@@ -19,20 +19,14 @@
 
 #define LEDGER_SUFFIX ".events.db"
 
-static bool file_exists(char *path)
-{
-    bool there = access(path, F_OK) == 0;
-    free(path);
-    return there;
-}
-
 bool tabletop_ledger_is(const char *name)
 {
-    if (file_exists(range_db_path(name)) || !file_exists(range_ledger_path(name)))
-        return false;
+    char *store = range_db_path(name), *path = range_ledger_path(name);
     event_store *ledger = NULL;
-    char *path = range_ledger_path(name);
-    int rc = event_store_open(path, false, &ledger);
+    /* A range has a state store; a tabletop exercise only its ledger. */
+    bool candidate = access(store, F_OK) != 0 && access(path, F_OK) == 0;
+    int rc = candidate ? event_store_open(path, false, &ledger) : ENSHU_ENOTFOUND;
+    free(store);
     free(path);
     if (rc != ENSHU_OK)
         return false;

@@ -1,8 +1,8 @@
 /*
- * Requests on the running exercise: answers, reports (with their files)
- * and hints; inject and report attachments; a team's timeline; the
- * scoreboard; and the instructor's control of the exercise, its injects,
- * grades and broadcasts.
+ * Requests on the running exercise: answers, reports (with their files),
+ * hints and team requests (asked and decided); inject and report
+ * attachments; a team's timeline; the scoreboard; and the instructor's
+ * control of the exercise, its injects, grades and broadcasts.
  */
 #include "alloc.h"
 #include "base64.h"
@@ -77,6 +77,23 @@ void hub_handle_submission(console_hub *hub, session *ss, const console_request 
         free(text);
     }
     hub_reply_ok(hub, ss, rq->id, json_pack("{s:I}", "seq", (json_int_t)seq));
+}
+
+/* A team asks for one of the scenario's requests (request.ask); an
+ * instructor may ask on a team's behalf, naming it. */
+void hub_handle_team_request(console_hub *hub, session *ss, const console_request *rq)
+{
+    int team = hub_team_for(hub, ss, rq, false);
+    if (team <= 0)
+        return;
+    int64_t seq = 0;
+    int rc = exercise_request_ask(hub->cfg.ex, team, rq->request, rq->text, ss->name, &seq);
+    if (rc != ENSHU_OK) {
+        hub_reply_rc(hub, ss, rq->id, rc, request_type_name(rq->type));
+        return;
+    }
+    hub_reply_ok(hub, ss, rq->id, json_pack("{s:I}", "seq", (json_int_t)seq));
+    console_hub_notify(hub);
 }
 
 /* The file a team attached to a report: for that team and instructors.
@@ -285,6 +302,13 @@ void hub_handle_instructor(console_hub *hub, session *ss, const console_request 
     case REQ_MEMBER_REMOVE:
         hub_handle_member_remove(hub, ss, rq);
         return;
+    case REQ_REQUEST_DECIDE:
+        if ((unsigned)rq->team > hub->nteams) {
+            hub_reply_error(hub, ss, rq->id, "not_found", "no such team");
+            return;
+        }
+        rc = exercise_request_decide(ex, rq->team, rq->request, rq->approve, rq->text, ss->name);
+        break;
     default:
         return;
     }

@@ -104,6 +104,8 @@ exercise *exercise_new(const scenario *s, unsigned nteams, event_store *ledger,
     for (unsigned t = 0; t < nteams; t++)
         ex->timelines[t] = timeline_new(s);
     ex->grader = grader_new(s, nteams);
+    for (unsigned t = 0; t < nteams; t++)
+        timeline_watch_progress(ex->timelines[t], grader_team(ex->grader, (int)t + 1));
     ex->begun = xcalloc((size_t)nteams * s->ninjects + 1, sizeof(bool));
     ex->next_check = xcalloc((size_t)nteams * s->nchecks + 1, sizeof(int64_t));
     ex->last_check = xmalloc((size_t)nteams * s->nchecks + 1);
@@ -163,6 +165,23 @@ static exercise_phase phase_parse(const char *text)
     return PHASE_READY;
 }
 
+/* A team request asked or decided: the grader decides whether it is
+ * approved now (auto, or an instructor's yes to an ask that waited), and
+ * an approval releases the injects it fires. Part of apply_event. */
+static void apply_request(exercise *ex, timeline *tl, const event *ev)
+{
+    const team_request *r = ev->subject ? scenario_request(ex->s, ev->subject) : NULL;
+    const request_score *rs =
+        r ? &grader_team(ex->grader, ev->team)->requests[r - ex->s->requests] : NULL;
+    int approved = rs ? rs->approved : 0;
+    grader_apply(ex->grader, ev);
+    for (size_t k = 0; rs && rs->approved > approved && k < r->nfires; k++) {
+        size_t i = inject_index(ex->s, r->fires[k]);
+        if (i != SIZE_MAX)
+            timeline_release(tl, i);
+    }
+}
+
 /* The one place state changes (see the comment at the top). */
 static void apply_event(exercise *ex, const event *ev)
 {
@@ -213,6 +232,10 @@ static void apply_event(exercise *ex, const event *ev)
             timeline_node_up(tl, (size_t)(nd - ex->s->nodes), ev->value != 0);
         break;
     }
+    case EV_REQUEST:
+    case EV_REQUEST_DECIDED:
+        apply_request(ex, tl, ev);
+        return;
     default:
         break;
     }
@@ -247,6 +270,14 @@ static void changed_locked(exercise *ex)
     pthread_cond_broadcast(&ex->changed);
 }
 
+/* What teams do and instructors decide moves the team's progress, which
+ * conditions of injects wait on (progress_condition.h). */
+static bool moves_progress(event_kind kind)
+{
+    return kind == EV_ANSWER || kind == EV_REPORT || kind == EV_HINT || kind == EV_GRADE ||
+           kind == EV_REQUEST || kind == EV_REQUEST_DECIDED;
+}
+
 /* Makes ev durable, then applies it. once_key: see event_store_append. */
 static int record(exercise *ex, event *ev, const char *once_key)
 {
@@ -267,7 +298,7 @@ static int record(exercise *ex, event *ev, const char *once_key)
          * changes what is due: step again at once. (What the teams'
          * threads record they announce once done.) */
         if (ev->kind == EV_EXERCISE_STATE || ev->kind == EV_INJECT_RELEASED ||
-            ev->kind == EV_INJECT_HELD || ev->kind == EV_INJECT_SKIPPED)
+            ev->kind == EV_INJECT_HELD || ev->kind == EV_INJECT_SKIPPED || moves_progress(ev->kind))
             changed_locked(ex);
     }
     pthread_mutex_unlock(&ex->lock);
@@ -589,6 +620,64 @@ int exercise_broadcast(exercise *ex, int team, const char *text, const char *act
                 .text = text,
                 .actor = actor};
     return record(ex, &ev, NULL);
+}
+
+/* ---- team requests ---- */
+
+int exercise_request_ask(exercise *ex, int team, const char *request_id, const char *note,
+                         const char *actor, int64_t *seq)
+{
+    const team_request *r = request_id ? scenario_request(ex->s, request_id) : NULL;
+    if (team < 1 || (unsigned)team > ex->nteams || !r)
+        return ENSHU_ENOTFOUND;
+    pthread_mutex_lock(&ex->lock);
+    const request_score *rs = &grader_team(ex->grader, team)->requests[r - ex->s->requests];
+    int rc = ex->phase != PHASE_RUNNING            ? ENSHU_EPHASE
+             : rs->pending                         ? ENSHU_EEXIST
+             : rs->asked - rs->refused >= r->limit ? ENSHU_EEXIST
+                                                   : ENSHU_OK;
+    /* Two members asking at once: the ledger takes one ask with this number. */
+    char key[160];
+    snprintf(key, sizeof key, "request/%d/%s/ask/%d", team, r->id, rs->asked + 1);
+    pthread_mutex_unlock(&ex->lock);
+    if (rc != ENSHU_OK)
+        return rc;
+    event ev = {.at_ms = exercise_now(ex),
+                .team = team,
+                .kind = EV_REQUEST,
+                .subject = r->id,
+                .text = note && *note ? note : NULL,
+                .actor = actor};
+    rc = record(ex, &ev, key);
+    if (rc == ENSHU_OK && seq)
+        *seq = ev.seq;
+    return rc;
+}
+
+int exercise_request_decide(exercise *ex, int team, const char *request_id, bool approve,
+                            const char *note, const char *actor)
+{
+    const team_request *r = request_id ? scenario_request(ex->s, request_id) : NULL;
+    if (team < 1 || (unsigned)team > ex->nteams || !r)
+        return ENSHU_ENOTFOUND;
+    pthread_mutex_lock(&ex->lock);
+    const request_score *rs = &grader_team(ex->grader, team)->requests[r - ex->s->requests];
+    bool pending = rs->pending;
+    /* Two instructors deciding at once: the ledger takes one decision of
+     * this ask (the one numbered asked). */
+    char key[160];
+    snprintf(key, sizeof key, "request/%d/%s/decision/%d", team, r->id, rs->asked);
+    pthread_mutex_unlock(&ex->lock);
+    if (!pending)
+        return ENSHU_EEXIST; /* decided already, or never asked */
+    event ev = {.at_ms = exercise_now(ex),
+                .team = team,
+                .kind = EV_REQUEST_DECIDED,
+                .subject = r->id,
+                .value = approve,
+                .text = note && *note ? note : NULL,
+                .actor = actor};
+    return record(ex, &ev, key);
 }
 
 static void fire(exercise *ex, int team, size_t i, int64_t now)

@@ -147,6 +147,25 @@ int exercise_submit(exercise *ex, const exercise_submission *sub, int64_t *seq)
  * is paused"); static. */
 const char *exercise_phase_refusal(exercise_phase phase);
 
+/* A team asks for a team request of the scenario (EV_REQUEST, text: the
+ * team's note, may be NULL). Taken only while the exercise runs
+ * (ENSHU_EPHASE otherwise); ENSHU_EEXIST while an ask of it waits for an
+ * instructor or when the team has asked it `limit` times (refused asks do
+ * not count); members asking at once: one ask is taken, the others get
+ * ENSHU_EEXIST. An auto request is approved at once: it fires its injects
+ * and costs its points. *seq (may be NULL): the ask's ledger seq. */
+int exercise_request_ask(exercise *ex, int team, const char *request_id, const char *note,
+                         const char *actor, int64_t *seq) __attribute__((warn_unused_result));
+
+/* An instructor approves or refuses the team's waiting ask of a request
+ * (EV_REQUEST_DECIDED, text: a note for the team, may be NULL), in any
+ * phase; ENSHU_EEXIST when no ask waits (or another instructor decided it
+ * at the same moment: one decision per ask). Approval releases the injects the
+ * request fires (they fire when the clock runs) and costs its points. */
+int exercise_request_decide(exercise *ex, int team, const char *request_id, bool approve,
+                            const char *note, const char *actor)
+    __attribute__((warn_unused_result));
+
 /* A message from the instructors to one team (or 0: everyone). */
 int exercise_broadcast(exercise *ex, int team, const char *text, const char *actor)
     __attribute__((warn_unused_result));

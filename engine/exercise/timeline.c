@@ -7,6 +7,7 @@
  */
 #include "timeline.h"
 #include "alloc.h"
+#include "progress_condition.h"
 #include "units.h"
 
 #include <stdio.h>
@@ -31,7 +32,8 @@ struct timeline {
     inject_status *injects;
     check_status *checks;
     bool *node_down;
-    size_t *after_index; /* resolved 'after' references; SIZE_MAX when none */
+    size_t *after_index;        /* resolved 'after' references; SIZE_MAX when none */
+    const team_score *progress; /* the team's score, or NULL */
 };
 
 static size_t inject_index(const scenario *s, const char *id)
@@ -74,6 +76,11 @@ void timeline_free(timeline *tl)
     free(tl->node_down);
     free(tl->after_index);
     free(tl);
+}
+
+void timeline_watch_progress(timeline *tl, const team_score *ts)
+{
+    tl->progress = ts;
 }
 
 void timeline_inject_done(timeline *tl, size_t inject_i, inject_state state, int64_t ex_ms)
@@ -189,6 +196,9 @@ static cond_value evaluate_raw(const timeline *tl, const condition *c, int64_t n
             v.known = v.known && evaluate(tl, c->kids[i], now).known;
         break;
     }
+    default: /* the team's progress */
+        v.holds = progress_condition_holds(tl->s, tl->progress, c, &v.since_ms);
+        break;
     }
     return v;
 }
@@ -346,6 +356,9 @@ static void describe_condition(const timeline *tl, const condition *c, int64_t n
             describe_condition(tl, c->kids[i], now, f);
         }
         fputc(')', f);
+        break;
+    default:
+        progress_condition_describe(tl->s, tl->progress, c, f);
         break;
     }
     if (c->hold_ms) {

@@ -8,6 +8,7 @@
 #ifndef ENSHU_TIMELINE_H
 #define ENSHU_TIMELINE_H
 
+#include "grader.h"
 #include "scenario.h"
 
 #include <stdbool.h>
@@ -25,6 +26,11 @@ typedef struct timeline timeline;
 /* s must be checked and outlive the timeline. */
 timeline *timeline_new(const scenario *s);
 void timeline_free(timeline *tl);
+
+/* Conditions on the team's progress (objectives, answers, reports, hints,
+ * requests) read the team's score ts, kept up to date by the caller's
+ * grader; ts must outlive the timeline. Without it they never hold. */
+void timeline_watch_progress(timeline *tl, const team_score *ts);
 
 /* ---- what happened (all times in exercise milliseconds) ---- */
 void timeline_inject_done(timeline *tl, size_t inject_i, inject_state state, int64_t ex_ms);

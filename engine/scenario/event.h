@@ -24,6 +24,8 @@ typedef enum event_kind {
     EV_PENALTY,         /* subject: why; value: points taken */
     EV_INSTRUCTOR,      /* text: what an instructor did */
     EV_NODE_STATE,      /* subject: node; value: 1 up, 0 down (a power inject) */
+    EV_REQUEST,         /* subject: team request; text: the team's note (may be NULL) */
+    EV_REQUEST_DECIDED, /* subject: team request; value: 1 approved, 0 refused; text: note */
     EV_KIND_COUNT
 } event_kind;
 
@@ -33,7 +35,7 @@ typedef struct event {
     int64_t wall_ms; /* wall clock, for people */
     int team;        /* 0: the whole exercise */
     event_kind kind;
-    const char *subject; /* id of an inject, check or objective; may be NULL */
+    const char *subject; /* id of an inject, check, objective or request; may be NULL */
     int64_t value;
     const char *text;  /* may be NULL */
     const char *actor; /* who did it: a trainee's name, "instructor"; may be NULL */

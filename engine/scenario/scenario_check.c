@@ -19,6 +19,8 @@
 typedef struct checker {
     scenario *s;
     diag_list *diags;
+    /* names that team-progress conditions and requests refer to */
+    const struct name_set *objective_names, *request_names, *inject_names;
 } checker;
 
 static void err_at(checker *C, src_pos pos, const char *fmt, ...)
@@ -292,6 +294,36 @@ static void check_images(checker *C)
 
 /* ---- injects ---- */
 
+static const char *const KIND_NAMES[] = {"question", "check", "report"};
+
+/* A condition on the team's progress names an objective of the right kind
+ * (a hint one the objective has), or a request. */
+static void check_progress_condition(checker *C, const condition *c)
+{
+    if (!c->ref)
+        return;
+    if (c->kind == COND_REQUEST) {
+        check_ref(C, c->pos, "request", c->ref, C->request_names);
+        return;
+    }
+    const objective *o = scenario_objective(C->s, c->ref);
+    if (!o) {
+        unknown_ref(C, c->pos, "objective", c->ref, C->objective_names);
+        return;
+    }
+    if (c->kind == COND_ANSWERED && o->kind != OBJ_QUESTION)
+        err_at(C, c->pos, "'answered' needs a question; '%s' is a %s objective", o->id,
+               KIND_NAMES[o->kind]);
+    else if (c->kind == COND_REPORT && o->kind != OBJ_REPORT)
+        err_at(C, c->pos, "'report' needs a report objective; '%s' is a %s objective", o->id,
+               KIND_NAMES[o->kind]);
+    else if (c->kind == COND_HINT && o->nhints == 0)
+        err_at(C, c->pos, "objective '%s' has no hints", o->id);
+    else if (c->kind == COND_HINT && (size_t)c->hint > o->nhints)
+        err_at(C, c->pos, "objective '%s' has %zu hint%s; there is no hint %d", o->id, o->nhints,
+               o->nhints == 1 ? "" : "s", c->hint);
+}
+
 static void check_condition(checker *C, const condition *c, const name_set *checks,
                             const name_set *injects)
 {
@@ -301,6 +333,8 @@ static void check_condition(checker *C, const condition *c, const name_set *chec
         check_ref(C, c->pos, "check", c->ref, checks);
     else if (c->kind == COND_INJECT)
         check_ref(C, c->pos, "inject", c->ref, injects);
+    else if (c->kind >= COND_OBJECTIVE)
+        check_progress_condition(C, c);
     for (size_t i = 0; i < c->nkids; i++)
         check_condition(C, c->kids[i], checks, injects);
 }
@@ -575,9 +609,23 @@ static void check_templates(checker *C)
     }
 }
 
+/* ---- team requests ---- */
+
+static void check_requests(checker *C, name_set *requests)
+{
+    for (size_t i = 0; i < C->s->nrequests; i++) {
+        const team_request *r = &C->s->requests[i];
+        name_set_add(C, requests, "request", r->id, r->pos);
+        for (size_t j = 0; j < r->nfires; j++)
+            check_ref(C, r->fires_pos[j], "inject", r->fires[j], C->inject_names);
+    }
+}
+
 void scenario_check_model(scenario *s, diag_list *diags)
 {
     checker C = {.s = s, .diags = diags};
+    name_set requests;
+    name_set_init(&requests, s->nrequests);
     name_set segments, nodes, injects, checks, objectives;
     name_set_init(&segments, s->nsegments);
     name_set_init(&nodes, s->nnodes);
@@ -595,6 +643,10 @@ void scenario_check_model(scenario *s, diag_list *diags)
     for (size_t i = 0; i < s->nobjectives; i++)
         name_set_add(&C, &objectives, "objective", s->objectives[i].id, s->objectives[i].pos);
 
+    C.objective_names = &objectives;
+    C.request_names = &requests;
+    C.inject_names = &injects;
+    check_requests(&C, &requests);
     check_address_plan(&C);
     check_interfaces(&C, &segments);
     check_gateways(&C, &nodes);
@@ -610,4 +662,5 @@ void scenario_check_model(scenario *s, diag_list *diags)
     name_set_fini(&injects);
     name_set_fini(&checks);
     name_set_fini(&objectives);
+    name_set_fini(&requests);
 }

@@ -1,7 +1,7 @@
 /*
  * How an event message of the protocol reads in a timeline, in the
  * console's language: one line for an inbox message, an answer, a report, a
- * grade, a hint, a broadcast or a phase change. Shared by the trainee's
+ * grade, a hint, a request, a broadcast or a phase change. Shared by the trainee's
  * timeline and the instructor's view of a team's events.
  */
 
@@ -26,6 +26,11 @@ export function describeMessage(m, objectiveTitle) {
       return t('timeline.hint', { objective, cost: m.cost });
     case 'message':
       return t('timeline.message', { text: m.text });
+    case 'request':
+      return t(`timeline.request.${m.state === 'approved' && m.approval === 'auto' ? 'asked' : m.state}`, {
+        by: m.by || '',
+        title: m.title || m.request
+      });
     case 'exercise':
       return t('timeline.exercise', { phase: t(`phase.${m.phase}`) });
     default:

@@ -4,7 +4,8 @@
  * fired and acts on them (release, skip, hold), broadcasts messages, keeps a
  * live scoreboard with its breakdown and a score-over-time chart, grades
  * reports by rubric, lists every team's nodes (restart, serial console) and
- * the join codes, and feeds the raw events as they come.
+ * the join codes, decides the teams' requests (requests.js), and feeds the
+ * raw events as they come.
  *
  * Reports, answers, grades and scores are built from the connection's event
  * messages (kept across reloads); the injects table and the scoreboard's
@@ -20,6 +21,7 @@ import { drawScoreChart, teamColor } from './chart.js';
 import { describeMessage, describeEvent } from './describe.js';
 import { renderAccounts } from './accounts.js';
 import { exerciseNow as timeOf, showClock, objectiveTitle as titleIn } from './exercise.js';
+import { RequestLog, renderWaitingRequests } from './requests.js';
 
 const REFRESH_MS = 5000;
 const EVENT_FEED_MAX = 500;
@@ -27,7 +29,7 @@ const EVENT_FEED_MAX = 500;
 const login = savedLogin();
 if (!login || login.role !== 'instructor') location.replace('index.html?role=instructor');
 
-const KEPT = new Set(['inbox', 'answer', 'report', 'grade', 'hint', 'message', 'exercise', 'score']);
+const KEPT = new Set(['inbox', 'answer', 'report', 'grade', 'hint', 'message', 'exercise', 'score', 'request']);
 const conn = new Connection({
   hello: () => ({ token: login.token, lang: lang() }),
   storageKey: 'enshu:log:instructor',
@@ -46,8 +48,21 @@ const state = {
   board: null, // the last scoreboard reply
   reports: new Map(), // `${team}/${objective}` -> [report messages]
   grades: new Map(), // `${team}/${objective}/${item}` -> points
+  requests: new RequestLog(),
   events: []
 };
+
+/* Asks waiting for a decision, with their count on the tab. */
+function renderRequests() {
+  const waiting = state.requests.waiting().length;
+  $('requests-waiting-count').hidden = waiting === 0;
+  $('requests-waiting-count').textContent = String(waiting);
+  renderWaitingRequests($('requests-waiting'), {
+    log: state.requests,
+    decide: (team, request, approve, text) =>
+      conn.request('request.decide', text ? { team, request, approve, text } : { team, request, approve })
+  });
+}
 let currentTab = 'control';
 
 const controlStatus = statusLine($('control-status'));
@@ -721,9 +736,14 @@ conn.on('grade', (m) => {
   renderReports();
 });
 
+conn.on('request', (m) => {
+  state.requests.add(m);
+  renderRequests();
+});
+
 /* The feed shows every event as it comes: raw ones and those the teams
  * see; a team's inject table follows its events. */
-for (const type of ['event', 'inbox', 'answer', 'report', 'grade', 'hint', 'message']) {
+for (const type of ['event', 'inbox', 'answer', 'report', 'grade', 'hint', 'message', 'request']) {
   conn.on(type, (m) => {
     addEvent(m);
     if (currentTab === 'teams' && Number($('team-select').value) === m.team) scheduleTimeline();
@@ -744,19 +764,22 @@ conn.on('reset', () => {
   state.scores.clear();
   state.reports.clear();
   state.grades.clear();
+  state.requests.clear();
   renderReports();
   renderScoreboard();
+  renderRequests();
 });
 
 onLangChange(() => {
   renderExercise();
   renderTeamSelects();
   renderJoinCodes();
-  renderAccounts($('accounts'), w.accounts || [], { withTeam: true });
+  renderAccounts($('accounts'), (state.welcome && state.welcome.accounts) || [], { withTeam: true });
   renderScoreboard();
   renderReports.force = true;
   renderReports();
   renderNodes();
+  renderRequests();
   conn.resync();
 });
 
@@ -775,4 +798,5 @@ tabs(document.querySelector('[role=tablist]'), (name) => {
 });
 renderExercise();
 renderReports();
+renderRequests();
 conn.start();

@@ -3,13 +3,14 @@
  * and all) and recorded in a temp ledger, the tabletop hooks (no guests,
  * no libvirt), and the console hub on a free port of 127.0.0.1 with real
  * websocket clients speaking web/PROTOCOL.md. Two teams: a scripted good
- * team (tests/integration/tabletop/ID.json: its answers, its reports, and
- * the manual injects the facilitator releases for it) and a passive team
- * that does nothing. The facilitator starts the exercise, releases
- * injects and grades every rubric item in full from the instructor
- * console; the good team answers and reports from the trainee console.
+ * team (tests/integration/tabletop/ID.json: its answers, its reports, the
+ * team requests it asks for and the manual injects the facilitator
+ * releases for it) and a passive team that does nothing. The facilitator
+ * starts the exercise, releases injects, approves the good team's requests
+ * and grades every rubric item in full from the instructor console; the
+ * good team asks, answers and reports from the trainee console.
  * At the end the instructor's scoreboard must show the good team at the
- * scenario's maximum and the passive team at 0, and every inject must
+ * scenario's maximum (less what its requests cost) and the passive team at 0, and every inject must
  * have fired as the script says.
  *
  * The exercise's wall clock is the test's own (hooks.wall_ms): the test
@@ -283,6 +284,17 @@ static bool script_lists(const json_t *list, const char *id)
     return false;
 }
 
+/* Whether one of the requests the script asks for fires inject id. */
+static bool requested(const scenario *s, const json_t *requests, const char *id)
+{
+    for (size_t i = 0; i < s->nrequests; i++)
+        for (size_t f = 0; f < s->requests[i].nfires; f++)
+            if (strcmp(s->requests[i].fires[f], id) == 0 &&
+                script_lists(requests, s->requests[i].id))
+                return true;
+    return false;
+}
+
 static void play(const char *id)
 {
     run r = {0};
@@ -292,6 +304,7 @@ static void play(const char *id)
     json_t *reports = json_object_get(r.script, "reports");
     json_t *release = json_object_get(r.script, "release");
     json_t *never = json_object_get(r.script, "never");
+    json_t *requests = json_object_get(r.script, "requests"); /* may be absent */
 
     /* The script covers every question and report, and names only
      * manual injects to release. */
@@ -305,8 +318,16 @@ static void play(const char *id)
             fail_msg("%s: the script has no report for %s", id, o->id);
     }
     assert_true(max > 0);
+    /* What the good team's requests cost comes off its full score. */
     size_t k;
     json_t *v;
+    int full = max;
+    json_array_foreach(requests, k, v)
+    {
+        const team_request *req = scenario_request(s, json_string_value(v));
+        assert_non_null(req);
+        full -= req->cost;
+    }
     json_array_foreach(release, k, v)
     {
         const inject *inj = scenario_inject(s, json_string_value(v));
@@ -317,12 +338,26 @@ static void play(const char *id)
     (void)ask(r.facilitator, json_pack("{s:s}", "type", "exercise.start"), "ok");
     int64_t minutes = s->duration_ms / 60000;
     for (int64_t m = 1; m < minutes; m++) {
-        if (m == 5) /* the facilitator reacts to the good team early on */
+        if (m == 5) {
+            /* The good team asks early; the facilitator approves, and
+             * reacts to it with the manual injects. */
+            json_array_foreach(requests, k, v)
+            {
+                (void)ask(
+                    r.team,
+                    json_pack("{s:s, s:s}", "type", "request.ask", "request", json_string_value(v)),
+                    "ok");
+                (void)ask(r.facilitator,
+                          json_pack("{s:s, s:i, s:s, s:b}", "type", "request.decide", "team", GOOD,
+                                    "request", json_string_value(v), "approve", 1),
+                          "ok");
+            }
             json_array_foreach(release, k, v)(void)
                 ask(r.facilitator,
                     json_pack("{s:s, s:s, s:i}", "type", "inject.release", "inject",
                               json_string_value(v), "team", GOOD),
                     "ok");
+        }
         minute_passes(&r);
     }
 
@@ -334,7 +369,8 @@ static void play(const char *id)
         bool manual = inj->trigger == TRIGGER_MANUAL;
         inject_state good = timeline_state(exercise_timeline(r.ex, GOOD), i);
         inject_state passive = timeline_state(exercise_timeline(r.ex, PASSIVE), i);
-        bool good_fires = manual ? script_lists(release, inj->id) : !script_lists(never, inj->id);
+        bool good_fires = manual ? script_lists(release, inj->id) || requested(s, requests, inj->id)
+                                 : !script_lists(never, inj->id);
         if (good != (good_fires ? INJECT_FIRED : INJECT_PENDING))
             fail_msg("%s: inject %s is %d for the good team", id, inj->id, (int)good);
         if (passive != (manual ? INJECT_PENDING : INJECT_FIRED))
@@ -386,8 +422,8 @@ static void play(const char *id)
     {
         int t = (int)json_integer_value(json_object_get(team, "team"));
         int total = (int)json_integer_value(json_object_get(team, "total"));
-        if (t == GOOD && total != max)
-            fail_msg("%s: the good team has %d of %d points", id, total, max);
+        if (t == GOOD && total != full)
+            fail_msg("%s: the good team has %d of %d points", id, total, full);
         if (t == PASSIVE && total != 0)
             fail_msg("%s: the passive team has %d points", id, total);
         seen++;

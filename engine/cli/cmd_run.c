@@ -482,6 +482,10 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         if (range_dirs_ensure() != ENSHU_OK)
             return CLI_FAIL;
         printf("%s is a tabletop exercise: no guests to bring up\n", req.scenario_path);
+        if (req.hosts_path)
+            log_printf(ENSHU_LOG_WARNING,
+                       "enshu %s: a tabletop exercise uses no hosts: %s is ignored", cmd,
+                       req.hosts_path);
     } else {
         /* Console streams need libvirt's event loop registered before any
          * connection is opened. */

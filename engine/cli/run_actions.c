@@ -48,13 +48,3 @@ void run_actions_hooks(run_actions *ra, exercise_hooks *hooks)
     else
         tabletop_actions_hooks(ra->tabletop, hooks);
 }
-
-int run_scenario_is_tabletop(const char *path, bool *tabletop)
-{
-    scenario *s = scenario_load_reported(path);
-    if (!s)
-        return ENSHU_EINVAL;
-    *tabletop = s->tabletop;
-    scenario_free(s);
-    return ENSHU_OK;
-}

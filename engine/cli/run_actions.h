@@ -10,8 +10,6 @@
 #include "scenario.h"
 #include "team_vars.h"
 
-#include <stdbool.h>
-
 typedef struct run_actions run_actions;
 
 /* For teams 1..nteams of s (borrowed), on range name's guests unless s is
@@ -24,9 +22,5 @@ const team_vars *run_actions_team_vars(const run_actions *ra);
 
 /* Fills hooks (all but on_event) to act through ra. */
 void run_actions_hooks(run_actions *ra, exercise_hooks *hooks);
-
-/* Whether the scenario at path is a tabletop exercise; its diagnostics
- * printed and ENSHU_EINVAL when it does not load. */
-int run_scenario_is_tabletop(const char *path, bool *tabletop) __attribute__((warn_unused_result));
 
 #endif

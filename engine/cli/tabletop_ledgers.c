@@ -8,6 +8,7 @@
 #include "ledger_exercise.h"
 #include "ledger_meta.h"
 #include "range_files.h"
+#include "range_plan.h"
 #include "units.h"
 #include "yaml_tree.h"
 
@@ -68,7 +69,9 @@ char **tabletop_ledger_list(size_t *count)
         if (len <= suffix || strcmp(e->d_name + len - suffix, LEDGER_SUFFIX) != 0)
             continue;
         char *name = xstrndup(e->d_name, len - suffix);
-        if (tabletop_ledger_is(name)) {
+        /* An archived ledger (NAME.<time>.events.db, --fresh) has a name no
+         * exercise can have. */
+        if (range_name_valid(name) && tabletop_ledger_is(name)) {
             XGROW(names, cap, *count + 1);
             names[(*count)++] = name;
         } else {

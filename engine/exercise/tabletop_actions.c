@@ -35,12 +35,12 @@ const team_vars *tabletop_actions_team_vars(const tabletop_actions *ta)
     return ta->vars;
 }
 
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
+static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *out)
 {
     tabletop_actions *ta = ctx;
     if (message_inject_is(inj))
-        return message_inject_run(ta->s, ta->vars, team, inj, output);
-    *output = xstrdup("a tabletop exercise has no guests to act on");
+        return message_inject_run(ta->s, ta->vars, team, inj, &out->output);
+    out->output = xstrdup("a tabletop exercise has no guests to act on");
     return ENSHU_EINVAL;
 }
 

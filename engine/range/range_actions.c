@@ -335,9 +335,10 @@ static int send_mail(range_actions *ra, virDomainPtr dom, int team, const inject
     return rc;
 }
 
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
+static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *o)
 {
     range_actions *ra = ctx;
+    char **output = &o->output;
     const action *a = &inj->action;
     if (message_inject_is(inj))
         return message_inject_run(ra->s, ra->vars, team, inj, output);
@@ -394,10 +395,20 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
         *output = xstrdup("the guest agent did not run it");
         return rc;
     }
-    *output = clip(r.out, r.err);
-    rc = r.exit_code == 0 ? ENSHU_OK : ENSHU_EAGENT;
+    if (r.exit_code == 0) {
+        *output = clip(r.out, r.err);
+        guest_exec_result_fini(&r);
+        return ENSHU_OK;
+    }
+    /* Failed: how it ended and its own output, as they are (the ledger
+     * keeps their tails: inject_failure_text). */
+    o->exit_status = r.exit_code;
+    o->signal = r.signal;
+    *output = r.out;
+    o->err = r.err;
+    r.out = r.err = NULL;
     guest_exec_result_fini(&r);
-    return rc;
+    return ENSHU_EAGENT;
 }
 
 static int run_check(void *ctx, int team, const check *c, bool *passing, char **output)

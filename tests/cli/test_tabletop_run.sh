@@ -33,6 +33,18 @@ done
 grep -q "virConnect\|libvirt" "$err" && fail "run touched libvirt: $(grep -m3 'virConnect\|libvirt' "$err")"
 [ -s "$err" ] && fail "run printed on stderr: $(head -3 "$err")"
 
+# The same command again: the exercise has ended, and goes on from its ledger
+# (a tabletop exercise has no range that a 'down' could have renewed, so no
+# --resume is asked for); --fresh starts a new one and keeps the old ledger.
+again=$("$ENSHU" run "$scenario" --teams 3 --speed 1000 --for 20m 2>&1); rc=$?
+[ $rc -eq 0 ] || fail "run again exited $rc: $again"
+grep -q "this exercise has ended" <<<"$again" || fail "run again: $again"
+fresh=$("$ENSHU" run "$scenario" --teams 3 --speed 1000 --for 2m --fresh 2>&1); rc=$?
+[ $rc -eq 0 ] || fail "run --fresh exited $rc: $fresh"
+grep -q "a new exercise begins; the old ledger is kept as" <<<"$fresh" || fail "run --fresh: $fresh"
+grep -qE "team 1 +inject.fired +resident-call" <<<"$fresh" || fail "run --fresh did not start again: $fresh"
+ls "$ENSHU_STATE_DIR"/ranges/tabletop-web-defacement.*.events.db >/dev/null 2>&1 || fail "no archived ledger"
+
 # A hands-on scenario under the same environment does try libvirt (and
 # fails): the check above would see it.
 "$ENSHU" up "$SCENARIOS/intro-office.yaml" --teams 1 --name tabletop-contrast --no-wait >/dev/null 2>"$err"

@@ -14,12 +14,14 @@
 #include "exercise.h"
 #include "exercise_record.h"
 #include "ledger_meta.h"
+#include "ledger_reuse.h"
 #include "libvirt_conn.h"
 #include "libvirt_events.h"
 #include "log.h"
 #include "range.h"
 #include "range_actions.h"
 #include "range_files.h"
+#include "range_plan.h"
 #include "score_report.h"
 #include "text_file.h"
 #include "units.h"
@@ -40,6 +42,7 @@ static const char HELP[] =
     "                 [--for DURATION] [--timeout DURATION] [--listen HOST:PORT]\n"
     "                 [--cert FILE --key FILE] [--allow-origin ORIGIN]... [--web DIR]\n"
     "                 [--wait] [--log stderr|FILE|syslog] [--log-level LEVEL]\n"
+    "                 [--resume | --fresh]\n"
     "\n"
     "Brings the range of incident script FILE up (as 'enshu up' does), then runs the\n"
     "exercise: injects fire on their timeline for each team, checks probe the guests,\n"
@@ -48,6 +51,16 @@ static const char HELP[] =
     "scenario's duration (or --for) the exercise ends and the scores are shown.\n"
     "Ctrl-C pauses it; the same command resumes it, also after a crash. With --listen\n"
     "the consoles stay open after the end until Ctrl-C.\n"
+    "\n"
+    "A ledger belongs to the range it ran on. When that range was taken down since\n"
+    "('enshu down'), its guests are new and the ledger's exercise cannot simply go on:\n"
+    "run refuses, and says so, unless told what to do:\n"
+    "  --resume   carry the old exercise on at its clock: first, for each team, every\n"
+    "             inject that fired and acted on guests (all but messages and notes)\n"
+    "             runs again on the new guests, in the order they fired, each recorded\n"
+    "             as a new attempt; messages are not sent again\n"
+    "  --fresh    start a new exercise; the old ledger is kept beside the new one,\n"
+    "             renamed NAME.<UTC time>.events.db (the name is printed)\n"
     "\n"
     "Options:\n"
     "  --teams N            number of teams\n"
@@ -73,6 +86,12 @@ static const char HELP[] =
     "                       plain sentences on stderr. The events stay on stdout\n"
     "  --log-level LEVEL    error, warning, notice, info (default) or debug: less\n"
     "                       severe messages are dropped\n"
+    "  --resume, --fresh    see above\n"
+    "\n"
+    "The live log gives each event's exercise time: an inject when it began and when it\n"
+    "fired or failed (a failure with how its command ended, e.g. 'exit status 2' or\n"
+    "'killed by signal 9 (SIGKILL)', then the last lines of its stderr), a check when\n"
+    "its probe began, with 'pass' or 'fail'.\n"
     "\n"
     "Exit status: 0 the exercise ended or was paused, 1 failure, 2 usage error.\n";
 
@@ -80,13 +99,13 @@ static const char SERVE_HELP[] =
     "Usage: enshu serve FILE --teams N [--listen HOST:PORT] [--cert FILE --key FILE]\n"
     "                   [--allow-origin ORIGIN]... [--name NAME] [--hosts HOSTS.yaml]\n"
     "                   [--speed X] [--for DURATION]\n"
-    "                   [--log stderr|FILE|syslog] [--log-level LEVEL]\n"
+    "                   [--log stderr|FILE|syslog] [--log-level LEVEL] [--resume | --fresh]\n"
     "\n"
     "Brings the range of incident script FILE up and serves the browser consoles:\n"
     "'enshu run --listen HOST:PORT --wait'. The instructor starts, pauses and steers\n"
     "the exercise from the instructor console; teams join with the join codes printed\n"
-    "here. Listens on 127.0.0.1:8080 unless told otherwise; --allow-origin, --log\n"
-    "and --log-level as for 'enshu run'.\n"
+    "here. Listens on 127.0.0.1:8080 unless told otherwise; --allow-origin, --log,\n"
+    "--log-level, --resume and --fresh as for 'enshu run'.\n"
     "\n"
     "Exit status: 0 the exercise ended or was interrupted, 1 failure, 2 usage error.\n";
 
@@ -101,6 +120,8 @@ typedef struct run_options {
     /* --allow-origin, NULL-terminated */
     const char *allow_origins[MAX_ALLOW_ORIGINS + 1];
     bool wait; /* for an instructor's start */
+    ledger_choice choice;
+    bool rerun; /* --resume over new guests: run their injects again first */
 } run_options;
 
 static volatile sig_atomic_t interrupted;
@@ -116,19 +137,42 @@ static void on_hangup(int sig)
     log_reopen();
 }
 
+/* The live log: one line per event, in the order they are recorded, each
+ * with the exercise time it happened at. A check says whether it passes; a
+ * failed inject says how it ended, then the tail of its stderr, a line each. */
 static void log_event(void *ctx, const event *ev)
 {
     char t[32];
     format_duration(ev->at_ms - ev->at_ms % 1000, t, sizeof t);
     const char *text = ev->text ? ev->text : "";
     int len = (int)strcspn(text, "\n");
-    if (len > 100)
-        len = 100;
-    if (ev->team)
-        printf("[T+%-7s] team %-2d %-15s %-18s %.*s\n", t, ev->team, event_kind_name(ev->kind),
-               ev->subject ? ev->subject : "", len, text);
-    else
+    if (ev->kind == EV_EXERCISE_STATE) {
         printf("[T+%-7s] exercise %s (speed x%g)\n", t, text, (double)ev->value / 1000.0);
+        fflush(stdout);
+        return;
+    }
+    char who[16] = "all teams";
+    if (ev->team)
+        snprintf(who, sizeof who, "team %-2d", ev->team);
+    const char *prefix = "";
+    char attempt[64] = "";
+    if (ev->kind == EV_CHECK_RESULT)
+        prefix = ev->value ? "pass: " : "fail: ";
+    else if (ev->kind == EV_INJECT_RETRIED)
+        snprintf(attempt, sizeof attempt, "attempt %lld%s%s", (long long)ev->value + 1,
+                 ev->actor ? ", by " : "", ev->actor ? ev->actor : "");
+    if (len > 160 && ev->kind != EV_INJECT_FAILED)
+        len = 160;
+    printf("[T+%-7s] %s %-15s %-18s %s%s%.*s\n", t, who, event_kind_name(ev->kind),
+           ev->subject ? ev->subject : "", prefix, attempt, len, text);
+    if (ev->kind == EV_INJECT_FAILED) {
+        /* The tail of its stderr (inject_failure_text bounds it). */
+        for (const char *line = text + len; *line == '\n'; line += len) {
+            line++;
+            len = (int)strcspn(line, "\n");
+            printf("%12s| %.*s\n", "", len, line);
+        }
+    }
     fflush(stdout);
 }
 
@@ -258,6 +302,11 @@ static int run_exercise(const range_up_request *req, const run_options *opt)
     if (rc == ENSHU_OK)
         rc = exercise_record_write(ledger, req->scenario_path, s, req->teams,
                                    range_actions_team_vars(ra));
+    if (rc == ENSHU_OK && ledger_reuse_bind(name, ledger) != ENSHU_OK)
+        log_printf(ENSHU_LOG_WARNING,
+                   "enshu run: the ledger could not be bound to range '%s': a later run may "
+                   "ask for --resume",
+                   name);
     if (rc == ENSHU_OK) {
         exercise_hooks hooks = {0};
         range_actions_hooks(ra, &hooks);
@@ -265,6 +314,10 @@ static int run_exercise(const range_up_request *req, const run_options *opt)
         ex = exercise_new(s, req->teams, ledger, &hooks);
         exercise_set_team_vars(ex, range_actions_team_vars(ra));
         rc = exercise_resume(ex);
+    }
+    if (rc == ENSHU_OK && opt->rerun && exercise_get_phase(ex) != PHASE_ENDED) {
+        puts("the range's guests are new: the injects that acted on the old ones run again");
+        rc = exercise_rerun_on_new_guests(ex, "enshu run --resume");
     }
     if (rc == ENSHU_OK && opt->listen) {
         codes = join_codes(ledger, req->teams);
@@ -352,6 +405,8 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         {"allow-origin", required_argument, NULL, 'o'},
         {"log", required_argument, NULL, 'L'},
         {"log-level", required_argument, NULL, 'V'},
+        {"resume", no_argument, NULL, 'R'},
+        {"fresh", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
@@ -432,6 +487,14 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         case 'L':
             log_target = optarg;
             break;
+        case 'R':
+        case 'F':
+            if (ro.choice != LEDGER_ASK) {
+                fprintf(stderr, "enshu %s: give --resume or --fresh, not both\n", cmd);
+                return CLI_USAGE;
+            }
+            ro.choice = opt == 'R' ? LEDGER_RESUME : LEDGER_FRESH;
+            break;
         case 'V':
             if (log_level_parse(optarg, &level) != ENSHU_OK) {
                 fprintf(stderr,
@@ -472,8 +535,26 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
      * connection is opened. */
     if (ro.listen)
         libvirt_events_init_once();
-    libvirt_setup();
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* Before anything is brought up: whether the ledger's exercise may go on. */
+    scenario *s = scenario_load_reported(req.scenario_path);
+    if (!s)
+        return CLI_FAIL;
+    char *name = xstrdup(req.name ? req.name : s->id);
+    scenario_free(s);
+    ledger_reuse reuse = {0};
+    int checked = range_name_valid(name) ? ledger_reuse_prepare(cmd, name, ro.choice, &reuse)
+                                         : ENSHU_OK; /* range_bring_up says why not */
+    free(name);
+    if (checked != ENSHU_OK) {
+        ledger_reuse_fini(&reuse);
+        return CLI_FAIL;
+    }
+    if (reuse.archived)
+        printf("a new exercise begins; the old ledger is kept as %s\n", reuse.archive_path);
+    ro.rerun = ro.choice == LEDGER_RESUME && reuse.stale;
+    ledger_reuse_fini(&reuse);
+    libvirt_setup();
     if (range_bring_up(&req) != ENSHU_OK)
         return CLI_FAIL;
     struct sigaction sa = {.sa_handler = on_signal};

@@ -31,6 +31,7 @@ static const char USAGE[] =
     "  score --db FILE       recompute every team's score from an event ledger\n"
     "  answer TEAM OBJ TEXT  record a team's answer in an exercise's ledger\n"
     "  grade TEAM OBJ I PTS  record an instructor's grade of a report item\n"
+    "  retry INJECT          run an inject that failed again (--name NAME [--team N])\n"
     "\n"
     "Run 'enshu COMMAND --help' for the options of a command; 'enshu --version'\n"
     "prints the version.\n"
@@ -64,7 +65,7 @@ int main(int argc, char **argv)
         {"status", cmd_status},     {"down", cmd_down},     {"exec", cmd_exec},
         {"score", cmd_score},       {"run", cmd_run},       {"timeline", cmd_timeline},
         {"answer", cmd_answer},     {"grade", cmd_grade},   {"serve", cmd_serve},
-        {"passwd", cmd_passwd},
+        {"passwd", cmd_passwd},     {"retry", cmd_retry},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))

@@ -19,9 +19,9 @@
 #include "libvirt_events.h"
 #include "log.h"
 #include "range.h"
-#include "range_actions.h"
 #include "range_files.h"
 #include "range_plan.h"
+#include "run_actions.h"
 #include "score_report.h"
 #include "text_file.h"
 #include "units.h"
@@ -51,6 +51,9 @@ static const char HELP[] =
     "scenario's duration (or --for) the exercise ends and the scores are shown.\n"
     "Ctrl-C pauses it; the same command resumes it, also after a crash. With --listen\n"
     "the consoles stay open after the end until Ctrl-C.\n"
+    "A tabletop exercise (a scenario without network and nodes) has no range: nothing\n"
+    "is brought up and no libvirt connection is opened; its injects are messages and\n"
+    "notes, and its ledger is its only file.\n"
     "\n"
     "A ledger belongs to the range it ran on. When that range was taken down since\n"
     "('enshu down'), its guests are new and the ledger's exercise cannot simply go on:\n"
@@ -105,7 +108,8 @@ static const char SERVE_HELP[] =
     "'enshu run --listen HOST:PORT --wait'. The instructor starts, pauses and steers\n"
     "the exercise from the instructor console; teams join with the join codes printed\n"
     "here. Listens on 127.0.0.1:8080 unless told otherwise; --allow-origin, --log,\n"
-    "--log-level, --resume and --fresh as for 'enshu run'.\n"
+    "--log-level, --resume and --fresh as for 'enshu run'. A tabletop exercise\n"
+    "(without network and nodes) is served with no range and no libvirt connection.\n"
     "\n"
     "Exit status: 0 the exercise ended or was interrupted, 1 failure, 2 usage error.\n";
 
@@ -256,10 +260,11 @@ static void codes_free(char **codes, unsigned teams)
 static int start_consoles(const run_options *opt, exercise *ex, event_store *ledger,
                           const team_vars *vars, const char *name, char **codes)
 {
+    /* A tabletop exercise has no guests: its consoles look for none. */
     console_hub_config cfg = {.ex = ex,
                               .ledger = ledger,
                               .vars = vars,
-                              .range_name = name,
+                              .range_name = exercise_scenario(ex)->tabletop ? NULL : name,
                               .join_codes = (const char *const *)codes,
                               .listen = opt->listen,
                               .static_dir = opt->web_dir,
@@ -294,25 +299,26 @@ static int run_exercise(const range_up_request *req, const run_options *opt)
     const char *name = req->name ? req->name : s->id;
     char *ledger_path = range_ledger_path(name);
     event_store *ledger = NULL;
-    range_actions *ra = NULL;
+    run_actions *ra = NULL;
     exercise *ex = NULL;
     int rc = event_store_open(ledger_path, true, &ledger);
-    if (rc == ENSHU_OK && !(ra = range_actions_new(s, name, req->teams)))
+    if (rc == ENSHU_OK && !(ra = run_actions_new(s, name, req->teams)))
         rc = ENSHU_ENOTFOUND;
     if (rc == ENSHU_OK)
         rc = exercise_record_write(ledger, req->scenario_path, s, req->teams,
-                                   range_actions_team_vars(ra));
-    if (rc == ENSHU_OK && ledger_reuse_bind(name, ledger) != ENSHU_OK)
+                                   run_actions_team_vars(ra));
+    /* A tabletop exercise has no range to bind its ledger to. */
+    if (rc == ENSHU_OK && !s->tabletop && ledger_reuse_bind(name, ledger) != ENSHU_OK)
         log_printf(ENSHU_LOG_WARNING,
                    "enshu run: the ledger could not be bound to range '%s': a later run may "
                    "ask for --resume",
                    name);
     if (rc == ENSHU_OK) {
         exercise_hooks hooks = {0};
-        range_actions_hooks(ra, &hooks);
+        run_actions_hooks(ra, &hooks);
         hooks.on_event = on_event;
         ex = exercise_new(s, req->teams, ledger, &hooks);
-        exercise_set_team_vars(ex, range_actions_team_vars(ra));
+        exercise_set_team_vars(ex, run_actions_team_vars(ra));
         rc = exercise_resume(ex);
     }
     if (rc == ENSHU_OK && opt->rerun && exercise_get_phase(ex) != PHASE_ENDED) {
@@ -321,7 +327,7 @@ static int run_exercise(const range_up_request *req, const run_options *opt)
     }
     if (rc == ENSHU_OK && opt->listen) {
         codes = join_codes(ledger, req->teams);
-        rc = start_consoles(opt, ex, ledger, range_actions_team_vars(ra), name, codes);
+        rc = start_consoles(opt, ex, ledger, run_actions_team_vars(ra), name, codes);
     }
     if (rc == ENSHU_OK && exercise_get_phase(ex) == PHASE_ENDED) {
         printf("this exercise has ended; its ledger is %s\n", ledger_path);
@@ -362,7 +368,7 @@ static int run_exercise(const range_up_request *req, const run_options *opt)
     console_hub_free(hub);
     codes_free(codes, req->teams);
     exercise_free(ex);
-    range_actions_free(ra);
+    run_actions_free(ra);
     event_store_free(ledger);
     free(ledger_path);
     scenario_free(s);
@@ -531,20 +537,29 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         struct sigaction hup = {.sa_handler = on_hangup, .sa_flags = SA_RESTART};
         sigaction(SIGHUP, &hup, NULL);
     }
-    /* Console streams need libvirt's event loop registered before any
-     * connection is opened. */
-    if (ro.listen)
-        libvirt_events_init_once();
     setvbuf(stdout, NULL, _IOLBF, 0);
     /* Before anything is brought up: whether the ledger's exercise may go on. */
     scenario *s = scenario_load_reported(req.scenario_path);
     if (!s)
         return CLI_FAIL;
     char *name = xstrdup(req.name ? req.name : s->id);
+    bool tabletop = s->tabletop;
     scenario_free(s);
     ledger_reuse reuse = {0};
-    int checked = range_name_valid(name) ? ledger_reuse_prepare(cmd, name, ro.choice, &reuse)
-                                         : ENSHU_OK; /* range_bring_up says why not */
+    int checked = ENSHU_OK; /* a bad name: range_bring_up says why not */
+    if (tabletop && !range_name_valid(name)) {
+        fprintf(stderr,
+                "enshu %s: '%s' cannot name an exercise: use letters, digits and '-' (give one "
+                "with --name)\n",
+                cmd, name);
+        checked = ENSHU_EINVAL;
+    } else if (tabletop && ro.choice != LEDGER_FRESH) {
+        /* No guests that a 'down' could have renewed: a tabletop exercise's
+         * ledger always goes on (--resume changes nothing), unless --fresh
+         * starts a new one. */
+    } else if (range_name_valid(name)) {
+        checked = ledger_reuse_prepare(cmd, name, ro.choice, &reuse);
+    }
     free(name);
     if (checked != ENSHU_OK) {
         ledger_reuse_fini(&reuse);
@@ -554,9 +569,24 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         printf("a new exercise begins; the old ledger is kept as %s\n", reuse.archive_path);
     ro.rerun = ro.choice == LEDGER_RESUME && reuse.stale;
     ledger_reuse_fini(&reuse);
-    libvirt_setup();
-    if (range_bring_up(&req) != ENSHU_OK)
-        return CLI_FAIL;
+    if (tabletop) {
+        /* No guests: nothing of libvirt is touched, not even its library. */
+        if (range_dirs_ensure() != ENSHU_OK)
+            return CLI_FAIL;
+        printf("%s is a tabletop exercise: no guests to bring up\n", req.scenario_path);
+        if (req.hosts_path)
+            log_printf(ENSHU_LOG_WARNING,
+                       "enshu %s: a tabletop exercise uses no hosts: %s is ignored", cmd,
+                       req.hosts_path);
+    } else {
+        /* Console streams need libvirt's event loop registered before any
+         * connection is opened. */
+        if (ro.listen)
+            libvirt_events_init_once();
+        libvirt_setup();
+        if (range_bring_up(&req) != ENSHU_OK)
+            return CLI_FAIL;
+    }
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);

@@ -11,6 +11,7 @@
 #include "libvirt_xml.h"
 #include "log.h"
 #include "mail_message.h"
+#include "message_injects.h"
 #include "range_addressing.h"
 #include "range_files.h"
 #include "range_images.h"
@@ -361,21 +362,8 @@ static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *o)
     range_actions *ra = ctx;
     char **output = &o->output;
     const action *a = &inj->action;
-    const char *lang = ra->s->default_language;
-    if (a->kind == ACTION_MESSAGE) {
-        char *from = team_vars_expand(ra->vars, team, a->from);
-        char *subject = team_vars_expand(ra->vars, team, l10n_get(&a->subject, NULL, lang));
-        *output = a->attachment
-                      ? xasprintf("from %s: %s [attachment: %s]", from, subject, a->attachment)
-                      : xasprintf("from %s: %s", from, subject);
-        free(from);
-        free(subject);
-        return ENSHU_OK;
-    }
-    if (a->kind == ACTION_NOTE) {
-        *output = team_vars_expand(ra->vars, team, l10n_get(&a->note, NULL, lang));
-        return ENSHU_OK;
-    }
+    if (message_inject_is(inj))
+        return message_inject_run(ra->s, ra->vars, team, inj, output);
     virDomainPtr dom = guest_of(ra, team, inj->target, output);
     if (!dom)
         return ENSHU_ENOTFOUND;

@@ -440,7 +440,11 @@ static void load_network(loader *L, const ynode *root)
     s->pool_prefix = 12;
     s->segment_prefix = 24;
     if (!net) {
-        missing(L, root, "network", "the scenario");
+        /* Neither network nor nodes: a tabletop exercise (scenario_tabletop.c). */
+        if (ymap_get(root, "nodes"))
+            err(L, root,
+                "the scenario is missing 'network' (only a tabletop exercise has neither "
+                "'network' nor 'nodes')");
         return;
     }
     if (!expect_map(L, net, "'network'"))
@@ -1582,9 +1586,12 @@ void scenario_load_tree(scenario *s, const ynode *root, const scenario_attachmen
     load_images(&L, root);
     s->nodes = load_list(&L, root, "nodes", "'nodes'", sizeof(node), SCENARIO_MAX_NODES, load_node,
                          &s->nnodes);
-    if (!ymap_get(root, "nodes"))
-        missing(&L, root, "nodes", "the scenario");
-    else if (s->nnodes == 0 && ymap_get(root, "nodes")->kind != YNODE_MAP)
+    if (!ymap_get(root, "nodes") && ymap_get(root, "network"))
+        err(&L, root,
+            "the scenario is missing 'nodes' (only a tabletop exercise has neither 'network' nor "
+            "'nodes')");
+    else if (s->nnodes == 0 && ymap_get(root, "nodes") &&
+             ymap_get(root, "nodes")->kind != YNODE_MAP)
         err(&L, ymap_get(root, "nodes"), "'nodes' needs at least one node");
     s->injects = load_list(&L, root, "injects", "'injects'", sizeof(inject), 1000, load_inject,
                            &s->ninjects);

@@ -17,7 +17,7 @@ name=e2eiot
 scenario="$HERE/../../scenarios/iot-botnet.yaml"
 ledger="$ENSHU_STATE_DIR/ranges/$name.events.db"
 out="$ENSHU_STATE_DIR/run.out"
-trap '[ -n "${pid:-}" ] && kill $pid 2>/dev/null; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
+trap 'if [ -n "${pid:-}" ]; then kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; fi; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
 sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
 x() { "$ENSHU" exec --name $name --timeout 60s "$@"; }
 # The address of team $1's node $2 on its first NIC.
@@ -35,7 +35,7 @@ wait_sql() {
 }
 
 start=$SECONDS
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 18m --timeout 6m >"$out" 2>&1 &
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 18m --timeout 10m >"$out" 2>&1 &
 pid=$!
 wait_sql "select count(*) from events where kind='inject.fired' and subject='infect-cam2'" 2 600 ||
   fail "the bots did not reach both teams' recorders: $(sql "select team, subject, text from events where subject like 'infect-%'")"

@@ -20,7 +20,7 @@ name=e2ephish
 scenario="$HERE/../../scenarios/phishing-leak.yaml"
 ledger="$ENSHU_STATE_DIR/ranges/$name.events.db"
 out="$ENSHU_STATE_DIR/run.out"
-trap '[ -n "${pid:-}" ] && kill $pid 2>/dev/null; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
+trap 'if [ -n "${pid:-}" ]; then kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; fi; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
 sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
 x() { "$ENSHU" exec --name $name --timeout 60s "$@"; }
 # Waits until query $1 gives $2 (at most $3 seconds) while the run is alive.
@@ -57,7 +57,7 @@ login=$(x 1 mail "grep 'imap-login: Login: user=<alice>' /var/log/mail.log | gre
 evil=$(sed -n 's/.*rip=\([0-9.]*\),.*/\1/p' <<<"$login")
 [ -n "$evil" ] || fail "team 1's mail log shows no login of alice from outside: $(x 1 mail 'grep imap-login /var/log/mail.log')"
 when=$(line_time "$login") || fail "cannot read the time of: $login"
-domain=$(x 1 mail "f=\$(grep -rl '^From: .*account-verify' /home/alice/Maildir) && sed '1,/^\r\?\$/d' \$f | base64 -d | grep -o 'http://[^/ ]*' | head -n 1" | sed 's|^http://||')
+domain=$(x 1 mail "f=\$(grep -rl '^From: .*account-verify' /home/alice/Maildir/cur /home/alice/Maildir/new | head -n 1) && sed '1,/^\r\?\$/d' \$f | base64 -d | grep -o 'http://[^/ ]*' | head -n 1" | sed 's|^http://||')
 [ -n "$domain" ] || fail "team 1 finds no link in the phishing mail"
 src=$(x 1 gw "grep -m 1 'fw-forward: .*DST=$evil .*DPT=80 ' /var/log/firewall.log" | sed -n 's/.* SRC=\([0-9.]*\) .*/\1/p')
 [ "$src" = "$pc1" ] || fail "team 1's firewall log should show pc1 ($pc1) opening the fake page, not '$src'"

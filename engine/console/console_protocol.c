@@ -134,6 +134,7 @@ static const struct {
     [REQ_INJECT_RELEASE] = {"inject.release", INJECT, true},
     [REQ_INJECT_SKIP] = {"inject.skip", INJECT, true},
     [REQ_INJECT_HOLD] = {"inject.hold", HOLD, true},
+    [REQ_INJECT_RETRY] = {"inject.retry", INJECT, true},
     [REQ_SCOREBOARD] = {"scoreboard", NONE, false}, /* teams too, when public */
     [REQ_GRADE] = {"grade", GRADE, true},
     [REQ_BROADCAST] = {"broadcast", BROADCAST, true},

@@ -42,6 +42,7 @@ typedef enum request_type {
     REQ_INJECT_RELEASE,
     REQ_INJECT_SKIP,
     REQ_INJECT_HOLD,
+    REQ_INJECT_RETRY,
     REQ_SCOREBOARD,
     REQ_GRADE,
     REQ_BROADCAST,

@@ -170,7 +170,10 @@ void hub_handle_timeline(console_hub *hub, session *ss, const console_request *r
         json_t *injects = json_array();
         exercise *ex = hub->cfg.ex;
         int64_t now = exercise_now(ex);
-        bool paused = exercise_get_phase(ex) != PHASE_RUNNING;
+        exercise_phase phase = exercise_get_phase(ex);
+        timeline_clock clock = phase == PHASE_ENDED     ? TIMELINE_ENDED
+                               : phase != PHASE_RUNNING ? TIMELINE_PAUSED
+                                                        : TIMELINE_RUNNING;
         exercise_lock(ex);
         const timeline *tl = exercise_timeline(ex, team);
         for (size_t i = 0; i < hub->s->ninjects; i++) {
@@ -185,7 +188,7 @@ void hub_handle_timeline(console_hub *hub, session *ss, const console_request *r
             else
                 json_object_set_new(o, "held", json_boolean(timeline_held(tl, i)));
             if (st == INJECT_PENDING) {
-                char *why = timeline_explain(tl, i, now, paused);
+                char *why = timeline_explain(tl, i, now, clock);
                 json_object_set_new(o, "why", json_string(why));
                 free(why);
             }
@@ -250,13 +253,15 @@ void hub_handle_instructor(console_hub *hub, session *ss, const console_request 
         break;
     case REQ_INJECT_RELEASE:
     case REQ_INJECT_SKIP:
-    case REQ_INJECT_HOLD: {
+    case REQ_INJECT_HOLD:
+    case REQ_INJECT_RETRY: {
         if ((unsigned)rq->team > hub->nteams) {
             hub_reply_error(hub, ss, rq->id, "not_found", "no such team");
             return;
         }
         inject_action_kind what = rq->type == REQ_INJECT_RELEASE ? INJECT_RELEASE
                                   : rq->type == REQ_INJECT_SKIP  ? INJECT_SKIP
+                                  : rq->type == REQ_INJECT_RETRY ? INJECT_RETRY
                                   : rq->held                     ? INJECT_HOLD
                                                                  : INJECT_UNHOLD;
         rc = exercise_inject_action(ex, rq->team, rq->inject, what, ss->name);

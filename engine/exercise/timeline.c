@@ -130,6 +130,16 @@ void timeline_release(timeline *tl, size_t inject_i)
         tl->injects[inject_i].released = true;
 }
 
+void timeline_retry(timeline *tl, size_t inject_i)
+{
+    if (inject_i >= tl->s->ninjects || (tl->injects[inject_i].state != INJECT_FAILED &&
+                                        tl->injects[inject_i].state != INJECT_FIRED))
+        return;
+    tl->injects[inject_i].state = INJECT_PENDING;
+    tl->injects[inject_i].done_ms = -1;
+    tl->injects[inject_i].released = true;
+}
+
 inject_state timeline_state(const timeline *tl, size_t inject_i)
 {
     return inject_i < tl->s->ninjects ? tl->injects[inject_i].state : INJECT_SKIPPED;
@@ -385,7 +395,7 @@ static const char *state_word(inject_state st)
     }
 }
 
-char *timeline_explain(const timeline *tl, size_t i, int64_t now, bool paused)
+char *timeline_explain(const timeline *tl, size_t i, int64_t now, timeline_clock clock)
 {
     if (i >= tl->s->ninjects)
         return xstrdup("no such inject");
@@ -400,6 +410,16 @@ char *timeline_explain(const timeline *tl, size_t i, int64_t now, bool paused)
     if (st->state != INJECT_PENDING) {
         format_moment(st->done_ms, dur, sizeof dur);
         fprintf(f, "%s at T+%s", state_word(st->state), dur);
+    } else if (clock == TIMELINE_ENDED) {
+        /* It never will: say so, and what held it back at the end. */
+        char *then = timeline_explain(tl, i, now, TIMELINE_RUNNING);
+        if (strcmp(then, "due now") == 0)
+            fputs("did not fire: the exercise ended when it was due", f);
+        else if (strncmp(then, "its ", 4) == 0) /* its target node is down */
+            fprintf(f, "did not fire: the exercise ended first (%s)", then);
+        else
+            fprintf(f, "did not fire: the exercise ended first (it was %s)", then);
+        free(then);
     } else if (st->held) {
         fputs("held by an instructor", f);
     } else {
@@ -430,7 +450,7 @@ char *timeline_explain(const timeline *tl, size_t i, int64_t now, bool paused)
                 fprintf(f, " (%s after %s)", delay, inj->after);
             }
         }
-        if (paused)
+        if (clock == TIMELINE_PAUSED)
             fputs("; the exercise is paused", f);
     }
     fclose(f);

@@ -40,6 +40,9 @@ void timeline_node_up(timeline *tl, size_t node_i, bool up);
 void timeline_hold(timeline *tl, size_t inject_i, bool held);
 /* An instructor releases an inject by hand: it is due at once. */
 void timeline_release(timeline *tl, size_t inject_i);
+/* An inject that failed (or fired, to run it again on new guests) is
+ * retried: pending again, and due at once (its trigger was met before). */
+void timeline_retry(timeline *tl, size_t inject_i);
 
 inject_state timeline_state(const timeline *tl, size_t inject_i);
 /* When it fired, failed or was skipped (exercise ms); -1 while pending. */
@@ -57,8 +60,16 @@ size_t timeline_due(const timeline *tl, int64_t ex_ms, size_t *out, size_t cap);
  * with no further event, or INT64_MAX. The runtime sleeps until then. */
 int64_t timeline_next_wakeup(const timeline *tl, int64_t ex_ms);
 
+/* Where the exercise's clock is, for timeline_explain. */
+typedef enum timeline_clock {
+    TIMELINE_RUNNING,
+    TIMELINE_PAUSED, /* also before STARTEX */
+    TIMELINE_ENDED,  /* after ENDEX: a pending inject will never fire */
+} timeline_clock;
+
 /* Why inject i has not fired yet at exercise time now, as one English
- * sentence (caller frees); paused says whether the exercise clock is stopped. */
-char *timeline_explain(const timeline *tl, size_t i, int64_t now, bool paused);
+ * sentence (caller frees); after ENDEX, that it did not fire and what it
+ * was waiting for then. */
+char *timeline_explain(const timeline *tl, size_t i, int64_t now, timeline_clock clock);
 
 #endif

@@ -349,6 +349,9 @@ typedef struct team_request {
 typedef struct scenario {
     char *file;
     int version;
+    /* no network and no nodes: teams get messages and documents, answer and
+     * report; nothing acts on a guest (scenario_tabletop.c) */
+    bool tabletop;
     char *id;
     l10n_text title;
     l10n_text description;

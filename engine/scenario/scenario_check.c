@@ -21,6 +21,9 @@ typedef struct checker {
     diag_list *diags;
     /* names that team-progress conditions and requests refer to */
     const struct name_set *objective_names, *request_names, *inject_names;
+    /* every check id: a reference to an inject that names a check (or the
+     * reverse) says so, rather than suggest a look-alike */
+    const struct name_set *check_names;
 } checker;
 
 static void err_at(checker *C, src_pos pos, const char *fmt, ...)
@@ -81,6 +84,15 @@ static bool name_set_has(const name_set *set, const char *name)
 static void unknown_ref(checker *C, src_pos pos, const char *what, const char *name,
                         const name_set *known)
 {
+    bool wants_inject = strcmp(what, "inject") == 0, wants_check = strcmp(what, "check") == 0;
+    if (wants_inject && C->check_names && name_set_has(C->check_names, name)) {
+        err_at(C, pos, "'%s' is a check, not an inject: this names an inject", name);
+        return;
+    }
+    if (wants_check && C->inject_names && name_set_has(C->inject_names, name)) {
+        err_at(C, pos, "'%s' is an inject, not a check: this names a check", name);
+        return;
+    }
     const char *near = suggest_closest_n(name, known->names, known->count);
     if (near)
         err_at(C, pos, "unknown %s '%s'; did you mean '%s'?", what, name, near);
@@ -235,6 +247,16 @@ static const nic *node_nic_on(const node *n, int segment_index)
     return NULL;
 }
 
+/* False when an interface of n names an unknown segment (reported where it
+ * is named): whether n is on a segment cannot be told, and is not claimed. */
+static bool node_nics_known(const node *n)
+{
+    for (size_t j = 0; j < n->nnics; j++)
+        if (n->nics[j].segment && n->nics[j].segment_index < 0)
+            return false;
+    return true;
+}
+
 static void check_gateways(checker *C, const name_set *nodes)
 {
     scenario *s = C->s;
@@ -247,7 +269,7 @@ static void check_gateways(checker *C, const name_set *nodes)
             unknown_ref(C, seg->router_pos, "gateway node", seg->router, nodes);
             continue;
         }
-        if (!node_nic_on(gw, (int)i))
+        if (!node_nic_on(gw, (int)i) && node_nics_known(gw))
             err_at(C, seg->router_pos, "gateway '%s' has no interface on segment '%s'", seg->router,
                    seg->name ? seg->name : "?");
         if (!gw->forwarding)
@@ -458,20 +480,29 @@ static void check_injects(checker *C, const name_set *nodes, const name_set *inj
     for (size_t i = 0; i < s->ninjects; i++) {
         inject *inj = &s->injects[i];
         const action *a = &inj->action;
-        bool on_guest = a->kind == ACTION_RUN || a->kind == ACTION_FILE ||
-                        a->kind == ACTION_POWER || a->kind == ACTION_LINK;
+        /* An action the loader refused (none, or two) has no position:
+         * what follows from its kind would only echo that error. */
+        bool known = a->pos.line > 0;
+        bool on_guest = known && (a->kind == ACTION_RUN || a->kind == ACTION_FILE ||
+                                  a->kind == ACTION_POWER || a->kind == ACTION_LINK);
         if (on_guest && !inj->target && inj->id)
             err_at(C, inj->pos, "inject '%s' acts on a guest and needs a 'target' node", inj->id);
-        check_ref(C, inj->target_pos, a->kind == ACTION_MAIL ? "node" : "target node", inj->target,
-                  nodes);
-        if (a->kind == ACTION_MAIL)
+        if (known && (a->kind == ACTION_MESSAGE || a->kind == ACTION_NOTE) && inj->target)
+            err_at(C, inj->target_pos,
+                   "a %s goes to %s, not to a node: 'target' does not apply; remove it",
+                   a->kind == ACTION_MESSAGE ? "message" : "note",
+                   a->kind == ACTION_MESSAGE ? "the team" : "the instructors");
+        else
+            check_ref(C, inj->target_pos, a->kind == ACTION_MAIL ? "node" : "target node",
+                      inj->target, nodes);
+        if (known && a->kind == ACTION_MAIL)
             check_mail_server(C, inj, nodes);
-        if (a->kind == ACTION_LINK && a->segment) {
+        if (known && a->kind == ACTION_LINK && a->segment) {
             int seg = scenario_segment_index(s, a->segment);
             const node *target = inj->target ? scenario_node(s, inj->target) : NULL;
             if (seg < 0)
                 unknown_ref(C, a->segment_pos, "segment", a->segment, segments);
-            else if (target && !node_nic_on(target, seg))
+            else if (target && !node_nic_on(target, seg) && node_nics_known(target))
                 err_at(C, a->segment_pos, "target '%s' has no interface on segment '%s'",
                        inj->target, a->segment);
         }
@@ -562,12 +593,23 @@ static void check_users(checker *C, const name_set *nodes)
 
 /* ---- templates ---- */
 
+typedef struct template_site {
+    checker *C;
+    src_pos pos;
+    const char *where;
+} template_site;
+
+static void report_template(void *ctx, const char *why)
+{
+    template_site *site = ctx;
+    err_at(site->C, site->pos, "%s: %s", site->where, why);
+}
+
+/* Every bad template of the text is reported, each on its own. */
 static void check_template(checker *C, src_pos pos, const char *where, const char *text)
 {
-    char *why = NULL;
-    if (template_check(C->s, text, &why) != 0)
-        err_at(C, pos, "%s: %s", where, why);
-    free(why);
+    template_site site = {C, pos, where};
+    (void)template_check_each(C->s, text, report_template, &site);
 }
 
 static void check_template_l10n(checker *C, const char *where, const l10n_text *t)
@@ -646,6 +688,7 @@ void scenario_check_model(scenario *s, diag_list *diags)
     C.objective_names = &objectives;
     C.request_names = &requests;
     C.inject_names = &injects;
+    C.check_names = &checks;
     check_requests(&C, &requests);
     check_address_plan(&C);
     check_interfaces(&C, &segments);

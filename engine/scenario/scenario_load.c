@@ -440,7 +440,11 @@ static void load_network(loader *L, const ynode *root)
     s->pool_prefix = 12;
     s->segment_prefix = 24;
     if (!net) {
-        missing(L, root, "network", "the scenario");
+        /* Neither network nor nodes: a tabletop exercise (scenario_tabletop.c). */
+        if (ymap_get(root, "nodes"))
+            err(L, root,
+                "the scenario is missing 'network' (only a tabletop exercise has neither "
+                "'network' nor 'nodes')");
         return;
     }
     if (!expect_map(L, net, "'network'"))
@@ -1197,8 +1201,29 @@ static void load_inject(loader *L, const ynode *item, void *out, size_t index)
     const ynode *at = ymap_get(item, "at"), *after = ymap_get(item, "after"),
                 *when = ymap_get(item, "when"), *manual = ymap_get(item, "manual");
     int triggers = !!at + !!after + !!when + !!manual;
-    if (triggers != 1) {
+    if (triggers == 0) {
         err(L, item, "an inject needs exactly one of 'at', 'after', 'when' or 'manual'");
+    } else if (triggers > 1) {
+        /* Name the ones found, in the order of the list. */
+        const char *found[4];
+        int n = 0;
+        if (at)
+            found[n++] = "'at'";
+        if (after)
+            found[n++] = "'after'";
+        if (when)
+            found[n++] = "'when'";
+        if (manual)
+            found[n++] = "'manual'";
+        char list[64] = "";
+        for (int i = 0; i < n; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                     i == 0       ? ""
+                     : i == n - 1 ? " and "
+                                  : ", ",
+                     found[i]);
+        err(L, item, "an inject needs exactly one of 'at', 'after', 'when' or 'manual'; it has %s",
+            list);
     } else if (at) {
         inj->trigger = TRIGGER_AT;
         inj->at_ms = get_duration(L, item, "at", "an inject", 0, 7LL * 24 * 3600 * 1000, 0);
@@ -1298,13 +1323,22 @@ static void load_answer(loader *L, const ynode *obj, objective *o)
     if (!expect_map(L, ans, "'answer'"))
         return;
     check_keys(L, ans, "'answer'", KINDS);
-    if (ans->npairs != 1) {
-        err(L, ans, "'answer' needs exactly one of exact, nocase, regex, range, one_of or time");
+    /* Only its known keys count: an unknown one is reported on its own
+     * (check_keys), and is not also a second kind of answer. */
+    size_t known = 0, first = 0;
+    for (size_t p = 0; p < ans->npairs; p++) {
+        const ynode *key = ans->pairs[p].key;
+        for (int i = 0; key->kind == YNODE_SCALAR && KINDS[i]; i++)
+            if (!strcmp(key->str, KINDS[i]) && known++ == 0)
+                first = p;
+    }
+    if (known != 1) {
+        if (known > 1 || ans->npairs == 0)
+            err(L, ans,
+                "'answer' needs exactly one of exact, nocase, regex, range, one_of or time");
         return;
     }
-    const ynode *k = ans->pairs[0].key, *v = ans->pairs[0].value;
-    if (k->kind != YNODE_SCALAR)
-        return;
+    const ynode *k = ans->pairs[first].key, *v = ans->pairs[first].value;
     for (int i = 0; KINDS[i]; i++)
         if (!strcmp(k->str, KINDS[i]))
             o->answer = (answer_kind)i;
@@ -1552,9 +1586,12 @@ void scenario_load_tree(scenario *s, const ynode *root, const scenario_attachmen
     load_images(&L, root);
     s->nodes = load_list(&L, root, "nodes", "'nodes'", sizeof(node), SCENARIO_MAX_NODES, load_node,
                          &s->nnodes);
-    if (!ymap_get(root, "nodes"))
-        missing(&L, root, "nodes", "the scenario");
-    else if (s->nnodes == 0 && ymap_get(root, "nodes")->kind != YNODE_MAP)
+    if (!ymap_get(root, "nodes") && ymap_get(root, "network"))
+        err(&L, root,
+            "the scenario is missing 'nodes' (only a tabletop exercise has neither 'network' nor "
+            "'nodes')");
+    else if (s->nnodes == 0 && ymap_get(root, "nodes") &&
+             ymap_get(root, "nodes")->kind != YNODE_MAP)
         err(&L, ymap_get(root, "nodes"), "'nodes' needs at least one node");
     s->injects = load_list(&L, root, "injects", "'injects'", sizeof(inject), 1000, load_inject,
                            &s->ninjects);

@@ -657,6 +657,54 @@ static void a_released_message_reaches_its_team_only(void **state)
     client_free(ins);
 }
 
+static bool is_failure_of(const json_t *m, const void *arg)
+{
+    const char *kind = json_string_value(json_object_get(m, "kind"));
+    return strcmp(type_of(m), "event") == 0 && kind && strcmp(kind, "inject.failed") == 0 &&
+           json_integer_value(json_object_get(m, "team")) == *(const int *)arg;
+}
+
+/* An inject that failed (here, cut off by a restart of the engine, as
+ * another process left it in the ledger) reaches the instructors with its
+ * text; an instructor retries it, and it fires, once. Only a failed inject
+ * is retried. */
+static void an_instructor_retries_a_failed_inject(void **state)
+{
+    fixture *f = *state;
+    client *ins = join_instructor(f);
+    client *t1 = join_team(f, 1, "en", 0);
+    assert_error(ask(ins, json_pack("{s:s, s:s, s:i}", "type", "inject.retry", "inject", "notice",
+                                    "team", 1)),
+                 "conflict");
+    event begin = {.team = 1, .kind = EV_INJECT_BEGIN, .subject = "notice"};
+    event failed = {.team = 1,
+                    .kind = EV_INJECT_FAILED,
+                    .subject = "notice",
+                    .value = ENSHU_EAGENT,
+                    .text = "interrupted by a restart of the engine; not run again"};
+    begin.wall_ms = failed.wall_ms = wall_clock_ms(NULL);
+    assert_int_equal(event_store_append(f->ledger, &begin, "inject/1/notice", NULL), ENSHU_OK);
+    assert_int_equal(event_store_append(f->ledger, &failed, NULL, NULL), ENSHU_OK);
+    assert_int_equal(exercise_poll_ledger(f->ex), ENSHU_OK);
+    int one = 1;
+    json_t *m = await_match(ins, is_failure_of, &one, "the failure for the instructor");
+    assert_string_equal(json_string_value(json_object_get(m, "text")),
+                        "interrupted by a restart of the engine; not run again");
+    assert_type(ask(ins, json_pack("{s:s, s:s, s:i}", "type", "inject.retry", "inject", "notice",
+                                   "team", 1)),
+                "ok");
+    m = await_type(t1, "inbox");
+    assert_string_equal(json_string_value(json_object_get(m, "inject")), "notice");
+    /* It fired: nothing to retry, and it fires no second time. */
+    assert_error(ask(ins, json_pack("{s:s, s:s, s:i}", "type", "inject.retry", "inject", "notice",
+                                    "team", 1)),
+                 "conflict");
+    sync_with(t1);
+    assert_int_equal(count_of(t1, "inbox", 0), 1);
+    client_free(t1);
+    client_free(ins);
+}
+
 static json_t *answer(client *c, const char *objective_id, const char *text)
 {
     return ask(
@@ -1893,6 +1941,7 @@ int main(void)
             a_removed_member_is_closed_and_cannot_come_back_with_the_token, setup, teardown),
         cmocka_unit_test_setup_teardown(names_that_would_mislead_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(a_released_message_reaches_its_team_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_instructor_retries_a_failed_inject, setup, teardown),
         cmocka_unit_test_setup_teardown(answers_right_wrong_exhausted_and_rate_limited, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_reconnecting_client_gets_exactly_what_it_missed, setup,

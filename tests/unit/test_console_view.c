@@ -190,6 +190,8 @@ static void every_kind_of_event_has_its_audience(void **state)
          "event"},
         {EV(.kind = EV_INJECT_FIRED, .subject = "cut", .text = "ws stopped"), NULL, "event"},
         {EV(.kind = EV_INJECT_FAILED, .subject = "drop", .text = "agent down"), NULL, "event"},
+        {EV(.kind = EV_INJECT_RETRIED, .subject = "drop", .value = 1, .actor = "instructor"), NULL,
+         "event"},
         {EV(.kind = EV_INJECT_SKIPPED, .subject = "drop"), NULL, "event"},
         {EV(.kind = EV_INJECT_HELD, .subject = "drop", .value = 1), NULL, "event"},
         {EV(.kind = EV_INJECT_RELEASED, .subject = "tip"), NULL, "event"},

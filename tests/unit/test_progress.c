@@ -125,7 +125,7 @@ static bool is_due(const timeline *tl, size_t inject_i, int64_t now)
 
 static void expect_explain(timeline *tl, size_t i, int64_t now, const char *want)
 {
-    char *why = timeline_explain(tl, i, now, false);
+    char *why = timeline_explain(tl, i, now, TIMELINE_RUNNING);
     if (strcmp(why, want) != 0)
         fail_msg("inject %zu: '%s', expected '%s'", i, why, want);
     free(why);
@@ -264,11 +264,10 @@ typedef struct fake {
     int runs[3][16]; /* [team][inject] */
 } fake;
 
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
+static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *out)
 {
     fake *f = ctx;
     f->runs[team][inj - f->s->injects]++;
-    *output = NULL;
     return ENSHU_OK;
 }
 

@@ -38,7 +38,10 @@ export function describeMessage(m, objectiveTitle) {
   }
 }
 
-/* A raw ledger event (instructors' `event` message) as one line. */
+/* A raw ledger event (instructors' `event` message) as one line. A failed
+ * inject's text says how it ended (its value is that status as a number);
+ * a retry's value is its attempt. */
 export function describeEvent(e) {
-  return [e.kind, e.subject, e.value, e.text, e.by].filter((x) => x != null && x !== '').join(' · ');
+  const value = e.kind === 'inject.failed' || e.kind === 'inject.fired' ? null : e.kind === 'inject.retried' ? `#${e.value + 1}` : e.value;
+  return [e.kind, e.subject, value, e.text, e.by].filter((x) => x != null && x !== '').join(' · ');
 }

@@ -30,11 +30,16 @@ const login = savedLogin();
 if (!login || login.role !== 'instructor') location.replace('index.html?role=instructor');
 
 const KEPT = new Set(['inbox', 'answer', 'report', 'grade', 'hint', 'message', 'exercise', 'score', 'request']);
+/* A failed inject's alert lasts across reloads: the latest of its events
+ * that settle it (failed, retried, fired, skipped) is kept. */
+const INJECT_OUTCOMES = new Set(['inject.failed', 'inject.retried', 'inject.fired', 'inject.skipped']);
+const injectOutcome = (m) => m.type === 'event' && INJECT_OUTCOMES.has(m.kind);
 const conn = new Connection({
   hello: () => ({ token: login.token, lang: lang() }),
   storageKey: 'enshu:log:instructor',
-  keep: (m) => KEPT.has(m.type),
-  collapse: (m) => (m.type === 'score' ? `score:${m.team}` : m.type === 'exercise' ? 'exercise' : null)
+  keep: (m) => KEPT.has(m.type) || injectOutcome(m),
+  collapse: (m) =>
+    m.type === 'score' ? `score:${m.team}` : m.type === 'exercise' ? 'exercise' : injectOutcome(m) ? `inject:${m.team}/${m.subject}` : null
 });
 window.enshu = { conn, consoles: openConsoles, displays: openDisplays };
 
@@ -48,6 +53,7 @@ const state = {
   board: null, // the last scoreboard reply
   reports: new Map(), // `${team}/${objective}` -> [report messages]
   grades: new Map(), // `${team}/${objective}/${item}` -> points
+  failures: new Map(), // `${team}/${inject}` -> the inject.failed event not yet retried
   requests: new RequestLog(),
   events: []
 };
@@ -280,7 +286,7 @@ function injectActions(team, inj) {
       const ok = await confirmDialog({
         title: t(`${confirmKey}.title`, { inject: inj.title || inj.id, team }),
         text: t(`${confirmKey}.text`),
-        ok: t(type === 'inject.release' ? 'inject.release' : 'inject.skip')
+        ok: t(type === 'inject.release' || type === 'inject.retry' ? type : 'inject.skip')
       });
       if (!ok) return;
     }
@@ -292,6 +298,8 @@ function injectActions(team, inj) {
     }
     refreshTimeline();
   };
+  if (inj.state === 'failed')
+    buttons.push(el('button', { type: 'button', dataset: { test: 'inject-retry' }, onclick: () => act('inject.retry', {}, 'inject.retry.confirm') }, t('inject.retry')));
   const done = inj.state !== 'pending';
   if (!done) {
     buttons.push(
@@ -750,6 +758,49 @@ for (const type of ['event', 'inbox', 'answer', 'report', 'grade', 'hint', 'mess
   });
 }
 
+/* A failed inject stays an alert on the exercise tab until it is retried
+ * (or fires, or is skipped): how it ended, its stderr, and a Retry. */
+function trackFailure(m) {
+  const key = `${m.team}/${m.subject}`;
+  if (m.kind === 'inject.failed') state.failures.set(key, m);
+  else if (injectOutcome(m)) state.failures.delete(key);
+  else return;
+  renderAlerts();
+}
+
+function renderAlerts() {
+  $('inject-alerts').replaceChildren(
+    ...[...state.failures.values()].map((m) => {
+      const [first, ...rest] = (m.text || '').split('\n');
+      return el(
+        'li',
+        { dataset: { test: 'inject-alert', team: m.team, inject: m.subject } },
+        el('span', {}, t('alert.inject.failed', { team: m.team, inject: m.subject, at: formatClock(m.at_ms), why: first })),
+        ' ',
+        el(
+          'button',
+          {
+            type: 'button',
+            class: 'small',
+            dataset: { test: 'alert-retry' },
+            onclick: async () => {
+              try {
+                await conn.request('inject.retry', { inject: m.subject, team: m.team });
+                controlStatus.ok(t('done'));
+              } catch (err) {
+                controlStatus.error(errorText(err));
+              }
+            }
+          },
+          t('inject.retry')
+        ),
+        rest.length ? el('pre', { dataset: { test: 'alert-stderr' } }, rest.join('\n')) : ''
+      );
+    })
+  );
+}
+conn.on('event', trackFailure);
+
 /* Many events at once refresh the table once. */
 let timelineTimer = null;
 function scheduleTimeline() {
@@ -761,6 +812,8 @@ function scheduleTimeline() {
 }
 
 conn.on('reset', () => {
+  state.failures.clear();
+  renderAlerts();
   state.scores.clear();
   state.reports.clear();
   state.grades.clear();
@@ -772,6 +825,7 @@ conn.on('reset', () => {
 
 onLangChange(() => {
   renderExercise();
+  renderAlerts();
   renderTeamSelects();
   renderJoinCodes();
   renderAccounts($('accounts'), (state.welcome && state.welcome.accounts) || [], { withTeam: true });

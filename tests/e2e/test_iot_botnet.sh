@@ -92,7 +92,7 @@ x 2 gw "grep -q 'fw-forward: .*SRC=$cam2_2 DST=$c2_2 .*DPT=8080 ' /var/log/firew
   fail "team 2's firewall log lacks the recorder's check-in with the C2"
 x 2 cam1 "last" | grep -q "^admin .*$c2_2" || fail "team 2's camera has no login of admin from $c2_2: $(x 2 cam1 last)"
 x 2 cam2 "last" | grep -q "^admin .*$cam1_2" || fail "team 2's recorder has no login of admin from the camera $cam1_2: $(x 2 cam2 last)"
-x 2 c2 "grep -q 'cnc?id=cam2' /tmp/c2/access.log" || fail "team 2's recorder never checked in with its C2"
+x 2 c2 "grep -q 'url:/cnc' /tmp/c2/access.log" || fail "team 2's C2 logged no check-in of its bots"
 x 2 cam1 "pgrep -f '[d]vrHelper' >/dev/null && ! test -e /tmp/.dvr-gave-up" || fail "team 2's bot should still run on its own"
 pass "team 2's incident is in its firewall's log, its devices' login records and the C2's log"
 

@@ -38,21 +38,6 @@ typedef struct up_ctx {
     team_vars *vars; /* each team's template values: its passwords */
 } up_ctx;
 
-char *plan_domain_addresses(const range_plan *plan, const plan_domain *dom)
-{
-    char *out = xstrdup("");
-    for (size_t i = 0; i < dom->nnics; i++) {
-        char addr[16];
-        format_ipv4(dom->nics[i].addr, addr);
-        char *next = xasprintf("%s%s%s=%s/%u", out, i ? " " : "",
-                               plan->scenario->segments[dom->nics[i].segment].name, addr,
-                               dom->nics[i].prefix);
-        free(out);
-        out = next;
-    }
-    return out;
-}
-
 /* ---- objects of this range only ---- */
 
 /* Whether this range recorded the resource before: an object of its name

@@ -38,7 +38,4 @@ int provision_up(const range_plan *plan, state_store *st, conn_cache *conns,
 int provision_down(state_store *st, conn_cache *conns, unsigned workers, progress *prog)
     __attribute__((warn_unused_result));
 
-/* The addresses of a planned domain as "segment=a.b.c.d/p ..." (caller frees). */
-char *plan_domain_addresses(const range_plan *plan, const plan_domain *dom);
-
 #endif

@@ -7,7 +7,6 @@
 #include "errors.h"
 #include "guest_agent.h"
 #include "log.h"
-#include "provision.h"
 #include "range_team_vars.h"
 
 #include <stdlib.h>

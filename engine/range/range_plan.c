@@ -187,6 +187,21 @@ static void hosts_add(char **text, uint32_t addr, const char *name, const char *
     *text = next;
 }
 
+char *plan_domain_addresses(const range_plan *plan, const plan_domain *dom)
+{
+    char *out = xstrdup("");
+    for (size_t i = 0; i < dom->nnics; i++) {
+        char addr[16];
+        format_ipv4(dom->nics[i].addr, addr);
+        char *next = xasprintf("%s%s%s=%s/%u", out, i ? " " : "",
+                               plan->scenario->segments[dom->nics[i].segment].name, addr,
+                               dom->nics[i].prefix);
+        free(out);
+        out = next;
+    }
+    return out;
+}
+
 char *plan_team_hosts(const range_plan *plan, const plan_team *team)
 {
     const scenario *s = plan->scenario;

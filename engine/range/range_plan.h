@@ -95,6 +95,9 @@ uint32_t range_subnet(const scenario *s, unsigned block, int seg_index);
  */
 char *plan_team_hosts(const range_plan *plan, const plan_team *team);
 
+/* The addresses of a planned domain as "segment=a.b.c.d/p ..." (caller frees). */
+char *plan_domain_addresses(const range_plan *plan, const plan_domain *dom);
+
 /* Builds the plan. block_base + nteams must fit range_pool_blocks(). */
 range_plan *range_plan_new(const scenario *s, const char *exercise, unsigned nteams,
                            unsigned block_base);

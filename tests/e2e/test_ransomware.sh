@@ -19,7 +19,7 @@ name=e2eransom
 scenario="$HERE/../../scenarios/ransomware.yaml"
 ledger="$ENSHU_STATE_DIR/ranges/$name.events.db"
 out="$ENSHU_STATE_DIR/run.out"
-trap '[ -n "${pid:-}" ] && kill $pid 2>/dev/null; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
+trap '[ -n "${pid:-}" ] && { kill $pid; wait $pid; } 2>/dev/null; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
 sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
 x() { "$ENSHU" exec --name $name --timeout 60s "$@"; }
 # Waits until query $1 gives $2 (at most $3 seconds) while the run is alive.
@@ -36,12 +36,16 @@ wait_sql() {
 fired() { sql "select count(*) from events where team=$1 and kind='inject.fired' and subject='$2'"; }
 
 start=$SECONDS
-# Exercise time: the first wave at 5m, the containment window ends at 25m.
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 20 --for 32m --timeout 8m >"$out" 2>&1 &
+# Exercise time: the first wave at 5m, the containment window ends 20m after
+# it. On a busy host each step takes longer, in exercise time too: the run
+# is paused once the story has been told, well before 60m.
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 20 --for 60m --timeout 8m >"$out" 2>&1 &
 pid=$!
-wait_sql "select count(*) from events where kind='inject.fired' and subject='wave1'" 2 900 ||
-  fail "the first wave did not hit both teams: $(sql "select team, kind, text from events where subject in ('malware-run','wave1')")"
-pass "the first wave encrypted both teams' Accounting folders, $((SECONDS - start)) s after the start ($(sql "select text from events where team=1 and kind='inject.fired' and subject='wave1'"))"
+# Team 1 acts as soon as its own first wave is over: its containment window
+# runs from then.
+wait_sql "select count(*) from events where team=1 and kind='inject.fired' and subject='wave1'" 1 900 ||
+  fail "the first wave did not hit team 1: $(sql "select team, kind, text from events where subject in ('malware-run','wave1')")"
+pass "the first wave encrypted team 1's Accounting folder, $((SECONDS - start)) s after the start ($(sql "select text from events where team=1 and kind='inject.fired' and subject='wave1'"))"
 
 # Team 1, from Samba's audit log: who wrote the encrypted files, from where, when.
 first=$(x 1 files "grep -m 1 '[.]kurolock' /var/log/samba/audit.log") ||
@@ -77,15 +81,25 @@ done
 pass "team 1's answers, read from the real logs, are right ($host, $account, $when, $count files)"
 
 # Team 2 does nothing: the second wave comes when the window closes.
+wait_sql "select count(*) from events where team=2 and kind='inject.fired' and subject='wave1'" 1 600 ||
+  fail "the first wave did not hit team 2: $(sql "select team, kind, text from events where team=2 and subject in ('malware-run','wave1')")"
 wait_sql "select count(*) from events where team=2 and kind='inject.fired' and subject='wave2'" 1 600 ||
   fail "the second wave did not hit team 2: $(sql "select kind, text from events where team=2 and subject in ('containment-deadline','wave2')")"
 pass "the second wave hit team 2 ($(sql "select text from events where team=2 and kind='inject.fired' and subject='wave2'")), $((SECONDS - start)) s after the start"
 
+# What each team's checks last saw, once they see it.
+wait_check() { wait_sql "select value from events where team=$1 and kind='check.result' and subject='$2' order by seq desc limit 1" "$3" 300; }
+wait_check 2 general-affairs-intact 0 || fail "team 2's General Affairs folder should be encrypted"
+for c in pc1-isolated persistence-removed share-restored password-changed; do
+  wait_check 1 $c 1 || fail "team 1's check $c should pass"
+done
+wait_sql "select count(*) from events where kind='inject.fired' and subject='containment-deadline'" 2 300 ||
+  fail "team 1's containment window did not close"
+kill -INT $pid
 wait $pid || fail "the run failed: $(tail -20 "$out")"
 pid=
-grep -q "exercise ended" "$out" || fail "the exercise did not end"
-pass "exercise ended after $((SECONDS - start)) s"
-[ "$(fired 1 containment-deadline)" = 1 ] && [ "$(fired 1 wave2)" = 0 ] ||
+pass "the exercise was paused after $((SECONDS - start)) s"
+[ "$(fired 1 wave2)" = 0 ] ||
   fail "team 1 contained in time, yet: $(sql "select kind, text from events where team=1 and subject in ('containment-deadline','wave2')")"
 
 pc1_2=$(x 2 pc1 "hostname -I" | awk '{print $1}')
@@ -96,15 +110,15 @@ x 2 gw "grep -q 'fw-forward: .*SRC=$pc1_2 .*DPT=445' /var/log/firewall.log" ||
 x 2 pc1 "grep -q 'kurolock-support@' /home/alice/Desktop/KUROLOCK-README.txt" || fail "team 2's desktop has no ransom note"
 pass "team 2's second wave is in its Samba audit and firewall logs; the note is on its desktop"
 
-live1=$(sed -n 's/^team 1: \(-\?[0-9]*\) points.*/\1/p' "$out")
-live2=$(sed -n 's/^team 2: \(-\?[0-9]*\) points.*/\1/p' "$out")
-[ "$live1" = $((100 + 40)) ] || fail "team 1 should have every automatic point and 40 for its report, not $live1: $(sed -n '/^team 1/,/^team 2/p' "$out")"
-[ "$live2" = -15 ] || fail "team 2 should have lost the 15 points of the second wave and earned none, not $live2: $(sed -n '/^team 2/,$p' "$out")"
 score=$("$ENSHU" score --db "$ledger" --json)
+total1=$(jq '.teams[0].total' <<<"$score")
+total2=$(jq '.teams[1].total' <<<"$score")
+[ "$total1" = $((100 + 40)) ] || fail "team 1 should have every automatic point and 40 for its report, not $total1: $(jq -c '.teams[0]' <<<"$score")"
+[ "$total2" = -15 ] || fail "team 2 should have lost the 15 points of the second wave and earned none, not $total2: $(jq -c '.teams[1]' <<<"$score")"
 assert_earned_nothing "$score" 2
 [ "$(jq '[.teams[0].objectives[] | select(.kind == "check" and .achieved)] | length' <<<"$score")" = 4 ] ||
   fail "team 1 should have achieved every defensive objective: $(jq -c '.teams[0].objectives' <<<"$score")"
-pass "live scores: team 1 $live1, team 2 $live2"
+pass "scores: team 1 $total1, team 2 $total2"
 
 "$ENSHU" down --name $name >/dev/null
 trap - EXIT

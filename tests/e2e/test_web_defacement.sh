@@ -20,7 +20,7 @@ name=e2edeface
 scenario="$HERE/../../scenarios/web-defacement.yaml"
 ledger="$ENSHU_STATE_DIR/ranges/$name.events.db"
 out="$ENSHU_STATE_DIR/run.out"
-trap '[ -n "${pid:-}" ] && kill $pid 2>/dev/null; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
+trap '[ -n "${pid:-}" ] && { kill $pid; wait $pid; } 2>/dev/null; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
 sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
 x() { "$ENSHU" exec --name $name --timeout 60s "$@"; }
 # Waits until query $1 gives $2 (at most $3 seconds) while the run is alive.
@@ -38,12 +38,14 @@ fired() { sql "select count(*) from events where team=$1 and kind='inject.fired'
 
 start=$SECONDS
 # Exercise time: the guessing at 5m, the defacement about 7 minutes later,
-# the citizen's report 10 minutes after that.
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 20 --for 26m --timeout 8m >"$out" 2>&1 &
+# the citizen's report 10 minutes after that. On a busy host each step takes
+# longer, in exercise time too: the run is paused once the story has been
+# told, well before 60m.
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 20 --for 60m --timeout 8m >"$out" 2>&1 &
 pid=$!
-wait_sql "select count(*) from events where kind='inject.fired' and subject='deface'" 2 900 ||
-  fail "both sites were not defaced: $(sql "select team, kind, subject, text from events where subject in ('brute-force','webshell-upload','deface')")"
-pass "both teams' sites are defaced, $((SECONDS - start)) s after the start ($(sql "select text from events where team=1 and kind='inject.fired' and subject='brute-force'"))"
+wait_sql "select count(*) from events where team=1 and kind='inject.fired' and subject='deface'" 1 900 ||
+  fail "team 1's site was not defaced: $(sql "select team, kind, subject, text from events where subject in ('brute-force','webshell-upload','deface')")"
+pass "team 1's site is defaced, $((SECONDS - start)) s after the start ($(sql "select text from events where team=1 and kind='inject.fired' and subject='brute-force'"))"
 
 # Team 1, from the CMS's log lines in auth.log on web.
 cms=$(x 1 web "grep ' cms\[[0-9]*\]: ' /var/log/auth.log") || fail "team 1's auth.log has no CMS lines"
@@ -76,10 +78,15 @@ wait_sql "select count(*) from events where team=2 and kind='inject.fired' and s
   fail "no citizen's report reached team 2: $(sql "select kind, subject, text from events where team=2 and kind like 'check.%' and subject='site-defaced'")"
 pass "a citizen's report reached team 2, $((SECONDS - start)) s after the start"
 
+# What each team's checks last saw, once they see it.
+wait_check() { wait_sql "select value from events where team=$1 and kind='check.result' and subject='$2' order by seq desc limit 1" "$3" 300; }
+for c in attacker-blocked webshell-removed site-restored cms-password-changed; do
+  wait_check 1 $c 1 || fail "team 1's check $c should pass"
+done
+kill -INT $pid
 wait $pid || fail "the run failed: $(tail -20 "$out")"
 pid=
-grep -q "exercise ended" "$out" || fail "the exercise did not end"
-pass "exercise ended after $((SECONDS - start)) s"
+pass "the exercise was paused after $((SECONDS - start)) s"
 [ "$(fired 1 citizen-report)" = 0 ] && [ "$(fired 1 deface-again)" = 0 ] ||
   fail "team 1 restored its site, yet: $(sql "select kind, subject, text from events where team=1 and subject in ('citizen-report','deface-again')")"
 
@@ -97,15 +104,15 @@ x 2 gw "grep -q 'fw-forward: .*SRC=$attacker2 DST=$web2 .*DPT=80' /var/log/firew
   fail "team 2's site should still be defaced"
 pass "team 2's incident is in its CMS, Apache and firewall logs; its site is still defaced"
 
-live1=$(sed -n 's/^team 1: \(-\?[0-9]*\) points.*/\1/p' "$out")
-live2=$(sed -n 's/^team 2: \(-\?[0-9]*\) points.*/\1/p' "$out")
-[ "$live1" = $((100 + 30)) ] || fail "team 1 should have every automatic point and 30 for its report, not $live1: $(sed -n '/^team 1/,/^team 2/p' "$out")"
-[ "$live2" = 0 ] || fail "team 2 should have earned nothing and lost nothing, not $live2: $(sed -n '/^team 2/,$p' "$out")"
 score=$("$ENSHU" score --db "$ledger" --json)
+total1=$(jq '.teams[0].total' <<<"$score")
+total2=$(jq '.teams[1].total' <<<"$score")
+[ "$total1" = $((100 + 30)) ] || fail "team 1 should have every automatic point and 30 for its report, not $total1: $(jq -c '.teams[0]' <<<"$score")"
+[ "$total2" = 0 ] || fail "team 2 should have earned nothing and lost nothing, not $total2: $(jq -c '.teams[1]' <<<"$score")"
 assert_earned_nothing "$score" 2
 [ "$(jq '[.teams[0].objectives[] | select(.kind == "check" and .achieved)] | length' <<<"$score")" = 4 ] ||
   fail "team 1 should have achieved every defensive objective: $(jq -c '.teams[0].objectives' <<<"$score")"
-pass "live scores: team 1 $live1, team 2 $live2"
+pass "scores: team 1 $total1, team 2 $total2"
 
 "$ENSHU" down --name $name >/dev/null
 trap - EXIT

@@ -64,9 +64,12 @@ grader *grader_new(const scenario *s, unsigned nteams)
         ts->team = (int)t + 1;
         ts->objectives = xcalloc(s->nobjectives, sizeof(objective_score));
         ts->penalty_rules = xcalloc(s->npenalties + 1, sizeof(int));
-        for (size_t o = 0; o < s->nobjectives; o++)
+        ts->requests = xcalloc(s->nrequests + 1, sizeof(request_score));
+        for (size_t o = 0; o < s->nobjectives; o++) {
             if (s->objectives[o].nrubric)
                 ts->objectives[o].rubric = xcalloc(s->objectives[o].nrubric, sizeof(int));
+            ts->objectives[o].hints = xcalloc(s->objectives[o].nhints + 1, sizeof(first_time));
+        }
     }
     return g;
 }
@@ -76,9 +79,12 @@ void grader_free(grader *g)
     if (!g)
         return;
     for (unsigned t = 0; t < g->nteams; t++) {
-        for (size_t o = 0; o < g->s->nobjectives; o++)
+        for (size_t o = 0; o < g->s->nobjectives; o++) {
             free(g->teams[t].objectives[o].rubric);
+            free(g->teams[t].objectives[o].hints);
+        }
         free(g->teams[t].objectives);
+        free(g->teams[t].requests);
         free(g->teams[t].penalty_rules);
         free(g->teams[t].history);
     }
@@ -125,7 +131,7 @@ int grader_max_points(const grader *g)
 
 static void recompute_total(team_score *ts, size_t nobjectives, int64_t at_ms)
 {
-    int total = -ts->penalties;
+    int total = -ts->penalties - ts->request_cost;
     for (size_t o = 0; o < nobjectives; o++)
         total += ts->objectives[o].points - ts->objectives[o].hint_cost;
     if (total == ts->total && ts->nhistory)
@@ -137,11 +143,21 @@ static void recompute_total(team_score *ts, size_t nobjectives, int64_t at_ms)
     ts->nhistory++;
 }
 
+/* Marks the first time something happened. */
+static void first(first_time *f, int64_t at_ms)
+{
+    if (!f->happened) {
+        f->happened = true;
+        f->at_ms = at_ms;
+    }
+}
+
 static void achieve(objective_score *os, const objective *o, int64_t at_ms)
 {
     os->achieved = true;
     os->achieved_ms = at_ms;
     os->points = o->points;
+    first(&os->reached, at_ms);
 }
 
 /* An objective's points when achieved `late` ms after its decay inject:
@@ -161,6 +177,17 @@ int grader_decayed_points(const objective *o, int64_t late)
 static bool team_fired(const grader *g, const team_score *ts, size_t inject_i)
 {
     return inject_i != SIZE_MAX && g->fired[(size_t)(ts->team - 1) * g->s->ninjects + inject_i];
+}
+
+/* Objective i, achieved at at_ms, earns what its decay leaves (check and
+ * question objectives alike: the time that counts is when it was achieved). */
+static void apply_decay(const grader *g, team_score *ts, size_t i, int64_t at_ms)
+{
+    size_t from = g->decay_from[i];
+    if (team_fired(g, ts, from))
+        ts->objectives[i].points = grader_decayed_points(
+            &g->s->objectives[i],
+            at_ms - g->fired_at[(size_t)(ts->team - 1) * g->s->ninjects + from]);
 }
 
 /* Whether something seen at exercise time at_ms comes after inject_i fired
@@ -218,10 +245,7 @@ static void apply_check(grader *g, team_score *ts, const event *ev)
         if (o->kind == OBJ_CHECK && o->check && strcmp(o->check, ev->subject) == 0 &&
             !ts->objectives[i].achieved && seen_after(g, ts, g->after[i], ev->at_ms)) {
             achieve(&ts->objectives[i], o, ev->at_ms);
-            size_t from = g->decay_from[i];
-            if (team_fired(g, ts, from))
-                ts->objectives[i].points = grader_decayed_points(
-                    o, ev->at_ms - g->fired_at[(size_t)(ts->team - 1) * g->s->ninjects + from]);
+            apply_decay(g, ts, i, ev->at_ms);
         }
     }
 }
@@ -254,8 +278,13 @@ static void apply_answer(grader *g, team_score *ts, size_t i, const event *ev)
     } else {
         right = answer_matches(matcher_for(g, ts, i), ev->text);
     }
-    if (right)
-        achieve(os, o, ev->at_ms);
+    first(&os->answered, ev->at_ms);
+    if (!right) {
+        first(&os->answered_wrong, ev->at_ms);
+        return;
+    }
+    achieve(os, o, ev->at_ms);
+    apply_decay(g, ts, i, ev->at_ms);
 }
 
 static void apply_grade(grader *g, team_score *ts, size_t i, const event *ev)
@@ -277,6 +306,7 @@ static void apply_grade(grader *g, team_score *ts, size_t i, const event *ev)
         os->points += os->rubric[r];
     os->achieved = true;
     os->achieved_ms = ev->at_ms;
+    first(&os->reached, ev->at_ms);
 }
 
 static void apply_hint(grader *g, team_score *ts, size_t i, const event *ev)
@@ -290,6 +320,44 @@ static void apply_hint(grader *g, team_score *ts, size_t i, const event *ev)
         return;
     os->hints_taken |= bit;
     os->hint_cost += o->hints[ev->value].cost;
+    first(&os->hints[ev->value], ev->at_ms);
+}
+
+static void approve(team_score *ts, const team_request *r, request_score *rs, int64_t at_ms)
+{
+    rs->approved++;
+    first(&rs->first_approved, at_ms);
+    rs->cost += r->cost;
+    ts->request_cost += r->cost;
+}
+
+/* A team asks (EV_REQUEST) or an instructor decides (EV_REQUEST_DECIDED). */
+static void apply_request(grader *g, team_score *ts, const event *ev)
+{
+    const team_request *r = ev->subject ? scenario_request(g->s, ev->subject) : NULL;
+    if (!r)
+        return;
+    request_score *rs = &ts->requests[r - g->s->requests];
+    if (ev->kind == EV_REQUEST) {
+        if (rs->pending || rs->asked - rs->refused >= r->limit)
+            return; /* one ask at a time, and at most its limit */
+        rs->asked++;
+        first(&rs->first_asked, ev->at_ms);
+        if (r->approval == APPROVAL_AUTO)
+            approve(ts, r, rs, ev->at_ms);
+        else
+            rs->pending = true;
+        return;
+    }
+    if (!rs->pending)
+        return;
+    rs->pending = false;
+    if (ev->value) {
+        approve(ts, r, rs, ev->at_ms);
+    } else {
+        rs->refused++;
+        first(&rs->first_refused, ev->at_ms);
+    }
 }
 
 static size_t objective_index(const grader *g, const char *id)
@@ -333,6 +401,15 @@ void grader_apply(grader *g, const event *ev)
     case EV_HINT:
         if ((i = objective_index(g, ev->subject)) != SIZE_MAX)
             apply_hint(g, ts, i, ev);
+        break;
+    case EV_REPORT:
+        if ((i = objective_index(g, ev->subject)) != SIZE_MAX &&
+            g->s->objectives[i].kind == OBJ_REPORT)
+            first(&ts->objectives[i].reported, ev->at_ms);
+        break;
+    case EV_REQUEST:
+    case EV_REQUEST_DECIDED:
+        apply_request(g, ts, ev);
         break;
     case EV_PENALTY:
         ts->penalties += (int)(ev->value > 0 ? ev->value : 0);

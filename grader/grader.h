@@ -8,13 +8,18 @@
  *  - check objective: its points once its check passes (the first time);
  *    with 'decay', full points within decay.full of its inject firing for
  *    the team, then linearly less down to decay.floor at decay.zero_at;
- *  - question: its points for the first right answer, within its attempts;
+ *  - question: its points for the first right answer, within its attempts
+ *    (with 'decay' as for checks, measured at that answer);
  *    templated answers ({{addr c2}}) as the team sees them (team values
  *    given with grader_set_team_vars); a time answer is right within its
  *    tolerance of when its inject fired for the team (wall clock, UTC);
  *  - report: per rubric item, the latest grade an instructor gave, capped
  *    at the item's points;
  *  - hints cost their cost once, when taken; penalties take their points;
+ *  - a team request costs its cost at each approval (an auto request is
+ *    approved when asked; a team has at most one ask of a request waiting
+ *    for an instructor and at most its limit of asks not refused; a
+ *    decision with no ask waiting changes nothing);
  *  - a penalty rule takes its points each time its check turns to the
  *    rule's state (once its 'after' inject fired), up to its max;
  *  - an objective with 'after' counts only what happens once that inject
@@ -35,6 +40,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* When something first happened for a team (conditions on the team's
+ * progress read these: progress_condition.h). */
+typedef struct first_time {
+    bool happened;
+    int64_t at_ms;
+} first_time;
+
 typedef struct objective_score {
     int points; /* earned */
     bool achieved;
@@ -43,7 +55,18 @@ typedef struct objective_score {
     int hint_cost;
     uint64_t hints_taken; /* bit per hint */
     int *rubric;          /* latest grade per rubric item (reports) */
+    first_time reached;   /* first achieved (a report: its first grade) */
+    first_time answered, answered_wrong, reported;
+    first_time *hints; /* per hint of the objective */
 } objective_score;
+
+/* A team's asks of one request (scenario.h: team_request). */
+typedef struct request_score {
+    int asked, approved, refused;
+    bool pending; /* an ask waits for an instructor */
+    first_time first_asked, first_approved, first_refused;
+    int cost; /* points its approvals took */
+} request_score;
 
 typedef struct score_point {
     int64_t at_ms;
@@ -56,6 +79,8 @@ typedef struct team_score {
     int penalties;               /* all points taken: instructors' and rules' */
     int *penalty_rules;          /* points taken per scenario penalty rule */
     objective_score *objectives; /* one per scenario objective */
+    request_score *requests;     /* one per scenario request */
+    int request_cost;            /* points all approved requests took */
     score_point *history;        /* the total after every change */
     size_t nhistory;
     size_t cap_history;

@@ -19,6 +19,7 @@ int cmd_run(int argc, char **argv);
 int cmd_timeline(int argc, char **argv);
 int cmd_answer(int argc, char **argv);
 int cmd_grade(int argc, char **argv);
+int cmd_retry(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_passwd(int argc, char **argv);
 

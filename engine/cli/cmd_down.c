@@ -6,6 +6,7 @@
 #include "libvirt_conn.h"
 #include "range.h"
 #include "range_files.h"
+#include "tabletop_ledgers.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@ static const char HELP[] =
     "Removes the guests, overlay disks and networks that 'enshu up' recorded for the\n"
     "range (also after a crash of 'up'), then the range's state. Without --name, acts on\n"
     "the only range there is. --workers sets how many objects are removed at once\n"
-    "(default 8).\n"
+    "(default 8). A tabletop exercise has nothing to remove: its ledger is kept.\n"
     "\n"
     "Exit status: 0 removed, 1 failure (run it again once fixed), 2 usage error.\n";
 
@@ -51,6 +52,14 @@ int cmd_down(int argc, char **argv)
     }
     if (cli_extra_operand("down", argc, argv))
         return CLI_USAGE;
+    if (name && tabletop_ledger_is(name)) {
+        char *ledger = range_ledger_path(name);
+        printf("exercise %s is a tabletop exercise: it has no guests or networks to take down; "
+               "its ledger %s is kept\n",
+               name, ledger);
+        free(ledger);
+        return CLI_OK;
+    }
     char *pick = range_pick(name, "down");
     if (!pick)
         return CLI_FAIL;

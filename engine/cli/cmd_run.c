@@ -14,12 +14,14 @@
 #include "exercise.h"
 #include "exercise_record.h"
 #include "ledger_meta.h"
+#include "ledger_reuse.h"
 #include "libvirt_conn.h"
 #include "libvirt_events.h"
 #include "log.h"
 #include "range.h"
-#include "range_actions.h"
 #include "range_files.h"
+#include "range_plan.h"
+#include "run_actions.h"
 #include "score_report.h"
 #include "text_file.h"
 #include "units.h"
@@ -40,6 +42,7 @@ static const char HELP[] =
     "                 [--for DURATION] [--timeout DURATION] [--listen HOST:PORT]\n"
     "                 [--cert FILE --key FILE] [--allow-origin ORIGIN]... [--web DIR]\n"
     "                 [--wait] [--log stderr|FILE|syslog] [--log-level LEVEL]\n"
+    "                 [--resume | --fresh]\n"
     "\n"
     "Brings the range of incident script FILE up (as 'enshu up' does), then runs the\n"
     "exercise: injects fire on their timeline for each team, checks probe the guests,\n"
@@ -48,6 +51,19 @@ static const char HELP[] =
     "scenario's duration (or --for) the exercise ends and the scores are shown.\n"
     "Ctrl-C pauses it; the same command resumes it, also after a crash. With --listen\n"
     "the consoles stay open after the end until Ctrl-C.\n"
+    "A tabletop exercise (a scenario without network and nodes) has no range: nothing\n"
+    "is brought up and no libvirt connection is opened; its injects are messages and\n"
+    "notes, and its ledger is its only file.\n"
+    "\n"
+    "A ledger belongs to the range it ran on. When that range was taken down since\n"
+    "('enshu down'), its guests are new and the ledger's exercise cannot simply go on:\n"
+    "run refuses, and says so, unless told what to do:\n"
+    "  --resume   carry the old exercise on at its clock: first, for each team, every\n"
+    "             inject that fired and acted on guests (all but messages and notes)\n"
+    "             runs again on the new guests, in the order they fired, each recorded\n"
+    "             as a new attempt; messages are not sent again\n"
+    "  --fresh    start a new exercise; the old ledger is kept beside the new one,\n"
+    "             renamed NAME.<UTC time>.events.db (the name is printed)\n"
     "\n"
     "Options:\n"
     "  --teams N            number of teams\n"
@@ -73,6 +89,12 @@ static const char HELP[] =
     "                       plain sentences on stderr. The events stay on stdout\n"
     "  --log-level LEVEL    error, warning, notice, info (default) or debug: less\n"
     "                       severe messages are dropped\n"
+    "  --resume, --fresh    see above\n"
+    "\n"
+    "The live log gives each event's exercise time: an inject when it began and when it\n"
+    "fired or failed (a failure with how its command ended, e.g. 'exit status 2' or\n"
+    "'killed by signal 9 (SIGKILL)', then the last lines of its stderr), a check when\n"
+    "its probe began, with 'pass' or 'fail'.\n"
     "\n"
     "Exit status: 0 the exercise ended or was paused, 1 failure, 2 usage error.\n";
 
@@ -80,13 +102,14 @@ static const char SERVE_HELP[] =
     "Usage: enshu serve FILE --teams N [--listen HOST:PORT] [--cert FILE --key FILE]\n"
     "                   [--allow-origin ORIGIN]... [--name NAME] [--hosts HOSTS.yaml]\n"
     "                   [--speed X] [--for DURATION]\n"
-    "                   [--log stderr|FILE|syslog] [--log-level LEVEL]\n"
+    "                   [--log stderr|FILE|syslog] [--log-level LEVEL] [--resume | --fresh]\n"
     "\n"
     "Brings the range of incident script FILE up and serves the browser consoles:\n"
     "'enshu run --listen HOST:PORT --wait'. The instructor starts, pauses and steers\n"
     "the exercise from the instructor console; teams join with the join codes printed\n"
-    "here. Listens on 127.0.0.1:8080 unless told otherwise; --allow-origin, --log\n"
-    "and --log-level as for 'enshu run'.\n"
+    "here. Listens on 127.0.0.1:8080 unless told otherwise; --allow-origin, --log,\n"
+    "--log-level, --resume and --fresh as for 'enshu run'. A tabletop exercise\n"
+    "(without network and nodes) is served with no range and no libvirt connection.\n"
     "\n"
     "Exit status: 0 the exercise ended or was interrupted, 1 failure, 2 usage error.\n";
 
@@ -101,6 +124,8 @@ typedef struct run_options {
     /* --allow-origin, NULL-terminated */
     const char *allow_origins[MAX_ALLOW_ORIGINS + 1];
     bool wait; /* for an instructor's start */
+    ledger_choice choice;
+    bool rerun; /* --resume over new guests: run their injects again first */
 } run_options;
 
 static volatile sig_atomic_t interrupted;
@@ -116,19 +141,42 @@ static void on_hangup(int sig)
     log_reopen();
 }
 
+/* The live log: one line per event, in the order they are recorded, each
+ * with the exercise time it happened at. A check says whether it passes; a
+ * failed inject says how it ended, then the tail of its stderr, a line each. */
 static void log_event(void *ctx, const event *ev)
 {
     char t[32];
     format_duration(ev->at_ms - ev->at_ms % 1000, t, sizeof t);
     const char *text = ev->text ? ev->text : "";
     int len = (int)strcspn(text, "\n");
-    if (len > 100)
-        len = 100;
-    if (ev->team)
-        printf("[T+%-7s] team %-2d %-15s %-18s %.*s\n", t, ev->team, event_kind_name(ev->kind),
-               ev->subject ? ev->subject : "", len, text);
-    else
+    if (ev->kind == EV_EXERCISE_STATE) {
         printf("[T+%-7s] exercise %s (speed x%g)\n", t, text, (double)ev->value / 1000.0);
+        fflush(stdout);
+        return;
+    }
+    char who[16] = "all teams";
+    if (ev->team)
+        snprintf(who, sizeof who, "team %-2d", ev->team);
+    const char *prefix = "";
+    char attempt[64] = "";
+    if (ev->kind == EV_CHECK_RESULT)
+        prefix = ev->value ? "pass: " : "fail: ";
+    else if (ev->kind == EV_INJECT_RETRIED)
+        snprintf(attempt, sizeof attempt, "attempt %lld%s%s", (long long)ev->value + 1,
+                 ev->actor ? ", by " : "", ev->actor ? ev->actor : "");
+    if (len > 160 && ev->kind != EV_INJECT_FAILED)
+        len = 160;
+    printf("[T+%-7s] %s %-15s %-18s %s%s%.*s\n", t, who, event_kind_name(ev->kind),
+           ev->subject ? ev->subject : "", prefix, attempt, len, text);
+    if (ev->kind == EV_INJECT_FAILED) {
+        /* The tail of its stderr (inject_failure_text bounds it). */
+        for (const char *line = text + len; *line == '\n'; line += len) {
+            line++;
+            len = (int)strcspn(line, "\n");
+            printf("%12s| %.*s\n", "", len, line);
+        }
+    }
     fflush(stdout);
 }
 
@@ -212,10 +260,11 @@ static void codes_free(char **codes, unsigned teams)
 static int start_consoles(const run_options *opt, exercise *ex, event_store *ledger,
                           const team_vars *vars, const char *name, char **codes)
 {
+    /* A tabletop exercise has no guests: its consoles look for none. */
     console_hub_config cfg = {.ex = ex,
                               .ledger = ledger,
                               .vars = vars,
-                              .range_name = name,
+                              .range_name = exercise_scenario(ex)->tabletop ? NULL : name,
                               .join_codes = (const char *const *)codes,
                               .listen = opt->listen,
                               .static_dir = opt->web_dir,
@@ -250,25 +299,35 @@ static int run_exercise(const range_up_request *req, const run_options *opt)
     const char *name = req->name ? req->name : s->id;
     char *ledger_path = range_ledger_path(name);
     event_store *ledger = NULL;
-    range_actions *ra = NULL;
+    run_actions *ra = NULL;
     exercise *ex = NULL;
     int rc = event_store_open(ledger_path, true, &ledger);
-    if (rc == ENSHU_OK && !(ra = range_actions_new(s, name, req->teams)))
+    if (rc == ENSHU_OK && !(ra = run_actions_new(s, name, req->teams)))
         rc = ENSHU_ENOTFOUND;
     if (rc == ENSHU_OK)
         rc = exercise_record_write(ledger, req->scenario_path, s, req->teams,
-                                   range_actions_team_vars(ra));
+                                   run_actions_team_vars(ra));
+    /* A tabletop exercise has no range to bind its ledger to. */
+    if (rc == ENSHU_OK && !s->tabletop && ledger_reuse_bind(name, ledger) != ENSHU_OK)
+        log_printf(ENSHU_LOG_WARNING,
+                   "enshu run: the ledger could not be bound to range '%s': a later run may "
+                   "ask for --resume",
+                   name);
     if (rc == ENSHU_OK) {
         exercise_hooks hooks = {0};
-        range_actions_hooks(ra, &hooks);
+        run_actions_hooks(ra, &hooks);
         hooks.on_event = on_event;
         ex = exercise_new(s, req->teams, ledger, &hooks);
-        exercise_set_team_vars(ex, range_actions_team_vars(ra));
+        exercise_set_team_vars(ex, run_actions_team_vars(ra));
         rc = exercise_resume(ex);
+    }
+    if (rc == ENSHU_OK && opt->rerun && exercise_get_phase(ex) != PHASE_ENDED) {
+        puts("the range's guests are new: the injects that acted on the old ones run again");
+        rc = exercise_rerun_on_new_guests(ex, "enshu run --resume");
     }
     if (rc == ENSHU_OK && opt->listen) {
         codes = join_codes(ledger, req->teams);
-        rc = start_consoles(opt, ex, ledger, range_actions_team_vars(ra), name, codes);
+        rc = start_consoles(opt, ex, ledger, run_actions_team_vars(ra), name, codes);
     }
     if (rc == ENSHU_OK && exercise_get_phase(ex) == PHASE_ENDED) {
         printf("this exercise has ended; its ledger is %s\n", ledger_path);
@@ -309,7 +368,7 @@ static int run_exercise(const range_up_request *req, const run_options *opt)
     console_hub_free(hub);
     codes_free(codes, req->teams);
     exercise_free(ex);
-    range_actions_free(ra);
+    run_actions_free(ra);
     event_store_free(ledger);
     free(ledger_path);
     scenario_free(s);
@@ -352,6 +411,8 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         {"allow-origin", required_argument, NULL, 'o'},
         {"log", required_argument, NULL, 'L'},
         {"log-level", required_argument, NULL, 'V'},
+        {"resume", no_argument, NULL, 'R'},
+        {"fresh", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
@@ -432,6 +493,14 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         case 'L':
             log_target = optarg;
             break;
+        case 'R':
+        case 'F':
+            if (ro.choice != LEDGER_ASK) {
+                fprintf(stderr, "enshu %s: give --resume or --fresh, not both\n", cmd);
+                return CLI_USAGE;
+            }
+            ro.choice = opt == 'R' ? LEDGER_RESUME : LEDGER_FRESH;
+            break;
         case 'V':
             if (log_level_parse(optarg, &level) != ENSHU_OK) {
                 fprintf(stderr,
@@ -468,14 +537,56 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         struct sigaction hup = {.sa_handler = on_hangup, .sa_flags = SA_RESTART};
         sigaction(SIGHUP, &hup, NULL);
     }
-    /* Console streams need libvirt's event loop registered before any
-     * connection is opened. */
-    if (ro.listen)
-        libvirt_events_init_once();
-    libvirt_setup();
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (range_bring_up(&req) != ENSHU_OK)
+    /* Before anything is brought up: whether the ledger's exercise may go on. */
+    scenario *s = scenario_load_reported(req.scenario_path);
+    if (!s)
         return CLI_FAIL;
+    char *name = xstrdup(req.name ? req.name : s->id);
+    bool tabletop = s->tabletop;
+    scenario_free(s);
+    ledger_reuse reuse = {0};
+    int checked = ENSHU_OK; /* a bad name: range_bring_up says why not */
+    if (tabletop && !range_name_valid(name)) {
+        fprintf(stderr,
+                "enshu %s: '%s' cannot name an exercise: use letters, digits and '-' (give one "
+                "with --name)\n",
+                cmd, name);
+        checked = ENSHU_EINVAL;
+    } else if (tabletop && ro.choice != LEDGER_FRESH) {
+        /* No guests that a 'down' could have renewed: a tabletop exercise's
+         * ledger always goes on (--resume changes nothing), unless --fresh
+         * starts a new one. */
+    } else if (range_name_valid(name)) {
+        checked = ledger_reuse_prepare(cmd, name, ro.choice, &reuse);
+    }
+    free(name);
+    if (checked != ENSHU_OK) {
+        ledger_reuse_fini(&reuse);
+        return CLI_FAIL;
+    }
+    if (reuse.archived)
+        printf("a new exercise begins; the old ledger is kept as %s\n", reuse.archive_path);
+    ro.rerun = ro.choice == LEDGER_RESUME && reuse.stale;
+    ledger_reuse_fini(&reuse);
+    if (tabletop) {
+        /* No guests: nothing of libvirt is touched, not even its library. */
+        if (range_dirs_ensure() != ENSHU_OK)
+            return CLI_FAIL;
+        printf("%s is a tabletop exercise: no guests to bring up\n", req.scenario_path);
+        if (req.hosts_path)
+            log_printf(ENSHU_LOG_WARNING,
+                       "enshu %s: a tabletop exercise uses no hosts: %s is ignored", cmd,
+                       req.hosts_path);
+    } else {
+        /* Console streams need libvirt's event loop registered before any
+         * connection is opened. */
+        if (ro.listen)
+            libvirt_events_init_once();
+        libvirt_setup();
+        if (range_bring_up(&req) != ENSHU_OK)
+            return CLI_FAIL;
+    }
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);

@@ -9,6 +9,7 @@
 #include "libvirt_conn.h"
 #include "range_files.h"
 #include "state_store.h"
+#include "tabletop_ledgers.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -22,6 +23,7 @@ static const char HELP[] =
     "\n"
     "Shows each team of the range (every range without --name): its host and state, and\n"
     "for each node its role, addresses, provisioning state and live libvirt state.\n"
+    "A tabletop exercise (no guests) shows its teams, phase and exercise time.\n"
     "\n"
     "Options:\n"
     "  --name NAME   only this range\n"
@@ -169,6 +171,12 @@ int cmd_status(int argc, char **argv)
         count = 1;
     } else {
         names = range_list(&count);
+        size_t ntabletop = 0;
+        char **tabletop = tabletop_ledger_list(&ntabletop);
+        names = xrealloc(names, (count + ntabletop + 1) * sizeof(char *));
+        for (size_t i = 0; i < ntabletop; i++)
+            names[count++] = tabletop[i];
+        free(tabletop);
     }
     libvirt_setup();
     conn_cache *conns = offline ? NULL : conn_cache_new();
@@ -177,7 +185,13 @@ int cmd_status(int argc, char **argv)
     for (size_t i = 0; i < count; i++) {
         char *path = range_db_path(names[i]);
         state_store *st = NULL;
-        if (access(path, F_OK) != 0) {
+        json_t *tabletop = NULL;
+        if (access(path, F_OK) != 0 && tabletop_ledger_is(names[i])) {
+            if ((tabletop = tabletop_ledger_json(names[i])))
+                json_array_append_new(all, tabletop);
+            else
+                rc = CLI_FAIL;
+        } else if (access(path, F_OK) != 0) {
             fprintf(stderr, "enshu status: there is no range '%s'\n", names[i]);
             rc = CLI_FAIL;
         } else if (state_store_open(path, false, &st) == ENSHU_OK) {
@@ -194,11 +208,18 @@ int cmd_status(int argc, char **argv)
         json_dumpf(all, stdout, JSON_INDENT(2));
         putchar('\n');
     } else if (json_array_size(all) == 0 && rc == CLI_OK) {
-        puts("no ranges; bring one up with 'enshu up FILE --teams N'");
+        puts("no ranges and no tabletop exercises; bring a range up with 'enshu up FILE --teams "
+             "N'");
     } else {
         size_t i;
         json_t *r;
-        json_array_foreach(all, i, r) print_table(r);
+        json_array_foreach(all, i, r)
+        {
+            if (json_is_true(json_object_get(r, "tabletop")))
+                tabletop_ledger_print(r);
+            else
+                print_table(r);
+        }
     }
     json_decref(all);
     conn_cache_free(conns);

@@ -19,28 +19,65 @@ static const char HELP[] =
     "Usage: enshu timeline --name NAME [--team N]\n"
     "\n"
     "Shows every inject of each team of exercise NAME, read from its ledger: when it\n"
-    "fired (or failed, or was skipped), or why it has not fired yet: waiting until T+x,\n"
-    "waiting for another inject, a condition false since T+y, held, the exercise paused,\n"
-    "its target node down.\n"
+    "fired (or failed, with how its command ended and its stderr, or was skipped), or\n"
+    "why it has not fired yet: waiting until T+x, waiting for another inject, a\n"
+    "condition false since T+y, held, the exercise paused, its target node down. After\n"
+    "the end, an inject that never fired says so, and what it was waiting for.\n"
     "\n"
     "Exit status: 0 shown, 1 failure, 2 usage error.\n";
 
-static void show(const scenario *s, exercise *ex, unsigned teams, int only_team)
+/* The text of each team's last inject.failed, [team - 1][inject]. */
+typedef struct failures {
+    const scenario *s;
+    unsigned teams;
+    char **text;
+} failures;
+
+static int keep_failure(const event *ev, void *arg)
+{
+    failures *f = arg;
+    const inject *inj = ev->subject ? scenario_inject(f->s, ev->subject) : NULL;
+    if (ev->kind != EV_INJECT_FAILED || !inj || ev->team < 1 || (unsigned)ev->team > f->teams)
+        return 0;
+    size_t slot = (size_t)(ev->team - 1) * f->s->ninjects + (size_t)(inj - f->s->injects);
+    free(f->text[slot]);
+    f->text[slot] = xstrdup(ev->text ? ev->text : "");
+    return 0;
+}
+
+/* A failure's text under its inject's line, indented, a line each. */
+static void print_failure(const char *text)
+{
+    while (*text) {
+        int len = (int)strcspn(text, "\n");
+        printf("  %-20s   %.*s\n", "", len, text);
+        text += len + (text[len] == '\n');
+    }
+}
+
+static void show(const scenario *s, exercise *ex, unsigned teams, int only_team,
+                 const failures *failed)
 {
     static const char *const phases[] = {"ready (before STARTEX)", "running", "paused", "ended"};
     char now[32];
     format_duration(exercise_now(ex) - exercise_now(ex) % 1000, now, sizeof now);
     printf("exercise %s: %s, T+%s\n", s->id, phases[exercise_get_phase(ex)], now);
-    bool paused = exercise_get_phase(ex) == PHASE_PAUSED;
+    exercise_phase phase = exercise_get_phase(ex);
+    timeline_clock clock = phase == PHASE_ENDED    ? TIMELINE_ENDED
+                           : phase == PHASE_PAUSED ? TIMELINE_PAUSED
+                                                   : TIMELINE_RUNNING;
     for (unsigned t = 1; t <= teams; t++) {
         if (only_team && (unsigned)only_team != t)
             continue;
         printf("team %u\n", t);
         const timeline *tl = exercise_timeline(ex, (int)t);
         for (size_t i = 0; i < s->ninjects; i++) {
-            char *why = timeline_explain(tl, i, exercise_now(ex), paused);
+            char *why = timeline_explain(tl, i, exercise_now(ex), clock);
             printf("  %-20s %s\n", s->injects[i].id, why);
             free(why);
+            const char *text = failed->text[(size_t)(t - 1) * s->ninjects + i];
+            if (timeline_state(tl, i) == INJECT_FAILED && text)
+                print_failure(text);
         }
     }
 }
@@ -79,8 +116,15 @@ int cmd_timeline(int argc, char **argv)
     if (team > le.rec.teams) {
         fprintf(stderr, "enshu timeline: exercise '%s' has %u teams\n", name, le.rec.teams);
     } else if (exercise_replay(le.ex) == ENSHU_OK) {
-        show(le.rec.s, le.ex, le.rec.teams, (int)team);
-        rc = CLI_OK;
+        failures failed = {le.rec.s, le.rec.teams,
+                           xcalloc((size_t)le.rec.teams * le.rec.s->ninjects + 1, sizeof(char *))};
+        if (event_store_scan(le.ledger, 0, keep_failure, &failed) == ENSHU_OK) {
+            show(le.rec.s, le.ex, le.rec.teams, (int)team, &failed);
+            rc = CLI_OK;
+        }
+        for (size_t k = 0; k < (size_t)le.rec.teams * le.rec.s->ninjects; k++)
+            free(failed.text[k]);
+        free(failed.text);
     }
     ledger_exercise_close(&le);
     return rc;

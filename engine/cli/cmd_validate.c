@@ -3,8 +3,9 @@
  * problem as FILE:LINE:COL: error: message on stderr. The scenario layer
  * reads no image; here, once a scenario is valid, the images it declares
  * `imported: true` are looked up in this machine's image store: one that
- * is missing is a warning (it may be imported before `enshu up`), one that
- * Enshu cannot run yet an error.
+ * is missing is a warning (it may be imported before `enshu up`), a node
+ * that uses one in a way it cannot serve (range_image_misuse: a user on a
+ * Windows node) an error.
  */
 #include "alloc.h"
 #include "cli.h"
@@ -40,16 +41,21 @@ static bool check_imported_images(const scenario *s, const char *path)
             continue;
         char *error = NULL;
         image_info *img = image_store_lookup(range_image_dir(), ci->name, &error);
-        const char *why = img ? range_image_unsupported(img) : NULL;
         if (!img)
             fprintf(stderr,
                     "%s:%d:%d: warning: image '%s' is not in the image store of this machine "
                     "(%s); import it with 'enshu images import %s FILE' before 'enshu up'\n",
                     path, ci->pos.line, ci->pos.col, ci->name, error, ci->name);
-        else if (why)
-            fprintf(stderr, "%s:%d:%d: error: image '%s': %s\n", path, ci->pos.line, ci->pos.col,
-                    ci->name, why);
-        ok &= why == NULL;
+        for (size_t k = 0; img && k < s->nnodes; k++) {
+            if (strcmp(s->nodes[k].image, ci->name) != 0)
+                continue;
+            src_pos pos;
+            char *why = range_image_misuse(s, &s->nodes[k], img, &pos);
+            if (why)
+                fprintf(stderr, "%s:%d:%d: error: %s\n", path, pos.line, pos.col, why);
+            ok &= why == NULL;
+            free(why);
+        }
         free(error);
         image_info_free(img);
     }

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int no_inject(void *ctx, int team, const inject *inj, char **output)
+static int no_inject(void *ctx, int team, const inject *inj, inject_outcome *out)
 {
     return ENSHU_EINVAL; /* looking and recording only: nothing runs here */
 }

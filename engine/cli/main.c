@@ -23,7 +23,8 @@ static const char USAGE[] =
     "  run FILE --teams N    bring a range up and run the exercise with a live log\n"
     "                        (--listen HOST:PORT also serves the browser consoles)\n"
     "  serve FILE --teams N  bring a range up and serve the browser consoles; the\n"
-    "                        instructor starts the exercise there\n"
+    "                        instructor starts the exercise there (a tabletop\n"
+    "                        exercise, without network and nodes, needs no range)\n"
     "  passwd                set the instructor console's password\n"
     "  timeline --name NAME  each team's injects: when fired, or why not yet\n"
     "  exec TEAM NODE CMD    run a shell command on a team's guest (guest agent)\n"
@@ -31,6 +32,7 @@ static const char USAGE[] =
     "  score --db FILE       recompute every team's score from an event ledger\n"
     "  answer TEAM OBJ TEXT  record a team's answer in an exercise's ledger\n"
     "  grade TEAM OBJ I PTS  record an instructor's grade of a report item\n"
+    "  retry INJECT          run an inject that failed again (--name NAME [--team N])\n"
     "\n"
     "Run 'enshu COMMAND --help' for the options of a command; 'enshu --version'\n"
     "prints the version.\n"
@@ -64,7 +66,7 @@ int main(int argc, char **argv)
         {"status", cmd_status},     {"down", cmd_down},     {"exec", cmd_exec},
         {"score", cmd_score},       {"run", cmd_run},       {"timeline", cmd_timeline},
         {"answer", cmd_answer},     {"grade", cmd_grade},   {"serve", cmd_serve},
-        {"passwd", cmd_passwd},
+        {"passwd", cmd_passwd},     {"retry", cmd_retry},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))

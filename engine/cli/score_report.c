@@ -8,6 +8,12 @@ static const char *objective_kind_name(objective_kind k)
     return k == OBJ_QUESTION ? "question" : k == OBJ_CHECK ? "check" : "report";
 }
 
+/* Achieved late, for fewer points than its own ('decay'). */
+static bool decayed(const objective *o, const objective_score *os)
+{
+    return o->decay.from && os->achieved && os->points < o->points;
+}
+
 json_t *score_report_json(const scenario *s, const grader *g)
 {
     json_t *out = json_object();
@@ -28,9 +34,20 @@ json_t *score_report_json(const scenario *s, const grader *g)
                           os->attempts, "hint_cost", os->hint_cost);
             json_object_set_new(obj, "at_ms",
                                 os->achieved ? json_integer(os->achieved_ms) : json_null());
+            json_object_set_new(obj, "decayed", json_boolean(decayed(&s->objectives[o], os)));
             json_array_append_new(objectives, obj);
         }
         json_object_set_new(team, "objectives", objectives);
+        json_object_set_new(team, "request_cost", json_integer(ts->request_cost));
+        json_t *requests = json_array();
+        for (size_t r = 0; r < s->nrequests; r++) {
+            const request_score *rs = &ts->requests[r];
+            json_array_append_new(
+                requests, json_pack("{s:s, s:i, s:i, s:i, s:b, s:i}", "id", s->requests[r].id,
+                                    "asked", rs->asked, "approved", rs->approved, "refused",
+                                    rs->refused, "pending", rs->pending, "cost", rs->cost));
+        }
+        json_object_set_new(team, "requests", requests);
         json_t *history = json_array();
         for (size_t h = 0; h < ts->nhistory; h++)
             json_array_append_new(history, json_pack("[I, i]", (json_int_t)ts->history[h].at_ms,
@@ -51,6 +68,8 @@ void score_report_print(const scenario *s, const grader *g, FILE *out)
         fprintf(out, "team %u: %d points", t, ts->total);
         if (ts->penalties)
             fprintf(out, " (penalties -%d)", ts->penalties);
+        if (ts->request_cost)
+            fprintf(out, " (requests -%d)", ts->request_cost);
         fputc('\n', out);
         for (size_t o = 0; o < s->nobjectives; o++) {
             const objective_score *os = &ts->objectives[o];
@@ -61,6 +80,18 @@ void score_report_print(const scenario *s, const grader *g, FILE *out)
                 fprintf(out, "  hints -%d", os->hint_cost);
             if (os->attempts)
                 fprintf(out, "  %d answers", os->attempts);
+            if (decayed(&s->objectives[o], os))
+                fprintf(out, "  late (decay)");
+            fputc('\n', out);
+        }
+        for (size_t r = 0; r < s->nrequests; r++) {
+            const request_score *rs = &ts->requests[r];
+            if (!rs->asked)
+                continue;
+            fprintf(out, "  request %-12s asked %d, approved %d, refused %d%s", s->requests[r].id,
+                    rs->asked, rs->approved, rs->refused, rs->pending ? ", 1 waiting" : "");
+            if (rs->cost)
+                fprintf(out, "  -%d", rs->cost);
             fputc('\n', out);
         }
     }

@@ -56,7 +56,8 @@ typedef enum console_limit {
     LIMIT_SCOREBOARD,
     LIMIT_GRADE,
     LIMIT_BROADCAST,
-    LIMIT_TEAMS, /* every team's limited requests together */
+    LIMIT_REQUEST, /* a team's requests (request.ask) */
+    LIMIT_TEAMS,   /* every team's limited requests together */
     LIMIT_COUNT
 } console_limit;
 

@@ -93,6 +93,15 @@ static const field_spec BROADCAST[] = {
 static const field_spec NODE[] = {
     INT("team", team, true, 1, MAX_TEAM), STR("node", node, true, 1, 200), {.name = NULL}};
 static const field_spec TEAM[] = {INT("team", team, true, 1, MAX_TEAM), {.name = NULL}};
+static const field_spec REQUEST_ASK[] = {STR("request", request, true, 1, 200),
+                                         STR("text", text, false, 1, 2000),
+                                         INT("team", team, false, 1, MAX_TEAM),
+                                         {.name = NULL}};
+static const field_spec REQUEST_DECIDE[] = {INT("team", team, true, 1, MAX_TEAM),
+                                            STR("request", request, true, 1, 200),
+                                            {"approve", F_BOOL, true, OFF(approve), 0, 0},
+                                            STR("text", text, false, 1, 2000),
+                                            {.name = NULL}};
 static const field_spec MEMBER[] = {
     INT("team", team, true, 1, MAX_TEAM), STR("name", name, true, 1, 4 * MAX_NAME), {.name = NULL}};
 
@@ -116,6 +125,7 @@ static const struct {
     [REQ_CONSOLE_CLOSE] = {"console.close", CHANNEL, false},
     [REQ_DISPLAY_OPEN] = {"display.open", DISPLAY_OPEN, false},
     [REQ_DISPLAY_CLOSE] = {"display.close", CHANNEL, false},
+    [REQ_REQUEST_ASK] = {"request.ask", REQUEST_ASK, false},
     [REQ_EXERCISE_START] = {"exercise.start", NONE, true},
     [REQ_EXERCISE_PAUSE] = {"exercise.pause", NONE, true},
     [REQ_EXERCISE_RESUME] = {"exercise.resume", NONE, true},
@@ -124,6 +134,7 @@ static const struct {
     [REQ_INJECT_RELEASE] = {"inject.release", INJECT, true},
     [REQ_INJECT_SKIP] = {"inject.skip", INJECT, true},
     [REQ_INJECT_HOLD] = {"inject.hold", HOLD, true},
+    [REQ_INJECT_RETRY] = {"inject.retry", INJECT, true},
     [REQ_SCOREBOARD] = {"scoreboard", NONE, false}, /* teams too, when public */
     [REQ_GRADE] = {"grade", GRADE, true},
     [REQ_BROADCAST] = {"broadcast", BROADCAST, true},
@@ -132,6 +143,7 @@ static const struct {
     [REQ_CODE_ROTATE] = {"code.rotate", TEAM, true},
     [REQ_MEMBERS] = {"members", TEAM_OPT, true},
     [REQ_MEMBER_REMOVE] = {"member.remove", MEMBER, true},
+    [REQ_REQUEST_DECIDE] = {"request.decide", REQUEST_DECIDE, true},
     [REQ_LOGOUT] = {"logout", NONE, false},
 };
 

@@ -32,6 +32,7 @@ typedef enum request_type {
     REQ_CONSOLE_CLOSE,
     REQ_DISPLAY_OPEN,
     REQ_DISPLAY_CLOSE,
+    REQ_REQUEST_ASK,
     /* instructors only */
     REQ_EXERCISE_START,
     REQ_EXERCISE_PAUSE,
@@ -41,6 +42,7 @@ typedef enum request_type {
     REQ_INJECT_RELEASE,
     REQ_INJECT_SKIP,
     REQ_INJECT_HOLD,
+    REQ_INJECT_RETRY,
     REQ_SCOREBOARD,
     REQ_GRADE,
     REQ_BROADCAST,
@@ -49,6 +51,7 @@ typedef enum request_type {
     REQ_CODE_ROTATE,
     REQ_MEMBERS,
     REQ_MEMBER_REMOVE,
+    REQ_REQUEST_DECIDE,
     /* any role */
     REQ_LOGOUT,
     REQ_COUNT
@@ -61,6 +64,7 @@ typedef struct console_request {
     const char *role, *code, *name, *lang, *password, *token;
     const char *objective, *text, *inject, *node, *data;
     const char *attachment_name, *attachment_data;
+    const char *request; /* a team request's id */
     int64_t since;
     int team;  /* -1 when not given */
     int index; /* hint index */
@@ -70,6 +74,7 @@ typedef struct console_request {
     int64_t report; /* seq of a report (attachment); 0 when not given */
     double speed;
     bool held;
+    bool approve;                    /* request.decide */
     bool view_only, view_only_given; /* display.open */
 } console_request;
 

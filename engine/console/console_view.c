@@ -2,10 +2,11 @@
  * What each audience of the consoles sees (see console_view.h).
  *
  * The rule for teams: they see what the scenario sends them (messages),
- * what they themselves did (answers, reports, hints), what instructors gave
- * them (grades, broadcasts) and the exercise's phase. Never check results,
- * attack steps, instructor notes or anything of another team: discovering
- * the attack is the exercise.
+ * what they themselves did (answers, reports, hints, requests), what
+ * instructors gave them (grades, broadcasts, decisions on requests) and
+ * the exercise's phase. Never check results, attack steps, instructor
+ * notes or anything of another team: discovering the attack is the
+ * exercise.
  */
 #include "console_view.h"
 #include "alloc.h"
@@ -93,6 +94,41 @@ static json_t *raw(const event *ev)
     return o;
 }
 
+static const char *const APPROVALS[] = {"instructor", "auto"};
+
+/* A team request asked (approved at once when auto) or decided. */
+static json_t *request_message(const console_view *v, const console_audience *a, const event *ev)
+{
+    const team_request *r = ev->subject ? scenario_request(v->s, ev->subject) : NULL;
+    if (!r)
+        return NULL;
+    json_t *o = message("request", ev);
+    set_str(o, "request", r->id);
+    set_text(o, "title", v, a, ev->team, &r->title);
+    const char *state = ev->kind == EV_REQUEST_DECIDED ? (ev->value ? "approved" : "refused")
+                        : r->approval == APPROVAL_AUTO ? "approved"
+                                                       : "asked";
+    set_str(o, "state", state);
+    set_str(o, "approval", APPROVALS[r->approval]);
+    set_str(o, "note", ev->text);
+    set_str(o, "by", ev->actor);
+    return o;
+}
+
+json_t *console_view_requests(const console_view *v, const console_audience *a)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < v->s->nrequests; i++) {
+        const team_request *r = &v->s->requests[i];
+        json_t *j = json_pack("{s:s, s:s, s:i, s:i}", "id", r->id, "approval",
+                              APPROVALS[r->approval], "cost", r->cost, "limit", r->limit);
+        set_text(j, "title", v, a, a->team, &r->title);
+        set_text(j, "text", v, a, a->team, &r->text);
+        json_array_append_new(list, j);
+    }
+    return list;
+}
+
 json_t *console_view_event(const console_view *v, const console_audience *a, const event *ev,
                            const answer_outcome *outcome)
 {
@@ -153,6 +189,10 @@ json_t *console_view_event(const console_view *v, const console_audience *a, con
         json_object_set_new(o, "index", json_integer(ev->value));
         set_text(o, "text", v, a, ev->team, &o_obj->hints[ev->value].text);
         json_object_set_new(o, "cost", json_integer(o_obj->hints[ev->value].cost));
+        break;
+    case EV_REQUEST:
+    case EV_REQUEST_DECIDED:
+        o = request_message(v, a, ev);
         break;
     case EV_INSTRUCTOR:
         if (!ev->subject || strcmp(ev->subject, "broadcast") != 0)

@@ -53,6 +53,10 @@ json_t *console_view_exercise(const console_view *v, const console_audience *a, 
 /* The objectives as the audience reads them (texts, points, hints' costs, rubric). */
 json_t *console_view_objectives(const console_view *v, const console_audience *a);
 
+/* The scenario's team requests as the audience reads them:
+ * [{id, title, text, approval: instructor|auto, cost, limit}]. */
+json_t *console_view_requests(const console_view *v, const console_audience *a);
+
 /* The visible nodes of a team (instructors: every node), with their
  * addresses for that team. */
 json_t *console_view_nodes(const console_view *v, const console_audience *a, int team);

@@ -1,8 +1,8 @@
 /*
- * Requests on the running exercise: answers, reports (with their files)
- * and hints; inject and report attachments; a team's timeline; the
- * scoreboard; and the instructor's control of the exercise, its injects,
- * grades and broadcasts.
+ * Requests on the running exercise: answers, reports (with their files),
+ * hints and team requests (asked and decided); inject and report
+ * attachments; a team's timeline; the scoreboard; and the instructor's
+ * control of the exercise, its injects, grades and broadcasts.
  */
 #include "alloc.h"
 #include "base64.h"
@@ -79,6 +79,23 @@ void hub_handle_submission(console_hub *hub, session *ss, const console_request 
     hub_reply_ok(hub, ss, rq->id, json_pack("{s:I}", "seq", (json_int_t)seq));
 }
 
+/* A team asks for one of the scenario's requests (request.ask); an
+ * instructor may ask on a team's behalf, naming it. */
+void hub_handle_team_request(console_hub *hub, session *ss, const console_request *rq)
+{
+    int team = hub_team_for(hub, ss, rq, false);
+    if (team <= 0)
+        return;
+    int64_t seq = 0;
+    int rc = exercise_request_ask(hub->cfg.ex, team, rq->request, rq->text, ss->name, &seq);
+    if (rc != ENSHU_OK) {
+        hub_reply_rc(hub, ss, rq->id, rc, request_type_name(rq->type));
+        return;
+    }
+    hub_reply_ok(hub, ss, rq->id, json_pack("{s:I}", "seq", (json_int_t)seq));
+    console_hub_notify(hub);
+}
+
 /* The file a team attached to a report: for that team and instructors.
  * Found in the hub's index of reports; its bytes are one keyed read of the
  * ledger's meta. */
@@ -153,7 +170,10 @@ void hub_handle_timeline(console_hub *hub, session *ss, const console_request *r
         json_t *injects = json_array();
         exercise *ex = hub->cfg.ex;
         int64_t now = exercise_now(ex);
-        bool paused = exercise_get_phase(ex) != PHASE_RUNNING;
+        exercise_phase phase = exercise_get_phase(ex);
+        timeline_clock clock = phase == PHASE_ENDED     ? TIMELINE_ENDED
+                               : phase != PHASE_RUNNING ? TIMELINE_PAUSED
+                                                        : TIMELINE_RUNNING;
         exercise_lock(ex);
         const timeline *tl = exercise_timeline(ex, team);
         for (size_t i = 0; i < hub->s->ninjects; i++) {
@@ -168,7 +188,7 @@ void hub_handle_timeline(console_hub *hub, session *ss, const console_request *r
             else
                 json_object_set_new(o, "held", json_boolean(timeline_held(tl, i)));
             if (st == INJECT_PENDING) {
-                char *why = timeline_explain(tl, i, now, paused);
+                char *why = timeline_explain(tl, i, now, clock);
                 json_object_set_new(o, "why", json_string(why));
                 free(why);
             }
@@ -233,13 +253,15 @@ void hub_handle_instructor(console_hub *hub, session *ss, const console_request 
         break;
     case REQ_INJECT_RELEASE:
     case REQ_INJECT_SKIP:
-    case REQ_INJECT_HOLD: {
+    case REQ_INJECT_HOLD:
+    case REQ_INJECT_RETRY: {
         if ((unsigned)rq->team > hub->nteams) {
             hub_reply_error(hub, ss, rq->id, "not_found", "no such team");
             return;
         }
         inject_action_kind what = rq->type == REQ_INJECT_RELEASE ? INJECT_RELEASE
                                   : rq->type == REQ_INJECT_SKIP  ? INJECT_SKIP
+                                  : rq->type == REQ_INJECT_RETRY ? INJECT_RETRY
                                   : rq->held                     ? INJECT_HOLD
                                                                  : INJECT_UNHOLD;
         rc = exercise_inject_action(ex, rq->team, rq->inject, what, ss->name);
@@ -285,6 +307,13 @@ void hub_handle_instructor(console_hub *hub, session *ss, const console_request 
     case REQ_MEMBER_REMOVE:
         hub_handle_member_remove(hub, ss, rq);
         return;
+    case REQ_REQUEST_DECIDE:
+        if ((unsigned)rq->team > hub->nteams) {
+            hub_reply_error(hub, ss, rq->id, "not_found", "no such team");
+            return;
+        }
+        rc = exercise_request_decide(ex, rq->team, rq->request, rq->approve, rq->text, ss->name);
+        break;
     default:
         return;
     }

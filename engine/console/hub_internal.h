@@ -323,6 +323,7 @@ void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t 
 /* ---- hub_exercise_requests.c: requests on the exercise ---- */
 
 void hub_handle_submission(console_hub *hub, session *ss, const console_request *rq);
+void hub_handle_team_request(console_hub *hub, session *ss, const console_request *rq);
 void hub_handle_attachment(console_hub *hub, session *ss, const console_request *rq);
 void hub_handle_timeline(console_hub *hub, session *ss, const console_request *rq);
 void hub_handle_instructor(console_hub *hub, session *ss, const console_request *rq);

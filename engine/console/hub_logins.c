@@ -63,6 +63,7 @@ void hub_send_welcome(console_hub *hub, session *ss, const json_t *id, json_t *e
                   "objectives", console_view_objectives(&hub->view, &a), "nodes", nodes, "last_seq",
                   (json_int_t)hub->fanned);
     json_object_set_new(fields, "accounts", accounts);
+    json_object_set_new(fields, "requests", console_view_requests(&hub->view, &a));
     if (ss->role == ROLE_TEAM) {
         json_object_set_new(fields, "team", json_integer(ss->team));
         json_object_set_new(fields, "name", json_string(ss->name));

@@ -32,6 +32,10 @@ static int limit_of(request_type type)
         return LIMIT_GRADE;
     case REQ_BROADCAST:
         return LIMIT_BROADCAST;
+    case REQ_REQUEST_ASK:
+        return LIMIT_REQUEST;
+    case REQ_REQUEST_DECIDE:
+        return LIMIT_GRADE;
     default:
         return -1;
     }
@@ -46,6 +50,7 @@ static const char *const LIMIT_NAMES[LIMIT_COUNT] = {
     [LIMIT_SCOREBOARD] = "scoreboard requests",
     [LIMIT_GRADE] = "grades",
     [LIMIT_BROADCAST] = "broadcasts",
+    [LIMIT_REQUEST] = "requests",
 };
 
 /* Takes a token for the request from its team's bucket (the instructors'
@@ -111,6 +116,9 @@ void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t 
         case REQ_REPORT:
         case REQ_HINT:
             hub_handle_submission(hub, ss, &rq);
+            break;
+        case REQ_REQUEST_ASK:
+            hub_handle_team_request(hub, ss, &rq);
             break;
         case REQ_ATTACHMENT:
             hub_handle_attachment(hub, ss, &rq);

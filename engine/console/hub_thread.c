@@ -38,6 +38,7 @@ const console_rate CONSOLE_LIMITS_DEFAULT[LIMIT_COUNT] = {
     [LIMIT_ANSWER] = {10, 10},     [LIMIT_REPORT] = {10, 10},    [LIMIT_HINT] = {10, 10},
     [LIMIT_ATTACHMENT] = {30, 20}, [LIMIT_TIMELINE] = {120, 30}, [LIMIT_SCOREBOARD] = {60, 20},
     [LIMIT_GRADE] = {120, 60},     [LIMIT_BROADCAST] = {20, 10}, [LIMIT_TEAMS] = {1200, 300},
+    [LIMIT_REQUEST] = {10, 10},
 };
 
 static void handle_item(console_hub *hub, inbox_item *it)

@@ -28,6 +28,7 @@ struct exercise {
     timeline **timelines; /* per team */
     grader *grader;
     bool *begun;             /* [team][inject]: an inject.begin is recorded */
+    unsigned *attempt;       /* [team][inject]: its retries so far (0: the first attempt) */
     int64_t *next_check;     /* [team][check]: exercise time of the next probe */
     signed char *last_check; /* [team][check]: -1 unknown, 0 failing, 1 passing */
     int64_t *team_next;      /* [team]: next exercise time something may be due */
@@ -104,7 +105,10 @@ exercise *exercise_new(const scenario *s, unsigned nteams, event_store *ledger,
     for (unsigned t = 0; t < nteams; t++)
         ex->timelines[t] = timeline_new(s);
     ex->grader = grader_new(s, nteams);
+    for (unsigned t = 0; t < nteams; t++)
+        timeline_watch_progress(ex->timelines[t], grader_team(ex->grader, (int)t + 1));
     ex->begun = xcalloc((size_t)nteams * s->ninjects + 1, sizeof(bool));
+    ex->attempt = xcalloc((size_t)nteams * s->ninjects + 1, sizeof(unsigned));
     ex->next_check = xcalloc((size_t)nteams * s->nchecks + 1, sizeof(int64_t));
     ex->last_check = xmalloc((size_t)nteams * s->nchecks + 1);
     memset(ex->last_check, -1, (size_t)nteams * s->nchecks + 1);
@@ -135,6 +139,7 @@ void exercise_free(exercise *ex)
     free(ex->timelines);
     grader_free(ex->grader);
     free(ex->begun);
+    free(ex->attempt);
     free(ex->next_check);
     free(ex->last_check);
     free(ex->team_next);
@@ -161,6 +166,23 @@ static exercise_phase phase_parse(const char *text)
         if (text && strcmp(text, PHASE_NAMES[p]) == 0)
             return (exercise_phase)p;
     return PHASE_READY;
+}
+
+/* A team request asked or decided: the grader decides whether it is
+ * approved now (auto, or an instructor's yes to an ask that waited), and
+ * an approval releases the injects it fires. Part of apply_event. */
+static void apply_request(exercise *ex, timeline *tl, const event *ev)
+{
+    const team_request *r = ev->subject ? scenario_request(ex->s, ev->subject) : NULL;
+    const request_score *rs =
+        r ? &grader_team(ex->grader, ev->team)->requests[r - ex->s->requests] : NULL;
+    int approved = rs ? rs->approved : 0;
+    grader_apply(ex->grader, ev);
+    for (size_t k = 0; rs && rs->approved > approved && k < r->nfires; k++) {
+        size_t i = inject_index(ex->s, r->fires[k]);
+        if (i != SIZE_MAX)
+            timeline_release(tl, i);
+    }
 }
 
 /* The one place state changes (see the comment at the top). */
@@ -197,6 +219,15 @@ static void apply_event(exercise *ex, const event *ev)
         if ((i = inject_index(ex->s, ev->subject)) != SIZE_MAX)
             timeline_hold(tl, i, ev->value != 0);
         break;
+    case EV_INJECT_RETRIED:
+        /* Its next attempt: pending again, due at once, and fired under a
+         * key of its own (inject_key). */
+        if ((i = inject_index(ex->s, ev->subject)) != SIZE_MAX && ev->value > 0) {
+            ex->attempt[team * ex->s->ninjects + i] = (unsigned)ev->value;
+            ex->begun[team * ex->s->ninjects + i] = false;
+            timeline_retry(tl, i);
+        }
+        break;
     case EV_INJECT_RELEASED:
         if ((i = inject_index(ex->s, ev->subject)) != SIZE_MAX)
             timeline_release(tl, i);
@@ -213,6 +244,10 @@ static void apply_event(exercise *ex, const event *ev)
             timeline_node_up(tl, (size_t)(nd - ex->s->nodes), ev->value != 0);
         break;
     }
+    case EV_REQUEST:
+    case EV_REQUEST_DECIDED:
+        apply_request(ex, tl, ev);
+        return;
     default:
         break;
     }
@@ -247,6 +282,14 @@ static void changed_locked(exercise *ex)
     pthread_cond_broadcast(&ex->changed);
 }
 
+/* What teams do and instructors decide moves the team's progress, which
+ * conditions of injects wait on (progress_condition.h). */
+static bool moves_progress(event_kind kind)
+{
+    return kind == EV_ANSWER || kind == EV_REPORT || kind == EV_HINT || kind == EV_GRADE ||
+           kind == EV_REQUEST || kind == EV_REQUEST_DECIDED;
+}
+
 /* Makes ev durable, then applies it. once_key: see event_store_append. */
 static int record(exercise *ex, event *ev, const char *once_key)
 {
@@ -267,7 +310,7 @@ static int record(exercise *ex, event *ev, const char *once_key)
          * changes what is due: step again at once. (What the teams'
          * threads record they announce once done.) */
         if (ev->kind == EV_EXERCISE_STATE || ev->kind == EV_INJECT_RELEASED ||
-            ev->kind == EV_INJECT_HELD || ev->kind == EV_INJECT_SKIPPED)
+            ev->kind == EV_INJECT_HELD || ev->kind == EV_INJECT_SKIPPED || moves_progress(ev->kind))
             changed_locked(ex);
     }
     pthread_mutex_unlock(&ex->lock);
@@ -435,11 +478,53 @@ int exercise_control(exercise *ex, exercise_command cmd, double speed, const cha
 
 /* ---- instructor actions on injects ---- */
 
+/* The idempotence key of an inject's attempt for a team: firing it and
+ * skipping it share it, so only one of them ever happens. The first
+ * attempt's key has no number (as in ledgers from before retries). */
+static void inject_key(exercise *ex, int team, size_t i, char *key, size_t size)
+{
+    pthread_mutex_lock(&ex->lock);
+    unsigned attempt = ex->attempt[(size_t)(team - 1) * ex->s->ninjects + i];
+    pthread_mutex_unlock(&ex->lock);
+    if (attempt)
+        snprintf(key, size, "inject/%d/%s/%u", team, ex->s->injects[i].id, attempt);
+    else
+        snprintf(key, size, "inject/%d/%s", team, ex->s->injects[i].id);
+}
+
+/* Records a failed inject's next attempt. Two instructors retrying at once
+ * record it once: the second gets ENSHU_EEXIST. */
+static int retry_inject(exercise *ex, int team, size_t i, const char *actor)
+{
+    const inject *inj = &ex->s->injects[i];
+    size_t slot = (size_t)(team - 1) * ex->s->ninjects + i;
+    pthread_mutex_lock(&ex->lock);
+    inject_state st = timeline_state(ex->timelines[team - 1], i);
+    exercise_phase phase = ex->phase;
+    unsigned next = ex->attempt[slot] + 1;
+    pthread_mutex_unlock(&ex->lock);
+    if (st != INJECT_FAILED)
+        return ENSHU_EINVAL;
+    if (phase == PHASE_ENDED)
+        return ENSHU_EPHASE;
+    char key[128];
+    snprintf(key, sizeof key, "inject/%d/%s/retry/%u", team, inj->id, next);
+    event ev = {.at_ms = exercise_now(ex),
+                .team = team,
+                .kind = EV_INJECT_RETRIED,
+                .subject = inj->id,
+                .value = next,
+                .actor = actor};
+    return record(ex, &ev, key);
+}
+
 /* Applies one instructor action to one team's inject. */
 static int inject_action(exercise *ex, int team, size_t i, inject_action_kind what,
                          const char *actor)
 {
     const inject *inj = &ex->s->injects[i];
+    if (what == INJECT_RETRY)
+        return retry_inject(ex, team, i, actor);
     pthread_mutex_lock(&ex->lock);
     bool pending = timeline_state(ex->timelines[team - 1], i) == INJECT_PENDING &&
                    !ex->begun[(size_t)(team - 1) * ex->s->ninjects + i];
@@ -447,7 +532,7 @@ static int inject_action(exercise *ex, int team, size_t i, inject_action_kind wh
     if (!pending)
         return ENSHU_EEXIST;
     event ev = {.at_ms = exercise_now(ex), .team = team, .subject = inj->id, .actor = actor};
-    char key[96];
+    char key[128];
     switch (what) {
     case INJECT_RELEASE:
         ev.kind = EV_INJECT_RELEASED;
@@ -463,8 +548,10 @@ static int inject_action(exercise *ex, int team, size_t i, inject_action_kind wh
          * recorded as skipped. */
         ev.kind = EV_INJECT_SKIPPED;
         ev.text = "skipped by an instructor";
-        snprintf(key, sizeof key, "inject/%d/%s", team, inj->id);
+        inject_key(ex, team, i, key, sizeof key);
         return record(ex, &ev, key);
+    case INJECT_RETRY:
+        break; /* above */
     }
     return ENSHU_EINVAL;
 }
@@ -479,13 +566,69 @@ int exercise_inject_action(exercise *ex, int team, const char *inject_id, inject
         return ENSHU_ENOTFOUND;
     if (team > 0)
         return inject_action(ex, team, i, what, actor);
-    /* Every team: those for which it is still pending. */
-    int rc = ENSHU_EEXIST;
+    /* Every team: those for which it is still pending (or failed, for a
+     * retry: the others are not counted against it). */
+    int skip = what == INJECT_RETRY ? ENSHU_EINVAL : ENSHU_EEXIST;
+    int rc = skip;
     for (unsigned t = 1; t <= ex->nteams; t++) {
         int one = inject_action(ex, (int)t, i, what, actor);
-        if (one == ENSHU_OK || (one != ENSHU_EEXIST && rc == ENSHU_EEXIST))
+        if (one == ENSHU_OK || (one != skip && rc == skip))
             rc = one;
     }
+    return rc;
+}
+
+static void fire(exercise *ex, int team, size_t i);
+
+typedef struct fired_inject {
+    size_t inject;
+    int64_t at_ms;
+} fired_inject;
+
+static int by_fired_at(const void *a, const void *b)
+{
+    const fired_inject *x = a, *y = b;
+    return x->at_ms < y->at_ms   ? -1
+           : x->at_ms > y->at_ms ? 1
+                                 : (x->inject > y->inject) - (x->inject < y->inject);
+}
+
+int exercise_rerun_on_new_guests(exercise *ex, const char *actor)
+{
+    const scenario *s = ex->s;
+    fired_inject *list = xcalloc(s->ninjects + 1, sizeof(fired_inject));
+    int rc = ENSHU_OK;
+    for (unsigned t = 1; t <= ex->nteams && rc == ENSHU_OK; t++) {
+        size_t n = 0;
+        pthread_mutex_lock(&ex->lock);
+        for (size_t i = 0; i < s->ninjects; i++) {
+            action_kind k = s->injects[i].action.kind;
+            if (k != ACTION_MESSAGE && k != ACTION_NOTE &&
+                timeline_state(ex->timelines[t - 1], i) == INJECT_FIRED)
+                list[n++] = (fired_inject){i, timeline_done_at(ex->timelines[t - 1], i)};
+        }
+        pthread_mutex_unlock(&ex->lock);
+        qsort(list, n, sizeof *list, by_fired_at);
+        for (size_t k = 0; k < n && rc == ENSHU_OK; k++) {
+            size_t i = list[k].inject;
+            pthread_mutex_lock(&ex->lock);
+            unsigned next = ex->attempt[(size_t)(t - 1) * s->ninjects + i] + 1;
+            pthread_mutex_unlock(&ex->lock);
+            char key[128];
+            snprintf(key, sizeof key, "inject/%u/%s/retry/%u", t, s->injects[i].id, next);
+            event ev = {.at_ms = exercise_now(ex),
+                        .team = (int)t,
+                        .kind = EV_INJECT_RETRIED,
+                        .subject = s->injects[i].id,
+                        .value = next,
+                        .text = "run again on the range's new guests",
+                        .actor = actor};
+            rc = record(ex, &ev, key);
+            if (rc == ENSHU_OK)
+                fire(ex, (int)t, i);
+        }
+    }
+    free(list);
     return rc;
 }
 
@@ -591,27 +734,90 @@ int exercise_broadcast(exercise *ex, int team, const char *text, const char *act
     return record(ex, &ev, NULL);
 }
 
-static void fire(exercise *ex, int team, size_t i, int64_t now)
+/* ---- team requests ---- */
+
+int exercise_request_ask(exercise *ex, int team, const char *request_id, const char *note,
+                         const char *actor, int64_t *seq)
+{
+    const team_request *r = request_id ? scenario_request(ex->s, request_id) : NULL;
+    if (team < 1 || (unsigned)team > ex->nteams || !r)
+        return ENSHU_ENOTFOUND;
+    pthread_mutex_lock(&ex->lock);
+    const request_score *rs = &grader_team(ex->grader, team)->requests[r - ex->s->requests];
+    int rc = ex->phase != PHASE_RUNNING            ? ENSHU_EPHASE
+             : rs->pending                         ? ENSHU_EEXIST
+             : rs->asked - rs->refused >= r->limit ? ENSHU_EEXIST
+                                                   : ENSHU_OK;
+    /* Two members asking at once: the ledger takes one ask with this number. */
+    char key[160];
+    snprintf(key, sizeof key, "request/%d/%s/ask/%d", team, r->id, rs->asked + 1);
+    pthread_mutex_unlock(&ex->lock);
+    if (rc != ENSHU_OK)
+        return rc;
+    event ev = {.at_ms = exercise_now(ex),
+                .team = team,
+                .kind = EV_REQUEST,
+                .subject = r->id,
+                .text = note && *note ? note : NULL,
+                .actor = actor};
+    rc = record(ex, &ev, key);
+    if (rc == ENSHU_OK && seq)
+        *seq = ev.seq;
+    return rc;
+}
+
+int exercise_request_decide(exercise *ex, int team, const char *request_id, bool approve,
+                            const char *note, const char *actor)
+{
+    const team_request *r = request_id ? scenario_request(ex->s, request_id) : NULL;
+    if (team < 1 || (unsigned)team > ex->nteams || !r)
+        return ENSHU_ENOTFOUND;
+    pthread_mutex_lock(&ex->lock);
+    const request_score *rs = &grader_team(ex->grader, team)->requests[r - ex->s->requests];
+    bool pending = rs->pending;
+    /* Two instructors deciding at once: the ledger takes one decision of
+     * this ask (the one numbered asked). */
+    char key[160];
+    snprintf(key, sizeof key, "request/%d/%s/decision/%d", team, r->id, rs->asked);
+    pthread_mutex_unlock(&ex->lock);
+    if (!pending)
+        return ENSHU_EEXIST; /* decided already, or never asked */
+    event ev = {.at_ms = exercise_now(ex),
+                .team = team,
+                .kind = EV_REQUEST_DECIDED,
+                .subject = r->id,
+                .value = approve,
+                .text = note && *note ? note : NULL,
+                .actor = actor};
+    return record(ex, &ev, key);
+}
+
+static void fire(exercise *ex, int team, size_t i)
 {
     const inject *inj = &ex->s->injects[i];
-    char key[96];
-    snprintf(key, sizeof key, "inject/%d/%s", team, inj->id);
-    event begin = {.at_ms = now, .team = team, .kind = EV_INJECT_BEGIN, .subject = inj->id};
+    char key[128];
+    inject_key(ex, team, i, key, sizeof key);
+    /* Recorded at the time it really begins (not when it fell due): a
+     * team's injects run one after another, and the log shows them so. */
+    event begin = {
+        .at_ms = exercise_now(ex), .team = team, .kind = EV_INJECT_BEGIN, .subject = inj->id};
     if (record(ex, &begin, key) != ENSHU_OK)
         return; /* already begun once (EEXIST), or the ledger failed: never run it */
-    char *output = NULL;
-    int rc = ex->hooks.run_inject(ex->hooks.ctx, team, inj, &output);
+    inject_outcome out = INJECT_OUTCOME_INIT;
+    int rc = ex->hooks.run_inject(ex->hooks.ctx, team, inj, &out);
+    char *failure = rc == ENSHU_OK ? NULL : inject_failure_text(&out, rc);
     event done = {.at_ms = exercise_now(ex),
                   .team = team,
                   .kind = rc == ENSHU_OK ? EV_INJECT_FIRED : EV_INJECT_FAILED,
                   .subject = inj->id,
-                  .value = rc,
-                  .text = output};
+                  .value = rc == ENSHU_OK ? 0 : inject_failure_value(&out, rc),
+                  .text = rc == ENSHU_OK ? out.output : failure};
     if (record(ex, &done, NULL) != ENSHU_OK)
         log_printf(ENSHU_LOG_ERROR,
                    "enshu: team %d: inject %s ran but its result could not be recorded", team,
                    inj->id);
-    free(output);
+    free(failure);
+    inject_outcome_fini(&out);
     /* A start or reboot that timed out waiting for the guest's agent did
      * power it on (see exercise_hooks.run_inject). */
     bool powered = rc == ENSHU_OK || (rc == ENSHU_ETIMEOUT && inj->action.power != POWER_STOP);
@@ -695,7 +901,7 @@ static void fire_due(exercise *ex, int team, size_t *due)
         for (size_t k = 0; k < n; k++) {
             if (is_stopping(ex))
                 return;
-            fire(ex, team, due[k], now);
+            fire(ex, team, due[k]);
         }
         if (n == 0)
             break;

@@ -29,6 +29,7 @@
 
 #include "event_store.h"
 #include "grader.h"
+#include "inject_failure.h"
 #include "scenario.h"
 #include "timeline.h"
 
@@ -36,11 +37,13 @@
 #include <stdint.h>
 
 typedef struct exercise_hooks {
-    /* Runs inj's action for team; 0 on success, negative on failure.
-     * *output (may stay NULL) is recorded with the result. A power start or
-     * reboot returns ENSHU_ETIMEOUT only when the guest was powered on but
-     * its agent did not answer in time. */
-    int (*run_inject)(void *ctx, int team, const inject *inj, char **output);
+    /* Runs inj's action for team; 0 on success, negative on failure. It
+     * fills *out (given as INJECT_OUTCOME_INIT): on success its output is
+     * recorded with the result; on failure how its command ended and its
+     * stderr are (inject_failure_text). A power start or reboot returns
+     * ENSHU_ETIMEOUT only when the guest was powered on but its agent did
+     * not answer in time. */
+    int (*run_inject)(void *ctx, int team, const inject *inj, inject_outcome *out);
     /* Runs check c on team's guest; sets *passing. Negative: it could not run. */
     int (*run_check)(void *ctx, int team, const check *c, bool *passing, char **output);
     /* Wall clock in milliseconds. */
@@ -122,8 +125,12 @@ typedef enum inject_action_kind {
     INJECT_SKIP,    /* never runs (shares the idempotence key of firing) */
     INJECT_HOLD,    /* not fired while held */
     INJECT_UNHOLD,
+    INJECT_RETRY, /* one that failed: pending again and due at once, its next
+                   * attempt (EV_INJECT_RETRIED); ENSHU_EINVAL unless it
+                   * failed, ENSHU_EPHASE after ENDEX */
 } inject_action_kind;
-/* team 0: every team for which the inject is still pending. */
+/* team 0: every team for which the inject is still pending (for a retry:
+ * every team for which it failed). */
 int exercise_inject_action(exercise *ex, int team, const char *inject_id, inject_action_kind what,
                            const char *actor) __attribute__((warn_unused_result));
 
@@ -147,8 +154,38 @@ int exercise_submit(exercise *ex, const exercise_submission *sub, int64_t *seq)
  * is paused"); static. */
 const char *exercise_phase_refusal(exercise_phase phase);
 
+/* A team asks for a team request of the scenario (EV_REQUEST, text: the
+ * team's note, may be NULL). Taken only while the exercise runs
+ * (ENSHU_EPHASE otherwise); ENSHU_EEXIST while an ask of it waits for an
+ * instructor or when the team has asked it `limit` times (refused asks do
+ * not count); members asking at once: one ask is taken, the others get
+ * ENSHU_EEXIST. An auto request is approved at once: it fires its injects
+ * and costs its points. *seq (may be NULL): the ask's ledger seq. */
+int exercise_request_ask(exercise *ex, int team, const char *request_id, const char *note,
+                         const char *actor, int64_t *seq) __attribute__((warn_unused_result));
+
+/* An instructor approves or refuses the team's waiting ask of a request
+ * (EV_REQUEST_DECIDED, text: a note for the team, may be NULL), in any
+ * phase; ENSHU_EEXIST when no ask waits (or another instructor decided it
+ * at the same moment: one decision per ask). Approval releases the injects the
+ * request fires (they fire when the clock runs) and costs its points. */
+int exercise_request_decide(exercise *ex, int team, const char *request_id, bool approve,
+                            const char *note, const char *actor)
+    __attribute__((warn_unused_result));
+
 /* A message from the instructors to one team (or 0: everyone). */
 int exercise_broadcast(exercise *ex, int team, const char *text, const char *actor)
+    __attribute__((warn_unused_result));
+
+/* For an exercise carried on after its range was taken down and brought up
+ * again (enshu run --resume): its guests are new, and nothing the story did
+ * to the old ones is there. Runs again, for each team, every inject that
+ * fired and acted on guests (all but messages and notes), in the order they
+ * fired, each recorded as its next attempt (inject.retried with actor, then
+ * inject.fired or inject.failed). Messages and notes are not sent again:
+ * the teams have them. Call after exercise_resume, before exercise_step;
+ * returns once they have run. */
+int exercise_rerun_on_new_guests(exercise *ex, const char *actor)
     __attribute__((warn_unused_result));
 
 /* Applies events that other processes appended to the ledger since the

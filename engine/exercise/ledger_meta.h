@@ -17,6 +17,12 @@
  * name (exercise_record.c). */
 #define LEDGER_META_ATTACHMENT "attachment/%s"
 
+/* The instance name of the range the exercise runs on (ledger_reuse.c):
+ * a range brought up again has another, and its guests are new. The range's
+ * state store keeps it under RANGE_META_INSTANCE. */
+#define LEDGER_META_RANGE_INSTANCE "range_instance"
+#define RANGE_META_INSTANCE "instance"
+
 /* The teams' join codes, a JSON array of strings: made by enshu run,
  * rotated by the consoles. */
 #define LEDGER_META_JOIN_CODES "join_codes"

@@ -7,6 +7,7 @@
  */
 #include "timeline.h"
 #include "alloc.h"
+#include "progress_condition.h"
 #include "units.h"
 
 #include <stdio.h>
@@ -31,7 +32,8 @@ struct timeline {
     inject_status *injects;
     check_status *checks;
     bool *node_down;
-    size_t *after_index; /* resolved 'after' references; SIZE_MAX when none */
+    size_t *after_index;        /* resolved 'after' references; SIZE_MAX when none */
+    const team_score *progress; /* the team's score, or NULL */
 };
 
 static size_t inject_index(const scenario *s, const char *id)
@@ -74,6 +76,11 @@ void timeline_free(timeline *tl)
     free(tl->node_down);
     free(tl->after_index);
     free(tl);
+}
+
+void timeline_watch_progress(timeline *tl, const team_score *ts)
+{
+    tl->progress = ts;
 }
 
 void timeline_inject_done(timeline *tl, size_t inject_i, inject_state state, int64_t ex_ms)
@@ -121,6 +128,16 @@ void timeline_release(timeline *tl, size_t inject_i)
 {
     if (inject_i < tl->s->ninjects)
         tl->injects[inject_i].released = true;
+}
+
+void timeline_retry(timeline *tl, size_t inject_i)
+{
+    if (inject_i >= tl->s->ninjects || (tl->injects[inject_i].state != INJECT_FAILED &&
+                                        tl->injects[inject_i].state != INJECT_FIRED))
+        return;
+    tl->injects[inject_i].state = INJECT_PENDING;
+    tl->injects[inject_i].done_ms = -1;
+    tl->injects[inject_i].released = true;
 }
 
 inject_state timeline_state(const timeline *tl, size_t inject_i)
@@ -189,6 +206,9 @@ static cond_value evaluate_raw(const timeline *tl, const condition *c, int64_t n
             v.known = v.known && evaluate(tl, c->kids[i], now).known;
         break;
     }
+    default: /* the team's progress */
+        v.holds = progress_condition_holds(tl->s, tl->progress, c, &v.since_ms);
+        break;
     }
     return v;
 }
@@ -347,6 +367,9 @@ static void describe_condition(const timeline *tl, const condition *c, int64_t n
         }
         fputc(')', f);
         break;
+    default:
+        progress_condition_describe(tl->s, tl->progress, c, f);
+        break;
     }
     if (c->hold_ms) {
         format_duration(c->hold_ms, dur, sizeof dur);
@@ -372,7 +395,7 @@ static const char *state_word(inject_state st)
     }
 }
 
-char *timeline_explain(const timeline *tl, size_t i, int64_t now, bool paused)
+char *timeline_explain(const timeline *tl, size_t i, int64_t now, timeline_clock clock)
 {
     if (i >= tl->s->ninjects)
         return xstrdup("no such inject");
@@ -387,6 +410,16 @@ char *timeline_explain(const timeline *tl, size_t i, int64_t now, bool paused)
     if (st->state != INJECT_PENDING) {
         format_moment(st->done_ms, dur, sizeof dur);
         fprintf(f, "%s at T+%s", state_word(st->state), dur);
+    } else if (clock == TIMELINE_ENDED) {
+        /* It never will: say so, and what held it back at the end. */
+        char *then = timeline_explain(tl, i, now, TIMELINE_RUNNING);
+        if (strcmp(then, "due now") == 0)
+            fputs("did not fire: the exercise ended when it was due", f);
+        else if (strncmp(then, "its ", 4) == 0) /* its target node is down */
+            fprintf(f, "did not fire: the exercise ended first (%s)", then);
+        else
+            fprintf(f, "did not fire: the exercise ended first (it was %s)", then);
+        free(then);
     } else if (st->held) {
         fputs("held by an instructor", f);
     } else {
@@ -417,7 +450,7 @@ char *timeline_explain(const timeline *tl, size_t i, int64_t now, bool paused)
                 fprintf(f, " (%s after %s)", delay, inj->after);
             }
         }
-        if (paused)
+        if (clock == TIMELINE_PAUSED)
             fputs("; the exercise is paused", f);
     }
     fclose(f);

@@ -8,6 +8,7 @@
 #ifndef ENSHU_TIMELINE_H
 #define ENSHU_TIMELINE_H
 
+#include "grader.h"
 #include "scenario.h"
 
 #include <stdbool.h>
@@ -26,6 +27,11 @@ typedef struct timeline timeline;
 timeline *timeline_new(const scenario *s);
 void timeline_free(timeline *tl);
 
+/* Conditions on the team's progress (objectives, answers, reports, hints,
+ * requests) read the team's score ts, kept up to date by the caller's
+ * grader; ts must outlive the timeline. Without it they never hold. */
+void timeline_watch_progress(timeline *tl, const team_score *ts);
+
 /* ---- what happened (all times in exercise milliseconds) ---- */
 void timeline_inject_done(timeline *tl, size_t inject_i, inject_state state, int64_t ex_ms);
 void timeline_check_result(timeline *tl, size_t check_i, bool passing, int64_t ex_ms);
@@ -34,6 +40,9 @@ void timeline_node_up(timeline *tl, size_t node_i, bool up);
 void timeline_hold(timeline *tl, size_t inject_i, bool held);
 /* An instructor releases an inject by hand: it is due at once. */
 void timeline_release(timeline *tl, size_t inject_i);
+/* An inject that failed (or fired, to run it again on new guests) is
+ * retried: pending again, and due at once (its trigger was met before). */
+void timeline_retry(timeline *tl, size_t inject_i);
 
 inject_state timeline_state(const timeline *tl, size_t inject_i);
 /* When it fired, failed or was skipped (exercise ms); -1 while pending. */
@@ -51,8 +60,16 @@ size_t timeline_due(const timeline *tl, int64_t ex_ms, size_t *out, size_t cap);
  * with no further event, or INT64_MAX. The runtime sleeps until then. */
 int64_t timeline_next_wakeup(const timeline *tl, int64_t ex_ms);
 
+/* Where the exercise's clock is, for timeline_explain. */
+typedef enum timeline_clock {
+    TIMELINE_RUNNING,
+    TIMELINE_PAUSED, /* also before STARTEX */
+    TIMELINE_ENDED,  /* after ENDEX: a pending inject will never fire */
+} timeline_clock;
+
 /* Why inject i has not fired yet at exercise time now, as one English
- * sentence (caller frees); paused says whether the exercise clock is stopped. */
-char *timeline_explain(const timeline *tl, size_t i, int64_t now, bool paused);
+ * sentence (caller frees); after ENDEX, that it did not fire and what it
+ * was waiting for then. */
+char *timeline_explain(const timeline *tl, size_t i, int64_t now, timeline_clock clock);
 
 #endif

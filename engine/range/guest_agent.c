@@ -2,6 +2,7 @@
  * Guest agent commands over libvirt-qemu (see guest_agent.h).
  */
 #include "guest_agent.h"
+#include "guest_program.h"
 #include "alloc.h"
 #include "base64.h"
 #include "errors.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 int guest_agent_ping(virDomainPtr dom, int timeout_s)
@@ -60,12 +62,12 @@ static char *decode_field(json_t *status, const char *key)
     return text ? text : xstrdup("");
 }
 
-/* Runs argv[0] with arguments argv[1..] (NULL-terminated), its standard
- * input the len bytes of input. The agent logs argv, never input. */
-static int exec_with_input(virDomainPtr dom, const char *const *argv, const char *input, size_t len,
-                           int64_t timeout_ms, guest_exec_result *out)
+/* Starts argv[0] with arguments argv[1..] (NULL-terminated), its standard
+ * input the len bytes of input; *pid the agent's process. The agent logs
+ * argv, never input. */
+static int exec_start(virDomainPtr dom, const char *const *argv, const char *input, size_t len,
+                      json_int_t *pid)
 {
-    memset(out, 0, sizeof *out);
     json_t *args = json_array();
     for (size_t i = 1; argv[i]; i++)
         json_array_append_new(args, json_string(argv[i]));
@@ -77,9 +79,35 @@ static int exec_with_input(virDomainPtr dom, const char *const *argv, const char
     json_decref(cmd);
     if (!ret)
         return ENSHU_EAGENT;
-    json_int_t pid = json_integer_value(json_object_get(ret, "pid"));
+    *pid = json_integer_value(json_object_get(ret, "pid"));
     json_decref(ret);
-    int64_t deadline = monotonic_ms() + timeout_ms;
+    return ENSHU_OK;
+}
+
+/* Ends a program the host bounds itself (guest_program.h: powershell). */
+static void exec_kill(virDomainPtr dom, json_int_t pid)
+{
+    const char *argv[8];
+    char digits[24];
+    guest_program_kill((long long)pid, argv, digits);
+    json_int_t killer = 0;
+    if (exec_start(dom, argv, "", 0, &killer) != ENSHU_OK)
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot end process %lld on %s", (long long)pid,
+                   virDomainGetName(dom));
+}
+
+/* Runs argv with input and waits for it, at most wait_ms; with kill_ms > 0,
+ * kills it once kill_ms have passed and waits on until wait_ms. */
+static int exec_with_input(virDomainPtr dom, const char *const *argv, const char *input, size_t len,
+                           int64_t wait_ms, int64_t kill_ms, guest_exec_result *out)
+{
+    memset(out, 0, sizeof *out);
+    json_int_t pid = 0;
+    int rc = exec_start(dom, argv, input, len, &pid);
+    if (rc != ENSHU_OK)
+        return rc;
+    int64_t started = monotonic_ms();
+    bool killed = false;
     for (useconds_t pause = 20000;; pause = pause < 200000 ? pause * 2 : pause) {
         json_t *q =
             json_pack("{s:s, s:{s:I}}", "execute", "guest-exec-status", "arguments", "pid", pid);
@@ -98,94 +126,67 @@ static int exec_with_input(virDomainPtr dom, const char *const *argv, const char
             return ENSHU_OK;
         }
         json_decref(status);
-        if (monotonic_ms() > deadline) {
+        int64_t now = monotonic_ms();
+        if (kill_ms > 0 && !killed && now - started > kill_ms) {
+            exec_kill(dom, pid);
+            killed = true;
+        }
+        if (now - started > wait_ms) {
             log_printf(ENSHU_LOG_ERROR, "enshu: %s on %s did not finish within %lld ms", argv[0],
-                       virDomainGetName(dom), (long long)timeout_ms);
+                       virDomainGetName(dom), (long long)wait_ms);
             return ENSHU_ETIMEOUT;
         }
         usleep(pause);
     }
 }
 
-/* The fixed program every command and file write goes through: the first
- * line of its input is the account to run as ("" for root), the rest is
- * left for $1, the program that does the work (RUN_INNER, WRITE_INNER),
- * which runs as that user under the prefix given as $2... (a bound, or
- * nothing). The program is found by name (getent, else /etc/passwd);
- * "no such user" on stderr with status 125, before anything runs, says
- * there is none. See guest_agent.h for the login environment. */
-#define AS_USER                                                                                    \
-    "IFS= read -r u || exit 125; p=$1; shift; "                                                    \
-    "[ -n \"$u\" ] || exec \"$@\" /bin/sh -c \"$p\"; "                                             \
-    "e=$(getent passwd \"$u\" 2>/dev/null) || "                                                    \
-    "e=$(awk -F: -v u=\"$u\" '$1 == u { print; exit }' /etc/passwd); "                             \
-    "[ -n \"$e\" ] || { echo " NO_SUCH_USER " >&2; exit 125; }; "                                  \
-    "IFS=: read -r n x uid gid x home x <<EOF\n$e\nEOF\n"                                          \
-    "cd \"$home\" 2>/dev/null || cd /; "                                                           \
-    "if setpriv --reuid=0 --regid=0 --keep-groups true >/dev/null 2>&1; then "                     \
-    "l=$(sed -n 's/^LANG=//p' /etc/default/locale 2>/dev/null | tr -d '\"'); "                     \
-    "exec \"$@\" setpriv --reuid=\"$uid\" --regid=\"$gid\" --init-groups env -i HOME=\"$home\" "   \
-    "USER=\"$u\" LOGNAME=\"$u\" SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin "                  \
-    "${l:+\"LANG=$l\"} /bin/sh -l -c \"$p\"; fi; "                                                 \
-    "exec \"$@\" su -l -s /bin/sh \"$u\" -c \"$p\""
-#define NO_SUCH_USER "no such user"
-#define NO_SUCH_USER_STATUS 125
-
-/* Runs AS_USER with inner as the program and the prefix bound (NULL-
- * terminated, may be empty), its input user's line and then len bytes of
- * rest. ENSHU_ENOTFOUND when the guest has no such user. */
-static int exec_as(virDomainPtr dom, const char *user, const char *inner, const char *const *bound,
-                   const char *rest, size_t len, int64_t timeout_ms, guest_exec_result *out)
+/* Runs p; ENSHU_ENOTFOUND when it said the guest has no such user (sh). */
+static int run_program(virDomainPtr dom, const guest_program *p, bool as_user,
+                       guest_exec_result *out)
 {
-    if (user && strchr(user, '\n'))
-        return ENSHU_EINVAL;
-    const char *argv[16] = {"/bin/sh", "-c", AS_USER, "sh", inner};
-    size_t n = 5;
-    for (size_t i = 0; bound && bound[i] && n < 15; i++)
-        argv[n++] = bound[i];
-    argv[n] = NULL;
-    size_t ulen = user ? strlen(user) : 0;
-    char *input = xmalloc(ulen + 1 + len + 1);
-    memcpy(input, user ? user : "", ulen);
-    input[ulen] = '\n';
-    memcpy(input + ulen + 1, rest, len);
-    int rc = exec_with_input(dom, argv, input, ulen + 1 + len, timeout_ms, out);
-    free(input);
-    if (rc == ENSHU_OK && user && out->exit_code == NO_SUCH_USER_STATUS &&
-        strcmp(out->err, NO_SUCH_USER "\n") == 0) {
+    int rc = exec_with_input(dom, p->argv, p->input, p->len, p->wait_ms, p->kill_ms, out);
+    if (rc == ENSHU_OK && as_user && out->exit_code == GUEST_PROGRAM_NO_USER_STATUS &&
+        strcmp(out->err, GUEST_PROGRAM_NO_USER "\n") == 0) {
         guest_exec_result_fini(out);
         return ENSHU_ENOTFOUND;
     }
     return rc;
 }
 
-/* The work of a command: it reads the command from the rest of the input
- * and runs it as `sh -c COMMAND`, its input /dev/null as a plain guest-exec
- * gives. exec keeps the process tree of a direct `sh -c COMMAND`, in which
- * the shell runs a last simple command in its own place, so a bound's
- * SIGKILL reaches that command itself. $(cat) drops only the command's
- * trailing newlines, which change nothing. */
-#define RUN_INNER "c=$(cat) && exec /bin/sh -c \"$c\" </dev/null"
-
 int guest_agent_exec(virDomainPtr dom, const char *command, int64_t timeout_ms,
                      guest_exec_result *out)
 {
-    return exec_as(dom, NULL, RUN_INNER, NULL, command, strlen(command), timeout_ms, out);
+    guest_program p;
+    int rc = guest_program_command(&p, IMAGE_EXEC_SH, NULL, command, 0);
+    if (rc == ENSHU_OK) {
+        p.wait_ms = timeout_ms;
+        rc = run_program(dom, &p, false, out);
+    }
+    guest_program_fini(&p);
+    return rc;
+}
+
+int guest_agent_run(virDomainPtr dom, image_exec dialect, const char *user, const char *command,
+                    int64_t timeout_ms, guest_exec_result *out)
+{
+    guest_program p;
+    int rc = guest_program_command(&p, dialect, user, command, timeout_ms);
+    if (rc == ENSHU_OK)
+        rc = run_program(dom, &p, user != NULL, out);
+    guest_program_fini(&p);
+    return rc;
 }
 
 int guest_agent_exec_bounded(virDomainPtr dom, const char *user, const char *command,
                              int64_t timeout_ms, guest_exec_result *out)
 {
-    char secs[32];
-    snprintf(secs, sizeof secs, "%lld", (long long)((timeout_ms + 999) / 1000));
-    const char *const bound[] = {"timeout", "-s", "KILL", secs, NULL};
-    return exec_as(dom, user, RUN_INNER, bound, command, strlen(command), timeout_ms + 5000, out);
+    return guest_agent_run(dom, IMAGE_EXEC_SH, user, command, timeout_ms, out);
 }
 
 int guest_agent_run_with_input(virDomainPtr dom, const char *const *argv, const char *input,
                                size_t len, int64_t timeout_ms, guest_exec_result *out)
 {
-    return exec_with_input(dom, argv, input, len, timeout_ms, out);
+    return exec_with_input(dom, argv, input, len, timeout_ms, 0, out);
 }
 
 void guest_exec_result_fini(guest_exec_result *r)
@@ -197,48 +198,111 @@ void guest_exec_result_fini(guest_exec_result *r)
     r->out = r->err = NULL;
 }
 
-/* The work of a file write: the rest of its input is the mode (octal),
- * owner, group (each line empty: leave it) and path, each on a line, then
- * the file's bytes. read takes one byte at a time from a pipe, so cat gets
- * exactly the bytes after the path. The directory may not exist yet
- * (~/.cache of a fresh account); a new file is made under the agent's
- * umask, as guest-file-open would, before chown and chmod. */
-#define WRITE_INNER                                                                                \
-    "IFS= read -r m && IFS= read -r o && IFS= read -r g && IFS= read -r p && "                     \
-    "mkdir -p \"$(dirname \"$p\")\" && cat >\"$p\" && "                                            \
-    "{ [ -z \"$o\" ] || chown \"$o\" \"$p\"; } && { [ -z \"$g\" ] || chgrp \"$g\" \"$p\"; } && "   \
-    "chmod \"$m\" \"$p\""
-#define WRITE_BOUND_S "30"
-#define WRITE_BOUND_MS (30 * 1000) /* WRITE_BOUND_S */
-
-static bool one_line(const char *s)
+/* What the guest said when a program failed (malloc'd). */
+static char *failure(const guest_exec_result *r)
 {
-    return !s || !strchr(s, '\n');
+    return r->err && *r->err ? xstrdup(r->err) : xasprintf("status %d", r->exit_code);
 }
 
-int guest_agent_write_file(virDomainPtr dom, const char *user, const guest_file *f, char **why)
+int guest_agent_write(virDomainPtr dom, image_exec dialect, const char *user, const guest_file *f,
+                      char **why)
 {
     *why = NULL;
-    if (!one_line(f->path) || !one_line(f->owner) || !one_line(f->group) || !one_line(user))
-        return ENSHU_EINVAL;
-    char *head = xasprintf("%o\n%s\n%s\n%s\n", f->mode, f->owner ? f->owner : "",
-                           f->group ? f->group : "", f->path);
-    size_t head_len = strlen(head);
-    char *input = xmalloc(head_len + f->len + 1);
-    memcpy(input, head, head_len);
-    memcpy(input + head_len, f->content, f->len);
-    const char *const bound[] = {"timeout", "-s", "KILL", WRITE_BOUND_S, NULL};
+    guest_program p;
+    int rc = guest_program_write(&p, dialect, user, f);
     guest_exec_result r;
-    int rc =
-        exec_as(dom, user, WRITE_INNER, bound, input, head_len + f->len, WRITE_BOUND_MS + 5000, &r);
-    free(input);
-    free(head);
+    if (rc == ENSHU_OK)
+        rc = run_program(dom, &p, user != NULL, &r);
+    guest_program_fini(&p);
     if (rc != ENSHU_OK)
         return rc;
     if (r.exit_code != 0) {
         rc = ENSHU_EAGENT;
-        *why = r.err && *r.err ? xstrdup(r.err) : xasprintf("status %d", r.exit_code);
+        *why = failure(&r);
     }
     guest_exec_result_fini(&r);
+    return rc;
+}
+
+int guest_agent_write_file(virDomainPtr dom, const char *user, const guest_file *f, char **why)
+{
+    return guest_agent_write(dom, IMAGE_EXEC_SH, user, f, why);
+}
+
+/* Fills each nic's ifname (malloc'd into names[i]) from the guest's
+ * interfaces, by MAC; false while one is missing. */
+static bool names_by_mac(json_t *ifaces, guest_nic_address *nics, size_t n, char **names)
+{
+    bool all = true;
+    for (size_t i = 0; i < n; i++) {
+        size_t k;
+        json_t *iface;
+        json_array_foreach(ifaces, k, iface)
+        {
+            const char *mac = json_string_value(json_object_get(iface, "hardware-address"));
+            const char *name = json_string_value(json_object_get(iface, "name"));
+            if (mac && name && strcasecmp(mac, nics[i].mac) == 0) {
+                free(names[i]);
+                names[i] = xstrdup(name);
+                nics[i].ifname = names[i];
+                break;
+            }
+        }
+        all &= names[i] != NULL;
+    }
+    return all;
+}
+
+int guest_agent_set_addresses(virDomainPtr dom, image_exec dialect, guest_nic_address *nics,
+                              size_t n, uint32_t gateway, char **why)
+{
+    *why = NULL;
+    char **names = xcalloc(n + 1, sizeof(char *));
+    int rc = ENSHU_OK;
+    if (dialect == IMAGE_EXEC_SH) {
+        /* A NIC may show a little after the agent answers: looked for up to 30 s. */
+        int64_t deadline = monotonic_ms() + GUEST_PROGRAM_SHORT_BOUND_MS;
+        for (;;) {
+            json_t *cmd = json_pack("{s:s}", "execute", "guest-network-get-interfaces");
+            json_t *ifaces = agent_call(dom, cmd, 10);
+            json_decref(cmd);
+            if (!ifaces) {
+                rc = ENSHU_EAGENT;
+                break;
+            }
+            bool all = names_by_mac(ifaces, nics, n, names);
+            json_decref(ifaces);
+            if (all)
+                break;
+            if (monotonic_ms() > deadline) {
+                for (size_t i = 0; i < n && !*why; i++)
+                    if (!names[i])
+                        *why = xasprintf("the guest has no interface with MAC %s", nics[i].mac);
+                rc = ENSHU_EAGENT;
+                break;
+            }
+            usleep(500 * 1000);
+        }
+    }
+    guest_program p = {0};
+    if (rc == ENSHU_OK)
+        rc = guest_program_address(&p, dialect, nics, n, gateway);
+    guest_exec_result r;
+    if (rc == ENSHU_OK)
+        rc = run_program(dom, &p, false, &r);
+    guest_program_fini(&p);
+    if (rc == ENSHU_OK) {
+        if (r.exit_code != 0) {
+            rc = ENSHU_EAGENT;
+            *why = failure(&r);
+        }
+        guest_exec_result_fini(&r);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (names[i])
+            nics[i].ifname = NULL;
+        free(names[i]);
+    }
+    free(names);
     return rc;
 }

@@ -76,6 +76,10 @@ char *libvirt_network_xml(const plan_network *net, const plan_team *team)
     fprintf(f, "      <range start='%s' end='%s'/>\n", lo, hi);
     for (size_t d = 0; d < team->ndomains; d++) {
         const plan_domain *dom = &team->domains[d];
+        /* Addressed through the agent: no lease to fall back on, so that a
+         * guest has its address only if the engine gave it. */
+        if (dom->image && dom->image->addressing == IMAGE_ADDR_AGENT)
+            continue;
         for (size_t i = 0; i < dom->nnics; i++) {
             if (dom->nics[i].segment != net->segment)
                 continue;

@@ -18,7 +18,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* An isolated network (no <forward>): no route out, DHCP pinned per MAC. */
+/* An isolated network (no <forward>): no route out, DHCP pinned per MAC,
+ * except for guests whose image is addressed through the agent (addressing
+ * "agent"): they get no DHCP entry. */
 char *libvirt_network_xml(const plan_network *net, const plan_team *team);
 
 /* The team's guest isolation filter (libvirt nwfilter, ebtables rules on

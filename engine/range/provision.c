@@ -14,6 +14,7 @@
 #include "libvirt_xml.h"
 #include "log.h"
 #include "monotonic_clock.h"
+#include "range_addressing.h"
 #include "range_team_vars.h"
 #include "units.h"
 #include "work_pool.h"
@@ -393,6 +394,31 @@ static int make_team_accounts(up_ctx *c, virConnectPtr conn, const plan_team *te
     return rc;
 }
 
+/* Sets the planned addresses of the team's guests whose image is
+ * addressed through the agent (range_addressing.h), once all answer: they
+ * have no DHCP entry (libvirt_xml.h), so a guest whose addresses failed
+ * leaves its team not ready. */
+static int address_team_guests(up_ctx *c, virConnectPtr conn, const plan_team *team)
+{
+    int rc = ENSHU_OK;
+    for (size_t i = 0; i < team->ndomains; i++) {
+        const plan_domain *d = &team->domains[i];
+        if (!d->image || d->image->addressing != IMAGE_ADDR_AGENT || !d->nnics)
+            continue;
+        virDomainPtr dom = virDomainLookupByName(conn, d->name);
+        if (!dom) {
+            log_printf(ENSHU_LOG_ERROR, "enshu: team %d: guest %s vanished: %s", team->number,
+                       d->name, libvirt_error());
+            return ENSHU_ELIBVIRT;
+        }
+        int one = range_address_guest(dom, c->plan, d, d->image->exec, team->number);
+        virDomainFree(dom);
+        if (one != ENSHU_OK && rc == ENSHU_OK)
+            rc = one;
+    }
+    return rc;
+}
+
 static int record_team_plan(up_ctx *c, const plan_team *team)
 {
     if (state_store_set_team(c->st, team->number, team->host_uri, "provisioning") < 0)
@@ -440,6 +466,8 @@ static int team_up_steps(up_ctx *c, const plan_team *team, virConnectPtr conn)
     }
     if (rc == ENSHU_OK && c->opts->ready_timeout_ms > 0)
         rc = wait_team_ready(c, conn, team);
+    if (rc == ENSHU_OK && c->opts->ready_timeout_ms > 0 && host_runs_guests(conn))
+        rc = address_team_guests(c, conn, team);
     if (rc == ENSHU_OK && c->opts->ready_timeout_ms > 0 && host_runs_guests(conn))
         rc = make_team_accounts(c, conn, team);
     return rc;

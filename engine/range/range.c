@@ -167,6 +167,12 @@ int range_bring_up(const range_up_request *req)
         log_printf(ENSHU_LOG_ERROR, "enshu: scenario '%s' is for %u to %u teams, not %u", s->id,
                    s->teams_min, s->teams_max, req->teams);
         rc = ENSHU_EINVAL;
+    } else if (s->tabletop) {
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: scenario '%s' is a tabletop exercise: it has no guests to bring up; "
+                   "run it with 'enshu run' or 'enshu serve'",
+                   s->id);
+        rc = ENSHU_EINVAL;
     }
     /* Every image is found before anything is created. */
     image_info **images = NULL;

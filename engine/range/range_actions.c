@@ -11,6 +11,8 @@
 #include "libvirt_xml.h"
 #include "log.h"
 #include "mail_message.h"
+#include "message_injects.h"
+#include "range_addressing.h"
 #include "range_files.h"
 #include "range_images.h"
 #include "range_team_vars.h"
@@ -37,8 +39,11 @@ struct range_actions {
     virDomainPtr *domains; /* [team][node] */
     team_vars *vars;       /* each team's template values */
     bool *runs_linux;      /* [node]: its image runs Linux (it has the accounts) */
+    bool *powershell;      /* [node]: its image runs commands with PowerShell */
     regex_t *check_re;     /* [team][check], when it expects output */
     bool *has_re;
+    /* NULL: no node is addressed through the agent */
+    range_addressing *addressing;
 };
 
 range_actions *range_actions_new(const scenario *s, const char *name, unsigned nteams)
@@ -81,6 +86,8 @@ range_actions *range_actions_new(const scenario *s, const char *name, unsigned n
     state_store_free(st);
     ra->name = xstrdup(name);
     ra->runs_linux = range_images_linux(s, range_image_dir());
+    ra->powershell = range_images_powershell(s, range_image_dir());
+    ra->addressing = range_addressing_new(s, name, range_image_dir());
     if (team_vars_from_range(s, name, &ra->vars) != ENSHU_OK) {
         range_actions_free(ra);
         return NULL;
@@ -118,6 +125,8 @@ void range_actions_free(range_actions *ra)
     conn_cache_free(ra->conns);
     team_vars_free(ra->vars);
     free(ra->runs_linux);
+    free(ra->powershell);
+    range_addressing_free(ra->addressing);
     free(ra->name);
     free(ra);
 }
@@ -135,6 +144,13 @@ static virDomainPtr guest_of(range_actions *ra, int team, const char *node_name,
     if (!dom)
         *output = xasprintf("team %d has no guest for node %s", team, node_name ? node_name : "?");
     return dom;
+}
+
+/* How node_name's image runs commands. */
+static image_exec dialect_of(const range_actions *ra, const char *node_name)
+{
+    const node *nd = scenario_node(ra->s, node_name);
+    return nd && ra->powershell[nd - ra->s->nodes] ? IMAGE_EXEC_POWERSHELL : IMAGE_EXEC_SH;
 }
 
 static char *clip(const char *out, const char *err)
@@ -197,9 +213,16 @@ static int run_power(range_actions *ra, int team, virDomainPtr dom, const inject
                             power_op_name(inj->action.power));
         return ENSHU_ETIMEOUT;
     }
-    /* A guest started again may have lost its accounts (the BusyBox
-     * images' root is in RAM): they are made again. */
+    /* A guest started again may have lost what the engine set through its
+     * agent (the BusyBox images' root is in RAM): its addresses, where the
+     * agent sets them, and its accounts are set again. */
     const node *nd = scenario_node(ra->s, inj->target);
+    if (inj->action.power != POWER_STOP &&
+        range_addressing_again(ra->addressing, dom, team, nd) != ENSHU_OK) {
+        *output = xasprintf("%s: %s, but its addresses could not be set again",
+                            power_op_name(inj->action.power), name);
+        return ENSHU_EAGENT;
+    }
     bool runs_linux = ra->runs_linux[nd - ra->s->nodes];
     if (inj->action.power != POWER_STOP && guest_accounts_on_node(ra->s, nd, runs_linux) &&
         guest_accounts_make(dom, ra->s, ra->vars, team, nd, runs_linux) != ENSHU_OK) {
@@ -334,25 +357,13 @@ static int send_mail(range_actions *ra, virDomainPtr dom, int team, const inject
     return rc;
 }
 
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
+static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *o)
 {
     range_actions *ra = ctx;
+    char **output = &o->output;
     const action *a = &inj->action;
-    const char *lang = ra->s->default_language;
-    if (a->kind == ACTION_MESSAGE) {
-        char *from = team_vars_expand(ra->vars, team, a->from);
-        char *subject = team_vars_expand(ra->vars, team, l10n_get(&a->subject, NULL, lang));
-        *output = a->attachment
-                      ? xasprintf("from %s: %s [attachment: %s]", from, subject, a->attachment)
-                      : xasprintf("from %s: %s", from, subject);
-        free(from);
-        free(subject);
-        return ENSHU_OK;
-    }
-    if (a->kind == ACTION_NOTE) {
-        *output = team_vars_expand(ra->vars, team, l10n_get(&a->note, NULL, lang));
-        return ENSHU_OK;
-    }
+    if (message_inject_is(inj))
+        return message_inject_run(ra->s, ra->vars, team, inj, output);
     virDomainPtr dom = guest_of(ra, team, inj->target, output);
     if (!dom)
         return ENSHU_ENOTFOUND;
@@ -376,7 +387,7 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
                         .owner = a->owner,
                         .group = a->group};
         char *why = NULL;
-        int rc = guest_agent_write_file(dom, a->user, &f, &why);
+        int rc = guest_agent_write(dom, dialect_of(ra, inj->target), a->user, &f, &why);
         if (rc == ENSHU_ENOTFOUND)
             *output = no_user(a->user, inj->target);
         else if (rc == ENSHU_OK)
@@ -395,7 +406,8 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
     }
     char *command = team_vars_expand(ra->vars, team, script ? script : a->command);
     guest_exec_result r;
-    int rc = guest_agent_exec_bounded(dom, a->user, command, inj->timeout_ms, &r);
+    int rc =
+        guest_agent_run(dom, dialect_of(ra, inj->target), a->user, command, inj->timeout_ms, &r);
     free(command);
     free(script);
     if (rc == ENSHU_ENOTFOUND) {
@@ -406,10 +418,20 @@ static int run_inject(void *ctx, int team, const inject *inj, char **output)
         *output = xstrdup("the guest agent did not run it");
         return rc;
     }
-    *output = clip(r.out, r.err);
-    rc = r.exit_code == 0 ? ENSHU_OK : ENSHU_EAGENT;
+    if (r.exit_code == 0) {
+        *output = clip(r.out, r.err);
+        guest_exec_result_fini(&r);
+        return ENSHU_OK;
+    }
+    /* Failed: how it ended and its own output, as they are (the ledger
+     * keeps their tails: inject_failure_text). */
+    o->exit_status = r.exit_code;
+    o->signal = r.signal;
+    *output = r.out;
+    o->err = r.err;
+    r.out = r.err = NULL;
     guest_exec_result_fini(&r);
-    return rc;
+    return ENSHU_EAGENT;
 }
 
 static int run_check(void *ctx, int team, const check *c, bool *passing, char **output)
@@ -420,7 +442,7 @@ static int run_check(void *ctx, int team, const check *c, bool *passing, char **
         return ENSHU_ENOTFOUND;
     guest_exec_result r;
     char *command = team_vars_expand(ra->vars, team, c->command);
-    int rc = guest_agent_exec_bounded(dom, c->user, command, c->timeout_ms, &r);
+    int rc = guest_agent_run(dom, dialect_of(ra, c->node), c->user, command, c->timeout_ms, &r);
     free(command);
     if (rc == ENSHU_ENOTFOUND) {
         /* It ran, and fails: what it judges cannot be as it expects. */

@@ -13,6 +13,7 @@
 #include "libvirt_conn.h"
 #include "log.h"
 #include "monotonic_clock.h"
+#include "range_addressing.h"
 #include "range_files.h"
 #include "range_images.h"
 #include "range_team_vars.h"
@@ -35,6 +36,8 @@ struct range_guests {
     team_vars *vars;  /* each team's passwords; NULL without guests */
     bool *runs_linux; /* [node]: its image runs Linux; NULL without guests */
     bool *graphical;  /* [node]: its image offers a screen; NULL without guests */
+    /* NULL: no node is addressed through the agent */
+    range_addressing *addressing;
     range_guest *guests;
     size_t count;
     conn_cache *conns;
@@ -64,10 +67,11 @@ static void load(range_guests *g, const scenario *s, unsigned nteams, const char
     free(path);
 }
 
-/* After a restart or revert: the guest's accounts again, once its agent
- * answers (the BusyBox images lose them with every boot, a revert with its
- * disk). Guests without accounts are not waited for. */
-static int accounts_again(void *ctx, const char *host_uri, virDomainPtr dom)
+/* After a restart or revert: the guest's addresses (where the agent sets
+ * them) and accounts again, once its agent answers (the BusyBox images lose
+ * them with every boot, a revert with its disk). Guests without either are
+ * not waited for. */
+static int set_again(void *ctx, const char *host_uri, virDomainPtr dom)
 {
     range_guests *g = ctx;
     const char *domain = virDomainGetName(dom);
@@ -75,23 +79,27 @@ static int accounts_again(void *ctx, const char *host_uri, virDomainPtr dom)
     for (size_t i = 0; i < g->count; i++)
         if (!strcmp(g->guests[i].domain, domain) && !strcmp(g->guests[i].host_uri, host_uri))
             guest = &g->guests[i];
-    if (!guest || !g->vars)
+    if (!guest)
         return ENSHU_OK;
-    bool runs_linux = g->runs_linux[guest->node - g->s->nodes];
-    if (!guest_accounts_on_node(g->s, guest->node, runs_linux))
+    bool runs_linux = g->runs_linux && g->runs_linux[guest->node - g->s->nodes];
+    bool accounts = g->vars && guest_accounts_on_node(g->s, guest->node, runs_linux);
+    if (!accounts && !range_addressing_wanted(g->addressing, guest->node))
         return ENSHU_OK;
     int64_t deadline = monotonic_ms() + AGENT_WAIT_MS;
     while (guest_agent_ping(dom, 2) != ENSHU_OK) {
         if (monotonic_ms() > deadline) {
             log_printf(ENSHU_LOG_ERROR,
                        "enshu: team %d: the guest agent of %s did not answer within %d s after "
-                       "it started again: its accounts are not made",
+                       "it started again: its addresses and accounts are not set",
                        guest->team, domain, AGENT_WAIT_MS / 1000);
             return ENSHU_ETIMEOUT;
         }
         usleep(500 * 1000);
     }
-    return guest_accounts_make(dom, g->s, g->vars, guest->team, guest->node, runs_linux);
+    int rc = range_addressing_again(g->addressing, dom, guest->team, guest->node);
+    if (rc == ENSHU_OK && accounts)
+        rc = guest_accounts_make(dom, g->s, g->vars, guest->team, guest->node, runs_linux);
+    return rc;
 }
 
 range_guests *range_guests_new(const scenario *s, unsigned nteams, const char *name)
@@ -104,9 +112,13 @@ range_guests *range_guests_new(const scenario *s, unsigned nteams, const char *n
         load(g, s, nteams, name);
     if (g->count && s->nusers) {
         g->runs_linux = range_images_linux(s, range_image_dir());
-        if (team_vars_from_range(s, name, &g->vars) == ENSHU_OK)
-            guest_jobs_set_then(g->jobs, accounts_again, g);
+        if (team_vars_from_range(s, name, &g->vars) != ENSHU_OK)
+            g->vars = NULL;
     }
+    if (g->count)
+        g->addressing = range_addressing_new(s, name, range_image_dir());
+    if (g->vars || g->addressing)
+        guest_jobs_set_then(g->jobs, set_again, g);
     if (g->count)
         g->graphical = range_images_graphical(s, range_image_dir());
     if (g->count) {
@@ -168,6 +180,7 @@ void range_guests_free(range_guests *g)
     guest_states_free(g->states);
     team_vars_free(g->vars);
     free(g->runs_linux);
+    range_addressing_free(g->addressing);
     free(g->graphical);
     for (size_t i = 0; i < g->count; i++) {
         free((char *)g->guests[i].domain);

@@ -12,16 +12,52 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *range_image_unsupported(const image_info *img)
+/* The first use of a PowerShell node that needs another account than the
+ * agent's, or sh: its position in *pos. */
+static char *powershell_misuse(const scenario *s, const node *n, src_pos *pos)
 {
-    if (img->exec == IMAGE_EXEC_POWERSHELL)
-        return "its commands run with PowerShell (exec: powershell), which Enshu does not "
-               "support yet: injects, checks and files run through sh";
-    if (img->addressing == IMAGE_ADDR_AGENT)
-        return "its addresses are to be set through the guest agent (addressing: agent), which "
-               "Enshu does not support yet; import it with '--addressing dhcp' (the guest asks "
-               "DHCP and libvirt gives it its planned address)";
+    for (size_t i = 0; i < s->ninjects; i++) {
+        const inject *inj = &s->injects[i];
+        const action *a = &inj->action;
+        if (!inj->target || strcmp(inj->target, n->name) != 0)
+            continue;
+        if (a->kind == ACTION_MAIL) {
+            *pos = inj->target_pos;
+            return xasprintf("inject '%s' sends mail via node '%s', whose image runs PowerShell: "
+                             "mail goes through sh on a Linux node; send it via another node",
+                             inj->id, n->name);
+        }
+        if ((a->kind == ACTION_RUN || a->kind == ACTION_FILE) && a->user) {
+            *pos = a->user_pos;
+            return xasprintf("inject '%s' runs as user '%s' on node '%s', whose image runs "
+                             "PowerShell: Windows guests run everything as the agent's account "
+                             "(there is no setpriv); remove 'user'",
+                             inj->id, a->user, n->name);
+        }
+        if (a->kind == ACTION_FILE && (a->owner || a->group)) {
+            *pos = a->pos;
+            return xasprintf("inject '%s' sets a file's owner or group on node '%s', whose "
+                             "image runs PowerShell: remove 'owner' and 'group'",
+                             inj->id, n->name);
+        }
+    }
+    for (size_t i = 0; i < s->nchecks; i++) {
+        const check *c = &s->checks[i];
+        if (c->user && c->node && strcmp(c->node, n->name) == 0) {
+            *pos = c->user_pos;
+            return xasprintf("check '%s' runs as user '%s' on node '%s', whose image runs "
+                             "PowerShell: Windows guests run everything as the agent's account "
+                             "(there is no setpriv); remove 'user'",
+                             c->id, c->user, n->name);
+        }
+    }
     return NULL;
+}
+
+char *range_image_misuse(const scenario *s, const node *n, const image_info *img, src_pos *pos)
+{
+    *pos = n->pos;
+    return img->exec == IMAGE_EXEC_POWERSHELL ? powershell_misuse(s, n, pos) : NULL;
 }
 
 static image_info *resolve_node(const scenario *s, const node *n, const char *dir)
@@ -50,9 +86,11 @@ static image_info *resolve_node(const scenario *s, const node *n, const char *di
             return NULL;
         }
     }
-    const char *why = range_image_unsupported(img);
+    src_pos pos;
+    char *why = range_image_misuse(s, n, img, &pos);
     if (why) {
-        log_printf(ENSHU_LOG_ERROR, "enshu: node '%s' uses image '%s': %s", n->name, n->image, why);
+        log_printf(ENSHU_LOG_ERROR, "enshu: %s (line %d)", why, pos.line);
+        free(why);
         image_info_free(img);
         return NULL;
     }
@@ -105,6 +143,11 @@ static bool runs_linux(const image_info *img)
     return !img || img->os == IMAGE_OS_LINUX;
 }
 
+static bool runs_powershell(const image_info *img)
+{
+    return img && img->exec == IMAGE_EXEC_POWERSHELL;
+}
+
 static bool has_screen(const image_info *img)
 {
     return img && img->graphical;
@@ -113,6 +156,11 @@ static bool has_screen(const image_info *img)
 bool *range_images_linux(const scenario *s, const char *dir)
 {
     return images_say(s, dir, runs_linux);
+}
+
+bool *range_images_powershell(const scenario *s, const char *dir)
+{
+    return images_say(s, dir, runs_powershell);
 }
 
 bool *range_images_graphical(const scenario *s, const char *dir)

@@ -11,8 +11,8 @@
 #include "scenario.h"
 
 /* One image_info per node of s (in s->nodes order), images of the store
- * read from dir. Reports every node whose image is missing, broken or of a
- * kind Enshu cannot run yet, naming the node, the image and what to run,
+ * read from dir. Reports every node whose image is missing, broken or used in a
+ * way it cannot serve (range_image_misuse), naming the node, the image and what to run,
  * and returns NULL if there was any. Free with range_images_free. */
 image_info **range_images_resolve(const scenario *s, const char *dir)
     __attribute__((warn_unused_result));
@@ -25,12 +25,22 @@ void range_images_free(image_info **images, size_t count);
  * (scenario_user_on_node) of a range already up. */
 bool *range_images_linux(const scenario *s, const char *dir);
 
+/* Whether each node's image runs its commands with PowerShell (exec
+ * "powershell"), in the same way; disks named by path and images not found
+ * run sh. */
+bool *range_images_powershell(const scenario *s, const char *dir);
+
 /* Whether each node's image offers a graphical console (a screen), in the
  * same way; disks named by path and images not found have none. */
 bool *range_images_graphical(const scenario *s, const char *dir);
 
-/* Why Enshu cannot run a range on img yet (exec powershell, addressing
- * agent), as the end of a sentence; NULL when it can. */
-const char *range_image_unsupported(const image_info *img);
+/* Why node n of s cannot run on img as s uses it: on an image whose
+ * commands run with PowerShell (exec "powershell"), an inject or check
+ * that runs as a user, a file with an owner or group, or mail sent via the
+ * node (each needs sh and accounts). A sentence naming the inject or
+ * check and the node (malloc'd), with *pos the key at fault; NULL when it
+ * can. */
+char *range_image_misuse(const scenario *s, const node *n, const image_info *img, src_pos *pos)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -57,15 +57,14 @@ team_vars *team_vars_from_plan(const range_plan *plan)
     return v;
 }
 
-int team_vars_from_range(const scenario *s, const char *name, team_vars **out)
+range_plan *range_plan_of_range(const scenario *s, const char *name)
 {
-    *out = NULL;
     char *path = range_db_path(name);
     state_store *st = NULL;
     if (access(path, F_OK) != 0 || state_store_open(path, false, &st) != ENSHU_OK) {
         log_printf(ENSHU_LOG_ERROR, "enshu: range '%s' is not up (no %s)", name, path);
         free(path);
-        return ENSHU_ENOTFOUND;
+        return NULL;
     }
     free(path);
     char *teams = state_store_get_meta(st, "teams");
@@ -74,20 +73,24 @@ int team_vars_from_range(const scenario *s, const char *name, team_vars **out)
     char *end1 = NULL, *end2 = NULL;
     unsigned long nteams = teams ? strtoul(teams, &end1, 10) : 0;
     unsigned long base = block ? strtoul(block, &end2, 10) : 0;
-    int rc = ENSHU_OK;
+    range_plan *plan = NULL;
     if (!teams || !block || *end1 || *end2 || nteams < 1 || nteams > SCENARIO_MAX_TEAMS ||
-        base + nteams > range_pool_blocks(s)) {
+        base + nteams > range_pool_blocks(s))
         log_printf(ENSHU_LOG_ERROR,
                    "enshu: the state store of range '%s' has no usable team count and "
                    "address block",
                    name);
-        rc = ENSHU_EIO;
-    } else {
-        range_plan *plan = range_plan_new(s, name, (unsigned)nteams, (unsigned)base);
-        *out = team_vars_from_plan(plan);
-        range_plan_free(plan);
-    }
+    else
+        plan = range_plan_new(s, name, (unsigned)nteams, (unsigned)base);
     free(teams);
     free(block);
-    return rc;
+    return plan;
+}
+
+int team_vars_from_range(const scenario *s, const char *name, team_vars **out)
+{
+    range_plan *plan = range_plan_of_range(s, name);
+    *out = plan ? team_vars_from_plan(plan) : NULL;
+    range_plan_free(plan);
+    return *out ? ENSHU_OK : ENSHU_EIO;
 }

@@ -13,9 +13,14 @@
 /* Every team's values from a range plan. */
 team_vars *team_vars_from_plan(const range_plan *plan);
 
-/* The values of range name, which runs scenario s (its state store gives the
- * team count and address blocks). Reports and returns a negative code when
- * the range is not there. */
+/* The plan of range name, which runs scenario s, as `up` made it (its state
+ * store gives the team count and address blocks; no images: see
+ * range_plan_use_images). Reports and returns NULL when the range is not
+ * there. */
+range_plan *range_plan_of_range(const scenario *s, const char *name);
+
+/* The values of range name, which runs scenario s (range_plan_of_range).
+ * Reports and returns a negative code when the range is not there. */
 int team_vars_from_range(const scenario *s, const char *name, team_vars **out)
     __attribute__((warn_unused_result));
 

@@ -21,6 +21,9 @@ static const char *const NAMES[EV_KIND_COUNT] = {
     [EV_PENALTY] = "penalty",
     [EV_INSTRUCTOR] = "instructor",
     [EV_NODE_STATE] = "node.state",
+    [EV_REQUEST] = "request",
+    [EV_REQUEST_DECIDED] = "request.decided",
+    [EV_INJECT_RETRIED] = "inject.retried",
 };
 
 const char *event_kind_name(event_kind kind)

@@ -12,7 +12,8 @@ typedef enum event_kind {
     EV_EXERCISE_STATE,  /* text: planned, provisioning, ready, running, paused, ended */
     EV_INJECT_BEGIN,    /* subject: inject; written once per team before its action runs */
     EV_INJECT_FIRED,    /* subject: inject; text: output or message */
-    EV_INJECT_FAILED,   /* subject: inject; text: why */
+    EV_INJECT_FAILED,   /* subject: inject; text: why, as sentences (inject_failure.h);
+                         * value: how its command ended (inject_failure_value) */
     EV_INJECT_SKIPPED,  /* subject: inject */
     EV_INJECT_HELD,     /* subject: inject; value: 1 held, 0 let go */
     EV_INJECT_RELEASED, /* subject: inject */
@@ -24,6 +25,10 @@ typedef enum event_kind {
     EV_PENALTY,         /* subject: why; value: points taken */
     EV_INSTRUCTOR,      /* text: what an instructor did */
     EV_NODE_STATE,      /* subject: node; value: 1 up, 0 down (a power inject) */
+    EV_REQUEST,         /* subject: team request; text: the team's note (may be NULL) */
+    EV_REQUEST_DECIDED, /* subject: team request; value: 1 approved, 0 refused; text: note */
+    EV_INJECT_RETRIED,  /* subject: inject (one that failed); value: the attempt it begins,
+                         * from 1: it is pending again and due at once */
     EV_KIND_COUNT
 } event_kind;
 
@@ -33,7 +38,7 @@ typedef struct event {
     int64_t wall_ms; /* wall clock, for people */
     int team;        /* 0: the whole exercise */
     event_kind kind;
-    const char *subject; /* id of an inject, check or objective; may be NULL */
+    const char *subject; /* id of an inject, check, objective or request; may be NULL */
     int64_t value;
     const char *text;  /* may be NULL */
     const char *actor; /* who did it: a trainee's name, "instructor"; may be NULL */

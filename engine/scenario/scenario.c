@@ -139,6 +139,17 @@ void scenario_free(scenario *s)
         free(s->penalties[i].after);
     }
     free(s->penalties);
+    for (size_t i = 0; i < s->nrequests; i++) {
+        team_request *r = &s->requests[i];
+        free(r->id);
+        l10n_free(&r->title);
+        l10n_free(&r->text);
+        for (size_t j = 0; j < r->nfires; j++)
+            free(r->fires[j]);
+        free(r->fires);
+        free(r->fires_pos);
+    }
+    free(s->requests);
     free(s->time_zone);
     free(s->locale);
     for (size_t i = 0; i < s->nusers; i++) {
@@ -200,6 +211,14 @@ const objective *scenario_objective(const scenario *s, const char *id)
     for (size_t i = 0; id && i < s->nobjectives; i++)
         if (s->objectives[i].id && strcmp(s->objectives[i].id, id) == 0)
             return &s->objectives[i];
+    return NULL;
+}
+
+const team_request *scenario_request(const scenario *s, const char *id)
+{
+    for (size_t i = 0; id && i < s->nrequests; i++)
+        if (s->requests[i].id && strcmp(s->requests[i].id, id) == 0)
+            return &s->requests[i];
     return NULL;
 }
 

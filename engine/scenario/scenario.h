@@ -126,11 +126,24 @@ typedef enum condition_kind {
     COND_ALL,
     COND_ANY,
     COND_NOT,
+    /* the team's progress (see progress_condition.h) */
+    COND_OBJECTIVE, /* an objective achieved */
+    COND_ANSWERED,  /* a question answered: at all, right or wrong (answered) */
+    COND_REPORT,    /* a report handed in */
+    COND_HINT,      /* a hint taken: any of the objective's, or the one numbered hint */
+    COND_REQUEST,   /* a team request asked, approved or refused (stage) */
 } condition_kind;
+
+typedef enum answered_as { ANSWERED_ANY, ANSWERED_RIGHT, ANSWERED_WRONG } answered_as;
+
+typedef enum request_stage { REQUEST_ASKED, REQUEST_APPROVED, REQUEST_REFUSED } request_stage;
 
 typedef struct condition {
     condition_kind kind;
-    char *ref; /* check or inject id */
+    char *ref;            /* check, inject, objective or request id */
+    answered_as answered; /* COND_ANSWERED */
+    int hint;             /* COND_HINT: the hint's number, from 1; 0: any */
+    request_stage stage;  /* COND_REQUEST */
     struct condition **kids;
     size_t nkids;
     int64_t hold_ms;   /* "for": must have held this long; 0 = at once */
@@ -306,7 +319,7 @@ typedef struct objective {
     /* only what happens after this inject fired for the team counts; or NULL */
     char *after;
     src_pos after_pos;
-    decay_rule decay; /* check objectives; off unless decay.from */
+    decay_rule decay; /* check and question objectives; off unless decay.from */
     /* report */
     rubric_item *rubric;
     size_t nrubric;
@@ -315,9 +328,30 @@ typedef struct objective {
     src_pos pos;
 } objective;
 
+/* Something a team may ask for from its console (`requests:`): an
+ * instructor approves or refuses it, or it is approved at once (auto).
+ * Approval fires the injects it names and costs its points. */
+typedef enum request_approval { APPROVAL_INSTRUCTOR, APPROVAL_AUTO } request_approval;
+
+typedef struct team_request {
+    char *id;
+    l10n_text title;
+    l10n_text text; /* what it does, for the team */
+    request_approval approval;
+    char **fires; /* inject ids released when approved */
+    src_pos *fires_pos;
+    size_t nfires;
+    int cost;  /* points taken at each approval */
+    int limit; /* at most this many asks per team that were not refused */
+    src_pos pos;
+} team_request;
+
 typedef struct scenario {
     char *file;
     int version;
+    /* no network and no nodes: teams get messages and documents, answer and
+     * report; nothing acts on a guest (scenario_tabletop.c) */
+    bool tabletop;
     char *id;
     l10n_text title;
     l10n_text description;
@@ -352,6 +386,8 @@ typedef struct scenario {
     size_t nobjectives;
     penalty_rule *penalties;
     size_t npenalties;
+    team_request *requests;
+    size_t nrequests;
     /* the organisation: time zone, locale and accounts of every guest */
     char *time_zone; /* Area/City as in the tz database, or NULL: the image's */
     char *locale;    /* ll_CC.UTF-8, or NULL: the image's */
@@ -393,6 +429,7 @@ const inject *scenario_inject(const scenario *s, const char *id);
 const check *scenario_check(const scenario *s, const char *id);
 const custom_image *scenario_custom_image(const scenario *s, const char *name);
 const objective *scenario_objective(const scenario *s, const char *id);
+const team_request *scenario_request(const scenario *s, const char *id);
 
 /* Whether user u exists on node n: on the nodes it names; without 'nodes',
  * on every blue or grey node whose image runs Linux (node_runs_linux: the

@@ -19,6 +19,11 @@
 typedef struct checker {
     scenario *s;
     diag_list *diags;
+    /* names that team-progress conditions and requests refer to */
+    const struct name_set *objective_names, *request_names, *inject_names;
+    /* every check id: a reference to an inject that names a check (or the
+     * reverse) says so, rather than suggest a look-alike */
+    const struct name_set *check_names;
 } checker;
 
 static void err_at(checker *C, src_pos pos, const char *fmt, ...)
@@ -79,6 +84,15 @@ static bool name_set_has(const name_set *set, const char *name)
 static void unknown_ref(checker *C, src_pos pos, const char *what, const char *name,
                         const name_set *known)
 {
+    bool wants_inject = strcmp(what, "inject") == 0, wants_check = strcmp(what, "check") == 0;
+    if (wants_inject && C->check_names && name_set_has(C->check_names, name)) {
+        err_at(C, pos, "'%s' is a check, not an inject: this names an inject", name);
+        return;
+    }
+    if (wants_check && C->inject_names && name_set_has(C->inject_names, name)) {
+        err_at(C, pos, "'%s' is an inject, not a check: this names a check", name);
+        return;
+    }
     const char *near = suggest_closest_n(name, known->names, known->count);
     if (near)
         err_at(C, pos, "unknown %s '%s'; did you mean '%s'?", what, name, near);
@@ -233,6 +247,16 @@ static const nic *node_nic_on(const node *n, int segment_index)
     return NULL;
 }
 
+/* False when an interface of n names an unknown segment (reported where it
+ * is named): whether n is on a segment cannot be told, and is not claimed. */
+static bool node_nics_known(const node *n)
+{
+    for (size_t j = 0; j < n->nnics; j++)
+        if (n->nics[j].segment && n->nics[j].segment_index < 0)
+            return false;
+    return true;
+}
+
 static void check_gateways(checker *C, const name_set *nodes)
 {
     scenario *s = C->s;
@@ -245,7 +269,7 @@ static void check_gateways(checker *C, const name_set *nodes)
             unknown_ref(C, seg->router_pos, "gateway node", seg->router, nodes);
             continue;
         }
-        if (!node_nic_on(gw, (int)i))
+        if (!node_nic_on(gw, (int)i) && node_nics_known(gw))
             err_at(C, seg->router_pos, "gateway '%s' has no interface on segment '%s'", seg->router,
                    seg->name ? seg->name : "?");
         if (!gw->forwarding)
@@ -292,6 +316,36 @@ static void check_images(checker *C)
 
 /* ---- injects ---- */
 
+static const char *const KIND_NAMES[] = {"question", "check", "report"};
+
+/* A condition on the team's progress names an objective of the right kind
+ * (a hint one the objective has), or a request. */
+static void check_progress_condition(checker *C, const condition *c)
+{
+    if (!c->ref)
+        return;
+    if (c->kind == COND_REQUEST) {
+        check_ref(C, c->pos, "request", c->ref, C->request_names);
+        return;
+    }
+    const objective *o = scenario_objective(C->s, c->ref);
+    if (!o) {
+        unknown_ref(C, c->pos, "objective", c->ref, C->objective_names);
+        return;
+    }
+    if (c->kind == COND_ANSWERED && o->kind != OBJ_QUESTION)
+        err_at(C, c->pos, "'answered' needs a question; '%s' is a %s objective", o->id,
+               KIND_NAMES[o->kind]);
+    else if (c->kind == COND_REPORT && o->kind != OBJ_REPORT)
+        err_at(C, c->pos, "'report' needs a report objective; '%s' is a %s objective", o->id,
+               KIND_NAMES[o->kind]);
+    else if (c->kind == COND_HINT && o->nhints == 0)
+        err_at(C, c->pos, "objective '%s' has no hints", o->id);
+    else if (c->kind == COND_HINT && (size_t)c->hint > o->nhints)
+        err_at(C, c->pos, "objective '%s' has %zu hint%s; there is no hint %d", o->id, o->nhints,
+               o->nhints == 1 ? "" : "s", c->hint);
+}
+
 static void check_condition(checker *C, const condition *c, const name_set *checks,
                             const name_set *injects)
 {
@@ -301,6 +355,8 @@ static void check_condition(checker *C, const condition *c, const name_set *chec
         check_ref(C, c->pos, "check", c->ref, checks);
     else if (c->kind == COND_INJECT)
         check_ref(C, c->pos, "inject", c->ref, injects);
+    else if (c->kind >= COND_OBJECTIVE)
+        check_progress_condition(C, c);
     for (size_t i = 0; i < c->nkids; i++)
         check_condition(C, c->kids[i], checks, injects);
 }
@@ -424,20 +480,29 @@ static void check_injects(checker *C, const name_set *nodes, const name_set *inj
     for (size_t i = 0; i < s->ninjects; i++) {
         inject *inj = &s->injects[i];
         const action *a = &inj->action;
-        bool on_guest = a->kind == ACTION_RUN || a->kind == ACTION_FILE ||
-                        a->kind == ACTION_POWER || a->kind == ACTION_LINK;
+        /* An action the loader refused (none, or two) has no position:
+         * what follows from its kind would only echo that error. */
+        bool known = a->pos.line > 0;
+        bool on_guest = known && (a->kind == ACTION_RUN || a->kind == ACTION_FILE ||
+                                  a->kind == ACTION_POWER || a->kind == ACTION_LINK);
         if (on_guest && !inj->target && inj->id)
             err_at(C, inj->pos, "inject '%s' acts on a guest and needs a 'target' node", inj->id);
-        check_ref(C, inj->target_pos, a->kind == ACTION_MAIL ? "node" : "target node", inj->target,
-                  nodes);
-        if (a->kind == ACTION_MAIL)
+        if (known && (a->kind == ACTION_MESSAGE || a->kind == ACTION_NOTE) && inj->target)
+            err_at(C, inj->target_pos,
+                   "a %s goes to %s, not to a node: 'target' does not apply; remove it",
+                   a->kind == ACTION_MESSAGE ? "message" : "note",
+                   a->kind == ACTION_MESSAGE ? "the team" : "the instructors");
+        else
+            check_ref(C, inj->target_pos, a->kind == ACTION_MAIL ? "node" : "target node",
+                      inj->target, nodes);
+        if (known && a->kind == ACTION_MAIL)
             check_mail_server(C, inj, nodes);
-        if (a->kind == ACTION_LINK && a->segment) {
+        if (known && a->kind == ACTION_LINK && a->segment) {
             int seg = scenario_segment_index(s, a->segment);
             const node *target = inj->target ? scenario_node(s, inj->target) : NULL;
             if (seg < 0)
                 unknown_ref(C, a->segment_pos, "segment", a->segment, segments);
-            else if (target && !node_nic_on(target, seg))
+            else if (target && !node_nic_on(target, seg) && node_nics_known(target))
                 err_at(C, a->segment_pos, "target '%s' has no interface on segment '%s'",
                        inj->target, a->segment);
         }
@@ -528,12 +593,23 @@ static void check_users(checker *C, const name_set *nodes)
 
 /* ---- templates ---- */
 
+typedef struct template_site {
+    checker *C;
+    src_pos pos;
+    const char *where;
+} template_site;
+
+static void report_template(void *ctx, const char *why)
+{
+    template_site *site = ctx;
+    err_at(site->C, site->pos, "%s: %s", site->where, why);
+}
+
+/* Every bad template of the text is reported, each on its own. */
 static void check_template(checker *C, src_pos pos, const char *where, const char *text)
 {
-    char *why = NULL;
-    if (template_check(C->s, text, &why) != 0)
-        err_at(C, pos, "%s: %s", where, why);
-    free(why);
+    template_site site = {C, pos, where};
+    (void)template_check_each(C->s, text, report_template, &site);
 }
 
 static void check_template_l10n(checker *C, const char *where, const l10n_text *t)
@@ -575,9 +651,23 @@ static void check_templates(checker *C)
     }
 }
 
+/* ---- team requests ---- */
+
+static void check_requests(checker *C, name_set *requests)
+{
+    for (size_t i = 0; i < C->s->nrequests; i++) {
+        const team_request *r = &C->s->requests[i];
+        name_set_add(C, requests, "request", r->id, r->pos);
+        for (size_t j = 0; j < r->nfires; j++)
+            check_ref(C, r->fires_pos[j], "inject", r->fires[j], C->inject_names);
+    }
+}
+
 void scenario_check_model(scenario *s, diag_list *diags)
 {
     checker C = {.s = s, .diags = diags};
+    name_set requests;
+    name_set_init(&requests, s->nrequests);
     name_set segments, nodes, injects, checks, objectives;
     name_set_init(&segments, s->nsegments);
     name_set_init(&nodes, s->nnodes);
@@ -595,6 +685,11 @@ void scenario_check_model(scenario *s, diag_list *diags)
     for (size_t i = 0; i < s->nobjectives; i++)
         name_set_add(&C, &objectives, "objective", s->objectives[i].id, s->objectives[i].pos);
 
+    C.objective_names = &objectives;
+    C.request_names = &requests;
+    C.inject_names = &injects;
+    C.check_names = &checks;
+    check_requests(&C, &requests);
     check_address_plan(&C);
     check_interfaces(&C, &segments);
     check_gateways(&C, &nodes);
@@ -610,4 +705,5 @@ void scenario_check_model(scenario *s, diag_list *diags)
     name_set_fini(&injects);
     name_set_fini(&checks);
     name_set_fini(&objectives);
+    name_set_fini(&requests);
 }

@@ -18,8 +18,10 @@ static scenario *scenario_from_doc(const char *name, ydoc *doc, const scenario_a
     if (doc) {
         scenario_load_tree(s, doc->root, from, diags);
         /* Checked even after load errors, so one run reports every problem. */
-        if (doc->root && doc->root->kind == YNODE_MAP)
+        if (doc->root && doc->root->kind == YNODE_MAP) {
+            scenario_check_tabletop(s, doc->root, diags);
             scenario_check_model(s, diags);
+        }
     }
     ydoc_free(doc);
     if (!doc || diags->count != before) {

@@ -315,11 +315,10 @@ static void *load_list(loader *L, const ynode *map, const char *key, const char 
 /* ---- metadata ---- */
 
 static const char *const TOP_KEYS[] = {
-    "enshu",      "id",        "title",     "description", "level",
-    "duration",   "teams",     "team_size", "languages",   "default_language",
-    "network",    "images",    "nodes",     "injects",     "checks",
-    "objectives", "penalties", "consoles",  "time_zone",   "locale",
-    "users",      NULL};
+    "enshu",     "id",        "title",     "description",      "level",     "duration",
+    "teams",     "team_size", "languages", "default_language", "network",   "images",
+    "nodes",     "injects",   "checks",    "objectives",       "penalties", "consoles",
+    "time_zone", "locale",    "users",     "requests",         NULL};
 
 /* What the browser consoles show teams. */
 static void load_consoles(loader *L, const ynode *root)
@@ -441,7 +440,11 @@ static void load_network(loader *L, const ynode *root)
     s->pool_prefix = 12;
     s->segment_prefix = 24;
     if (!net) {
-        missing(L, root, "network", "the scenario");
+        /* Neither network nor nodes: a tabletop exercise (scenario_tabletop.c). */
+        if (ymap_get(root, "nodes"))
+            err(L, root,
+                "the scenario is missing 'network' (only a tabletop exercise has neither "
+                "'network' nor 'nodes')");
         return;
     }
     if (!expect_map(L, net, "'network'"))
@@ -717,8 +720,60 @@ static void load_user(loader *L, const ynode *item, void *out, size_t index)
 
 static condition *load_condition(loader *L, const ynode *v, int depth);
 
-static const char *const COND_KEYS[] = {"check", "inject", "all",    "any",
-                                        "not",   "for",    "within", NULL};
+static const char *const COND_KEYS[] = {"check",     "inject",   "all",    "any",  "not",
+                                        "objective", "answered", "report", "hint", "request",
+                                        "for",       "within",   NULL};
+
+/* The team-progress conditions, either a bare name or a map that says more:
+ * answered: ID | {objective: ID, right: BOOL}; hint: ID | {objective: ID,
+ * number: N}; request: ID | {id: ID, state: asked|approved|refused};
+ * objective: ID; report: ID. */
+static void load_progress_condition(loader *L, const ynode *which, condition *c, const char *key)
+{
+    static const char *const WHAT[] = {[COND_OBJECTIVE] = "an objective",
+                                       [COND_ANSWERED] = "a question",
+                                       [COND_REPORT] = "a report objective",
+                                       [COND_HINT] = "an objective",
+                                       [COND_REQUEST] = "a team request"};
+    c->stage = REQUEST_APPROVED;
+    const ynode *name = which;
+    if (which->kind == YNODE_MAP &&
+        (c->kind == COND_ANSWERED || c->kind == COND_HINT || c->kind == COND_REQUEST)) {
+        static const char *const AKEYS[] = {"objective", "right", NULL};
+        static const char *const HKEYS[] = {"objective", "number", NULL};
+        static const char *const RKEYS[] = {"id", "state", NULL};
+        char what[32];
+        snprintf(what, sizeof what, "'%s'", key);
+        const char *name_key = c->kind == COND_REQUEST ? "id" : "objective";
+        check_keys(L, which, what,
+                   c->kind == COND_ANSWERED ? AKEYS
+                   : c->kind == COND_HINT   ? HKEYS
+                                            : RKEYS);
+        name = ymap_get(which, name_key);
+        if (!name) {
+            missing(L, which, name_key, what);
+            return;
+        }
+        if (c->kind == COND_ANSWERED && ymap_get(which, "right"))
+            c->answered = get_bool(L, which, "right", what, true) ? ANSWERED_RIGHT : ANSWERED_WRONG;
+        if (c->kind == COND_HINT)
+            c->hint = (int)get_int(L, which, "number", what, 1, 20, 0);
+        const ynode *state = ymap_get(which, "state");
+        if (c->kind == COND_REQUEST && state) {
+            if (is_scalar_text(state) && !strcmp(state->str, "asked"))
+                c->stage = REQUEST_ASKED;
+            else if (is_scalar_text(state) && !strcmp(state->str, "refused"))
+                c->stage = REQUEST_REFUSED;
+            else if (!(is_scalar_text(state) && !strcmp(state->str, "approved")))
+                err(L, state, "'state' of '%s' must be asked, approved or refused", key);
+        }
+    }
+    c->pos = pos_of(name);
+    if (!is_scalar_text(name) || !valid_name(name->str))
+        err(L, name, "'%s' must name %s", key, WHAT[c->kind]);
+    else
+        c->ref = xstrdup(name->str);
+}
 
 static condition *load_condition(loader *L, const ynode *v, int depth)
 {
@@ -729,11 +784,12 @@ static condition *load_condition(loader *L, const ynode *v, int depth)
     if (!expect_map(L, v, "a condition"))
         return NULL;
     check_keys(L, v, "a condition", COND_KEYS);
-    static const char *const KINDS[] = {"check", "inject", "all", "any", "not"};
+    static const char *const KINDS[] = {"check",     "inject",   "all",    "any",  "not",
+                                        "objective", "answered", "report", "hint", "request"};
     const ynode *which = NULL;
     condition_kind kind = COND_CHECK;
     int found = 0;
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < (int)(sizeof KINDS / sizeof *KINDS); k++) {
         const ynode *x = ymap_get(v, KINDS[k]);
         if (x) {
             which = x;
@@ -742,7 +798,9 @@ static condition *load_condition(loader *L, const ynode *v, int depth)
         }
     }
     if (found != 1) {
-        err(L, v, "a condition needs exactly one of check, inject, all, any or not");
+        err(L, v,
+            "a condition needs exactly one of check, inject, objective, answered, report, "
+            "hint, request, all, any or not");
         return NULL;
     }
     condition *c = xcalloc(1, sizeof(condition));
@@ -758,6 +816,13 @@ static condition *load_condition(loader *L, const ynode *v, int depth)
                 kind == COND_CHECK ? "a check" : "an inject");
         else
             c->ref = xstrdup(which->str);
+        break;
+    case COND_OBJECTIVE:
+    case COND_ANSWERED:
+    case COND_REPORT:
+    case COND_HINT:
+    case COND_REQUEST:
+        load_progress_condition(L, which, c, KINDS[kind]);
         break;
     case COND_NOT:
         c->kids = xcalloc(1, sizeof(condition *));
@@ -1136,8 +1201,29 @@ static void load_inject(loader *L, const ynode *item, void *out, size_t index)
     const ynode *at = ymap_get(item, "at"), *after = ymap_get(item, "after"),
                 *when = ymap_get(item, "when"), *manual = ymap_get(item, "manual");
     int triggers = !!at + !!after + !!when + !!manual;
-    if (triggers != 1) {
+    if (triggers == 0) {
         err(L, item, "an inject needs exactly one of 'at', 'after', 'when' or 'manual'");
+    } else if (triggers > 1) {
+        /* Name the ones found, in the order of the list. */
+        const char *found[4];
+        int n = 0;
+        if (at)
+            found[n++] = "'at'";
+        if (after)
+            found[n++] = "'after'";
+        if (when)
+            found[n++] = "'when'";
+        if (manual)
+            found[n++] = "'manual'";
+        char list[64] = "";
+        for (int i = 0; i < n; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                     i == 0       ? ""
+                     : i == n - 1 ? " and "
+                                  : ", ",
+                     found[i]);
+        err(L, item, "an inject needs exactly one of 'at', 'after', 'when' or 'manual'; it has %s",
+            list);
     } else if (at) {
         inj->trigger = TRIGGER_AT;
         inj->at_ms = get_duration(L, item, "at", "an inject", 0, 7LL * 24 * 3600 * 1000, 0);
@@ -1237,13 +1323,22 @@ static void load_answer(loader *L, const ynode *obj, objective *o)
     if (!expect_map(L, ans, "'answer'"))
         return;
     check_keys(L, ans, "'answer'", KINDS);
-    if (ans->npairs != 1) {
-        err(L, ans, "'answer' needs exactly one of exact, nocase, regex, range, one_of or time");
+    /* Only its known keys count: an unknown one is reported on its own
+     * (check_keys), and is not also a second kind of answer. */
+    size_t known = 0, first = 0;
+    for (size_t p = 0; p < ans->npairs; p++) {
+        const ynode *key = ans->pairs[p].key;
+        for (int i = 0; key->kind == YNODE_SCALAR && KINDS[i]; i++)
+            if (!strcmp(key->str, KINDS[i]) && known++ == 0)
+                first = p;
+    }
+    if (known != 1) {
+        if (known > 1 || ans->npairs == 0)
+            err(L, ans,
+                "'answer' needs exactly one of exact, nocase, regex, range, one_of or time");
         return;
     }
-    const ynode *k = ans->pairs[0].key, *v = ans->pairs[0].value;
-    if (k->kind != YNODE_SCALAR)
-        return;
+    const ynode *k = ans->pairs[first].key, *v = ans->pairs[first].value;
     for (int i = 0; KINDS[i]; i++)
         if (!strcmp(k->str, KINDS[i]))
             o->answer = (answer_kind)i;
@@ -1388,8 +1483,8 @@ static void load_objective(loader *L, const ynode *item, void *out, size_t index
     const char *own[] = {
         o->kind == OBJ_QUESTION ? NULL : "answer", o->kind == OBJ_QUESTION ? NULL : "attempts",
         o->kind == OBJ_CHECK ? NULL : "check", o->kind == OBJ_REPORT ? NULL : "rubric"};
-    if (o->kind != OBJ_CHECK && ymap_get(item, "decay"))
-        err(L, ymap_get(item, "decay"), "'decay' applies only to check objectives");
+    if (o->kind == OBJ_REPORT && ymap_get(item, "decay"))
+        err(L, ymap_get(item, "decay"), "'decay' applies only to check and question objectives");
     for (size_t i = 0; i < 4; i++)
         if (own[i] && ymap_get(item, own[i]))
             err(L, ymap_get(item, own[i]), "'%s' does not apply to a %s objective", own[i],
@@ -1398,6 +1493,7 @@ static void load_objective(loader *L, const ynode *item, void *out, size_t index
     case OBJ_QUESTION:
         load_answer(L, item, o);
         o->attempts = (int)get_int(L, item, "attempts", "a question", 0, 1000, 0);
+        load_decay(L, ymap_get(item, "decay"), o);
         if (!ymap_get(item, "text"))
             missing(L, item, "text", "a question");
         break;
@@ -1415,6 +1511,45 @@ static void load_objective(loader *L, const ynode *item, void *out, size_t index
             for (size_t i = 0; i < o->nrubric; i++)
                 o->points += o->rubric[i].points;
         break;
+    }
+}
+
+/* ---- team requests ---- */
+
+/* requests: [{id, title, text, approval: instructor|auto, fires: [INJECT], cost, limit}] */
+static void load_request(loader *L, const ynode *item, void *out, size_t index)
+{
+    static const char *const KEYS[] = {"id",    "title", "text",  "approval",
+                                       "fires", "cost",  "limit", NULL};
+    team_request *r = out;
+    r->pos = pos_of(item);
+    r->limit = 1;
+    if (!expect_map(L, item, "a request"))
+        return;
+    check_keys(L, item, "a request", KEYS);
+    r->id = get_name(L, item, "id", "a request", true);
+    get_l10n(L, item, "title", "a request", true, &r->title);
+    get_l10n(L, item, "text", "a request", false, &r->text);
+    const ynode *approval = ymap_get(item, "approval");
+    if (approval && is_scalar_text(approval) && !strcmp(approval->str, "auto"))
+        r->approval = APPROVAL_AUTO;
+    else if (approval && !(is_scalar_text(approval) && !strcmp(approval->str, "instructor")))
+        err(L, approval, "'approval' of a request must be instructor or auto");
+    r->cost = (int)get_int(L, item, "cost", "a request", 0, 10000, 0);
+    r->limit = (int)get_int(L, item, "limit", "a request", 1, 100, 1);
+    const ynode *fires = ymap_get(item, "fires");
+    if (!fires || !expect_seq(L, fires, "'fires' of a request"))
+        return;
+    r->fires = xcalloc(fires->nitems + 1, sizeof(char *));
+    r->fires_pos = xcalloc(fires->nitems + 1, sizeof(src_pos));
+    for (size_t i = 0; i < fires->nitems; i++) {
+        const ynode *v = fires->items[i];
+        if (!is_scalar_text(v) || !valid_name(v->str)) {
+            err(L, v, "'fires' of a request must name injects");
+            continue;
+        }
+        r->fires_pos[r->nfires] = pos_of(v);
+        r->fires[r->nfires++] = xstrdup(v->str);
     }
 }
 
@@ -1451,9 +1586,12 @@ void scenario_load_tree(scenario *s, const ynode *root, const scenario_attachmen
     load_images(&L, root);
     s->nodes = load_list(&L, root, "nodes", "'nodes'", sizeof(node), SCENARIO_MAX_NODES, load_node,
                          &s->nnodes);
-    if (!ymap_get(root, "nodes"))
-        missing(&L, root, "nodes", "the scenario");
-    else if (s->nnodes == 0 && ymap_get(root, "nodes")->kind != YNODE_MAP)
+    if (!ymap_get(root, "nodes") && ymap_get(root, "network"))
+        err(&L, root,
+            "the scenario is missing 'nodes' (only a tabletop exercise has neither 'network' nor "
+            "'nodes')");
+    else if (s->nnodes == 0 && ymap_get(root, "nodes") &&
+             ymap_get(root, "nodes")->kind != YNODE_MAP)
         err(&L, ymap_get(root, "nodes"), "'nodes' needs at least one node");
     s->injects = load_list(&L, root, "injects", "'injects'", sizeof(inject), 1000, load_inject,
                            &s->ninjects);
@@ -1463,6 +1601,8 @@ void scenario_load_tree(scenario *s, const ynode *root, const scenario_attachmen
                               load_objective, &s->nobjectives);
     s->penalties = load_list(&L, root, "penalties", "'penalties'", sizeof(penalty_rule), 100,
                              load_penalty, &s->npenalties);
+    s->requests = load_list(&L, root, "requests", "'requests'", sizeof(team_request), 100,
+                            load_request, &s->nrequests);
     load_organisation(&L, root);
     s->users = load_list(&L, root, "users", "'users'", sizeof(scenario_user), SCENARIO_MAX_USERS,
                          load_user, &s->nusers);

@@ -16,6 +16,11 @@
 void scenario_load_tree(scenario *s, const ynode *root, const scenario_attachments *from,
                         diag_list *diags);
 
+/* A scenario without network and nodes: marks it tabletop and reports
+ * what only guests could carry out (scenario_tabletop.c). Before
+ * scenario_check_model, which then sees none of it. */
+void scenario_check_tabletop(scenario *s, const ynode *root, diag_list *diags);
+
 /* References, uniqueness, cycles and the address plan. */
 void scenario_check_model(scenario *s, diag_list *diags);
 

@@ -97,8 +97,8 @@ static char *check_one(const scenario *s, const char *key, char **w, size_t n)
         if (seg < 0)
             return unknown("segment", arg[1], segment_names(s), s->nsegments, key);
         for (size_t j = 0; j < nd->nnics; j++)
-            if (nd->nics[j].segment_index == seg)
-                return NULL;
+            if (nd->nics[j].segment_index == seg || nd->nics[j].segment_index < 0)
+                return NULL; /* (an unknown segment is reported where it is named) */
         return xasprintf("node '%s' in {{%s}} has no interface on segment '%s'", arg[0], key,
                          arg[1]);
     }
@@ -119,25 +119,42 @@ static char *check_one(const scenario *s, const char *key, char **w, size_t n)
     return xasprintf("unknown template {{%s}}; expected team, addr, subnet or gateway", key);
 }
 
-int template_check(const scenario *s, const char *text, char **why)
+size_t template_check_each(const scenario *s, const char *text,
+                           void (*report)(void *ctx, const char *why), void *ctx)
 {
-    *why = NULL;
+    size_t bad = 0;
     for (const char *p = text ? strstr(text, "{{") : NULL; p; p = strstr(p, "{{")) {
         const char *end = strstr(p + 2, "}}");
         if (!end) {
-            *why = xstrdup("'{{' has no closing '}}'");
-            return ENSHU_EINVAL;
+            report(ctx, "'{{' has no closing '}}'");
+            return bad + 1;
         }
         char *words[MAX_WORDS];
         size_t n;
         char *key = template_key(p + 2, end, words, &n);
-        *why = check_one(s, key, words, n);
+        char *why = check_one(s, key, words, n);
         free(key);
-        if (*why)
-            return ENSHU_EINVAL;
+        if (why) {
+            report(ctx, why);
+            bad++;
+        }
+        free(why);
         p = end + 2;
     }
-    return ENSHU_OK;
+    return bad;
+}
+
+static void keep_first(void *ctx, const char *why)
+{
+    char **first = ctx;
+    if (!*first)
+        *first = xstrdup(why);
+}
+
+int template_check(const scenario *s, const char *text, char **why)
+{
+    *why = NULL;
+    return template_check_each(s, text, keep_first, why) ? ENSHU_EINVAL : ENSHU_OK;
 }
 
 char *template_expand(const char *text, template_lookup lookup, void *ctx)

@@ -33,6 +33,11 @@ bool template_has(const char *text);
 int template_check(const scenario *s, const char *text, char **why)
     __attribute__((warn_unused_result));
 
+/* As template_check, for every bad template of text: report(ctx, why) for
+ * each, in order (why is borrowed for the call). Returns how many. */
+size_t template_check_each(const scenario *s, const char *text,
+                           void (*report)(void *ctx, const char *why), void *ctx);
+
 /* text with every well-formed template replaced by lookup's value; a
  * template lookup does not know stays as written (caller frees). */
 char *template_expand(const char *text, template_lookup lookup, void *ctx)

@@ -39,7 +39,7 @@ typedef struct run_state {
     int slow_fired;
 } run_state;
 
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
+static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *out)
 {
     run_state *r = ctx;
     float late = (float)((double)(bench_now_us() - r->start_us) / 1000.0 - (double)inj->at_ms);

@@ -23,6 +23,7 @@ const TEAM_REQUESTS = {
   report: { objective: 'incident-report', text: 'a report', attachment: { name: 'a.txt', data: 'YQ==' } },
   hint: { objective: 'which-host', index: 0 },
   attachment: { inject: 'notice' },
+  'request.ask': { request: 'reimage' },
   timeline: {},
   nodes: {},
   'console.open': { node: 'ws' },
@@ -50,10 +51,11 @@ const INSTRUCTOR_REQUESTS = {
   'console.open': { node: 'ws', team: 2 },
   'code.rotate': { team: 2 },
   members: {},
-  'member.remove': { team: 2, name: 'Bob' }
+  'member.remove': { team: 2, name: 'Bob' },
+  'request.decide': { team: 2, request: 'reimage', approve: true }
 };
 /* The team requests that may name a team: naming the other one is refused. */
-const NAMING_TEAM_B = ['answer', 'report', 'hint', 'attachment', 'timeline', 'nodes', 'console.open'];
+const NAMING_TEAM_B = ['answer', 'report', 'hint', 'attachment', 'request.ask', 'timeline', 'nodes', 'console.open'];
 /* Requests only instructors may make, whatever their fields. */
 const INSTRUCTOR_ONLY = [
   'exercise.start',
@@ -71,7 +73,8 @@ const INSTRUCTOR_ONLY = [
   'node.revert',
   'code.rotate',
   'members',
-  'member.remove'
+  'member.remove',
+  'request.decide'
 ];
 
 let range;

@@ -113,8 +113,9 @@ expect 0 "image 'deb' imported" -- images import deb "$work/disk.raw" --force --
 [ "$(json .vcpus deb)" = 3 ] || fail "--force did not replace deb"
 store_holds deb deb2 win
 
-# validate: an imported image missing here is a warning with its line; one
-# Enshu cannot run yet is an error.
+# validate: an imported image missing here is a warning with its line; a
+# Windows (PowerShell) node is valid, but not an inject or check that runs
+# on it as a user, nor mail sent via it: errors naming the node, at the key.
 cat >"$work/office.yaml" <<'EOF'
 enshu: 1
 id: office
@@ -129,7 +130,23 @@ nodes:
 EOF
 expect 0 "office.yaml:6:3: warning: image 'laptop' is not in the image store of this machine .*import it with 'enshu images import laptop FILE' before 'enshu up'" -- validate "$work/office.yaml"
 sed -i 's/laptop/win/' "$work/office.yaml"
-expect 1 "office.yaml:6:3: error: image 'win': its commands run with PowerShell \(exec: powershell\), which Enshu does not support yet" -- validate "$work/office.yaml"
+expect 0 "^$" -- validate "$work/office.yaml"
+cp "$work/office.yaml" "$work/office-users.yaml"
+cat >>"$work/office-users.yaml" <<'EOF'
+users: [{name: alice, password: pw}]
+injects:
+  - {id: note, at: 1m, target: pc, user: alice, run: "echo hi"}
+  - {id: phish, at: 2m, mail: {via: pc, server: 192.0.2.25, from: a@example.org, to: [alice@example.org], subject: Hi, body: Hi}}
+checks:
+  - {id: seen, node: pc, user: alice, command: "echo hi", interval: 1m}
+EOF
+expect 1 "office-users.yaml:13:42: error: inject 'note' runs as user 'alice' on node 'pc', whose image runs PowerShell: Windows guests run everything as the agent's account \(there is no setpriv\); remove 'user'" -- validate "$work/office-users.yaml"
+sed -i '/id: note/d' "$work/office-users.yaml"
+expect 1 "error: inject 'phish' sends mail via node 'pc', whose image runs PowerShell: mail goes through sh on a Linux node; send it via another node" -- validate "$work/office-users.yaml"
+sed -i '/id: phish/d; s/^injects:$//' "$work/office-users.yaml"
+expect 1 "error: check 'seen' runs as user 'alice' on node 'pc', whose image runs PowerShell" -- validate "$work/office-users.yaml"
+expect 1 "enshu: check 'seen' runs as user 'alice' on node 'pc', whose image runs PowerShell.*\(line [0-9]+\)" -- up "$work/office-users.yaml" --teams 1
+[ ! -e "$ENSHU_STATE_DIR/ranges/office.db" ] || fail "a refused up left a range behind"
 
 # up refuses before anything is created, naming node, image and remedy.
 sed -i 's/\bwin\b/laptop/' "$work/office.yaml"

@@ -50,6 +50,12 @@ expect 2 "expected FILE --teams N" -- run
 expect 2 "--speed must be a number above 0" -- run x.yaml --teams 2 --speed fast
 expect 2 "--for must be a duration such as 90s" -- run x.yaml --teams 2 --for ever
 expect 1 "cannot open" -- run /nonexistent.yaml --teams 2
+expect 2 "give --resume or --fresh, not both" -- run x.yaml --teams 2 --resume --fresh
+expect 0 "^  --resume   carry the old exercise on" -- run --help
+expect 0 "--resume and --fresh as for 'enshu run'" -- serve --help
+expect 0 "^Usage: enshu retry" -- retry --help
+expect 2 "expected --name NAME INJECT" -- retry --name ghost
+expect 1 "exercise 'ghost' has no ledger" -- retry --name ghost setup
 expect 0 "^Usage: enshu timeline" -- timeline --help
 expect 2 "give the exercise with --name NAME" -- timeline
 expect 1 "exercise 'ghost' has no ledger" -- timeline --name ghost

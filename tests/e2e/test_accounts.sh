@@ -3,7 +3,8 @@
 # the nodes they should (alice on ws, bob on every blue and grey node, nobody
 # on the attacker's), each team with its own passwords: a user logs in with
 # su from an unprivileged account with the team's password and is refused
-# with the other team's. The workstation rebooted by an inject comes back
+# with the other team's. Injects that pkill -f their own text survive and
+# make files 0644. The workstation rebooted by an inject comes back
 # (without what was made on it) with its accounts made again. The kernel
 # command line carries the time zone and locale. No guest log of either
 # team holds a password.
@@ -24,6 +25,16 @@ for inj in mark reboot; do
     fail "inject $inj did not fire for both teams: $(sql "select team, kind, text from events where subject='$inj'")"
 done
 pass "2 teams up; ws of each rebooted by an inject"
+
+for inj in self-kill self-kill-bob; do
+  [ "$(sql "select count(*) from events where kind='inject.fired' and subject='$inj'")" = 2 ] ||
+    fail "inject $inj did not complete for both teams: $(sql "select team, kind, value, text from events where subject='$inj'")"
+done
+for team in 1 2; do
+  modes=$("$ENSHU" exec --name $name $team srv "stat -c '%a %U %s' /tmp/self-kill-root /home/bob/self-kill-bob")
+  [ "$modes" = $'644 root 9\n644 bob 9' ] || fail "team $team's srv: the injects' files are: $modes"
+done
+pass "injects that pkill -f and pgrep -f their own text complete; their files are 0644 (root's and bob's)"
 
 for team in 1 2; do
   "$ENSHU" exec --name $name $team ws "test ! -e /tmp/before-reboot" ||

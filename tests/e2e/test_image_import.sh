@@ -10,6 +10,15 @@
 # DHCP and gets its planned address, its agent answers and runs a command.
 # `down` leaves nothing; `images remove` removes the image.
 #
+# Then the same disk with its DHCP client disabled (a boot step replaced
+# through a second archive in the initramfs) is imported with
+# `--addressing agent`, beside a built-in router and server on another
+# segment: once its agent answers, `up` sets its planned address, default
+# route and name server through the agent (found by MAC); it has no DHCP
+# entry, so the address can only come from the engine; and it reaches the
+# server through the router. A reboot inject (`enshu run`) loses them and
+# sets them again.
+#
 # Why not a Debian image (images/debian): those boot "kernel" too (their
 # disk holds a root file system without a boot loader), so their disk alone
 # does not boot; the SYSLINUX disk is the smallest honest bootable disk.
@@ -30,6 +39,7 @@ chmod 755 "$work" # QEMU (user libvirt-qemu) reads the image store inside
 export ENSHU_IMAGE_DIR=$work/images
 cleanup() {
   "$ENSHU" down --name $name >/dev/null 2>&1 || true
+  "$ENSHU" down --name ${name}a >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -95,3 +105,88 @@ assert_range_gone $name
 "$ENSHU" images remove foreign
 [ ! -e "$ENSHU_IMAGE_DIR/foreign" ] || fail "the image remains after images remove"
 pass "range and image removed"
+
+# ---- addressing through the agent ----
+# Its boot step that would start udhcpc returns at once instead (BusyBox's
+# shell runs its applets without looking at PATH, so a stub udhcpc would not
+# be used).
+mkdir -p "$work/nodhcp/lib/enshu"
+gzip -dc "$shared/workstation/initrd.img" | (cd "$work/nodhcp" && cpio -i --quiet lib/enshu/net.sh)
+grep -q 'if \[ -z "$ENSHU_NET" \]; then' "$work/nodhcp/lib/enshu/net.sh" || fail "the initramfs's net.sh has changed"
+sed -i '/if \[ -z "$ENSHU_NET" \]; then/a\    log "network: no DHCP client in this image"; return 0' "$work/nodhcp/lib/enshu/net.sh"
+(cd "$work/nodhcp" && find lib | cpio -o -H newc --quiet | gzip) >"$work/nodhcp.cpio.gz"
+cat "$shared/workstation/initrd.img" "$work/nodhcp.cpio.gz" >"$work/disk/initrd.img"
+mkfs.vfat -C "$work/foreign-agent.img" 65536 >/dev/null
+mcopy -i "$work/foreign-agent.img" "$work/disk/vmlinuz" "$work/disk/initrd.img" "$work/disk/syslinux.cfg" ::/
+syslinux --install "$work/foreign-agent.img"
+"$ENSHU" images import foreign-agent "$work/foreign-agent.img" --os linux --addressing agent --memory 256M ||
+  fail "the import with --addressing agent was refused"
+[ "$(jq -r .addressing "$ENSHU_IMAGE_DIR/foreign-agent/image.json")" = agent ] || fail "image.json does not say addressing agent"
+# The built-in router and server from the shared store, beside it.
+for img in router server; do ln -s "$shared/$img" "$ENSHU_IMAGE_DIR/$img"; done
+pass "imported with --addressing agent; its initramfs starts no DHCP client"
+
+cat >"$work/agent.yaml" <<'EOF'
+enshu: 1
+id: e2e-import-agent
+title: An imported image addressed through its agent
+teams: {min: 1, max: 1}
+network:
+  pool: 10.92.0.0/16
+  segments:
+    - {name: office, gateway: gw}
+    - {name: dmz, gateway: gw}
+images:
+  foreign-agent: {imported: true}
+nodes:
+  - {name: pc, image: foreign-agent, interfaces: [{segment: office, host: 10}]}
+  - name: gw
+    image: router
+    role: grey
+    forwarding: true
+    interfaces: [{segment: office, host: 254}, {segment: dmz, host: 254}]
+  - {name: srv, image: server, interfaces: [{segment: dmz, host: 20}]}
+injects:
+  - {id: restart-pc, at: 20s, target: pc, power: reboot, timeout: 3m}
+EOF
+out=$("$ENSHU" validate "$work/agent.yaml" 2>&1) || fail "validate: $out"
+[ -z "$out" ] || fail "validate says: $out"
+"$ENSHU" up "$work/agent.yaml" --teams 1 --name ${name}a --timeout 4m
+status=$("$ENSHU" status --name ${name}a --json)
+addr_of() { jq -r ".[0].teams[0].nodes[] | select(.name==\"$1\") | .addresses.$2" <<<"$status" | cut -d/ -f1; }
+pc=$(addr_of pc office) gw=$(addr_of gw office) srv=$(addr_of srv dmz)
+[ -n "$pc" ] && [ "$pc" != null ] && [ -n "$srv" ] && [ "$srv" != null ] || fail "no planned addresses: $status"
+mac=$(virsh -c qemu:///system domiflist "enshu-${name}a-t01-pc" | awk '/enshu-/ {print $5}')
+! virsh -c qemu:///system net-dumpxml "enshu-${name}a-t01-office" | grep -qi "$mac" ||
+  fail "pc's MAC $mac has a DHCP entry"
+pass "range up; pc ($mac) has no DHCP entry"
+
+addrs=$("$ENSHU" exec --name ${name}a 1 pc 'ip -4 -o addr show; ip route; cat /etc/resolv.conf')
+grep -q "inet $pc/" <<<"$addrs" || fail "pc has not its planned address $pc: $addrs"
+[ "$(grep -c ' inet ' <<<"$addrs")" = 2 ] || fail "pc has other addresses than lo's and $pc: $addrs"
+grep -q "^default via $gw " <<<"$addrs" || fail "pc has no default route via $gw: $addrs"
+grep -qx "nameserver $gw" <<<"$addrs" || fail "pc's name server is not $gw: $addrs"
+"$ENSHU" exec --name ${name}a 1 pc "ping -c 1 -W 5 $srv" >/dev/null ||
+  fail "pc cannot reach srv ($srv) through the router"
+addrs=$("$ENSHU" exec --name ${name}a 1 pc 'ip -4 -o addr show')
+[ "$(grep -c ' inet ' <<<"$addrs")" = 2 ] && grep -q "inet $pc/" <<<"$addrs" || fail "pc's addresses changed: $addrs"
+pass "the agent gave pc its planned address $pc, route and name server via $gw; it reaches srv at $srv"
+
+# A reboot loses what the agent set (the root is in RAM): the power inject
+# sets the addresses again once the agent answers.
+"$ENSHU" run "$work/agent.yaml" --teams 1 --name ${name}a --speed 10 --for 1m >"$work/run.out" 2>&1 ||
+  fail "run failed: $(tail -20 "$work/run.out")"
+fired=$(sqlite3 -readonly "$ENSHU_STATE_DIR/ranges/${name}a.events.db" \
+  "select kind || ': ' || coalesce(text, '') from events where subject='restart-pc'")
+grep -q "^inject.fired" <<<"$fired" || fail "the reboot inject did not complete: $fired"
+addrs=$("$ENSHU" exec --name ${name}a 1 pc 'cut -d. -f1 /proc/uptime; ip -4 -o addr show; ip route')
+[ "$(head -n 1 <<<"$addrs")" -lt 60 ] || fail "pc was not rebooted: $addrs"
+grep -q "inet $pc/" <<<"$addrs" && grep -q "^default via $gw " <<<"$addrs" ||
+  fail "pc has not its address and route back after its reboot: $addrs"
+"$ENSHU" exec --name ${name}a 1 pc "ping -c 1 -W 5 $srv" >/dev/null || fail "pc cannot reach srv after its reboot"
+pass "after a reboot inject, the agent set pc's address and route again"
+
+"$ENSHU" down --name ${name}a
+assert_range_gone ${name}a
+"$ENSHU" images remove foreign-agent
+pass "the agent-addressed range and its image removed"

@@ -6,7 +6,8 @@
  * ledger order), answers and their limits, authorization, resuming with `since`, the catch-up of a
  * long ledger and pause/resume, timelines served from what the hub keeps (the same as a ledger scan
  * gives, without reading the ledger), the rate limit of every request that writes or costs,
- * submissions refused while the exercise does not run, and serial console
+ * submissions refused while the exercise does not run, team requests
+ * asked, approved or refused and the injects they fire, and serial console
  * opens off the hub thread (guests recorded in a state store on libvirt's
  * test driver, which has no consoles: every open fails, after a gate the
  * test holds). Waits are on messages with generous deadlines, never on
@@ -67,6 +68,13 @@ static const char SCRIPT[] =
     "      from: soc@example.org\n"
     "      subject: {en: Suspicious login, ja: 不審なログイン}\n"
     "      body: {en: Someone logged in at night., ja: 夜間にログインがありました。}\n"
+    "  - {id: reimaged, manual: true, message: {from: it@example.org, subject: ws re-imaged,"
+    " body: done}}\n"
+    "  - {id: called, manual: true, message: {from: ceo@example.org, subject: Keep me informed,"
+    " body: call}}\n"
+    "requests:\n"
+    "  - {id: reimage, title: {en: Re-image ws, ja: ws を再イメージ}, fires: [reimaged], cost: 3}\n"
+    "  - {id: call, title: Call management, approval: auto, fires: [called], limit: 5}\n"
     "users: [{name: alice, password: 'Pw-{{team}}-hub', title: {en: Accounting, ja: 経理}}]\n"
     "objectives:\n"
     "  - {id: host, kind: question, text: '?', answer: {nocase: ws}, attempts: 2, points: 10,\n"
@@ -645,6 +653,54 @@ static void a_released_message_reaches_its_team_only(void **state)
     assert_int_equal(count_of(t1, "inbox", 0), 1);
     client_free(t2);
     client_free(t1en);
+    client_free(t1);
+    client_free(ins);
+}
+
+static bool is_failure_of(const json_t *m, const void *arg)
+{
+    const char *kind = json_string_value(json_object_get(m, "kind"));
+    return strcmp(type_of(m), "event") == 0 && kind && strcmp(kind, "inject.failed") == 0 &&
+           json_integer_value(json_object_get(m, "team")) == *(const int *)arg;
+}
+
+/* An inject that failed (here, cut off by a restart of the engine, as
+ * another process left it in the ledger) reaches the instructors with its
+ * text; an instructor retries it, and it fires, once. Only a failed inject
+ * is retried. */
+static void an_instructor_retries_a_failed_inject(void **state)
+{
+    fixture *f = *state;
+    client *ins = join_instructor(f);
+    client *t1 = join_team(f, 1, "en", 0);
+    assert_error(ask(ins, json_pack("{s:s, s:s, s:i}", "type", "inject.retry", "inject", "notice",
+                                    "team", 1)),
+                 "conflict");
+    event begin = {.team = 1, .kind = EV_INJECT_BEGIN, .subject = "notice"};
+    event failed = {.team = 1,
+                    .kind = EV_INJECT_FAILED,
+                    .subject = "notice",
+                    .value = ENSHU_EAGENT,
+                    .text = "interrupted by a restart of the engine; not run again"};
+    begin.wall_ms = failed.wall_ms = wall_clock_ms(NULL);
+    assert_int_equal(event_store_append(f->ledger, &begin, "inject/1/notice", NULL), ENSHU_OK);
+    assert_int_equal(event_store_append(f->ledger, &failed, NULL, NULL), ENSHU_OK);
+    assert_int_equal(exercise_poll_ledger(f->ex), ENSHU_OK);
+    int one = 1;
+    json_t *m = await_match(ins, is_failure_of, &one, "the failure for the instructor");
+    assert_string_equal(json_string_value(json_object_get(m, "text")),
+                        "interrupted by a restart of the engine; not run again");
+    assert_type(ask(ins, json_pack("{s:s, s:s, s:i}", "type", "inject.retry", "inject", "notice",
+                                   "team", 1)),
+                "ok");
+    m = await_type(t1, "inbox");
+    assert_string_equal(json_string_value(json_object_get(m, "inject")), "notice");
+    /* It fired: nothing to retry, and it fires no second time. */
+    assert_error(ask(ins, json_pack("{s:s, s:s, s:i}", "type", "inject.retry", "inject", "notice",
+                                    "team", 1)),
+                 "conflict");
+    sync_with(t1);
+    assert_int_equal(count_of(t1, "inbox", 0), 1);
     client_free(t1);
     client_free(ins);
 }
@@ -1459,7 +1515,7 @@ static void a_timeline_is_what_the_ledger_gives_without_reading_it(void **state)
      * own language (the scenario's default here). */
     json_t *tli = ask(ins, json_pack("{s:s, s:i}", "type", "timeline", "team", 1));
     assert_type(tli, "timeline");
-    assert_true(json_array_size(json_object_get(tli, "injects")) == 1);
+    assert_true(json_array_size(json_object_get(tli, "injects")) == f->s->ninjects);
     assert_timeline_is_the_scan(scan1en, tli, 2000);
     json_t *tl2 = ask(t2, json_pack("{s:s}", "type", "timeline"));
     assert_timeline_is_the_scan(scan2, tl2, 2000);
@@ -1546,6 +1602,7 @@ static void every_request_that_writes_or_costs_is_limited_per_team(void **state)
         "{\"type\":\"hint\",\"objective\":\"host\",\"index\":0}",
         "{\"type\":\"attachment\",\"inject\":\"notice\"}",
         "{\"type\":\"timeline\"}",
+        "{\"type\":\"request.ask\",\"request\":\"call\"}",
     };
     for (size_t i = 0; i < sizeof team_requests / sizeof *team_requests; i++) {
         assert_limited_after_two(t1, team_requests[i]);
@@ -1622,6 +1679,8 @@ static void submissions_wait_for_the_exercise_to_run(void **state)
     client *t1 = join_team(f, 1, "en", 0);
     client *ins = join_instructor(f);
     refuse_all_three(t1, "ready", "the exercise has not started");
+    assert_refused_in(ask(t1, json_pack("{s:s, s:s}", "type", "request.ask", "request", "call")),
+                      "ready", "the exercise has not started");
     assert_type(ask(ins, json_pack("{s:s}", "type", "exercise.start")), "ok");
     assert_type(ask(t1, json_pack("{s:s, s:s, s:s}", "type", "report", "objective", "summary",
                                   "text", "first")),
@@ -1643,6 +1702,108 @@ static void submissions_wait_for_the_exercise_to_run(void **state)
     assert_int_equal(count_of(t1, "grade", 0), 2);
     client_free(ins);
     client_free(t1);
+}
+
+static json_t *request_ask(client *c, const char *request, const char *text)
+{
+    json_t *msg = json_pack("{s:s, s:s}", "type", "request.ask", "request", request);
+    if (text)
+        json_object_set_new(msg, "text", json_string(text));
+    return ask(c, msg);
+}
+
+static json_t *request_decide(client *c, int team, const char *request, bool approve,
+                              const char *text)
+{
+    json_t *msg = json_pack("{s:s, s:i, s:s, s:b}", "type", "request.decide", "team", team,
+                            "request", request, "approve", approve);
+    if (text)
+        json_object_set_new(msg, "text", json_string(text));
+    return ask(c, msg);
+}
+
+static bool is_request_in_state(const json_t *m, const void *arg)
+{
+    const char *state = json_string_value(json_object_get(m, "state"));
+    return strcmp(type_of(m), "request") == 0 && state && strcmp(state, arg) == 0;
+}
+
+static bool is_inbox_from_inject(const json_t *m, const void *arg)
+{
+    const char *inj = json_string_value(json_object_get(m, "inject"));
+    return strcmp(type_of(m), "inbox") == 0 && inj && strcmp(inj, arg) == 0;
+}
+
+static bool is_score_total(const json_t *m, const void *arg)
+{
+    return strcmp(type_of(m), "score") == 0 &&
+           json_integer_value(json_object_get(m, "team")) == 1 &&
+           json_integer_value(json_object_get(m, "total")) == *(const int *)arg;
+}
+
+/* A team asks for a re-image from its console: the instructors see it
+ * waiting, approve it with a note, and the inject it names fires for that
+ * team (its message arrives), at its cost; another team's ask is refused
+ * and fires nothing; an auto request acts at once. */
+static void a_request_approved_fires_its_inject(void **state)
+{
+    fixture *f = *state;
+    client *ins = join_instructor(f);
+    client *t1 = client_open(f->port);
+    json_t *w = hello_team(t1, f->codes[0], "ja", 0);
+    json_t *list = json_object_get(w, "requests");
+    assert_int_equal(json_array_size(list), 2);
+    json_t *first = json_array_get(list, 0);
+    assert_string_equal(json_string_value(json_object_get(first, "title")), "ws を再イメージ");
+    assert_string_equal(json_string_value(json_object_get(first, "approval")), "instructor");
+    assert_int_equal(int_of(first, "cost"), 3);
+    client *t2 = join_team(f, 2, "en", 0);
+
+    json_t *r = request_ask(t1, "reimage", "ws is encrypted");
+    assert_type(r, "ok");
+    assert_true(int_of(r, "seq") > 0);
+    json_t *m = await_match(t1, is_request_in_state, "asked", "the team's ask");
+    assert_string_equal(json_string_value(json_object_get(m, "request")), "reimage");
+    assert_string_equal(json_string_value(json_object_get(m, "note")), "ws is encrypted");
+    m = await_match(ins, is_request_in_state, "asked", "the ask for the instructors");
+    assert_int_equal(int_of(m, "team"), 1);
+    assert_string_equal(json_string_value(json_object_get(m, "by")), "Aiko");
+    /* One ask at a time; unknown requests are not found; teams do not decide. */
+    assert_error(request_ask(t1, "reimage", NULL), "conflict");
+    assert_error(request_ask(t1, "reimag", NULL), "not_found");
+    assert_error(request_decide(t1, 1, "reimage", true, NULL), "forbidden");
+    assert_int_equal(count_of(t1, "inbox", 0), 0);
+
+    assert_type(request_decide(ins, 1, "reimage", true, "re-imaging now"), "ok");
+    m = await_match(t1, is_request_in_state, "approved", "the approval");
+    assert_string_equal(json_string_value(json_object_get(m, "note")), "re-imaging now");
+    int total = -3;
+    await_match(t1, is_score_total, &total, "the request's cost");
+    m = await_match(t1, is_inbox_from_inject, "reimaged", "the inject the request fires");
+    assert_string_equal(json_string_value(json_object_get(m, "subject")), "ws re-imaged");
+    assert_error(request_decide(ins, 1, "reimage", false, NULL), "conflict"); /* decided */
+    assert_error(request_ask(t1, "reimage", NULL), "conflict");               /* its limit */
+
+    /* Team 2's ask is refused: nothing fires for it. */
+    assert_type(request_ask(t2, "reimage", NULL), "ok");
+    await_match(t2, is_request_in_state, "asked", "team 2's ask");
+    assert_type(request_decide(ins, 2, "reimage", false, "not now"), "ok");
+    m = await_match(t2, is_request_in_state, "refused", "the refusal");
+    assert_string_equal(json_string_value(json_object_get(m, "note")), "not now");
+    /* An auto request acts at once. */
+    assert_type(request_ask(t2, "call", NULL), "ok");
+    m = await_match(t2, is_request_in_state, "approved", "the auto approval");
+    assert_string_equal(json_string_value(json_object_get(m, "approval")), "auto");
+    await_match(t2, is_inbox_from_inject, "called", "the auto request's inject");
+    sync_with(t2);
+    assert_int_equal(count_of(t2, "inbox", 0), 1);
+    /* Team 1 saw nothing of team 2's requests. */
+    sync_with(t1);
+    assert_int_equal(count_of(t1, "request", 2), 0);
+    assert_int_equal(count_of(t1, "inbox", 0), 1);
+    client_free(t2);
+    client_free(t1);
+    client_free(ins);
 }
 
 static json_t *console_open(client *c)
@@ -1780,6 +1941,7 @@ int main(void)
             a_removed_member_is_closed_and_cannot_come_back_with_the_token, setup, teardown),
         cmocka_unit_test_setup_teardown(names_that_would_mislead_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(a_released_message_reaches_its_team_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_instructor_retries_a_failed_inject, setup, teardown),
         cmocka_unit_test_setup_teardown(answers_right_wrong_exhausted_and_rate_limited, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_reconnecting_client_gets_exactly_what_it_missed, setup,
@@ -1796,6 +1958,7 @@ int main(void)
                                         setup_tight_each, teardown),
         cmocka_unit_test_setup_teardown(all_teams_together_are_limited_but_not_the_instructors,
                                         setup_tight_all, teardown),
+        cmocka_unit_test_setup_teardown(a_request_approved_fires_its_inject, setup, teardown),
         cmocka_unit_test_setup_teardown(submissions_wait_for_the_exercise_to_run, setup_not_started,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_console_open_holds_up_no_one, setup_with_guests,

@@ -397,9 +397,10 @@ static char *take_log(const char *path)
 }
 
 /* An image of the store named by a scenario's `imported: true` boots from
- * its disk with its default memory and vCPUs; a missing, broken or
- * unsupported one stops `up` before anything exists, naming the node, the
- * image and what to run. */
+ * its disk with its default memory and vCPUs; a missing or
+ * broken one stops `up` before anything exists, naming the node, the
+ * image and what to run; so does a check that runs as a user on a node
+ * whose image runs PowerShell. */
 static void imported_images_are_used_or_refused_before_anything_is_created(void **state)
 {
     conn_cache *conns = conn_cache_new();
@@ -414,8 +415,9 @@ static void imported_images_are_used_or_refused_before_anything_is_created(void 
          "image.json does not exist: there is no such image; run 'enshu images import nothere "
          "FILE'"},
         {"win11",
-         "enshu: node 'desk' uses image 'win11': its commands run with PowerShell "
-         "(exec: powershell), which Enshu does not support yet",
+         "enshu: check 'seen' runs as user 'alice' on node 'desk', whose image runs "
+         "PowerShell: Windows guests run everything as the agent's account (there is no "
+         "setpriv); remove 'user' (line 9)",
          NULL},
         {"deb12", NULL, NULL},
     };
@@ -424,7 +426,10 @@ static void imported_images_are_used_or_refused_before_anything_is_created(void 
                                "network: {segments: [{name: lan}]}\n"
                                "images: {%s: {imported: true}}\n"
                                "nodes:\n  - {name: desk, image: %s, vcpus: 2,"
-                               " interfaces: [{segment: lan}]}\n",
+                               " interfaces: [{segment: lan}]}\n"
+                               "users: [{name: alice, password: pw}]\n"
+                               "checks: [{id: seen, node: desk, user: alice, command: 'true',"
+                               " interval: 1m}]\n",
                                cases[i][0], cases[i][0]);
         write_file(scenario_path, text);
         free(text);

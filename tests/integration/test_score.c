@@ -23,9 +23,14 @@ static const char SCENARIO_TEXT[] =
     "enshu: 1\nid: scored\ntitle: {en: Scored, ja: 採点}\nlanguages: [en, ja]\n"
     "network: {segments: [{name: lan}]}\n"
     "nodes: [{name: ws, image: workstation, interfaces: [{segment: lan}]}]\n"
+    "injects: [{id: infect, manual: true, note: n}]\n"
     "checks: [{id: fixed, node: ws, command: 'true'}]\n"
+    "requests:\n"
+    "  - {id: reimage, title: Re-image, cost: 2, limit: 100}\n"
+    "  - {id: call, title: Call, approval: auto, cost: 1, limit: 100}\n"
     "objectives:\n"
-    "  - {id: c2, kind: question, text: '?', answer: {exact: 203.0.113.66}, points: 10}\n"
+    "  - {id: c2, kind: question, text: '?', answer: {exact: 203.0.113.66}, points: 10,\n"
+    "     decay: {from: infect, full: 10s, zero_at: 600s, floor: 1}}\n"
     "  - {id: fix, kind: check, check: fixed, points: 20, hints: [{text: h, cost: 3}]}\n"
     "  - {id: report, kind: report, rubric: [{text: r, points: 10}]}\n";
 
@@ -47,7 +52,21 @@ static void recomputed_scores_equal_live_ones(void **state)
     for (int i = 0; i < 3000; i++) {
         static const char *const answers[] = {"203.0.113.66", "10.0.0.1", "", "203.0.113.6"};
         event ev = {.at_ms = i * 1000, .team = 1 + rand() % 3};
-        switch (rand() % 5) {
+        static const char *const requests[] = {"reimage", "call"};
+        switch (rand() % 8) {
+        case 5:
+            ev.kind = EV_INJECT_FIRED;
+            ev.subject = "infect";
+            break;
+        case 6:
+            ev.kind = EV_REQUEST;
+            ev.subject = requests[rand() % 2];
+            break;
+        case 7:
+            ev.kind = EV_REQUEST_DECIDED;
+            ev.subject = "reimage";
+            ev.value = rand() % 2;
+            break;
         case 0:
             ev.kind = EV_ANSWER;
             ev.subject = "c2";
@@ -93,6 +112,17 @@ static void recomputed_scores_equal_live_ones(void **state)
         json_t *team = json_array_get(teams, (size_t)t - 1);
         const team_score *ts = grader_team(live, t);
         assert_int_equal(json_integer_value(json_object_get(team, "total")), ts->total);
+        assert_int_equal(json_integer_value(json_object_get(team, "request_cost")),
+                         ts->request_cost);
+        assert_true(ts->request_cost > 0);
+        json_t *c2 = json_array_get(json_object_get(team, "objectives"), 0);
+        assert_int_equal(json_integer_value(json_object_get(c2, "points")),
+                         ts->objectives[0].points);
+        assert_int_equal(json_is_true(json_object_get(c2, "decayed")),
+                         ts->objectives[0].achieved && ts->objectives[0].points < 10);
+        json_t *reimage = json_array_get(json_object_get(team, "requests"), 0);
+        assert_int_equal(json_integer_value(json_object_get(reimage, "approved")),
+                         ts->requests[0].approved);
         assert_int_equal(json_array_size(json_object_get(team, "history")), ts->nhistory);
         json_t *last = json_array_get(json_object_get(team, "history"), ts->nhistory - 1);
         assert_int_equal(json_integer_value(json_array_get(last, 1)), ts->total);

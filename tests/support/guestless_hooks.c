@@ -6,9 +6,9 @@
 #include "errors.h"
 #include "wall_clock.h"
 
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
+static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *out)
 {
-    *output = xstrdup("done (no guest)");
+    out->output = xstrdup("done (no guest)");
     return ENSHU_OK;
 }
 

@@ -238,6 +238,11 @@ static void instructor_requests_decode_with_their_fields(void **state)
               &r);
     assert_false(r.held);
     console_request_clear(&r);
+    decode_ok("{\"type\": \"inject.retry\", \"inject\": \"setup\", \"team\": 3}", &r);
+    assert_int_equal(r.type, REQ_INJECT_RETRY);
+    assert_string_equal(r.inject, "setup");
+    assert_int_equal(r.team, 3);
+    console_request_clear(&r);
 
     decode_ok("{\"type\": \"grade\", \"team\": 2, \"objective\": \"incident-report\", "
               "\"item\": 1, \"points\": 8}",
@@ -275,9 +280,10 @@ static void instructor_requests_decode_with_their_fields(void **state)
 static void type_names_and_roles_follow_the_protocol(void **state)
 {
     static const char *const instructor_only[] = {
-        "exercise.start", "exercise.pause", "exercise.resume", "exercise.end", "exercise.speed",
-        "inject.release", "inject.skip",    "inject.hold",     "grade",        "broadcast",
-        "node.restart",   "node.revert",    "code.rotate",     "members",      "member.remove"};
+        "exercise.start", "exercise.pause", "exercise.resume", "exercise.end",
+        "exercise.speed", "inject.release", "inject.skip",     "inject.hold",
+        "grade",          "broadcast",      "node.restart",    "node.revert",
+        "code.rotate",    "members",        "member.remove",   "inject.retry"};
     /* scoreboard: teams too when the scenario makes it public (the hub decides). */
     static const char *const anyone[] = {
         "hello",         "lang",          "answer",         "report",        "hint",

@@ -46,6 +46,9 @@ static const char SCRIPT[] =
     "  - {id: cut, manual: true, target: ws, power: stop}\n"
     "checks:\n"
     "  - {id: beacon, node: ws, command: 'pgrep SECRET-BEACON'}\n"
+    "requests:\n"
+    "  - {id: reimage, title: {en: 'Re-image ws', ja: 'ws を再イメージ'}, fires: [cut]}\n"
+    "  - {id: call, title: Call management, approval: auto}\n"
     "users:\n"
     "  - {name: alice, password: 'Pw-{{team}}-{{addr ws}}', title: {en: Accounting, ja: 経理}}\n"
     "  - {name: mallory, password: 'SECRET-C2-PW', nodes: [c2]}\n"
@@ -187,6 +190,8 @@ static void every_kind_of_event_has_its_audience(void **state)
          "event"},
         {EV(.kind = EV_INJECT_FIRED, .subject = "cut", .text = "ws stopped"), NULL, "event"},
         {EV(.kind = EV_INJECT_FAILED, .subject = "drop", .text = "agent down"), NULL, "event"},
+        {EV(.kind = EV_INJECT_RETRIED, .subject = "drop", .value = 1, .actor = "instructor"), NULL,
+         "event"},
         {EV(.kind = EV_INJECT_SKIPPED, .subject = "drop"), NULL, "event"},
         {EV(.kind = EV_INJECT_HELD, .subject = "drop", .value = 1), NULL, "event"},
         {EV(.kind = EV_INJECT_RELEASED, .subject = "tip"), NULL, "event"},
@@ -207,6 +212,12 @@ static void every_kind_of_event_has_its_audience(void **state)
             .actor = "instructor"),
          NULL, "event"},
         {EV(.kind = EV_NODE_STATE, .subject = "ws", .value = 0), NULL, "event"},
+        {EV(.kind = EV_REQUEST, .subject = "reimage", .text = "ws is lost", .actor = "Aiko"),
+         "request", "request"},
+        {EV(.kind = EV_REQUEST_DECIDED, .subject = "reimage", .value = 0, .text = "not yet",
+            .actor = "instructor"),
+         "request", "request"},
+        {EV(.kind = EV_REQUEST, .subject = "no-such-request"), NULL, "event"},
         /* Events about things the scenario does not have. */
         {EV(.kind = EV_ANSWER, .subject = "no-such-objective", .text = "x"), NULL, "event"},
         {EV(.kind = EV_HINT, .subject = "q", .value = 7), NULL, "event"},
@@ -683,6 +694,60 @@ static void teams_see_their_own_accounts(void **state)
     json_decref(none);
 }
 
+/* A team's requests come back to it and to instructors with their state:
+ * an instructor's one asked, then approved or refused with a note; an auto
+ * one approved at once. The welcome lists them in the audience's language. */
+static void requests_show_their_state(void **state)
+{
+    fixture *f = *state;
+    const console_audience ja1 = {1, "ja"};
+    event ask = {.seq = 7,
+                 .at_ms = 1000,
+                 .team = 1,
+                 .kind = EV_REQUEST,
+                 .subject = "reimage",
+                 .text = "ws is lost",
+                 .actor = "Aiko"};
+    json_t *m = console_view_event(&f->v, &ja1, &ask, NULL);
+    assert_string_equal(str(m, "type"), "request");
+    assert_string_equal(str(m, "request"), "reimage");
+    assert_string_equal(str(m, "title"), "ws を再イメージ");
+    assert_string_equal(str(m, "state"), "asked");
+    assert_string_equal(str(m, "approval"), "instructor");
+    assert_string_equal(str(m, "note"), "ws is lost");
+    assert_string_equal(str(m, "by"), "Aiko");
+    json_decref(m);
+    event yes = {.seq = 8,
+                 .team = 1,
+                 .kind = EV_REQUEST_DECIDED,
+                 .subject = "reimage",
+                 .value = 1,
+                 .text = "done in 5 minutes",
+                 .actor = "instructor"};
+    m = console_view_event(&f->v, &INSTRUCTORS, &yes, NULL);
+    assert_string_equal(str(m, "state"), "approved");
+    assert_string_equal(str(m, "note"), "done in 5 minutes");
+    assert_int_equal(num(m, "team"), 1);
+    json_decref(m);
+    yes.value = 0;
+    m = console_view_event(&f->v, &TEAM1, &yes, NULL);
+    assert_string_equal(str(m, "state"), "refused");
+    json_decref(m);
+    event call = {.seq = 9, .team = 1, .kind = EV_REQUEST, .subject = "call"};
+    m = console_view_event(&f->v, &TEAM1, &call, NULL);
+    assert_string_equal(str(m, "state"), "approved");
+    assert_string_equal(str(m, "approval"), "auto");
+    assert_null(json_object_get(m, "note"));
+    json_decref(m);
+
+    json_t *list = console_view_requests(&f->v, &ja1);
+    assert_int_equal(json_array_size(list), 2);
+    assert_string_equal(str(json_array_get(list, 0), "title"), "ws を再イメージ");
+    assert_int_equal(num(json_array_get(list, 0), "limit"), 1);
+    assert_string_equal(str(json_array_get(list, 1), "approval"), "auto");
+    json_decref(list);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -698,6 +763,7 @@ int main(void)
         T(scores_list_every_objective),
         T(texts_are_filled_in_per_team),
         T(teams_see_their_own_accounts),
+        T(requests_show_their_state),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,14 +48,14 @@ typedef struct fake {
     int releases_seen;
 } fake;
 
-static int run_inject(void *ctx, int team, const inject *inj, char **output)
+static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *out)
 {
     fake *f = ctx;
     size_t i = strcmp(inj->id, "mail") == 0 ? 0 : strcmp(inj->id, "malware") == 0 ? 1 : 2;
     f->runs[team][i]++;
     if (i == 1)
         f->beacon[team] = !f->instant_defense[team];
-    *output = xstrdup("done");
+    out->output = xstrdup("done");
     return ENSHU_OK;
 }
 
@@ -134,7 +134,7 @@ static void injects_fire_per_team_on_time(void **state)
     assert_int_equal(f.runs[2][2], 0);
     assert_int_equal(grader_team(exercise_grader(ex), 2)->total, 20);
     assert_int_equal(grader_team(exercise_grader(ex), 1)->total, 0);
-    char *why = timeline_explain(exercise_timeline(ex, 2), 2, exercise_now(ex), false);
+    char *why = timeline_explain(exercise_timeline(ex, 2), 2, exercise_now(ex), TIMELINE_RUNNING);
     assert_non_null(strstr(why, "check beacon failing since"));
     free(why);
     assert_true(f.events > 10);
@@ -238,6 +238,177 @@ static void a_restart_resumes_and_runs_nothing_twice(void **state)
     assert_int_equal(f.runs[2][2], 0); /* the interrupted leak never runs again */
     assert_int_equal(f.runs[1][0], 1); /* nor does anything that already ran */
     assert_int_equal(f.runs[1][2], 1); /* team 1's leak comes at its time */
+    exercise_free(ex);
+    event_store_free(ledger);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
+/* The malware inject fails for a team while fail_left[team] > 0: killed by
+ * SIGKILL with a long stderr. */
+typedef struct failing_fake {
+    fake f;
+    int fail_left[3];
+} failing_fake;
+
+static int run_inject_failing(void *ctx, int team, const inject *inj, inject_outcome *out)
+{
+    failing_fake *ff = ctx;
+    if (strcmp(inj->id, "malware") == 0 && ff->fail_left[team] > 0) {
+        ff->fail_left[team]--;
+        ff->f.runs[team][1]++;
+        out->signal = 9;
+        out->err = xstrdup("");
+        for (int i = 1; i <= 12; i++) {
+            char *more = xasprintf("%sbeacon: step %d\n", out->err, i);
+            free(out->err);
+            out->err = more;
+        }
+        return ENSHU_EAGENT;
+    }
+    return run_inject(&ff->f, team, inj, out);
+}
+
+static int64_t wall_ms_failing(void *ctx)
+{
+    return ((failing_fake *)ctx)->f.wall;
+}
+
+static int run_check_failing(void *ctx, int team, const check *c, bool *passing, char **output)
+{
+    return run_check(&((failing_fake *)ctx)->f, team, c, passing, output);
+}
+
+typedef struct failure_seen {
+    int count;
+    int64_t value;
+    char text[512];
+} failure_seen;
+
+static int find_failure(const event *ev, void *arg)
+{
+    failure_seen *seen = arg;
+    if (ev->kind == EV_INJECT_FAILED && ev->team == 1 && strcmp(ev->subject, "malware") == 0) {
+        seen->count++;
+        seen->value = ev->value;
+        snprintf(seen->text, sizeof seen->text, "%s", ev->text ? ev->text : "");
+    }
+    return 0;
+}
+
+/* A failed inject is recorded with its signal by name and the tail of its
+ * stderr; an instructor retries it and it runs again, once; a restart
+ * rebuilds all of it from the ledger; after ENDEX nothing is retried. */
+static void a_failed_inject_is_recorded_and_can_be_retried(void **state)
+{
+    scenario *s = load_script();
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    failing_fake ff = {.fail_left = {0, 1, 5}};
+    exercise_hooks hooks = {run_inject_failing, run_check_failing, wall_ms_failing, NULL, &ff, 0};
+    exercise *ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    run_until(ex, &ff.f, 6 * MIN);
+    assert_int_equal(timeline_state(exercise_timeline(ex, 1), 1), INJECT_FAILED);
+    failure_seen seen = {0};
+    assert_int_equal(event_store_scan(ledger, 0, find_failure, &seen), ENSHU_OK);
+    assert_int_equal(seen.count, 1);
+    assert_int_equal(seen.value, INJECT_FAILURE_SIGNAL_BASE + 9);
+    const char *head = "killed by signal 9 (SIGKILL); stderr (last 10 lines):\nbeacon: step 3\n";
+    assert_memory_equal(seen.text, head, strlen(head));
+    assert_non_null(strstr(seen.text, "beacon: step 12"));
+
+    /* Only a failed inject is retried: not one that fired. */
+    assert_int_equal(exercise_inject_action(ex, 1, "mail", INJECT_RETRY, "instructor"),
+                     ENSHU_EINVAL);
+    assert_int_equal(exercise_inject_action(ex, 1, "malware", INJECT_RETRY, "instructor"),
+                     ENSHU_OK);
+    assert_int_equal(timeline_state(exercise_timeline(ex, 1), 1), INJECT_PENDING);
+    /* Pending again: a second retry has nothing to retry. */
+    assert_int_equal(exercise_inject_action(ex, 1, "malware", INJECT_RETRY, "instructor"),
+                     ENSHU_EINVAL);
+    run_until(ex, &ff.f, 7 * MIN);
+    assert_int_equal(ff.f.runs[1][1], 2);
+    assert_int_equal(timeline_state(exercise_timeline(ex, 1), 1), INJECT_FIRED);
+    assert_int_equal(exercise_inject_action(ex, 2, "malware", INJECT_RETRY, NULL), ENSHU_OK);
+    run_until(ex, &ff.f, 8 * MIN);
+    assert_int_equal(ff.f.runs[2][1], 2); /* failed again */
+    assert_int_equal(timeline_state(exercise_timeline(ex, 2), 1), INJECT_FAILED);
+    exercise_free(ex);
+    event_store_free(ledger);
+
+    /* A restart: the retries are replayed, nothing runs again. */
+    assert_int_equal(event_store_open(path, false, &ledger), ENSHU_OK);
+    ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_resume(ex), ENSHU_OK);
+    assert_int_equal(timeline_state(exercise_timeline(ex, 1), 1), INJECT_FIRED);
+    assert_int_equal(timeline_state(exercise_timeline(ex, 2), 1), INJECT_FAILED);
+    run_until(ex, &ff.f, 9 * MIN);
+    assert_int_equal(ff.f.runs[1][1], 2);
+    assert_int_equal(ff.f.runs[2][1], 2);
+    /* Its third attempt gets a key of its own: it runs. */
+    assert_int_equal(exercise_inject_action(ex, 0, "malware", INJECT_RETRY, NULL), ENSHU_OK);
+    run_until(ex, &ff.f, 10 * MIN);
+    assert_int_equal(ff.f.runs[2][1], 3);
+    assert_int_equal(exercise_end(ex), ENSHU_OK);
+    assert_int_equal(exercise_inject_action(ex, 2, "malware", INJECT_RETRY, NULL), ENSHU_EPHASE);
+    exercise_free(ex);
+    event_store_free(ledger);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+}
+
+static int count_retries(const event *ev, void *arg)
+{
+    *(int *)arg +=
+        ev->kind == EV_INJECT_RETRIED && ev->actor && strcmp(ev->actor, "enshu run --resume") == 0;
+    return 0;
+}
+
+/* On new guests (--resume after the range was taken down), what acted on the
+ * old ones runs again, once, in the order it fired; messages are not sent
+ * again; a later restart runs nothing more. */
+static void injects_run_again_on_new_guests(void **state)
+{
+    scenario *s = load_script();
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    fake f = {0};
+    exercise_hooks hooks = {run_inject, run_check, wall_ms, NULL, &f, 0};
+    exercise *ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    run_until(ex, &f, 6 * MIN);
+    assert_int_equal(f.runs[1][1], 1);
+    exercise_free(ex);
+    event_store_free(ledger);
+
+    memset(f.beacon, 0, sizeof f.beacon); /* new guests: no beacon */
+    assert_int_equal(event_store_open(path, false, &ledger), ENSHU_OK);
+    ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_resume(ex), ENSHU_OK);
+    assert_int_equal(exercise_rerun_on_new_guests(ex, "enshu run --resume"), ENSHU_OK);
+    for (int t = 1; t <= 2; t++) {
+        assert_int_equal(f.runs[t][0], 1); /* the mail: not again */
+        assert_int_equal(f.runs[t][1], 2); /* the malware: again */
+        assert_true(f.beacon[t]);
+        assert_int_equal(timeline_state(exercise_timeline(ex, t), 1), INJECT_FIRED);
+    }
+    int retries = 0;
+    assert_int_equal(event_store_scan(ledger, 0, count_retries, &retries), ENSHU_OK);
+    assert_int_equal(retries, 2);
+    exercise_free(ex);
+    event_store_free(ledger);
+
+    assert_int_equal(event_store_open(path, false, &ledger), ENSHU_OK);
+    ex = exercise_new(s, 2, ledger, &hooks);
+    assert_int_equal(exercise_resume(ex), ENSHU_OK);
+    run_until(ex, &f, 7 * MIN);
+    assert_int_equal(f.runs[1][1], 2);
+    assert_int_equal(f.runs[2][1], 2);
     exercise_free(ex);
     event_store_free(ledger);
     unlink(path);
@@ -505,7 +676,7 @@ static int run_check_slow(void *ctx, int team, const check *c, bool *passing, ch
     return rc;
 }
 
-static int run_inject_slow(void *ctx, int team, const inject *inj, char **output)
+static int run_inject_slow(void *ctx, int team, const inject *inj, inject_outcome *out)
 {
     slow_fake *sf = ctx;
     pthread_mutex_lock(&sf->lock);
@@ -516,7 +687,7 @@ static int run_inject_slow(void *ctx, int team, const inject *inj, char **output
             pthread_cond_wait(&sf->changed, &sf->lock);
         sf->team1_waiting--;
     }
-    int rc = run_inject(&sf->f, team, inj, output);
+    int rc = run_inject(&sf->f, team, inj, out);
     sf->fired++;
     pthread_cond_broadcast(&sf->changed);
     pthread_mutex_unlock(&sf->lock);
@@ -673,13 +844,13 @@ typedef struct power_fake {
     int64_t mark_ran_at; /* -1: not yet */
 } power_fake;
 
-static int run_inject_power(void *ctx, int team, const inject *inj, char **output)
+static int run_inject_power(void *ctx, int team, const inject *inj, inject_outcome *out)
 {
     power_fake *f = ctx;
     if (strcmp(inj->id, "mark") == 0)
         f->mark_ran_at = f->wall;
     if (strcmp(inj->id, "on") == 0) {
-        *output = xstrdup("ws did not answer within the timeout after start");
+        out->output = xstrdup("ws did not answer within the timeout after start");
         return ENSHU_ETIMEOUT;
     }
     return ENSHU_OK;
@@ -710,7 +881,8 @@ static void a_guest_started_without_its_agent_counts_as_up(void **state)
         int64_t next = exercise_step(ex);
         f.wall = next < 10 * MIN ? (next > f.wall ? next : f.wall + 1) : 10 * MIN;
         if (f.wall > 2 * MIN + 30000 && f.wall < 3 * MIN) {
-            char *why = timeline_explain(exercise_timeline(ex, 1), 1, exercise_now(ex), false);
+            char *why =
+                timeline_explain(exercise_timeline(ex, 1), 1, exercise_now(ex), TIMELINE_RUNNING);
             assert_non_null(strstr(why, "down"));
             free(why);
         }
@@ -867,6 +1039,8 @@ int main(void)
         cmocka_unit_test(a_guest_started_without_its_agent_counts_as_up),
         cmocka_unit_test(a_probe_under_way_at_an_inject_is_made_and_recorded_again),
         cmocka_unit_test(a_hanging_inject_of_team_1_holds_back_no_inject_of_team_2),
+        cmocka_unit_test(a_failed_inject_is_recorded_and_can_be_retried),
+        cmocka_unit_test(injects_run_again_on_new_guests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,6 +55,27 @@ static void network_is_isolated_with_pinned_leases(void **state)
     scenario_free(s);
 }
 
+/* A guest whose image is addressed through the agent gets no DHCP entry:
+ * it has its address only if the engine sets it. */
+static void agent_addressed_guests_get_no_lease(void **state)
+{
+    scenario *s = load_or_fail(THREE_NODES);
+    range_plan *p = range_plan_new(s, "x", 1, 0);
+    image_info agent = TEST_BUSYBOX_IMAGE;
+    agent.boot = IMAGE_BOOT_DISK;
+    agent.addressing = IMAGE_ADDR_AGENT;
+    const image_info *images[SCENARIO_MAX_NODES] = {&agent, &TEST_BUSYBOX_IMAGE,
+                                                    &TEST_BUSYBOX_IMAGE};
+    range_plan_use_images(p, images); /* ws (node 0) through the agent */
+    char *xml = libvirt_network_xml(&p->teams[0].networks[0], &p->teams[0]);
+    assert_null(strstr(xml, "name='ws'"));
+    assert_non_null(strstr(xml, "<host mac='52:54:0a:60:00:fe' name='gw' ip='10.96.0.254'/>"));
+    validate(xml, "network");
+    free(xml);
+    range_plan_free(p);
+    scenario_free(s);
+}
+
 static void domain_boots_kernel_with_agent_and_console(void **state)
 {
     scenario *s = load_or_fail(THREE_NODES);
@@ -503,6 +524,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(network_is_isolated_with_pinned_leases),
+        cmocka_unit_test(agent_addressed_guests_get_no_lease),
         cmocka_unit_test(domain_boots_kernel_with_agent_and_console),
         cmocka_unit_test(graphical_domain_has_vnc_on_no_port),
         cmocka_unit_test(domain_nics_refer_to_the_isolation_filter),

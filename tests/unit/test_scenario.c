@@ -438,8 +438,85 @@ static void decay_penalties_and_time_answers_load(void **state)
     free(errs);
     free(full);
     free(text);
-    expect_error("points: 3}", "points: 3, decay: {from: a, full: 1m, zero_at: 2m}}",
-                 "'decay' applies only to check objectives");
+    expect_error("points: 6}]}", "points: 6}], decay: {from: a, full: 1m, zero_at: 2m}}",
+                 "'decay' applies only to check and question objectives");
+}
+
+/* Questions take 'decay' as checks do. */
+static void questions_take_decay(void **state)
+{
+    char *text = variant("attempts: 2, points: 3}",
+                         "attempts: 2, points: 3,\n"
+                         "     decay: {from: a, full: 1m, zero_at: 3m, floor: 1}}");
+    scenario *s;
+    char *errs = load_errors(text, &s);
+    assert_string_equal(errs, "");
+    const objective *q = scenario_objective(s, "q");
+    assert_string_equal(q->decay.from, "a");
+    assert_int_equal(q->decay.zero_at_ms, 180000);
+    assert_int_equal(q->decay.floor, 1);
+    scenario_free(s);
+    free(errs);
+    free(text);
+}
+
+/* Conditions on the team's progress load with what they say (the short
+ * and the long forms), and team requests with their parts. */
+static void progress_conditions_and_requests_load(void **state)
+{
+    char *text = variant("  - {id: c, when:",
+                         "  - {id: d, when: {all: [{objective: r}, {answered: q},\n"
+                         "      {answered: {objective: q, right: false}}, {report: r},\n"
+                         "      {hint: {objective: q, number: 1}}, {hint: q},\n"
+                         "      {request: {id: call, state: refused}}, {request: reimage}]},\n"
+                         "     note: n}\n"
+                         "  - {id: c, when:");
+    char *full = xasprintf("%s"
+                           "requests:\n"
+                           "  - {id: reimage, title: {en: Re-image, ja: 再イメージ},\n"
+                           "     fires: [a, b], cost: 5, limit: 2}\n"
+                           "  - {id: call, title: Call, approval: auto}\n",
+                           text);
+    char *with_hint = NULL;
+    {
+        const char *at = strstr(full, "points: 3}");
+        with_hint = xasprintf("%.*spoints: 3, hints: [{text: h}]}%s", (int)(at - full), full,
+                              at + strlen("points: 3}"));
+    }
+    scenario *s;
+    char *errs = load_errors(with_hint, &s);
+    assert_string_equal(errs, "");
+    const condition *all = scenario_inject(s, "d")->when;
+    assert_int_equal(all->nkids, 8);
+    assert_int_equal(all->kids[0]->kind, COND_OBJECTIVE);
+    assert_string_equal(all->kids[0]->ref, "r");
+    assert_int_equal(all->kids[1]->kind, COND_ANSWERED);
+    assert_int_equal(all->kids[1]->answered, ANSWERED_ANY);
+    assert_int_equal(all->kids[2]->answered, ANSWERED_WRONG);
+    assert_int_equal(all->kids[3]->kind, COND_REPORT);
+    assert_int_equal(all->kids[4]->kind, COND_HINT);
+    assert_int_equal(all->kids[4]->hint, 1);
+    assert_int_equal(all->kids[5]->hint, 0);
+    assert_int_equal(all->kids[6]->kind, COND_REQUEST);
+    assert_int_equal(all->kids[6]->stage, REQUEST_REFUSED);
+    assert_string_equal(all->kids[6]->ref, "call");
+    assert_int_equal(all->kids[7]->stage, REQUEST_APPROVED);
+    assert_int_equal(s->nrequests, 2);
+    const team_request *r = scenario_request(s, "reimage");
+    assert_int_equal(r->approval, APPROVAL_INSTRUCTOR);
+    assert_int_equal(r->nfires, 2);
+    assert_string_equal(r->fires[1], "b");
+    assert_int_equal(r->cost, 5);
+    assert_int_equal(r->limit, 2);
+    assert_string_equal(l10n_get(&r->title, "ja", "en"), "再イメージ");
+    assert_int_equal(scenario_request(s, "call")->approval, APPROVAL_AUTO);
+    assert_int_equal(scenario_request(s, "call")->limit, 1);
+    assert_null(scenario_request(s, "nope"));
+    scenario_free(s);
+    free(errs);
+    free(with_hint);
+    free(full);
+    free(text);
 }
 
 static void team_values_fill_templates(void **state)
@@ -587,6 +664,8 @@ int main(void)
         cmocka_unit_test(mail_users_and_owners_are_checked),
         cmocka_unit_test(templates_are_checked_at_load),
         cmocka_unit_test(decay_penalties_and_time_answers_load),
+        cmocka_unit_test(questions_take_decay),
+        cmocka_unit_test(progress_conditions_and_requests_load),
         cmocka_unit_test(team_values_fill_templates),
         cmocka_unit_test(organisation_loads_and_is_checked),
     };

@@ -1,7 +1,7 @@
 /*
  * How an event message of the protocol reads in a timeline, in the
  * console's language: one line for an inbox message, an answer, a report, a
- * grade, a hint, a broadcast or a phase change. Shared by the trainee's
+ * grade, a hint, a request, a broadcast or a phase change. Shared by the trainee's
  * timeline and the instructor's view of a team's events.
  */
 
@@ -26,6 +26,11 @@ export function describeMessage(m, objectiveTitle) {
       return t('timeline.hint', { objective, cost: m.cost });
     case 'message':
       return t('timeline.message', { text: m.text });
+    case 'request':
+      return t(`timeline.request.${m.state === 'approved' && m.approval === 'auto' ? 'asked' : m.state}`, {
+        by: m.by || '',
+        title: m.title || m.request
+      });
     case 'exercise':
       return t('timeline.exercise', { phase: t(`phase.${m.phase}`) });
     default:
@@ -33,7 +38,10 @@ export function describeMessage(m, objectiveTitle) {
   }
 }
 
-/* A raw ledger event (instructors' `event` message) as one line. */
+/* A raw ledger event (instructors' `event` message) as one line. A failed
+ * inject's text says how it ended (its value is that status as a number);
+ * a retry's value is its attempt. */
 export function describeEvent(e) {
-  return [e.kind, e.subject, e.value, e.text, e.by].filter((x) => x != null && x !== '').join(' · ');
+  const value = e.kind === 'inject.failed' || e.kind === 'inject.fired' ? null : e.kind === 'inject.retried' ? `#${e.value + 1}` : e.value;
+  return [e.kind, e.subject, value, e.text, e.by].filter((x) => x != null && x !== '').join(' · ');
 }

@@ -4,7 +4,8 @@
  * fired and acts on them (release, skip, hold), broadcasts messages, keeps a
  * live scoreboard with its breakdown and a score-over-time chart, grades
  * reports by rubric, lists every team's nodes (restart, serial console) and
- * the join codes, and feeds the raw events as they come.
+ * the join codes, decides the teams' requests (requests.js), and feeds the
+ * raw events as they come.
  *
  * Reports, answers, grades and scores are built from the connection's event
  * messages (kept across reloads); the injects table and the scoreboard's
@@ -20,6 +21,7 @@ import { drawScoreChart, teamColor } from './chart.js';
 import { describeMessage, describeEvent } from './describe.js';
 import { renderAccounts } from './accounts.js';
 import { exerciseNow as timeOf, showClock, objectiveTitle as titleIn } from './exercise.js';
+import { RequestLog, renderWaitingRequests } from './requests.js';
 
 const REFRESH_MS = 5000;
 const EVENT_FEED_MAX = 500;
@@ -27,12 +29,17 @@ const EVENT_FEED_MAX = 500;
 const login = savedLogin();
 if (!login || login.role !== 'instructor') location.replace('index.html?role=instructor');
 
-const KEPT = new Set(['inbox', 'answer', 'report', 'grade', 'hint', 'message', 'exercise', 'score']);
+const KEPT = new Set(['inbox', 'answer', 'report', 'grade', 'hint', 'message', 'exercise', 'score', 'request']);
+/* A failed inject's alert lasts across reloads: the latest of its events
+ * that settle it (failed, retried, fired, skipped) is kept. */
+const INJECT_OUTCOMES = new Set(['inject.failed', 'inject.retried', 'inject.fired', 'inject.skipped']);
+const injectOutcome = (m) => m.type === 'event' && INJECT_OUTCOMES.has(m.kind);
 const conn = new Connection({
   hello: () => ({ token: login.token, lang: lang() }),
   storageKey: 'enshu:log:instructor',
-  keep: (m) => KEPT.has(m.type),
-  collapse: (m) => (m.type === 'score' ? `score:${m.team}` : m.type === 'exercise' ? 'exercise' : null)
+  keep: (m) => KEPT.has(m.type) || injectOutcome(m),
+  collapse: (m) =>
+    m.type === 'score' ? `score:${m.team}` : m.type === 'exercise' ? 'exercise' : injectOutcome(m) ? `inject:${m.team}/${m.subject}` : null
 });
 window.enshu = { conn, consoles: openConsoles, displays: openDisplays };
 
@@ -46,8 +53,22 @@ const state = {
   board: null, // the last scoreboard reply
   reports: new Map(), // `${team}/${objective}` -> [report messages]
   grades: new Map(), // `${team}/${objective}/${item}` -> points
+  failures: new Map(), // `${team}/${inject}` -> the inject.failed event not yet retried
+  requests: new RequestLog(),
   events: []
 };
+
+/* Asks waiting for a decision, with their count on the tab. */
+function renderRequests() {
+  const waiting = state.requests.waiting().length;
+  $('requests-waiting-count').hidden = waiting === 0;
+  $('requests-waiting-count').textContent = String(waiting);
+  renderWaitingRequests($('requests-waiting'), {
+    log: state.requests,
+    decide: (team, request, approve, text) =>
+      conn.request('request.decide', text ? { team, request, approve, text } : { team, request, approve })
+  });
+}
 let currentTab = 'control';
 
 const controlStatus = statusLine($('control-status'));
@@ -265,7 +286,7 @@ function injectActions(team, inj) {
       const ok = await confirmDialog({
         title: t(`${confirmKey}.title`, { inject: inj.title || inj.id, team }),
         text: t(`${confirmKey}.text`),
-        ok: t(type === 'inject.release' ? 'inject.release' : 'inject.skip')
+        ok: t(type === 'inject.release' || type === 'inject.retry' ? type : 'inject.skip')
       });
       if (!ok) return;
     }
@@ -277,6 +298,8 @@ function injectActions(team, inj) {
     }
     refreshTimeline();
   };
+  if (inj.state === 'failed')
+    buttons.push(el('button', { type: 'button', dataset: { test: 'inject-retry' }, onclick: () => act('inject.retry', {}, 'inject.retry.confirm') }, t('inject.retry')));
   const done = inj.state !== 'pending';
   if (!done) {
     buttons.push(
@@ -721,14 +744,62 @@ conn.on('grade', (m) => {
   renderReports();
 });
 
+conn.on('request', (m) => {
+  state.requests.add(m);
+  renderRequests();
+});
+
 /* The feed shows every event as it comes: raw ones and those the teams
  * see; a team's inject table follows its events. */
-for (const type of ['event', 'inbox', 'answer', 'report', 'grade', 'hint', 'message']) {
+for (const type of ['event', 'inbox', 'answer', 'report', 'grade', 'hint', 'message', 'request']) {
   conn.on(type, (m) => {
     addEvent(m);
     if (currentTab === 'teams' && Number($('team-select').value) === m.team) scheduleTimeline();
   });
 }
+
+/* A failed inject stays an alert on the exercise tab until it is retried
+ * (or fires, or is skipped): how it ended, its stderr, and a Retry. */
+function trackFailure(m) {
+  const key = `${m.team}/${m.subject}`;
+  if (m.kind === 'inject.failed') state.failures.set(key, m);
+  else if (injectOutcome(m)) state.failures.delete(key);
+  else return;
+  renderAlerts();
+}
+
+function renderAlerts() {
+  $('inject-alerts').replaceChildren(
+    ...[...state.failures.values()].map((m) => {
+      const [first, ...rest] = (m.text || '').split('\n');
+      return el(
+        'li',
+        { dataset: { test: 'inject-alert', team: m.team, inject: m.subject } },
+        el('span', {}, t('alert.inject.failed', { team: m.team, inject: m.subject, at: formatClock(m.at_ms), why: first })),
+        ' ',
+        el(
+          'button',
+          {
+            type: 'button',
+            class: 'small',
+            dataset: { test: 'alert-retry' },
+            onclick: async () => {
+              try {
+                await conn.request('inject.retry', { inject: m.subject, team: m.team });
+                controlStatus.ok(t('done'));
+              } catch (err) {
+                controlStatus.error(errorText(err));
+              }
+            }
+          },
+          t('inject.retry')
+        ),
+        rest.length ? el('pre', { dataset: { test: 'alert-stderr' } }, rest.join('\n')) : ''
+      );
+    })
+  );
+}
+conn.on('event', trackFailure);
 
 /* Many events at once refresh the table once. */
 let timelineTimer = null;
@@ -741,22 +812,28 @@ function scheduleTimeline() {
 }
 
 conn.on('reset', () => {
+  state.failures.clear();
+  renderAlerts();
   state.scores.clear();
   state.reports.clear();
   state.grades.clear();
+  state.requests.clear();
   renderReports();
   renderScoreboard();
+  renderRequests();
 });
 
 onLangChange(() => {
   renderExercise();
+  renderAlerts();
   renderTeamSelects();
   renderJoinCodes();
-  renderAccounts($('accounts'), w.accounts || [], { withTeam: true });
+  renderAccounts($('accounts'), (state.welcome && state.welcome.accounts) || [], { withTeam: true });
   renderScoreboard();
   renderReports.force = true;
   renderReports();
   renderNodes();
+  renderRequests();
   conn.resync();
 });
 
@@ -775,4 +852,5 @@ tabs(document.querySelector('[role=tablist]'), (name) => {
 });
 renderExercise();
 renderReports();
+renderRequests();
 conn.start();

@@ -3,8 +3,9 @@
  * event messages of the connection (web/PROTOCOL.md), in seq order: the
  * inbox (new messages highlighted until opened), the tasks with their
  * answer and report forms and what the server said of them, hints (their
- * cost confirmed first), the score, the team's timeline, and the team's
- * nodes with a serial console each and the accounts to log in with.
+ * cost confirmed first), the score, the team's timeline, the team's
+ * nodes with a serial console each and the accounts to log in with, and
+ * the team requests it may ask for (requests.js).
  *
  * The parts that hold what a trainee is typing (task forms) are built once
  * per set of objectives and then only updated, so live messages never wipe
@@ -19,6 +20,7 @@ import { GuestDisplay, openDisplays } from './display.js';
 import { describeMessage } from './describe.js';
 import { renderAccounts } from './accounts.js';
 import { showClock, objectiveTitle as titleIn } from './exercise.js';
+import { RequestLog, renderTeamRequests } from './requests.js';
 
 /* The server takes a report of at most 64 KiB in all, its attachment's
  * base64 at most 60,000 characters: a file of at most 45,000 bytes. */
@@ -48,8 +50,23 @@ const state = {
   grades: new Map(), // `${objective}/${item}` -> points
   hints: new Map(), // `${objective}/${index}` -> hint message
   score: null,
-  timeline: []
+  timeline: [],
+  requests: new RequestLog()
 };
+
+/* ---- team requests ---- */
+
+function renderRequests() {
+  const requests = (state.welcome && state.welcome.requests) || [];
+  $('tab-requests').hidden = requests.length === 0;
+  renderTeamRequests($('requests'), {
+    requests,
+    log: state.requests,
+    team: state.welcome ? state.welcome.team : login.team,
+    running: running(),
+    ask: (request, text) => conn.request('request.ask', text ? { request, text } : { request })
+  });
+}
 
 const OPENED_KEY = `enshu:opened:${login && login.team}`;
 const opened = new Set(JSON.parse(sessionStorage.getItem(OPENED_KEY) || '[]'));
@@ -686,6 +703,7 @@ conn.on('welcome', (w) => {
   updateAllTasks();
   renderNodes();
   renderAccounts($('accounts'), w.accounts || []);
+  renderRequests();
   refreshNodes();
   const open = Boolean(e.scoreboard);
   $('tab-scoreboard').hidden = !open;
@@ -699,6 +717,7 @@ conn.on('exercise', (m) => {
   if (!history) state.exercise = { phase: m.phase, at_ms: m.at_ms, speed: m.speed || 1, receivedAt: performance.now() };
   renderHeader();
   updateAllTasks();
+  renderRequests();
   addTimeline(m);
 });
 
@@ -750,6 +769,12 @@ conn.on('hint', (m) => {
   addTimeline(m);
 });
 
+conn.on('request', (m) => {
+  state.requests.add(m);
+  renderRequests();
+  addTimeline(m);
+});
+
 conn.on('score', (m) => {
   board.set(m.team, m.total);
   if (!$('tab-scoreboard').hidden) renderBoard();
@@ -765,6 +790,7 @@ conn.on('reset', () => {
   state.reports.clear();
   state.grades.clear();
   state.hints.clear();
+  state.requests.clear();
   state.timeline = [];
   state.score = null;
   renderInbox();
@@ -778,6 +804,7 @@ onLangChange(() => {
   renderHeader();
   renderInbox();
   renderTimeline();
+  renderRequests();
   builtFor = null;
   buildTasks();
   updateAllTasks();

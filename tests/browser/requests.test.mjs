@@ -1,0 +1,164 @@
+/*
+ * Team requests in Debian's chromium, without guests (console_fixture: the
+ * hub over fake actions): a trainee asks for a re-image from the Requests
+ * tab (its cost confirmed first, with a note); the instructor sees it
+ * waiting, with the count on the tab, and approves it with a note; the
+ * trainee sees it approved with that note, the message the request fires
+ * arrives in the inbox and the cost comes off the score. A request that
+ * acts at once (auto) fires its message with no instructor. The Japanese
+ * switch shows the requests in Japanese. axe-core finds no WCAG 2.1 A or
+ * AA problem on either Requests tab, and no page has a script error.
+ */
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HERE, TOP, PASSWORD, enshuBinary, launchBrowser, newContext, snap, accessibilityProblems } from './lib.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const T = (name) => `[data-test="${name}"]`;
+const STEP_MS = 60000;
+
+let fixture = null;
+let browser = null;
+let context = null;
+let instructor = null;
+let trainee = null;
+
+/* Starts console_fixture on requests.yaml; resolves once it printed its
+ * address and join codes. */
+function startFixture() {
+  const bin = process.env.ENSHU_CONSOLE_FIXTURE;
+  assert.ok(bin, 'set ENSHU_CONSOLE_FIXTURE to the console_fixture binary');
+  const stateDir = mkdtempSync(join(tmpdir(), 'enshu-requests-'));
+  const env = { ...process.env, ENSHU_STATE_DIR: stateDir };
+  const pw = spawnSync(enshuBinary(), ['passwd'], { input: `${PASSWORD}\n`, env, encoding: 'utf8' });
+  assert.ifError(pw.error);
+  assert.equal(pw.status, 0, `enshu passwd failed: ${pw.stderr}`);
+  const child = spawn(bin, [join(HERE, 'requests.yaml'), '2', '127.0.0.1:0', join(TOP, 'web')], {
+    env,
+    stdio: ['pipe', 'pipe', 'pipe']
+  });
+  const f = { child, stateDir, codes: {}, url: null, out: '', err: '' };
+  child.stderr.on('data', (d) => {
+    f.err += d;
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      f.out += d;
+      const url = f.out.match(/^console: (http:\/\/127\.0\.0\.1:\d+)\/$/m);
+      if (url) f.url = url[1];
+      for (const m of f.out.matchAll(/^team (\d+) join code: (\S+)$/gm)) f.codes[m[1]] = m[2];
+      if (f.url && Object.keys(f.codes).length === 2) resolve(f);
+    });
+    child.on('exit', (code) => reject(new Error(`console_fixture exited (${code})\n${f.out}\n${f.err}`)));
+  });
+}
+
+const request = (id) => `${T('request')}[data-request="${id}"]`;
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing; run scripts/setup (Debian package chromium)`);
+  fixture = await startFixture();
+  browser = await launchBrowser();
+  context = await newContext(browser);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (fixture) {
+    const exited = fixture.child.exitCode === null ? new Promise((r) => fixture.child.on('exit', r)) : null;
+    fixture.child.kill('SIGTERM');
+    await exited;
+    rmSync(fixture.stateDir, { recursive: true, force: true });
+    assert.doesNotMatch(fixture.err, /Sanitizer|runtime error/, fixture.err);
+    assert.equal(fixture.child.exitCode, 0, fixture.err);
+  }
+});
+
+test('the instructor starts the exercise and a trainee sees what the team may ask for', { timeout: STEP_MS }, async () => {
+  instructor = await context.newPage();
+  await instructor.goto(`${fixture.url}/`);
+  await instructor.check(T('join-role-instructor'));
+  await instructor.fill(T('join-password'), PASSWORD);
+  await instructor.click(T('join-submit'));
+  await instructor.waitForURL(/instructor\.html/);
+  await instructor.waitForSelector(`${T('connection-state')}[data-state="open"]`);
+  await instructor.click(T('exercise-start'));
+  await instructor.waitForSelector(`${T('exercise-phase')}[data-phase="running"]`);
+
+  trainee = await context.newPage();
+  await trainee.goto(`${fixture.url}/`);
+  await trainee.fill(T('join-code'), fixture.codes[1]);
+  await trainee.fill(T('join-name'), 'Aiko');
+  await trainee.click(T('join-submit'));
+  await trainee.waitForURL(/trainee\.html/);
+  await trainee.waitForSelector(`${T('connection-state')}[data-state="open"]`);
+  await trainee.click(T('tab-requests'));
+  await trainee.waitForSelector(`${request('reimage')}[data-state="none"]`);
+  const card = await trainee.textContent(request('reimage'));
+  assert.match(card, /Re-image ws/);
+  assert.match(card, /what is on it is lost/);
+  assert.match(card, /costs 3 points when approved/);
+  assert.match(await trainee.textContent(request('call')), /Acts at once/);
+});
+
+test('a trainee asks (the cost confirmed first); the instructor approves it with a note', { timeout: STEP_MS }, async () => {
+  await trainee.fill(`${request('reimage')} ${T('request-note')}`, 'ws shows a ransom note');
+  await trainee.click(`${request('reimage')} ${T('request-ask')}`);
+  /* Cancelled first: nothing is asked. */
+  await trainee.click(T('confirm-cancel'));
+  assert.equal(await trainee.getAttribute(request('reimage'), 'data-state'), 'none');
+  await trainee.click(`${request('reimage')} ${T('request-ask')}`);
+  await trainee.click(T('confirm-ok'));
+  await trainee.waitForSelector(`${request('reimage')}[data-state="asked"]`);
+  assert.ok(await trainee.isDisabled(`${request('reimage')} ${T('request-ask')}`), 'one ask at a time');
+  await snap(trainee, 'trainee-request-asked');
+
+  await instructor.waitForFunction((sel) => document.querySelector(sel).textContent.trim() === '1', T('requests-waiting-count'));
+  await instructor.click(T('tab-requests'));
+  const waiting = `${T('request-waiting')}[data-team="1"][data-request="reimage"]`;
+  await instructor.waitForSelector(waiting);
+  assert.match(await instructor.textContent(`${waiting} ${T('request-team-note')}`), /Aiko: ws shows a ransom note/);
+  await instructor.fill(`${waiting} ${T('decide-note')}`, 'Re-imaging now');
+  await snap(instructor, 'instructor-request-waiting');
+  assert.deepEqual(await accessibilityProblems(instructor), [], 'the instructor\'s Requests tab');
+  assert.deepEqual(await accessibilityProblems(trainee), [], 'the trainee\'s Requests tab');
+  await instructor.click(`${waiting} ${T('request-approve')}`);
+  await instructor.waitForSelector(T('requests-waiting-empty'));
+  assert.ok(await instructor.locator(T('requests-waiting-count')).isHidden());
+});
+
+test('the approval reaches the trainee, fires its message and costs its points', { timeout: STEP_MS }, async () => {
+  await trainee.waitForSelector(`${request('reimage')}[data-state="approved"]`);
+  assert.equal((await trainee.textContent(`${request('reimage')} ${T('request-reply')}`)).trim(), 'Re-imaging now');
+  assert.ok(await trainee.isDisabled(`${request('reimage')} ${T('request-ask')}`), 'its limit of one is reached');
+  await trainee.waitForFunction((sel) => document.querySelector(sel).textContent.trim() === '-3', T('score-total'));
+  await trainee.click(T('tab-inbox'));
+  const item = `${T('inbox-item')}[data-inject="reimaged"]`;
+  await trainee.waitForSelector(item);
+  assert.equal((await trainee.textContent(`${item} ${T('inbox-subject')}`)).trim(), 'ws was re-imaged');
+  await snap(trainee, 'trainee-request-approved');
+});
+
+test('a request that acts at once needs no instructor', { timeout: STEP_MS }, async () => {
+  await trainee.click(T('tab-requests'));
+  await trainee.click(`${request('call')} ${T('request-ask')}`); /* no cost: no confirmation */
+  await trainee.waitForSelector(`${request('call')}[data-state="approved"]`);
+  await trainee.waitForSelector(`${T('inbox-item')}[data-inject="management"]`, { state: 'attached' });
+  await instructor.waitForSelector(T('requests-waiting-empty'));
+});
+
+test('the Japanese switch shows the requests in Japanese', { timeout: STEP_MS }, async () => {
+  await trainee.selectOption(T('lang-select'), 'ja');
+  await trainee.click(T('tab-requests'));
+  await trainee.waitForFunction((sel) => /wsを再イメージ/.test(document.querySelector(sel).textContent), request('reimage'));
+  assert.match(await trainee.textContent(request('reimage')), /承認されました/);
+});
+
+test('no page had a script error', () => {
+  assert.deepEqual(context.pageErrors, []);
+});

@@ -19,7 +19,7 @@ name=e2eransom
 scenario="$HERE/../../scenarios/ransomware.yaml"
 ledger="$ENSHU_STATE_DIR/ranges/$name.events.db"
 out="$ENSHU_STATE_DIR/run.out"
-trap '[ -n "${pid:-}" ] && { kill $pid; wait $pid; } 2>/dev/null; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
+trap '[ -n "${pid:-}" ] && { kill $pid; wait $pid; } 2>/dev/null; "$ENSHU" down --name $name >/dev/null || true' EXIT
 sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
 x() { "$ENSHU" exec --name $name --timeout 60s "$@"; }
 # Waits until query $1 gives $2 (at most $3 seconds) while the run is alive.
@@ -39,7 +39,7 @@ start=$SECONDS
 # Exercise time: the first wave at 5m, the containment window ends 20m after
 # it. On a busy host each step takes longer, in exercise time too: the run
 # is paused once the story has been told, well before 60m.
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 20 --for 60m --timeout 8m >"$out" 2>&1 &
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 20 --for 60m --timeout 15m >"$out" 2>&1 &
 pid=$!
 # Team 1 acts as soon as its own first wave is over: its containment window
 # runs from then.

@@ -20,7 +20,7 @@ name=e2edeface
 scenario="$HERE/../../scenarios/web-defacement.yaml"
 ledger="$ENSHU_STATE_DIR/ranges/$name.events.db"
 out="$ENSHU_STATE_DIR/run.out"
-trap '[ -n "${pid:-}" ] && { kill $pid; wait $pid; } 2>/dev/null; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
+trap '[ -n "${pid:-}" ] && { kill $pid; wait $pid; } 2>/dev/null; "$ENSHU" down --name $name >/dev/null || true' EXIT
 sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
 x() { "$ENSHU" exec --name $name --timeout 60s "$@"; }
 # Waits until query $1 gives $2 (at most $3 seconds) while the run is alive.
@@ -41,7 +41,7 @@ start=$SECONDS
 # the citizen's report 10 minutes after that. On a busy host each step takes
 # longer, in exercise time too: the run is paused once the story has been
 # told, well before 60m.
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 20 --for 60m --timeout 8m >"$out" 2>&1 &
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 20 --for 60m --timeout 15m >"$out" 2>&1 &
 pid=$!
 wait_sql "select count(*) from events where team=1 and kind='inject.fired' and subject='deface'" 1 900 ||
   fail "team 1's site was not defaced: $(sql "select team, kind, subject, text from events where subject in ('brute-force','webshell-upload','deface')")"

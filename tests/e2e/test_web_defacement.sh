@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end on the Debian estate, accelerated x20: the web-defacement
+# End to end on the Debian estate, accelerated x10: the web-defacement
 # scenario for two teams. The attacker on the simulated Internet guesses the
 # CMS's admin password through the firewall, uploads a web shell and
 # defaces the top page of both teams' sites. Team 1 then responds as a good
@@ -40,8 +40,8 @@ start=$SECONDS
 # Exercise time: the guessing at 5m, the defacement about 7 minutes later,
 # the citizen's report 10 minutes after that. On a busy host each step takes
 # longer, in exercise time too: the run is paused once the story has been
-# told, well before 60m.
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 20 --for 60m --timeout 15m >"$out" 2>&1 &
+# told, well before the 2h of the scenario.
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 2h --timeout 15m >"$out" 2>&1 &
 pid=$!
 wait_sql "select count(*) from events where team=1 and kind='inject.fired' and subject='deface'" 1 900 ||
   fail "team 1's site was not defaced: $(sql "select team, kind, subject, text from events where subject in ('brute-force','webshell-upload','deface')")"

@@ -32,6 +32,8 @@ die() { echo "$prog: $*" >&2; exit 1; }
 trap 'echo "$prog: failed: line $LINENO: $BASH_COMMAND" >&2' ERR
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=images/lib.sh
+. "$here/lib.sh"
 [ $# -ge 1 ] || { echo "usage: $prog OUT_DIR [NAME...]" >&2; exit 2; }
 mkdir -p "$1" || die "cannot create output directory $1"
 out=$(cd "$1" && pwd)
@@ -59,28 +61,8 @@ busybox=/bin/busybox
 [ -x "$busybox" ] && dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' ||
   die "busybox-static is not installed (apt-get install busybox-static)"
 
-now() { echo "$EPOCHREALTIME"; }
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
-
 # Serialise builds into the same OUT_DIR; remove what killed builds left.
-mkdir -p "$work"
-exec 9>"$work/lock"
-flock 9
-rm -rf "$out"/.tmp-* "$work"/.tmp-*
-
-tmps=()
-cleanup() { [ ${#tmps[@]} -eq 0 ] || rm -rf "${tmps[@]}"; }
-trap cleanup EXIT
-# Sets tmp to a new temporary directory in $1 (the final place's filesystem).
-newtmp() { tmp=$(mktemp -d "$1/.tmp-$2.XXXXXX"); tmps+=("$tmp"); }
-# Renames a finished temporary directory to $2, replacing what was there.
-publish() {
-  chmod -R u=rwX,go=rX "$1"
-  rm -rf "$2.old"
-  if [ -e "$2" ]; then mv "$2" "$2.old"; fi
-  mv "$1" "$2"
-  rm -rf "$2.old"
-}
+lock_out "$out" "$work"
 
 # --- versions ---------------------------------------------------------------
 
@@ -105,7 +87,7 @@ if [ -z "$kernel_pkg" ]; then
   echo "$lists_state $kernel_pkg $kernel_ver" > "$work/kernel.lookup"
 fi
 
-script_sum=$(sha256sum "$here/build.sh" | cut -c1-64)
+script_sum=$(cat "$here/build.sh" "$here/lib.sh" | sha256sum | cut -c1-64)
 binaries=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/base/binaries")
 versions="kernel $kernel_pkg $kernel_ver"$'\n'"busybox-static $(pkg_version busybox-static)"
 for pkg in $(echo "$binaries" | awk '{ print $1 }' | sort -u); do
@@ -117,14 +99,7 @@ done
 # sha256 over the recipe of image $1: its files and base's (names, contents,
 # executable bits, link targets), this script and the package versions.
 recipe_key() {
-  (
-    cd "$here"
-    echo "$versions"
-    find base "$1" \( -type f -o -type l \) -printf '%p %l\n' | LC_ALL=C sort
-    find base "$1" -type f -executable | LC_ALL=C sort
-    find base "$1" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-    echo "$script_sum"
-  ) | sha256sum | cut -c1-64
+  (echo "$versions"; tree_sum base "$1"; echo "$script_sum") | sha256sum | cut -c1-64
 }
 
 # --- shared pieces, built once into OUT_DIR/.work ---------------------------
@@ -192,28 +167,8 @@ kernel_dir() {
 
   rm -rf "$t/boot" "$t/lib"
   rm -rf "$work"/kernel-*
-  publish "$t" "$kdir"
+  publish_readable "$t" "$kdir"
   echo "kernel and modules $(awk '{ print $2 }' "$kdir/load-order" | xargs): extracted in $(since "$t0") s"
-}
-
-# Writes to $3 the kernel to boot from bzImage $1 (whose config is $2).
-# Debian's bzImage carries the kernel xz-compressed, and unpacking it in the
-# guest takes seconds under TCG. Built with CONFIG_PVH, the kernel inside is an
-# ELF that QEMU boots directly (-kernel, also through libvirt <kernel>), so
-# ship that one; fall back to the bzImage if it cannot be had.
-uncompressed_kernel() {
-  local bz=$1 config=$2 dest=$3 off
-  if grep -q '^CONFIG_PVH=y' "$config" && command -v xz >/dev/null; then
-    for off in $(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$bz" | cut -d: -f1); do
-      # xz complains about the bzImage's data after the stream: check the result.
-      tail -c +$((off + 1)) "$bz" | xz -dc > "$dest" 2>/dev/null || true
-      if [ "$(head -c 4 "$dest" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
-        return 0
-      fi
-    done
-  fi
-  echo "$prog: warning: cannot unpack the ELF kernel from $bz; using the bzImage (boots slower)" >&2
-  cp "$bz" "$dest"
 }
 
 # Sets bdir to a root tree holding the programs of base/binaries and every
@@ -241,7 +196,7 @@ binaries_dir() {
     done
   done <<< "$binaries"
   rm -rf "$work"/binaries-*
-  publish "$t" "$bdir"
+  publish_readable "$t" "$bdir"
   echo "binaries $(echo "$binaries" | awk '{ print $2 }' | xargs): copied in $(since "$t0") s"
 }
 
@@ -319,7 +274,7 @@ build_image() {
 
   echo "$key" > "$t/recipe.sha256"
   write_image_json "$name" "$key" > "$t/image.json"
-  publish "$t" "$out/$name"
+  publish_readable "$t" "$out/$name"
 }
 
 declare -A keys=()

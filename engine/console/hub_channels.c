@@ -74,37 +74,12 @@ static void console_output(void *ctx, const void *data, size_t len)
         p += n;
         len -= n;
     }
-    if (ws_server_queued(ch->hub->ws, ch->session) > CONSOLE_QUEUE_HIGH &&
-        !atomic_exchange(&ch->queue_paused, true)) {
-        serial_console_pause(ch->console);
-        console_hub_notify(ch->hub); /* it looks for the drain from now on */
-    }
-}
-
-static char *closed_message(int number, const char *reason)
-{
-    json_t *msg =
-        json_pack("{s:s, s:i, s:s}", "type", "console.closed", "channel", number, "reason", reason);
-    char *text = json_dumps(msg, JSON_COMPACT);
-    json_decref(msg);
-    return text;
+    hub_channel_queue_check(ch, CONSOLE_QUEUE_HIGH);
 }
 
 static void console_closed(void *ctx, serial_console_end why, const char *message)
 {
-    channel *ch = ctx;
-    char *text = closed_message(ch->number, message ? message : "the console ended");
-    /* Before the hub announced the channel, the end waits for it (the
-     * browser learns the number from the announcement): the hub sends it
-     * right after. early_end is written before the exchange that lets the
-     * hub read it. */
-    ch->early_end = text;
-    int phase = CHANNEL_OPENING;
-    if (atomic_compare_exchange_strong(&ch->phase, &phase, CHANNEL_ENDED_EARLY))
-        return;
-    ch->early_end = NULL;
-    hub_send_bytes(ch->hub, ch->session, text, strlen(text), false);
-    free(text);
+    hub_channel_end(ctx, message ? message : "the console ended");
 }
 
 /* A console-open thread: connecting to the guest's host, finding the
@@ -236,19 +211,21 @@ static void serial_open_ended(console_hub *hub, session *ss, channel *ch, int rc
                   console_reply(ch->id, "console",
                                 json_pack("{s:i, s:s, s:i}", "channel", ch->number, "node",
                                           ch->node, "team", ch->team)));
-    json_decref(ch->id);
-    ch->id = NULL;
-    int phase = CHANNEL_OPENING;
-    if (atomic_compare_exchange_strong(&ch->phase, &phase, CHANNEL_SHOWN)) {
-        serial_console_resume(ch->console);
-        return;
-    }
-    /* It ended before it was announced: its end follows the reply. */
-    hub_send_text(hub, ss->id, ch->early_end);
-    ch->early_end = NULL;
+    hub_channel_shown(hub, ss, ch);
 }
 
-static const channel_kind SERIAL = {false, console_open_main, serial_open_ended};
+static void serial_pause(channel *ch)
+{
+    serial_console_pause(ch->console);
+}
+
+static void serial_resume(channel *ch)
+{
+    serial_console_resume(ch->console);
+}
+
+static const channel_kind SERIAL = {
+    false, "console.closed", console_open_main, serial_open_ended, serial_pause, serial_resume};
 
 void hub_handle_console_open(console_hub *hub, session *ss, const console_request *rq)
 {
@@ -267,12 +244,8 @@ static channel *own_channel(console_hub *hub, session *ss, const console_request
 
 static void resume_if_free(channel *ch)
 {
-    if (atomic_load(&ch->client_paused) || atomic_load(&ch->queue_paused))
-        return;
-    if (ch->display)
-        guest_display_resume(ch->display);
-    else
-        serial_console_resume(ch->console);
+    if (!atomic_load(&ch->client_paused) && !atomic_load(&ch->queue_paused))
+        ch->kind->resume(ch);
 }
 
 void hub_handle_console(console_hub *hub, session *ss, const console_request *rq)
@@ -287,7 +260,7 @@ void hub_handle_console(console_hub *hub, session *ss, const console_request *rq
         break;
     case REQ_CONSOLE_PAUSE:
         if (!atomic_exchange(&ch->client_paused, true))
-            serial_console_pause(ch->console);
+            ch->kind->pause(ch);
         break;
     case REQ_CONSOLE_RESUME:
         atomic_store(&ch->client_paused, false);
@@ -319,4 +292,54 @@ bool hub_resume_consoles(console_hub *hub, session *ss)
             waiting = true;
     }
     return waiting;
+}
+
+/* ---- what channels of both kinds share ---- */
+
+char *hub_channel_closed_message(const channel *ch, const char *reason)
+{
+    json_t *msg = json_pack("{s:s, s:i, s:s}", "type", ch->kind->closed_type, "channel", ch->number,
+                            "reason", reason);
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    return text;
+}
+
+void hub_channel_queue_check(channel *ch, size_t high)
+{
+    if (ws_server_queued(ch->hub->ws, ch->session) > high &&
+        !atomic_exchange(&ch->queue_paused, true)) {
+        ch->kind->pause(ch);
+        console_hub_notify(ch->hub); /* it looks for the drain from now on */
+    }
+}
+
+void hub_channel_end(channel *ch, const char *reason)
+{
+    char *text = hub_channel_closed_message(ch, reason);
+    /* Before the hub announced the channel, the end waits for it (the
+     * browser learns the number from the announcement): the hub sends it
+     * right after. early_end is written before the exchange that lets the
+     * hub read it. */
+    ch->early_end = text;
+    int phase = CHANNEL_OPENING;
+    if (atomic_compare_exchange_strong(&ch->phase, &phase, CHANNEL_ENDED_EARLY))
+        return;
+    ch->early_end = NULL;
+    hub_send_bytes(ch->hub, ch->session, text, strlen(text), false);
+    free(text);
+}
+
+void hub_channel_shown(console_hub *hub, session *ss, channel *ch)
+{
+    json_decref(ch->id);
+    ch->id = NULL;
+    int phase = CHANNEL_OPENING;
+    if (atomic_compare_exchange_strong(&ch->phase, &phase, CHANNEL_SHOWN)) {
+        ch->kind->resume(ch);
+        return;
+    }
+    /* It ended before it was announced: its end follows the reply. */
+    hub_send_text(hub, ss->id, ch->early_end);
+    ch->early_end = NULL;
 }

@@ -41,37 +41,13 @@ static void display_output(void *ctx, const void *data, size_t len)
     memcpy(frame + 1, data, len);
     int rc = ws_server_send(ch->hub->ws, ch->session, frame, len + 1, true);
     free(frame);
-    if (rc != ENSHU_OK)
-        return;
-    if (ws_server_queued(ch->hub->ws, ch->session) > DISPLAY_QUEUE_HIGH &&
-        !atomic_exchange(&ch->queue_paused, true)) {
-        guest_display_pause(ch->display);
-        console_hub_notify(ch->hub); /* it looks for the drain from now on */
-    }
-}
-
-static char *closed_message(int number, const char *reason)
-{
-    json_t *msg =
-        json_pack("{s:s, s:i, s:s}", "type", "display.closed", "channel", number, "reason", reason);
-    char *text = json_dumps(msg, JSON_COMPACT);
-    json_decref(msg);
-    return text;
+    if (rc == ENSHU_OK)
+        hub_channel_queue_check(ch, DISPLAY_QUEUE_HIGH);
 }
 
 static void display_ended(void *ctx, guest_display_end why, const char *message)
 {
-    channel *ch = ctx;
-    char *text = closed_message(ch->number, message ? message : "the screen closed");
-    /* As console_closed (hub_channels.c): an end before the announcement
-     * waits for it. */
-    ch->early_end = text;
-    int phase = CHANNEL_OPENING;
-    if (atomic_compare_exchange_strong(&ch->phase, &phase, CHANNEL_ENDED_EARLY))
-        return;
-    ch->early_end = NULL;
-    hub_send_bytes(ch->hub, ch->session, text, strlen(text), false);
-    free(text);
+    hub_channel_end(ctx, message ? message : "the screen closed");
 }
 
 /* A console-open thread's main for a screen (arg: the channel). */
@@ -104,18 +80,21 @@ static void display_open_ended(console_hub *hub, session *ss, channel *ch, int r
                   console_reply(ch->id, "display",
                                 json_pack("{s:i, s:s, s:i, s:b}", "channel", ch->number, "node",
                                           ch->node, "team", ch->team, "view_only", ch->view_only)));
-    json_decref(ch->id);
-    ch->id = NULL;
-    int phase = CHANNEL_OPENING;
-    if (atomic_compare_exchange_strong(&ch->phase, &phase, CHANNEL_SHOWN)) {
-        guest_display_resume(ch->display);
-        return;
-    }
-    hub_send_text(hub, ss->id, ch->early_end);
-    ch->early_end = NULL;
+    hub_channel_shown(hub, ss, ch);
 }
 
-static const channel_kind DISPLAY = {true, display_open_main, display_open_ended};
+static void display_pause(channel *ch)
+{
+    guest_display_pause(ch->display);
+}
+
+static void display_resume(channel *ch)
+{
+    guest_display_resume(ch->display);
+}
+
+static const channel_kind DISPLAY = {
+    true, "display.closed", display_open_main, display_open_ended, display_pause, display_resume};
 
 void hub_handle_display_open(console_hub *hub, session *ss, const console_request *rq)
 {
@@ -148,8 +127,8 @@ void hub_handle_display_input(console_hub *hub, session *ss, const char *data, s
     if (ch && ch->is_display && !ch->opening) {
         int rc = guest_display_write(ch->display, data + 1, len - 1);
         if (rc == ENSHU_ECAPACITY) {
-            char *text = closed_message(
-                number, "the guest does not take this screen's input as fast as it comes");
+            char *text = hub_channel_closed_message(
+                ch, "the guest does not take this screen's input as fast as it comes");
             hub_send_text(hub, ss->id, text);
             close_channel(ss, ch);
         }

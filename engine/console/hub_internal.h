@@ -14,8 +14,8 @@
  *   hub_requests.c           every request decoded, authorized, rate-limited, dispatched
  *   hub_exercise_requests.c  submissions, attachments, timelines, scores, exercise control
  *   hub_nodes.c              the nodes' power states, restarts and reverts
- *   hub_channels.c           a session's console channels: serial consoles, and the
- *                            opening of both kinds
+ *   hub_channels.c           a session's console channels: serial consoles, and what
+ *                            both kinds share (opening, flow, ending)
  *   hub_displays.c           a session's graphical consoles (displays) and their input
  *
  * Every file includes this header and headers of layers below; none includes
@@ -105,10 +105,15 @@ struct session;
  * hub_channels.c knows no kind but its own. */
 typedef struct channel_kind {
     bool is_display;
+    /* The type of the message that tells the browser the channel ended. */
+    const char *closed_type;
     /* A console-open thread's main (arg: the channel). */
     void *(*open_main)(void *arg);
     /* On the hub thread, the open over (rc), the channel's session alive. */
     void (*open_ended)(console_hub *hub, struct session *ss, struct channel *ch, int rc);
+    /* Hold and let go the channel's output (any thread; its console is open). */
+    void (*pause)(struct channel *ch);
+    void (*resume)(struct channel *ch);
 } channel_kind;
 
 typedef struct channel {
@@ -333,7 +338,7 @@ void hub_handle_instructor(console_hub *hub, session *ss, const console_request 
 void hub_handle_nodes(console_hub *hub, session *ss, const console_request *rq);
 void hub_handle_node_power(console_hub *hub, session *ss, const console_request *rq);
 
-/* ---- hub_channels.c: serial consoles ---- */
+/* ---- hub_channels.c: serial consoles, and what channels of both kinds share ---- */
 
 /* Closes the channel's console (no callback runs after this) and frees it; NULL ok. */
 void hub_channel_free(channel *ch);
@@ -352,6 +357,17 @@ bool hub_resume_consoles(console_hub *hub, session *ss);
 /* Starts ch's open (a console or a display) on a console-open thread;
  * ENSHU_ECAPACITY when too many are under way or no thread could start. */
 int hub_channel_open_start(console_hub *hub, channel *ch);
+/* The message that says ch ended for reason (its kind's closed_type); to free. */
+char *hub_channel_closed_message(const channel *ch, const char *reason);
+/* In ch's output callback, after a send: pauses ch while its session's
+ * queue holds more than high bytes (hub_resume_consoles resumes it). */
+void hub_channel_queue_check(channel *ch, size_t high);
+/* In ch's end callback (reason: why it ended): tells the browser, or, before
+ * the hub announced the channel, leaves the message to hub_channel_shown. */
+void hub_channel_end(channel *ch, const char *reason);
+/* On the hub thread, once ch's open was answered: lets its output go, or
+ * sends the end that came first. */
+void hub_channel_shown(console_hub *hub, session *ss, channel *ch);
 
 /* ---- hub_displays.c: graphical consoles ---- */
 

@@ -18,8 +18,8 @@
 #                   that QEMU boots directly (PVH): saves seconds under TCG
 #   initrd.img      the root's initramfs (virtio disk and ext4 only)
 #   image.json      IMAGES-CONTRACT.md: boot "kernel", addressing "cmdline"
-#   recipe.sha256   the cache key: sha256 over base/, NAME/, these scripts and
-#                   the mirrors
+#   recipe.sha256   the cache key: sha256 over base/, NAME/, these scripts
+#                   (with images/lib.sh) and the mirrors
 # An image whose key matches OUT_DIR/NAME/recipe.sha256 is not rebuilt. Each
 # step works in a temporary directory renamed into place when done, so an
 # interrupted build never leaves something that looks finished. Builds into
@@ -36,6 +36,8 @@ die() { echo "$prog: $*" >&2; exit 1; }
 trap 'echo "$prog: $step: failed: line $LINENO: $BASH_COMMAND" >&2' ERR
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=images/lib.sh
+. "$here/../lib.sh"
 [ $# -ge 1 ] || { echo "usage: $prog OUT_DIR [NAME...]" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "must run as root (mmdebstrap, chroot and mounts)"
 mkdir -p "$1" || die "cannot create output directory $1"
@@ -72,27 +74,9 @@ for name in "${names[@]}"; do
   $python "$here/meta.py" check "$here/$name/image.yaml" || exit 1
 done
 
-now() { echo "$EPOCHREALTIME"; }
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
-
 # Serialise builds into the same OUT_DIR; remove what killed builds left.
 mkdir -p "$dwork"
-exec 9>"$work/lock"
-flock 9
-rm -rf "$out"/.tmp-* "$dwork"/.tmp-*
-
-tmps=()
-cleanup() { [ ${#tmps[@]} -eq 0 ] || rm -rf "${tmps[@]}"; }
-trap cleanup EXIT
-# Sets tmp to a new temporary directory in $1 (the final place's filesystem).
-newtmp() { tmp=$(mktemp -d "$1/.tmp-$2.XXXXXX"); tmps+=("$tmp"); }
-# Renames a finished temporary directory to $2, replacing what was there.
-publish() {
-  rm -rf "$2.old"
-  if [ -e "$2" ]; then mv "$2" "$2.old"; fi
-  mv "$1" "$2"
-  rm -rf "$2.old"
-}
+lock_out "$out" "$dwork"
 
 # Runs a command in root $1 (in-root.sh: mounts, no services, apt cache).
 in_root() {
@@ -124,20 +108,9 @@ download_failure() {
   exit 1
 }
 
-# sha256 of the files under the given paths (relative to $here): names,
-# types, link targets, executable bits and contents.
-tree_sum() {
-  (
-    cd "$here"
-    find "$@" \( -type f -o -type l \) -printf '%p %l\n' | LC_ALL=C sort
-    find "$@" -type f -executable | LC_ALL=C sort
-    find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-  ) | sha256sum | cut -c1-64
-}
-
 packages_key=$( (echo "$ENSHU_DEBIAN_MIRROR $ENSHU_DEBIAN_SECURITY"
   tree_sum bootstrap.sh base/packages base/dpkg.cfg base/rootfs/etc/initramfs-tools) | sha256sum | cut -c1-64)
-base_key=$( (echo "$packages_key"; tree_sum build.sh in-root.sh meta.py base) | sha256sum | cut -c1-64)
+base_key=$( (echo "$packages_key"; tree_sum ../lib.sh build.sh in-root.sh meta.py base) | sha256sum | cut -c1-64)
 image_key() { (echo "$base_key"; tree_sum "$1") | sha256sum | cut -c1-64; }
 
 # --- packages: mmdebstrap, once ---------------------------------------------
@@ -180,26 +153,6 @@ base_root() {
 }
 
 # --- one image ---------------------------------------------------------------
-
-# Writes to $2 the kernel to boot from bzImage $1 (whose config is $3).
-# Debian's bzImage carries the kernel xz-compressed, and unpacking it in the
-# guest takes seconds under TCG. Built with CONFIG_PVH, the kernel inside is an
-# ELF that QEMU boots directly (as images/build.sh does); fall back to the
-# bzImage if it cannot be had.
-uncompressed_kernel() {
-  local bz=$1 dest=$2 config=$3 off
-  if grep -q '^CONFIG_PVH=y' "$config"; then
-    for off in $(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$bz" | cut -d: -f1); do
-      # xz complains about the bzImage's data after the stream: check the result.
-      tail -c +$((off + 1)) "$bz" | xz -dc > "$dest" 2>/dev/null || true
-      if [ "$(head -c 4 "$dest" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
-        return 0
-      fi
-    done
-  fi
-  echo "$prog: warning: cannot unpack the ELF kernel from $bz; using the bzImage (boots slower)" >&2
-  cp "$bz" "$dest"
-}
 
 build_image() {
   local name=$1 key=$2 t root pkgs kernels initrds used size
@@ -244,7 +197,7 @@ build_image() {
   initrds=("$root"/boot/initrd.img-*)
   [ ${#kernels[@]} -eq 1 ] && [ -f "${kernels[0]}" ] || die "$name: expected one kernel in /boot, found: ${kernels[*]}"
   [ ${#initrds[@]} -eq 1 ] && [ -f "${initrds[0]}" ] || die "$name: expected one initramfs in /boot, found: ${initrds[*]}"
-  uncompressed_kernel "${kernels[0]}" "$t/vmlinuz" "${kernels[0]/vmlinuz-/config-}"
+  uncompressed_kernel "${kernels[0]}" "${kernels[0]/vmlinuz-/config-}" "$t/vmlinuz"
   cp "${initrds[0]}" "$t/initrd.img"
 
   # The disk: what the root holds plus 2 GiB for the exercise, in 256 MiB steps.
@@ -259,8 +212,7 @@ build_image() {
 
   echo "$key" > "$t/recipe.sha256"
   $python "$here/meta.py" json "$here/$name/image.yaml" "$name" "$key" > "$t/image.json"
-  chmod -R u=rwX,go=rX "$t"
-  publish "$t" "$out/$name"
+  publish_readable "$t" "$out/$name"
 }
 
 declare -A keys=()

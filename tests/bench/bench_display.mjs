@@ -4,15 +4,20 @@
  * - keystroke-to-screen latency: a key sent by noVNC (alternately "a" and
  *   BackSpace at the workstation's login prompt) until noVNC's canvas shows
  *   the guest's echo, median and p99;
- * - a full-screen update: bytes and bytes per second from a non-incremental
- *   FramebufferUpdateRequest of the whole screen until the last byte.
+ * - a full-screen update: the guest writes noise to its whole framebuffer
+ *   (/dev/fb0: no encoding compresses it), and noVNC takes the screen's
+ *   bytes as its own update requests bring them; bytes and bytes per second
+ *   from the first large message of the change until 99% of what came in
+ *   CHANGE_MS had come (the cursor's blink goes on sending a few bytes, so
+ *   the end is not "when it goes quiet").
  * Prints figures only (no assertion on time: the machine is shared).
  *
  * The Enshu side is `enshu run` of tests/browser/consoles.yaml (one team)
  * and the trainee console; the baseline is a guest of the same image
  * started in libvirt's namespace with its VNC on a unix socket (never a
  * TCP port), websockify on 127.0.0.1 in front of it, and the same noVNC in
- * a page of its own.
+ * a page of its own. Commands in the guests go through their agents
+ * (`enshu exec`, and guest-exec through virsh for the baseline).
  *
  *   ENSHU=build/enshu node tests/bench/bench_display.mjs [KEYS]
  */
@@ -25,7 +30,10 @@ import { join } from 'node:path';
 import { HERE as BROWSER, TOP, startRange, stopRange, launchBrowser, newContext, sleep } from '../browser/lib.mjs';
 
 const KEYS = Number(process.argv[2] || 100);
-const UPDATES = 5;
+const CHANGES = 7;
+const CHANGE_MS = 8000;
+/* A message at least this large starts a change (not a cursor's blink). */
+const CHANGE_START_BYTES = 4096;
 const BASE = 'enshu-benchdisplay-base';
 const VIRSH = ['ip', 'netns', 'exec', 'enshu', 'virsh', '-c', 'qemu:///system'];
 const imageDir = process.env.ENSHU_IMAGE_DIR || '/var/lib/enshu/images';
@@ -50,6 +58,7 @@ function startBaseGuest(dir) {
   <features><acpi/></features>
   <devices>
     <serial type='pty'><target port='0'/></serial>
+    <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
     <graphics type='vnc'><listen type='socket'/></graphics>
     <video><model type='vga'/></video>
     <controller type='usb' model='none'/>
@@ -63,17 +72,92 @@ function startBaseGuest(dir) {
   return m[1];
 }
 
+/* Runs sh command cmd in the baseline guest through its agent; its stdout. */
+async function baseRun(cmd) {
+  const exec = JSON.stringify({ execute: 'guest-exec', arguments: { path: '/bin/sh', arg: ['-c', cmd], 'capture-output': true } });
+  const until = Date.now() + 120000;
+  let pid;
+  while (pid === undefined) {
+    const r = spawnSync(VIRSH[0], [...VIRSH.slice(1), 'qemu-agent-command', BASE, exec, '--timeout', '5'], { encoding: 'utf8' });
+    if (r.status === 0) pid = JSON.parse(r.stdout).return.pid;
+    else if (Date.now() > until) throw new Error(`the baseline guest's agent does not answer: ${r.stderr}`);
+    else await sleep(1000);
+  }
+  const status = JSON.stringify({ execute: 'guest-exec-status', arguments: { pid } });
+  for (;;) {
+    const r = JSON.parse(virsh('qemu-agent-command', BASE, status)).return;
+    if (r.exited) {
+      if (r.exitcode !== 0) throw new Error(`'${cmd}' in the baseline guest: exit ${r.exitcode}`);
+      return Buffer.from(r['out-data'] || '', 'base64').toString();
+    }
+    await sleep(200);
+  }
+}
+
+/* Runs sh command cmd in the range's workstation (enshu exec); its stdout. */
+function enshuRun(cmd) {
+  const r = spawnSync(process.env.ENSHU, ['exec', '--name', 'benchvnc', '1', 'ws', cmd], { env: range.env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`enshu exec '${cmd}': ${r.stderr}`);
+  return r.stdout;
+}
+
+/* Full-screen changes made by the guest (run: runs a command in it), as
+ * the page's window.bench.trace records the screen's messages. */
+async function screenChanges(page, run, changes) {
+  const fb = '/sys/class/graphics/fb0';
+  const [w, h, bpp] = (await run(`cat ${fb}/virtual_size ${fb}/bits_per_pixel`)).split(/[\s,]+/).map(Number);
+  const size = (w * h * bpp) / 8;
+  const out = [];
+  for (let c = 0; c < changes; c++) {
+    await run(`head -c ${size} /dev/urandom > /tmp/noise`); /* new noise: the same would change nothing */
+    await sleep(1000);
+    await page.evaluate(() => {
+      window.bench.trace = [];
+    });
+    await run('cat /tmp/noise > /dev/fb0');
+    await sleep(CHANGE_MS);
+    const trace = await page.evaluate(() => {
+      const t = window.bench.trace;
+      window.bench.trace = null;
+      return t;
+    });
+    const start = trace.findIndex(([, n]) => n >= CHANGE_START_BYTES);
+    if (start < 0) throw new Error('the guest\'s screen did not change');
+    const after = trace.slice(start);
+    const total = after.reduce((a, [, n]) => a + n, 0);
+    let bytes = 0, end = after[0][0];
+    for (const [t, n] of after) {
+      bytes += n;
+      end = t;
+      if (bytes >= 0.99 * total) break;
+    }
+    out.push({ bytes, ms: Math.max(end - after[0][0], 1) });
+  }
+  return { size: [w, h, bpp], fbBytes: size, changes: out };
+}
+
+function reportChanges(name, r) {
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const mib = (x) => (x / 1048576).toFixed(2);
+  const rates = r.changes.map((c) => (c.bytes / c.ms) * 1000);
+  console.log(
+    `${name}: full-screen update (${r.size[0]}x${r.size[1]}, ${r.size[2]} bpp, ${mib(r.fbBytes)} MiB of noise): ` +
+      `${mib(median(r.changes.map((c) => c.bytes)))} MiB in ${median(r.changes.map((c) => c.ms)).toFixed(0)} ms, ` +
+      `${mib(median(rates))} MiB/s (median of ${r.changes.length}: ${rates.map(mib).join(', ')} MiB/s)`
+  );
+}
+
 function stats(ms) {
   const s = [...ms].sort((a, b) => a - b);
   const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
   return `median ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms (${s.length} keys)`;
 }
 
-/* In the page: keys through noVNC until the canvas changes; then full
- * updates. window.bench = {rfb, bytes} is set up by the caller. */
-async function measure(page, keys, updates) {
+/* In the page: keys through noVNC until the canvas changes.
+ * window.bench = {rfb} is set up by the caller. */
+async function measure(page, keys) {
   return page.evaluate(
-    async ({ keys, updates }) => {
+    async ({ keys }) => {
       const { rfb } = window.bench;
       const canvas = rfb._target.querySelector('canvas');
       const rows = () => canvas.getContext('2d').getImageData(0, 0, canvas.width, 48).data;
@@ -93,39 +177,14 @@ async function measure(page, keys, updates) {
         latencies.push(performance.now() - t0);
         await new Promise((r) => setTimeout(r, 50));
       }
-      const w = canvas.width, h = canvas.height;
-      const full = [];
-      for (let u = 0; u < updates; u++) {
-        const start = window.bench.bytes;
-        const t0 = performance.now();
-        let last = t0, seen = start;
-        rfb._sock.sQpushBytes(new Uint8Array([3, 0, 0, 0, 0, 0, w >> 8, w & 255, h >> 8, h & 255]));
-        rfb._sock.flush();
-        for (;;) {
-          await new Promise((r) => setTimeout(r, 5));
-          if (window.bench.bytes !== seen) {
-            seen = window.bench.bytes;
-            last = performance.now();
-          } else if (performance.now() - last > 500 && seen !== start) break;
-          if (performance.now() - t0 > 20000) break;
-        }
-        full.push({ bytes: seen - start, ms: last - t0 });
-      }
-      return { latencies, full, size: [w, h] };
+      return { latencies };
     },
-    { keys, updates }
+    { keys }
   );
 }
 
 function report(name, r) {
   console.log(`${name}: keystroke to screen ${stats(r.latencies)}`);
-  const mean = (xs) => xs.reduce((a, b) => a + b) / xs.length;
-  const bytes = mean(r.full.map((f) => f.bytes));
-  const ms = mean(r.full.map((f) => f.ms));
-  console.log(
-    `${name}: full-screen update (${r.size.join('x')}): ${Math.round(bytes)} bytes in ${ms.toFixed(1)} ms, ` +
-      `${((bytes / ms) * 1000 / 1024).toFixed(1)} KiB/s (mean of ${r.full.length}; noVNC's negotiated encoding)`
-  );
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'enshu-bench-display-'));
@@ -149,12 +208,13 @@ try {
   await sleep(15000); /* the guest's login prompt */
   await page.evaluate(() => {
     const d = window.enshu.displays.get('/ws');
-    window.bench = { rfb: d.rfb, bytes: 0 };
+    window.bench = { rfb: d.rfb, trace: null };
     window.enshu.conn.onBinary((f) => {
-      if (f[0] === d.channel) window.bench.bytes += f.length - 1;
+      if (f[0] === d.channel && window.bench.trace) window.bench.trace.push([performance.now(), f.length - 1]);
     });
   });
-  report('enshu', await measure(page, KEYS, UPDATES));
+  report('enshu', await measure(page, KEYS));
+  reportChanges('enshu', await screenChanges(page, async (cmd) => enshuRun(cmd), CHANGES));
 
   /* Baseline: websockify on loopback to the guest's unix socket. */
   const port = 20000 + Math.floor(Math.random() * 20000);
@@ -172,13 +232,14 @@ try {
     const RFB = (await import('/rfb.js')).default;
     const rfb = new RFB(document.getElementById('s'), url, { shared: true });
     rfb.scaleViewport = true;
-    window.bench = { rfb, bytes: 0 };
+    window.bench = { rfb, trace: null };
     await new Promise((r) => rfb.addEventListener('connect', r));
     rfb._sock._websocket.addEventListener('message', (e) => {
-      window.bench.bytes += e.data.byteLength;
+      if (window.bench.trace) window.bench.trace.push([performance.now(), e.data.byteLength]);
     });
   }, `ws://127.0.0.1:${port}/`);
-  report('websockify', await measure(base, KEYS, UPDATES));
+  report('websockify', await measure(base, KEYS));
+  reportChanges('websockify', await screenChanges(base, baseRun, CHANGES));
 } finally {
   if (browser) await browser.close();
   if (websockify) websockify.kill();

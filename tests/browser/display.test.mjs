@@ -7,7 +7,11 @@
  * agent from /dev/vcs1); a Japanese keyboard's keys leave the page as the
  * keys they are; another team is refused; an instructor watching cannot
  * type, even with the page's own guard removed, and can after taking
- * control. The steps share the pages: each builds on the one before.
+ * control; text pasted in noVNC's clipboard reaches the guest's display,
+ * which offers it to the other viewer (the guests run no clipboard agent,
+ * so it goes no further); Ctrl-Alt-Del from the toolbar reboots the guest
+ * (its init's ctrlaltdel action). The steps share the pages: each builds
+ * on the one before.
  */
 
 import { test, before, after } from 'node:test';
@@ -267,4 +271,55 @@ test('an instructor watching cannot type; taking control, can', { timeout: STEP_
   await instructor.click(`${host} canvas`);
   await instructor.keyboard.type('yy', { delay: 50 });
   await waitForScreenText((s) => /login: staff.*zz.*yy/.test(s), 'the instructor\'s "yy"');
+});
+
+test("text pasted in noVNC's clipboard reaches the guest's display, which offers it to its other viewers", { timeout: STEP_MS }, async () => {
+  /* Neither built-in guest runs a clipboard agent (QEMU's vdagent and
+   * spice-vdagent), so the pasted text goes no further than QEMU's display
+   * (its clipboard). The display offers it to every other viewer that
+   * speaks the extended clipboard, as noVNC does: the instructor's page
+   * (in control since the step before) shows it in its clipboard box, so
+   * the text crossed the server both ways. */
+  const text = `enshu clipboard ${Date.now()} 日本語`;
+  const instructorClip = `${T('display')}[data-team="1"][data-node="ws"] ${T('display-clipboard')}`;
+  assert.notEqual(await instructor.inputValue(instructorClip), text);
+  await trainee.fill(`${SCREEN} ${T('display-clipboard')}`, text);
+  await trainee.click(`${SCREEN} ${T('display-paste')}`);
+  await instructor.waitForFunction(
+    ({ sel, want }) => document.querySelector(sel)?.value === want,
+    { sel: instructorClip, want: text },
+    { timeout: 30000 }
+  );
+  /* The screen goes on taking keys after the paste. */
+  await trainee.click(`${SCREEN} canvas`);
+  await trainee.keyboard.type('cc', { delay: 50 });
+  await waitForScreenText((s) => /login: staff.*yy.*cc/.test(s), 'the trainee\'s "cc" after the paste');
+});
+
+test("Ctrl-Alt-Del from noVNC's toolbar reaches the guest, whose init reboots it", { timeout: STEP_MS }, async () => {
+  /* The workstation's init (BusyBox, etc/inittab) runs ::ctrlaltdel,
+   * /sbin/reboot, when the kernel reports the keys: a new boot, seen in the
+   * boot id the kernel draws at each boot. Last, as it reboots the guest. */
+  const bootId = () => {
+    const r = spawnSync(enshuBinary(), ['exec', '--name', NAME, '1', 'ws', 'cat /proc/sys/kernel/random/boot_id'], {
+      env: range.env,
+      encoding: 'utf8'
+    });
+    return r.status === 0 ? r.stdout.trim() : null;
+  };
+  const before = bootId();
+  assert.match(before || '', /^[0-9a-f-]{36}$/, 'the guest tells its boot id');
+  await trainee.click(`${SCREEN} ${T('display-cad')}`);
+  await trainee.waitForSelector(T('confirm-dialog'));
+  await trainee.click(T('confirm-ok'));
+  const until = Date.now() + GUEST_MS;
+  let now = before;
+  while (Date.now() < until && (now === before || now === null)) {
+    await sleep(2000);
+    now = bootId();
+  }
+  assert.ok(now && now !== before, `the guest booted again after Ctrl-Alt-Del (boot id ${before}, then ${now})`);
+  /* The screen stays open through the reboot and shows the new login. */
+  await waitForScreenText((s) => /login:/.test(s), 'a login prompt after the reboot');
+  assert.equal(await trainee.getAttribute(SCREEN, 'data-connected'), 'true', 'the screen stayed connected');
 });

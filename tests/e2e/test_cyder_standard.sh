@@ -19,7 +19,7 @@ name=e2estd
 scenario="$HERE/../../scenarios/cyder-standard.yaml"
 ledger="$ENSHU_STATE_DIR/ranges/$name.events.db"
 out="$ENSHU_STATE_DIR/run.out"
-trap '[ -n "${pid:-}" ] && kill $pid 2>/dev/null; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
+trap '{ [ -z "${pid:-}" ] || kill $pid 2>/dev/null || true; }; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
 sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
 x() { "$ENSHU" exec --name $name --timeout 60s "$@"; }
 # Waits until query $1 gives $2 (at most $3 seconds) while the run is alive;

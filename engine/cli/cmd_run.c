@@ -570,6 +570,11 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
     if (reuse.archived)
         printf("a new exercise begins; the old ledger is kept as %s\n", reuse.archive_path);
     ro.rerun = ro.choice == LEDGER_RESUME && reuse.stale;
+    /* New guests of a resumed exercise get the values its ledger grades by. */
+    char *kept_seed = ro.rerun ? reuse.variation_seed : NULL;
+    if (kept_seed)
+        reuse.variation_seed = NULL;
+    req.variation_seed = kept_seed;
     ledger_reuse_fini(&reuse);
     if (tabletop) {
         /* No guests: nothing of libvirt is touched, not even its library. */
@@ -586,7 +591,10 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         if (ro.listen)
             libvirt_events_init_once();
         libvirt_setup();
-        if (range_bring_up(&req) != ENSHU_OK)
+        int up = range_bring_up(&req);
+        req.variation_seed = NULL;
+        free(kept_seed);
+        if (up != ENSHU_OK)
             return CLI_FAIL;
     }
     struct sigaction sa = {.sa_handler = on_signal};

@@ -7,6 +7,7 @@
 #include "ledger_meta.h"
 #include "range_files.h"
 #include "state_store.h"
+#include "team_vars.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,19 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+
+static char *ledger_variation_seed(event_store *ledger)
+{
+    char *json = event_store_get_meta(ledger, LEDGER_META_TEAM_VARS);
+    team_vars *kept = NULL;
+    if (json && team_vars_from_json(json, &kept) != ENSHU_OK)
+        kept = NULL;
+    const char *seed = team_vars_seed(kept);
+    char *copy = seed ? xstrdup(seed) : NULL;
+    team_vars_free(kept);
+    free(json);
+    return copy;
+}
 
 static int stop_at_first(const event *ev, void *arg)
 {
@@ -79,6 +93,7 @@ int ledger_reuse_prepare(const char *cmd, const char *name, ledger_choice choice
         if (event_store_scan(ledger, 0, stop_at_first, &out->has_exercise) != ENSHU_OK)
             out->has_exercise = true; /* unreadable: never taken as empty */
         ledger_inst = event_store_get_meta(ledger, LEDGER_META_RANGE_INSTANCE);
+        out->variation_seed = ledger_variation_seed(ledger);
     }
     event_store_free(ledger);
     bool up;
@@ -132,5 +147,6 @@ int ledger_reuse_bind(const char *name, event_store *ledger)
 void ledger_reuse_fini(ledger_reuse *r)
 {
     free(r->archive_path);
-    r->archive_path = NULL;
+    free(r->variation_seed);
+    r->archive_path = r->variation_seed = NULL;
 }

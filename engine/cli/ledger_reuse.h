@@ -27,11 +27,13 @@ typedef struct ledger_reuse {
     bool stale;        /* ... of a range that was taken down since */
     bool archived;     /* --fresh moved it away (archive_path) */
     char *archive_path;
+    char *variation_seed; /* the ledger's seed of the teams' variables, or NULL */
 } ledger_reuse;
 
-/* Looks at range name's ledger and state before the range is brought up,
- * and acts on choice: refuses (ENSHU_EEXIST, saying what to do on stderr)
- * when the ledger's range was taken down and choice is LEDGER_ASK; with
+/* Looks at range name's ledger and state before the range is brought up
+ * (and keeps the ledger's variation seed, so that new guests of a resumed
+ * exercise get the values its ledger grades by), and acts on choice: refuses (ENSHU_EEXIST, saying
+ * what to do on stderr) when the ledger's range was taken down and choice is LEDGER_ASK; with
  * LEDGER_FRESH, renames a ledger that holds an exercise to
  * NAME.<UTC time>.events.db beside it (with its -wal and -shm). */
 int ledger_reuse_prepare(const char *cmd, const char *name, ledger_choice choice, ledger_reuse *out)

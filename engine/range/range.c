@@ -218,7 +218,7 @@ int range_bring_up(const range_up_request *req)
         rc = load_placement(st, plan, hosts);
     }
     if (rc == ENSHU_OK) {
-        rc = range_variation_seed(st, &plan->variation_seed);
+        rc = range_variation_seed(st, req->variation_seed, &plan->variation_seed);
         if (rc != ENSHU_OK)
             log_printf(ENSHU_LOG_ERROR, "enshu: the variation seed of range '%s' cannot be kept",
                        name);

@@ -21,6 +21,9 @@ typedef struct range_up_request {
     int64_t ready_timeout_ms;
     FILE *progress_out; /* NULL: quiet */
     conn_cache *conns;  /* NULL: opened for the call (tests pass one to keep test:// state) */
+    /* The seed of the teams' variables a range that has none takes (an
+     * exercise carried on over new guests keeps its ledger's); NULL: new. */
+    const char *variation_seed;
 } range_up_request;
 
 /* The URI used when no hosts file is given: ENSHU_LIBVIRT_URI or qemu:///system. */

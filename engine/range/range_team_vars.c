@@ -18,14 +18,24 @@
 
 #define META_SEED "variation_seed"
 
-int range_variation_seed(state_store *st, char **seed)
+int range_variation_seed(state_store *st, const char *wanted, char **seed)
 {
+    bool want = wanted && variation_seed_valid(wanted);
     *seed = state_store_get_meta(st, META_SEED);
-    if (*seed && variation_seed_valid(*seed))
+    if (*seed && variation_seed_valid(*seed)) {
+        if (want && strcmp(*seed, wanted) != 0)
+            log_printf(ENSHU_LOG_WARNING,
+                       "enshu: this range's guests were given other per-team values than the "
+                       "ledger's: answers that use {{var ...}} follow the range's");
         return ENSHU_OK;
+    }
     free(*seed);
-    *seed = xmalloc(VARIATION_SEED_SIZE);
-    variation_seed_new(*seed);
+    if (want) {
+        *seed = xstrdup(wanted);
+    } else {
+        *seed = xmalloc(VARIATION_SEED_SIZE);
+        variation_seed_new(*seed);
+    }
     if (state_store_set_meta(st, META_SEED, *seed) == ENSHU_OK)
         return ENSHU_OK;
     free(*seed);

@@ -12,9 +12,12 @@
 #include "team_vars.h"
 
 /* The seed of the range's variables (variation.h) kept in its state store:
- * the stored one, or a new one stored now (a range planned before there
- * were variables). ENSHU_EIO when it cannot be kept. */
-int range_variation_seed(state_store *st, char **seed) __attribute__((warn_unused_result));
+ * the stored one, or else wanted (a valid seed, or NULL) stored now, or
+ * else a new one stored now (a new range, or one planned before there were
+ * variables). A range keeps its seed: a stored one wins over wanted, with a
+ * warning when they differ. ENSHU_EIO when it cannot be kept. */
+int range_variation_seed(state_store *st, const char *wanted, char **seed)
+    __attribute__((warn_unused_result));
 
 /* Every team's values from a range plan: addresses, and the scenario's
  * variables when the plan has a seed. */

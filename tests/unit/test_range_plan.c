@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "alloc.h"
+#include "errors.h"
 #include "guest_nat.h"
 #include "libvirt_xml.h"
 #include "range_plan.h"
@@ -13,6 +14,11 @@
 #include "test_images.h"
 #include "test_support.h"
 #include "units.h"
+#include "variation.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static void names_and_addresses(void **state)
 {
@@ -230,6 +236,44 @@ static void teams_never_share_subnets_or_bridges(void **state)
     scenario_free(s);
 }
 
+/* A new range takes the seed it is given (a resumed exercise's ledger's);
+ * a range that has one keeps it; without one given, a new range draws one. */
+static void a_range_keeps_its_variation_seed(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/enshu-seed-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = xasprintf("%s/r.db", dir);
+    char wanted[VARIATION_SEED_SIZE], other[VARIATION_SEED_SIZE];
+    variation_seed_new(wanted);
+    variation_seed_new(other);
+    assert_string_not_equal(wanted, other);
+    state_store *st;
+    assert_int_equal(state_store_open(path, true, &st), ENSHU_OK);
+    char *seed = NULL;
+    assert_int_equal(range_variation_seed(st, wanted, &seed), ENSHU_OK);
+    assert_string_equal(seed, wanted);
+    free(seed);
+    assert_int_equal(range_variation_seed(st, other, &seed), ENSHU_OK);
+    assert_string_equal(seed, wanted); /* the range's guests were made with it */
+    free(seed);
+    state_store_free(st);
+    unlink(path);
+    assert_int_equal(state_store_open(path, true, &st), ENSHU_OK);
+    assert_int_equal(range_variation_seed(st, "not a seed", &seed), ENSHU_OK);
+    assert_true(variation_seed_valid(seed));
+    assert_string_not_equal(seed, wanted);
+    char *again = NULL;
+    assert_int_equal(range_variation_seed(st, NULL, &again), ENSHU_OK);
+    assert_string_equal(again, seed);
+    free(again);
+    free(seed);
+    state_store_free(st);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+}
+
 static void range_names(void **state)
 {
     assert_true(range_name_valid("cyder-2026-osaka"));
@@ -250,6 +294,7 @@ int main(void)
         cmocka_unit_test(teams_never_share_subnets_or_bridges),
         cmocka_unit_test(range_names),
         cmocka_unit_test(own_subnets_dns_names_and_nat),
+        cmocka_unit_test(a_range_keeps_its_variation_seed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,6 +89,8 @@ test('the instructor starts the exercise and a trainee sees what the team may as
   await instructor.waitForSelector(`${T('connection-state')}[data-state="open"]`);
   await instructor.click(T('exercise-start'));
   await instructor.waitForSelector(`${T('exercise-phase')}[data-phase="running"]`);
+  /* A tabletop exercise: no guests, so no Nodes tab in either console. */
+  await instructor.waitForSelector(T('tab-nodes'), { state: 'hidden' });
 
   trainee = await context.newPage();
   await trainee.goto(`${fixture.url}/`);
@@ -97,6 +99,7 @@ test('the instructor starts the exercise and a trainee sees what the team may as
   await trainee.click(T('join-submit'));
   await trainee.waitForURL(/trainee\.html/);
   await trainee.waitForSelector(`${T('connection-state')}[data-state="open"]`);
+  await trainee.waitForSelector(T('tab-nodes'), { state: 'hidden' });
   await trainee.click(T('tab-requests'));
   await trainee.waitForSelector(`${request('reimage')}[data-state="none"]`);
   const card = await trainee.textContent(request('reimage'));

@@ -711,6 +711,8 @@ conn.on('welcome', (w) => {
   renderReports.force = true;
   renderReports();
   renderNodes();
+  /* A tabletop exercise has no guests: no Nodes tab. */
+  $('tab-nodes').hidden = state.nodes.length === 0;
   refreshNodes();
   refreshScoreboard();
   refreshTimeline();

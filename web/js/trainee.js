@@ -702,6 +702,8 @@ conn.on('welcome', (w) => {
   buildTasks();
   updateAllTasks();
   renderNodes();
+  /* A tabletop exercise has no guests: no Nodes tab. */
+  $('tab-nodes').hidden = state.nodes.length === 0;
   renderAccounts($('accounts'), w.accounts || []);
   renderRequests();
   refreshNodes();

@@ -640,7 +640,7 @@ static void binary_messages_to_on_binary(void **state)
     assert_true(wait_count(&binary_count, 61));
     wsc_send_text(&c, "still here");
     assert_true(wait_count(&rec.nmsgs, 1));
-    assert_int_equal(rec.nclosed, 0);
+    assert_int_equal(count_of(&rec.nclosed), 0);
     wsc_close(&c);
     ws_server_free(srv);
     /* Past its own budget, the session closes as a text flood does. */

@@ -83,7 +83,7 @@ pass "the checks saw team 2's beacon end by itself, and scored nothing for it"
   fail "the exercise clock went back after the restart"
 pass "after the restart: no inject twice, the clock went on"
 
-"$ENSHU" timeline --name $name --team 1 | grep -qE "outside-notice +waiting for check beacon-running failing since T\+" ||
+"$ENSHU" timeline --name $name --team 1 | grep -qE "outside-notice +did not fire: the exercise ended first \(it was waiting for check beacon-running failing since T\+" ||
   fail "the timeline does not say why team 1 got no outside notice: $("$ENSHU" timeline --name $name --team 1)"
 "$ENSHU" timeline --name $name --team 2 | grep -qE "outside-notice +fired at T\+" ||
   fail "the timeline does not show team 2's outside notice"

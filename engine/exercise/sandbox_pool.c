@@ -55,7 +55,9 @@ struct sandbox_pool {
     size_t qlen, qcap;
     unsigned next_id, next_ticket;
     samples builds, teardowns;
-    bool draining; /* sandbox_pool_drain: the course closes */
+    bool draining;          /* sandbox_pool_drain: the course closes */
+    unsigned failed_builds; /* in a row */
+    int64_t builds_from_ms; /* after failures, no build starts before */
 };
 
 static const char *const STATE_NAMES[SANDBOX_STATE_COUNT] = {"building", "warm", "allocated",
@@ -273,7 +275,7 @@ bool sandbox_pool_next_action(sandbox_pool *pool, int64_t now, sandbox_action *o
             return true;
         }
     }
-    if (pool->draining)
+    if (pool->draining || now < pool->builds_from_ms)
         return false;
     unsigned want = pool->warm_target + (unsigned)pool->qlen;
     unsigned have =
@@ -306,8 +308,14 @@ int sandbox_pool_built(sandbox_pool *pool, unsigned id, int64_t now, bool ok)
         return ENSHU_ENOTFOUND;
     if (!ok) {
         reclaim(sb);
+        int64_t pause = samples_mean(&pool->builds);
+        for (unsigned i = 0; i < pool->failed_builds && pause < SANDBOX_RETRY_MAX_MS; i++)
+            pause *= 2;
+        pool->failed_builds++;
+        pool->builds_from_ms = now + (pause < SANDBOX_RETRY_MAX_MS ? pause : SANDBOX_RETRY_MAX_MS);
         return ENSHU_OK;
     }
+    pool->failed_builds = 0;
     samples_add(&pool->builds, now - sb->job_started_ms);
     if (pool->draining) {
         reclaim(sb);
@@ -344,6 +352,8 @@ int64_t sandbox_pool_next_wake(const sandbox_pool *pool, int64_t now)
         if (sb->state == SANDBOX_ALLOCATED && sb->expires_ms < next)
             next = sb->expires_ms > now ? sb->expires_ms : now;
     }
+    if (pool->builds_from_ms > now && pool->builds_from_ms < next)
+        next = pool->builds_from_ms;
     return next;
 }
 

@@ -71,6 +71,8 @@ const char *sandbox_state_name(sandbox_state state);
 #define SANDBOX_NAME_MAX 64
 /* Build and teardown durations the estimate averages (the latest ones). */
 #define SANDBOX_POOL_SAMPLES 16
+/* The longest pause of builds after failed ones. */
+#define SANDBOX_RETRY_MAX_MS (10 * 60 * 1000)
 
 typedef struct sandbox_pool_config {
     const char *course_code; /* what trainees must enter (non-empty) */
@@ -119,7 +121,10 @@ bool sandbox_pool_next_action(sandbox_pool *pool, int64_t now, sandbox_action *o
 /* A build ended. On success the sandbox becomes warm, or goes straight to
  * the trainee at the head of the queue, and the duration joins the
  * estimate's samples; on failure it is reclaimed (torn down: it may have
- * left half a range). ENSHU_ENOTFOUND: no sandbox id is building. */
+ * left half a range), and no build starts for a while: the mean build
+ * time after one failure, doubled after each further failure in a row, at
+ * most SANDBOX_RETRY_MAX_MS (a broken image or host does not make the
+ * pool churn). ENSHU_ENOTFOUND: no sandbox id is building. */
 int sandbox_pool_built(sandbox_pool *pool, unsigned id, int64_t now, bool ok)
     __attribute__((warn_unused_result));
 
@@ -129,8 +134,9 @@ int sandbox_pool_built(sandbox_pool *pool, unsigned id, int64_t now, bool ok)
 int sandbox_pool_torn_down(sandbox_pool *pool, unsigned id, int64_t now, bool ok)
     __attribute__((warn_unused_result));
 
-/* The earliest time after now at which a grant reaches its TTL (INT64_MAX:
- * none). Jobs and requests are events of their own. */
+/* The earliest time after now at which a grant reaches its TTL or builds
+ * may start again after failures (INT64_MAX: none). Jobs and requests are
+ * events of their own. */
 int64_t sandbox_pool_next_wake(const sandbox_pool *pool, int64_t now);
 
 /* ---- trainees ---- */

@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* One team's memory: each node's own, else its image's (as range.c). */
 static int team_memory(const char *scenario_path, uint64_t *mib)
@@ -97,7 +98,10 @@ int sandbox_range_build(const char *scenario_path, const char *prefix, unsigned 
 int sandbox_range_teardown(const char *prefix, unsigned id, conn_cache *conns)
 {
     char *name = sandbox_range_name(prefix, id);
-    int rc = range_take_down(name, 4, NULL, conns);
+    char *db = range_db_path(name);
+    /* A build that failed before it planned anything left nothing to remove. */
+    int rc = access(db, F_OK) == 0 ? range_take_down(name, 4, NULL, conns) : ENSHU_OK;
+    free(db);
     free(name);
     return rc;
 }

@@ -38,7 +38,9 @@ int sandbox_range_build(const char *scenario_path, const char *prefix, unsigned 
                         const char *host_uri, int64_t ready_timeout_ms, conn_cache *conns)
     __attribute__((warn_unused_result));
 
-/* Takes sandbox id's range down; removes everything of it. */
+/* Takes sandbox id's range down; removes everything of it. A sandbox
+ * whose build failed before its range was planned has nothing to remove:
+ * 0. */
 int sandbox_range_teardown(const char *prefix, unsigned id, conn_cache *conns)
     __attribute__((warn_unused_result));
 

@@ -4,7 +4,8 @@
  * out as one-team ranges (sandbox_hosts.h), with the hosts' slots read
  * from their capacity. Trainees get warm sandboxes, reach their TTL and
  * are torn down while the pool refills; a trainee beyond capacity waits in
- * the queue with an estimate; resume tokens, revoke and extend.
+ * the queue with an estimate; resume tokens, revoke and extend; a build
+ * that fails half-way.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -394,6 +395,61 @@ static void resume_tokens_work_until_the_ttl_and_not_after(void **state)
     course_close(c);
 }
 
+static int count_networks(virConnectPtr conn, const char *prefix)
+{
+    virNetworkPtr *nets;
+    int n = virConnectListAllNetworks(conn, &nets, 0), found = 0;
+    for (int i = 0; i < n; i++) {
+        if (strncmp(virNetworkGetName(nets[i]), prefix, strlen(prefix)) == 0)
+            found++;
+        virNetworkFree(nets[i]);
+    }
+    free(nets);
+    return found;
+}
+
+/* A build that fails half-way (another storage pool claims the overlay
+ * directory on the host, so the guests get no disks after their networks
+ * were made): the pool tears the half-made range down, waits a mean build
+ * time, and builds again once the obstacle is gone. */
+static void a_failed_build_is_torn_down_and_retried_later(void **state)
+{
+    course *c = course_open("fail", 1, 2, 30 * MINUTE);
+    virConnectPtr sim1 = conn_cache_get(c->conns, SIM(1), 0);
+    char *xml = xasprintf("<pool type='dir'><name>blocker</name><target><path>%s/pool</path>"
+                          "</target></pool>",
+                          workdir);
+    virStoragePoolPtr blocker = virStoragePoolDefineXML(sim1, xml, 0);
+    free(xml);
+    assert_non_null(blocker);
+    sandbox_action a;
+    assert_true(sandbox_pool_next_action(c->pool, c->now, &a));
+    assert_int_equal(a.kind, SANDBOX_BUILD);
+    assert_int_equal(a.host, 0); /* both hosts empty: the first */
+    assert_int_not_equal(sandbox_range_build(SCENARIO, c->prefix, a.sandbox, SIM(1), 0, c->conns),
+                         ENSHU_OK);
+    assert_int_equal(count_networks(sim1, "enshu-fail-s1-"), 3);
+    c->now += 1000;
+    assert_int_equal(sandbox_pool_built(c->pool, a.sandbox, c->now, false), ENSHU_OK);
+    assert_true(sandbox_pool_next_action(c->pool, c->now, &a));
+    assert_int_equal(a.kind, SANDBOX_TEARDOWN);
+    assert_int_equal(sandbox_range_teardown(c->prefix, a.sandbox, c->conns), ENSHU_OK);
+    assert_int_equal(sandbox_pool_torn_down(c->pool, a.sandbox, c->now, true), ENSHU_OK);
+    assert_int_equal(count_networks(sim1, "enshu-fail-s1-"), 0);
+    assert_int_equal(guests_on(c, 0), 0);
+    /* No build before the pause is over. */
+    assert_false(sandbox_pool_next_action(c->pool, c->now, &a));
+    assert_int_equal(sandbox_pool_next_wake(c->pool, c->now), c->now + BUILD_MS);
+    assert_int_equal(virStoragePoolUndefine(blocker), 0);
+    virStoragePoolFree(blocker);
+    c->now = sandbox_pool_next_wake(c->pool, c->now);
+    settle(c);
+    assert_int_equal(sandbox_pool_count(c->pool, SANDBOX_WARM), 1);
+    assert_int_equal(c->builds, 1);
+    assert_int_equal(guests_on(c, 0) + guests_on(c, 1), 4);
+    course_close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +457,7 @@ int main(void)
         cmocka_unit_test(trainees_get_sandboxes_one_expires_and_the_pool_refills),
         cmocka_unit_test(beyond_capacity_a_trainee_waits_with_an_estimate),
         cmocka_unit_test(resume_tokens_work_until_the_ttl_and_not_after),
+        cmocka_unit_test(a_failed_build_is_torn_down_and_retried_later),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

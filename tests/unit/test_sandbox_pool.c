@@ -90,16 +90,29 @@ static void jobs_are_bounded_and_teardowns_go_first(void **state)
     assert_int_equal(a.kind, SANDBOX_TEARDOWN);
     assert_int_equal(sandbox_pool_torn_down(p, 1, 7000, true), ENSHU_OK);
     assert_int_equal(sandbox_pool_count(p, SANDBOX_STATE_COUNT), 0);
+    /* After the failure builds wait one mean build time (from 5 s)... */
+    assert_int_equal(sandbox_pool_next_wake(p, 7000), 5000 + GUESS);
+    assert_false(sandbox_pool_next_action(p, 5000 + GUESS - 1, &a));
+    assert_true(sandbox_pool_next_action(p, 5000 + GUESS, &a));
+    assert_int_equal(a.kind, SANDBOX_BUILD);
+    /* ... then twice as long after a second failure in a row. */
+    int64_t t = 5000 + GUESS;
+    assert_int_equal(sandbox_pool_built(p, a.sandbox, t, false), ENSHU_OK);
+    assert_true(sandbox_pool_next_action(p, t, &a));
+    assert_int_equal(sandbox_pool_torn_down(p, a.sandbox, t, true), ENSHU_OK);
+    assert_false(sandbox_pool_next_action(p, t + 2 * GUESS - 1, &a));
+    t += 2 * GUESS;
     /* Builds resume, and observed durations replace the guess. */
-    for (unsigned id = 2; id <= 3; id++) {
-        assert_true(sandbox_pool_next_action(p, 10000, &a));
+    for (unsigned id = 3; id <= 4; id++) {
+        assert_true(sandbox_pool_next_action(p, t, &a));
         assert_int_equal(a.kind, SANDBOX_BUILD);
         assert_int_equal(a.sandbox, id);
-        assert_int_equal(sandbox_pool_built(p, id, 10000 + 10000 * (id - 1), true), ENSHU_OK);
+        assert_int_equal(sandbox_pool_built(p, id, t + 10000 * (id - 2), true), ENSHU_OK);
     }
     assert_int_equal(sandbox_pool_build_estimate(p), 15000); /* 10 s and 20 s */
     assert_int_equal(sandbox_pool_count(p, SANDBOX_WARM), 2);
-    assert_false(sandbox_pool_next_action(p, 40000, &a));
+    assert_false(sandbox_pool_next_action(p, t + 40000, &a));
+    assert_int_equal(sandbox_pool_next_wake(p, t + 40000), INT64_MAX);
     sandbox_pool_free(p);
 }
 

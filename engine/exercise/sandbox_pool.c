@@ -44,7 +44,7 @@ typedef struct samples {
 
 struct sandbox_pool {
     unsigned char code_hash[HASH_BYTES];
-    unsigned warm_target, capacity, max_jobs;
+    unsigned warm_target, capacity, max_jobs, host_builds;
     int64_t ttl_ms;
     size_t nhosts;
     unsigned *slots; /* per host */
@@ -115,6 +115,7 @@ sandbox_pool *sandbox_pool_new(const sandbox_pool_config *cfg, const unsigned *h
     p->warm_target = cfg->warm;
     p->capacity = cfg->max && cfg->max < total ? cfg->max : total;
     p->max_jobs = cfg->max_jobs ? cfg->max_jobs : 1;
+    p->host_builds = cfg->host_builds;
     p->ttl_ms = cfg->ttl_ms;
     p->nhosts = nhosts;
     p->slots = xcalloc(nhosts, sizeof *p->slots);
@@ -242,13 +243,24 @@ static void grant(sandbox *sb, sandbox_grant *out)
     out->expires_ms = sb->expires_ms;
 }
 
-/* The host for one more sandbox: the lowest share of its slots in use.
- * SIZE_MAX: every host is full. */
+static unsigned builds_on(const sandbox_pool *pool, size_t host)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < pool->count; i++)
+        n += pool->items[i].host == host && pool->items[i].state == SANDBOX_BUILDING;
+    return n;
+}
+
+/* The host for one more sandbox: the lowest share of its slots in use,
+ * among those with a slot free and room for one more build. SIZE_MAX:
+ * none. */
 static size_t choose_host(const sandbox_pool *pool)
 {
     size_t best = SIZE_MAX;
     for (size_t h = 0; h < pool->nhosts; h++) {
         if (pool->load[h] >= pool->slots[h])
+            continue;
+        if (pool->host_builds && builds_on(pool, h) >= pool->host_builds)
             continue;
         /* load[h]/slots[h] < load[best]/slots[best], without division */
         if (best == SIZE_MAX || (uint64_t)pool->load[h] * pool->slots[best] <
@@ -391,10 +403,14 @@ static int64_t later(int64_t a, int64_t b)
 static int64_t estimate_wait(const sandbox_pool *pool, size_t position, int64_t now)
 {
     int64_t build = samples_mean(&pool->builds), teardown = samples_mean(&pool->teardowns);
-    size_t nslots = pool->max_jobs, njobs = 0, nready = 0, ncap = 0;
+    size_t njobs = 0, nready = 0, ncap = 0;
+    /* Job slots: max_jobs, or fewer when each host builds a bounded number. */
+    size_t nslots = pool->max_jobs;
+    if (pool->host_builds && pool->host_builds * pool->nhosts < nslots)
+        nslots = pool->host_builds * pool->nhosts;
     /* Every sandbox and every queued trainee's may free capacity once. */
     size_t bound = pool->count + position + pool->capacity + 1;
-    int64_t *slot = xcalloc(nslots, sizeof *slot);
+    int64_t *slot = xcalloc(pool->max_jobs, sizeof *slot);
     int64_t *ready = xcalloc(bound, sizeof *ready);
     int64_t *cap = xcalloc(bound, sizeof *cap);
     for (size_t i = 0; i < pool->count; i++) {
@@ -409,6 +425,8 @@ static int64_t estimate_wait(const sandbox_pool *pool, size_t position, int64_t 
             cap[ncap++] = later(now, sb->expires_ms) + teardown;
         }
     }
+    if (nslots < njobs) /* the jobs under way hold every slot they have */
+        nslots = njobs;
     for (size_t i = njobs; i < nslots; i++)
         slot[i] = now;
     for (size_t i = pool->count; i < pool->capacity; i++)

@@ -26,7 +26,9 @@
  * keeps config.warm sandboxes warm plus one for every trainee waiting,
  * within that capacity and config.max, and builds or tears down at most
  * config.max_jobs sandboxes at once (teardowns first: they free capacity).
- * A build goes to the host with the lowest share of its slots in use.
+ * A build goes to the host with the lowest share of its slots in use
+ * among those with room, and with fewer than config.host_builds builds
+ * under way when that is set.
  *
  * Trainees. A request with the course's code and a name gets a warm
  * sandbox at once, or else a place in a FIFO queue and an estimate of the
@@ -79,7 +81,12 @@ typedef struct sandbox_pool_config {
     unsigned warm;           /* sandboxes kept warm ahead of demand (--pool) */
     unsigned max;            /* most sandboxes at once in any state (--max); 0: the hosts' slots */
     unsigned max_jobs;       /* builds and teardowns under way at once; 0: 1 */
-    int64_t ttl_ms;          /* a grant's life (--ttl), > 0 */
+    /* Builds under way at once on one host; 0: no bound but max_jobs. 1
+     * on real hosts: a range chooses its addresses from the networks its
+     * host has, so two builds planned at once on one host could choose the
+     * same ones (and under TCG they only slow each other down). */
+    unsigned host_builds;
+    int64_t ttl_ms; /* a grant's life (--ttl), > 0 */
     /* Until durations are observed, the estimate assumes these. */
     int64_t build_guess_ms;
     int64_t teardown_guess_ms;

@@ -1,8 +1,8 @@
 /*
  * Benchmark: a self-paced course's sandbox pool under a burst of trainees.
  * By default 20 trainees arrive within 10 s (uniformly, a fixed seed) at a
- * pool of 4 warm sandboxes, with 4 builds at once and a build that takes
- * 30 s (+-20%) on a simulated clock. The sandboxes are real one-team
+ * pool of 4 warm sandboxes, with 4 builds at once (one per host) and a
+ * build that takes 30 s (+-20%) on a simulated clock. The sandboxes are real one-team
  * ranges of intro-office on 4 simulated libvirt hosts (the test:/// driver:
  * defined and "started" in memory, no guests boot), placed by the pool
  * from the hosts' slots; only the durations of builds are simulated.
@@ -13,7 +13,7 @@
  *   - the queue time of those who waited, and the error of the estimate
  *     each was given on arrival (simulated time).
  *
- * Usage: bench_sandbox_pool [TRAINEES [WINDOW_S [POOL [JOBS [BUILD_S]]]]]
+ * Usage: bench_sandbox_pool [TRAINEES [WINDOW_S [POOL [JOBS [BUILD_S [HOST_BUILDS]]]]]]
  */
 #include "alloc.h"
 #include "errors.h"
@@ -126,11 +126,12 @@ int main(int argc, char **argv)
     unsigned warm = argc > 3 ? (unsigned)atoi(argv[3]) : 4;
     unsigned max_jobs = argc > 4 ? (unsigned)atoi(argv[4]) : 4;
     double build_s = argc > 5 ? atof(argv[5]) : 30;
+    unsigned host_builds = argc > 6 ? (unsigned)atoi(argv[6]) : 1;
     if (trainees == 0 || trainees > MAX_TRAINEES || max_jobs == 0 || max_jobs > 64 ||
         sodium_init() < 0) {
         fprintf(stderr,
                 "usage: bench_sandbox_pool [TRAINEES (1-%d) [WINDOW_S [POOL [JOBS (1-64) "
-                "[BUILD_S]]]]]\n",
+                "[BUILD_S [HOST_BUILDS]]]]]]\n",
                 MAX_TRAINEES);
         return 2;
     }
@@ -166,6 +167,7 @@ int main(int argc, char **argv)
     sandbox_pool_config cfg = {.course_code = "BENCH",
                                .warm = warm,
                                .max_jobs = max_jobs,
+                               .host_builds = host_builds,
                                .ttl_ms = 2 * 3600 * 1000,
                                .build_guess_ms = b.build_ms,
                                .teardown_guess_ms = 5000};
@@ -256,8 +258,8 @@ int main(int argc, char **argv)
         }
     }
     printf("bench_sandbox_pool: %u trainees arriving within %.0f s; pool of %u warm, %u builds at "
-           "once\n",
-           trainees, window_s, warm, max_jobs);
+           "once, %u per host (0: no bound)\n",
+           trainees, window_s, warm, max_jobs, host_builds);
     printf("simulated: the hosts (4 libvirt test:/// hosts, slots from their memory: ");
     for (size_t h = 0; h < b.hosts->count; h++)
         printf("%s%u", h ? ", " : "", slots[h]);

@@ -68,6 +68,23 @@ static void builds_go_to_the_lowest_share_of_slots_in_use(void **state)
     sandbox_pool_free(p);
 }
 
+static void a_host_builds_one_at_a_time_when_asked(void **state)
+{
+    unsigned slots[] = {4, 4};
+    sandbox_pool_config cfg = {
+        .course_code = "C1", .warm = 4, .max_jobs = 4, .host_builds = 1, .ttl_ms = TTL};
+    sandbox_pool *p = sandbox_pool_new(&cfg, slots, 2);
+    sandbox_action a, b, c;
+    assert_true(sandbox_pool_next_action(p, 0, &a));
+    assert_true(sandbox_pool_next_action(p, 0, &b));
+    assert_int_not_equal(a.host, b.host);
+    assert_false(sandbox_pool_next_action(p, 0, &c)); /* 2 jobs of 4: both hosts build */
+    assert_int_equal(sandbox_pool_built(p, a.sandbox, 1000, true), ENSHU_OK);
+    assert_true(sandbox_pool_next_action(p, 1000, &c));
+    assert_int_equal(c.host, a.host);
+    sandbox_pool_free(p);
+}
+
 static void jobs_are_bounded_and_teardowns_go_first(void **state)
 {
     unsigned slots[] = {4};
@@ -184,6 +201,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_configurations_are_refused),
         cmocka_unit_test(builds_go_to_the_lowest_share_of_slots_in_use),
+        cmocka_unit_test(a_host_builds_one_at_a_time_when_asked),
         cmocka_unit_test(jobs_are_bounded_and_teardowns_go_first),
         cmocka_unit_test(the_estimate_counts_builds_under_way_and_job_slots),
         cmocka_unit_test(draining_closes_the_course),

@@ -36,7 +36,7 @@ struct exercise {
      * it; a new state is recorded once `confirm` probes in a row saw it. */
     signed char *seen_check;
     unsigned char *seen_streak;
-    int64_t *team_next;      /* [team]: next exercise time something may be due */
+    int64_t *team_next; /* [team]: next exercise time something may be due */
     /* Teams step in parallel, and consoles act from other threads: every
      * read or change of the state above (phase, clock, timelines, grader)
      * happens under this lock; guest actions run outside it. */

@@ -28,6 +28,9 @@ typedef struct sandbox {
     bool collected;  /* its token was shown (a token hash is set) */
     unsigned char token_hash[HASH_BYTES];
     int64_t allocated_ms, expires_ms;
+    /* EXPIRING after failed teardowns: how many, and not again before */
+    unsigned failed_teardowns;
+    int64_t retry_ms;
 } sandbox;
 
 typedef struct waiting {
@@ -280,7 +283,7 @@ bool sandbox_pool_next_action(sandbox_pool *pool, int64_t now, sandbox_action *o
     /* Teardowns first: each frees a slot. The oldest sandbox first. */
     for (size_t i = 0; i < pool->count; i++) {
         sandbox *sb = &pool->items[i];
-        if (sb->state == SANDBOX_EXPIRING) {
+        if (sb->state == SANDBOX_EXPIRING && sb->retry_ms <= now) {
             sb->state = SANDBOX_TEARING_DOWN;
             sb->job_started_ms = now;
             *out = (sandbox_action){.kind = SANDBOX_TEARDOWN, .sandbox = sb->id, .host = sb->host};
@@ -306,6 +309,16 @@ bool sandbox_pool_next_action(sandbox_pool *pool, int64_t now, sandbox_action *o
     return true;
 }
 
+/* The pause after failures failures in a row: the job's mean duration,
+ * doubled per further failure, at most SANDBOX_RETRY_MAX_MS. */
+static int64_t retry_pause(int64_t mean, unsigned failures)
+{
+    int64_t pause = mean > 0 ? mean : 1000;
+    for (unsigned i = 0; i < failures && pause < SANDBOX_RETRY_MAX_MS; i++)
+        pause *= 2;
+    return pause < SANDBOX_RETRY_MAX_MS ? pause : SANDBOX_RETRY_MAX_MS;
+}
+
 static void queue_remove(sandbox_pool *pool, size_t i)
 {
     free(pool->queue[i].name);
@@ -320,11 +333,8 @@ int sandbox_pool_built(sandbox_pool *pool, unsigned id, int64_t now, bool ok)
         return ENSHU_ENOTFOUND;
     if (!ok) {
         reclaim(sb);
-        int64_t pause = samples_mean(&pool->builds);
-        for (unsigned i = 0; i < pool->failed_builds && pause < SANDBOX_RETRY_MAX_MS; i++)
-            pause *= 2;
-        pool->failed_builds++;
-        pool->builds_from_ms = now + (pause < SANDBOX_RETRY_MAX_MS ? pause : SANDBOX_RETRY_MAX_MS);
+        pool->builds_from_ms =
+            now + retry_pause(samples_mean(&pool->builds), pool->failed_builds++);
         return ENSHU_OK;
     }
     pool->failed_builds = 0;
@@ -347,6 +357,7 @@ int sandbox_pool_torn_down(sandbox_pool *pool, unsigned id, int64_t now, bool ok
         return ENSHU_ENOTFOUND;
     if (!ok) {
         sb->state = SANDBOX_EXPIRING;
+        sb->retry_ms = now + retry_pause(samples_mean(&pool->teardowns), sb->failed_teardowns++);
         return ENSHU_OK;
     }
     samples_add(&pool->teardowns, now - sb->job_started_ms);
@@ -363,6 +374,8 @@ int64_t sandbox_pool_next_wake(const sandbox_pool *pool, int64_t now)
         const sandbox *sb = &pool->items[i];
         if (sb->state == SANDBOX_ALLOCATED && sb->expires_ms < next)
             next = sb->expires_ms > now ? sb->expires_ms : now;
+        if (sb->state == SANDBOX_EXPIRING && sb->retry_ms > now && sb->retry_ms < next)
+            next = sb->retry_ms;
     }
     if (pool->builds_from_ms > now && pool->builds_from_ms < next)
         next = pool->builds_from_ms;

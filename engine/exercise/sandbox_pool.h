@@ -73,7 +73,7 @@ const char *sandbox_state_name(sandbox_state state);
 #define SANDBOX_NAME_MAX 64
 /* Build and teardown durations the estimate averages (the latest ones). */
 #define SANDBOX_POOL_SAMPLES 16
-/* The longest pause of builds after failed ones. */
+/* The longest pause after failed jobs. */
 #define SANDBOX_RETRY_MAX_MS (10 * 60 * 1000)
 
 typedef struct sandbox_pool_config {
@@ -136,13 +136,15 @@ int sandbox_pool_built(sandbox_pool *pool, unsigned id, int64_t now, bool ok)
     __attribute__((warn_unused_result));
 
 /* A teardown ended. On success the sandbox is gone and its slot free; on
- * failure it goes back to EXPIRING, to be tried again. ENSHU_ENOTFOUND: no
- * sandbox id is being torn down. */
+ * failure it goes back to EXPIRING, to be tried again after a pause (the
+ * mean teardown, doubled per further failure of it, at most
+ * SANDBOX_RETRY_MAX_MS). ENSHU_ENOTFOUND: no sandbox id is being torn
+ * down. */
 int sandbox_pool_torn_down(sandbox_pool *pool, unsigned id, int64_t now, bool ok)
     __attribute__((warn_unused_result));
 
-/* The earliest time after now at which a grant reaches its TTL or builds
- * may start again after failures (INT64_MAX: none). Jobs and requests are
+/* The earliest time after now at which a grant reaches its TTL, or builds
+ * or a teardown may start again after failures (INT64_MAX: none). Jobs and requests are
  * events of their own. */
 int64_t sandbox_pool_next_wake(const sandbox_pool *pool, int64_t now);
 

@@ -16,14 +16,18 @@
 #include "alloc.h"
 #include "errors.h"
 #include "libvirt_conn.h"
+#include "range_files.h"
+#include "sandbox_course.h"
 #include "sandbox_hosts.h"
 #include "sandbox_pool.h"
 
 #include <sodium.h>
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SIM(n) "test://" HOSTS_DIR "/sim" #n ".xml"
 #define MINUTE 60000
@@ -450,6 +454,95 @@ static void a_failed_build_is_torn_down_and_retried_later(void **state)
     course_close(c);
 }
 
+static _Atomic int64_t fake_now;
+
+static int64_t fake_wall(void *ctx)
+{
+    return atomic_load(&fake_now);
+}
+
+/* Whether sandbox id's range exists: its state store is there. */
+static bool range_exists(sandbox_course *c, unsigned id)
+{
+    char *name = sandbox_course_range(c, id);
+    char *db = range_db_path(name);
+    bool there = access(db, F_OK) == 0;
+    free(db);
+    free(name);
+    return there;
+}
+
+/* The same course run by sandbox_course's threads: the pool fills, two
+ * trainees take sandboxes while it refills, the hosts fill up and a fifth
+ * trainee waits, the first TTL frees a slot, and the fifth gets it. */
+static void a_course_runs_its_pool_on_threads(void **state)
+{
+    atomic_store(&fake_now, 1700000000000);
+    char *hosts = xasprintf("%s/hosts.yaml", workdir);
+    sandbox_course_config cfg = {.scenario_path = SCENARIO,
+                                 .hosts_path = hosts,
+                                 .prefix = "run",
+                                 .pool = {.course_code = "SEC-101",
+                                          .warm = 2,
+                                          .max_jobs = 2,
+                                          .host_builds = 1,
+                                          .ttl_ms = 30 * MINUTE,
+                                          .build_guess_ms = BUILD_MS,
+                                          .teardown_guess_ms = TEARDOWN_MS},
+                                 .wall_ms = fake_wall};
+    sandbox_course *c = sandbox_course_open(&cfg);
+    assert_non_null(c);
+    sandbox_course_wait_idle(c);
+    assert_int_equal(sandbox_course_count(c, SANDBOX_WARM), 2);
+    assert_true(range_exists(c, 1) && range_exists(c, 2));
+
+    const char *names[] = {"alice", "bob", "carol", "dave"};
+    sandbox_grant g[4];
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(sandbox_course_request(c, "SEC-101", names[i], &g[i]), ENSHU_OK);
+        assert_false(g[i].queued);
+        assert_true(range_exists(c, g[i].sandbox));
+        sandbox_course_wait_idle(c);
+        atomic_fetch_add(&fake_now, MINUTE); /* one trainee a minute */
+    }
+    assert_int_equal(sandbox_course_count(c, SANDBOX_ALLOCATED), 4);
+    assert_int_equal(sandbox_course_count(c, SANDBOX_STATE_COUNT), 4); /* the hosts' 4 slots */
+    sandbox_grant eve;
+    assert_int_equal(sandbox_course_request(c, "SEC-101", "eve", &eve), ENSHU_OK);
+    assert_true(eve.queued);
+    /* Alice's TTL, a teardown (none seen yet: the guess), a build (each
+     * took no time on the fake clock). */
+    assert_int_equal(eve.estimate_ms, g[0].expires_ms - atomic_load(&fake_now) + TEARDOWN_MS);
+    unsigned id;
+    assert_int_equal(sandbox_course_resume(c, g[0].token, &id), ENSHU_OK);
+    assert_int_equal(id, g[0].sandbox);
+    assert_int_equal(sandbox_course_extend(c, g[1].sandbox, MINUTE), ENSHU_OK);
+
+    /* Alice's TTL: her sandbox goes, and a new one is built for eve. */
+    atomic_store(&fake_now, g[0].expires_ms);
+    sandbox_course_tick(c);
+    sandbox_course_wait_idle(c);
+    assert_false(range_exists(c, g[0].sandbox));
+    assert_int_equal(sandbox_course_resume(c, g[0].token, &id), ENSHU_ENOTFOUND);
+    sandbox_grant got;
+    assert_int_equal(sandbox_course_poll(c, eve.ticket, &got), ENSHU_OK);
+    assert_false(got.queued);
+    assert_true(range_exists(c, got.sandbox));
+    assert_int_equal(sandbox_course_count(c, SANDBOX_ALLOCATED), 4);
+    assert_int_equal(sandbox_course_revoke(c, g[2].sandbox), ENSHU_OK);
+    assert_int_equal(sandbox_course_failures(c), 0);
+
+    sandbox_course_close(c);
+    for (unsigned s = 1; s <= got.sandbox + 2; s++) {
+        char *name = sandbox_range_name("run", s);
+        char *db = range_db_path(name);
+        assert_int_not_equal(access(db, F_OK), 0);
+        free(db);
+        free(name);
+    }
+    free(hosts);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +551,7 @@ int main(void)
         cmocka_unit_test(beyond_capacity_a_trainee_waits_with_an_estimate),
         cmocka_unit_test(resume_tokens_work_until_the_ttl_and_not_after),
         cmocka_unit_test(a_failed_build_is_torn_down_and_retried_later),
+        cmocka_unit_test(a_course_runs_its_pool_on_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,7 +5,7 @@
  * from their capacity. Trainees get warm sandboxes, reach their TTL and
  * are torn down while the pool refills; a trainee beyond capacity waits in
  * the queue with an estimate; resume tokens, revoke and extend; a build
- * that fails half-way.
+ * that fails half-way; and a course run by sandbox_course's threads.
  */
 #include <setjmp.h>
 #include <stdarg.h>

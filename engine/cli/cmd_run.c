@@ -113,7 +113,7 @@ static const char SERVE_HELP[] =
     "'enshu run --listen HOST:PORT --wait'. The instructor starts, pauses and steers\n"
     "the exercise from the instructor console; teams join with the join codes printed\n"
     "here. Listens on 127.0.0.1:8080 unless told otherwise; --allow-origin, --log,\n"
-    "--log-level, --resume, --fresh and --roster as for 'enshu run'. A tabletop exercise\n"
+    "--log-level, --roster, --resume and --fresh as for 'enshu run'. A tabletop exercise\n"
     "(without network and nodes) is served with no range and no libvirt connection.\n"
     "\n"
     "Exit status: 0 the exercise ended or was interrupted, 1 failure, 2 usage error.\n";
@@ -408,24 +408,15 @@ static bool origin_valid(const char *origin)
 static int run_command(int argc, char **argv, const char *cmd, bool serve)
 {
     static const struct option options[] = {
-        {"teams", required_argument, NULL, 't'},
-        {"name", required_argument, NULL, 'n'},
-        {"hosts", required_argument, NULL, 'H'},
-        {"speed", required_argument, NULL, 's'},
-        {"for", required_argument, NULL, 'f'},
-        {"timeout", required_argument, NULL, 'T'},
-        {"listen", required_argument, NULL, 'l'},
-        {"cert", required_argument, NULL, 'c'},
-        {"key", required_argument, NULL, 'k'},
-        {"web", required_argument, NULL, 'w'},
-        {"wait", no_argument, NULL, 'W'},
-        {"allow-origin", required_argument, NULL, 'o'},
-        {"log", required_argument, NULL, 'L'},
-        {"log-level", required_argument, NULL, 'V'},
-        {"resume", no_argument, NULL, 'R'},
-        {"fresh", no_argument, NULL, 'F'},
-        {"roster", required_argument, NULL, 'r'},
-        {NULL, 0, NULL, 0},
+        {"teams", required_argument, NULL, 't'},  {"name", required_argument, NULL, 'n'},
+        {"hosts", required_argument, NULL, 'H'},  {"speed", required_argument, NULL, 's'},
+        {"for", required_argument, NULL, 'f'},    {"timeout", required_argument, NULL, 'T'},
+        {"listen", required_argument, NULL, 'l'}, {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},    {"web", required_argument, NULL, 'w'},
+        {"wait", no_argument, NULL, 'W'},         {"allow-origin", required_argument, NULL, 'o'},
+        {"log", required_argument, NULL, 'L'},    {"log-level", required_argument, NULL, 'V'},
+        {"resume", no_argument, NULL, 'R'},       {"fresh", no_argument, NULL, 'F'},
+        {"roster", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
     run_options ro = {.wait = serve,
@@ -588,7 +579,8 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
     free(name);
     if (checked != ENSHU_OK) {
         ledger_reuse_fini(&reuse);
-        return team_names_free(ro.roster), CLI_FAIL;
+        team_names_free(ro.roster);
+        return CLI_FAIL;
     }
     if (reuse.archived)
         printf("a new exercise begins; the old ledger is kept as %s\n", reuse.archive_path);
@@ -601,8 +593,10 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
     ledger_reuse_fini(&reuse);
     if (tabletop) {
         /* No guests: nothing of libvirt is touched, not even its library. */
-        if (range_dirs_ensure() != ENSHU_OK)
-            return team_names_free(ro.roster), CLI_FAIL;
+        if (range_dirs_ensure() != ENSHU_OK) {
+            team_names_free(ro.roster);
+            return CLI_FAIL;
+        }
         printf("%s is a tabletop exercise: no guests to bring up\n", req.scenario_path);
         if (req.hosts_path)
             log_printf(ENSHU_LOG_WARNING,
@@ -617,8 +611,10 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         int up = range_bring_up(&req);
         req.variation_seed = NULL;
         free(kept_seed);
-        if (up != ENSHU_OK)
-            return team_names_free(ro.roster), CLI_FAIL;
+        if (up != ENSHU_OK) {
+            team_names_free(ro.roster);
+            return CLI_FAIL;
+        }
     }
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);

@@ -66,7 +66,7 @@ typedef struct console_request {
     const char *role, *code, *name, *lang, *password, *token;
     const char *objective, *text, *inject, *node, *data;
     const char *attachment_name, *attachment_data;
-    const char *request; /* a team request's id */
+    const char *request;      /* a team request's id */
     const char *organisation; /* team.rename */
     int64_t since;
     int team;  /* -1 when not given */

@@ -19,8 +19,8 @@ void hub_handle_report_feedback(console_hub *hub, session *ss, const console_req
         return;
     }
     int64_t seq = 0;
-    int rc = exercise_feedback(hub->cfg.ex, rq->team, rq->objective, rq->report, rq->text,
-                               ss->name, &seq);
+    int rc = exercise_feedback(hub->cfg.ex, rq->team, rq->objective, rq->report, rq->text, ss->name,
+                               &seq);
     if (rc == ENSHU_ENOTFOUND) {
         char message[200];
         snprintf(message, sizeof message, "team %d has no report %lld on objective '%.60s'",

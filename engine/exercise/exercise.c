@@ -29,8 +29,8 @@ struct exercise {
     exercise_phase phase;
     timeline **timelines; /* per team */
     grader *grader;
-    report_book *reports; /* every report, grade and feedback, per team and objective */
-    team_names *names;    /* the roster's, then as instructors renamed them */
+    report_book *reports;    /* every report, grade and feedback, per team and objective */
+    team_names *names;       /* the roster's, then as instructors renamed them */
     bool *begun;             /* [team][inject]: an inject.begin is recorded */
     unsigned *attempt;       /* [team][inject]: its retries so far (0: the first attempt) */
     int64_t *next_check;     /* [team][check]: exercise time of the next probe */

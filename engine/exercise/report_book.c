@@ -10,8 +10,8 @@
 typedef struct report_slot {
     int64_t *seqs; /* the reports, oldest first */
     size_t count, cap;
-    int64_t graded_seq;   /* the seq of the latest grade (0: none) */
-    int64_t feedback_on;  /* the report the latest feedback was on (0: none) */
+    int64_t graded_seq;  /* the seq of the latest grade (0: none) */
+    int64_t feedback_on; /* the report the latest feedback was on (0: none) */
 } report_slot;
 
 struct report_book {

@@ -132,8 +132,8 @@ int roster_parse(const char *path, const char *text, unsigned nteams, diag_list 
         const char *problem;
         if (!*f[0].text || *end || team < 1 || (unsigned long)team > nteams) {
             diag_add(diags, path, line, f[0].col,
-                     "'%s' is not a team: the first field is the team's number, 1 to %u",
-                     f[0].text, nteams);
+                     "'%s' is not a team: the first field is the team's number, 1 to %u", f[0].text,
+                     nteams);
         } else if (n < 2) {
             diag_add(diags, path, line, (int)len + 1,
                      "team %ld has no name: give team,name[,organisation]", team);
@@ -141,12 +141,12 @@ int roster_parse(const char *path, const char *text, unsigned nteams, diag_list 
             diag_add(diags, path, line, f[0].col, "team %ld was named already on line %d", team,
                      line_of[team - 1]);
         } else if ((problem = team_name_problem(f[1].text, organisation))) {
-            diag_add(diags, path, line,
-                     team_name_problem(f[1].text, NULL) ? f[1].col : f[2].col, "%s", problem);
+            diag_add(diags, path, line, team_name_problem(f[1].text, NULL) ? f[1].col : f[2].col,
+                     "%s", problem);
         } else if (team_names_find(tn, f[1].text, (int)team)) {
             int other = team_names_find(tn, f[1].text, (int)team);
-            diag_add(diags, path, line, f[1].col, "team %d (line %d) is called '%s' already",
-                     other, line_of[other - 1], f[1].text);
+            diag_add(diags, path, line, f[1].col, "team %d (line %d) is called '%s' already", other,
+                     line_of[other - 1], f[1].text);
         } else if (team_names_set(tn, (int)team, f[1].text, organisation) == ENSHU_OK) {
             line_of[team - 1] = line;
         }

@@ -49,9 +49,11 @@ static long text_chars(const char *s)
     long chars = 0;
     while (*p) {
         unsigned c = *p;
-        size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-                              : c >= 0xF0 && c <= 0xF4   ? 4
-                                                         : 0;
+        size_t n = c < 0x80                 ? 1
+                   : c >= 0xC2 && c <= 0xDF ? 2
+                   : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4
+                                            : 0;
         if (n == 0 || c < 0x20 || c == 0x7F)
             return -1;
         for (size_t k = 1; k < n; k++)
@@ -130,9 +132,8 @@ int team_names_find(const team_names *tn, const char *name, int team)
 void team_names_copy(team_names *tn, const team_names *from)
 {
     for (unsigned t = 1; t <= tn->nteams && t <= from->nteams; t++)
-        if (from->teams[t - 1].name &&
-            team_names_set(tn, (int)t, from->teams[t - 1].name,
-                           from->teams[t - 1].organisation) != ENSHU_OK)
+        if (from->teams[t - 1].name && team_names_set(tn, (int)t, from->teams[t - 1].name,
+                                                      from->teams[t - 1].organisation) != ENSHU_OK)
             continue; /* checked when it was set in from */
 }
 

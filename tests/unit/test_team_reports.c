@@ -126,8 +126,7 @@ static void feedback_and_names_survive_a_restart(void **state)
                      ENSHU_ENOTFOUND);
     assert_int_equal(exercise_feedback(ex, 1, "ghost", second, "?", "instructor", NULL),
                      ENSHU_ENOTFOUND);
-    assert_int_equal(exercise_feedback(ex, 1, "r", second, "", "instructor", NULL),
-                     ENSHU_EINVAL);
+    assert_int_equal(exercise_feedback(ex, 1, "r", second, "", "instructor", NULL), ENSHU_EINVAL);
     /* Feedback on the older report leaves the newer one waiting. */
     assert_int_equal(exercise_feedback(ex, 1, "r", first, "Name the sender.", "instructor", &seq),
                      ENSHU_OK);
@@ -143,11 +142,9 @@ static void feedback_and_names_survive_a_restart(void **state)
     assert_int_equal(exercise_name_team(ex, 1, "Red Herons", NULL, "instructor", NULL),
                      ENSHU_EEXIST);
     assert_int_equal(exercise_name_team(ex, 1, "", NULL, "instructor", NULL), ENSHU_EINVAL);
-    assert_int_equal(exercise_name_team(ex, 3, "Three", NULL, "instructor", NULL),
-                     ENSHU_ENOTFOUND);
+    assert_int_equal(exercise_name_team(ex, 3, "Three", NULL, "instructor", NULL), ENSHU_ENOTFOUND);
     assert_int_equal(
-        exercise_name_team(ex, 1, "Blue Falcons", "Ministry of ICT", "instructor", NULL),
-        ENSHU_OK);
+        exercise_name_team(ex, 1, "Blue Falcons", "Ministry of ICT", "instructor", NULL), ENSHU_OK);
     assert_int_equal(sn.named, 1);
     expect_after_restart(ex, first, second);
     exercise_free(ex);

@@ -5,8 +5,8 @@
  * roster's names; a team submits two reports; the instructor sees both,
  * newest first, with the status "submitted"; grades the report with the
  * rubric (status "graded") and writes feedback on the latest report
- * (status "feedback given"); the trainee sees the feedback under that
- * report. An instructor renames the team and the trainee's header follows.
+ * (status "feedback given"), and a table shows where every team stands;
+ * the trainee sees the feedback under that report. An instructor renames the team and the trainee's header follows.
  * axe-core finds no WCAG 2.1 A or AA problem on the Reports tab, and no
  * page has a script error.
  */
@@ -127,6 +127,12 @@ test('a team submits two reports and the instructor sees both, newest first', { 
   assert.match(await instructor.textContent(`${card} h3`), /Blue Falcons · Incident report/);
   assert.equal(await instructor.getAttribute(`${card} ${T('report-status')}`, 'data-status'), 'submitted');
   assert.match(await instructor.textContent(`${card} ${T('report-entry')}[data-latest="true"]`), /Report 2 · Aiko/);
+  /* Where each team stands: team 2 has sent nothing. */
+  const cell = (team) => `${T('report-status-cell')}[data-team="${team}"][data-objective="incident-report"]`;
+  assert.equal(await instructor.getAttribute(cell(1), 'data-status'), 'submitted');
+  assert.equal(await instructor.getAttribute(cell(2), 'data-status'), 'none');
+  assert.equal((await instructor.textContent(cell(2))).trim(), 'not submitted');
+  assert.match(await instructor.textContent(`${T('report-status-row')}[data-team="2"]`), /Herons, Red/);
 });
 
 test('the instructor grades with the rubric, then writes feedback on the latest report', { timeout: STEP_MS }, async () => {
@@ -143,6 +149,7 @@ test('the instructor grades with the rubric, then writes feedback on the latest 
   assert.match(await instructor.textContent(`${latest} ${T('report-feedback-text')}`), /name the root cause/);
   await instructor.waitForSelector(`${card} ${T('report-status')}[data-status="feedback"]`);
   assert.equal((await instructor.textContent(`${card} ${T('report-status')}`)).trim(), 'feedback given');
+  await instructor.waitForSelector(`${T('report-status-cell')}[data-team="1"][data-status="feedback"]`);
   /* The earlier report has none. */
   assert.equal(await instructor.locator(`${card} ${T('report-entry')}[data-latest="false"] ${T('report-feedback')}`).count(), 0);
   await snap(instructor, 'instructor-report-feedback');

@@ -23,7 +23,7 @@ import { renderAccounts } from './accounts.js';
 import { exerciseNow as timeOf, showClock, objectiveTitle as titleIn } from './exercise.js';
 import { RequestLog, renderWaitingRequests } from './requests.js';
 import { setTeamNames, noteTeamName, onTeamNames, teamLabel, teamNameEditor } from './roster.js';
-import { ReportBook, reportCard, cardSignature } from './reports.js';
+import { ReportBook, reportCard, cardSignature, statusTable } from './reports.js';
 
 const REFRESH_MS = 5000;
 const EVENT_FEED_MAX = 500;
@@ -468,6 +468,16 @@ function renderReports() {
   });
   renderReports.force = false;
   host.replaceChildren(...nodes);
+  $('report-statuses').replaceChildren(
+    statusTable({
+      teams: teamNumbers(),
+      objectives: state.objectives.filter((o) => o.kind === 'report'),
+      book: state.reports,
+      teamLabel,
+      objectiveTitle,
+      show: (team, objectiveId) => host.querySelector(`[data-team="${team}"][data-objective="${objectiveId}"]`)?.scrollIntoView()
+    }) || ''
+  );
   document.querySelector('[data-test=reports-empty]').hidden = entries.length > 0;
   let ungraded = 0;
   for (const c of entries) {

@@ -221,6 +221,40 @@ export function reportCard({ team, objective: o, reports, book, request, teamLab
   );
 }
 
+/* Where every team stands on every report objective: a table of teams x
+ * report objectives, each cell the status; a cell with reports jumps to
+ * their card. opts: {teams: [n], objectives (the report objectives of the
+ * welcome), book, teamLabel(n), objectiveTitle(id), show(team, objective)}. */
+export function statusTable({ teams, objectives, book, teamLabel, objectiveTitle, show }) {
+  if (!objectives.length || !teams.length) return null;
+  return el(
+    'table',
+    { class: 'report-statuses', dataset: { test: 'report-status-table' } },
+    el('caption', {}, t('reports.statuses')),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('codes.team')), objectives.map((o) => el('th', { scope: 'col' }, objectiveTitle(o.id))))),
+    el(
+      'tbody',
+      {},
+      teams.map((team) =>
+        el(
+          'tr',
+          { dataset: { test: 'report-status-row', team } },
+          el('th', { scope: 'row' }, teamLabel(team)),
+          objectives.map((o) => {
+            const status = book.status(team, o.id);
+            const badge = statusBadge(status);
+            return el(
+              'td',
+              { dataset: { test: 'report-status-cell', team, objective: o.id, status } },
+              status === 'none' ? badge : el('button', { type: 'button', class: 'link', onclick: () => show(team, o.id) }, badge)
+            );
+          })
+        )
+      )
+    )
+  );
+}
+
 /* What a card shows, to rebuild only cards whose data changed (and so keep
  * a grade or feedback being typed elsewhere). */
 export function cardSignature(entry, o, book, names) {

@@ -408,15 +408,24 @@ static bool origin_valid(const char *origin)
 static int run_command(int argc, char **argv, const char *cmd, bool serve)
 {
     static const struct option options[] = {
-        {"teams", required_argument, NULL, 't'},  {"name", required_argument, NULL, 'n'},
-        {"hosts", required_argument, NULL, 'H'},  {"speed", required_argument, NULL, 's'},
-        {"for", required_argument, NULL, 'f'},    {"timeout", required_argument, NULL, 'T'},
-        {"listen", required_argument, NULL, 'l'}, {"cert", required_argument, NULL, 'c'},
-        {"key", required_argument, NULL, 'k'},    {"web", required_argument, NULL, 'w'},
-        {"wait", no_argument, NULL, 'W'},         {"allow-origin", required_argument, NULL, 'o'},
-        {"log", required_argument, NULL, 'L'},    {"log-level", required_argument, NULL, 'V'},
-        {"resume", no_argument, NULL, 'R'},       {"fresh", no_argument, NULL, 'F'},
-        {"roster", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0},
+        {"teams", required_argument, NULL, 't'},
+        {"name", required_argument, NULL, 'n'},
+        {"hosts", required_argument, NULL, 'H'},
+        {"speed", required_argument, NULL, 's'},
+        {"for", required_argument, NULL, 'f'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"listen", required_argument, NULL, 'l'},
+        {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},
+        {"web", required_argument, NULL, 'w'},
+        {"wait", no_argument, NULL, 'W'},
+        {"allow-origin", required_argument, NULL, 'o'},
+        {"log", required_argument, NULL, 'L'},
+        {"log-level", required_argument, NULL, 'V'},
+        {"resume", no_argument, NULL, 'R'},
+        {"fresh", no_argument, NULL, 'F'},
+        {"roster", required_argument, NULL, 'r'}, /* the teams' names (roster.h) */
+        {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
     run_options ro = {.wait = serve,

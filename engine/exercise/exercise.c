@@ -29,7 +29,7 @@ struct exercise {
     exercise_phase phase;
     timeline **timelines; /* per team */
     grader *grader;
-    const team_vars *vars; /* each team's values (exercise_set_team_vars), or NULL */
+    const team_vars *vars;   /* each team's values (exercise_set_team_vars), or NULL */
     bool *begun;             /* [team][inject]: an inject.begin is recorded */
     unsigned *attempt;       /* [team][inject]: its retries so far (0: the first attempt) */
     int64_t *next_check;     /* [team][check]: exercise time of the next probe */

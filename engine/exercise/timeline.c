@@ -263,8 +263,7 @@ static const node *target_node(const timeline *tl, size_t inject_i, size_t *inde
     const action *a = &tl->s->injects[inject_i].action;
     if (a->kind == ACTION_POWER && a->power != POWER_STOP)
         return NULL;
-    const node *nd =
-        node_ref_node(tl->s, tl->vars, tl->team, tl->s->injects[inject_i].target);
+    const node *nd = node_ref_node(tl->s, tl->vars, tl->team, tl->s->injects[inject_i].target);
     if (nd)
         *index_out = (size_t)(nd - tl->s->nodes);
     return nd;

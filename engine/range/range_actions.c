@@ -152,9 +152,9 @@ static virDomainPtr guest_of(range_actions *ra, int team, const node *nd, const 
 {
     virDomainPtr dom =
         nd ? ra->domains[(size_t)(team - 1) * ra->s->nnodes + (size_t)(nd - ra->s->nodes)] : NULL;
+    const char *name = nd ? nd->name : ref;
     if (!dom)
-        *output = xasprintf("team %d has no guest for node %s", team,
-                            nd ? nd->name : ref ? ref : "?");
+        *output = xasprintf("team %d has no guest for node %s", team, name ? name : "?");
     return dom;
 }
 
@@ -529,12 +529,12 @@ static int run_probes(range_actions *ra, int team, const check *c, bool *passing
         if (has_re)
             regfree(&re);
         const node *nd = node_of(ra, team, probe.node);
-        char *next = xasprintf("%s%s%s %s: %s", joined, *joined ? "\n" : "",
-                               nd ? nd->name : probe.node,
-                               rc != ENSHU_OK ? "could not be probed"
-                               : ok           ? "passes"
-                                              : "fails",
-                               out ? out : "");
+        char *next =
+            xasprintf("%s%s%s %s: %s", joined, *joined ? "\n" : "", nd ? nd->name : probe.node,
+                      rc != ENSHU_OK ? "could not be probed"
+                      : ok           ? "passes"
+                                     : "fails",
+                      out ? out : "");
         free(joined);
         free(out);
         joined = next;

@@ -18,7 +18,7 @@
 static char *node_label(const char *ref, const char *name)
 {
     return strcmp(ref, name) != 0 ? xasprintf("node '%s' (a choice of %s)", name, ref)
-                                   : xasprintf("node '%s'", name);
+                                  : xasprintf("node '%s'", name);
 }
 
 /* The first use of a PowerShell node that needs another account than the

@@ -224,7 +224,7 @@ typedef struct action {
     mail_address *mail_to;
     size_t nmail_to;
     char *mail_subject, *mail_body; /* may hold templates */
-    char *server; /* as written: a node, an address or a host name, without the port */
+    char *server;         /* as written: a node, an address or a host name, without the port */
     unsigned server_port; /* its address for a team: scenario_mail_server */
     src_pos server_pos, subject_pos, body_pos;
     attached_file *mail_files;

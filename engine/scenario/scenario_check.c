@@ -500,8 +500,8 @@ static void check_node_ref(checker *C, src_pos pos, const char *what, const char
                 err_at(C, pos, "unknown %s '%s' (a choice of variable '%s'); did you mean '%s'?",
                        what, v->choices[i], var, near);
             else
-                err_at(C, pos, "unknown %s '%s' (a choice of variable '%s')", what,
-                       v->choices[i], var);
+                err_at(C, pos, "unknown %s '%s' (a choice of variable '%s')", what, v->choices[i],
+                       var);
         }
     }
     free(var);

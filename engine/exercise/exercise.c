@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "exercise_clock.h"
 #include "log.h"
+#include "node_ref.h"
 #include "monotonic_cond.h"
 #include "report_book.h"
 #include "team_names.h"
@@ -30,6 +31,7 @@ struct exercise {
     exercise_phase phase;
     timeline **timelines; /* per team */
     grader *grader;
+    const team_vars *vars;   /* each team's values (exercise_set_team_vars), or NULL */
     report_book *reports;    /* every report, grade and feedback, per team and objective */
     team_names *names;       /* the roster's, then as instructors renamed them */
     bool *begun;             /* [team][inject]: an inject.begin is recorded */
@@ -910,19 +912,22 @@ static void fire(exercise *ex, int team, size_t i)
     /* A start or reboot that timed out waiting for the guest's agent did
      * power it on (see exercise_hooks.run_inject). */
     bool powered = rc == ENSHU_OK || (rc == ENSHU_ETIMEOUT && inj->action.power != POWER_STOP);
-    if (inj->action.kind == ACTION_POWER && powered) {
+    /* The node under its own name: the team's, when a variable chose it,
+     * so that the ledger alone says which guest was stopped. */
+    const char *node_name = node_ref_name(ex->vars, team, inj->target);
+    if (inj->action.kind == ACTION_POWER && powered && node_name) {
         /* Injects aimed at a stopped guest wait until it is started again;
          * aimed at a started one whose agent does not answer, they run and
          * their own failures show it. */
         event node_ev = {.at_ms = exercise_now(ex),
                          .team = team,
                          .kind = EV_NODE_STATE,
-                         .subject = inj->target,
+                         .subject = node_name,
                          .value = inj->action.power != POWER_STOP};
         if (record(ex, &node_ev, NULL) != ENSHU_OK)
             log_printf(ENSHU_LOG_ERROR,
                        "enshu: team %d: the power state of %s could not be recorded", team,
-                       inj->target);
+                       node_name);
     }
     /* The inject may have changed what the checks see: probe them all at once
      * and record what they see even if it looks the same as before. Otherwise
@@ -1307,7 +1312,10 @@ const timeline *exercise_timeline(const exercise *ex, int team)
 
 void exercise_set_team_vars(exercise *ex, const team_vars *v)
 {
+    ex->vars = v;
     grader_set_team_vars(ex->grader, v);
+    for (unsigned t = 0; t < ex->nteams; t++)
+        timeline_use_vars(ex->timelines[t], v, (int)t + 1);
 }
 
 const grader *exercise_grader(const exercise *ex)

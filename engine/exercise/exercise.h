@@ -230,8 +230,10 @@ const grader *exercise_grader(const exercise *ex);
 const team_names *exercise_team_names(const exercise *ex);
 const report_book *exercise_reports(const exercise *ex);
 
-/* Each team's template values for the grader (templated answers); v must
- * outlive the exercise. Call before exercise_resume(). */
+/* Each team's template values: for the grader (templated answers), and
+ * for targets a per-team variable chooses (node_ref.h: the node whose
+ * power state is recorded, the node an inject waits on). v must outlive
+ * the exercise. Call before exercise_resume(). */
 void exercise_set_team_vars(exercise *ex, const team_vars *v);
 
 #endif

@@ -64,7 +64,7 @@ static int render(const after_action *aa, report_format f, int team, char **buf,
         rc = after_action_write_csv(aa, team, mem);
     } else if (f == FORMAT_JSON) {
         json_t *j = after_action_to_json(aa, team);
-        rc = json_dumpf(j, mem, JSON_INDENT(2)) == 0 ? ENSHU_OK : ENSHU_EIO;
+        rc = json_dumpf(j, mem, AFTER_ACTION_JSON_FLAGS) == 0 ? ENSHU_OK : ENSHU_EIO;
         fputc('\n', mem);
         json_decref(j);
     } else {

@@ -55,7 +55,10 @@ int after_action_write_html(const after_action *aa, int team, FILE *out)
     __attribute__((warn_unused_result));
 int after_action_write_csv(const after_action *aa, int team, FILE *out)
     __attribute__((warn_unused_result));
-/* The whole report as JSON (see README: "After-action reports"); new reference. */
+/* The whole report as JSON (see README: "After-action reports"); new reference.
+ * Dump it with AFTER_ACTION_JSON_FLAGS, so a share prints as 0.6667, not
+ * as its nearest double in 17 digits. */
 json_t *after_action_to_json(const after_action *aa, int team);
+#define AFTER_ACTION_JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(12))
 
 #endif

@@ -52,6 +52,7 @@ typedef enum request_type {
     REQ_MEMBERS,
     REQ_MEMBER_REMOVE,
     REQ_REQUEST_DECIDE,
+    REQ_AFTER_ACTION,
     /* any role */
     REQ_LOGOUT,
     REQ_COUNT
@@ -65,6 +66,7 @@ typedef struct console_request {
     const char *objective, *text, *inject, *node, *data;
     const char *attachment_name, *attachment_data;
     const char *request; /* a team request's id */
+    const char *format;  /* after_action: html, csv or json */
     int64_t since;
     int team;  /* -1 when not given */
     int index; /* hint index */

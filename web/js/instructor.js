@@ -22,6 +22,7 @@ import { describeMessage, describeEvent } from './describe.js';
 import { renderAccounts } from './accounts.js';
 import { exerciseNow as timeOf, showClock, objectiveTitle as titleIn } from './exercise.js';
 import { RequestLog, renderWaitingRequests } from './requests.js';
+import { setupReportDownload } from './report_download.js';
 
 const REFRESH_MS = 5000;
 const EVENT_FEED_MAX = 500;
@@ -846,6 +847,7 @@ setInterval(() => {
 }, REFRESH_MS);
 
 consoleChrome(conn);
+setupReportDownload(conn);
 tabs(document.querySelector('[role=tablist]'), (name) => {
   currentTab = name;
   if (name === 'teams') refreshTimeline();

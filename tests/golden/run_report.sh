@@ -56,5 +56,9 @@ check "$dir/expected-team2.$format" --team 2
 # --out writes the same as standard output.
 "$enshu" report --db "$work/events.db" --format "$format" --out "$work/out" || fail=1
 cmp -s "$work/out" "$dir/expected.$format" || { echo "FAIL: --out differs"; fail=1; }
+# A team the exercise does not have: refused, saying so.
+err=$("$enshu" report --db "$work/events.db" --format "$format" --team 9 2>&1 >/dev/null)
+rc=$?
+{ [ $rc -eq 1 ] && grep -q "the exercise has 3 teams: there is no team 9" <<<"$err"; } || { echo "FAIL: --team 9: exit $rc: $err"; fail=1; }
 [ $fail -eq 0 ] && echo "enshu report --format $format: as expected"
 exit $fail

@@ -159,9 +159,12 @@ const char *after_action_entry_what(const after_action *aa, const aa_entry *e, c
     case EV_NODE_STATE:
         snprintf(buf, size, "Node %s %s", subject, e->value ? "up" : "down");
         break;
-    case EV_REQUEST:
-        snprintf(buf, size, "Request asked: %s", request_title(aa, e->subject));
+    case EV_REQUEST: {
+        const team_request *r = e->subject ? scenario_request(aa->s, e->subject) : NULL;
+        snprintf(buf, size, "Request asked: %s%s", request_title(aa, e->subject),
+                 r && r->approval == APPROVAL_AUTO ? " (approved at once)" : "");
         break;
+    }
     case EV_REQUEST_DECIDED:
         snprintf(buf, size, "Request %s: %s", e->value ? "approved" : "refused",
                  request_title(aa, e->subject));

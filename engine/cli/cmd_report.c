@@ -96,8 +96,10 @@ int cmd_report(int argc, char **argv)
     if (cli_show_help(argc, argv, HELP))
         return CLI_OK;
     static const struct option options[] = {
-        {"db", required_argument, NULL, 'd'},   {"format", required_argument, NULL, 'f'},
-        {"team", required_argument, NULL, 't'}, {"out", required_argument, NULL, 'o'},
+        {"db", required_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
+        {"team", required_argument, NULL, 't'},
+        {"out", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
     const char *db = NULL, *out_path = NULL;
@@ -151,8 +153,8 @@ int cmd_report(int argc, char **argv)
     if (exercise_record_read(st, "report", &rec) != ENSHU_OK)
         goto out_store;
     if (team > rec.teams) {
-        fprintf(stderr, "enshu report: the exercise has %u teams: there is no team %u\n",
-                rec.teams, team);
+        fprintf(stderr, "enshu report: the exercise has %u teams: there is no team %u\n", rec.teams,
+                team);
         goto out_record;
     }
     if (after_action_from_ledger(st, rec.s, rec.teams, rec.vars, &aa) != ENSHU_OK) {
@@ -164,9 +166,8 @@ int cmd_report(int argc, char **argv)
     if (render(aa, format, (int)team, &buf, &len) != ENSHU_OK) {
         fputs("enshu report: the report could not be made\n", stderr);
     } else if (format == FORMAT_PDF) {
-        rc = report_pdf_print(chromium, buf, len, out_path ? out_path : "-") == ENSHU_OK
-                 ? CLI_OK
-                 : CLI_FAIL;
+        rc = report_pdf_print(chromium, buf, len, out_path ? out_path : "-") == ENSHU_OK ? CLI_OK
+                                                                                         : CLI_FAIL;
     } else {
         rc = write_out(out_path, buf, len) == ENSHU_OK ? CLI_OK : CLI_FAIL;
     }

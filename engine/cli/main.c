@@ -68,8 +68,7 @@ int main(int argc, char **argv)
         {"status", cmd_status},     {"down", cmd_down},     {"exec", cmd_exec},
         {"score", cmd_score},       {"run", cmd_run},       {"timeline", cmd_timeline},
         {"answer", cmd_answer},     {"grade", cmd_grade},   {"serve", cmd_serve},
-        {"passwd", cmd_passwd},     {"retry", cmd_retry},
-        {"report", cmd_report},
+        {"passwd", cmd_passwd},     {"retry", cmd_retry},   {"report", cmd_report},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))

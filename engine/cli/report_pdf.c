@@ -131,10 +131,10 @@ int report_pdf_print(const char *chromium, const char *html, size_t len, const c
         }
         /* Its own process group, so a print that overruns is ended whole. */
         setpgid(0, 0);
-        execl(chromium, chromium, "--headless", "--no-sandbox", "--disable-gpu",
-              "--no-first-run", "--disable-extensions", "--disable-background-networking",
-              "--disable-sync", "--no-pdf-header-footer", "--print-to-pdf-no-header",
-              profile_arg, print_arg, url, (char *)NULL);
+        execl(chromium, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+              "--disable-extensions", "--disable-background-networking", "--disable-sync",
+              "--no-pdf-header-footer", "--print-to-pdf-no-header", profile_arg, print_arg, url,
+              (char *)NULL);
         _exit(127);
     }
     int status = 0;

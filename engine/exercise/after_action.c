@@ -211,15 +211,14 @@ static aa_entry *add_entry(aa_team *at, const event *ev, const team_score *ts, i
      * title says what happened; a report's whole text is in reports; a
      * state's and a grade's (the rubric item) are in what the line says. */
     bool keep_text = ev->kind != EV_INJECT_FIRED && ev->kind != EV_CHECK_RESULT &&
-                     ev->kind != EV_REPORT && ev->kind != EV_EXERCISE_STATE &&
-                     ev->kind != EV_GRADE;
+                     ev->kind != EV_REPORT && ev->kind != EV_EXERCISE_STATE && ev->kind != EV_GRADE;
     e->text = keep_text ? shortened(ev->text) : NULL;
     e->actor = ev->actor ? xstrdup(ev->actor) : NULL;
     e->value = ev->value;
     e->item = ev->kind == EV_GRADE && ev->text ? atoi(ev->text) : -1;
     if (ev->kind == EV_EXERCISE_STATE && ev->text) {
         static const char *const states[] = {"planned", "provisioning", "ready",
-                                              "running", "paused",       "ended"};
+                                             "running", "paused",       "ended"};
         for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
             if (strcmp(ev->text, states[i]) == 0)
                 e->state = states[i];
@@ -340,8 +339,8 @@ void after_action_apply(after_action *aa, const event *ev)
     }
     grader_apply(aa->grader, ev);
     for (unsigned t = first; t <= last && nteams; t++)
-        apply_to_team(aa, &aa->teams[t - 1], ev, before[t - first],
-                      &was_achieved[(t - first) * n], &was_attempts[(t - first) * n]);
+        apply_to_team(aa, &aa->teams[t - 1], ev, before[t - first], &was_achieved[(t - first) * n],
+                      &was_attempts[(t - first) * n]);
     free(before);
     free(was_achieved);
     free(was_attempts);

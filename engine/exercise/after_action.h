@@ -85,8 +85,8 @@ typedef struct aa_objective {
 
 typedef struct aa_member {
     char *name;
-    int *actions;     /* per objective: answers, reports and hints */
-    bool *credited;   /* per objective: their action achieved it */
+    int *actions;   /* per objective: answers, reports and hints */
+    bool *credited; /* per objective: their action achieved it */
 } aa_member;
 
 typedef struct aa_team {
@@ -104,7 +104,7 @@ typedef struct aa_team {
 
 /* The class summary of one objective. */
 typedef struct aa_objective_summary {
-    unsigned achieved; /* teams that achieved it */
+    unsigned achieved;                              /* teams that achieved it */
     double median_response_ms, median_detection_ms; /* over the teams with one; -1: none */
 } aa_objective_summary;
 
@@ -112,7 +112,7 @@ typedef struct after_action {
     const scenario *s;
     unsigned nteams;
     grader *grader;
-    aa_team *teams; /* [team - 1] */
+    aa_team *teams;               /* [team - 1] */
     int64_t startex_ms, endex_ms; /* -1 until the exercise ran / ended */
     int64_t startex_wall_ms;      /* wall clock of STARTEX (Unix ms); 0: unknown */
     int64_t last_ms;              /* the latest event's exercise time */

@@ -52,8 +52,8 @@ static void row(const after_action *aa, const aa_row *r, void *arg)
     field(out, aa->s->id);
     fprintf(out, ",%d,", r->team->team);
     field(out, r->member ? r->member->name : NULL);
-    fprintf(out, ",%d,%d,%d,%d,%d,", r->team->rank, r->score->total, r->score->penalties,
-            hint_cost, r->score->request_cost);
+    fprintf(out, ",%d,%d,%d,%d,%d,", r->team->rank, r->score->total, r->score->penalties, hint_cost,
+            r->score->request_cost);
     field(out, o->id);
     fprintf(out, ",%s,", after_action_kind_name(o->kind));
     field(out, after_action_objective_title(aa, r->objective));

@@ -96,10 +96,9 @@ static bool hard(const after_action *aa, size_t o)
 static void summary(const after_action *aa, FILE *out)
 {
     fputs("<section id=\"class\">\n<h2>Class summary</h2>\n", out);
-    fprintf(out,
-            "<p>Scores of %u teams: lowest %d, median %g, highest %d (at most %d points).</p>\n",
-            aa->nteams, aa->min_total, aa->median_total, aa->max_total,
-            grader_max_points(aa->grader));
+    fprintf(
+        out, "<p>Scores of %u teams: lowest %d, median %g, highest %d (at most %d points).</p>\n",
+        aa->nteams, aa->min_total, aa->median_total, aa->max_total, grader_max_points(aa->grader));
     fputs("<table class=\"ranking\">\n<tr><th>Rank</th><th>Team</th><th>Total</th>"
           "<th>Objectives</th><th>Hints</th><th>Penalties</th><th>Requests</th></tr>\n",
           out);
@@ -126,7 +125,8 @@ static void summary(const after_action *aa, FILE *out)
         const aa_objective_summary *sum = &aa->summary[o];
         fputs("<tr><td>", out);
         esc(out, after_action_objective_title(aa, o));
-        fprintf(out, "</td><td>%s</td><td class=\"n\">%d</td><td class=\"n%s\">%u of %u (%u%%)%s</td>",
+        fprintf(out,
+                "</td><td>%s</td><td class=\"n\">%d</td><td class=\"n%s\">%u of %u (%u%%)%s</td>",
                 after_action_kind_name(aa->s->objectives[o].kind), aa->s->objectives[o].points,
                 hard(aa, o) ? " hard" : "", sum->achieved, aa->nteams,
                 aa->nteams ? sum->achieved * 100 / aa->nteams : 0, hard(aa, o) ? " hard" : "");
@@ -180,8 +180,12 @@ static void chart(const after_action *aa, const team_score *ts, FILE *out)
     for (int i = 0; i <= 4; i++) {
         char clock[40];
         after_action_duration(end * i / 4, clock, sizeof clock);
-        fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>\n",
-                X(end * i / 4), H - 8, i == 0 ? "start" : i == 4 ? "end" : "middle", clock);
+        fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>\n", X(end * i / 4),
+                H - 8,
+                i == 0   ? "start"
+                : i == 4 ? "end"
+                         : "middle",
+                clock);
     }
     fprintf(out, "<path fill=\"none\" stroke=\"#2456a6\" stroke-width=\"2\" d=\"M%.1f %.1f", X(0),
             Y(0));
@@ -196,8 +200,7 @@ static void team_section(const after_action *aa, const aa_team *at, FILE *out)
 {
     const scenario *s = aa->s;
     const team_score *ts = after_action_score(aa, at->team);
-    fprintf(out, "<section class=\"team\" id=\"team-%d\">\n<h2>Team %d</h2>\n", at->team,
-            at->team);
+    fprintf(out, "<section class=\"team\" id=\"team-%d\">\n<h2>Team %d</h2>\n", at->team, at->team);
     fprintf(out, "<p>Rank %d of %u with %d points: %d for objectives", at->rank, aa->nteams,
             ts->total, earned_of(aa, ts));
     if (hint_cost_of(aa, ts))
@@ -308,8 +311,8 @@ int after_action_write_html(const after_action *aa, int team, FILE *out)
             s->default_language ? s->default_language : "en");
     fputs("<title>After-action report: ", out);
     esc(out, title);
-    fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>After-action report: ",
-            STYLE);
+    fprintf(out,
+            "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>After-action report: ", STYLE);
     esc(out, title);
     fputs("</h1>\n<p class=\"sub\">Scenario <code>", out);
     esc(out, s->id);

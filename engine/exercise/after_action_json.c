@@ -38,11 +38,11 @@ static json_t *summary_json(const after_action *aa)
     json_t *objectives = json_array();
     for (size_t o = 0; o < aa->s->nobjectives; o++) {
         const aa_objective_summary *sum = &aa->summary[o];
-        json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i}", "id", aa->s->objectives[o].id,
-                              "kind", after_action_kind_name(aa->s->objectives[o].kind), "title",
-                              after_action_objective_title(aa, o), "max_points",
-                              aa->s->objectives[o].points, "achieved", sum->achieved, "teams",
-                              aa->nteams);
+        json_t *j =
+            json_pack("{s:s, s:s, s:s, s:i, s:i, s:i}", "id", aa->s->objectives[o].id, "kind",
+                      after_action_kind_name(aa->s->objectives[o].kind), "title",
+                      after_action_objective_title(aa, o), "max_points",
+                      aa->s->objectives[o].points, "achieved", sum->achieved, "teams", aa->nteams);
         /* Four decimals: the same figure on every platform. */
         double share = aa->nteams ? (double)sum->achieved / aa->nteams : 0;
         json_object_set_new(j, "share", json_real((double)(long)(share * 10000 + 0.5) / 10000));
@@ -63,8 +63,8 @@ static json_t *team_json(const after_action *aa, const aa_team *at)
     int earned = 0;
     for (size_t o = 0; o < aa->s->nobjectives; o++)
         earned += ts->objectives[o].points;
-    json_t *team = json_pack("{s:i, s:i, s:i}", "team", at->team, "rank", at->rank, "total",
-                             ts->total);
+    json_t *team =
+        json_pack("{s:i, s:i, s:i}", "team", at->team, "rank", at->rank, "total", ts->total);
     json_object_set_new(team, "breakdown",
                         json_pack("{s:i, s:i, s:i, s:i}", "objectives", earned, "hints",
                                   hint_cost_of(aa, ts), "penalties", ts->penalties, "requests",
@@ -78,13 +78,12 @@ static json_t *team_json(const after_action *aa, const aa_team *at)
     for (size_t o = 0; o < aa->s->nobjectives; o++) {
         const objective_score *os = &ts->objectives[o];
         const aa_objective *ao = &at->objectives[o];
-        json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:i, s:i, s:i}", "id",
-                              aa->s->objectives[o].id, "kind",
-                              after_action_kind_name(aa->s->objectives[o].kind), "title",
-                              after_action_objective_title(aa, o), "points", os->points, "max",
-                              aa->s->objectives[o].points, "achieved", os->achieved, "attempts",
-                              os->attempts, "hints_taken", __builtin_popcountll(os->hints_taken),
-                              "hint_cost", os->hint_cost);
+        json_t *j = json_pack(
+            "{s:s, s:s, s:s, s:i, s:i, s:b, s:i, s:i, s:i}", "id", aa->s->objectives[o].id, "kind",
+            after_action_kind_name(aa->s->objectives[o].kind), "title",
+            after_action_objective_title(aa, o), "points", os->points, "max",
+            aa->s->objectives[o].points, "achieved", os->achieved, "attempts", os->attempts,
+            "hints_taken", __builtin_popcountll(os->hints_taken), "hint_cost", os->hint_cost);
         json_object_set_new(j, "achieved_ms", ms_or_null(os->achieved ? os->achieved_ms : -1));
         json_object_set_new(j, "start_inject", str_or_null(ao->start_inject));
         json_object_set_new(j, "start_ms", ms_or_null(ao->start_ms));
@@ -100,8 +99,8 @@ static json_t *team_json(const after_action *aa, const aa_team *at)
     for (size_t i = 0; i < at->nentries; i++) {
         const aa_entry *e = &at->entries[i];
         json_t *j = json_pack("{s:I, s:s, s:s, s:s}", "at_ms", (json_int_t)e->at_ms, "kind",
-                              event_kind_name(e->kind), "side", after_action_entry_side(e),
-                              "what", after_action_entry_what(aa, e, what, sizeof what));
+                              event_kind_name(e->kind), "side", after_action_entry_side(e), "what",
+                              after_action_entry_what(aa, e, what, sizeof what));
         json_object_set_new(j, "subject", str_or_null(e->subject));
         json_object_set_new(j, "outcome", str_or_null(after_action_outcome_name(e->outcome)));
         json_object_set_new(j, "text", str_or_null(e->text));
@@ -124,8 +123,8 @@ static json_t *team_json(const after_action *aa, const aa_team *at)
 
     json_t *history = json_array();
     for (size_t h = 0; h < ts->nhistory; h++)
-        json_array_append_new(history, json_pack("[I, i]", (json_int_t)ts->history[h].at_ms,
-                                                 ts->history[h].total));
+        json_array_append_new(
+            history, json_pack("[I, i]", (json_int_t)ts->history[h].at_ms, ts->history[h].total));
     json_object_set_new(team, "history", history);
     return team;
 }
@@ -134,12 +133,12 @@ static void row_json(const after_action *aa, const aa_row *r, void *arg)
 {
     const objective_score *os = &r->score->objectives[r->objective];
     const aa_objective *ao = &r->team->objectives[r->objective];
-    json_t *j = json_pack("{s:i, s:s?, s:i, s:i, s:s, s:i, s:i, s:b, s:i, s:i}", "team",
-                          r->team->team, "member", r->member ? r->member->name : NULL, "rank",
-                          r->team->rank, "team_total", r->score->total, "objective",
-                          aa->s->objectives[r->objective].id, "points", os->points, "max_points",
-                          aa->s->objectives[r->objective].points, "achieved", os->achieved,
-                          "attempts", os->attempts, "actions", r->actions);
+    json_t *j =
+        json_pack("{s:i, s:s?, s:i, s:i, s:s, s:i, s:i, s:b, s:i, s:i}", "team", r->team->team,
+                  "member", r->member ? r->member->name : NULL, "rank", r->team->rank, "team_total",
+                  r->score->total, "objective", aa->s->objectives[r->objective].id, "points",
+                  os->points, "max_points", aa->s->objectives[r->objective].points, "achieved",
+                  os->achieved, "attempts", os->attempts, "actions", r->actions);
     json_object_set_new(j, "detection_ms", ms_or_null(after_action_detection_ms(ao)));
     json_object_set_new(j, "response_ms", ms_or_null(after_action_response_ms(ao)));
     json_object_set_new(j, "credited", r->credited < 0 ? json_null() : json_boolean(r->credited));
@@ -150,10 +149,10 @@ json_t *after_action_to_json(const after_action *aa, int team)
 {
     const scenario *s = aa->s;
     json_t *out = json_pack("{s:s}", "format", "enshu.after_action.1");
-    json_t *sc = json_pack("{s:s, s:s, s:b}", "id", s->id, "title",
-                           after_action_text(aa, &s->title) ? after_action_text(aa, &s->title)
-                                                            : s->id,
-                           "tabletop", s->tabletop);
+    json_t *sc =
+        json_pack("{s:s, s:s, s:b}", "id", s->id, "title",
+                  after_action_text(aa, &s->title) ? after_action_text(aa, &s->title) : s->id,
+                  "tabletop", s->tabletop);
     json_object_set_new(sc, "language", str_or_null(s->default_language));
     json_object_set_new(out, "scenario", sc);
     json_object_set_new(out, "teams_count", json_integer(aa->nteams));

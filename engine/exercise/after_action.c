@@ -199,6 +199,16 @@ static bool shown(event_kind kind)
     return kind != EV_INJECT_BEGIN && kind != EV_CHECK_RESULT && kind < EV_KIND_COUNT;
 }
 
+/* A grade's rubric item, as its text gives it; -1 when it is no number. */
+static int rubric_item_of(const char *text)
+{
+    if (!text)
+        return -1;
+    char *end;
+    long item = strtol(text, &end, 10);
+    return end != text && *end == '\0' && item >= 0 && item < 100000 ? (int)item : -1;
+}
+
 static aa_entry *add_entry(aa_team *at, const event *ev, const team_score *ts, int before)
 {
     XGROW(at->entries, at->cap_entries, at->nentries + 1);
@@ -215,7 +225,7 @@ static aa_entry *add_entry(aa_team *at, const event *ev, const team_score *ts, i
     e->text = keep_text ? shortened(ev->text) : NULL;
     e->actor = ev->actor ? xstrdup(ev->actor) : NULL;
     e->value = ev->value;
-    e->item = ev->kind == EV_GRADE && ev->text ? atoi(ev->text) : -1;
+    e->item = ev->kind == EV_GRADE ? rubric_item_of(ev->text) : -1;
     if (ev->kind == EV_EXERCISE_STATE && ev->text) {
         static const char *const states[] = {"planned", "provisioning", "ready",
                                              "running", "paused",       "ended"};

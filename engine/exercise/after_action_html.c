@@ -179,9 +179,9 @@ static void chart(const after_action *aa, const team_score *ts, FILE *out)
     }
     for (int i = 0; i <= 4; i++) {
         char clock[40];
-        after_action_duration(end * i / 4, clock, sizeof clock);
-        fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>\n", X(end * i / 4),
-                H - 8,
+        int64_t at = end * i / 4; /* whole milliseconds */
+        after_action_duration(at, clock, sizeof clock);
+        fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>\n", X(at), H - 8,
                 i == 0   ? "start"
                 : i == 4 ? "end"
                          : "middle",

@@ -48,6 +48,10 @@ after_action *after_action_new(const scenario *s, unsigned nteams, const team_va
             at->check_state[c] = -1;
     }
     aa->summary = xcalloc(s->nobjectives ? s->nobjectives : 1, sizeof *aa->summary);
+    size_t cells = (size_t)(nteams ? nteams : 1) * (s->nobjectives ? s->nobjectives : 1);
+    aa->was_total = xcalloc(nteams ? nteams : 1, sizeof *aa->was_total);
+    aa->was_achieved = xcalloc(cells, sizeof *aa->was_achieved);
+    aa->was_attempts = xcalloc(cells, sizeof *aa->was_attempts);
     return aa;
 }
 
@@ -79,6 +83,9 @@ void after_action_free(after_action *aa)
     }
     free(aa->teams);
     free(aa->summary);
+    free(aa->was_total);
+    free(aa->was_achieved);
+    free(aa->was_attempts);
     grader_free(aa->grader);
     free(aa);
 }
@@ -335,25 +342,18 @@ void after_action_apply(after_action *aa, const event *ev)
     }
     /* Each team's state before the grader takes the event. */
     size_t n = s->nobjectives ? s->nobjectives : 1;
-    size_t nteams = last >= first ? last - first + 1 : 0;
-    int *before = xcalloc(nteams ? nteams : 1, sizeof *before);
-    bool *was_achieved = xcalloc(nteams * n + 1, sizeof *was_achieved);
-    int *was_attempts = xcalloc(nteams * n + 1, sizeof *was_attempts);
-    for (unsigned t = first; t <= last && nteams; t++) {
+    for (unsigned t = first; t <= last; t++) {
         const team_score *ts = grader_team(aa->grader, (int)t);
-        before[t - first] = ts->total;
+        aa->was_total[t - 1] = ts->total;
         for (size_t o = 0; o < s->nobjectives; o++) {
-            was_achieved[(t - first) * n + o] = ts->objectives[o].achieved;
-            was_attempts[(t - first) * n + o] = ts->objectives[o].attempts;
+            aa->was_achieved[(t - 1) * n + o] = ts->objectives[o].achieved;
+            aa->was_attempts[(t - 1) * n + o] = ts->objectives[o].attempts;
         }
     }
     grader_apply(aa->grader, ev);
-    for (unsigned t = first; t <= last && nteams; t++)
-        apply_to_team(aa, &aa->teams[t - 1], ev, before[t - first], &was_achieved[(t - first) * n],
-                      &was_attempts[(t - first) * n]);
-    free(before);
-    free(was_achieved);
-    free(was_attempts);
+    for (unsigned t = first; t <= last; t++)
+        apply_to_team(aa, &aa->teams[t - 1], ev, aa->was_total[t - 1],
+                      &aa->was_achieved[(t - 1) * n], &aa->was_attempts[(t - 1) * n]);
 }
 
 static int cmp_double(const void *a, const void *b)

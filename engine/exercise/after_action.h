@@ -120,6 +120,11 @@ typedef struct after_action {
     int min_total, max_total;
     double median_total;
     aa_objective_summary *summary; /* per objective */
+    /* Each team's state before the grader takes an event (after_action.c),
+     * allocated once: [team - 1], and [(team - 1) * objectives + o]. */
+    int *was_total;
+    bool *was_achieved;
+    int *was_attempts;
 } after_action;
 
 /* For teams 1..nteams of s (borrowed, outlives it); vars as for the grader

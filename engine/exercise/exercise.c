@@ -12,6 +12,7 @@
 #include "log.h"
 #include "monotonic_cond.h"
 
+#include <limits.h>
 #include <pthread.h>
 
 #include <stdio.h>
@@ -31,7 +32,11 @@ struct exercise {
     unsigned *attempt;       /* [team][inject]: its retries so far (0: the first attempt) */
     int64_t *next_check;     /* [team][check]: exercise time of the next probe */
     signed char *last_check; /* [team][check]: -1 unknown, 0 failing, 1 passing */
-    int64_t *team_next;      /* [team]: next exercise time something may be due */
+    /* [team][check]: what the latest probes saw, and how many in a row saw
+     * it; a new state is recorded once `confirm` probes in a row saw it. */
+    signed char *seen_check;
+    unsigned char *seen_streak;
+    int64_t *team_next; /* [team]: next exercise time something may be due */
     /* Teams step in parallel, and consoles act from other threads: every
      * read or change of the state above (phase, clock, timelines, grader)
      * happens under this lock; guest actions run outside it. */
@@ -112,6 +117,9 @@ exercise *exercise_new(const scenario *s, unsigned nteams, event_store *ledger,
     ex->next_check = xcalloc((size_t)nteams * s->nchecks + 1, sizeof(int64_t));
     ex->last_check = xmalloc((size_t)nteams * s->nchecks + 1);
     memset(ex->last_check, -1, (size_t)nteams * s->nchecks + 1);
+    ex->seen_check = xmalloc((size_t)nteams * s->nchecks + 1);
+    memset(ex->seen_check, -1, (size_t)nteams * s->nchecks + 1);
+    ex->seen_streak = xcalloc((size_t)nteams * s->nchecks + 1, 1);
     ex->team_next = xcalloc(nteams + 1, sizeof(int64_t));
     pthread_mutex_init(&ex->lock, NULL);
     size_t slots = (size_t)nteams * s->nchecks + 1;
@@ -142,6 +150,8 @@ void exercise_free(exercise *ex)
     free(ex->attempt);
     free(ex->next_check);
     free(ex->last_check);
+    free(ex->seen_check);
+    free(ex->seen_streak);
     free(ex->team_next);
     free(ex->own);
     pthread_mutex_destroy(&ex->lock);
@@ -863,8 +873,20 @@ static void probe(exercise *ex, int team, size_t i, int64_t now)
     int rc = ex->hooks.run_check(ex->hooks.ctx, team, c, &passing, &output);
     pthread_mutex_lock(&ex->lock);
     signed char last = ex->last_check[slot];
+    bool confirmed = false;
+    if (rc == ENSHU_OK) {
+        /* The run of probes that agree goes on across an inject's forced
+         * probe: a state seen long enough already is recorded again at once. */
+        if (ex->seen_check[slot] != (signed char)passing) {
+            ex->seen_check[slot] = (signed char)passing;
+            ex->seen_streak[slot] = 0;
+        }
+        if (ex->seen_streak[slot] < UCHAR_MAX)
+            ex->seen_streak[slot]++;
+        confirmed = ex->seen_streak[slot] >= (c->confirm > 1 ? c->confirm : 1);
+    }
     pthread_mutex_unlock(&ex->lock);
-    if (rc == ENSHU_OK && last != (signed char)passing) {
+    if (rc == ENSHU_OK && confirmed && last != (signed char)passing) {
         /* Only changes are events: a check that stays the same says nothing new. */
         event ev = {.at_ms = now,
                     .team = team,

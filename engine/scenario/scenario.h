@@ -279,6 +279,9 @@ typedef struct check {
     src_pos expect_output_pos;
     int64_t interval_ms;
     int64_t timeout_ms;
+    /* How many probes in a row must see a new state before it is recorded
+     * (1 to 10): a slowed guest that fails one probe is no outage. */
+    int confirm;
     src_pos pos;
 } check;
 

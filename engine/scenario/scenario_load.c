@@ -1337,7 +1337,7 @@ static void load_probe(loader *L, const ynode *item, void *out, size_t index)
 static void load_check(loader *L, const ynode *item, void *out, size_t index)
 {
     static const char *const KEYS[] = {"id",   "node",  "command", "expect", "interval", "timeout",
-                                       "user", "power", "all",     "any",    NULL};
+                                       "user", "power", "all",     "any",    "confirm",  NULL};
     check *c = out;
     c->pos = pos_of(item);
     c->expect_exit = 0;
@@ -1369,6 +1369,7 @@ static void load_check(loader *L, const ynode *item, void *out, size_t index)
     }
     c->interval_ms = get_duration(L, item, "interval", "a check", 1000, 3600 * 1000, 30000);
     c->timeout_ms = get_duration(L, item, "timeout", "a check", 1000, 5 * 60 * 1000, 10000);
+    c->confirm = (int)get_int(L, item, "confirm", "a check", 1, 10, 1);
 }
 
 static void load_hint(loader *L, const ynode *item, void *out, size_t index)

@@ -1024,6 +1024,77 @@ static void a_hanging_inject_of_team_1_holds_back_no_inject_of_team_2(void **sta
     scenario_free(s);
 }
 
+/* A service check whose guest is slow once: with confirm 2, one failing
+ * probe is no outage; two in a row are. */
+typedef struct blip_fake {
+    int64_t wall;
+    int probes;
+    int fail_from; /* probes from this one on fail */
+    int blip;      /* this one probe fails */
+} blip_fake;
+
+static int run_inject_none(void *ctx, int team, const inject *inj, inject_outcome *out)
+{
+    return ENSHU_OK;
+}
+
+static int run_check_blip(void *ctx, int team, const check *c, bool *passing, char **output)
+{
+    blip_fake *f = ctx;
+    f->probes++;
+    *passing = f->probes != f->blip && f->probes < f->fail_from;
+    return ENSHU_OK;
+}
+
+static int64_t wall_ms_blip(void *ctx)
+{
+    return ((blip_fake *)ctx)->wall;
+}
+
+static int penalties_after(const char *confirm, int blip, int fail_from, int64_t until)
+{
+    char *text = xasprintf("enshu: 1\nid: svc\ntitle: Service\n"
+                           "network: {segments: [{name: lan}]}\n"
+                           "nodes: [{name: srv, image: server, interfaces: [{segment: lan}]}]\n"
+                           "checks:\n"
+                           "  - {id: up, node: srv, command: 'true', interval: 1m%s}\n"
+                           "penalties: [{id: down, check: up, when: failing, points: 5}]\n",
+                           confirm);
+    scenario *s = load_or_fail(text);
+    free(text);
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    blip_fake f = {.blip = blip, .fail_from = fail_from};
+    exercise_hooks hooks = {run_inject_none, run_check_blip, wall_ms_blip, NULL, &f, 0};
+    exercise *ex = exercise_new(s, 1, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    while (f.wall < until) {
+        int64_t next = exercise_step(ex);
+        f.wall = next < until ? (next > f.wall ? next : f.wall + 1) : until;
+    }
+    exercise_step(ex);
+    int penalties = grader_team(exercise_grader(ex), 1)->penalties;
+    exercise_free(ex);
+    event_store_free(ledger);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+    return penalties;
+}
+
+static void a_check_with_confirm_records_a_state_seen_in_a_row(void **state)
+{
+    /* Probes at 0, 1m, 2m...: the third one fails alone. */
+    assert_int_equal(penalties_after("", 3, 1000, 10 * MIN), 5);
+    assert_int_equal(penalties_after(", confirm: 2", 3, 1000, 10 * MIN), 0);
+    /* From the seventh probe on the service is down: confirmed at the eighth. */
+    assert_int_equal(penalties_after(", confirm: 2", 3, 7, (int64_t)6 * MIN + 1), 0);
+    assert_int_equal(penalties_after(", confirm: 2", 3, 7, 7 * MIN + 1), 5);
+    assert_int_equal(penalties_after(", confirm: 3", 3, 7, 7 * MIN + 1), 0);
+    assert_int_equal(penalties_after(", confirm: 3", 3, 7, 8 * MIN + 1), 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1041,6 +1112,7 @@ int main(void)
         cmocka_unit_test(a_hanging_inject_of_team_1_holds_back_no_inject_of_team_2),
         cmocka_unit_test(a_failed_inject_is_recorded_and_can_be_retried),
         cmocka_unit_test(injects_run_again_on_new_guests),
+        cmocka_unit_test(a_check_with_confirm_records_a_state_seen_in_a_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

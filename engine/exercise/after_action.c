@@ -32,6 +32,7 @@ after_action *after_action_new(const scenario *s, unsigned nteams, const team_va
     aa->grader = grader_new(s, nteams);
     grader_set_team_vars(aa->grader, vars);
     aa->startex_ms = aa->endex_ms = -1;
+    aa->speed_milli = 1000;
     aa->teams = xcalloc(nteams ? nteams : 1, sizeof *aa->teams);
     for (unsigned t = 0; t < nteams; t++) {
         aa_team *at = &aa->teams[t];
@@ -233,13 +234,6 @@ static aa_entry *add_entry(aa_team *at, const event *ev, const team_score *ts, i
     e->actor = ev->actor ? xstrdup(ev->actor) : NULL;
     e->value = ev->value;
     e->item = ev->kind == EV_GRADE ? rubric_item_of(ev->text) : -1;
-    if (ev->kind == EV_EXERCISE_STATE && ev->text) {
-        static const char *const states[] = {"planned", "provisioning", "ready",
-                                             "running", "paused",       "ended"};
-        for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
-            if (strcmp(ev->text, states[i]) == 0)
-                e->state = states[i];
-    }
     e->delta = ts->total - before;
     e->total = ts->total;
     return e;
@@ -311,10 +305,44 @@ static void apply_to_team(after_action *aa, aa_team *at, const event *ev, int be
         if (!turned && !achieved_any && ts->total == before)
             return; /* the same state again: no line */
         outcome = now ? AA_PASSING : AA_FAILING;
-    } else if (!shown(ev->kind)) {
+    } else if (!shown(ev->kind) || (ev->kind == EV_EXERCISE_STATE && !aa->state_line)) {
         return;
     }
-    add_entry(at, ev, ts, before)->outcome = outcome;
+    aa_entry *e = add_entry(at, ev, ts, before);
+    e->outcome = outcome;
+    if (ev->kind == EV_EXERCISE_STATE)
+        e->state = aa->state_line;
+}
+
+/* A state event: STARTEX, ENDEX, and what changed (aa->state_line): the
+ * phase, or with the same phase the speed; the same again is no change. */
+static void note_state(after_action *aa, const event *ev)
+{
+    static const char *const phases[] = {"planned", "provisioning", "ready",
+                                         "running", "paused",       "ended"};
+    const char *phase = NULL;
+    for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++)
+        if (strcmp(ev->text, phases[i]) == 0)
+            phase = phases[i];
+    if (!phase)
+        return;
+    bool running = strcmp(phase, "running") == 0;
+    if (running && aa->startex_ms < 0) {
+        aa->startex_ms = ev->at_ms;
+        aa->startex_wall_ms = ev->wall_ms;
+        aa->state_line = "started (STARTEX)";
+    } else if (phase != aa->phase) {
+        aa->state_line = running                       ? "resumed"
+                         : strcmp(phase, "ended") == 0 ? "ended (ENDEX)"
+                                                       : phase;
+    } else if (ev->value > 0 && ev->value != aa->speed_milli) {
+        aa->state_line = "speed";
+    }
+    if (strcmp(phase, "ended") == 0)
+        aa->endex_ms = ev->at_ms;
+    aa->phase = phase;
+    if (ev->value > 0)
+        aa->speed_milli = ev->value;
 }
 
 void after_action_apply(after_action *aa, const event *ev)
@@ -322,14 +350,9 @@ void after_action_apply(after_action *aa, const event *ev)
     const scenario *s = aa->s;
     if (ev->at_ms > aa->last_ms)
         aa->last_ms = ev->at_ms;
-    if (ev->kind == EV_EXERCISE_STATE && ev->team == 0 && ev->text) {
-        if (strcmp(ev->text, "running") == 0 && aa->startex_ms < 0) {
-            aa->startex_ms = ev->at_ms;
-            aa->startex_wall_ms = ev->wall_ms;
-        }
-        if (strcmp(ev->text, "ended") == 0)
-            aa->endex_ms = ev->at_ms;
-    }
+    aa->state_line = NULL;
+    if (ev->kind == EV_EXERCISE_STATE && ev->team == 0 && ev->text)
+        note_state(aa, ev);
     unsigned first = 1, last = aa->nteams;
     if (ev->team > 0) {
         if ((unsigned)ev->team > aa->nteams) {

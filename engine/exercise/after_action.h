@@ -57,7 +57,9 @@ typedef struct aa_entry {
                     * AFTER_ACTION_TEXT bytes (cut at a character) */
     char *actor;   /* may be NULL */
     int64_t value;
-    const char *state; /* an exercise state's name (static); else NULL */
+    const char *state; /* a change of the exercise, as words (static): "started (STARTEX)",
+                        * "paused", "resumed", "ended (ENDEX)", "speed" (value: the new
+                        * speed x 1000)...; else NULL */
     int item;          /* a grade's rubric item; else -1 */
     aa_outcome outcome;
     int delta; /* the change of the team's score it made */
@@ -116,6 +118,9 @@ typedef struct after_action {
     int64_t startex_ms, endex_ms; /* -1 until the exercise ran / ended */
     int64_t startex_wall_ms;      /* wall clock of STARTEX (Unix ms); 0: unknown */
     int64_t last_ms;              /* the latest event's exercise time */
+    const char *phase;            /* the last state event's phase; NULL before one */
+    int64_t speed_milli;          /* and its speed x 1000 */
+    const char *state_line;       /* what the state event being applied changed; NULL: nothing */
     /* after after_action_finish: */
     int min_total, max_total;
     double median_total;

@@ -107,11 +107,20 @@ const char *after_action_entry_what(const after_action *aa, const aa_entry *e, c
     const char *in = after_action_inject_title(aa, e->subject);
     switch (e->kind) {
     case EV_EXERCISE_STATE:
-        snprintf(buf, size, "Exercise %s", e->state ? e->state : "");
+        if (e->state && strcmp(e->state, "speed") == 0)
+            snprintf(buf, size, "Exercise speed x%g", (double)e->value / 1000.0);
+        else
+            snprintf(buf, size, "Exercise %s", e->state ? e->state : "");
         break;
-    case EV_INJECT_FIRED:
-        snprintf(buf, size, "Inject fired: %s", in);
+    case EV_INJECT_FIRED: {
+        /* A note is for the instructors only: the team never saw it. */
+        const inject *inj = e->subject ? scenario_inject(aa->s, e->subject) : NULL;
+        snprintf(buf, size, "%s: %s",
+                 inj && inj->action.kind == ACTION_NOTE ? "Note for the instructors"
+                                                        : "Inject fired",
+                 in);
         break;
+    }
     case EV_INJECT_FAILED:
         snprintf(buf, size, "Inject failed: %s", in);
         break;

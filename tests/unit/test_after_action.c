@@ -191,12 +191,40 @@ static void events_of_other_teams_change_nothing(void **state)
     scenario_free(s);
 }
 
+/* STARTEX, a pause, a resume, a change of speed and ENDEX are lines; the
+ * same phase at the same speed again is none. */
+static void exercise_changes_are_lines(void **state)
+{
+    (void)state;
+    scenario *s = load_or_fail(SCENARIO);
+    after_action *aa = after_action_new(s, 1, NULL);
+    feed(aa, 5, 0, EV_EXERCISE_STATE, NULL, 1000, "running", NULL);
+    feed(aa, 5, 0, EV_EXERCISE_STATE, NULL, 1000, "running", NULL);
+    feed(aa, 50, 0, EV_EXERCISE_STATE, NULL, 1000, "paused", NULL);
+    feed(aa, 50, 0, EV_EXERCISE_STATE, NULL, 1000, "running", NULL);
+    feed(aa, 60, 0, EV_EXERCISE_STATE, NULL, 4000, "running", NULL);
+    feed(aa, 90, 0, EV_EXERCISE_STATE, NULL, 4000, "ended", NULL);
+    after_action_finish(aa);
+    static const char *const lines[] = {"started (STARTEX)", "paused", "resumed", "speed",
+                                        "ended (ENDEX)"};
+    const aa_team *at = &aa->teams[0];
+    assert_int_equal(at->nentries, 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(at->entries[i].state, lines[i]);
+    assert_int_equal(at->entries[3].value, 4000);
+    assert_int_equal(aa->startex_ms, 5000);
+    assert_int_equal(aa->endex_ms, 90000);
+    after_action_free(aa);
+    scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(clocks_start_at_the_related_inject),
         cmocka_unit_test(equal_totals_share_a_rank),
         cmocka_unit_test(events_of_other_teams_change_nothing),
+        cmocka_unit_test(exercise_changes_are_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,6 +77,8 @@ const char *after_action_entry_side(const aa_entry *e)
     case EV_PENALTY:
     case EV_INSTRUCTOR:
     case EV_REQUEST_DECIDED:
+    case EV_FEEDBACK:
+    case EV_TEAM_NAMED:
         return "instructor";
     case EV_NODE_STATE:
     case EV_KIND_COUNT:
@@ -167,6 +169,12 @@ const char *after_action_entry_what(const after_action *aa, const aa_entry *e, c
         break;
     case EV_NODE_STATE:
         snprintf(buf, size, "Node %s %s", subject, e->value ? "up" : "down");
+        break;
+    case EV_FEEDBACK:
+        snprintf(buf, size, "Feedback on the report: %s", objective_title(aa, e->subject));
+        break;
+    case EV_TEAM_NAMED:
+        snprintf(buf, size, "Team named: %s", subject);
         break;
     case EV_REQUEST: {
         const team_request *r = e->subject ? scenario_request(aa->s, e->subject) : NULL;

@@ -19,7 +19,7 @@ export function setupReportDownload(conn) {
     try {
       const reply = await conn.request('after_action', { format: $('report-format').value });
       saveFile(reply.name, reply.data);
-      status.ok(t('report.saved', { name: reply.name }));
+      status.ok(t('aar.saved', { name: reply.name }));
     } catch (e) {
       status.error(errorText(e));
     } finally {

@@ -11,6 +11,7 @@
 #include "event_store.h"
 #include "exercise_record.h"
 #include "report_pdf.h"
+#include "roster.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -21,6 +22,7 @@
 
 static const char HELP[] =
     "Usage: enshu report --db FILE [--format html|pdf|csv|json] [--team N] [--out FILE]\n"
+    "                    [--roster FILE]\n"
     "\n"
     "Writes the after-action report of the exercise whose event ledger is FILE:\n"
     "a class summary (spread of scores, ranking, which objectives were hard), and\n"
@@ -36,6 +38,8 @@ static const char HELP[] =
     "                 headless Chromium ($ENSHU_CHROMIUM, else chromium on PATH)\n"
     "  --team N       only team N's sections and rows (the class summary stays)\n"
     "  --out FILE     write there (default: standard output)\n"
+    "  --roster FILE  the teams' names, as given to 'enshu run' (the ledger keeps\n"
+    "                 only the names given in the console)\n"
     "\n"
     "Exit status: 0 written, 1 failure, 2 usage error.\n";
 
@@ -96,13 +100,11 @@ int cmd_report(int argc, char **argv)
     if (cli_show_help(argc, argv, HELP))
         return CLI_OK;
     static const struct option options[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"format", required_argument, NULL, 'f'},
-        {"team", required_argument, NULL, 't'},
-        {"out", required_argument, NULL, 'o'},
-        {NULL, 0, NULL, 0},
+        {"db", required_argument, NULL, 'd'},     {"format", required_argument, NULL, 'f'},
+        {"team", required_argument, NULL, 't'},   {"out", required_argument, NULL, 'o'},
+        {"roster", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0},
     };
-    const char *db = NULL, *out_path = NULL;
+    const char *db = NULL, *out_path = NULL, *roster_path = NULL;
     report_format format = FORMAT_HTML;
     unsigned team = 0;
     int opt;
@@ -118,6 +120,8 @@ int cmd_report(int argc, char **argv)
                 return CLI_USAGE;
         } else if (opt == 'o') {
             out_path = optarg;
+        } else if (opt == 'r') {
+            roster_path = optarg;
         } else {
             return CLI_USAGE;
         }
@@ -157,7 +161,18 @@ int cmd_report(int argc, char **argv)
                 team);
         goto out_record;
     }
-    if (after_action_from_ledger(st, rec.s, rec.teams, rec.vars, &aa) != ENSHU_OK) {
+    team_names *roster = NULL;
+    if (roster_path) {
+        diag_list *d = diag_list_new();
+        if (roster_load(roster_path, rec.teams, d, &roster) != ENSHU_OK)
+            diag_list_print(d, stderr);
+        diag_list_free(d);
+        if (!roster)
+            goto out_record;
+    }
+    int made = after_action_from_ledger(st, rec.s, rec.teams, rec.vars, roster, &aa);
+    team_names_free(roster);
+    if (made != ENSHU_OK) {
         fprintf(stderr, "enshu report: cannot read the events of %s\n", db);
         goto out_record;
     }

@@ -28,7 +28,8 @@ typedef struct after_action_job {
     uint64_t session;
     json_t *id; /* the request's, copied */
     char *format;
-    int team; /* 0: every team */
+    int team;           /* 0: every team */
+    team_names *roster; /* the teams' names as the exercise has them now */
 } after_action_job;
 
 static const struct {
@@ -74,8 +75,8 @@ static void *job_main(void *arg)
     after_action *aa = NULL;
     char *doc = NULL, *reply = NULL;
     size_t len = 0;
-    if (after_action_from_ledger(hub->cfg.ledger, hub->s, hub->nteams, hub->cfg.vars, &aa) !=
-            ENSHU_OK ||
+    if (after_action_from_ledger(hub->cfg.ledger, hub->s, hub->nteams, hub->cfg.vars, job->roster,
+                                 &aa) != ENSHU_OK ||
         render(aa, f, job->team, &doc, &len) != ENSHU_OK) {
         reply = console_reply_error_code(job->id, "unavailable",
                                          "the after-action report could not be made from the "
@@ -103,6 +104,7 @@ static void *job_main(void *arg)
     after_action_free(aa);
     json_decref(job->id);
     free(job->format);
+    team_names_free(job->roster);
     free(job);
     /* Counted off last: console_hub_free then may free what this used. */
     pthread_mutex_lock(&hub->lock);
@@ -139,6 +141,12 @@ void hub_handle_after_action(console_hub *hub, session *ss, const console_reques
     job->id = rq->id ? json_deep_copy(rq->id) : NULL;
     job->format = xstrdup(rq->format);
     job->team = team;
+    /* Copied here, under the exercise's lock: the roster file's names are
+     * in no ledger. */
+    job->roster = team_names_new(hub->nteams);
+    exercise_lock(hub->cfg.ex);
+    team_names_copy(job->roster, exercise_team_names(hub->cfg.ex));
+    exercise_unlock(hub->cfg.ex);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -150,6 +158,7 @@ void hub_handle_after_action(console_hub *hub, session *ss, const console_reques
         hub_reply_error(hub, ss, rq->id, "unavailable", "the server cannot make the report now");
         json_decref(job->id);
         free(job->format);
+        team_names_free(job->roster);
         free(job);
         pthread_mutex_lock(&hub->lock);
         hub->after_actions--;

@@ -30,6 +30,7 @@ after_action *after_action_new(const scenario *s, unsigned nteams, const team_va
     aa->s = s;
     aa->nteams = nteams;
     aa->grader = grader_new(s, nteams);
+    aa->names = team_names_new(nteams);
     grader_set_team_vars(aa->grader, vars);
     aa->startex_ms = aa->endex_ms = -1;
     aa->speed_milli = 1000;
@@ -73,6 +74,11 @@ void after_action_free(after_action *aa)
             free(at->reports[i].actor);
         }
         free(at->reports);
+        for (size_t i = 0; i < at->nfeedback; i++) {
+            free(at->feedback[i].text);
+            free(at->feedback[i].actor);
+        }
+        free(at->feedback);
         for (size_t m = 0; m < at->nmembers; m++) {
             free(at->members[m].name);
             free(at->members[m].actions);
@@ -88,7 +94,23 @@ void after_action_free(after_action *aa)
     free(aa->was_achieved);
     free(aa->was_attempts);
     grader_free(aa->grader);
+    team_names_free(aa->names);
     free(aa);
+}
+
+void after_action_set_roster(after_action *aa, const team_names *roster)
+{
+    team_names_copy(aa->names, roster);
+}
+
+const char *after_action_team_name(const after_action *aa, int team)
+{
+    return team_names_name(aa->names, team);
+}
+
+const char *after_action_team_organisation(const after_action *aa, int team)
+{
+    return team_names_organisation(aa->names, team);
 }
 
 const team_score *after_action_score(const after_action *aa, int team)
@@ -267,10 +289,20 @@ static void apply_to_team(after_action *aa, aa_team *at, const event *ev, int be
     if (ev->kind == EV_REPORT && o >= 0) {
         XGROW(at->reports, at->cap_reports, at->nreports + 1);
         aa_report *r = &at->reports[at->nreports++];
+        r->seq = ev->seq;
         r->at_ms = ev->at_ms;
         r->objective = (size_t)o;
         r->text = xstrdup(ev->text ? ev->text : "");
         r->actor = ev->actor ? xstrdup(ev->actor) : NULL;
+    }
+
+    if (ev->kind == EV_FEEDBACK) {
+        XGROW(at->feedback, at->cap_feedback, at->nfeedback + 1);
+        aa_feedback *fb = &at->feedback[at->nfeedback++];
+        fb->at_ms = ev->at_ms;
+        fb->report_seq = ev->value;
+        fb->text = xstrdup(ev->text ? ev->text : "");
+        fb->actor = ev->actor ? xstrdup(ev->actor) : NULL;
     }
 
     /* Objectives this event achieved. */
@@ -374,6 +406,7 @@ void after_action_apply(after_action *aa, const event *ev)
         }
     }
     grader_apply(aa->grader, ev);
+    team_names_apply(aa->names, ev);
     for (unsigned t = first; t <= last; t++)
         apply_to_team(aa, &aa->teams[t - 1], ev, aa->was_total[t - 1],
                       &aa->was_achieved[(t - 1) * n], &aa->was_attempts[(t - 1) * n]);

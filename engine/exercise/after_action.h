@@ -24,6 +24,9 @@
  *
  * Members: the names (event actors) that answered, reported, took hints
  * or asked requests for a team; instructors' actions name no member.
+ *
+ * Teams' names: a roster's (after_action_set_roster, since the ledger does
+ * not keep the roster file), then each rename the ledger records.
  */
 #ifndef ENSHU_AFTER_ACTION_H
 #define ENSHU_AFTER_ACTION_H
@@ -31,6 +34,7 @@
 #include "event.h"
 #include "grader.h"
 #include "scenario.h"
+#include "team_names.h"
 #include "team_vars.h"
 
 #include <stdbool.h>
@@ -70,11 +74,20 @@ typedef struct aa_entry {
 
 /* A report a team sent, with the grades given to it (rubric items). */
 typedef struct aa_report {
+    int64_t seq; /* the report event's */
     int64_t at_ms;
     size_t objective; /* index in the scenario's objectives */
     char *text;       /* whole */
     char *actor;      /* may be NULL */
 } aa_report;
+
+/* An instructor's feedback on one of the team's reports. */
+typedef struct aa_feedback {
+    int64_t at_ms;
+    int64_t report_seq; /* the report it is on */
+    char *text;
+    char *actor; /* may be NULL */
+} aa_feedback;
 
 typedef struct aa_objective {
     const char *start_inject; /* the inject the clock starts at (scenario's); NULL: STARTEX */
@@ -98,6 +111,8 @@ typedef struct aa_team {
     size_t nentries, cap_entries;
     aa_report *reports;
     size_t nreports, cap_reports;
+    aa_feedback *feedback;
+    size_t nfeedback, cap_feedback;
     aa_objective *objectives; /* one per scenario objective */
     aa_member *members;       /* in the order they first acted */
     size_t nmembers, cap_members;
@@ -114,6 +129,7 @@ typedef struct after_action {
     const scenario *s;
     unsigned nteams;
     grader *grader;
+    team_names *names;
     aa_team *teams;               /* [team - 1] */
     int64_t startex_ms, endex_ms; /* -1 until the exercise ran / ended */
     int64_t startex_wall_ms;      /* wall clock of STARTEX (Unix ms); 0: unknown */
@@ -137,6 +153,12 @@ typedef struct after_action {
 after_action *after_action_new(const scenario *s, unsigned nteams, const team_vars *vars);
 void after_action_free(after_action *aa);
 
+/* The teams' names from a roster (copied), before the first event. */
+void after_action_set_roster(after_action *aa, const team_names *roster);
+/* A team's name and organisation; NULL when it has none. */
+const char *after_action_team_name(const after_action *aa, int team);
+const char *after_action_team_organisation(const after_action *aa, int team);
+
 /* Takes the next event, in ledger order. Strings are copied. */
 void after_action_apply(after_action *aa, const event *ev);
 
@@ -145,11 +167,12 @@ void after_action_finish(after_action *aa);
 
 struct event_store;
 
-/* Scans the whole ledger into a new report of s (borrowed) and finishes it.
+/* Scans the whole ledger into a new report of s (borrowed) and finishes it;
+ * roster: the teams' names to begin with (may be NULL).
  * ENSHU_OK, or the scan's error (*out NULL). Reads the ledger: not for a
  * thread that must not wait on it. */
 int after_action_from_ledger(struct event_store *ledger, const scenario *s, unsigned nteams,
-                             const team_vars *vars, after_action **out)
+                             const team_vars *vars, const team_names *roster, after_action **out)
     __attribute__((warn_unused_result));
 
 /* The grader's score of team (1..nteams). */

@@ -51,6 +51,10 @@ static void row(const after_action *aa, const aa_row *r, void *arg)
         hint_cost += r->score->objectives[i].hint_cost;
     field(out, aa->s->id);
     fprintf(out, ",%d,", r->team->team);
+    field(out, after_action_team_name(aa, r->team->team));
+    fputc(',', out);
+    field(out, after_action_team_organisation(aa, r->team->team));
+    fputc(',', out);
     field(out, r->member ? r->member->name : NULL);
     fprintf(out, ",%d,%d,%d,%d,%d,", r->team->rank, r->score->total, r->score->penalties, hint_cost,
             r->score->request_cost);
@@ -76,7 +80,8 @@ static void row(const after_action *aa, const aa_row *r, void *arg)
 
 int after_action_write_csv(const after_action *aa, int team, FILE *out)
 {
-    fputs("scenario,team,member,rank,team_total,team_penalties,team_hint_cost,team_request_cost,"
+    fputs("scenario,team,team_name,organisation,member,rank,team_total,team_penalties,team_hint_"
+          "cost,team_request_cost,"
           "objective,kind,title,points,max_points,achieved,achieved_s,start_inject,start_s,"
           "detection_s,response_s,attempts,hints_taken,hint_cost,actions,credited\r\n",
           out);

@@ -26,6 +26,8 @@ static const char STYLE[] =
     ".right{color:#176f2c;font-weight:bold}.wrong{color:#a12020;font-weight:bold}"
     ".hard{color:#a12020}\n"
     "pre{white-space:pre-wrap;background:#f7f7f7;border:1px solid #ddd;padding:.6em}\n"
+    "blockquote{white-space:pre-wrap;border-left:3px solid #2456a6;margin:.3em 0 1em;"
+    "padding:.2em .8em}p.feedback{margin-bottom:0}\n"
     "svg text{font-size:11px;fill:#444}\n"
     "section.team{break-before:page}\n"
     "@media print{body{margin:0}}\n";
@@ -71,6 +73,16 @@ static void td_minus(FILE *out, int n)
     fprintf(out, n ? "<td class=\"n\">-%d</td>" : "<td class=\"n\">%d</td>", n);
 }
 
+/* "Team N", with the team's name when it has one. */
+static void team_label(const after_action *aa, int team, FILE *out)
+{
+    fprintf(out, "Team %d", team);
+    if (after_action_team_name(aa, team)) {
+        fputs(": ", out);
+        esc(out, after_action_team_name(aa, team));
+    }
+}
+
 static int hint_cost_of(const after_action *aa, const team_score *ts)
 {
     int cost = 0;
@@ -108,10 +120,11 @@ static void summary(const after_action *aa, FILE *out)
             if (aa->teams[t].rank != rank)
                 continue;
             const team_score *ts = after_action_score(aa, aa->teams[t].team);
-            fprintf(out,
-                    "<tr><td class=\"n\">%d</td><td><a href=\"#team-%d\">Team %d</a></td>"
-                    "<td class=\"n\">%d</td><td class=\"n\">%d</td>",
-                    rank, aa->teams[t].team, aa->teams[t].team, ts->total, earned_of(aa, ts));
+            fprintf(out, "<tr><td class=\"n\">%d</td><td><a href=\"#team-%d\">", rank,
+                    aa->teams[t].team);
+            team_label(aa, aa->teams[t].team, out);
+            fprintf(out, "</a></td><td class=\"n\">%d</td><td class=\"n\">%d</td>", ts->total,
+                    earned_of(aa, ts));
             td_minus(out, hint_cost_of(aa, ts));
             td_minus(out, ts->penalties);
             td_minus(out, ts->request_cost);
@@ -200,7 +213,14 @@ static void team_section(const after_action *aa, const aa_team *at, FILE *out)
 {
     const scenario *s = aa->s;
     const team_score *ts = after_action_score(aa, at->team);
-    fprintf(out, "<section class=\"team\" id=\"team-%d\">\n<h2>Team %d</h2>\n", at->team, at->team);
+    fprintf(out, "<section class=\"team\" id=\"team-%d\">\n<h2>", at->team);
+    team_label(aa, at->team, out);
+    fputs("</h2>\n", out);
+    if (after_action_team_organisation(aa, at->team)) {
+        fputs("<p class=\"sub\">", out);
+        esc(out, after_action_team_organisation(aa, at->team));
+        fputs("</p>\n", out);
+    }
     fprintf(out, "<p>Rank %d of %u with %d points: %d for objectives", at->rank, aa->nteams,
             ts->total, earned_of(aa, ts));
     if (hint_cost_of(aa, ts))
@@ -296,6 +316,20 @@ static void team_section(const after_action *aa, const aa_team *at, FILE *out)
             fputs("</h4>\n<pre>", out);
             esc(out, r->text);
             fputs("</pre>\n", out);
+            for (size_t f = 0; f < at->nfeedback; f++) {
+                const aa_feedback *fb = &at->feedback[f];
+                if (fb->report_seq != r->seq)
+                    continue;
+                after_action_clock(fb->at_ms, clock, sizeof clock);
+                fprintf(out, "<p class=\"feedback\">Feedback, %s", clock);
+                if (fb->actor) {
+                    fputs(", by ", out);
+                    esc(out, fb->actor);
+                }
+                fputs(":</p>\n<blockquote>", out);
+                esc(out, fb->text);
+                fputs("</blockquote>\n", out);
+            }
         }
     }
     fputs("</section>\n", out);

@@ -32,9 +32,11 @@ static json_t *summary_json(const after_action *aa)
 {
     json_t *ranking = json_array();
     for (unsigned t = 0; t < aa->nteams; t++)
-        json_array_append_new(ranking, json_pack("{s:i, s:i, s:i}", "team", aa->teams[t].team,
-                                                 "rank", aa->teams[t].rank, "total",
-                                                 after_action_score(aa, (int)t + 1)->total));
+        json_array_append_new(ranking,
+                              json_pack("{s:i, s:s?, s:i, s:i}", "team", aa->teams[t].team, "name",
+                                        after_action_team_name(aa, aa->teams[t].team), "rank",
+                                        aa->teams[t].rank, "total",
+                                        after_action_score(aa, (int)t + 1)->total));
     json_t *objectives = json_array();
     for (size_t o = 0; o < aa->s->nobjectives; o++) {
         const aa_objective_summary *sum = &aa->summary[o];
@@ -63,8 +65,10 @@ static json_t *team_json(const after_action *aa, const aa_team *at)
     int earned = 0;
     for (size_t o = 0; o < aa->s->nobjectives; o++)
         earned += ts->objectives[o].points;
-    json_t *team =
-        json_pack("{s:i, s:i, s:i}", "team", at->team, "rank", at->rank, "total", ts->total);
+    json_t *team = json_pack("{s:i, s:s?, s:s?, s:i, s:i}", "team", at->team, "name",
+                             after_action_team_name(aa, at->team), "organisation",
+                             after_action_team_organisation(aa, at->team), "rank", at->rank,
+                             "total", ts->total);
     json_object_set_new(team, "breakdown",
                         json_pack("{s:i, s:i, s:i, s:i}", "objectives", earned, "hints",
                                   hint_cost_of(aa, ts), "penalties", ts->penalties, "requests",
@@ -114,9 +118,18 @@ static json_t *team_json(const after_action *aa, const aa_team *at)
     json_t *reports = json_array();
     for (size_t i = 0; i < at->nreports; i++) {
         const aa_report *r = &at->reports[i];
-        json_t *j = json_pack("{s:I, s:s, s:s}", "at_ms", (json_int_t)r->at_ms, "objective",
-                              aa->s->objectives[r->objective].id, "text", r->text);
+        json_t *j = json_pack("{s:I, s:I, s:s, s:s}", "seq", (json_int_t)r->seq, "at_ms",
+                              (json_int_t)r->at_ms, "objective", aa->s->objectives[r->objective].id,
+                              "text", r->text);
         json_object_set_new(j, "by", str_or_null(r->actor));
+        json_t *feedback = json_array();
+        for (size_t f = 0; f < at->nfeedback; f++)
+            if (at->feedback[f].report_seq == r->seq)
+                json_array_append_new(feedback,
+                                      json_pack("{s:I, s:s, s:s?}", "at_ms",
+                                                (json_int_t)at->feedback[f].at_ms, "text",
+                                                at->feedback[f].text, "by", at->feedback[f].actor));
+        json_object_set_new(j, "feedback", feedback);
         json_array_append_new(reports, j);
     }
     json_object_set_new(team, "reports", reports);
@@ -139,6 +152,7 @@ static void row_json(const after_action *aa, const aa_row *r, void *arg)
                   r->score->total, "objective", aa->s->objectives[r->objective].id, "points",
                   os->points, "max_points", aa->s->objectives[r->objective].points, "achieved",
                   os->achieved, "attempts", os->attempts, "actions", r->actions);
+    json_object_set_new(j, "team_name", str_or_null(after_action_team_name(aa, r->team->team)));
     json_object_set_new(j, "detection_ms", ms_or_null(after_action_detection_ms(ao)));
     json_object_set_new(j, "response_ms", ms_or_null(after_action_response_ms(ao)));
     json_object_set_new(j, "credited", r->credited < 0 ? json_null() : json_boolean(r->credited));

@@ -14,9 +14,11 @@ static int take(const event *ev, void *arg)
 }
 
 int after_action_from_ledger(event_store *ledger, const scenario *s, unsigned nteams,
-                             const team_vars *vars, after_action **out)
+                             const team_vars *vars, const team_names *roster, after_action **out)
 {
     after_action *aa = after_action_new(s, nteams, vars);
+    if (roster)
+        after_action_set_roster(aa, roster);
     int rc = event_store_scan(ledger, 0, take, aa);
     if (rc != ENSHU_OK) {
         after_action_free(aa);

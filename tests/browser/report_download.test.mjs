@@ -117,7 +117,7 @@ test('the instructor downloads the report as CSV: a row per team and objective, 
   const { name, text } = await download('csv');
   assert.equal(name, 'browser-requests-after-action.csv');
   const lines = text.trimEnd().split('\r\n');
-  assert.match(lines[0], /^scenario,team,member,rank,team_total,/);
+  assert.match(lines[0], /^scenario,team,team_name,organisation,member,rank,team_total,/);
   const cols = lines[0].split(',');
   const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])));
   const team1 = rows.find((r) => r.team === '1' && r.member === '');

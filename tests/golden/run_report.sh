@@ -4,7 +4,8 @@
 #   run_report.sh ENSHU MAKE_LEDGER DIR FORMAT
 #
 # Builds the ledger of DIR/report-fixture.yaml from DIR/events.jsonl (three
-# teams), then: html, csv, json: 'enshu report --format FORMAT' must print
+# teams), then: html, csv, json: 'enshu report --format FORMAT --roster
+# DIR/roster.csv' must print
 # exactly DIR/expected.FORMAT, and with --team 2 exactly the team's part
 # (DIR/expected-team2.FORMAT, when there is one); pdf: the file written
 # must start with %PDF (exit 77, skipped, when Chromium is missing).
@@ -42,7 +43,7 @@ fi
 fail=0
 check() { # EXPECTED ARGS...
     local expected=$1; shift
-    "$enshu" report --db "$work/events.db" --format "$format" "$@" >"$work/actual" || { echo "FAIL: enshu report $* exited $?"; fail=1; return; }
+    "$enshu" report --db "$work/events.db" --format "$format" --roster "$dir/roster.csv" "$@" >"$work/actual" || { echo "FAIL: enshu report $* exited $?"; fail=1; return; }
     if [ -n "${REPORT_GOLDEN_UPDATE:-}" ]; then
         cp "$work/actual" "$expected"
     elif ! cmp -s "$expected" "$work/actual"; then
@@ -54,7 +55,7 @@ check() { # EXPECTED ARGS...
 check "$dir/expected.$format"
 check "$dir/expected-team2.$format" --team 2
 # --out writes the same as standard output.
-"$enshu" report --db "$work/events.db" --format "$format" --out "$work/out" || fail=1
+"$enshu" report --db "$work/events.db" --format "$format" --roster "$dir/roster.csv" --out "$work/out" || fail=1
 cmp -s "$work/out" "$dir/expected.$format" || { echo "FAIL: --out differs"; fail=1; }
 # A team the exercise does not have: refused, saying so.
 err=$("$enshu" report --db "$work/events.db" --format "$format" --team 9 2>&1 >/dev/null)

@@ -1828,6 +1828,9 @@ static void an_instructor_downloads_the_after_action_report(void **state)
     client *ins = join_instructor(f);
     assert_type(answer(t1, "host", "db"), "ok");
     assert_type(answer(t1, "host", "ws"), "ok");
+    assert_type(ask(ins, json_pack("{s:s, s:i, s:s}", "type", "team.rename", "team", 1, "name",
+                                   "Blue Falcons")),
+                "ok");
 
     json_t *r = ask(ins, json_pack("{s:s, s:s}", "type", "after_action", "format", "csv"));
     assert_type(r, "after_action");
@@ -1836,10 +1839,12 @@ static void an_instructor_downloads_the_after_action_report(void **state)
     size_t len = 0;
     char *csv = base64_decode(json_string_value(json_object_get(r, "data")), &len);
     assert_non_null(csv);
-    assert_true(strncmp(csv, "scenario,team,member,rank,team_total,", 37) == 0);
-    /* Team 1's row of the question it answered at the second try, and Aiko's. */
-    assert_non_null(strstr(csv, "\r\nhub-test,1,,1,10,0,0,0,host,question,"));
-    assert_non_null(strstr(csv, "\r\nhub-test,1,Aiko,1,10,0,0,0,host,question,"));
+    static const char header[] = "scenario,team,team_name,organisation,member,rank,team_total,";
+    assert_true(strncmp(csv, header, strlen(header)) == 0);
+    /* Team 1's row of the question it answered at the second try, and Aiko's,
+     * with the name the team was given. */
+    assert_non_null(strstr(csv, "\r\nhub-test,1,Blue Falcons,,,1,10,0,0,0,host,question,"));
+    assert_non_null(strstr(csv, "\r\nhub-test,1,Blue Falcons,,Aiko,1,10,0,0,0,host,question,"));
     free(csv);
 
     r = ask(ins, json_pack("{s:s, s:s, s:i}", "type", "after_action", "format", "html", "team", 2));

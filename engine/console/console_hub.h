@@ -24,7 +24,9 @@
  * Cost: requests never read the ledger. What they show (timelines, scores,
  * reports' files) is kept up to date as the hub tails the ledger, once per
  * event; a `timeline` reply copies at most TIMELINE_EVENTS already encoded
- * messages. Only a joining session's catch-up reads past events, in slices.
+ * messages. Only a joining session's catch-up reads past events, in slices;
+ * and an after-action report (instructors) reads the whole ledger on a
+ * thread of its own (hub_after_action.c), at most two at once.
  */
 #ifndef ENSHU_CONSOLE_HUB_H
 #define ENSHU_CONSOLE_HUB_H

@@ -116,6 +116,9 @@ static const field_spec TEAM_RENAME[] = {INT("team", team, true, 1, MAX_TEAM),
 static const field_spec MEMBER[] = {
     INT("team", team, true, 1, MAX_TEAM), STR("name", name, true, 1, 4 * MAX_NAME), {.name = NULL}};
 
+static const field_spec AFTER_ACTION[] = {
+    STR("format", format, true, 1, 8), INT("team", team, false, 0, MAX_TEAM), {.name = NULL}};
+
 static const struct {
     const char *name;
     const field_spec *fields;
@@ -157,6 +160,7 @@ static const struct {
     [REQ_REQUEST_DECIDE] = {"request.decide", REQUEST_DECIDE, true},
     [REQ_REPORT_FEEDBACK] = {"report.feedback", REPORT_FEEDBACK, true},
     [REQ_TEAM_RENAME] = {"team.rename", TEAM_RENAME, true},
+    [REQ_AFTER_ACTION] = {"after_action", AFTER_ACTION, true},
     [REQ_LOGOUT] = {"logout", NONE, false},
 };
 

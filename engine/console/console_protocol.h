@@ -54,6 +54,7 @@ typedef enum request_type {
     REQ_REQUEST_DECIDE,
     REQ_REPORT_FEEDBACK,
     REQ_TEAM_RENAME,
+    REQ_AFTER_ACTION,
     /* any role */
     REQ_LOGOUT,
     REQ_COUNT
@@ -68,6 +69,7 @@ typedef struct console_request {
     const char *attachment_name, *attachment_data;
     const char *request;      /* a team request's id */
     const char *organisation; /* team.rename */
+    const char *format;       /* after_action: html, csv or json */
     int64_t since;
     int team;  /* -1 when not given */
     int index; /* hint index */

@@ -25,6 +25,7 @@ static int limit_of(request_type type)
     case REQ_ATTACHMENT:
         return LIMIT_ATTACHMENT;
     case REQ_TIMELINE:
+    case REQ_AFTER_ACTION:
         return LIMIT_TIMELINE;
     case REQ_SCOREBOARD:
         return LIMIT_SCOREBOARD;
@@ -145,6 +146,9 @@ void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t 
         case REQ_CONSOLE_RESUME:
         case REQ_CONSOLE_CLOSE:
             hub_handle_console(hub, ss, &rq);
+            break;
+        case REQ_AFTER_ACTION:
+            hub_handle_after_action(hub, ss, &rq);
             break;
         default:
             hub_handle_instructor(hub, ss, &rq);

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "alloc.h"
+#include "base64.h"
 #include "console_auth.h"
 #include "console_hub.h"
 #include "errors.h"
@@ -1817,6 +1818,55 @@ static bool is_score_total(const json_t *m, const void *arg)
  * waiting, approve it with a note, and the inject it names fires for that
  * team (its message arrives), at its cost; another team's ask is refused
  * and fires nothing; an auto request acts at once. */
+/* The after-action report from the ledger as it stands, made off the hub
+ * thread: the instructor gets it whole, in the format asked for; a team may
+ * not ask, and a format or team that does not exist is refused. */
+static void an_instructor_downloads_the_after_action_report(void **state)
+{
+    fixture *f = *state;
+    client *t1 = join_team(f, 1, "en", 0);
+    client *ins = join_instructor(f);
+    assert_type(answer(t1, "host", "db"), "ok");
+    assert_type(answer(t1, "host", "ws"), "ok");
+    assert_type(ask(ins, json_pack("{s:s, s:i, s:s}", "type", "team.rename", "team", 1, "name",
+                                   "Blue Falcons")),
+                "ok");
+
+    json_t *r = ask(ins, json_pack("{s:s, s:s}", "type", "after_action", "format", "csv"));
+    assert_type(r, "after_action");
+    assert_string_equal(json_string_value(json_object_get(r, "name")), "hub-test-after-action.csv");
+    assert_string_equal(json_string_value(json_object_get(r, "mime")), "text/csv;charset=utf-8");
+    size_t len = 0;
+    char *csv = base64_decode(json_string_value(json_object_get(r, "data")), &len);
+    assert_non_null(csv);
+    static const char header[] = "scenario,team,team_name,organisation,member,rank,team_total,";
+    assert_true(strncmp(csv, header, strlen(header)) == 0);
+    /* Team 1's row of the question it answered at the second try, and Aiko's,
+     * with the name the team was given. */
+    assert_non_null(strstr(csv, "\r\nhub-test,1,Blue Falcons,,,1,10,0,0,0,host,question,"));
+    assert_non_null(strstr(csv, "\r\nhub-test,1,Blue Falcons,,Aiko,1,10,0,0,0,host,question,"));
+    free(csv);
+
+    r = ask(ins, json_pack("{s:s, s:s, s:i}", "type", "after_action", "format", "html", "team", 2));
+    assert_type(r, "after_action");
+    assert_string_equal(json_string_value(json_object_get(r, "name")),
+                        "hub-test-team2-after-action.html");
+    char *html = base64_decode(json_string_value(json_object_get(r, "data")), &len);
+    assert_non_null(strstr(html, "<section class=\"team\" id=\"team-2\">"));
+    assert_null(strstr(html, "id=\"team-1\""));
+    free(html);
+
+    assert_error(ask(ins, json_pack("{s:s, s:s}", "type", "after_action", "format", "pdf")),
+                 "bad_request");
+    assert_error(
+        ask(ins, json_pack("{s:s, s:s, s:i}", "type", "after_action", "format", "csv", "team", 99)),
+        "not_found");
+    assert_error(ask(t1, json_pack("{s:s, s:s}", "type", "after_action", "format", "csv")),
+                 "forbidden");
+    client_free(ins);
+    client_free(t1);
+}
+
 static void a_request_approved_fires_its_inject(void **state)
 {
     fixture *f = *state;
@@ -2031,6 +2081,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(all_teams_together_are_limited_but_not_the_instructors,
                                         setup_tight_all, teardown),
         cmocka_unit_test_setup_teardown(a_request_approved_fires_its_inject, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_instructor_downloads_the_after_action_report, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(feedback_and_team_names_reach_whom_they_concern, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(submissions_wait_for_the_exercise_to_run, setup_not_started,

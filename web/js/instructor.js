@@ -24,6 +24,7 @@ import { exerciseNow as timeOf, showClock, objectiveTitle as titleIn } from './e
 import { RequestLog, renderWaitingRequests } from './requests.js';
 import { setTeamNames, noteTeamName, onTeamNames, teamLabel, teamNameEditor } from './roster.js';
 import { ReportBook, reportCard, cardSignature, statusTable } from './reports.js';
+import { setupReportDownload } from './report_download.js';
 
 const REFRESH_MS = 5000;
 const EVENT_FEED_MAX = 500;
@@ -795,6 +796,7 @@ setInterval(() => {
 }, REFRESH_MS);
 
 consoleChrome(conn);
+setupReportDownload(conn);
 tabs(document.querySelector('[role=tablist]'), (name) => {
   currentTab = name;
   if (name === 'teams') refreshTimeline();

@@ -40,15 +40,7 @@ struct range_actions {
     char *name;
     unsigned nteams;
     conn_cache *conns;
-    /* [team][node]: each guest, found again (under domains_lock) once the
-     * connection it came from has died: a host that stopped answering and
-     * came back serves its teams again. The one it replaced is kept until
-     * ra is freed, as another thread may still be using it. */
-    pthread_mutex_t domains_lock;
-    virDomainPtr *domains;
-    char **domain_names, **host_uris; /* [team][node], NULL where none */
-    virDomainPtr *retired;
-    size_t nretired, retired_cap;
+    virDomainPtr *domains; /* [team][node] */
     team_vars *vars;       /* each team's template values */
     bool *runs_linux;      /* [node]: its image runs Linux (it has the accounts) */
     bool *powershell;      /* [node]: its image runs commands with PowerShell */
@@ -56,6 +48,14 @@ struct range_actions {
     bool *has_re;
     /* NULL: no node is addressed through the agent */
     range_addressing *addressing;
+    /* Each guest in domains is found again (under domains_lock) once the
+     * connection it came from has died: a host that stopped answering and
+     * came back serves its teams again. The one it replaced is kept until
+     * ra is freed, as another thread may still be using it. */
+    pthread_mutex_t domains_lock;
+    char **domain_names, **host_uris; /* [team][node], NULL where none */
+    virDomainPtr *retired;
+    size_t nretired, retired_cap;
 };
 
 range_actions *range_actions_new(const scenario *s, const char *name, unsigned nteams)
@@ -209,8 +209,8 @@ static virDomainPtr guest_of(range_actions *ra, int team, const node *nd, const 
     }
     if (!dom)
         *output = ra->domain_names[slot]
-                      ? xasprintf("guest %s of team %d on %s cannot be found", ra->domain_names[slot],
-                                  team, ra->host_uris[slot])
+                      ? xasprintf("guest %s of team %d on %s cannot be found",
+                                  ra->domain_names[slot], team, ra->host_uris[slot])
                       : xasprintf("team %d has no guest for node %s", team, name ? name : "?");
     return dom;
 }

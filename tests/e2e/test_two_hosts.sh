@@ -56,8 +56,8 @@ there_dom=$(jq -r --arg u "$remote" '.[0].teams[] | select(.host == $u) | .nodes
 ! virsh -c qemu:///system dominfo "$there_dom" >/dev/null 2>&1 ||
   fail "guest $there_dom is on the local host too"
 qemu=$(pgrep -f "guest=$there_dom" | head -n 1)
-[ -n "$qemu" ] && [ "$(ip netns identify "$qemu")" = enshu2 ] ||
-  fail "the QEMU of guest $there_dom is not in namespace enshu2"
+[ -n "$qemu" ] && [ "$(ip netns identify "$qemu")" = "${ENSHU_REMOTE_NETNS:-enshu2}" ] ||
+  fail "the QEMU of guest $there_dom is not in namespace ${ENSHU_REMOTE_NETNS:-enshu2}"
 pass "an exercise runs with team $here on the local host, team $there on the second (namespace enshu2)"
 
 for t in "$here" "$there"; do

@@ -24,7 +24,6 @@ YAML
 # Whatever happens, the second host answers again and the range goes.
 trap 'kill ${run:-} 2>/dev/null || true; "$remote_host" start >/dev/null 2>&1 || true
       "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
-sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
 # How often team $1's marker check was recorded with value $2.
 marker_seen() { sql "select count(*) from events where kind='check.result' and subject='marker' and team=$1 and value=$2"; }
 # Waits up to $1 seconds until team $2's marker check was recorded $4 times with value $3.

@@ -17,6 +17,7 @@
  *   hub_channels.c           a session's console channels: serial consoles, and what
  *                            both kinds share (opening, flow, ending)
  *   hub_displays.c           a session's graphical consoles (displays) and their input
+ *   hub_events.c             pages of the ledger's events, filtered, for instructors
  *
  * Every file includes this header and headers of layers below; none includes
  * another file's insides, so there is no cycle. Calls go one way too: the
@@ -332,6 +333,10 @@ void hub_handle_team_request(console_hub *hub, session *ss, const console_reques
 void hub_handle_attachment(console_hub *hub, session *ss, const console_request *rq);
 void hub_handle_timeline(console_hub *hub, session *ss, const console_request *rq);
 void hub_handle_instructor(console_hub *hub, session *ss, const console_request *rq);
+
+/* ---- hub_events.c: pages of the ledger's events (instructors) ---- */
+
+void hub_handle_events(console_hub *hub, session *ss, const console_request *rq);
 
 /* ---- hub_nodes.c: the nodes ---- */
 

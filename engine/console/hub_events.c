@@ -1,0 +1,195 @@
+/*
+ * The `events` request (web/PROTOCOL.md): a page of the ledger's events
+ * for the instructors' Events tab, filtered by team and kinds, newest
+ * first in exercise time, each as the ledger has it, with the title of
+ * what it is about in the session's language. The one request that reads
+ * the ledger: it runs on the hub thread, bounded by its page (at most
+ * EVENT_QUERY_MAX_LIMIT events, EVENTS_PAGE_BYTES of text) and by the
+ * timeline's rate limit, which it shares.
+ */
+#include "alloc.h"
+#include "errors.h"
+#include "event_query.h"
+#include "hub_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define EVENTS_DEFAULT_LIMIT 100
+/* A check's or a command's output can be long: each event's text is cut
+ * to this many bytes (text_cut: true; the console shows an excerpt). */
+#define EVENTS_TEXT_BYTES 4096
+/* A page ends early (more: true) once its texts reach this much, so a
+ * reply always fits in a session's queue. */
+#define EVENTS_PAGE_BYTES (512u * 1024)
+
+typedef struct page {
+    console_hub *hub;
+    console_audience a;
+    json_t *list;
+    size_t bytes;
+    int64_t last_seq;
+    bool full;
+} page;
+
+/* The title of what ev is about (an inject, objective or request), in the
+ * page's language, or NULL (caller frees). */
+static char *subject_title(const page *p, const event *ev)
+{
+    if (!ev->subject)
+        return NULL;
+    const scenario *s = p->hub->s;
+    int team = ev->team > 0 ? ev->team : 1; /* templates are filled in for a team */
+    const l10n_text *title = NULL;
+    switch (ev->kind) {
+    case EV_INJECT_BEGIN:
+    case EV_INJECT_FIRED:
+    case EV_INJECT_FAILED:
+    case EV_INJECT_SKIPPED:
+    case EV_INJECT_HELD:
+    case EV_INJECT_RELEASED:
+    case EV_INJECT_RETRIED: {
+        const inject *inj = scenario_inject(s, ev->subject);
+        title = inj ? &inj->title : NULL;
+        break;
+    }
+    case EV_ANSWER:
+    case EV_REPORT:
+    case EV_GRADE:
+    case EV_HINT: {
+        const objective *o = scenario_objective(s, ev->subject);
+        title = o ? &o->title : NULL;
+        break;
+    }
+    case EV_REQUEST:
+    case EV_REQUEST_DECIDED: {
+        const team_request *r = scenario_request(s, ev->subject);
+        title = r ? &r->title : NULL;
+        break;
+    }
+    default:
+        break;
+    }
+    if (!title)
+        return NULL;
+    char *text = console_view_text(&p->hub->view, &p->a, team, title);
+    if (!*text) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* The length of the longest prefix of s, at most max bytes, that ends
+ * between UTF-8 characters. */
+static size_t utf8_cut(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return n;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}
+
+static int add_event(const event *ev, void *arg)
+{
+    page *p = arg;
+    json_t *o =
+        json_pack("{s:I, s:I, s:I, s:i, s:s, s:I}", "seq", (json_int_t)ev->seq, "at_ms",
+                  (json_int_t)ev->at_ms, "wall_ms", (json_int_t)ev->wall_ms, "team", ev->team,
+                  "kind", event_kind_name(ev->kind), "value", (json_int_t)ev->value);
+    if (ev->subject)
+        json_object_set_new(o, "subject", json_string(ev->subject));
+    if (ev->actor)
+        json_object_set_new(o, "by", json_string(ev->actor));
+    if (ev->text) {
+        size_t n = utf8_cut(ev->text, EVENTS_TEXT_BYTES);
+        json_t *text = json_stringn(ev->text, n);
+        if (!text) /* not UTF-8 (an old ledger's raw output): leave it out */
+            text = json_string("");
+        json_object_set_new(o, "text", text);
+        if (n < strlen(ev->text))
+            json_object_set_new(o, "text_cut", json_true());
+        p->bytes += n;
+    }
+    char *title = subject_title(p, ev);
+    if (title) {
+        json_object_set_new(o, "title", json_string(title));
+        p->bytes += strlen(title);
+        free(title);
+    }
+    p->bytes += 160; /* the fields around the texts */
+    json_array_append_new(p->list, o);
+    p->last_seq = ev->seq;
+    if (p->bytes >= EVENTS_PAGE_BYTES) {
+        p->full = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* Reads `kinds` (an array of event kind names) into *mask; replies
+ * bad_request and returns false when it is not one. */
+static bool read_kinds(console_hub *hub, session *ss, const console_request *rq, uint32_t *mask)
+{
+    *mask = 0;
+    json_t *kinds = json_object_get(rq->root, "kinds");
+    if (!kinds || json_is_null(kinds))
+        return true;
+    size_t i;
+    json_t *k;
+    bool ok = json_is_array(kinds) && json_array_size(kinds) <= EV_KIND_COUNT;
+    json_array_foreach(kinds, i, k)
+    {
+        event_kind kind =
+            json_is_string(k) ? event_kind_parse(json_string_value(k)) : EV_KIND_COUNT;
+        if (kind == EV_KIND_COUNT) {
+            ok = false;
+            break;
+        }
+        *mask |= 1u << kind;
+    }
+    if (!ok) {
+        json_t *f = json_pack("{s:s, s:s, s:s}", "code", "bad_request", "message",
+                              "'kinds' must be an array of event kinds (see web/PROTOCOL.md)",
+                              "field", "kinds");
+        hub_send_text(hub, ss->id, console_reply(rq->id, "error", f));
+    }
+    return ok;
+}
+
+void hub_handle_events(console_hub *hub, session *ss, const console_request *rq)
+{
+    int team = 0;
+    if (rq->team > 0) {
+        team = hub_team_for(hub, ss, rq, true);
+        if (team <= 0)
+            return;
+    }
+    event_query q = {.team = team,
+                     .before_seq = rq->before_seq,
+                     .limit = rq->limit > 0 ? (size_t)rq->limit : EVENTS_DEFAULT_LIMIT};
+    if (!read_kinds(hub, ss, rq, &q.kinds))
+        return;
+    page p = {.hub = hub, .a = hub_audience_of(ss), .list = json_array()};
+    bool more = false;
+    int rc = event_query_page(hub->cfg.ledger, &q, add_event, &p, &more);
+    if (rc == ENSHU_ENOTFOUND) {
+        json_decref(p.list);
+        json_t *f = json_pack("{s:s, s:s, s:s}", "code", "not_found", "message",
+                              "no event has that seq", "field", "before_seq");
+        hub_send_text(hub, ss->id, console_reply(rq->id, "error", f));
+        return;
+    }
+    if (rc != ENSHU_OK) {
+        json_decref(p.list);
+        hub_reply_rc(hub, ss, rq->id, rc, "the event ledger");
+        return;
+    }
+    more = more || p.full;
+    json_t *fields = json_pack("{s:o, s:b}", "events", p.list, "more", more);
+    if (more)
+        json_object_set_new(fields, "next_before_seq", json_integer(p.last_seq));
+    hub_send_text(hub, ss->id, console_reply(rq->id, "events", fields));
+}

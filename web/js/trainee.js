@@ -21,6 +21,7 @@ import { describeMessage } from './describe.js';
 import { renderAccounts } from './accounts.js';
 import { showClock, objectiveTitle as titleIn } from './exercise.js';
 import { RequestLog, renderTeamRequests } from './requests.js';
+import { ScoreReasons } from './score_reasons.js';
 
 /* The server takes a report of at most 64 KiB in all, its attachment's
  * base64 at most 60,000 characters: a file of at most 45,000 bytes. */
@@ -53,6 +54,12 @@ const state = {
   timeline: [],
   requests: new RequestLog()
 };
+
+/* Why each change of the score happened, told in the timeline. */
+const reasons = new ScoreReasons({
+  objective: (id) => state.objectives.find((o) => o.id === id),
+  requestCost: (id) => ((state.welcome && state.welcome.requests) || []).find((r) => r.id === id)?.cost ?? 0
+});
 
 /* ---- team requests ---- */
 
@@ -97,6 +104,9 @@ function renderHeader() {
   if (w) {
     $('exercise-title').textContent = w.exercise.title || w.exercise.id;
     $('exercise-description').textContent = w.exercise.description || '';
+    /* The briefing is the first thing a team reads: on the first tab. */
+    $('briefing-text').textContent = w.exercise.description || '';
+    $('briefing').hidden = !w.exercise.description;
     $('team-label').textContent = t('team.label', { team: w.team });
     $('member-name').textContent = w.name || login.name;
     document.title = `${w.exercise.title || 'Enshu'} – ${t('team.label', { team: w.team })}`;
@@ -660,13 +670,15 @@ async function refreshBoard() {
 /* ---- timeline ---- */
 
 function timelineEntry(m) {
-  const text = describeMessage(m, objectiveTitle);
+  const why = reasons.line(m, objectiveTitle);
+  const text = m.type === 'points' ? why : describeMessage(m, objectiveTitle);
   if (text === null) return null;
   return el(
     'li',
     { dataset: { test: 'timeline-entry', type: m.type, seq: m.seq } },
     el('span', { class: 'at' }, m.at_ms != null ? formatClock(m.at_ms) : ''),
-    el('span', { class: 'what' }, text)
+    el('span', { class: 'what' }, text),
+    m.type !== 'points' && why ? el('span', { class: 'points', dataset: { test: 'score-reason' } }, why) : ''
   );
 }
 
@@ -677,6 +689,7 @@ function renderTimeline() {
 }
 
 function addTimeline(m) {
+  reasons.note(m);
   state.timeline.push(m);
   const entry = timelineEntry(m);
   if (!entry) return;
@@ -782,6 +795,7 @@ conn.on('score', (m) => {
   if (!$('tab-scoreboard').hidden) renderBoard();
   if (state.welcome && m.team !== state.welcome.team) return; /* a public scoreboard's other teams */
   state.score = m;
+  for (const entry of reasons.fromScore(m)) addTimeline(entry);
   renderHeader();
   updateAllTasks();
 });
@@ -794,6 +808,7 @@ conn.on('reset', () => {
   state.hints.clear();
   state.requests.clear();
   state.timeline = [];
+  reasons.clear();
   state.score = null;
   renderInbox();
   renderTimeline();

@@ -3,15 +3,20 @@
  * for the instructors' Events tab, filtered by team and kinds, newest
  * first in exercise time, each as the ledger has it, with the title of
  * what it is about in the session's language. The one request that reads
- * the ledger: it runs on the hub thread, bounded by its page (at most
- * EVENT_QUERY_MAX_LIMIT events, EVENTS_PAGE_BYTES of text) and by the
- * timeline's rate limit, which it shares.
+ * the ledger, so never on the hub thread: a page is read on a thread of its
+ * own (at most EVENTS_PAGES_MAX at once), which sends the reply itself
+ * (the transport takes any thread) and reads only what is read-only after
+ * the hub started (the ledger's path, the scenario, the view). Bounded by
+ * its page (at most EVENT_QUERY_MAX_LIMIT events, EVENTS_PAGE_BYTES of
+ * text) and by the timeline's rate limit, which it shares.
  */
 #include "alloc.h"
 #include "errors.h"
 #include "event_query.h"
 #include "hub_internal.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +27,8 @@
 /* A page ends early (more: true) once its texts reach this much, so a
  * reply always fits in a session's queue. */
 #define EVENTS_PAGE_BYTES (512u * 1024)
+/* Pages read at once; more are refused with rate_limited. */
+#define EVENTS_PAGES_MAX 2
 
 typedef struct page {
     console_hub *hub;
@@ -159,6 +166,55 @@ static bool read_kinds(console_hub *hub, session *ss, const console_request *rq,
     return ok;
 }
 
+/* A page to read, handed to its thread. */
+typedef struct events_job {
+    console_hub *hub;
+    uint64_t session;
+    json_t *id; /* a copy of the request's id, or NULL */
+    char *lang; /* the session's, or NULL */
+    event_query q;
+} events_job;
+
+static void send_error(console_hub *hub, uint64_t sid, const json_t *id, const char *code,
+                       const char *message, const char *field)
+{
+    json_t *f = json_pack("{s:s, s:s}", "code", code, "message", message);
+    if (field)
+        json_object_set_new(f, "field", json_string(field));
+    hub_send_text(hub, sid, console_reply(id, "error", f));
+}
+
+static void *events_main(void *arg)
+{
+    events_job *job = arg;
+    console_hub *hub = job->hub;
+    page p = {.hub = hub, .a = {.team = 0, .lang = job->lang}, .list = json_array()};
+    bool more = false;
+    int rc = event_query_page(hub->cfg.ledger, &job->q, add_event, &p, &more);
+    if (rc == ENSHU_ENOTFOUND) {
+        send_error(hub, job->session, job->id, "not_found", "no event has that seq", "before_seq");
+        json_decref(p.list);
+    } else if (rc != ENSHU_OK) {
+        send_error(hub, job->session, job->id, "unavailable", "the event ledger could not be read",
+                   NULL);
+        json_decref(p.list);
+    } else {
+        more = more || p.full;
+        json_t *fields = json_pack("{s:o, s:b}", "events", p.list, "more", more);
+        if (more)
+            json_object_set_new(fields, "next_before_seq", json_integer(p.last_seq));
+        hub_send_text(hub, job->session, console_reply(job->id, "events", fields));
+    }
+    json_decref(job->id);
+    free(job->lang);
+    free(job);
+    pthread_mutex_lock(&hub->lock);
+    hub->pages--;
+    pthread_cond_broadcast(&hub->opens_ended);
+    pthread_mutex_unlock(&hub->lock);
+    return NULL;
+}
+
 void hub_handle_events(console_hub *hub, session *ss, const console_request *rq)
 {
     int team = 0;
@@ -172,24 +228,32 @@ void hub_handle_events(console_hub *hub, session *ss, const console_request *rq)
                      .limit = rq->limit > 0 ? (size_t)rq->limit : EVENTS_DEFAULT_LIMIT};
     if (!read_kinds(hub, ss, rq, &q.kinds))
         return;
-    page p = {.hub = hub, .a = hub_audience_of(ss), .list = json_array()};
-    bool more = false;
-    int rc = event_query_page(hub->cfg.ledger, &q, add_event, &p, &more);
-    if (rc == ENSHU_ENOTFOUND) {
-        json_decref(p.list);
-        json_t *f = json_pack("{s:s, s:s, s:s}", "code", "not_found", "message",
-                              "no event has that seq", "field", "before_seq");
+    events_job *job = xcalloc(1, sizeof *job);
+    *job = (events_job){.hub = hub,
+                        .session = ss->id,
+                        .id = rq->id ? json_deep_copy(rq->id) : NULL,
+                        .lang = ss->lang ? xstrdup(ss->lang) : NULL,
+                        .q = q};
+    pthread_mutex_lock(&hub->lock);
+    int failed = -1;
+    if (hub->pages < EVENTS_PAGES_MAX) {
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_t thread;
+        failed = pthread_create(&thread, &attr, events_main, job);
+        pthread_attr_destroy(&attr);
+        if (!failed)
+            hub->pages++; /* under the lock: the thread counts it off under it too */
+    }
+    pthread_mutex_unlock(&hub->lock);
+    if (failed) {
+        json_decref(job->id);
+        free(job->lang);
+        free(job);
+        json_t *f = json_pack("{s:s, s:s, s:i}", "code", "rate_limited", "message",
+                              "other pages of events are being read; try again in a moment",
+                              "retry_ms", 500);
         hub_send_text(hub, ss->id, console_reply(rq->id, "error", f));
-        return;
     }
-    if (rc != ENSHU_OK) {
-        json_decref(p.list);
-        hub_reply_rc(hub, ss, rq->id, rc, "the event ledger");
-        return;
-    }
-    more = more || p.full;
-    json_t *fields = json_pack("{s:o, s:b}", "events", p.list, "more", more);
-    if (more)
-        json_object_set_new(fields, "next_before_seq", json_integer(p.last_seq));
-    hub_send_text(hub, ss->id, console_reply(rq->id, "events", fields));
 }

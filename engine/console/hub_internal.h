@@ -33,9 +33,9 @@
  *   sessions and their channels' slots, codes, grader, fanned, outcomes,
  *   reports, feeds, logins, tokens, limits, tailed_ms. (console_hub_start
  *   tails the ledger once before the hub thread exists.)
- * - lock guards the inbox (head, tail), notified, stopping, busy and
- *   opens; any thread queues (hub_inbox.c) or notifies, and the hub
- *   thread takes.
+ * - lock guards the inbox (head, tail), notified, stopping, busy,
+ *   opens and pages; any thread queues (hub_inbox.c) or notifies, and the
+ *   hub thread takes.
  * - Hub code that runs on other threads, and all it touches:
  *   - the transport's service thread: ws_open, ws_received, ws_close,
  *     ws_drain (hub_thread.c) queue an inbox item (hub_inbox.c);
@@ -53,6 +53,9 @@
  *     display (cfg, consoles, displays, the channel's guest) and queues the
  *     channel back (hub_console_opened, hub_inbox.c), which ends its use
  *     of the hub.
+ *   - an events page's thread: events_main (hub_events.c) reads the
+ *     ledger (its own connection), s and view, sends its reply on the
+ *     transport and counts itself off (pages, opens_ended).
  *   None of these reads a session: a session is found by its id on the hub
  *   thread, and the transport drops what is sent to an id that is gone.
  */
@@ -245,7 +248,8 @@ struct console_hub {
     pthread_mutex_t lock; /* inbox, notified, stopping, busy, opens */
     pthread_cond_t wake;
     unsigned opens;             /* console opens under way (their threads) */
-    pthread_cond_t opens_ended; /* signalled when opens drops */
+    pthread_cond_t opens_ended; /* signalled when opens or pages drops */
+    unsigned pages;             /* events pages being read (their threads) */
     inbox_item *head, *tail;
     bool notified, stopping;
     bool busy;         /* a session catches up or a console waits: look again soon */

@@ -30,8 +30,9 @@ typedef struct event_query {
  * reverse ledger order); stops early when fn returns non-zero. Strings are
  * valid only during the call. Sets *more (may be NULL) to whether events
  * remain after the page. ENSHU_EINVAL for a limit out of bounds.
- * Cost: without an index on exercise time, one pass over the ledger's
- * events (of the team) per page; see tests/bench for figures.
+ * Cost: read along the ledger's index on exercise time (events_time), so a
+ * page reads about its own events, more for a narrow filter (a team's
+ * answers: the events between them); tests/bench/bench_events measures it.
  */
 int event_query_page(event_store *st, const event_query *q, int (*fn)(const event *ev, void *arg),
                      void *arg, bool *more) __attribute__((warn_unused_result));

@@ -47,7 +47,8 @@ const FAMILIES = {
   /* confirmKey in instructor.js */
   'inject.release.confirm.': ['title', 'text'],
   'inject.skip.confirm.': ['title', 'text'],
-  'inject.retry.confirm.': ['title', 'text']
+  'inject.retry.confirm.': ['title', 'text'],
+  'error.code.': [...read('js/ui.js').match(/const ERROR_CODES = new Set\(\[([^\]]*)\]/)[1].matchAll(/'([a-z_]+)'/g)].map((m) => m[1])
 };
 
 /* The keys the pages and modules use: [key, where]. */

@@ -8,7 +8,7 @@
  * once; the Events tab pages the ledger's events as sentences, newest first
  * in exercise time, filtered by team and kind, a long text as an excerpt
  * with "more"; in Japanese, inject states, the reasons an inject waits and
- * the events' sentences are Japanese. axe-core finds no WCAG 2.1 A or AA
+ * the events' sentences are Japanese, and so is a refusal's reason. axe-core finds no WCAG 2.1 A or AA
  * problem on the trainee's first screen or the Events tab.
  */
 
@@ -242,6 +242,11 @@ test('in Japanese, inject states, why they wait and the events are Japanese', { 
   assert.equal((await instructor.textContent(`${injectRow('alert')} ${T('inject-state')}`)).trim(), '発生済み');
   assert.match(await instructor.textContent(`${injectRow('follow-up')} ${T('inject-why')}`), /^T\+\d:\d\d:\d\d まで待機中\(alert の 0:10:00 後\)$/);
   await snap(instructor, 'events-instructor-ja');
+  /* A refusal's reason is said by its code, in Japanese, not in the server's English. */
+  const refusal = await instructor.evaluate(async () =>
+    (await import('/js/ui.js')).errorText({ code: 'conflict', message: 'inject.skip: not possible now' })
+  );
+  assert.match(refusal, /今は実行できません/);
 });
 
 test('no page had a script error', () => {

@@ -87,12 +87,18 @@ export function statusLine(node) {
   };
 }
 
+/* The error codes of web/PROTOCOL.md a console says in its own words. */
+const ERROR_CODES = new Set(['forbidden', 'not_found', 'conflict', 'unavailable']);
+
 /* The message to show for a failed request. */
 export function errorText(err) {
   if (err && err.code === 'disconnected') return t('conn.lost');
   /* Refused because the exercise does not run: why, in the user's language. */
   if (err && err.code === 'conflict' && err.reply && err.reply.phase) return t(`phase.closed.${err.reply.phase}`);
   if (err && err.code === 'rate_limited') return t('error.rate_limited', { seconds: Math.ceil((err.retryMs || 0) / 1000) });
+  /* The server's reason in words of its own is English: say it by its code,
+   * in the user's language, where the catalogue has the code. */
+  if (err && ERROR_CODES.has(err.code)) return t(`error.code.${err.code}`);
   return t('error.generic', { message: (err && err.message) || String(err) });
 }
 

@@ -53,6 +53,8 @@ typedef enum request_type {
     REQ_MEMBER_REMOVE,
     REQ_REQUEST_DECIDE,
     REQ_EVENTS,
+    REQ_REPORT_FEEDBACK,
+    REQ_TEAM_RENAME,
     /* any role */
     REQ_LOGOUT,
     REQ_COUNT
@@ -65,7 +67,8 @@ typedef struct console_request {
     const char *role, *code, *name, *lang, *password, *token;
     const char *objective, *text, *inject, *node, *data;
     const char *attachment_name, *attachment_data;
-    const char *request; /* a team request's id */
+    const char *request;      /* a team request's id */
+    const char *organisation; /* team.rename */
     int64_t since;
     int team;  /* -1 when not given */
     int index; /* hint index */

@@ -13,6 +13,7 @@
 import { t, formatClock } from './i18n.js';
 import { $, el, errorText } from './ui.js';
 import { describeEvent, eventDetail } from './describe.js';
+import { teamLabel } from './roster.js';
 
 const PAGE = 50;
 const EXCERPT = 160;
@@ -52,7 +53,7 @@ export class EventsTab {
     const chosen = team.value;
     team.replaceChildren(
       el('option', { value: '0' }, t('events.filter.all_teams')),
-      ...Array.from({ length: this.teams() }, (_, i) => el('option', { value: String(i + 1) }, t('team.label', { team: i + 1 })))
+      ...Array.from({ length: this.teams() }, (_, i) => el('option', { value: String(i + 1) }, teamLabel(i + 1)))
     );
     team.value = chosen && Number(chosen) <= this.teams() ? chosen : '0';
     team.onchange = () => this.reload();
@@ -153,7 +154,7 @@ export class EventsTab {
       'li',
       { dataset: { test: 'event', kind: e.kind, team: e.team, seq: e.seq } },
       el('span', { class: 'at' }, formatClock(e.at_ms)),
-      el('span', { class: 'team' }, e.team ? t('team.label', { team: e.team }) : t('events.exercise')),
+      el('span', { class: 'team' }, e.team ? teamLabel(e.team) : t('events.exercise')),
       el('span', { class: 'what' }, el('span', { dataset: { test: 'event-sentence' } }, describeEvent(e)))
     );
     if (detail) {

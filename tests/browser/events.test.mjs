@@ -249,6 +249,18 @@ test('in Japanese, inject states, why they wait and the events are Japanese', { 
   assert.match(refusal, /今は実行できません/);
 });
 
+test('a partial catalogue (Thai) shows its own words and English for the rest', { timeout: STEP_MS }, async () => {
+  await trainee.selectOption(T('lang-select'), 'th');
+  await trainee.click(T('tab-inbox'));
+  await trainee.waitForFunction((sel) => document.querySelector(sel).textContent.trim() === 'การบรรยายสรุป', '#briefing-title');
+  assert.equal(await trainee.getAttribute('html', 'lang'), 'th');
+  assert.equal((await trainee.textContent(`${T('tab-inbox')} [data-i18n="nav.inbox"]`)).trim(), 'กล่องข้อความ');
+  /* Not translated yet: English, not the key. */
+  await trainee.click(T('tab-tasks'));
+  assert.match(await trainee.textContent(`${objective('summary')}`), /How it is graded/);
+  await snap(trainee, 'events-trainee-th');
+});
+
 test('no page had a script error', () => {
   assert.deepEqual(context.pageErrors, []);
 });

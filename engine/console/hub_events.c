@@ -136,8 +136,8 @@ static int add_event(const event *ev, void *arg)
     return 0;
 }
 
-/* Reads `kinds` (an array of event kind names) into *mask; replies
- * bad_request and returns false when it is not one. */
+/* Reads `kinds` (an array of 1 to EV_KIND_COUNT event kind names) into
+ * *mask; replies bad_request and returns false when it is not one. */
 static bool read_kinds(console_hub *hub, session *ss, const console_request *rq, uint32_t *mask)
 {
     *mask = 0;
@@ -146,7 +146,9 @@ static bool read_kinds(console_hub *hub, session *ss, const console_request *rq,
         return true;
     size_t i;
     json_t *k;
-    bool ok = json_is_array(kinds) && json_array_size(kinds) <= EV_KIND_COUNT;
+    /* Absent means every kind; an empty list would mean none, which is no page. */
+    bool ok = json_is_array(kinds) && json_array_size(kinds) >= 1 &&
+              json_array_size(kinds) <= EV_KIND_COUNT;
     json_array_foreach(kinds, i, k)
     {
         event_kind kind =

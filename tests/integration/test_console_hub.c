@@ -2124,6 +2124,7 @@ static void events_are_paged_from_the_ledger_by_team_and_kind_in_exercise_time(v
     assert_error(events_page(ins, 0, "[\"no.such.kind\"]", 0, 10), "bad_request");
     assert_error(events_page(ins, 0, "\"answer\"", 0, 10), "bad_request");
     assert_error(events_page(ins, 0, "[7]", 0, 10), "bad_request");
+    assert_error(events_page(ins, 0, "[]", 0, 10), "bad_request");
     assert_error(events_page(ins, 0, NULL, 0, 501), "bad_request");
     assert_error(ask(ins, json_pack("{s:s, s:i}", "type", "events", "limit", 0)), "bad_request");
     assert_error(ask(ins, json_pack("{s:s, s:i}", "type", "events", "before_seq", -3)),

@@ -75,7 +75,7 @@ typedef struct console_request {
     int item;  /* rubric item */
     int points;
     int channel;
-    int64_t report; /* seq of a report (attachment); 0 when not given */
+    int64_t report;     /* seq of a report (attachment); 0 when not given */
     int64_t before_seq; /* events: the page follows this event; 0 when not given */
     int limit;          /* events: how many at most; 0 when not given */
     double speed;

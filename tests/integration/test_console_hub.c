@@ -2093,8 +2093,7 @@ static void events_are_paged_from_the_ledger_by_team_and_kind_in_exercise_time(v
     assert_true(json_is_true(json_object_get(short_page, "more")));
     /* Every team: the newest first is the latest of ours. */
     json_t *newest = events_page(ins, 0, NULL, 0, 1);
-    assert_int_equal(int_of(json_array_get(json_object_get(newest, "events"), 0), "seq"),
-                     w[0].seq);
+    assert_int_equal(int_of(json_array_get(json_object_get(newest, "events"), 0), "seq"), w[0].seq);
     /* After the earliest of ours come only the exercise's own events,
      * earlier still. */
     json_t *older = events_page(ins, 0, NULL, w[N - 1].seq, 500);
@@ -2109,7 +2108,10 @@ static void events_are_paged_from_the_ledger_by_team_and_kind_in_exercise_time(v
     for (size_t k = 0; k < long_len; k += 3)
         memcpy(long_text + k, "\xe3\x81\x82", 3); /* あ */
     long_text[long_len] = '\0';
-    event big = {.at_ms = 5000000, .team = 2, .kind = EV_CHECK_RESULT, .subject = "probe",
+    event big = {.at_ms = 5000000,
+                 .team = 2,
+                 .kind = EV_CHECK_RESULT,
+                 .subject = "probe",
                  .text = long_text};
     int64_t big_seq;
     assert_int_equal(event_store_append(f->ledger, &big, NULL, &big_seq), ENSHU_OK);

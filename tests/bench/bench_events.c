@@ -65,7 +65,12 @@ static void done(int result, int64_t seq, void *arg)
 
 int main(int argc, char **argv)
 {
-    long n = argc > 1 ? atol(argv[1]) : 100000;
+    char *end = NULL;
+    long n = argc > 1 ? strtol(argv[1], &end, 10) : 100000;
+    if (argc > 1 && (*end != '\0' || n < 1)) {
+        fprintf(stderr, "usage: bench_events [N (events, at least 1)]\n");
+        return 2;
+    }
     char dir[] = "/tmp/enshu-bench-events-XXXXXX";
     if (!mkdtemp(dir))
         return 1;
@@ -97,10 +102,14 @@ int main(int argc, char **argv)
     timed(st, "a page in the middle, every team", (event_query){.before_seq = n / 2, .limit = 100});
     timed(st, "the oldest page, every team", (event_query){.before_seq = 101, .limit = 100});
     event_store_free(st);
-    char *cmd = xasprintf("rm -rf '%s'", dir);
-    if (system(cmd) != 0)
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        char *file = xasprintf("%s%s", path, suffixes[i]);
+        unlink(file); /* the WAL and its index may be gone with the last close */
+        free(file);
+    }
+    if (rmdir(dir) != 0)
         fprintf(stderr, "bench_events: %s could not be removed\n", dir);
-    free(cmd);
     free(path);
     return 0;
 }

@@ -52,6 +52,7 @@ typedef enum request_type {
     REQ_MEMBERS,
     REQ_MEMBER_REMOVE,
     REQ_REQUEST_DECIDE,
+    REQ_EVENTS,
     REQ_REPORT_FEEDBACK,
     REQ_TEAM_RENAME,
     REQ_AFTER_ACTION,
@@ -76,7 +77,9 @@ typedef struct console_request {
     int item;  /* rubric item */
     int points;
     int channel;
-    int64_t report; /* seq of a report (attachment); 0 when not given */
+    int64_t report;     /* seq of a report (attachment); 0 when not given */
+    int64_t before_seq; /* events: the page follows this event; 0 when not given */
+    int limit;          /* events: how many at most; 0 when not given */
     double speed;
     bool held;
     bool approve;                    /* request.decide */

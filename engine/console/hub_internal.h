@@ -19,6 +19,7 @@
  *                            both kinds share (opening, flow, ending)
  *   hub_displays.c           a session's graphical consoles (displays) and their input
  *   hub_after_action.c       the after-action report, made from the ledger on its own thread
+ *   hub_events.c             pages of the ledger's events, filtered, for instructors
  *
  * Every file includes this header and headers of layers below; none includes
  * another file's insides, so there is no cycle. Calls go one way too: the
@@ -35,8 +36,8 @@
  *   reports, feeds, logins, tokens, limits, tailed_ms. (console_hub_start
  *   tails the ledger once before the hub thread exists.)
  * - lock guards the inbox (head, tail), notified, stopping, busy,
- *   opens and after_actions; any thread queues (hub_inbox.c) or notifies, and the hub
- *   thread takes.
+ *   opens, after_actions and pages; any thread queues (hub_inbox.c) or
+ *   notifies, and the hub thread takes.
  * - Hub code that runs on other threads, and all it touches:
  *   - the transport's service thread: ws_open, ws_received, ws_close,
  *     ws_drain (hub_thread.c) queue an inbox item (hub_inbox.c);
@@ -57,6 +58,9 @@
  *   - an after-action report's thread: job_main (hub_after_action.c) reads
  *     cfg and s, scans the ledger, sends its reply on the transport and
  *     counts itself off under lock, which ends its use of the hub.
+ *   - an events page's thread: events_main (hub_events.c) reads the
+ *     ledger (its own connection), s and view, sends its reply on the
+ *     transport and counts itself off (pages, opens_ended).
  *   None of these reads a session: a session is found by its id on the hub
  *   thread, and the transport drops what is sent to an id that is gone.
  */
@@ -250,7 +254,8 @@ struct console_hub {
     pthread_cond_t wake;
     unsigned opens;             /* console opens under way (their threads) */
     unsigned after_actions;     /* after-action reports being made (hub_after_action.c) */
-    pthread_cond_t opens_ended; /* signalled when opens drops */
+    pthread_cond_t opens_ended; /* signalled when opens, after_actions or pages drops */
+    unsigned pages;             /* events pages being read (their threads) */
     inbox_item *head, *tail;
     bool notified, stopping;
     bool busy;         /* a session catches up or a console waits: look again soon */
@@ -350,6 +355,9 @@ void hub_handle_instructor(console_hub *hub, session *ss, const console_request 
 /* ---- hub_after_action.c: the after-action report, made on a thread of its own ---- */
 
 void hub_handle_after_action(console_hub *hub, session *ss, const console_request *rq);
+/* ---- hub_events.c: pages of the ledger's events (instructors) ---- */
+
+void hub_handle_events(console_hub *hub, session *ss, const console_request *rq);
 
 /* ---- hub_nodes.c: the nodes ---- */
 

@@ -39,6 +39,8 @@ static int limit_of(request_type type)
     case REQ_REPORT_FEEDBACK:
     case REQ_TEAM_RENAME:
         return LIMIT_GRADE;
+    case REQ_EVENTS:
+        return LIMIT_TIMELINE; /* it reads the ledger: the timeline's bucket */
     default:
         return -1;
     }
@@ -128,6 +130,9 @@ void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t 
             break;
         case REQ_TIMELINE:
             hub_handle_timeline(hub, ss, &rq);
+            break;
+        case REQ_EVENTS:
+            hub_handle_events(hub, ss, &rq);
             break;
         case REQ_NODES:
             hub_handle_nodes(hub, ss, &rq);

@@ -144,6 +144,7 @@ static const struct {
     [REQ_MEMBERS] = {"members", TEAM_OPT, true},
     [REQ_MEMBER_REMOVE] = {"member.remove", MEMBER, true},
     [REQ_REQUEST_DECIDE] = {"request.decide", REQUEST_DECIDE, true},
+    [REQ_OVERVIEW] = {"overview", NONE, true},
     [REQ_LOGOUT] = {"logout", NONE, false},
 };
 

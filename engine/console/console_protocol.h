@@ -52,6 +52,7 @@ typedef enum request_type {
     REQ_MEMBERS,
     REQ_MEMBER_REMOVE,
     REQ_REQUEST_DECIDE,
+    REQ_OVERVIEW,
     /* any role */
     REQ_LOGOUT,
     REQ_COUNT

@@ -17,6 +17,7 @@
  *   hub_channels.c           a session's console channels: serial consoles, and what
  *                            both kinds share (opening, flow, ending)
  *   hub_displays.c           a session's graphical consoles (displays) and their input
+ *   hub_overview.c           every team at once for the instructors; what members do
  *
  * Every file includes this header and headers of layers below; none includes
  * another file's insides, so there is no cycle. Calls go one way too: the
@@ -249,6 +250,7 @@ struct console_hub {
     bool notified, stopping;
     bool busy;         /* a session catches up or a console waits: look again soon */
     int64_t tailed_ms; /* when the hub last looked for new events */
+    int64_t *active_ms; /* [team - 1]: a member's last action (monotonic ms; 0: none) */
 };
 
 /* ---- hub_inbox.c: any thread ---- */
@@ -375,5 +377,14 @@ void hub_handle_display_open(console_hub *hub, session *ss, const console_reques
 void hub_handle_display_close(console_hub *hub, session *ss, const console_request *rq);
 /* A binary message of the session: input to one of its open displays. */
 void hub_handle_display_input(console_hub *hub, session *ss, const char *data, size_t len);
+
+/* ---- hub_overview.c: every team at once (instructors), and what members do ---- */
+
+void hub_handle_overview(console_hub *hub, session *ss, const console_request *rq);
+/* A team session's request of type: noted as the team's last action when
+ * a member does something by it (not a console's own polling). */
+void hub_overview_note_request(console_hub *hub, const session *ss, request_type type);
+/* Something a member did (a screen's input): noted as the team's last action. */
+void hub_overview_note_activity(console_hub *hub, const session *ss);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * The instructor console: runs the exercise (start, pause, resume, end,
+ * The instructor console: an overview of every team (overview.js), runs the exercise (start, pause, resume, end,
  * speed), shows each team's injects with why the pending ones have not
  * fired and acts on them (release, skip, hold), broadcasts messages, keeps a
  * live scoreboard with its breakdown and a score-over-time chart, grades
@@ -22,6 +22,8 @@ import { describeMessage, describeEvent } from './describe.js';
 import { renderAccounts } from './accounts.js';
 import { exerciseNow as timeOf, showClock, objectiveTitle as titleIn } from './exercise.js';
 import { RequestLog, renderWaitingRequests } from './requests.js';
+import { createOverview } from './overview.js';
+import { NodeGroups } from './node_groups.js';
 
 const REFRESH_MS = 5000;
 const EVENT_FEED_MAX = 500;
@@ -69,7 +71,7 @@ function renderRequests() {
       conn.request('request.decide', text ? { team, request, approve, text } : { team, request, approve })
   });
 }
-let currentTab = 'control';
+let currentTab = 'overview';
 
 const controlStatus = statusLine($('control-status'));
 const injectStatus = statusLine($('inject-status'));
@@ -620,9 +622,14 @@ async function restartNode(n, what = 'restart') {
   }
 }
 
+const nodeGroups = new NodeGroups($('nodes-table'));
+$('node-groups-open').addEventListener('click', () => nodeGroups.setAll(true));
+$('node-groups-close').addEventListener('click', () => nodeGroups.setAll(false));
+
 function renderNodes() {
-  $('nodes').replaceChildren(
-    ...state.nodes.map((n) => {
+  nodeGroups.render(
+    state.nodes,
+    (n) => {
       const s = n.state || 'unknown';
       const open = consoles.has(`${n.team}/${n.name}`);
       const screenOpen = screens.has(`${n.team}/${n.name}`);
@@ -654,7 +661,7 @@ function renderNodes() {
             : null
         )
       );
-    })
+    }
   );
 }
 
@@ -770,36 +777,43 @@ function trackFailure(m) {
   renderAlerts();
 }
 
+/* On the exercise tab and on the overview alike. */
 function renderAlerts() {
-  $('inject-alerts').replaceChildren(
-    ...[...state.failures.values()].map((m) => {
-      const [first, ...rest] = (m.text || '').split('\n');
-      return el(
-        'li',
-        { dataset: { test: 'inject-alert', team: m.team, inject: m.subject } },
-        el('span', {}, t('alert.inject.failed', { team: m.team, inject: m.subject, at: formatClock(m.at_ms), why: first })),
-        ' ',
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'small',
-            dataset: { test: 'alert-retry' },
-            onclick: async () => {
-              try {
-                await conn.request('inject.retry', { inject: m.subject, team: m.team });
-                controlStatus.ok(t('done'));
-              } catch (err) {
-                controlStatus.error(errorText(err));
-              }
+  $('inject-alerts').replaceChildren(...failureAlerts('inject-alert'));
+  $('overview-failures').replaceChildren(...failureAlerts('overview-failure'));
+  overview.failuresChanged();
+}
+
+/* test: the data-test of each alert (its Retry: `${test}-retry`); the
+ * exercise tab's are inject-alert with alert-retry. */
+function failureAlerts(test) {
+  return [...state.failures.values()].map((m) => {
+    const [first, ...rest] = (m.text || '').split('\n');
+    return el(
+      'li',
+      { dataset: { test, team: m.team, inject: m.subject } },
+      el('span', {}, t('alert.inject.failed', { team: m.team, inject: m.subject, at: formatClock(m.at_ms), why: first })),
+      ' ',
+      el(
+        'button',
+        {
+          type: 'button',
+          class: 'small',
+          dataset: { test: test === 'inject-alert' ? 'alert-retry' : `${test}-retry` },
+          onclick: async () => {
+            try {
+              await conn.request('inject.retry', { inject: m.subject, team: m.team });
+              controlStatus.ok(t('done'));
+            } catch (err) {
+              controlStatus.error(errorText(err));
             }
-          },
-          t('inject.retry')
-        ),
-        rest.length ? el('pre', { dataset: { test: 'alert-stderr' } }, rest.join('\n')) : ''
-      );
-    })
-  );
+          }
+        },
+        t('inject.retry')
+      ),
+      rest.length ? el('pre', { dataset: { test: 'alert-stderr' } }, rest.join('\n')) : ''
+    );
+  });
 }
 conn.on('event', trackFailure);
 
@@ -826,6 +840,7 @@ conn.on('reset', () => {
 });
 
 onLangChange(() => {
+  overview.render();
   renderExercise();
   renderAlerts();
   renderTeamSelects();
@@ -845,6 +860,13 @@ setInterval(() => {
   if (currentTab === 'nodes') refreshNodes();
 }, REFRESH_MS);
 
+const overview = createOverview({
+  conn,
+  exercise: () => state.exercise,
+  exerciseNow,
+  objectiveTitle,
+  failures: () => state.failures.values()
+});
 consoleChrome(conn);
 tabs(document.querySelector('[role=tablist]'), (name) => {
   currentTab = name;

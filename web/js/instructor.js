@@ -738,7 +738,9 @@ conn.on('exercise', (m) => {
 
 conn.on('score', (m) => {
   state.scores.set(m.team, m);
-  renderScoreboard();
+  /* Drawn when on screen (the tab draws it when shown): with 40 teams a
+   * table and chart per score message would hold up every other view. */
+  if (currentTab === 'scoreboard') renderScoreboard();
 });
 
 conn.on('report', (m) => {
@@ -871,7 +873,10 @@ consoleChrome(conn);
 tabs(document.querySelector('[role=tablist]'), (name) => {
   currentTab = name;
   if (name === 'teams') refreshTimeline();
-  if (name === 'scoreboard') refreshScoreboard();
+  if (name === 'scoreboard') {
+    renderScoreboard();
+    refreshScoreboard();
+  }
   if (name === 'nodes') refreshNodes();
 });
 renderExercise();

@@ -16,6 +16,10 @@
  * the change is on screen). The page's clock is set against this
  * process's by the shortest of several round trips.
  *
+ * Also times the server's `overview` summary (every team's injects with
+ * why, members online, last actions) asked over a websocket of its own,
+ * with all those clients joined.
+ *
  * Prints figures only (median, p90, p99, max); no assertion on time: the
  * machine is shared.
  *
@@ -148,6 +152,22 @@ async function main() {
       for (const r of replies) if (r.type !== 'welcome') throw new Error(`a client could not join: ${JSON.stringify(r)}`);
     }
     console.log(`${CLIENTS} clients joined in ${((now() - started) / 1000).toFixed(1)} s`);
+
+    /* The server's summary of every team, as an instructor asks for it. */
+    const ins = new Member(wsUrl, CLIENTS, { version: 1, role: 'instructor', password: PASSWORD, since: 0 });
+    members.push(ins);
+    if ((await ins.joined).type !== 'welcome') throw new Error('the instructor could not join');
+    const summaryMs = [];
+    let summaryBytes = 0;
+    for (let i = 0; i < 25; i++) {
+      const a = now();
+      const r = await ins.request('overview');
+      summaryMs.push(now() - a);
+      if (r.type !== 'overview') throw new Error(`overview: ${JSON.stringify(r)}`);
+      summaryBytes = JSON.stringify(r).length;
+      await sleep(100);
+    }
+    report(`overview request (${(summaryBytes / 1024).toFixed(1)} KiB)`, summaryMs);
 
     /* Every cell's change to achieved, timed in the page. */
     await page.evaluate(() => {

@@ -1521,6 +1521,29 @@ static void the_overview_gives_every_team_at_once(void **state)
     client_free(ins);
 }
 
+/* With guests (on libvirt's test driver): each team's guests are counted,
+ * and those the engine has not seen running are listed with their state. */
+static void the_overview_counts_each_teams_guests(void **state)
+{
+    fixture *f = *state;
+    client *ins = join_instructor(f);
+    json_t *r = ask(ins, json_pack("{s:s}", "type", "overview"));
+    for (int t = 1; t <= 2; t++) {
+        json_t *e = overview_team(r, t);
+        assert_int_equal(int_of(e, "nodes"), 1);
+        json_t *down = json_object_get(e, "down");
+        assert_true(json_is_array(down));
+        size_t i;
+        json_t *d;
+        json_array_foreach(down, i, d)
+        {
+            assert_string_equal(json_string_value(json_object_get(d, "name")), "ws");
+            assert_string_not_equal(json_string_value(json_object_get(d, "state")), "running");
+        }
+    }
+    client_free(ins);
+}
+
 static void a_timeline_is_what_the_ledger_gives_without_reading_it(void **state)
 {
     fixture *f = *state;
@@ -2033,6 +2056,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_timeline_is_what_the_ledger_gives_without_reading_it,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(the_overview_gives_every_team_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_overview_counts_each_teams_guests, setup_with_guests,
+                                        teardown),
         cmocka_unit_test_setup_teardown(every_request_that_writes_or_costs_is_limited_per_team,
                                         setup_tight_each, teardown),
         cmocka_unit_test_setup_teardown(all_teams_together_are_limited_but_not_the_instructors,

@@ -21,6 +21,7 @@
 #include "range.h"
 #include "range_files.h"
 #include "range_plan.h"
+#include "roster.h"
 #include "run_actions.h"
 #include "score_report.h"
 #include "text_file.h"
@@ -42,7 +43,7 @@ static const char HELP[] =
     "                 [--for DURATION] [--timeout DURATION] [--listen HOST:PORT]\n"
     "                 [--cert FILE --key FILE] [--allow-origin ORIGIN]... [--web DIR]\n"
     "                 [--wait] [--log stderr|FILE|syslog] [--log-level LEVEL]\n"
-    "                 [--resume | --fresh]\n"
+    "                 [--resume | --fresh] [--roster FILE]\n"
     "\n"
     "Brings the range of incident script FILE up (as 'enshu up' does), then runs the\n"
     "exercise: injects fire on their timeline for each team, checks probe the guests,\n"
@@ -90,6 +91,9 @@ static const char HELP[] =
     "  --log-level LEVEL    error, warning, notice, info (default) or debug: less\n"
     "                       severe messages are dropped\n"
     "  --resume, --fresh    see above\n"
+    "  --roster FILE        the teams' names and organisations, shown in the consoles:\n"
+    "                       CSV lines team,name,organisation (README.md, 'Named teams');\n"
+    "                       names an instructor gives in the console replace them\n"
     "\n"
     "The live log gives each event's exercise time: an inject when it began and when it\n"
     "fired or failed (a failure with how its command ended, e.g. 'exit status 2' or\n"
@@ -103,12 +107,13 @@ static const char SERVE_HELP[] =
     "                   [--allow-origin ORIGIN]... [--name NAME] [--hosts HOSTS.yaml]\n"
     "                   [--speed X] [--for DURATION]\n"
     "                   [--log stderr|FILE|syslog] [--log-level LEVEL] [--resume | --fresh]\n"
+    "                   [--roster FILE]\n"
     "\n"
     "Brings the range of incident script FILE up and serves the browser consoles:\n"
     "'enshu run --listen HOST:PORT --wait'. The instructor starts, pauses and steers\n"
     "the exercise from the instructor console; teams join with the join codes printed\n"
     "here. Listens on 127.0.0.1:8080 unless told otherwise; --allow-origin, --log,\n"
-    "--log-level, --resume and --fresh as for 'enshu run'. A tabletop exercise\n"
+    "--log-level, --roster, --resume and --fresh as for 'enshu run'. A tabletop exercise\n"
     "(without network and nodes) is served with no range and no libvirt connection.\n"
     "\n"
     "Exit status: 0 the exercise ended or was interrupted, 1 failure, 2 usage error.\n";
@@ -126,6 +131,8 @@ typedef struct run_options {
     bool wait; /* for an instructor's start */
     ledger_choice choice;
     bool rerun; /* --resume over new guests: run their injects again first */
+    const char *roster_path;
+    team_names *roster; /* --roster, read before anything is brought up */
 } run_options;
 
 static volatile sig_atomic_t interrupted;
@@ -321,6 +328,8 @@ static int run_exercise(const range_up_request *req, const run_options *opt)
         hooks.on_event = on_event;
         ex = exercise_new(s, req->teams, ledger, &hooks);
         exercise_set_team_vars(ex, run_actions_team_vars(ra));
+        if (opt->roster)
+            exercise_set_team_names(ex, opt->roster);
         rc = exercise_resume(ex);
     }
     if (rc == ENSHU_OK && opt->rerun && exercise_get_phase(ex) != PHASE_ENDED) {
@@ -415,6 +424,7 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         {"log-level", required_argument, NULL, 'V'},
         {"resume", no_argument, NULL, 'R'},
         {"fresh", no_argument, NULL, 'F'},
+        {"roster", required_argument, NULL, 'r'}, /* the teams' names (roster.h) */
         {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
@@ -503,6 +513,9 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
             }
             ro.choice = opt == 'R' ? LEDGER_RESUME : LEDGER_FRESH;
             break;
+        case 'r':
+            ro.roster_path = optarg;
+            break;
         case 'V':
             if (log_level_parse(optarg, &level) != ENSHU_OK) {
                 fprintf(stderr,
@@ -547,6 +560,16 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
     char *name = xstrdup(req.name ? req.name : s->id);
     bool tabletop = s->tabletop;
     scenario_free(s);
+    if (ro.roster_path) {
+        diag_list *d = diag_list_new();
+        if (roster_load(ro.roster_path, req.teams, d, &ro.roster) != ENSHU_OK)
+            diag_list_print(d, stderr);
+        diag_list_free(d);
+        if (!ro.roster) {
+            free(name);
+            return CLI_FAIL;
+        }
+    }
     ledger_reuse reuse = {0};
     int checked = ENSHU_OK; /* a bad name: range_bring_up says why not */
     if (tabletop && !range_name_valid(name)) {
@@ -565,6 +588,7 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
     free(name);
     if (checked != ENSHU_OK) {
         ledger_reuse_fini(&reuse);
+        team_names_free(ro.roster);
         return CLI_FAIL;
     }
     if (reuse.archived)
@@ -578,8 +602,10 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
     ledger_reuse_fini(&reuse);
     if (tabletop) {
         /* No guests: nothing of libvirt is touched, not even its library. */
-        if (range_dirs_ensure() != ENSHU_OK)
+        if (range_dirs_ensure() != ENSHU_OK) {
+            team_names_free(ro.roster);
             return CLI_FAIL;
+        }
         printf("%s is a tabletop exercise: no guests to bring up\n", req.scenario_path);
         if (req.hosts_path)
             log_printf(ENSHU_LOG_WARNING,
@@ -594,8 +620,10 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         int up = range_bring_up(&req);
         req.variation_seed = NULL;
         free(kept_seed);
-        if (up != ENSHU_OK)
+        if (up != ENSHU_OK) {
+            team_names_free(ro.roster);
             return CLI_FAIL;
+        }
     }
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
@@ -604,6 +632,7 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
     if (web_dir)
         ro.web_dir = web_dir;
     int rc = run_exercise(&req, &ro) == ENSHU_OK ? CLI_OK : CLI_FAIL;
+    team_names_free(ro.roster);
     free(web_dir);
     return rc;
 }

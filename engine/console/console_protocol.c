@@ -102,6 +102,17 @@ static const field_spec REQUEST_DECIDE[] = {INT("team", team, true, 1, MAX_TEAM)
                                             {"approve", F_BOOL, true, OFF(approve), 0, 0},
                                             STR("text", text, false, 1, 2000),
                                             {.name = NULL}};
+static const field_spec REPORT_FEEDBACK[] = {INT("team", team, true, 1, MAX_TEAM),
+                                             STR("objective", objective, true, 1, 200),
+                                             {"report", F_INT, true, OFF(report), 1, INT64_MAX},
+                                             STR("text", text, true, 1, 4000),
+                                             {.name = NULL}};
+/* A team's name and organisation: 60 and 100 characters (team_names.h),
+ * of up to 4 bytes each; team_name_problem counts the characters. */
+static const field_spec TEAM_RENAME[] = {INT("team", team, true, 1, MAX_TEAM),
+                                         STR("name", name, true, 1, 4 * 60),
+                                         STR("organisation", organisation, false, 0, 4 * 100),
+                                         {.name = NULL}};
 static const field_spec MEMBER[] = {
     INT("team", team, true, 1, MAX_TEAM), STR("name", name, true, 1, 4 * MAX_NAME), {.name = NULL}};
 
@@ -144,6 +155,8 @@ static const struct {
     [REQ_MEMBERS] = {"members", TEAM_OPT, true},
     [REQ_MEMBER_REMOVE] = {"member.remove", MEMBER, true},
     [REQ_REQUEST_DECIDE] = {"request.decide", REQUEST_DECIDE, true},
+    [REQ_REPORT_FEEDBACK] = {"report.feedback", REPORT_FEEDBACK, true},
+    [REQ_TEAM_RENAME] = {"team.rename", TEAM_RENAME, true},
     [REQ_OVERVIEW] = {"overview", NONE, true},
     [REQ_LOGOUT] = {"logout", NONE, false},
 };

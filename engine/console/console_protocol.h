@@ -52,6 +52,8 @@ typedef enum request_type {
     REQ_MEMBERS,
     REQ_MEMBER_REMOVE,
     REQ_REQUEST_DECIDE,
+    REQ_REPORT_FEEDBACK,
+    REQ_TEAM_RENAME,
     REQ_OVERVIEW,
     /* any role */
     REQ_LOGOUT,
@@ -65,7 +67,8 @@ typedef struct console_request {
     const char *role, *code, *name, *lang, *password, *token;
     const char *objective, *text, *inject, *node, *data;
     const char *attachment_name, *attachment_data;
-    const char *request; /* a team request's id */
+    const char *request;      /* a team request's id */
+    const char *organisation; /* team.rename */
     int64_t since;
     int team;  /* -1 when not given */
     int index; /* hint index */

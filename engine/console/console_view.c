@@ -154,6 +154,8 @@ json_t *console_view_event(const console_view *v, const console_audience *a, con
     }
     /* A broadcast to everyone (team 0) reaches every team. */
     bool everyone = ev->kind == EV_INSTRUCTOR && ev->team == 0;
+    /* Teams' names are for everyone to see (the scoreboard shows them). */
+    everyone = everyone || ev->kind == EV_TEAM_NAMED;
     if (a->team != 0 && ev->team != a->team && !everyone)
         return NULL;
     const objective *o_obj = scenario_objective(v->s, ev->subject);
@@ -205,6 +207,21 @@ json_t *console_view_event(const console_view *v, const console_audience *a, con
     case EV_REQUEST:
     case EV_REQUEST_DECIDED:
         o = request_message(v, a, ev);
+        break;
+    case EV_FEEDBACK:
+        if (!o_obj)
+            break;
+        o = message("feedback", ev);
+        set_str(o, "objective", o_obj->id);
+        json_object_set_new(o, "report", json_integer(ev->value));
+        set_str(o, "text", ev->text);
+        set_str(o, "by", ev->actor);
+        break;
+    case EV_TEAM_NAMED:
+        o = message("team", ev);
+        set_str(o, "name", ev->subject);
+        set_str(o, "organisation", ev->text);
+        set_str(o, "by", ev->actor);
         break;
     case EV_INSTRUCTOR:
         if (!ev->subject || strcmp(ev->subject, "broadcast") != 0)

@@ -307,6 +307,12 @@ void hub_handle_instructor(console_hub *hub, session *ss, const console_request 
     case REQ_MEMBER_REMOVE:
         hub_handle_member_remove(hub, ss, rq);
         return;
+    case REQ_REPORT_FEEDBACK:
+        hub_handle_report_feedback(hub, ss, rq);
+        return;
+    case REQ_TEAM_RENAME:
+        hub_handle_team_rename(hub, ss, rq);
+        return;
     case REQ_REQUEST_DECIDE:
         if ((unsigned)rq->team > hub->nteams) {
             hub_reply_error(hub, ss, rq->id, "not_found", "no such team");

@@ -11,6 +11,7 @@
  *   hub_fanout.c             new events to every session; a joining session's catch-up
  *   hub_logins.c             hello (token, join code, password) and the welcome
  *   hub_members.c            join codes replaced, members listed and removed, logout
+ *   hub_reports.c            feedback on a team's report, and the teams' names
  *   hub_requests.c           every request decoded, authorized, rate-limited, dispatched
  *   hub_exercise_requests.c  submissions, attachments, timelines, scores, exercise control
  *   hub_nodes.c              the nodes' power states, restarts and reverts
@@ -322,6 +323,14 @@ void hub_handle_code_rotate(console_hub *hub, session *ss, const console_request
 void hub_handle_members(console_hub *hub, session *ss, const console_request *rq);
 void hub_handle_member_remove(console_hub *hub, session *ss, const console_request *rq);
 void hub_handle_logout(console_hub *hub, session *ss, const console_request *rq);
+
+/* ---- hub_reports.c: feedback on reports, teams' names (instructors) ---- */
+
+void hub_handle_report_feedback(console_hub *hub, session *ss, const console_request *rq);
+void hub_handle_team_rename(console_hub *hub, session *ss, const console_request *rq);
+/* [{team, name, organisation}] of the teams that have a name (a welcome's
+ * exercise.names). */
+json_t *hub_team_names(console_hub *hub);
 
 /* ---- hub_requests.c: every request, to its handler ---- */
 

@@ -62,6 +62,7 @@ void hub_send_welcome(console_hub *hub, session *ss, const json_t *id, json_t *e
                   ss->role == ROLE_INSTRUCTOR ? "instructor" : "team", "exercise", exj,
                   "objectives", console_view_objectives(&hub->view, &a), "nodes", nodes, "last_seq",
                   (json_int_t)hub->fanned);
+    json_object_set_new(exj, "names", hub_team_names(hub));
     json_object_set_new(fields, "accounts", accounts);
     json_object_set_new(fields, "requests", console_view_requests(&hub->view, &a));
     if (ss->role == ROLE_TEAM) {

@@ -36,6 +36,8 @@ static int limit_of(request_type type)
     case REQ_REQUEST_ASK:
         return LIMIT_REQUEST;
     case REQ_REQUEST_DECIDE:
+    case REQ_REPORT_FEEDBACK:
+    case REQ_TEAM_RENAME:
         return LIMIT_GRADE;
     default:
         return -1;

@@ -10,8 +10,12 @@
 #include "errors.h"
 #include "exercise_clock.h"
 #include "log.h"
+#include "node_ref.h"
 #include "monotonic_cond.h"
+#include "report_book.h"
+#include "team_names.h"
 
+#include <limits.h>
 #include <pthread.h>
 
 #include <stdio.h>
@@ -27,11 +31,18 @@ struct exercise {
     exercise_phase phase;
     timeline **timelines; /* per team */
     grader *grader;
+    const team_vars *vars;   /* each team's values (exercise_set_team_vars), or NULL */
+    report_book *reports;    /* every report, grade and feedback, per team and objective */
+    team_names *names;       /* the roster's, then as instructors renamed them */
     bool *begun;             /* [team][inject]: an inject.begin is recorded */
     unsigned *attempt;       /* [team][inject]: its retries so far (0: the first attempt) */
     int64_t *next_check;     /* [team][check]: exercise time of the next probe */
     signed char *last_check; /* [team][check]: -1 unknown, 0 failing, 1 passing */
-    int64_t *team_next;      /* [team]: next exercise time something may be due */
+    /* [team][check]: what the latest probes saw, and how many in a row saw
+     * it; a new state is recorded once `confirm` probes in a row saw it. */
+    signed char *seen_check;
+    unsigned char *seen_streak;
+    int64_t *team_next; /* [team]: next exercise time something may be due */
     /* Teams step in parallel, and consoles act from other threads: every
      * read or change of the state above (phase, clock, timelines, grader)
      * happens under this lock; guest actions run outside it. */
@@ -105,6 +116,8 @@ exercise *exercise_new(const scenario *s, unsigned nteams, event_store *ledger,
     for (unsigned t = 0; t < nteams; t++)
         ex->timelines[t] = timeline_new(s);
     ex->grader = grader_new(s, nteams);
+    ex->reports = report_book_new(s, nteams);
+    ex->names = team_names_new(nteams);
     for (unsigned t = 0; t < nteams; t++)
         timeline_watch_progress(ex->timelines[t], grader_team(ex->grader, (int)t + 1));
     ex->begun = xcalloc((size_t)nteams * s->ninjects + 1, sizeof(bool));
@@ -112,6 +125,9 @@ exercise *exercise_new(const scenario *s, unsigned nteams, event_store *ledger,
     ex->next_check = xcalloc((size_t)nteams * s->nchecks + 1, sizeof(int64_t));
     ex->last_check = xmalloc((size_t)nteams * s->nchecks + 1);
     memset(ex->last_check, -1, (size_t)nteams * s->nchecks + 1);
+    ex->seen_check = xmalloc((size_t)nteams * s->nchecks + 1);
+    memset(ex->seen_check, -1, (size_t)nteams * s->nchecks + 1);
+    ex->seen_streak = xcalloc((size_t)nteams * s->nchecks + 1, 1);
     ex->team_next = xcalloc(nteams + 1, sizeof(int64_t));
     pthread_mutex_init(&ex->lock, NULL);
     size_t slots = (size_t)nteams * s->nchecks + 1;
@@ -138,10 +154,14 @@ void exercise_free(exercise *ex)
         timeline_free(ex->timelines[t]);
     free(ex->timelines);
     grader_free(ex->grader);
+    report_book_free(ex->reports);
+    team_names_free(ex->names);
     free(ex->begun);
     free(ex->attempt);
     free(ex->next_check);
     free(ex->last_check);
+    free(ex->seen_check);
+    free(ex->seen_streak);
     free(ex->team_next);
     free(ex->own);
     pthread_mutex_destroy(&ex->lock);
@@ -200,6 +220,8 @@ static void apply_event(exercise *ex, const event *ev)
         return;
     timeline *tl = ex->timelines[ev->team - 1];
     size_t team = (size_t)ev->team - 1, i;
+    report_book_apply(ex->reports, ev);
+    team_names_apply(ex->names, ev);
     switch (ev->kind) {
     case EV_INJECT_BEGIN:
         if ((i = inject_index(ex->s, ev->subject)) != SIZE_MAX)
@@ -792,6 +814,75 @@ int exercise_request_decide(exercise *ex, int team, const char *request_id, bool
     return record(ex, &ev, key);
 }
 
+/* ---- reports' feedback and the teams' names ---- */
+
+int exercise_feedback(exercise *ex, int team, const char *objective_id, int64_t report,
+                      const char *text, const char *actor, int64_t *seq)
+{
+    const objective *o = objective_id ? scenario_objective(ex->s, objective_id) : NULL;
+    if (team < 1 || (unsigned)team > ex->nteams || !o)
+        return ENSHU_ENOTFOUND;
+    if (!text || !*text)
+        return ENSHU_EINVAL;
+    pthread_mutex_lock(&ex->lock);
+    bool known = report_book_has(ex->reports, team, (size_t)(o - ex->s->objectives), report);
+    pthread_mutex_unlock(&ex->lock);
+    if (!known)
+        return ENSHU_ENOTFOUND;
+    event ev = {.at_ms = exercise_now(ex),
+                .team = team,
+                .kind = EV_FEEDBACK,
+                .subject = o->id,
+                .value = report,
+                .text = text,
+                .actor = actor};
+    int rc = record(ex, &ev, NULL);
+    if (rc == ENSHU_OK && seq)
+        *seq = ev.seq;
+    return rc;
+}
+
+int exercise_name_team(exercise *ex, int team, const char *name, const char *organisation,
+                       const char *actor, int64_t *seq)
+{
+    if (team < 1 || (unsigned)team > ex->nteams)
+        return ENSHU_ENOTFOUND;
+    if (team_name_problem(name, organisation))
+        return ENSHU_EINVAL;
+    pthread_mutex_lock(&ex->lock);
+    bool taken = team_names_find(ex->names, name, team) != 0;
+    pthread_mutex_unlock(&ex->lock);
+    if (taken)
+        return ENSHU_EEXIST;
+    event ev = {.at_ms = exercise_now(ex),
+                .team = team,
+                .kind = EV_TEAM_NAMED,
+                .subject = name,
+                .text = organisation && *organisation ? organisation : NULL,
+                .actor = actor};
+    int rc = record(ex, &ev, NULL);
+    if (rc == ENSHU_OK && seq)
+        *seq = ev.seq;
+    return rc;
+}
+
+void exercise_set_team_names(exercise *ex, const team_names *roster)
+{
+    pthread_mutex_lock(&ex->lock);
+    team_names_copy(ex->names, roster);
+    pthread_mutex_unlock(&ex->lock);
+}
+
+const team_names *exercise_team_names(const exercise *ex)
+{
+    return ex->names;
+}
+
+const report_book *exercise_reports(const exercise *ex)
+{
+    return ex->reports;
+}
+
 static void fire(exercise *ex, int team, size_t i)
 {
     const inject *inj = &ex->s->injects[i];
@@ -821,19 +912,22 @@ static void fire(exercise *ex, int team, size_t i)
     /* A start or reboot that timed out waiting for the guest's agent did
      * power it on (see exercise_hooks.run_inject). */
     bool powered = rc == ENSHU_OK || (rc == ENSHU_ETIMEOUT && inj->action.power != POWER_STOP);
-    if (inj->action.kind == ACTION_POWER && powered) {
+    /* The node under its own name: the team's, when a variable chose it,
+     * so that the ledger alone says which guest was stopped. */
+    const char *node_name = node_ref_name(ex->vars, team, inj->target);
+    if (inj->action.kind == ACTION_POWER && powered && node_name) {
         /* Injects aimed at a stopped guest wait until it is started again;
          * aimed at a started one whose agent does not answer, they run and
          * their own failures show it. */
         event node_ev = {.at_ms = exercise_now(ex),
                          .team = team,
                          .kind = EV_NODE_STATE,
-                         .subject = inj->target,
+                         .subject = node_name,
                          .value = inj->action.power != POWER_STOP};
         if (record(ex, &node_ev, NULL) != ENSHU_OK)
             log_printf(ENSHU_LOG_ERROR,
                        "enshu: team %d: the power state of %s could not be recorded", team,
-                       inj->target);
+                       node_name);
     }
     /* The inject may have changed what the checks see: probe them all at once
      * and record what they see even if it looks the same as before. Otherwise
@@ -863,8 +957,20 @@ static void probe(exercise *ex, int team, size_t i, int64_t now)
     int rc = ex->hooks.run_check(ex->hooks.ctx, team, c, &passing, &output);
     pthread_mutex_lock(&ex->lock);
     signed char last = ex->last_check[slot];
+    bool confirmed = false;
+    if (rc == ENSHU_OK) {
+        /* The run of probes that agree goes on across an inject's forced
+         * probe: a state seen long enough already is recorded again at once. */
+        if (ex->seen_check[slot] != (signed char)passing) {
+            ex->seen_check[slot] = (signed char)passing;
+            ex->seen_streak[slot] = 0;
+        }
+        if (ex->seen_streak[slot] < UCHAR_MAX)
+            ex->seen_streak[slot]++;
+        confirmed = ex->seen_streak[slot] >= (c->confirm > 1 ? c->confirm : 1);
+    }
     pthread_mutex_unlock(&ex->lock);
-    if (rc == ENSHU_OK && last != (signed char)passing) {
+    if (rc == ENSHU_OK && confirmed && last != (signed char)passing) {
         /* Only changes are events: a check that stays the same says nothing new. */
         event ev = {.at_ms = now,
                     .team = team,
@@ -1206,7 +1312,10 @@ const timeline *exercise_timeline(const exercise *ex, int team)
 
 void exercise_set_team_vars(exercise *ex, const team_vars *v)
 {
+    ex->vars = v;
     grader_set_team_vars(ex->grader, v);
+    for (unsigned t = 0; t < ex->nteams; t++)
+        timeline_use_vars(ex->timelines[t], v, (int)t + 1);
 }
 
 const grader *exercise_grader(const exercise *ex)

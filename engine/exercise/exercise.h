@@ -32,6 +32,8 @@
 #include "inject_failure.h"
 #include "scenario.h"
 #include "timeline.h"
+#include "report_book.h"
+#include "team_names.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -177,6 +179,25 @@ int exercise_request_decide(exercise *ex, int team, const char *request_id, bool
 int exercise_broadcast(exercise *ex, int team, const char *text, const char *actor)
     __attribute__((warn_unused_result));
 
+/* Written feedback from an instructor on one of the team's reports
+ * (EV_FEEDBACK: value the report's seq), in any phase. ENSHU_ENOTFOUND
+ * when the team, the objective or that report of the team on it is not
+ * known; ENSHU_EINVAL for an empty text. *seq (may be NULL): its seq. */
+int exercise_feedback(exercise *ex, int team, const char *objective_id, int64_t report,
+                      const char *text, const char *actor, int64_t *seq)
+    __attribute__((warn_unused_result));
+
+/* An instructor names a team (EV_TEAM_NAMED), in any phase; it replaces
+ * the roster's name (team_names.h) and survives a restart, as the ledger
+ * is replayed. ENSHU_EINVAL when team_name_problem finds one,
+ * ENSHU_EEXIST when another team has that name. */
+int exercise_name_team(exercise *ex, int team, const char *name, const char *organisation,
+                       const char *actor, int64_t *seq) __attribute__((warn_unused_result));
+
+/* The roster's names (copied). Call before exercise_resume(): the names
+ * instructors gave, replayed from the ledger, then replace them. */
+void exercise_set_team_names(exercise *ex, const team_names *roster);
+
 /* For an exercise carried on after its range was taken down and brought up
  * again (enshu run --resume): its guests are new, and nothing the story did
  * to the old ones is there. Runs again, for each team, every inject that
@@ -205,9 +226,14 @@ const scenario *exercise_scenario(const exercise *ex);
 int64_t exercise_now(const exercise *ex); /* exercise time, ms */
 const timeline *exercise_timeline(const exercise *ex, int team);
 const grader *exercise_grader(const exercise *ex);
+/* Under the lock, as the grader. */
+const team_names *exercise_team_names(const exercise *ex);
+const report_book *exercise_reports(const exercise *ex);
 
-/* Each team's template values for the grader (templated answers); v must
- * outlive the exercise. Call before exercise_resume(). */
+/* Each team's template values: for the grader (templated answers), and
+ * for targets a per-team variable chooses (node_ref.h: the node whose
+ * power state is recorded, the node an inject waits on). v must outlive
+ * the exercise. Call before exercise_resume(). */
 void exercise_set_team_vars(exercise *ex, const team_vars *v);
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include "timeline.h"
 #include "alloc.h"
+#include "node_ref.h"
 #include "progress_condition.h"
 #include "units.h"
 
@@ -34,6 +35,8 @@ struct timeline {
     bool *node_down;
     size_t *after_index;        /* resolved 'after' references; SIZE_MAX when none */
     const team_score *progress; /* the team's score, or NULL */
+    const team_vars *vars;      /* the team's values, for targets chosen by a variable */
+    int team;
 };
 
 static size_t inject_index(const scenario *s, const char *id)
@@ -81,6 +84,12 @@ void timeline_free(timeline *tl)
 void timeline_watch_progress(timeline *tl, const team_score *ts)
 {
     tl->progress = ts;
+}
+
+void timeline_use_vars(timeline *tl, const team_vars *v, int team)
+{
+    tl->vars = v;
+    tl->team = team;
 }
 
 void timeline_inject_done(timeline *tl, size_t inject_i, inject_state state, int64_t ex_ms)
@@ -246,21 +255,18 @@ static int64_t condition_wakeup(const timeline *tl, const condition *c, int64_t 
 
 /* ---- due injects ---- */
 
-/* The node inject i waits to be up; NULL for one that brings it up itself
- * (power: start or reboot). */
+/* The node inject i waits to be up, the team's own when a variable
+ * chooses it; NULL for one that brings it up itself (power: start or
+ * reboot). */
 static const node *target_node(const timeline *tl, size_t inject_i, size_t *index_out)
 {
     const action *a = &tl->s->injects[inject_i].action;
     if (a->kind == ACTION_POWER && a->power != POWER_STOP)
         return NULL;
-    const char *name = tl->s->injects[inject_i].target;
-    for (size_t i = 0; name && i < tl->s->nnodes; i++) {
-        if (strcmp(tl->s->nodes[i].name, name) == 0) {
-            *index_out = i;
-            return &tl->s->nodes[i];
-        }
-    }
-    return NULL;
+    const node *nd = node_ref_node(tl->s, tl->vars, tl->team, tl->s->injects[inject_i].target);
+    if (nd)
+        *index_out = (size_t)(nd - tl->s->nodes);
+    return nd;
 }
 
 /* Exercise time at which inject i is due on its own trigger; INT64_MAX if

@@ -10,6 +10,7 @@
 
 #include "grader.h"
 #include "scenario.h"
+#include "team_vars.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +32,11 @@ void timeline_free(timeline *tl);
  * requests) read the team's score ts, kept up to date by the caller's
  * grader; ts must outlive the timeline. Without it they never hold. */
 void timeline_watch_progress(timeline *tl, const team_score *ts);
+
+/* Injects whose target a per-team variable chooses ({{var NAME}},
+ * node_ref.h) wait on the node that v's values of team pick; v must
+ * outlive the timeline. Without it such an inject waits on no node. */
+void timeline_use_vars(timeline *tl, const team_vars *v, int team);
 
 /* ---- what happened (all times in exercise milliseconds) ---- */
 void timeline_inject_done(timeline *tl, size_t inject_i, inject_state state, int64_t ex_ms);

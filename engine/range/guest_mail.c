@@ -18,24 +18,33 @@
  * lines skipped) and checked; what failed goes to stderr, the server's
  * answer to the message to stdout. set -f: an address may hold '*'. A
  * connection that died makes writes fail (PIPE ignored) and the next reply
- * say so. */
+ * say so.
+ *
+ * A server that does not greet (the connection is refused or closes: a
+ * mail server still starting, a firewall rule not loaded yet) is tried
+ * again every 2 s, as a real MTA keeps a message queued, for the first half
+ * of the bound; the other half is left for the dialogue. Each attempt has
+ * fresh fifos and its own connection process, killed before the next. */
 static const char SMTP_CLIENT[] =
     "set -f; trap '' PIPE; r=\n"
     "d=$(mktemp -d) || exit 1\n"
     "trap 'rm -rf \"$d\" \"$f\"; [ -z \"$r\" ] || kill \"$r\" 2>/dev/null' EXIT\n"
     "{ IFS= read -r h && IFS= read -r p && IFS= read -r from && IFS= read -r rcpts; } <\"$f\" ||\n"
     "  { echo 'the message file is damaged' >&2; exit 1; }\n"
-    "mkfifo \"$d/up\" \"$d/down\" || exit 1\n"
-    "if command -v bash >/dev/null 2>&1; then\n"
-    "  timeout -s KILL \"$b\" bash -c 'exec 3<>\"/dev/tcp/$0/$1\" || exit 1; cat <&3 & exec cat "
-    ">&3' \\\n"
-    "    \"$h\" \"$p\" <\"$d/up\" >\"$d/down\" 2>\"$d/err\" &\n"
-    "else\n"
-    "  timeout -s KILL \"$b\" nc \"$h\" \"$p\" <\"$d/up\" >\"$d/down\" 2>\"$d/err\" &\n"
-    "fi\n"
-    "r=$!\n"
-    "exec 3>\"$d/up\" 4<\"$d/down\"\n"
     "cr=$(printf '\\r')\n"
+    "connect() {\n"
+    "  rm -f \"$d/up\" \"$d/down\"; mkfifo \"$d/up\" \"$d/down\" || exit 1\n"
+    "  if command -v bash >/dev/null 2>&1; then\n"
+    "    timeout -s KILL \"$b\" bash -c 'exec 3<>\"/dev/tcp/$0/$1\" || exit 1; cat <&3 & exec "
+    "cat >&3' \\\n"
+    "      \"$h\" \"$p\" <\"$d/up\" >\"$d/down\" 2>\"$d/err\" &\n"
+    "  else\n"
+    "    timeout -s KILL \"$b\" nc \"$h\" \"$p\" <\"$d/up\" >\"$d/down\" 2>\"$d/err\" &\n"
+    "  fi\n"
+    "  r=$!\n"
+    "  exec 3>\"$d/up\" 4<\"$d/down\"\n"
+    "}\n"
+    "hangup() { exec 3>&- 4<&-; kill \"$r\" 2>/dev/null; wait \"$r\" 2>/dev/null; r=; }\n"
     "fail() { echo \"$1\" >&2; [ -s \"$d/err\" ] && cat \"$d/err\" >&2; exit 1; }\n"
     "reply() {\n"
     "  while IFS= read -r l <&4; do\n"
@@ -47,7 +56,13 @@ static const char SMTP_CLIENT[] =
     "  l='the connection closed'; return 1\n"
     "}\n"
     "say() { printf '%s\\r\\n' \"$1\" >&3; }\n"
-    "reply 220 || fail \"$h:$p: $l\"\n"
+    "until=$(($(date +%s) + b / 2))\n"
+    "while connect; ! reply 220; do\n"
+    "  case $l in [0-9][0-9][0-9]*) fail \"$h:$p: $l\" ;; esac\n"
+    "  hangup\n"
+    "  [ \"$(date +%s)\" -lt \"$until\" ] || fail \"$h:$p: $l\"\n"
+    "  sleep 2\n"
+    "done\n"
     "n=$(hostname)\n"
     "say \"EHLO $n\"; reply 250 || { say \"HELO $n\"; reply 250; } || fail \"HELO $n: $l\"\n"
     "say \"MAIL FROM:<$from>\"; reply 250 || fail \"MAIL FROM:<$from>: $l\"\n"
@@ -57,6 +72,11 @@ static const char SMTP_CLIENT[] =
     "say .; reply 250 || fail \"the message: $l\"\n"
     "echo \"$l\"\n"
     "say QUIT; reply 221 || true\n";
+
+char *guest_mail_client_program(const char *path, int64_t timeout_ms)
+{
+    return xasprintf("f=%s b=%lld\n%s", path, (long long)((timeout_ms + 999) / 1000), SMTP_CLIENT);
+}
 
 static bool plain_word(const char *s)
 {
@@ -110,8 +130,7 @@ int guest_mail_send(virDomainPtr dom, const guest_mail *m, int64_t timeout_ms, c
         free(why);
         return rc;
     }
-    char *script =
-        xasprintf("f=%s b=%lld\n%s", path, (long long)((timeout_ms + 999) / 1000), SMTP_CLIENT);
+    char *script = guest_mail_client_program(path, timeout_ms);
     guest_exec_result r;
     rc = guest_agent_exec_bounded(dom, NULL, script, timeout_ms, &r);
     free(script);

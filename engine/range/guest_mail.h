@@ -10,7 +10,9 @@
  * message dot-stuffed, QUIT), checking every reply, and removes the file.
  * It needs only what both kinds of image have: its connection is bash's
  * /dev/tcp where there is bash (every Debian image), else nc (BusyBox), each
- * bounded by `timeout -s KILL` like the program itself.
+ * bounded by `timeout -s KILL` like the program itself. A server that does
+ * not greet yet (refused, closed) is tried again every 2 s for the first
+ * half of the bound, as a real MTA would keep the message queued.
  */
 #ifndef ENSHU_GUEST_MAIL_H
 #define ENSHU_GUEST_MAIL_H
@@ -36,5 +38,11 @@ typedef struct guest_mail {
  * a host or address with white space, or no recipient. */
 int guest_mail_send(virDomainPtr dom, const guest_mail *m, int64_t timeout_ms, char **result)
     __attribute__((warn_unused_result));
+
+/* The shell program guest_mail_send runs on the sender for the message
+ * file at path (the four envelope lines, then the message), bounded by
+ * timeout_ms; any POSIX sh with mkfifo, timeout, sed and bash or nc runs it.
+ * Malloc'd; exposed so that it can be tried against a local server. */
+char *guest_mail_client_program(const char *path, int64_t timeout_ms);
 
 #endif

@@ -45,8 +45,9 @@ static int plan_new_range(const range_up_request *req, const scenario *s, image_
                           state_store *st, conn_cache *conns)
 {
     diag_list *diags = diag_list_new();
-    host_list *hosts = req->hosts_path ? host_list_load(req->hosts_path, diags)
-                                       : host_list_single(range_default_uri());
+    host_list *hosts = req->host_uri     ? host_list_single(req->host_uri)
+                       : req->hosts_path ? host_list_load(req->hosts_path, diags)
+                                         : host_list_single(range_default_uri());
     diag_list_print(diags, stderr);
     diag_list_free(diags);
     if (!hosts)

@@ -17,6 +17,9 @@ typedef struct range_up_request {
     const char *name; /* NULL: the scenario's id */
     unsigned teams;
     const char *hosts_path; /* NULL: the local host only */
+    /* Every team on this one host (a sandbox placed by its pool); NULL: as
+     * hosts_path says. */
+    const char *host_uri;
     unsigned workers;       /* parallel teams; 0: a default */
     int64_t ready_timeout_ms;
     FILE *progress_out; /* NULL: quiet */

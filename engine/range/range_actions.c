@@ -14,6 +14,7 @@
 #include "log.h"
 #include "mail_message.h"
 #include "message_injects.h"
+#include "node_ref.h"
 #include "range_addressing.h"
 #include "range_files.h"
 #include "range_images.h"
@@ -138,21 +139,29 @@ const team_vars *range_actions_team_vars(const range_actions *ra)
     return ra->vars;
 }
 
-static virDomainPtr guest_of(range_actions *ra, int team, const char *node_name, char **output)
+/* The node ref (an inject's target, a probe's node: node_ref.h) stands for
+ * in team: the one every action and message below is about. */
+static const node *node_of(const range_actions *ra, int team, const char *ref)
 {
-    const node *nd = node_name ? scenario_node(ra->s, node_name) : NULL;
+    return node_ref_node(ra->s, ra->vars, team, ref);
+}
+
+/* team's guest of nd; ref is what named it, for the message when none. */
+static virDomainPtr guest_of(range_actions *ra, int team, const node *nd, const char *ref,
+                             char **output)
+{
     virDomainPtr dom =
         nd ? ra->domains[(size_t)(team - 1) * ra->s->nnodes + (size_t)(nd - ra->s->nodes)] : NULL;
+    const char *name = nd ? nd->name : ref;
     if (!dom)
-        *output = xasprintf("team %d has no guest for node %s", team, node_name ? node_name : "?");
+        *output = xasprintf("team %d has no guest for node %s", team, name ? name : "?");
     return dom;
 }
 
-/* How node_name's image runs commands. */
-static image_exec dialect_of(const range_actions *ra, const char *node_name)
+/* How nd's image runs commands. */
+static image_exec dialect_of(const range_actions *ra, const node *nd)
 {
-    const node *nd = scenario_node(ra->s, node_name);
-    return nd && ra->powershell[nd - ra->s->nodes] ? IMAGE_EXEC_POWERSHELL : IMAGE_EXEC_SH;
+    return ra->powershell[nd - ra->s->nodes] ? IMAGE_EXEC_POWERSHELL : IMAGE_EXEC_SH;
 }
 
 static char *clip(const char *out, const char *err)
@@ -187,8 +196,8 @@ static int wait_agent(virDomainPtr dom, int64_t deadline)
 
 /* power: stop (destroy), start (create) or reboot (reset) the target guest;
  * start and reboot wait until its agent answers, within the timeout. */
-static int run_power(range_actions *ra, int team, virDomainPtr dom, const inject *inj,
-                     char **output)
+static int run_power(range_actions *ra, int team, virDomainPtr dom, const node *nd,
+                     const inject *inj, char **output)
 {
     const char *name = virDomainGetName(dom);
     int64_t deadline = wall_clock_ms(NULL) + inj->timeout_ms;
@@ -218,7 +227,6 @@ static int run_power(range_actions *ra, int team, virDomainPtr dom, const inject
     /* A guest started again may have lost what the engine set through its
      * agent (the BusyBox images' root is in RAM): its addresses, where the
      * agent sets them, and its accounts are set again. */
-    const node *nd = scenario_node(ra->s, inj->target);
     if (inj->action.power != POWER_STOP &&
         range_addressing_again(ra->addressing, dom, team, nd) != ENSHU_OK) {
         *output = xasprintf("%s: %s, but its addresses could not be set again",
@@ -317,11 +325,13 @@ static char *fill(const range_actions *ra, int team, const char *text)
     return team_vars_expand_at(ra->vars, team, text, wall_clock_ms(NULL), ra->s->time_zone);
 }
 
-static int send_mail(range_actions *ra, virDomainPtr dom, int team, const inject *inj,
-                     char **output)
+static int send_mail(range_actions *ra, virDomainPtr dom, const node *via, int team,
+                     const inject *inj, char **output)
 {
     const action *a = &inj->action;
-    char *host = fill(ra, team, a->server_host);
+    char *server = scenario_mail_server(ra->s, a, via);
+    char *host = fill(ra, team, server);
+    free(server);
     if (!plain_host(host)) {
         *output = xasprintf("the mail server '%s' is not an address or a host name", host);
         free(host);
@@ -361,7 +371,7 @@ static int send_mail(range_actions *ra, virDomainPtr dom, int team, const inject
     int rc = guest_mail_send(dom, &gm, inj->timeout_ms, &result);
     *output = xasprintf("%s <%s> from %s to %s via %s, server %s:%u: %s [%s]",
                         rc == ENSHU_OK ? "sent" : "could not send", id, a->mail_from.addr, to,
-                        inj->target, host, a->server_port, subject, result ? result : "");
+                        via->name, host, a->server_port, subject, result ? result : "");
     free(result);
     free(to);
     free(rcpts);
@@ -381,11 +391,12 @@ static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *o)
     const action *a = &inj->action;
     if (message_inject_is(inj))
         return message_inject_run(ra->s, ra->vars, team, inj, output);
-    virDomainPtr dom = guest_of(ra, team, inj->target, output);
+    const node *nd = node_of(ra, team, inj->target);
+    virDomainPtr dom = guest_of(ra, team, nd, inj->target, output);
     if (!dom)
         return ENSHU_ENOTFOUND;
     if (a->kind == ACTION_POWER)
-        return run_power(ra, team, dom, inj, output);
+        return run_power(ra, team, dom, nd, inj, output);
     if (a->kind == ACTION_LINK) {
         char *network = xasprintf("enshu-%s-t%02d-%s", ra->name, team, a->segment);
         int rc = set_link(dom, network, a->link_up, output);
@@ -393,7 +404,7 @@ static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *o)
         return rc;
     }
     if (a->kind == ACTION_MAIL)
-        return send_mail(ra, dom, team, inj, output);
+        return send_mail(ra, dom, nd, team, inj, output);
     if (a->kind == ACTION_FILE) {
         char *path = fill(ra, team, a->path);
         /* A file from a source copies its bytes unless it asks for templates. */
@@ -407,9 +418,9 @@ static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *o)
                         .owner = a->owner,
                         .group = a->group};
         char *why = NULL;
-        int rc = guest_agent_write(dom, dialect_of(ra, inj->target), a->user, &f, &why);
+        int rc = guest_agent_write(dom, dialect_of(ra, nd), a->user, &f, &why);
         if (rc == ENSHU_ENOTFOUND)
-            *output = no_user(a->user, inj->target);
+            *output = no_user(a->user, nd->name);
         else if (rc == ENSHU_OK)
             *output = xasprintf("wrote %s", path);
         else
@@ -426,12 +437,11 @@ static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *o)
     }
     char *command = fill(ra, team, script ? script : a->command);
     guest_exec_result r;
-    int rc =
-        guest_agent_run(dom, dialect_of(ra, inj->target), a->user, command, inj->timeout_ms, &r);
+    int rc = guest_agent_run(dom, dialect_of(ra, nd), a->user, command, inj->timeout_ms, &r);
     free(command);
     free(script);
     if (rc == ENSHU_ENOTFOUND) {
-        *output = no_user(a->user, inj->target);
+        *output = no_user(a->user, nd->name);
         return rc;
     }
     if (rc != ENSHU_OK) {
@@ -459,30 +469,31 @@ static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *o)
 static int run_probe(range_actions *ra, int team, const check *c, const regex_t *re, bool *passing,
                      char **output)
 {
-    virDomainPtr dom = guest_of(ra, team, c->node, output);
+    const node *nd = node_of(ra, team, c->node);
+    virDomainPtr dom = guest_of(ra, team, nd, c->node, output);
     if (!dom)
         return ENSHU_ENOTFOUND;
     if (c->kind == CHECK_POWER) {
         /* From libvirt: a stopped guest has no agent to ask. */
         int state = 0, reason = 0;
         if (virDomainGetState(dom, &state, &reason, 0) < 0) {
-            *output = xasprintf("the power state of %s could not be read", c->node);
+            *output = xasprintf("the power state of %s could not be read", nd->name);
             return ENSHU_ELIBVIRT;
         }
         const char *name = guest_state_name(state);
         *passing = c->power_running ? !strcmp(name, "running")
                                     : !strcmp(name, "shut off") || !strcmp(name, "crashed");
-        *output = xasprintf("%s is %s", c->node, name);
+        *output = xasprintf("%s is %s", nd->name, name);
         return ENSHU_OK;
     }
     guest_exec_result r;
     char *command = fill(ra, team, c->command);
-    int rc = guest_agent_run(dom, dialect_of(ra, c->node), c->user, command, c->timeout_ms, &r);
+    int rc = guest_agent_run(dom, dialect_of(ra, nd), c->user, command, c->timeout_ms, &r);
     free(command);
     if (rc == ENSHU_ENOTFOUND) {
         /* It ran, and fails: what it judges cannot be as it expects. */
         *passing = false;
-        *output = no_user(c->user, c->node);
+        *output = no_user(c->user, nd->name);
         return ENSHU_OK;
     }
     if (rc != ENSHU_OK)
@@ -517,11 +528,13 @@ static int run_probes(range_actions *ra, int team, const check *c, bool *passing
         rc = run_probe(ra, team, &probe, has_re ? &re : NULL, &ok, &out);
         if (has_re)
             regfree(&re);
-        char *next = xasprintf("%s%s%s %s: %s", joined, *joined ? "\n" : "", probe.node,
-                               rc != ENSHU_OK ? "could not be probed"
-                               : ok           ? "passes"
-                                              : "fails",
-                               out ? out : "");
+        const node *nd = node_of(ra, team, probe.node);
+        char *next =
+            xasprintf("%s%s%s %s: %s", joined, *joined ? "\n" : "", nd ? nd->name : probe.node,
+                      rc != ENSHU_OK ? "could not be probed"
+                      : ok           ? "passes"
+                                     : "fails",
+                      out ? out : "");
         free(joined);
         free(out);
         joined = next;

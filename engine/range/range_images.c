@@ -6,11 +6,20 @@
 #include "alloc.h"
 #include "builtin_images.h"
 #include "log.h"
+#include "node_ref.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* "node 'ws1'", and when ref chose it, " (a choice of {{var NAME}})" (caller
+ * frees). */
+static char *node_label(const char *ref, const char *name)
+{
+    return strcmp(ref, name) != 0 ? xasprintf("node '%s' (a choice of %s)", name, ref)
+                                  : xasprintf("node '%s'", name);
+}
 
 /* The first use of a PowerShell node that needs another account than the
  * agent's, or sh: its position in *pos. */
@@ -19,36 +28,46 @@ static char *powershell_misuse(const scenario *s, const node *n, src_pos *pos)
     for (size_t i = 0; i < s->ninjects; i++) {
         const inject *inj = &s->injects[i];
         const action *a = &inj->action;
-        if (!inj->target || strcmp(inj->target, n->name) != 0)
-            continue;
+        if (!node_ref_may_be(s, inj->target, n->name))
+            continue; /* (a target chosen by a variable: every choice is looked at) */
+        char *label = node_label(inj->target, n->name);
+        char *why = NULL;
         if (a->kind == ACTION_MAIL) {
             *pos = inj->target_pos;
-            return xasprintf("inject '%s' sends mail via node '%s', whose image runs PowerShell: "
-                             "mail goes through sh on a Linux node; send it via another node",
-                             inj->id, n->name);
-        }
-        if ((a->kind == ACTION_RUN || a->kind == ACTION_FILE) && a->user) {
+            why = xasprintf("inject '%s' sends mail via %s, whose image runs PowerShell: mail "
+                            "goes through sh on a Linux node; send it via another node",
+                            inj->id, label);
+        } else if ((a->kind == ACTION_RUN || a->kind == ACTION_FILE) && a->user) {
             *pos = a->user_pos;
-            return xasprintf("inject '%s' runs as user '%s' on node '%s', whose image runs "
-                             "PowerShell: Windows guests run everything as the agent's account "
-                             "(there is no setpriv); remove 'user'",
-                             inj->id, a->user, n->name);
-        }
-        if (a->kind == ACTION_FILE && (a->owner || a->group)) {
+            why = xasprintf("inject '%s' runs as user '%s' on %s, whose image runs PowerShell: "
+                            "Windows guests run everything as the agent's account (there is "
+                            "no setpriv); remove 'user'",
+                            inj->id, a->user, label);
+        } else if (a->kind == ACTION_FILE && (a->owner || a->group)) {
             *pos = a->pos;
-            return xasprintf("inject '%s' sets a file's owner or group on node '%s', whose "
-                             "image runs PowerShell: remove 'owner' and 'group'",
-                             inj->id, n->name);
+            why = xasprintf("inject '%s' sets a file's owner or group on %s, whose image runs "
+                            "PowerShell: remove 'owner' and 'group'",
+                            inj->id, label);
         }
+        free(label);
+        if (why)
+            return why;
     }
     for (size_t i = 0; i < s->nchecks; i++) {
         const check *c = &s->checks[i];
-        if (c->user && c->node && strcmp(c->node, n->name) == 0) {
-            *pos = c->user_pos;
-            return xasprintf("check '%s' runs as user '%s' on node '%s', whose image runs "
-                             "PowerShell: Windows guests run everything as the agent's account "
-                             "(there is no setpriv); remove 'user'",
-                             c->id, c->user, n->name);
+        bool combined = c->kind == CHECK_ALL || c->kind == CHECK_ANY;
+        for (size_t p = 0; p < (combined ? c->nprobes : 1); p++) {
+            const check *probe = combined ? &c->probes[p] : c;
+            if (!probe->user || !node_ref_may_be(s, probe->node, n->name))
+                continue;
+            *pos = probe->user_pos;
+            char *label = node_label(probe->node, n->name);
+            char *why = xasprintf("check '%s' runs as user '%s' on %s, whose image runs "
+                                  "PowerShell: Windows guests run everything as the agent's "
+                                  "account (there is no setpriv); remove 'user'",
+                                  c->id, probe->user, label);
+            free(label);
+            return why;
         }
     }
     return NULL;

@@ -24,6 +24,8 @@ static const char *const NAMES[EV_KIND_COUNT] = {
     [EV_REQUEST] = "request",
     [EV_REQUEST_DECIDED] = "request.decided",
     [EV_INJECT_RETRIED] = "inject.retried",
+    [EV_FEEDBACK] = "feedback",
+    [EV_TEAM_NAMED] = "team.named",
 };
 
 const char *event_kind_name(event_kind kind)

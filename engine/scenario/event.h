@@ -29,6 +29,9 @@ typedef enum event_kind {
     EV_REQUEST_DECIDED, /* subject: team request; value: 1 approved, 0 refused; text: note */
     EV_INJECT_RETRIED,  /* subject: inject (one that failed); value: the attempt it begins,
                          * from 1: it is pending again and due at once */
+    EV_FEEDBACK,        /* subject: objective; value: seq of the report it is on; text: the
+                         * instructor's feedback to the team */
+    EV_TEAM_NAMED,      /* subject: the team's name; text: its organisation (may be NULL) */
     EV_KIND_COUNT
 } event_kind;
 

@@ -39,7 +39,6 @@ static void action_fini(action *a)
     free(a->mail_subject);
     free(a->mail_body);
     free(a->server);
-    free(a->server_host);
     for (size_t i = 0; i < a->nmail_files; i++) {
         free(a->mail_files[i].name);
         free(a->mail_files[i].content);
@@ -190,6 +189,20 @@ const node *scenario_node(const scenario *s, const char *name)
         if (s->nodes[i].name && strcmp(s->nodes[i].name, name) == 0)
             return &s->nodes[i];
     return NULL;
+}
+
+char *scenario_mail_server(const scenario *s, const action *a, const node *via)
+{
+    if (!a->server)
+        return NULL;
+    const node *server = scenario_node(s, a->server);
+    if (!server || strchr(a->server, '.') || strstr(a->server, "{{"))
+        return xstrdup(a->server);
+    for (size_t i = 0; via && i < via->nnics; i++)
+        for (size_t j = 0; via->nics[i].segment_index >= 0 && j < server->nnics; j++)
+            if (server->nics[j].segment_index == via->nics[i].segment_index)
+                return xasprintf("{{addr %s %s}}", server->name, via->nics[i].segment);
+    return xasprintf("{{addr %s}}", server->name);
 }
 
 int scenario_segment_index(const scenario *s, const char *name)

@@ -224,12 +224,8 @@ typedef struct action {
     mail_address *mail_to;
     size_t nmail_to;
     char *mail_subject, *mail_body; /* may hold templates */
-    char *server; /* as written: a node, an address or a host name, without the port */
-    unsigned server_port;
-    /* what the server's address is for a team: the node's address template
-     * (on a segment the sender shares with it, if any), set by the checker;
-     * or the address or host name as written */
-    char *server_host;
+    char *server;         /* as written: a node, an address or a host name, without the port */
+    unsigned server_port; /* its address for a team: scenario_mail_server */
     src_pos server_pos, subject_pos, body_pos;
     attached_file *mail_files;
     size_t nmail_files;
@@ -279,6 +275,9 @@ typedef struct check {
     src_pos expect_output_pos;
     int64_t interval_ms;
     int64_t timeout_ms;
+    /* How many probes in a row must see a new state before it is recorded
+     * (1 to 10): a slowed guest that fails one probe is no outage. */
+    int confirm;
     src_pos pos;
 } check;
 
@@ -489,6 +488,14 @@ const custom_image *scenario_custom_image(const scenario *s, const char *name);
 const objective *scenario_objective(const scenario *s, const char *id);
 const scenario_variable *scenario_variable_named(const scenario *s, const char *name);
 const team_request *scenario_request(const scenario *s, const char *id);
+
+/* The address of mail action a's server for a team, as a template filled
+ * in with the team's values: when the server is a node, its address on a
+ * segment that via (the node the team's mail is sent from) shares with
+ * it, else on its first interface; else the address or host name as
+ * written. NULL without a server (caller frees). */
+char *scenario_mail_server(const scenario *s, const action *a, const node *via)
+    __attribute__((warn_unused_result));
 
 /* Whether user u exists on node n: on the nodes it names; without 'nodes',
  * on every blue or grey node whose image runs Linux (node_runs_linux: the

@@ -7,6 +7,7 @@
 #include "scenario_load.h"
 #include "alloc.h"
 #include "builtin_images.h"
+#include "node_ref.h"
 #include "suggest.h"
 #include "template.h"
 #include "units.h"
@@ -441,37 +442,92 @@ static void check_inject_cycles(checker *C)
     free(w.stack);
 }
 
-/* A mail's server: a node (its address for each team, on a segment the
- * sender shares with it if there is one), or an address or host name. */
+/* A mail's server: a node, or an address or host name (with a dot, or a
+ * template). Its address for each team is scenario_mail_server's. */
 static void check_mail_server(checker *C, inject *inj, const name_set *nodes)
 {
     action *a = &inj->action;
-    if (!a->server)
+    if (!a->server || strchr(a->server, '.') || strstr(a->server, "{{"))
         return;
-    if (strchr(a->server, '.') || strstr(a->server, "{{")) {
-        a->server_host = xstrdup(a->server);
+    if (scenario_node(C->s, a->server))
+        return;
+    const char *near = suggest_closest_n(a->server, nodes->names, nodes->count);
+    if (near)
+        err_at(C, a->server_pos, "unknown node '%s' for 'server'; did you mean '%s'?", a->server,
+               near);
+    else
+        err_at(C, a->server_pos,
+               "unknown node '%s' for 'server' (a host name has a dot: mail.corp.example)",
+               a->server);
+}
+
+static const char *const VARIABLE_KIND_NAMES[] = {"one_of", "number", "password", "word"};
+
+/* A node where something acts or looks (node_ref.h): a name as written, or
+ * a whole {{var NAME}} of a one_of variable, each of whose choices is
+ * checked as a name as written would be. */
+static void check_node_ref(checker *C, src_pos pos, const char *what, const char *ref,
+                           const name_set *nodes)
+{
+    char *var = ref ? node_ref_variable(ref) : NULL;
+    if (!var) {
+        check_ref(C, pos, what, ref, nodes);
         return;
     }
-    const node *server = scenario_node(C->s, a->server);
-    if (!server) {
-        const char *near = suggest_closest_n(a->server, nodes->names, nodes->count);
+    const scenario_variable *v = scenario_variable_named(C->s, var);
+    if (!v) {
+        const char **names = xcalloc(C->s->nvariables + 1, sizeof(char *));
+        for (size_t i = 0; i < C->s->nvariables; i++)
+            names[i] = C->s->variables[i].name ? C->s->variables[i].name : "";
+        const char *near = suggest_closest_n(var, names, C->s->nvariables);
         if (near)
-            err_at(C, a->server_pos, "unknown node '%s' for 'server'; did you mean '%s'?",
-                   a->server, near);
+            err_at(C, pos, "%s %s: unknown variable '%s'; did you mean '%s'?", what, ref, var,
+                   near);
         else
-            err_at(C, a->server_pos,
-                   "unknown node '%s' for 'server' (a host name has a dot: mail.corp.example)",
-                   a->server);
-        return;
-    }
-    const node *via = inj->target ? scenario_node(C->s, inj->target) : NULL;
-    for (size_t j = 0; via && j < via->nnics; j++) {
-        if (via->nics[j].segment_index >= 0 && node_nic_on(server, via->nics[j].segment_index)) {
-            a->server_host = xasprintf("{{addr %s %s}}", server->name, via->nics[j].segment);
-            return;
+            err_at(C, pos, "%s %s: unknown variable '%s'", what, ref, var);
+        free(names);
+    } else if (v->kind != VARIABLE_ONE_OF) {
+        err_at(C, pos,
+               "%s %s: variable '%s' is a %s; only a one_of variable whose choices are nodes "
+               "can choose a node",
+               what, ref, var, VARIABLE_KIND_NAMES[v->kind]);
+    } else {
+        for (size_t i = 0; i < v->nchoices; i++) {
+            if (name_set_has(nodes, v->choices[i]))
+                continue;
+            const char *near = suggest_closest_n(v->choices[i], nodes->names, nodes->count);
+            if (near)
+                err_at(C, pos, "unknown %s '%s' (a choice of variable '%s'); did you mean '%s'?",
+                       what, v->choices[i], var, near);
+            else
+                err_at(C, pos, "unknown %s '%s' (a choice of variable '%s')", what, v->choices[i],
+                       var);
         }
     }
-    a->server_host = xasprintf("{{addr %s}}", server->name);
+    free(var);
+}
+
+/* A link inject's target, each node it may be, has an interface on the
+ * segment. */
+static void check_link_target(checker *C, const inject *inj, int seg)
+{
+    const char **names;
+    size_t n = node_ref_choices(C->s, inj->target, &names);
+    char *var = node_ref_variable(inj->target);
+    for (size_t i = 0; i < n; i++) {
+        const node *target = scenario_node(C->s, names[i]);
+        if (!target || node_nic_on(target, seg) || !node_nics_known(target))
+            continue;
+        if (var)
+            err_at(C, inj->action.segment_pos,
+                   "target '%s' (a choice of variable '%s') has no interface on segment '%s'",
+                   names[i], var, inj->action.segment);
+        else
+            err_at(C, inj->action.segment_pos, "target '%s' has no interface on segment '%s'",
+                   names[i], inj->action.segment);
+    }
+    free(var);
+    free(names);
 }
 
 static void check_injects(checker *C, const name_set *nodes, const name_set *injects,
@@ -486,7 +542,8 @@ static void check_injects(checker *C, const name_set *nodes, const name_set *inj
         bool known = a->pos.line > 0;
         bool on_guest = known && (a->kind == ACTION_RUN || a->kind == ACTION_FILE ||
                                   a->kind == ACTION_POWER || a->kind == ACTION_LINK);
-        if (on_guest && !inj->target && inj->id)
+        /* (A target given but refused was reported where it is.) */
+        if (on_guest && !inj->target && !inj->target_pos.line && inj->id)
             err_at(C, inj->pos, "inject '%s' acts on a guest and needs a 'target' node", inj->id);
         if (known && (a->kind == ACTION_MESSAGE || a->kind == ACTION_NOTE) && inj->target)
             err_at(C, inj->target_pos,
@@ -494,18 +551,16 @@ static void check_injects(checker *C, const name_set *nodes, const name_set *inj
                    a->kind == ACTION_MESSAGE ? "message" : "note",
                    a->kind == ACTION_MESSAGE ? "the team" : "the instructors");
         else
-            check_ref(C, inj->target_pos, a->kind == ACTION_MAIL ? "node" : "target node",
-                      inj->target, nodes);
+            check_node_ref(C, inj->target_pos, a->kind == ACTION_MAIL ? "node" : "target node",
+                           inj->target, nodes);
         if (known && a->kind == ACTION_MAIL)
             check_mail_server(C, inj, nodes);
         if (known && a->kind == ACTION_LINK && a->segment) {
             int seg = scenario_segment_index(s, a->segment);
-            const node *target = inj->target ? scenario_node(s, inj->target) : NULL;
             if (seg < 0)
                 unknown_ref(C, a->segment_pos, "segment", a->segment, segments);
-            else if (target && !node_nic_on(target, seg) && node_nics_known(target))
-                err_at(C, a->segment_pos, "target '%s' has no interface on segment '%s'",
-                       inj->target, a->segment);
+            else
+                check_link_target(C, inj, seg);
         }
         if (inj->trigger == TRIGGER_AFTER && inj->after) {
             if (inj->id && strcmp(inj->after, inj->id) == 0)
@@ -530,7 +585,7 @@ static void check_checks_and_objectives(checker *C, const name_set *nodes, const
         bool combined = c->kind == CHECK_ALL || c->kind == CHECK_ANY;
         for (size_t p = 0; p < (combined ? c->nprobes : 1); p++) {
             const check *probe = combined ? &c->probes[p] : c;
-            check_ref(C, probe->node_pos, "node", probe->node, nodes);
+            check_node_ref(C, probe->node_pos, "node", probe->node, nodes);
             if (probe->expect_output)
                 check_regex(C, probe->expect_output_pos, "'output'", probe->expect_output);
         }

@@ -6,6 +6,7 @@
 #include "scenario_load.h"
 #include "alloc.h"
 #include "errors.h"
+#include "node_ref.h"
 #include "suggest.h"
 #include "units.h"
 
@@ -143,6 +144,28 @@ static char *get_name(loader *L, const ynode *map, const char *key, const char *
         return NULL;
     }
     return s;
+}
+
+/* A node where something acts or looks (node_ref.h): a name as written, or
+ * a whole {{var NAME}}, kept as {{var NAME}} (the checker looks at the
+ * variable and every choice). */
+static char *get_node_ref(loader *L, const ynode *map, const char *key, const char *what,
+                          bool required)
+{
+    const ynode *v = ymap_get(map, key);
+    if (!v || !is_scalar_text(v) || !strstr(v->str, "{{"))
+        return get_name(L, map, key, what, required);
+    char *var = node_ref_variable(v->str);
+    if (!var) {
+        err(L, v,
+            "'%s' of %s is '%s'; a node is named as written, or by a whole {{var NAME}} of a "
+            "one_of variable, with nothing else around it",
+            key, what, v->str);
+        return NULL;
+    }
+    char *ref = xasprintf("{{var %s}}", var);
+    free(var);
+    return ref;
 }
 
 static bool parse_int_text(const char *s, long long *out)
@@ -1019,7 +1042,7 @@ static void load_mail(loader *L, const ynode *which, inject *inj)
         a->mail_body = xstrdup(body->str);
     a->body_pos = pos_of(body);
     if (ymap_get(which, "via")) {
-        inj->target = get_name(L, which, "via", "'mail'", true);
+        inj->target = get_node_ref(L, which, "via", "'mail'", true);
         inj->target_pos = pos_of(ymap_get(which, "via"));
     } else {
         missing(L, which, "via", "'mail' (the node that sends it)");
@@ -1271,7 +1294,7 @@ static void load_inject(loader *L, const ynode *item, void *out, size_t index)
         err(L, ymap_get(item, "delay"), "'delay' only goes with 'after'");
     inj->delay_ms = get_duration(L, item, "delay", "an inject", 0, 7LL * 24 * 3600 * 1000, 0);
     if (!ymap_get(item, "mail")) {
-        inj->target = get_name(L, item, "target", "an inject", false);
+        inj->target = get_node_ref(L, item, "target", "an inject", false);
         inj->target_pos = pos_of(ymap_get(item, "target"));
     }
     load_action(L, item, inj);
@@ -1284,7 +1307,7 @@ static void load_inject(loader *L, const ynode *item, void *out, size_t index)
 /* What a command or power probe looks at, in a check or in its all/any. */
 static void load_probe_fields(loader *L, const ynode *item, check *c, const char *what)
 {
-    c->node = get_name(L, item, "node", what, true);
+    c->node = get_node_ref(L, item, "node", what, true);
     c->node_pos = pos_of(ymap_get(item, "node"));
     const ynode *power = ymap_get(item, "power");
     if (power) {
@@ -1337,7 +1360,7 @@ static void load_probe(loader *L, const ynode *item, void *out, size_t index)
 static void load_check(loader *L, const ynode *item, void *out, size_t index)
 {
     static const char *const KEYS[] = {"id",   "node",  "command", "expect", "interval", "timeout",
-                                       "user", "power", "all",     "any",    NULL};
+                                       "user", "power", "all",     "any",    "confirm",  NULL};
     check *c = out;
     c->pos = pos_of(item);
     c->expect_exit = 0;
@@ -1369,6 +1392,7 @@ static void load_check(loader *L, const ynode *item, void *out, size_t index)
     }
     c->interval_ms = get_duration(L, item, "interval", "a check", 1000, 3600 * 1000, 30000);
     c->timeout_ms = get_duration(L, item, "timeout", "a check", 1000, 5 * 60 * 1000, 10000);
+    c->confirm = (int)get_int(L, item, "confirm", "a check", 1, 10, 1);
 }
 
 static void load_hint(loader *L, const ynode *item, void *out, size_t index)

@@ -5,9 +5,10 @@
  * serving web/ on LISTEN. Prints what `enshu run --listen` prints (the
  * console's address, each team's join code) and serves until its standard
  * input closes or it gets SIGTERM/SIGINT. The instructor password is the one
- * of $ENSHU_STATE_DIR, as for enshu.
+ * of $ENSHU_STATE_DIR, as for enshu. --roster names the teams, as for
+ * enshu run.
  *
- *   console_fixture FILE N LISTEN WEB_DIR [ALLOWED_ORIGIN...]
+ *   console_fixture [--roster ROSTER.csv] FILE N LISTEN WEB_DIR [ALLOWED_ORIGIN...]
  */
 #include "alloc.h"
 #include "console_auth.h"
@@ -16,6 +17,7 @@
 #include "event_store.h"
 #include "exercise.h"
 #include "guestless_hooks.h"
+#include "roster.h"
 #include "scenario.h"
 
 #include <poll.h>
@@ -45,6 +47,12 @@ static void on_event(void *ctx, const event *ev)
 
 int main(int argc, char **argv)
 {
+    const char *roster_path = NULL;
+    if (argc > 2 && strcmp(argv[1], "--roster") == 0) {
+        roster_path = argv[2];
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 5 || atoi(argv[2]) < 1) {
         fprintf(stderr, "usage: console_fixture FILE N LISTEN WEB_DIR [ALLOWED_ORIGIN...]\n");
         return 2;
@@ -66,6 +74,17 @@ int main(int argc, char **argv)
     exercise *ex = exercise_new(s, teams, ledger, &hooks);
     if (!ex)
         return 1;
+    if (roster_path) {
+        diag_list *d = diag_list_new();
+        team_names *roster;
+        if (roster_load(roster_path, teams, d, &roster) != ENSHU_OK) {
+            diag_list_print(d, stderr);
+            return 1;
+        }
+        diag_list_free(d);
+        exercise_set_team_names(ex, roster);
+        team_names_free(roster);
+    }
     char(*codes)[JOIN_CODE_SIZE] = xcalloc(teams, JOIN_CODE_SIZE);
     const char **code_list = xcalloc(teams, sizeof(char *));
     for (unsigned t = 0; t < teams; t++) {

@@ -146,6 +146,22 @@ expect 1 "error: inject 'phish' sends mail via node 'pc', whose image runs Power
 sed -i '/id: phish/d; s/^injects:$//' "$work/office-users.yaml"
 expect 1 "error: check 'seen' runs as user 'alice' on node 'pc', whose image runs PowerShell" -- validate "$work/office-users.yaml"
 expect 1 "enshu: check 'seen' runs as user 'alice' on node 'pc', whose image runs PowerShell.*\(line [0-9]+\)" -- up "$work/office-users.yaml" --teams 1
+# A node chosen by a per-team variable: every choice is held to the same
+# rules, and the error says which choice and which variable.
+cp "$work/office.yaml" "$work/office-vars.yaml"
+cat >>"$work/office-vars.yaml" <<'EOF'
+variables: {pz: {one_of: [ws, pc]}}
+users: [{name: alice, password: pw}]
+injects:
+  - {id: drop, at: 1m, target: "{{var pz}}", user: alice, run: "echo hi"}
+checks:
+  - {id: seen, all: [{node: ws, command: "true"}, {node: "{{var pz}}", user: alice, command: "echo hi"}]}
+EOF
+expect 1 "office-vars.yaml:14:52: error: inject 'drop' runs as user 'alice' on node 'pc' \(a choice of \{\{var pz\}\}\), whose image runs PowerShell" -- validate "$work/office-vars.yaml"
+sed -i '/id: drop/d; s/^injects:$//' "$work/office-vars.yaml"
+expect 1 "error: check 'seen' runs as user 'alice' on node 'pc' \(a choice of \{\{var pz\}\}\), whose image runs PowerShell" -- validate "$work/office-vars.yaml"
+sed -i 's/one_of: \[ws, pc\]/one_of: [ws]/' "$work/office-vars.yaml"
+expect 0 "^$" -- validate "$work/office-vars.yaml"
 [ ! -e "$ENSHU_STATE_DIR/ranges/office.db" ] || fail "a refused up left a range behind"
 
 # up refuses before anything is created, naming node, image and remedy.

@@ -34,7 +34,7 @@ wait_sql() {
 }
 
 start=$SECONDS
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 12m --timeout 10m >"$out" 2>&1 &
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 30m --timeout 10m >"$out" 2>&1 &
 pid=$!
 wait_sql "select count(*) from events where kind='inject.fired' and subject='probe'" 2 900 ||
   fail "the attacker did not probe both teams' order lookup: $(sql "select team, kind, subject, text from events where subject in ('order-lookup', 'quiet-monitor', 'probe')")"

@@ -983,6 +983,78 @@ static void teams_may_not_act_as_instructors_or_other_teams(void **state)
     client_free(t1);
 }
 
+/* Feedback on a report reaches that team and the instructors, naming the
+ * report; a team's new name reaches everyone and every later welcome.
+ * Trainees may do neither. */
+static void feedback_and_team_names_reach_whom_they_concern(void **state)
+{
+    fixture *f = *state;
+    client *ins = join_instructor(f);
+    client *t1 = join_team(f, 1, "en", 0);
+    client *t2 = join_team(f, 2, "en", 0);
+    json_t *r = ask(t1, json_pack("{s:s, s:s, s:s}", "type", "report", "objective", "summary",
+                                  "text", "A login at night."));
+    assert_type(r, "ok");
+    int report = int_of(r, "seq");
+    assert_error(ask(t1, json_pack("{s:s, s:i, s:s, s:i, s:s}", "type", "report.feedback", "team",
+                                   1, "objective", "summary", "report", report, "text", "Self")),
+                 "forbidden");
+    assert_error(
+        ask(t1, json_pack("{s:s, s:i, s:s}", "type", "team.rename", "team", 1, "name", "Us")),
+        "forbidden");
+    /* Only a report of that team on that objective. */
+    assert_error(ask(ins, json_pack("{s:s, s:i, s:s, s:i, s:s}", "type", "report.feedback", "team",
+                                    2, "objective", "summary", "report", report, "text", "x")),
+                 "not_found");
+    assert_error(ask(ins, json_pack("{s:s, s:i, s:s, s:i, s:s}", "type", "report.feedback", "team",
+                                    1, "objective", "host", "report", report, "text", "x")),
+                 "not_found");
+    r = ask(ins, json_pack("{s:s, s:i, s:s, s:i, s:s}", "type", "report.feedback", "team", 1,
+                           "objective", "summary", "report", report, "text", "Which host?"));
+    assert_type(r, "ok");
+    assert_true(int_of(r, "seq") > report);
+    json_t *fb = await_type(t1, "feedback");
+    assert_int_equal(int_of(fb, "report"), report);
+    assert_int_equal(int_of(fb, "team"), 1);
+    assert_string_equal(json_string_value(json_object_get(fb, "objective")), "summary");
+    assert_string_equal(json_string_value(json_object_get(fb, "text")), "Which host?");
+    assert_int_equal(int_of(await_type(ins, "feedback"), "report"), report);
+
+    r = ask(ins, json_pack("{s:s, s:i, s:s, s:s}", "type", "team.rename", "team", 2, "name",
+                           "Cranes", "organisation", "National CERT"));
+    assert_type(r, "ok");
+    json_t *named = await_type(t1, "team"); /* every team sees every name */
+    assert_int_equal(int_of(named, "team"), 2);
+    assert_string_equal(json_string_value(json_object_get(named, "name")), "Cranes");
+    assert_string_equal(json_string_value(json_object_get(named, "organisation")), "National CERT");
+    await_type(t2, "team");
+    r = ask(ins, json_pack("{s:s, s:i, s:s}", "type", "team.rename", "team", 1, "name", "Cranes"));
+    assert_error(r, "conflict");
+    r = ask(ins, json_pack("{s:s, s:i, s:s}", "type", "team.rename", "team", 1, "name", " "));
+    assert_error(r, "bad_request");
+    assert_string_equal(json_string_value(json_object_get(r, "field")), "name");
+    assert_error(
+        ask(ins, json_pack("{s:s, s:i, s:s}", "type", "team.rename", "team", 9, "name", "Nine")),
+        "not_found");
+    sync_with(t2);
+    assert_int_equal(count_of(t2, "feedback", 0), 0);
+    assert_int_equal(count_of(t1, "team", 0), 1);
+
+    /* A later welcome has the name. */
+    client *t3 = client_open(f->port);
+    json_t *w = hello_team(t3, f->codes[0], "en", 0);
+    assert_type(w, "welcome");
+    json_t *names = json_object_get(json_object_get(w, "exercise"), "names");
+    assert_int_equal(json_array_size(names), 1);
+    assert_int_equal(int_of(json_array_get(names, 0), "team"), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(names, 0), "name")),
+                        "Cranes");
+    client_free(t3);
+    client_free(t2);
+    client_free(t1);
+    client_free(ins);
+}
+
 static void requests_before_hello_and_bad_json(void **state)
 {
     fixture *f = *state;
@@ -2063,6 +2135,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(all_teams_together_are_limited_but_not_the_instructors,
                                         setup_tight_all, teardown),
         cmocka_unit_test_setup_teardown(a_request_approved_fires_its_inject, setup, teardown),
+        cmocka_unit_test_setup_teardown(feedback_and_team_names_reach_whom_they_concern, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(submissions_wait_for_the_exercise_to_run, setup_not_started,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_console_open_holds_up_no_one, setup_with_guests,

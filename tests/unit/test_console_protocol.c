@@ -276,6 +276,51 @@ static void instructor_requests_decode_with_their_fields(void **state)
     console_request_clear(&r);
 }
 
+/* Feedback on a report names the report by its seq; a team's new name
+ * may come with an organisation. Both are for instructors only. */
+static void feedback_and_team_names_decode(void **state)
+{
+    console_request r;
+    decode_ok("{\"type\": \"report.feedback\", \"team\": 2, \"objective\": \"rep\", "
+              "\"report\": 123456789012, \"text\": \"Name the hosts.\"}",
+              &r);
+    assert_int_equal(r.type, REQ_REPORT_FEEDBACK);
+    assert_true(request_type_instructor_only(r.type));
+    assert_int_equal(r.team, 2);
+    assert_string_equal(r.objective, "rep");
+    assert_true(r.report == 123456789012LL);
+    assert_string_equal(r.text, "Name the hosts.");
+    console_request_clear(&r);
+
+    decode_ok("{\"type\": \"team.rename\", \"team\": 1, \"name\": \"Blue Falcons\", "
+              "\"organisation\": \"Ministry of ICT\"}",
+              &r);
+    assert_int_equal(r.type, REQ_TEAM_RENAME);
+    assert_true(request_type_instructor_only(r.type));
+    assert_string_equal(r.name, "Blue Falcons");
+    assert_string_equal(r.organisation, "Ministry of ICT");
+    console_request_clear(&r);
+    decode_ok("{\"type\": \"team.rename\", \"team\": 1, \"name\": \"Cranes\"}", &r);
+    assert_null(r.organisation);
+    console_request_clear(&r);
+
+    static const char *const bad[] = {
+        "{\"type\": \"report.feedback\", \"team\": 2, \"objective\": \"rep\", \"text\": \"x\"}",
+        "{\"type\": \"report.feedback\", \"team\": 2, \"objective\": \"rep\", \"report\": 0, "
+        "\"text\": \"x\"}",
+        "{\"type\": \"report.feedback\", \"team\": 2, \"objective\": \"rep\", \"report\": 5, "
+        "\"text\": \"\"}",
+        "{\"type\": \"team.rename\", \"team\": 1}",
+        "{\"type\": \"team.rename\", \"team\": 0, \"name\": \"x\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        console_error err;
+        assert_int_equal(console_request_decode(bad[i], strlen(bad[i]), &r, &err), ENSHU_EINVAL);
+        assert_string_equal(err.code, "bad_request");
+        console_request_clear(&r);
+    }
+}
+
 /* PROTOCOL.md's two tables: who may send what. */
 static void type_names_and_roles_follow_the_protocol(void **state)
 {
@@ -880,6 +925,7 @@ int main(void)
         cmocka_unit_test(trainee_requests_decode_with_their_fields),
         cmocka_unit_test(instructor_requests_decode_with_their_fields),
         cmocka_unit_test(type_names_and_roles_follow_the_protocol),
+        cmocka_unit_test(feedback_and_team_names_decode),
         cmocka_unit_test(every_bad_field_is_named),
         cmocka_unit_test(a_text_is_bounded_and_named_in_the_message),
         cmocka_unit_test(report_attachments_are_checked),

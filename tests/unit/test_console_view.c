@@ -206,6 +206,11 @@ static void every_kind_of_event_has_its_audience(void **state)
         {EV(.kind = EV_GRADE, .subject = "rep", .value = 8, .text = "1", .actor = "instructor"),
          "grade", "grade"},
         {EV(.kind = EV_HINT, .subject = "q", .value = 0, .actor = "Aiko"), "hint", "hint"},
+        {EV(.kind = EV_FEEDBACK, .subject = "rep", .value = 42, .text = "Name the hosts",
+            .actor = "instructor"),
+         "feedback", "feedback"},
+        {EV(.kind = EV_FEEDBACK, .subject = "no-such-objective", .value = 42, .text = "x"), NULL,
+         "event"},
         {EV(.kind = EV_PENALTY, .subject = "restarted the server", .value = 5), NULL, "event"},
         {EV(.kind = EV_INSTRUCTOR, .subject = "broadcast", .text = "Lunch at 12",
             .actor = "instructor"),
@@ -240,6 +245,25 @@ static void every_kind_of_event_has_its_audience(void **state)
                       .value = 30000};
     covered[EV_EXERCISE_STATE] = true;
     const console_audience *all[] = {&TEAM1, &TEAM2, &INSTRUCTORS};
+    /* A team's name is everyone's to see. */
+    event named = {.seq = ++seq,
+                   .team = 1,
+                   .kind = EV_TEAM_NAMED,
+                   .subject = "Blue Falcons",
+                   .text = "Ministry of ICT",
+                   .actor = "instructor"};
+    covered[EV_TEAM_NAMED] = true;
+    for (size_t i = 0; i < 3; i++) {
+        json_t *m = seen(f, all[i], &named, "team");
+        assert_int_equal(num(m, "team"), 1);
+        assert_string_equal(str(m, "name"), "Blue Falcons");
+        assert_string_equal(str(m, "organisation"), "Ministry of ICT");
+        json_decref(m);
+    }
+    named.text = NULL;
+    json_t *unorganised = seen(f, &TEAM2, &named, "team");
+    assert_null(json_object_get(unorganised, "organisation"));
+    json_decref(unorganised);
     for (size_t i = 0; i < 3; i++) {
         json_t *m = seen(f, all[i], &state_ev, "exercise");
         assert_string_equal(str(m, "phase"), "running");
@@ -252,6 +276,28 @@ static void every_kind_of_event_has_its_audience(void **state)
     for (int k = 0; k < EV_KIND_COUNT; k++)
         if (!covered[k])
             fail_msg("event kind %s is not tested", event_kind_name((event_kind)k));
+}
+
+/* Feedback names the report it is on, and who wrote it. */
+static void feedback_names_its_report(void **state)
+{
+    fixture *f = *state;
+    event ev = {.seq = 50,
+                .at_ms = 60000,
+                .team = 2,
+                .kind = EV_FEEDBACK,
+                .subject = "rep",
+                .value = 17,
+                .text = "Good timeline; name the hosts.",
+                .actor = "Sato"};
+    json_t *m = seen(f, &TEAM2, &ev, "feedback");
+    assert_string_equal(str(m, "objective"), "rep");
+    assert_int_equal(num(m, "report"), 17);
+    assert_string_equal(str(m, "text"), "Good timeline; name the hosts.");
+    assert_string_equal(str(m, "by"), "Sato");
+    assert_int_equal(num(m, "team"), 2);
+    json_decref(m);
+    seen(f, &TEAM1, &ev, NULL);
 }
 
 /* Whatever a team is shown, none of it gives the attack away. */
@@ -784,6 +830,7 @@ int main(void)
         T(texts_are_filled_in_per_team),
         T(teams_see_their_own_accounts),
         T(requests_show_their_state),
+        T(feedback_names_its_report),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

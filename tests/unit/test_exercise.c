@@ -11,7 +11,9 @@
 #include "errors.h"
 #include "exercise.h"
 #include "monotonic_cond.h"
+#include "node_ref.h"
 #include "test_support.h"
+#include "variation.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -897,6 +899,166 @@ static void a_guest_started_without_its_agent_counts_as_up(void **state)
     scenario_free(s);
 }
 
+/* Patient zero differs per team: a variable chooses the node that is
+ * stopped, probed and started again. Guests are modelled per team and per
+ * node; the fake acts on the node the team's own value names, as the range
+ * does (node_ref.h). */
+static const char CHOSEN_SCRIPT[] =
+    "enshu: 1\nid: chosen\ntitle: Chosen\n"
+    "variables:\n"
+    "  pz: {one_of: [ws1, ws2]}\n"
+    "network: {segments: [{name: lan}]}\n"
+    "nodes:\n"
+    "  - {name: ws1, image: workstation, interfaces: [{segment: lan}]}\n"
+    "  - {name: ws2, image: workstation, interfaces: [{segment: lan}]}\n"
+    "injects:\n"
+    "  - {id: off, at: 1m, target: '{{var pz}}', power: stop}\n"
+    "  - {id: mark, at: 2m, target: ws1, run: 'touch /tmp/marked'}\n"
+    "  - {id: mine, at: 2m, target: '{{var pz}}', run: 'touch /tmp/mine'}\n"
+    "  - {id: on, at: 3m, target: '{{var pz}}', power: start}\n"
+    "checks:\n"
+    "  - {id: down, node: '{{var pz}}', power: stopped, interval: 10s}\n";
+
+typedef struct chosen_fake {
+    int64_t wall;
+    const scenario *s;
+    const team_vars *vars;
+    bool off[3][2];           /* [team][node]: stopped */
+    const char *ran_on[3][4]; /* [team][inject]: the node it acted on */
+    int64_t ran_at[3][4];     /* [team][inject] */
+    bool seen_down[3][2];     /* [team][node]: a probe saw it stopped */
+} chosen_fake;
+
+static int run_inject_chosen(void *ctx, int team, const inject *inj, inject_outcome *out)
+{
+    chosen_fake *f = ctx;
+    const node *nd = node_ref_node(f->s, f->vars, team, inj->target);
+    if (!nd)
+        return ENSHU_ENOTFOUND;
+    size_t i = (size_t)(inj - f->s->injects), n = (size_t)(nd - f->s->nodes);
+    f->ran_on[team][i] = nd->name;
+    f->ran_at[team][i] = f->wall;
+    if (inj->action.kind == ACTION_POWER)
+        f->off[team][n] = inj->action.power == POWER_STOP;
+    out->output = xstrdup(nd->name);
+    return ENSHU_OK;
+}
+
+static int run_check_chosen(void *ctx, int team, const check *c, bool *passing, char **output)
+{
+    chosen_fake *f = ctx;
+    const node *nd = node_ref_node(f->s, f->vars, team, c->node);
+    if (!nd)
+        return ENSHU_ENOTFOUND;
+    size_t n = (size_t)(nd - f->s->nodes);
+    *passing = f->off[team][n];
+    f->seen_down[team][n] |= *passing;
+    return ENSHU_OK;
+}
+
+static int64_t wall_ms_chosen(void *ctx)
+{
+    return ((chosen_fake *)ctx)->wall;
+}
+
+typedef struct node_states {
+    char subject[3][8]; /* [team]: the node of its first node.state */
+    int count;
+} node_states;
+
+static int find_node_states(const event *ev, void *arg)
+{
+    node_states *ns = arg;
+    if (ev->kind == EV_NODE_STATE && ev->team >= 1 && ev->team <= 2) {
+        if (!ns->subject[ev->team][0])
+            snprintf(ns->subject[ev->team], sizeof ns->subject[0], "%s", ev->subject);
+        ns->count++;
+    }
+    return 0;
+}
+
+static void a_variable_chooses_each_teams_node(void **state)
+{
+    scenario *s = load_or_fail(CHOSEN_SCRIPT);
+    team_vars *vars = team_vars_new(2);
+    assert_int_equal(variation_fill(vars, s, "00112233445566778899aabbccddeeff"), ENSHU_OK);
+    const char *pz[3] = {NULL, team_vars_get(vars, 1, "var pz"), team_vars_get(vars, 2, "var pz")};
+    /* Two choices, two teams: each team has its own patient zero. */
+    assert_string_not_equal(pz[1], pz[2]);
+    int ws1_team = strcmp(pz[1], "ws1") == 0 ? 1 : 2, other = 3 - ws1_team;
+
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    chosen_fake f = {.s = s, .vars = vars};
+    exercise_hooks hooks = {run_inject_chosen, run_check_chosen, wall_ms_chosen, NULL, &f, 0};
+    exercise *ex = exercise_new(s, 2, ledger, &hooks);
+    exercise_set_team_vars(ex, vars);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    while (f.wall < 2 * MIN + 30000) {
+        int64_t next = exercise_step(ex);
+        f.wall = next < 2 * MIN + 30000 ? (next > f.wall ? next : f.wall + 1) : 2 * MIN + 30000;
+    }
+    exercise_step(ex);
+    for (int t = 1; t <= 2; t++) {
+        /* Stopped and probed: the team's own node, and only it. */
+        assert_string_equal(f.ran_on[t][0], pz[t]);
+        size_t own = strcmp(pz[t], "ws1") == 0 ? 0 : 1;
+        assert_true(f.off[t][own]);
+        assert_false(f.off[t][1 - own]);
+        assert_true(f.seen_down[t][own]);
+        assert_false(f.seen_down[t][1 - own]);
+        /* An inject aimed at the team's own node waits while it is stopped. */
+        assert_null(f.ran_on[t][2]);
+        char *why =
+            timeline_explain(exercise_timeline(ex, t), 2, exercise_now(ex), TIMELINE_RUNNING);
+        char *expected = xasprintf("its target node %s is down", pz[t]);
+        assert_non_null(strstr(why, expected));
+        free(expected);
+        free(why);
+    }
+    /* ws1, named as written, is down only for the team whose patient zero
+     * it is: the other team's mark ran on time. */
+    assert_null(f.ran_on[ws1_team][1]);
+    assert_string_equal(f.ran_on[other][1], "ws1");
+    assert_int_equal(f.ran_at[other][1], 2 * MIN);
+    /* The ledger names the node each team's guest really was. */
+    node_states ns = {0};
+    assert_int_equal(event_store_scan(ledger, 0, find_node_states, &ns), ENSHU_OK);
+    assert_int_equal(ns.count, 2);
+    assert_string_equal(ns.subject[1], pz[1]);
+    assert_string_equal(ns.subject[2], pz[2]);
+    exercise_free(ex);
+    event_store_free(ledger);
+
+    /* Recovery from the ledger alone knows which node is down for whom. */
+    assert_int_equal(event_store_open(path, false, &ledger), ENSHU_OK);
+    ex = exercise_new(s, 2, ledger, &hooks);
+    exercise_set_team_vars(ex, vars);
+    assert_int_equal(exercise_resume(ex), ENSHU_OK);
+    exercise_step(ex); /* nothing is due: all of it waits */
+    assert_null(f.ran_on[1][2]);
+    assert_null(f.ran_on[ws1_team][1]);
+    while (f.wall < 5 * MIN) {
+        int64_t next = exercise_step(ex);
+        f.wall = next < 5 * MIN ? (next > f.wall ? next : f.wall + 1) : 5 * MIN;
+    }
+    exercise_step(ex);
+    for (int t = 1; t <= 2; t++) {
+        assert_string_equal(f.ran_on[t][3], pz[t]); /* started again */
+        assert_string_equal(f.ran_on[t][2], pz[t]); /* then what waited for it */
+        assert_true(f.ran_at[t][2] >= 3 * MIN);
+    }
+    assert_string_equal(f.ran_on[ws1_team][1], "ws1");
+    assert_true(f.ran_at[ws1_team][1] >= 3 * MIN);
+    exercise_free(ex);
+    event_store_free(ledger);
+    unlink(path);
+    free(path);
+    team_vars_free(vars);
+    scenario_free(s);
+}
+
 static int feed_grader(const event *ev, void *arg)
 {
     grader_apply(arg, ev);
@@ -1024,6 +1186,77 @@ static void a_hanging_inject_of_team_1_holds_back_no_inject_of_team_2(void **sta
     scenario_free(s);
 }
 
+/* A service check whose guest is slow once: with confirm 2, one failing
+ * probe is no outage; two in a row are. */
+typedef struct blip_fake {
+    int64_t wall;
+    int probes;
+    int fail_from; /* probes from this one on fail */
+    int blip;      /* this one probe fails */
+} blip_fake;
+
+static int run_inject_none(void *ctx, int team, const inject *inj, inject_outcome *out)
+{
+    return ENSHU_OK;
+}
+
+static int run_check_blip(void *ctx, int team, const check *c, bool *passing, char **output)
+{
+    blip_fake *f = ctx;
+    f->probes++;
+    *passing = f->probes != f->blip && f->probes < f->fail_from;
+    return ENSHU_OK;
+}
+
+static int64_t wall_ms_blip(void *ctx)
+{
+    return ((blip_fake *)ctx)->wall;
+}
+
+static int penalties_after(const char *confirm, int blip, int fail_from, int64_t until)
+{
+    char *text = xasprintf("enshu: 1\nid: svc\ntitle: Service\n"
+                           "network: {segments: [{name: lan}]}\n"
+                           "nodes: [{name: srv, image: server, interfaces: [{segment: lan}]}]\n"
+                           "checks:\n"
+                           "  - {id: up, node: srv, command: 'true', interval: 1m%s}\n"
+                           "penalties: [{id: down, check: up, when: failing, points: 5}]\n",
+                           confirm);
+    scenario *s = load_or_fail(text);
+    free(text);
+    char *path = temp_ledger();
+    event_store *ledger;
+    assert_int_equal(event_store_open(path, true, &ledger), ENSHU_OK);
+    blip_fake f = {.blip = blip, .fail_from = fail_from};
+    exercise_hooks hooks = {run_inject_none, run_check_blip, wall_ms_blip, NULL, &f, 0};
+    exercise *ex = exercise_new(s, 1, ledger, &hooks);
+    assert_int_equal(exercise_start(ex), ENSHU_OK);
+    while (f.wall < until) {
+        int64_t next = exercise_step(ex);
+        f.wall = next < until ? (next > f.wall ? next : f.wall + 1) : until;
+    }
+    exercise_step(ex);
+    int penalties = grader_team(exercise_grader(ex), 1)->penalties;
+    exercise_free(ex);
+    event_store_free(ledger);
+    unlink(path);
+    free(path);
+    scenario_free(s);
+    return penalties;
+}
+
+static void a_check_with_confirm_records_a_state_seen_in_a_row(void **state)
+{
+    /* Probes at 0, 1m, 2m...: the third one fails alone. */
+    assert_int_equal(penalties_after("", 3, 1000, 10 * MIN), 5);
+    assert_int_equal(penalties_after(", confirm: 2", 3, 1000, 10 * MIN), 0);
+    /* From the seventh probe on the service is down: confirmed at the eighth. */
+    assert_int_equal(penalties_after(", confirm: 2", 3, 7, (int64_t)6 * MIN + 1), 0);
+    assert_int_equal(penalties_after(", confirm: 2", 3, 7, 7 * MIN + 1), 5);
+    assert_int_equal(penalties_after(", confirm: 3", 3, 7, 7 * MIN + 1), 0);
+    assert_int_equal(penalties_after(", confirm: 3", 3, 7, 8 * MIN + 1), 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1037,10 +1270,12 @@ int main(void)
         cmocka_unit_test(events_from_elsewhere_are_picked_up_once),
         cmocka_unit_test(a_hanging_check_holds_back_no_inject),
         cmocka_unit_test(a_guest_started_without_its_agent_counts_as_up),
+        cmocka_unit_test(a_variable_chooses_each_teams_node),
         cmocka_unit_test(a_probe_under_way_at_an_inject_is_made_and_recorded_again),
         cmocka_unit_test(a_hanging_inject_of_team_1_holds_back_no_inject_of_team_2),
         cmocka_unit_test(a_failed_inject_is_recorded_and_can_be_retried),
         cmocka_unit_test(injects_run_again_on_new_guests),
+        cmocka_unit_test(a_check_with_confirm_records_a_state_seen_in_a_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -289,13 +289,17 @@ static void mail_users_and_owners_load(void **state)
     assert_string_equal(m->mail_to[1].addr, "bob@corp.example");
     assert_string_equal(m->mail_subject, "Team {{team}}");
     /* The server node's address on the segment it shares with the sender. */
-    assert_string_equal(m->server_host, "{{addr gw lan}}");
+    char *host = scenario_mail_server(s, m, scenario_node(s, send->target));
+    assert_string_equal(host, "{{addr gw lan}}");
+    free(host);
     assert_int_equal(m->server_port, 25);
     assert_int_equal(m->nmail_files, 2);
     assert_non_null(strstr(m->mail_files[0].content, "mail_users_and_owners_load"));
     assert_int_equal(m->mail_files[1].size, strlen(m->mail_files[1].content));
     const action *m2 = &scenario_inject(s, "send2")->action;
-    assert_string_equal(m2->server_host, "mail.corp.example");
+    host = scenario_mail_server(s, m2, NULL);
+    assert_string_equal(host, "mail.corp.example");
+    free(host);
     assert_int_equal(m2->server_port, 587);
     assert_int_equal(m2->nmail_files, 0);
     assert_string_equal(scenario_inject(s, "as-alice")->action.user, "alice");

@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "errors.h"
+#include "node_ref.h"
 #include "scenario.h"
 #include "team_vars.h"
 #include "time_template.h"
@@ -254,6 +255,118 @@ static void expand_at_fills_times_and_values(void **state)
     scenario_free(s);
 }
 
+/* A variable that chooses a node: each team's value picks its own node for
+ * an inject's target, a mail's via and a check's node (node_ref.h). */
+static const char NODES[] =
+    "enshu: 1\n"
+    "id: nodes\n"
+    "title: Nodes\n"
+    "variables:\n"
+    "  pz: {one_of: [ws1, ws2]}\n"
+    "network:\n"
+    "  segments: [{name: lan}, {name: office}]\n"
+    "nodes:\n"
+    "  - {name: ws1, image: workstation, interfaces: [{segment: lan}]}\n"
+    "  - {name: ws2, image: workstation, interfaces: [{segment: office}, {segment: lan}]}\n"
+    "  - {name: mx, image: server, interfaces: [{segment: office}, {segment: lan}]}\n"
+    "injects:\n"
+    "  - {id: drop, at: 1m, target: '{{ var  pz }}', run: 'touch /tmp/x'}\n"
+    "  - {id: off, at: 2m, target: '{{var pz}}', power: stop}\n"
+    "  - {id: cut, at: 3m, target: '{{var pz}}', link: cut, segment: lan}\n"
+    "  - id: phish\n"
+    "    at: 4m\n"
+    "    mail: {from: a@corp.example, to: b@corp.example, subject: s, body: b,\n"
+    "           via: '{{var pz}}', server: mx}\n"
+    "checks:\n"
+    "  - {id: up, node: '{{var pz}}', power: running}\n"
+    "  - id: both\n"
+    "    any: [{node: '{{var pz}}', command: 'true'}, {node: mx, power: running}]\n";
+
+static void node_refs_parse(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ref, *var;
+    } cases[] = {
+        {"{{var pz}}", "pz"},        {"{{ var  pz }}", "pz"},
+        {"{{var a-b_c}}", "a-b_c"},  {"ws1", NULL},
+        {"{{var}}", NULL},           {"{{var a b}}", NULL},
+        {"x{{var a}}", NULL},        {"{{var a}}x", NULL},
+        {"{{var a}}{{team}}", NULL}, {"{{varpz}}", NULL},
+        {"{{addr ws1}}", NULL},      {"{{var a}", NULL},
+        {"{{ var {pz} }}", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *var = node_ref_variable(cases[i].ref);
+        if (cases[i].var)
+            assert_string_equal(var, cases[i].var);
+        else
+            assert_null(var);
+        free(var);
+    }
+    assert_null(node_ref_variable(NULL));
+}
+
+static void a_variable_chooses_each_teams_node(void **state)
+{
+    (void)state;
+    diag_list *d = diag_list_new();
+    scenario *s = scenario_load_buffer("t.yaml", NODES, strlen(NODES), d);
+    char *msgs = diag_list_format(d);
+    assert_string_equal(msgs, "");
+    free(msgs);
+    diag_list_free(d);
+    assert_non_null(s);
+    const inject *drop = scenario_inject(s, "drop");
+    assert_string_equal(drop->target, "{{var pz}}"); /* kept in one spelling */
+
+    /* Every choice, for the validator and the range's image checks. */
+    const char **names;
+    assert_int_equal(node_ref_choices(s, drop->target, &names), 2);
+    assert_string_equal(names[0], "ws1");
+    assert_string_equal(names[1], "ws2");
+    free(names);
+    assert_int_equal(node_ref_choices(s, "mx", &names), 1);
+    assert_string_equal(names[0], "mx");
+    free(names);
+    assert_int_equal(node_ref_choices(s, "{{var nope}}", &names), 0);
+    assert_null(names);
+    assert_true(node_ref_may_be(s, drop->target, "ws2"));
+    assert_false(node_ref_may_be(s, drop->target, "mx"));
+    assert_true(node_ref_may_be(s, "mx", "mx"));
+    assert_false(node_ref_may_be(s, NULL, "mx"));
+
+    /* Two teams, two different nodes: each team's own value. */
+    team_vars *v = filled(s, 2, SEED_A);
+    const char *mail_via[2];
+    for (int t = 1; t <= 2; t++) {
+        const char *value = team_vars_get(v, t, "var pz");
+        const node *nd = node_ref_node(s, v, t, drop->target);
+        assert_non_null(nd);
+        assert_string_equal(nd->name, value);
+        assert_ptr_equal(node_ref_node(s, v, t, scenario_check(s, "up")->node), nd);
+        assert_ptr_equal(node_ref_node(s, v, t, scenario_check(s, "both")->probes[0].node), nd);
+        assert_string_equal(node_ref_node(s, v, t, "mx")->name, "mx");
+        mail_via[t - 1] = node_ref_name(v, t, scenario_inject(s, "phish")->target);
+    }
+    assert_string_not_equal(node_ref_name(v, 1, drop->target), node_ref_name(v, 2, drop->target));
+    /* The mail server's address is on the segment the team's sender shares
+     * with it (its first such): lan from ws1, office from ws2. */
+    const action *phish = &scenario_inject(s, "phish")->action;
+    for (int t = 0; t < 2; t++) {
+        char *host = scenario_mail_server(s, phish, scenario_node(s, mail_via[t]));
+        assert_string_equal(host, strcmp(mail_via[t], "ws1") == 0 ? "{{addr mx lan}}"
+                                                                  : "{{addr mx office}}");
+        free(host);
+    }
+    /* Without values (no team's values known), a variable chooses nothing. */
+    assert_null(node_ref_node(s, NULL, 1, drop->target));
+    assert_null(node_ref_name(v, 3, drop->target));
+    assert_string_equal(node_ref_name(NULL, 1, "ws1"), "ws1");
+    team_vars_free(v);
+    scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +378,8 @@ int main(void)
         cmocka_unit_test(time_templates_format),
         cmocka_unit_test(time_templates_are_checked),
         cmocka_unit_test(expand_at_fills_times_and_values),
+        cmocka_unit_test(node_refs_parse),
+        cmocka_unit_test(a_variable_chooses_each_teams_node),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

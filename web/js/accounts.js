@@ -7,6 +7,7 @@
 
 import { t } from './i18n.js';
 import { el } from './ui.js';
+import { teamLabel } from './roster.js';
 
 /* Fills host with the accounts (nothing, and hidden, when there are none). */
 export function renderAccounts(host, accounts, { withTeam = false } = {}) {
@@ -29,7 +30,7 @@ export function renderAccounts(host, accounts, { withTeam = false } = {}) {
     el(
       'tr',
       { dataset: { test: 'account-row', team: a.team, user: a.name } },
-      withTeam ? el('td', {}, t('team.label', { team: a.team })) : null,
+      withTeam ? el('td', {}, teamLabel(a.team)) : null,
       el('th', { scope: 'row' }, el('code', {}, a.name)),
       el('td', {}, a.title || ''),
       el('td', {}, el('code', { dataset: { test: 'account-password' } }, a.password)),

@@ -22,6 +22,10 @@ export function describeMessage(m, objectiveTitle) {
       return t('timeline.report', { by: m.by || '', objective });
     case 'grade':
       return t('timeline.grade', { objective, item: m.item + 1, points: m.points });
+    case 'feedback':
+      return t('timeline.feedback', { by: m.by || '', objective });
+    case 'team':
+      return t('timeline.team', { name: m.name });
     case 'hint':
       return t('timeline.hint', { objective, cost: m.cost });
     case 'message':

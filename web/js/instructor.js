@@ -24,6 +24,8 @@ import { exerciseNow as timeOf, showClock, objectiveTitle as titleIn } from './e
 import { RequestLog, renderWaitingRequests } from './requests.js';
 import { createOverview } from './overview.js';
 import { NodeGroups } from './node_groups.js';
+import { setTeamNames, noteTeamName, onTeamNames, teamLabel, teamNameEditor } from './roster.js';
+import { ReportBook, reportCard, cardSignature, statusTable } from './reports.js';
 
 const REFRESH_MS = 5000;
 const EVENT_FEED_MAX = 500;
@@ -31,7 +33,7 @@ const EVENT_FEED_MAX = 500;
 const login = savedLogin();
 if (!login || login.role !== 'instructor') location.replace('index.html?role=instructor');
 
-const KEPT = new Set(['inbox', 'answer', 'report', 'grade', 'hint', 'message', 'exercise', 'score', 'request']);
+const KEPT = new Set(['inbox', 'answer', 'report', 'grade', 'feedback', 'hint', 'message', 'exercise', 'score', 'request']);
 /* A failed inject's alert lasts across reloads: the latest of its events
  * that settle it (failed, retried, fired, skipped) is kept. */
 const INJECT_OUTCOMES = new Set(['inject.failed', 'inject.retried', 'inject.fired', 'inject.skipped']);
@@ -53,8 +55,7 @@ const state = {
   nodes: [], // {team, name, title, addresses, console, state}
   scores: new Map(), // team -> score message
   board: null, // the last scoreboard reply
-  reports: new Map(), // `${team}/${objective}` -> [report messages]
-  grades: new Map(), // `${team}/${objective}/${item}` -> points
+  reports: new ReportBook(), // every report, grade and feedback (reports.js)
   failures: new Map(), // `${team}/${inject}` -> the inject.failed event not yet retried
   requests: new RequestLog(),
   events: []
@@ -157,12 +158,12 @@ function renderTeamSelects() {
   const keep = bt.value;
   bt.replaceChildren(
     el('option', { value: '0' }, t('broadcast.all')),
-    ...teamNumbers().map((n) => el('option', { value: String(n) }, t('team.label', { team: n })))
+    ...teamNumbers().map((n) => el('option', { value: String(n) }, teamLabel(n)))
   );
   bt.value = keep || '0';
   const ts = $('team-select');
   const keepTeam = ts.value;
-  ts.replaceChildren(...teamNumbers().map((n) => el('option', { value: String(n) }, t('team.label', { team: n }))));
+  ts.replaceChildren(...teamNumbers().map((n) => el('option', { value: String(n) }, teamLabel(n))));
   ts.value = keepTeam || '1';
 }
 
@@ -245,7 +246,7 @@ function renderJoinCodes() {
     return el(
       'tr',
       { dataset: { test: 'join-code-row', team: c.team } },
-      el('th', { scope: 'row' }, t('team.label', { team: c.team })),
+      el('th', { scope: 'row' }, teamNameEditor(c.team, (type, fields) => conn.request(type, fields))),
       el(
         'td',
         {},
@@ -397,7 +398,7 @@ function renderScoreboard() {
       el(
         'tr',
         { dataset: { test: 'scoreboard-row', team } },
-        el('th', { scope: 'row' }, el('span', { class: 'swatch', style: `background:${teamColor(team)}` }), t('team.label', { team })),
+        el('th', { scope: 'row' }, el('span', { class: 'swatch', style: `background:${teamColor(team)}` }), teamLabel(team)),
         el('td', { class: 'total', dataset: { test: 'scoreboard-total' } }, s ? String(s.total) : '0'),
         ...objs.map((o) => {
           const x = s && s.objectives ? s.objectives.find((y) => y.id === o.id) : null;
@@ -427,7 +428,7 @@ function renderScoreboard() {
       title: t('scoreboard.chart'),
       desc: t('scoreboard.chart.desc'),
       minutes: t('scoreboard.minutes'),
-      team: (n) => t('team.label', { team: n })
+      team: (n) => teamLabel(n)
     }
   });
 }
@@ -444,105 +445,46 @@ async function downloadReportFile(report, statusNode) {
   }
 }
 
-function reportCard(team, objectiveId, reports) {
-  const o = objective(objectiveId) || { id: objectiveId, rubric: [] };
-  const last = reports[reports.length - 1];
-  const statusNode = el('p', { class: 'status', role: 'alert' });
-  const status = statusLine(statusNode);
-  const items = (o.rubric || []).map((r) => {
-    const inputId = `grade-${team}-${objectiveId}-${r.item}`;
-    const current = state.grades.get(`${team}/${objectiveId}/${r.item}`);
-    const input = el('input', {
-      id: inputId,
-      type: 'number',
-      min: 0,
-      max: r.points,
-      step: 1,
-      value: current != null ? current : '',
-      dataset: { test: 'grade-input', item: r.item }
-    });
-    const button = el(
-      'button',
-      {
-        type: 'button',
-        dataset: { test: 'grade-submit', item: r.item },
-        onclick: async () => {
-          const points = Number(input.value);
-          if (input.value === '' || !(points >= 0 && points <= r.points)) {
-            input.focus();
-            return;
-          }
-          button.disabled = true;
-          try {
-            await conn.request('grade', { team, objective: objectiveId, item: r.item, points });
-            status.ok(t('reports.graded'));
-          } catch (err) {
-            status.error(errorText(err));
-          } finally {
-            button.disabled = false;
-          }
-        }
-      },
-      t('reports.grade')
-    );
-    return el(
-      'li',
-      { dataset: { test: 'rubric-item', item: r.item, graded: String(current != null) } },
-      el('label', { for: inputId }, t('reports.item', { item: r.item + 1, text: r.text, points: r.points })),
-      el('span', { class: 'row' }, input, button)
-    );
-  });
-  return el(
-    'article',
-    { class: 'card report', dataset: { test: 'report-item', team, objective: objectiveId } },
-    el('h3', {}, `${t('team.label', { team })} · ${objectiveTitle(objectiveId)}`),
-    el('p', { class: 'by' }, `${last.by || ''} · ${formatClock(last.at_ms || 0)}`),
-    el('pre', { dataset: { test: 'report-text' } }, last.text),
-    last.attachment
-      ? el(
-          'p',
-          {},
-          el(
-            'button',
-            { type: 'button', class: 'link', dataset: { test: 'report-attachment' }, onclick: () => downloadReportFile(last, statusNode) },
-            t('reports.attachment', { name: last.attachment.name })
-          )
-        )
-      : null,
-    el('ol', { class: 'rubric' }, ...items),
-    statusNode
-  );
-}
-
 function renderReports() {
   const host = $('reports');
-  /* Keep a grade being typed: rebuild only the cards whose data changed. */
-  const cards = [];
-  for (const [key, reports] of state.reports) {
-    const [team, objectiveId] = key.split('/');
-    cards.push({ key, team: Number(team), objectiveId, reports });
-  }
-  cards.sort((a, b) => a.team - b.team || a.objectiveId.localeCompare(b.objectiveId));
+  /* Keep a grade or feedback being typed: rebuild only the cards whose data changed. */
+  const entries = state.reports.entries();
   const existing = new Map([...host.children].map((c) => [`${c.dataset.team}/${c.dataset.objective}`, c]));
-  const nodes = cards.map((c) => {
-    const sig = JSON.stringify([
-      c.reports.length,
-      (objective(c.objectiveId) || {}).rubric,
-      [...state.grades].filter(([k]) => k.startsWith(`${c.key}/`))
-    ]);
+  const nodes = entries.map((c) => {
+    const o = objective(c.objective) || { id: c.objective, rubric: [] };
+    const sig = cardSignature(c, o, state.reports, teamLabel(c.team));
     const old = existing.get(c.key);
     if (old && old.dataset.sig === sig && !renderReports.force) return old;
-    const card = reportCard(c.team, c.objectiveId, c.reports);
+    const card = reportCard({
+      team: c.team,
+      objective: o,
+      reports: c.reports,
+      book: state.reports,
+      request: (type, fields) => conn.request(type, fields),
+      teamLabel,
+      objectiveTitle,
+      download: downloadReportFile
+    });
     card.dataset.sig = sig;
     return card;
   });
   renderReports.force = false;
   host.replaceChildren(...nodes);
-  document.querySelector('[data-test=reports-empty]').hidden = cards.length > 0;
+  $('report-statuses').replaceChildren(
+    statusTable({
+      teams: teamNumbers(),
+      objectives: state.objectives.filter((o) => o.kind === 'report'),
+      book: state.reports,
+      teamLabel,
+      objectiveTitle,
+      show: (team, objectiveId) => host.querySelector(`[data-team="${team}"][data-objective="${objectiveId}"]`)?.scrollIntoView()
+    }) || ''
+  );
+  document.querySelector('[data-test=reports-empty]').hidden = entries.length > 0;
   let ungraded = 0;
-  for (const c of cards) {
-    const rubric = (objective(c.objectiveId) || {}).rubric || [];
-    if (rubric.some((r) => !state.grades.has(`${c.key}/${r.item}`))) ungraded++;
+  for (const c of entries) {
+    const rubric = (objective(c.objective) || {}).rubric || [];
+    if (rubric.some((r) => state.reports.grade(c.team, c.objective, r.item) == null)) ungraded++;
   }
   $('ungraded').hidden = ungraded === 0;
   $('ungraded').textContent = String(ungraded);
@@ -564,7 +506,7 @@ function toggleConsole(n) {
     const panel = el(
       'section',
       { class: 'console-panel', dataset: { test: 'console-panel', team: n.team, node: n.name } },
-      el('h3', {}, t('console.label', { node: `${t('team.label', { team: n.team })} ${n.name}` })),
+      el('h3', {}, t('console.label', { node: `${teamLabel(n.team)} ${n.name}` })),
       host
     );
     $('consoles').append(panel);
@@ -590,7 +532,7 @@ function toggleDisplay(n) {
     const panel = el(
       'section',
       { class: 'console-panel', dataset: { test: 'display-panel', team: n.team, node: n.name } },
-      el('h3', {}, t('display.label', { node: `${t('team.label', { team: n.team })} ${n.name}` })),
+      el('h3', {}, t('display.label', { node: `${teamLabel(n.team)} ${n.name}` })),
       host
     );
     $('consoles').append(panel);
@@ -636,7 +578,7 @@ function renderNodes() {
       return el(
         'tr',
         { dataset: { test: 'node-row', team: n.team, node: n.name } },
-        el('td', {}, t('team.label', { team: n.team })),
+        el('td', {}, teamLabel(n.team)),
         el('th', { scope: 'row' }, n.name, n.title ? el('span', { class: 'small' }, ` ${n.title}`) : null),
         el('td', {}, (n.addresses || []).join(', ')),
         el('td', { dataset: { test: 'node-state', state: s } }, t(`node.state.${s}`)),
@@ -691,7 +633,7 @@ function addEvent(m) {
       'li',
       { dataset: { test: 'event', type: m.type, kind: m.kind || '', team: m.team ?? '' } },
       el('span', { class: 'at' }, m.at_ms != null ? formatClock(m.at_ms) : ''),
-      el('span', { class: 'team' }, m.team ? t('team.label', { team: m.team }) : ''),
+      el('span', { class: 'team' }, m.team ? teamLabel(m.team) : ''),
       el('span', { class: 'what' }, m.type === 'event' ? describeEvent(m) : describeMessage(m, objectiveTitle))
     )
   );
@@ -708,6 +650,7 @@ conn.on('welcome', (w) => {
   state.exercise = { phase: e.phase || 'ready', at_ms: e.at_ms || 0, speed: e.speed || 1, receivedAt: performance.now() };
   state.teams = e.teams || joinCodes(w).length;
   state.objectives = w.objectives || [];
+  setTeamNames(e.names);
   const old = new Map(state.nodes.map((n) => [`${n.team}/${n.name}`, n]));
   state.nodes = (w.nodes || []).map((n) => ({ ...(old.get(`${n.team}/${n.name}`) || {}), ...n }));
   renderExercise();
@@ -743,16 +686,24 @@ conn.on('score', (m) => {
   if (currentTab === 'scoreboard') renderScoreboard();
 });
 
-conn.on('report', (m) => {
-  const key = `${m.team}/${m.objective}`;
-  if (!state.reports.has(key)) state.reports.set(key, []);
-  state.reports.get(key).push(m);
-  renderReports();
-});
+for (const type of ['report', 'grade', 'feedback']) {
+  conn.on(type, (m) => {
+    state.reports.add(m);
+    renderReports();
+  });
+}
 
-conn.on('grade', (m) => {
-  state.grades.set(`${m.team}/${m.objective}/${m.item}`, m.points);
+/* A team renamed (roster.js). */
+conn.on('team', noteTeamName);
+onTeamNames(() => {
+  overview.render();
+  renderTeamSelects();
+  renderJoinCodes();
+  renderScoreboard();
+  renderReports.force = true;
   renderReports();
+  renderNodes();
+  renderRequests();
 });
 
 conn.on('request', (m) => {
@@ -762,7 +713,7 @@ conn.on('request', (m) => {
 
 /* The feed shows every event as it comes: raw ones and those the teams
  * see; a team's inject table follows its events. */
-for (const type of ['event', 'inbox', 'answer', 'report', 'grade', 'hint', 'message', 'request']) {
+for (const type of ['event', 'inbox', 'answer', 'report', 'grade', 'feedback', 'team', 'hint', 'message', 'request']) {
   conn.on(type, (m) => {
     addEvent(m);
     if (currentTab === 'teams' && Number($('team-select').value) === m.team) scheduleTimeline();
@@ -834,7 +785,6 @@ conn.on('reset', () => {
   renderAlerts();
   state.scores.clear();
   state.reports.clear();
-  state.grades.clear();
   state.requests.clear();
   renderReports();
   renderScoreboard();

@@ -9,6 +9,7 @@
 
 import { t } from './i18n.js';
 import { el } from './ui.js';
+import { teamLabel } from './roster.js';
 
 /* Up to this many teams, groups start open. */
 const OPEN_UP_TO = 4;
@@ -49,7 +50,7 @@ export class NodeGroups {
             this.render(this.last.nodes, this.last.rowFor);
           }
         },
-        t('team.label', { team })
+        teamLabel(team)
       );
       const head = el(
         'tr',

@@ -23,6 +23,7 @@
 
 import { t } from './i18n.js';
 import { $, el, confirmDialog, statusLine, errorText } from './ui.js';
+import { teamLabel, teamTitle } from './roster.js';
 
 const REFRESH_MS = 5000;
 /* After inject events, the summary is asked again at most this often. */
@@ -102,7 +103,7 @@ export function createOverview({ conn, exercise, exerciseNow, objectiveTitle, fa
     const words = [t(`overview.cell.${state}`)];
     if (tries) words.push(t('overview.cell.tries', { n: tries }));
     if (hints) words.push(t('overview.cell.hints', { n: hints }));
-    td.title = `${t('team.label', { team })} · ${objectiveTitle(objective)}: ${words.join(', ')}`;
+    td.title = `${teamLabel(team)} · ${objectiveTitle(objective)}: ${words.join(', ')}`;
   }
 
   /* Milliseconds since a member of team last did something, or null when
@@ -264,8 +265,8 @@ export function createOverview({ conn, exercise, exerciseNow, objectiveTitle, fa
   function teamRow(team) {
     const toggle = el(
       'button',
-      { type: 'button', class: 'link', 'aria-expanded': String(data.expanded.has(team)), dataset: { test: 'overview-team' }, onclick: () => toggleDetail(team) },
-      t('team.label', { team })
+      { type: 'button', class: 'link', title: teamTitle(team), 'aria-expanded': String(data.expanded.has(team)), dataset: { test: 'overview-team' }, onclick: () => toggleDetail(team) },
+      teamLabel(team)
     );
     const objectiveCells = data.objectives.map((o) => {
       const td = el('td', { class: 'cell', dataset: { test: 'overview-cell', team, objective: o.id } }, el('span', {}), el('sup', {}));

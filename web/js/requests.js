@@ -9,6 +9,7 @@
 
 import { t } from './i18n.js';
 import { el, confirmDialog, statusLine, errorText } from './ui.js';
+import { teamLabel } from './roster.js';
 
 /* What the `request` messages say of each team's requests. */
 export class RequestLog {
@@ -156,7 +157,7 @@ export function renderWaitingRequests(container, { log, decide }) {
       return el(
         'article',
         { class: 'card request', dataset: { test: 'request-waiting', team: w.team, request: w.request } },
-        el('h3', {}, `${t('team.label', { team: w.team })}: ${w.title || w.request}`),
+        el('h3', {}, `${teamLabel(w.team)}: ${w.title || w.request}`),
         w.asked_note ? el('p', { class: 'note', dataset: { test: 'request-team-note' } }, t('request.team_note', { by: w.by || '', note: w.asked_note })) : null,
         el('label', { for: noteId }, t('request.note.instructor')),
         el('div', { class: 'row' }, note, ...buttons),

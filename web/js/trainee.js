@@ -21,6 +21,8 @@ import { describeMessage } from './describe.js';
 import { renderAccounts } from './accounts.js';
 import { showClock, objectiveTitle as titleIn } from './exercise.js';
 import { RequestLog, renderTeamRequests } from './requests.js';
+import { setTeamNames, noteTeamName, onTeamNames, teamLabel, teamTitle } from './roster.js';
+import { feedbackList } from './reports.js';
 
 /* The server takes a report of at most 64 KiB in all, its attachment's
  * base64 at most 60,000 characters: a file of at most 45,000 bytes. */
@@ -48,6 +50,7 @@ const state = {
   answers: new Map(), // objective -> [answer messages]
   reports: new Map(), // objective -> [report messages]
   grades: new Map(), // `${objective}/${item}` -> points
+  feedback: new Map(), // report seq -> [feedback messages]
   hints: new Map(), // `${objective}/${index}` -> hint message
   score: null,
   timeline: [],
@@ -97,9 +100,9 @@ function renderHeader() {
   if (w) {
     $('exercise-title').textContent = w.exercise.title || w.exercise.id;
     $('exercise-description').textContent = w.exercise.description || '';
-    $('team-label').textContent = t('team.label', { team: w.team });
+    $('team-label').textContent = teamTitle(w.team);
     $('member-name').textContent = w.name || login.name;
-    document.title = `${w.exercise.title || 'Enshu'} – ${t('team.label', { team: w.team })}`;
+    document.title = `${w.exercise.title || 'Enshu'} – ${teamLabel(w.team)}`;
   }
   const phase = $('exercise-phase');
   phase.textContent = t(`phase.${state.exercise.phase}`);
@@ -381,7 +384,13 @@ function reportForm(o, card) {
     );
     history.replaceChildren(
       ...(state.reports.get(o.id) || []).map((r) =>
-        el('li', {}, el('span', { class: 'by' }, `${r.by || ''} · ${formatClock(r.at_ms || 0)}`), el('pre', {}, r.text))
+        el(
+          'li',
+          { dataset: { test: 'report-entry', seq: r.seq } },
+          el('span', { class: 'by' }, `${r.by || ''} · ${formatClock(r.at_ms || 0)}`),
+          el('pre', {}, r.text),
+          feedbackList(state.feedback.get(r.seq) || [])
+        )
       )
     );
     submit.disabled = !running();
@@ -640,7 +649,7 @@ function renderBoard() {
       el(
         'tr',
         { class: team === own ? 'own' : '', dataset: { test: 'scoreboard-row', team, own: String(team === own) } },
-        el('th', { scope: 'row' }, t('team.label', { team })),
+        el('th', { scope: 'row' }, teamLabel(team)),
         el('td', { class: 'total', dataset: { test: 'scoreboard-total' } }, String(total))
       )
     )
@@ -694,6 +703,7 @@ function push(map, key, value) {
 conn.on('welcome', (w) => {
   state.welcome = w;
   state.objectives = w.objectives || [];
+  setTeamNames((w.exercise || {}).names);
   const old = new Map(state.nodes.map((n) => [n.name, n]));
   state.nodes = (w.nodes || []).map((n) => ({ ...(old.get(n.name) || {}), ...n }));
   const e = w.exercise || {};
@@ -765,6 +775,20 @@ conn.on('grade', (m) => {
   addTimeline(m);
 });
 
+/* An instructor's feedback on one of the team's reports: under that report. */
+conn.on('feedback', (m) => {
+  push(state.feedback, m.report, m);
+  updateTask(m.objective);
+  addTimeline(m);
+});
+
+/* A team renamed (roster.js): the header and the scoreboard. */
+conn.on('team', noteTeamName);
+onTeamNames(() => {
+  renderHeader();
+  if (!$('tab-scoreboard').hidden) renderBoard();
+});
+
 conn.on('hint', (m) => {
   state.hints.set(`${m.objective}/${m.index}`, m);
   updateTask(m.objective);
@@ -791,6 +815,7 @@ conn.on('reset', () => {
   state.answers.clear();
   state.reports.clear();
   state.grades.clear();
+  state.feedback.clear();
   state.hints.clear();
   state.requests.clear();
   state.timeline = [];

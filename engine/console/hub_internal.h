@@ -251,7 +251,9 @@ struct console_hub {
     bool notified, stopping;
     bool busy;         /* a session catches up or a console waits: look again soon */
     int64_t tailed_ms; /* when the hub last looked for new events */
-    int64_t *active_ms; /* [team - 1]: a member's last action (monotonic ms; 0: none) */
+    /* [team - 1]: when a member last did something (hub_overview.c;
+     * monotonic ms, 0: never) */
+    int64_t *active_ms;
 };
 
 /* ---- hub_inbox.c: any thread ---- */

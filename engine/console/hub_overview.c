@@ -75,8 +75,6 @@ static void add_token_owner(const token_owner *o, void *arg)
     add_name(tn->members[o->team - 1], o->name);
 }
 
-static const char *const STATE_KEYS[] = {"pending", "fired", "failed", "skipped"};
-
 /* A team's injects: counted by state (a held one counts as held, not as
  * pending) and the pending ones with why they wait. The exercise is locked. */
 static json_t *team_injects(console_hub *hub, int team, int64_t now, timeline_clock clock,
@@ -98,14 +96,13 @@ static json_t *team_injects(console_hub *hub, int team, int64_t now, timeline_cl
         else
             count[INJECT_PENDING]++;
         char *why = timeline_explain(tl, i, now, clock);
-        json_array_append_new(*waiting, json_pack("{s:s, s:b, s:s}", "id", inj->id, "held",
-                                                  is_held, "why", why));
+        json_array_append_new(
+            *waiting, json_pack("{s:s, s:b, s:s}", "id", inj->id, "held", is_held, "why", why));
         free(why);
     }
-    return json_pack("{s:I, s:I, s:I, s:I, s:I}", STATE_KEYS[INJECT_PENDING],
-                     count[INJECT_PENDING], "held", held, STATE_KEYS[INJECT_FIRED],
-                     count[INJECT_FIRED], STATE_KEYS[INJECT_FAILED], count[INJECT_FAILED],
-                     STATE_KEYS[INJECT_SKIPPED], count[INJECT_SKIPPED]);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I}", "pending", count[INJECT_PENDING], "held", held,
+                     "fired", count[INJECT_FIRED], "failed", count[INJECT_FAILED], "skipped",
+                     count[INJECT_SKIPPED]);
 }
 
 /* The team's guests whose power state is not "running". */
@@ -173,10 +170,9 @@ void hub_handle_overview(console_hub *hub, session *ss, const console_request *r
     for (unsigned t = 1; t <= hub->nteams; t++) {
         json_t *waiting;
         json_t *injects = team_injects(hub, (int)t, now, clock, &waiting);
-        json_t *team = json_pack("{s:i, s:o, s:o, s:I, s:o}", "team", (int)t, "injects", injects,
-                                 "waiting", waiting, "members",
-                                 (json_int_t)json_array_size(tn.members[t - 1]), "online",
-                                 online[t - 1]);
+        json_t *team = json_pack(
+            "{s:i, s:o, s:o, s:I, s:o}", "team", (int)t, "injects", injects, "waiting", waiting,
+            "members", (json_int_t)json_array_size(tn.members[t - 1]), "online", online[t - 1]);
         json_array_append_new(teams, team);
     }
     exercise_unlock(ex);

@@ -1559,8 +1559,8 @@ static void the_overview_gives_every_team_at_once(void **state)
     assert_type(ask(ins, json_pack("{s:s, s:s, s:i, s:b}", "type", "inject.hold", "inject",
                                    "reimaged", "team", 2, "held", 1)),
                 "ok");
-    assert_type(ask(ins, json_pack("{s:s, s:s, s:i}", "type", "inject.release", "inject",
-                                   "notice", "team", 0)),
+    assert_type(ask(ins, json_pack("{s:s, s:s, s:i}", "type", "inject.release", "inject", "notice",
+                                   "team", 0)),
                 "ok");
     for (int t = 1; t <= 2; t++)
         await_match(ins, is_inbox_of, &t, "the released message of each team");

@@ -4,8 +4,8 @@
  * and CLIENTS websocket clients connected (default 2,000: 50 members a
  * team, each a session of its own that gets every message of its team).
  *
- * console_fixture runs tests/browser/overview.yaml (a tabletop exercise,
- * no guests) for 40 teams. The clients are plain websockets from this
+ * console_fixture runs a tabletop exercise (no guests) for 40 teams: ten
+ * questions, a message at the start and RELEASES manual ones. The clients are plain websockets from this
  * process (32 per loopback address, 127.0.0.1 on: the server allows 64 an
  * address), joined with their team's code. The instructor console is open
  * on its Overview at 1366x768. Then one member of each team in turn answers
@@ -15,6 +15,11 @@
  * the page), and until the next frame after that (requestAnimationFrame:
  * the change is on screen). The page's clock is set against this
  * process's by the shortest of several round trips.
+ *
+ * Then the instructor releases each manual message for all teams at once
+ * (`inject.release`, team 0), 2 s apart: for each team's row, the time
+ * from the request until the team's message reaches the page, until the
+ * row counts it fired, and the next frame.
  *
  * Also times the server's `overview` summary (every team's injects with
  * why, members online, last actions) asked over a websocket of its own,
@@ -28,7 +33,7 @@
  */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,10 +48,34 @@ const ANSWERS_PER_S = Number(process.argv[3] || 10);
 const TEAMS = 40;
 const OBJECTIVES = 10;
 const PER_ADDRESS = 32;
-const JOINING_AT_ONCE = 16; /* under the server's cap on sessions not joined yet */
+const JOINING_AT_ONCE = 16;
+const RELEASES = 5;
+const RELEASE_GAP_MS = 2000; /* under the server's cap on sessions not joined yet */
 const T = (name) => `[data-test="${name}"]`;
 
 const now = () => performance.timeOrigin + performance.now();
+
+/* The exercise: overview.yaml's questions, with RELEASES manual messages. */
+function scenarioText() {
+  const objectives = Array.from({ length: OBJECTIVES }, (_, i) =>
+    `  - {id: q${i + 1}, kind: question, title: Question ${i + 1}, text: "q${i + 1}?", answer: {nocase: a${i + 1}}, points: 10}`
+  );
+  const manual = Array.from({ length: RELEASES }, (_, i) =>
+    `  - {id: m${i + 1}, manual: true, title: Release ${i + 1}, message: {from: soc@example.org, subject: Release ${i + 1}, body: Now.}}`
+  );
+  return [
+    'enshu: 1',
+    'id: bench-overview',
+    'title: Overview benchmark',
+    `teams: {min: 1, max: ${TEAMS}}`,
+    'injects:',
+    '  - {id: kickoff, at: 0s, title: Kick-off, message: {from: soc@example.org, subject: Begin, body: Go.}}',
+    ...manual,
+    'objectives:',
+    ...objectives,
+    ''
+  ].join('\n');
+}
 
 function startFixture() {
   const bin = process.env.ENSHU_CONSOLE_FIXTURE;
@@ -55,7 +84,9 @@ function startFixture() {
   const env = { ...process.env, ENSHU_STATE_DIR: stateDir };
   const pw = spawnSync(enshuBinary(), ['passwd'], { input: `${PASSWORD}\n`, env, encoding: 'utf8' });
   if (pw.status !== 0) throw new Error(`enshu passwd failed: ${pw.stderr}`);
-  const child = spawn(bin, [join(BROWSER, 'overview.yaml'), String(TEAMS), '127.0.0.1:0', join(TOP, 'web')], {
+  const yaml = join(stateDir, 'bench-overview.yaml');
+  writeFileSync(yaml, scenarioText());
+  const child = spawn(bin, [yaml, String(TEAMS), '127.0.0.1:0', join(TOP, 'web')], {
     env,
     stdio: ['pipe', 'pipe', 'inherit']
   });
@@ -183,9 +214,18 @@ async function main() {
         window.benchDispatched.push({ type: msg.type, team: msg.team, at, took: performance.timeOrigin + performance.now() - at });
       };
       window.benchSeen = [];
+      window.benchFired = [];
       const observer = new MutationObserver((records) => {
         for (const r of records) {
           const td = r.target;
+          if (td.dataset && td.dataset.test === 'overview-injects' && r.attributeName === 'data-fired' && r.oldValue !== td.dataset.fired) {
+            const seen = { key: `${td.dataset.fired}/${td.closest('tr').dataset.team}`, dom: performance.timeOrigin + performance.now() };
+            window.benchFired.push(seen);
+            requestAnimationFrame(() => {
+              seen.frame = performance.timeOrigin + performance.now();
+            });
+            continue;
+          }
           if (td.dataset && td.dataset.test === 'overview-cell' && td.dataset.state === 'achieved' && r.oldValue !== 'achieved') {
             const seen = { key: `${td.dataset.team}/${td.dataset.objective}`, dom: performance.timeOrigin + performance.now() };
             window.benchSeen.push(seen);
@@ -198,7 +238,7 @@ async function main() {
       observer.observe(document.querySelector('[data-test="overview-matrix"]'), {
         subtree: true,
         attributes: true,
-        attributeFilter: ['data-state'],
+        attributeFilter: ['data-state', 'data-fired'],
         attributeOldValue: true
       });
     });
@@ -273,6 +313,45 @@ async function main() {
     report('the page handling a score message', handlingScore);
     report('answer -> cell achieved (DOM)', dom);
     report('answer -> next frame (on screen)', frame);
+
+    /* Releases for all teams: fired goes from k to k + 1 on each row (the
+     * kick-off fired at the start). */
+    const released = new Map(); // fired count -> our time
+    for (let k = 1; k <= RELEASES; k++) {
+      await page.waitForFunction((n) => document.querySelectorAll(`[data-test="overview-injects"][data-fired="${n}"]`).length === 40, k);
+      await sleep(RELEASE_GAP_MS);
+      released.set(k + 1, now());
+      const r = await ins.request('inject.release', { inject: `m${k}`, team: 0 });
+      if (r.type !== 'ok') throw new Error(`release m${k}: ${JSON.stringify(r)}`);
+    }
+    await page.waitForFunction(
+      (n) => document.querySelectorAll(`[data-test="overview-injects"][data-fired="${n}"]`).length === 40 && window.benchFired.every((s) => s.frame),
+      RELEASES + 1,
+      { timeout: 60000 }
+    );
+    const fired = await page.evaluate(() => window.benchFired);
+    /* When each team's message reached the page: how long the engine
+     * took to fire it for that team and fan it out. */
+    const inboxes = await page.evaluate(() => window.benchDispatched.filter((d) => d.type === 'inbox'));
+    const rarrived = [];
+    for (const [, at] of released) {
+      for (let team = 1; team <= TEAMS; team++) {
+        const d = inboxes.find((x) => x.team === team && x.at - offset >= at);
+        if (d) rarrived.push(d.at - offset - at);
+      }
+    }
+    const rdom = [];
+    const rframe = [];
+    for (const f of fired) {
+      const at = released.get(Number(f.key.split('/')[0]));
+      if (at == null) continue;
+      rdom.push(f.dom - offset - at);
+      rframe.push(f.frame - offset - at);
+    }
+    console.log(`${RELEASES} releases for all ${TEAMS} teams`);
+    report('release -> the team\'s message in the page', rarrived);
+    report('release -> row counts it (DOM)', rdom);
+    report('release -> next frame (on screen)', rframe);
     if (context.pageErrors.length) console.log(`page errors: ${context.pageErrors.join('; ')}`);
   } finally {
     for (const m of members) m.ws.terminate();

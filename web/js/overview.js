@@ -526,6 +526,12 @@ export function createOverview({ conn, exercise, exerciseNow, objectiveTitle, fa
     else if (m.team) paintActivity(m.team); /* a failure's alert, from history */
     schedule(AFTER_EVENT_MS);
   });
+  /* A message inject that fired comes as the team's inbox message, not as
+   * an inject.fired event. */
+  conn.on('inbox', (m) => {
+    if (live(m)) applyInjectEvent({ kind: 'inject.fired', team: m.team, subject: m.inject });
+    schedule(AFTER_EVENT_MS);
+  });
   conn.on('welcome', (w) => {
     const e = w.exercise || {};
     data.teams = e.teams || ((e.join_codes || []).length);

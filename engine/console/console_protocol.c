@@ -167,6 +167,7 @@ static const struct {
     [REQ_REPORT_FEEDBACK] = {"report.feedback", REPORT_FEEDBACK, true},
     [REQ_TEAM_RENAME] = {"team.rename", TEAM_RENAME, true},
     [REQ_AFTER_ACTION] = {"after_action", AFTER_ACTION, true},
+    [REQ_OVERVIEW] = {"overview", NONE, true},
     [REQ_LOGOUT] = {"logout", NONE, false},
 };
 

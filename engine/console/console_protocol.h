@@ -56,6 +56,7 @@ typedef enum request_type {
     REQ_REPORT_FEEDBACK,
     REQ_TEAM_RENAME,
     REQ_AFTER_ACTION,
+    REQ_OVERVIEW,
     /* any role */
     REQ_LOGOUT,
     REQ_COUNT

@@ -32,6 +32,7 @@ const FAMILIES = {
   'request.state.': ['asked', 'approved', 'refused'],
   'task.kind.': ['question', 'check', 'report'],
   'reports.status.': ['none', 'submitted', 'graded', 'feedback'],
+  'overview.cell.': ['achieved', 'attempted', 'none'],
   'node.state.': ['running', 'shut off', 'crashed', 'unknown'],
   'node.': ['restart', 'revert', 'restart.confirm.title', 'restart.confirm.text', 'revert.confirm.title', 'revert.confirm.text'],
   'inject.state.': ['pending', 'fired', 'failed', 'skipped'],

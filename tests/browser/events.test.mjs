@@ -122,6 +122,7 @@ test('the instructor sees a note inject\'s note, an untitled inject\'s id once, 
   await instructor.click(T('join-submit'));
   await instructor.waitForURL(/instructor\.html/);
   await instructor.waitForSelector(`${T('connection-state')}[data-state="open"]`);
+  await instructor.click(T('tab-control')); /* the overview comes first */
   await instructor.click(T('exercise-start'));
   await instructor.waitForSelector(`${T('exercise-phase')}[data-phase="running"]`);
   await instructor.click(T('tab-teams'));

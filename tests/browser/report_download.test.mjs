@@ -94,6 +94,7 @@ test('the exercise runs; a trainee answers wrong, then right, and calls manageme
   await instructor.click(T('join-submit'));
   await instructor.waitForURL(/instructor\.html/);
   await instructor.waitForSelector(`${T('connection-state')}[data-state="open"]`);
+  await instructor.click(T('tab-control')); /* the overview comes first */
   await instructor.click(T('exercise-start'));
   await instructor.waitForSelector(`${T('exercise-phase')}[data-phase="running"]`);
 

@@ -309,6 +309,11 @@ void hub_catch_up(console_hub *hub, session *ss);
 /* ---- hub_logins.c: hello and the welcome ---- */
 
 void hub_send_welcome(console_hub *hub, session *ss, const json_t *id, json_t *extra);
+/* The session joins as owner's team member or instructor: a session token
+ * issued, the welcome (with extra, taken over; may be NULL) and its
+ * catch-up from since. */
+void hub_join(console_hub *hub, session *ss, const token_owner *owner, const json_t *id,
+              const char *lang, int64_t since, json_t *extra);
 void hub_pending_login_free(pending_login *pl);
 /* On a password-check thread (login_checks.h); ctx: the hub. */
 int hub_check_password(void *ctx, const char *password);
@@ -329,6 +334,10 @@ void hub_handle_team_rename(console_hub *hub, session *ss, const console_request
 /* [{team, name, organisation}] of the teams that have a name (a welcome's
  * exercise.names). */
 json_t *hub_team_names(console_hub *hub);
+
+/* ---- hub_course.c: a self-paced course (course.*) ---- */
+
+void hub_handle_course(console_hub *hub, session *ss, const console_request *rq);
 
 /* ---- hub_requests.c: every request, to its handler ---- */
 

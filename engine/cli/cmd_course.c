@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t closing;
@@ -85,12 +86,20 @@ static int serve_course(const course_options *o)
         goto out;
     ledger_path = range_ledger_path(name);
     if (access(ledger_path, F_OK) == 0) {
-        /* A course's sandboxes do not outlive it: its ledger is not taken up again. */
-        fprintf(stderr,
-                "enshu serve: the ledger of an earlier course is at %s: move it away (its "
-                "results stay readable with 'enshu score --db') or give another --name\n",
-                ledger_path);
-        goto out;
+        /* A course's sandboxes do not outlive it, so its ledger is not taken
+         * up again: the earlier course's is kept under a name of its own. */
+        char stamp[32];
+        time_t now = time(NULL);
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", localtime(&now));
+        char *kept = xasprintf("%s.%s", ledger_path, stamp);
+        if (rename(ledger_path, kept) != 0) {
+            fprintf(stderr, "enshu serve: the earlier course's ledger %s could not be moved to %s\n",
+                    ledger_path, kept);
+            free(kept);
+            goto out;
+        }
+        printf("a new course begins; the earlier course's ledger is kept as %s\n", kept);
+        free(kept);
     }
     if (event_store_open(ledger_path, true, &ledger) != ENSHU_OK)
         goto out;

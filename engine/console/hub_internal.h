@@ -338,6 +338,11 @@ json_t *hub_team_names(console_hub *hub);
 /* ---- hub_course.c: a self-paced course (course.*) ---- */
 
 void hub_handle_course(console_hub *hub, session *ss, const console_request *rq);
+/* In a course, a team member's session joined (away false) or closed
+ * (away true): the team's trainee is away once no session of the team is
+ * left, and their clock pauses when the scenario says so. Nothing in a
+ * class. */
+void hub_course_presence(console_hub *hub, int team, bool away);
 
 /* ---- hub_requests.c: every request, to its handler ---- */
 

@@ -119,6 +119,8 @@ static void join(console_hub *hub, session *ss, const token_owner *owner, const 
         json_decref(more);
     }
     ws_server_admit(hub->ws, ss->id); /* joined: no longer held to the login deadline */
+    if (ss->role == ROLE_TEAM)
+        hub_course_presence(hub, ss->team, false);
     hub_send_welcome(hub, ss, id, extra);
     ss->cursor = since;
     ss->catching_up = true;

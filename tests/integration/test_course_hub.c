@@ -105,6 +105,31 @@ static void on_event(void *ctx, const event *ev)
         console_hub_notify(hub);
 }
 
+/* The exercise's scenario says self_paced: {while_away: pause}. */
+static bool setup_pause;
+
+static scenario *load_course_scenario(void)
+{
+    diag_list *d = diag_list_new();
+    scenario *s = NULL;
+    if (!setup_pause) {
+        s = scenario_load_file(SCENARIO, d);
+    } else {
+        FILE *in = fopen(SCENARIO, "r");
+        assert_non_null(in);
+        char *text = xcalloc(1, 1 << 20);
+        size_t n = fread(text, 1, (1 << 20) - 64, in);
+        fclose(in);
+        n += (size_t)sprintf(text + n, "\nself_paced: {while_away: pause}\n");
+        s = scenario_load_buffer("course.yaml", text, n, d);
+        free(text);
+    }
+    diag_list_print(d, stderr);
+    diag_list_free(d);
+    assert_non_null(s);
+    return s;
+}
+
 static int setup(void **state)
 {
     char tmpl[] = "/tmp/enshu-course-hub-XXXXXX";
@@ -127,10 +152,7 @@ static int setup(void **state)
     assert_true(sodium_init() >= 0);
 
     fixture *f = xcalloc(1, sizeof *f);
-    diag_list *d = diag_list_new();
-    f->s = scenario_load_file(SCENARIO, d);
-    diag_list_free(d);
-    assert_non_null(f->s);
+    f->s = load_course_scenario();
     f->ledger_path = xasprintf("%s/events.db", workdir);
     assert_int_equal(event_store_open(f->ledger_path, true, &f->ledger), ENSHU_OK);
     f->hooks = guestless_hooks(on_event, f);
@@ -404,11 +426,70 @@ static void trainees_get_sandboxes_queue_and_are_revoked(void **state)
     client_free(ins);
 }
 
+/* Waits (a bounded while) for the hub to see a closed connection. */
+static bool phase_becomes(exercise *ex, int team, exercise_phase want)
+{
+    int64_t deadline = monotonic_ms() + WAIT_MS;
+    while (exercise_team_phase(ex, team) != want && monotonic_ms() < deadline)
+        usleep(10000);
+    return exercise_team_phase(ex, team) == want;
+}
+
+static void a_trainee_s_clock_stands_while_they_are_away(void **state)
+{
+    fixture *f = *state;
+    client *dan = client_open(f->port);
+    json_t *w = course_join(dan, "SEC-101", "Dan");
+    assert_type(w, "welcome");
+    int team = (int)json_integer_value(json_object_get(w, "team"));
+    char *token = xstrdup(
+        json_string_value(json_object_get(json_object_get(w, "course"), "resume_token")));
+    json_decref(w);
+    /* A second session of Dan's (another tab) keeps him present. */
+    client *tab = client_open(f->port);
+    json_t *w_tab =
+        ask(tab, json_pack("{s:s, s:s}", "type", "course.resume", "token", token));
+    assert_type(w_tab, "welcome");
+    json_decref(w_tab);
+    atomic_fetch_add(&fake_now, 2 * MINUTE);
+    client_free(tab);
+    /* Whenever the hub handles the tab's close, Dan's first session keeps
+     * him present: his clock runs on. */
+    json_t *sync = ask(dan, json_pack("{s:s}", "type", "timeline"));
+    json_decref(sync);
+    assert_int_equal(exercise_team_phase(f->ex, team), PHASE_RUNNING);
+    client_free(dan);
+    assert_true(phase_becomes(f->ex, team, PHASE_PAUSED));
+    atomic_fetch_add(&fake_now, 10 * MINUTE);
+    assert_int_equal(exercise_team_now(f->ex, team), 2 * MINUTE);
+    /* Back with his token: his clock runs on from where it stood. */
+    client *back = client_open(f->port);
+    json_t *again = ask(back, json_pack("{s:s, s:s}", "type", "course.resume", "token", token));
+    assert_type(again, "welcome");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(again, "exercise"), "phase")),
+        "running");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(again, "course"), "time_ms")),
+                     2 * MINUTE);
+    assert_int_equal(exercise_team_phase(f->ex, team), PHASE_RUNNING);
+    json_decref(again);
+    client_free(back);
+    free(token);
+}
+
+static int setup_paused_away(void **state)
+{
+    setup_pause = true;
+    return setup(state);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(trainees_get_sandboxes_queue_and_are_revoked, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_trainee_s_clock_stands_while_they_are_away,
+                                        setup_paused_away, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,7 @@ static int limit_of(request_type type)
     case REQ_ATTACHMENT:
         return LIMIT_ATTACHMENT;
     case REQ_TIMELINE:
+    case REQ_AFTER_ACTION:
         return LIMIT_TIMELINE;
     case REQ_SCOREBOARD:
         return LIMIT_SCOREBOARD;
@@ -38,6 +39,8 @@ static int limit_of(request_type type)
     case REQ_REPORT_FEEDBACK:
     case REQ_TEAM_RENAME:
         return LIMIT_GRADE;
+    case REQ_EVENTS:
+        return LIMIT_TIMELINE; /* it reads the ledger: the timeline's bucket */
     default:
         return -1;
     }
@@ -138,6 +141,9 @@ void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t 
         case REQ_TIMELINE:
             hub_handle_timeline(hub, ss, &rq);
             break;
+        case REQ_EVENTS:
+            hub_handle_events(hub, ss, &rq);
+            break;
         case REQ_NODES:
             hub_handle_nodes(hub, ss, &rq);
             break;
@@ -155,6 +161,9 @@ void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t 
         case REQ_CONSOLE_RESUME:
         case REQ_CONSOLE_CLOSE:
             hub_handle_console(hub, ss, &rq);
+            break;
+        case REQ_AFTER_ACTION:
+            hub_handle_after_action(hub, ss, &rq);
             break;
         default:
             hub_handle_instructor(hub, ss, &rq);

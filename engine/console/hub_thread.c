@@ -245,7 +245,7 @@ void console_hub_free(console_hub *hub)
     /* Console opens under way end (they use the consoles and the guests);
      * each leaves its channel in the inbox. */
     pthread_mutex_lock(&hub->lock);
-    while (hub->opens > 0)
+    while (hub->opens > 0 || hub->after_actions > 0 || hub->pages > 0) /* all of them send */
         pthread_cond_wait(&hub->opens_ended, &hub->lock);
     pthread_mutex_unlock(&hub->lock);
     /* Consoles first (their output goes to the transport), then the

@@ -4,8 +4,8 @@
  * fired and acts on them (release, skip, hold), broadcasts messages, keeps a
  * live scoreboard with its breakdown and a score-over-time chart, grades
  * reports by rubric, lists every team's nodes (restart, serial console) and
- * the join codes, decides the teams' requests (requests.js), and feeds the
- * raw events as they come.
+ * the join codes, decides the teams' requests (requests.js), and pages the
+ * ledger's events as sentences, filtered by team and kind (events.js).
  *
  * Reports, answers, grades and scores are built from the connection's event
  * messages (kept across reloads); the injects table and the scoreboard's
@@ -18,15 +18,16 @@ import { $, el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleC
 import { SerialConsole, openConsoles } from './terminal.js';
 import { GuestDisplay, openDisplays } from './display.js';
 import { drawScoreChart, teamColor } from './chart.js';
-import { describeMessage, describeEvent } from './describe.js';
+import { describeMessage, describeEvent, describeReason, injectState } from './describe.js';
+import { EventsTab } from './events.js';
 import { renderAccounts } from './accounts.js';
 import { exerciseNow as timeOf, showClock, objectiveTitle as titleIn } from './exercise.js';
 import { RequestLog, renderWaitingRequests } from './requests.js';
 import { setTeamNames, noteTeamName, onTeamNames, teamLabel, teamNameEditor } from './roster.js';
 import { ReportBook, reportCard, cardSignature, statusTable } from './reports.js';
+import { setupReportDownload } from './report_download.js';
 
 const REFRESH_MS = 5000;
-const EVENT_FEED_MAX = 500;
 
 const login = savedLogin();
 if (!login || login.role !== 'instructor') location.replace('index.html?role=instructor');
@@ -55,9 +56,10 @@ const state = {
   board: null, // the last scoreboard reply
   reports: new ReportBook(), // every report, grade and feedback (reports.js)
   failures: new Map(), // `${team}/${inject}` -> the inject.failed event not yet retried
-  requests: new RequestLog(),
-  events: []
+  requests: new RequestLog()
 };
+const eventsTab = new EventsTab(conn, () => state.teams);
+window.enshu.events = eventsTab;
 
 /* Asks waiting for a decision, with their count on the tab. */
 function renderRequests() {
@@ -328,10 +330,17 @@ async function refreshTimeline() {
         el(
           'tr',
           { dataset: { test: 'inject-row', inject: inj.id, state: inj.state } },
-          el('th', { scope: 'row' }, inj.title ? `${inj.title} ` : '', el('code', {}, inj.id)),
-          el('td', { dataset: { test: 'inject-state' } }, inj.state),
+          el(
+            'th',
+            { scope: 'row' },
+            /* The server names an inject without a title by its id: once is enough. */
+            inj.title && inj.title !== inj.id ? `${inj.title} ` : '',
+            el('code', {}, inj.id),
+            inj.note ? el('p', { class: 'note', dataset: { test: 'inject-note' } }, inj.note) : ''
+          ),
+          el('td', { dataset: { test: 'inject-state' } }, injectState(inj.state)),
           el('td', {}, inj.at_ms != null ? formatClock(inj.at_ms) : ''),
-          el('td', { dataset: { test: 'inject-why' } }, inj.why || ''),
+          el('td', { dataset: { test: 'inject-why' } }, describeReason(inj.reason, inj.why || '')),
           el('td', { class: 'actions' }, ...injectActions(team, inj))
         )
       )
@@ -616,23 +625,10 @@ async function refreshNodes() {
   }
 }
 
-/* ---- live event feed ---- */
+/* ---- events: the Events tab pages them from the ledger ---- */
 
-function addEvent(m) {
-  state.events.push(m);
-  const feed = $('events');
-  feed.prepend(
-    el(
-      'li',
-      { dataset: { test: 'event', type: m.type, kind: m.kind || '', team: m.team ?? '' } },
-      el('span', { class: 'at' }, m.at_ms != null ? formatClock(m.at_ms) : ''),
-      el('span', { class: 'team' }, m.team ? teamLabel(m.team) : ''),
-      el('span', { class: 'what' }, m.type === 'event' ? describeEvent(m) : describeMessage(m, objectiveTitle))
-    )
-  );
-  while (feed.children.length > EVENT_FEED_MAX) feed.lastChild.remove();
-  if (state.events.length > EVENT_FEED_MAX) state.events.shift();
-  document.querySelector('[data-test=events-empty]').hidden = true;
+function addEvent() {
+  eventsTab.changed();
 }
 
 /* ---- messages ---- */
@@ -648,6 +644,8 @@ conn.on('welcome', (w) => {
   state.nodes = (w.nodes || []).map((n) => ({ ...(old.get(`${n.team}/${n.name}`) || {}), ...n }));
   renderExercise();
   renderTeamSelects();
+  eventsTab.renderFilters();
+  if (currentTab === 'events') eventsTab.reload();
   renderJoinCodes();
   renderAccounts($('accounts'), w.accounts || [], { withTeam: true });
   refreshMembers();
@@ -694,6 +692,7 @@ onTeamNames(() => {
   renderReports();
   renderNodes();
   renderRequests();
+  eventsTab.relabel();
 });
 
 conn.on('request', (m) => {
@@ -785,6 +784,7 @@ onLangChange(() => {
   renderReports();
   renderNodes();
   renderRequests();
+  eventsTab.relabel();
   conn.resync();
 });
 
@@ -795,11 +795,14 @@ setInterval(() => {
 }, REFRESH_MS);
 
 consoleChrome(conn);
+setupReportDownload(conn);
 tabs(document.querySelector('[role=tablist]'), (name) => {
   currentTab = name;
   if (name === 'teams') refreshTimeline();
   if (name === 'scoreboard') refreshScoreboard();
   if (name === 'nodes') refreshNodes();
+  if (name === 'events') eventsTab.show();
+  else eventsTab.hide();
 });
 renderExercise();
 renderReports();

@@ -163,6 +163,8 @@ static int serve_course(const course_options *o)
     const char *colon = strrchr(o->listen, ':');
     printf("course page: http://%.*s:%d/course.html\n", (int)(colon - o->listen), o->listen,
            console_hub_port(course_hub));
+    printf("course view (instructors): http://%.*s:%d/course_view.html\n",
+           (int)(colon - o->listen), o->listen, console_hub_port(course_hub));
     printf("course code: %s\n", o->code ? o->code : code);
     printf("course %s: %u sandboxes kept warm, %u seats, ledger %s\n", name, o->pool, o->seats,
            ledger_path);

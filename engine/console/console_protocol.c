@@ -188,6 +188,7 @@ static const struct {
     [REQ_COURSE_EXTEND] = {"course.extend", COURSE_EXTEND, true},
     [REQ_COURSE_REVOKE] = {"course.revoke", COURSE_SANDBOX, true},
     [REQ_AFTER_ACTION] = {"after_action", AFTER_ACTION, true},
+    [REQ_OVERVIEW] = {"overview", NONE, true},
     [REQ_LOGOUT] = {"logout", NONE, false},
 };
 

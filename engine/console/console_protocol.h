@@ -64,6 +64,7 @@ typedef enum request_type {
     REQ_COURSE_EXTEND,
     REQ_COURSE_REVOKE,
     REQ_AFTER_ACTION,
+    REQ_OVERVIEW,
     /* any role */
     REQ_LOGOUT,
     REQ_COUNT

@@ -20,6 +20,7 @@
  *   hub_displays.c           a session's graphical consoles (displays) and their input
  *   hub_after_action.c       the after-action report, made from the ledger on its own thread
  *   hub_events.c             pages of the ledger's events, filtered, for instructors
+ *   hub_overview.c           every team at once for the instructors; what members do
  *
  * Every file includes this header and headers of layers below; none includes
  * another file's insides, so there is no cycle. Calls go one way too: the
@@ -260,6 +261,9 @@ struct console_hub {
     bool notified, stopping;
     bool busy;         /* a session catches up or a console waits: look again soon */
     int64_t tailed_ms; /* when the hub last looked for new events */
+    /* [team - 1]: when a member last did something (hub_overview.c;
+     * monotonic ms, 0: never) */
+    int64_t *active_ms;
 };
 
 /* ---- hub_inbox.c: any thread ---- */
@@ -415,5 +419,14 @@ void hub_handle_display_open(console_hub *hub, session *ss, const console_reques
 void hub_handle_display_close(console_hub *hub, session *ss, const console_request *rq);
 /* A binary message of the session: input to one of its open displays. */
 void hub_handle_display_input(console_hub *hub, session *ss, const char *data, size_t len);
+
+/* ---- hub_overview.c: every team at once (instructors), and what members do ---- */
+
+void hub_handle_overview(console_hub *hub, session *ss, const console_request *rq);
+/* A team session's request of type: noted as the team's last action when
+ * a member does something by it (not a console's own polling). */
+void hub_overview_note_request(console_hub *hub, const session *ss, request_type type);
+/* Something a member did (a screen's input): noted as the team's last action. */
+void hub_overview_note_activity(console_hub *hub, const session *ss);
 
 #endif

@@ -26,6 +26,7 @@ static int limit_of(request_type type)
         return LIMIT_ATTACHMENT;
     case REQ_TIMELINE:
     case REQ_AFTER_ACTION:
+    case REQ_OVERVIEW:
         return LIMIT_TIMELINE;
     case REQ_SCOREBOARD:
         return LIMIT_SCOREBOARD;
@@ -107,6 +108,7 @@ void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t 
         hub_log_refusal(ss, request_type_name(rq.type));
         hub_reply_error(hub, ss, rq.id, "forbidden", "only instructors may do this");
     } else if (admit(hub, ss, &rq)) {
+        hub_overview_note_request(hub, ss, rq.type);
         switch (rq.type) {
         case REQ_HELLO:
             hub_handle_hello(hub, ss, &rq);
@@ -143,6 +145,9 @@ void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t 
             break;
         case REQ_EVENTS:
             hub_handle_events(hub, ss, &rq);
+            break;
+        case REQ_OVERVIEW:
+            hub_handle_overview(hub, ss, &rq);
             break;
         case REQ_NODES:
             hub_handle_nodes(hub, ss, &rq);

@@ -53,7 +53,9 @@ const INSTRUCTOR_REQUESTS = {
   members: {},
   'member.remove': { team: 2, name: 'Bob' },
   'request.decide': { team: 2, request: 'reimage', approve: true },
-  events: { team: 2, kinds: ['answer'], limit: 10 }
+  events: { team: 2, kinds: ['answer'], limit: 10 },
+  overview: {},
+  after_action: { format: 'csv' }
 };
 /* The team requests that may name a team: naming the other one is refused. */
 const NAMING_TEAM_B = ['answer', 'report', 'hint', 'attachment', 'request.ask', 'timeline', 'nodes', 'console.open'];
@@ -76,7 +78,9 @@ const INSTRUCTOR_ONLY = [
   'members',
   'member.remove',
   'request.decide',
-  'events'
+  'events',
+  'overview',
+  'after_action'
 ];
 
 let range;

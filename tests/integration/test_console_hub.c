@@ -1516,6 +1516,107 @@ static client *join_and_catch_up(fixture *f, int team, const char *lang)
 
 #define BULK 3000
 
+/* The team's entry of an overview reply. */
+static json_t *overview_team(json_t *reply, int team)
+{
+    assert_type(reply, "overview");
+    json_t *entry = json_array_get(json_object_get(reply, "teams"), (size_t)team - 1);
+    assert_non_null(entry);
+    assert_int_equal(int_of(entry, "team"), team);
+    return entry;
+}
+
+static int injects_in(json_t *entry, const char *state)
+{
+    return int_of(json_object_get(entry, "injects"), state);
+}
+
+static void the_overview_gives_every_team_at_once(void **state)
+{
+    fixture *f = *state;
+    client *ins = join_instructor(f);
+    json_t *r = ask(ins, json_pack("{s:s}", "type", "overview"));
+    assert_type(r, "overview");
+    assert_int_equal(json_array_size(json_object_get(r, "teams")), 2);
+    /* The scenario's injects once, with titles and whether they are manual. */
+    json_t *first = json_array_get(json_object_get(r, "injects"), 0);
+    assert_string_equal(json_string_value(json_object_get(first, "id")), "notice");
+    assert_string_equal(json_string_value(json_object_get(first, "title")), "Notice");
+    assert_true(json_is_true(json_object_get(first, "manual")));
+    for (int t = 1; t <= 2; t++) {
+        json_t *e = overview_team(r, t);
+        assert_int_equal(injects_in(e, "pending"), 3);
+        assert_int_equal(injects_in(e, "fired"), 0);
+        assert_int_equal(json_array_size(json_object_get(e, "waiting")), 3);
+        assert_non_null(json_string_value(
+            json_object_get(json_array_get(json_object_get(e, "waiting"), 0), "why")));
+        assert_int_equal(int_of(e, "members"), 0);
+        assert_int_equal(json_array_size(json_object_get(e, "online")), 0);
+        assert_null(json_object_get(e, "idle_ms")); /* nobody did anything yet */
+    }
+
+    /* A member joins: online, but a login is not something the team did. */
+    client *t1 = join_team(f, 1, "en", 0);
+    assert_type(ask(ins, json_pack("{s:s, s:s, s:i, s:b}", "type", "inject.hold", "inject",
+                                   "reimaged", "team", 2, "held", 1)),
+                "ok");
+    assert_type(ask(ins, json_pack("{s:s, s:s, s:i}", "type", "inject.release", "inject", "notice",
+                                   "team", 0)),
+                "ok");
+    for (int t = 1; t <= 2; t++)
+        await_match(ins, is_inbox_of, &t, "the released message of each team");
+    r = ask(ins, json_pack("{s:s}", "type", "overview"));
+    json_t *e1 = overview_team(r, 1), *e2 = overview_team(r, 2);
+    assert_int_equal(int_of(e1, "members"), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(e1, "online"), 0)),
+                        "Aiko");
+    assert_null(json_object_get(e1, "idle_ms"));
+    /* Released for all: fired for both; team 2's held one counts as held. */
+    assert_int_equal(injects_in(e1, "fired"), 1);
+    assert_int_equal(injects_in(e1, "pending"), 2);
+    assert_int_equal(injects_in(e2, "fired"), 1);
+    assert_int_equal(injects_in(e2, "pending"), 1);
+    assert_int_equal(injects_in(e2, "held"), 1);
+    json_t *held = json_array_get(json_object_get(e2, "waiting"), 0);
+    assert_string_equal(json_string_value(json_object_get(held, "id")), "reimaged");
+    assert_true(json_is_true(json_object_get(held, "held")));
+
+    /* Team 1 answers: it has a last action, team 2 still none. */
+    assert_type(answer(t1, "host", "nope"), "ok");
+    r = ask(ins, json_pack("{s:s}", "type", "overview"));
+    e1 = overview_team(r, 1);
+    assert_non_null(json_object_get(e1, "idle_ms"));
+    assert_true(int_of(e1, "idle_ms") >= 0);
+    assert_null(json_object_get(overview_team(r, 2), "idle_ms"));
+    /* For instructors only. */
+    assert_error(ask(t1, json_pack("{s:s}", "type", "overview")), "forbidden");
+    client_free(t1);
+    client_free(ins);
+}
+
+/* With guests (on libvirt's test driver): each team's guests are counted,
+ * and those the engine has not seen running are listed with their state. */
+static void the_overview_counts_each_teams_guests(void **state)
+{
+    fixture *f = *state;
+    client *ins = join_instructor(f);
+    json_t *r = ask(ins, json_pack("{s:s}", "type", "overview"));
+    for (int t = 1; t <= 2; t++) {
+        json_t *e = overview_team(r, t);
+        assert_int_equal(int_of(e, "nodes"), 1);
+        json_t *down = json_object_get(e, "down");
+        assert_true(json_is_array(down));
+        size_t i;
+        json_t *d;
+        json_array_foreach(down, i, d)
+        {
+            assert_string_equal(json_string_value(json_object_get(d, "name")), "ws");
+            assert_string_not_equal(json_string_value(json_object_get(d, "state")), "running");
+        }
+    }
+    client_free(ins);
+}
+
 static void a_timeline_is_what_the_ledger_gives_without_reading_it(void **state)
 {
     fixture *f = *state;
@@ -2242,6 +2343,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(pause_and_resume_reach_every_session, setup, teardown),
         cmocka_unit_test_setup_teardown(a_timeline_is_what_the_ledger_gives_without_reading_it,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(the_overview_gives_every_team_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_overview_counts_each_teams_guests, setup_with_guests,
+                                        teardown),
         cmocka_unit_test_setup_teardown(every_request_that_writes_or_costs_is_limited_per_team,
                                         setup_tight_each, teardown),
         cmocka_unit_test_setup_teardown(all_teams_together_are_limited_but_not_the_instructors,

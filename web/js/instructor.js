@@ -1,5 +1,5 @@
 /*
- * The instructor console: runs the exercise (start, pause, resume, end,
+ * The instructor console: an overview of every team (overview.js), runs the exercise (start, pause, resume, end,
  * speed), shows each team's injects with why the pending ones have not
  * fired and acts on them (release, skip, hold), broadcasts messages, keeps a
  * live scoreboard with its breakdown and a score-over-time chart, grades
@@ -23,6 +23,8 @@ import { EventsTab } from './events.js';
 import { renderAccounts } from './accounts.js';
 import { exerciseNow as timeOf, showClock, objectiveTitle as titleIn } from './exercise.js';
 import { RequestLog, renderWaitingRequests } from './requests.js';
+import { createOverview } from './overview.js';
+import { NodeGroups } from './node_groups.js';
 import { setTeamNames, noteTeamName, onTeamNames, teamLabel, teamNameEditor } from './roster.js';
 import { ReportBook, reportCard, cardSignature, statusTable } from './reports.js';
 import { setupReportDownload } from './report_download.js';
@@ -72,7 +74,7 @@ function renderRequests() {
       conn.request('request.decide', text ? { team, request, approve, text } : { team, request, approve })
   });
 }
-let currentTab = 'control';
+let currentTab = 'overview';
 
 const controlStatus = statusLine($('control-status'));
 const injectStatus = statusLine($('inject-status'));
@@ -571,9 +573,14 @@ async function restartNode(n, what = 'restart') {
   }
 }
 
+const nodeGroups = new NodeGroups($('nodes-table'));
+$('node-groups-open').addEventListener('click', () => nodeGroups.setAll(true));
+$('node-groups-close').addEventListener('click', () => nodeGroups.setAll(false));
+
 function renderNodes() {
-  $('nodes').replaceChildren(
-    ...state.nodes.map((n) => {
+  nodeGroups.render(
+    state.nodes,
+    (n) => {
       const s = n.state || 'unknown';
       const open = consoles.has(`${n.team}/${n.name}`);
       const screenOpen = screens.has(`${n.team}/${n.name}`);
@@ -605,7 +612,7 @@ function renderNodes() {
             : null
         )
       );
-    })
+    }
   );
 }
 
@@ -672,7 +679,9 @@ conn.on('exercise', (m) => {
 
 conn.on('score', (m) => {
   state.scores.set(m.team, m);
-  renderScoreboard();
+  /* Drawn when on screen (the tab draws it when shown): with 40 teams a
+   * table and chart per score message would hold up every other view. */
+  if (currentTab === 'scoreboard') renderScoreboard();
 });
 
 for (const type of ['report', 'grade', 'feedback']) {
@@ -685,6 +694,7 @@ for (const type of ['report', 'grade', 'feedback']) {
 /* A team renamed (roster.js). */
 conn.on('team', noteTeamName);
 onTeamNames(() => {
+  overview.render();
   renderTeamSelects();
   renderJoinCodes();
   renderScoreboard();
@@ -719,36 +729,43 @@ function trackFailure(m) {
   renderAlerts();
 }
 
+/* On the exercise tab and on the overview alike. */
 function renderAlerts() {
-  $('inject-alerts').replaceChildren(
-    ...[...state.failures.values()].map((m) => {
-      const [first, ...rest] = (m.text || '').split('\n');
-      return el(
-        'li',
-        { dataset: { test: 'inject-alert', team: m.team, inject: m.subject } },
-        el('span', {}, t('alert.inject.failed', { team: m.team, inject: m.subject, at: formatClock(m.at_ms), why: first })),
-        ' ',
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'small',
-            dataset: { test: 'alert-retry' },
-            onclick: async () => {
-              try {
-                await conn.request('inject.retry', { inject: m.subject, team: m.team });
-                controlStatus.ok(t('done'));
-              } catch (err) {
-                controlStatus.error(errorText(err));
-              }
+  $('inject-alerts').replaceChildren(...failureAlerts('inject-alert'));
+  $('overview-failures').replaceChildren(...failureAlerts('overview-failure'));
+  overview.failuresChanged();
+}
+
+/* test: the data-test of each alert (its Retry: `${test}-retry`); the
+ * exercise tab's are inject-alert with alert-retry. */
+function failureAlerts(test) {
+  return [...state.failures.values()].map((m) => {
+    const [first, ...rest] = (m.text || '').split('\n');
+    return el(
+      'li',
+      { dataset: { test, team: m.team, inject: m.subject } },
+      el('span', {}, t('alert.inject.failed', { team: m.team, inject: m.subject, at: formatClock(m.at_ms), why: first })),
+      ' ',
+      el(
+        'button',
+        {
+          type: 'button',
+          class: 'small',
+          dataset: { test: test === 'inject-alert' ? 'alert-retry' : `${test}-retry` },
+          onclick: async () => {
+            try {
+              await conn.request('inject.retry', { inject: m.subject, team: m.team });
+              controlStatus.ok(t('done'));
+            } catch (err) {
+              controlStatus.error(errorText(err));
             }
-          },
-          t('inject.retry')
-        ),
-        rest.length ? el('pre', { dataset: { test: 'alert-stderr' } }, rest.join('\n')) : ''
-      );
-    })
-  );
+          }
+        },
+        t('inject.retry')
+      ),
+      rest.length ? el('pre', { dataset: { test: 'alert-stderr' } }, rest.join('\n')) : ''
+    );
+  });
 }
 conn.on('event', trackFailure);
 
@@ -774,6 +791,7 @@ conn.on('reset', () => {
 });
 
 onLangChange(() => {
+  overview.render();
   renderExercise();
   renderAlerts();
   renderTeamSelects();
@@ -794,12 +812,22 @@ setInterval(() => {
   if (currentTab === 'nodes') refreshNodes();
 }, REFRESH_MS);
 
+const overview = createOverview({
+  conn,
+  exercise: () => state.exercise,
+  exerciseNow,
+  objectiveTitle,
+  failures: () => state.failures.values()
+});
 consoleChrome(conn);
 setupReportDownload(conn);
 tabs(document.querySelector('[role=tablist]'), (name) => {
   currentTab = name;
   if (name === 'teams') refreshTimeline();
-  if (name === 'scoreboard') refreshScoreboard();
+  if (name === 'scoreboard') {
+    renderScoreboard();
+    refreshScoreboard();
+  }
   if (name === 'nodes') refreshNodes();
   if (name === 'events') eventsTab.show();
   else eventsTab.hide();

@@ -82,9 +82,13 @@ static void answer_grant(console_hub *hub, session *ss, const console_request *r
                          const char *name, const sandbox_grant *g)
 {
     if (!g->queued) {
+        ss->course_ticket = 0;
         join_sandbox(hub, ss, rq, g->sandbox, name, g);
         return;
     }
+    /* Kept so that the place is given up when the session closes: a
+     * sandbox granted to nobody would wait for its TTL. */
+    ss->course_ticket = g->ticket;
     hub_send_text(hub, ss->id,
                   console_reply(rq->id, "course.queued",
                                 json_pack("{s:i, s:i, s:I}", "ticket", (int)g->ticket, "position",
@@ -247,6 +251,16 @@ void hub_course_presence(console_hub *hub, int team, bool away)
     if (rc != ENSHU_OK && rc != ENSHU_EEXIST)
         log_printf(ENSHU_LOG_ERROR, "enshu: course: team %d's clock could not be %s", team,
                    away ? "paused while they are away" : "resumed on their return");
+}
+
+void hub_course_session_closed(console_hub *hub, session *ss)
+{
+    if (!hub->cfg.course || !ss->course_ticket)
+        return;
+    /* ENOTFOUND: granted meanwhile, uncollected; it goes at its TTL. */
+    if (sandbox_course_leave(hub->cfg.course, ss->course_ticket) == ENSHU_OK)
+        log_printf(ENSHU_LOG_INFO, "enshu: course: a waiting trainee left the queue");
+    ss->course_ticket = 0;
 }
 
 void hub_handle_course(console_hub *hub, session *ss, const console_request *rq)

@@ -154,6 +154,7 @@ typedef struct session {
     char *name;
     char *lang;
     char *token;   /* the session token it joined with or was given */
+    unsigned course_ticket; /* its place in a course's queue (hub_course.c); 0: none */
     bool checking; /* its instructor password is being checked */
     /* A joining session first catches up with the ledger at its own pace
      * (cursor: the last seq sent), then follows the live fan-out. */
@@ -357,6 +358,8 @@ void hub_handle_course(console_hub *hub, session *ss, const console_request *rq)
  * left, and their clock pauses when the scenario says so. Nothing in a
  * class. */
 void hub_course_presence(console_hub *hub, int team, bool away);
+/* A session closes: a place it held in the course's queue is given up. */
+void hub_course_session_closed(console_hub *hub, session *ss);
 
 /* ---- hub_requests.c: every request, to its handler ---- */
 

@@ -238,6 +238,15 @@ int sandbox_course_poll(sandbox_course *c, unsigned ticket, sandbox_grant *out)
     return rc;
 }
 
+int sandbox_course_leave(sandbox_course *c, unsigned ticket)
+{
+    pthread_mutex_lock(&c->lock);
+    int rc = sandbox_pool_leave(c->pool, ticket);
+    changed(c);
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
 int sandbox_course_resume(sandbox_course *c, const char *token, unsigned *sandbox)
 {
     pthread_mutex_lock(&c->lock);

@@ -51,6 +51,7 @@ int sandbox_course_request(sandbox_course *c, const char *course_code, const cha
                            sandbox_grant *out) __attribute__((warn_unused_result));
 int sandbox_course_poll(sandbox_course *c, unsigned ticket, sandbox_grant *out)
     __attribute__((warn_unused_result));
+int sandbox_course_leave(sandbox_course *c, unsigned ticket) __attribute__((warn_unused_result));
 int sandbox_course_resume(sandbox_course *c, const char *token, unsigned *sandbox)
     __attribute__((warn_unused_result));
 int sandbox_course_extend(sandbox_course *c, unsigned sandbox, int64_t delta_ms)

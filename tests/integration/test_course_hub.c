@@ -352,6 +352,18 @@ static void trainees_get_sandboxes_queue_and_are_revoked(void **state)
     assert_type(still, "course.queued");
     json_decref(still);
 
+    /* Dave waits behind her, then closes the page: his place is given up. */
+    client *dave = client_open(f->port);
+    json_t *q_dave = course_join(dave, "SEC-101", "Dave");
+    assert_type(q_dave, "course.queued");
+    assert_int_equal(json_integer_value(json_object_get(q_dave, "position")), 2);
+    json_decref(q_dave);
+    client_free(dave);
+    int64_t deadline = monotonic_ms() + WAIT_MS;
+    while (sandbox_course_queue_length(f->course) != 1 && monotonic_ms() < deadline)
+        usleep(10000);
+    assert_int_equal(sandbox_course_queue_length(f->course), 1);
+
     /* Trainees may not look at the course. */
     assert_error(ask(ann, json_pack("{s:s}", "type", "course.list")), "forbidden");
 

@@ -22,6 +22,8 @@ int cmd_grade(int argc, char **argv);
 int cmd_retry(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_passwd(int argc, char **argv);
+/* enshu serve FILE --self-paced (cmd_course.c), chosen by cmd_serve. */
+int cmd_serve_course(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 /* Arguments (cli_args.c). */

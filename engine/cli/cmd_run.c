@@ -108,6 +108,8 @@ static const char SERVE_HELP[] =
     "                   [--speed X] [--for DURATION]\n"
     "                   [--log stderr|FILE|syslog] [--log-level LEVEL] [--resume | --fresh]\n"
     "                   [--roster FILE]\n"
+    "       enshu serve FILE --self-paced [--pool N] [--max N] [--ttl DUR] [--hosts HOSTS]\n"
+    "                   [--seats N] [--code CODE] [--name NAME] [--listen HOST:PORT]\n"
     "\n"
     "Brings the range of incident script FILE up and serves the browser consoles:\n"
     "'enshu run --listen HOST:PORT --wait'. The instructor starts, pauses and steers\n"
@@ -115,6 +117,17 @@ static const char SERVE_HELP[] =
     "here. Listens on 127.0.0.1:8080 unless told otherwise; --allow-origin, --log,\n"
     "--log-level, --roster, --resume and --fresh as for 'enshu run'. A tabletop exercise\n"
     "(without network and nodes) is served with no range and no libvirt connection.\n"
+    "\n"
+    "--self-paced serves FILE as a self-paced course instead: a pool of one-team\n"
+    "ranges (sandboxes) kept up on the hosts (--hosts, else this one): --pool warm\n"
+    "ahead of demand (2), at most --max at once (the hosts' capacity). Trainees open\n"
+    "/course.html, give the course code (--code, else one is made and printed) and a\n"
+    "name, and get a sandbox (or a place in the queue with an estimate) whose clock\n"
+    "starts then, and a resume token that brings them back until --ttl (2h). --seats\n"
+    "(32) bounds the sandboxes this run gives out (each is a team slot of the\n"
+    "ledger). Instructors watch, extend and revoke at /course_view.html. Ctrl-C closes\n"
+    "the course and tears every sandbox down. Injects acting on guests and the\n"
+    "trainees' serial consoles are not yet routed to the sandboxes' guests.\n"
     "\n"
     "Exit status: 0 the exercise ended or was interrupted, 1 failure, 2 usage error.\n";
 
@@ -648,5 +661,8 @@ int cmd_serve(int argc, char **argv)
 {
     if (cli_show_help(argc, argv, SERVE_HELP))
         return CLI_OK;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--self-paced") == 0)
+            return cmd_serve_course(argc, argv);
     return run_command(argc, argv, "serve", true);
 }

@@ -93,6 +93,9 @@ typedef struct console_hub_config {
                         struct serial_console **out);
     void *open_ctx;
     const console_rate *limits; /* LIMIT_COUNT of them; NULL: CONSOLE_LIMITS_DEFAULT */
+    /* A self-paced course (hub_course.c, web/PROTOCOL.md): sandbox n is
+     * team slot n; NULL: a class. Must outlive the hub. */
+    struct sandbox_course *course;
     /* Origins besides the serving one whose pages may connect (ws_server.h); may be NULL. */
     const char *const *allow_origins;
 } console_hub_config;

@@ -116,6 +116,21 @@ static const field_spec TEAM_RENAME[] = {INT("team", team, true, 1, MAX_TEAM),
 static const field_spec MEMBER[] = {
     INT("team", team, true, 1, MAX_TEAM), STR("name", name, true, 1, 4 * MAX_NAME), {.name = NULL}};
 
+/* A self-paced course (hub_course.c). */
+static const field_spec COURSE_JOIN[] = {STR("code", code, true, 1, 64),
+                                         STR("name", name, true, 1, 4 * MAX_NAME),
+                                         STR("lang", lang, false, 2, 16),
+                                         {.name = NULL}};
+static const field_spec COURSE_POLL[] = {INT("ticket", ticket, true, 1, INT32_MAX),
+                                         STR("lang", lang, false, 2, 16),
+                                         {.name = NULL}};
+static const field_spec COURSE_RESUME[] = {
+    STR("token", token, true, 16, 128), STR("lang", lang, false, 2, 16), {.name = NULL}};
+static const field_spec COURSE_EXTEND[] = {INT("sandbox", sandbox, true, 1, INT32_MAX),
+                                           INT("minutes", minutes, true, -10080, 10080),
+                                           {.name = NULL}};
+static const field_spec COURSE_SANDBOX[] = {INT("sandbox", sandbox, true, 1, INT32_MAX),
+                                            {.name = NULL}};
 static const field_spec AFTER_ACTION[] = {
     STR("format", format, true, 1, 8), INT("team", team, false, 0, MAX_TEAM), {.name = NULL}};
 /* `kinds`, an array, is read by the events handler (hub_events.c). */
@@ -166,6 +181,12 @@ static const struct {
     [REQ_EVENTS] = {"events", EVENTS, true},
     [REQ_REPORT_FEEDBACK] = {"report.feedback", REPORT_FEEDBACK, true},
     [REQ_TEAM_RENAME] = {"team.rename", TEAM_RENAME, true},
+    [REQ_COURSE_JOIN] = {"course.join", COURSE_JOIN, false},
+    [REQ_COURSE_POLL] = {"course.poll", COURSE_POLL, false},
+    [REQ_COURSE_RESUME] = {"course.resume", COURSE_RESUME, false},
+    [REQ_COURSE_LIST] = {"course.list", NONE, true},
+    [REQ_COURSE_EXTEND] = {"course.extend", COURSE_EXTEND, true},
+    [REQ_COURSE_REVOKE] = {"course.revoke", COURSE_SANDBOX, true},
     [REQ_AFTER_ACTION] = {"after_action", AFTER_ACTION, true},
     [REQ_OVERVIEW] = {"overview", NONE, true},
     [REQ_LOGOUT] = {"logout", NONE, false},

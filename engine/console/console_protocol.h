@@ -55,6 +55,14 @@ typedef enum request_type {
     REQ_EVENTS,
     REQ_REPORT_FEEDBACK,
     REQ_TEAM_RENAME,
+    /* a self-paced course (hub_course.c): join, poll, resume before a
+     * hello; the list, extend and revoke for instructors */
+    REQ_COURSE_JOIN,
+    REQ_COURSE_POLL,
+    REQ_COURSE_RESUME,
+    REQ_COURSE_LIST,
+    REQ_COURSE_EXTEND,
+    REQ_COURSE_REVOKE,
     REQ_AFTER_ACTION,
     REQ_OVERVIEW,
     /* any role */
@@ -85,6 +93,7 @@ typedef struct console_request {
     bool held;
     bool approve;                    /* request.decide */
     bool view_only, view_only_given; /* display.open */
+    int ticket, sandbox, minutes;    /* course.poll, course.extend, course.revoke */
 } console_request;
 
 typedef struct console_error {

@@ -145,8 +145,12 @@ json_t *console_view_event(const console_view *v, const console_audience *a, con
                            const answer_outcome *outcome)
 {
     if (ev->kind == EV_EXERCISE_STATE) {
+        /* A team's own clock (a self-paced course) is that team's news. */
+        if (ev->team != 0 && a->team != 0 && ev->team != a->team)
+            return NULL;
         json_t *o = message("exercise", ev);
-        json_object_del(o, "team");
+        if (ev->team == 0)
+            json_object_del(o, "team");
         set_str(o, "phase", ev->text);
         json_object_set_new(o, "wall_ms", json_integer(ev->wall_ms));
         json_object_set_new(o, "speed", json_real(ev->value > 0 ? ev->value / 1000.0 : 1.0));

@@ -171,7 +171,7 @@ static void feed_add(console_hub *hub, int team, const event *ev, json_t *attach
  * team for what concerns all (the exercise's phase, broadcasts to all). */
 void hub_feed_event(console_hub *hub, const event *ev, json_t *attachment)
 {
-    if (ev->kind != EV_EXERCISE_STATE && ev->team >= 1 && (unsigned)ev->team <= hub->nteams) {
+    if (ev->team >= 1 && (unsigned)ev->team <= hub->nteams) {
         feed_add(hub, ev->team, ev, attachment);
         return;
     }

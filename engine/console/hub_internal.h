@@ -154,6 +154,7 @@ typedef struct session {
     char *name;
     char *lang;
     char *token;   /* the session token it joined with or was given */
+    unsigned course_ticket; /* its place in a course's queue (hub_course.c); 0: none */
     bool checking; /* its instructor password is being checked */
     /* A joining session first catches up with the ledger at its own pace
      * (cursor: the last seq sent), then follows the live fan-out. */
@@ -323,6 +324,11 @@ void hub_catch_up(console_hub *hub, session *ss);
 /* ---- hub_logins.c: hello and the welcome ---- */
 
 void hub_send_welcome(console_hub *hub, session *ss, const json_t *id, json_t *extra);
+/* The session joins as owner's team member or instructor: a session token
+ * issued, the welcome (with extra, taken over; may be NULL) and its
+ * catch-up from since. */
+void hub_join(console_hub *hub, session *ss, const token_owner *owner, const json_t *id,
+              const char *lang, int64_t since, json_t *extra);
 void hub_pending_login_free(pending_login *pl);
 /* On a password-check thread (login_checks.h); ctx: the hub. */
 int hub_check_password(void *ctx, const char *password);
@@ -343,6 +349,17 @@ void hub_handle_team_rename(console_hub *hub, session *ss, const console_request
 /* [{team, name, organisation}] of the teams that have a name (a welcome's
  * exercise.names). */
 json_t *hub_team_names(console_hub *hub);
+
+/* ---- hub_course.c: a self-paced course (course.*) ---- */
+
+void hub_handle_course(console_hub *hub, session *ss, const console_request *rq);
+/* In a course, a team member's session joined (away false) or closed
+ * (away true): the team's trainee is away once no session of the team is
+ * left, and their clock pauses when the scenario says so. Nothing in a
+ * class. */
+void hub_course_presence(console_hub *hub, int team, bool away);
+/* A session closes: a place it held in the course's queue is given up. */
+void hub_course_session_closed(console_hub *hub, session *ss);
 
 /* ---- hub_requests.c: every request, to its handler ---- */
 

@@ -21,8 +21,12 @@ void hub_send_welcome(console_hub *hub, session *ss, const json_t *id, json_t *e
 {
     console_audience a = hub_audience_of(ss);
     exercise *ex = hub->cfg.ex;
-    json_t *exj = console_view_exercise(&hub->view, &a, exercise_phase_name(exercise_get_phase(ex)),
-                                        exercise_now(ex), exercise_speed(ex), hub->nteams);
+    /* A team's own phase and time: in a self-paced course its clock is
+     * its own (in a class they are the exercise's). */
+    int own_team = ss->role == ROLE_TEAM ? ss->team : 0;
+    json_t *exj = console_view_exercise(&hub->view, &a,
+                                        exercise_phase_name(exercise_team_phase(ex, own_team)),
+                                        exercise_team_now(ex, own_team), exercise_speed(ex), hub->nteams);
     json_t *nodes = json_array();
     json_t *accounts = json_array();
     if (ss->role == ROLE_INSTRUCTOR) {
@@ -89,7 +93,7 @@ static void reply_rate_limited(console_hub *hub, session *ss, const json_t *id, 
 /* The session joins as owner: a token is issued unless it came with one
  * (token), then the welcome and its catch-up from since. */
 static void join(console_hub *hub, session *ss, const token_owner *owner, const char *token,
-                 const json_t *id, const char *lang, int64_t since)
+                 const json_t *id, const char *lang, int64_t since, json_t *more)
 {
     ss->role = owner->instructor ? ROLE_INSTRUCTOR : ROLE_TEAM;
     ss->team = owner->instructor ? 0 : owner->team;
@@ -108,11 +112,25 @@ static void join(console_hub *hub, session *ss, const token_owner *owner, const 
     } else {
         ss->token = xstrdup(token);
     }
+    if (more) {
+        if (!extra)
+            extra = json_object();
+        json_object_update(extra, more);
+        json_decref(more);
+    }
     ws_server_admit(hub->ws, ss->id); /* joined: no longer held to the login deadline */
+    if (ss->role == ROLE_TEAM)
+        hub_course_presence(hub, ss->team, false);
     hub_send_welcome(hub, ss, id, extra);
     ss->cursor = since;
     ss->catching_up = true;
     hub_catch_up(hub, ss);
+}
+
+void hub_join(console_hub *hub, session *ss, const token_owner *owner, const json_t *id,
+              const char *lang, int64_t since, json_t *extra)
+{
+    join(hub, ss, owner, NULL, id, lang, since, extra);
 }
 
 void hub_pending_login_free(pending_login *pl)
@@ -160,7 +178,7 @@ void hub_handle_hello(console_hub *hub, session *ss, const console_request *rq)
                                         "this login has expired or was ended: join again")));
             return;
         }
-        join(hub, ss, &owner, rq->token, rq->id, rq->lang, rq->since);
+        join(hub, ss, &owner, rq->token, rq->id, rq->lang, rq->since, NULL);
         token_owner_clear(&owner);
         return;
     }
@@ -213,7 +231,7 @@ void hub_handle_hello(console_hub *hub, session *ss, const console_request *rq)
         return;
     }
     token_owner owner = {false, team, name};
-    join(hub, ss, &owner, NULL, rq->id, rq->lang, rq->since);
+    join(hub, ss, &owner, NULL, rq->id, rq->lang, rq->since, NULL);
     token_owner_clear(&owner);
 }
 
@@ -236,5 +254,5 @@ void hub_login_checked(console_hub *hub, pending_login *pl)
         return;
     }
     token_owner owner = {true, 0, (char *)"instructor"};
-    join(hub, ss, &owner, NULL, pl->id, pl->lang, pl->since);
+    join(hub, ss, &owner, NULL, pl->id, pl->lang, pl->since, NULL);
 }

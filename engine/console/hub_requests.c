@@ -100,7 +100,9 @@ void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t 
         console_request_clear(&rq);
         return;
     }
-    if (rq.type != REQ_HELLO && ss->role == ROLE_NONE) {
+    bool before_hello = rq.type == REQ_HELLO || rq.type == REQ_COURSE_JOIN ||
+                        rq.type == REQ_COURSE_POLL || rq.type == REQ_COURSE_RESUME;
+    if (!before_hello && ss->role == ROLE_NONE) {
         hub_reply_error(hub, ss, rq.id, "not_joined", "send hello first");
     } else if (request_type_instructor_only(rq.type) && ss->role != ROLE_INSTRUCTOR) {
         hub_log_refusal(ss, request_type_name(rq.type));
@@ -113,6 +115,14 @@ void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t 
             break;
         case REQ_LOGOUT:
             hub_handle_logout(hub, ss, &rq);
+            break;
+        case REQ_COURSE_JOIN:
+        case REQ_COURSE_POLL:
+        case REQ_COURSE_RESUME:
+        case REQ_COURSE_LIST:
+        case REQ_COURSE_EXTEND:
+        case REQ_COURSE_REVOKE:
+            hub_handle_course(hub, ss, &rq);
             break;
         case REQ_LANG:
             free(ss->lang);

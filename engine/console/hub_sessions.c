@@ -106,8 +106,12 @@ void hub_remove_session(console_hub *hub, uint64_t id)
     for (size_t i = 0; i < hub->nsessions; i++) {
         if (hub->sessions[i]->id != id)
             continue;
+        int team = hub->sessions[i]->role == ROLE_TEAM ? hub->sessions[i]->team : 0;
+        hub_course_session_closed(hub, hub->sessions[i]);
         hub_session_free(hub->sessions[i]);
         hub->sessions[i] = hub->sessions[--hub->nsessions];
+        if (team)
+            hub_course_presence(hub, team, true);
         return;
     }
 }

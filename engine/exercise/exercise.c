@@ -13,8 +13,10 @@
 #include "node_ref.h"
 #include "monotonic_cond.h"
 #include "report_book.h"
+#include "team_clocks.h"
 #include "team_names.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <pthread.h>
 
@@ -27,7 +29,9 @@ struct exercise {
     unsigned nteams;
     event_store *ledger;
     exercise_hooks hooks;
-    exercise_clock clock;
+    /* The class's clock (team 0), and in a self-paced course each team's
+     * own; ex->phase is the class's. */
+    team_clocks *clocks;
     exercise_phase phase;
     timeline **timelines; /* per team */
     grader *grader;
@@ -110,7 +114,7 @@ exercise *exercise_new(const scenario *s, unsigned nteams, event_store *ledger,
     ex->nteams = nteams;
     ex->ledger = ledger;
     ex->hooks = *hooks;
-    exercise_clock_init(&ex->clock);
+    ex->clocks = team_clocks_new(nteams, false);
     ex->phase = PHASE_READY;
     ex->timelines = xcalloc(nteams, sizeof(timeline *));
     for (unsigned t = 0; t < nteams; t++)
@@ -164,6 +168,7 @@ void exercise_free(exercise *ex)
     free(ex->seen_streak);
     free(ex->team_next);
     free(ex->own);
+    team_clocks_free(ex->clocks);
     pthread_mutex_destroy(&ex->lock);
     free(ex);
 }
@@ -188,6 +193,32 @@ static exercise_phase phase_parse(const char *text)
     return PHASE_READY;
 }
 
+/* A team's phase and its clock's share one order of names. */
+static_assert((int)TEAM_READY == (int)PHASE_READY && (int)TEAM_RUNNING == (int)PHASE_RUNNING &&
+                  (int)TEAM_PAUSED == (int)PHASE_PAUSED && (int)TEAM_ENDED == (int)PHASE_ENDED,
+              "team_phase and exercise_phase differ");
+
+/* The phase team plays in: the class's, or in a course its own clock's
+ * (team 0: the class's). A course closed (the class's ENDED) ends every
+ * team. Called with the lock held. */
+static exercise_phase team_phase_locked(const exercise *ex, int team)
+{
+    if (team == 0 || !team_clocks_per_team(ex->clocks) || ex->phase == PHASE_ENDED)
+        return ex->phase;
+    return (exercise_phase)team_clocks_phase(ex->clocks, team);
+}
+
+/* A team's time (its own clock's in a course); team 0: the class's. */
+static int64_t team_now(const exercise *ex, int team)
+{
+    int64_t wall = ex->hooks.wall_ms(ex->hooks.ctx);
+    exercise *mut = (exercise *)ex; /* the lock only */
+    pthread_mutex_lock(&mut->lock);
+    int64_t now = team_clocks_now(ex->clocks, team, wall);
+    pthread_mutex_unlock(&mut->lock);
+    return now;
+}
+
 /* A team request asked or decided: the grader decides whether it is
  * approved now (auto, or an instructor's yes to an ask that waited), and
  * an approval releases the injects it fires. Part of apply_event. */
@@ -209,11 +240,11 @@ static void apply_request(exercise *ex, timeline *tl, const event *ev)
 static void apply_event(exercise *ex, const event *ev)
 {
     if (ev->kind == EV_EXERCISE_STATE) {
-        ex->phase = phase_parse(ev->text);
-        ex->clock.base_exercise_ms = ev->at_ms;
-        ex->clock.base_wall_ms = ev->wall_ms;
-        ex->clock.speed = ev->value > 0 ? (double)ev->value / 1000.0 : 1.0;
-        ex->clock.running = ex->phase == PHASE_RUNNING;
+        /* Team 0: the class's clock and phase; team t: t's own clock in a
+         * course (a class has none: team_clocks ignores it). */
+        team_clocks_apply(ex->clocks, ev);
+        if (ev->team == 0)
+            ex->phase = phase_parse(ev->text);
         return;
     }
     if (ev->team < 1 || (unsigned)ev->team > ex->nteams)
@@ -395,8 +426,8 @@ int exercise_resume(exercise *ex)
         return rc;
     /* An inject that began but never finished was cut off by the crash. It
      * may have had effects: record it failed rather than run it again. */
-    int64_t now = exercise_now(ex);
     for (unsigned t = 0; t < ex->nteams && rc == ENSHU_OK; t++) {
+        int64_t now = team_now(ex, (int)t + 1);
         for (size_t i = 0; i < ex->s->ninjects && rc == ENSHU_OK; i++) {
             if (!ex->begun[t * ex->s->ninjects + i] ||
                 timeline_state(ex->timelines[t], i) != INJECT_PENDING)
@@ -424,9 +455,10 @@ static int change_phase(exercise *ex, bool (*allowed)(exercise_phase), exercise_
     bool speed_only = phase == PHASE_COUNT;
     if (speed_only)
         phase = ex->phase; /* keep the phase (a change of speed) */
+    const exercise_clock *clock = team_clocks_of(ex->clocks, 0);
     if (speed <= 0)
-        speed = ex->clock.speed;
-    event ev = {.at_ms = exercise_clock_now(&ex->clock, wall),
+        speed = clock->speed;
+    event ev = {.at_ms = exercise_clock_now(clock, wall),
                 .wall_ms = wall,
                 .kind = EV_EXERCISE_STATE,
                 .value = (int64_t)(speed * 1000.0 + 0.5),
@@ -501,6 +533,60 @@ int exercise_control(exercise *ex, exercise_command cmd, double speed, const cha
     return ENSHU_EINVAL;
 }
 
+/* ---- a team's own clock in a self-paced course ---- */
+
+static int record_team_clock(exercise *ex, int team, team_phase to, team_phase only_from,
+                             const char *actor)
+{
+    int64_t wall = ex->hooks.wall_ms(ex->hooks.ctx);
+    event ev;
+    pthread_mutex_lock(&ex->lock);
+    int rc = team < 1 || (unsigned)team > ex->nteams ? ENSHU_ENOTFOUND
+             : ex->phase == PHASE_ENDED              ? ENSHU_EINVAL /* the course closed */
+             : only_from != TEAM_PHASE_COUNT && team_clocks_phase(ex->clocks, team) != only_from
+                 ? ENSHU_EINVAL
+                 : team_clocks_change(ex->clocks, team, to, wall, actor, &ev);
+    pthread_mutex_unlock(&ex->lock);
+    return rc == ENSHU_OK ? record(ex, &ev, NULL) : rc;
+}
+
+int exercise_team_control(exercise *ex, int team, exercise_command cmd, const char *actor)
+{
+    if (team == 0)
+        return exercise_control(ex, cmd, 0, actor);
+    if (!team_clocks_per_team(ex->clocks))
+        return ENSHU_EINVAL; /* a class: teams read the class's clock */
+    switch (cmd) {
+    case EXERCISE_START:
+        return record_team_clock(ex, team, TEAM_RUNNING, TEAM_READY, actor);
+    case EXERCISE_PAUSE:
+        return record_team_clock(ex, team, TEAM_PAUSED, TEAM_RUNNING, actor);
+    case EXERCISE_RESUME:
+        return record_team_clock(ex, team, TEAM_RUNNING, TEAM_PAUSED, actor);
+    case EXERCISE_END:
+        return record_team_clock(ex, team, TEAM_ENDED, TEAM_PHASE_COUNT, actor);
+    case EXERCISE_SPEED:
+        break; /* a trainee's clock runs at the speed of the world */
+    }
+    return ENSHU_EINVAL;
+}
+
+int exercise_team_away(exercise *ex, int team, bool away, const char *actor)
+{
+    if (team < 1 || (unsigned)team > ex->nteams)
+        return ENSHU_ENOTFOUND;
+    if (!team_clocks_per_team(ex->clocks))
+        return ENSHU_EEXIST;
+    int64_t wall = ex->hooks.wall_ms(ex->hooks.ctx);
+    event ev;
+    pthread_mutex_lock(&ex->lock);
+    int rc = ex->phase == PHASE_ENDED ? ENSHU_EEXIST
+                                      : team_clocks_away(ex->clocks, team, away,
+                                                         ex->s->pause_while_away, wall, actor, &ev);
+    pthread_mutex_unlock(&ex->lock);
+    return rc == ENSHU_OK ? record(ex, &ev, NULL) : rc;
+}
+
 /* ---- instructor actions on injects ---- */
 
 /* The idempotence key of an inject's attempt for a team: firing it and
@@ -525,7 +611,7 @@ static int retry_inject(exercise *ex, int team, size_t i, const char *actor)
     size_t slot = (size_t)(team - 1) * ex->s->ninjects + i;
     pthread_mutex_lock(&ex->lock);
     inject_state st = timeline_state(ex->timelines[team - 1], i);
-    exercise_phase phase = ex->phase;
+    exercise_phase phase = team_phase_locked(ex, team);
     unsigned next = ex->attempt[slot] + 1;
     pthread_mutex_unlock(&ex->lock);
     if (st != INJECT_FAILED)
@@ -534,7 +620,7 @@ static int retry_inject(exercise *ex, int team, size_t i, const char *actor)
         return ENSHU_EPHASE;
     char key[128];
     snprintf(key, sizeof key, "inject/%d/%s/retry/%u", team, inj->id, next);
-    event ev = {.at_ms = exercise_now(ex),
+    event ev = {.at_ms = team_now(ex, team),
                 .team = team,
                 .kind = EV_INJECT_RETRIED,
                 .subject = inj->id,
@@ -556,7 +642,7 @@ static int inject_action(exercise *ex, int team, size_t i, inject_action_kind wh
     pthread_mutex_unlock(&ex->lock);
     if (!pending)
         return ENSHU_EEXIST;
-    event ev = {.at_ms = exercise_now(ex), .team = team, .subject = inj->id, .actor = actor};
+    event ev = {.at_ms = team_now(ex, team), .team = team, .subject = inj->id, .actor = actor};
     char key[128];
     switch (what) {
     case INJECT_RELEASE:
@@ -641,7 +727,7 @@ int exercise_rerun_on_new_guests(exercise *ex, const char *actor)
             pthread_mutex_unlock(&ex->lock);
             char key[128];
             snprintf(key, sizeof key, "inject/%u/%s/retry/%u", t, s->injects[i].id, next);
-            event ev = {.at_ms = exercise_now(ex),
+            event ev = {.at_ms = team_now(ex, (int)t),
                         .team = (int)t,
                         .kind = EV_INJECT_RETRIED,
                         .subject = s->injects[i].id,
@@ -699,7 +785,7 @@ int exercise_submit(exercise *ex, const exercise_submission *sub, int64_t *seq)
     pthread_mutex_lock(&ex->lock);
     const objective_score *os = &grader_team(ex->grader, sub->team)->objectives[oi];
     int rc = ENSHU_OK;
-    bool now = taken_in(sub->kind, ex->phase);
+    bool now = taken_in(sub->kind, team_phase_locked(ex, sub->team));
     switch (sub->kind) {
     case EV_ANSWER:
         if (o->kind != OBJ_QUESTION || !sub->text)
@@ -737,7 +823,7 @@ int exercise_submit(exercise *ex, const exercise_submission *sub, int64_t *seq)
     pthread_mutex_unlock(&ex->lock);
     if (rc != ENSHU_OK)
         return rc;
-    ev.at_ms = exercise_now(ex);
+    ev.at_ms = team_now(ex, sub->team);
     rc = record(ex, &ev, NULL);
     if (rc == ENSHU_OK && seq)
         *seq = ev.seq;
@@ -750,7 +836,7 @@ int exercise_broadcast(exercise *ex, int team, const char *text, const char *act
         return ENSHU_ENOTFOUND;
     if (!text || !*text)
         return ENSHU_EINVAL;
-    event ev = {.at_ms = exercise_now(ex),
+    event ev = {.at_ms = team_now(ex, team),
                 .team = team,
                 .kind = EV_INSTRUCTOR,
                 .subject = "broadcast",
@@ -769,7 +855,7 @@ int exercise_request_ask(exercise *ex, int team, const char *request_id, const c
         return ENSHU_ENOTFOUND;
     pthread_mutex_lock(&ex->lock);
     const request_score *rs = &grader_team(ex->grader, team)->requests[r - ex->s->requests];
-    int rc = ex->phase != PHASE_RUNNING            ? ENSHU_EPHASE
+    int rc = team_phase_locked(ex, team) != PHASE_RUNNING ? ENSHU_EPHASE
              : rs->pending                         ? ENSHU_EEXIST
              : rs->asked - rs->refused >= r->limit ? ENSHU_EEXIST
                                                    : ENSHU_OK;
@@ -779,7 +865,7 @@ int exercise_request_ask(exercise *ex, int team, const char *request_id, const c
     pthread_mutex_unlock(&ex->lock);
     if (rc != ENSHU_OK)
         return rc;
-    event ev = {.at_ms = exercise_now(ex),
+    event ev = {.at_ms = team_now(ex, team),
                 .team = team,
                 .kind = EV_REQUEST,
                 .subject = r->id,
@@ -807,7 +893,7 @@ int exercise_request_decide(exercise *ex, int team, const char *request_id, bool
     pthread_mutex_unlock(&ex->lock);
     if (!pending)
         return ENSHU_EEXIST; /* decided already, or never asked */
-    event ev = {.at_ms = exercise_now(ex),
+    event ev = {.at_ms = team_now(ex, team),
                 .team = team,
                 .kind = EV_REQUEST_DECIDED,
                 .subject = r->id,
@@ -832,7 +918,7 @@ int exercise_feedback(exercise *ex, int team, const char *objective_id, int64_t 
     pthread_mutex_unlock(&ex->lock);
     if (!known)
         return ENSHU_ENOTFOUND;
-    event ev = {.at_ms = exercise_now(ex),
+    event ev = {.at_ms = team_now(ex, team),
                 .team = team,
                 .kind = EV_FEEDBACK,
                 .subject = o->id,
@@ -857,7 +943,7 @@ int exercise_name_team(exercise *ex, int team, const char *name, const char *org
     pthread_mutex_unlock(&ex->lock);
     if (taken)
         return ENSHU_EEXIST;
-    event ev = {.at_ms = exercise_now(ex),
+    event ev = {.at_ms = team_now(ex, team),
                 .team = team,
                 .kind = EV_TEAM_NAMED,
                 .subject = name,
@@ -894,13 +980,13 @@ static void fire(exercise *ex, int team, size_t i)
     /* Recorded at the time it really begins (not when it fell due): a
      * team's injects run one after another, and the log shows them so. */
     event begin = {
-        .at_ms = exercise_now(ex), .team = team, .kind = EV_INJECT_BEGIN, .subject = inj->id};
+        .at_ms = team_now(ex, team), .team = team, .kind = EV_INJECT_BEGIN, .subject = inj->id};
     if (record(ex, &begin, key) != ENSHU_OK)
         return; /* already begun once (EEXIST), or the ledger failed: never run it */
     inject_outcome out = INJECT_OUTCOME_INIT;
     int rc = ex->hooks.run_inject(ex->hooks.ctx, team, inj, &out);
     char *failure = rc == ENSHU_OK ? NULL : inject_failure_text(&out, rc);
-    event done = {.at_ms = exercise_now(ex),
+    event done = {.at_ms = team_now(ex, team),
                   .team = team,
                   .kind = rc == ENSHU_OK ? EV_INJECT_FIRED : EV_INJECT_FAILED,
                   .subject = inj->id,
@@ -922,7 +1008,7 @@ static void fire(exercise *ex, int team, size_t i)
         /* Injects aimed at a stopped guest wait until it is started again;
          * aimed at a started one whose agent does not answer, they run and
          * their own failures show it. */
-        event node_ev = {.at_ms = exercise_now(ex),
+        event node_ev = {.at_ms = team_now(ex, team),
                          .team = team,
                          .kind = EV_NODE_STATE,
                          .subject = node_name,
@@ -936,7 +1022,7 @@ static void fire(exercise *ex, int team, size_t i)
      * and record what they see even if it looks the same as before. Otherwise
      * a team that undoes the attack between two probes would leave no trace
      * of having done it after the inject. */
-    int64_t after = exercise_now(ex);
+    int64_t after = team_now(ex, team);
     pthread_mutex_lock(&ex->lock);
     for (size_t c = 0; c < ex->s->nchecks; c++) {
         size_t slot = (size_t)(team - 1) * ex->s->nchecks + c;
@@ -1003,9 +1089,11 @@ static void fire_due(exercise *ex, int team, size_t *due)
 {
     timeline *tl = ex->timelines[team - 1];
     for (size_t round = 0; round <= ex->s->ninjects; round++) {
-        int64_t now = exercise_now(ex);
+        int64_t now = team_now(ex, team);
         pthread_mutex_lock(&ex->lock);
-        size_t n = ex->phase == PHASE_RUNNING ? timeline_due(tl, now, due, ex->s->ninjects) : 0;
+        size_t n = team_phase_locked(ex, team) == PHASE_RUNNING
+                       ? timeline_due(tl, now, due, ex->s->ninjects)
+                       : 0;
         pthread_mutex_unlock(&ex->lock);
         for (size_t k = 0; k < n; k++) {
             if (is_stopping(ex))
@@ -1023,8 +1111,15 @@ static void fire_due(exercise *ex, int team, size_t *due)
 static void step_team_inline(exercise *ex, int team, size_t *due)
 {
     size_t t = (size_t)team - 1;
+    pthread_mutex_lock(&ex->lock);
+    bool running = team_phase_locked(ex, team) == PHASE_RUNNING;
+    if (!running)
+        ex->team_next[t] = INT64_MAX; /* its clock stands: nothing falls due */
+    pthread_mutex_unlock(&ex->lock);
+    if (!running)
+        return;
     fire_due(ex, team, due);
-    int64_t now = exercise_now(ex), next = INT64_MAX;
+    int64_t now = team_now(ex, team), next = INT64_MAX;
     for (size_t c = 0; c < ex->s->nchecks; c++) {
         size_t slot = t * ex->s->nchecks + c;
         pthread_mutex_lock(&ex->lock);
@@ -1037,7 +1132,7 @@ static void step_team_inline(exercise *ex, int team, size_t *due)
             next = ex->next_check[slot];
         pthread_mutex_unlock(&ex->lock);
     }
-    now = exercise_now(ex);
+    now = team_now(ex, team);
     pthread_mutex_lock(&ex->lock);
     int64_t wake = timeline_next_wakeup(ex->timelines[t], now);
     ex->team_next[t] = wake < next ? wake : next;
@@ -1084,9 +1179,9 @@ static void *prober_main(void *arg)
         if (!lane->probe_head)
             lane->probe_tail = NULL;
         pthread_mutex_unlock(&ex->lock);
-        probe(ex, lane->team, job->check, exercise_now(ex));
+        probe(ex, lane->team, job->check, team_now(ex, lane->team));
         size_t slot = (size_t)(lane->team - 1) * ex->s->nchecks + job->check;
-        int64_t now = exercise_now(ex);
+        int64_t now = team_now(ex, lane->team);
         pthread_mutex_lock(&ex->lock);
         ex->probing[slot] = false;
         if (ex->forced[slot]) {
@@ -1198,11 +1293,16 @@ static int64_t queue_probes_locked(exercise *ex, team_lane *lane, int64_t now)
  * team_next to what is known now: a busy team's next injects are not (its
  * injector tells exercise_wait when it is done). Called with the lock held;
  * never waits. */
-static void step_lane_locked(exercise *ex, team_lane *lane, int64_t now)
+static void step_lane_locked(exercise *ex, team_lane *lane, int64_t wall)
 {
     size_t t = (size_t)lane->team - 1;
     timeline *tl = ex->timelines[t];
     int64_t next = INT64_MAX;
+    if (team_phase_locked(ex, lane->team) != PHASE_RUNNING) {
+        ex->team_next[t] = INT64_MAX; /* its clock stands: nothing falls due */
+        return;
+    }
+    int64_t now = team_clocks_now(ex->clocks, lane->team, wall);
     if (!lane->busy) {
         if (timeline_due(tl, now, lane->due, ex->s->ninjects) > 0) {
             lane->busy = lane->fire_wanted = true;
@@ -1224,15 +1324,18 @@ int64_t exercise_step(exercise *ex)
     /* What changes from here on wakes exercise_wait(). */
     pthread_mutex_lock(&ex->lock);
     ex->changes_seen = ex->changes;
-    bool running = ex->phase == PHASE_RUNNING;
+    /* A class runs while its clock does; a course's teams each run on
+     * their own clock until the course is closed (the class's ENDED). */
+    bool running = team_clocks_per_team(ex->clocks) ? ex->phase != PHASE_ENDED
+                                                    : ex->phase == PHASE_RUNNING;
     pthread_mutex_unlock(&ex->lock);
     if (!running)
         return INT64_MAX;
     if (ex->lanes) {
-        int64_t now = exercise_now(ex);
+        int64_t wall = ex->hooks.wall_ms(ex->hooks.ctx);
         pthread_mutex_lock(&ex->lock);
         for (unsigned t = 0; t < ex->nteams; t++)
-            step_lane_locked(ex, &ex->lanes[t], now);
+            step_lane_locked(ex, &ex->lanes[t], wall);
         pthread_mutex_unlock(&ex->lock);
     } else {
         size_t *due = xcalloc(ex->s->ninjects + 1, sizeof(size_t));
@@ -1240,14 +1343,19 @@ int64_t exercise_step(exercise *ex)
             step_team_inline(ex, (int)t + 1, due);
         free(due);
     }
+    /* Each team's next due time is in its own time: the step wakes at the
+     * earliest of them in wall time. */
     pthread_mutex_lock(&ex->lock);
-    int64_t next = INT64_MAX;
-    for (unsigned t = 0; t < ex->nteams; t++)
-        if (ex->team_next[t] < next)
-            next = ex->team_next[t];
-    int64_t wall = next == INT64_MAX ? INT64_MAX : exercise_clock_wall_at(&ex->clock, next);
+    int64_t wake = INT64_MAX;
+    for (unsigned t = 0; t < ex->nteams; t++) {
+        if (ex->team_next[t] == INT64_MAX)
+            continue;
+        int64_t at = team_clocks_wall_at(ex->clocks, (int)t + 1, ex->team_next[t]);
+        if (at < wake)
+            wake = at;
+    }
     pthread_mutex_unlock(&ex->lock);
-    return wall;
+    return wake;
 }
 
 void exercise_wait(exercise *ex, int64_t max_ms)
@@ -1271,19 +1379,41 @@ exercise_phase exercise_get_phase(const exercise *ex)
 
 int64_t exercise_now(const exercise *ex)
 {
-    int64_t wall = ex->hooks.wall_ms(ex->hooks.ctx);
-    exercise *mut = (exercise *)ex;
+    return team_now(ex, 0);
+}
+
+int64_t exercise_team_now(const exercise *ex, int team)
+{
+    return team_now(ex, team);
+}
+
+exercise_phase exercise_team_phase(const exercise *ex, int team)
+{
+    exercise *mut = (exercise *)ex; /* the lock only */
     pthread_mutex_lock(&mut->lock);
-    int64_t now = exercise_clock_now(&ex->clock, wall);
+    exercise_phase phase = team_phase_locked(ex, team);
     pthread_mutex_unlock(&mut->lock);
-    return now;
+    return phase;
+}
+
+bool exercise_self_paced(const exercise *ex)
+{
+    return team_clocks_per_team(ex->clocks);
+}
+
+void exercise_set_self_paced(exercise *ex)
+{
+    pthread_mutex_lock(&ex->lock);
+    team_clocks_free(ex->clocks);
+    ex->clocks = team_clocks_new(ex->nteams, true);
+    pthread_mutex_unlock(&ex->lock);
 }
 
 double exercise_speed(const exercise *ex)
 {
     exercise *mut = (exercise *)ex;
     pthread_mutex_lock(&mut->lock);
-    double speed = ex->clock.speed;
+    double speed = team_clocks_of(ex->clocks, 0)->speed;
     pthread_mutex_unlock(&mut->lock);
     return speed;
 }

@@ -122,6 +122,42 @@ typedef enum exercise_command {
 int exercise_control(exercise *ex, exercise_command cmd, double speed, const char *actor)
     __attribute__((warn_unused_result));
 
+/* ---- self-paced courses: a clock per team slot (team_clocks.h) ----
+ * In a course each team slot is one trainee, whose timeline runs on a
+ * clock of its own from the moment they start: exercise_step steps each
+ * team at its own time and skips those whose clock stands; a team's
+ * events are stamped with its own time; answers, reports, hints and
+ * requests are taken while its own clock runs. The class's phase
+ * (exercise_control) only opens and closes the course: its ENDED ends
+ * every team. */
+
+/* Makes ex a course. Call before exercise_replay/exercise_resume and the
+ * first exercise_step. */
+void exercise_set_self_paced(exercise *ex);
+bool exercise_self_paced(const exercise *ex);
+
+/* Starts (from ready), pauses, resumes (from paused) or ends team's own
+ * clock, recording the change (an EV_EXERCISE_STATE of that team). team 0:
+ * exercise_control. ENSHU_EINVAL: a class, a speed, the course closed, or
+ * a move the team's phase does not allow; ENSHU_ENOTFOUND: no such team. */
+int exercise_team_control(exercise *ex, int team, exercise_command cmd, const char *actor)
+    __attribute__((warn_unused_result));
+
+/* The trainee of team leaves (away) or comes back: when the scenario says
+ * self_paced: {while_away: pause}, their clock is paused or resumed and the
+ * change recorded. ENSHU_EEXIST: nothing to change (a class, a scenario
+ * whose clocks run on, a clock that was not running when they left or not
+ * paused when they come back). */
+int exercise_team_away(exercise *ex, int team, bool away, const char *actor)
+    __attribute__((warn_unused_result));
+
+/* Team's phase: the class's, or in a course its own clock's (the class's
+ * ENDED wins). Team 0: the class's. */
+exercise_phase exercise_team_phase(const exercise *ex, int team);
+/* Team's time, ms: its own clock's in a course, else (and for team 0)
+ * exercise_now. */
+int64_t exercise_team_now(const exercise *ex, int team);
+
 typedef enum inject_action_kind {
     INJECT_RELEASE, /* due at once (fires when the clock runs) */
     INJECT_SKIP,    /* never runs (shares the idempotence key of firing) */

@@ -15,14 +15,13 @@
  * for the class clock. A ledger of a class never holds a team's clock
  * event, so classes replay as before.
  *
- * How exercise.c takes it up (not done yet; see "Self-paced courses" in
- * README.md): its clock becomes a team_clocks; apply_event hands every
+ * exercise.c keeps its clocks here: apply_event hands every
  * EV_EXERCISE_STATE to team_clocks_apply; the events of team t take at_ms
- * from team_clocks_now(t) (exercise_now gains a team); exercise_step
- * steps each team's timeline at its own now, skips teams whose clock is
- * not running, and wakes at the least team_clocks_wall_at of their next
- * due times; exercise_control gains a team (0: the class) whose change it
- * records with team_clocks_change.
+ * from team_clocks_now(t); exercise_step steps each team's timeline at its
+ * own now, skips teams whose clock is not running, and wakes at the least
+ * team_clocks_wall_at of their next due times; exercise_team_control and
+ * exercise_team_away record a team's changes made by team_clocks_change
+ * and team_clocks_away.
  *
  * Pure: wall time is passed in. Not locked: the exercise's lock guards it.
  */

@@ -19,6 +19,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,6 +238,15 @@ int sandbox_course_poll(sandbox_course *c, unsigned ticket, sandbox_grant *out)
     return rc;
 }
 
+int sandbox_course_leave(sandbox_course *c, unsigned ticket)
+{
+    pthread_mutex_lock(&c->lock);
+    int rc = sandbox_pool_leave(c->pool, ticket);
+    changed(c);
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
 int sandbox_course_resume(sandbox_course *c, const char *token, unsigned *sandbox)
 {
     pthread_mutex_lock(&c->lock);
@@ -261,6 +271,31 @@ int sandbox_course_revoke(sandbox_course *c, unsigned sandbox)
     changed(c);
     pthread_mutex_unlock(&c->lock);
     return rc;
+}
+
+int sandbox_course_info_of(sandbox_course *c, unsigned sandbox, sandbox_course_info *out)
+{
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&c->lock);
+    int rc = sandbox_pool_info(c->pool, sandbox, &out->info);
+    if (rc == ENSHU_OK && out->info.trainee)
+        snprintf(out->trainee, sizeof out->trainee, "%s", out->info.trainee);
+    out->info.trainee = NULL; /* valid only under the lock */
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+unsigned sandbox_course_queue_length(sandbox_course *c)
+{
+    pthread_mutex_lock(&c->lock);
+    unsigned n = sandbox_pool_queue_length(c->pool);
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+int64_t sandbox_course_now(const sandbox_course *c)
+{
+    return now_of(c);
 }
 
 char *sandbox_course_range(const sandbox_course *c, unsigned sandbox)

@@ -51,11 +51,27 @@ int sandbox_course_request(sandbox_course *c, const char *course_code, const cha
                            sandbox_grant *out) __attribute__((warn_unused_result));
 int sandbox_course_poll(sandbox_course *c, unsigned ticket, sandbox_grant *out)
     __attribute__((warn_unused_result));
+int sandbox_course_leave(sandbox_course *c, unsigned ticket) __attribute__((warn_unused_result));
 int sandbox_course_resume(sandbox_course *c, const char *token, unsigned *sandbox)
     __attribute__((warn_unused_result));
 int sandbox_course_extend(sandbox_course *c, unsigned sandbox, int64_t delta_ms)
     __attribute__((warn_unused_result));
 int sandbox_course_revoke(sandbox_course *c, unsigned sandbox) __attribute__((warn_unused_result));
+
+/* A sandbox as the consoles show it: sandbox_pool_info, its trainee's name
+ * copied (empty unless allocated). ENSHU_ENOTFOUND: no sandbox id (any more). */
+typedef struct sandbox_course_info {
+    sandbox_info info; /* info.trainee: NULL, see trainee */
+    char trainee[SANDBOX_NAME_MAX + 1];
+} sandbox_course_info;
+int sandbox_course_info_of(sandbox_course *c, unsigned sandbox, sandbox_course_info *out)
+    __attribute__((warn_unused_result));
+
+/* Trainees waiting in the queue. */
+unsigned sandbox_course_queue_length(sandbox_course *c);
+
+/* The course's clock (config.wall_ms), milliseconds. */
+int64_t sandbox_course_now(const sandbox_course *c);
 
 /* The range name of a sandbox (malloc'd), for the consoles. */
 char *sandbox_course_range(const sandbox_course *c, unsigned sandbox);

@@ -411,6 +411,9 @@ typedef struct scenario {
     /* consoles: may teams see every team's score; do answers get right/wrong at once */
     bool public_scoreboard;
     bool feedback;
+    /* a self-paced course: a trainee's clock stands while they are away
+     * (self_paced: {while_away: pause}); false: it runs on */
+    bool pause_while_away;
     char *level_name; /* as written, for LEVEL_FREE */
     int64_t duration_ms;
     unsigned teams_min, teams_max;

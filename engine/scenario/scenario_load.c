@@ -341,7 +341,8 @@ static const char *const TOP_KEYS[] = {
     "enshu",     "id",        "title",     "description",      "level",     "duration",
     "teams",     "team_size", "languages", "default_language", "network",   "images",
     "nodes",     "injects",   "checks",    "objectives",       "penalties", "consoles",
-    "time_zone", "locale",    "users",     "requests",         "variables", NULL};
+    "time_zone", "locale",    "users",     "requests",         "variables", "self_paced",
+    NULL};
 
 /* What the browser consoles show teams. */
 static void load_consoles(loader *L, const ynode *root)
@@ -355,6 +356,25 @@ static void load_consoles(loader *L, const ynode *root)
     check_keys(L, c, "'consoles'", KEYS);
     s->public_scoreboard = get_bool(L, c, "scoreboard", "'consoles'", false);
     s->feedback = get_bool(L, c, "feedback", "'consoles'", true);
+}
+
+/* How the scenario runs as a self-paced course (enshu serve --self-paced):
+ * whether a trainee's clock stands while they are away. */
+static void load_self_paced(loader *L, const ynode *root)
+{
+    scenario *s = L->s;
+    const ynode *c = ymap_get(root, "self_paced");
+    if (!c || !expect_map(L, c, "'self_paced'"))
+        return;
+    static const char *const KEYS[] = {"while_away", NULL};
+    check_keys(L, c, "'self_paced'", KEYS);
+    const ynode *v = ymap_get(c, "while_away");
+    if (!v)
+        return;
+    if (v->kind == YNODE_SCALAR && !strcmp(v->str, "pause"))
+        s->pause_while_away = true;
+    else if (!(v->kind == YNODE_SCALAR && !strcmp(v->str, "run")))
+        err(L, v, "'while_away' of 'self_paced' must be pause or run");
 }
 
 static void load_languages(loader *L, const ynode *root)
@@ -1688,6 +1708,7 @@ void scenario_load_tree(scenario *s, const ynode *root, const scenario_attachmen
     get_l10n(&L, root, "description", "the scenario", false, &s->description);
     load_level(&L, root);
     load_consoles(&L, root);
+    load_self_paced(&L, root);
     s->duration_ms = get_duration(&L, root, "duration", "the scenario", 60 * 1000,
                                   7LL * 24 * 3600 * 1000, 8LL * 3600 * 1000);
     load_teams(&L, root);

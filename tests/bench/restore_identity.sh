@@ -14,7 +14,8 @@
 #      and the image's own /usr/lib/enshu/guest-setup runs again: hostname,
 #      systemd-networkd files, /etc/hosts (the team's table is read from the
 #      restored QEMU's firmware configuration, which is the new one), DNS,
-#      time zone, locale; then `networkctl reload` applies the addresses.
+#      time zone, locale; then `networkctl reload` applies the addresses,
+#      and rsyslog, which keeps the hostname it started with, restarts.
 # Checked: hostname, address, the team's hosts table, clock within 2 s, and
 # that a reaches team 2's b across team 2's isolation filter.
 #
@@ -112,12 +113,15 @@ mount --bind /run/enshu-cmdline /proc/cmdline
 /usr/lib/enshu/guest-setup || true
 umount /proc/cmdline
 networkctl reload
+systemctl try-restart rsyslog.service
 " >/dev/null
 until run 2 "ip -4 -o addr show eth0" | grep -q '10\.63\.1\.10/'; do sleep 0.2; done
 t2=$(now)
 
 echo "== checks in the restored guest (team 2's a)"
 run 2 "hostname; ip -4 -o addr show eth0 | awk '{print \$4}'; ip -o link show eth0 | grep -o 'ether [^ ]*'; grep -c 10.63.1. /etc/hosts; date -u +%s"
+run 2 "logger -t enshu-check restored; sleep 1; grep enshu-check /var/log/syslog | tail -n 1 | cut -d' ' -f2-3"
+run 2 "systemctl --failed --no-legend | grep . || echo 'no failed units'"
 run 2 "ping -c 2 -W 2 10.63.1.11 >/dev/null && echo reaches b" || echo "FAIL: a does not reach b"
 host_s=$(date -u +%s)
 guest_s=$(run 2 "date -u +%s")

@@ -3,8 +3,9 @@
 #   bin/enshu
 #   share/enshu/web          the consoles' own files: the pages and js/, css/,
 #                            vendor/ (filled from npm by scripts/setup), fonts/,
-#                            img/: what engine/ws_server.c serves. Never
-#                            node_modules/, package files or notes.
+#                            img/, the language catalogues i18n/*.json: what
+#                            engine/ws_server.c serves. Never node_modules/,
+#                            package files or notes.
 #   share/enshu/images       the guest image recipes ('enshu images build')
 #   share/enshu/scenarios    the shipped incident scripts with their
 #                            attachments, reference and schema
@@ -24,6 +25,8 @@ foreach(dir js css vendor fonts img)
   install(DIRECTORY "${PROJECT_SOURCE_DIR}/web/${dir}" DESTINATION "${ENSHU_DATADIR}/web"
           OPTIONAL)
 endforeach()
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/web/i18n" DESTINATION "${ENSHU_DATADIR}/web"
+        FILES_MATCHING PATTERN "*.json")
 
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/images/" DESTINATION "${ENSHU_DATADIR}/images"
         USE_SOURCE_PERMISSIONS)

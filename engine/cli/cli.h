@@ -22,6 +22,7 @@ int cmd_grade(int argc, char **argv);
 int cmd_retry(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_passwd(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* Arguments (cli_args.c). */
 

@@ -30,6 +30,8 @@ static const char USAGE[] =
     "  exec TEAM NODE CMD    run a shell command on a team's guest (guest agent)\n"
     "  down                  remove everything a range created\n"
     "  score --db FILE       recompute every team's score from an event ledger\n"
+    "  report --db FILE      after-action report of an exercise's ledger: HTML, PDF,\n"
+    "                        CSV or JSON (--format), every team or one (--team N)\n"
     "  answer TEAM OBJ TEXT  record a team's answer in an exercise's ledger\n"
     "  grade TEAM OBJ I PTS  record an instructor's grade of a report item\n"
     "  retry INJECT          run an inject that failed again (--name NAME [--team N])\n"
@@ -66,7 +68,7 @@ int main(int argc, char **argv)
         {"status", cmd_status},     {"down", cmd_down},     {"exec", cmd_exec},
         {"score", cmd_score},       {"run", cmd_run},       {"timeline", cmd_timeline},
         {"answer", cmd_answer},     {"grade", cmd_grade},   {"serve", cmd_serve},
-        {"passwd", cmd_passwd},     {"retry", cmd_retry},
+        {"passwd", cmd_passwd},     {"retry", cmd_retry},   {"report", cmd_report},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))

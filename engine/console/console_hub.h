@@ -21,10 +21,14 @@
  * the guest's host, finding the domain, opening its stream), never on the
  * hub thread: the `console` reply (or the error) comes back through the
  * inbox when the open ends (hub_channels.c).
- * Cost: requests never read the ledger. What they show (timelines, scores,
+ * Cost: requests do not read the ledger. What they show (timelines, scores,
  * reports' files) is kept up to date as the hub tails the ledger, once per
  * event; a `timeline` reply copies at most TIMELINE_EVENTS already encoded
- * messages. Only a joining session's catch-up reads past events, in slices.
+ * messages. Only a joining session's catch-up reads past events, in slices;
+ * an after-action report (instructors) reads the whole ledger on a thread
+ * of its own (hub_after_action.c), at most two at once; and the
+ * instructors' `events` pages read the ledger on threads of their own
+ * (hub_events.c), never on the hub thread.
  */
 #ifndef ENSHU_CONSOLE_HUB_H
 #define ENSHU_CONSOLE_HUB_H

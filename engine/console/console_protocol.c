@@ -116,6 +116,14 @@ static const field_spec TEAM_RENAME[] = {INT("team", team, true, 1, MAX_TEAM),
 static const field_spec MEMBER[] = {
     INT("team", team, true, 1, MAX_TEAM), STR("name", name, true, 1, 4 * MAX_NAME), {.name = NULL}};
 
+static const field_spec AFTER_ACTION[] = {
+    STR("format", format, true, 1, 8), INT("team", team, false, 0, MAX_TEAM), {.name = NULL}};
+/* `kinds`, an array, is read by the events handler (hub_events.c). */
+static const field_spec EVENTS[] = {INT("team", team, false, 0, MAX_TEAM),
+                                    {"before_seq", F_INT, false, OFF(before_seq), 1, INT64_MAX},
+                                    INT("limit", limit, false, 1, 500),
+                                    {.name = NULL}};
+
 static const struct {
     const char *name;
     const field_spec *fields;
@@ -155,8 +163,11 @@ static const struct {
     [REQ_MEMBERS] = {"members", TEAM_OPT, true},
     [REQ_MEMBER_REMOVE] = {"member.remove", MEMBER, true},
     [REQ_REQUEST_DECIDE] = {"request.decide", REQUEST_DECIDE, true},
+    [REQ_EVENTS] = {"events", EVENTS, true},
     [REQ_REPORT_FEEDBACK] = {"report.feedback", REPORT_FEEDBACK, true},
     [REQ_TEAM_RENAME] = {"team.rename", TEAM_RENAME, true},
+    [REQ_AFTER_ACTION] = {"after_action", AFTER_ACTION, true},
+    [REQ_OVERVIEW] = {"overview", NONE, true},
     [REQ_LOGOUT] = {"logout", NONE, false},
 };
 
@@ -237,7 +248,7 @@ static int read_field(json_t *root, const field_spec *f, console_request *out, c
         json_int_t n = json_integer_value(v);
         if (n < f->min || n > f->max)
             return fail(err, "bad_request", f->name, "'%s' is out of range", f->name);
-        if (f->offset == OFF(since) || f->offset == OFF(report))
+        if (f->offset == OFF(since) || f->offset == OFF(report) || f->offset == OFF(before_seq))
             *(int64_t *)slot = n;
         else
             *(int *)slot = (int)n;

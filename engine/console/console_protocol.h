@@ -52,8 +52,11 @@ typedef enum request_type {
     REQ_MEMBERS,
     REQ_MEMBER_REMOVE,
     REQ_REQUEST_DECIDE,
+    REQ_EVENTS,
     REQ_REPORT_FEEDBACK,
     REQ_TEAM_RENAME,
+    REQ_AFTER_ACTION,
+    REQ_OVERVIEW,
     /* any role */
     REQ_LOGOUT,
     REQ_COUNT
@@ -68,13 +71,16 @@ typedef struct console_request {
     const char *attachment_name, *attachment_data;
     const char *request;      /* a team request's id */
     const char *organisation; /* team.rename */
+    const char *format;       /* after_action: html, csv or json */
     int64_t since;
     int team;  /* -1 when not given */
     int index; /* hint index */
     int item;  /* rubric item */
     int points;
     int channel;
-    int64_t report; /* seq of a report (attachment); 0 when not given */
+    int64_t report;     /* seq of a report (attachment); 0 when not given */
+    int64_t before_seq; /* events: the page follows this event; 0 when not given */
+    int limit;          /* events: how many at most; 0 when not given */
     double speed;
     bool held;
     bool approve;                    /* request.decide */

@@ -150,6 +150,8 @@ json_t *console_view_event(const console_view *v, const console_audience *a, con
         set_str(o, "phase", ev->text);
         json_object_set_new(o, "wall_ms", json_integer(ev->wall_ms));
         json_object_set_new(o, "speed", json_real(ev->value > 0 ? ev->value / 1000.0 : 1.0));
+        if (ev->subject && strcmp(ev->subject, "speed") == 0)
+            json_object_set_new(o, "change", json_string("speed")); /* the phase is kept */
         return o;
     }
     /* A broadcast to everyone (team 0) reaches every team. */

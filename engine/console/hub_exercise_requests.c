@@ -158,6 +158,43 @@ void hub_handle_attachment(console_hub *hub, session *ss, const console_request 
 
 static const char *const STATE_NAMES[] = {"pending", "fired", "failed", "skipped"};
 
+/* Why pending inject i has not fired, as a code and its parameters, for
+ * consoles to say in their language (web/PROTOCOL.md, `timeline`). */
+static json_t *inject_reason(const timeline *tl, size_t i, int64_t now, timeline_clock clock)
+{
+    static const char *const CODES[] = {
+        [TIMELINE_WAIT_HELD] = "held",   [TIMELINE_WAIT_NODE_DOWN] = "node_down",
+        [TIMELINE_WAIT_DUE] = "due",     [TIMELINE_WAIT_MANUAL] = "manual",
+        [TIMELINE_WAIT_AFTER] = "after", [TIMELINE_WAIT_WHEN] = "when",
+        [TIMELINE_WAIT_UNTIL] = "until"};
+    timeline_reason r;
+    timeline_reason_of(tl, i, now, clock == TIMELINE_ENDED ? TIMELINE_RUNNING : clock, &r);
+    json_t *o = json_pack("{s:s}", "code", CODES[r.wait]);
+    if (r.wait == TIMELINE_WAIT_NODE_DOWN)
+        json_object_set_new(o, "node", json_string(r.ref));
+    if (r.wait == TIMELINE_WAIT_AFTER) {
+        json_object_set_new(o, "inject", json_string(r.ref));
+        json_object_set_new(o, "state", json_string(STATE_NAMES[r.ref_state]));
+    }
+    if (r.wait == TIMELINE_WAIT_WHEN) {
+        char *cond = timeline_condition_text(tl, i, now);
+        json_object_set_new(o, "condition", json_string(cond));
+        free(cond);
+    }
+    if (r.wait == TIMELINE_WAIT_UNTIL) {
+        json_object_set_new(o, "at_ms", json_integer(r.at_ms));
+        if (r.ref) {
+            json_object_set_new(o, "inject", json_string(r.ref));
+            json_object_set_new(o, "delay_ms", json_integer(r.delay_ms));
+        }
+    }
+    if (r.paused && r.wait != TIMELINE_WAIT_HELD)
+        json_object_set_new(o, "paused", json_true());
+    if (clock == TIMELINE_ENDED) /* it never will: what it waited for at the end */
+        return json_pack("{s:s, s:o}", "code", "ended", "then", o);
+    return o;
+}
+
 void hub_handle_timeline(console_hub *hub, session *ss, const console_request *rq)
 {
     int team = hub_team_for(hub, ss, rq, false);
@@ -191,6 +228,12 @@ void hub_handle_timeline(console_hub *hub, session *ss, const console_request *r
                 char *why = timeline_explain(tl, i, now, clock);
                 json_object_set_new(o, "why", json_string(why));
                 free(why);
+                json_object_set_new(o, "reason", inject_reason(tl, i, now, clock));
+            }
+            if (inj->action.kind == ACTION_NOTE) { /* for the instructors alone */
+                char *note = console_view_text(&hub->view, &a, team, &inj->action.note);
+                json_object_set_new(o, "note", json_string(note));
+                free(note);
             }
             json_array_append_new(injects, o);
         }

@@ -18,6 +18,9 @@
  *   hub_channels.c           a session's console channels: serial consoles, and what
  *                            both kinds share (opening, flow, ending)
  *   hub_displays.c           a session's graphical consoles (displays) and their input
+ *   hub_after_action.c       the after-action report, made from the ledger on its own thread
+ *   hub_events.c             pages of the ledger's events, filtered, for instructors
+ *   hub_overview.c           every team at once for the instructors; what members do
  *
  * Every file includes this header and headers of layers below; none includes
  * another file's insides, so there is no cycle. Calls go one way too: the
@@ -33,9 +36,9 @@
  *   sessions and their channels' slots, codes, grader, fanned, outcomes,
  *   reports, feeds, logins, tokens, limits, tailed_ms. (console_hub_start
  *   tails the ledger once before the hub thread exists.)
- * - lock guards the inbox (head, tail), notified, stopping, busy and
- *   opens; any thread queues (hub_inbox.c) or notifies, and the hub
- *   thread takes.
+ * - lock guards the inbox (head, tail), notified, stopping, busy,
+ *   opens, after_actions and pages; any thread queues (hub_inbox.c) or
+ *   notifies, and the hub thread takes.
  * - Hub code that runs on other threads, and all it touches:
  *   - the transport's service thread: ws_open, ws_received, ws_close,
  *     ws_drain (hub_thread.c) queue an inbox item (hub_inbox.c);
@@ -53,6 +56,12 @@
  *     display (cfg, consoles, displays, the channel's guest) and queues the
  *     channel back (hub_console_opened, hub_inbox.c), which ends its use
  *     of the hub.
+ *   - an after-action report's thread: job_main (hub_after_action.c) reads
+ *     cfg and s, scans the ledger, sends its reply on the transport and
+ *     counts itself off under lock, which ends its use of the hub.
+ *   - an events page's thread: events_main (hub_events.c) reads the
+ *     ledger (its own connection), s and view, sends its reply on the
+ *     transport and counts itself off (pages, opens_ended).
  *   None of these reads a session: a session is found by its id on the hub
  *   thread, and the transport drops what is sent to an id that is gone.
  */
@@ -242,14 +251,19 @@ struct console_hub {
     serial_consoles *consoles;
     guest_displays *displays;
     pthread_t thread;
-    pthread_mutex_t lock; /* inbox, notified, stopping, busy, opens */
+    pthread_mutex_t lock; /* inbox, notified, stopping, busy, opens, after_actions */
     pthread_cond_t wake;
     unsigned opens;             /* console opens under way (their threads) */
-    pthread_cond_t opens_ended; /* signalled when opens drops */
+    unsigned after_actions;     /* after-action reports being made (hub_after_action.c) */
+    pthread_cond_t opens_ended; /* signalled when opens, after_actions or pages drops */
+    unsigned pages;             /* events pages being read (their threads) */
     inbox_item *head, *tail;
     bool notified, stopping;
     bool busy;         /* a session catches up or a console waits: look again soon */
     int64_t tailed_ms; /* when the hub last looked for new events */
+    /* [team - 1]: when a member last did something (hub_overview.c;
+     * monotonic ms, 0: never) */
+    int64_t *active_ms;
 };
 
 /* ---- hub_inbox.c: any thread ---- */
@@ -342,6 +356,13 @@ void hub_handle_attachment(console_hub *hub, session *ss, const console_request 
 void hub_handle_timeline(console_hub *hub, session *ss, const console_request *rq);
 void hub_handle_instructor(console_hub *hub, session *ss, const console_request *rq);
 
+/* ---- hub_after_action.c: the after-action report, made on a thread of its own ---- */
+
+void hub_handle_after_action(console_hub *hub, session *ss, const console_request *rq);
+/* ---- hub_events.c: pages of the ledger's events (instructors) ---- */
+
+void hub_handle_events(console_hub *hub, session *ss, const console_request *rq);
+
 /* ---- hub_nodes.c: the nodes ---- */
 
 void hub_handle_nodes(console_hub *hub, session *ss, const console_request *rq);
@@ -384,5 +405,14 @@ void hub_handle_display_open(console_hub *hub, session *ss, const console_reques
 void hub_handle_display_close(console_hub *hub, session *ss, const console_request *rq);
 /* A binary message of the session: input to one of its open displays. */
 void hub_handle_display_input(console_hub *hub, session *ss, const char *data, size_t len);
+
+/* ---- hub_overview.c: every team at once (instructors), and what members do ---- */
+
+void hub_handle_overview(console_hub *hub, session *ss, const console_request *rq);
+/* A team session's request of type: noted as the team's last action when
+ * a member does something by it (not a console's own polling). */
+void hub_overview_note_request(console_hub *hub, const session *ss, request_type type);
+/* Something a member did (a screen's input): noted as the team's last action. */
+void hub_overview_note_activity(console_hub *hub, const session *ss);
 
 #endif

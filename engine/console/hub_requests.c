@@ -25,6 +25,8 @@ static int limit_of(request_type type)
     case REQ_ATTACHMENT:
         return LIMIT_ATTACHMENT;
     case REQ_TIMELINE:
+    case REQ_AFTER_ACTION:
+    case REQ_OVERVIEW:
         return LIMIT_TIMELINE;
     case REQ_SCOREBOARD:
         return LIMIT_SCOREBOARD;
@@ -38,6 +40,8 @@ static int limit_of(request_type type)
     case REQ_REPORT_FEEDBACK:
     case REQ_TEAM_RENAME:
         return LIMIT_GRADE;
+    case REQ_EVENTS:
+        return LIMIT_TIMELINE; /* it reads the ledger: the timeline's bucket */
     default:
         return -1;
     }
@@ -102,6 +106,7 @@ void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t 
         hub_log_refusal(ss, request_type_name(rq.type));
         hub_reply_error(hub, ss, rq.id, "forbidden", "only instructors may do this");
     } else if (admit(hub, ss, &rq)) {
+        hub_overview_note_request(hub, ss, rq.type);
         switch (rq.type) {
         case REQ_HELLO:
             hub_handle_hello(hub, ss, &rq);
@@ -128,6 +133,12 @@ void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t 
         case REQ_TIMELINE:
             hub_handle_timeline(hub, ss, &rq);
             break;
+        case REQ_EVENTS:
+            hub_handle_events(hub, ss, &rq);
+            break;
+        case REQ_OVERVIEW:
+            hub_handle_overview(hub, ss, &rq);
+            break;
         case REQ_NODES:
             hub_handle_nodes(hub, ss, &rq);
             break;
@@ -145,6 +156,9 @@ void hub_handle_message(console_hub *hub, session *ss, const char *text, size_t 
         case REQ_CONSOLE_RESUME:
         case REQ_CONSOLE_CLOSE:
             hub_handle_console(hub, ss, &rq);
+            break;
+        case REQ_AFTER_ACTION:
+            hub_handle_after_action(hub, ss, &rq);
             break;
         default:
             hub_handle_instructor(hub, ss, &rq);

@@ -77,8 +77,10 @@ static void handle_item(console_hub *hub, inbox_item *it)
         it->opened = NULL;
         break;
     case IN_BINARY:
-        if (ss)
+        if (ss) {
+            hub_overview_note_activity(hub, ss);
             hub_handle_display_input(hub, ss, it->text, it->len);
+        }
         break;
     }
 }
@@ -182,6 +184,7 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
         hub->feeds[t].sizes = xcalloc(TIMELINE_EVENTS, sizeof(size_t));
         hub->feeds[t].texts = xcalloc((size_t)TIMELINE_EVENTS * hub->nlangs, sizeof(char *));
     }
+    hub->active_ms = xcalloc(hub->nteams + 1, sizeof(int64_t));
     hub->guests = range_guests_new(hub->s, hub->nteams, cfg->range_name);
     hub->view.runs_linux = range_guests_linux(hub->guests);
     hub->view.display = range_guests_graphical(hub->guests);
@@ -245,7 +248,7 @@ void console_hub_free(console_hub *hub)
     /* Console opens under way end (they use the consoles and the guests);
      * each leaves its channel in the inbox. */
     pthread_mutex_lock(&hub->lock);
-    while (hub->opens > 0)
+    while (hub->opens > 0 || hub->after_actions > 0 || hub->pages > 0) /* all of them send */
         pthread_cond_wait(&hub->opens_ended, &hub->lock);
     pthread_mutex_unlock(&hub->lock);
     /* Consoles first (their output goes to the transport), then the
@@ -294,6 +297,7 @@ void console_hub_free(console_hub *hub)
         free(f->sizes);
     }
     free(hub->feeds);
+    free(hub->active_ms);
     for (size_t i = 0; i < hub->nreports; i++)
         free(hub->reports[i].name);
     free(hub->reports);

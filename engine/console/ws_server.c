@@ -197,8 +197,9 @@ static const struct {
     {".woff", "font/woff"},
     {".png", "image/png"},
     {".ico", "image/x-icon"},
+    {".json", "application/json; charset=utf-8"}, /* the language catalogues */
 };
-static const char *const file_dirs[] = {"js/", "css/", "vendor/", "fonts/", "img/"};
+static const char *const file_dirs[] = {"js/", "css/", "vendor/", "fonts/", "img/", "i18n/"};
 
 static int64_t now_us(void)
 {

@@ -47,7 +47,7 @@
  *   queues is thus at most min(max_sessions x queue_limit, max_queued_total)
  *   (a message shared by n queues counts n times, so the bound is loose).
  * - HTTP: GET and HEAD of the consoles' own files only: "/" (index.html),
- *   top-level *.html, and files under js/, css/, vendor/, fonts/ and img/
+ *   top-level *.html, and files under js/, css/, vendor/, fonts/, img/ and i18n/
  *   whose names have the usual web extensions (html, js, mjs, css, svg,
  *   woff2, woff, png, ico); no segment may start with a dot. Anything else
  *   (node_modules/, package.json, *.md, directories) is 404. Symbolic links

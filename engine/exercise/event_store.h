@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EVENT_STORE_SCHEMA_VERSION 2
+#define EVENT_STORE_SCHEMA_VERSION 4
 
 typedef struct event_store event_store;
 

@@ -421,7 +421,8 @@ static int change_phase(exercise *ex, bool (*allowed)(exercise_phase), exercise_
     int64_t wall = ex->hooks.wall_ms(ex->hooks.ctx);
     pthread_mutex_lock(&ex->lock);
     bool ok = allowed(ex->phase);
-    if (phase == PHASE_COUNT)
+    bool speed_only = phase == PHASE_COUNT;
+    if (speed_only)
         phase = ex->phase; /* keep the phase (a change of speed) */
     if (speed <= 0)
         speed = ex->clock.speed;
@@ -430,6 +431,8 @@ static int change_phase(exercise *ex, bool (*allowed)(exercise_phase), exercise_
                 .kind = EV_EXERCISE_STATE,
                 .value = (int64_t)(speed * 1000.0 + 0.5),
                 .text = PHASE_NAMES[phase],
+                /* so that consoles say "speed x2", not the phase again */
+                .subject = speed_only ? "speed" : NULL,
                 .actor = actor};
     pthread_mutex_unlock(&ex->lock);
     return ok ? record(ex, &ev, NULL) : ENSHU_EINVAL;

@@ -401,11 +401,106 @@ static const char *state_word(inject_state st)
     }
 }
 
+void timeline_reason_of(const timeline *tl, size_t i, int64_t now, timeline_clock clock,
+                        timeline_reason *out)
+{
+    memset(out, 0, sizeof *out);
+    out->paused = clock == TIMELINE_PAUSED;
+    const inject *inj = &tl->s->injects[i];
+    const inject_status *st = &tl->injects[i];
+    if (st->held) {
+        out->wait = TIMELINE_WAIT_HELD;
+        return;
+    }
+    size_t node_i;
+    const node *target = target_node(tl, i, &node_i);
+    int64_t at = due_at(tl, i, now);
+    if (target && tl->node_down[node_i]) {
+        out->wait = TIMELINE_WAIT_NODE_DOWN;
+        out->ref = target->name;
+    } else if (at <= now) {
+        out->wait = TIMELINE_WAIT_DUE;
+    } else if (inj->trigger == TRIGGER_MANUAL) {
+        out->wait = TIMELINE_WAIT_MANUAL;
+    } else if (inj->trigger == TRIGGER_AFTER && at == INT64_MAX) {
+        out->wait = TIMELINE_WAIT_AFTER;
+        out->ref = inj->after;
+        out->ref_state = timeline_state(tl, tl->after_index[i]);
+    } else if (inj->trigger == TRIGGER_WHEN && at == INT64_MAX) {
+        out->wait = TIMELINE_WAIT_WHEN;
+    } else {
+        out->wait = TIMELINE_WAIT_UNTIL;
+        out->at_ms = at >= 1000 ? at - at % 1000 : at;
+        if (inj->trigger == TRIGGER_AFTER) {
+            out->ref = inj->after;
+            out->delay_ms = inj->delay_ms;
+        }
+    }
+}
+
+char *timeline_condition_text(const timeline *tl, size_t i, int64_t now)
+{
+    const inject *inj = &tl->s->injects[i];
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return xstrdup("?");
+    if (inj->when)
+        describe_condition(tl, inj->when, now, f);
+    fclose(f);
+    return buf;
+}
+
+/* The English sentence of a pending inject's reason (not after ENDEX). */
+static void explain_pending(const timeline *tl, size_t i, int64_t now, timeline_clock clock,
+                            FILE *f)
+{
+    timeline_reason r;
+    timeline_reason_of(tl, i, now, clock, &r);
+    char dur[32];
+    switch (r.wait) {
+    case TIMELINE_WAIT_HELD:
+        fputs("held by an instructor", f);
+        return; /* held: the pause is beside the point */
+    case TIMELINE_WAIT_NODE_DOWN:
+        fprintf(f, "its target node %s is down", r.ref);
+        break;
+    case TIMELINE_WAIT_DUE:
+        fputs("due now", f);
+        break;
+    case TIMELINE_WAIT_MANUAL:
+        fputs("waiting to be released by an instructor", f);
+        break;
+    case TIMELINE_WAIT_AFTER:
+        fprintf(f, "waiting for inject %s (%s)", r.ref, state_word(r.ref_state));
+        if (r.ref_state == INJECT_SKIPPED || r.ref_state == INJECT_FAILED)
+            fputs("; release or skip this one too", f);
+        break;
+    case TIMELINE_WAIT_WHEN: {
+        char *cond = timeline_condition_text(tl, i, now);
+        fprintf(f, "waiting for %s", cond);
+        free(cond);
+        break;
+    }
+    case TIMELINE_WAIT_UNTIL:
+        format_moment(r.at_ms, dur, sizeof dur);
+        fprintf(f, "waiting until T+%s", dur);
+        if (r.ref) {
+            char delay[32];
+            format_duration(r.delay_ms, delay, sizeof delay);
+            fprintf(f, " (%s after %s)", delay, r.ref);
+        }
+        break;
+    }
+    if (r.paused)
+        fputs("; the exercise is paused", f);
+}
+
 char *timeline_explain(const timeline *tl, size_t i, int64_t now, timeline_clock clock)
 {
     if (i >= tl->s->ninjects)
         return xstrdup("no such inject");
-    const inject *inj = &tl->s->injects[i];
     const inject_status *st = &tl->injects[i];
     char dur[32];
     char *buf = NULL;
@@ -426,38 +521,8 @@ char *timeline_explain(const timeline *tl, size_t i, int64_t now, timeline_clock
         else
             fprintf(f, "did not fire: the exercise ended first (it was %s)", then);
         free(then);
-    } else if (st->held) {
-        fputs("held by an instructor", f);
     } else {
-        size_t node_i;
-        const node *target = target_node(tl, i, &node_i);
-        int64_t at = due_at(tl, i, now);
-        if (target && tl->node_down[node_i]) {
-            fprintf(f, "its target node %s is down", target->name);
-        } else if (at <= now) {
-            fputs("due now", f);
-        } else if (inj->trigger == TRIGGER_MANUAL) {
-            fputs("waiting to be released by an instructor", f);
-        } else if (inj->trigger == TRIGGER_AFTER && at == INT64_MAX) {
-            size_t a = tl->after_index[i];
-            inject_state as = timeline_state(tl, a);
-            fprintf(f, "waiting for inject %s (%s)", inj->after, state_word(as));
-            if (as == INJECT_SKIPPED || as == INJECT_FAILED)
-                fputs("; release or skip this one too", f);
-        } else if (inj->trigger == TRIGGER_WHEN && at == INT64_MAX) {
-            fputs("waiting for ", f);
-            describe_condition(tl, inj->when, now, f);
-        } else {
-            format_moment(at, dur, sizeof dur);
-            fprintf(f, "waiting until T+%s", dur);
-            if (inj->trigger == TRIGGER_AFTER) {
-                char delay[32];
-                format_duration(inj->delay_ms, delay, sizeof delay);
-                fprintf(f, " (%s after %s)", delay, inj->after);
-            }
-        }
-        if (clock == TIMELINE_PAUSED)
-            fputs("; the exercise is paused", f);
+        explain_pending(tl, i, now, clock, f);
     }
     fclose(f);
     return buf;

@@ -78,4 +78,32 @@ typedef enum timeline_clock {
  * was waiting for then. */
 char *timeline_explain(const timeline *tl, size_t i, int64_t now, timeline_clock clock);
 
+/* Why a pending inject has not fired, as data, so that consoles can say it
+ * in their users' language (timeline_explain says it in English). */
+typedef enum timeline_wait {
+    TIMELINE_WAIT_HELD,      /* an instructor holds it */
+    TIMELINE_WAIT_NODE_DOWN, /* ref: its target node, which is down */
+    TIMELINE_WAIT_DUE,       /* due now: it fires at the next step */
+    TIMELINE_WAIT_MANUAL,    /* waits to be released by an instructor */
+    TIMELINE_WAIT_AFTER,     /* ref: the inject it follows, in ref_state, not fired */
+    TIMELINE_WAIT_WHEN,      /* its condition (timeline_condition_text) does not hold yet */
+    TIMELINE_WAIT_UNTIL,     /* at_ms; ref and delay_ms when it is delay_ms after inject ref */
+} timeline_wait;
+
+typedef struct timeline_reason {
+    timeline_wait wait;
+    const char *ref; /* borrowed from the scenario; NULL when none */
+    inject_state ref_state;
+    int64_t at_ms, delay_ms;
+    bool paused; /* the clock does not run (TIMELINE_PAUSED) */
+} timeline_reason;
+
+/* The reason pending inject i (i < ninjects) waits at now, as running
+ * (clock: TIMELINE_ENDED is told apart by the caller). */
+void timeline_reason_of(const timeline *tl, size_t i, int64_t now, timeline_clock clock,
+                        timeline_reason *out);
+/* The condition a `when` inject waits for, as the scenario names its
+ * parts (check, objective and inject ids; English words between them). */
+char *timeline_condition_text(const timeline *tl, size_t i, int64_t now);
+
 #endif

@@ -343,9 +343,27 @@ void guest_displays_free(guest_displays *h)
     free(h);
 }
 
+/* Whether uri names a server (qemu+tls://host/system): libvirt reaches it
+ * over the network, where it cannot hand over a socket. */
+static bool names_a_server(const char *uri)
+{
+    const char *p = strstr(uri, "://");
+    return p && p[3] != '\0' && p[3] != '/';
+}
+
 /* A socket connected to the display of domain_name (blocking). */
 static int connect_display(const char *host_uri, const char *domain_name, int *fd)
 {
+    if (names_a_server(host_uri)) {
+        /* virDomainOpenGraphicsFD passes the socket as a file descriptor,
+         * which only a local (unix socket) connection carries. */
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: cannot open the screen of guest %s: it runs on %s, and libvirt hands "
+                   "over a guest's screen only on a local connection; guests with a screen "
+                   "must run on the engine's own host (see README, Hosts)",
+                   domain_name, host_uri);
+        return ENSHU_ELIBVIRT;
+    }
     virConnectPtr conn = libvirt_open(host_uri);
     if (!conn)
         return ENSHU_ELIBVIRT;

@@ -24,6 +24,7 @@
 #include "wall_clock.h"
 
 #include <libgen.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,14 @@ struct range_actions {
     bool *has_re;
     /* NULL: no node is addressed through the agent */
     range_addressing *addressing;
+    /* Each guest in domains is found again (under domains_lock) once the
+     * connection it came from has died: a host that stopped answering and
+     * came back serves its teams again. The one it replaced is kept until
+     * ra is freed, as another thread may still be using it. */
+    pthread_mutex_t domains_lock;
+    char **domain_names, **host_uris; /* [team][node], NULL where none */
+    virDomainPtr *retired;
+    size_t nretired, retired_cap;
 };
 
 range_actions *range_actions_new(const scenario *s, const char *name, unsigned nteams)
@@ -65,7 +74,10 @@ range_actions *range_actions_new(const scenario *s, const char *name, unsigned n
     ra->s = s;
     ra->nteams = nteams;
     ra->conns = conn_cache_new();
+    pthread_mutex_init(&ra->domains_lock, NULL);
     ra->domains = xcalloc((size_t)nteams * s->nnodes + 1, sizeof(virDomainPtr));
+    ra->domain_names = xcalloc((size_t)nteams * s->nnodes + 1, sizeof(char *));
+    ra->host_uris = xcalloc((size_t)nteams * s->nnodes + 1, sizeof(char *));
     if (state_store_nodes(st, &nodes, &n) == ENSHU_OK) {
         for (size_t i = 0; i < n; i++) {
             const node *nd = scenario_node(s, nodes[i].node);
@@ -82,7 +94,10 @@ range_actions *range_actions_new(const scenario *s, const char *name, unsigned n
                 log_printf(ENSHU_LOG_WARNING,
                            "enshu: team %d: guest %s is missing: its injects will fail",
                            nodes[i].team, nodes[i].domain);
-            ra->domains[(size_t)(nodes[i].team - 1) * s->nnodes + (size_t)(nd - s->nodes)] = dom;
+            size_t slot = (size_t)(nodes[i].team - 1) * s->nnodes + (size_t)(nd - s->nodes);
+            ra->domains[slot] = dom;
+            ra->domain_names[slot] = xstrdup(nodes[i].domain);
+            ra->host_uris[slot] = xstrdup(nodes[i].host_uri);
         }
     }
     stored_nodes_free(nodes, n);
@@ -116,9 +131,18 @@ void range_actions_free(range_actions *ra)
 {
     if (!ra)
         return;
-    for (size_t i = 0; i < (size_t)ra->nteams * ra->s->nnodes; i++)
+    for (size_t i = 0; i < (size_t)ra->nteams * ra->s->nnodes; i++) {
         if (ra->domains[i])
             virDomainFree(ra->domains[i]);
+        free(ra->domain_names[i]);
+        free(ra->host_uris[i]);
+    }
+    for (size_t i = 0; i < ra->nretired; i++)
+        virDomainFree(ra->retired[i]);
+    free(ra->retired);
+    free(ra->domain_names);
+    free(ra->host_uris);
+    pthread_mutex_destroy(&ra->domains_lock);
     for (size_t c = 0; ra->has_re && c < (size_t)ra->nteams * ra->s->nchecks; c++)
         if (ra->has_re[c])
             regfree(&ra->check_re[c]);
@@ -146,15 +170,48 @@ static const node *node_of(const range_actions *ra, int team, const char *ref)
     return node_ref_node(ra->s, ra->vars, team, ref);
 }
 
-/* team's guest of nd; ref is what named it, for the message when none. */
+/* team's guest of nd; ref is what named it, for the message when none.
+ * A guest whose connection died (its host restarted or stopped answering),
+ * or that could not be found before, is looked up again on a fresh
+ * connection; while its host does not answer, the dead one is returned and
+ * calls on it fail. Valid until ra is freed. */
 static virDomainPtr guest_of(range_actions *ra, int team, const node *nd, const char *ref,
                              char **output)
 {
-    virDomainPtr dom =
-        nd ? ra->domains[(size_t)(team - 1) * ra->s->nnodes + (size_t)(nd - ra->s->nodes)] : NULL;
     const char *name = nd ? nd->name : ref;
-    if (!dom)
+    if (!nd) {
         *output = xasprintf("team %d has no guest for node %s", team, name ? name : "?");
+        return NULL;
+    }
+    size_t slot = (size_t)(team - 1) * ra->s->nnodes + (size_t)(nd - ra->s->nodes);
+    pthread_mutex_lock(&ra->domains_lock);
+    virDomainPtr dom = ra->domains[slot];
+    pthread_mutex_unlock(&ra->domains_lock);
+    if (ra->domain_names[slot] && (!dom || virConnectIsAlive(virDomainGetConnect(dom)) != 1)) {
+        /* Off the lock: connecting to a host that does not answer takes as
+         * long as it takes, and holds back no other team. */
+        virConnectPtr conn = conn_cache_get(ra->conns, ra->host_uris[slot], (unsigned)team);
+        virDomainPtr found = conn && virConnectIsAlive(conn) == 1
+                                 ? virDomainLookupByName(conn, ra->domain_names[slot])
+                                 : NULL;
+        pthread_mutex_lock(&ra->domains_lock);
+        if (found && ra->domains[slot] == dom) {
+            if (dom) {
+                XGROW(ra->retired, ra->retired_cap, ra->nretired + 1);
+                ra->retired[ra->nretired++] = dom;
+            }
+            ra->domains[slot] = found;
+        } else if (found) {
+            virDomainFree(found); /* another thread found it first */
+        }
+        dom = ra->domains[slot];
+        pthread_mutex_unlock(&ra->domains_lock);
+    }
+    if (!dom)
+        *output = ra->domain_names[slot]
+                      ? xasprintf("guest %s of team %d on %s cannot be found",
+                                  ra->domain_names[slot], team, ra->host_uris[slot])
+                      : xasprintf("team %d has no guest for node %s", team, name ? name : "?");
     return dom;
 }
 

@@ -9,7 +9,8 @@
 #include <stdint.h>
 
 typedef enum event_kind {
-    EV_EXERCISE_STATE,  /* text: planned, provisioning, ready, running, paused, ended */
+    EV_EXERCISE_STATE,  /* text: planned, provisioning, ready, running, paused, ended;
+                         * value: speed x 1000; subject: "speed" when only the speed changed */
     EV_INJECT_BEGIN,    /* subject: inject; written once per team before its action runs */
     EV_INJECT_FIRED,    /* subject: inject; text: output or message */
     EV_INJECT_FAILED,   /* subject: inject; text: why, as sentences (inject_failure.h);

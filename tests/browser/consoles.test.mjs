@@ -89,6 +89,7 @@ test('the instructor joins with the password, sees the join codes and starts the
     );
   }
   assert.equal(await instructor.getAttribute(T('exercise-phase'), 'data-phase'), 'ready');
+  await instructor.click(T('tab-control')); /* the overview comes first */
   await instructor.click(T('exercise-start'));
   await instructor.waitForSelector(`${T('exercise-phase')}[data-phase="running"]`);
 });

@@ -173,7 +173,7 @@ test('the consoles work under their Content-Security-Policy with no violation', 
   await instructor.click(T('join-submit'));
   await instructor.waitForURL(/instructor\.html/);
   await instructor.waitForSelector(`${T('connection-state')}[data-state="open"]`);
-  for (const tab of ['teams', 'scoreboard', 'reports', 'nodes', 'events', 'control']) await instructor.click(T(`tab-${tab}`));
+  for (const tab of ['overview', 'teams', 'scoreboard', 'reports', 'nodes', 'events', 'control']) await instructor.click(T(`tab-${tab}`));
   await instructor.click(T('exercise-start'));
   await instructor.waitForSelector(`${T('exercise-phase')}[data-phase="running"]`);
 

@@ -52,7 +52,10 @@ const INSTRUCTOR_REQUESTS = {
   'code.rotate': { team: 2 },
   members: {},
   'member.remove': { team: 2, name: 'Bob' },
-  'request.decide': { team: 2, request: 'reimage', approve: true }
+  'request.decide': { team: 2, request: 'reimage', approve: true },
+  events: { team: 2, kinds: ['answer'], limit: 10 },
+  overview: {},
+  after_action: { format: 'csv' }
 };
 /* The team requests that may name a team: naming the other one is refused. */
 const NAMING_TEAM_B = ['answer', 'report', 'hint', 'attachment', 'request.ask', 'timeline', 'nodes', 'console.open'];
@@ -74,7 +77,10 @@ const INSTRUCTOR_ONLY = [
   'code.rotate',
   'members',
   'member.remove',
-  'request.decide'
+  'request.decide',
+  'events',
+  'overview',
+  'after_action'
 ];
 
 let range;

@@ -87,6 +87,7 @@ test("both consoles call the teams by the roster's names", { timeout: STEP_MS },
   await instructor.click(T('join-submit'));
   await instructor.waitForURL(/instructor\.html/);
   await instructor.waitForSelector(`${T('connection-state')}[data-state="open"]`);
+  await instructor.click(T('tab-control')); /* the overview comes first */
   await instructor.click(T('exercise-start'));
   await instructor.waitForSelector(`${T('exercise-phase')}[data-phase="running"]`);
   const row = (team) => `${T('join-code-row')}[data-team="${team}"]`;

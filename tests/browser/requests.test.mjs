@@ -87,6 +87,7 @@ test('the instructor starts the exercise and a trainee sees what the team may as
   await instructor.click(T('join-submit'));
   await instructor.waitForURL(/instructor\.html/);
   await instructor.waitForSelector(`${T('connection-state')}[data-state="open"]`);
+  await instructor.click(T('tab-control')); /* the overview comes first */
   await instructor.click(T('exercise-start'));
   await instructor.waitForSelector(`${T('exercise-phase')}[data-phase="running"]`);
   /* A tabletop exercise: no guests, so no Nodes tab in either console. */

@@ -71,6 +71,11 @@ expect 2 "give the event ledger with --db FILE" -- score
 expect 1 "cannot read /nonexistent.db" -- score --db /nonexistent.db
 printf 'not a ledger' > "$ENSHU_STATE_DIR/plain.txt"
 expect 1 "is not an Enshu event ledger|file is not a database" -- score --db "$ENSHU_STATE_DIR/plain.txt"
+expect 0 "^Usage: enshu report --db FILE \[--format html\|pdf\|csv\|json\]" -- report --help
+expect 2 "give the event ledger with --db FILE" -- report
+expect 2 "--format must be html, pdf, csv or json, not 'doc'" -- report --db x.db --format doc
+expect 1 "cannot read /nonexistent.db" -- report --db /nonexistent.db
+expect 1 "is not an Enshu event ledger|file is not a database" -- report --db "$ENSHU_STATE_DIR/plain.txt"
 expect 0 "^Usage: enshu serve" -- serve --help
 expect 0 "^  --log stderr\|FILE\|syslog" -- run --help
 expect 0 "^  --log-level LEVEL" -- run --help

@@ -75,3 +75,34 @@ assert_earned_nothing() {
 guest_clock_forward() {
   "$ENSHU" exec --name "$1" "$2" "$3" "date -s @\$(( \$(date +%s) + $4 )) >/dev/null"
 }
+
+# For a test that runs a scenario in the background as range $name (its
+# process in $pid): the ledger and output paths, an exit trap that stops the
+# run and takes the range down, and ways to look at both. Call with the
+# range's name.
+use_range() {
+  name=$1
+  ledger="$ENSHU_STATE_DIR/ranges/$name.events.db"
+  out="$ENSHU_STATE_DIR/run.out"
+  trap stop_range EXIT
+}
+stop_range() {
+  if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  "$ENSHU" down --name "$name" >/dev/null 2>&1 || true
+}
+# Query $1 on the ledger; nothing when it cannot be read (yet).
+sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
+# A command on team $1's node $2, through the agent.
+x() { "$ENSHU" exec --name "$name" --timeout 60s "$@"; }
+# Waits until query $1 gives $2 (at most $3 seconds) while the run is alive;
+# says why not and returns 1 otherwise.
+wait_sql() {
+  local i
+  for i in $(seq 1 $(( ${3:-300} * 2 ))); do
+    [ "$(sql "$1")" = "$2" ] && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "run ended early: $(tail -5 "$out")" >&2; return 1; }
+    sleep 0.5
+  done
+  echo "timed out waiting for: $1 = $2 (ledger: $(sql "select team, kind, subject, text from events where kind like 'inject.%' order by seq" | tail -n 8 | tr '\n' ' '))" >&2
+  return 1
+}

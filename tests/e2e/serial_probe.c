@@ -8,6 +8,11 @@
  * client, and (last) the guest dying. Used by test_serial_console.sh.
  *
  *   serial_probe RANGE TEAM NODE
+ *   serial_probe --reach RANGE TEAM NODE
+ *
+ * --reach only opens the console, types one command, reads its output
+ * back and closes it: that the console reaches the guest, on whichever
+ * host (local or remote) it runs.
  *
  * Prints "ok: ..." per check, "probe: waiting for the guest to stop" when
  * the caller should destroy the guest, and exits 0 when every check held.
@@ -314,16 +319,41 @@ static void find_node(const char *range, int team, const char *node, char **doma
         fail("range %s has no node %s in team %d", range, node, team);
 }
 
+/* --reach: one command typed and its output read back, then closed. */
+static int reach(const char *range, int team, const char *node)
+{
+    char *domain = NULL, *uri = NULL;
+    find_node(range, team, node, &domain, &uri);
+    serial_consoles *hub = serial_consoles_new();
+    if (!hub)
+        fail("cannot start the serial consoles");
+    sink a;
+    sink_init(&a);
+    serial_console *c = open_or_fail(hub, uri, domain, &a);
+    type(c, "\n");
+    expect_command_output(c, 60, &a, (sink *)NULL);
+    serial_console_close(c);
+    printf("ok: the serial console of %s on %s answers\n", domain, uri);
+    serial_consoles_free(hub);
+    sink_fini(&a);
+    free(domain);
+    free(uri);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: serial_probe RANGE TEAM NODE\n");
+    bool only_reach = argc == 5 && strcmp(argv[1], "--reach") == 0;
+    if (argc != 4 && !only_reach) {
+        fprintf(stderr, "usage: serial_probe [--reach] RANGE TEAM NODE\n");
         return 2;
     }
     /* Before any connection: see serial_console.h. */
     libvirt_events_init_once();
     libvirt_setup();
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    if (only_reach)
+        return reach(argv[2], atoi(argv[3]), argv[4]);
     char *domain = NULL, *uri = NULL;
     find_node(argv[1], atoi(argv[2]), argv[3], &domain, &uri);
     virConnectPtr conn = libvirt_open(uri);

@@ -15,25 +15,8 @@ source "$(dirname "$0")/lib.sh"
 require_platform
 "$ENSHU" images list firewall mailserver fileserver logserver desktop >/dev/null ||
   fail "the Debian images are not built; run 'enshu images build'"
-name=e2estd
+use_range e2estd
 scenario="$HERE/../../scenarios/cyder-standard.yaml"
-ledger="$ENSHU_STATE_DIR/ranges/$name.events.db"
-out="$ENSHU_STATE_DIR/run.out"
-trap '{ [ -z "${pid:-}" ] || kill $pid 2>/dev/null || true; }; "$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
-sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
-x() { "$ENSHU" exec --name $name --timeout 60s "$@"; }
-# Waits until query $1 gives $2 (at most $3 seconds) while the run is alive;
-# says why not and returns 1 otherwise.
-wait_sql() {
-  local i
-  for i in $(seq 1 $(( ${3:-300} * 2 ))); do
-    [ "$(sql "$1")" = "$2" ] && return 0
-    kill -0 $pid 2>/dev/null || { echo "run ended early: $(tail -5 "$out")" >&2; return 1; }
-    sleep 0.5
-  done
-  echo "timed out waiting for: $1 = $2 (ledger: $(sql "select team, kind, subject, text from events where kind like 'inject.%' order by seq" | tail -n 8 | tr '\n' ' '))" >&2
-  return 1
-}
 
 start=$SECONDS
 "$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 36m --timeout 8m >"$out" 2>&1 &

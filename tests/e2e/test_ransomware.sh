@@ -15,24 +15,8 @@ source "$(dirname "$0")/lib.sh"
 require_platform
 "$ENSHU" images list firewall fileserver desktop >/dev/null ||
   fail "the Debian images are not built; run 'enshu images build'"
-name=e2eransom
+use_range e2eransom
 scenario="$HERE/../../scenarios/ransomware.yaml"
-ledger="$ENSHU_STATE_DIR/ranges/$name.events.db"
-out="$ENSHU_STATE_DIR/run.out"
-trap 'if [ -n "${pid:-}" ]; then kill $pid; wait $pid; fi 2>/dev/null || true; "$ENSHU" down --name $name >/dev/null || true' EXIT
-sql() { sqlite3 -readonly "$ledger" "$1" 2>/dev/null || true; }
-x() { "$ENSHU" exec --name $name --timeout 60s "$@"; }
-# Waits until query $1 gives $2 (at most $3 seconds) while the run is alive.
-wait_sql() {
-  local i
-  for i in $(seq 1 $(( ${3:-300} * 2 ))); do
-    [ "$(sql "$1")" = "$2" ] && return 0
-    kill -0 $pid 2>/dev/null || { echo "run ended early: $(tail -5 "$out")" >&2; return 1; }
-    sleep 0.5
-  done
-  echo "timed out waiting for: $1 = $2 (ledger: $(sql "select team, kind, subject, text from events where kind like 'inject.%' order by seq" | tail -n 8 | tr '\n' ' '))" >&2
-  return 1
-}
 fired() { sql "select count(*) from events where team=$1 and kind='inject.fired' and subject='$2'"; }
 
 start=$SECONDS

@@ -59,6 +59,7 @@ cd "$tmp/elsewhere"
 # The layout.
 for f in bin/enshu share/enshu/web/index.html share/enshu/web/instructor.html \
   share/enshu/web/trainee.html share/enshu/web/js/trainee.js share/enshu/web/css/enshu.css \
+  share/enshu/web/i18n/languages.json share/enshu/web/i18n/en.json share/enshu/web/i18n/ja.json \
   share/enshu/images/build.sh share/enshu/scenarios/intro-office.yaml \
   share/enshu/scenarios/cyder-beginner.yaml share/man/man1/enshu.1 share/doc/enshu/README.md \
   share/doc/enshu/CHANGELOG.md libexec/enshu/enshu-serve lib/systemd/system/enshu.service \
@@ -68,7 +69,8 @@ done
 [ ! -f "$tmp/want-vendor" ] || [ -f "$prefix/share/enshu/web/vendor/xterm/xterm.js" ] ||
   fail "web/vendor is not installed"
 for f in bin/enshu-build-tree share/enshu/web/package.json share/enshu/web/package-lock.json \
-  share/enshu/web/node_modules share/enshu/web/README.md share/enshu/scenarios/invalid; do
+  share/enshu/web/node_modules share/enshu/web/README.md share/enshu/web/i18n/README.md \
+  share/enshu/scenarios/invalid; do
   [ ! -e "$prefix/$f" ] || fail "$f must not be installed"
 done
 grep -q "^ExecStart=$tmp/prefix/libexec/enshu/enshu-serve $tmp/prefix/etc/enshu/enshu.conf\$" \
@@ -153,6 +155,9 @@ else
   [[ $status == "HTTP/1.1 404"* ]] || fail "GET /node_modules/... -> '$status' (want 404)"
   status=$(get /js/trainee.js)
   [[ $status == "HTTP/1.1 200"* ]] || fail "GET /js/trainee.js -> '$status'"
+  status=$(get /i18n/ja.json)
+  [[ $status == "HTTP/1.1 200"* ]] || fail "GET /i18n/ja.json -> '$status'"
+  cmp -s "$tmp/body" "$prefix/share/enshu/web/i18n/ja.json" || fail "GET /i18n/ja.json is not the installed catalogue"
   if [ -f "$tmp/want-vendor" ]; then
     status=$(get /vendor/xterm/xterm.js)
     [[ $status == "HTTP/1.1 200"* ]] || fail "GET /vendor/xterm/xterm.js -> '$status'"

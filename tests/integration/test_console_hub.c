@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "alloc.h"
+#include "base64.h"
 #include "console_auth.h"
 #include "console_hub.h"
 #include "errors.h"
@@ -1515,6 +1516,107 @@ static client *join_and_catch_up(fixture *f, int team, const char *lang)
 
 #define BULK 3000
 
+/* The team's entry of an overview reply. */
+static json_t *overview_team(json_t *reply, int team)
+{
+    assert_type(reply, "overview");
+    json_t *entry = json_array_get(json_object_get(reply, "teams"), (size_t)team - 1);
+    assert_non_null(entry);
+    assert_int_equal(int_of(entry, "team"), team);
+    return entry;
+}
+
+static int injects_in(json_t *entry, const char *state)
+{
+    return int_of(json_object_get(entry, "injects"), state);
+}
+
+static void the_overview_gives_every_team_at_once(void **state)
+{
+    fixture *f = *state;
+    client *ins = join_instructor(f);
+    json_t *r = ask(ins, json_pack("{s:s}", "type", "overview"));
+    assert_type(r, "overview");
+    assert_int_equal(json_array_size(json_object_get(r, "teams")), 2);
+    /* The scenario's injects once, with titles and whether they are manual. */
+    json_t *first = json_array_get(json_object_get(r, "injects"), 0);
+    assert_string_equal(json_string_value(json_object_get(first, "id")), "notice");
+    assert_string_equal(json_string_value(json_object_get(first, "title")), "Notice");
+    assert_true(json_is_true(json_object_get(first, "manual")));
+    for (int t = 1; t <= 2; t++) {
+        json_t *e = overview_team(r, t);
+        assert_int_equal(injects_in(e, "pending"), 3);
+        assert_int_equal(injects_in(e, "fired"), 0);
+        assert_int_equal(json_array_size(json_object_get(e, "waiting")), 3);
+        assert_non_null(json_string_value(
+            json_object_get(json_array_get(json_object_get(e, "waiting"), 0), "why")));
+        assert_int_equal(int_of(e, "members"), 0);
+        assert_int_equal(json_array_size(json_object_get(e, "online")), 0);
+        assert_null(json_object_get(e, "idle_ms")); /* nobody did anything yet */
+    }
+
+    /* A member joins: online, but a login is not something the team did. */
+    client *t1 = join_team(f, 1, "en", 0);
+    assert_type(ask(ins, json_pack("{s:s, s:s, s:i, s:b}", "type", "inject.hold", "inject",
+                                   "reimaged", "team", 2, "held", 1)),
+                "ok");
+    assert_type(ask(ins, json_pack("{s:s, s:s, s:i}", "type", "inject.release", "inject", "notice",
+                                   "team", 0)),
+                "ok");
+    for (int t = 1; t <= 2; t++)
+        await_match(ins, is_inbox_of, &t, "the released message of each team");
+    r = ask(ins, json_pack("{s:s}", "type", "overview"));
+    json_t *e1 = overview_team(r, 1), *e2 = overview_team(r, 2);
+    assert_int_equal(int_of(e1, "members"), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(e1, "online"), 0)),
+                        "Aiko");
+    assert_null(json_object_get(e1, "idle_ms"));
+    /* Released for all: fired for both; team 2's held one counts as held. */
+    assert_int_equal(injects_in(e1, "fired"), 1);
+    assert_int_equal(injects_in(e1, "pending"), 2);
+    assert_int_equal(injects_in(e2, "fired"), 1);
+    assert_int_equal(injects_in(e2, "pending"), 1);
+    assert_int_equal(injects_in(e2, "held"), 1);
+    json_t *held = json_array_get(json_object_get(e2, "waiting"), 0);
+    assert_string_equal(json_string_value(json_object_get(held, "id")), "reimaged");
+    assert_true(json_is_true(json_object_get(held, "held")));
+
+    /* Team 1 answers: it has a last action, team 2 still none. */
+    assert_type(answer(t1, "host", "nope"), "ok");
+    r = ask(ins, json_pack("{s:s}", "type", "overview"));
+    e1 = overview_team(r, 1);
+    assert_non_null(json_object_get(e1, "idle_ms"));
+    assert_true(int_of(e1, "idle_ms") >= 0);
+    assert_null(json_object_get(overview_team(r, 2), "idle_ms"));
+    /* For instructors only. */
+    assert_error(ask(t1, json_pack("{s:s}", "type", "overview")), "forbidden");
+    client_free(t1);
+    client_free(ins);
+}
+
+/* With guests (on libvirt's test driver): each team's guests are counted,
+ * and those the engine has not seen running are listed with their state. */
+static void the_overview_counts_each_teams_guests(void **state)
+{
+    fixture *f = *state;
+    client *ins = join_instructor(f);
+    json_t *r = ask(ins, json_pack("{s:s}", "type", "overview"));
+    for (int t = 1; t <= 2; t++) {
+        json_t *e = overview_team(r, t);
+        assert_int_equal(int_of(e, "nodes"), 1);
+        json_t *down = json_object_get(e, "down");
+        assert_true(json_is_array(down));
+        size_t i;
+        json_t *d;
+        json_array_foreach(down, i, d)
+        {
+            assert_string_equal(json_string_value(json_object_get(d, "name")), "ws");
+            assert_string_not_equal(json_string_value(json_object_get(d, "state")), "running");
+        }
+    }
+    client_free(ins);
+}
+
 static void a_timeline_is_what_the_ledger_gives_without_reading_it(void **state)
 {
     fixture *f = *state;
@@ -1817,6 +1919,55 @@ static bool is_score_total(const json_t *m, const void *arg)
  * waiting, approve it with a note, and the inject it names fires for that
  * team (its message arrives), at its cost; another team's ask is refused
  * and fires nothing; an auto request acts at once. */
+/* The after-action report from the ledger as it stands, made off the hub
+ * thread: the instructor gets it whole, in the format asked for; a team may
+ * not ask, and a format or team that does not exist is refused. */
+static void an_instructor_downloads_the_after_action_report(void **state)
+{
+    fixture *f = *state;
+    client *t1 = join_team(f, 1, "en", 0);
+    client *ins = join_instructor(f);
+    assert_type(answer(t1, "host", "db"), "ok");
+    assert_type(answer(t1, "host", "ws"), "ok");
+    assert_type(ask(ins, json_pack("{s:s, s:i, s:s}", "type", "team.rename", "team", 1, "name",
+                                   "Blue Falcons")),
+                "ok");
+
+    json_t *r = ask(ins, json_pack("{s:s, s:s}", "type", "after_action", "format", "csv"));
+    assert_type(r, "after_action");
+    assert_string_equal(json_string_value(json_object_get(r, "name")), "hub-test-after-action.csv");
+    assert_string_equal(json_string_value(json_object_get(r, "mime")), "text/csv;charset=utf-8");
+    size_t len = 0;
+    char *csv = base64_decode(json_string_value(json_object_get(r, "data")), &len);
+    assert_non_null(csv);
+    static const char header[] = "scenario,team,team_name,organisation,member,rank,team_total,";
+    assert_true(strncmp(csv, header, strlen(header)) == 0);
+    /* Team 1's row of the question it answered at the second try, and Aiko's,
+     * with the name the team was given. */
+    assert_non_null(strstr(csv, "\r\nhub-test,1,Blue Falcons,,,1,10,0,0,0,host,question,"));
+    assert_non_null(strstr(csv, "\r\nhub-test,1,Blue Falcons,,Aiko,1,10,0,0,0,host,question,"));
+    free(csv);
+
+    r = ask(ins, json_pack("{s:s, s:s, s:i}", "type", "after_action", "format", "html", "team", 2));
+    assert_type(r, "after_action");
+    assert_string_equal(json_string_value(json_object_get(r, "name")),
+                        "hub-test-team2-after-action.html");
+    char *html = base64_decode(json_string_value(json_object_get(r, "data")), &len);
+    assert_non_null(strstr(html, "<section class=\"team\" id=\"team-2\">"));
+    assert_null(strstr(html, "id=\"team-1\""));
+    free(html);
+
+    assert_error(ask(ins, json_pack("{s:s, s:s}", "type", "after_action", "format", "pdf")),
+                 "bad_request");
+    assert_error(
+        ask(ins, json_pack("{s:s, s:s, s:i}", "type", "after_action", "format", "csv", "team", 99)),
+        "not_found");
+    assert_error(ask(t1, json_pack("{s:s, s:s}", "type", "after_action", "format", "csv")),
+                 "forbidden");
+    client_free(ins);
+    client_free(t1);
+}
+
 static void a_request_approved_fires_its_inject(void **state)
 {
     fixture *f = *state;
@@ -1987,6 +2138,172 @@ static void a_hub_freed_while_a_console_opens_waits_for_the_open(void **state)
     client_free(t1);
 }
 
+/* ---- events: pages of the ledger, filtered (hub_events.c) ---- */
+
+typedef struct written {
+    int64_t seq, at_ms;
+    int team;
+    event_kind kind;
+} written;
+
+/* The newest-first exercise-time order of the events pages. */
+static int later_first(const void *x, const void *y)
+{
+    const written *a = x, *b = y;
+    if (a->at_ms != b->at_ms)
+        return a->at_ms > b->at_ms ? -1 : 1;
+    return a->seq > b->seq ? -1 : a->seq < b->seq ? 1 : 0;
+}
+
+static json_t *events_page(client *c, int team, const char *kinds_json, int64_t before, int limit)
+{
+    json_t *msg = json_pack("{s:s}", "type", "events");
+    if (team)
+        json_object_set_new(msg, "team", json_integer(team));
+    if (kinds_json)
+        json_object_set_new(msg, "kinds", json_loads(kinds_json, JSON_DECODE_ANY, NULL));
+    if (before)
+        json_object_set_new(msg, "before_seq", json_integer(before));
+    if (limit)
+        json_object_set_new(msg, "limit", json_integer(limit));
+    return ask(c, msg);
+}
+
+static void events_are_paged_from_the_ledger_by_team_and_kind_in_exercise_time(void **state)
+{
+    fixture *f = *state;
+    enum { N = 31 };
+    written w[N];
+    char text[32];
+    /* Far ahead of the exercise's own events, and the last one written
+     * is the earliest in exercise time: pages follow exercise time, not
+     * the order of the ledger. Pairs of events share a moment. */
+    for (int i = 0; i < N; i++) {
+        int64_t at = i == N - 1 ? 3000000 : 4000000 + (i / 2) * 1000;
+        snprintf(text, sizeof text, "event %d", i);
+        event ev = {.at_ms = at,
+                    .wall_ms = wall_clock_ms(NULL),
+                    .team = 1 + i % 2,
+                    .kind = i % 3 == 0 ? EV_CHECK_RESULT : EV_INSTRUCTOR,
+                    .subject = i % 3 == 0 ? "probe" : "broadcast",
+                    .value = i,
+                    .text = text,
+                    .actor = "instructor"};
+        w[i] = (written){.at_ms = at, .team = ev.team, .kind = ev.kind};
+        assert_int_equal(event_store_append(f->ledger, &ev, NULL, &w[i].seq), ENSHU_OK);
+    }
+    qsort(w, N, sizeof w[0], later_first);
+    client *ins = join_instructor(f);
+
+    /* Team 2's check results, three at a time, to the end. */
+    written want[N];
+    size_t nwant = 0;
+    for (int i = 0; i < N; i++)
+        if (w[i].team == 2 && w[i].kind == EV_CHECK_RESULT)
+            want[nwant++] = w[i];
+    assert_true(nwant >= 4);
+    size_t got = 0;
+    int64_t before = 0;
+    for (int pages = 0;; pages++) {
+        assert_true(pages <= (int)nwant);
+        json_t *r = events_page(ins, 2, "[\"check.result\"]", before, 3);
+        assert_type(r, "events");
+        json_t *list = json_object_get(r, "events");
+        size_t i;
+        json_t *e;
+        json_array_foreach(list, i, e)
+        {
+            assert_true(got < nwant);
+            assert_int_equal(int_of(e, "seq"), want[got].seq);
+            assert_int_equal(json_integer_value(json_object_get(e, "at_ms")), want[got].at_ms);
+            assert_int_equal(int_of(e, "team"), 2);
+            assert_string_equal(json_string_value(json_object_get(e, "kind")), "check.result");
+            got++;
+        }
+        bool more = json_is_true(json_object_get(r, "more"));
+        assert_int_equal(more, got < nwant);
+        if (!more) {
+            assert_null(json_object_get(r, "next_before_seq"));
+            break;
+        }
+        assert_int_equal(json_array_size(list), 3);
+        before = json_integer_value(json_object_get(r, "next_before_seq"));
+        assert_int_equal(before, want[got - 1].seq);
+    }
+    assert_int_equal(got, nwant);
+
+    /* Every kind of team 1: a page of exactly all of them says there is
+     * no more; one fewer says there is. */
+    size_t team1 = 0;
+    for (int i = 0; i < N; i++)
+        team1 += w[i].team == 1;
+    json_t *all = events_page(ins, 1, "[\"check.result\", \"instructor\"]", 0, (int)team1);
+    assert_int_equal(json_array_size(json_object_get(all, "events")), team1);
+    assert_false(json_is_true(json_object_get(all, "more")));
+    json_t *short_page = events_page(ins, 1, NULL, 0, (int)team1 - 1);
+    assert_true(json_is_true(json_object_get(short_page, "more")));
+    /* Every team: the newest first is the latest of ours. */
+    json_t *newest = events_page(ins, 0, NULL, 0, 1);
+    assert_int_equal(int_of(json_array_get(json_object_get(newest, "events"), 0), "seq"), w[0].seq);
+    /* After the earliest of ours come only the exercise's own events,
+     * earlier still. */
+    json_t *older = events_page(ins, 0, NULL, w[N - 1].seq, 500);
+    json_t *e;
+    size_t i;
+    json_array_foreach(json_object_get(older, "events"), i, e)
+        assert_true(json_integer_value(json_object_get(e, "at_ms")) <= w[N - 1].at_ms);
+
+    /* A long text comes cut between characters, and says so. */
+    size_t long_len = 3 * 3000;
+    char *long_text = xmalloc(long_len + 1);
+    for (size_t k = 0; k < long_len; k += 3)
+        memcpy(long_text + k, "\xe3\x81\x82", 3); /* あ */
+    long_text[long_len] = '\0';
+    event big = {.at_ms = 5000000,
+                 .team = 2,
+                 .kind = EV_CHECK_RESULT,
+                 .subject = "probe",
+                 .text = long_text};
+    int64_t big_seq;
+    assert_int_equal(event_store_append(f->ledger, &big, NULL, &big_seq), ENSHU_OK);
+    json_t *cut = json_array_get(json_object_get(events_page(ins, 2, NULL, 0, 1), "events"), 0);
+    assert_int_equal(int_of(cut, "seq"), big_seq);
+    assert_true(json_is_true(json_object_get(cut, "text_cut")));
+    size_t cut_len = json_string_length(json_object_get(cut, "text"));
+    assert_true(cut_len <= 4096 && cut_len >= 4090 && cut_len % 3 == 0);
+    free(long_text);
+
+    /* What is not a page is refused, and changes nothing. */
+    assert_error(events_page(ins, 0, "[\"no.such.kind\"]", 0, 10), "bad_request");
+    assert_error(events_page(ins, 0, "\"answer\"", 0, 10), "bad_request");
+    assert_error(events_page(ins, 0, "[7]", 0, 10), "bad_request");
+    assert_error(events_page(ins, 0, "[]", 0, 10), "bad_request");
+    assert_error(events_page(ins, 0, NULL, 0, 501), "bad_request");
+    assert_error(ask(ins, json_pack("{s:s, s:i}", "type", "events", "limit", 0)), "bad_request");
+    assert_error(ask(ins, json_pack("{s:s, s:i}", "type", "events", "before_seq", -3)),
+                 "bad_request");
+    assert_error(events_page(ins, 0, NULL, 99999999, 10), "not_found");
+    assert_error(events_page(ins, 9, NULL, 0, 10), "not_found");
+    client *team = join_team(f, 1, "en", 0);
+    assert_error(events_page(team, 1, NULL, 0, 10), "forbidden");
+    client_free(team);
+
+    /* A pending inject's reason comes as a code for consoles to translate. */
+    json_t *tl = ask(ins, json_pack("{s:s, s:i}", "type", "timeline", "team", 1));
+    json_t *inj;
+    bool seen = false;
+    json_array_foreach(json_object_get(tl, "injects"), i, inj)
+    {
+        if (strcmp(json_string_value(json_object_get(inj, "id")), "notice") != 0)
+            continue;
+        json_t *reason = json_object_get(inj, "reason");
+        assert_string_equal(json_string_value(json_object_get(reason, "code")), "manual");
+        seen = true;
+    }
+    assert_true(seen);
+    client_free(ins);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/enshu-hub-state-XXXXXX";
@@ -2026,11 +2343,18 @@ int main(void)
         cmocka_unit_test_setup_teardown(pause_and_resume_reach_every_session, setup, teardown),
         cmocka_unit_test_setup_teardown(a_timeline_is_what_the_ledger_gives_without_reading_it,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(the_overview_gives_every_team_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_overview_counts_each_teams_guests, setup_with_guests,
+                                        teardown),
         cmocka_unit_test_setup_teardown(every_request_that_writes_or_costs_is_limited_per_team,
                                         setup_tight_each, teardown),
         cmocka_unit_test_setup_teardown(all_teams_together_are_limited_but_not_the_instructors,
                                         setup_tight_all, teardown),
         cmocka_unit_test_setup_teardown(a_request_approved_fires_its_inject, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_instructor_downloads_the_after_action_report, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            events_are_paged_from_the_ledger_by_team_and_kind_in_exercise_time, setup, teardown),
         cmocka_unit_test_setup_teardown(feedback_and_team_names_reach_whom_they_concern, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(submissions_wait_for_the_exercise_to_run, setup_not_started,

@@ -325,10 +325,10 @@ static void feedback_and_team_names_decode(void **state)
 static void type_names_and_roles_follow_the_protocol(void **state)
 {
     static const char *const instructor_only[] = {
-        "exercise.start", "exercise.pause", "exercise.resume", "exercise.end",
-        "exercise.speed", "inject.release", "inject.skip",     "inject.hold",
-        "grade",          "broadcast",      "node.restart",    "node.revert",
-        "code.rotate",    "members",        "member.remove",   "inject.retry"};
+        "exercise.start", "exercise.pause", "exercise.resume", "exercise.end", "exercise.speed",
+        "inject.release", "inject.skip",    "inject.hold",     "grade",        "broadcast",
+        "node.restart",   "node.revert",    "code.rotate",     "members",      "member.remove",
+        "inject.retry",   "events"};
     /* scoreboard: teams too when the scenario makes it public (the hub decides). */
     static const char *const anyone[] = {
         "hello",         "lang",          "answer",         "report",        "hint",
@@ -416,6 +416,8 @@ static const type_rule RULES[] = {
      {{"team", 'i', true, 1, MAX_TEAM}, {"node", 's', true, 1, 200}}},
     {"{\"type\": \"node.revert\", \"team\": 1, \"node\": \"ws\"}",
      {{"team", 'i', true, 1, MAX_TEAM}, {"node", 's', true, 1, 200}}},
+    {"{\"type\": \"events\", \"team\": 1, \"limit\": 10}",
+     {{"team", 'i', false, 0, MAX_TEAM}, {"limit", 'i', false, 1, 500}}},
 };
 
 /* The valid message of rule with field set to value (NULL: removed). */
@@ -585,6 +587,31 @@ static void report_attachments_are_checked(void **state)
 }
 
 /* ---- frames that are not requests ---- */
+
+/* An events page: its position is a seq (64 bits), its kinds an array the
+ * hub reads itself (hub_events.c). */
+static void events_pages_decode(void **state)
+{
+    console_request r;
+    decode_ok("{\"type\": \"events\", \"team\": 2, \"before_seq\": 9000000000, \"limit\": 500, "
+              "\"kinds\": [\"answer\"]}",
+              &r);
+    assert_int_equal(r.type, REQ_EVENTS);
+    assert_int_equal(r.team, 2);
+    assert_true(r.before_seq == 9000000000LL);
+    assert_int_equal(r.limit, 500);
+    assert_true(json_is_array(json_object_get(r.root, "kinds")));
+    console_request_clear(&r);
+    decode_ok("{\"type\": \"events\"}", &r);
+    assert_int_equal(r.team, -1);
+    assert_true(r.before_seq == 0);
+    assert_int_equal(r.limit, 0);
+    console_request_clear(&r);
+    refused("{\"type\": \"events\", \"before_seq\": 0}", "bad_request", "before_seq");
+    refused("{\"type\": \"events\", \"before_seq\": \"7\"}", "bad_request", "before_seq");
+    refused("{\"type\": \"events\", \"limit\": 501}", "bad_request", "limit");
+    assert_true(request_type_instructor_only(REQ_EVENTS));
+}
 
 static void frames_that_are_not_objects_are_bad_json(void **state)
 {
@@ -929,6 +956,7 @@ int main(void)
         cmocka_unit_test(every_bad_field_is_named),
         cmocka_unit_test(a_text_is_bounded_and_named_in_the_message),
         cmocka_unit_test(report_attachments_are_checked),
+        cmocka_unit_test(events_pages_decode),
         cmocka_unit_test(frames_that_are_not_objects_are_bad_json),
         cmocka_unit_test(types_are_checked),
         cmocka_unit_test(hello_follows_the_role_rules),

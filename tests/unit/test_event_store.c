@@ -223,10 +223,13 @@ static void older_ledgers_are_migrated_in_place(void **state)
     assert_string_equal(c.subjects[0], "exercise.state:running:0");
     event_store_free(st);
 
-    assert_int_equal(query_int(path, "PRAGMA user_version"), 3);
+    assert_int_equal(query_int(path, "PRAGMA user_version"), 4);
     assert_int_equal(query_int(path, "SELECT count(*) FROM sqlite_master WHERE name = "
                                      "'events_team'"),
                      0);
+    assert_int_equal(query_int(path, "SELECT count(*) FROM sqlite_master WHERE name = "
+                                     "'events_time'"),
+                     1);
     assert_int_equal(query_int(path, "SELECT count(*) FROM events WHERE actor = 'Aiko'"), 1);
     unlink(path);
     free(path);

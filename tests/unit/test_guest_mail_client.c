@@ -157,45 +157,40 @@ static int run_client(unsigned port, int64_t timeout_ms, char **out, char **err)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static void it_speaks_smtp_and_dot_stuffs_the_message(void **state)
+/* Sends the test message to a server that listens after listen_after_ms;
+ * asserts that the client succeeded, and returns what the server read. */
+static void send_to_server(smtp_server *sv)
 {
-    smtp_server sv = {.listen_after_ms = 0};
     unsigned port;
-    sv.fd = bound_socket(&port);
+    sv->fd = bound_socket(&port);
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, serve, &sv), 0);
+    assert_int_equal(pthread_create(&t, NULL, serve, sv), 0);
     char *out, *err;
     int status = run_client(port, 20000, &out, &err);
     pthread_join(t, NULL);
-    close(sv.fd);
-    sv.received[sv.len] = '\0';
+    close(sv->fd);
+    sv->received[sv->len] = '\0';
     assert_int_equal(status, 0);
     assert_string_equal(out, "250 2.0.0 Ok: queued as 4F2B1\n");
+    free(out);
+    free(err);
+}
+
+static void it_speaks_smtp_and_dot_stuffs_the_message(void **state)
+{
+    smtp_server sv = {.listen_after_ms = 0};
+    send_to_server(&sv);
     assert_non_null(strstr(sv.received, "MAIL FROM:<billing@kumo-supply.example>\r\n"));
     assert_non_null(strstr(sv.received, "RCPT TO:<alice@example.lan>\r\n"));
     assert_non_null(strstr(sv.received, "\r\n..hidden dot\r\n.\r\nQUIT\r\n"));
-    free(out);
-    free(err);
 }
 
 static void a_server_that_refuses_while_it_starts_gets_the_message(void **state)
 {
     /* Refused for 2 s; the client tries again for half of its 20 s bound. */
     smtp_server sv = {.listen_after_ms = 2000};
-    unsigned port;
-    sv.fd = bound_socket(&port);
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, serve, &sv), 0);
-    char *out, *err;
-    int status = run_client(port, 20000, &out, &err);
-    pthread_join(t, NULL);
-    close(sv.fd);
-    sv.received[sv.len] = '\0';
-    assert_int_equal(status, 0);
-    assert_string_equal(out, "250 2.0.0 Ok: queued as 4F2B1\n");
+    send_to_server(&sv);
     assert_non_null(strstr(sv.received, "DATA\r\n"));
-    free(out);
-    free(err);
 }
 
 static void a_server_that_never_answers_is_named_with_the_refusal(void **state)

@@ -1,11 +1,11 @@
 /*
- * The instructor console: runs the exercise (start, pause, resume, end,
+ * The instructor console: an overview of every team (overview.js), runs the exercise (start, pause, resume, end,
  * speed), shows each team's injects with why the pending ones have not
  * fired and acts on them (release, skip, hold), broadcasts messages, keeps a
  * live scoreboard with its breakdown and a score-over-time chart, grades
  * reports by rubric, lists every team's nodes (restart, serial console) and
- * the join codes, decides the teams' requests (requests.js), and feeds the
- * raw events as they come.
+ * the join codes, decides the teams' requests (requests.js), and pages the
+ * ledger's events as sentences, filtered by team and kind (events.js).
  *
  * Reports, answers, grades and scores are built from the connection's event
  * messages (kept across reloads); the injects table and the scoreboard's
@@ -18,15 +18,18 @@ import { $, el, confirmDialog, statusLine, errorText, tabs, savedLogin, consoleC
 import { SerialConsole, openConsoles } from './terminal.js';
 import { GuestDisplay, openDisplays } from './display.js';
 import { drawScoreChart, teamColor } from './chart.js';
-import { describeMessage, describeEvent } from './describe.js';
+import { describeMessage, describeEvent, describeReason, injectState } from './describe.js';
+import { EventsTab } from './events.js';
 import { renderAccounts } from './accounts.js';
 import { exerciseNow as timeOf, showClock, objectiveTitle as titleIn } from './exercise.js';
 import { RequestLog, renderWaitingRequests } from './requests.js';
+import { createOverview } from './overview.js';
+import { NodeGroups } from './node_groups.js';
 import { setTeamNames, noteTeamName, onTeamNames, teamLabel, teamNameEditor } from './roster.js';
 import { ReportBook, reportCard, cardSignature, statusTable } from './reports.js';
+import { setupReportDownload } from './report_download.js';
 
 const REFRESH_MS = 5000;
-const EVENT_FEED_MAX = 500;
 
 const login = savedLogin();
 if (!login || login.role !== 'instructor') location.replace('index.html?role=instructor');
@@ -55,9 +58,10 @@ const state = {
   board: null, // the last scoreboard reply
   reports: new ReportBook(), // every report, grade and feedback (reports.js)
   failures: new Map(), // `${team}/${inject}` -> the inject.failed event not yet retried
-  requests: new RequestLog(),
-  events: []
+  requests: new RequestLog()
 };
+const eventsTab = new EventsTab(conn, () => state.teams);
+window.enshu.events = eventsTab;
 
 /* Asks waiting for a decision, with their count on the tab. */
 function renderRequests() {
@@ -70,7 +74,7 @@ function renderRequests() {
       conn.request('request.decide', text ? { team, request, approve, text } : { team, request, approve })
   });
 }
-let currentTab = 'control';
+let currentTab = 'overview';
 
 const controlStatus = statusLine($('control-status'));
 const injectStatus = statusLine($('inject-status'));
@@ -328,10 +332,17 @@ async function refreshTimeline() {
         el(
           'tr',
           { dataset: { test: 'inject-row', inject: inj.id, state: inj.state } },
-          el('th', { scope: 'row' }, inj.title ? `${inj.title} ` : '', el('code', {}, inj.id)),
-          el('td', { dataset: { test: 'inject-state' } }, inj.state),
+          el(
+            'th',
+            { scope: 'row' },
+            /* The server names an inject without a title by its id: once is enough. */
+            inj.title && inj.title !== inj.id ? `${inj.title} ` : '',
+            el('code', {}, inj.id),
+            inj.note ? el('p', { class: 'note', dataset: { test: 'inject-note' } }, inj.note) : ''
+          ),
+          el('td', { dataset: { test: 'inject-state' } }, injectState(inj.state)),
           el('td', {}, inj.at_ms != null ? formatClock(inj.at_ms) : ''),
-          el('td', { dataset: { test: 'inject-why' } }, inj.why || ''),
+          el('td', { dataset: { test: 'inject-why' } }, describeReason(inj.reason, inj.why || '')),
           el('td', { class: 'actions' }, ...injectActions(team, inj))
         )
       )
@@ -562,9 +573,14 @@ async function restartNode(n, what = 'restart') {
   }
 }
 
+const nodeGroups = new NodeGroups($('nodes-table'));
+$('node-groups-open').addEventListener('click', () => nodeGroups.setAll(true));
+$('node-groups-close').addEventListener('click', () => nodeGroups.setAll(false));
+
 function renderNodes() {
-  $('nodes').replaceChildren(
-    ...state.nodes.map((n) => {
+  nodeGroups.render(
+    state.nodes,
+    (n) => {
       const s = n.state || 'unknown';
       const open = consoles.has(`${n.team}/${n.name}`);
       const screenOpen = screens.has(`${n.team}/${n.name}`);
@@ -596,7 +612,7 @@ function renderNodes() {
             : null
         )
       );
-    })
+    }
   );
 }
 
@@ -616,23 +632,10 @@ async function refreshNodes() {
   }
 }
 
-/* ---- live event feed ---- */
+/* ---- events: the Events tab pages them from the ledger ---- */
 
-function addEvent(m) {
-  state.events.push(m);
-  const feed = $('events');
-  feed.prepend(
-    el(
-      'li',
-      { dataset: { test: 'event', type: m.type, kind: m.kind || '', team: m.team ?? '' } },
-      el('span', { class: 'at' }, m.at_ms != null ? formatClock(m.at_ms) : ''),
-      el('span', { class: 'team' }, m.team ? teamLabel(m.team) : ''),
-      el('span', { class: 'what' }, m.type === 'event' ? describeEvent(m) : describeMessage(m, objectiveTitle))
-    )
-  );
-  while (feed.children.length > EVENT_FEED_MAX) feed.lastChild.remove();
-  if (state.events.length > EVENT_FEED_MAX) state.events.shift();
-  document.querySelector('[data-test=events-empty]').hidden = true;
+function addEvent() {
+  eventsTab.changed();
 }
 
 /* ---- messages ---- */
@@ -648,6 +651,8 @@ conn.on('welcome', (w) => {
   state.nodes = (w.nodes || []).map((n) => ({ ...(old.get(`${n.team}/${n.name}`) || {}), ...n }));
   renderExercise();
   renderTeamSelects();
+  eventsTab.renderFilters();
+  if (currentTab === 'events') eventsTab.reload();
   renderJoinCodes();
   renderAccounts($('accounts'), w.accounts || [], { withTeam: true });
   refreshMembers();
@@ -674,7 +679,9 @@ conn.on('exercise', (m) => {
 
 conn.on('score', (m) => {
   state.scores.set(m.team, m);
-  renderScoreboard();
+  /* Drawn when on screen (the tab draws it when shown): with 40 teams a
+   * table and chart per score message would hold up every other view. */
+  if (currentTab === 'scoreboard') renderScoreboard();
 });
 
 for (const type of ['report', 'grade', 'feedback']) {
@@ -687,6 +694,7 @@ for (const type of ['report', 'grade', 'feedback']) {
 /* A team renamed (roster.js). */
 conn.on('team', noteTeamName);
 onTeamNames(() => {
+  overview.render();
   renderTeamSelects();
   renderJoinCodes();
   renderScoreboard();
@@ -694,6 +702,7 @@ onTeamNames(() => {
   renderReports();
   renderNodes();
   renderRequests();
+  eventsTab.relabel();
 });
 
 conn.on('request', (m) => {
@@ -720,36 +729,43 @@ function trackFailure(m) {
   renderAlerts();
 }
 
+/* On the exercise tab and on the overview alike. */
 function renderAlerts() {
-  $('inject-alerts').replaceChildren(
-    ...[...state.failures.values()].map((m) => {
-      const [first, ...rest] = (m.text || '').split('\n');
-      return el(
-        'li',
-        { dataset: { test: 'inject-alert', team: m.team, inject: m.subject } },
-        el('span', {}, t('alert.inject.failed', { team: m.team, inject: m.subject, at: formatClock(m.at_ms), why: first })),
-        ' ',
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'small',
-            dataset: { test: 'alert-retry' },
-            onclick: async () => {
-              try {
-                await conn.request('inject.retry', { inject: m.subject, team: m.team });
-                controlStatus.ok(t('done'));
-              } catch (err) {
-                controlStatus.error(errorText(err));
-              }
+  $('inject-alerts').replaceChildren(...failureAlerts('inject-alert'));
+  $('overview-failures').replaceChildren(...failureAlerts('overview-failure'));
+  overview.failuresChanged();
+}
+
+/* test: the data-test of each alert (its Retry: `${test}-retry`); the
+ * exercise tab's are inject-alert with alert-retry. */
+function failureAlerts(test) {
+  return [...state.failures.values()].map((m) => {
+    const [first, ...rest] = (m.text || '').split('\n');
+    return el(
+      'li',
+      { dataset: { test, team: m.team, inject: m.subject } },
+      el('span', {}, t('alert.inject.failed', { team: m.team, inject: m.subject, at: formatClock(m.at_ms), why: first })),
+      ' ',
+      el(
+        'button',
+        {
+          type: 'button',
+          class: 'small',
+          dataset: { test: test === 'inject-alert' ? 'alert-retry' : `${test}-retry` },
+          onclick: async () => {
+            try {
+              await conn.request('inject.retry', { inject: m.subject, team: m.team });
+              controlStatus.ok(t('done'));
+            } catch (err) {
+              controlStatus.error(errorText(err));
             }
-          },
-          t('inject.retry')
-        ),
-        rest.length ? el('pre', { dataset: { test: 'alert-stderr' } }, rest.join('\n')) : ''
-      );
-    })
-  );
+          }
+        },
+        t('inject.retry')
+      ),
+      rest.length ? el('pre', { dataset: { test: 'alert-stderr' } }, rest.join('\n')) : ''
+    );
+  });
 }
 conn.on('event', trackFailure);
 
@@ -775,6 +791,7 @@ conn.on('reset', () => {
 });
 
 onLangChange(() => {
+  overview.render();
   renderExercise();
   renderAlerts();
   renderTeamSelects();
@@ -785,6 +802,7 @@ onLangChange(() => {
   renderReports();
   renderNodes();
   renderRequests();
+  eventsTab.relabel();
   conn.resync();
 });
 
@@ -794,12 +812,25 @@ setInterval(() => {
   if (currentTab === 'nodes') refreshNodes();
 }, REFRESH_MS);
 
+const overview = createOverview({
+  conn,
+  exercise: () => state.exercise,
+  exerciseNow,
+  objectiveTitle,
+  failures: () => state.failures.values()
+});
 consoleChrome(conn);
+setupReportDownload(conn);
 tabs(document.querySelector('[role=tablist]'), (name) => {
   currentTab = name;
   if (name === 'teams') refreshTimeline();
-  if (name === 'scoreboard') refreshScoreboard();
+  if (name === 'scoreboard') {
+    renderScoreboard();
+    refreshScoreboard();
+  }
   if (name === 'nodes') refreshNodes();
+  if (name === 'events') eventsTab.show();
+  else eventsTab.hide();
 });
 renderExercise();
 renderReports();

@@ -21,6 +21,7 @@ import { describeMessage } from './describe.js';
 import { renderAccounts } from './accounts.js';
 import { showClock, objectiveTitle as titleIn } from './exercise.js';
 import { RequestLog, renderTeamRequests } from './requests.js';
+import { ScoreReasons } from './score_reasons.js';
 import { setTeamNames, noteTeamName, onTeamNames, teamLabel, teamTitle } from './roster.js';
 import { feedbackList } from './reports.js';
 
@@ -56,6 +57,12 @@ const state = {
   timeline: [],
   requests: new RequestLog()
 };
+
+/* Why each change of the score happened, told in the timeline. */
+const reasons = new ScoreReasons({
+  objective: (id) => state.objectives.find((o) => o.id === id),
+  requestCost: (id) => ((state.welcome && state.welcome.requests) || []).find((r) => r.id === id)?.cost ?? 0
+});
 
 /* ---- team requests ---- */
 
@@ -100,6 +107,9 @@ function renderHeader() {
   if (w) {
     $('exercise-title').textContent = w.exercise.title || w.exercise.id;
     $('exercise-description').textContent = w.exercise.description || '';
+    /* The briefing is the first thing a team reads: on the first tab. */
+    $('briefing-text').textContent = w.exercise.description || '';
+    $('briefing').hidden = !w.exercise.description;
     $('team-label').textContent = teamTitle(w.team);
     $('member-name').textContent = w.name || login.name;
     document.title = `${w.exercise.title || 'Enshu'} – ${teamLabel(w.team)}`;
@@ -669,13 +679,15 @@ async function refreshBoard() {
 /* ---- timeline ---- */
 
 function timelineEntry(m) {
-  const text = describeMessage(m, objectiveTitle);
+  const why = reasons.line(m, objectiveTitle);
+  const text = m.type === 'points' ? why : describeMessage(m, objectiveTitle);
   if (text === null) return null;
   return el(
     'li',
     { dataset: { test: 'timeline-entry', type: m.type, seq: m.seq } },
     el('span', { class: 'at' }, m.at_ms != null ? formatClock(m.at_ms) : ''),
-    el('span', { class: 'what' }, text)
+    el('span', { class: 'what' }, text),
+    m.type !== 'points' && why ? el('span', { class: 'points', dataset: { test: 'score-reason' } }, why) : ''
   );
 }
 
@@ -686,6 +698,7 @@ function renderTimeline() {
 }
 
 function addTimeline(m) {
+  reasons.note(m);
   state.timeline.push(m);
   const entry = timelineEntry(m);
   if (!entry) return;
@@ -806,6 +819,7 @@ conn.on('score', (m) => {
   if (!$('tab-scoreboard').hidden) renderBoard();
   if (state.welcome && m.team !== state.welcome.team) return; /* a public scoreboard's other teams */
   state.score = m;
+  for (const entry of reasons.fromScore(m)) addTimeline(entry);
   renderHeader();
   updateAllTasks();
 });
@@ -819,6 +833,7 @@ conn.on('reset', () => {
   state.hints.clear();
   state.requests.clear();
   state.timeline = [];
+  reasons.clear();
   state.score = null;
   renderInbox();
   renderTimeline();

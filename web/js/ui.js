@@ -6,7 +6,7 @@
  * login kept for this browser tab.
  */
 
-import { t, apply, languageSelect } from './i18n.js';
+import { t, apply, languageSelect, lang } from './i18n.js';
 
 /* The element with this id. */
 export const $ = (id) => document.getElementById(id);
@@ -87,12 +87,18 @@ export function statusLine(node) {
   };
 }
 
+/* The error codes of web/PROTOCOL.md a console says in its own words. */
+const ERROR_CODES = new Set(['forbidden', 'not_found', 'conflict', 'unavailable']);
+
 /* The message to show for a failed request. */
 export function errorText(err) {
   if (err && err.code === 'disconnected') return t('conn.lost');
   /* Refused because the exercise does not run: why, in the user's language. */
   if (err && err.code === 'conflict' && err.reply && err.reply.phase) return t(`phase.closed.${err.reply.phase}`);
   if (err && err.code === 'rate_limited') return t('error.rate_limited', { seconds: Math.ceil((err.retryMs || 0) / 1000) });
+  /* The server's reason is English, and says most: in English it is shown
+   * as it is; in another language the code is said in that language. */
+  if (err && ERROR_CODES.has(err.code) && lang() !== 'en') return t(`error.code.${err.code}`);
   return t('error.generic', { message: (err && err.message) || String(err) });
 }
 

@@ -93,7 +93,8 @@ static int serve_course(const course_options *o)
         strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", localtime(&now));
         char *kept = xasprintf("%s.%s", ledger_path, stamp);
         if (rename(ledger_path, kept) != 0) {
-            fprintf(stderr, "enshu serve: the earlier course's ledger %s could not be moved to %s\n",
+            fprintf(stderr,
+                    "enshu serve: the earlier course's ledger %s could not be moved to %s\n",
                     ledger_path, kept);
             free(kept);
             goto out;
@@ -163,8 +164,8 @@ static int serve_course(const course_options *o)
     const char *colon = strrchr(o->listen, ':');
     printf("course page: http://%.*s:%d/course.html\n", (int)(colon - o->listen), o->listen,
            console_hub_port(course_hub));
-    printf("course view (instructors): http://%.*s:%d/course_view.html\n",
-           (int)(colon - o->listen), o->listen, console_hub_port(course_hub));
+    printf("course view (instructors): http://%.*s:%d/course_view.html\n", (int)(colon - o->listen),
+           o->listen, console_hub_port(course_hub));
     printf("course code: %s\n", o->code ? o->code : code);
     printf("course %s: %u sandboxes kept warm, %u seats, ledger %s\n", name, o->pool, o->seats,
            ledger_path);
@@ -194,8 +195,7 @@ out:;
     return rc;
 }
 
-static int parse_count(const char *option, const char *arg, unsigned lo, unsigned hi,
-                       unsigned *out)
+static int parse_count(const char *option, const char *arg, unsigned lo, unsigned hi, unsigned *out)
 {
     char *end = NULL;
     unsigned long n = strtoul(arg, &end, 10);

@@ -121,9 +121,8 @@ static const field_spec COURSE_JOIN[] = {STR("code", code, true, 1, 64),
                                          STR("name", name, true, 1, 4 * MAX_NAME),
                                          STR("lang", lang, false, 2, 16),
                                          {.name = NULL}};
-static const field_spec COURSE_POLL[] = {INT("ticket", ticket, true, 1, INT32_MAX),
-                                         STR("lang", lang, false, 2, 16),
-                                         {.name = NULL}};
+static const field_spec COURSE_POLL[] = {
+    INT("ticket", ticket, true, 1, INT32_MAX), STR("lang", lang, false, 2, 16), {.name = NULL}};
 static const field_spec COURSE_RESUME[] = {
     STR("token", token, true, 16, 128), STR("lang", lang, false, 2, 16), {.name = NULL}};
 static const field_spec COURSE_EXTEND[] = {INT("sandbox", sandbox, true, 1, INT32_MAX),

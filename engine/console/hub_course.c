@@ -32,8 +32,8 @@
 /* A sandbox granted to name: its team slot starts its clock and takes the
  * name, and the session joins as that team. g: NULL on a resume (no new
  * token to show). */
-static void join_sandbox(console_hub *hub, session *ss, const console_request *rq,
-                         unsigned sandbox, const char *name, const sandbox_grant *g)
+static void join_sandbox(console_hub *hub, session *ss, const console_request *rq, unsigned sandbox,
+                         const char *name, const sandbox_grant *g)
 {
     if (sandbox > hub->nteams) {
         /* More sandboxes than team slots this run has: the slot cannot be
@@ -52,8 +52,8 @@ static void join_sandbox(console_hub *hub, session *ss, const console_request *r
     if (g) {
         int rc = exercise_name_team(hub->cfg.ex, team, name, NULL, COURSE_ACTOR, NULL);
         if (rc != ENSHU_OK && rc != ENSHU_EEXIST)
-            log_printf(ENSHU_LOG_WARNING, "enshu: course: team %d could not take the name %s",
-                       team, name);
+            log_printf(ENSHU_LOG_WARNING, "enshu: course: team %d could not take the name %s", team,
+                       name);
         /* EINVAL: it started already (a trainee who collects a grant twice). */
         rc = exercise_team_control(hub->cfg.ex, team, EXERCISE_START, COURSE_ACTOR);
         if (rc != ENSHU_OK && rc != ENSHU_EINVAL)
@@ -65,9 +65,8 @@ static void join_sandbox(console_hub *hub, session *ss, const console_request *r
             log_printf(ENSHU_LOG_ERROR, "enshu: course: team %d's clock could not resume", team);
     }
     sandbox_course_info si;
-    int64_t expires = sandbox_course_info_of(hub->cfg.course, sandbox, &si) == ENSHU_OK
-                          ? si.info.expires_ms
-                          : 0;
+    int64_t expires =
+        sandbox_course_info_of(hub->cfg.course, sandbox, &si) == ENSHU_OK ? si.info.expires_ms : 0;
     json_t *course = json_pack("{s:i, s:I, s:I}", "sandbox", (int)sandbox, "expires_in_ms",
                                (json_int_t)(expires - sandbox_course_now(hub->cfg.course)),
                                "time_ms", (json_int_t)exercise_team_now(hub->cfg.ex, team));
@@ -78,8 +77,8 @@ static void join_sandbox(console_hub *hub, session *ss, const console_request *r
 }
 
 /* A grant or a place in the queue, as course.join and course.poll answer. */
-static void answer_grant(console_hub *hub, session *ss, const console_request *rq,
-                         const char *name, const sandbox_grant *g)
+static void answer_grant(console_hub *hub, session *ss, const console_request *rq, const char *name,
+                         const sandbox_grant *g)
 {
     if (!g->queued) {
         ss->course_ticket = 0;
@@ -89,11 +88,11 @@ static void answer_grant(console_hub *hub, session *ss, const console_request *r
     /* Kept so that the place is given up when the session closes: a
      * sandbox granted to nobody would wait for its TTL. */
     ss->course_ticket = g->ticket;
-    hub_send_text(hub, ss->id,
-                  console_reply(rq->id, "course.queued",
-                                json_pack("{s:i, s:i, s:I}", "ticket", (int)g->ticket, "position",
-                                          (int)g->position, "estimate_ms",
-                                          (json_int_t)g->estimate_ms)));
+    hub_send_text(
+        hub, ss->id,
+        console_reply(rq->id, "course.queued",
+                      json_pack("{s:i, s:i, s:I}", "ticket", (int)g->ticket, "position",
+                                (int)g->position, "estimate_ms", (json_int_t)g->estimate_ms)));
 }
 
 static void course_join(console_hub *hub, session *ss, const console_request *rq)
@@ -204,19 +203,18 @@ static void course_list(console_hub *hub, session *ss, const console_request *rq
         }
         json_array_append_new(list, o);
     }
-    hub_send_text(hub, ss->id,
-                  console_reply(rq->id, "course",
-                                json_pack("{s:o, s:i, s:i}", "sandboxes", list, "queued",
-                                          (int)sandbox_course_queue_length(hub->cfg.course),
-                                          "warm",
-                                          (int)sandbox_course_count(hub->cfg.course,
-                                                                    SANDBOX_WARM))));
+    hub_send_text(
+        hub, ss->id,
+        console_reply(rq->id, "course",
+                      json_pack("{s:o, s:i, s:i}", "sandboxes", list, "queued",
+                                (int)sandbox_course_queue_length(hub->cfg.course), "warm",
+                                (int)sandbox_course_count(hub->cfg.course, SANDBOX_WARM))));
 }
 
 static void course_extend(console_hub *hub, session *ss, const console_request *rq)
 {
-    int rc = sandbox_course_extend(hub->cfg.course, (unsigned)rq->sandbox,
-                                   (int64_t)rq->minutes * 60000);
+    int rc =
+        sandbox_course_extend(hub->cfg.course, (unsigned)rq->sandbox, (int64_t)rq->minutes * 60000);
     if (rc == ENSHU_OK)
         hub_reply_ok(hub, ss, rq->id, NULL);
     else

@@ -153,9 +153,9 @@ typedef struct session {
     int team; /* ROLE_TEAM */
     char *name;
     char *lang;
-    char *token;   /* the session token it joined with or was given */
+    char *token;            /* the session token it joined with or was given */
     unsigned course_ticket; /* its place in a course's queue (hub_course.c); 0: none */
-    bool checking; /* its instructor password is being checked */
+    bool checking;          /* its instructor password is being checked */
     /* A joining session first catches up with the ledger at its own pace
      * (cursor: the last seq sent), then follows the live fan-out. */
     bool catching_up;

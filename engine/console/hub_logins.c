@@ -24,9 +24,9 @@ void hub_send_welcome(console_hub *hub, session *ss, const json_t *id, json_t *e
     /* A team's own phase and time: in a self-paced course its clock is
      * its own (in a class they are the exercise's). */
     int own_team = ss->role == ROLE_TEAM ? ss->team : 0;
-    json_t *exj = console_view_exercise(&hub->view, &a,
-                                        exercise_phase_name(exercise_team_phase(ex, own_team)),
-                                        exercise_team_now(ex, own_team), exercise_speed(ex), hub->nteams);
+    json_t *exj = console_view_exercise(
+        &hub->view, &a, exercise_phase_name(exercise_team_phase(ex, own_team)),
+        exercise_team_now(ex, own_team), exercise_speed(ex), hub->nteams);
     json_t *nodes = json_array();
     json_t *accounts = json_array();
     if (ss->role == ROLE_INSTRUCTOR) {

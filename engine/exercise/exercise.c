@@ -856,9 +856,9 @@ int exercise_request_ask(exercise *ex, int team, const char *request_id, const c
     pthread_mutex_lock(&ex->lock);
     const request_score *rs = &grader_team(ex->grader, team)->requests[r - ex->s->requests];
     int rc = team_phase_locked(ex, team) != PHASE_RUNNING ? ENSHU_EPHASE
-             : rs->pending                         ? ENSHU_EEXIST
-             : rs->asked - rs->refused >= r->limit ? ENSHU_EEXIST
-                                                   : ENSHU_OK;
+             : rs->pending                                ? ENSHU_EEXIST
+             : rs->asked - rs->refused >= r->limit        ? ENSHU_EEXIST
+                                                          : ENSHU_OK;
     /* Two members asking at once: the ledger takes one ask with this number. */
     char key[160];
     snprintf(key, sizeof key, "request/%d/%s/ask/%d", team, r->id, rs->asked + 1);
@@ -1326,8 +1326,8 @@ int64_t exercise_step(exercise *ex)
     ex->changes_seen = ex->changes;
     /* A class runs while its clock does; a course's teams each run on
      * their own clock until the course is closed (the class's ENDED). */
-    bool running = team_clocks_per_team(ex->clocks) ? ex->phase != PHASE_ENDED
-                                                    : ex->phase == PHASE_RUNNING;
+    bool running =
+        team_clocks_per_team(ex->clocks) ? ex->phase != PHASE_ENDED : ex->phase == PHASE_RUNNING;
     pthread_mutex_unlock(&ex->lock);
     if (!running)
         return INT64_MAX;

@@ -20,7 +20,7 @@ typedef struct range_up_request {
     /* Every team on this one host (a sandbox placed by its pool); NULL: as
      * hosts_path says. */
     const char *host_uri;
-    unsigned workers;       /* parallel teams; 0: a default */
+    unsigned workers; /* parallel teams; 0: a default */
     int64_t ready_timeout_ms;
     FILE *progress_out; /* NULL: quiet */
     conn_cache *conns;  /* NULL: opened for the call (tests pass one to keep test:// state) */

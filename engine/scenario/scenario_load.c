@@ -338,11 +338,11 @@ static void *load_list(loader *L, const ynode *map, const char *key, const char 
 /* ---- metadata ---- */
 
 static const char *const TOP_KEYS[] = {
-    "enshu",     "id",        "title",     "description",      "level",     "duration",
-    "teams",     "team_size", "languages", "default_language", "network",   "images",
-    "nodes",     "injects",   "checks",    "objectives",       "penalties", "consoles",
-    "time_zone", "locale",    "users",     "requests",         "variables", "self_paced",
-    NULL};
+    "enshu",      "id",        "title",     "description", "level",
+    "duration",   "teams",     "team_size", "languages",   "default_language",
+    "network",    "images",    "nodes",     "injects",     "checks",
+    "objectives", "penalties", "consoles",  "time_zone",   "locale",
+    "users",      "requests",  "variables", "self_paced",  NULL};
 
 /* What the browser consoles show teams. */
 static void load_consoles(loader *L, const ynode *root)

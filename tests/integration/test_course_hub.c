@@ -317,9 +317,8 @@ static void trainees_get_sandboxes_queue_and_are_revoked(void **state)
     char *token_ann = xstrdup(json_string_value(json_object_get(c_ann, "resume_token")));
     assert_int_equal(strlen(token_ann), 43);
     assert_int_equal(json_integer_value(json_object_get(c_ann, "expires_in_ms")), 60 * MINUTE);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(w_ann, "exercise"),
-                                                          "phase")),
-                        "running");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(w_ann, "exercise"), "phase")), "running");
     assert_int_equal(exercise_team_phase(f->ex, team_ann), PHASE_RUNNING);
 
     atomic_fetch_add(&fake_now, 5 * MINUTE);
@@ -328,8 +327,8 @@ static void trainees_get_sandboxes_queue_and_are_revoked(void **state)
     assert_type(w_bob, "welcome");
     int team_bob = (int)json_integer_value(json_object_get(w_bob, "team"));
     assert_int_not_equal(team_bob, team_ann);
-    char *token_bob = xstrdup(json_string_value(
-        json_object_get(json_object_get(w_bob, "course"), "resume_token")));
+    char *token_bob = xstrdup(
+        json_string_value(json_object_get(json_object_get(w_bob, "course"), "resume_token")));
     /* Their clocks are their own: Ann is 5 minutes in, Bob just began. */
     assert_int_equal(exercise_team_now(f->ex, team_ann), 5 * MINUTE);
     assert_int_equal(exercise_team_now(f->ex, team_bob), 0);
@@ -385,8 +384,8 @@ static void trainees_get_sandboxes_queue_and_are_revoked(void **state)
     json_decref(list);
 
     /* Bob (60 minutes left) gets ten more; Ann's sandbox is revoked. */
-    json_t *ok = ask(ins, json_pack("{s:s, s:i, s:i}", "type", "course.extend", "sandbox",
-                                    team_bob, "minutes", 10));
+    json_t *ok = ask(ins, json_pack("{s:s, s:i, s:i}", "type", "course.extend", "sandbox", team_bob,
+                                    "minutes", 10));
     assert_type(ok, "ok");
     json_decref(ok);
     ok = ask(ins, json_pack("{s:s, s:i}", "type", "course.revoke", "sandbox", team_ann));
@@ -405,8 +404,7 @@ static void trainees_get_sandboxes_queue_and_are_revoked(void **state)
     assert_error(ask(ann2, json_pack("{s:s, s:s}", "type", "course.resume", "token", token_ann)),
                  "bad_login");
     client *bob2 = client_open(f->port);
-    json_t *again =
-        ask(bob2, json_pack("{s:s, s:s}", "type", "course.resume", "token", token_bob));
+    json_t *again = ask(bob2, json_pack("{s:s, s:s}", "type", "course.resume", "token", token_bob));
     assert_type(again, "welcome");
     assert_int_equal(json_integer_value(json_object_get(again, "team")), team_bob);
     assert_null(json_object_get(json_object_get(again, "course"), "resume_token"));
@@ -414,8 +412,7 @@ static void trainees_get_sandboxes_queue_and_are_revoked(void **state)
 
     /* Ann's sandbox torn down, one built for Carol: her poll collects it. */
     sandbox_course_wait_idle(f->course);
-    json_t *w_carol =
-        ask(carol, json_pack("{s:s, s:i}", "type", "course.poll", "ticket", ticket));
+    json_t *w_carol = ask(carol, json_pack("{s:s, s:i}", "type", "course.poll", "ticket", ticket));
     assert_type(w_carol, "welcome");
     int team_carol = (int)json_integer_value(json_object_get(w_carol, "team"));
     assert_true(team_carol != team_ann && team_carol != team_bob);
@@ -454,13 +451,12 @@ static void a_trainee_s_clock_stands_while_they_are_away(void **state)
     json_t *w = course_join(dan, "SEC-101", "Dan");
     assert_type(w, "welcome");
     int team = (int)json_integer_value(json_object_get(w, "team"));
-    char *token = xstrdup(
-        json_string_value(json_object_get(json_object_get(w, "course"), "resume_token")));
+    char *token =
+        xstrdup(json_string_value(json_object_get(json_object_get(w, "course"), "resume_token")));
     json_decref(w);
     /* A second session of Dan's (another tab) keeps him present. */
     client *tab = client_open(f->port);
-    json_t *w_tab =
-        ask(tab, json_pack("{s:s, s:s}", "type", "course.resume", "token", token));
+    json_t *w_tab = ask(tab, json_pack("{s:s, s:s}", "type", "course.resume", "token", token));
     assert_type(w_tab, "welcome");
     json_decref(w_tab);
     atomic_fetch_add(&fake_now, 2 * MINUTE);
@@ -479,10 +475,10 @@ static void a_trainee_s_clock_stands_while_they_are_away(void **state)
     json_t *again = ask(back, json_pack("{s:s, s:s}", "type", "course.resume", "token", token));
     assert_type(again, "welcome");
     assert_string_equal(
-        json_string_value(json_object_get(json_object_get(again, "exercise"), "phase")),
-        "running");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(again, "course"), "time_ms")),
-                     2 * MINUTE);
+        json_string_value(json_object_get(json_object_get(again, "exercise"), "phase")), "running");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(again, "course"), "time_ms")),
+        2 * MINUTE);
     assert_int_equal(exercise_team_phase(f->ex, team), PHASE_RUNNING);
     json_decref(again);
     client_free(back);

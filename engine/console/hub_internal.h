@@ -21,6 +21,8 @@
  *   hub_after_action.c       the after-action report, made from the ledger on its own thread
  *   hub_events.c             pages of the ledger's events, filtered, for instructors
  *   hub_overview.c           every team at once for the instructors; what members do
+ *   hub_course.c             a self-paced course's requests (course.*)
+ *   hub_course_presence.c    a course's trainees coming and going (sessions, logins)
  *
  * Every file includes this header and headers of layers below; none includes
  * another file's insides, so there is no cycle. Calls go one way too: the
@@ -353,6 +355,9 @@ json_t *hub_team_names(console_hub *hub);
 /* ---- hub_course.c: a self-paced course (course.*) ---- */
 
 void hub_handle_course(console_hub *hub, session *ss, const console_request *rq);
+
+/* ---- hub_course_presence.c: a course's trainees coming and going ---- */
+
 /* In a course, a team member's session joined (away false) or closed
  * (away true): the team's trainee is away once no session of the team is
  * left, and their clock pauses when the scenario says so. Nothing in a

@@ -41,7 +41,7 @@ login=$(x 1 mail "grep 'imap-login: Login: user=<alice>' /var/log/mail.log | gre
 evil=$(sed -n 's/.*rip=\([0-9.]*\),.*/\1/p' <<<"$login")
 [ -n "$evil" ] || fail "team 1's mail log shows no login of alice from outside: $(x 1 mail 'grep imap-login /var/log/mail.log')"
 when=$(line_time "$login") || fail "cannot read the time of: $login"
-domain=$(x 1 mail "f=\$(grep -rl '^From: .*account-verify' /home/alice/Maildir/cur /home/alice/Maildir/new | head -n 1) && sed '1,/^\r\?\$/d' \$f | base64 -d | grep -o 'http://[^/ ]*' | head -n 1" | sed 's|^http://||')
+domain=$(x 1 mail "f=\$(grep -rlF 'account-verify.example' /home/alice/Maildir/cur /home/alice/Maildir/new | head -n 1) && sed '1,/^\r\?\$/d' \$f | base64 -d | grep -o 'http://[^/ ]*' | head -n 1" | sed 's|^http://||')
 [ -n "$domain" ] || fail "team 1 finds no link in the phishing mail"
 src=$(x 1 gw "grep -m 1 'fw-forward: .*DST=$evil .*DPT=80 ' /var/log/firewall.log" | sed -n 's/.* SRC=\([0-9.]*\) .*/\1/p')
 [ "$src" = "$pc1" ] || fail "team 1's firewall log should show pc1 ($pc1) opening the fake page, not '$src'"

@@ -36,14 +36,14 @@ pass "the attacker took both teams' mailboxes, $((SECONDS - start)) s after the 
 # Team 1: the stolen password first (the spam waits on it), then the
 # evidence and containment.
 x 1 mail "printf 'Kaede-2026-new\n' | enshu-user set alice" >/dev/null || fail "cannot change alice's password"
-pc1=$(x 1 pc1 "hostname -I" | awk '{print $1}')
-login=$(x 1 mail "grep 'imap-login: Login: user=<alice>' /var/log/mail.log | grep -v 'rip=$pc1,' | head -n 1")
+pc1=$(x 1 pc1 "hostname -I" | awk '{print $1}') || true
+login=$(x 1 mail "grep 'imap-login: Login: user=<alice>' /var/log/mail.log | grep -v -e 'rip=$pc1,' -e 'rip=127.0.0.1,' | head -n 1") || true
 evil=$(sed -n 's/.*rip=\([0-9.]*\),.*/\1/p' <<<"$login")
 [ -n "$evil" ] || fail "team 1's mail log shows no login of alice from outside: $(x 1 mail 'grep imap-login /var/log/mail.log')"
 when=$(line_time "$login") || fail "cannot read the time of: $login"
-domain=$(x 1 mail "f=\$(grep -rlF 'account-verify.example' /home/alice/Maildir/cur /home/alice/Maildir/new | head -n 1) && sed '1,/^\r\?\$/d' \$f | base64 -d | grep -o 'http://[^/ ]*' | head -n 1" | sed 's|^http://||')
+domain=$(x 1 mail "f=\$(grep -rlF 'account-verify.example' /home/alice/Maildir/cur /home/alice/Maildir/new | head -n 1) && sed '1,/^\r\?\$/d' \$f | base64 -d | grep -o 'http://[^/ ]*' | head -n 1" | sed 's|^http://||') || true
 [ -n "$domain" ] || fail "team 1 finds no link in the phishing mail"
-src=$(x 1 gw "grep -m 1 'fw-forward: .*DST=$evil .*DPT=80 ' /var/log/firewall.log" | sed -n 's/.* SRC=\([0-9.]*\) .*/\1/p')
+src=$(x 1 gw "grep -m 1 'fw-forward: .*DST=$evil .*DPT=80 ' /var/log/firewall.log" | sed -n 's/.* SRC=\([0-9.]*\) .*/\1/p') || true
 [ "$src" = "$pc1" ] || fail "team 1's firewall log should show pc1 ($pc1) opening the fake page, not '$src'"
 x 1 gw "nft add element inet filter blocked { $evil }" || fail "cannot block the attacker on the firewall"
 x 1 mail "grep -rl 'account-verif[y].example' /home/alice/Maildir/cur /home/alice/Maildir/new | xargs -r rm -f" ||

@@ -27,7 +27,7 @@ line_time() {
 }
 
 start=$SECONDS
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 35m --timeout 10m >"$out" 2>&1 &
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 60m --timeout 10m >"$out" 2>&1 &
 pid=$!
 wait_sql "select count(*) from events where kind='inject.fired' and subject='mailbox-theft'" 2 900 ||
   fail "the attacker did not take both teams' mailboxes: $(sql "select team, kind, subject, text from events where subject in ('phish-mail', 'phish-click', 'mailbox-theft')")"

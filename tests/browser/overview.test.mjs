@@ -20,11 +20,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { HERE, TOP, PASSWORD, enshuBinary, launchBrowser, newContext, snap, accessibilityProblems, ProtocolClient } from './lib.mjs';
+import { PASSWORD, launchBrowser, newContext, snap, accessibilityProblems, ProtocolClient } from './lib.mjs';
+import { startConsoleFixture } from './console_fixture.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const T = (name) => `[data-test="${name}"]`;
@@ -38,34 +37,8 @@ let context = null;
 let instructor = null;
 const clients = [];
 
-/* Starts console_fixture on yaml (in this folder) for TEAMS teams;
- * resolves once it printed its address and every join code. */
 function startFixture(yaml) {
-  const bin = process.env.ENSHU_CONSOLE_FIXTURE;
-  assert.ok(bin, 'set ENSHU_CONSOLE_FIXTURE to the console_fixture binary');
-  const stateDir = mkdtempSync(join(tmpdir(), 'enshu-overview-'));
-  const env = { ...process.env, ENSHU_STATE_DIR: stateDir };
-  const pw = spawnSync(enshuBinary(), ['passwd'], { input: `${PASSWORD}\n`, env, encoding: 'utf8' });
-  assert.ifError(pw.error);
-  assert.equal(pw.status, 0, `enshu passwd failed: ${pw.stderr}`);
-  const child = spawn(bin, [join(HERE, yaml), String(TEAMS), '127.0.0.1:0', join(TOP, 'web')], {
-    env,
-    stdio: ['pipe', 'pipe', 'pipe']
-  });
-  const f = { child, stateDir, codes: {}, url: null, out: '', err: '' };
-  child.stderr.on('data', (d) => {
-    f.err += d;
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      f.out += d;
-      const url = f.out.match(/^console: (http:\/\/127\.0\.0\.1:\d+)\/$/m);
-      if (url) f.url = url[1];
-      for (const m of f.out.matchAll(/^team (\d+) join code: (\S+)$/gm)) f.codes[m[1]] = m[2];
-      if (f.url && Object.keys(f.codes).length === TEAMS) resolve(f);
-    });
-    child.on('exit', (code) => reject(new Error(`console_fixture exited (${code})\n${f.out}\n${f.err}`)));
-  });
+  return startConsoleFixture(yaml, { teams: TEAMS, prefix: 'overview' });
 }
 
 /* A member of team over the protocol. */

@@ -12,11 +12,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { HERE, TOP, PASSWORD, enshuBinary, launchBrowser, newContext, snap, accessibilityProblems } from './lib.mjs';
+import { PASSWORD, launchBrowser, newContext, snap, accessibilityProblems } from './lib.mjs';
+import { startConsoleFixture } from './console_fixture.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const T = (name) => `[data-test="${name}"]`;
@@ -28,34 +27,8 @@ let context = null;
 let instructor = null;
 let trainee = null;
 
-/* Starts console_fixture on requests.yaml; resolves once it printed its
- * address and join codes. */
 function startFixture() {
-  const bin = process.env.ENSHU_CONSOLE_FIXTURE;
-  assert.ok(bin, 'set ENSHU_CONSOLE_FIXTURE to the console_fixture binary');
-  const stateDir = mkdtempSync(join(tmpdir(), 'enshu-requests-'));
-  const env = { ...process.env, ENSHU_STATE_DIR: stateDir };
-  const pw = spawnSync(enshuBinary(), ['passwd'], { input: `${PASSWORD}\n`, env, encoding: 'utf8' });
-  assert.ifError(pw.error);
-  assert.equal(pw.status, 0, `enshu passwd failed: ${pw.stderr}`);
-  const child = spawn(bin, [join(HERE, 'requests.yaml'), '2', '127.0.0.1:0', join(TOP, 'web')], {
-    env,
-    stdio: ['pipe', 'pipe', 'pipe']
-  });
-  const f = { child, stateDir, codes: {}, url: null, out: '', err: '' };
-  child.stderr.on('data', (d) => {
-    f.err += d;
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      f.out += d;
-      const url = f.out.match(/^console: (http:\/\/127\.0\.0\.1:\d+)\/$/m);
-      if (url) f.url = url[1];
-      for (const m of f.out.matchAll(/^team (\d+) join code: (\S+)$/gm)) f.codes[m[1]] = m[2];
-      if (f.url && Object.keys(f.codes).length === 2) resolve(f);
-    });
-    child.on('exit', (code) => reject(new Error(`console_fixture exited (${code})\n${f.out}\n${f.err}`)));
-  });
+  return startConsoleFixture('requests.yaml', { prefix: 'requests' });
 }
 
 const request = (id) => `${T('request')}[data-request="${id}"]`;

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HERE, TOP, PASSWORD, enshuBinary } from './lib.mjs';
@@ -38,4 +38,15 @@ export function startConsoleFixture(yaml, { teams = 2, roster = null, prefix = '
     });
     child.on('exit', (code) => reject(new Error(`console_fixture exited (${code})\n${f.out}\n${f.err}`)));
   });
+}
+
+/* Stops the fixture (SIGTERM), removes its state directory, and asserts
+ * that it exited cleanly, with no sanitizer report. */
+export async function stopConsoleFixture(f) {
+  const exited = f.child.exitCode === null ? new Promise((r) => f.child.on('exit', r)) : null;
+  f.child.kill('SIGTERM');
+  await exited;
+  rmSync(f.stateDir, { recursive: true, force: true });
+  assert.doesNotMatch(f.err, /Sanitizer|runtime error/, f.err);
+  assert.equal(f.child.exitCode, 0, f.err);
 }

@@ -14,10 +14,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PASSWORD, launchBrowser, newContext, snap, accessibilityProblems } from './lib.mjs';
-import { startConsoleFixture } from './console_fixture.mjs';
+import { startConsoleFixture, stopConsoleFixture } from './console_fixture.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const T = (name) => `[data-test="${name}"]`;
@@ -71,14 +71,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  if (fixture) {
-    const exited = fixture.child.exitCode === null ? new Promise((r) => fixture.child.on('exit', r)) : null;
-    fixture.child.kill('SIGTERM');
-    await exited;
-    rmSync(fixture.stateDir, { recursive: true, force: true });
-    assert.doesNotMatch(fixture.err, /Sanitizer|runtime error/, fixture.err);
-    assert.equal(fixture.child.exitCode, 0, fixture.err);
-  }
+  if (fixture) await stopConsoleFixture(fixture);
 });
 
 test("a trainee's first screen is the briefing, not an empty inbox", { timeout: STEP_MS }, async () => {

@@ -29,7 +29,14 @@ static char *trimmed(const char *s, size_t n)
     return xstrndup(s, n);
 }
 
-/* Splits one line into fields; false (diagnosed) when it cannot. */
+static void fields_free(field *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(fields[i].text);
+}
+
+/* Splits one line into fields; false (diagnosed, and no field kept) when it
+ * cannot. */
 static bool split(const char *path, int line, const char *s, size_t len, field *fields,
                   size_t *nfields, diag_list *diags)
 {
@@ -61,6 +68,7 @@ static bool split(const char *path, int line, const char *s, size_t len, field *
             if (!closed) {
                 diag_add(diags, path, line, col, "this quoted field has no closing quote");
                 free(text);
+                fields_free(fields, *nfields);
                 return false;
             }
             while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
@@ -69,6 +77,7 @@ static bool split(const char *path, int line, const char *s, size_t len, field *
                 diag_add(diags, path, line, (int)i + 1,
                          "a quoted field must end at a comma or at the end of the line");
                 free(text);
+                fields_free(fields, *nfields);
                 return false;
             }
         } else {
@@ -81,6 +90,7 @@ static bool split(const char *path, int line, const char *s, size_t len, field *
             diag_add(diags, path, line, col,
                      "a line has at most 3 fields: team, name, organisation");
             free(text);
+            fields_free(fields, *nfields);
             return false;
         }
         fields[(*nfields)++] = (field){text, col};
@@ -88,12 +98,6 @@ static bool split(const char *path, int line, const char *s, size_t len, field *
             return true;
         i++; /* the comma */
     }
-}
-
-static void fields_free(field *fields, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(fields[i].text);
 }
 
 int roster_parse(const char *path, const char *text, unsigned nteams, diag_list *diags,

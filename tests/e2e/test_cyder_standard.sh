@@ -112,7 +112,17 @@ pass "no guest log of either team holds an inject's or a check's text"
 live1=$(sed -n 's/^team 1: \(-\?[0-9]*\) points.*/\1/p' "$out")
 live2=$(sed -n 's/^team 2: \(-\?[0-9]*\) points.*/\1/p' "$out")
 [ "$live1" = $((110 + 27)) ] || fail "team 1 should have every automatic point and 27 for its report, not $live1: $(sed -n '/^team 1/,/^team 2/p' "$out")"
-[ "$live2" = -20 ] || fail "team 2 should have lost the 20 points of the stolen data and earned none, not $live2: $(sed -n '/^team 2/,$p' "$out")"
+# Team 2 loses the stolen data's 20 points. A service check of its busy
+# guests may also have seen two failing probes in a row at x10 (12 s apart):
+# each such outage the ledger records costs 5 more (at most 15 a service),
+# and is said here.
+downs() { sql "select count(*) from events where team=2 and kind='check.result' and subject='$1' and value=0"; }
+fs_down=$(downs fileshare-up) mail_down=$(downs mail-up)
+[ "$fs_down" = 0 ] && [ "$mail_down" = 0 ] || echo "note: team 2's guests were seen down at x10: file share $fs_down, mail $mail_down time(s)"
+expected2=$(( -20 - 5 * (fs_down < 3 ? fs_down : 3) - 5 * (mail_down < 3 ? mail_down : 3) ))
+[ "$live2" = "$expected2" ] || fail "team 2 should have lost the 20 points of the stolen data (and 5 for each outage recorded: file share $fs_down, mail $mail_down) and earned none: $expected2, not $live2: $(sed -n '/^team 2/,$p' "$out")"
+[ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='data-kept' and value=0")" -ge 1 ] ||
+  fail "team 2's ledger does not record its data leaving"
 score=$("$ENSHU" score --db "$ledger" --json)
 assert_earned_nothing "$score" 2
 [ "$(jq '[.teams[0].objectives[] | select(.kind == "check" and .achieved)] | length' <<<"$score")" = 4 ] ||

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "alloc.h"
+#include "sim_images.h"
 #include "console_auth.h"
 #include "console_hub.h"
 #include "errors.h"
@@ -46,35 +47,6 @@ static int64_t fake_wall(void *ctx)
 {
     (void)ctx;
     return atomic_load(&fake_now);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-/* An image in the store, as test_sandbox_sim.c makes them (160 MiB each). */
-static void make_image(const char *name)
-{
-    char *folder = xasprintf("%s/%s", getenv("ENSHU_IMAGE_DIR"), name);
-    char *cmd = xasprintf("mkdir -p %s && touch %s/vmlinuz %s/initrd.img && "
-                          "qemu-img create -q -f qcow2 %s/disk.qcow2 32M",
-                          folder, folder, folder, folder);
-    assert_int_equal(system(cmd), 0);
-    char *path = xasprintf("%s/image.json", folder);
-    char *json = xasprintf("{\"name\": \"%s\", \"os\": \"linux\", \"memory_mib\": 160, "
-                           "\"vcpus\": 1, \"disk\": \"disk.qcow2\", \"sha256\": \"%064d\", "
-                           "\"origin\": \"built\", \"boot\": \"kernel\", \"exec\": \"sh\", "
-                           "\"addressing\": \"cmdline\", \"consoles\": [\"serial\"]}\n",
-                           name, 0);
-    write_file(path, json);
-    free(json);
-    free(path);
-    free(cmd);
-    free(folder);
 }
 
 static int check_password(void *ctx, const char *password)
@@ -143,11 +115,11 @@ static int setup(void **state)
     free(images);
     static const char *const imgs[] = {"workstation", "server", "attacker", "router"};
     for (size_t i = 0; i < 4; i++)
-        make_image(imgs[i]);
+        sim_make_image(imgs[i]);
     char *hosts = xasprintf("%s/hosts.yaml", workdir);
-    write_file(hosts, "hosts:\n"
-                      "  - {uri: '" SIM(1) "', memory: 2G}\n"
-                                           "  - {uri: '" SIM(2) "', teams: 1}\n");
+    sim_write_file(hosts, "hosts:\n"
+                          "  - {uri: '" SIM(1) "', memory: 2G}\n"
+                                               "  - {uri: '" SIM(2) "', teams: 1}\n");
     libvirt_setup();
     assert_true(sodium_init() >= 0);
 

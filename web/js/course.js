@@ -250,3 +250,5 @@ onLangChange(render);
 const params = new URLSearchParams(location.search);
 if (params.get('code')) $('course-code').value = params.get('code');
 render();
+/* Disabled in the page until the submit handler above exists. */
+$('course-submit').disabled = false;

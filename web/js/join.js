@@ -125,3 +125,8 @@ form.addEventListener('submit', async (ev) => {
     submit.textContent = t('join.submit');
   }
 });
+
+/* The button is disabled in the page until here: a click before this script
+ * has run (it waits for the language catalogues) would otherwise submit the
+ * form as a plain GET, with the name in the address and no hello. */
+submit.disabled = false;

@@ -43,7 +43,7 @@ static const char HELP[] =
     "                 [--for DURATION] [--timeout DURATION] [--listen HOST:PORT]\n"
     "                 [--cert FILE --key FILE] [--allow-origin ORIGIN]... [--web DIR]\n"
     "                 [--wait] [--log stderr|FILE|syslog] [--log-level LEVEL]\n"
-    "                 [--resume | --fresh] [--roster FILE]\n"
+    "                 [--resume | --fresh] [--roster FILE] [--warm]\n"
     "\n"
     "Brings the range of incident script FILE up (as 'enshu up' does), then runs the\n"
     "exercise: injects fire on their timeline for each team, checks probe the guests,\n"
@@ -73,6 +73,7 @@ static const char HELP[] =
     "  --speed X            exercise time runs X times faster (rehearsals, tests)\n"
     "  --for DURATION       end after this much exercise time (default: the scenario's)\n"
     "  --timeout DURATION   how long to wait for the guests when bringing them up\n"
+    "  --warm               restore guests from saved templates, as 'enshu up --warm'\n"
     "  --listen HOST:PORT   serve the browser consoles there (port 0: any free one);\n"
     "                       prints each team's join code (see web/PROTOCOL.md)\n"
     "  --cert FILE --key FILE  serve the consoles over TLS (https, wss)\n"
@@ -438,6 +439,7 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         {"resume", no_argument, NULL, 'R'},
         {"fresh", no_argument, NULL, 'F'},
         {"roster", required_argument, NULL, 'r'}, /* the teams' names (roster.h) */
+        {"warm", no_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
@@ -495,6 +497,9 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
             break;
         case 'W':
             ro.wait = true;
+            break;
+        case 'M':
+            req.warm = true;
             break;
         case 'o': {
             size_t n = 0;

@@ -434,6 +434,12 @@ static char *identity_script(const warm_template *t, const plan_domain *d)
                 "done\n",
                 a, a);
     }
+    /* The template waited for a network its isolated bridge never gave
+     * it: that wait is made again, now that the addresses are set. */
+    fputs("if systemctl is-failed -q systemd-networkd-wait-online.service; then\n"
+          "  timeout 30 systemctl restart systemd-networkd-wait-online.service || true\n"
+          "fi\n",
+          f);
     fclose(f);
     return buf;
 }
@@ -468,6 +474,7 @@ int warm_restore_domain(virConnectPtr conn, const plan_team *team, const plan_do
 {
     if (sodium_init() < 0)
         return ENSHU_EIO;
+    int64_t t0 = monotonic_ms(), t1 = t0;
     char uuid[37];
     random_uuid(uuid);
     domain_boot boot = {.kernel = d->image->kernel,
@@ -511,8 +518,14 @@ int warm_restore_domain(virConnectPtr conn, const plan_team *team, const plan_do
                    team->number, d->name);
         rc = ENSHU_EAGENT;
     }
-    if (rc == ENSHU_OK)
+    if (rc == ENSHU_OK) {
+        t1 = monotonic_ms();
         rc = take_identity(dom, t, team, d);
+    }
+    if (rc == ENSHU_OK)
+        log_printf(ENSHU_LOG_INFO, "enshu: team %d: guest %s restored in %.1f s, identity in %.1f s",
+                   team->number, d->name, (double)(t1 - t0) / 1000,
+                   (double)(monotonic_ms() - t1) / 1000);
     if (rc != ENSHU_OK && dom) {
         if (virDomainIsActive(dom) == 1)
             (void)virDomainDestroy(dom);

@@ -130,9 +130,10 @@ static int rewrite(xmlDocPtr doc, xmlDocPtr plan)
         return ENSHU_EINVAL;
     /* name and uuid at their place, the rest after them */
     xmlNodePtr pname = xmlDocCopyNode(first_child(proot, "name"), doc, 1);
-    xmlAddPrevSibling(name, pname);
-    remove_children(root, "name");
     remove_children(root, "uuid");
+    xmlAddPrevSibling(name, pname);
+    xmlUnlinkNode(name);
+    xmlFreeNode(name);
     xmlNodePtr anchor = pname;
     if (first_child(proot, "uuid")) {
         xmlNodePtr u = xmlDocCopyNode(first_child(proot, "uuid"), doc, 1);

@@ -216,6 +216,36 @@ static int wait_agent(virDomainPtr dom, const char *name, int64_t timeout_ms)
     return ENSHU_OK;
 }
 
+/* Whether the guest's clock runs at the host's pace over a few seconds. A
+ * kernel that calibrated its TSC while the host was busy (TCG) may run its
+ * clock several times too fast; booted, that lasts one guest's life, but a
+ * template would hand it to every copy. */
+static int clock_pace_ok(virDomainPtr dom, const char *name, bool *ok)
+{
+    long long g0, g1;
+    unsigned int n0, n1;
+    struct timespec h0, h1;
+    clock_gettime(CLOCK_REALTIME, &h0);
+    if (virDomainGetTime(dom, &g0, &n0, 0) < 0)
+        goto failed;
+    sleep(5);
+    clock_gettime(CLOCK_REALTIME, &h1);
+    if (virDomainGetTime(dom, &g1, &n1, 0) < 0)
+        goto failed;
+    double host = (double)(h1.tv_sec - h0.tv_sec) + (double)(h1.tv_nsec - h0.tv_nsec) / 1e9;
+    double guest = (double)(g1 - g0) + ((double)n1 - (double)n0) / 1e9;
+    *ok = guest > host * 0.9 && guest < host * 1.1;
+    if (!*ok)
+        log_printf(ENSHU_LOG_WARNING,
+                   "enshu: the clock of warm template guest %s ran %.1f s in %.1f s: booted again",
+                   name, guest, host);
+    return ENSHU_OK;
+failed:
+    log_printf(ENSHU_LOG_ERROR, "enshu: cannot read the clock of warm template guest %s: %s", name,
+               libvirt_error());
+    return ENSHU_EAGENT;
+}
+
 /* Boots the template's guest on disk in its own isolated network, waits
  * until it settled, and saves it to state. */
 static int template_make(virConnectPtr conn, const plan_team *team, const plan_domain *d,
@@ -240,12 +270,34 @@ static int template_make(virConnectPtr conn, const plan_team *team, const plan_d
         return ENSHU_ELIBVIRT;
     }
     char *xml = template_xml(team, d, key, disk);
-    virDomainPtr dom = virDomainCreateXML(conn, xml, 0);
-    free(xml);
-    int rc = ENSHU_OK;
     char name[64];
     snprintf(name, sizeof name, "enshu-tpl-%.12s", key);
-    if (!dom) {
+    int rc = ENSHU_OK;
+    virDomainPtr dom = NULL;
+    bool pace_ok = true;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        dom = virDomainCreateXML(conn, xml, 0);
+        pace_ok = true;
+        if (dom && wait_agent(dom, name, TEMPLATE_BOOT_MS) == ENSHU_OK &&
+            clock_pace_ok(dom, name, &pace_ok) == ENSHU_OK && !pace_ok) {
+            (void)virDomainDestroy(dom);
+            virDomainFree(dom);
+            dom = NULL;
+            /* a fresh disk for the next boot */
+            unlink(disk);
+            if (run_program(argv) != ENSHU_OK)
+                break;
+            continue;
+        }
+        break;
+    }
+    free(xml);
+    if (!dom && !pace_ok) {
+        log_printf(ENSHU_LOG_ERROR,
+                   "enshu: the warm template guest of image %s kept a wrong clock in 3 boots",
+                   d->image->name);
+        rc = ENSHU_EAGENT;
+    } else if (!dom) {
         log_printf(ENSHU_LOG_ERROR, "enshu: cannot start the warm template guest of image %s: %s",
                    d->image->name, libvirt_error());
         rc = ENSHU_ELIBVIRT;

@@ -473,7 +473,9 @@ static char *identity_script(const warm_template *t, const plan_domain *d)
             "umount /proc/cmdline\n"
             "rm -f /run/enshu-cmdline\n"
             "networkctl reload\n"
-            "systemctl try-restart rsyslog.service\n",
+            "systemctl try-restart rsyslog.service\n"
+            /* dnsmasq answers names from /etc/hosts as it read it */
+            "systemctl try-reload-or-restart dnsmasq.service\n",
             d->cmdline ? d->cmdline : "", GUEST_SETUP);
     for (size_t i = 0; i < d->nnics; i++) {
         char a[16];

@@ -447,9 +447,8 @@ static int warm_domain_up(up_ctx *c, virConnectPtr conn, const plan_team *team,
         if (dom)
             virDomainFree(dom); /* someone else's: ensure_domain refuses it */
         else if (warm_template_get(conn, team, d, &tpl) != ENSHU_OK)
-            log_printf(ENSHU_LOG_WARNING,
-                       "enshu: team %d: guest %s has no warm template: it boots", team->number,
-                       d->name);
+            log_printf(ENSHU_LOG_WARNING, "enshu: team %d: guest %s has no warm template: it boots",
+                       team->number, d->name);
     }
     char *disk = ensure_volume(c, conn, team, d, tpl ? warm_template_disk(tpl) : d->image->disk);
     if (!disk) {

@@ -72,8 +72,8 @@ static int read_failed(const char *path, const char *what)
         log_printf(ENSHU_LOG_ERROR, "enshu: cannot read the %s of save file %s: %s", what, path,
                    strerror(errno));
     else
-        log_printf(ENSHU_LOG_ERROR,
-                   "enshu: save file %s is shorter than its %s: it is truncated", path, what);
+        log_printf(ENSHU_LOG_ERROR, "enshu: save file %s is shorter than its %s: it is truncated",
+                   path, what);
     return ENSHU_EIO;
 }
 

@@ -104,9 +104,8 @@ static char *template_xml(const plan_team *team, const plan_domain *d, const cha
                     .host_uri = team->host_uri,
                     .networks = nets,
                     .nnetworks = (size_t)nseg,
-                    .hosts = team->hosts && *team->hosts
-                                 ? (key ? team->hosts : (char *)"shape")
-                                 : NULL};
+                    .hosts =
+                        team->hosts && *team->hosts ? (key ? team->hosts : (char *)"shape") : NULL};
     domain_boot boot = {.kernel = d->image->kernel,
                         .initrd = d->image->initrd,
                         .disk_path = disk,
@@ -176,13 +175,11 @@ static warm_template *template_load(const char *dir, bool quiet)
     save_image *img = NULL;
     if (access(t->state, F_OK) != 0 || !is_qcow2(t->disk)) {
         if (!quiet && access(dir, F_OK) == 0)
-            log_printf(ENSHU_LOG_WARNING, "enshu: warm template %s is incomplete: made again",
-                       dir);
+            log_printf(ENSHU_LOG_WARNING, "enshu: warm template %s is incomplete: made again", dir);
         warm_template_free(t);
         return NULL;
     }
-    if (save_image_read(t->state, &img) != ENSHU_OK ||
-        warm_xml_macs(img->xml, &t->macs) < 0) {
+    if (save_image_read(t->state, &img) != ENSHU_OK || warm_xml_macs(img->xml, &t->macs) < 0) {
         log_printf(ENSHU_LOG_WARNING, "enshu: warm template %s is damaged: made again", dir);
         save_image_free(img);
         warm_template_free(t);
@@ -251,8 +248,8 @@ failed:
 static int template_make(virConnectPtr conn, const plan_team *team, const plan_domain *d,
                          const char *key, const char *disk, const char *state)
 {
-    char *argv[] = {"qemu-img", "create", "-q",     "-f",         "qcow2",
-                    "-b",       (char *)d->image->disk, "-F", "qcow2", (char *)disk, NULL};
+    char *argv[] = {"qemu-img", "create", "-q",         "-f", "qcow2", "-b", (char *)d->image->disk,
+                    "-F",       "qcow2",  (char *)disk, NULL};
     if (run_program(argv) != ENSHU_OK)
         return ENSHU_EIO;
     char *netxml = xasprintf("<network><name>enshu-tpl-%.12s</name>"
@@ -388,8 +385,8 @@ int warm_template_get(virConnectPtr conn, const plan_team *team, const plan_doma
         double started = (double)monotonic_ms();
         if (rc == ENSHU_OK) {
             log_printf(ENSHU_LOG_INFO,
-                       "enshu: making the warm template of image %s (%.12s): one boot", d->image->name,
-                       key);
+                       "enshu: making the warm template of image %s (%.12s): one boot",
+                       d->image->name, key);
             rc = template_make(conn, team, d, key, disk, state);
         }
         if (rc == ENSHU_OK && rename(tmp, dir) < 0) {
@@ -403,8 +400,7 @@ int warm_template_get(virConnectPtr conn, const plan_team *team, const plan_doma
             int fd = open(unfit, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
             if (fd >= 0)
                 close(fd);
-        }
-        else
+        } else
             log_printf(ENSHU_LOG_INFO, "enshu: warm template of image %s made in %.1f s",
                        d->image->name, ((double)monotonic_ms() - started) / 1000);
         free(disk);
@@ -445,9 +441,9 @@ static void random_uuid(char out[37])
     randombytes_buf(b, sizeof b);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 /* The identity script: MACs, guest-setup with the planned command line,
@@ -577,9 +573,9 @@ int warm_restore_domain(virConnectPtr conn, const plan_team *team, const plan_do
         rc = take_identity(dom, t, team, d);
     }
     if (rc == ENSHU_OK)
-        log_printf(ENSHU_LOG_INFO, "enshu: team %d: guest %s restored in %.1f s, identity in %.1f s",
-                   team->number, d->name, (double)(t1 - t0) / 1000,
-                   (double)(monotonic_ms() - t1) / 1000);
+        log_printf(ENSHU_LOG_INFO,
+                   "enshu: team %d: guest %s restored in %.1f s, identity in %.1f s", team->number,
+                   d->name, (double)(t1 - t0) / 1000, (double)(monotonic_ms() - t1) / 1000);
     if (rc != ENSHU_OK && dom) {
         if (virDomainIsActive(dom) == 1)
             (void)virDomainDestroy(dom);

@@ -115,7 +115,8 @@ static void key_depends_on_image_and_shape(void **state)
 {
     (void)state;
     char *a = warm_template_key("aa", "<domain/>"), *b = warm_template_key("ab", "<domain/>");
-    char *c = warm_template_key("aa", "<domain> </domain>"), *d = warm_template_key("aa", "<domain/>");
+    char *c = warm_template_key("aa", "<domain> </domain>"),
+         *d = warm_template_key("aa", "<domain/>");
     assert_int_equal(strlen(a), 64);
     assert_string_not_equal(a, b);
     assert_string_not_equal(a, c);

@@ -461,18 +461,22 @@ static char *identity_script(const warm_template *t, const plan_domain *d)
                 "address '%s'; fi\n"
                 "done\n",
                 t->macs[i], d->nics[i].mac);
-    fprintf(f,
-            "rm -f /run/systemd/network/*-enshu-*.network\n"
-            "cat >/run/enshu-cmdline <<'ENSHU_CMDLINE_END'\n%s\nENSHU_CMDLINE_END\n"
-            "mount --bind /run/enshu-cmdline /proc/cmdline\n"
-            "%s >/dev/null 2>&1 || true\n"
-            "umount /proc/cmdline\n"
-            "rm -f /run/enshu-cmdline\n"
-            "networkctl reload\n"
-            "systemctl try-restart rsyslog.service\n"
-            /* dnsmasq answers names from /etc/hosts as it read it */
-            "systemctl try-reload-or-restart dnsmasq.service\n",
-            d->cmdline ? d->cmdline : "", GUEST_SETUP);
+    fprintf(
+        f,
+        "rm -f /run/systemd/network/*-enshu-*.network\n"
+        "cat >/run/enshu-cmdline <<'ENSHU_CMDLINE_END'\n%s\nENSHU_CMDLINE_END\n"
+        "mount --bind /run/enshu-cmdline /proc/cmdline\n"
+        "%s >/dev/null 2>&1 || true\n"
+        "umount /proc/cmdline\n"
+        "rm -f /run/enshu-cmdline\n"
+        "networkctl reload\n"
+        /* rsyslog keeps the hostname it started with; dnsmasq answers
+         * names from /etc/hosts as it read it */
+        "if systemctl -q is-active rsyslog.service; then systemctl restart rsyslog.service; fi\n"
+        "if systemctl -q is-active dnsmasq.service; then\n"
+        "  systemctl reload-or-restart dnsmasq.service\n"
+        "fi\n",
+        d->cmdline ? d->cmdline : "", GUEST_SETUP);
     for (size_t i = 0; i < d->nnics; i++) {
         char a[16];
         format_ipv4(d->nics[i].addr, a);

@@ -511,7 +511,7 @@ static int take_identity(virDomainPtr dom, const warm_template *t, const plan_te
     }
     char *script = identity_script(t, d);
     guest_exec_result r = {0};
-    int rc = guest_agent_exec(dom, script, 60 * 1000, &r);
+    int rc = guest_agent_exec(dom, script, 3 * 60 * 1000, &r);
     free(script);
     if (rc == ENSHU_OK && r.exit_code != 0) {
         log_printf(ENSHU_LOG_ERROR,

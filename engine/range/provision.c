@@ -525,12 +525,13 @@ static int team_up_steps(up_ctx *c, const plan_team *team, virConnectPtr conn)
     }
     if (rc == ENSHU_OK && host_runs_guests(conn))
         rc = ensure_nwfilter(c, conn, team);
-    if (rc == ENSHU_OK && c->opts->warm && host_runs_guests(conn)) {
+    bool warm = c->opts->warm && host_runs_guests(conn);
+    if (rc == ENSHU_OK && warm) {
         /* Restores are short and mostly waiting: all guests at once. */
         warm_job job = {.c = c, .conn = conn, .team = team};
         rc = work_pool_run(team->ndomains, (unsigned)team->ndomains, warm_domain_job, &job);
     }
-    for (size_t i = 0; i < team->ndomains && rc == ENSHU_OK && !c->opts->warm; i++) {
+    for (size_t i = 0; i < team->ndomains && rc == ENSHU_OK && !warm; i++) {
         const plan_domain *d = &team->domains[i];
         char *disk = ensure_volume(c, conn, team, d, d->image->disk);
         if (!disk) {

@@ -9,6 +9,13 @@ protocol (web/PROTOCOL.md) with the standard library only.
   course_client.py PORT answer TOKEN OBJECTIVE TEXT
       comes back with a resume token (course.resume) and answers a
       question; prints the reply.
+  course_client.py PORT console TOKEN NODE COMMAND EXPECT
+      comes back with a resume token, opens NODE's serial console, types
+      COMMAND until the guest's output holds EXPECT (at most 90 s); exits
+      non-zero when it never does.
+  course_client.py PORT display TOKEN NODE
+      comes back with a resume token, opens NODE's screen and prints the
+      RFB greeting the guest's display sends.
   course_client.py PORT list PASSWORD
       as an instructor, prints the course view's list (course.list).
 """
@@ -70,6 +77,13 @@ class Socket:
 
     def receive(self):
         """The next text message (a dict); binary frames are skipped."""
+        while True:
+            op, message = self.receive_frame()
+            if op == 1:
+                return json.loads(message)
+
+    def receive_frame(self):
+        """The next message: (1, text bytes) or (2, binary bytes)."""
         message, opcode = b"", None
         while True:
             b0, b1 = self._read(2)
@@ -88,9 +102,7 @@ class Socket:
                 opcode = op
             message += payload
             if b0 & 0x80:
-                if opcode == 1:
-                    return json.loads(message)
-                message, opcode = b"", None
+                return opcode, message
 
     def reply_to(self, rid):
         while True:
@@ -123,6 +135,47 @@ def answer(port, token, objective, text):
     print(json.dumps(reply))
 
 
+def console(port, token, node, command, expect):
+    ws = Socket(port)
+    reply = ws.reply_to(ws.send({"type": "course.resume", "token": token}))
+    if reply.get("type") != "welcome":
+        raise SystemExit("course.resume: %s" % json.dumps(reply))
+    reply = ws.reply_to(ws.send({"type": "console.open", "node": node}))
+    if reply.get("type") != "console":
+        raise SystemExit("console.open: %s" % json.dumps(reply))
+    channel = reply["channel"]
+    ws.s.settimeout(3)
+    seen = b""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        ws.send({"type": "console.input", "channel": channel, "data": command + "\n"})
+        try:
+            while expect.encode() not in seen:
+                op, data = ws.receive_frame()
+                if op == 2 and data[:1] == bytes([channel]):
+                    seen += data[1:]
+        except socket.timeout:
+            continue
+        print("the console of %s shows %s" % (node, expect))
+        return
+    raise SystemExit("the console of %s never showed %s; it showed: %r" % (node, expect, seen[-400:]))
+
+
+def display(port, token, node):
+    ws = Socket(port)
+    reply = ws.reply_to(ws.send({"type": "course.resume", "token": token}))
+    if reply.get("type") != "welcome":
+        raise SystemExit("course.resume: %s" % json.dumps(reply))
+    reply = ws.reply_to(ws.send({"type": "display.open", "node": node, "view_only": True}))
+    if reply.get("type") != "display":
+        raise SystemExit("display.open: %s" % json.dumps(reply))
+    while True:
+        op, data = ws.receive_frame()
+        if op == 2 and data[:1] == bytes([reply["channel"]]):
+            print(data[1:13].decode(errors="replace").strip())
+            return
+
+
 def course_list(port, password):
     ws = Socket(port)
     reply = ws.reply_to(ws.send({"type": "hello", "version": 1, "role": "instructor",
@@ -134,4 +187,5 @@ def course_list(port, password):
 
 if __name__ == "__main__":
     port, verb, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-    {"join": join, "answer": answer, "list": course_list}[verb](port, *args)
+    {"join": join, "answer": answer, "console": console, "display": display,
+     "list": course_list}[verb](port, *args)

@@ -3,7 +3,7 @@
 # one warm sandbox; two trainees join through the websocket protocol and
 # each gets a sandbox of their own; trainee 1's inject runs on their own
 # guest (their check passes, their answer is right, the ledger scores
-# them), never on trainee 2's; the sandboxes reach their TTL and their
+# them), never on trainee 2's; each one's serial console is their guest's; the sandboxes reach their TTL and their
 # domains leave libvirt; the pool refills; Ctrl-C leaves nothing behind.
 # Prints what it measured: allocation (join to welcome) and the refill of
 # one sandbox.
@@ -110,6 +110,17 @@ done
 [ "$(jq -r '.teams[] | select(.team == 1) | .total' <<<"$score")" = 15 ] ||
   fail "trainee 1 does not hold 15 points in the ledger: $(jq -c '.teams[] | select(.team == 1)' <<<"$score")"
 pass "trainee 1's check passed and their answer was right: 15 points in the ledger"
+
+# Each trainee's serial console is their own guest's.
+client console "$(jq -r '.resume_token' <<<"$t1")" ws 'echo "in-sandbox:$(cat /tmp/planted)"' \
+  "in-sandbox:$addr1" || fail "trainee 1's serial console does not reach their guest"
+client console "$(jq -r '.resume_token' <<<"$t2")" ws 'echo "in-sandbox:$(cat /tmp/planted)"' \
+  "in-sandbox:$addr2" || fail "trainee 2's serial console does not reach their guest"
+pass "each trainee's serial console reaches their own guest"
+greeting=$(client display "$(jq -r '.resume_token' <<<"$t1")" ws) ||
+  fail "trainee 1's screen does not open"
+[[ "$greeting" == RFB* ]] || fail "trainee 1's screen sent '$greeting', not an RFB greeting"
+pass "trainee 1's graphical console opens on their guest ($greeting)"
 
 # The TTL: both sandboxes are torn down, their domains gone from libvirt.
 for _ in $(seq 1 240); do

@@ -171,7 +171,9 @@ virConnectPtr conn_cache_get(conn_cache *cache, const char *uri, unsigned worker
      * connection). */
     if (cached && (test || virConnectIsAlive(cached) == 1))
         return cached;
-    virConnectPtr fresh = test ? test_conn_hold(uri) : cached ? virConnectOpen(uri) : libvirt_open(uri);
+    virConnectPtr fresh = test     ? test_conn_hold(uri)
+                          : cached ? virConnectOpen(uri)
+                                   : libvirt_open(uri);
     if (!fresh)
         return cached; /* still dead: calls on it fail and say so */
     virConnectPtr extra = NULL;

@@ -48,8 +48,7 @@ struct range_guests {
 
 /* Adds range name's guests: of teams 1..nteams as they are, or with
  * as_team > 0 its team 1's as team as_team (a course's sandbox). */
-static void load(range_guests *g, const scenario *s, unsigned nteams, const char *name,
-                 int as_team)
+static void load(range_guests *g, const scenario *s, unsigned nteams, const char *name, int as_team)
 {
     char *path = range_db_path(name);
     state_store *st = NULL;
@@ -66,8 +65,8 @@ static void load(range_guests *g, const scenario *s, unsigned nteams, const char
             if (g->slots_cap && g->count == g->slots_cap)
                 break;
             g->guests[g->count++] =
-                (range_guest){as_team > 0 ? as_team : nodes[i].team, nd,
-                              xstrdup(nodes[i].domain), xstrdup(nodes[i].host_uri)};
+                (range_guest){as_team > 0 ? as_team : nodes[i].team, nd, xstrdup(nodes[i].domain),
+                              xstrdup(nodes[i].host_uri)};
             if (as_team > 0)
                 guest_states_watch(g->states, nodes[i].host_uri, nodes[i].domain);
         }

@@ -90,8 +90,8 @@ static int take_values(sandbox_actions *sa, unsigned id)
     int rc = team_vars_from_range(sa->s, range, &theirs);
     if (rc != ENSHU_OK) {
         log_printf(ENSHU_LOG_ERROR,
-                   "enshu: course: the template values of sandbox %u (range %s) cannot be read",
-                   id, range);
+                   "enshu: course: the template values of sandbox %u (range %s) cannot be read", id,
+                   range);
         free(range);
         return ENSHU_ENOTFOUND;
     }
@@ -145,12 +145,11 @@ int sandbox_actions_on_range(void *ctx, unsigned sandbox, sandbox_range_event wh
 static char *unusable(const sandbox_actions *sa, int team, slot_state st)
 {
     char *range = sandbox_range_name(sa->prefix, (unsigned)team);
-    char *why = st == SLOT_UNBUILT ? xasprintf("sandbox %d (range %s) is not built yet", team, range)
-                : st == SLOT_REVOKED
-                    ? xasprintf("sandbox %d (range %s) was revoked: its guests are going", team,
-                                range)
-                    : xasprintf("sandbox %d (range %s) was torn down: its guests are gone", team,
-                                range);
+    char *why =
+        st == SLOT_UNBUILT ? xasprintf("sandbox %d (range %s) is not built yet", team, range)
+        : st == SLOT_REVOKED
+            ? xasprintf("sandbox %d (range %s) was revoked: its guests are going", team, range)
+            : xasprintf("sandbox %d (range %s) was torn down: its guests are gone", team, range);
     free(range);
     return why;
 }

@@ -305,8 +305,7 @@ static void trainees_get_sandboxes_queue_and_are_revoked(void **state)
         json_array_foreach(list, k, n)
         {
             assert_int_equal(json_integer_value(json_object_get(n, "team")), team_ann);
-            running = running &&
-                      !strcmp(json_string_value(json_object_get(n, "state")), "running");
+            running = running && !strcmp(json_string_value(json_object_get(n, "state")), "running");
         }
         json_decref(nodes);
         if (!running)

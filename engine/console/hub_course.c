@@ -51,9 +51,10 @@ static void join_sandbox(console_hub *hub, session *ss, const console_request *r
         return;
     }
     int team = (int)sandbox;
-    /* The slot's nodes and consoles are the sandbox's guests. */
+    /* The slot's nodes and consoles are the sandbox's guests (a tabletop
+     * course has none). */
     char *range = sandbox_course_range(hub->cfg.course, sandbox);
-    int added = range_guests_add_range(hub->guests, team, range);
+    int added = hub->s->nnodes ? range_guests_add_range(hub->guests, team, range) : ENSHU_OK;
     if (added != ENSHU_OK && added != ENSHU_EEXIST)
         log_printf(ENSHU_LOG_WARNING,
                    "enshu: course: the guests of sandbox %u (range %s) cannot be found: "

@@ -438,8 +438,8 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         {"log-level", required_argument, NULL, 'V'},
         {"resume", no_argument, NULL, 'R'},
         {"fresh", no_argument, NULL, 'F'},
-        {"roster", required_argument, NULL, 'r'}, /* the teams' names (roster.h) */
         {"warm", no_argument, NULL, 'M'},
+        {"roster", required_argument, NULL, 'r'}, /* the teams' names (roster.h) */
         {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};

@@ -49,7 +49,7 @@ int cmd_up(int argc, char **argv)
         {"workers", required_argument, NULL, 'w'},
         {"timeout", required_argument, NULL, 'T'},
         {"no-wait", no_argument, NULL, 'W'},
-        {"warm", no_argument, NULL, 'R'},
+        {"warm", no_argument, NULL, 'R'}, /* guests restored from templates (warm_restore.h) */
         {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};

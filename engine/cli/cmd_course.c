@@ -56,6 +56,7 @@ typedef struct course_options {
     const char *scenario_path, *hosts_path, *name, *listen, *web_dir, *code;
     unsigned pool, max, seats;
     int64_t ttl_ms;
+    bool warm_restore; /* --warm: the sandboxes' guests restored from saved templates */
 } course_options;
 
 /* Steps every trainee's timeline until Ctrl-C. */
@@ -148,6 +149,7 @@ static int serve_course(const course_options *o)
                                          .build_guess_ms = 60000,
                                          .teardown_guess_ms = 10000},
                                 .ready_timeout_ms = 5 * 60 * 1000,
+                                .warm_restore = o->warm_restore,
                                 .on_range = sandboxes ? sandbox_actions_on_range : NULL,
                                 .range_ctx = sandboxes};
     course = sandbox_course_open(&cc);
@@ -234,6 +236,7 @@ int cmd_serve_course(int argc, char **argv)
         {"name", required_argument, NULL, 'n'},
         {"listen", required_argument, NULL, 'l'},
         {"web", required_argument, NULL, 'w'},
+        {"warm", no_argument, NULL, 'M'}, /* guests restored from templates (warm_restore.h) */
         {NULL, 0, NULL, 0},
     };
     course_options o = {.pool = 2,
@@ -285,6 +288,9 @@ int cmd_serve_course(int argc, char **argv)
             break;
         case 'w':
             o.web_dir = optarg;
+            break;
+        case 'M':
+            o.warm_restore = true;
             break;
         default:
             return CLI_USAGE;

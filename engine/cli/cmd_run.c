@@ -110,7 +110,7 @@ static const char SERVE_HELP[] =
     "                   [--log stderr|FILE|syslog] [--log-level LEVEL] [--resume | --fresh]\n"
     "                   [--roster FILE]\n"
     "       enshu serve FILE --self-paced [--pool N] [--max N] [--ttl DUR] [--hosts HOSTS]\n"
-    "                   [--seats N] [--code CODE] [--name NAME] [--listen HOST:PORT]\n"
+    "                   [--seats N] [--code CODE] [--name NAME] [--listen HOST:PORT] [--warm]\n"
     "\n"
     "Brings the range of incident script FILE up and serves the browser consoles:\n"
     "'enshu run --listen HOST:PORT --wait'. The instructor starts, pauses and steers\n"
@@ -127,8 +127,9 @@ static const char SERVE_HELP[] =
     "starts then, and a resume token that brings them back until --ttl (2h). --seats\n"
     "(32) bounds the sandboxes this run gives out (each is a team slot of the\n"
     "ledger). Instructors watch, extend and revoke at /course_view.html. Ctrl-C closes\n"
-    "the course and tears every sandbox down. Injects acting on guests and the\n"
-    "trainees' serial consoles are not yet routed to the sandboxes' guests.\n"
+    "the course and tears every sandbox down. Each trainee's injects, checks and\n"
+    "consoles act on their own sandbox's guests. --warm restores the sandboxes'\n"
+    "guests from saved templates instead of booting them, as 'enshu up --warm'.\n"
     "\n"
     "Exit status: 0 the exercise ended or was interrupted, 1 failure, 2 usage error.\n";
 

@@ -26,6 +26,7 @@
 struct sandbox_course {
     char *scenario_path, *prefix;
     int64_t ready_timeout_ms;
+    bool warm_restore;
     int64_t (*wall_ms)(void *ctx);
     void *clock_ctx;
     int (*on_range)(void *ctx, unsigned sandbox, sandbox_range_event what);
@@ -108,7 +109,8 @@ static void *worker_main(void *arg)
         int rc;
         if (a.kind == SANDBOX_BUILD) {
             rc = sandbox_range_build(c->scenario_path, c->prefix, a.sandbox,
-                                     c->hosts->items[a.host].uri, c->ready_timeout_ms, c->conns);
+                                     c->hosts->items[a.host].uri, c->ready_timeout_ms,
+                                     c->warm_restore, c->conns);
             if (rc == ENSHU_OK && c->on_range &&
                 c->on_range(c->range_ctx, a.sandbox, SANDBOX_RANGE_READY) != ENSHU_OK)
                 rc = ENSHU_EINVAL;
@@ -165,6 +167,7 @@ sandbox_course *sandbox_course_open(const sandbox_course_config *cfg)
     c->scenario_path = xstrdup(cfg->scenario_path);
     c->prefix = xstrdup(cfg->prefix);
     c->ready_timeout_ms = cfg->ready_timeout_ms;
+    c->warm_restore = cfg->warm_restore;
     c->wall_ms = cfg->wall_ms;
     c->clock_ctx = cfg->clock_ctx;
     c->on_range = cfg->on_range;

@@ -36,6 +36,7 @@ typedef struct sandbox_course_config {
     /* The pool's settings; the hosts' slots are read from their capacity. */
     sandbox_pool_config pool;
     int64_t ready_timeout_ms; /* each build waits for its guests this long (0: not at all) */
+    bool warm_restore;        /* guests restored from saved templates (warm_restore.h) */
     /* Wall milliseconds; NULL: the system's. */
     int64_t (*wall_ms)(void *ctx);
     void *clock_ctx;

@@ -52,9 +52,9 @@ const team_vars *sandbox_actions_team_vars(const sandbox_actions *sa);
 /* Fills hooks (all but on_event) to act through sa. */
 void sandbox_actions_hooks(sandbox_actions *sa, exercise_hooks *hooks);
 
-/* sandbox_course_config.on_range, with sa as its ctx: READY takes the
+/* sandbox_course_config.on_range, with the sandbox_actions as its ctx: READY takes the
  * sandbox's values (ENSHU_ENOTFOUND, reported, when its range cannot be
  * read: the build then fails); REVOKED and GONE drop its range. */
-int sandbox_actions_on_range(void *sa, unsigned sandbox, sandbox_range_event what);
+int sandbox_actions_on_range(void *ctx, unsigned sandbox, sandbox_range_event what);
 
 #endif

@@ -66,7 +66,9 @@ x 2 web "grep -q '^$attacker_2 .*GET /orders/?q=x%3Bls.*customers.csv[^ ]* HTTP/
   fail "team 2's access log lacks the download: $(x 2 web 'tail -n 5 /var/log/apache2/access.log')"
 x 2 gw "grep -q 'fw-forward: .*SRC=$attacker_2 DST=$web_2 .*DPT=80 ' /var/log/firewall.log" ||
   fail "team 2's firewall log lacks the attacker's connection"
-! x 2 web "grep -q '^127.0.0.1 ' /var/log/apache2/access.log" || fail "the local monitor's probes are in team 2's access log"
+# The monitor's first probes come before quiet-monitor: none after the attack's first line.
+! x 2 web "sed -n '/^$attacker_2 /,\$p' /var/log/apache2/access.log | grep -q '^127.0.0.1 '" ||
+  fail "the local monitor's probes are among the attack's lines in team 2's access log"
 [ "$(x 2 attacker "grep -c '^10[0-9][0-9],' /tmp/loot/orders.html")" = 6 ] || fail "team 2's six customers are not on its attacker"
 pass "team 2's incident is in its access log and firewall log; its ledger is on the attacker"
 

@@ -20,6 +20,7 @@
 #include "libvirt_events.h"
 #include "log.h"
 #include "range_files.h"
+#include "sandbox_actions.h"
 #include "sandbox_course.h"
 #include "data_dir.h"
 #include "tabletop_actions.h"
@@ -55,6 +56,7 @@ typedef struct course_options {
     const char *scenario_path, *hosts_path, *name, *listen, *web_dir, *code;
     unsigned pool, max, seats;
     int64_t ttl_ms;
+    bool warm_restore; /* --warm: the sandboxes' guests restored from saved templates */
 } course_options;
 
 /* Steps every trainee's timeline until Ctrl-C. */
@@ -77,7 +79,11 @@ static int serve_course(const course_options *o)
     const char *name = o->name ? o->name : s->id;
     char *ledger_path = NULL;
     event_store *ledger = NULL;
-    tabletop_actions *actions = NULL;
+    /* A tabletop course's hooks touch no guests; any other acts on each
+     * trainee's own sandbox. */
+    tabletop_actions *tabletop = NULL;
+    sandbox_actions *sandboxes = NULL;
+    const team_vars *vars = NULL;
     exercise *ex = NULL;
     sandbox_course *course = NULL;
     char **codes = NULL;
@@ -104,16 +110,22 @@ static int serve_course(const course_options *o)
     }
     if (event_store_open(ledger_path, true, &ledger) != ENSHU_OK)
         goto out;
-    actions = tabletop_actions_new(s, o->seats);
-    tabletop_actions_use_seed(actions, NULL);
-    if (exercise_record_write(ledger, o->scenario_path, s, o->seats,
-                              tabletop_actions_team_vars(actions)) != ENSHU_OK)
-        goto out;
     exercise_hooks hooks = {0};
-    tabletop_actions_hooks(actions, &hooks);
+    if (s->tabletop) {
+        tabletop = tabletop_actions_new(s, o->seats);
+        tabletop_actions_use_seed(tabletop, NULL);
+        tabletop_actions_hooks(tabletop, &hooks);
+        vars = tabletop_actions_team_vars(tabletop);
+    } else {
+        sandboxes = sandbox_actions_new(s, name, o->seats, ledger);
+        sandbox_actions_hooks(sandboxes, &hooks);
+        vars = sandbox_actions_team_vars(sandboxes);
+    }
+    if (exercise_record_write(ledger, o->scenario_path, s, o->seats, vars) != ENSHU_OK)
+        goto out;
     hooks.on_event = on_event;
     ex = exercise_new(s, o->seats, ledger, &hooks);
-    exercise_set_team_vars(ex, tabletop_actions_team_vars(actions));
+    exercise_set_team_vars(ex, vars);
     exercise_set_self_paced(ex);
     if (exercise_resume(ex) != ENSHU_OK)
         goto out;
@@ -136,7 +148,10 @@ static int serve_course(const course_options *o)
                                          .ttl_ms = o->ttl_ms,
                                          .build_guess_ms = 60000,
                                          .teardown_guess_ms = 10000},
-                                .ready_timeout_ms = 5 * 60 * 1000};
+                                .ready_timeout_ms = 5 * 60 * 1000,
+                                .warm_restore = o->warm_restore,
+                                .on_range = sandboxes ? sandbox_actions_on_range : NULL,
+                                .range_ctx = sandboxes};
     course = sandbox_course_open(&cc);
     if (!course)
         goto out;
@@ -149,7 +164,7 @@ static int serve_course(const course_options *o)
     }
     console_hub_config hc = {.ex = ex,
                              .ledger = ledger,
-                             .vars = tabletop_actions_team_vars(actions),
+                             .vars = vars,
                              .join_codes = (const char *const *)codes,
                              .listen = o->listen,
                              .static_dir = o->web_dir,
@@ -188,7 +203,8 @@ out:;
         free(codes[t]);
     free(codes);
     exercise_free(ex);
-    tabletop_actions_free(actions);
+    sandbox_actions_free(sandboxes);
+    tabletop_actions_free(tabletop);
     event_store_free(ledger);
     free(ledger_path);
     scenario_free(s);
@@ -220,6 +236,7 @@ int cmd_serve_course(int argc, char **argv)
         {"name", required_argument, NULL, 'n'},
         {"listen", required_argument, NULL, 'l'},
         {"web", required_argument, NULL, 'w'},
+        {"warm", no_argument, NULL, 'M'}, /* guests restored from templates (warm_restore.h) */
         {NULL, 0, NULL, 0},
     };
     course_options o = {.pool = 2,
@@ -271,6 +288,9 @@ int cmd_serve_course(int argc, char **argv)
             break;
         case 'w':
             o.web_dir = optarg;
+            break;
+        case 'M':
+            o.warm_restore = true;
             break;
         default:
             return CLI_USAGE;

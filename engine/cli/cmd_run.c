@@ -43,7 +43,7 @@ static const char HELP[] =
     "                 [--for DURATION] [--timeout DURATION] [--listen HOST:PORT]\n"
     "                 [--cert FILE --key FILE] [--allow-origin ORIGIN]... [--web DIR]\n"
     "                 [--wait] [--log stderr|FILE|syslog] [--log-level LEVEL]\n"
-    "                 [--resume | --fresh] [--roster FILE]\n"
+    "                 [--resume | --fresh] [--roster FILE] [--warm]\n"
     "\n"
     "Brings the range of incident script FILE up (as 'enshu up' does), then runs the\n"
     "exercise: injects fire on their timeline for each team, checks probe the guests,\n"
@@ -73,6 +73,7 @@ static const char HELP[] =
     "  --speed X            exercise time runs X times faster (rehearsals, tests)\n"
     "  --for DURATION       end after this much exercise time (default: the scenario's)\n"
     "  --timeout DURATION   how long to wait for the guests when bringing them up\n"
+    "  --warm               restore guests from saved templates, as 'enshu up --warm'\n"
     "  --listen HOST:PORT   serve the browser consoles there (port 0: any free one);\n"
     "                       prints each team's join code (see web/PROTOCOL.md)\n"
     "  --cert FILE --key FILE  serve the consoles over TLS (https, wss)\n"
@@ -109,7 +110,7 @@ static const char SERVE_HELP[] =
     "                   [--log stderr|FILE|syslog] [--log-level LEVEL] [--resume | --fresh]\n"
     "                   [--roster FILE]\n"
     "       enshu serve FILE --self-paced [--pool N] [--max N] [--ttl DUR] [--hosts HOSTS]\n"
-    "                   [--seats N] [--code CODE] [--name NAME] [--listen HOST:PORT]\n"
+    "                   [--seats N] [--code CODE] [--name NAME] [--listen HOST:PORT] [--warm]\n"
     "\n"
     "Brings the range of incident script FILE up and serves the browser consoles:\n"
     "'enshu run --listen HOST:PORT --wait'. The instructor starts, pauses and steers\n"
@@ -126,8 +127,9 @@ static const char SERVE_HELP[] =
     "starts then, and a resume token that brings them back until --ttl (2h). --seats\n"
     "(32) bounds the sandboxes this run gives out (each is a team slot of the\n"
     "ledger). Instructors watch, extend and revoke at /course_view.html. Ctrl-C closes\n"
-    "the course and tears every sandbox down. Injects acting on guests and the\n"
-    "trainees' serial consoles are not yet routed to the sandboxes' guests.\n"
+    "the course and tears every sandbox down. Each trainee's injects, checks and\n"
+    "consoles act on their own sandbox's guests. --warm restores the sandboxes'\n"
+    "guests from saved templates instead of booting them, as 'enshu up --warm'.\n"
     "\n"
     "Exit status: 0 the exercise ended or was interrupted, 1 failure, 2 usage error.\n";
 
@@ -437,6 +439,7 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
         {"log-level", required_argument, NULL, 'V'},
         {"resume", no_argument, NULL, 'R'},
         {"fresh", no_argument, NULL, 'F'},
+        {"warm", no_argument, NULL, 'M'},
         {"roster", required_argument, NULL, 'r'}, /* the teams' names (roster.h) */
         {NULL, 0, NULL, 0},
     };
@@ -495,6 +498,9 @@ static int run_command(int argc, char **argv, const char *cmd, bool serve)
             break;
         case 'W':
             ro.wait = true;
+            break;
+        case 'M':
+            req.warm = true;
             break;
         case 'o': {
             size_t n = 0;

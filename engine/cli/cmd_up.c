@@ -13,7 +13,7 @@
 
 static const char HELP[] =
     "Usage: enshu up FILE --teams N [--hosts HOSTS.yaml] [--name NAME] [--workers N]\n"
-    "                [--timeout DURATION] [--no-wait]\n"
+    "                [--timeout DURATION] [--no-wait] [--warm]\n"
     "\n"
     "Brings up the range of incident script FILE: for every team, one isolated libvirt\n"
     "network per segment and the team's guests, then waits until the guest agent of every\n"
@@ -31,6 +31,10 @@ static const char HELP[] =
     "  --timeout DURATION   how long to wait for the guests' agents (default 5m)\n"
     "  --no-wait            do not wait for the guests' agents (nor make the\n"
     "                       scenario's accounts, which needs them)\n"
+    "  --warm               restore the guests of Debian images from a saved memory state\n"
+    "                       instead of booting them (a template per image, made by one\n"
+    "                       boot on first use and kept in the image store's templates/);\n"
+    "                       a guest that cannot be restored boots\n"
     "\n"
     "Exit status: 0 every team ready, 1 failure, 2 usage error.\n";
 
@@ -45,6 +49,7 @@ int cmd_up(int argc, char **argv)
         {"workers", required_argument, NULL, 'w'},
         {"timeout", required_argument, NULL, 'T'},
         {"no-wait", no_argument, NULL, 'W'},
+        {"warm", no_argument, NULL, 'R'}, /* guests restored from templates (warm_restore.h) */
         {NULL, 0, NULL, 0},
     };
     range_up_request req = {.ready_timeout_ms = 5 * 60 * 1000, .progress_out = stdout};
@@ -80,6 +85,9 @@ int cmd_up(int argc, char **argv)
             break;
         case 'W':
             req.ready_timeout_ms = 0;
+            break;
+        case 'R':
+            req.warm = true;
             break;
         default:
             return CLI_USAGE;

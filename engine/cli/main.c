@@ -19,6 +19,7 @@ static const char USAGE[] =
     "  validate FILE...      check incident scripts; report every problem as FILE:LINE:COL\n"
     "  images build          build the built-in guest images (cached)\n"
     "  up FILE --teams N     bring up a range: one virtual LAN per team\n"
+    "                        (--warm: restore Debian guests from saved templates)\n"
     "  status                show teams, nodes, hosts, states and addresses\n"
     "  run FILE --teams N    bring a range up and run the exercise with a live log\n"
     "                        (--listen HOST:PORT also serves the browser consoles)\n"

@@ -9,6 +9,8 @@
  * again (course.resume) until the sandbox's TTL. Instructors list the
  * sandboxes with each trainee's progress, time and score (course.list),
  * extend them and revoke them (which also ends the trainee's clock).
+ * The slot's nodes, serial and graphical consoles are its sandbox's guests
+ * (range_guests_add_range), from when it is granted.
  *
  * Hub thread only. The course's calls take its lock for a moment and
  * never wait for libvirt (sandbox_course.h), so they are made here.
@@ -49,6 +51,16 @@ static void join_sandbox(console_hub *hub, session *ss, const console_request *r
         return;
     }
     int team = (int)sandbox;
+    /* The slot's nodes and consoles are the sandbox's guests (a tabletop
+     * course has none). */
+    char *range = sandbox_course_range(hub->cfg.course, sandbox);
+    int added = hub->s->nnodes ? range_guests_add_range(hub->guests, team, range) : ENSHU_OK;
+    if (added != ENSHU_OK && added != ENSHU_EEXIST)
+        log_printf(ENSHU_LOG_WARNING,
+                   "enshu: course: the guests of sandbox %u (range %s) cannot be found: "
+                   "its consoles do not open",
+                   sandbox, range);
+    free(range);
     if (g) {
         int rc = exercise_name_team(hub->cfg.ex, team, name, NULL, COURSE_ACTOR, NULL);
         if (rc != ENSHU_OK && rc != ENSHU_EEXIST)

@@ -185,10 +185,12 @@ int console_hub_start(const console_hub_config *cfg, console_hub **out)
         hub->feeds[t].texts = xcalloc((size_t)TIMELINE_EVENTS * hub->nlangs, sizeof(char *));
     }
     hub->active_ms = xcalloc(hub->nteams + 1, sizeof(int64_t));
-    hub->guests = range_guests_new(hub->s, hub->nteams, cfg->range_name);
+    /* A course's guests come with its sandboxes (hub_course.c). */
+    hub->guests = cfg->course ? range_guests_new_slots(hub->s, hub->nteams)
+                              : range_guests_new(hub->s, hub->nteams, cfg->range_name);
     hub->view.runs_linux = range_guests_linux(hub->guests);
     hub->view.display = range_guests_graphical(hub->guests);
-    if (range_guests_count(hub->guests)) {
+    if (range_guests_count(hub->guests) || cfg->course) {
         hub->consoles = serial_consoles_new();
         hub->displays = guest_displays_new();
     }

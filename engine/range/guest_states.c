@@ -52,15 +52,22 @@ guest_states *guest_states_new(conn_cache *conns, unsigned worker, unsigned inte
 
 void guest_states_watch(guest_states *g, const char *host_uri, const char *domain)
 {
+    pthread_mutex_lock(&g->lock);
     XGROW(g->guests, g->cap, g->nguests + 1);
     g->guests[g->nguests++] = (watched){xstrdup(host_uri), xstrdup(domain), -1};
-    for (size_t i = 0; i < g->nhosts; i++)
-        if (strcmp(g->hosts[i], host_uri) == 0)
-            return;
-    g->hosts = xrealloc(g->hosts, (g->nhosts + 1) * sizeof(char *));
-    g->retry_at = xrealloc(g->retry_at, (g->nhosts + 1) * sizeof(int64_t));
-    g->retry_at[g->nhosts] = 0;
-    g->hosts[g->nhosts++] = xstrdup(host_uri);
+    bool known = false;
+    for (size_t i = 0; i < g->nhosts && !known; i++)
+        known = strcmp(g->hosts[i], host_uri) == 0;
+    if (!known) {
+        g->hosts = xrealloc(g->hosts, (g->nhosts + 1) * sizeof(char *));
+        g->retry_at = xrealloc(g->retry_at, (g->nhosts + 1) * sizeof(int64_t));
+        g->retry_at[g->nhosts] = 0;
+        g->hosts[g->nhosts++] = xstrdup(host_uri);
+    }
+    /* Watched after the start: its state is asked for at once. */
+    g->soon = true;
+    pthread_cond_signal(&g->wake);
+    pthread_mutex_unlock(&g->lock);
 }
 
 const char *guest_state_name(int state)
@@ -90,19 +97,22 @@ static void set_state_locked(guest_states *g, const char *host_uri, const char *
             g->guests[i].state = state;
 }
 
-/* The states of every guest on one host: all unknown when it does not
- * answer; a watched guest it does not report is unknown too. */
-static void look_at_host(guest_states *g, size_t h)
+/* The states of every guest on host h (uri): all unknown when it does not
+ * answer; a watched guest it does not report is unknown too. Hosts are
+ * only ever added, so h stays host uri's index. */
+static void look_at_host(guest_states *g, size_t h, const char *uri)
 {
-    const char *uri = g->hosts[h];
-    if (monotonic_ms() < g->retry_at[h])
+    pthread_mutex_lock(&g->lock);
+    int64_t retry_at = g->retry_at[h];
+    pthread_mutex_unlock(&g->lock);
+    if (monotonic_ms() < retry_at)
         return; /* said once it does not answer; not every round */
     virConnectPtr conn = conn_cache_get(g->conns, uri, g->worker);
-    if (!conn)
-        g->retry_at[h] = monotonic_ms() + HOST_RETRY_MS;
     virDomainStatsRecordPtr *recs = NULL;
     int n = conn ? virConnectGetAllDomainStats(conn, VIR_DOMAIN_STATS_STATE, &recs, 0) : -1;
     pthread_mutex_lock(&g->lock);
+    if (!conn)
+        g->retry_at[h] = monotonic_ms() + HOST_RETRY_MS;
     for (size_t i = 0; i < g->nguests; i++)
         if (strcmp(g->guests[i].host_uri, uri) == 0)
             g->guests[i].state = -1;
@@ -119,10 +129,19 @@ static void look_at_host(guest_states *g, size_t h)
         virDomainStatsRecordListFree(recs);
 }
 
+/* Guests may be watched meanwhile (guest_states_watch): each host's URI is
+ * copied under the lock. */
 static void look(guest_states *g)
 {
-    for (size_t i = 0; i < g->nhosts; i++)
-        look_at_host(g, i);
+    for (size_t h = 0;; h++) {
+        pthread_mutex_lock(&g->lock);
+        char *uri = h < g->nhosts ? xstrdup(g->hosts[h]) : NULL;
+        pthread_mutex_unlock(&g->lock);
+        if (!uri)
+            return;
+        look_at_host(g, h, uri);
+        free(uri);
+    }
 }
 
 static void *watch_main(void *arg)

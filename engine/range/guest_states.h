@@ -16,7 +16,8 @@ typedef struct guest_states guest_states;
  * from conns as worker (borrowed). */
 guest_states *guest_states_new(conn_cache *conns, unsigned worker, unsigned interval_ms);
 
-/* Adds a guest to watch; before guest_states_start only. */
+/* Adds a guest to watch, before or after guest_states_start (any thread;
+ * one added after the start is looked at soon). */
 void guest_states_watch(guest_states *g, const char *host_uri, const char *domain);
 
 /* Looks once (so the first readers see real states), then starts watching. */

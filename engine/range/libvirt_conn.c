@@ -63,6 +63,61 @@ struct conn_cache {
     size_t ndead, dead_cap;
 };
 
+/* libvirt's test driver keeps a simulated host's objects in the
+ * connection: every cache in the process shares one connection per test://
+ * URI, so that all see the same host, as they would a real one. It is
+ * closed (and the simulated host forgotten) when the last cache holding
+ * it is freed. */
+typedef struct shared_test_conn {
+    char *uri;
+    virConnectPtr conn;
+    unsigned holders;
+} shared_test_conn;
+
+static pthread_mutex_t test_conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static shared_test_conn *test_conns;
+static size_t ntest_conns, test_conns_cap;
+
+static virConnectPtr test_conn_hold(const char *uri)
+{
+    pthread_mutex_lock(&test_conns_lock);
+    for (size_t i = 0; i < ntest_conns; i++) {
+        if (!strcmp(test_conns[i].uri, uri)) {
+            test_conns[i].holders++;
+            virConnectPtr conn = test_conns[i].conn;
+            pthread_mutex_unlock(&test_conns_lock);
+            return conn;
+        }
+    }
+    /* Under the lock: the test driver answers at once. */
+    virConnectPtr conn = libvirt_open(uri);
+    if (conn) {
+        XGROW(test_conns, test_conns_cap, ntest_conns + 1);
+        test_conns[ntest_conns++] = (shared_test_conn){xstrdup(uri), conn, 1};
+    }
+    pthread_mutex_unlock(&test_conns_lock);
+    return conn;
+}
+
+static void test_conn_release(virConnectPtr conn)
+{
+    pthread_mutex_lock(&test_conns_lock);
+    for (size_t i = 0; i < ntest_conns; i++) {
+        if (test_conns[i].conn == conn && --test_conns[i].holders == 0) {
+            virConnectClose(conn);
+            free(test_conns[i].uri);
+            test_conns[i] = test_conns[--ntest_conns];
+            break;
+        }
+    }
+    if (ntest_conns == 0) {
+        free(test_conns);
+        test_conns = NULL;
+        test_conns_cap = 0;
+    }
+    pthread_mutex_unlock(&test_conns_lock);
+}
+
 conn_cache *conn_cache_new(void)
 {
     conn_cache *c = xcalloc(1, sizeof(conn_cache));
@@ -75,7 +130,9 @@ void conn_cache_free(conn_cache *cache)
     if (!cache)
         return;
     for (size_t i = 0; i < cache->count; i++) {
-        if (cache->items[i].conn)
+        if (cache->items[i].conn && strncmp(cache->items[i].uri, "test:", 5) == 0)
+            test_conn_release(cache->items[i].conn);
+        else if (cache->items[i].conn)
             virConnectClose(cache->items[i].conn);
         free(cache->items[i].uri);
     }
@@ -114,7 +171,9 @@ virConnectPtr conn_cache_get(conn_cache *cache, const char *uri, unsigned worker
      * connection). */
     if (cached && (test || virConnectIsAlive(cached) == 1))
         return cached;
-    virConnectPtr fresh = cached ? virConnectOpen(uri) : libvirt_open(uri);
+    virConnectPtr fresh = test     ? test_conn_hold(uri)
+                          : cached ? virConnectOpen(uri)
+                                   : libvirt_open(uri);
     if (!fresh)
         return cached; /* still dead: calls on it fail and say so */
     virConnectPtr extra = NULL;
@@ -137,7 +196,9 @@ virConnectPtr conn_cache_get(conn_cache *cache, const char *uri, unsigned worker
     }
     virConnectPtr conn = item->conn;
     pthread_mutex_unlock(&cache->lock);
-    if (extra)
+    if (extra && test)
+        test_conn_release(extra);
+    else if (extra)
         virConnectClose(extra);
     return conn;
 }

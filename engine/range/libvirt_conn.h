@@ -28,7 +28,9 @@ void conn_cache_free(conn_cache *cache);
 
 /* A connection to uri for worker; opened on first use, and again when it
  * died (the host restarted). libvirt's test driver keeps its objects per
- * connection, so test:// URIs share one, never opened again. Any thread may
+ * connection, so every cache of the process shares one per test:// URI
+ * (never opened again while a cache holds it; closed, and the simulated
+ * host forgotten, when the last cache holding it is freed). Any thread may
  * call it; connecting happens outside the cache's lock, so a host that does
  * not answer stalls only the callers that want that host. When two callers
  * connect at once, both get the one connection that is kept. */

@@ -18,6 +18,7 @@
 #include "range_addressing.h"
 #include "range_team_vars.h"
 #include "units.h"
+#include "warm_restore.h"
 #include "work_pool.h"
 
 #include <errno.h>
@@ -201,9 +202,10 @@ static int qcow2_virtual_size(const char *path, uint64_t *size)
     return ENSHU_OK;
 }
 
-/* Creates (or finds) the domain's overlay volume; returns its path. */
+/* Creates (or finds) the domain's overlay volume over base (the image's
+ * disk, or a warm template's); returns its path. */
 static char *ensure_volume(up_ctx *c, virConnectPtr conn, const plan_team *team,
-                           const plan_domain *d)
+                           const plan_domain *d, const char *base)
 {
     virStoragePoolPtr pool = ensure_pool(conn, team->host_uri, c->opts->pool_dir);
     if (!pool)
@@ -222,7 +224,6 @@ static char *ensure_volume(up_ctx *c, virConnectPtr conn, const plan_team *team,
         goto cleanup;
     }
     if (!vol) {
-        const char *base = d->image->disk;
         uint64_t capacity = 0;
         if (qcow2_virtual_size(base, &capacity) == ENSHU_OK) {
             char *xml = libvirt_overlay_volume_xml(d->volume, base, capacity);
@@ -431,6 +432,67 @@ static int address_team_guests(up_ctx *c, virConnectPtr conn, const plan_team *t
     return rc;
 }
 
+/* ---- warm restore (warm_restore.h) ---- */
+
+/* Brings guest d up from its warm template where there is one (made on
+ * first use), else, or when the restore fails, by booting it. A guest this
+ * range recorded before (a resumed `up`) is not restored again. */
+static int warm_domain_up(up_ctx *c, virConnectPtr conn, const plan_team *team,
+                          const plan_domain *d)
+{
+    warm_template *tpl = NULL;
+    if (warm_wanted(conn, d) && !recorded(c, team, RES_DOMAIN, d->name) &&
+        !recorded(c, team, RES_VOLUME, d->volume)) {
+        virDomainPtr dom = virDomainLookupByName(conn, d->name);
+        if (dom)
+            virDomainFree(dom); /* someone else's: ensure_domain refuses it */
+        else if (warm_template_get(conn, team, d, &tpl) != ENSHU_OK)
+            log_printf(ENSHU_LOG_WARNING, "enshu: team %d: guest %s has no warm template: it boots",
+                       team->number, d->name);
+    }
+    char *disk = ensure_volume(c, conn, team, d, tpl ? warm_template_disk(tpl) : d->image->disk);
+    if (!disk) {
+        warm_template_free(tpl);
+        return ENSHU_ELIBVIRT;
+    }
+    progress_add(c->opts->progress, PROGRESS_VOLUMES);
+    int rc = ENSHU_OK;
+    bool restored = false;
+    if (tpl) {
+        rc = begin(c, team, RES_DOMAIN, d->name);
+        if (rc == ENSHU_OK &&
+            warm_restore_domain(conn, team, d, tpl, disk, team->filter) == ENSHU_OK) {
+            restored = true;
+            rc = state_store_resource_done(c->st, RES_DOMAIN, d->name, team->host_uri);
+            if (rc == ENSHU_OK)
+                rc = state_store_set_node_state(c->st, team->number, d->node->name, "started");
+        } else if (rc == ENSHU_OK) {
+            log_printf(ENSHU_LOG_WARNING, "enshu: team %d: guest %s was not restored: it boots",
+                       team->number, d->name);
+        }
+    }
+    if (rc == ENSHU_OK && !restored)
+        rc = ensure_domain(c, conn, team, d, disk);
+    free(disk);
+    warm_template_free(tpl);
+    if (rc == ENSHU_OK)
+        progress_add(c->opts->progress, PROGRESS_DOMAINS);
+    return rc;
+}
+
+typedef struct warm_job {
+    up_ctx *c;
+    virConnectPtr conn; /* libvirt connections may be shared by threads */
+    const plan_team *team;
+} warm_job;
+
+static int warm_domain_job(size_t job, unsigned worker, void *arg)
+{
+    (void)worker;
+    warm_job *w = arg;
+    return warm_domain_up(w->c, w->conn, w->team, &w->team->domains[job]);
+}
+
 static int record_team_plan(up_ctx *c, const plan_team *team)
 {
     if (state_store_set_team(c->st, team->number, team->host_uri, "provisioning") < 0)
@@ -463,9 +525,15 @@ static int team_up_steps(up_ctx *c, const plan_team *team, virConnectPtr conn)
     }
     if (rc == ENSHU_OK && host_runs_guests(conn))
         rc = ensure_nwfilter(c, conn, team);
-    for (size_t i = 0; i < team->ndomains && rc == ENSHU_OK; i++) {
+    bool warm = c->opts->warm && host_runs_guests(conn);
+    if (rc == ENSHU_OK && warm) {
+        /* Restores are short and mostly waiting: all guests at once. */
+        warm_job job = {.c = c, .conn = conn, .team = team};
+        rc = work_pool_run(team->ndomains, (unsigned)team->ndomains, warm_domain_job, &job);
+    }
+    for (size_t i = 0; i < team->ndomains && rc == ENSHU_OK && !warm; i++) {
         const plan_domain *d = &team->domains[i];
-        char *disk = ensure_volume(c, conn, team, d);
+        char *disk = ensure_volume(c, conn, team, d, d->image->disk);
         if (!disk) {
             rc = ENSHU_ELIBVIRT;
             break;

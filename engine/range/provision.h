@@ -22,6 +22,10 @@ typedef struct provision_opts {
     int64_t ready_timeout_ms; /* 0: do not wait for the guest agents */
     const char *pool_dir;     /* where the overlay storage pool lives */
     progress *progress;       /* may be NULL */
+    /* Restore guests from saved templates instead of booting them, where
+     * their image allows (warm_restore.h); a guest whose restore fails
+     * boots. */
+    bool warm;
 } provision_opts;
 
 /* Brings every team of plan up; every domain of the plan has its image

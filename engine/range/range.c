@@ -238,7 +238,8 @@ int range_bring_up(const range_up_request *req)
         provision_opts opts = {.workers = req->workers ? req->workers : 4,
                                .ready_timeout_ms = req->ready_timeout_ms,
                                .pool_dir = pool_dir,
-                               .progress = prog};
+                               .progress = prog,
+                               .warm = req->warm};
         rc = provision_up(plan, st, conns, &opts);
         double seconds = progress_elapsed(prog);
         progress_free(prog);

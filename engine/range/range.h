@@ -9,6 +9,7 @@
 
 #include "libvirt_conn.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -27,6 +28,7 @@ typedef struct range_up_request {
     /* The seed of the teams' variables a range that has none takes (an
      * exercise carried on over new guests keeps its ledger's); NULL: new. */
     const char *variation_seed;
+    bool warm; /* restore guests from saved templates (warm_restore.h) */
 } range_up_request;
 
 /* The URI used when no hosts file is given: ENSHU_LIBVIRT_URI or qemu:///system. */

@@ -40,12 +40,15 @@ struct range_guests {
     range_addressing *addressing;
     range_guest *guests;
     size_t count;
+    size_t slots_cap; /* a course's set (range_guests_new_slots): room for every slot; else 0 */
     conn_cache *conns;
     guest_jobs *jobs;     /* restarts and reverts under way */
     guest_states *states; /* NULL without guests */
 };
 
-static void load(range_guests *g, const scenario *s, unsigned nteams, const char *name)
+/* Adds range name's guests: of teams 1..nteams as they are, or with
+ * as_team > 0 its team 1's as team as_team (a course's sandbox). */
+static void load(range_guests *g, const scenario *s, unsigned nteams, const char *name, int as_team)
 {
     char *path = range_db_path(name);
     state_store *st = NULL;
@@ -53,13 +56,19 @@ static void load(range_guests *g, const scenario *s, unsigned nteams, const char
     size_t n = 0;
     if (access(path, F_OK) == 0 && state_store_open(path, false, &st) == ENSHU_OK &&
         state_store_nodes(st, &nodes, &n) == ENSHU_OK) {
-        g->guests = xcalloc(n + 1, sizeof(range_guest));
+        if (!g->slots_cap)
+            g->guests = xcalloc(n + 1, sizeof(range_guest));
         for (size_t i = 0; i < n; i++) {
             const node *nd = scenario_node(s, nodes[i].node);
             if (!nd || nodes[i].team < 1 || (unsigned)nodes[i].team > nteams)
                 continue;
-            g->guests[g->count++] = (range_guest){nodes[i].team, nd, xstrdup(nodes[i].domain),
-                                                  xstrdup(nodes[i].host_uri)};
+            if (g->slots_cap && g->count == g->slots_cap)
+                break;
+            g->guests[g->count++] =
+                (range_guest){as_team > 0 ? as_team : nodes[i].team, nd, xstrdup(nodes[i].domain),
+                              xstrdup(nodes[i].host_uri)};
+            if (as_team > 0)
+                guest_states_watch(g->states, nodes[i].host_uri, nodes[i].domain);
         }
     }
     stored_nodes_free(nodes, n);
@@ -109,7 +118,7 @@ range_guests *range_guests_new(const scenario *s, unsigned nteams, const char *n
     g->conns = conn_cache_new();
     g->jobs = guest_jobs_new(g->conns, CONN_JOBS);
     if (name)
-        load(g, s, nteams, name);
+        load(g, s, nteams, name, 0);
     if (g->count && s->nusers) {
         g->runs_linux = range_images_linux(s, range_image_dir());
         if (team_vars_from_range(s, name, &g->vars) != ENSHU_OK)
@@ -128,6 +137,34 @@ range_guests *range_guests_new(const scenario *s, unsigned nteams, const char *n
         guest_states_start(g->states);
     }
     return g;
+}
+
+range_guests *range_guests_new_slots(const scenario *s, unsigned nteams)
+{
+    range_guests *g = xcalloc(1, sizeof(range_guests));
+    g->s = s;
+    g->slots_cap = (size_t)nteams * s->nnodes + 1;
+    g->guests = xcalloc(g->slots_cap, sizeof(range_guest));
+    g->conns = conn_cache_new();
+    g->jobs = guest_jobs_new(g->conns, CONN_JOBS);
+    if (s->nusers)
+        g->runs_linux = range_images_linux(s, range_image_dir());
+    g->graphical = range_images_graphical(s, range_image_dir());
+    g->states = guest_states_new(g->conns, CONN_STATES, STATES_MS);
+    guest_states_start(g->states);
+    return g;
+}
+
+int range_guests_add_range(range_guests *g, int team, const char *name)
+{
+    if (!g->slots_cap)
+        return ENSHU_EINVAL;
+    for (size_t i = 0; i < g->count; i++)
+        if (g->guests[i].team == team)
+            return ENSHU_EEXIST;
+    size_t before = g->count;
+    load(g, g->s, 1, name, team);
+    return g->count > before ? ENSHU_OK : ENSHU_ENOTFOUND;
 }
 
 size_t range_guests_count(const range_guests *g)

@@ -32,6 +32,22 @@ typedef struct range_guests range_guests;
  * name NULL, or a range that is not up: a set without guests. */
 range_guests *range_guests_new(const scenario *s, unsigned nteams, const char *name);
 
+/* A self-paced course's set: no guests at first, room for the guests of
+ * teams 1..nteams of s, each added from its sandbox's range as it is
+ * granted (range_guests_add_range). */
+range_guests *range_guests_new_slots(const scenario *s, unsigned nteams);
+
+/* In a course's set: range name's team-1 guests become team's (read from
+ * its state store; no libvirt call), their power states watched from now.
+ * A guest added is never removed (team slots are never reused): once its
+ * range is torn down its state is "unknown" and its consoles do not open.
+ * Its restarts and reverts do not set its addresses and accounts again.
+ * Call it on the thread that calls range_guests_find and _count.
+ * ENSHU_EEXIST: team has guests already; ENSHU_ENOTFOUND: the range has
+ * none (not up); ENSHU_EINVAL: not a course's set. */
+int range_guests_add_range(range_guests *g, int team, const char *name)
+    __attribute__((warn_unused_result));
+
 size_t range_guests_count(const range_guests *g);
 
 /* The guest of node_name in team; NULL when there is none. Valid as long

@@ -26,8 +26,11 @@
 struct sandbox_course {
     char *scenario_path, *prefix;
     int64_t ready_timeout_ms;
+    bool warm_restore;
     int64_t (*wall_ms)(void *ctx);
     void *clock_ctx;
+    int (*on_range)(void *ctx, unsigned sandbox, sandbox_range_event what);
+    void *range_ctx;
     host_list *hosts;
     conn_cache *conns; /* shared by the workers: it hands each its connection */
 
@@ -104,11 +107,18 @@ static void *worker_main(void *arg)
         c->running++;
         pthread_mutex_unlock(&c->lock);
         int rc;
-        if (a.kind == SANDBOX_BUILD)
+        if (a.kind == SANDBOX_BUILD) {
             rc = sandbox_range_build(c->scenario_path, c->prefix, a.sandbox,
-                                     c->hosts->items[a.host].uri, c->ready_timeout_ms, c->conns);
-        else
+                                     c->hosts->items[a.host].uri, c->ready_timeout_ms,
+                                     c->warm_restore, c->conns);
+            if (rc == ENSHU_OK && c->on_range &&
+                c->on_range(c->range_ctx, a.sandbox, SANDBOX_RANGE_READY) != ENSHU_OK)
+                rc = ENSHU_EINVAL;
+        } else {
+            if (c->on_range)
+                (void)c->on_range(c->range_ctx, a.sandbox, SANDBOX_RANGE_GONE);
             rc = sandbox_range_teardown(c->prefix, a.sandbox, c->conns);
+        }
         pthread_mutex_lock(&c->lock);
         int64_t now = now_of(c);
         if (rc != ENSHU_OK) {
@@ -157,8 +167,11 @@ sandbox_course *sandbox_course_open(const sandbox_course_config *cfg)
     c->scenario_path = xstrdup(cfg->scenario_path);
     c->prefix = xstrdup(cfg->prefix);
     c->ready_timeout_ms = cfg->ready_timeout_ms;
+    c->warm_restore = cfg->warm_restore;
     c->wall_ms = cfg->wall_ms;
     c->clock_ctx = cfg->clock_ctx;
+    c->on_range = cfg->on_range;
+    c->range_ctx = cfg->range_ctx;
     pthread_mutex_init(&c->lock, NULL);
     monotonic_cond_init(&c->changed);
     pthread_cond_init(&c->work, NULL);
@@ -270,6 +283,8 @@ int sandbox_course_revoke(sandbox_course *c, unsigned sandbox)
     int rc = sandbox_pool_revoke(c->pool, sandbox, now_of(c));
     changed(c);
     pthread_mutex_unlock(&c->lock);
+    if (rc == ENSHU_OK && c->on_range)
+        (void)c->on_range(c->range_ctx, sandbox, SANDBOX_RANGE_REVOKED);
     return rc;
 }
 

@@ -21,6 +21,14 @@
 
 #include <stdint.h>
 
+/* What becomes of a sandbox's range, as sandbox_course_config.on_range
+ * hears it. */
+typedef enum sandbox_range_event {
+    SANDBOX_RANGE_READY,   /* built: a worker, before the pool hands it out */
+    SANDBOX_RANGE_REVOKED, /* revoked: the thread that called sandbox_course_revoke */
+    SANDBOX_RANGE_GONE,    /* its teardown begins: a worker, before its guests go */
+} sandbox_range_event;
+
 typedef struct sandbox_course_config {
     const char *scenario_path;
     const char *hosts_path; /* NULL: the local host only */
@@ -28,9 +36,18 @@ typedef struct sandbox_course_config {
     /* The pool's settings; the hosts' slots are read from their capacity. */
     sandbox_pool_config pool;
     int64_t ready_timeout_ms; /* each build waits for its guests this long (0: not at all) */
+    bool warm_restore;        /* guests restored from saved templates (warm_restore.h) */
     /* Wall milliseconds; NULL: the system's. */
     int64_t (*wall_ms)(void *ctx);
     void *clock_ctx;
+    /* Told about each sandbox's range (NULL: nobody is told), without the
+     * course's lock: on READY it may block (a worker calls it; non-zero
+     * makes the build count as failed, and the sandbox is torn down), on
+     * REVOKED it must not (a consoles' thread may call it). Each sandbox
+     * is READY at most once and GONE once after it, as ids are never
+     * reused; GONE comes also for a build that failed. */
+    int (*on_range)(void *ctx, unsigned sandbox, sandbox_range_event what);
+    void *range_ctx;
 } sandbox_course_config;
 
 typedef struct sandbox_course sandbox_course;

@@ -80,7 +80,8 @@ char *sandbox_range_name(const char *prefix, unsigned id)
 }
 
 int sandbox_range_build(const char *scenario_path, const char *prefix, unsigned id,
-                        const char *host_uri, int64_t ready_timeout_ms, conn_cache *conns)
+                        const char *host_uri, int64_t ready_timeout_ms, bool warm,
+                        conn_cache *conns)
 {
     char *name = sandbox_range_name(prefix, id);
     range_up_request req = {.scenario_path = scenario_path,
@@ -89,6 +90,7 @@ int sandbox_range_build(const char *scenario_path, const char *prefix, unsigned 
                             .host_uri = host_uri,
                             .workers = 4,
                             .ready_timeout_ms = ready_timeout_ms,
+                            .warm = warm,
                             .conns = conns};
     int rc = range_bring_up(&req);
     free(name);

@@ -13,6 +13,7 @@
 #include "hosts.h"
 #include "libvirt_conn.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Most characters of a course's range prefix (its ranges are PREFIX-sN). */
@@ -33,10 +34,12 @@ int sandbox_hosts_slots(const char *scenario_path, const char *hosts_path, conn_
 char *sandbox_range_name(const char *prefix, unsigned id);
 
 /* Brings sandbox id up on host_uri: a range of one team of the scenario.
- * ready_timeout_ms as range_up_request's (0: do not wait for guests). */
+ * ready_timeout_ms as range_up_request's (0: do not wait for guests);
+ * warm: its guests restored from saved templates where their images allow
+ * (warm_restore.h), else booted. */
 int sandbox_range_build(const char *scenario_path, const char *prefix, unsigned id,
-                        const char *host_uri, int64_t ready_timeout_ms, conn_cache *conns)
-    __attribute__((warn_unused_result));
+                        const char *host_uri, int64_t ready_timeout_ms, bool warm,
+                        conn_cache *conns) __attribute__((warn_unused_result));
 
 /* Takes sandbox id's range down; removes everything of it. A sandbox
  * whose build failed before its range was planned has nothing to remove:

@@ -22,13 +22,25 @@ typedef struct team_values {
     char number[16];
     var *vars;
     size_t count, cap;
+    struct team_values *retired_next; /* once replaced by team_vars_adopt */
 } team_values;
 
+/* Each team's values sit behind a pointer of their own, so that
+ * team_vars_adopt can replace one team's at once while other threads read:
+ * readers load it with acquire, the new block is published with release,
+ * and the one it replaced is kept (on the retired list) until the table
+ * is freed, since a reader may still hold its strings. */
 struct team_vars {
     char *seed;
-    team_values *teams;
+    team_values **teams;
     unsigned nteams;
+    team_values *retired;
 };
+
+static const team_values *team_of(const team_vars *v, unsigned t)
+{
+    return __atomic_load_n(&v->teams[t], __ATOMIC_ACQUIRE);
+}
 
 static void put(team_values *tv, const char *key, const char *value)
 {
@@ -42,10 +54,11 @@ team_vars *team_vars_new(unsigned nteams)
 {
     team_vars *v = xcalloc(1, sizeof(team_vars));
     v->nteams = nteams;
-    v->teams = xcalloc(nteams + 1, sizeof(team_values));
+    v->teams = xcalloc(nteams + 1, sizeof(team_values *));
     for (unsigned t = 0; t < nteams; t++) {
-        v->teams[t].team = (int)t + 1;
-        snprintf(v->teams[t].number, sizeof v->teams[t].number, "%u", t + 1);
+        v->teams[t] = xcalloc(1, sizeof(team_values));
+        v->teams[t]->team = (int)t + 1;
+        snprintf(v->teams[t]->number, sizeof v->teams[t]->number, "%u", t + 1);
     }
     return v;
 }
@@ -53,7 +66,27 @@ team_vars *team_vars_new(unsigned nteams)
 void team_vars_set(team_vars *v, int team, const char *key, const char *value)
 {
     if (team >= 1 && (unsigned)team <= v->nteams)
-        put(&v->teams[team - 1], key, value);
+        put(v->teams[team - 1], key, value);
+}
+
+void team_vars_adopt(team_vars *v, int team, const team_vars *from, int from_team)
+{
+    if (team < 1 || (unsigned)team > v->nteams)
+        return;
+    team_values *fresh = xcalloc(1, sizeof(team_values));
+    fresh->team = team;
+    snprintf(fresh->number, sizeof fresh->number, "%d", team);
+    const team_values *src = from_team >= 1 && (unsigned)from_team <= team_vars_teams(from)
+                                 ? team_of(from, (unsigned)from_team - 1)
+                                 : NULL;
+    for (size_t i = 0; src && i < src->count; i++)
+        put(fresh, src->vars[i].key, src->vars[i].value);
+    team_values *old = __atomic_exchange_n(&v->teams[team - 1], fresh, __ATOMIC_ACQ_REL);
+    team_values *head = __atomic_load_n(&v->retired, __ATOMIC_RELAXED);
+    do
+        old->retired_next = head;
+    while (!__atomic_compare_exchange_n(&v->retired, &head, old, true, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED));
 }
 
 void team_vars_set_seed(team_vars *v, const char *seed)
@@ -74,10 +107,10 @@ char *team_vars_to_json(const team_vars *v)
         json_object_set_new(root, "seed", json_string(v->seed));
     for (unsigned t = 0; t < v->nteams; t++) {
         json_t *one = json_object(), *vars = json_object();
-        for (size_t i = 0; i < v->teams[t].count; i++)
-            json_object_set_new(vars, v->teams[t].vars[i].key,
-                                json_string(v->teams[t].vars[i].value));
-        json_object_set_new(one, "team", json_integer(v->teams[t].team));
+        const team_values *tv = team_of(v, t);
+        for (size_t i = 0; i < tv->count; i++)
+            json_object_set_new(vars, tv->vars[i].key, json_string(tv->vars[i].value));
+        json_object_set_new(one, "team", json_integer(tv->team));
         json_object_set_new(one, "vars", vars);
         json_array_append_new(teams, one);
     }
@@ -122,7 +155,7 @@ int team_vars_from_json(const char *json, team_vars **out)
                 rc = ENSHU_EINVAL;
                 break;
             }
-            put(&v->teams[t], key, json_string_value(value));
+            put(v->teams[t], key, json_string_value(value));
         }
     }
     json_decref(root);
@@ -134,16 +167,26 @@ int team_vars_from_json(const char *json, team_vars **out)
     return ENSHU_OK;
 }
 
+static void values_free(team_values *tv)
+{
+    for (size_t i = 0; i < tv->count; i++) {
+        free(tv->vars[i].key);
+        free(tv->vars[i].value);
+    }
+    free(tv->vars);
+    free(tv);
+}
+
 void team_vars_free(team_vars *v)
 {
     if (!v)
         return;
-    for (unsigned t = 0; t < v->nteams; t++) {
-        for (size_t i = 0; i < v->teams[t].count; i++) {
-            free(v->teams[t].vars[i].key);
-            free(v->teams[t].vars[i].value);
-        }
-        free(v->teams[t].vars);
+    for (unsigned t = 0; t < v->nteams; t++)
+        values_free(v->teams[t]);
+    while (v->retired) {
+        team_values *next = v->retired->retired_next;
+        values_free(v->retired);
+        v->retired = next;
     }
     free(v->teams);
     free(v->seed);
@@ -159,7 +202,7 @@ const char *team_vars_get(const team_vars *v, int team, const char *key)
 {
     if (!v || team < 1 || (unsigned)team > v->nteams)
         return NULL;
-    const team_values *tv = &v->teams[team - 1];
+    const team_values *tv = team_of(v, (unsigned)team - 1);
     if (!strcmp(key, "team"))
         return tv->number;
     for (size_t i = 0; i < tv->count; i++)

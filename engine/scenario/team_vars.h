@@ -20,6 +20,14 @@ team_vars *team_vars_new(unsigned nteams);
  * are copied. */
 void team_vars_set(team_vars *v, int team, const char *key, const char *value);
 
+/* Replaces team's values with from_team's values in from (none when from
+ * has no such team); "team" stays team's own number. The one call that
+ * may run while other threads read v (get, expand, to_json): they see the
+ * old values or the new, whole; strings a reader got stay valid until v is
+ * freed. Not concurrent with team_vars_set. A self-paced course takes a
+ * trainee's values from their sandbox's range this way. */
+void team_vars_adopt(team_vars *v, int team, const team_vars *from, int from_team);
+
 /* The seed the values of the scenario's variables were drawn from
  * (variation.h), kept with them; NULL when none was set. */
 void team_vars_set_seed(team_vars *v, const char *seed);

@@ -95,8 +95,8 @@ static void take_actions(bench *b, int64_t now)
         const char *uri = b->hosts->items[a.host].uri;
         int64_t t0 = now_us();
         if (a.kind == SANDBOX_BUILD) {
-            b->failures |=
-                sandbox_range_build(BENCH_SCENARIO, "bench", a.sandbox, uri, 0, b->conns) != 0;
+            b->failures |= sandbox_range_build(BENCH_SCENARIO, "bench", a.sandbox, uri, 0, false,
+                                               b->conns) != 0;
             b->jobs[b->njobs++] = (build_job){
                 .sandbox = a.sandbox,
                 .done_at = now + (int64_t)((double)b->build_ms * (0.8 + 0.4 * uniform()))};

@@ -19,7 +19,10 @@ use_range e2estd
 scenario="$HERE/../../scenarios/cyder-standard.yaml"
 
 start=$SECONDS
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 36m --timeout 8m >"$out" 2>&1 &
+# The theft comes 20 min after the malware runs (about T+32m at x10 on a busy
+# host) and takes minutes of exercise time over SMB: 45 min leaves the
+# data-kept check several probes after it.
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 45m --timeout 8m >"$out" 2>&1 &
 pid=$!
 # What the mail server and the firewall saw, when a team's mail does not arrive.
 mail_trouble() {

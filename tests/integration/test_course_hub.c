@@ -292,6 +292,26 @@ static void trainees_get_sandboxes_queue_and_are_revoked(void **state)
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(w_ann, "exercise"), "phase")), "running");
     assert_int_equal(exercise_team_phase(f->ex, team_ann), PHASE_RUNNING);
+    /* Her nodes are her sandbox's guests: running once their states are seen. */
+    int64_t seen_by = monotonic_ms() + WAIT_MS;
+    bool running = false;
+    while (!running && monotonic_ms() < seen_by) {
+        json_t *nodes = ask(ann, json_pack("{s:s}", "type", "nodes"));
+        assert_type(nodes, "nodes");
+        json_t *list = json_object_get(nodes, "nodes");
+        size_t k;
+        json_t *n;
+        running = json_array_size(list) > 0;
+        json_array_foreach(list, k, n)
+        {
+            assert_int_equal(json_integer_value(json_object_get(n, "team")), team_ann);
+            running = running && !strcmp(json_string_value(json_object_get(n, "state")), "running");
+        }
+        json_decref(nodes);
+        if (!running)
+            usleep(50000); /* within the websocket's 50 messages a second */
+    }
+    assert_true(running);
 
     atomic_fetch_add(&fake_now, 5 * MINUTE);
     client *bob = client_open(f->port);

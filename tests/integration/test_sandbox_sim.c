@@ -158,9 +158,9 @@ static void settle(course *c)
         for (size_t i = 0; i < n; i++) {
             const char *uri = c->hosts->items[acts[i].host].uri;
             if (acts[i].kind == SANDBOX_BUILD) {
-                assert_int_equal(
-                    sandbox_range_build(SCENARIO, c->prefix, acts[i].sandbox, uri, 0, c->conns),
-                    ENSHU_OK);
+                assert_int_equal(sandbox_range_build(SCENARIO, c->prefix, acts[i].sandbox, uri, 0,
+                                                     false, c->conns),
+                                 ENSHU_OK);
                 assert_int_equal(sandbox_guests(c, acts[i].sandbox), 4);
                 built = true;
                 c->builds++;
@@ -402,8 +402,8 @@ static void a_failed_build_is_torn_down_and_retried_later(void **state)
     assert_true(sandbox_pool_next_action(c->pool, c->now, &a));
     assert_int_equal(a.kind, SANDBOX_BUILD);
     assert_int_equal(a.host, 0); /* both hosts empty: the first */
-    assert_int_not_equal(sandbox_range_build(SCENARIO, c->prefix, a.sandbox, SIM(1), 0, c->conns),
-                         ENSHU_OK);
+    assert_int_not_equal(
+        sandbox_range_build(SCENARIO, c->prefix, a.sandbox, SIM(1), 0, false, c->conns), ENSHU_OK);
     assert_int_equal(count_networks(sim1, "enshu-fail-s1-"), 3);
     c->now += 1000;
     assert_int_equal(sandbox_pool_built(c->pool, a.sandbox, c->now, false), ENSHU_OK);

@@ -161,6 +161,37 @@ static void values_survive_the_ledger(void **state)
     scenario_free(s);
 }
 
+/* A course's slot takes its sandbox's team 1's values: its own number
+ * stays, the rest is replaced whole, and what a reader got before stays
+ * valid until the table is freed. */
+static void a_team_adopts_another_tables_values(void **state)
+{
+    (void)state;
+    team_vars *course = team_vars_new(3);
+    team_vars_set(course, 2, "addr ws", "10.89.0.10");
+    const char *before = team_vars_get(course, 2, "addr ws");
+    team_vars *sandbox = team_vars_new(1);
+    team_vars_set(sandbox, 1, "addr ws", "10.89.7.10");
+    team_vars_set(sandbox, 1, "var pz", "ws2");
+    team_vars_adopt(course, 2, sandbox, 1);
+    team_vars_free(sandbox);
+    assert_string_equal(team_vars_get(course, 2, "addr ws"), "10.89.7.10");
+    assert_string_equal(team_vars_get(course, 2, "var pz"), "ws2");
+    assert_string_equal(team_vars_get(course, 2, "team"), "2");
+    assert_string_equal(before, "10.89.0.10");
+    assert_null(team_vars_get(course, 1, "addr ws"));
+    char *text = team_vars_expand(course, 2, "{{team}} {{addr ws}}");
+    assert_string_equal(text, "2 10.89.7.10");
+    free(text);
+    char *json = team_vars_to_json(course);
+    assert_non_null(strstr(json, "\"addr ws\":\"10.89.7.10\""));
+    free(json);
+    /* A team the other table does not have: none of its values. */
+    team_vars_adopt(course, 2, course, 9);
+    assert_null(team_vars_get(course, 2, "addr ws"));
+    team_vars_free(course);
+}
+
 static void bad_seeds_are_refused(void **state)
 {
     (void)state;
@@ -374,6 +405,7 @@ int main(void)
         cmocka_unit_test(same_seed_same_values),
         cmocka_unit_test(teams_differ_where_choices_allow),
         cmocka_unit_test(values_survive_the_ledger),
+        cmocka_unit_test(a_team_adopts_another_tables_values),
         cmocka_unit_test(bad_seeds_are_refused),
         cmocka_unit_test(time_templates_format),
         cmocka_unit_test(time_templates_are_checked),

@@ -18,14 +18,14 @@ use_range e2ebiz
 scenario="$HERE/../../scenarios/business-system.yaml"
 
 start=$SECONDS
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 30m --timeout 10m >"$out" 2>&1 &
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 60m --timeout 10m >"$out" 2>&1 &
 pid=$!
 wait_sql "select count(*) from events where kind='inject.fired' and subject='probe'" 2 900 ||
   fail "the attacker did not probe both teams' order lookup: $(sql "select team, kind, subject, text from events where subject in ('order-lookup', 'quiet-monitor', 'probe')")"
 pass "the attacker's injection worked on both teams, $((SECONDS - start)) s after the start ($(sql "select text from events where team=1 and kind='inject.fired' and subject='probe'"))"
 
 # Team 1: the evidence in the access log, then the fix and the block.
-hit=$(x 1 web "grep -m 1 'GET /orders/?q=x%3Bid ' /var/log/apache2/access.log") ||
+hit=$(x 1 web "grep -m 1 'GET /orders/?q=x%3Bid' /var/log/apache2/access.log") ||
   fail "team 1's access log lacks the injected id: $(x 1 web 'tail -n 5 /var/log/apache2/access.log')"
 when=$(date -u -d "$(sed -n 's/.*\[\([^]]*\)\].*/\1/p' <<<"$hit" | sed 's|/| |g; s|:| |')" +%H:%M) ||
   fail "cannot read the time of: $hit"
@@ -62,11 +62,13 @@ pass "exercise ended after $((SECONDS - start)) s"
 # The traces of team 2's incident, in the real logs.
 attacker_2=$(x 2 attacker "ip -4 -o addr show eth0" | sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p')
 web_2=$(x 2 web "hostname -I" | awk '{print $1}')
-x 2 web "grep -q '^$attacker_2 .*GET /orders/?q=x%3Bls.*customers.csv HTTP/1.1\" 200' /var/log/apache2/access.log" ||
+x 2 web "grep -q '^$attacker_2 .*GET /orders/?q=x%3Bls.*customers.csv[^ ]* HTTP/1.1\" 200' /var/log/apache2/access.log" ||
   fail "team 2's access log lacks the download: $(x 2 web 'tail -n 5 /var/log/apache2/access.log')"
 x 2 gw "grep -q 'fw-forward: .*SRC=$attacker_2 DST=$web_2 .*DPT=80 ' /var/log/firewall.log" ||
   fail "team 2's firewall log lacks the attacker's connection"
-! x 2 web "grep -q '^127.0.0.1 ' /var/log/apache2/access.log" || fail "the local monitor's probes are in team 2's access log"
+# The monitor's first probes come before quiet-monitor: none after the attack's first line.
+! x 2 web "sed -n '/^$attacker_2 /,\$p' /var/log/apache2/access.log | grep -q '^127.0.0.1 '" ||
+  fail "the local monitor's probes are among the attack's lines in team 2's access log"
 [ "$(x 2 attacker "grep -c '^10[0-9][0-9],' /tmp/loot/orders.html")" = 6 ] || fail "team 2's six customers are not on its attacker"
 pass "team 2's incident is in its access log and firewall log; its ledger is on the attacker"
 

@@ -27,11 +27,13 @@ line_time() {
 }
 
 start=$SECONDS
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 60m --timeout 10m >"$out" 2>&1 &
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 90m --timeout 10m >"$out" 2>&1 &
 pid=$!
-wait_sql "select count(*) from events where kind='inject.fired' and subject='mailbox-theft'" 2 900 ||
-  fail "the attacker did not take both teams' mailboxes: $(sql "select team, kind, subject, text from events where subject in ('phish-mail', 'phish-click', 'mailbox-theft')")"
-pass "the attacker took both teams' mailboxes, $((SECONDS - start)) s after the start ($(sql "select text from events where team=1 and kind='inject.fired' and subject='mailbox-theft'"))"
+# Team 1 responds as soon as its own mailbox is taken: its spam follows
+# five exercise minutes later (30 s at x10), whatever team 2's pace.
+wait_sql "select count(*) from events where team=1 and kind='inject.fired' and subject='mailbox-theft'" 1 900 ||
+  fail "the attacker did not take team 1's mailbox: $(sql "select team, kind, subject, text from events where subject in ('phish-mail', 'phish-click', 'mailbox-theft')")"
+pass "the attacker took team 1's mailbox, $((SECONDS - start)) s after the start ($(sql "select text from events where team=1 and kind='inject.fired' and subject='mailbox-theft'"))"
 
 # Team 1: the stolen password first (the spam waits on it), then the
 # evidence and containment.

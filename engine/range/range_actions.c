@@ -501,8 +501,14 @@ static int run_inject(void *ctx, int team, const inject *inj, inject_outcome *o)
         *output = no_user(a->user, nd->name);
         return rc;
     }
+    if (rc == ENSHU_ETIMEOUT) {
+        /* The guest may have done its work and ended late (a busy host). */
+        *output = xasprintf("it did not finish within its timeout (%lld s)",
+                            (long long)((inj->timeout_ms + 999) / 1000));
+        return rc;
+    }
     if (rc != ENSHU_OK) {
-        *output = xstrdup("the guest agent did not run it");
+        *output = xstrdup("the guest agent did not answer: it may not have run, or not to its end");
         return rc;
     }
     if (r.exit_code == 0) {

@@ -47,7 +47,9 @@ static char *write_save(const char *name, const char *magic, uint32_t data_len, 
     put_u32(head + 28, 0);
     put_u32(head + 32, cookie ? (uint32_t)strlen(xml) + 1 : 0);
     unsigned char *data = xcalloc(data_len, 1);
-    memcpy(data, xml, strlen(xml) + 1);
+    /* An xml as long as the data or longer is cut there, with no NUL. */
+    size_t xml_bytes = strlen(xml) + 1;
+    memcpy(data, xml, xml_bytes < data_len ? xml_bytes : data_len);
     if (cookie)
         memcpy(data + strlen(xml) + 1, cookie, strlen(cookie) + 1);
     char *path = path_of(name);

@@ -5,6 +5,7 @@
  * an element elsewhere in the document cannot fool a reader.
  */
 #include "libvirt_xml.h"
+#include "libvirt_xml_parse.h"
 #include "alloc.h"
 #include "errors.h"
 #include "units.h"
@@ -25,9 +26,7 @@ static void init_parser(void)
     xmlInitParser();
 }
 
-/* The document, or NULL when xml does not parse, has a DOCTYPE, or its root
- * is not libvirt's element root_name. */
-static xmlDocPtr parse(const char *xml, const char *root_name)
+xmlDocPtr libvirt_xml_parse(const char *xml, const char *root_name)
 {
     if (!xml)
         return NULL;
@@ -114,7 +113,7 @@ static int ip_prefix(const xmlNode *ip, uint32_t addr)
 
 int libvirt_network_ipv4_nets(const char *xml, ipv4_net_list *out)
 {
-    xmlDocPtr doc = parse(xml, "network");
+    xmlDocPtr doc = libvirt_xml_parse(xml, "network");
     if (!doc)
         return ENSHU_EINVAL;
     for (xmlNodePtr ip = xmlDocGetRootElement(doc)->children; ip; ip = ip->next) {
@@ -139,7 +138,7 @@ int libvirt_network_ipv4_nets(const char *xml, ipv4_net_list *out)
 
 char *libvirt_domain_disk_file(const char *xml)
 {
-    xmlDocPtr doc = parse(xml, "domain");
+    xmlDocPtr doc = libvirt_xml_parse(xml, "domain");
     if (!doc)
         return NULL;
     char *path = NULL;
@@ -198,7 +197,7 @@ static char *with_link(const xmlNode *iface, const char *state)
 int libvirt_domain_link_updates(const char *xml, const char *network, bool up, char ***updates)
 {
     *updates = NULL;
-    xmlDocPtr doc = parse(xml, "domain");
+    xmlDocPtr doc = libvirt_xml_parse(xml, "domain");
     if (!doc)
         return ENSHU_EINVAL;
     char **list = xcalloc(1, sizeof *list);

@@ -5,43 +5,14 @@
 #include "alloc.h"
 #include "errors.h"
 #include "libvirt_xml.h"
+#include "libvirt_xml_parse.h"
 
-#include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-
-static void init_parser(void)
-{
-    xmlInitParser();
-}
-
-static xmlDocPtr parse_domain(const char *xml)
-{
-    if (!xml)
-        return NULL;
-    pthread_once(&init_once, init_parser);
-    size_t len = strlen(xml);
-    if (len > INT32_MAX)
-        return NULL;
-    xmlDocPtr doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc)
-        return NULL;
-    xmlNodePtr root = xmlDocGetRootElement(doc);
-    if (doc->intSubset || doc->extSubset || !root || root->ns ||
-        strcmp((const char *)root->name, "domain") != 0) {
-        xmlFreeDoc(doc);
-        return NULL;
-    }
-    return doc;
-}
 
 static bool is_element(const xmlNode *n, const char *name)
 {
@@ -176,7 +147,8 @@ static int rewrite(xmlDocPtr doc, xmlDocPtr plan)
 int warm_copy_xml(const char *saved_xml, const char *planned_xml, char **out)
 {
     *out = NULL;
-    xmlDocPtr doc = parse_domain(saved_xml), plan = parse_domain(planned_xml);
+    xmlDocPtr doc = libvirt_xml_parse(saved_xml, "domain"),
+              plan = libvirt_xml_parse(planned_xml, "domain");
     int rc = doc && plan ? rewrite(doc, plan) : ENSHU_EINVAL;
     if (rc == ENSHU_OK) {
         xmlChar *buf = NULL;
@@ -204,7 +176,7 @@ int warm_copy_xml(const char *saved_xml, const char *planned_xml, char **out)
 int warm_xml_macs(const char *xml, char ***macs)
 {
     *macs = NULL;
-    xmlDocPtr doc = parse_domain(xml);
+    xmlDocPtr doc = libvirt_xml_parse(xml, "domain");
     if (!doc)
         return ENSHU_EINVAL;
     xmlNodePtr dev = first_child(xmlDocGetRootElement(doc), "devices");

@@ -203,12 +203,14 @@ test('the Events tab pages the ledger as sentences, filtered by team and kind', 
 
 test('in Japanese, inject states, why they wait and the events are Japanese', { timeout: STEP_MS }, async () => {
   await instructor.selectOption(T('lang-select'), 'ja');
-  await instructor.waitForSelector(`${T('event')}[data-kind="inject.released"]:has-text("インジェクト")`);
+  /* The page's words switch at once; the scenario's titles come again from
+   * the server over the connection the language change reopens. */
+  await instructor.waitForSelector(`${T('event')}[data-kind="inject.released"][data-team="1"] ${T('event-sentence')}:has-text("SOCの警報")`);
   assert.match(await instructor.textContent(`${T('event')}[data-kind="inject.released"][data-team="1"] ${T('event-sentence')}`), /^instructor がインジェクト SOCの警報 \(alert\) を発生させました$/);
   await instructor.click(T('tab-teams'));
   await instructor.waitForSelector(`${injectRow('call-the-team')} ${T('inject-state')}:has-text("未発生")`);
   assert.equal((await instructor.textContent(`${injectRow('call-the-team')} ${T('inject-why')}`)).trim(), '講師が発生させるのを待っています');
-  assert.match(await instructor.textContent(`${injectRow('call-the-team')} ${T('inject-note')}`), /チームリーダーに電話/);
+  await instructor.waitForSelector(`${injectRow('call-the-team')} ${T('inject-note')}:has-text("チームリーダーに電話")`);
   assert.equal((await instructor.textContent(`${injectRow('alert')} ${T('inject-state')}`)).trim(), '発生済み');
   assert.match(await instructor.textContent(`${injectRow('follow-up')} ${T('inject-why')}`), /^T\+\d:\d\d:\d\d まで待機中\(alert の 0:10:00 後\)$/);
   await snap(instructor, 'events-instructor-ja');

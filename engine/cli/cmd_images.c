@@ -2,8 +2,9 @@
  * enshu images: builds the built-in guest images, the BusyBox ones with
  * images/build.sh and the Debian ones with images/debian/build.sh (each
  * cached by a hash of its recipe), imports disk images from elsewhere
- * (image_import.h), lists what the image store holds and removes imported
- * images.
+ * (image_import.h), lists what the image store holds, removes imported
+ * images and makes a scenario's warm templates ahead of time
+ * (warm_prepare.h).
  */
 #include "alloc.h"
 #include "builtin_images.h"
@@ -12,8 +13,11 @@
 #include "errors.h"
 #include "image_import.h"
 #include "image_store.h"
+#include "libvirt_conn.h"
+#include "range.h"
 #include "range_files.h"
 #include "units.h"
+#include "warm_prepare.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +34,7 @@ static const char HELP[] =
     "                           [--memory SIZE] [--vcpus N] [--force]\n"
     "       enshu images list [NAME...]\n"
     "       enshu images remove NAME\n"
+    "       enshu images warm SCENARIO...\n"
     "\n"
     "Images live in $ENSHU_IMAGE_DIR or /var/lib/enshu/images, one folder each with\n"
     "its metadata in image.json.\n"
@@ -66,6 +71,12 @@ static const char HELP[] =
     "        exit status says whether all of them can be used.\n"
     "remove  removes an imported image (built-in images cannot be removed). Take down\n"
     "        the ranges that use it first.\n"
+    "warm    makes ahead of time the warm templates that the guests of each SCENARIO\n"
+    "        restore from with 'enshu up/run --warm' (one boot each, all at once; those\n"
+    "        made before are kept), on $ENSHU_LIBVIRT_URI or qemu:///system, so that the\n"
+    "        day's first 'up --warm' restores at once. Guests of BusyBox or imported\n"
+    "        images boot and need none. Templates live in the image folder's\n"
+    "        templates/.\n"
     "\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
@@ -345,7 +356,26 @@ int cmd_images(int argc, char **argv)
         printf("image '%s' removed\n", argv[2]);
         return CLI_OK;
     }
-    fprintf(stderr, "enshu images: unknown subcommand '%s'; use build, import, list or remove\n",
+    if (!strcmp(sub, "warm")) {
+        if (argc < 3) {
+            fprintf(stderr, "enshu images warm: give one or more SCENARIO files (try --help)\n");
+            return CLI_USAGE;
+        }
+        for (int i = 2; i < argc; i++) {
+            if (argv[i][0] == '-') {
+                fprintf(stderr, "enshu images warm: unexpected '%s' (try --help)\n", argv[i]);
+                return CLI_USAGE;
+            }
+        }
+        libvirt_setup();
+        int rc = CLI_OK;
+        for (int i = 2; i < argc; i++)
+            if (warm_prepare(argv[i], range_default_uri(), stdout) != ENSHU_OK)
+                rc = CLI_FAIL;
+        return rc;
+    }
+    fprintf(stderr,
+            "enshu images: unknown subcommand '%s'; use build, import, list, remove or warm\n",
             sub);
     return CLI_USAGE;
 }

@@ -45,6 +45,11 @@ expect 2 "expected TEAM NODE COMMAND" -- exec 1 ws
 expect 2 "TEAM must be a team number, not 'one'" -- exec one ws true
 expect 125 "there is no range 'ghost'" -- exec --name ghost 1 ws true
 expect 2 "unknown subcommand 'bake'" -- images bake
+expect 0 "^warm    makes ahead of time the warm templates" -- images --help
+expect 2 "give one or more SCENARIO files" -- images warm
+expect 2 "unexpected '--fast'" -- images warm --fast x.yaml
+expect 1 "cannot open" -- images warm /nonexistent.yaml
+expect 1 "tabletop-ransomware.yaml: a tabletop exercise, no guests" -- images warm /nonexistent.yaml "$(dirname "$0")/../../scenarios/tabletop-ransomware.yaml"
 expect 0 "^Usage: enshu run" -- run --help
 expect 2 "expected FILE --teams N" -- run
 expect 2 "--speed must be a number above 0" -- run x.yaml --teams 2 --speed fast

@@ -5,8 +5,8 @@
 # MAC and hosts table, logs under its hostname, has no failed unit, keeps
 # the host's time, reaches its teammate but not the other team (even with
 # a route through the host), and `down` leaves nothing, save-file copies
-# included. Before that, the logserver's template (if any) is damaged: it
-# is made again, and used.
+# included. Before that, the logserver's template (if any) is damaged, and
+# `enshu images warm` makes the templates ahead: the damaged one again.
 source "$(dirname "$0")/lib.sh"
 require_platform
 "$ENSHU" images list mailserver logserver >/dev/null ||
@@ -25,6 +25,19 @@ for t in "$templates"/*/state.sav; do
   fi
 done
 
+# The templates made ahead, as an instructor would the day before.
+prep=$("$ENSHU" images warm "$HERE/warm-two-teams.yaml" 2>&1) || fail "images warm failed: $prep"
+echo "$prep"
+[ "$(grep -cE '^  (mail \(mailserver\)|logs \(logserver\)): template ready' <<<"$prep")" = 2 ] ||
+  fail "images warm did not make both templates"
+if [ -n "$damaged" ]; then
+  grep -q "warm template $damaged is damaged: made again" <<<"$prep" ||
+    fail "the damaged template $damaged was not reported and made again"
+  [ "$(stat -c %s "$damaged/state.sav")" -gt 1000000 ] || fail "the damaged template was not made again"
+  pass "a damaged template was made again"
+fi
+pass "images warm made the templates of both guests"
+
 out=$("$ENSHU" up "$HERE/warm-two-teams.yaml" --teams 2 --name $name --warm --timeout 10m 2>&1) ||
   fail "up --warm failed: $out"
 echo "$out"
@@ -32,13 +45,8 @@ pass "2 teams up with --warm"
 restored=$(grep -c 'restored in' <<<"$out" || true)
 [ "$restored" = 4 ] || fail "expected 4 guests restored, $restored were"
 ! grep -q 'it boots' <<<"$out" || fail "a guest booted instead of being restored"
-if [ -n "$damaged" ]; then
-  grep -q "warm template $damaged is damaged: made again" <<<"$out" ||
-    fail "the damaged template $damaged was not reported and made again"
-  [ "$(stat -c %s "$damaged/state.sav")" -gt 1000000 ] || fail "the damaged template was not made again"
-  pass "a damaged template was made again and used"
-fi
-pass "4 guests restored, none booted"
+! grep -q 'making the warm template' <<<"$out" || fail "up --warm made a template again: $out"
+pass "4 guests restored from the templates made ahead, none booted"
 
 status=$("$ENSHU" status --name $name --json)
 addr_of() { jq -r ".[0].teams[] | select(.team==$1) | .nodes[] | select(.name==\"$2\") | .addresses.lan" <<<"$status" | cut -d/ -f1; }

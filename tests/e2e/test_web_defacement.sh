@@ -12,6 +12,8 @@
 # report and its site stayed reachable; team 2 earns none of the defensive
 # points; the attack left its traces in team 2's real logs (the CMS's auth
 # log, Apache's access log, the firewall's log).
+# The Debian guests are restored from warm templates (--warm; scripts/test
+# makes them ahead with 'enshu images warm'), the others boot.
 source "$(dirname "$0")/lib.sh"
 require_platform
 "$ENSHU" images list firewall webserver >/dev/null ||
@@ -25,7 +27,7 @@ start=$SECONDS
 # the citizen's report 10 minutes after that. On a busy host each step takes
 # longer, in exercise time too: the run is paused once the story has been
 # told, well before the 2h of the scenario.
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 2h --timeout 15m >"$out" 2>&1 &
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 2h --timeout 15m --warm >"$out" 2>&1 &
 pid=$!
 wait_sql "select count(*) from events where team=1 and kind='inject.fired' and subject='deface'" 1 900 ||
   fail "team 1's site was not defaced: $(sql "select team, kind, subject, text from events where subject in ('brute-force','webshell-upload','deface')")"

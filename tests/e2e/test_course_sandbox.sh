@@ -32,7 +32,7 @@ trap stop_course EXIT
 
 echo "$password" | "$ENSHU" passwd >/dev/null || fail "the instructor password could not be set"
 started=$(now_ms)
-"$ENSHU" serve "$HERE/course-sandbox.yaml" --self-paced --pool 1 --ttl 2m --seats 4 \
+"$ENSHU" serve "$HERE/course-sandbox.yaml" --self-paced --pool 1 --ttl 90s --seats 4 \
   --code "$code" --name "$name" --listen 127.0.0.1:0 --web "$HERE/../../web" >"$out" 2>&1 &
 pid=$!
 port=""
@@ -130,6 +130,7 @@ done
 assert_range_gone "$name-s1"
 assert_range_gone "$name-s2"
 expired=$(( $(now_ms) - granted1 ))
+[ "$expired" -ge 90000 ] || fail "the sandboxes went ${expired} ms after the first grant, before their TTL of 90 s"
 pass "sandboxes 1 and 2 reached their TTL and are gone (${expired} ms after the first grant)"
 wait_warm 1 120
 [ "$(domains_of "$name-s3")" -ge 1 ] || fail "the pool's warm sandbox is not sandbox 3"

@@ -22,9 +22,9 @@ scenario="$HERE/../../scenarios/cyder-standard.yaml"
 
 start=$SECONDS
 # The theft comes 20 min after the malware runs (about T+32m at x10 on a busy
-# host) and takes minutes of exercise time over SMB: 45 min leaves the
-# data-kept check several probes after it.
-"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 45m --timeout 8m --warm >"$out" 2>&1 &
+# host) and takes minutes of exercise time over SMB; the run is paused once
+# the data-kept check has seen it, well before its 90 min.
+"$ENSHU" run "$scenario" --teams 2 --name $name --speed 10 --for 90m --timeout 8m --warm >"$out" 2>&1 &
 pid=$!
 # What the mail server and the firewall saw, when a team's mail does not arrive.
 mail_trouble() {
@@ -76,10 +76,19 @@ wait_sql "select count(*) from events where team=2 and kind='inject.fired' and s
   fail "the attacker did not take team 2's folder: $(sql "select kind, text from events where team=2 and subject='lateral-move'")"
 pass "the attacker took team 2's accounting folder ($(sql "select text from events where team=2 and kind='inject.fired' and subject='lateral-move'"))"
 
+# The story is told once team 2's data-kept check has seen its data leave
+# and team 1's defences have been seen to hold: the run is paused there.
+wait_sql "select count(*) > 0 from events where team=2 and kind='check.result' and subject='data-kept' and value=0" 1 300 ||
+  fail "team 2's data-kept check did not see its data leave"
+for c in beacon-stopped c2-blocked malware-removed password-changed; do
+  wait_sql "select count(*) > 0 from events where team=1 and kind='check.result' and subject='$c' and value=1" 1 300 ||
+    fail "team 1's check $c should pass"
+done
+kill -INT $pid
 wait $pid || fail "the run failed: $(tail -20 "$out")"
 pid=
-grep -q "exercise ended" "$out" || fail "the exercise did not end"
-pass "exercise ended after $((SECONDS - start)) s"
+grep -q "interrupted: the exercise is paused" "$out" || fail "the exercise was not paused: $(tail -5 "$out")"
+pass "the exercise was paused after $((SECONDS - start)) s"
 
 # The traces of team 2's incident, in the real services' logs.
 pc1_2=$(x 2 pc1 "hostname -I" | awk '{print $1}')
@@ -114,9 +123,10 @@ for t in 1 2; do
 done
 pass "no guest log of either team holds an inject's or a check's text"
 
-live1=$(sed -n 's/^team 1: \(-\?[0-9]*\) points.*/\1/p' "$out")
-live2=$(sed -n 's/^team 2: \(-\?[0-9]*\) points.*/\1/p' "$out")
-[ "$live1" = $((110 + 27)) ] || fail "team 1 should have every automatic point and 27 for its report, not $live1: $(sed -n '/^team 1/,/^team 2/p' "$out")"
+score=$("$ENSHU" score --db "$ledger" --json)
+live1=$(jq '.teams[] | select(.team == 1) | .total' <<<"$score")
+live2=$(jq '.teams[] | select(.team == 2) | .total' <<<"$score")
+[ "$live1" = $((110 + 27)) ] || fail "team 1 should have every automatic point and 27 for its report, not $live1: $(jq -c '.teams[0]' <<<"$score")"
 # Team 2 loses the stolen data's 20 points. A service check of its busy
 # guests may also have seen two failing probes in a row at x10 (12 s apart):
 # each such outage the ledger records costs 5 more (at most 15 a service),
@@ -127,14 +137,13 @@ downs() { sql "select count(*) from (select value, lag(value) over (order by seq
 fs_down=$(downs fileshare-up) mail_down=$(downs mail-up)
 [ "$fs_down" = 0 ] && [ "$mail_down" = 0 ] || echo "note: team 2's guests were seen down at x10: file share $fs_down, mail $mail_down time(s)"
 expected2=$(( -20 - 5 * (fs_down < 3 ? fs_down : 3) - 5 * (mail_down < 3 ? mail_down : 3) ))
-[ "$live2" = "$expected2" ] || fail "team 2 should have lost the 20 points of the stolen data (and 5 for each outage recorded: file share $fs_down, mail $mail_down) and earned none: $expected2, not $live2: $(sed -n '/^team 2/,$p' "$out")"
+[ "$live2" = "$expected2" ] || fail "team 2 should have lost the 20 points of the stolen data (and 5 for each outage recorded: file share $fs_down, mail $mail_down) and earned none: $expected2, not $live2: $(jq -c '.teams[1]' <<<"$score")"
 [ "$(sql "select count(*) from events where team=2 and kind='check.result' and subject='data-kept' and value=0")" -ge 1 ] ||
   fail "team 2's ledger does not record its data leaving"
-score=$("$ENSHU" score --db "$ledger" --json)
 assert_earned_nothing "$score" 2
 [ "$(jq '[.teams[0].objectives[] | select(.kind == "check" and .achieved)] | length' <<<"$score")" = 4 ] ||
   fail "team 1 should have achieved every defensive objective: $(jq -c '.teams[0].objectives' <<<"$score")"
-pass "live scores: team 1 $live1, team 2 $live2"
+pass "scores: team 1 $live1, team 2 $live2"
 
 "$ENSHU" down --name $name >/dev/null
 trap - EXIT

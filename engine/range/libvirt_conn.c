@@ -37,6 +37,15 @@ bool libvirt_error_is_missing(void)
            code == VIR_ERR_NO_NWFILTER;
 }
 
+const char *libvirt_host_type(virConnectPtr conn)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&lock);
+    const char *type = virConnectGetType(conn);
+    pthread_mutex_unlock(&lock);
+    return type;
+}
+
 virConnectPtr libvirt_open(const char *uri)
 {
     virConnectPtr conn = virConnectOpen(uri);

@@ -18,6 +18,11 @@ const char *libvirt_error(void);
 /* True if the last libvirt error means "no such object". */
 bool libvirt_error_is_missing(void);
 
+/* virConnectGetType, one caller at a time: libvirt's remote driver keeps
+ * the type it was first told without a lock, so threads asking at once on
+ * one connection each store theirs and all but one leak. NULL on error. */
+const char *libvirt_host_type(virConnectPtr conn);
+
 /* Opens uri, reporting failure with what to do next. */
 virConnectPtr libvirt_open(const char *uri);
 

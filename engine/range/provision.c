@@ -12,6 +12,7 @@
 #include "guest_accounts.h"
 #include "guest_agent.h"
 #include "guest_nat.h"
+#include "libvirt_conn.h"
 #include "libvirt_xml.h"
 #include "log.h"
 #include "monotonic_clock.h"
@@ -114,7 +115,7 @@ static int ensure_network(up_ctx *c, virConnectPtr conn, const plan_team *team,
  * (it has no nwfilter driver either). */
 static bool host_runs_guests(virConnectPtr conn)
 {
-    const char *type = virConnectGetType(conn);
+    const char *type = libvirt_host_type(conn);
     return !type || strcmp(type, "TEST") != 0;
 }
 

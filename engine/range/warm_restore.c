@@ -47,7 +47,7 @@ bool warm_wanted(virConnectPtr conn, const plan_domain *d)
     if (!img || !img->sha256 || img->os != IMAGE_OS_LINUX || img->boot != IMAGE_BOOT_KERNEL ||
         img->exec != IMAGE_EXEC_SH || !d->volume)
         return false;
-    const char *type = virConnectGetType(conn);
+    const char *type = libvirt_host_type(conn);
     if (!type || strcmp(type, "QEMU") != 0)
         return false;
     /* The templates are files of this host's image store: a URI naming

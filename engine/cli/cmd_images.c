@@ -18,6 +18,7 @@
 #include "range_files.h"
 #include "units.h"
 #include "warm_prepare.h"
+#include "warm_restore.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -76,7 +77,8 @@ static const char HELP[] =
     "        made before are kept), on $ENSHU_LIBVIRT_URI or qemu:///system, so that the\n"
     "        day's first 'up --warm' restores at once. Guests of BusyBox or imported\n"
     "        images boot and need none. Templates live in the image folder's\n"
-    "        templates/.\n"
+    "        templates/; those of images rebuilt or removed since are removed first\n"
+    "        (unless a guest's disk still backs onto one).\n"
     "\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
@@ -367,6 +369,12 @@ int cmd_images(int argc, char **argv)
                 return CLI_USAGE;
             }
         }
+        char *pool = range_pool_dir();
+        int removed = warm_templates_prune(dir, pool, stdout);
+        free(pool);
+        if (removed > 0)
+            printf("%d warm template%s of images rebuilt or removed since: removed\n", removed,
+                   removed == 1 ? "" : "s");
         libvirt_setup();
         int rc = CLI_OK;
         for (int i = 2; i < argc; i++)

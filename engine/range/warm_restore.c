@@ -10,6 +10,7 @@
 #include "libvirt_xml.h"
 #include "log.h"
 #include "monotonic_clock.h"
+#include "qcow2_header.h"
 #include "save_image.h"
 #include "units.h"
 #include "warm_xml.h"
@@ -18,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <sodium.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -34,6 +36,9 @@ extern char **environ;
 /* How long a template's guest may take to boot and settle. */
 #define TEMPLATE_BOOT_MS (10 * 60 * 1000)
 #define GUEST_SETUP "/usr/lib/enshu/guest-setup"
+
+/* The file of a template naming its image: "NAME SHA256". */
+#define TEMPLATE_IMAGE_FILE "image"
 
 struct warm_template {
     char *dir, *disk, *state;
@@ -135,17 +140,6 @@ static void remove_tree(const char *dir)
     rmdir(dir);
 }
 
-static bool is_qcow2(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    char m[4];
-    bool ok = read(fd, m, 4) == 4 && memcmp(m, "QFI\xfb", 4) == 0;
-    close(fd);
-    return ok;
-}
-
 /* Runs argv (argv[0] on PATH) and waits; 0 when it exits 0. */
 static int run_program(char *const argv[])
 {
@@ -173,7 +167,7 @@ static warm_template *template_load(const char *dir, bool quiet)
     t->disk = xasprintf("%s/disk.qcow2", dir);
     t->state = xasprintf("%s/state.sav", dir);
     save_image *img = NULL;
-    if (access(t->state, F_OK) != 0 || !is_qcow2(t->disk)) {
+    if (access(t->state, F_OK) != 0 || !qcow2_header_is(t->disk)) {
         if (!quiet && access(dir, F_OK) == 0)
             log_printf(ENSHU_LOG_WARNING, "enshu: warm template %s is incomplete: made again", dir);
         warm_template_free(t);
@@ -337,6 +331,154 @@ static int template_make(virConnectPtr conn, const plan_team *team, const plan_d
     return rc;
 }
 
+/* ---- the image of a template ---- */
+
+/* Records in dir which image (name, sha256) the template is made from. */
+static int template_note_image(const char *dir, const image_info *img)
+{
+    char *path = xasprintf("%s/" TEMPLATE_IMAGE_FILE, dir);
+    FILE *f = fopen(path, "we");
+    int rc = f && fprintf(f, "%s %s\n", img->name, img->sha256) > 0 ? ENSHU_OK : ENSHU_EIO;
+    if (f && fclose(f) != 0)
+        rc = ENSHU_EIO;
+    if (rc != ENSHU_OK)
+        log_printf(ENSHU_LOG_ERROR, "enshu: cannot write %s: %s", path, strerror(errno));
+    free(path);
+    return rc;
+}
+
+/* Why the template at dir, made before its image was recorded in it, is
+ * stale: the image file its disk backs onto is gone or was written after
+ * the template (rebuilt); NULL otherwise. *image_name: that image's. */
+static char *template_stale_by_backing(const char *dir, char **image_name)
+{
+    char *disk = xasprintf("%s/disk.qcow2", dir);
+    char *backing = qcow2_header_backing(disk);
+    struct stat own, base;
+    char *why = NULL;
+    if (backing && stat(disk, &own) == 0) {
+        char *copy = xstrdup(backing);
+        *image_name = xstrdup(basename(dirname(copy)));
+        free(copy);
+        if (stat(backing, &base) != 0)
+            why = xstrdup("its image is gone");
+        else if (base.st_mtime > own.st_mtime)
+            why = xstrdup("its image was rebuilt since");
+    }
+    free(backing);
+    free(disk);
+    return why;
+}
+
+/* Why the template at dir is stale: its image was removed or rebuilt since
+ * (caller frees); NULL when it is current or cannot be told. *image_name:
+ * its image's, when known (caller frees). */
+static char *template_stale(const char *image_dir, const char *dir, char **image_name)
+{
+    char *path = xasprintf("%s/" TEMPLATE_IMAGE_FILE, dir);
+    FILE *f = fopen(path, "re");
+    free(path);
+    *image_name = NULL;
+    if (!f)
+        return template_stale_by_backing(dir, image_name);
+    char name[256], sha[65];
+    bool read = fscanf(f, "%255s %64s", name, sha) == 2;
+    fclose(f);
+    if (!read)
+        return NULL;
+    *image_name = xstrdup(name);
+    char *error = NULL;
+    image_info *img = image_store_lookup(image_dir, name, &error);
+    free(error);
+    char *why = NULL;
+    if (!img)
+        why = xstrdup("its image is gone");
+    else if (!img->sha256 || strcmp(img->sha256, sha) != 0)
+        why = xstrdup("its image was rebuilt since");
+    image_info_free(img);
+    return why;
+}
+
+/* Whether a disk in pool_dir backs onto disk (or the folder cannot be read:
+ * then it may). */
+static bool template_disk_in_use(const char *pool_dir, const char *disk)
+{
+    DIR *dh = opendir(pool_dir);
+    if (!dh)
+        return errno != ENOENT;
+    char disk_real[PATH_MAX];
+    bool resolved = realpath(disk, disk_real) != NULL;
+    bool used = false;
+    struct dirent *e;
+    while (!used && (e = readdir(dh))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *path = xasprintf("%s/%s", pool_dir, e->d_name);
+        char *backing = qcow2_header_backing(path);
+        char real[PATH_MAX];
+        used = backing && (!strcmp(backing, disk) ||
+                           (resolved && realpath(backing, real) && !strcmp(real, disk_real)));
+        free(backing);
+        free(path);
+    }
+    closedir(dh);
+    return used;
+}
+
+int warm_templates_prune(const char *image_dir, const char *pool_dir, FILE *out)
+{
+    char *root = xasprintf("%s/templates", image_dir);
+    DIR *dh = opendir(root);
+    if (!dh) {
+        free(root);
+        return 0;
+    }
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(dh))) {
+        if (strlen(e->d_name) != 64 || strspn(e->d_name, "0123456789abcdef") != 64)
+            continue;
+        char *dir = xasprintf("%s/%s", root, e->d_name);
+        char *image = NULL;
+        char *why = template_stale(image_dir, dir, &image);
+        if (why) {
+            char *disk = xasprintf("%s/disk.qcow2", dir);
+            char *lock_path = xasprintf("%s.lock", dir);
+            int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+            if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
+                if (out)
+                    fprintf(out, "  template %.12s of image %s: %s; kept, in use elsewhere\n",
+                            e->d_name, image, why);
+            } else if (template_disk_in_use(pool_dir, disk)) {
+                if (out)
+                    fprintf(out,
+                            "  template %.12s of image %s: %s; kept while a guest's disk backs "
+                            "onto it\n",
+                            e->d_name, image, why);
+            } else {
+                remove_tree(dir);
+                unlink(lock_path);
+                removed++;
+                if (out)
+                    fprintf(out, "  template %.12s of image %s removed: %s\n", e->d_name, image,
+                            why);
+            }
+            if (lock >= 0)
+                close(lock);
+            free(lock_path);
+            free(disk);
+        }
+        free(why);
+        free(image);
+        free(dir);
+    }
+    closedir(dh);
+    free(root);
+    return removed;
+}
+
+/* ---- getting a template ---- */
+
 int warm_template_get(virConnectPtr conn, const plan_team *team, const plan_domain *d,
                       warm_template **out)
 {
@@ -389,6 +531,8 @@ int warm_template_get(virConnectPtr conn, const plan_team *team, const plan_doma
                        d->image->name, key);
             rc = template_make(conn, team, d, key, disk, state);
         }
+        if (rc == ENSHU_OK)
+            rc = template_note_image(tmp, d->image);
         if (rc == ENSHU_OK && rename(tmp, dir) < 0) {
             log_printf(ENSHU_LOG_ERROR, "enshu: cannot rename %s to %s: %s", tmp, dir,
                        strerror(errno));

@@ -6,10 +6,11 @@
  * image store: DIR/templates/KEY/ (DIR the folder holding the images, KEY
  * warm_template_key over the image's sha256 and the domain's XML with its
  * per-domain parts fixed) holds disk.qcow2, an overlay of the image's disk
- * that is never written again, and state.sav, libvirt's save file of a
- * guest that booted on it. It is made on first use: the guest boots on an
- * isolated network of its own, its agent answers, `systemctl
- * is-system-running --wait` returns, then virDomainSave. It is made in
+ * that is never written again, state.sav, libvirt's save file of a guest
+ * that booted on it, and image, the name and sha256 of its image. It is
+ * made on first use: the guest boots on an isolated network of its own,
+ * its agent answers, `systemctl is-system-running --wait` returns, then
+ * virDomainSave. It is made in
  * KEY.new and renamed, under a lock (a mutex in this process, flock across
  * processes), so a half-made template is never used; a template whose save
  * file does not read, or whose disk is missing, is made again. Only images
@@ -34,6 +35,7 @@
 #include "range_plan.h"
 
 #include <libvirt/libvirt.h>
+#include <stdio.h>
 
 typedef struct warm_template warm_template;
 
@@ -52,6 +54,15 @@ int warm_template_get(virConnectPtr conn, const plan_team *team, const plan_doma
 const char *warm_template_disk(const warm_template *t);
 
 void warm_template_free(warm_template *t);
+
+/* Removes the templates in image_dir/templates whose image was removed or
+ * rebuilt since they were made (no guest restores from them again; their
+ * disks back onto an image file that is no longer theirs), saying so on
+ * out (NULL: quiet). A template made before its image was recorded in it
+ * is stale when the image file its disk backs onto is gone or newer than
+ * it. Kept: one a guest's disk in pool_dir backs onto, one another process
+ * holds. Returns how many were removed. */
+int warm_templates_prune(const char *image_dir, const char *pool_dir, FILE *out);
 
 /* Restores domain d of team from t, with disk_path (an overlay of
  * warm_template_disk) and the team's filter (NULL: none), defines it and

@@ -4,6 +4,8 @@
 set -uo pipefail
 : "${ENSHU:?set ENSHU to the enshu binary}"
 export ENSHU_STATE_DIR=$(mktemp -d /tmp/enshu-cli-XXXXXX)
+# No image store or pool of this machine's is read or changed.
+export ENSHU_IMAGE_DIR=$ENSHU_STATE_DIR/images ENSHU_POOL_DIR=$ENSHU_STATE_DIR/pool
 trap 'rm -rf "$ENSHU_STATE_DIR"' EXIT
 failures=0 checks=0
 

@@ -6,14 +6,33 @@
 # the host's time, reaches its teammate but not the other team (even with
 # a route through the host), and `down` leaves nothing, save-file copies
 # included. Before that, the logserver's template (if any) is damaged, and
-# `enshu images warm` makes the templates ahead: the damaged one again.
+# `enshu images warm` makes the templates ahead: the damaged one again; it
+# removes the templates of an image rebuilt since, unless a disk backs onto
+# one.
 source "$(dirname "$0")/lib.sh"
 require_platform
 "$ENSHU" images list mailserver logserver >/dev/null ||
   fail "Debian images are not built; run 'enshu images build'"
 name=e2ewarm
-trap '"$ENSHU" down --name $name >/dev/null 2>&1 || true' EXIT
 templates=$(dirname "$("$ENSHU" images list mailserver | awk '{print $NF}')")/templates
+# Two templates of an image rebuilt since (the sha256 they record is not the
+# image's): one is removed, the other kept while a guest's disk backs onto it.
+pool=${ENSHU_POOL_DIR:-/var/lib/enshu/pool}
+stale_key=$(echo "$name stale template" | sha256sum | cut -c1-64)
+held_key=$(echo "$name held template" | sha256sum | cut -c1-64)
+overlay=$pool/enshu-$name-held.qcow2
+trap '"$ENSHU" down --name $name >/dev/null 2>&1 || true; rm -rf "$templates/$stale_key" "$templates/$held_key" "$templates/${gone_key:-none}" "$overlay"' EXIT
+for key in "$stale_key" "$held_key"; do
+  mkdir -p "$templates/$key"
+  qemu-img create -q -f qcow2 "$templates/$key/disk.qcow2" 16M
+  echo "mailserver $(printf '0%.0s' $(seq 64))" >"$templates/$key/image"
+done
+qemu-img create -q -f qcow2 -F qcow2 -b "$templates/$held_key/disk.qcow2" "$overlay"
+# One made before templates named their image: told by the image file its
+# disk backs onto, here gone.
+gone_key=$(echo "$name gone template" | sha256sum | cut -c1-64)
+mkdir -p "$templates/$gone_key"
+qemu-img create -q -f qcow2 -u -F qcow2 -b "/nonexistent/gone/disk.qcow2" "$templates/$gone_key/disk.qcow2" 16M
 
 # A damaged template: its save file cut short.
 damaged=""
@@ -37,6 +56,19 @@ if [ -n "$damaged" ]; then
   pass "a damaged template was made again"
 fi
 pass "images warm made the templates of both guests"
+grep -q "template ${stale_key:0:12} of image mailserver removed: its image was rebuilt since" <<<"$prep" ||
+  fail "the stale template was not said to be removed"
+[ ! -e "$templates/$stale_key" ] || fail "the stale template remains"
+grep -q "template ${gone_key:0:12} of image gone removed: its image is gone" <<<"$prep" ||
+  fail "the template whose image file is gone was not said to be removed"
+[ ! -e "$templates/$gone_key" ] || fail "the template whose image file is gone remains"
+grep -q "template ${held_key:0:12} of image mailserver: its image was rebuilt since; kept while a guest's disk backs onto it" <<<"$prep" ||
+  fail "the stale template a disk backs onto was not said to be kept"
+[ -f "$templates/$held_key/disk.qcow2" ] || fail "the stale template a disk backs onto was removed"
+rm -f "$overlay"
+prep=$("$ENSHU" images warm "$HERE/warm-two-teams.yaml" 2>&1) || fail "images warm failed again: $prep"
+[ ! -e "$templates/$held_key" ] || fail "the stale template remains once no disk backs onto it: $prep"
+pass "templates of a rebuilt image are removed, once no guest's disk backs onto them"
 
 out=$("$ENSHU" up "$HERE/warm-two-teams.yaml" --teams 2 --name $name --warm --timeout 10m 2>&1) ||
   fail "up --warm failed: $out"

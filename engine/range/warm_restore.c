@@ -35,6 +35,9 @@ extern char **environ;
 
 /* How long a template's guest may take to boot and settle. */
 #define TEMPLATE_BOOT_MS (10 * 60 * 1000)
+/* A restored guest runs at once: its agent answers within seconds, later
+ * only on a host so busy that booting would be no faster. */
+#define RESTORE_AGENT_MS (60 * 1000)
 #define GUEST_SETUP "/usr/lib/enshu/guest-setup"
 
 /* The file of a template naming its image: "NAME SHA256". */
@@ -186,20 +189,22 @@ static warm_template *template_load(const char *dir, bool quiet)
 
 /* ---- making a template ---- */
 
-static int wait_agent(virDomainPtr dom, const char *name, int64_t timeout_ms)
+/* Waits until the agent of dom (what: the guest as messages name it)
+ * answers. libvirt connects to a guest's agent once the guest opens its
+ * channel: until then, and on a restored guest until libvirt has seen the
+ * channel again, a ping fails at once, so it is asked again. */
+static int wait_agent(virDomainPtr dom, const char *what, int64_t timeout_ms)
 {
     int64_t deadline = monotonic_ms() + timeout_ms;
     while (guest_agent_ping(dom, 1) != ENSHU_OK) {
         if (virDomainIsActive(dom) != 1) {
-            log_printf(ENSHU_LOG_ERROR,
-                       "enshu: the warm template guest %s stopped while booting; see "
-                       "/var/log/libvirt/qemu/%s.log",
-                       name, name);
+            log_printf(ENSHU_LOG_ERROR, "enshu: %s stopped; see /var/log/libvirt/qemu/%s.log", what,
+                       virDomainGetName(dom));
             return ENSHU_ELIBVIRT;
         }
         if (monotonic_ms() > deadline) {
-            log_printf(ENSHU_LOG_ERROR,
-                       "enshu: the agent of warm template guest %s did not answer in time", name);
+            log_printf(ENSHU_LOG_ERROR, "enshu: the agent of %s did not answer within %lld s", what,
+                       (long long)(timeout_ms / 1000));
             return ENSHU_ETIMEOUT;
         }
         usleep(300 * 1000);
@@ -261,15 +266,16 @@ static int template_make(virConnectPtr conn, const plan_team *team, const plan_d
         return ENSHU_ELIBVIRT;
     }
     char *xml = template_xml(team, d, key, disk);
-    char name[64];
+    char name[64], what[96];
     snprintf(name, sizeof name, "enshu-tpl-%.12s", key);
+    snprintf(what, sizeof what, "warm template guest %s", name);
     int rc = ENSHU_OK;
     virDomainPtr dom = NULL;
     bool pace_ok = true;
     for (int attempt = 0; attempt < 3; attempt++) {
         dom = virDomainCreateXML(conn, xml, 0);
         pace_ok = true;
-        if (dom && wait_agent(dom, name, TEMPLATE_BOOT_MS) == ENSHU_OK &&
+        if (dom && wait_agent(dom, what, TEMPLATE_BOOT_MS) == ENSHU_OK &&
             clock_pace_ok(dom, name, &pace_ok) == ENSHU_OK && !pace_ok) {
             (void)virDomainDestroy(dom);
             virDomainFree(dom);
@@ -294,7 +300,7 @@ static int template_make(virConnectPtr conn, const plan_team *team, const plan_d
         rc = ENSHU_ELIBVIRT;
     }
     if (rc == ENSHU_OK)
-        rc = wait_agent(dom, name, TEMPLATE_BOOT_MS);
+        rc = wait_agent(dom, what, TEMPLATE_BOOT_MS);
     if (rc == ENSHU_OK) {
         guest_exec_result r = {0};
         /* Saved once the boot settled, so that no copy redoes its end. */
@@ -711,10 +717,11 @@ int warm_restore_domain(virConnectPtr conn, const plan_team *team, const plan_do
             dom = virDomainLookupByName(conn, d->name);
         }
     }
-    if (rc == ENSHU_OK && guest_agent_ping(dom, 30) != ENSHU_OK) {
-        log_printf(ENSHU_LOG_ERROR, "enshu: team %d: the agent of restored guest %s is silent",
-                   team->number, d->name);
-        rc = ENSHU_EAGENT;
+    if (rc == ENSHU_OK) {
+        char *what = xasprintf("team %d's restored guest %s", team->number, d->name);
+        if (wait_agent(dom, what, RESTORE_AGENT_MS) != ENSHU_OK)
+            rc = ENSHU_EAGENT;
+        free(what);
     }
     if (rc == ENSHU_OK) {
         t1 = monotonic_ms();
